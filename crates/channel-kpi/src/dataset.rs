@@ -1,0 +1,125 @@
+//! [`Dataset`]: all records of one analysis, validated, ready to query.
+
+use crate::domain::{Deal, Lead, Spend, Target};
+use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
+use crate::error::{Error, Location, Result};
+use std::collections::{HashMap, HashSet};
+
+/// Reference data plus fact records. Build it by hand or with [`crate::load`], call
+/// [`Dataset::validate`] once (it also links leads to the deals they became), then
+/// [`Dataset::run`] any number of queries.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Dataset {
+    /// Partners, org tree, pipeline definition, exchange rates.
+    #[serde(default)]
+    pub refs: Reference,
+    /// Opportunities.
+    #[serde(default)]
+    pub deals: Vec<Deal>,
+    /// Marketing leads.
+    #[serde(default)]
+    pub leads: Vec<Lead>,
+    /// Revenue targets.
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    /// Marketing spend.
+    #[serde(default)]
+    pub spend: Vec<Spend>,
+}
+
+impl Dataset {
+    /// Every fact record, as the engine consumes them.
+    pub fn records(&self) -> impl Iterator<Item = Record<'_>> {
+        self.deals
+            .iter()
+            .map(Record::Deal)
+            .chain(self.leads.iter().map(Record::Lead))
+            .chain(self.targets.iter().map(Record::Target))
+            .chain(self.spend.iter().map(Record::Spend))
+    }
+
+    /// Fills each lead's `won_on` from the deal it links to (when that deal was won), then
+    /// runs [`Dataset::check`].
+    pub fn validate(&mut self) -> Result<()> {
+        let won: HashMap<&str, chrono::NaiveDate> = self
+            .deals
+            .iter()
+            .filter(|d| d.status == crate::DealStatus::Won)
+            .filter_map(|d| d.closed_on.map(|c| (d.id.as_str(), c)))
+            .collect();
+        for l in &mut self.leads {
+            if l.won_on.is_none() {
+                l.won_on = l.deal_id.as_deref().and_then(|id| won.get(id).copied());
+            }
+        }
+        self.check()
+    }
+
+    /// Checks every record and every reference: unique deal and lead ids; deals, leads and
+    /// targets referring to known partners (when partners are given), owners known to the org
+    /// tree (when one is given), stages known to the pipeline (when one is given), leads
+    /// linking to known deals.
+    pub fn check(&self) -> Result<()> {
+        let mut ids = HashSet::with_capacity(self.deals.len());
+        let has_partners = !self.refs.partners.is_empty();
+        let dangling = |kind: &str, id: &str, field: &str, value: &str, what: &str| Error::Reference {
+            location: Location::record(kind, id, field).with_value(value),
+            reason: format!("unknown {what}"),
+        };
+        for d in &self.deals {
+            d.validate()?;
+            if !ids.insert(d.id.as_str()) {
+                return Err(Error::Reference { location: Location::record("deal", &d.id, "deal_id").with_value(&d.id), reason: "duplicate deal id".into() });
+            }
+            if let Some(p) = d.partner_id.as_deref().filter(|p| has_partners && self.refs.partner(p).is_none()) {
+                return Err(dangling("deal", &d.id, "partner_id", p, "partner"));
+            }
+            if let Some(o) = d.owner_id.as_deref().filter(|o| !self.refs.org.is_empty() && self.refs.org.get(o).is_none()) {
+                return Err(dangling("deal", &d.id, "owner_id", o, "org unit"));
+            }
+            if !self.refs.pipeline.is_empty() {
+                for st in d.stage.iter().chain(d.stage_history.iter().map(|e| &e.stage)) {
+                    if self.refs.pipeline.stage(st).is_none() {
+                        return Err(dangling("deal", &d.id, "stage", st, "stage (not in the pipeline definition)"));
+                    }
+                }
+            }
+        }
+        let mut lead_ids = HashSet::with_capacity(self.leads.len());
+        for l in &self.leads {
+            l.validate()?;
+            if !lead_ids.insert(l.id.as_str()) {
+                return Err(Error::Reference { location: Location::record("lead", &l.id, "lead_id").with_value(&l.id), reason: "duplicate lead id".into() });
+            }
+            if let Some(p) = l.partner_id.as_deref().filter(|p| has_partners && self.refs.partner(p).is_none()) {
+                return Err(dangling("lead", &l.id, "partner_id", p, "partner"));
+            }
+            if let Some(did) = l.deal_id.as_deref().filter(|d| !ids.contains(d)) {
+                return Err(dangling("lead", &l.id, "deal_id", did, "deal"));
+            }
+        }
+        for t in &self.targets {
+            if let (crate::Dimension::Partner, Some(k)) = (&t.dimension, t.key.as_deref()) {
+                if has_partners && self.refs.partner(k).is_none() {
+                    return Err(dangling("target", k, "key", k, "partner"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds every record into partial states (to merge with others, or to finish).
+    pub fn partial(&self, query: &Query) -> Result<Partial> {
+        let mut e = Engine::new(query, &self.refs)?;
+        for r in self.records() {
+            e.push(&r)?;
+        }
+        Ok(e.into_partial())
+    }
+
+    /// Checks the records and runs a query.
+    pub fn run(&self, query: &Query) -> Result<ResultTable> {
+        self.check()?;
+        self.partial(query)?.finish(&self.refs)
+    }
+}

@@ -1,0 +1,60 @@
+//! The records the KPIs are computed from. Every record is plain data with serde, and has a
+//! `validate` method that rejects impossible values with an [`crate::Error`] naming the record
+//! and field.
+
+mod deal;
+mod lead;
+mod org;
+mod partner;
+mod pipeline_def;
+mod target;
+
+pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, StageEntry};
+pub use lead::Lead;
+pub use org::{OrgTree, OrgUnit};
+pub use partner::Partner;
+pub use pipeline_def::{PipelineDef, StageDef, StageOutcome};
+pub use target::{Spend, Target};
+
+use crate::error::{Error, Location, Result};
+
+/// Parses a small closed vocabulary case-insensitively (spaces, `-` and `_` are equivalent).
+pub(crate) fn parse_enum<T: Copy>(field: &str, s: &str, table: &[(&str, T)]) -> Result<T> {
+    let norm = normalize_word(s);
+    table.iter().find(|(name, _)| normalize_word(name) == norm).map(|(_, v)| *v).ok_or_else(|| {
+        let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+        Error::parse(
+            Location { field: Some(field.into()), value: Some(s.into()), ..Default::default() },
+            format!("expected one of {}", names.join(", ")),
+        )
+    })
+}
+
+pub(crate) fn normalize_word(s: &str) -> String {
+    s.trim().to_ascii_lowercase().replace([' ', '-'], "_")
+}
+
+macro_rules! vocabulary {
+    ($ty:ident, $field:literal, [$($name:literal => $variant:ident),+ $(,)?]) => {
+        impl $ty {
+            /// The canonical lower-case name.
+            pub fn name(&self) -> &'static str {
+                match self { $($ty::$variant => $name),+ }
+            }
+            /// Every value, in order.
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+        }
+        impl std::str::FromStr for $ty {
+            type Err = $crate::error::Error;
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                $crate::domain::parse_enum($field, s, &[$(($name, $ty::$variant)),+])
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+pub(crate) use vocabulary;

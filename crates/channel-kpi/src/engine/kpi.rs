@@ -1,0 +1,71 @@
+//! The [`Kpi`] trait every metric implements, its [`Ctx`], and [`Merge`] for partial states.
+
+use super::query::Query;
+use super::record::{Record, Reference};
+use super::table::{ColumnSpec, Value};
+use super::window::Window;
+use crate::error::Result;
+use crate::money::Money;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+
+/// Associative, exact combination of two partial states: `a.merge(b)` then `.merge(c)` equals
+/// `a.merge(b.merge(c))`, and merging with `Default::default()` changes nothing.
+pub trait Merge {
+    /// Folds `other` into `self`.
+    fn merge(&mut self, other: &Self) -> Result<()>;
+}
+
+/// What a KPI sees besides the record: the query, the reference data and `as_of`.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx<'a> {
+    /// The (normalized) query.
+    pub query: &'a Query,
+    /// Partners, org tree, pipeline definition, exchange rates.
+    pub refs: &'a Reference,
+    /// "Now" for KPIs that look at the present (the query's `as_of`, by default the last day
+    /// of the period).
+    pub as_of: NaiveDate,
+}
+
+impl Ctx<'_> {
+    /// An amount in the query's currency: converted with the exchange-rate table at the rate
+    /// for `on` when the query names a currency, as is otherwise (the engine has already
+    /// checked that all amounts share one currency).
+    pub fn money(&self, m: Money, on: NaiveDate) -> Result<Decimal> {
+        match self.query.currency {
+            Some(c) if c != m.currency => Ok(self.refs.fx.convert(m, c, on)?.amount),
+            _ => Ok(m.amount),
+        }
+    }
+}
+
+/// One KPI: its output columns, how a record updates its partial state, and how states
+/// become values.
+///
+/// `observe` returns whether the record counted for this window (so the engine creates rows
+/// only for groups with data). `finish` receives the states of *every* group of one window at
+/// one roll-up level at once, so peer-relative KPIs (quality score, share of revenue) are
+/// computed in the same place as the others; it returns one row of values per state, in the
+/// order of [`Kpi::columns`].
+pub trait Kpi {
+    /// The partial state: mergeable, serializable.
+    type State: Default + Clone + Debug + PartialEq + Serialize + DeserializeOwned + Merge;
+    /// Whether the KPI reports its value for the previous period even when the query asks for
+    /// no comparison (the quality score does).
+    const NEEDS_PREVIOUS: bool = false;
+    /// Output columns.
+    fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>>;
+    /// Folds one record into the state of one window.
+    fn observe(state: &mut Self::State, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool>;
+    /// Values, one row per state.
+    fn finish(states: &[&Self::State], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>>;
+}
+
+/// `finish` for KPIs whose value depends on their own group only.
+pub fn each<S>(states: &[&S], f: impl Fn(&S) -> Result<Vec<Value>>) -> Result<Vec<Vec<Value>>> {
+    states.iter().map(|s| f(s)).collect()
+}

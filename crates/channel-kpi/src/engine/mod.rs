@@ -1,0 +1,42 @@
+//! The one engine every KPI runs through.
+//!
+//! A [`Query`] names metrics, a period, grouping dimensions, optional time buckets and an
+//! optional comparison. The engine turns the period into [`Window`]s, routes every record to
+//! the cells `(window, group)` it belongs to, and lets each KPI fold the record into its own
+//! partial state. Partial states merge associatively and serialize ([`Partial`]), so data can
+//! be split, processed anywhere and combined exactly. [`Partial::finish`] turns the states
+//! into a [`ResultTable`]: one row per group and bucket, one column per KPI value.
+//!
+//! ```
+//! use channel_kpi::{Dataset, Deal, DealStatus, Metric, Period, Query};
+//! use chrono::NaiveDate;
+//! let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+//! let mut data = Dataset::default();
+//! for (id, amount) in [("A", "200"), ("B", "400")] {
+//!     let mut d = Deal::new(id, day("2025-06-01"), DealStatus::Won);
+//!     d.closed_on = Some(day("2025-06-20"));
+//!     d.amount = Some(format!("{amount} USD").parse().unwrap());
+//!     data.deals.push(d);
+//! }
+//! let period = Period::last_days(15, day("2025-06-30")).unwrap();
+//! let table = data.run(&Query::new(vec![Metric::AvgDealSize], period)).unwrap();
+//! assert_eq!(table.value(0, "avg_deal_size").unwrap().to_string(), "300");
+//! ```
+
+mod dimension;
+mod kpi;
+mod partial;
+mod query;
+mod record;
+mod registry;
+mod table;
+mod window;
+
+pub use dimension::{DimValue, Dimension};
+pub use kpi::{Ctx, Kpi, Merge, each};
+pub use partial::{Engine, Partial};
+pub use query::{Compare, Options, Query};
+pub use record::{Record, Reference};
+pub use registry::{KpiState, Metric};
+pub use table::{Column, ColumnKind, ColumnRole, ColumnSpec, GroupComparison, ResultTable, Value};
+pub use window::Window;

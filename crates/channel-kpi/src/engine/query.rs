@@ -1,0 +1,203 @@
+//! [`Query`]: what to compute — the shape shared by Rust, Python and C.
+
+use super::dimension::Dimension;
+use super::registry::Metric;
+use crate::error::{Error, Result};
+use crate::money::Currency;
+use crate::period::{Bucket, Period};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// What to compare each window with.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// The window just before (month over month for monthly buckets).
+    PreviousPeriod,
+    /// The same window one year earlier.
+    YearAgo,
+    /// Another period, split into the same buckets and paired by position.
+    Period(Period),
+}
+
+impl std::str::FromStr for Compare {
+    type Err = Error;
+    /// `previous_period` (or `previous`), `year_ago`, or a period string.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "previous" | "previous_period" | "prev" => Ok(Compare::PreviousPeriod),
+            "year_ago" | "yoy" | "previous_year" => Ok(Compare::YearAgo),
+            _ => Ok(Compare::Period(Period::parse(s).map_err(|_| {
+                Error::Query(format!("compare_to {s:?}: expected previous_period, year_ago or a period such as 2024-Q1"))
+            })?)),
+        }
+    }
+}
+
+/// Knobs of individual KPIs, all with defaults.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Options {
+    /// Confidence level of Wilson score intervals on proportions (default 0.95).
+    pub confidence: f64,
+    /// `pipeline_aging`: an open deal older than this many days is stale (default 90).
+    pub aging_days: u32,
+    /// `registered_deals`: a registered deal is active when it moved stage within this many
+    /// days of `as_of` (default 30).
+    pub active_days: u32,
+    /// `pipeline_aging`: a lost reason containing this text (case-insensitive) means lost to
+    /// a competitor (default `competitor`).
+    pub competitor_pattern: String,
+    /// `quality_score`: weights of deals won and revenue won (default 0.5 / 0.5).
+    pub quality_weights: (f64, f64),
+    /// First month of the fiscal year for fiscal buckets (default 1 = January).
+    pub fiscal_year_start: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            confidence: 0.95,
+            aging_days: 90,
+            active_days: 30,
+            competitor_pattern: "competitor".into(),
+            quality_weights: (0.5, 0.5),
+            fiscal_year_start: 1,
+        }
+    }
+}
+
+/// A KPI query: metrics × groups × period (× buckets) (× comparison).
+///
+/// ```
+/// use channel_kpi::{Query, Metric, Period, Dimension, Bucket, Compare};
+/// let q = Query::new(vec![Metric::CloseRate, Metric::AvgDealSize], Period::parse("2025").unwrap())
+///     .by(Dimension::Partner)
+///     .buckets(Bucket::Quarter)
+///     .compare(Compare::YearAgo);
+/// assert_eq!(q.group_by, vec![Dimension::Partner]);
+/// ```
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct Query {
+    /// KPIs to compute, by id.
+    pub metrics: Vec<Metric>,
+    /// Grouping dimensions (none = one overall row).
+    #[serde(default)]
+    pub group_by: Vec<Dimension>,
+    /// The period, half-open.
+    pub period: Period,
+    /// Split the period into buckets (a trend series).
+    #[serde(default)]
+    pub buckets: Option<Bucket>,
+    /// Compare every window with another one.
+    #[serde(default)]
+    pub compare_to: Option<Compare>,
+    /// Also emit subtotal rows for every prefix of `group_by` and a grand total
+    /// (column `rollup_level` = number of grouped dimensions of the row).
+    #[serde(default)]
+    pub rollup: bool,
+    /// "Now" for KPIs about the present (open deals' age, active registrations). Default: the
+    /// last day of the period.
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
+    /// Report money in this currency, converting with the dataset's exchange rates. Without
+    /// it, every amount must share one currency.
+    #[serde(default)]
+    pub currency: Option<Currency>,
+    /// KPI options.
+    #[serde(default)]
+    pub options: Options,
+}
+
+impl Query {
+    /// A query for `metrics` over `period`, ungrouped.
+    pub fn new(metrics: Vec<Metric>, period: Period) -> Self {
+        Query {
+            metrics,
+            group_by: Vec::new(),
+            period,
+            buckets: None,
+            compare_to: None,
+            rollup: false,
+            as_of: None,
+            currency: None,
+            options: Options::default(),
+        }
+    }
+    /// Adds a grouping dimension.
+    pub fn by(mut self, d: Dimension) -> Self {
+        self.group_by.push(d);
+        self
+    }
+    /// Sets time buckets.
+    pub fn buckets(mut self, b: Bucket) -> Self {
+        self.buckets = Some(b);
+        self
+    }
+    /// Sets the comparison.
+    pub fn compare(mut self, c: Compare) -> Self {
+        self.compare_to = Some(c);
+        self
+    }
+    /// Turns on roll-up rows.
+    pub fn rollup(mut self) -> Self {
+        self.rollup = true;
+        self
+    }
+    /// Sets `as_of`.
+    pub fn as_of(mut self, d: NaiveDate) -> Self {
+        self.as_of = Some(d);
+        self
+    }
+    /// Sets the reporting currency.
+    pub fn currency(mut self, c: crate::Currency) -> Self {
+        self.currency = Some(c);
+        self
+    }
+
+    /// Checks the query and fills defaults: `close_rate_seasonality` implies month-of-year
+    /// buckets; `as_of` defaults to the period's last day.
+    pub fn normalized(&self) -> Result<Query> {
+        let mut q = self.clone();
+        if q.metrics.is_empty() {
+            return Err(Error::Query("no metrics requested".into()));
+        }
+        for (i, m) in q.metrics.iter().enumerate() {
+            if q.metrics[..i].contains(m) {
+                return Err(Error::Query(format!("metric {} is requested twice", m.id())));
+            }
+        }
+        for (i, d) in q.group_by.iter().enumerate() {
+            if q.group_by[..i].contains(d) {
+                return Err(Error::Query(format!("group_by names {d} twice")));
+            }
+        }
+        if q.metrics.contains(&Metric::CloseRateSeasonality) {
+            match q.buckets {
+                None => q.buckets = Some(Bucket::MonthOfYear),
+                Some(b) if b.is_cyclic() => {}
+                Some(b) => {
+                    return Err(Error::Query(format!(
+                        "close_rate_seasonality pools months across years: use buckets month_of_year or quarter_of_year, not {}",
+                        b.name()
+                    )));
+                }
+            }
+        }
+        let c = q.options.confidence;
+        if !(c > 0.0 && c < 1.0) {
+            return Err(Error::Query(format!("confidence must be in (0, 1), got {c}")));
+        }
+        let (a, b) = q.options.quality_weights;
+        if !(a >= 0.0 && b >= 0.0 && a + b > 0.0 && a.is_finite() && b.is_finite()) {
+            return Err(Error::Query(format!("quality_weights must be non-negative and not both 0, got ({a}, {b})")));
+        }
+        if !(1..=12).contains(&q.options.fiscal_year_start) {
+            return Err(Error::Query(format!("fiscal_year_start must be 1..12, got {}", q.options.fiscal_year_start)));
+        }
+        if q.as_of.is_none() {
+            q.as_of = Some(q.period.last_day());
+        }
+        Ok(q)
+    }
+}

@@ -1,0 +1,137 @@
+//! The metric registry: the one list that maps a metric id to the code computing it.
+//! Adding a KPI = writing its module in `crate::kpi` and adding one line here.
+
+use super::kpi::{Ctx, Kpi, Merge};
+use super::record::Record;
+use super::table::{ColumnSpec, Value};
+use super::window::Window;
+use crate::error::{Error, Result};
+use crate::kpi;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! registry {
+    ($($variant:ident => $id:literal, $family:literal, $ty:ty, $doc:literal;)+) => {
+        /// Every KPI, by catalog id (`avg_deal_size`, …). The id is the text form used in
+        /// queries, files, the CLI and the bindings.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        #[non_exhaustive]
+        pub enum Metric {
+            $(#[doc = $doc] $variant,)+
+        }
+
+        impl Metric {
+            /// Every metric, in catalog order.
+            pub const ALL: &'static [Metric] = &[$(Metric::$variant),+];
+            /// The catalog id.
+            pub fn id(&self) -> &'static str {
+                match self { $(Metric::$variant => $id),+ }
+            }
+            /// The catalog family (`deals`, `pipeline`, `channels`, …).
+            pub fn family(&self) -> &'static str {
+                match self { $(Metric::$variant => $family),+ }
+            }
+            /// One-line description.
+            pub fn description(&self) -> &'static str {
+                match self { $(Metric::$variant => $doc),+ }
+            }
+            pub(crate) fn needs_previous(&self) -> bool {
+                match self { $(Metric::$variant => <$ty as Kpi>::NEEDS_PREVIOUS),+ }
+            }
+            pub(crate) fn new_state(&self) -> KpiState {
+                match self { $(Metric::$variant => KpiState::$variant(Default::default())),+ }
+            }
+            pub(crate) fn columns(&self, ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
+                match self { $(Metric::$variant => <$ty as Kpi>::columns(ctx)),+ }
+            }
+            pub(crate) fn finish(&self, states: &[&KpiState], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
+                match self {
+                    $(Metric::$variant => {
+                        let inner: Vec<_> = states.iter().map(|s| match s {
+                            KpiState::$variant(x) => Ok(x),
+                            _ => Err(Error::Merge(format!("state of another metric given to {}", $id))),
+                        }).collect::<Result<_>>()?;
+                        <$ty as Kpi>::finish(&inner, w, ctx)
+                    })+
+                }
+            }
+        }
+
+        /// The partial state of one metric in one cell (serializable, mergeable).
+        #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[allow(missing_docs)]
+        pub enum KpiState {
+            $($variant(<$ty as Kpi>::State),)+
+        }
+
+        impl KpiState {
+            pub(crate) fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+                match self { $(KpiState::$variant(s) => <$ty as Kpi>::observe(s, rec, w, ctx)),+ }
+            }
+        }
+
+        impl Merge for KpiState {
+            fn merge(&mut self, other: &Self) -> Result<()> {
+                match (self, other) {
+                    $((KpiState::$variant(a), KpiState::$variant(b)) => a.merge(b),)+
+                    #[allow(unreachable_patterns)]
+                    _ => Err(Error::Merge("states of different metrics".into())),
+                }
+            }
+        }
+
+        impl FromStr for Metric {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                let t = s.trim().to_ascii_lowercase();
+                match t.as_str() {
+                    $($id => Ok(Metric::$variant),)+
+                    _ => Err(Error::Query(format!("unknown metric {s:?}; known: {}", Metric::ALL.iter().map(|m| m.id()).collect::<Vec<_>>().join(", ")))),
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    AvgDealSize => "avg_deal_size", "deals", kpi::deals::AvgDealSize, "Average won deal size: Σ amount of deals won in the period ÷ their count.";
+    MedianDealSize => "median_deal_size", "deals", kpi::deals::MedianDealSize, "Median amount of deals won in the period.";
+    DealCount => "deal_count", "deals", kpi::deals::DealCount, "Deals won, lost and created in the period.";
+    WonRevenue => "won_revenue", "deals", kpi::deals::WonRevenue, "Σ amount of deals won in the period.";
+    CloseRate => "close_rate", "deals", kpi::deals::CloseRate, "Won ÷ (won + lost), both closed in the period, with a Wilson interval.";
+    LeadConversionRate => "lead_conversion_rate", "deals", kpi::deals::LeadConversionRate, "Leads created in the period that became a won deal by as_of ÷ leads created in the period.";
+    CloseRateSeasonality => "close_rate_seasonality", "deals", kpi::deals::CloseRateSeasonality, "Close rate per month (or quarter) of the year, pooled across years.";
+    SalesCycleDays => "sales_cycle_days", "deals", kpi::deals::SalesCycleDays, "Mean and median of closed_on − created_on (days) over deals won in the period.";
+    SalesVelocity => "sales_velocity", "deals", kpi::deals::SalesVelocity, "Open deals at period end × close rate × average deal size ÷ average cycle days: money per day.";
+    QualityScore => "quality_score", "deals", kpi::quality::QualityScore, "0–100 score from percentile ranks of deals won and revenue won among peers, with rank and previous-period score.";
+    DealSuccessRate => "deal_success_rate", "deals", kpi::deals::DealSuccessRate, "Deals won ÷ deals closed in the period that reached the qualified stage.";
+    UpsellRate => "upsell_rate", "deals", kpi::deals::UpsellRate, "Won upsell deals ÷ all won deals in the period, by count and by revenue.";
+    NewNetRevenue => "new_net_revenue", "deals", kpi::deals::NewNetRevenue, "Revenue won in the period from deals of kind new.";
+    //TODO Pipeline => "pipeline", "pipeline", kpi::pipeline::Pipeline, "Deals open at the end of the period: count, value, weighted value, value per stage.";
+    //TODO PipelineCoverage => "pipeline_coverage", "pipeline", kpi::pipeline::PipelineCoverage, "Pipeline value ÷ target and won value ÷ target.";
+    //TODO PipelineChange => "pipeline_change", "pipeline", kpi::pipeline::PipelineChange, "Pipeline movement between the start and end of the period: added, won, lost, advanced, moved back, slipped, value change.";
+    //TODO PipelineAging => "pipeline_aging", "pipeline", kpi::pipeline::PipelineAging, "Open deals older than N days or past expected close; deals lost to a competitor.";
+    //TODO StageDuration => "stage_duration", "pipeline", kpi::stages::StageDuration, "Days spent in each pipeline stage (mean, median); current stays of open deals apart.";
+    //TODO StageFunnel => "stage_funnel", "pipeline", kpi::stages::StageFunnel, "Share of deals created in the period that reached each stage, and stage-to-stage conversion.";
+    //TODO ChannelPerformance => "channel_performance", "channels", kpi::channels::ChannelPerformance, "Leads, won deals, conversion, revenue, share of revenue, cost per lead / acquisition and ROI per channel and source.";
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+impl TryFrom<String> for Metric {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+impl From<Metric> for String {
+    fn from(m: Metric) -> String {
+        m.id().to_string()
+    }
+}

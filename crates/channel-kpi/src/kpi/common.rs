@@ -1,0 +1,171 @@
+//! Building blocks of partial states: counters, exact sums, day histograms, proportions.
+//! All merge exactly and associatively.
+
+use crate::engine::{ColumnKind, ColumnSpec, Ctx, Merge, Value};
+use crate::error::{Error, Location, Result};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Decimal places of money averages and ratios of money (rounded half to even).
+pub const MONEY_SCALE: u32 = 6;
+
+/// Defines a partial-state struct whose `merge` merges field by field.
+macro_rules! state {
+    ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident : $t:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[allow(missing_docs)]
+        pub struct $name { $($(#[$fm])* pub $f: $t),* }
+        impl $crate::engine::Merge for $name {
+            fn merge(&mut self, o: &Self) -> $crate::error::Result<()> {
+                $(self.$f.merge(&o.$f)?;)*
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use state;
+
+/// A count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count(pub u64);
+impl Count {
+    /// Adds one.
+    pub fn inc(&mut self) {
+        self.0 += 1;
+    }
+}
+impl Merge for Count {
+    fn merge(&mut self, o: &Self) -> Result<()> {
+        self.0 = self.0.checked_add(o.0).ok_or_else(|| overflow("adding counts"))?;
+        Ok(())
+    }
+}
+
+/// An exact money sum (the engine guarantees one currency).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sum(#[serde(with = "rust_decimal::serde::str")] pub Decimal);
+impl Sum {
+    /// Adds an amount; overflow is an error, never a wrap.
+    pub fn add(&mut self, x: Decimal) -> Result<()> {
+        self.0 = self.0.checked_add(x).ok_or_else(|| overflow("summing amounts"))?;
+        Ok(())
+    }
+}
+impl Merge for Sum {
+    fn merge(&mut self, o: &Self) -> Result<()> {
+        self.add(o.0)
+    }
+}
+
+/// Integer-valued observations (days) as a histogram: exact mean and median, memory bounded
+/// by the number of distinct values.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Days(pub BTreeMap<i64, u64>);
+impl Days {
+    /// Adds one observation.
+    pub fn add(&mut self, d: i64) {
+        *self.0.entry(d).or_default() += 1;
+    }
+    /// Number of observations.
+    pub fn count(&self) -> u64 {
+        self.0.values().sum()
+    }
+    /// Sum of observations.
+    pub fn sum(&self) -> i128 {
+        self.0.iter().map(|(d, n)| *d as i128 * *n as i128).sum()
+    }
+    /// Mean; `None` when empty.
+    pub fn mean(&self) -> Option<f64> {
+        let n = self.count();
+        (n > 0).then(|| self.sum() as f64 / n as f64)
+    }
+    /// Median (mean of the two middle values for an even count); `None` when empty.
+    pub fn median(&self) -> Option<f64> {
+        let n = self.count();
+        if n == 0 {
+            return None;
+        }
+        let nth = |k: u64| {
+            let mut seen = 0;
+            for (d, c) in &self.0 {
+                seen += c;
+                if seen > k {
+                    return *d;
+                }
+            }
+            0
+        };
+        Some(if n % 2 == 1 { nth(n / 2) as f64 } else { (nth(n / 2 - 1) + nth(n / 2)) as f64 / 2.0 })
+    }
+}
+impl Merge for Days {
+    fn merge(&mut self, o: &Self) -> Result<()> {
+        for (d, n) in &o.0 {
+            *self.0.entry(*d).or_default() += n;
+        }
+        Ok(())
+    }
+}
+
+/// `successes` out of `n`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proportion {
+    /// Successes.
+    pub hits: u64,
+    /// Trials.
+    pub n: u64,
+}
+impl Proportion {
+    /// Records one trial.
+    pub fn add(&mut self, hit: bool) {
+        self.n += 1;
+        self.hits += hit as u64;
+    }
+    /// hits ÷ n; `None` when n = 0.
+    pub fn rate(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.hits as f64 / self.n as f64)
+    }
+    /// Columns `<name>`, `<name>_n` (trials), `<name>_lo`, `<name>_hi` (Wilson interval).
+    pub fn columns(name: &str) -> Vec<ColumnSpec> {
+        vec![
+            ColumnSpec::new(name, ColumnKind::Float),
+            ColumnSpec::new(format!("{name}_n"), ColumnKind::Int),
+            ColumnSpec::plain(format!("{name}_lo"), ColumnKind::Float),
+            ColumnSpec::plain(format!("{name}_hi"), ColumnKind::Float),
+        ]
+    }
+    /// Values for [`Proportion::columns`].
+    pub fn values(&self, ctx: &Ctx) -> Vec<Value> {
+        let iv = crate::stats::wilson(self.hits, self.n, ctx.query.options.confidence);
+        vec![Value::float(self.rate()), Value::count(self.n), Value::float(iv.map(|x| x.0)), Value::float(iv.map(|x| x.1))]
+    }
+}
+impl Merge for Proportion {
+    fn merge(&mut self, o: &Self) -> Result<()> {
+        self.hits += o.hits;
+        self.n += o.n;
+        Ok(())
+    }
+}
+
+/// `a ÷ b` for money, rounded to [`MONEY_SCALE`] places; `None` when `b` is zero.
+pub fn div(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if b.is_zero() {
+        return None;
+    }
+    a.checked_div(b).map(|x| x.round_dp_with_strategy(MONEY_SCALE, RoundingStrategy::MidpointNearestEven))
+}
+
+/// `a ÷ b` as f64 (shares, ROI); `None` when `b` is zero.
+pub fn ratio(a: Decimal, b: Decimal) -> Option<f64> {
+    if b.is_zero() {
+        return None;
+    }
+    a.checked_div(b).and_then(|x| x.to_string().parse().ok())
+}
+
+fn overflow(what: &str) -> Error {
+    Error::Overflow { location: Location::default(), reason: what.to_string() }
+}

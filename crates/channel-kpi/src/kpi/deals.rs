@@ -1,0 +1,432 @@
+//! Section 1 of the catalog: deal outcomes.
+//!
+//! A deal belongs to a window by the date the KPI names: won and lost deals by `closed_on`,
+//! created deals and leads by `created_on`, open deals "at the instant" the window ends.
+
+use super::common::{Count, Days, Proportion, Sum, div, ratio, state};
+use crate::domain::{DealKind, DealStatus};
+use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
+use crate::error::Result;
+use crate::money::Money;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// The won deal of `rec` in window `w`, with its amount in the query currency.
+fn won_in<'a>(rec: &Record<'a>, w: &Window, ctx: &Ctx) -> Result<Option<(&'a crate::Deal, Decimal)>> {
+    match rec {
+        Record::Deal(d) if d.closed_in(DealStatus::Won, |c| w.contains(c)) => {
+            let amount = amount_on(d.amount, d.closed_on.unwrap_or(d.created_on), ctx)?;
+            Ok(Some((d, amount)))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn amount_on(m: Option<Money>, on: NaiveDate, ctx: &Ctx) -> Result<Decimal> {
+    m.map_or(Ok(Decimal::ZERO), |m| ctx.money(m, on))
+}
+
+state! {
+    /// Σ and count of won amounts.
+    pub struct WonState { pub sum: Sum, pub n: Count }
+}
+
+impl WonState {
+    fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        if let Some((_, a)) = won_in(rec, w, ctx)? {
+            self.sum.add(a)?;
+            self.n.inc();
+            return Ok(true);
+        }
+        Ok(false)
+    }
+    fn avg(&self) -> Option<Decimal> {
+        div(self.sum.0, Decimal::from(self.n.0))
+    }
+}
+
+/// `avg_deal_size` = Σ amount of deals won with `closed_on` in the window ÷ their count;
+/// absent when nothing was won. Rounded half-even to 6 decimal places.
+///
+/// The article's example: deals of $200 and $400 won in the last 15 days → $300 (a test in
+/// every language).
+pub struct AvgDealSize;
+impl Kpi for AvgDealSize {
+    type State = WonState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(vec![ColumnSpec::new("avg_deal_size", ColumnKind::Money)])
+    }
+    fn observe(s: &mut WonState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        s.observe(rec, w, ctx)
+    }
+    fn finish(states: &[&WonState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| Ok(vec![Value::decimal(s.avg())]))
+    }
+}
+
+state! {
+    /// Won amounts as a histogram (exact median).
+    pub struct AmountHistogram { pub amounts: Amounts }
+}
+
+/// Won amounts with their multiplicities (memory grows with the number of distinct amounts).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Amounts(pub BTreeMap<Decimal, u64>);
+impl crate::engine::Merge for Amounts {
+    fn merge(&mut self, o: &Self) -> Result<()> {
+        for (a, n) in &o.0 {
+            *self.0.entry(*a).or_default() += n;
+        }
+        Ok(())
+    }
+}
+
+/// `median_deal_size`: the median won amount in the window (mean of the two middle amounts
+/// for an even count); absent when nothing was won.
+pub struct MedianDealSize;
+impl Kpi for MedianDealSize {
+    type State = AmountHistogram;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(vec![ColumnSpec::new("median_deal_size", ColumnKind::Money)])
+    }
+    fn observe(s: &mut AmountHistogram, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        if let Some((_, a)) = won_in(rec, w, ctx)? {
+            *s.amounts.0.entry(a.normalize()).or_default() += 1;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+    fn finish(states: &[&AmountHistogram], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| {
+            let n: u64 = s.amounts.0.values().sum();
+            if n == 0 {
+                return Ok(vec![Value::Absent]);
+            }
+            let nth = |k: u64| {
+                let mut seen = 0;
+                s.amounts.0.iter().find(|(_, c)| {
+                    seen += **c;
+                    seen > k
+                })
+                .map(|(a, _)| *a)
+                .unwrap_or_default()
+            };
+            let m = if n % 2 == 1 { Some(nth(n / 2)) } else { div(nth(n / 2 - 1) + nth(n / 2), Decimal::TWO) };
+            Ok(vec![Value::decimal(m)])
+        })
+    }
+}
+
+state! {
+    /// Won, lost and created counts.
+    pub struct CountState { pub won: Count, pub lost: Count, pub created: Count }
+}
+
+/// `deal_count`: deals won (`won_count`) and lost (`lost_count`) with `closed_on` in the
+/// window, and deals created in it (`created_count`). Counts are 0, not absent, for a group
+/// with no such deal in a window where it has other data.
+pub struct DealCount;
+impl Kpi for DealCount {
+    type State = CountState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(["won_count", "lost_count", "created_count"].map(|c| ColumnSpec::new(c, ColumnKind::Int)).to_vec())
+    }
+    fn observe(s: &mut CountState, rec: &Record, w: &Window, _: &Ctx) -> Result<bool> {
+        let Record::Deal(d) = rec else { return Ok(false) };
+        let mut hit = false;
+        if d.closed_in(DealStatus::Won, |c| w.contains(c)) {
+            s.won.inc();
+            hit = true;
+        }
+        if d.closed_in(DealStatus::Lost, |c| w.contains(c)) {
+            s.lost.inc();
+            hit = true;
+        }
+        if w.contains(d.created_on) {
+            s.created.inc();
+            hit = true;
+        }
+        Ok(hit)
+    }
+    fn finish(states: &[&CountState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| Ok(vec![Value::count(s.won.0), Value::count(s.lost.0), Value::count(s.created.0)]))
+    }
+}
+
+/// `won_revenue`: Σ amount of deals won in the window (0 when the group won nothing in a
+/// window where it has other data).
+pub struct WonRevenue;
+impl Kpi for WonRevenue {
+    type State = WonState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(vec![ColumnSpec::new("won_revenue", ColumnKind::Money)])
+    }
+    fn observe(s: &mut WonState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        s.observe(rec, w, ctx)
+    }
+    fn finish(states: &[&WonState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| Ok(vec![Value::Decimal(s.sum.0)]))
+    }
+}
+
+state! {
+    /// Won among closed.
+    pub struct CloseState { pub closed: Proportion }
+}
+
+impl CloseState {
+    fn observe(&mut self, rec: &Record, w: &Window) -> bool {
+        let Record::Deal(d) = rec else { return false };
+        let closed = d.status != DealStatus::Open && d.closed_on.is_some_and(|c| w.contains(c));
+        if closed {
+            self.closed.add(d.status == DealStatus::Won);
+        }
+        closed
+    }
+}
+
+/// `close_rate` = won ÷ (won + lost), both with `closed_on` in the window; open deals are
+/// excluded; absent when nothing closed. Columns: `close_rate`, `close_rate_n` (closed
+/// deals), `close_rate_lo` / `close_rate_hi` (Wilson interval at the query's confidence).
+pub struct CloseRate;
+impl Kpi for CloseRate {
+    type State = CloseState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(Proportion::columns("close_rate"))
+    }
+    fn observe(s: &mut CloseState, rec: &Record, w: &Window, _: &Ctx) -> Result<bool> {
+        Ok(s.observe(rec, w))
+    }
+    fn finish(states: &[&CloseState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| Ok(s.closed.values(ctx)))
+    }
+}
+
+/// `close_rate_seasonality`: the close rate per month of the year (or per quarter with
+/// `buckets = quarter_of_year`) pooled across the years of the period, with its counts. The
+/// engine provides the cyclic buckets; the value is computed by the same code as `close_rate`.
+/// Columns: `seasonal_close_rate`, `_n`, `_lo`, `_hi`.
+pub struct CloseRateSeasonality;
+impl Kpi for CloseRateSeasonality {
+    type State = CloseState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(Proportion::columns("seasonal_close_rate"))
+    }
+    fn observe(s: &mut CloseState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        CloseRate::observe(s, rec, w, ctx)
+    }
+    fn finish(states: &[&CloseState], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
+        CloseRate::finish(states, w, ctx)
+    }
+}
+
+state! {
+    /// Converted among leads created.
+    pub struct LeadState { pub leads: Proportion }
+}
+
+/// `lead_conversion_rate` = leads created in the window that became a won deal on or before
+/// `as_of` ÷ leads created in the window (a cohort measure: a lead created in March and won
+/// in May counts for March). Absent when no lead was created. Columns: `lead_conversion_rate`,
+/// `_n` (leads), `_lo`, `_hi`.
+pub struct LeadConversionRate;
+impl Kpi for LeadConversionRate {
+    type State = LeadState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(Proportion::columns("lead_conversion_rate"))
+    }
+    fn observe(s: &mut LeadState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        let Record::Lead(l) = rec else { return Ok(false) };
+        if !w.contains(l.created_on) {
+            return Ok(false);
+        }
+        s.leads.add(l.won_on.is_some_and(|d| d <= ctx.as_of));
+        Ok(true)
+    }
+    fn finish(states: &[&LeadState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| Ok(s.leads.values(ctx)))
+    }
+}
+
+state! {
+    /// Cycle lengths of won deals.
+    pub struct CycleState { pub days: Days }
+}
+
+impl CycleState {
+    fn observe(&mut self, rec: &Record, w: &Window) -> bool {
+        match rec {
+            Record::Deal(d) if d.closed_in(DealStatus::Won, |c| w.contains(c)) => {
+                self.days.add(d.cycle_days().unwrap_or(0));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `sales_cycle_days`: mean and median of `closed_on − created_on` in days over deals won in
+/// the window (`sales_cycle_days`, `sales_cycle_days_median`, `sales_cycle_days_n`); absent
+/// when nothing was won. A deal closed before it was created is rejected when loading.
+pub struct SalesCycleDays;
+impl Kpi for SalesCycleDays {
+    type State = CycleState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(vec![
+            ColumnSpec::new("sales_cycle_days", ColumnKind::Float),
+            ColumnSpec::new("sales_cycle_days_median", ColumnKind::Float),
+            ColumnSpec::new("sales_cycle_days_n", ColumnKind::Int),
+        ])
+    }
+    fn observe(s: &mut CycleState, rec: &Record, w: &Window, _: &Ctx) -> Result<bool> {
+        Ok(s.observe(rec, w))
+    }
+    fn finish(states: &[&CycleState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| Ok(vec![Value::float(s.days.mean()), Value::float(s.days.median()), Value::count(s.days.count())]))
+    }
+}
+
+state! {
+    /// The factors of velocity, each folded by its own KPI's code.
+    pub struct VelocityState { pub open_at_end: Count, pub close: CloseState, pub won: WonState, pub cycle: CycleState }
+}
+
+/// `sales_velocity` = open deals at the window's end × close rate × average deal size ÷
+/// average sales-cycle days, in money per day. Computed exactly as
+/// `open × Σwon × won ÷ ((won + lost) × Σcycle_days)`, rounded to 6 places. Absent when any
+/// factor is absent or the cycle is 0 days.
+pub struct SalesVelocity;
+impl Kpi for SalesVelocity {
+    type State = VelocityState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(vec![ColumnSpec::new("sales_velocity", ColumnKind::Money), ColumnSpec::new("open_deals_at_end", ColumnKind::Int)])
+    }
+    fn observe(s: &mut VelocityState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        let mut hit = s.close.observe(rec, w);
+        hit |= s.won.observe(rec, w, ctx)?;
+        hit |= s.cycle.observe(rec, w);
+        if let Record::Deal(d) = rec {
+            if d.open_at(w.instant()) {
+                s.open_at_end.inc();
+                hit = true;
+            }
+        }
+        Ok(hit)
+    }
+    fn finish(states: &[&VelocityState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| {
+            let (open, won, closed) = (s.open_at_end.0, s.won.n.0, s.close.closed.n);
+            let cycle = s.cycle.days.sum();
+            let v = if won == 0 || closed == 0 || cycle <= 0 {
+                None
+            } else {
+                let num = Decimal::from(open).checked_mul(s.won.sum.0).and_then(|x| x.checked_mul(Decimal::from(won)));
+                let den = Decimal::from(closed).checked_mul(Decimal::from_i128_with_scale(cycle, 0));
+                num.zip(den).and_then(|(n, d)| div(n, d))
+            };
+            Ok(vec![Value::decimal(v), Value::count(open)])
+        })
+    }
+}
+
+state! {
+    /// Won among closed deals that reached the qualified stage.
+    pub struct SuccessState { pub qualified: Proportion }
+}
+
+/// `deal_success_rate` = deals won ÷ deals closed in the window that reached the pipeline's
+/// *qualified* stage (entered it or any later open stage, or were won). Needs a pipeline
+/// definition with a qualified stage; absent when no such deal closed.
+pub struct DealSuccessRate;
+impl Kpi for DealSuccessRate {
+    type State = SuccessState;
+    fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
+        if ctx.refs.pipeline.qualified_index().is_none() {
+            return Err(crate::Error::Query(
+                "deal_success_rate needs a pipeline definition with a qualified stage (pipeline.csv column `qualified`)".into(),
+            ));
+        }
+        Ok(Proportion::columns("deal_success_rate"))
+    }
+    fn observe(s: &mut SuccessState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        let Record::Deal(d) = rec else { return Ok(false) };
+        if d.status == DealStatus::Open || !d.closed_on.is_some_and(|c| w.contains(c)) {
+            return Ok(false);
+        }
+        let p = &ctx.refs.pipeline;
+        let q = p.qualified_index().unwrap_or(usize::MAX);
+        let reached = d.status == DealStatus::Won
+            || d.stage_history.iter().map(|e| e.stage.as_str()).chain(d.stage.as_deref()).any(|st| p.open_index(st).is_some_and(|i| i >= q));
+        if reached {
+            s.qualified.add(d.status == DealStatus::Won);
+        }
+        Ok(reached)
+    }
+    fn finish(states: &[&SuccessState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| Ok(s.qualified.values(ctx)))
+    }
+}
+
+state! {
+    /// Upsell share of won deals, by count and revenue.
+    pub struct UpsellState { pub deals: Proportion, pub upsell_revenue: Sum, pub revenue: Sum }
+}
+
+/// `upsell_rate` = won deals of kind upsell ÷ all won deals in the window (`upsell_rate`,
+/// with `_n`, `_lo`, `_hi`), and by revenue (`upsell_revenue_share`). Absent when nothing
+/// was won (the revenue share also when the won revenue is 0).
+pub struct UpsellRate;
+impl Kpi for UpsellRate {
+    type State = UpsellState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        let mut c = Proportion::columns("upsell_rate");
+        c.push(ColumnSpec::new("upsell_revenue_share", ColumnKind::Float));
+        Ok(c)
+    }
+    fn observe(s: &mut UpsellState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        let Some((d, a)) = won_in(rec, w, ctx)? else { return Ok(false) };
+        let up = d.kind == DealKind::Upsell;
+        s.deals.add(up);
+        s.revenue.add(a)?;
+        if up {
+            s.upsell_revenue.add(a)?;
+        }
+        Ok(true)
+    }
+    fn finish(states: &[&UpsellState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| {
+            let mut v = s.deals.values(ctx);
+            v.push(Value::float(ratio(s.upsell_revenue.0, s.revenue.0)));
+            Ok(v)
+        })
+    }
+}
+
+state! {
+    /// Revenue won from new business.
+    pub struct NewRevenueState { pub revenue: Sum, pub deals: Count }
+}
+
+/// `new_net_revenue`: Σ amount of deals of kind *new* won in the window, and their count
+/// (`new_net_revenue`, `new_deals_won`). Like every sum and count, 0 (not absent) for a group
+/// that won no new business in a window where it has other data. (The subscription form,
+/// new + expansion − contraction − churn MRR, is `mrr_retention`'s movement breakdown.)
+pub struct NewNetRevenue;
+impl Kpi for NewNetRevenue {
+    type State = NewRevenueState;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(vec![ColumnSpec::new("new_net_revenue", ColumnKind::Money), ColumnSpec::new("new_deals_won", ColumnKind::Int)])
+    }
+    fn observe(s: &mut NewRevenueState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        let Some((d, a)) = won_in(rec, w, ctx)? else { return Ok(false) };
+        if d.kind == DealKind::New {
+            s.revenue.add(a)?;
+            s.deals.inc();
+        }
+        Ok(true)
+    }
+    fn finish(states: &[&NewRevenueState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| Ok(vec![Value::Decimal(s.revenue.0), Value::count(s.deals.0)]))
+    }
+}
