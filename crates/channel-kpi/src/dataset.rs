@@ -69,7 +69,10 @@ impl Dataset {
         for d in &self.deals {
             d.validate()?;
             if !ids.insert(d.id.as_str()) {
-                return Err(Error::Reference { location: Location::record("deal", &d.id, "deal_id").with_value(&d.id), reason: "duplicate deal id".into() });
+                return Err(Error::Reference {
+                    location: Location::record("deal", &d.id, "deal_id").with_value(&d.id),
+                    reason: "duplicate deal id".into(),
+                });
             }
             if let Some(p) = d.partner_id.as_deref().filter(|p| has_partners && self.refs.partner(p).is_none()) {
                 return Err(dangling("deal", &d.id, "partner_id", p, "partner"));
@@ -89,7 +92,10 @@ impl Dataset {
         for l in &self.leads {
             l.validate()?;
             if !lead_ids.insert(l.id.as_str()) {
-                return Err(Error::Reference { location: Location::record("lead", &l.id, "lead_id").with_value(&l.id), reason: "duplicate lead id".into() });
+                return Err(Error::Reference {
+                    location: Location::record("lead", &l.id, "lead_id").with_value(&l.id),
+                    reason: "duplicate lead id".into(),
+                });
             }
             if let Some(p) = l.partner_id.as_deref().filter(|p| has_partners && self.refs.partner(p).is_none()) {
                 return Err(dangling("lead", &l.id, "partner_id", p, "partner"));
@@ -99,11 +105,10 @@ impl Dataset {
             }
         }
         for t in &self.targets {
-            if let (crate::Dimension::Partner, Some(k)) = (&t.dimension, t.key.as_deref()) {
-                if has_partners && self.refs.partner(k).is_none() {
+            if let (crate::Dimension::Partner, Some(k)) = (&t.dimension, t.key.as_deref())
+                && has_partners && self.refs.partner(k).is_none() {
                     return Err(dangling("target", k, "key", k, "partner"));
                 }
-            }
         }
         Ok(())
     }

@@ -33,6 +33,9 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Errors carry a full `Location` (file, line, record, field, value); they are cold, so their
+// size does not matter and boxing would only make every construction noisier.
+#![allow(clippy::result_large_err)]
 
 pub mod dataset;
 pub mod domain;
@@ -45,12 +48,12 @@ pub mod stats;
 
 pub use dataset::Dataset;
 pub use domain::{
-    Channel, Deal, DealKind, DealStatus, Lead, OrgTree, OrgUnit, Partner, PartnerStage, PartnerStages, PipelineDef, Spend,
-    StageDef, StageEntry, StageOutcome, Target,
+    Channel, Deal, DealKind, DealStatus, Lead, OrgTree, OrgUnit, Partner, PartnerStage, PartnerStages, PipelineDef, Spend, StageDef,
+    StageEntry, StageOutcome, Target,
 };
 pub use engine::{
-    Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, Metric, Options, Partial, Query, Record,
-    Reference, ResultTable, Value, Window,
+    Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, Metric, Options, Partial, Query, Record, Reference,
+    ResultTable, Value, Window,
 };
 pub use error::{Error, Location, Result};
 pub use money::{Currency, FxTable, Money, RateDateRule};

@@ -101,9 +101,10 @@ impl FromStr for Money {
     type Err = Error;
     /// `"200.00 USD"`.
     fn from_str(s: &str) -> Result<Self> {
-        let (a, c) = s.trim().rsplit_once(' ').ok_or_else(|| {
-            Error::parse(Location::default().with_value(s), "money is written `<amount> <currency>`, e.g. `200.00 USD`")
-        })?;
+        let (a, c) = s
+            .trim()
+            .rsplit_once(' ')
+            .ok_or_else(|| Error::parse(Location::default().with_value(s), "money is written `<amount> <currency>`, e.g. `200.00 USD`"))?;
         Money::parse_amount(a, Currency::new(c)?)
     }
 }
@@ -187,29 +188,31 @@ impl FxTable {
             return Ok(r);
         }
         if let Some(r) = self.lookup(to, from, on) {
-            return Decimal::ONE.checked_div(r).ok_or_else(|| Error::Overflow {
-                location: Location::default(),
-                reason: format!("inverting rate {to}->{from}"),
-            });
+            return Decimal::ONE
+                .checked_div(r)
+                .ok_or_else(|| Error::Overflow { location: Location::default(), reason: format!("inverting rate {to}->{from}") });
         }
         Err(Error::Currency {
             expected: to.to_string(),
             found: from.to_string(),
             location: Location::default().with_value(on),
-            reason: format!("no {from}->{to} rate {} {on}", match self.rule {
-                RateDateRule::OnOrBefore => "on or before",
-                RateDateRule::Exact => "dated",
-            }),
+            reason: format!(
+                "no {from}->{to} rate {} {on}",
+                match self.rule {
+                    RateDateRule::OnOrBefore => "on or before",
+                    RateDateRule::Exact => "dated",
+                }
+            ),
         })
     }
 
     /// Converts `m` to `to` at the rate that applies on `on`.
     pub fn convert(&self, m: Money, to: Currency, on: NaiveDate) -> Result<Money> {
         let r = self.rate(m.currency, to, on)?;
-        let amount = m.amount.checked_mul(r).ok_or_else(|| Error::Overflow {
-            location: Location::default().with_value(m),
-            reason: "converting currency".into(),
-        })?;
+        let amount = m
+            .amount
+            .checked_mul(r)
+            .ok_or_else(|| Error::Overflow { location: Location::default().with_value(m), reason: "converting currency".into() })?;
         Ok(Money::new(amount, to))
     }
 }

@@ -26,8 +26,7 @@ pub struct Period {
 }
 
 fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate> {
-    NaiveDate::from_ymd_opt(y, m, d)
-        .ok_or_else(|| Error::parse(Location::default().with_value(format!("{y}-{m}-{d}")), "no such date"))
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| Error::parse(Location::default().with_value(format!("{y}-{m}-{d}")), "no such date"))
 }
 
 fn period_err(s: &str, why: &str) -> Error {
@@ -78,9 +77,7 @@ impl Period {
             return Err(period_err("0", "last_days needs n >= 1"));
         }
         let end = as_of.succ_opt().ok_or_else(|| period_err(&as_of.to_string(), "date out of range"))?;
-        let start = end
-            .checked_sub_days(Days::new(n as u64))
-            .ok_or_else(|| period_err(&n.to_string(), "date out of range"))?;
+        let start = end.checked_sub_days(Days::new(n as u64)).ok_or_else(|| period_err(&n.to_string(), "date out of range"))?;
         Period::new(start, end)
     }
     /// ISO week `week` of ISO year `year` (Monday to Monday).
@@ -181,7 +178,10 @@ impl Period {
             return Period::new(sub_months(self.start, m)?, self.start);
         }
         let n = self.days() as u64;
-        Period::new(self.start.checked_sub_days(Days::new(n)).ok_or_else(|| period_err(&self.to_string(), "date out of range"))?, self.start)
+        Period::new(
+            self.start.checked_sub_days(Days::new(n)).ok_or_else(|| period_err(&self.to_string(), "date out of range"))?,
+            self.start,
+        )
     }
 
     /// The same period one year earlier.

@@ -26,7 +26,8 @@ fn article_example_average_deal_size_is_300() {
 #[test]
 fn no_data_is_absent_not_zero() {
     let data = dataset(vec![open("A", None, "2025-01-05", "100")]);
-    let q = Query::new(vec![Metric::AvgDealSize, Metric::CloseRate, Metric::SalesCycleDays, Metric::DealCount], Period::parse("2025").unwrap());
+    let q =
+        Query::new(vec![Metric::AvgDealSize, Metric::CloseRate, Metric::SalesCycleDays, Metric::DealCount], Period::parse("2025").unwrap());
     let t = data.run(&q).unwrap();
     assert_eq!(t.value(0, "avg_deal_size"), Some(&Value::Absent));
     assert_eq!(t.value(0, "close_rate"), Some(&Value::Absent));

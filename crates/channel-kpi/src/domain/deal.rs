@@ -232,16 +232,14 @@ impl Deal {
         if self.status == DealStatus::Won && self.amount.is_none() {
             return Err(Error::Missing { location: self.loc("amount") });
         }
-        if let Some(m) = self.amount {
-            if m.amount.is_sign_negative() && !m.amount.is_zero() {
+        if let Some(m) = self.amount
+            && m.amount.is_sign_negative() && !m.amount.is_zero() {
                 return Err(Error::invalid(self.loc("amount").with_value(m), "amount is negative"));
             }
-        }
-        if let Some(r) = self.registered_on {
-            if r < self.created_on {
+        if let Some(r) = self.registered_on
+            && r < self.created_on {
                 return Err(Error::invalid(self.loc("registered_on").with_value(r), "registered before the deal was created"));
             }
-        }
         let mut prev = self.created_on;
         for e in &self.stage_history {
             if e.entered_on < prev {

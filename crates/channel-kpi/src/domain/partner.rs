@@ -39,14 +39,13 @@ impl Partner {
         if self.id.trim().is_empty() {
             return Err(Error::Missing { location: Location { field: Some("partner_id".into()), ..Default::default() } });
         }
-        if let (Some(j), Some(l)) = (self.joined_on, self.left_on) {
-            if l <= j {
+        if let (Some(j), Some(l)) = (self.joined_on, self.left_on)
+            && l <= j {
                 return Err(Error::invalid(
                     Location::record("partner", &self.id, "left_on").with_value(l),
                     format!("left on or before joining ({j})"),
                 ));
             }
-        }
         Ok(())
     }
     /// Active at the instant `t`: joined on or before `t`, not left on or before `t`.

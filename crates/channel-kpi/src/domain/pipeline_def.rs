@@ -66,7 +66,10 @@ impl PipelineDef {
             }
         }
         if stages.iter().filter(|s| s.qualified).count() > 1 {
-            return Err(Error::invalid(Location { field: Some("qualified".into()), ..Default::default() }, "only one stage can be the qualified stage"));
+            return Err(Error::invalid(
+                Location { field: Some("qualified".into()), ..Default::default() },
+                "only one stage can be the qualified stage",
+            ));
         }
         Ok(PipelineDef { stages })
     }

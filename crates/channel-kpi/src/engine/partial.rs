@@ -80,7 +80,9 @@ pub(crate) fn plan_windows(q: &Query) -> Result<(Vec<Window>, Vec<Option<usize>>
         return Ok((main, vec![None; n]));
     }
     let cmp: Vec<Window> = match q.compare_to.unwrap_or(Compare::PreviousPeriod) {
-        Compare::PreviousPeriod => main.iter().map(|w| Ok(Window { period: w.period.previous()?, cyclic: w.cyclic })).collect::<Result<_>>()?,
+        Compare::PreviousPeriod => {
+            main.iter().map(|w| Ok(Window { period: w.period.previous()?, cyclic: w.cyclic })).collect::<Result<_>>()?
+        }
         Compare::YearAgo => main.iter().map(|w| Ok(Window { period: w.period.year_ago()?, cyclic: w.cyclic })).collect::<Result<_>>()?,
         Compare::Period(p) => match q.buckets {
             None => vec![Window::new(p)],
@@ -193,7 +195,12 @@ fn check_currency(seen: &mut Option<Currency>, converting: bool, rec: &Record) -
                 return Err(Error::Currency {
                     expected: c.to_string(),
                     found: m.currency.to_string(),
-                    location: Location { record: Some(rec.describe()), field: Some("currency".into()), value: Some(m.to_string()), ..Default::default() },
+                    location: Location {
+                        record: Some(rec.describe()),
+                        field: Some("currency".into()),
+                        value: Some(m.to_string()),
+                        ..Default::default()
+                    },
                     reason: "set the query's currency and supply exchange rates to combine currencies".into(),
                 });
             }

@@ -27,9 +27,11 @@ impl std::str::FromStr for Compare {
         match s.trim().to_ascii_lowercase().as_str() {
             "previous" | "previous_period" | "prev" => Ok(Compare::PreviousPeriod),
             "year_ago" | "yoy" | "previous_year" => Ok(Compare::YearAgo),
-            _ => Ok(Compare::Period(Period::parse(s).map_err(|_| {
-                Error::Query(format!("compare_to {s:?}: expected previous_period, year_ago or a period such as 2024-Q1"))
-            })?)),
+            _ => {
+                Ok(Compare::Period(Period::parse(s).map_err(|_| {
+                    Error::Query(format!("compare_to {s:?}: expected previous_period, year_ago or a period such as 2024-Q1"))
+                })?))
+            }
         }
     }
 }

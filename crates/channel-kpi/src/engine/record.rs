@@ -46,9 +46,8 @@ impl Record<'_> {
     /// The record's value for a dimension.
     pub fn dim_value(&self, dim: &Dimension, refs: &Reference) -> DimValue {
         let v = |o: Option<&str>| DimValue::Value(o.map(str::to_string));
-        let partner_attr = |pid: Option<&String>, f: fn(&Partner) -> Option<&String>| {
-            v(pid.and_then(|p| refs.partner(p)).and_then(f).map(String::as_str))
-        };
+        let partner_attr =
+            |pid: Option<&String>, f: fn(&Partner) -> Option<&String>| v(pid.and_then(|p| refs.partner(p)).and_then(f).map(String::as_str));
         match (self, dim) {
             (_, Dimension::All) => DimValue::Value(None),
             (Record::Deal(d), dim) => match dim {

@@ -105,12 +105,15 @@ impl Kpi for MedianDealSize {
             }
             let nth = |k: u64| {
                 let mut seen = 0;
-                s.amounts.0.iter().find(|(_, c)| {
-                    seen += **c;
-                    seen > k
-                })
-                .map(|(a, _)| *a)
-                .unwrap_or_default()
+                s.amounts
+                    .0
+                    .iter()
+                    .find(|(_, c)| {
+                        seen += **c;
+                        seen > k
+                    })
+                    .map(|(a, _)| *a)
+                    .unwrap_or_default()
             };
             let m = if n % 2 == 1 { Some(nth(n / 2)) } else { div(nth(n / 2 - 1) + nth(n / 2), Decimal::TWO) };
             Ok(vec![Value::decimal(m)])
@@ -306,12 +309,11 @@ impl Kpi for SalesVelocity {
         let mut hit = s.close.observe(rec, w);
         hit |= s.won.observe(rec, w, ctx)?;
         hit |= s.cycle.observe(rec, w);
-        if let Record::Deal(d) = rec {
-            if d.open_at(w.instant()) {
+        if let Record::Deal(d) = rec
+            && d.open_at(w.instant()) {
                 s.open_at_end.inc();
                 hit = true;
             }
-        }
         Ok(hit)
     }
     fn finish(states: &[&VelocityState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
@@ -357,7 +359,11 @@ impl Kpi for DealSuccessRate {
         let p = &ctx.refs.pipeline;
         let q = p.qualified_index().unwrap_or(usize::MAX);
         let reached = d.status == DealStatus::Won
-            || d.stage_history.iter().map(|e| e.stage.as_str()).chain(d.stage.as_deref()).any(|st| p.open_index(st).is_some_and(|i| i >= q));
+            || d.stage_history
+                .iter()
+                .map(|e| e.stage.as_str())
+                .chain(d.stage.as_deref())
+                .any(|st| p.open_index(st).is_some_and(|i| i >= q));
         if reached {
             s.qualified.add(d.status == DealStatus::Won);
         }

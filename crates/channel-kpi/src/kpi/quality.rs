@@ -1,9 +1,9 @@
 //! `quality_score`: a peer-relative 0–100 score and ranking of groups (partners, usually).
 
 use super::common::{Count, Sum, state};
+use crate::domain::DealStatus;
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window};
 use crate::error::Result;
-use crate::domain::DealStatus;
 
 state! {
     /// Deals and revenue won.

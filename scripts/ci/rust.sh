@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Rust layer: formatting, lints, and every Rust test (unit, integration, doc tests).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+if [ ! -d ../shared/datasets ]; then
+    echo "NOTE: ../shared/datasets is absent: the real-dataset tests will report SKIPPED." >&2
+fi
+cargo test --workspace --locked
