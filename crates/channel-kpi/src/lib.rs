@@ -56,5 +56,5 @@ pub use engine::{
     ResultTable, Value, Window,
 };
 pub use error::{Error, Location, Result};
-pub use money::{Currency, FxTable, Money, RateDateRule};
+pub use money::{Currency, FxRate, FxTable, Money, RateDateRule};
 pub use period::{Bucket, Period};
