@@ -1,4 +1,5 @@
 //! Runs every golden vector in `tests/golden/` (the same files the Python and C tests assert).
+#![allow(clippy::result_large_err)]
 
 use channel_kpi::{ColumnKind, Dataset, Query, ResultTable, Value};
 use rust_decimal::Decimal;
