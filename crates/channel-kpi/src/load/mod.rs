@@ -19,3 +19,15 @@ pub use convert::{
 };
 pub use mapping::{Attrs, AttrsMode, KindMapping, Lookup, Mapping, OrgLevel, RecordKind};
 pub use row::{Cells, Header, LookupTable, MappedRow, RawRecord, Row, parse_date};
+
+mod assemble;
+mod csv_file;
+mod jsonl_file;
+mod paths;
+mod report;
+mod source;
+
+pub use assemble::{load_sources, lookup_tables, read_rows};
+pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
+pub use report::{FileReport, LoadOptions, LoadReport, ProgressFn};
+pub use source::{Format, Source};
