@@ -42,6 +42,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod kpi;
+pub mod load;
 pub mod money;
 pub mod period;
 pub mod stats;
