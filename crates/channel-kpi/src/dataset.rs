@@ -1,6 +1,9 @@
 //! [`Dataset`]: all records of one analysis, validated, ready to query.
 
-use crate::domain::{Deal, Lead, Spend, Target};
+use crate::domain::{
+    CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth, SupportTicket,
+    SurveyResponse, Target,
+};
 use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
 use crate::error::{Error, Location, Result};
 use std::collections::{HashMap, HashSet};
@@ -29,6 +32,33 @@ pub struct Dataset {
     /// Marketing spend.
     #[serde(default)]
     pub spend: Vec<Spend>,
+    /// Course attendances from an LMS.
+    #[serde(default)]
+    pub courses: Vec<CourseAttendance>,
+    /// Survey answers (CSAT, NPS, partner satisfaction).
+    #[serde(default)]
+    pub surveys: Vec<SurveyResponse>,
+    /// Program costs per partner and period.
+    #[serde(default)]
+    pub program_costs: Vec<ProgramCost>,
+    /// Monthly MRR per account.
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionMonth>,
+    /// Support tickets.
+    #[serde(default)]
+    pub tickets: Vec<SupportTicket>,
+    /// Onboarding records.
+    #[serde(default)]
+    pub onboarding: Vec<Onboarding>,
+    /// Engagement events.
+    #[serde(default)]
+    pub engagement: Vec<EngagementEvent>,
+    /// Referrals.
+    #[serde(default)]
+    pub referrals: Vec<Referral>,
+    /// Product usage per account and month.
+    #[serde(default)]
+    pub usage: Vec<ProductUsage>,
 }
 
 impl Dataset {
@@ -40,6 +70,16 @@ impl Dataset {
             .chain(self.leads.iter().map(Record::Lead))
             .chain(self.targets.iter().map(Record::Target))
             .chain(self.spend.iter().map(Record::Spend))
+            .chain(self.refs.partners.values().map(Record::Partner))
+            .chain(self.courses.iter().map(Record::Course))
+            .chain(self.surveys.iter().map(Record::Survey))
+            .chain(self.program_costs.iter().map(Record::Cost))
+            .chain(self.subscriptions.iter().map(Record::Subscription))
+            .chain(self.tickets.iter().map(Record::Ticket))
+            .chain(self.onboarding.iter().map(Record::Onboarding))
+            .chain(self.engagement.iter().map(Record::Engagement))
+            .chain(self.referrals.iter().map(Record::Referral))
+            .chain(self.usage.iter().map(Record::Usage))
     }
 
     /// Fills each lead's `won_on` from the deal it links to (when that deal was won), then

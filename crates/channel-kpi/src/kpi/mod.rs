@@ -4,3 +4,8 @@
 pub mod common;
 pub mod deals;
 pub mod quality;
+pub mod partners;
+pub mod satisfaction;
+pub mod training;
+pub mod customer_success;
+pub mod retention;
