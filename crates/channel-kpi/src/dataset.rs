@@ -1,8 +1,8 @@
 //! [`Dataset`]: all records of one analysis, validated, ready to query.
 
 use crate::domain::{
-    CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth, SupportTicket,
-    SurveyResponse, Target,
+    CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
+    SupportTicket, SurveyResponse, Target,
 };
 use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
 use crate::error::{Error, Location, Result};
@@ -155,6 +155,71 @@ impl Dataset {
             {
                 return Err(dangling("target", k, "key", k, "partner"));
             }
+        }
+        self.check_partner_records(has_partners)
+    }
+
+    /// Validates the partner-program and customer-success records, and checks that the
+    /// partners they name exist (when partners are given).
+    fn check_partner_records(&self, has_partners: bool) -> Result<()> {
+        let known = |rec: String, p: Option<&str>| -> Result<()> {
+            match p {
+                Some(p) if has_partners && self.refs.partner(p).is_none() => Err(Error::Reference {
+                    location: Location { record: Some(rec), field: Some("partner_id".into()), value: Some(p.into()), ..Default::default() },
+                    reason: "unknown partner".into(),
+                }),
+                _ => Ok(()),
+            }
+        };
+        for c in &self.courses {
+            c.validate()?;
+            known(c.describe(), Some(&c.partner_id))?;
+        }
+        for s in &self.surveys {
+            s.validate()?;
+            known(s.describe(), s.partner_id.as_deref())?;
+        }
+        for c in &self.program_costs {
+            c.validate()?;
+            known(c.describe(), Some(&c.partner_id))?;
+        }
+        for s in &self.subscriptions {
+            s.validate()?;
+            known(s.describe(), s.partner_id.as_deref())?;
+        }
+        let mut tickets = HashSet::with_capacity(self.tickets.len());
+        for t in &self.tickets {
+            t.validate()?;
+            if !tickets.insert(t.id.as_str()) {
+                return Err(Error::Reference {
+                    location: Location::record("ticket", &t.id, "ticket_id").with_value(&t.id),
+                    reason: "duplicate ticket id".into(),
+                });
+            }
+            known(format!("ticket {}", t.id), t.partner_id.as_deref())?;
+        }
+        for o in &self.onboarding {
+            o.validate()?;
+            known(format!("onboarding {}", o.account_id), o.partner_id.as_deref())?;
+        }
+        for e in &self.engagement {
+            e.validate()?;
+            known(format!("engagement {}", e.account_id), e.partner_id.as_deref())?;
+        }
+        let mut refs = HashSet::with_capacity(self.referrals.len());
+        for r in &self.referrals {
+            r.validate()?;
+            if !refs.insert(r.id.as_str()) {
+                return Err(Error::Reference {
+                    location: Location::record("referral", &r.id, "referral_id").with_value(&r.id),
+                    reason: "duplicate referral id".into(),
+                });
+            }
+            known(format!("referral {}", r.id), r.partner_id.as_deref())?;
+        }
+        for u in &self.usage {
+            u.validate()?;
+            known(format!("usage {}", u.account_id), u.partner_id.as_deref())?;
         }
         Ok(())
     }

@@ -49,9 +49,9 @@ pub mod stats;
 
 pub use dataset::Dataset;
 pub use domain::{
-    Channel, CostKind, CourseAttendance, Deal, DealKind, DealStatus, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral,
-    RegistrationStatus, SubscriptionMonth, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, OrgTree, OrgUnit, Partner, PartnerStage, PartnerStages, PipelineDef, Spend, StageDef,
-    StageEntry, StageOutcome, Target,
+    Channel, CostKind, CourseAttendance, Deal, DealKind, DealStatus, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner,
+    PartnerStage, PartnerStages, PipelineDef, ProductUsage, ProgramCost, Referral, RegistrationStatus, Spend, StageDef, StageEntry,
+    StageOutcome, SubscriptionMonth, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, Target,
 };
 pub use engine::{
     Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, Metric, Options, Partial, Query, Record, Reference,

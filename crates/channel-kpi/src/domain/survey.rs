@@ -76,7 +76,17 @@ pub struct SurveyResponse {
 impl SurveyResponse {
     /// A response without id, topic, respondent or partner.
     pub fn new(kind: SurveyKind, scale: u32, score: Decimal, submitted_on: NaiveDate) -> Self {
-        SurveyResponse { id: None, kind, topic: None, scale, score, submitted_on, respondent: None, partner_id: None, attrs: BTreeMap::new() }
+        SurveyResponse {
+            id: None,
+            kind,
+            topic: None,
+            scale,
+            score,
+            submitted_on,
+            respondent: None,
+            partner_id: None,
+            attrs: BTreeMap::new(),
+        }
     }
     /// Lowest possible score: 0 for NPS, 1 otherwise.
     pub fn scale_min(&self) -> u32 {

@@ -248,7 +248,12 @@ impl Kpi for OnboardingTime {
     }
     fn finish(states: &[&OnboardingState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| {
-            Ok(vec![Value::float(s.days.mean()), Value::float(s.days.median()), Value::count(s.days.count()), Value::count(s.in_progress.0)])
+            Ok(vec![
+                Value::float(s.days.mean()),
+                Value::float(s.days.median()),
+                Value::count(s.days.count()),
+                Value::count(s.in_progress.0),
+            ])
         })
     }
 }

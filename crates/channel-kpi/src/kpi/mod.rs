@@ -2,10 +2,10 @@
 //! [`crate::Kpi`]; the engine does grouping, buckets, roll-ups, comparison and merging.
 
 pub mod common;
+pub mod customer_success;
 pub mod deals;
-pub mod quality;
 pub mod partners;
+pub mod quality;
+pub mod retention;
 pub mod satisfaction;
 pub mod training;
-pub mod customer_success;
-pub mod retention;

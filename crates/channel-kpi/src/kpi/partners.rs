@@ -202,7 +202,12 @@ impl Kpi for PartnerStageInfluence {
             for st in PartnerStage::ALL {
                 let c = s.stage(*st);
                 let share = (closed > 0).then(|| c.with.n as f64 / closed as f64);
-                v.extend([Value::float(share), Value::float(ratio(c.value_with.0, value)), Value::float(c.with.rate()), Value::float(c.without.rate())]);
+                v.extend([
+                    Value::float(share),
+                    Value::float(ratio(c.value_with.0, value)),
+                    Value::float(c.with.rate()),
+                    Value::float(c.without.rate()),
+                ]);
             }
             Ok(v)
         })
@@ -231,9 +236,10 @@ pub struct RegisteredDeals;
 impl Kpi for RegisteredDeals {
     type State = RegistrationState;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
-        let mut c: Vec<ColumnSpec> = ["registered_deals", "registered_approved", "registered_rejected", "registered_open", "registered_active"]
-            .map(|n| ColumnSpec::new(n, ColumnKind::Int))
-            .to_vec();
+        let mut c: Vec<ColumnSpec> =
+            ["registered_deals", "registered_approved", "registered_rejected", "registered_open", "registered_active"]
+                .map(|n| ColumnSpec::new(n, ColumnKind::Int))
+                .to_vec();
         c.extend(Proportion::columns("registered_to_won_rate"));
         Ok(c)
     }
@@ -312,4 +318,3 @@ impl Kpi for TimeToClose {
         SalesCycleDays::finish(states, w, ctx)
     }
 }
-

@@ -18,7 +18,10 @@ fn answer<'a>(rec: &Record<'a>, kind: SurveyKind, w: &Window, ctx: &Ctx) -> Resu
     if kind != SurveyKind::Nps && s.scale != scale {
         return Err(Error::invalid(
             Location { record: Some(s.describe()), field: Some("scale".into()), value: Some(s.scale.to_string()), ..Default::default() },
-            format!("answer on a 1–{} scale, but the query's csat_scale is {scale} (answers on different scales cannot be pooled)", s.scale),
+            format!(
+                "answer on a 1–{} scale, but the query's csat_scale is {scale} (answers on different scales cannot be pooled)",
+                s.scale
+            ),
         ));
     }
     Ok(Some(s))
@@ -127,7 +130,8 @@ pub struct PartnerSatisfaction;
 impl Kpi for PartnerSatisfaction {
     type State = SatisfactionState;
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
-        let mut c = vec![ColumnSpec::new("satisfaction_responses", ColumnKind::Int), ColumnSpec::new("satisfaction_mean", ColumnKind::Float)];
+        let mut c =
+            vec![ColumnSpec::new("satisfaction_responses", ColumnKind::Int), ColumnSpec::new("satisfaction_mean", ColumnKind::Float)];
         for t in SurveyTopic::ALL {
             c.push(ColumnSpec::new(format!("satisfaction_{}_n", t.name()), ColumnKind::Int));
             c.push(ColumnSpec::new(format!("satisfaction_{}_mean", t.name()), ColumnKind::Float));

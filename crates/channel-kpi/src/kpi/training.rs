@@ -93,7 +93,12 @@ impl Kpi for CoursesPerPartner {
             let attended = s.attended.total();
             let active = s.active.0.len() as u64;
             let participating = s.active.0.iter().filter(|p| s.attended.0.contains_key(*p)).count() as u64;
-            let mut v = vec![Value::count(attended), Value::count(s.completed.total()), Value::count(s.attended.0.len() as u64), Value::count(active)];
+            let mut v = vec![
+                Value::count(attended),
+                Value::count(s.completed.total()),
+                Value::count(s.attended.0.len() as u64),
+                Value::count(active),
+            ];
             v.push(Value::float((active > 0).then(|| attended as f64 / active as f64)));
             v.extend(Proportion { hits: participating, n: active }.values(ctx));
             Ok(v)
