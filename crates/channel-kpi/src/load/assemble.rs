@@ -105,7 +105,7 @@ fn read_into(
             Err(e) if opts.collect_errors => report.errors.push(e),
             Err(e) => return Err(e),
         }
-        if let Some(p) = opts.progress.as_ref().filter(|_| file.rows_read % PROGRESS_EVERY == 0) {
+        if let Some(p) = opts.progress.as_ref().filter(|_| file.rows_read.is_multiple_of(PROGRESS_EVERY)) {
             p(&name, file.rows_read);
         }
     }
