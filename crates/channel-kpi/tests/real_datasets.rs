@@ -139,7 +139,8 @@ fn olist_matches_the_oracle() {
     // One closed deal was won two days before its first contact: as a deal it is impossible
     // (closed before created), so a strict load stops there, naming the file, line and deal.
     let e = load_dir(&dir, &m, &LoadOptions::default()).unwrap_err().to_string();
-    assert!(e.contains("olist_closed_deals_dataset.csv:") && e.contains("deal b91cf8812365f50ff4bda4bcd6206b05"), "{e}");
+    // `grep -n b91cf8812365f50ff4bda4bcd6206b05 olist_closed_deals_dataset.csv` → line 669.
+    assert!(e.contains("olist_closed_deals_dataset.csv:669, deal b91cf8812365f50ff4bda4bcd6206b05"), "{e}");
     assert!(e.contains("closed before it was created"), "{e}");
 
     // Collect mode: that row is reported and skipped; the lead still converted (its won_on

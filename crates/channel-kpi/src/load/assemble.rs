@@ -30,10 +30,19 @@ pub fn lookup_tables(map: &KindMapping, dir: &Path, opts: &LoadOptions) -> Resul
                     Next::End => break,
                     Next::Bad(e) => return Err(e),
                     Next::Row(line, r) => {
-                        let loc = |v: &str| Location { file: Some(name.clone()), line: Some(line), field: Some(l.key_column().into()), value: Some(v.into()), ..Default::default() };
+                        let loc = |v: &str| Location {
+                            file: Some(name.clone()),
+                            line: Some(line),
+                            field: Some(l.key_column().into()),
+                            value: Some(v.into()),
+                            ..Default::default()
+                        };
                         let key = r.cell(l.key_column()).ok_or_else(|| Error::Missing { location: loc("") })?.trim().to_string();
                         if let Some(first) = lines.insert(key.clone(), line) {
-                            return Err(Error::Reference { location: loc(&key), reason: format!("duplicate lookup key (first on line {first})") });
+                            return Err(Error::Reference {
+                                location: loc(&key),
+                                reason: format!("duplicate lookup key (first on line {first})"),
+                            });
                         }
                         rows.insert(key, r);
                     }
@@ -70,7 +79,13 @@ pub fn read_rows<T>(
     Ok((out, report))
 }
 
-fn read_into(src: Source, mapping: &Mapping, opts: &LoadOptions, report: &mut LoadReport, mut sink: impl FnMut(&MappedRow) -> Result<()>) -> Result<()> {
+fn read_into(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    mut sink: impl FnMut(&MappedRow) -> Result<()>,
+) -> Result<()> {
     let kind = src.kind;
     let map = mapping.kind(kind);
     let formats = mapping.date_formats(kind);
@@ -90,7 +105,7 @@ fn read_into(src: Source, mapping: &Mapping, opts: &LoadOptions, report: &mut Lo
             Err(e) if opts.collect_errors => report.errors.push(e),
             Err(e) => return Err(e),
         }
-        if let Some(p) = opts.progress.as_ref().filter(|_| file.rows_read % PROGRESS_EVERY == 0) {
+        if let Some(p) = opts.progress.as_ref().filter(|_| file.rows_read.is_multiple_of(PROGRESS_EVERY)) {
             p(&name, file.rows_read);
         }
     }
@@ -204,7 +219,12 @@ fn merge_unit(units: &mut Vec<OrgUnit>, at: &mut HashMap<String, usize>, u: OrgU
     }
 }
 
-fn attach_history(ds: &mut Dataset, history: Vec<(String, StageEntry, Location)>, opts: &LoadOptions, report: &mut LoadReport) -> Result<()> {
+fn attach_history(
+    ds: &mut Dataset,
+    history: Vec<(String, StageEntry, Location)>,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+) -> Result<()> {
     if history.is_empty() {
         return Ok(());
     }
@@ -213,7 +233,8 @@ fn attach_history(ds: &mut Dataset, history: Vec<(String, StageEntry, Location)>
         match index.get(&id) {
             Some(&i) => ds.deals[i].stage_history.push(e),
             None => {
-                let err = Error::Reference { location: Location { value: Some(id), ..loc }, reason: "stage entry of an unknown deal".into() };
+                let err =
+                    Error::Reference { location: Location { value: Some(id), ..loc }, reason: "stage entry of an unknown deal".into() };
                 if !opts.collect_errors {
                     return Err(err);
                 }
