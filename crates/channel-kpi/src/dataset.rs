@@ -106,9 +106,11 @@ impl Dataset {
         }
         for t in &self.targets {
             if let (crate::Dimension::Partner, Some(k)) = (&t.dimension, t.key.as_deref())
-                && has_partners && self.refs.partner(k).is_none() {
-                    return Err(dangling("target", k, "key", k, "partner"));
-                }
+                && has_partners
+                && self.refs.partner(k).is_none()
+            {
+                return Err(dangling("target", k, "key", k, "partner"));
+            }
         }
         Ok(())
     }

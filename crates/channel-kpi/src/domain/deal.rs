@@ -233,13 +233,16 @@ impl Deal {
             return Err(Error::Missing { location: self.loc("amount") });
         }
         if let Some(m) = self.amount
-            && m.amount.is_sign_negative() && !m.amount.is_zero() {
-                return Err(Error::invalid(self.loc("amount").with_value(m), "amount is negative"));
-            }
+            && m.amount.is_sign_negative()
+            && !m.amount.is_zero()
+        {
+            return Err(Error::invalid(self.loc("amount").with_value(m), "amount is negative"));
+        }
         if let Some(r) = self.registered_on
-            && r < self.created_on {
-                return Err(Error::invalid(self.loc("registered_on").with_value(r), "registered before the deal was created"));
-            }
+            && r < self.created_on
+        {
+            return Err(Error::invalid(self.loc("registered_on").with_value(r), "registered before the deal was created"));
+        }
         let mut prev = self.created_on;
         for e in &self.stage_history {
             if e.entered_on < prev {

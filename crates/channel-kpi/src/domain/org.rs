@@ -52,12 +52,13 @@ impl OrgTree {
         }
         for u in &units {
             if let Some(p) = &u.parent_id
-                && !index.contains_key(p) {
-                    return Err(Error::Reference {
-                        location: Location::record("org unit", &u.id, "parent_id").with_value(p),
-                        reason: "parent unit does not exist".into(),
-                    });
-                }
+                && !index.contains_key(p)
+            {
+                return Err(Error::Reference {
+                    location: Location::record("org unit", &u.id, "parent_id").with_value(p),
+                    reason: "parent unit does not exist".into(),
+                });
+            }
         }
         let tree = OrgTree { units, index };
         for u in &tree.units {

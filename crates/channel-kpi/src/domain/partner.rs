@@ -40,12 +40,13 @@ impl Partner {
             return Err(Error::Missing { location: Location { field: Some("partner_id".into()), ..Default::default() } });
         }
         if let (Some(j), Some(l)) = (self.joined_on, self.left_on)
-            && l <= j {
-                return Err(Error::invalid(
-                    Location::record("partner", &self.id, "left_on").with_value(l),
-                    format!("left on or before joining ({j})"),
-                ));
-            }
+            && l <= j
+        {
+            return Err(Error::invalid(
+                Location::record("partner", &self.id, "left_on").with_value(l),
+                format!("left on or before joining ({j})"),
+            ));
+        }
         Ok(())
     }
     /// Active at the instant `t`: joined on or before `t`, not left on or before `t`.

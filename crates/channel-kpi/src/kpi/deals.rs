@@ -310,10 +310,11 @@ impl Kpi for SalesVelocity {
         hit |= s.won.observe(rec, w, ctx)?;
         hit |= s.cycle.observe(rec, w);
         if let Record::Deal(d) = rec
-            && d.open_at(w.instant()) {
-                s.open_at_end.inc();
-                hit = true;
-            }
+            && d.open_at(w.instant())
+        {
+            s.open_at_end.inc();
+            hit = true;
+        }
         Ok(hit)
     }
     fn finish(states: &[&VelocityState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
