@@ -27,7 +27,13 @@
 //! assert_eq!(t.value(0, "net_change").unwrap().to_string(), "-1");
 //! ```
 
-use super::common::{ByKey, Count, Sum, div, open_stage_slugs, overflow, ratio, state};
+mod aging;
+mod coverage;
+
+pub use aging::PipelineAging;
+pub use coverage::PipelineCoverage;
+
+use super::common::{ByKey, Count, Sum, open_stage_slugs, overflow, state};
 use crate::domain::{Deal, DealStatus};
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
 use crate::error::{Error, Result};
@@ -36,12 +42,12 @@ use rust_decimal::Decimal;
 
 /// The amount of a deal open at instant `t`, converted at the rate of the day before `t`;
 /// `None` for a deal without an amount.
-fn open_amount(d: &Deal, t: NaiveDate, ctx: &Ctx) -> Result<Option<Decimal>> {
+pub(crate) fn open_amount(d: &Deal, t: NaiveDate, ctx: &Ctx) -> Result<Option<Decimal>> {
     d.amount.map(|m| ctx.money(m, t.pred_opt().unwrap_or(t))).transpose()
 }
 
 /// The amount of a closed deal at the rate of its close date (0 when it has none).
-fn closed_amount(d: &Deal, ctx: &Ctx) -> Result<Decimal> {
+pub(crate) fn closed_amount(d: &Deal, ctx: &Ctx) -> Result<Decimal> {
     match (d.amount, d.closed_on) {
         (Some(m), Some(c)) => ctx.money(m, c),
         _ => Ok(Decimal::ZERO),
@@ -49,7 +55,7 @@ fn closed_amount(d: &Deal, ctx: &Ctx) -> Result<Decimal> {
 }
 
 /// Instant-based KPIs make no sense over months pooled across years.
-fn reject_cyclic(ctx: &Ctx, id: &str) -> Result<()> {
+pub(crate) fn reject_cyclic(ctx: &Ctx, id: &str) -> Result<()> {
     match ctx.query.buckets {
         Some(b) if b.is_cyclic() => Err(Error::Query(format!(
             "{id} is measured at instants (the start and end of each window); it cannot use the cyclic buckets {}",
@@ -59,10 +65,10 @@ fn reject_cyclic(ctx: &Ctx, id: &str) -> Result<()> {
     }
 }
 
-fn money_col(name: impl Into<String>) -> ColumnSpec {
+pub(crate) fn money_col(name: impl Into<String>) -> ColumnSpec {
     ColumnSpec::new(name, ColumnKind::Money)
 }
-fn int_col(name: impl Into<String>) -> ColumnSpec {
+pub(crate) fn int_col(name: impl Into<String>) -> ColumnSpec {
     ColumnSpec::new(name, ColumnKind::Int)
 }
 
@@ -149,87 +155,6 @@ impl Kpi for Pipeline {
             ];
             v.extend(stages.iter().map(|(name, _)| Value::Decimal(s.by_stage.0.get(name).map_or(Decimal::ZERO, |x| x.0))));
             Ok(v)
-        })
-    }
-}
-
-state! {
-    /// Targets of the window (prorated), open value at its end and won value in it.
-    pub struct CoverageState { pub targets: Count, pub target: Sum, pub pipeline: Sum, pub won: Sum }
-}
-
-/// `pipeline_coverage`: progress against goals, per group and window.
-///
-/// * `coverage_target` = Σ targets of the group in the window. A target whose period lies
-///   inside the window counts fully; one that overlaps it partly counts
-///   `amount × overlap_days ÷ target_days`, rounded half-even to 6 places (a 2025 target of
-///   36 500 counts 3 100 in January). Targets are converted at the rate of the window's last
-///   day. Absent when no target touches the window.
-/// * `pipeline_coverage` = open pipeline value at the window's end (`coverage_pipeline_value`)
-///   ÷ target; `attainment` = value won in the window (`coverage_won_value`) ÷ target. Both
-///   f64, absent without a target or with a target of 0.
-///
-/// Targets reach only the rows of the dimension they are set for: a partner target the rows
-/// grouped first by partner, a company target (`dimension = all`) the grand-total row.
-pub struct PipelineCoverage;
-impl Kpi for PipelineCoverage {
-    type State = CoverageState;
-    fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
-        reject_cyclic(ctx, "pipeline_coverage")?;
-        Ok(vec![
-            money_col("coverage_target"),
-            ColumnSpec::new("pipeline_coverage", ColumnKind::Float),
-            ColumnSpec::new("attainment", ColumnKind::Float),
-            money_col("coverage_pipeline_value"),
-            money_col("coverage_won_value"),
-        ])
-    }
-    fn observe(s: &mut CoverageState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        match rec {
-            Record::Target(t) => {
-                let (overlap, days) = (t.period.overlap_days(&w.period), t.period.days());
-                if overlap <= 0 {
-                    return Ok(false);
-                }
-                let amount = ctx.money(t.amount, w.period.last_day())?;
-                let part = if overlap >= days {
-                    amount
-                } else {
-                    let scaled = amount.checked_mul(Decimal::from(overlap)).ok_or_else(|| overflow("prorating a target"))?;
-                    div(scaled, Decimal::from(days)).ok_or_else(|| overflow("prorating a target"))?
-                };
-                s.targets.inc();
-                s.target.add(part)?;
-                Ok(true)
-            }
-            Record::Deal(d) => {
-                let mut hit = false;
-                if d.open_at(w.instant()) {
-                    if let Some(a) = open_amount(d, w.instant(), ctx)? {
-                        s.pipeline.add(a)?;
-                    }
-                    hit = true;
-                }
-                if d.closed_in(DealStatus::Won, |c| w.contains(c)) {
-                    s.won.add(closed_amount(d, ctx)?)?;
-                    hit = true;
-                }
-                Ok(hit)
-            }
-            _ => Ok(false),
-        }
-    }
-    fn finish(states: &[&CoverageState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
-        each(states, |s| {
-            let has = s.targets.0 > 0;
-            let r = |x: Decimal| if has { Value::float(ratio(x, s.target.0)) } else { Value::Absent };
-            Ok(vec![
-                if has { Value::Decimal(s.target.0) } else { Value::Absent },
-                r(s.pipeline.0),
-                r(s.won.0),
-                Value::Decimal(s.pipeline.0),
-                Value::Decimal(s.won.0),
-            ])
         })
     }
 }
@@ -347,88 +272,6 @@ impl Kpi for PipelineChange {
                 staged(s.moved_back),
                 Value::count(s.slipped.0),
                 Value::Int(s.open_at_end.0 as i64 - s.open_at_start.0 as i64),
-            ])
-        })
-    }
-}
-
-state! {
-    /// Stale and overdue open deals; deals lost to a competitor.
-    pub struct AgingState {
-        pub stale: Count,
-        pub stale_value: Sum,
-        pub overdue: Count,
-        pub overdue_value: Sum,
-        pub competitor: Count,
-        pub competitor_value: Sum,
-    }
-}
-
-/// `pipeline_aging`: expiring opportunities at the instant T the window ends.
-///
-/// * `stale_count` / `stale_value`: deals open at T created at least `options.aging_days`
-///   (default 90) days before T.
-/// * `overdue_count` / `overdue_value`: deals open at T whose `expected_close_on` is before T
-///   (on or before the window's last day).
-/// * `lost_to_competitor_count` / `_value`: deals lost in the window whose `lost_reason`
-///   contains `options.competitor_pattern` (default `competitor`), ignoring case. An empty
-///   pattern is rejected (it would match every reason).
-///
-/// Counts and values are 0 for a group with open or lost deals but none of these. Example:
-/// at T = 2025-04-01 with `aging_days` 90, a deal created 2025-01-01 (90 days before) is
-/// stale, one created 2025-01-02 (89 days) is not.
-pub struct PipelineAging;
-impl Kpi for PipelineAging {
-    type State = AgingState;
-    fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
-        reject_cyclic(ctx, "pipeline_aging")?;
-        if ctx.query.options.competitor_pattern.trim().is_empty() {
-            return Err(Error::Query("pipeline_aging: competitor_pattern is empty; it would match every lost reason".into()));
-        }
-        Ok(vec![
-            int_col("stale_count"),
-            money_col("stale_value"),
-            int_col("overdue_count"),
-            money_col("overdue_value"),
-            int_col("lost_to_competitor_count"),
-            money_col("lost_to_competitor_value"),
-        ])
-    }
-    fn observe(s: &mut AgingState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        let Record::Deal(d) = rec else { return Ok(false) };
-        let t = w.instant();
-        let mut hit = false;
-        if d.open_at(t) {
-            let a = open_amount(d, t, ctx)?.unwrap_or_default();
-            if (t - d.created_on).num_days() >= i64::from(ctx.query.options.aging_days) {
-                s.stale.inc();
-                s.stale_value.add(a)?;
-            }
-            if d.expected_close_on.is_some_and(|e| e < t) {
-                s.overdue.inc();
-                s.overdue_value.add(a)?;
-            }
-            hit = true;
-        }
-        if d.closed_in(DealStatus::Lost, |c| w.contains(c)) {
-            let pattern = ctx.query.options.competitor_pattern.to_lowercase();
-            if d.lost_reason.as_deref().is_some_and(|r| r.to_lowercase().contains(pattern.trim())) {
-                s.competitor.inc();
-                s.competitor_value.add(closed_amount(d, ctx)?)?;
-            }
-            hit = true;
-        }
-        Ok(hit)
-    }
-    fn finish(states: &[&AgingState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
-        each(states, |s| {
-            Ok(vec![
-                Value::count(s.stale.0),
-                Value::Decimal(s.stale_value.0),
-                Value::count(s.overdue.0),
-                Value::Decimal(s.overdue_value.0),
-                Value::count(s.competitor.0),
-                Value::Decimal(s.competitor_value.0),
             ])
         })
     }
