@@ -161,9 +161,13 @@ impl<V> Default for ByKey<V> {
     }
 }
 impl<V: Default> ByKey<V> {
-    /// The value of `key`, created empty when missing.
-    pub fn entry(&mut self, key: &str) -> &mut V {
-        self.0.entry(key.to_string()).or_default()
+    /// Applies `f` to the value of `key`, created empty when missing (the key is copied only
+    /// the first time).
+    pub fn with<R>(&mut self, key: &str, f: impl FnOnce(&mut V) -> R) -> R {
+        if let Some(v) = self.0.get_mut(key) {
+            return f(v);
+        }
+        f(self.0.entry(key.to_string()).or_default())
     }
 }
 impl<V: Merge + Clone> Merge for ByKey<V> {

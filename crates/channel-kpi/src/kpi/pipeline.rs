@@ -134,7 +134,7 @@ impl Kpi for Pipeline {
                     if let Some(a) = amount {
                         s.weighted.add(a.checked_mul(st.probability).ok_or_else(|| overflow("weighting the pipeline"))?)?;
                         if st.outcome.is_none() {
-                            s.by_stage.entry(&st.name).add(a)?;
+                            s.by_stage.with(&st.name, |x| x.add(a))?;
                         }
                     }
                 }

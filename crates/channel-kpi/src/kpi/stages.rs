@@ -103,13 +103,13 @@ impl Kpi for StageDuration {
             match end {
                 Some(end) if end <= as_of => {
                     if w.contains(end) {
-                        s.done.entry(&e.stage).add((end - e.entered_on).num_days());
+                        s.done.with(&e.stage, |x| x.add((end - e.entered_on).num_days()));
                         hit = true;
                     }
                 }
                 _ => {
                     if w.contains(as_of) {
-                        s.current.entry(&e.stage).add((as_of - e.entered_on).num_days());
+                        s.current.with(&e.stage, |x| x.add((as_of - e.entered_on).num_days()));
                         hit = true;
                     }
                 }
@@ -188,7 +188,7 @@ impl Kpi for StageFunnel {
         let n_open = p.open_stages().count();
         let reached = if won { n_open } else { furthest.map_or(0, |i| i + 1) };
         for st in p.open_stages().take(reached) {
-            s.reached.entry(&st.name).inc();
+            s.reached.with(&st.name, Count::inc);
         }
         if won {
             s.won.inc();
