@@ -8,10 +8,14 @@ use std::collections::{HashMap, HashSet};
 /// Reference data plus fact records. Build it by hand or with [`crate::load`], call
 /// [`Dataset::validate`] once (it also links leads to the deals they became), then
 /// [`Dataset::run`] any number of queries.
+///
+/// As JSON (the form golden vectors and the bindings use), reference data and records sit side
+/// by side: `{"partners": [...], "org_units": [...], "pipeline": [...], "fx": {...},
+/// "deals": [...], "leads": [...], "targets": [...], "spend": [...]}`; every key is optional.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Dataset {
     /// Partners, org tree, pipeline definition, exchange rates.
-    #[serde(default)]
+    #[serde(flatten)]
     pub refs: Reference,
     /// Opportunities.
     #[serde(default)]
@@ -113,6 +117,19 @@ impl Dataset {
             }
         }
         Ok(())
+    }
+
+    /// Parses the JSON form and validates it ([`Dataset::validate`]).
+    pub fn from_json(text: &str) -> Result<Dataset> {
+        let mut d: Dataset = serde_json::from_str(text)
+            .map_err(|e| Error::parse(Location { line: Some(e.line() as u64), ..Default::default() }, format!("dataset JSON: {e}")))?;
+        d.validate()?;
+        Ok(d)
+    }
+
+    /// The JSON form.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// Folds every record into partial states (to merge with others, or to finish).

@@ -153,6 +153,23 @@ impl Error {
         }
     }
 
+    /// A stable, lower-case name of the variant: `parse`, `invalid`, `missing`, `reference`,
+    /// `currency`, `overflow`, `query`, `merge`, `io`, `many`. Bindings and golden vectors use it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Parse { .. } => "parse",
+            Error::Invalid { .. } => "invalid",
+            Error::Missing { .. } => "missing",
+            Error::Reference { .. } => "reference",
+            Error::Currency { .. } => "currency",
+            Error::Overflow { .. } => "overflow",
+            Error::Query(_) => "query",
+            Error::Merge(_) => "merge",
+            Error::Io { .. } => "io",
+            Error::Many(_) => "many",
+        }
+    }
+
     /// Adds file and line to an error raised while converting one row.
     pub fn at(mut self, file: &str, line: u64) -> Self {
         if let Some(loc) = self.location_mut() {

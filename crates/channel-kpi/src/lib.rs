@@ -58,5 +58,10 @@ pub use engine::{
     ResultTable, Value, Window,
 };
 pub use error::{Error, Location, Result};
-pub use money::{Currency, FxTable, Money, RateDateRule};
+pub use money::{Currency, FxRate, FxTable, Money, RateDateRule};
 pub use period::{Bucket, Period};
+
+/// The README's Rust examples run as doc tests, so the front door stays true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

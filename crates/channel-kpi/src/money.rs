@@ -147,6 +147,7 @@ pub enum RateDateRule {
 /// assert_eq!(fx.convert(m, usd, d).unwrap().amount.to_string(), "110.00");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FxDoc", into = "FxDoc")]
 pub struct FxTable {
     /// How a rate is chosen for a date.
     pub rule: RateDateRule,
@@ -214,6 +215,55 @@ impl FxTable {
             .checked_mul(r)
             .ok_or_else(|| Error::Overflow { location: Location::default().with_value(m), reason: "converting currency".into() })?;
         Ok(Money::new(amount, to))
+    }
+}
+
+/// One dated rate, as written in files: `1 from = rate × to` from `on`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FxRate {
+    /// Source currency.
+    pub from: Currency,
+    /// Target currency.
+    pub to: Currency,
+    /// Date the rate applies from.
+    pub on: NaiveDate,
+    /// The rate.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub rate: Decimal,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FxDoc {
+    #[serde(default)]
+    rule: RateDateRule,
+    #[serde(default)]
+    rates: Vec<FxRate>,
+}
+
+impl TryFrom<FxDoc> for FxTable {
+    type Error = Error;
+    fn try_from(d: FxDoc) -> Result<Self> {
+        let mut t = FxTable { rule: d.rule, ..Default::default() };
+        for r in d.rates {
+            t.insert(r.from, r.to, r.on, r.rate)?;
+        }
+        Ok(t)
+    }
+}
+
+impl From<FxTable> for FxDoc {
+    fn from(t: FxTable) -> Self {
+        FxDoc { rule: t.rule, rates: t.rates() }
+    }
+}
+
+impl FxTable {
+    /// Every rate, in (from, to, date) order.
+    pub fn rates(&self) -> Vec<FxRate> {
+        self.rates
+            .iter()
+            .flat_map(|((from, to), s)| s.iter().map(|(on, rate)| FxRate { from: *from, to: *to, on: *on, rate: *rate }))
+            .collect()
     }
 }
 

@@ -34,6 +34,7 @@ pub struct StageDef {
 /// The pipeline: stages in order. Open stages come first in the funnel order; terminal stages
 /// (won / lost) may stand anywhere and are not part of the open-stage order.
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+#[serde(try_from = "Vec<StageDef>", into = "Vec<StageDef>")]
 pub struct PipelineDef {
     /// Stages in order.
     pub stages: Vec<StageDef>,
@@ -43,7 +44,7 @@ impl PipelineDef {
     /// Validates: unique names, probabilities in [0, 1], at most one qualified stage. Fills
     /// the outcome of stages named won / lost.
     pub fn new(mut stages: Vec<StageDef>) -> Result<Self> {
-        for (i, s) in stages.iter_mut().enumerate() {
+        for s in stages.iter_mut() {
             let loc = || Location::record("stage", &s.name, "probability").with_value(s.probability);
             if s.probability < Decimal::ZERO || s.probability > Decimal::ONE {
                 return Err(Error::invalid(loc(), "probability must be in [0, 1]"));
@@ -55,7 +56,6 @@ impl PipelineDef {
                     _ => None,
                 };
             }
-            let _ = i;
         }
         for (i, s) in stages.iter().enumerate() {
             if stages[..i].iter().any(|o| o.name == s.name) {
@@ -92,5 +92,17 @@ impl PipelineDef {
     /// Position of the qualified stage in the open-stage order.
     pub fn qualified_index(&self) -> Option<usize> {
         self.open_stages().position(|s| s.qualified)
+    }
+}
+
+impl TryFrom<Vec<StageDef>> for PipelineDef {
+    type Error = Error;
+    fn try_from(v: Vec<StageDef>) -> Result<Self> {
+        PipelineDef::new(v)
+    }
+}
+impl From<PipelineDef> for Vec<StageDef> {
+    fn from(p: PipelineDef) -> Self {
+        p.stages
     }
 }

@@ -157,6 +157,16 @@ impl Query {
         self
     }
 
+    /// Parses the JSON form: `{"metrics": ["close_rate"], "period": "2025", "group_by": ["partner"],
+    /// "buckets": "quarter", "compare_to": "previous_period" | "year_ago" | {"period": "2024"},
+    /// "rollup": false, "as_of": "2025-12-31", "currency": "USD", "options": {...}}`; only
+    /// `metrics` and `period` are required.
+    pub fn from_json(text: &str) -> Result<Query> {
+        let q: Query = serde_json::from_str(text).map_err(|e| Error::Query(format!("query JSON: {e}")))?;
+        q.normalized()?;
+        Ok(q)
+    }
+
     /// Checks the query and fills defaults: `close_rate_seasonality` implies month-of-year
     /// buckets; `as_of` defaults to the period's last day.
     pub fn normalized(&self) -> Result<Query> {

@@ -81,14 +81,15 @@ impl Record<'_> {
     }
 }
 
-/// Reference data: looked up, not streamed.
+/// Reference data: looked up, not streamed. In JSON: `partners` (a list), `org_units` (a list),
+/// `pipeline` (a list of stages), `fx` (`{"rule": "on_or_before", "rates": [...]}`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Reference {
     /// Partners by id.
-    #[serde(default)]
+    #[serde(default, with = "partners_as_list")]
     pub partners: HashMap<String, Partner>,
     /// The org hierarchy.
-    #[serde(default)]
+    #[serde(default, rename = "org_units")]
     pub org: OrgTree,
     /// The pipeline definition (stages and probabilities).
     #[serde(default)]
@@ -117,5 +118,29 @@ impl Reference {
             self.partners.insert(p.id.clone(), p);
         }
         Ok(())
+    }
+}
+
+mod partners_as_list {
+    use super::Partner;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::HashMap;
+
+    pub fn serialize<S: Serializer>(m: &HashMap<String, Partner>, s: S) -> Result<S::Ok, S::Error> {
+        let mut v: Vec<&Partner> = m.values().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v.serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<HashMap<String, Partner>, D::Error> {
+        let v: Vec<Partner> = Vec::deserialize(d)?;
+        let mut m = HashMap::with_capacity(v.len());
+        for p in v {
+            p.validate().map_err(serde::de::Error::custom)?;
+            let id = p.id.clone();
+            if m.insert(id.clone(), p).is_some() {
+                return Err(serde::de::Error::custom(format!("duplicate partner id {id:?}")));
+            }
+        }
+        Ok(m)
     }
 }
