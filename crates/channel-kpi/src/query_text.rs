@@ -47,7 +47,7 @@ pub const DEALS: &[&str] = &[
 pub const PIPELINE: &[&str] = &["pipeline", "pipeline_change", "pipeline_aging", "stage_duration", "stage_funnel"];
 
 /// Default metrics of the `channels` family view.
-pub const CHANNELS: &[&str] = &["channel_performance", "lead_conversion_rate"];
+pub const CHANNELS: &[&str] = &["channel_performance"];
 
 /// The metrics of a named preset (`scorecard`, `deals`, `pipeline`, `channels`) that this
 /// build knows; an error when none is available.
