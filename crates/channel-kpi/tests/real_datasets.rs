@@ -142,7 +142,7 @@ fn olist_matches_the_oracle() {
     let e = load_dir(&dir, &m, &LoadOptions::default()).unwrap_err().to_string();
     // `grep -n b91cf8812365f50ff4bda4bcd6206b05 olist_closed_deals_dataset.csv` → line 669.
     assert!(e.contains("olist_closed_deals_dataset.csv:669, deal b91cf8812365f50ff4bda4bcd6206b05"), "{e}");
-    assert!(e.contains("closed before it was created"), "{e}");
+    assert!(e.contains("column `won_date`, value \"2018-03-06\": invalid: closed before it was created (2018-03-08)"), "{e}");
 
     // Collect mode: that row is reported and skipped; the lead still converted (its won_on
     // comes from the closed-deals file through the leads' lookup).
