@@ -108,7 +108,7 @@ impl QueryText {
         if let (true, Some(name)) = (metrics.is_empty(), preset_name) {
             metrics = preset(name)?;
         }
-        let period = Period::parse(&self.period).map_err(|e| Error::Query(format!("period {:?}: {e}", self.period)))?;
+        let period = Period::parse(&self.period)?;
         let mut q = Query::new(metrics, period);
         q.group_by = split(&self.by).map(str::parse).collect::<Result<Vec<Dimension>>>()?;
         q.buckets = self.buckets.as_deref().map(str::parse::<Bucket>).transpose()?;
