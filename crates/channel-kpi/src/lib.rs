@@ -45,6 +45,7 @@ pub mod kpi;
 pub mod load;
 pub mod money;
 pub mod period;
+pub mod query_text;
 pub mod stats;
 
 pub use dataset::Dataset;

@@ -129,7 +129,11 @@ impl<'r> Engine<'r> {
             for m in &query.metrics {
                 for c in m.columns(&ctx)? {
                     if !seen.insert(c.name.clone()) {
-                        return Err(Error::Query(format!("two metrics produce the column {}", c.name)));
+                        return Err(Error::Query(format!(
+                            "the column {} would be produced twice (by {} or an earlier metric, or two stages with the same column name)",
+                            c.name,
+                            m.id()
+                        )));
                     }
                 }
             }

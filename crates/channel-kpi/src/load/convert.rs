@@ -53,9 +53,12 @@ impl<'r, R: Row + ?Sized> Fields<'r, R> {
             l.file = l.file.or(base.file.clone());
             l.line = l.line.or(base.line);
             l.record = l.record.or(base.record.clone());
-            if l.field.is_none() || l.field.as_deref() == Some(field) {
-                l.field = base.field.clone();
-            }
+            // Name the source column: a domain error names the canonical field.
+            l.field = match l.field.as_deref() {
+                None => base.field.clone(),
+                Some(f) if f == field => base.field.clone(),
+                Some(f) => self.row.location(f).field.or(l.field),
+            };
             l.value = l.value.or(value.map(str::to_string));
             l
         };
