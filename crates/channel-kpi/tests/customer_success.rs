@@ -30,20 +30,21 @@ fn num(t: &ResultTable, col: &str) -> Option<f64> {
 /// A 100 → 150 (expansion 50), B 100 → 50 (contraction 50), C 100 → 0 (churn 100),
 /// D 0 → 80 (new), E 100 → 100. January rows do not matter.
 fn mrr_dataset() -> Dataset {
-    let mut ds = Dataset::default();
-    ds.subscriptions = vec![
-        sub("A", "2024-12", "100", Some("P1")),
-        sub("A", "2025-01", "999", Some("P1")),
-        sub("A", "2025-03", "150", Some("P1")),
-        sub("B", "2024-12", "100", Some("P1")),
-        sub("B", "2025-03", "30", Some("P1")),
-        sub("B", "2025-03", "20", Some("P1")), // two subscriptions of B add up to 50
-        sub("C", "2024-12", "100", Some("P2")),
-        sub("D", "2025-03", "80", Some("P2")),
-        sub("E", "2024-12", "100", None),
-        sub("E", "2025-03", "100", None),
-    ];
-    ds
+    Dataset {
+        subscriptions: vec![
+            sub("A", "2024-12", "100", Some("P1")),
+            sub("A", "2025-01", "999", Some("P1")),
+            sub("A", "2025-03", "150", Some("P1")),
+            sub("B", "2024-12", "100", Some("P1")),
+            sub("B", "2025-03", "30", Some("P1")),
+            sub("B", "2025-03", "20", Some("P1")), // two subscriptions of B add up to 50
+            sub("C", "2024-12", "100", Some("P2")),
+            sub("D", "2025-03", "80", Some("P2")),
+            sub("E", "2024-12", "100", None),
+            sub("E", "2025-03", "100", None),
+        ],
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -108,14 +109,16 @@ fn referrals_made_and_converted() {
         referred_account_id: Some(format!("N{id}")),
         converted_on: conv.map(day),
     };
-    let mut ds = Dataset::default();
-    ds.referrals = vec![
-        r("R1", "2025-03-01", Some("P1"), Some("2025-04-10")),
-        r("R2", "2025-03-02", Some("P1"), Some("2025-05-10")),
-        r("R3", "2025-03-03", Some("P1"), None),
-        r("R4", "2025-03-04", None, None),
-        r("R5", "2025-02-04", None, Some("2025-02-20")),
-    ];
+    let mut ds = Dataset {
+        referrals: vec![
+            r("R1", "2025-03-01", Some("P1"), Some("2025-04-10")),
+            r("R2", "2025-03-02", Some("P1"), Some("2025-05-10")),
+            r("R3", "2025-03-03", Some("P1"), None),
+            r("R4", "2025-03-04", None, None),
+            r("R5", "2025-02-04", None, Some("2025-02-20")),
+        ],
+        ..Default::default()
+    };
     ds.validate().unwrap();
     let q = Query::new(vec![Metric::Referrals], Period::parse("2025-03").unwrap()).as_of(day("2025-04-30"));
     let t = ds.run(&q).unwrap();

@@ -12,3 +12,4 @@ pub mod retention;
 pub mod satisfaction;
 pub mod stages;
 pub mod training;
+pub mod training_impact;
