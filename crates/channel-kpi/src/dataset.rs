@@ -14,7 +14,10 @@ use std::collections::{HashMap, HashSet};
 ///
 /// As JSON (the form golden vectors and the bindings use), reference data and records sit side
 /// by side: `{"partners": [...], "org_units": [...], "pipeline": [...], "fx": {...},
-/// "deals": [...], "leads": [...], "targets": [...], "spend": [...]}`; every key is optional.
+/// "deals": [...], "leads": [...], "targets": [...], "spend": [...], "courses": [...],
+/// "surveys": [...], "program_costs": [...], "subscriptions": [...], "tickets": [...],
+/// "onboarding": [...], "engagement": [...], "referrals": [...], "usage": [...]}`; every key is
+/// optional.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Dataset {
     /// Partners, org tree, pipeline definition, exchange rates.
