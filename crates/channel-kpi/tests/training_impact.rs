@@ -98,14 +98,17 @@ fn too_little_data_is_absent() {
 
 #[test]
 fn revenue_metric_and_split_merge() {
-    // Revenue (100 per won deal): P1 100 → 300 (+200), controls 200 → 200 (0): DiD 200.
-    // P2 100 → 200 (+100), controls 200 → 100 (−100): DiD 200. Interval (200, 200).
+    // Revenue (100 per won deal), controls per partner (÷ 2: P3, P4): P1 100 → 300 (+200),
+    // controls 200/2 → 200/2 (0): DiD 200. P2 100 → 200 (+100), controls 200/2 → 100/2 (−50):
+    // DiD 150. Mean change 150, DiD 175; bootstrap of {200, 150} → (150, 200).
     let mut q = query();
     q.options.training_metric = "revenue".parse().unwrap();
     let ds = data();
     let t = ds.run(&q).unwrap();
     assert_eq!(t.value(0, "training_change").and_then(|v| v.as_f64()), Some(150.0));
-    assert_eq!(t.value(0, "training_did").and_then(|v| v.as_f64()), Some(200.0));
+    assert_eq!(t.value(0, "training_control_change").and_then(|v| v.as_f64()), Some(-25.0));
+    assert_eq!(t.value(0, "training_did").and_then(|v| v.as_f64()), Some(175.0));
+    assert_eq!(t.value(0, "training_did_ci_low").and_then(|v| v.as_f64()), Some(150.0));
     assert_eq!(t.value(0, "training_did_ci_high").and_then(|v| v.as_f64()), Some(200.0));
     // Split the records in two, fold each half apart, merge through JSON: same table.
     let (mut a, mut b) = (ds.clone(), ds.clone());

@@ -138,8 +138,10 @@ fn mean(xs: &[f64]) -> Option<f64> {
 ///   `options.training_window_days` (90); a window with fewer than
 ///   `options.training_min_deals` (1) closed deals, or where the metric is undefined, is
 ///   absent, and so is the partner's change;
-/// * **control** = untrained partners (no completion on record) of every group at the same
-///   roll-up level, pooled, over the *same calendar windows* as each trained partner;
+/// * **control** = untrained partners (no completion on record, with a deal near the window)
+///   of every group at the same roll-up level, pooled over the *same calendar windows* as each
+///   trained partner: their deals pooled for the ratios (close rate, deal size, time to close),
+///   their sums divided by their number for revenue and deal count (a per-partner mean);
 /// * per partner: change = after − before, control change, DiD = change − control change.
 ///
 /// Columns (means over the partners with the value present): `training_partners`,
@@ -223,7 +225,11 @@ impl Kpi for TrainingImpact {
                     before.push(b);
                     after.push(a);
                     change.push(a - b);
-                    let pool = |from, to| window_sum(controls.iter().copied(), from, to).map(|a| metric(m, &a, min));
+                    // Sums (revenue, deal count) are per control partner; ratios pool the deals.
+                    let per_partner =
+                        if matches!(m, TrainingMetric::Revenue | TrainingMetric::DealCount) { controls.len().max(1) as f64 } else { 1.0 };
+                    let pool =
+                        |from, to| window_sum(controls.iter().copied(), from, to).map(|a| metric(m, &a, min).map(|v| v / per_partner));
                     if let (Some(cb), Some(ca)) = (pool(b0, c)?, pool(c, a1)?) {
                         ctrl.push(ca - cb);
                         did.push((a - b) - (ca - cb));
