@@ -88,6 +88,11 @@ pub(crate) fn unregister<T: Any + Send + Sync, H>(ptr: *const H) {
     let mut reg = registry();
     if reg.get(&(ptr as usize)).is_some_and(|a| a.is::<T>()) {
         let arc = reg.remove(&(ptr as usize));
+        if reg.is_empty() {
+            // Give the table back, so a program that freed every handle holds no memory of ours
+            // (valgrind then reports nothing at all, not even "possibly lost").
+            reg.shrink_to_fit();
+        }
         drop(reg);
         drop(arc);
     }
