@@ -318,11 +318,16 @@ pub unsafe extern "C" fn ckpi_dataset_to_json(ds: *const ckpi_dataset, buf: *mut
 /// `_VALUE`) of the error of the last failed call on `ds` into `buf`. `CKPI_VALUE_ABSENT`
 /// when the last call succeeded or the part is unknown for that error.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_dataset_last_error(ds: *const ckpi_dataset, part: u32, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
+pub unsafe extern "C" fn ckpi_dataset_last_error(
+    ds: *const ckpi_dataset,
+    part: u32,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> ckpi_status {
     ffi_boundary!(ds, written; {
         let h = tri!(lookup::<DatasetHandle, _>(ds));
         let st = lock(&h);
         unsafe { last_error_out(st.last_error.as_ref(), part, buf, len, written) }
     })
 }
-

@@ -17,10 +17,7 @@ pub(crate) fn opt_date(days: i32) -> Result<Option<NaiveDate>, ckpi_status> {
     if days == CKPI_DATE_NONE {
         return Ok(None);
     }
-    days.checked_add(EPOCH_FROM_CE)
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .map(Some)
-        .ok_or(ckpi_status::CKPI_DATE_OUT_OF_RANGE)
+    days.checked_add(EPOCH_FROM_CE).and_then(NaiveDate::from_num_days_from_ce_opt).map(Some).ok_or(ckpi_status::CKPI_DATE_OUT_OF_RANGE)
 }
 
 /// Days since 1970-01-01 (every date the engine produces fits in `i32`).

@@ -56,7 +56,13 @@ fn with_query(q: *const ckpi_query, f: impl FnOnce(&mut QueryState) -> Result<()
 }
 
 /// A string argument, its failure recorded as the query's last error.
-fn text_arg(q: *const ckpi_query, field: &str, ptr: *const c_char, len: usize, f: impl FnOnce(&mut QueryState, Option<&str>) -> Result<(), Fail>) -> ckpi_status {
+fn text_arg(
+    q: *const ckpi_query,
+    field: &str,
+    ptr: *const c_char,
+    len: usize,
+    f: impl FnOnce(&mut QueryState, Option<&str>) -> Result<(), Fail>,
+) -> ckpi_status {
     // SAFETY: the C caller promises `len` readable bytes at `ptr`.
     match unsafe { opt_str(ptr, len) } {
         Ok(s) => with_query(q, |st| f(st, s.filter(|s| !s.is_empty()))),
@@ -66,7 +72,9 @@ fn text_arg(q: *const ckpi_query, field: &str, ptr: *const c_char, len: usize, f
 
 /// A required text value of the query (`None` → missing).
 fn need<'a>(field: &str, s: Option<&'a str>) -> Result<&'a str, Fail> {
-    s.ok_or_else(|| (ckpi_status::CKPI_NULL_ARGUMENT, LastError::boundary(ckpi_status::CKPI_NULL_ARGUMENT, Some("query".into()), field, None)))
+    s.ok_or_else(|| {
+        (ckpi_status::CKPI_NULL_ARGUMENT, LastError::boundary(ckpi_status::CKPI_NULL_ARGUMENT, Some("query".into()), field, None))
+    })
 }
 
 /// Creates an empty query (no metrics, no period) and stores it in `*out`.
@@ -232,7 +240,13 @@ pub unsafe extern "C" fn ckpi_query_set_as_of(q: *mut ckpi_query, as_of: i32) ->
 /// `aging_days` (`60`), `active_days`, `competitor_pattern` (`rival`), `quality_weights`
 /// (`[0.7, 0.3]`), `fiscal_year_start` (`4`).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_query_set_option(q: *mut ckpi_query, name: *const c_char, name_len: usize, value: *const c_char, value_len: usize) -> ckpi_status {
+pub unsafe extern "C" fn ckpi_query_set_option(
+    q: *mut ckpi_query,
+    name: *const c_char,
+    name_len: usize,
+    value: *const c_char,
+    value_len: usize,
+) -> ckpi_status {
     ffi_boundary!(q, name, value; {
         let name = tri!(unsafe { req_str(name, name_len) });
         text_arg(q, name, value, value_len, |st, s| {
@@ -258,7 +272,13 @@ pub unsafe extern "C" fn ckpi_query_to_json(q: *const ckpi_query, buf: *mut c_ch
 
 /// Copies one part (`CKPI_ERROR_*`) of the error of the last failed call on `q`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_query_last_error(q: *const ckpi_query, part: u32, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
+pub unsafe extern "C" fn ckpi_query_last_error(
+    q: *const ckpi_query,
+    part: u32,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> ckpi_status {
     ffi_boundary!(q, written; {
         let h = tri!(lookup::<QueryHandle, _>(q));
         let st = lock(&h);

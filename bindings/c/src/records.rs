@@ -387,5 +387,11 @@ pub extern "C" fn ckpi_partner_default() -> ckpi_partner {
 /// Spend with every optional field empty.
 #[unsafe(no_mangle)]
 pub extern "C" fn ckpi_spend_default() -> ckpi_spend {
-    ckpi_spend { channel: CKPI_CHANNEL_NONE, source: ckpi_str::NONE, spent_on: CKPI_DATE_NONE, amount: ckpi_str::NONE, currency: ckpi_str::NONE }
+    ckpi_spend {
+        channel: CKPI_CHANNEL_NONE,
+        source: ckpi_str::NONE,
+        spent_on: CKPI_DATE_NONE,
+        amount: ckpi_str::NONE,
+        currency: ckpi_str::NONE,
+    }
 }

@@ -116,7 +116,13 @@ pub unsafe extern "C" fn ckpi_result_column_count(r: *const ckpi_result, out: *m
 
 /// Copies the name of column `col` into `buf` (buffer rules as `ckpi_status_message`).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_result_column_name(r: *const ckpi_result, col: usize, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
+pub unsafe extern "C" fn ckpi_result_column_name(
+    r: *const ckpi_result,
+    col: usize,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> ckpi_status {
     ffi_boundary!(r, written; {
         let t = tri!(table(r));
         let c = tri!(column(&t, col));
@@ -212,7 +218,14 @@ fn decimal_of(v: &Value) -> Result<rust_decimal::Decimal, ckpi_status> {
 /// trailing zeros (`"300"`, `"1234.5"`, `"-0.25"`) into `buf`. Money is in the result's
 /// currency (`ckpi_result_currency`).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_result_get_decimal(r: *const ckpi_result, row: usize, col: usize, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
+pub unsafe extern "C" fn ckpi_result_get_decimal(
+    r: *const ckpi_result,
+    row: usize,
+    col: usize,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> ckpi_status {
     ffi_boundary!(r, written; {
         let t = tri!(table(r));
         let d = tri!(decimal_of(tri!(cell(&t, row, col, &[ColumnKind::Money, ColumnKind::Decimal]))));
@@ -224,7 +237,13 @@ pub unsafe extern "C" fn ckpi_result_get_decimal(r: *const ckpi_result, row: usi
 /// normalized (no trailing zeros: 300 is (300, 0), 12.50 is (125, 1)).
 /// `CKPI_DECIMAL_TOO_WIDE` when the mantissa does not fit in `int64_t`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_result_get_decimal_parts(r: *const ckpi_result, row: usize, col: usize, mantissa: *mut i64, scale: *mut u32) -> ckpi_status {
+pub unsafe extern "C" fn ckpi_result_get_decimal_parts(
+    r: *const ckpi_result,
+    row: usize,
+    col: usize,
+    mantissa: *mut i64,
+    scale: *mut u32,
+) -> ckpi_status {
     ffi_boundary!(r, mantissa, scale; {
         let t = tri!(table(r));
         let d = tri!(decimal_of(tri!(cell(&t, row, col, &[ColumnKind::Money, ColumnKind::Decimal]))));
@@ -238,7 +257,14 @@ pub unsafe extern "C" fn ckpi_result_get_decimal_parts(r: *const ckpi_result, ro
 
 /// Copies a `CKPI_COLUMN_TEXT` cell into `buf`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_result_get_text(r: *const ckpi_result, row: usize, col: usize, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
+pub unsafe extern "C" fn ckpi_result_get_text(
+    r: *const ckpi_result,
+    row: usize,
+    col: usize,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> ckpi_status {
     ffi_boundary!(r, written; {
         let t = tri!(table(r));
         match tri!(cell(&t, row, col, &[ColumnKind::Text])) {
@@ -263,7 +289,14 @@ pub unsafe extern "C" fn ckpi_result_get_date(r: *const ckpi_result, row: usize,
 /// Copies any cell as display text (dates `2025-06-16`, decimals without trailing zeros,
 /// floats in full precision) into `buf`; an absent cell is `CKPI_VALUE_ABSENT`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_result_format_value(r: *const ckpi_result, row: usize, col: usize, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
+pub unsafe extern "C" fn ckpi_result_format_value(
+    r: *const ckpi_result,
+    row: usize,
+    col: usize,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> ckpi_status {
     ffi_boundary!(r, written; {
         let t = tri!(table(r));
         let v = tri!(cell(&t, row, col, &[ColumnKind::Text, ColumnKind::Int, ColumnKind::Money, ColumnKind::Decimal, ColumnKind::Float, ColumnKind::Date]));

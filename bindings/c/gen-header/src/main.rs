@@ -38,10 +38,7 @@ fn main() -> ExitCode {
     if check {
         let committed = std::fs::read(&header).unwrap_or_default();
         if committed != text {
-            eprintln!(
-                "gen-header: {} is out of date: run `cargo run -p channel-kpi-c-gen-header` and commit it",
-                header.display()
-            );
+            eprintln!("gen-header: {} is out of date: run `cargo run -p channel-kpi-c-gen-header` and commit it", header.display());
             return ExitCode::FAILURE;
         }
         println!("gen-header: {} is up to date", header.display());
