@@ -106,6 +106,10 @@ struct Report {
     /// Report money in this currency (needs exchange rates in fx_rates.csv).
     #[arg(long)]
     currency: Option<String>,
+    /// Show only these value columns (comma-separated). Default for the scorecard table: the
+    /// headline columns; csv and json show every column.
+    #[arg(long, value_delimiter = ',')]
+    columns: Vec<String>,
     #[command(flatten)]
     output: Output,
 }
@@ -173,12 +177,19 @@ fn report(name: &str, r: &Report) -> Result<(), Failure> {
         let cap = sample::AS_OF.parse().expect("a valid date");
         q.as_of = Some(q.period.last_day().min(cap));
     }
-    run(&r.input, &q, r.output.format)
+    let mut columns: Vec<&str> = r.columns.iter().map(String::as_str).collect();
+    if columns.is_empty() && name == "scorecard" && r.metrics.is_empty() && matches!(r.output.format, Format::Table) {
+        columns = channel_kpi::query_text::SCORECARD_COLUMNS.to_vec();
+    }
+    run(&r.input, &q, r.output.format, &columns)
 }
 
-fn run(input: &Input, q: &Query, format: Format) -> Result<(), Failure> {
+fn run(input: &Input, q: &Query, format: Format, columns: &[&str]) -> Result<(), Failure> {
     let data = load(input)?;
-    let table = data.run(q)?;
+    let mut table = data.run(q)?;
+    if !columns.is_empty() {
+        table = table.select(columns)?;
+    }
     print(&table, format).map_err(Failure::Output)
 }
 
@@ -231,7 +242,7 @@ fn main() -> ExitCode {
             .map_err(|source| Error::Io { path: json.display().to_string(), source })
             .and_then(|t| serde_json::from_str::<Query>(&t).map_err(|e| Error::Query(format!("{}: {e}", json.display()))))
             .map_err(Failure::from)
-            .and_then(|q| run(input, &q, output.format)),
+            .and_then(|q| run(input, &q, output.format, &[])),
         Command::Metrics { output } => metrics(output.format),
     };
     match result {
