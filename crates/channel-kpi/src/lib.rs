@@ -42,8 +42,10 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod kpi;
+pub mod load;
 pub mod money;
 pub mod period;
+pub mod query_text;
 pub mod stats;
 
 pub use dataset::Dataset;

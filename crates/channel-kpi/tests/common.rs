@@ -41,3 +41,80 @@ pub fn f(t: &ResultTable, key: &[Option<&str>], col: &str) -> Option<f64> {
 pub fn dec(t: &ResultTable, key: &[Option<&str>], col: &str) -> String {
     t.get(key, col).map(|v| v.to_string()).unwrap_or_else(|| "<no row>".into())
 }
+
+/// A pipeline definition from `(name, probability)` pairs, in order; stages named `Won` /
+/// `Lost` become terminal.
+pub fn pipeline_def(stages: &[(&str, &str)]) -> PipelineDef {
+    PipelineDef::new(
+        stages
+            .iter()
+            .map(|(n, p)| StageDef { name: n.to_string(), probability: p.parse().unwrap(), qualified: false, outcome: None })
+            .collect(),
+    )
+    .unwrap()
+}
+
+/// Sets a deal's stage history from `(stage, entered_on)` pairs.
+pub fn with_history(mut d: Deal, entries: &[(&str, &str)]) -> Deal {
+    d.stage_history = entries.iter().map(|(s, on)| StageEntry { stage: s.to_string(), entered_on: day(on) }).collect();
+    d
+}
+
+/// A deal with neither partner nor amount, for stage tests.
+pub fn bare(id: &str, status: DealStatus, created: &str, closed: Option<&str>) -> Deal {
+    let mut d = Deal::new(id, day(created), status);
+    d.closed_on = closed.map(day);
+    if status == DealStatus::Won {
+        d.amount = Some(usd("1"));
+    }
+    d
+}
+
+/// A lead of `channel` / `source` created on `created`, optionally linked to a deal.
+pub fn lead(id: &str, channel: Channel, source: &str, created: &str, deal: Option<&str>) -> Lead {
+    let mut l = Lead::new(id, day(created));
+    l.channel = Some(channel);
+    l.source = Some(source.into());
+    l.deal_id = deal.map(Into::into);
+    l
+}
+
+pub fn spend(channel: Channel, source: &str, on: &str, amount: &str) -> Spend {
+    Spend { channel, source: Some(source.into()), spent_on: day(on), amount: usd(amount) }
+}
+
+pub fn target(dimension: Dimension, key: Option<&str>, period: &str, amount: &str) -> Target {
+    Target { dimension, key: key.map(Into::into), period: Period::parse(period).unwrap(), amount: usd(amount) }
+}
+
+/// The row of group `key` at roll-up `level` (first window).
+pub fn rolled<'t>(t: &'t ResultTable, level: u64, key: &[Option<&str>], col: &str) -> Option<&'t Value> {
+    let g = t.group_columns();
+    let l = t.column_index("rollup_level")?;
+    let r = (0..t.rows.len()).find(|&r| {
+        t.rows[r][l] == Value::count(level)
+            && g.iter().zip(key).all(|(&c, k)| match (&t.rows[r][c], k) {
+                (Value::Text(s), Some(k)) => s == k,
+                (Value::Absent, None) => true,
+                _ => false,
+            })
+    })?;
+    t.value(r, col)
+}
+
+/// The value of `col` for group `key` in the window starting on `start`.
+pub fn in_window<'t>(t: &'t ResultTable, key: &[Option<&str>], start: &str, col: &str) -> Option<&'t Value> {
+    let r = t.rows_for(key).into_iter().find(|&r| t.value(r, "period_start") == Some(&Value::Date(day(start))))?;
+    t.value(r, col)
+}
+
+/// Asserts `v` is a float within 1e-9 of `expected`.
+pub fn assert_close(v: Option<&Value>, expected: f64) {
+    let x = v.and_then(|v| v.as_f64()).unwrap_or_else(|| panic!("expected {expected}, got {v:?}"));
+    assert!((x - expected).abs() < 1e-9, "expected {expected}, got {x}");
+}
+
+/// The text form of a value (`""` for absent, `<none>` for no such row or column).
+pub fn text(v: Option<&Value>) -> String {
+    v.map_or_else(|| "<none>".into(), |v| v.to_string())
+}

@@ -40,6 +40,9 @@ macro_rules! registry {
             pub(crate) fn needs_previous(&self) -> bool {
                 match self { $(Metric::$variant => <$ty as Kpi>::NEEDS_PREVIOUS),+ }
             }
+            pub(crate) fn ranks_known_keys_only(&self) -> bool {
+                match self { $(Metric::$variant => <$ty as Kpi>::RANKS_KNOWN_KEYS_ONLY),+ }
+            }
             pub(crate) fn new_state(&self) -> KpiState {
                 match self { $(Metric::$variant => KpiState::$variant(Default::default())),+ }
             }
@@ -110,13 +113,13 @@ registry! {
     DealSuccessRate => "deal_success_rate", "deals", kpi::deals::DealSuccessRate, "Deals won ÷ deals closed in the period that reached the qualified stage.";
     UpsellRate => "upsell_rate", "deals", kpi::deals::UpsellRate, "Won upsell deals ÷ all won deals in the period, by count and by revenue.";
     NewNetRevenue => "new_net_revenue", "deals", kpi::deals::NewNetRevenue, "Revenue won in the period from deals of kind new.";
-    //TODO Pipeline => "pipeline", "pipeline", kpi::pipeline::Pipeline, "Deals open at the end of the period: count, value, weighted value, value per stage.";
-    //TODO PipelineCoverage => "pipeline_coverage", "pipeline", kpi::pipeline::PipelineCoverage, "Pipeline value ÷ target and won value ÷ target.";
-    //TODO PipelineChange => "pipeline_change", "pipeline", kpi::pipeline::PipelineChange, "Pipeline movement between the start and end of the period: added, won, lost, advanced, moved back, slipped, value change.";
-    //TODO PipelineAging => "pipeline_aging", "pipeline", kpi::pipeline::PipelineAging, "Open deals older than N days or past expected close; deals lost to a competitor.";
-    //TODO StageDuration => "stage_duration", "pipeline", kpi::stages::StageDuration, "Days spent in each pipeline stage (mean, median); current stays of open deals apart.";
-    //TODO StageFunnel => "stage_funnel", "pipeline", kpi::stages::StageFunnel, "Share of deals created in the period that reached each stage, and stage-to-stage conversion.";
-    //TODO ChannelPerformance => "channel_performance", "channels", kpi::channels::ChannelPerformance, "Leads, won deals, conversion, revenue, share of revenue, cost per lead / acquisition and ROI per channel and source.";
+    Pipeline => "pipeline", "pipeline", kpi::pipeline::Pipeline, "Deals open at the end of the period: count, value, weighted value, value per stage.";
+    PipelineCoverage => "pipeline_coverage", "pipeline", kpi::pipeline::PipelineCoverage, "Pipeline value ÷ target and won value ÷ target.";
+    PipelineChange => "pipeline_change", "pipeline", kpi::pipeline::PipelineChange, "Pipeline movement between the start and end of the period: added, won, lost, advanced, moved back, slipped, value change.";
+    PipelineAging => "pipeline_aging", "pipeline", kpi::pipeline::PipelineAging, "Open deals older than N days or past expected close; deals lost to a competitor.";
+    StageDuration => "stage_duration", "pipeline", kpi::stages::StageDuration, "Days spent in each pipeline stage (mean, median); current stays of open deals apart.";
+    StageFunnel => "stage_funnel", "pipeline", kpi::stages::StageFunnel, "Share of deals created in the period that reached each stage, and stage-to-stage conversion.";
+    ChannelPerformance => "channel_performance", "channels", kpi::channels::ChannelPerformance, "Leads, won deals, conversion, revenue, share of revenue, cost per lead / acquisition and ROI per channel and source.";
 }
 
 impl fmt::Display for Metric {

@@ -150,6 +150,56 @@ impl Merge for Proportion {
     }
 }
 
+/// One mergeable value per key (per pipeline stage, usually): merging merges the values of
+/// equal keys and keeps the others.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "V: Serialize", deserialize = "V: Deserialize<'de>"))]
+pub struct ByKey<V>(pub BTreeMap<String, V>);
+impl<V> Default for ByKey<V> {
+    fn default() -> Self {
+        ByKey(BTreeMap::new())
+    }
+}
+impl<V: Default> ByKey<V> {
+    /// Applies `f` to the value of `key`, created empty when missing (the key is copied only
+    /// the first time).
+    pub fn with<R>(&mut self, key: &str, f: impl FnOnce(&mut V) -> R) -> R {
+        if let Some(v) = self.0.get_mut(key) {
+            return f(v);
+        }
+        f(self.0.entry(key.to_string()).or_default())
+    }
+}
+impl<V: Merge + Clone> Merge for ByKey<V> {
+    fn merge(&mut self, o: &Self) -> Result<()> {
+        for (k, v) in &o.0 {
+            match self.0.get_mut(k) {
+                Some(mine) => mine.merge(v)?,
+                None => {
+                    self.0.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The open stages of the query's pipeline definition, in funnel order, as
+/// `(stage name, column slug)`: the slug is the name lower-cased with every character that is
+/// not an ASCII letter or digit replaced by `_` (`"Closed Won"` → `closed_won`). Two stages
+/// with the same slug are an error (their columns would collide).
+pub fn open_stage_slugs(ctx: &Ctx) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for s in ctx.refs.pipeline.open_stages() {
+        let slug: String = s.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+        if let Some((other, _)) = out.iter().find(|(_, o)| *o == slug) {
+            return Err(Error::Query(format!("pipeline stages {other:?} and {:?} both give the column name {slug:?}", s.name)));
+        }
+        out.push((s.name.clone(), slug));
+    }
+    Ok(out)
+}
+
 /// `a ÷ b` for money, rounded to [`MONEY_SCALE`] places; `None` when `b` is zero.
 pub fn div(a: Decimal, b: Decimal) -> Option<Decimal> {
     if b.is_zero() {
@@ -166,6 +216,6 @@ pub fn ratio(a: Decimal, b: Decimal) -> Option<f64> {
     a.checked_div(b).and_then(|x| x.to_string().parse().ok())
 }
 
-fn overflow(what: &str) -> Error {
+pub(crate) fn overflow(what: &str) -> Error {
     Error::Overflow { location: Location::default(), reason: what.to_string() }
 }

@@ -1,6 +1,9 @@
 //! Every KPI of the catalog, one module per family. Each KPI is a type implementing
-//! [`crate::Kpi`]; the engine does grouping, buckets, roll-ups, comparison and merging.
+//! [`crate::engine::Kpi`]; the engine does grouping, buckets, roll-ups, comparison and merging.
 
+pub mod channels;
 pub mod common;
 pub mod deals;
+pub mod pipeline;
 pub mod quality;
+pub mod stages;

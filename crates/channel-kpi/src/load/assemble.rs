@@ -1,0 +1,252 @@
+//! Reading [`Source`]s into a [`Dataset`]: rows → records via the conversion functions,
+//! lookups joined, duplicates caught with their line, stage history attached to deals.
+
+use super::convert::*;
+use super::mapping::{KindMapping, Mapping, RecordKind};
+use super::report::{FileReport, LoadOptions, LoadReport};
+use super::row::{Cells, LookupTable, MappedRow, Row};
+use super::source::{Next, Source};
+use crate::Dataset;
+use crate::domain::{OrgTree, OrgUnit, PipelineDef, StageEntry};
+use crate::error::{Error, Location, Result};
+use std::collections::HashMap;
+use std::path::Path;
+
+const PROGRESS_EVERY: u64 = 50_000;
+
+/// Reads the files a kind mapping's lookups name, keyed by their key column.
+pub fn lookup_tables(map: &KindMapping, dir: &Path, opts: &LoadOptions) -> Result<Vec<LookupTable>> {
+    map.lookups
+        .iter()
+        .map(|l| {
+            let path = dir.join(&l.file);
+            let src = Source::open(RecordKind::Deals, &path)?;
+            let name = src.name.clone();
+            let mut recs = src.records(opts.max_line_bytes)?;
+            let mut rows = HashMap::new();
+            let mut lines: HashMap<String, u64> = HashMap::new();
+            loop {
+                match recs.next_record()? {
+                    Next::End => break,
+                    Next::Bad(e) => return Err(e),
+                    Next::Row(line, r) => {
+                        let loc = |v: &str| Location {
+                            file: Some(name.clone()),
+                            line: Some(line),
+                            field: Some(l.key_column().into()),
+                            value: Some(v.into()),
+                            ..Default::default()
+                        };
+                        let key = r.cell(l.key_column()).ok_or_else(|| Error::Missing { location: loc("") })?.trim().to_string();
+                        if let Some(first) = lines.insert(key.clone(), line) {
+                            return Err(Error::Reference {
+                                location: loc(&key),
+                                reason: format!("duplicate lookup key (first on line {first})"),
+                            });
+                        }
+                        rows.insert(key, r);
+                    }
+                }
+            }
+            Ok(LookupTable { file: name, rows })
+        })
+        .collect()
+}
+
+/// Reads every row of `src` through `mapping` and `conv`. Bad rows stop the read, or with
+/// `collect_errors` are recorded in the report and skipped.
+///
+/// ```
+/// use channel_kpi::load::{read_rows, lead_from_row, LoadOptions, Mapping, RecordKind, Source};
+/// let src = Source::from_text(RecordKind::Leads, "leads.csv", "lead_id,created_on\r\nL1,2025-01-02\r\nL2,2025-13-01\r\n");
+/// let opts = LoadOptions { collect_errors: true, ..Default::default() };
+/// let (leads, report) = read_rows(src, &Mapping::default(), &opts, |r| lead_from_row(r)).unwrap();
+/// assert_eq!(leads.len(), 1);
+/// assert_eq!(report.errors[0].to_string(), r#"leads.csv:3, lead L2, column `created_on`, value "2025-13-01": cannot parse: not a date in any of the formats %Y-%m-%d"#);
+/// ```
+pub fn read_rows<T>(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    mut conv: impl FnMut(&MappedRow) -> Result<T>,
+) -> Result<(Vec<T>, LoadReport)> {
+    let mut report = LoadReport::default();
+    let mut out = Vec::new();
+    read_into(src, mapping, opts, &mut report, |row| {
+        out.push(conv(row)?);
+        Ok(())
+    })?;
+    Ok((out, report))
+}
+
+fn read_into(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    mut sink: impl FnMut(&MappedRow) -> Result<()>,
+) -> Result<()> {
+    let kind = src.kind;
+    let map = mapping.kind(kind);
+    let formats = mapping.date_formats(kind);
+    let tables = lookup_tables(map, &src.dir, opts)?;
+    let name = src.name.clone();
+    let mut recs = src.records(opts.max_line_bytes)?;
+    let mut file = FileReport { file: name.clone(), kind, rows_read: 0, rows_loaded: 0 };
+    loop {
+        let result = match recs.next_record()? {
+            Next::End => break,
+            Next::Bad(e) => Err(e),
+            Next::Row(line, rec) => MappedRow::new(&rec, map, &formats, &tables, &name, line).and_then(|row| sink(&row)),
+        };
+        file.rows_read += 1;
+        match result {
+            Ok(()) => file.rows_loaded += 1,
+            Err(e) if opts.collect_errors => report.errors.push(e),
+            Err(e) => return Err(e),
+        }
+        if let Some(p) = opts.progress.as_ref().filter(|_| file.rows_read.is_multiple_of(PROGRESS_EVERY)) {
+            p(&name, file.rows_read);
+        }
+    }
+    if let Some(p) = &opts.progress {
+        p(&name, file.rows_read);
+    }
+    report.files.push(file);
+    Ok(())
+}
+
+fn duplicate(kind: &str, id: &str, field: &str, first: u64, at: (&str, u64)) -> Error {
+    Error::Reference {
+        location: Location::record(kind, id, field).with_value(id).at(at.0, at.1),
+        reason: format!("duplicate {kind} id (first on line {first})"),
+    }
+}
+
+/// Reads every source into one dataset (in [`RecordKind::ALL`] order, whatever the order
+/// given), attaches stage history to deals (sorted by date), then runs
+/// [`Dataset::validate`].
+pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> Result<(Dataset, LoadReport)> {
+    let mut sources = sources;
+    sources.sort_by_key(|s| s.kind);
+    let mut ds = Dataset::default();
+    let mut report = LoadReport::default();
+    let mut units: Vec<OrgUnit> = Vec::new();
+    let mut unit_at: HashMap<String, usize> = HashMap::new();
+    let mut stages = Vec::new();
+    let mut history: Vec<(String, StageEntry, Location)> = Vec::new();
+    // First line of every id, per kind, to name both lines of a duplicate.
+    let mut first_line: HashMap<(RecordKind, String), u64> = HashMap::new();
+    let mut seen = |kind: RecordKind, label: &str, field: &str, id: &str, at: (&str, u64)| -> Result<()> {
+        match first_line.insert((kind, id.to_string()), at.1) {
+            Some(first) => Err(duplicate(label, id, field, first, at)),
+            None => Ok(()),
+        }
+    };
+    for src in sources {
+        let kind = src.kind;
+        let levels = mapping.kind(kind).levels.clone();
+        read_into(src, mapping, opts, &mut report, |row| {
+            let at = row.position();
+            match kind {
+                RecordKind::OrgUnits if !levels.is_empty() => {
+                    let loc = Location { file: Some(at.0.into()), line: Some(at.1), ..Default::default() };
+                    for u in org_chain_from_cells(row.cells(), &levels, &loc)? {
+                        merge_unit(&mut units, &mut unit_at, u, &loc)?;
+                    }
+                }
+                RecordKind::OrgUnits => {
+                    let u = org_unit_from_row(row)?;
+                    seen(kind, "org unit", "unit_id", &u.id, at)?;
+                    unit_at.insert(u.id.clone(), units.len());
+                    units.push(u);
+                }
+                RecordKind::Partners => {
+                    let p = partner_from_row(row)?;
+                    seen(kind, "partner", "partner_id", &p.id, at)?;
+                    ds.refs.partners.insert(p.id.clone(), p);
+                }
+                RecordKind::Pipeline => stages.push(stage_def_from_row(row)?),
+                RecordKind::FxRates => {
+                    let (from, to, on, rate) = fx_rate_from_row(row)?;
+                    ds.refs.fx.insert(from, to, on, rate)?;
+                }
+                RecordKind::Deals => {
+                    let d = deal_from_row(row)?;
+                    seen(kind, "deal", "deal_id", &d.id, at)?;
+                    ds.deals.push(d);
+                }
+                RecordKind::StageHistory => {
+                    let (id, e) = stage_entry_from_row(row)?;
+                    history.push((id, e, row.location("deal_id")));
+                }
+                RecordKind::Leads => {
+                    let l = lead_from_row(row)?;
+                    seen(kind, "lead", "lead_id", &l.id, at)?;
+                    ds.leads.push(l);
+                }
+                RecordKind::Targets => ds.targets.push(target_from_row(row)?),
+                RecordKind::Spend => ds.spend.push(spend_from_row(row)?),
+            }
+            Ok(())
+        })?;
+    }
+    ds.refs.org = OrgTree::new(units)?;
+    if !stages.is_empty() {
+        ds.refs.pipeline = PipelineDef::new(stages)?;
+    }
+    attach_history(&mut ds, history, opts, &mut report)?;
+    ds.validate()?;
+    Ok((ds, report))
+}
+
+/// Adds one unit of a level chain; the same unit on several rows must agree.
+fn merge_unit(units: &mut Vec<OrgUnit>, at: &mut HashMap<String, usize>, u: OrgUnit, loc: &Location) -> Result<()> {
+    match at.get(&u.id) {
+        None => {
+            at.insert(u.id.clone(), units.len());
+            units.push(u);
+            Ok(())
+        }
+        Some(&i) if units[i].level == u.level && units[i].parent_id == u.parent_id => Ok(()),
+        Some(&i) => Err(Error::Reference {
+            location: Location { record: Some(format!("org unit {}", u.id)), value: Some(u.id.clone()), ..loc.clone() },
+            reason: format!(
+                "unit appears with two places in the hierarchy: level {} under {:?}, and level {} under {:?}",
+                units[i].level, units[i].parent_id, u.level, u.parent_id
+            ),
+        }),
+    }
+}
+
+fn attach_history(
+    ds: &mut Dataset,
+    history: Vec<(String, StageEntry, Location)>,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+) -> Result<()> {
+    if history.is_empty() {
+        return Ok(());
+    }
+    let index: HashMap<String, usize> = ds.deals.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+    for (id, e, loc) in history {
+        match index.get(&id) {
+            Some(&i) => ds.deals[i].stage_history.push(e),
+            None => {
+                let err =
+                    Error::Reference { location: Location { value: Some(id), ..loc }, reason: "stage entry of an unknown deal".into() };
+                if !opts.collect_errors {
+                    return Err(err);
+                }
+                report.errors.push(err);
+                if let Some(f) = report.files.iter_mut().find(|f| f.kind == RecordKind::StageHistory) {
+                    f.rows_loaded = f.rows_loaded.saturating_sub(1);
+                }
+            }
+        }
+    }
+    for d in &mut ds.deals {
+        d.stage_history.sort_by_key(|e| e.entered_on);
+    }
+    Ok(())
+}

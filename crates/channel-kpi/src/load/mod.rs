@@ -1,0 +1,33 @@
+//! Loading CRM exports: CSV and JSON Lines files in the canonical format
+//! (`docs/data-format.md`), or in any shape a [`Mapping`] describes (`docs/mappings.md`).
+//!
+//! The pieces, from the outside in:
+//! * [`Mapping`] / [`KindMapping`]: renames, value maps, date formats, defaults, attrs and
+//!   lookup joins, per [`RecordKind`]; serde, usually read from a JSON file.
+//! * [`Cells`] (raw cells by source column) → [`MappedRow`] → [`Row`] (cells by canonical
+//!   field name).
+//! * One conversion function per kind: [`deal_from_row`], [`lead_from_row`], … — used by every
+//!   reader and by the bindings, so a value means the same thing whatever its source.
+
+mod convert;
+mod mapping;
+mod row;
+
+pub use convert::{
+    deal_from_row, fx_rate_from_row, lead_from_row, org_chain_from_cells, org_unit_from_row, partner_from_row, spend_from_row,
+    stage_def_from_row, stage_entry_from_row, target_from_row,
+};
+pub use mapping::{Attrs, AttrsMode, KindMapping, Lookup, Mapping, OrgLevel, RecordKind};
+pub use row::{Cells, Header, LookupTable, MappedRow, RawRecord, Row, parse_date};
+
+mod assemble;
+mod csv_file;
+mod jsonl_file;
+mod paths;
+mod report;
+mod source;
+
+pub use assemble::{load_sources, lookup_tables, read_rows};
+pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
+pub use report::{FileReport, LoadOptions, LoadReport, ProgressFn};
+pub use source::{Format, Source};

@@ -1,0 +1,102 @@
+//! [`LoadOptions`] and [`LoadReport`]: how strictly to read, and what was read.
+
+use super::mapping::RecordKind;
+use crate::error::Error;
+use std::fmt;
+use std::sync::Arc;
+
+/// Called with (file name, rows read so far) every 50,000 rows and at the end of each file.
+pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
+
+/// How to read.
+///
+/// ```
+/// use channel_kpi::load::LoadOptions;
+/// let o = LoadOptions { collect_errors: true, ..LoadOptions::default() };
+/// assert_eq!(o.max_line_bytes, 1 << 20);
+/// ```
+#[derive(Clone)]
+pub struct LoadOptions {
+    /// false (default): stop at the first bad row with its error. true: skip bad rows, keep
+    /// every row's error in the [`LoadReport`], and load the rest. Errors that concern the
+    /// whole dataset (an unknown parent unit, a dangling reference found by
+    /// [`crate::Dataset::validate`], an unreadable or over-long line) still stop loading.
+    pub collect_errors: bool,
+    /// The longest physical line accepted, in bytes (default 1 MiB). A longer line stops
+    /// loading with an error naming it, without reading the rest of the file into memory.
+    pub max_line_bytes: usize,
+    /// Progress callback for long loads (the CLI prints it when stderr is a terminal).
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { collect_errors: false, max_line_bytes: 1 << 20, progress: None }
+    }
+}
+
+impl fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("collect_errors", &self.collect_errors)
+            .field("max_line_bytes", &self.max_line_bytes)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// What one file contributed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileReport {
+    /// The file, as named in errors.
+    pub file: String,
+    /// The record kind read from it.
+    pub kind: RecordKind,
+    /// Data rows read (header and blank lines excluded).
+    pub rows_read: u64,
+    /// Rows that became records.
+    pub rows_loaded: u64,
+}
+
+/// What a load read, loaded and rejected.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    /// One entry per file, in loading order.
+    pub files: Vec<FileReport>,
+    /// Every bad row's error (collect mode only; otherwise loading stops at the first).
+    pub errors: Vec<Error>,
+}
+
+impl LoadReport {
+    /// Data rows read, all files.
+    pub fn rows_read(&self) -> u64 {
+        self.files.iter().map(|f| f.rows_read).sum()
+    }
+    /// Rows loaded, all files.
+    pub fn rows_loaded(&self) -> u64 {
+        self.files.iter().map(|f| f.rows_loaded).sum()
+    }
+    /// True when no row was rejected.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty()
+    }
+    /// `Err(Error::Many)` when rows were rejected.
+    pub fn into_result(self) -> Result<LoadReport, Error> {
+        if self.errors.is_empty() { Ok(self) } else { Err(Error::Many(self.errors)) }
+    }
+}
+
+impl fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for r in &self.files {
+            writeln!(f, "{} ({}): {} rows read, {} loaded", r.file, r.kind, r.rows_read, r.rows_loaded)?;
+        }
+        if !self.errors.is_empty() {
+            writeln!(f, "{} rows rejected:", self.errors.len())?;
+            for e in &self.errors {
+                writeln!(f, "  {e}")?;
+            }
+        }
+        Ok(())
+    }
+}

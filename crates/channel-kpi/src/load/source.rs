@@ -1,0 +1,104 @@
+//! [`Source`]: one input file (or in-memory text), its record kind and format, and the
+//! record-by-record readers behind it.
+
+use super::mapping::RecordKind;
+use super::row::RawRecord;
+use super::{csv_file, jsonl_file};
+use crate::error::{Error, Location, Result};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// File format, chosen by extension: `.jsonl`, `.ndjson` and `.json` are JSON Lines, anything
+/// else is CSV.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+impl Format {
+    /// The format of a file name.
+    pub fn of(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("jsonl" | "ndjson" | "json") => Format::JsonLines,
+            _ => Format::Csv,
+        }
+    }
+}
+
+/// One input: a record kind, a name for messages, a format and a reader.
+pub struct Source {
+    /// What the file holds.
+    pub kind: RecordKind,
+    /// The name used in error messages (the path as given).
+    pub name: String,
+    /// CSV or JSON Lines.
+    pub format: Format,
+    /// Where lookup files named by the mapping are resolved (the file's directory; the
+    /// working directory for in-memory text).
+    pub dir: PathBuf,
+    reader: Box<dyn Read + Send>,
+}
+
+impl Source {
+    /// Opens a file.
+    pub fn open(kind: RecordKind, path: impl AsRef<Path>) -> Result<Source> {
+        let p = path.as_ref();
+        let f = std::fs::File::open(p).map_err(|source| Error::Io { path: p.display().to_string(), source })?;
+        Ok(Source {
+            kind,
+            name: p.display().to_string(),
+            format: Format::of(p),
+            dir: p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            reader: Box::new(f),
+        })
+    }
+
+    /// In-memory text (embedded sample data, tests).
+    pub fn from_text(kind: RecordKind, name: &str, text: impl Into<String>) -> Source {
+        Source {
+            kind,
+            name: name.to_string(),
+            format: Format::of(Path::new(name)),
+            dir: PathBuf::from("."),
+            reader: Box::new(std::io::Cursor::new(text.into().into_bytes())),
+        }
+    }
+
+    pub(crate) fn records(self, max_line_bytes: usize) -> Result<Box<dyn Records>> {
+        match self.format {
+            Format::Csv => Ok(Box::new(csv_file::CsvRecords::new(self.reader, self.name, max_line_bytes)?)),
+            Format::JsonLines => Ok(Box::new(jsonl_file::JsonlRecords::new(self.reader, self.name, max_line_bytes))),
+        }
+    }
+}
+
+/// The next thing a reader produced.
+pub(crate) enum Next {
+    /// A record and its line number.
+    Row(u64, RawRecord),
+    /// A row that could not be read (wrong field count, bad JSON): skipped in collect mode.
+    Bad(Error),
+    /// End of input.
+    End,
+}
+
+/// A record-by-record reader. `Err` is fatal (I/O, an over-long line).
+pub(crate) trait Records {
+    fn next_record(&mut self) -> Result<Next>;
+}
+
+/// The error for a line longer than the limit.
+pub(crate) fn too_long(file: &str, line: u64, max: usize) -> Error {
+    Error::parse(
+        Location { file: Some(file.into()), line: Some(line), ..Default::default() },
+        format!("line longer than {max} bytes (LoadOptions::max_line_bytes); is this the right file and format?"),
+    )
+}
+
+/// The error for an empty input.
+pub(crate) fn empty_file(file: &str) -> Error {
+    Error::parse(Location { file: Some(file.into()), line: Some(1), ..Default::default() }, "the file is empty: expected a header row")
+}
