@@ -481,6 +481,19 @@ ckpi_status ckpi_dataset_add_spend(struct ckpi_dataset *ds, const struct ckpi_sp
 // dataset is unchanged.
 ckpi_status ckpi_dataset_load_json(struct ckpi_dataset *ds, const char *json, size_t len);
 
+// Loads a directory of CRM export files — `deals.csv`, `leads.csv`, `partners.csv`,
+// `org_units.csv`, `targets.csv`, `spend.csv`, `pipeline.csv`, `fx_rates.csv`,
+// `stage_history.csv` (or `.jsonl` / `.ndjson`; see docs/data-format.md) — and appends the
+// records. `mapping_json` is a mapping (docs/mappings.md) that renames columns, translates
+// values and sets date formats; `{NULL, 0}` reads the canonical format. `path` is UTF-8.
+// A bad row stops the load (`CKPI_PARSE_ERROR`, …) and the last error names its file, line,
+// column and value; the dataset is then unchanged. A missing directory is `CKPI_IO_ERROR`.
+ckpi_status ckpi_dataset_load_csv_dir(struct ckpi_dataset *ds,
+                                      const char *path,
+                                      size_t path_len,
+                                      const char *mapping_json,
+                                      size_t mapping_len);
+
 // Checks everything pushed so far: builds the org tree and pipeline, links leads to deals,
 // checks unique ids and references. `ckpi_dataset_run` does this too; call it to find bad
 // data before querying.

@@ -5,12 +5,13 @@
 //! calls on one dataset run one at a time. `ckpi_dataset_free` may race with other calls: they
 //! either finish on the still-alive data or get `CKPI_INVALID_HANDLE`.
 
-use crate::boundary::{copy_out, ffi_boundary, ffi_boundary_void, lock, lookup, put, register, req_str, tri, unregister};
+use crate::boundary::{copy_out, ffi_boundary, ffi_boundary_void, lock, lookup, opt_str, put, register, req_str, tri, unregister};
 use crate::error::{LastError, last_error_out};
 use crate::query::{QueryHandle, ckpi_query};
 use crate::records::{DEAL_KIND, DEAL_STATUS, Fail, Reader, ckpi_deal, ckpi_lead, ckpi_org_unit, ckpi_partner, ckpi_spend, ckpi_target};
 use crate::result::{ResultHandle, ckpi_result};
 use crate::status::ckpi_status;
+use channel_kpi::load::{LoadOptions, Mapping, load_dir};
 use channel_kpi::{Dataset, Deal, Dimension, Lead, OrgTree, OrgUnit, Partner, Period, PipelineDef, Spend, StageEntry, Target};
 use std::ffi::c_char;
 use std::sync::Mutex;
@@ -65,22 +66,37 @@ impl DatasetState {
     /// Appends a JSON document (the `Dataset` JSON form). Records are checked when the dataset
     /// is validated or run, so documents may come in any order (leads before their deals).
     pub fn load_json(&mut self, text: &str) -> Result<(), Fail> {
-        let parse = |e: serde_json::Error| {
-            let loc = channel_kpi::Location { line: Some(e.line() as u64), ..Default::default() };
-            core_fail(channel_kpi::Error::parse(loc, format!("dataset JSON: {e}")))
-        };
         if self.is_pristine() {
-            self.data = serde_json::from_str(text).map_err(parse)?;
+            self.data = serde_json::from_str(text).map_err(json_fail)?;
             return Ok(());
         }
-        // Merge generically (every record kind, present and future): arrays are appended,
-        // objects merged key by key, scalars replaced; then the whole is parsed again.
-        let piece: serde_json::Value = serde_json::from_str(text).map_err(parse)?;
-        let mut whole = serde_json::to_value(&self.data).map_err(parse)?;
+        let piece: serde_json::Value = serde_json::from_str(text).map_err(json_fail)?;
+        self.merge(piece)
+    }
+
+    /// Appends a whole dataset (from a loader).
+    pub fn append(&mut self, piece: Dataset) -> Result<(), Fail> {
+        if self.is_pristine() {
+            self.data = piece;
+            return Ok(());
+        }
+        self.merge(serde_json::to_value(&piece).map_err(json_fail)?)
+    }
+
+    /// Merges generically (every record kind, present and future): arrays are appended,
+    /// objects merged key by key, scalars replaced; then the whole is parsed again. The data is
+    /// replaced only when that succeeds.
+    fn merge(&mut self, piece: serde_json::Value) -> Result<(), Fail> {
+        let mut whole = serde_json::to_value(&self.data).map_err(json_fail)?;
         merge_json(&mut whole, piece);
-        self.data = serde_json::from_value(whole).map_err(parse)?;
+        self.data = serde_json::from_value(whole).map_err(json_fail)?;
         Ok(())
     }
+}
+
+fn json_fail(e: serde_json::Error) -> Fail {
+    let loc = channel_kpi::Location { line: (e.line() > 0).then_some(e.line() as u64), ..Default::default() };
+    core_fail(channel_kpi::Error::parse(loc, format!("dataset JSON: {e}")))
 }
 
 fn merge_json(into: &mut serde_json::Value, from: serde_json::Value) {
@@ -270,6 +286,35 @@ pub unsafe extern "C" fn ckpi_dataset_load_json(ds: *mut ckpi_dataset, json: *co
         let text = tri!(unsafe { req_str(json, len) });
         // `load_json` replaces the data only once the whole document parsed.
         with_dataset(ds, |st| st.load_json(text))
+    })
+}
+
+/// Loads a directory of CRM export files — `deals.csv`, `leads.csv`, `partners.csv`,
+/// `org_units.csv`, `targets.csv`, `spend.csv`, `pipeline.csv`, `fx_rates.csv`,
+/// `stage_history.csv` (or `.jsonl` / `.ndjson`; see docs/data-format.md) — and appends the
+/// records. `mapping_json` is a mapping (docs/mappings.md) that renames columns, translates
+/// values and sets date formats; `{NULL, 0}` reads the canonical format. `path` is UTF-8.
+/// A bad row stops the load (`CKPI_PARSE_ERROR`, …) and the last error names its file, line,
+/// column and value; the dataset is then unchanged. A missing directory is `CKPI_IO_ERROR`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_load_csv_dir(
+    ds: *mut ckpi_dataset,
+    path: *const c_char,
+    path_len: usize,
+    mapping_json: *const c_char,
+    mapping_len: usize,
+) -> ckpi_status {
+    ffi_boundary!(ds, path; {
+        let dir = tri!(unsafe { req_str(path, path_len) });
+        let mapping = tri!(unsafe { opt_str(mapping_json, mapping_len) });
+        with_dataset(ds, |st| {
+            let mapping = match mapping.filter(|m| !m.trim().is_empty()) {
+                Some(m) => Mapping::from_json_str(m).map_err(core_fail)?,
+                None => Mapping::default(),
+            };
+            let (piece, _report) = load_dir(dir, &mapping, &LoadOptions::default()).map_err(core_fail)?;
+            st.append(piece)
+        })
     })
 }
 

@@ -13,11 +13,8 @@ fn main() -> Result<(), channel_kpi::Error> {
     let (data, report) = load_dir(&dir, &Mapping::default(), &LoadOptions::default())?;
     eprintln!("loaded {} rows from {}", report.rows_read(), dir.display());
 
-    let query = Query::new(
-        vec![Metric::WonRevenue, Metric::AvgDealSize, Metric::CloseRate, Metric::QualityScore],
-        Period::parse("2025")?,
-    )
-    .by(Dimension::PartnerTier);
+    let query = Query::new(vec![Metric::WonRevenue, Metric::AvgDealSize, Metric::CloseRate, Metric::QualityScore], Period::parse("2025")?)
+        .by(Dimension::PartnerTier);
     let table = data.run(&query)?;
     print!("{}", table.select(&["won_revenue", "avg_deal_size", "close_rate", "close_rate_n", "quality_score"])?.to_text());
 
