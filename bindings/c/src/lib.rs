@@ -8,7 +8,7 @@
 //! Rules every exported function follows (model: rustls-ffi):
 //! * it returns a [`status::ckpi_status`] (stable codes) and writes its out-parameters only on
 //!   `CKPI_OK`;
-//! * it runs behind `ffi_boundary!` ([`boundary`]): NULL pointers become
+//! * it runs behind `ffi_boundary!` (`src/boundary.rs`): NULL pointers become
 //!   `CKPI_NULL_ARGUMENT`, panics become `CKPI_PANIC`, never an unwind into C;
 //! * handles are looked up in a registry before use, so freed or wrong-kind handles are
 //!   `CKPI_INVALID_HANDLE`, not a use-after-free;
