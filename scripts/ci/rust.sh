@@ -8,3 +8,4 @@ if [ ! -d ../shared/datasets ]; then
     echo "NOTE: ../shared/datasets is absent: the real-dataset tests will report SKIPPED." >&2
 fi
 cargo test --workspace --locked
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked --quiet

@@ -123,6 +123,10 @@ struct Report {
     /// active_days=14, confidence=0.9, … (see `Options` in the library docs).
     #[arg(long = "option", value_name = "KEY=VALUE")]
     options: Vec<String>,
+    /// Show only these value columns (comma-separated). Default for the scorecard table: the
+    /// headline columns; csv and json show every column.
+    #[arg(long, value_delimiter = ',')]
+    columns: Vec<String>,
     #[command(flatten)]
     output: Output,
 }
@@ -192,7 +196,11 @@ fn report(name: &str, r: &Report) -> Result<(), Failure> {
         let cap = sample::AS_OF.parse().expect("a valid date");
         q.as_of = Some(q.period.last_day().min(cap));
     }
-    run(&r.input, &q, r.output.format)
+    let mut columns: Vec<&str> = r.columns.iter().map(String::as_str).collect();
+    if columns.is_empty() && name == "scorecard" && r.metrics.is_empty() && matches!(r.output.format, Format::Table) {
+        columns = channel_kpi::query_text::SCORECARD_COLUMNS.to_vec();
+    }
+    run(&r.input, &q, r.output.format, &columns)
 }
 
 /// `options` with each `KEY=VALUE` applied (the value read as JSON when it parses, else as text).
@@ -211,9 +219,12 @@ fn with_options(options: &Options, pairs: &[String]) -> Result<Options, Error> {
     serde_json::from_value(json).map_err(|e| Error::Query(format!("--option: {e}")))
 }
 
-fn run(input: &Input, q: &Query, format: Format) -> Result<(), Failure> {
+fn run(input: &Input, q: &Query, format: Format, columns: &[&str]) -> Result<(), Failure> {
     let data = load(input)?;
-    let table = data.run(q)?;
+    let mut table = data.run(q)?;
+    if !columns.is_empty() {
+        table = table.select(columns)?;
+    }
     print(&table, format).map_err(Failure::Output)
 }
 
@@ -270,7 +281,7 @@ fn main() -> ExitCode {
             .map_err(|source| Error::Io { path: json.display().to_string(), source })
             .and_then(|t| serde_json::from_str::<Query>(&t).map_err(|e| Error::Query(format!("{}: {e}", json.display()))))
             .map_err(Failure::from)
-            .and_then(|q| run(input, &q, output.format)),
+            .and_then(|q| run(input, &q, output.format, &[])),
         Command::Metrics { output } => metrics(output.format),
     };
     match result {

@@ -165,7 +165,7 @@ impl Period {
             _ => Err(period_err(s, "expected 2025, 2025-Q1, 2025-03, 2025-W07, 2025-03-14 or 2025-01-01..2025-04-01")),
         };
         r.map_err(|e| match e {
-            Error::Parse { .. } => period_err(s, &e.to_string()),
+            Error::Parse { reason, .. } => period_err(s, &reason),
             other => other,
         })
     }
@@ -370,6 +370,12 @@ mod tests {
         for bad in ["", "25", "2025-13", "2025-Q5", "2025-02-30", "2025-04-01..2025-01-01", "2025-01-01..2025-01-01", "abc", "2025-W54"] {
             assert!(Period::parse(bad).is_err(), "{bad:?} should not parse");
         }
+    }
+
+    #[test]
+    fn errors_name_the_input_once() {
+        let e = Period::parse("2025-Q5").unwrap_err().to_string();
+        assert_eq!(e, "column `period`, value \"2025-Q5\": cannot parse: quarter must be 1..4");
     }
 
     #[test]

@@ -30,6 +30,22 @@ use serde::{Deserialize, Serialize};
 pub const SCORECARD: &[&str] =
     &["deal_count", "won_revenue", "avg_deal_size", "close_rate", "sales_cycle_days", "sales_velocity", "quality_score", "pipeline"];
 
+/// The columns a partner scorecard shows in a terminal (the other columns of the scorecard
+/// metrics stay available with `--format csv|json` or `--columns`).
+pub const SCORECARD_COLUMNS: &[&str] = &[
+    "won_count",
+    "lost_count",
+    "won_revenue",
+    "avg_deal_size",
+    "close_rate",
+    "close_rate_n",
+    "sales_cycle_days",
+    "sales_velocity",
+    "pipeline_value",
+    "quality_score",
+    "quality_rank",
+];
+
 /// Default metrics of the `deals` family view (not `close_rate_seasonality`, which needs its
 /// own cyclic buckets, nor `deal_success_rate`, which needs a pipeline with a qualified stage).
 pub const DEALS: &[&str] = &[

@@ -130,6 +130,8 @@ fn quality_score_ranks_partners_and_reports_previous() {
         closed("4", Some("c"), DealStatus::Lost, "2025-01-01", "2025-02-01", "0"),
         closed("5", Some("c"), DealStatus::Won, "2024-01-01", "2024-12-01", "9000"),
         closed("6", Some("a"), DealStatus::Won, "2024-01-01", "2024-12-01", "10"),
+        // A direct deal (no partner): reported, never ranked among partners.
+        closed("7", None, DealStatus::Won, "2025-01-01", "2025-02-01", "99999"),
     ]);
     let q = Query::new(vec![Metric::QualityScore], Period::parse("2025").unwrap()).by(Dimension::Partner);
     let t = data.run(&q).unwrap();
@@ -143,6 +145,9 @@ fn quality_score_ranks_partners_and_reports_previous() {
     assert_eq!(f(&t, &[Some("c")], "quality_score_prev"), Some(75.0));
     assert_eq!(f(&t, &[Some("c")], "quality_score_change"), Some(-75.0));
     assert_eq!(t.get(&[Some("b")], "quality_score_prev"), Some(&Value::Absent));
+    assert_eq!(t.get(&[None], "quality_score"), Some(&Value::Absent));
+    assert_eq!(t.get(&[None], "quality_rank"), Some(&Value::Absent));
+    assert_eq!(dec(&t, &[None], "quality_revenue_won"), "99999");
 }
 
 #[test]

@@ -57,6 +57,10 @@ pub trait Kpi {
     /// Whether the KPI reports its value for the previous period even when the query asks for
     /// no comparison (the quality score does).
     const NEEDS_PREVIOUS: bool = false;
+    /// Whether `finish` ranks groups against each other and must see only groups with a known
+    /// key (a group whose key has an empty value — direct deals when grouping by partner — is
+    /// then finished alone: reported, not ranked).
+    const RANKS_KNOWN_KEYS_ONLY: bool = false;
     /// Output columns.
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>>;
     /// Folds one record into the state of one window.

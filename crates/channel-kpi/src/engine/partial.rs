@@ -310,11 +310,13 @@ impl Partial {
             let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::new();
             for cells in by_level.values() {
                 for (mi, m) in q.metrics.iter().enumerate() {
-                    let states: Vec<&KpiState> = cells.iter().map(|(_, s)| &s[mi]).collect();
-                    let rows = m.finish(&states, w, &ctx)?;
-                    for ((k, _), row) in cells.iter().zip(rows) {
-                        check_width(m.id(), &row, &specs[mi])?;
-                        out.entry(*k).or_default().extend(row);
+                    for peers in peer_sets(cells, m.ranks_known_keys_only()) {
+                        let states: Vec<&KpiState> = peers.iter().map(|(_, s)| &s[mi]).collect();
+                        let rows = m.finish(&states, w, &ctx)?;
+                        for ((k, _), row) in peers.iter().zip(rows) {
+                            check_width(m.id(), &row, &specs[mi])?;
+                            out.entry(*k).or_default().extend(row);
+                        }
                     }
                 }
             }
@@ -394,6 +396,19 @@ impl Partial {
         }
         Ok(ResultTable { columns, rows, currency: q.currency.or(self.currency) })
     }
+}
+
+type Cell<'a> = (&'a GroupKey, &'a Vec<KpiState>);
+
+/// The sets of groups a metric's `finish` sees together: all groups of a level, or — for
+/// rankings — the groups with a known key together and each group with an empty key value
+/// (e.g. direct deals when grouping by partner) alone, so it is reported but not ranked.
+fn peer_sets<'a>(cells: &[Cell<'a>], known_only: bool) -> Vec<Vec<Cell<'a>>> {
+    if !known_only {
+        return vec![cells.to_vec()];
+    }
+    let (known, unknown): (Vec<Cell>, Vec<Cell>) = cells.iter().partition(|(k, _)| k.1[..k.0 as usize].iter().all(Option::is_some));
+    std::iter::once(known).chain(unknown.into_iter().map(|c| vec![c])).filter(|v| !v.is_empty()).collect()
 }
 
 fn check_width(id: &str, row: &[Value], specs: &[ColumnSpec]) -> Result<()> {

@@ -40,6 +40,9 @@ macro_rules! registry {
             pub(crate) fn needs_previous(&self) -> bool {
                 match self { $(Metric::$variant => <$ty as Kpi>::NEEDS_PREVIOUS),+ }
             }
+            pub(crate) fn ranks_known_keys_only(&self) -> bool {
+                match self { $(Metric::$variant => <$ty as Kpi>::RANKS_KNOWN_KEYS_ONLY),+ }
+            }
             pub(crate) fn new_state(&self) -> KpiState {
                 match self { $(Metric::$variant => KpiState::$variant(Default::default())),+ }
             }

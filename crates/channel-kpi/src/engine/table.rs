@@ -254,6 +254,31 @@ impl ResultTable {
         Ok(GroupComparison { column: column.to_string(), a: va, b: vb, difference, intervals_overlap })
     }
 
+    /// The same rows with only the named value columns (in the given order), after the key,
+    /// roll-up level, period and bucket columns, which are always kept. An unknown name is an
+    /// error listing the columns there are.
+    pub fn select(&self, names: &[&str]) -> Result<ResultTable> {
+        let mut idx: Vec<usize> = (0..self.columns.len())
+            .filter(|&i| {
+                !matches!(self.columns[i].role, ColumnRole::Value | ColumnRole::Previous | ColumnRole::Change | ColumnRole::ChangePct)
+            })
+            .collect();
+        for n in names {
+            let i = self.column_index(n).ok_or_else(|| {
+                let all: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
+                Error::Query(format!("no column {n:?} in the result; columns: {}", all.join(", ")))
+            })?;
+            if !idx.contains(&i) {
+                idx.push(i);
+            }
+        }
+        Ok(ResultTable {
+            columns: idx.iter().map(|&i| self.columns[i].clone()).collect(),
+            rows: self.rows.iter().map(|r| idx.iter().map(|&i| r[i].clone()).collect()).collect(),
+            currency: self.currency,
+        })
+    }
+
     /// CSV text (header + rows; absent values are empty cells; money as plain decimals).
     pub fn to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -283,7 +308,9 @@ impl ResultTable {
         })
     }
 
-    /// A plain-text table for terminals: floats rounded to 4 places, absent shown as `–`.
+    /// A plain-text table for terminals: floats rounded to 4 places, money to 2, absent values
+    /// shown as `–`; an empty group key as `(none)` and, on roll-up rows, the dimensions
+    /// summed over as `(all)`.
     pub fn to_text(&self) -> String {
         let cell = |v: &Value| match v {
             Value::Absent => "–".to_string(),
@@ -291,7 +318,19 @@ impl ResultTable {
             Value::Decimal(d) => d.round_dp(2).to_string(),
             other => other.to_string(),
         };
-        let body: Vec<Vec<String>> = self.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
+        let groups = self.group_columns();
+        let level = self.column_index("rollup_level");
+        let key_cell = |r: &[Value], i: usize| -> Option<String> {
+            let pos = groups.iter().position(|&g| g == i)?;
+            let summed = level.is_some_and(|l| matches!(r[l], Value::Int(n) if pos as i64 >= n));
+            Some(match (&r[i], summed) {
+                (_, true) => "(all)".to_string(),
+                (Value::Absent, false) => "(none)".to_string(),
+                (v, false) => v.to_string(),
+            })
+        };
+        let body: Vec<Vec<String>> =
+            self.rows.iter().map(|r| r.iter().enumerate().map(|(i, v)| key_cell(r, i).unwrap_or_else(|| cell(v))).collect()).collect();
         let widths: Vec<usize> = self
             .columns
             .iter()

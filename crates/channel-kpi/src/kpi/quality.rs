@@ -12,7 +12,8 @@ state! {
 
 /// `quality_score`: per group, deals won and revenue won in the window are each turned into a
 /// percentile rank among the peer groups (the groups of the same roll-up level with data in
-/// the window): `(peers below + ½ · peers tied) ÷ (peers − 1)`. The score is
+/// the window, with a known key — direct deals, grouped by partner, are reported but not
+/// ranked): `(peers below + ½ · peers tied) ÷ (peers − 1)`. The score is
 /// `100 × (w₁·rank_deals + w₂·rank_revenue) ÷ (w₁ + w₂)` with the query's `quality_weights`
 /// (default ½, ½). `quality_rank` is 1 for the best score (ties share a rank). The score of
 /// the previous period and the change are always reported (`quality_score_prev`,
@@ -23,6 +24,7 @@ pub struct QualityScore;
 impl Kpi for QualityScore {
     type State = QualityState;
     const NEEDS_PREVIOUS: bool = true;
+    const RANKS_KNOWN_KEYS_ONLY: bool = true;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(vec![
             ColumnSpec::new("quality_score", ColumnKind::Float),
