@@ -5,6 +5,26 @@
 //! partner) rather than read from `ctx.refs` in `finish`: `finish` does not know which group a
 //! state belongs to, while a streamed partner is routed by the engine like any record, so
 //! counts group by tier, region or org unit, roll up and merge exactly like the deal KPIs.
+//!
+//! ```
+//! use channel_kpi::{CostKind, Dataset, Deal, DealStatus, Dimension, Metric, Period, ProgramCost, Query};
+//! let day = |s: &str| s.parse().unwrap();
+//! let mut data = Dataset::default();
+//! let mut d = Deal::new("D1", day("2025-01-05"), DealStatus::Won);
+//! d.partner_id = Some("P1".into());
+//! d.closed_on = Some(day("2025-02-01"));
+//! d.amount = Some("3000 USD".parse().unwrap());
+//! data.deals.push(d);
+//! data.program_costs.push(ProgramCost {
+//!     partner_id: "P1".into(),
+//!     period: Period::parse("2025-Q1").unwrap(),
+//!     kind: CostKind::Mdf,
+//!     amount: "1000 USD".parse().unwrap(),
+//! });
+//! data.validate().unwrap();
+//! let t = data.run(&Query::new(vec![Metric::PartnerRevenue], Period::parse("2025-Q1").unwrap()).by(Dimension::Partner)).unwrap();
+//! assert_eq!(t.get(&[Some("P1")], "partner_roi").unwrap().as_f64(), Some(2.0)); // (3000 − 1000) ÷ 1000
+//! ```
 
 use super::common::{Count, Proportion, Sum, ratio, state};
 use super::deals::{AvgDealSize, CycleState, SalesCycleDays, WonState};

@@ -8,6 +8,22 @@
 //!
 //! An account is active at an edge when that MRR is > 0. The state keeps the two amounts per
 //! account (memory grows with the accounts of a group; merging adds per account, exactly).
+//!
+//! ```
+//! use channel_kpi::{Dataset, Metric, Period, Query, SubscriptionMonth};
+//! let day = |s: &str| s.parse().unwrap();
+//! let mut data = Dataset::default();
+//! // A: 100 → 150 (expansion), B: 100 → 0 (churn) between December and March.
+//! for (acc, month, mrr) in [("A", "2024-12-01", "100"), ("A", "2025-03-01", "150"), ("B", "2024-12-01", "100")] {
+//!     data.subscriptions.push(SubscriptionMonth::new(acc, day(month), format!("{mrr} USD").parse().unwrap()));
+//! }
+//! data.validate().unwrap();
+//! let q = Query::new(vec![Metric::MrrRetention, Metric::AccountRetention], Period::parse("2025-Q1").unwrap());
+//! let t = data.run(&q).unwrap();
+//! assert_eq!(t.value(0, "nrr").unwrap().to_string(), "0.75"); // (200 + 50 − 100) ÷ 200
+//! assert_eq!(t.value(0, "grr").unwrap().to_string(), "0.5"); // (200 − 100) ÷ 200
+//! assert_eq!(t.value(0, "account_retention").unwrap().as_f64(), Some(0.5));
+//! ```
 
 use super::common::{Proportion, Sum, div, ratio, state};
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Merge, Record, Value, Window, each};

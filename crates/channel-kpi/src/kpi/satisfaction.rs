@@ -1,5 +1,19 @@
 //! Section 4 of the catalog, satisfaction: customers' CSAT / NPS about partners, and partners'
 //! satisfaction with the program by topic.
+//!
+//! ```
+//! use channel_kpi::{Dataset, Dimension, Metric, Period, Query, SurveyKind, SurveyResponse};
+//! let mut data = Dataset::default();
+//! for (kind, scale, score) in [(SurveyKind::Csat, 5, 5), (SurveyKind::Csat, 5, 3), (SurveyKind::Nps, 10, 10), (SurveyKind::Nps, 10, 4)] {
+//!     let mut a = SurveyResponse::new(kind, scale, score.into(), "2025-02-01".parse().unwrap());
+//!     a.partner_id = Some("P1".into());
+//!     data.surveys.push(a);
+//! }
+//! data.validate().unwrap();
+//! let t = data.run(&Query::new(vec![Metric::PartnerCsat], Period::parse("2025").unwrap()).by(Dimension::Partner)).unwrap();
+//! assert_eq!(t.get(&[Some("P1")], "csat").unwrap().as_f64(), Some(0.5)); // 1 of 2 answers ≥ 4
+//! assert_eq!(t.get(&[Some("P1")], "nps").unwrap().as_f64(), Some(0.0)); // (1 − 1) ÷ 2 × 100
+//! ```
 
 use super::common::{Count, Days, Proportion, Sum, ratio, state};
 use crate::domain::{SurveyKind, SurveyResponse, SurveyTopic};
