@@ -308,14 +308,16 @@ impl ResultTable {
         })
     }
 
-    /// A plain-text table for terminals: floats rounded to 4 places, money to 2, absent values
+    /// A plain-text table for terminals: floats and non-money decimals rounded to 4 places,
+    /// money to 2, absent values
     /// shown as `–`; an empty group key as `(none)` and, on roll-up rows, the dimensions
     /// summed over as `(all)`.
     pub fn to_text(&self) -> String {
-        let cell = |v: &Value| match v {
+        let cell = |v: &Value, kind: ColumnKind| match v {
             Value::Absent => "–".to_string(),
             Value::Float(x) => format!("{x:.4}"),
-            Value::Decimal(d) => d.round_dp(2).to_string(),
+            Value::Decimal(d) if kind == ColumnKind::Money => d.round_dp(2).to_string(),
+            Value::Decimal(d) => d.round_dp(4).normalize().to_string(),
             other => other.to_string(),
         };
         let groups = self.group_columns();
@@ -329,8 +331,11 @@ impl ResultTable {
                 (v, false) => v.to_string(),
             })
         };
-        let body: Vec<Vec<String>> =
-            self.rows.iter().map(|r| r.iter().enumerate().map(|(i, v)| key_cell(r, i).unwrap_or_else(|| cell(v))).collect()).collect();
+        let body: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| r.iter().enumerate().map(|(i, v)| key_cell(r, i).unwrap_or_else(|| cell(v, self.columns[i].kind))).collect())
+            .collect();
         let widths: Vec<usize> = self
             .columns
             .iter()
