@@ -2,6 +2,9 @@
 //! and error conversion around the core engine (`channel-kpi`); the Python package on top
 //! only detects DataFrame kinds and converts results back to them.
 
+// Core errors carry a full Location and are cold; same allowance as the core crate.
+#![allow(clippy::result_large_err)]
+
 mod dataset;
 mod errors;
 mod period;

@@ -40,6 +40,9 @@ fn kind(k: ColumnKind) -> &'static str {
     }
 }
 
+/// `(name, kind, role, metric)` of one column.
+type ColumnInfo = (String, &'static str, String, Option<&'static str>);
+
 #[pymethods]
 impl PyResultTable {
     /// Column names, in order.
@@ -51,7 +54,7 @@ impl PyResultTable {
     /// or date; role is group, rollup_level, period_start, period_end, bucket, value, previous,
     /// change or change_pct.
     #[getter]
-    fn columns(&self) -> PyResult<Vec<(String, &'static str, String, Option<&'static str>)>> {
+    fn columns(&self) -> PyResult<Vec<ColumnInfo>> {
         self.table
             .columns
             .iter()

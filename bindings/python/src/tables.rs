@@ -25,8 +25,8 @@ fn batches(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<RecordBatch>> {
     // points to a valid FFI_ArrowArrayStream; `from_raw` moves it out and leaves a released
     // (empty) stream behind, so the capsule's destructor does not release it twice.
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(ptr.as_ptr().cast::<FFI_ArrowArrayStream>()) };
-    let reader = ArrowArrayStreamReader::try_new(stream)
-        .map_err(|e| table_type(py, format!("{name}: cannot read the Arrow stream: {e}")))?;
+    let reader =
+        ArrowArrayStreamReader::try_new(stream).map_err(|e| table_type(py, format!("{name}: cannot read the Arrow stream: {e}")))?;
     reader
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("{name}: reading the Arrow stream failed: {e}")))

@@ -112,9 +112,9 @@ impl ArrowRecords {
             check_type(f.data_type()).map_err(|reason| Error::parse(self.loc(f.name(), f.data_type().to_string()), reason))?;
         }
         let names = schema.fields().iter().map(|f| f.name().clone()).collect();
-        Header::new(names).map(Arc::new).map_err(|(n, a, b)| {
-            Error::parse(self.loc(&n, n.clone()), format!("column name given twice (columns {a} and {b})"))
-        })
+        Header::new(names)
+            .map(Arc::new)
+            .map_err(|(n, a, b)| Error::parse(self.loc(&n, n.clone()), format!("column name given twice (columns {a} and {b})")))
     }
 }
 
@@ -225,8 +225,12 @@ fn render(a: &dyn Array, i: usize) -> Option<String> {
             let tz = tz.as_deref();
             match unit {
                 arrow_schema::TimeUnit::Second => datetime_text(a.as_primitive::<TimestampSecondType>().value_as_datetime(i), tz)?,
-                arrow_schema::TimeUnit::Millisecond => datetime_text(a.as_primitive::<TimestampMillisecondType>().value_as_datetime(i), tz)?,
-                arrow_schema::TimeUnit::Microsecond => datetime_text(a.as_primitive::<TimestampMicrosecondType>().value_as_datetime(i), tz)?,
+                arrow_schema::TimeUnit::Millisecond => {
+                    datetime_text(a.as_primitive::<TimestampMillisecondType>().value_as_datetime(i), tz)?
+                }
+                arrow_schema::TimeUnit::Microsecond => {
+                    datetime_text(a.as_primitive::<TimestampMicrosecondType>().value_as_datetime(i), tz)?
+                }
                 arrow_schema::TimeUnit::Nanosecond => datetime_text(a.as_primitive::<TimestampNanosecondType>().value_as_datetime(i), tz)?,
             }
         }
