@@ -126,6 +126,28 @@ state! {
     pub struct CountState { pub won: Count, pub lost: Count, pub created: Count }
 }
 
+impl CountState {
+    /// Counts a deal won, lost (by `closed_on`) or created (by `created_on`) in the window;
+    /// shared by `deal_count` and `pipeline_change`.
+    pub fn observe(&mut self, rec: &Record, w: &Window) -> bool {
+        let Record::Deal(d) = rec else { return false };
+        let mut hit = false;
+        if d.closed_in(DealStatus::Won, |c| w.contains(c)) {
+            self.won.inc();
+            hit = true;
+        }
+        if d.closed_in(DealStatus::Lost, |c| w.contains(c)) {
+            self.lost.inc();
+            hit = true;
+        }
+        if w.contains(d.created_on) {
+            self.created.inc();
+            hit = true;
+        }
+        hit
+    }
+}
+
 /// `deal_count`: deals won (`won_count`) and lost (`lost_count`) with `closed_on` in the
 /// window, and deals created in it (`created_count`). Counts are 0, not absent, for a group
 /// with no such deal in a window where it has other data.
@@ -136,21 +158,7 @@ impl Kpi for DealCount {
         Ok(["won_count", "lost_count", "created_count"].map(|c| ColumnSpec::new(c, ColumnKind::Int)).to_vec())
     }
     fn observe(s: &mut CountState, rec: &Record, w: &Window, _: &Ctx) -> Result<bool> {
-        let Record::Deal(d) = rec else { return Ok(false) };
-        let mut hit = false;
-        if d.closed_in(DealStatus::Won, |c| w.contains(c)) {
-            s.won.inc();
-            hit = true;
-        }
-        if d.closed_in(DealStatus::Lost, |c| w.contains(c)) {
-            s.lost.inc();
-            hit = true;
-        }
-        if w.contains(d.created_on) {
-            s.created.inc();
-            hit = true;
-        }
-        Ok(hit)
+        Ok(s.observe(rec, w))
     }
     fn finish(states: &[&CountState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| Ok(vec![Value::count(s.won.0), Value::count(s.lost.0), Value::count(s.created.0)]))

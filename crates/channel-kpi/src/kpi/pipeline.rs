@@ -34,7 +34,8 @@ pub use aging::PipelineAging;
 pub use coverage::PipelineCoverage;
 
 use super::common::{ByKey, Count, Sum, open_stage_slugs, overflow, state};
-use crate::domain::{Deal, DealStatus};
+use super::deals::CountState;
+use crate::domain::Deal;
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
@@ -166,9 +167,7 @@ state! {
         pub open_at_end: Count,
         pub value_at_start: Sum,
         pub value_at_end: Sum,
-        pub added: Count,
-        pub won: Count,
-        pub lost: Count,
+        pub flows: CountState,
         pub advanced: Count,
         pub moved_back: Count,
         pub slipped: Count,
@@ -230,18 +229,7 @@ impl Kpi for PipelineChange {
             }
             hit = true;
         }
-        if w.contains(d.created_on) {
-            s.added.inc();
-            hit = true;
-        }
-        if d.closed_in(DealStatus::Won, |c| w.contains(c)) {
-            s.won.inc();
-            hit = true;
-        }
-        if d.closed_in(DealStatus::Lost, |c| w.contains(c)) {
-            s.lost.inc();
-            hit = true;
-        }
+        hit |= s.flows.observe(rec, w);
         let p = &ctx.refs.pipeline;
         if at_start && at_end && !p.is_empty() {
             let index = |t: NaiveDate| d.stage_at(t).and_then(|n| p.open_index(n));
@@ -265,9 +253,9 @@ impl Kpi for PipelineChange {
                 Value::Decimal(s.value_at_start.0),
                 Value::Decimal(s.value_at_end.0),
                 Value::decimal(s.value_at_end.0.checked_sub(s.value_at_start.0)),
-                Value::count(s.added.0),
-                Value::count(s.won.0),
-                Value::count(s.lost.0),
+                Value::count(s.flows.created.0),
+                Value::count(s.flows.won.0),
+                Value::count(s.flows.lost.0),
                 staged(s.advanced),
                 staged(s.moved_back),
                 Value::count(s.slipped.0),

@@ -1,0 +1,163 @@
+//! The boundary between C and Rust: the one macro every exported function sits behind, the
+//! registry of live handles, and the conversions of raw C arguments (strings, dates, buffers).
+//!
+//! Model: rustls-ffi (`ffi.rs`, `panic.rs`). Every entry point is
+//! `ffi_boundary!(ptr_a, ptr_b; { body })`: NULL pointers in the list become
+//! `CKPI_NULL_ARGUMENT` before the body runs, and a panic in the body becomes `CKPI_PANIC`
+//! instead of unwinding into C (which would abort the host process).
+//!
+//! Handles are never dereferenced on trust. A handle is the address of an `Arc` the registry
+//! owns; every call looks the address up (with its type) before touching it, so a freed,
+//! double-freed or wrong-kind handle is answered with `CKPI_INVALID_HANDLE` instead of reading
+//! freed memory. The one misuse this cannot see: a stale pointer whose address was reused by a
+//! new handle of the same type refers to that new, live object (memory-safe, but not what the
+//! caller meant).
+
+use crate::status::ckpi_status;
+use std::any::Any;
+use std::collections::HashMap;
+use std::ffi::c_char;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+/// Runs `$body` (which evaluates to a `ckpi_status`) with panics caught and the listed pointer
+/// arguments checked for NULL first.
+macro_rules! ffi_boundary {
+    ($($ptr:ident),* ; $body:block) => {{
+        $(if $ptr.is_null() {
+            return $crate::status::ckpi_status::CKPI_NULL_ARGUMENT;
+        })*
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| -> $crate::status::ckpi_status { $body })) {
+            Ok(status) => status,
+            Err(_) => $crate::status::ckpi_status::CKPI_PANIC,
+        }
+    }};
+}
+pub(crate) use ffi_boundary;
+
+/// For the `_free` functions, which return nothing: NULL is a no-op, panics are swallowed.
+macro_rules! ffi_boundary_void {
+    ($ptr:ident ; $body:block) => {{
+        if $ptr.is_null() {
+            return;
+        }
+        let _ = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body));
+    }};
+}
+pub(crate) use ffi_boundary_void;
+
+/// Early-returns the error status of a `Result<_, ckpi_status>`.
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(status) => return status,
+        }
+    };
+}
+pub(crate) use tri;
+
+type Registry = HashMap<usize, Arc<dyn Any + Send + Sync>>;
+
+fn registry() -> MutexGuard<'static, Registry> {
+    static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
+    // A panic while the lock was held cannot leave the map half-updated (insert and remove are
+    // single calls), so a poisoned lock is safe to keep using.
+    REGISTRY.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Registers a new handle and returns the opaque pointer handed to C.
+pub(crate) fn register<T: Any + Send + Sync, H>(value: T) -> *mut H {
+    let arc = Arc::new(value);
+    let ptr = Arc::as_ptr(&arc) as *mut H;
+    registry().insert(ptr as usize, arc);
+    ptr
+}
+
+/// The live handle behind `ptr`, if it is one of type `T`. The returned `Arc` keeps it alive
+/// even if another thread frees the handle meanwhile.
+pub(crate) fn lookup<T: Any + Send + Sync, H>(ptr: *const H) -> Result<Arc<T>, ckpi_status> {
+    if ptr.is_null() {
+        return Err(ckpi_status::CKPI_NULL_ARGUMENT);
+    }
+    let any = registry().get(&(ptr as usize)).cloned().ok_or(ckpi_status::CKPI_INVALID_HANDLE)?;
+    any.downcast::<T>().map_err(|_| ckpi_status::CKPI_INVALID_HANDLE)
+}
+
+/// Unregisters a handle of type `T` (a no-op for unknown pointers and other types).
+pub(crate) fn unregister<T: Any + Send + Sync, H>(ptr: *const H) {
+    let mut reg = registry();
+    if reg.get(&(ptr as usize)).is_some_and(|a| a.is::<T>()) {
+        let arc = reg.remove(&(ptr as usize));
+        if reg.is_empty() {
+            // Give the table back, so a program that freed every handle holds no memory of ours
+            // (valgrind then reports nothing at all, not even "possibly lost").
+            reg.shrink_to_fit();
+        }
+        drop(reg);
+        drop(arc);
+    }
+}
+
+/// Locks a handle's state, tolerating poison (a caught panic leaves the state memory-safe).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A string argument: `ptr` + `len` bytes, UTF-8. `None` when `ptr` is NULL and `len` is 0.
+///
+/// # Safety
+/// `ptr` must point to `len` readable bytes (the C caller's contract).
+pub(crate) unsafe fn opt_str<'a>(ptr: *const c_char, len: usize) -> Result<Option<&'a str>, ckpi_status> {
+    if ptr.is_null() {
+        return if len == 0 { Ok(None) } else { Err(ckpi_status::CKPI_NULL_ARGUMENT) };
+    }
+    if len > isize::MAX as usize {
+        return Err(ckpi_status::CKPI_INVALID_ARGUMENT);
+    }
+    let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
+    std::str::from_utf8(bytes).map(Some).map_err(|_| ckpi_status::CKPI_INVALID_UTF8)
+}
+
+/// A required string argument (NULL is `CKPI_NULL_ARGUMENT`, even with `len` 0).
+///
+/// # Safety
+/// As [`opt_str`].
+pub(crate) unsafe fn req_str<'a>(ptr: *const c_char, len: usize) -> Result<&'a str, ckpi_status> {
+    unsafe { opt_str(ptr, len) }?.ok_or(ckpi_status::CKPI_NULL_ARGUMENT)
+}
+
+/// Copies `bytes` plus a NUL into `buf` (capacity `len`) and stores `bytes.len()` in `*written`.
+/// `buf = NULL, len = 0` stores only the length. Writes nothing when the buffer is too small.
+///
+/// # Safety
+/// `buf` must have `len` writable bytes; `written` must be valid for a write.
+pub(crate) unsafe fn copy_out(bytes: &[u8], buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
+    if written.is_null() {
+        return ckpi_status::CKPI_NULL_ARGUMENT;
+    }
+    if buf.is_null() {
+        if len != 0 {
+            return ckpi_status::CKPI_NULL_ARGUMENT;
+        }
+        unsafe { *written = bytes.len() };
+        return ckpi_status::CKPI_OK;
+    }
+    if len < bytes.len() + 1 {
+        return ckpi_status::CKPI_BUFFER_TOO_SMALL;
+    }
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), bytes.len());
+        *buf.add(bytes.len()) = 0;
+        *written = bytes.len();
+    }
+    ckpi_status::CKPI_OK
+}
+
+/// Writes `value` to the out-parameter (already checked for NULL by the boundary).
+///
+/// # Safety
+/// `out` must be valid for a write of `T`.
+pub(crate) unsafe fn put<T>(out: *mut T, value: T) -> ckpi_status {
+    unsafe { out.write(value) };
+    ckpi_status::CKPI_OK
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# C layer: build the C library once (release), check the committed header is what cbindgen
+# generates and that its version macros match Cargo.toml, install to a temporary prefix, then
+# compile every C test and the example with gcc -Wall -Wextra -Werror against the shared and the
+# static library (via pkg-config) and run them: plainly, under valgrind, and with
+# ASan/UBSan when gcc's sanitizer runtimes are installed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+echo "--- header: regenerate with cbindgen 0.29.4 and compare"
+cargo run -q --locked -p channel-kpi-c-gen-header -- --out "$work/channel_kpi.h"
+if ! diff -u include/channel_kpi.h "$work/channel_kpi.h"; then
+    echo "include/channel_kpi.h is out of date: run 'cargo run -p channel-kpi-c-gen-header' and commit it" >&2
+    exit 1
+fi
+
+echo "--- header: version macros match Cargo.toml"
+version="$(cargo pkgid -p channel-kpi-c | sed 's/.*[#@]//')"
+IFS=. read -r major minor patch <<<"${version%%-*}"
+for part in "MAJOR $major" "MINOR $minor" "PATCH $patch"; do
+    set -- $part
+    grep -qx "#define CKPI_VERSION_$1 $2" include/channel_kpi.h || {
+        echo "include/channel_kpi.h: CKPI_VERSION_$1 is not $2 (Cargo.toml says $version)" >&2
+        exit 1
+    }
+done
+
+echo "--- install (release build) to a temporary prefix"
+prefix="$work/prefix"
+bash scripts/install-c.sh "$prefix"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+pkg-config --exists channel-kpi
+[ "$(pkg-config --modversion channel-kpi)" = "$version" ]
+[ "$(readelf -d "$prefix/lib/libchannel_kpi.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')" = "libchannel_kpi.so.$major" ]
+
+echo "--- generate the golden-vector cases"
+python3 tests/c/gen_golden.py tests/golden "$work/golden_cases.inc"
+
+if ! command -v valgrind >/dev/null; then
+    echo "valgrind missing: installing it with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
+fi
+
+cflags=(-std=c11 -O1 -g -Wall -Wextra -Werror -I"$root/tests/c" -I"$work")
+tests=(test_scorecard test_misuse test_golden test_load)
+
+# run NAME BINARY [launcher...]: runs a test binary, requires its "N passed, 0 failed" line.
+run() {
+    local name="$1" bin="$2"
+    shift 2
+    local out
+    if ! out="$("$@" "$bin" 2>&1)"; then
+        echo "$out"
+        echo "FAILED: $name" >&2
+        exit 1
+    fi
+    local last
+    last="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -1)"
+    if [[ ! "$last" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]; then
+        echo "$out"
+        echo "FAILED: $name: no 'N passed, 0 failed' line" >&2
+        exit 1
+    fi
+    echo "ok   $name: $last"
+}
+
+vg=(valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
+for t in "${tests[@]}"; do
+    gcc "${cflags[@]}" "tests/c/$t.c" $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/$t.shared"
+    gcc "${cflags[@]}" "tests/c/$t.c" $(pkg-config --cflags channel-kpi) \
+        $(pkg-config --variable=static_libs channel-kpi) -lm -o "$work/$t.static"
+    LD_LIBRARY_PATH="$prefix/lib" run "$t (shared)" "$work/$t.shared"
+    run "$t (static)" "$work/$t.static"
+    LD_LIBRARY_PATH="$prefix/lib" run "$t (shared, valgrind)" "$work/$t.shared" "${vg[@]}"
+    run "$t (static, valgrind)" "$work/$t.static" "${vg[@]}"
+done
+
+echo "--- example: examples/c/scorecard.c (shared and static)"
+gcc "${cflags[@]}" examples/c/scorecard.c $(pkg-config --cflags --libs channel-kpi) -o "$work/scorecard"
+gcc "${cflags[@]}" examples/c/scorecard.c $(pkg-config --cflags channel-kpi) \
+    $(pkg-config --variable=static_libs channel-kpi) -o "$work/scorecard.static"
+LD_LIBRARY_PATH="$prefix/lib" "${vg[@]}" "$work/scorecard" | tee "$work/scorecard.out"
+grep -q "^acme *300 USD *150 USD *66.7%$" "$work/scorecard.out"
+"$work/scorecard.static" | cmp -s - "$work/scorecard.out"
+
+echo "--- sanitizers (ASan + UBSan)"
+if echo 'int main(void){return 0;}' | gcc -x c - -fsanitize=address,undefined -o "$work/san-probe" 2>/dev/null \
+    && "$work/san-probe"; then
+    for t in "${tests[@]}"; do
+        gcc "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer "tests/c/$t.c" \
+            $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/$t.asan"
+        LD_LIBRARY_PATH="$prefix/lib" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+            run "$t (shared, ASan+UBSan)" "$work/$t.asan"
+    done
+else
+    echo "SKIPPED: gcc's sanitizer runtimes (libasan, libubsan) are not installed"
+fi
+echo "=== C layer passed"
