@@ -7,7 +7,7 @@ mod sample;
 
 use channel_kpi::load::{LoadOptions, LoadReport, Mapping, load_paths, load_sources};
 use channel_kpi::query_text::QueryText;
-use channel_kpi::{Dataset, Error, Metric, Query, ResultTable};
+use channel_kpi::{Dataset, Error, Metric, Options, Query, ResultTable};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -32,6 +32,18 @@ enum Command {
     Pipeline(Report),
     /// Marketing-channel KPIs (family `channels`), grouped by channel by default.
     Channels(Report),
+    /// Partner-program KPIs: partner counts, revenue and ROI, registrations, deal size, time to
+    /// close, courses and CSAT, per partner by default.
+    Partners(Report),
+    /// Does training pay off? `training_impact` (before/after each course completion vs
+    /// untrained partners) and courses per partner. Options: --option training_metric=revenue,
+    /// training_window_days=60, bootstrap_seed=7, …
+    Training(Report),
+    /// Customers' CSAT / NPS about partners and partners' satisfaction with the program.
+    Satisfaction(Report),
+    /// Customer-success KPIs: portfolio growth, NRR / GRR, account retention, referrals,
+    /// adoption, tickets, onboarding time, engagement.
+    Customers(Report),
     /// Runs a query written as JSON (the `Query` shape shared with the Python and C bindings).
     Query {
         /// The query file.
@@ -106,6 +118,11 @@ struct Report {
     /// Report money in this currency (needs exchange rates in fx_rates.csv).
     #[arg(long)]
     currency: Option<String>,
+    /// KPI options as KEY=VALUE (repeatable): training_metric=revenue, training_window_days=60,
+    /// training_min_deals=3, bootstrap_samples=2000, bootstrap_seed=7, csat_threshold=5,
+    /// active_days=14, confidence=0.9, … (see `Options` in the library docs).
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    options: Vec<String>,
     /// Show only these value columns (comma-separated). Default for the scorecard table: the
     /// headline columns; csv and json show every column.
     #[arg(long, value_delimiter = ',')]
@@ -160,6 +177,7 @@ fn report(name: &str, r: &Report) -> Result<(), Failure> {
         (false, _) => r.by.clone(),
         (true, "scorecard") => vec!["partner".to_string()],
         (true, "channels") => vec!["channel".to_string()],
+        (true, "partners" | "satisfaction") => vec!["partner".to_string()],
         (true, _) => Vec::new(),
     };
     let text = QueryText {
@@ -173,6 +191,7 @@ fn report(name: &str, r: &Report) -> Result<(), Failure> {
         currency: r.currency.clone(),
     };
     let mut q = text.to_query_with_preset(name)?;
+    q.options = with_options(&q.options, &r.options)?;
     if sample && q.as_of.is_none() {
         let cap = sample::AS_OF.parse().expect("a valid date");
         q.as_of = Some(q.period.last_day().min(cap));
@@ -182,6 +201,22 @@ fn report(name: &str, r: &Report) -> Result<(), Failure> {
         columns = channel_kpi::query_text::SCORECARD_COLUMNS.to_vec();
     }
     run(&r.input, &q, r.output.format, &columns)
+}
+
+/// `options` with each `KEY=VALUE` applied (the value read as JSON when it parses, else as text).
+fn with_options(options: &Options, pairs: &[String]) -> Result<Options, Error> {
+    let mut json = serde_json::to_value(options).map_err(|e| Error::Query(e.to_string()))?;
+    for pair in pairs {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| Error::Query(format!("--option {pair:?}: expected KEY=VALUE, e.g. training_metric=revenue")))?;
+        let key = key.trim();
+        let Some(slot) = json.get_mut(key) else {
+            return Err(Error::Query(format!("--option {pair:?}: unknown option {key:?}")));
+        };
+        *slot = serde_json::from_str(value.trim()).unwrap_or_else(|_| serde_json::Value::String(value.trim().to_string()));
+    }
+    serde_json::from_value(json).map_err(|e| Error::Query(format!("--option: {e}")))
 }
 
 fn run(input: &Input, q: &Query, format: Format, columns: &[&str]) -> Result<(), Failure> {
@@ -238,6 +273,10 @@ fn main() -> ExitCode {
         Command::Deals(r) => report("deals", r),
         Command::Pipeline(r) => report("pipeline", r),
         Command::Channels(r) => report("channels", r),
+        Command::Partners(r) => report("partners", r),
+        Command::Training(r) => report("training", r),
+        Command::Satisfaction(r) => report("satisfaction", r),
+        Command::Customers(r) => report("customers", r),
         Command::Query { json, input, output } => std::fs::read_to_string(json)
             .map_err(|source| Error::Io { path: json.display().to_string(), source })
             .and_then(|t| serde_json::from_str::<Query>(&t).map_err(|e| Error::Query(format!("{}: {e}", json.display()))))

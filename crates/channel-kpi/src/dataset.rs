@@ -1,6 +1,9 @@
 //! [`Dataset`]: all records of one analysis, validated, ready to query.
 
-use crate::domain::{Deal, Lead, Spend, Target};
+use crate::domain::{
+    CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
+    SupportTicket, SurveyResponse, Target,
+};
 use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
 use crate::error::{Error, Location, Result};
 use std::collections::{HashMap, HashSet};
@@ -11,7 +14,10 @@ use std::collections::{HashMap, HashSet};
 ///
 /// As JSON (the form golden vectors and the bindings use), reference data and records sit side
 /// by side: `{"partners": [...], "org_units": [...], "pipeline": [...], "fx": {...},
-/// "deals": [...], "leads": [...], "targets": [...], "spend": [...]}`; every key is optional.
+/// "deals": [...], "leads": [...], "targets": [...], "spend": [...], "courses": [...],
+/// "surveys": [...], "program_costs": [...], "subscriptions": [...], "tickets": [...],
+/// "onboarding": [...], "engagement": [...], "referrals": [...], "usage": [...]}`; every key is
+/// optional.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Dataset {
     /// Partners, org tree, pipeline definition, exchange rates.
@@ -29,6 +35,33 @@ pub struct Dataset {
     /// Marketing spend.
     #[serde(default)]
     pub spend: Vec<Spend>,
+    /// Course attendances from an LMS.
+    #[serde(default)]
+    pub courses: Vec<CourseAttendance>,
+    /// Survey answers (CSAT, NPS, partner satisfaction).
+    #[serde(default)]
+    pub surveys: Vec<SurveyResponse>,
+    /// Program costs per partner and period.
+    #[serde(default)]
+    pub program_costs: Vec<ProgramCost>,
+    /// Monthly MRR per account.
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionMonth>,
+    /// Support tickets.
+    #[serde(default)]
+    pub tickets: Vec<SupportTicket>,
+    /// Onboarding records.
+    #[serde(default)]
+    pub onboarding: Vec<Onboarding>,
+    /// Engagement events.
+    #[serde(default)]
+    pub engagement: Vec<EngagementEvent>,
+    /// Referrals.
+    #[serde(default)]
+    pub referrals: Vec<Referral>,
+    /// Product usage per account and month.
+    #[serde(default)]
+    pub usage: Vec<ProductUsage>,
 }
 
 impl Dataset {
@@ -40,6 +73,16 @@ impl Dataset {
             .chain(self.leads.iter().map(Record::Lead))
             .chain(self.targets.iter().map(Record::Target))
             .chain(self.spend.iter().map(Record::Spend))
+            .chain(self.refs.partners.values().map(Record::Partner))
+            .chain(self.courses.iter().map(Record::Course))
+            .chain(self.surveys.iter().map(Record::Survey))
+            .chain(self.program_costs.iter().map(Record::Cost))
+            .chain(self.subscriptions.iter().map(Record::Subscription))
+            .chain(self.tickets.iter().map(Record::Ticket))
+            .chain(self.onboarding.iter().map(Record::Onboarding))
+            .chain(self.engagement.iter().map(Record::Engagement))
+            .chain(self.referrals.iter().map(Record::Referral))
+            .chain(self.usage.iter().map(Record::Usage))
     }
 
     /// Fills each lead's `won_on` from the deal it links to (when that deal was won), then
@@ -115,6 +158,71 @@ impl Dataset {
             {
                 return Err(dangling("target", k, "key", k, "partner"));
             }
+        }
+        self.check_partner_records(has_partners)
+    }
+
+    /// Validates the partner-program and customer-success records, and checks that the
+    /// partners they name exist (when partners are given).
+    fn check_partner_records(&self, has_partners: bool) -> Result<()> {
+        let known = |rec: String, p: Option<&str>| -> Result<()> {
+            match p {
+                Some(p) if has_partners && self.refs.partner(p).is_none() => Err(Error::Reference {
+                    location: Location { record: Some(rec), field: Some("partner_id".into()), value: Some(p.into()), ..Default::default() },
+                    reason: "unknown partner".into(),
+                }),
+                _ => Ok(()),
+            }
+        };
+        for c in &self.courses {
+            c.validate()?;
+            known(c.describe(), Some(&c.partner_id))?;
+        }
+        for s in &self.surveys {
+            s.validate()?;
+            known(s.describe(), s.partner_id.as_deref())?;
+        }
+        for c in &self.program_costs {
+            c.validate()?;
+            known(c.describe(), Some(&c.partner_id))?;
+        }
+        for s in &self.subscriptions {
+            s.validate()?;
+            known(s.describe(), s.partner_id.as_deref())?;
+        }
+        let mut tickets = HashSet::with_capacity(self.tickets.len());
+        for t in &self.tickets {
+            t.validate()?;
+            if !tickets.insert(t.id.as_str()) {
+                return Err(Error::Reference {
+                    location: Location::record("ticket", &t.id, "ticket_id").with_value(&t.id),
+                    reason: "duplicate ticket id".into(),
+                });
+            }
+            known(format!("ticket {}", t.id), t.partner_id.as_deref())?;
+        }
+        for o in &self.onboarding {
+            o.validate()?;
+            known(format!("onboarding {}", o.account_id), o.partner_id.as_deref())?;
+        }
+        for e in &self.engagement {
+            e.validate()?;
+            known(format!("engagement {}", e.account_id), e.partner_id.as_deref())?;
+        }
+        let mut refs = HashSet::with_capacity(self.referrals.len());
+        for r in &self.referrals {
+            r.validate()?;
+            if !refs.insert(r.id.as_str()) {
+                return Err(Error::Reference {
+                    location: Location::record("referral", &r.id, "referral_id").with_value(&r.id),
+                    reason: "duplicate referral id".into(),
+                });
+            }
+            known(format!("referral {}", r.id), r.partner_id.as_deref())?;
+        }
+        for u in &self.usage {
+            u.validate()?;
+            known(format!("usage {}", u.account_id), u.partner_id.as_deref())?;
         }
         Ok(())
     }

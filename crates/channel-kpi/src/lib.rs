@@ -52,12 +52,13 @@ pub mod stats;
 
 pub use dataset::Dataset;
 pub use domain::{
-    Channel, Deal, DealKind, DealStatus, Lead, OrgTree, OrgUnit, Partner, PartnerStage, PartnerStages, PipelineDef, Spend, StageDef,
-    StageEntry, StageOutcome, Target,
+    Channel, CostKind, CourseAttendance, Deal, DealKind, DealStatus, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner,
+    PartnerStage, PartnerStages, PipelineDef, ProductUsage, ProgramCost, Referral, RegistrationStatus, Spend, StageDef, StageEntry,
+    StageOutcome, SubscriptionMonth, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, Target,
 };
 pub use engine::{
     Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, Metric, Options, Partial, Query, Record, Reference,
-    ResultTable, Value, Window,
+    ResultTable, TrainingMetric, Value, Window,
 };
 pub use error::{Error, Location, Result};
 pub use money::{Currency, FxRate, FxTable, Money, RateDateRule};

@@ -1,5 +1,6 @@
 //! [`QueryText`]: a [`Query`] written as strings, as a command line or a form gives it, and
-//! the named metric presets (`scorecard`, `deals`, `pipeline`, `channels`).
+//! the named metric presets (`scorecard`, `deals`, `pipeline`, `channels`, `partners`,
+//! `training`, `satisfaction`, `customers`).
 //!
 //! ```
 //! use channel_kpi::query_text::QueryText;
@@ -65,6 +66,35 @@ pub const PIPELINE: &[&str] = &["pipeline", "pipeline_change", "pipeline_aging",
 /// Default metrics of the `channels` family view.
 pub const CHANNELS: &[&str] = &["channel_performance"];
 
+/// Default metrics of the partner-program view.
+pub const PARTNERS: &[&str] = &[
+    "partner_count_change",
+    "partner_revenue",
+    "registered_deals",
+    "avg_closed_deal_size",
+    "time_to_close",
+    "courses_per_partner",
+    "partner_csat",
+];
+
+/// Default metrics of the training view: does training pay off?
+pub const TRAINING: &[&str] = &["training_impact", "courses_per_partner"];
+
+/// Default metrics of the satisfaction view.
+pub const SATISFACTION: &[&str] = &["partner_csat", "partner_satisfaction"];
+
+/// Default metrics of the customer-success view.
+pub const CUSTOMERS: &[&str] = &[
+    "portfolio_growth",
+    "mrr_retention",
+    "account_retention",
+    "referrals",
+    "product_adoption",
+    "support_tickets",
+    "onboarding_time",
+    "monthly_engagement",
+];
+
 /// The metrics of a named preset (`scorecard`, `deals`, `pipeline`, `channels`) that this
 /// build knows; an error when none is available.
 pub fn preset(name: &str) -> Result<Vec<Metric>> {
@@ -73,7 +103,15 @@ pub fn preset(name: &str) -> Result<Vec<Metric>> {
         "deals" => DEALS,
         "pipeline" => PIPELINE,
         "channels" => CHANNELS,
-        other => return Err(Error::Query(format!("unknown preset {other:?}; expected scorecard, deals, pipeline or channels"))),
+        "partners" => PARTNERS,
+        "training" => TRAINING,
+        "satisfaction" => SATISFACTION,
+        "customers" => CUSTOMERS,
+        other => {
+            return Err(Error::Query(format!(
+                "unknown preset {other:?}; expected scorecard, deals, pipeline, channels, partners, training, satisfaction or customers"
+            )));
+        }
     };
     let metrics: Vec<Metric> = ids.iter().filter_map(|id| id.parse().ok()).collect();
     if metrics.is_empty() {

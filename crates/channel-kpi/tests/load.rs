@@ -172,7 +172,13 @@ fn the_sample_dataset_loads_completely() {
     assert_eq!(ds.targets.len(), 59);
     assert_eq!(ds.spend.len(), 185);
     assert_eq!(ds.deals.iter().map(|d| d.stage_history.len()).sum::<usize>(), 16745);
-    assert_eq!(report.files.len(), 8);
+    // The partner-program and customer-success files (scripts/gen_sample_program.py).
+    assert_eq!(
+        [ds.courses.len(), ds.program_costs.len(), ds.surveys.len(), ds.subscriptions.len(), ds.usage.len()],
+        [38, 355, 1432, 11240, 11240]
+    );
+    assert_eq!([ds.onboarding.len(), ds.tickets.len(), ds.engagement.len(), ds.referrals.len()], [1102, 3476, 13505, 968]);
+    assert_eq!(report.files.len(), 17);
     assert!(report.is_clean());
     // The same directory named as a list of files loads the same records.
     let files: Vec<PathBuf> = ["deals.csv", "stage_history.csv", "partners.csv"].iter().map(|f| sample_dir().join(f)).collect();

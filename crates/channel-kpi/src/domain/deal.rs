@@ -48,6 +48,19 @@ pub enum DealKind {
 }
 vocabulary!(DealKind, "kind", ["new" => New, "upsell" => Upsell, "renewal" => Renewal]);
 
+/// The vendor's decision on a partner's deal registration.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    /// Not decided yet.
+    Pending,
+    /// Approved: the partner is protected on the deal.
+    Approved,
+    /// Rejected.
+    Rejected,
+}
+vocabulary!(RegistrationStatus, "registration_status", ["pending" => Pending, "approved" => Approved, "rejected" => Rejected]);
+
 /// The five sales-cycle stages in which a partner can take part (catalog `partner_stage_influence`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -152,6 +165,9 @@ pub struct Deal {
     /// Date the partner registered the deal.
     #[serde(default)]
     pub registered_on: Option<NaiveDate>,
+    /// The decision on the registration (with `registered_on`).
+    #[serde(default)]
+    pub registration_status: Option<RegistrationStatus>,
     /// Expected close date.
     #[serde(default)]
     pub expected_close_on: Option<NaiveDate>,
@@ -193,6 +209,7 @@ impl Deal {
             kind: DealKind::New,
             created_on,
             registered_on: None,
+            registration_status: None,
             expected_close_on: None,
             closed_on: None,
             status,
@@ -274,6 +291,12 @@ impl Deal {
     /// Closed (won or lost) with `closed_on` satisfying `inside`.
     pub fn closed_in(&self, status: DealStatus, inside: impl Fn(NaiveDate) -> bool) -> bool {
         self.status == status && self.closed_on.is_some_and(inside)
+    }
+
+    /// The last day on or before `t` the deal moved: entered a stage, or closed.
+    pub fn last_move_on_or_before(&self, t: NaiveDate) -> Option<NaiveDate> {
+        let staged = self.stage_history.iter().map(|e| e.entered_on).filter(|d| *d <= t).max();
+        staged.max(self.closed_on.filter(|c| *c <= t))
     }
 
     /// Sales-cycle length in days (`closed_on − created_on`), for closed deals.

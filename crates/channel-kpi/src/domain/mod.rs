@@ -2,19 +2,29 @@
 //! `validate` method that rejects impossible values with an [`crate::Error`] naming the record
 //! and field.
 
+mod customer_success;
 mod deal;
 mod lead;
 mod org;
 mod partner;
 mod pipeline_def;
+mod program_cost;
+mod subscription;
+mod survey;
 mod target;
+mod training;
 
-pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, StageEntry};
+pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, SupportTicket};
+pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};
 pub use lead::Lead;
 pub use org::{OrgTree, OrgUnit};
 pub use partner::Partner;
 pub use pipeline_def::{PipelineDef, StageDef, StageOutcome};
+pub use program_cost::{CostKind, ProgramCost};
+pub use subscription::SubscriptionMonth;
+pub use survey::{SurveyKind, SurveyResponse, SurveyTopic};
 pub use target::{Spend, Target};
+pub use training::CourseAttendance;
 
 use crate::error::{Error, Location, Result};
 

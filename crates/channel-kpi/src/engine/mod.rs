@@ -35,7 +35,7 @@ mod window;
 pub use dimension::{DimValue, Dimension};
 pub use kpi::{Ctx, Kpi, Merge, each};
 pub use partial::{Engine, Partial};
-pub use query::{Compare, Options, Query};
+pub use query::{Compare, Options, Query, TrainingMetric};
 pub use record::{Record, Reference};
 pub use registry::{KpiState, Metric};
 pub use table::{Column, ColumnKind, ColumnRole, ColumnSpec, GroupComparison, ResultTable, Value};

@@ -54,6 +54,48 @@ pub struct Options {
     pub quality_weights: (f64, f64),
     /// First month of the fiscal year for fiscal buckets (default 1 = January).
     pub fiscal_year_start: u32,
+    /// `partner_csat` / `partner_satisfaction`: the scale answers are on (default 5 = 1–5).
+    pub csat_scale: u32,
+    /// `partner_csat`: an answer ≥ this counts as satisfied (default 4 on the 1–5 scale).
+    pub csat_threshold: u32,
+    /// `training_impact`: days in each window before and after a completion (default 90).
+    pub training_window_days: u32,
+    /// `training_impact`: the fewest closed deals a window needs to have a value (default 1);
+    /// windows with fewer are absent.
+    pub training_min_deals: u32,
+    /// `training_impact`: bootstrap resamples for the confidence interval (default 1000; 0 = no
+    /// interval).
+    pub bootstrap_samples: u32,
+    /// `training_impact`: seed of the bootstrap's random numbers (same seed, same interval).
+    pub bootstrap_seed: u64,
+    /// `training_impact`: the KPI compared before and after training (default `close_rate`).
+    pub training_metric: TrainingMetric,
+}
+
+/// The KPI `training_impact` compares before and after each course completion.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainingMetric {
+    /// Won ÷ closed deals.
+    #[default]
+    CloseRate,
+    /// Σ won amount in the window.
+    Revenue,
+    /// Won amount ÷ won deals.
+    AvgDealSize,
+    /// Mean days from creation to win.
+    TimeToClose,
+    /// Deals won in the window.
+    DealCount,
+}
+
+impl std::str::FromStr for TrainingMetric {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        serde_json::from_value(serde_json::Value::String(s.trim().to_ascii_lowercase())).map_err(|_| {
+            Error::Query(format!("training_metric {s:?}: expected close_rate, revenue, avg_deal_size, time_to_close or deal_count"))
+        })
+    }
 }
 
 impl Default for Options {
@@ -65,6 +107,13 @@ impl Default for Options {
             competitor_pattern: "competitor".into(),
             quality_weights: (0.5, 0.5),
             fiscal_year_start: 1,
+            csat_scale: 5,
+            csat_threshold: 4,
+            training_window_days: 90,
+            training_min_deals: 1,
+            bootstrap_samples: 1000,
+            bootstrap_seed: 42,
+            training_metric: TrainingMetric::CloseRate,
         }
     }
 }
@@ -206,6 +255,16 @@ impl Query {
         }
         if !(1..=12).contains(&q.options.fiscal_year_start) {
             return Err(Error::Query(format!("fiscal_year_start must be 1..12, got {}", q.options.fiscal_year_start)));
+        }
+        let o = &q.options;
+        if o.csat_scale < 2 || !(1..=o.csat_scale).contains(&o.csat_threshold) {
+            return Err(Error::Query(format!("csat_threshold must be in 1..={} (csat_scale ≥ 2), got {}", o.csat_scale, o.csat_threshold)));
+        }
+        if !(1..=3660).contains(&o.training_window_days) {
+            return Err(Error::Query(format!("training_window_days must be 1..3660, got {}", o.training_window_days)));
+        }
+        if o.bootstrap_samples > 100_000 {
+            return Err(Error::Query(format!("bootstrap_samples must be at most 100000, got {}", o.bootstrap_samples)));
         }
         if q.as_of.is_none() {
             q.as_of = Some(q.period.last_day());

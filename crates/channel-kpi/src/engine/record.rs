@@ -2,7 +2,10 @@
 //! they are looked up against (partners, org tree, pipeline, exchange rates).
 
 use super::dimension::{DimValue, Dimension};
-use crate::domain::{Deal, Lead, OrgTree, Partner, PipelineDef, Spend, Target};
+use crate::domain::{
+    CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, OrgTree, Partner, PipelineDef, ProductUsage, ProgramCost, Referral, Spend,
+    SubscriptionMonth, SupportTicket, SurveyResponse, Target,
+};
 use crate::error::{Error, Location, Result};
 use crate::money::{FxTable, Money};
 use serde::{Deserialize, Serialize};
@@ -20,6 +23,27 @@ pub enum Record<'a> {
     Target(&'a Target),
     /// Marketing spend.
     Spend(&'a Spend),
+    /// A member of the partner program, streamed so partner counts group, roll up and merge
+    /// like every other KPI (see `partner_count_change`).
+    Partner(&'a Partner),
+    /// A course attendance (LMS).
+    Course(&'a CourseAttendance),
+    /// A survey answer.
+    Survey(&'a SurveyResponse),
+    /// A program cost of a partner.
+    Cost(&'a ProgramCost),
+    /// An account's MRR in a month.
+    Subscription(&'a SubscriptionMonth),
+    /// A support ticket.
+    Ticket(&'a SupportTicket),
+    /// An account's onboarding.
+    Onboarding(&'a Onboarding),
+    /// An engagement event.
+    Engagement(&'a EngagementEvent),
+    /// A referral.
+    Referral(&'a Referral),
+    /// Product usage of an account in a month.
+    Usage(&'a ProductUsage),
 }
 
 impl Record<'_> {
@@ -30,6 +54,16 @@ impl Record<'_> {
             Record::Lead(l) => format!("lead {}", l.id),
             Record::Target(t) => format!("target {}={} {}", t.dimension, t.key.as_deref().unwrap_or(""), t.period),
             Record::Spend(s) => format!("spend {} {} {}", s.channel, s.source.as_deref().unwrap_or(""), s.spent_on),
+            Record::Partner(p) => format!("partner {}", p.id),
+            Record::Course(c) => c.describe(),
+            Record::Survey(s) => s.describe(),
+            Record::Cost(c) => c.describe(),
+            Record::Subscription(s) => s.describe(),
+            Record::Ticket(t) => format!("ticket {}", t.id),
+            Record::Onboarding(o) => format!("onboarding {}", o.account_id),
+            Record::Engagement(e) => format!("engagement {} {}", e.account_id, e.occurred_on),
+            Record::Referral(r) => format!("referral {}", r.id),
+            Record::Usage(u) => format!("usage {} {}", u.account_id, u.month.format("%Y-%m")),
         }
     }
 
@@ -39,7 +73,9 @@ impl Record<'_> {
             Record::Deal(d) => d.amount,
             Record::Target(t) => Some(t.amount),
             Record::Spend(s) => Some(s.amount),
-            Record::Lead(_) => None,
+            Record::Cost(c) => Some(c.amount),
+            Record::Subscription(s) => Some(s.mrr),
+            _ => None,
         }
     }
 
@@ -77,7 +113,36 @@ impl Record<'_> {
             (Record::Spend(s), Dimension::Channel) => v(Some(s.channel.name())),
             (Record::Spend(s), Dimension::Source) => v(s.source.as_deref()),
             (Record::Spend(_), _) => DimValue::NotApplicable,
+            (Record::Partner(p), Dimension::Partner) => v(Some(&p.id)),
+            (Record::Partner(p), dim) => partner_dims(Some(&p.id), dim, refs),
+            (Record::Course(c), dim) => partner_dims(Some(&c.partner_id), dim, refs),
+            (Record::Cost(c), dim) => partner_dims(Some(&c.partner_id), dim, refs),
+            (Record::Survey(s), Dimension::Attr(a)) if a == "topic" => v(Some(s.topic.unwrap_or(crate::SurveyTopic::Other).name())),
+            (Record::Survey(s), Dimension::Attr(a)) => v(s.attrs.get(a).map(String::as_str)),
+            (Record::Survey(s), dim) => partner_dims(s.partner_id.as_ref(), dim, refs),
+            (Record::Subscription(s), Dimension::Attr(a)) => v(s.attrs.get(a).map(String::as_str)),
+            (Record::Subscription(s), dim) => partner_dims(s.partner_id.as_ref(), dim, refs),
+            (Record::Ticket(t), dim) => partner_dims(t.partner_id.as_ref(), dim, refs),
+            (Record::Onboarding(o), dim) => partner_dims(o.partner_id.as_ref(), dim, refs),
+            (Record::Engagement(e), dim) => partner_dims(e.partner_id.as_ref(), dim, refs),
+            (Record::Referral(r), dim) => partner_dims(r.partner_id.as_ref(), dim, refs),
+            (Record::Usage(u), dim) => partner_dims(u.partner_id.as_ref(), dim, refs),
         }
+    }
+}
+
+/// Dimensions of records that know only their partner: the partner, its tier and region, and
+/// the org unit managing it (`org:<level>`); nothing else applies.
+fn partner_dims(pid: Option<&String>, dim: &Dimension, refs: &Reference) -> DimValue {
+    let v = |o: Option<&str>| DimValue::Value(o.map(str::to_string));
+    let p = pid.and_then(|p| refs.partner(p));
+    match dim {
+        Dimension::All => DimValue::Value(None),
+        Dimension::Partner => v(pid.map(String::as_str)),
+        Dimension::PartnerTier => v(p.and_then(|p| p.tier.as_deref())),
+        Dimension::Region => v(p.and_then(|p| p.region.as_deref())),
+        Dimension::Org(level) => v(p.and_then(|p| p.org_unit.as_deref()).and_then(|u| refs.org.ancestor_at_level(u, level))),
+        _ => DimValue::NotApplicable,
     }
 }
 

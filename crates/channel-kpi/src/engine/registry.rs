@@ -120,6 +120,24 @@ registry! {
     StageDuration => "stage_duration", "pipeline", kpi::stages::StageDuration, "Days spent in each pipeline stage (mean, median); current stays of open deals apart.";
     StageFunnel => "stage_funnel", "pipeline", kpi::stages::StageFunnel, "Share of deals created in the period that reached each stage, and stage-to-stage conversion.";
     ChannelPerformance => "channel_performance", "channels", kpi::channels::ChannelPerformance, "Leads, won deals, conversion, revenue, share of revenue, cost per lead / acquisition and ROI per channel and source.";
+    PartnerCountChange => "partner_count_change", "partners", kpi::partners::PartnerCountChange, "Partners active at start and end, joined, left, net change and churn rate.";
+    PartnerRevenue => "partner_revenue", "partners", kpi::partners::PartnerRevenue, "Won revenue per partner, share of total, program cost and ROI, with the previous period.";
+    PartnerStageInfluence => "partner_stage_influence", "partners", kpi::partners::PartnerStageInfluence, "Per sales-cycle stage: share of closed deals and value with partner involvement, win rate with vs without.";
+    RegisteredDeals => "registered_deals", "partners", kpi::partners::RegisteredDeals, "Deals registered in the period (approved, rejected, open), active registrations, registered-to-won rate.";
+    AvgClosedDealSize => "avg_closed_deal_size", "partners", kpi::partners::AvgClosedDealSize, "Average won deal size (avg_deal_size) for the partner view.";
+    TimeToClose => "time_to_close", "partners", kpi::partners::TimeToClose, "Mean and median days from creation to win (sales_cycle_days) for the partner view.";
+    CoursesPerPartner => "courses_per_partner", "partners", kpi::training::CoursesPerPartner, "Distinct courses attended and completed per partner; participation rate among active partners.";
+    PartnerCsat => "partner_csat", "partners", kpi::satisfaction::PartnerCsat, "Customer satisfaction with partners: CSAT % (answers ≥ threshold), mean score, and NPS.";
+    PartnerSatisfaction => "partner_satisfaction", "partners", kpi::satisfaction::PartnerSatisfaction, "Partners' satisfaction with the program: answers and mean per topic, score distribution.";
+    PortfolioGrowth => "portfolio_growth", "customer_success", kpi::retention::PortfolioGrowth, "Accounts and MRR at start and end of the period and their growth rates.";
+    MrrRetention => "mrr_retention", "customer_success", kpi::retention::MrrRetention, "Net and gross revenue retention of the accounts active at the start, with expansion, contraction, churn and new MRR.";
+    AccountRetention => "account_retention", "customer_success", kpi::retention::AccountRetention, "Accounts active at the start and still active at the end ÷ accounts active at the start.";
+    Referrals => "referrals", "customer_success", kpi::customer_success::Referrals, "Referrals made in the period and the share whose referred account became a customer.";
+    ProductAdoption => "product_adoption", "customer_success", kpi::customer_success::ProductAdoption, "Share of accounts active in the product; users and features per active account.";
+    SupportTickets => "support_tickets", "customer_success", kpi::customer_success::SupportTickets, "Tickets opened per account and ticket resolution days.";
+    OnboardingTime => "onboarding_time", "customer_success", kpi::customer_success::OnboardingTime, "Days from contract to onboarding complete: mean, median; onboardings in progress.";
+    MonthlyEngagement => "monthly_engagement", "customer_success", kpi::customer_success::MonthlyEngagement, "Engagement events per active account per month.";
+    TrainingImpact => "training_impact", "partners", kpi::training_impact::TrainingImpact, "A KPI in equal windows before and after each partner's course completion, against untrained partners (difference-in-differences), with a seeded bootstrap interval.";
 }
 
 impl fmt::Display for Metric {

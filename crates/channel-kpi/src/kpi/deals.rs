@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 /// The won deal of `rec` in window `w`, with its amount in the query currency.
-fn won_in<'a>(rec: &Record<'a>, w: &Window, ctx: &Ctx) -> Result<Option<(&'a crate::Deal, Decimal)>> {
+pub(crate) fn won_in<'a>(rec: &Record<'a>, w: &Window, ctx: &Ctx) -> Result<Option<(&'a crate::Deal, Decimal)>> {
     match rec {
         Record::Deal(d) if d.closed_in(DealStatus::Won, |c| w.contains(c)) => {
             let amount = amount_on(d.amount, d.closed_on.unwrap_or(d.created_on), ctx)?;
@@ -33,7 +33,8 @@ state! {
 }
 
 impl WonState {
-    fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+    /// Folds a deal won in `w` (amount in the query currency); true when it counted.
+    pub(crate) fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
         if let Some((_, a)) = won_in(rec, w, ctx)? {
             self.sum.add(a)?;
             self.n.inc();
@@ -41,7 +42,8 @@ impl WonState {
         }
         Ok(false)
     }
-    fn avg(&self) -> Option<Decimal> {
+    /// Σ ÷ count, rounded to 6 places; `None` when nothing was won.
+    pub(crate) fn avg(&self) -> Option<Decimal> {
         div(self.sum.0, Decimal::from(self.n.0))
     }
 }
@@ -187,7 +189,8 @@ state! {
 }
 
 impl CloseState {
-    fn observe(&mut self, rec: &Record, w: &Window) -> bool {
+    /// Folds a deal closed in `w`; true when it counted.
+    pub(crate) fn observe(&mut self, rec: &Record, w: &Window) -> bool {
         let Record::Deal(d) = rec else { return false };
         let closed = d.status != DealStatus::Open && d.closed_on.is_some_and(|c| w.contains(c));
         if closed {
@@ -266,7 +269,8 @@ state! {
 }
 
 impl CycleState {
-    fn observe(&mut self, rec: &Record, w: &Window) -> bool {
+    /// Folds a deal won in `w`; true when it counted.
+    pub(crate) fn observe(&mut self, rec: &Record, w: &Window) -> bool {
         match rec {
             Record::Deal(d) if d.closed_in(DealStatus::Won, |c| w.contains(c)) => {
                 self.days.add(d.cycle_days().unwrap_or(0));

@@ -3,7 +3,13 @@
 
 pub mod channels;
 pub mod common;
+pub mod customer_success;
 pub mod deals;
+pub mod partners;
 pub mod pipeline;
 pub mod quality;
+pub mod retention;
+pub mod satisfaction;
 pub mod stages;
+pub mod training;
+pub mod training_impact;

@@ -196,6 +196,23 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
                 }
                 RecordKind::Targets => ds.targets.push(target_from_row(row)?),
                 RecordKind::Spend => ds.spend.push(spend_from_row(row)?),
+                RecordKind::Courses => ds.courses.push(course_from_row(row)?),
+                RecordKind::Surveys => ds.surveys.push(survey_from_row(row)?),
+                RecordKind::ProgramCosts => ds.program_costs.push(program_cost_from_row(row)?),
+                RecordKind::Subscriptions => ds.subscriptions.push(subscription_from_row(row)?),
+                RecordKind::Tickets => {
+                    let t = ticket_from_row(row)?;
+                    seen(kind, "ticket", "ticket_id", &t.id, at)?;
+                    ds.tickets.push(t);
+                }
+                RecordKind::Onboarding => ds.onboarding.push(onboarding_from_row(row)?),
+                RecordKind::Engagement => ds.engagement.push(engagement_from_row(row)?),
+                RecordKind::Referrals => {
+                    let r = referral_from_row(row)?;
+                    seen(kind, "referral", "referral_id", &r.id, at)?;
+                    ds.referrals.push(r);
+                }
+                RecordKind::Usage => ds.usage.push(usage_from_row(row)?),
             }
             Ok(())
         })?;

@@ -31,6 +31,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+#[path = "convert_program.rs"]
+mod program;
+pub use program::*;
+
 /// Reads the fields of one row, adding the record (`deal D-17`) to every error once known.
 struct Fields<'r, R: Row + ?Sized> {
     row: &'r R,
@@ -132,6 +136,7 @@ pub fn deal_from_row<R: Row + ?Sized>(row: &R) -> Result<Deal> {
     d.product = f.text("product");
     d.kind = f.parse("kind", DealKind::from_str)?.unwrap_or_default();
     d.registered_on = f.date("registered_on")?;
+    d.registration_status = f.parse("registration_status", crate::domain::RegistrationStatus::from_str)?;
     d.expected_close_on = f.date("expected_close_on")?;
     d.closed_on = f.date("closed_on")?;
     d.amount = f.money()?;

@@ -49,11 +49,29 @@ pub enum RecordKind {
     Targets,
     /// `spend.csv`.
     Spend,
+    /// `courses.csv`: LMS course attendance.
+    Courses,
+    /// `surveys.csv`: CSAT, NPS and partner-satisfaction answers.
+    Surveys,
+    /// `program_costs.csv`: program costs per partner and period.
+    ProgramCosts,
+    /// `subscriptions.csv`: MRR per account and month.
+    Subscriptions,
+    /// `tickets.csv`: support tickets.
+    Tickets,
+    /// `onboarding.csv`: account onboardings.
+    Onboarding,
+    /// `engagement.csv`: engagement events.
+    Engagement,
+    /// `referrals.csv`: referrals.
+    Referrals,
+    /// `usage.csv`: product usage per account and month.
+    Usage,
 }
 
 impl RecordKind {
     /// Every kind, in loading order (reference data first, stage history after deals).
-    pub const ALL: [RecordKind; 9] = [
+    pub const ALL: [RecordKind; 18] = [
         RecordKind::OrgUnits,
         RecordKind::Partners,
         RecordKind::Pipeline,
@@ -63,6 +81,15 @@ impl RecordKind {
         RecordKind::Leads,
         RecordKind::Targets,
         RecordKind::Spend,
+        RecordKind::Courses,
+        RecordKind::Surveys,
+        RecordKind::ProgramCosts,
+        RecordKind::Subscriptions,
+        RecordKind::Tickets,
+        RecordKind::Onboarding,
+        RecordKind::Engagement,
+        RecordKind::Referrals,
+        RecordKind::Usage,
     ];
 
     /// The canonical file stem: `deals`, `stage_history`, `org_units`, …
@@ -77,6 +104,15 @@ impl RecordKind {
             RecordKind::Leads => "leads",
             RecordKind::Targets => "targets",
             RecordKind::Spend => "spend",
+            RecordKind::Courses => "courses",
+            RecordKind::Surveys => "surveys",
+            RecordKind::ProgramCosts => "program_costs",
+            RecordKind::Subscriptions => "subscriptions",
+            RecordKind::Tickets => "tickets",
+            RecordKind::Onboarding => "onboarding",
+            RecordKind::Engagement => "engagement",
+            RecordKind::Referrals => "referrals",
+            RecordKind::Usage => "usage",
         }
     }
 
@@ -98,6 +134,7 @@ impl RecordKind {
                 "kind",
                 "created_on",
                 "registered_on",
+                "registration_status",
                 "expected_close_on",
                 "closed_on",
                 "status",
@@ -115,12 +152,24 @@ impl RecordKind {
             RecordKind::Spend => &["channel", "source", "spent_on", "amount", "currency"],
             RecordKind::Pipeline => &["stage", "probability", "qualified", "outcome"],
             RecordKind::FxRates => &["from", "to", "date", "rate"],
+            RecordKind::Courses => &["partner_id", "person_id", "course_id", "attended_on", "completed_on", "score"],
+            RecordKind::Surveys => super::convert::SURVEY_FIELDS,
+            RecordKind::ProgramCosts => &["partner_id", "period", "kind", "amount", "currency"],
+            RecordKind::Subscriptions => super::convert::SUBSCRIPTION_FIELDS,
+            RecordKind::Tickets => &["ticket_id", "account_id", "opened_on", "closed_on", "partner_id"],
+            RecordKind::Onboarding => &["account_id", "started_on", "completed_on", "partner_id"],
+            RecordKind::Engagement => &["account_id", "occurred_on", "kind", "partner_id"],
+            RecordKind::Referrals => {
+                &["referral_id", "referred_on", "referrer_account_id", "partner_id", "referred_account_id", "converted_on"]
+            }
+            RecordKind::Usage => &["account_id", "month", "active_users", "features_used", "partner_id"],
         }
     }
 
-    /// Whether records of this kind keep extra columns as `attrs` (deals and leads).
+    /// Whether records of this kind keep extra columns as `attrs` (deals, leads, surveys,
+    /// subscriptions).
     pub fn has_attrs(&self) -> bool {
-        matches!(self, RecordKind::Deals | RecordKind::Leads)
+        matches!(self, RecordKind::Deals | RecordKind::Leads | RecordKind::Surveys | RecordKind::Subscriptions)
     }
 }
 
@@ -310,6 +359,24 @@ pub struct Mapping {
     pub pipeline: KindMapping,
     /// `fx_rates`.
     pub fx_rates: KindMapping,
+    /// `courses`.
+    pub courses: KindMapping,
+    /// `surveys`.
+    pub surveys: KindMapping,
+    /// `program_costs`.
+    pub program_costs: KindMapping,
+    /// `subscriptions`.
+    pub subscriptions: KindMapping,
+    /// `tickets`.
+    pub tickets: KindMapping,
+    /// `onboarding`.
+    pub onboarding: KindMapping,
+    /// `engagement`.
+    pub engagement: KindMapping,
+    /// `referrals`.
+    pub referrals: KindMapping,
+    /// `usage`.
+    pub usage: KindMapping,
 }
 
 impl Mapping {
@@ -356,6 +423,15 @@ impl Mapping {
             RecordKind::Spend => &self.spend,
             RecordKind::Pipeline => &self.pipeline,
             RecordKind::FxRates => &self.fx_rates,
+            RecordKind::Courses => &self.courses,
+            RecordKind::Surveys => &self.surveys,
+            RecordKind::ProgramCosts => &self.program_costs,
+            RecordKind::Subscriptions => &self.subscriptions,
+            RecordKind::Tickets => &self.tickets,
+            RecordKind::Onboarding => &self.onboarding,
+            RecordKind::Engagement => &self.engagement,
+            RecordKind::Referrals => &self.referrals,
+            RecordKind::Usage => &self.usage,
         }
     }
 

@@ -14,6 +14,10 @@ mod mapping;
 mod row;
 
 pub use convert::{
+    SUBSCRIPTION_FIELDS, SURVEY_FIELDS, course_from_row, engagement_from_row, onboarding_from_row, program_cost_from_row,
+    referral_from_row, subscription_from_row, survey_from_row, ticket_from_row, usage_from_row,
+};
+pub use convert::{
     deal_from_row, fx_rate_from_row, lead_from_row, org_chain_from_cells, org_unit_from_row, partner_from_row, spend_from_row,
     stage_def_from_row, stage_entry_from_row, target_from_row,
 };

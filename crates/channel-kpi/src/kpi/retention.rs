@@ -1,0 +1,222 @@
+//! Section 5 of the catalog, subscription KPIs: portfolio growth, MRR retention (NRR, GRR)
+//! and account retention. All three compare each account's MRR at the window's start with its
+//! MRR at the end:
+//!
+//! * MRR **at the start** of a window = the account's MRR in the month containing the day
+//!   before the window (for 2025-Q1: December 2024);
+//! * MRR **at the end** = its MRR in the month containing the window's last day (March 2025).
+//!
+//! An account is active at an edge when that MRR is > 0. The state keeps the two amounts per
+//! account (memory grows with the accounts of a group; merging adds per account, exactly).
+//!
+//! ```
+//! use channel_kpi::{Dataset, Metric, Period, Query, SubscriptionMonth};
+//! let day = |s: &str| s.parse().unwrap();
+//! let mut data = Dataset::default();
+//! // A: 100 → 150 (expansion), B: 100 → 0 (churn) between December and March.
+//! for (acc, month, mrr) in [("A", "2024-12-01", "100"), ("A", "2025-03-01", "150"), ("B", "2024-12-01", "100")] {
+//!     data.subscriptions.push(SubscriptionMonth::new(acc, day(month), format!("{mrr} USD").parse().unwrap()));
+//! }
+//! data.validate().unwrap();
+//! let q = Query::new(vec![Metric::MrrRetention, Metric::AccountRetention], Period::parse("2025-Q1").unwrap());
+//! let t = data.run(&q).unwrap();
+//! assert_eq!(t.value(0, "nrr").unwrap().to_string(), "0.75"); // (200 + 50 − 100) ÷ 200
+//! assert_eq!(t.value(0, "grr").unwrap().to_string(), "0.5"); // (200 − 100) ÷ 200
+//! assert_eq!(t.value(0, "account_retention").unwrap().as_f64(), Some(0.5));
+//! ```
+
+use super::common::{Proportion, Sum, div, ratio, state};
+use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Merge, Record, Value, Window, each};
+use crate::error::Result;
+use chrono::{Datelike, Days, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// First day of the month of `d`.
+pub(crate) fn month_of(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+state! {
+    /// An account's MRR at the start and at the end of a window.
+    pub struct Edges { pub start: Sum, pub end: Sum }
+}
+
+/// MRR at the window's edges, per account.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountEdges(pub BTreeMap<String, Edges>);
+impl Merge for AccountEdges {
+    fn merge(&mut self, o: &Self) -> Result<()> {
+        for (a, e) in &o.0 {
+            self.0.entry(a.clone()).or_default().merge(e)?;
+        }
+        Ok(())
+    }
+}
+
+impl AccountEdges {
+    /// Folds a subscription month that falls on an edge of `w`.
+    fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        let Record::Subscription(s) = rec else { return Ok(false) };
+        let m = s.month_start();
+        let start = w.start_instant().checked_sub_days(Days::new(1)).map(month_of);
+        let end = month_of(w.period.last_day());
+        if Some(m) != start && m != end {
+            return Ok(false);
+        }
+        let mrr = ctx.money(s.mrr, m)?;
+        let e = self.0.entry(s.account_id.clone()).or_default();
+        if Some(m) == start {
+            e.start.add(mrr)?;
+        }
+        if m == end {
+            e.end.add(mrr)?;
+        }
+        Ok(true)
+    }
+    /// (accounts active at start, Σ start MRR, accounts active at end, Σ end MRR).
+    fn totals(&self) -> Result<(u64, Sum, u64, Sum)> {
+        let (mut a0, mut m0, mut a1, mut m1) = (0, Sum::default(), 0, Sum::default());
+        for e in self.0.values() {
+            if e.start.0 > Decimal::ZERO {
+                a0 += 1;
+                m0.add(e.start.0)?;
+            }
+            if e.end.0 > Decimal::ZERO {
+                a1 += 1;
+                m1.add(e.end.0)?;
+            }
+        }
+        Ok((a0, m0, a1, m1))
+    }
+}
+
+fn growth(start: f64, end: f64) -> Option<f64> {
+    (start != 0.0).then(|| (end - start) / start)
+}
+
+/// `portfolio_growth`: accounts and MRR at the window's start and end (`accounts_start`,
+/// `accounts_end`, `mrr_start`, `mrr_end`) and their growth rates (`account_growth` =
+/// (end − start) ÷ start, `mrr_growth` likewise; absent when the start is 0).
+///
+/// Example: 4 accounts with 100 each in December, 5 accounts with 480 in total in March →
+/// account growth 0.25, MRR growth (480 − 400) ÷ 400 = 0.2 for 2025-Q1.
+pub struct PortfolioGrowth;
+impl Kpi for PortfolioGrowth {
+    type State = AccountEdges;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        Ok(vec![
+            ColumnSpec::new("accounts_start", ColumnKind::Int),
+            ColumnSpec::new("accounts_end", ColumnKind::Int),
+            ColumnSpec::new("account_growth", ColumnKind::Float),
+            ColumnSpec::new("mrr_start", ColumnKind::Money),
+            ColumnSpec::new("mrr_end", ColumnKind::Money),
+            ColumnSpec::new("mrr_growth", ColumnKind::Float),
+        ])
+    }
+    fn observe(s: &mut AccountEdges, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        s.observe(rec, w, ctx)
+    }
+    fn finish(states: &[&AccountEdges], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| {
+            let (a0, m0, a1, m1) = s.totals()?;
+            let mg = m1.0.checked_sub(m0.0).and_then(|d| ratio(d, m0.0));
+            Ok(vec![
+                Value::count(a0),
+                Value::count(a1),
+                Value::float(growth(a0 as f64, a1 as f64)),
+                Value::Decimal(m0.0),
+                Value::Decimal(m1.0),
+                Value::float(mg),
+            ])
+        })
+    }
+}
+
+/// `mrr_retention`, over the cohort of accounts active at the window's start: start MRR
+/// (`retention_mrr_start`), expansion (Σ end − start where it grew), contraction (Σ start −
+/// end where it shrank but stayed > 0), churn (Σ start where the end MRR is 0), new MRR of
+/// accounts not active at the start (`mrr_new`, outside the ratios), and
+/// * **NRR** = (start + expansion − contraction − churn) ÷ start (`nrr`, may exceed 1),
+/// * **GRR** = (start − contraction − churn) ÷ start (`grr`, in [0, 1]),
+///
+/// absent when no account was active at the start. Ratios are exact decimals rounded to 6
+/// places. Example: A 100 → 150, B 100 → 50, C 100 → 0, D new 80 → start 300, expansion
+/// 50, contraction 50, churn 100, NRR 200 ÷ 300 = 0.666667, GRR 150 ÷ 300 = 0.5.
+pub struct MrrRetention;
+impl Kpi for MrrRetention {
+    type State = AccountEdges;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        let mut c: Vec<ColumnSpec> = ["retention_mrr_start", "mrr_expansion", "mrr_contraction", "mrr_churned", "mrr_new"]
+            .map(|n| ColumnSpec::new(n, ColumnKind::Money))
+            .to_vec();
+        c.push(ColumnSpec::new("nrr", ColumnKind::Decimal));
+        c.push(ColumnSpec::new("grr", ColumnKind::Decimal));
+        Ok(c)
+    }
+    fn observe(s: &mut AccountEdges, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        s.observe(rec, w, ctx)
+    }
+    fn finish(states: &[&AccountEdges], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| {
+            let [mut start, mut exp, mut contr, mut churn, mut new] = [Sum::default(); 5];
+            for e in s.0.values() {
+                let (a, b) = (e.start.0, e.end.0);
+                if a <= Decimal::ZERO {
+                    new.add(b.max(Decimal::ZERO))?;
+                    continue;
+                }
+                start.add(a)?;
+                if b <= Decimal::ZERO {
+                    churn.add(a)?;
+                } else if b > a {
+                    exp.add(b - a)?;
+                } else {
+                    contr.add(a - b)?;
+                }
+            }
+            let kept = start.0.checked_sub(contr.0).and_then(|x| x.checked_sub(churn.0));
+            let nrr = kept.and_then(|k| k.checked_add(exp.0)).and_then(|n| div(n, start.0));
+            let grr = kept.and_then(|k| div(k, start.0));
+            Ok(vec![
+                Value::Decimal(start.0),
+                Value::Decimal(exp.0),
+                Value::Decimal(contr.0),
+                Value::Decimal(churn.0),
+                Value::Decimal(new.0),
+                Value::decimal(nrr),
+                Value::decimal(grr),
+            ])
+        })
+    }
+}
+
+/// `account_retention` = accounts active at the window's start and still active at its end ÷
+/// accounts active at the start (`account_retention`, with `_n` = accounts at the start,
+/// `_lo`, `_hi`), and `accounts_churned`; absent when no account was active at the start.
+///
+/// Example: 7,043 accounts at the start, 1,869 gone at the end → 5,174 ÷ 7,043 = 0.734630.
+pub struct AccountRetention;
+impl Kpi for AccountRetention {
+    type State = AccountEdges;
+    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+        let mut c = Proportion::columns("account_retention");
+        c.push(ColumnSpec::new("accounts_churned", ColumnKind::Int));
+        Ok(c)
+    }
+    fn observe(s: &mut AccountEdges, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        s.observe(rec, w, ctx)
+    }
+    fn finish(states: &[&AccountEdges], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
+        each(states, |s| {
+            let mut p = Proportion::default();
+            for e in s.0.values().filter(|e| e.start.0 > Decimal::ZERO) {
+                p.add(e.end.0 > Decimal::ZERO);
+            }
+            let mut v = p.values(ctx);
+            v.push(Value::count(p.n - p.hits));
+            Ok(v)
+        })
+    }
+}

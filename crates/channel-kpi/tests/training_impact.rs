@@ -1,0 +1,127 @@
+//! Hand-checked `training_impact`: before/after, difference-in-differences, bootstrap.
+
+mod common;
+use channel_kpi::*;
+use common::*;
+
+/// `won` won and `lost` lost deals of `partner`, closed on `on` (created 30 days earlier), 100 each.
+fn deals(out: &mut Vec<Deal>, partner: &str, on: &str, won: usize, lost: usize) {
+    let created = (day(on) - chrono::Days::new(30)).to_string();
+    for i in 0..won + lost {
+        let st = if i < won { DealStatus::Won } else { DealStatus::Lost };
+        out.push(closed(&format!("{partner}-{on}-{i}"), Some(partner), st, &created, on, "100"));
+    }
+}
+
+/// W = 90 days. P1 completes on 2025-04-01: before = [01-01, 04-01), after = [04-01, 06-30).
+/// P2 completes on 2025-07-01: before = [04-02, 07-01), after = [07-01, 09-29).
+/// P3 and P4 never trained (the controls).
+fn data() -> Dataset {
+    let mut d = Vec::new();
+    deals(&mut d, "P1", "2025-02-15", 1, 3); // P1 before: 1 of 4 = 0.25
+    deals(&mut d, "P1", "2025-05-15", 3, 1); // P1 after: 3 of 4 = 0.75 → change +0.5
+    deals(&mut d, "P2", "2025-05-15", 1, 1); // P2 before: 1 of 2 = 0.5
+    deals(&mut d, "P2", "2025-08-15", 2, 0); // P2 after: 2 of 2 = 1 → change +0.5
+    deals(&mut d, "P3", "2025-02-15", 1, 1); // controls in P1's before window: 2 of 4 = 0.5
+    deals(&mut d, "P4", "2025-02-15", 1, 1);
+    deals(&mut d, "P3", "2025-05-15", 2, 0); // controls in P1's after = P2's before: 2 of 4 = 0.5
+    deals(&mut d, "P4", "2025-05-15", 0, 2);
+    deals(&mut d, "P3", "2025-08-15", 1, 1); // controls in P2's after window: 1 of 4 = 0.25
+    deals(&mut d, "P4", "2025-08-15", 0, 2);
+    let mut ds = Dataset { deals: d, ..Default::default() };
+    for (p, c, on) in [("P1", "SALES-101", "2025-04-01"), ("P2", "SALES-101", "2025-07-01")] {
+        let mut a = CourseAttendance::new(p, c, day("2025-03-01"));
+        a.completed_on = Some(day(on));
+        ds.courses.push(a);
+    }
+    ds.courses.push(CourseAttendance::new("P3", "SALES-101", day("2025-03-01"))); // attended, never completed: untrained
+    ds.validate().unwrap();
+    ds
+}
+
+fn query() -> Query {
+    Query::new(vec![Metric::TrainingImpact], Period::parse("2025").unwrap())
+}
+
+#[test]
+fn close_rate_before_after_and_difference_in_differences() {
+    // P1: change +0.5; controls 0.5 → 0.5: control change 0 → DiD +0.5.
+    // P2: change +0.5; controls 0.5 → 0.25: control change −0.25 → DiD +0.75.
+    // Cohort: before (0.25 + 0.5) ÷ 2 = 0.375, after (0.75 + 1) ÷ 2 = 0.875, change 0.5,
+    // control change −0.125, DiD 0.625. Bootstrap of {0.5, 0.75}: resample means 0.5 (¼),
+    // 0.625 (½), 0.75 (¼) → the 2.5 % and 97.5 % percentiles are 0.5 and 0.75.
+    let t = data().run(&query()).unwrap();
+    let v = |c: &str| t.value(0, c).and_then(|v| v.as_f64());
+    assert_eq!(t.value(0, "training_partners"), Some(&Value::Int(2)));
+    assert_eq!(t.value(0, "training_n"), Some(&Value::Int(2)));
+    assert_eq!(v("training_before"), Some(0.375));
+    assert_eq!(v("training_after"), Some(0.875));
+    assert_eq!(v("training_change"), Some(0.5));
+    assert_eq!(v("training_control_change"), Some(-0.125));
+    assert_eq!(v("training_did"), Some(0.625));
+    assert_eq!(v("training_did_ci_low"), Some(0.5));
+    assert_eq!(v("training_did_ci_high"), Some(0.75));
+    // Same seed, same interval; the result does not depend on the record order either.
+    let mut rev = data();
+    rev.deals.reverse();
+    assert_eq!(rev.run(&query()).unwrap(), t);
+}
+
+#[test]
+fn per_partner_rows_use_all_untrained_partners_as_controls() {
+    let t = data().run(&query().by(Dimension::Partner)).unwrap();
+    let v = |p: &str, c: &str| t.get(&[Some(p)], c).and_then(|v| v.as_f64());
+    assert_eq!(v("P1", "training_did"), Some(0.5));
+    assert_eq!(v("P2", "training_did"), Some(0.75));
+    assert_eq!(v("P2", "training_control_change"), Some(-0.25));
+    // One partner: no interval. An untrained partner has no estimate.
+    assert_eq!(t.get(&[Some("P1")], "training_did_ci_low"), Some(&Value::Absent));
+    assert_eq!(t.get(&[Some("P3")], "training_partners"), Some(&Value::Int(0)));
+    assert_eq!(t.get(&[Some("P3")], "training_did"), Some(&Value::Absent));
+}
+
+#[test]
+fn too_little_data_is_absent() {
+    // At least 3 closed deals per window: P2's before window has 2 → P2 has no change.
+    let mut q = query();
+    q.options.training_min_deals = 3;
+    let t = data().run(&q).unwrap();
+    assert_eq!(t.value(0, "training_partners"), Some(&Value::Int(2)));
+    assert_eq!(t.value(0, "training_n"), Some(&Value::Int(1)));
+    assert_eq!(t.value(0, "training_did").and_then(|v| v.as_f64()), Some(0.5));
+    assert_eq!(t.value(0, "training_did_ci_low"), Some(&Value::Absent));
+    // A period with no completion: nothing to estimate.
+    let t = data().run(&Query::new(vec![Metric::TrainingImpact], Period::parse("2025-Q1").unwrap())).unwrap();
+    assert_eq!(t.value(0, "training_partners"), Some(&Value::Int(0)));
+    assert_eq!(t.value(0, "training_change"), Some(&Value::Absent));
+}
+
+#[test]
+fn revenue_metric_and_split_merge() {
+    // Revenue (100 per won deal), controls per partner (÷ 2: P3, P4): P1 100 → 300 (+200),
+    // controls 200/2 → 200/2 (0): DiD 200. P2 100 → 200 (+100), controls 200/2 → 100/2 (−50):
+    // DiD 150. Mean change 150, DiD 175; bootstrap of {200, 150} → (150, 200).
+    let mut q = query();
+    q.options.training_metric = "revenue".parse().unwrap();
+    let ds = data();
+    let t = ds.run(&q).unwrap();
+    assert_eq!(t.value(0, "training_change").and_then(|v| v.as_f64()), Some(150.0));
+    assert_eq!(t.value(0, "training_control_change").and_then(|v| v.as_f64()), Some(-25.0));
+    assert_eq!(t.value(0, "training_did").and_then(|v| v.as_f64()), Some(175.0));
+    assert_eq!(t.value(0, "training_did_ci_low").and_then(|v| v.as_f64()), Some(150.0));
+    assert_eq!(t.value(0, "training_did_ci_high").and_then(|v| v.as_f64()), Some(200.0));
+    // Split the records in two, fold each half apart, merge through JSON: same table.
+    let (mut a, mut b) = (ds.clone(), ds.clone());
+    a.deals.truncate(9);
+    a.courses.truncate(1);
+    b.deals.drain(..9);
+    b.courses.drain(..1);
+    let mut pa = a.partial(&q).unwrap();
+    let pb: Partial = serde_json::from_str(&serde_json::to_string(&b.partial(&q).unwrap()).unwrap()).unwrap();
+    pa.merge(&pb).unwrap();
+    assert_eq!(pa.finish(&ds.refs).unwrap(), t);
+    // time_to_close: every deal took 30 days → change 0.
+    q.options.training_metric = TrainingMetric::TimeToClose;
+    assert_eq!(ds.run(&q).unwrap().value(0, "training_change").and_then(|v| v.as_f64()), Some(0.0));
+    assert!("lunch".parse::<TrainingMetric>().is_err());
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Oracle for crates/channel-kpi/tests/telco.rs, independent of the Rust code (stdlib only).
+
+IBM Telco customer churn snapshot: every customer is an account active at the start with MRR =
+MonthlyCharges; customers with Churn = Yes are gone at the end, the others keep their MRR.
+Hence account retention = kept / all, GRR = NRR = sum(MRR kept) / sum(MRR all) (no expansion or
+contraction in a snapshot). Also per Contract type.
+
+Usage: python3 tests/expected/compute_telco.py ../shared/datasets/ibm-telco-customer-churn > tests/expected/telco.json
+"""
+import csv
+import json
+import math
+import sys
+from decimal import Decimal, ROUND_HALF_EVEN
+
+Z95 = 1.959963984540054
+
+
+def wilson(hits, n):
+    p = hits / n
+    den = 1 + Z95 * Z95 / n
+    centre = (p + Z95 * Z95 / (2 * n)) / den
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95 * Z95 / (4 * n * n)) / den
+    return centre - half, centre + half
+
+
+def summary(rows):
+    n = len(rows)
+    churned = sum(1 for r in rows if r["Churn"] == "Yes")
+    mrr = sum((Decimal(r["MonthlyCharges"]) for r in rows), Decimal(0))
+    kept = sum((Decimal(r["MonthlyCharges"]) for r in rows if r["Churn"] != "Yes"), Decimal(0))
+    lo, hi = wilson(n - churned, n)
+    return {
+        "accounts": n,
+        "churned": churned,
+        "account_retention": (n - churned) / n,
+        "account_retention_lo": lo,
+        "account_retention_hi": hi,
+        "mrr_start": str(mrr),
+        "mrr_end": str(kept),
+        "mrr_churned": str(mrr - kept),
+        "grr": str((kept / mrr).quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)),
+    }
+
+
+def main(folder):
+    with open(f"{folder}/Telco-Customer-Churn.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = {"all": summary(rows), "by_contract": {}}
+    for c in sorted({r["Contract"] for r in rows}):
+        out["by_contract"][c] = summary([r for r in rows if r["Contract"] == c])
+    json.dump(out, sys.stdout, indent=2, sort_keys=True)
+    print()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/datasets/ibm-telco-customer-churn")
