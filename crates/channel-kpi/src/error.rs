@@ -14,6 +14,9 @@ pub struct Location {
     pub file: Option<String>,
     /// 1-based line number in the file (the header is line 1).
     pub line: Option<u64>,
+    /// 0-based row of an in-memory table (Arrow / DataFrame input), in place of a line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
     /// The record, e.g. `deal D-17`.
     pub record: Option<String>,
     /// The column or field name.
@@ -52,6 +55,12 @@ impl fmt::Display for Location {
             (Some(file), None) => parts.push(file.clone()),
             (None, Some(line)) => parts.push(format!("line {line}")),
             (None, None) => {}
+        }
+        if let Some(row) = self.row {
+            match parts.pop() {
+                Some(file) => parts.push(format!("{file} row {row}")),
+                None => parts.push(format!("row {row}")),
+            }
         }
         if let Some(r) = &self.record {
             parts.push(r.clone());

@@ -37,6 +37,8 @@
 // size does not matter and boxing would only make every construction noisier.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod dataset;
 pub mod domain;
 pub mod engine;

@@ -88,7 +88,16 @@ fn read_into(
 ) -> Result<()> {
     let kind = src.kind;
     let map = mapping.kind(kind);
-    let formats = mapping.date_formats(kind);
+    #[allow(unused_mut)]
+    let mut formats = mapping.date_formats(kind);
+    #[cfg(feature = "arrow")]
+    if src.format == super::Format::Arrow {
+        // Typed Arrow date and timestamp cells are rendered as ISO dates.
+        crate::arrow::add_iso(&mut formats);
+        if !map.lookups.is_empty() {
+            return Err(crate::arrow::no_lookups(&src.name));
+        }
+    }
     let tables = lookup_tables(map, &src.dir, opts)?;
     let name = src.name.clone();
     let mut recs = src.records(opts.max_line_bytes)?;

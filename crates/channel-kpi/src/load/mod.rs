@@ -35,3 +35,5 @@ pub use assemble::{load_sources, lookup_tables, read_rows};
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
 pub use report::{FileReport, LoadOptions, LoadReport, ProgressFn};
 pub use source::{Format, Source};
+#[cfg(feature = "arrow")]
+pub(crate) use source::{Next, Records};

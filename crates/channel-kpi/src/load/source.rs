@@ -16,6 +16,10 @@ pub enum Format {
     Csv,
     /// One JSON object per line.
     JsonLines,
+    /// Arrow record batches (an in-memory table: pandas, polars, pyarrow), see
+    /// [`crate::arrow`].
+    #[cfg(feature = "arrow")]
+    Arrow,
 }
 
 impl Format {
@@ -39,7 +43,13 @@ pub struct Source {
     /// Where lookup files named by the mapping are resolved (the file's directory; the
     /// working directory for in-memory text).
     pub dir: PathBuf,
-    reader: Box<dyn Read + Send>,
+    input: Input,
+}
+
+enum Input {
+    Bytes(Box<dyn Read + Send>),
+    #[cfg(feature = "arrow")]
+    Arrow(crate::arrow::Batches),
 }
 
 impl Source {
@@ -52,7 +62,7 @@ impl Source {
             name: p.display().to_string(),
             format: Format::of(p),
             dir: p.parent().map(Path::to_path_buf).unwrap_or_default(),
-            reader: Box::new(f),
+            input: Input::Bytes(Box::new(f)),
         })
     }
 
@@ -63,14 +73,23 @@ impl Source {
             name: name.to_string(),
             format: Format::of(Path::new(name)),
             dir: PathBuf::from("."),
-            reader: Box::new(std::io::Cursor::new(text.into().into_bytes())),
+            input: Input::Bytes(Box::new(std::io::Cursor::new(text.into().into_bytes()))),
         }
     }
 
+    /// An in-memory Arrow table (record batches sharing one schema); `name` names it in
+    /// errors (e.g. `deals`), whose locations then carry the 0-based `row` instead of a line.
+    #[cfg(feature = "arrow")]
+    pub fn from_arrow(kind: RecordKind, name: &str, batches: crate::arrow::Batches) -> Source {
+        Source { kind, name: name.to_string(), format: Format::Arrow, dir: PathBuf::from("."), input: Input::Arrow(batches) }
+    }
+
     pub(crate) fn records(self, max_line_bytes: usize) -> Result<Box<dyn Records>> {
-        match self.format {
-            Format::Csv => Ok(Box::new(csv_file::CsvRecords::new(self.reader, self.name, max_line_bytes)?)),
-            Format::JsonLines => Ok(Box::new(jsonl_file::JsonlRecords::new(self.reader, self.name, max_line_bytes))),
+        match (self.format, self.input) {
+            #[cfg(feature = "arrow")]
+            (_, Input::Arrow(b)) => Ok(Box::new(crate::arrow::ArrowRecords::new(b, self.name))),
+            (Format::JsonLines, Input::Bytes(r)) => Ok(Box::new(jsonl_file::JsonlRecords::new(r, self.name, max_line_bytes))),
+            (_, Input::Bytes(r)) => Ok(Box::new(csv_file::CsvRecords::new(r, self.name, max_line_bytes)?)),
         }
     }
 }

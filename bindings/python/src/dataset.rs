@@ -1,0 +1,67 @@
+//! `Dataset` and the query entry point: records in (JSON or Arrow tables), a JSON query, a
+//! result table out. Computation runs with the GIL released.
+
+use crate::errors::IntoPy;
+use crate::results::PyResultTable;
+use crate::tables;
+use channel_kpi::load::{LoadOptions, Mapping};
+use channel_kpi::{Dataset, Query};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::sync::Arc;
+
+/// Validated records of one analysis, ready to query many times.
+#[pyclass(frozen, module = "channel_kpi._native", name = "Dataset")]
+pub struct PyDataset {
+    pub data: Arc<Dataset>,
+}
+
+fn mapping(text: Option<&str>) -> PyResult<Mapping> {
+    text.map_or(Ok(Mapping::default()), |t| Mapping::from_json_str(t).py())
+}
+
+#[pymethods]
+impl PyDataset {
+    /// The JSON form of the core's Dataset (`{"deals": [...], "leads": [...], ...}`), validated.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        let text = text.to_string();
+        let data = py.detach(move || Dataset::from_json(&text)).py()?;
+        Ok(PyDataset { data: Arc::new(data) })
+    }
+    /// Tables by kind (`{"deals": df, "leads": df, ...}`) through an optional mapping (the
+    /// JSON mapping of the CSV loader: renames, value maps, date formats, defaults, attrs).
+    #[staticmethod]
+    #[pyo3(signature = (tables, mapping_json = None))]
+    fn from_tables(py: Python<'_>, tables: &Bound<'_, PyDict>, mapping_json: Option<&str>) -> PyResult<Self> {
+        let m = mapping(mapping_json)?;
+        let sources = tables::sources(tables)?;
+        let (data, _) = py.detach(move || channel_kpi::arrow::load_tables(sources, &m, &LoadOptions::default())).py()?;
+        Ok(PyDataset { data: Arc::new(data) })
+    }
+    /// Runs a query given in the core's JSON form (`{"metrics": [...], "period": "2025", ...}`).
+    fn run(&self, py: Python<'_>, query_json: &str) -> PyResult<PyResultTable> {
+        let q = Query::from_json(query_json).py()?;
+        let data = self.data.clone();
+        let table = py.detach(move || data.run(&q)).py()?;
+        Ok(PyResultTable { table })
+    }
+    /// The JSON form.
+    fn to_json(&self) -> String {
+        self.data.to_json()
+    }
+    /// `{"deals": n, "leads": n, "targets": n, "spend": n, "partners": n}`.
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        let d = &self.data;
+        vec![
+            ("deals", d.deals.len()),
+            ("leads", d.leads.len()),
+            ("targets", d.targets.len()),
+            ("spend", d.spend.len()),
+            ("partners", d.refs.partners.len()),
+        ]
+    }
+    fn __repr__(&self) -> String {
+        format!("<channel_kpi Dataset: {} deals, {} leads>", self.data.deals.len(), self.data.leads.len())
+    }
+}

@@ -1,0 +1,112 @@
+//! Core errors → Python exceptions. `ChannelKpiError` is the base; each core error kind has a
+//! subclass that also derives the natural built-in (`ValueError`, `ArithmeticError`,
+//! `OSError`), built at import time with `type(name, bases, ns)` because pyo3's
+//! `create_exception!` allows one base only. Location parts become attributes.
+
+use channel_kpi::Error;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+pyo3::create_exception!(
+    channel_kpi,
+    ChannelKpiError,
+    PyException,
+    "Base of every channel_kpi error. Attributes: kind, file, line, row, record, column, value, reason."
+);
+
+/// (class, built-in base, core kind, doc).
+const CLASSES: &[(&str, &str, &str, &str)] = &[
+    ("ParseError", "ValueError", "parse", "A value could not be parsed (a date, an amount, a status)."),
+    ("InvalidRecordError", "ValueError", "invalid", "A record is impossible (closed before created, negative amount)."),
+    ("MissingValueError", "ValueError", "missing", "A required column or value is missing (or null)."),
+    ("UnknownReferenceError", "ValueError", "reference", "A duplicate id, or a reference to an id that does not exist."),
+    ("CurrencyMismatchError", "ValueError", "currency", "Two currencies met without an exchange rate."),
+    ("DecimalOverflowError", "ArithmeticError", "overflow", "A sum exceeded the 28 significant digits of an exact decimal."),
+    ("QueryError", "ValueError", "query", "The query is not valid (unknown metric, bad period, impossible combination)."),
+    ("MergeError", "ValueError", "merge", "Partial results of different queries were merged."),
+    ("LoadIOError", "OSError", "io", "A file could not be read."),
+    ("BadRowsError", "ValueError", "many", "Several bad rows; `errors` holds one exception per row."),
+    ("TableTypeError", "TypeError", "type", "An argument is not a table (nothing exporting __arrow_c_stream__)."),
+];
+
+/// Creates the subclasses in `m`.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let base = py.get_type::<ChannelKpiError>();
+    m.add("ChannelKpiError", &base)?;
+    let builtins = py.import("builtins")?;
+    for (name, builtin, _, doc) in CLASSES {
+        let ns = PyDict::new(py);
+        ns.set_item("__module__", "channel_kpi")?;
+        ns.set_item("__doc__", *doc)?;
+        let bases = PyTuple::new(py, [base.as_any(), &builtins.getattr(*builtin)?])?;
+        let cls = builtins.getattr("type")?.call1((*name, bases, ns))?;
+        m.add(*name, cls)?;
+    }
+    Ok(())
+}
+
+fn class<'py>(py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyAny>> {
+    let name = CLASSES.iter().find(|c| c.2 == kind).map_or("ChannelKpiError", |c| c.0);
+    py.import("channel_kpi._native")?.getattr(name)
+}
+
+fn instance<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>> {
+    let exc = class(py, e.kind())?.call1((e.to_string(),))?;
+    let loc = e.location().cloned().unwrap_or_default();
+    exc.setattr("kind", e.kind())?;
+    exc.setattr("file", loc.file)?;
+    exc.setattr("line", loc.line)?;
+    exc.setattr("row", loc.row)?;
+    exc.setattr("record", loc.record)?;
+    exc.setattr("column", loc.field)?;
+    exc.setattr("value", loc.value)?;
+    let reason = match e {
+        Error::Parse { reason, .. }
+        | Error::Invalid { reason, .. }
+        | Error::Reference { reason, .. }
+        | Error::Currency { reason, .. }
+        | Error::Overflow { reason, .. } => Some(reason.clone()),
+        Error::Query(r) | Error::Merge(r) => Some(r.clone()),
+        _ => None,
+    };
+    exc.setattr("reason", reason)?;
+    let nested = match e {
+        Error::Many(v) => v.iter().map(|x| instance(py, x)).collect::<PyResult<Vec<_>>>()?,
+        _ => Vec::new(),
+    };
+    exc.setattr("errors", nested)?;
+    Ok(exc)
+}
+
+/// The Python exception for a core error.
+pub fn to_py(e: Error) -> PyErr {
+    Python::attach(|py| match instance(py, &e) {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(err) => err,
+    })
+}
+
+/// A `TableTypeError` with a message.
+pub fn table_type(py: Python<'_>, msg: String) -> PyErr {
+    match class(py, "type").and_then(|c| c.call1((msg,))) {
+        Ok(exc) => {
+            let _ = exc.setattr("kind", "type");
+            PyErr::from_value(exc)
+        }
+        Err(err) => err,
+    }
+}
+
+/// `.map_err(errors::to_py)` shorthand.
+pub trait IntoPy<T> {
+    /// Converts the core error.
+    fn py(self) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for Result<T, Error> {
+    fn py(self) -> PyResult<T> {
+        self.map_err(to_py)
+    }
+}

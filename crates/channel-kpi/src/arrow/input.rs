@@ -1,0 +1,252 @@
+//! Arrow record batches as loader input: [`ArrowRecords`] turns each row into a
+//! [`RawRecord`], then the loader's mapping and conversion functions do the rest.
+
+use crate::Dataset;
+use crate::error::{Error, Location, Result};
+use crate::load::{Header, LoadOptions, LoadReport, Mapping, RawRecord, Source, load_sources};
+use crate::load::{Next, Records};
+use arrow_array::cast::AsArray;
+use arrow_array::timezone::Tz;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrowPrimitiveType, RecordBatch};
+use arrow_schema::{ArrowError, DataType};
+use chrono::{NaiveDateTime, Offset, TimeZone};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// The record batches of one table, in order, all with one schema.
+pub type Batches = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>> + Send>;
+
+const ISO: &str = "%Y-%m-%d";
+
+/// Typed date cells are rendered as ISO dates, so ISO must be among a kind's date formats.
+pub(crate) fn add_iso(formats: &mut Vec<String>) {
+    if !formats.iter().any(|f| f == ISO) {
+        formats.push(ISO.to_string());
+    }
+}
+
+/// Lookups join files by name; in-memory tables are joined by the caller.
+pub(crate) fn no_lookups(name: &str) -> Error {
+    Error::invalid(
+        Location { file: Some(name.into()), field: Some("lookups".into()), ..Default::default() },
+        "a mapping's lookups join files; join in-memory tables before passing them (e.g. DataFrame.merge)",
+    )
+}
+
+/// Reads Arrow tables (one [`Source::from_arrow`] per record kind) into a validated dataset,
+/// like [`load_sources`], with error locations naming the table and its 0-based `row`.
+///
+/// ```
+/// use arrow_array::{ArrayRef, RecordBatch, StringArray, Float64Array, Date32Array};
+/// use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
+/// use std::sync::Arc;
+/// let col = |v: Vec<&str>| Arc::new(StringArray::from(v)) as ArrayRef;
+/// let batch = RecordBatch::try_from_iter([
+///     ("deal_id", col(vec!["A", "B"])),
+///     ("status", col(vec!["won", "won"])),
+///     ("created_on", Arc::new(Date32Array::from(vec![20089, 20089])) as ArrayRef),
+///     ("closed_on", col(vec!["2025-06-20", "2025-06-29"])),
+///     ("amount", Arc::new(Float64Array::from(vec![200.0, 400.1])) as ArrayRef),
+///     ("currency", col(vec!["USD", "USD"])),
+/// ]).unwrap();
+/// let src = Source::from_arrow(RecordKind::Deals, "deals", Box::new(std::iter::once(Ok(batch))));
+/// let (data, _) = channel_kpi::arrow::load_tables(vec![src], &Mapping::default(), &LoadOptions::default()).unwrap();
+/// assert_eq!(data.deals[1].amount.unwrap().to_string(), "400.1 USD");
+/// assert_eq!(data.deals[0].created_on.to_string(), "2025-01-01");
+/// ```
+pub fn load_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> Result<(Dataset, LoadReport)> {
+    let tables: HashSet<String> = sources.iter().filter(|s| s.format == crate::load::Format::Arrow).map(|s| s.name.clone()).collect();
+    match load_sources(sources, mapping, opts) {
+        Ok((d, mut report)) => {
+            report.errors = report.errors.into_iter().map(|e| to_rows(e, &tables)).collect();
+            Ok((d, report))
+        }
+        Err(e) => Err(to_rows(e, &tables)),
+    }
+}
+
+/// Moves the "line" of an error located in a table to its `row` (the reader numbers rows from 0).
+fn to_rows(e: Error, tables: &HashSet<String>) -> Error {
+    let fix = |mut l: Location| {
+        if l.file.as_ref().is_some_and(|f| tables.contains(f)) && l.row.is_none() {
+            l.row = l.line.take();
+        }
+        l
+    };
+    match e {
+        Error::Parse { location, reason } => Error::Parse { location: fix(location), reason },
+        Error::Invalid { location, reason } => Error::Invalid { location: fix(location), reason },
+        Error::Missing { location } => Error::Missing { location: fix(location) },
+        Error::Reference { location, reason } => Error::Reference { location: fix(location), reason },
+        Error::Currency { expected, found, location, reason } => Error::Currency { expected, found, location: fix(location), reason },
+        Error::Overflow { location, reason } => Error::Overflow { location: fix(location), reason },
+        Error::Many(v) => Error::Many(v.into_iter().map(|e| to_rows(e, tables)).collect()),
+        other => other,
+    }
+}
+
+/// Row-by-row reader over record batches.
+pub(crate) struct ArrowRecords {
+    batches: Batches,
+    name: String,
+    header: Option<Arc<Header>>,
+    batch: Option<RecordBatch>,
+    pos: usize,
+    row: u64,
+}
+
+impl ArrowRecords {
+    pub(crate) fn new(batches: Batches, name: String) -> Self {
+        ArrowRecords { batches, name, header: None, batch: None, pos: 0, row: 0 }
+    }
+
+    fn loc(&self, column: &str, value: String) -> Location {
+        Location { file: Some(self.name.clone()), field: Some(column.into()), value: Some(value), ..Default::default() }
+    }
+
+    /// Checks the schema of the first batch (every column of a supported type, distinct names).
+    fn header(&self, b: &RecordBatch) -> Result<Arc<Header>> {
+        let schema = b.schema();
+        for f in schema.fields() {
+            check_type(f.data_type()).map_err(|reason| Error::parse(self.loc(f.name(), f.data_type().to_string()), reason))?;
+        }
+        let names = schema.fields().iter().map(|f| f.name().clone()).collect();
+        Header::new(names)
+            .map(Arc::new)
+            .map_err(|(n, a, b)| Error::parse(self.loc(&n, n.clone()), format!("column name given twice (columns {a} and {b})")))
+    }
+}
+
+impl Records for ArrowRecords {
+    fn next_record(&mut self) -> Result<Next> {
+        loop {
+            if let (Some(b), Some(h)) = (&self.batch, &self.header)
+                && self.pos < b.num_rows()
+            {
+                let values = b.columns().iter().map(|c| render(c.as_ref(), self.pos).unwrap_or_default()).collect();
+                let rec = RawRecord::with_header(h.clone(), values);
+                let row = self.row;
+                self.pos += 1;
+                self.row += 1;
+                return Ok(Next::Row(row, rec));
+            }
+            match self.batches.next() {
+                None => return Ok(Next::End),
+                Some(Err(e)) => {
+                    let loc = Location { file: Some(self.name.clone()), ..Default::default() };
+                    return Err(Error::parse(loc, format!("reading the Arrow table: {e}")));
+                }
+                Some(Ok(b)) => {
+                    if self.header.is_none() {
+                        self.header = Some(self.header(&b)?);
+                    }
+                    self.batch = Some(b);
+                    self.pos = 0;
+                }
+            }
+        }
+    }
+}
+
+/// The fixed UTC offset of a timestamp column's zone (`UTC`, `Z`, `+02:00`, …).
+fn zone(tz: &str) -> Option<Tz> {
+    match tz.trim().to_ascii_uppercase().as_str() {
+        "UTC" | "Z" | "ETC/UTC" | "GMT" | "ETC/GMT" => "+00:00".parse().ok(),
+        _ => tz.parse().ok(),
+    }
+}
+
+fn check_type(t: &DataType) -> std::result::Result<(), String> {
+    use DataType::*;
+    match t {
+        Null | Boolean | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float32 | Float64 => Ok(()),
+        Utf8 | LargeUtf8 | Utf8View | Decimal128(..) | Decimal256(..) | Date32 | Date64 => Ok(()),
+        Timestamp(_, None) => Ok(()),
+        Timestamp(_, Some(tz)) if zone(tz).is_some() => Ok(()),
+        Timestamp(_, Some(tz)) => Err(format!(
+            "timestamps in the named time zone {tz} are not supported: convert them to naive local time first (pandas: .dt.tz_localize(None))"
+        )),
+        Dictionary(k, v) if k.is_dictionary_key_type() && !matches!(**v, Dictionary(..)) => check_type(v),
+        other => Err(format!("unsupported Arrow type {other} for a record field; expected text, numbers, decimals or dates")),
+    }
+}
+
+fn prim<T: ArrowPrimitiveType>(a: &dyn Array, i: usize) -> String
+where
+    T::Native: ToString,
+{
+    a.as_primitive::<T>().value(i).to_string()
+}
+
+fn key<K: ArrowDictionaryKeyType>(a: &dyn Array, i: usize) -> (usize, &dyn Array) {
+    use arrow_buffer::ArrowNativeType;
+    let d = a.as_dictionary::<K>();
+    (d.keys().value(i).as_usize(), d.values().as_ref())
+}
+
+fn datetime_text(dt: Option<NaiveDateTime>, tz: Option<&str>) -> Option<String> {
+    let dt = dt?;
+    let local = match tz.and_then(zone) {
+        Some(z) => dt + z.offset_from_utc_datetime(&dt).fix(),
+        None => dt,
+    };
+    Some(local.date().to_string())
+}
+
+/// The text of cell `i` (`None` for null). Types are checked by [`check_type`] first.
+fn render(a: &dyn Array, i: usize) -> Option<String> {
+    use DataType::*;
+    if a.is_null(i) {
+        return None;
+    }
+    Some(match a.data_type() {
+        Null => return None,
+        Boolean => a.as_boolean().value(i).to_string(),
+        Int8 => prim::<Int8Type>(a, i),
+        Int16 => prim::<Int16Type>(a, i),
+        Int32 => prim::<Int32Type>(a, i),
+        Int64 => prim::<Int64Type>(a, i),
+        UInt8 => prim::<UInt8Type>(a, i),
+        UInt16 => prim::<UInt16Type>(a, i),
+        UInt32 => prim::<UInt32Type>(a, i),
+        UInt64 => prim::<UInt64Type>(a, i),
+        // Display of f32/f64 is the shortest text that reads back as the same float.
+        Float32 => prim::<Float32Type>(a, i),
+        Float64 => prim::<Float64Type>(a, i),
+        Utf8 => a.as_string::<i32>().value(i).to_string(),
+        LargeUtf8 => a.as_string::<i64>().value(i).to_string(),
+        Utf8View => a.as_string_view().value(i).to_string(),
+        Decimal128(..) => a.as_primitive::<Decimal128Type>().value_as_string(i),
+        Decimal256(..) => a.as_primitive::<Decimal256Type>().value_as_string(i),
+        Date32 => a.as_primitive::<Date32Type>().value_as_date(i)?.to_string(),
+        Date64 => a.as_primitive::<Date64Type>().value_as_date(i)?.to_string(),
+        Timestamp(unit, tz) => {
+            let tz = tz.as_deref();
+            match unit {
+                arrow_schema::TimeUnit::Second => datetime_text(a.as_primitive::<TimestampSecondType>().value_as_datetime(i), tz)?,
+                arrow_schema::TimeUnit::Millisecond => {
+                    datetime_text(a.as_primitive::<TimestampMillisecondType>().value_as_datetime(i), tz)?
+                }
+                arrow_schema::TimeUnit::Microsecond => {
+                    datetime_text(a.as_primitive::<TimestampMicrosecondType>().value_as_datetime(i), tz)?
+                }
+                arrow_schema::TimeUnit::Nanosecond => datetime_text(a.as_primitive::<TimestampNanosecondType>().value_as_datetime(i), tz)?,
+            }
+        }
+        Dictionary(k, _) => {
+            let (j, values) = match **k {
+                Int8 => key::<Int8Type>(a, i),
+                Int16 => key::<Int16Type>(a, i),
+                Int32 => key::<Int32Type>(a, i),
+                Int64 => key::<Int64Type>(a, i),
+                UInt8 => key::<UInt8Type>(a, i),
+                UInt16 => key::<UInt16Type>(a, i),
+                UInt32 => key::<UInt32Type>(a, i),
+                _ => key::<UInt64Type>(a, i),
+            };
+            return render(values, j);
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,140 @@
+"""Tables in (pandas, polars, pyarrow, mappings, typed columns) and results out."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import channel_kpi as ck
+
+# The article's worked example: A $200 (won 2025-06-20) and B $400 (won 2025-06-29) fall in
+# the last 15 days as of 2025-06-30 = [2025-06-16, 2025-07-01); C (won 2025-06-15) does not.
+ARTICLE = {
+    "deal_id": ["A", "B", "C"],
+    "status": ["won", "won", "won"],
+    "created_on": ["2025-05-01", "2025-05-01", "2025-05-01"],
+    "closed_on": ["2025-06-20", "2025-06-29", "2025-06-15"],
+    "amount": ["200", "400", "10000"],
+    "currency": ["USD", "USD", "USD"],
+}
+LAST_15 = ck.Period.last_days(15, as_of=date(2025, 6, 30))
+
+# Three partners, Q1 2025. acme: won 100.50 (Jan) + 300 (Feb), lost 1 → close rate 2/3,
+# revenue 400.50, average 200.25. bolt: won 1000 (Mar), lost 1 → 1/2, 1000. cora: lost 1 → 0,
+# revenue 0, average absent. A direct deal (no partner) won 50 in March.
+PARTNERS = {
+    "deal_id": ["1", "2", "3", "4", "5", "6", "7"],
+    "partner_id": ["acme", "acme", "acme", "bolt", "bolt", "cora", None],
+    "status": ["won", "won", "lost", "won", "lost", "lost", "won"],
+    "created_on": [date(2024, 12, 1)] * 7,
+    "closed_on": [date(2025, 1, 10), date(2025, 2, 3), date(2025, 2, 20), date(2025, 3, 5), date(2025, 3, 9), date(2025, 1, 30), date(2025, 3, 30)],
+    "amount": [Decimal("100.50"), Decimal("300"), Decimal("80"), Decimal("1000"), Decimal("5"), Decimal("70"), Decimal("50")],
+    "currency": ["USD"] * 7,
+}
+
+
+def frames(data):
+    t = pa.table(data)
+    return {"pandas": pd.DataFrame(data), "polars": pl.DataFrame(data), "pyarrow": t}
+
+
+def test_article_worked_example():
+    v = ck.avg_deal_size(pd.DataFrame(ARTICLE), period=LAST_15)
+    assert isinstance(v, Decimal) and v == Decimal("300")
+    assert str(LAST_15) == "2025-06-16..2025-07-01"
+    counts = ck.deal_count(pd.DataFrame(ARTICLE), period=LAST_15)
+    assert counts["won_count"] == 2 and counts["lost_count"] == 0
+
+
+def test_period_api():
+    q1 = ck.Period.parse("2025-Q1")
+    assert (q1.start, q1.end, q1.days) == (date(2025, 1, 1), date(2025, 4, 1), 90)
+    assert date(2025, 3, 31) in q1 and date(2025, 4, 1) not in q1
+    assert q1 == ck.Period(date(2025, 1, 1), date(2025, 4, 1))
+    with pytest.raises(ck.ParseError):
+        ck.Period.parse("2025-Q5")
+
+
+@pytest.mark.parametrize("lib", ["pandas", "polars", "pyarrow"])
+def test_grouped_result_comes_back_in_the_callers_library(lib):
+    df = frames(PARTNERS)[lib]
+    out = ck.scorecard(df, period="2025-Q1", by="partner", metrics=["close_rate", "won_revenue", "avg_deal_size"])
+    t = out if lib == "pyarrow" else (pa.Table.from_pandas(out, preserve_index=False) if lib == "pandas" else out.to_arrow())
+    assert type(out).__module__.split(".")[0] == lib
+    rows = {r["partner"]: r for r in t.to_pylist()}
+    assert rows["acme"]["won_revenue"] == Decimal("400.50")
+    assert rows["acme"]["avg_deal_size"] == Decimal("200.25")
+    assert rows["acme"]["close_rate"] == pytest.approx(2 / 3)
+    assert rows["bolt"]["close_rate"] == 0.5
+    assert rows["cora"]["close_rate"] == 0.0 and rows["cora"]["avg_deal_size"] is None
+    assert rows[None]["won_revenue"] == Decimal("50"), "direct deals: empty partner key"
+
+
+def test_pandas_polars_pyarrow_give_identical_results():
+    outs = []
+    for lib, df in frames(PARTNERS).items():
+        r = ck.query(df, metrics=["deal_count", "close_rate", "won_revenue", "sales_cycle_days"], period="2025-Q1",
+                     by="partner", buckets="month", output="pyarrow")  # fmt: skip
+        outs.append(r)
+    assert outs[0].equals(outs[1]) and outs[1].equals(outs[2])
+    assert outs[0].schema.field("won_revenue").type == pa.decimal128(38, 6)
+    assert outs[0].schema.field("period_start").type == pa.date32()
+
+
+def test_typed_columns_floats_timestamps_and_categoricals():
+    # Floats are read as their shortest round-trip decimal: 19.99 → exactly 19.99, so
+    # (19.99 + 0.01) / 2 = 10.00 exactly. Timestamps become their date; categorical strings work.
+    df = pd.DataFrame({
+        "deal_id": ["X", "Y"],
+        "status": pd.Categorical(["won", "won"]),
+        "created_on": pd.to_datetime(["2025-01-01 09:30", "2025-01-02 23:59"]),
+        "closed_on": pd.to_datetime(["2025-01-31 18:00", "2025-02-01 00:01"]).tz_localize("UTC"),
+        "amount": [19.99, 0.01],
+        "currency": ["EUR", "EUR"],
+    })  # fmt: skip
+    assert ck.won_revenue(df, period="2025-01") == Decimal("19.99")
+    assert ck.avg_deal_size(df, period="2025-01-01..2025-03-01") == Decimal("10")
+    cycle = ck.sales_cycle_days(df, period="2025")
+    assert cycle == 30.0  # X: Jan 1 → Jan 31 = 30 days; Y: Jan 2 → Feb 1 = 30 days
+
+
+def test_mapping_renames_values_and_date_formats():
+    crm = pl.DataFrame({
+        "opportunity_id": ["o1", "o2", "o3"],
+        "deal_stage": ["Won", "Lost", "Won"],
+        "engage_date": ["01/03/2025", "02/03/2025", "03/03/2025"],
+        "close_date": ["10/03/2025", "11/03/2025", "12/03/2025"],
+        "close_value": [Decimal("1000.10"), None, Decimal("3000.30")],
+    })  # fmt: skip
+    mapping = {
+        "date_formats": ["%d/%m/%Y"],
+        "deals": {
+            "columns": {"deal_id": "opportunity_id", "status": "deal_stage", "created_on": "engage_date",
+                        "closed_on": "close_date", "amount": "close_value"},
+            "values": {"status": {"Won": "won", "Lost": "lost"}},
+            "defaults": {"currency": "USD"},
+        },
+    }  # fmt: skip
+    # Won 1000.10 + 3000.30 = 4000.40 over 2 → 2000.20; close rate 2 / 3.
+    assert ck.avg_deal_size(crm, period="2025-03", mapping=mapping) == Decimal("2000.2")
+    assert ck.close_rate(crm, period="2025-03", mapping=mapping) == pytest.approx(2 / 3)
+
+
+def test_no_data_is_none():
+    assert ck.avg_deal_size(pd.DataFrame(ARTICLE), period="2024") is None
+
+
+def test_trend_buckets_and_rows():
+    t = ck.trend(pa.table(PARTNERS), period="2025-Q1", buckets="month", metrics=["won_revenue"])
+    got = {r["period_start"]: r["won_revenue"] for r in t.to_pylist()}
+    # Jan: 100.50; Feb: 300; Mar: 1000 + 50.
+    assert got == {date(2025, 1, 1): Decimal("100.5"), date(2025, 2, 1): Decimal("300"), date(2025, 3, 1): Decimal("1050")}
+
+
+def test_pandas_result_carries_currency_and_exact_decimals():
+    df = ck.scorecard(pd.DataFrame(PARTNERS), period="2025-Q1", metrics=["won_revenue"])
+    assert df.attrs["currency"] == "USD"
+    assert isinstance(df.loc[df["partner"] == "acme", "won_revenue"].iloc[0], Decimal)
