@@ -24,6 +24,7 @@
 //! ```
 
 mod dimension;
+mod finish;
 mod kpi;
 mod partial;
 mod query;

@@ -2,17 +2,16 @@
 
 use super::dimension::DimValue;
 use super::kpi::{Ctx, Merge};
-use super::query::{Compare, Query};
+use super::query::Query;
 use super::record::{Record, Reference};
 use super::registry::KpiState;
-use super::table::{Column, ColumnKind, ColumnRole, ColumnSpec, ResultTable, Value};
-use super::window::Window;
+use super::table::ResultTable;
+use super::window::{Window, plan_windows};
 use crate::error::{Error, Location, Result};
 use crate::money::Currency;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::collections::HashMap;
 
 /// A group: its roll-up level (number of grouped dimensions) and key (one value per
 /// `group_by` dimension; `None` = empty value, or "all" beyond the level).
@@ -43,10 +42,10 @@ pub type GroupKey = (u8, Vec<Option<String>>);
 /// ```
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct Partial {
-    query: Query,
-    currency: Option<Currency>,
+    pub(super) query: Query,
+    pub(super) currency: Option<Currency>,
     #[serde(with = "cells_serde")]
-    cells: Vec<BTreeMap<GroupKey, Vec<KpiState>>>,
+    pub(super) cells: Vec<BTreeMap<GroupKey, Vec<KpiState>>>,
 }
 
 mod cells_serde {
@@ -61,50 +60,6 @@ mod cells_serde {
         let v: Vec<Vec<(GroupKey, Vec<KpiState>)>> = Vec::deserialize(d)?;
         Ok(v.into_iter().map(|m| m.into_iter().collect()).collect())
     }
-}
-
-/// The windows of a query: the main ones (one per bucket), then the comparison ones; and for
-/// each main window the index of its comparison window.
-pub(crate) fn plan_windows(q: &Query) -> Result<(Vec<Window>, Vec<Option<usize>>)> {
-    let main = match q.buckets {
-        None => vec![Window::new(q.period)],
-        Some(b) if b.is_cyclic() => {
-            let n = if b == crate::Bucket::MonthOfYear { 12 } else { 4 };
-            (1..=n).map(|i| Window { period: q.period, cyclic: Some((b, i)) }).collect()
-        }
-        Some(b) => q.period.split(b, q.options.fiscal_year_start)?.into_iter().map(Window::new).collect(),
-    };
-    let needs = q.compare_to.is_some() || q.metrics.iter().any(|m| m.needs_previous());
-    if !needs {
-        let n = main.len();
-        return Ok((main, vec![None; n]));
-    }
-    let cmp: Vec<Window> = match q.compare_to.unwrap_or(Compare::PreviousPeriod) {
-        Compare::PreviousPeriod => {
-            main.iter().map(|w| Ok(Window { period: w.period.previous()?, cyclic: w.cyclic })).collect::<Result<_>>()?
-        }
-        Compare::YearAgo => main.iter().map(|w| Ok(Window { period: w.period.year_ago()?, cyclic: w.cyclic })).collect::<Result<_>>()?,
-        Compare::Period(p) => match q.buckets {
-            None => vec![Window::new(p)],
-            Some(_) if main[0].cyclic.is_some() => main.iter().map(|w| Window { period: p, cyclic: w.cyclic }).collect(),
-            Some(b) => {
-                let parts = p.split(b, q.options.fiscal_year_start)?;
-                if parts.len() != main.len() {
-                    return Err(Error::Query(format!(
-                        "compare_to {p} splits into {} {} buckets but the period {} into {}",
-                        parts.len(),
-                        b.name(),
-                        q.period,
-                        main.len()
-                    )));
-                }
-                parts.into_iter().map(Window::new).collect()
-            }
-        },
-    };
-    let n = main.len();
-    let idx = (0..n).map(|i| Some(n + i)).collect();
-    Ok((main.into_iter().chain(cmp).collect(), idx))
 }
 
 /// Folds records into a [`Partial`]. Memory grows with the number of groups × windows, not
@@ -287,149 +242,5 @@ impl Partial {
             }
         }
         Ok(())
-    }
-
-    /// Turns the states into a [`ResultTable`].
-    pub fn finish(&self, refs: &Reference) -> Result<ResultTable> {
-        let q = &self.query;
-        let as_of = q.as_of.unwrap_or(q.period.last_day());
-        let ctx = Ctx { query: q, refs, as_of };
-        let (windows, cmp_of) = plan_windows(q)?;
-        let n_main = cmp_of.len();
-        let specs: Vec<Vec<ColumnSpec>> = q.metrics.iter().map(|m| m.columns(&ctx)).collect::<Result<_>>()?;
-        let show_cmp: Vec<bool> = q.metrics.iter().map(|m| q.compare_to.is_some() || m.needs_previous()).collect();
-
-        // Values of every cell, per window.
-        let mut values: Vec<HashMap<&GroupKey, Vec<Value>>> = Vec::with_capacity(windows.len());
-        let mut empty: Vec<Vec<Value>> = Vec::with_capacity(windows.len());
-        for (wi, w) in windows.iter().enumerate() {
-            let mut by_level: BTreeMap<u8, Vec<(&GroupKey, &Vec<KpiState>)>> = BTreeMap::new();
-            for (k, s) in &self.cells[wi] {
-                by_level.entry(k.0).or_default().push((k, s));
-            }
-            let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::new();
-            for cells in by_level.values() {
-                for (mi, m) in q.metrics.iter().enumerate() {
-                    for peers in peer_sets(cells, m.ranks_known_keys_only()) {
-                        let states: Vec<&KpiState> = peers.iter().map(|(_, s)| &s[mi]).collect();
-                        let rows = m.finish(&states, w, &ctx)?;
-                        for ((k, _), row) in peers.iter().zip(rows) {
-                            check_width(m.id(), &row, &specs[mi])?;
-                            out.entry(*k).or_default().extend(row);
-                        }
-                    }
-                }
-            }
-            let mut e = Vec::new();
-            for (mi, m) in q.metrics.iter().enumerate() {
-                let st = m.new_state();
-                let row = m.finish(&[&st], w, &ctx)?.pop().unwrap_or_default();
-                check_width(m.id(), &row, &specs[mi])?;
-                e.extend(row);
-            }
-            values.push(out);
-            empty.push(e);
-        }
-
-        // Columns.
-        let mut columns: Vec<Column> = q
-            .group_by
-            .iter()
-            .map(|d| Column { name: d.column_name(), kind: ColumnKind::Text, role: ColumnRole::Group, metric: None })
-            .collect();
-        let col = |name: &str, kind, role| Column { name: name.to_string(), kind, role, metric: None };
-        if q.rollup {
-            columns.push(col("rollup_level", ColumnKind::Int, ColumnRole::RollupLevel));
-        }
-        columns.push(col("period_start", ColumnKind::Date, ColumnRole::PeriodStart));
-        columns.push(col("period_end", ColumnKind::Date, ColumnRole::PeriodEnd));
-        let cyclic = windows[0].cyclic.map(|(b, _)| b);
-        if let Some(b) = cyclic {
-            columns.push(col(b.name(), ColumnKind::Int, ColumnRole::Bucket));
-        }
-        for (mi, m) in q.metrics.iter().enumerate() {
-            for s in &specs[mi] {
-                let c = |name: String, kind, role| Column { name, kind, role, metric: Some(*m) };
-                columns.push(c(s.name.clone(), s.kind, ColumnRole::Value));
-                if show_cmp[mi] && s.comparable {
-                    columns.push(c(format!("{}_prev", s.name), s.kind, ColumnRole::Previous));
-                    columns.push(c(format!("{}_change", s.name), s.kind, ColumnRole::Change));
-                    columns.push(c(format!("{}_change_pct", s.name), ColumnKind::Float, ColumnRole::ChangePct));
-                }
-            }
-        }
-
-        // Rows: every group seen in any window, for every main window.
-        let mut groups: Vec<&GroupKey> = self.cells.iter().flat_map(|m| m.keys()).collect();
-        groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        groups.dedup();
-        let mut rows = Vec::with_capacity(groups.len() * n_main);
-        for g in groups {
-            for (wi, w) in windows.iter().enumerate().take(n_main) {
-                let mut row: Vec<Value> = g.1.iter().map(|k| Value::text(k.as_deref())).collect();
-                if q.rollup {
-                    row.push(Value::Int(g.0 as i64));
-                }
-                row.push(Value::Date(w.period.start()));
-                row.push(Value::Date(w.period.end()));
-                if let Some((_, n)) = w.cyclic {
-                    row.push(Value::Int(n as i64));
-                }
-                let cur = values[wi].get(g).unwrap_or(&empty[wi]);
-                let prev = cmp_of[wi].map(|ci| values[ci].get(g).unwrap_or(&empty[ci]));
-                let mut offset = 0;
-                for (mi, _) in q.metrics.iter().enumerate() {
-                    for s in &specs[mi] {
-                        let v = &cur[offset];
-                        row.push(v.clone());
-                        if let (true, true, Some(p)) = (show_cmp[mi], s.comparable, prev) {
-                            let pv = &p[offset];
-                            row.push(pv.clone());
-                            row.push(change(v, pv));
-                            row.push(change_pct(v, pv));
-                        }
-                        offset += 1;
-                    }
-                }
-                rows.push(row);
-            }
-        }
-        Ok(ResultTable { columns, rows, currency: q.currency.or(self.currency) })
-    }
-}
-
-type Cell<'a> = (&'a GroupKey, &'a Vec<KpiState>);
-
-/// The sets of groups a metric's `finish` sees together: all groups of a level, or — for
-/// rankings — the groups with a known key together and each group with an empty key value
-/// (e.g. direct deals when grouping by partner) alone, so it is reported but not ranked.
-fn peer_sets<'a>(cells: &[Cell<'a>], known_only: bool) -> Vec<Vec<Cell<'a>>> {
-    if !known_only {
-        return vec![cells.to_vec()];
-    }
-    let (known, unknown): (Vec<Cell>, Vec<Cell>) = cells.iter().partition(|(k, _)| k.1[..k.0 as usize].iter().all(Option::is_some));
-    std::iter::once(known).chain(unknown.into_iter().map(|c| vec![c])).filter(|v| !v.is_empty()).collect()
-}
-
-fn check_width(id: &str, row: &[Value], specs: &[ColumnSpec]) -> Result<()> {
-    if row.len() != specs.len() {
-        return Err(Error::Merge(format!("{id} produced {} values for {} columns", row.len(), specs.len())));
-    }
-    Ok(())
-}
-
-fn change(v: &Value, p: &Value) -> Value {
-    match (v, p) {
-        (Value::Int(a), Value::Int(b)) => Value::Int(a - b),
-        (Value::Decimal(a), Value::Decimal(b)) => Value::decimal(a.checked_sub(*b)),
-        (Value::Float(a), Value::Float(b)) => Value::float(Some(a - b)),
-        _ => Value::Absent,
-    }
-}
-
-fn change_pct(v: &Value, p: &Value) -> Value {
-    match (v.as_f64(), p.as_f64()) {
-        (Some(a), Some(b)) if b != 0.0 => Value::float(Some((a - b) / b.abs())),
-        _ => Value::Absent,
     }
 }

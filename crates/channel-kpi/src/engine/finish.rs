@@ -1,0 +1,156 @@
+//! [`Partial::finish`]: partial states → [`ResultTable`] (values, comparison columns, rows).
+
+use super::kpi::Ctx;
+use super::partial::{GroupKey, Partial};
+use super::record::Reference;
+use super::registry::KpiState;
+use super::table::{Column, ColumnKind, ColumnRole, ColumnSpec, ResultTable, Value};
+use super::window::plan_windows;
+use crate::error::{Error, Result};
+use std::collections::{BTreeMap, HashMap};
+
+impl Partial {
+    /// Turns the states into a [`ResultTable`].
+    pub fn finish(&self, refs: &Reference) -> Result<ResultTable> {
+        let q = &self.query;
+        let as_of = q.as_of.unwrap_or(q.period.last_day());
+        let ctx = Ctx { query: q, refs, as_of };
+        let (windows, cmp_of) = plan_windows(q)?;
+        let n_main = cmp_of.len();
+        let specs: Vec<Vec<ColumnSpec>> = q.metrics.iter().map(|m| m.columns(&ctx)).collect::<Result<_>>()?;
+        let show_cmp: Vec<bool> = q.metrics.iter().map(|m| q.compare_to.is_some() || m.needs_previous()).collect();
+
+        // Values of every cell, per window.
+        let mut values: Vec<HashMap<&GroupKey, Vec<Value>>> = Vec::with_capacity(windows.len());
+        let mut empty: Vec<Vec<Value>> = Vec::with_capacity(windows.len());
+        for (wi, w) in windows.iter().enumerate() {
+            let mut by_level: BTreeMap<u8, Vec<(&GroupKey, &Vec<KpiState>)>> = BTreeMap::new();
+            for (k, s) in &self.cells[wi] {
+                by_level.entry(k.0).or_default().push((k, s));
+            }
+            let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::new();
+            for cells in by_level.values() {
+                for (mi, m) in q.metrics.iter().enumerate() {
+                    for peers in peer_sets(cells, m.ranks_known_keys_only()) {
+                        let states: Vec<&KpiState> = peers.iter().map(|(_, s)| &s[mi]).collect();
+                        let rows = m.finish(&states, w, &ctx)?;
+                        for ((k, _), row) in peers.iter().zip(rows) {
+                            check_width(m.id(), &row, &specs[mi])?;
+                            out.entry(*k).or_default().extend(row);
+                        }
+                    }
+                }
+            }
+            let mut e = Vec::new();
+            for (mi, m) in q.metrics.iter().enumerate() {
+                let st = m.new_state();
+                let row = m.finish(&[&st], w, &ctx)?.pop().unwrap_or_default();
+                check_width(m.id(), &row, &specs[mi])?;
+                e.extend(row);
+            }
+            values.push(out);
+            empty.push(e);
+        }
+
+        // Columns.
+        let mut columns: Vec<Column> = q
+            .group_by
+            .iter()
+            .map(|d| Column { name: d.column_name(), kind: ColumnKind::Text, role: ColumnRole::Group, metric: None })
+            .collect();
+        let col = |name: &str, kind, role| Column { name: name.to_string(), kind, role, metric: None };
+        if q.rollup {
+            columns.push(col("rollup_level", ColumnKind::Int, ColumnRole::RollupLevel));
+        }
+        columns.push(col("period_start", ColumnKind::Date, ColumnRole::PeriodStart));
+        columns.push(col("period_end", ColumnKind::Date, ColumnRole::PeriodEnd));
+        let cyclic = windows[0].cyclic.map(|(b, _)| b);
+        if let Some(b) = cyclic {
+            columns.push(col(b.name(), ColumnKind::Int, ColumnRole::Bucket));
+        }
+        for (mi, m) in q.metrics.iter().enumerate() {
+            for s in &specs[mi] {
+                let c = |name: String, kind, role| Column { name, kind, role, metric: Some(*m) };
+                columns.push(c(s.name.clone(), s.kind, ColumnRole::Value));
+                if show_cmp[mi] && s.comparable {
+                    columns.push(c(format!("{}_prev", s.name), s.kind, ColumnRole::Previous));
+                    columns.push(c(format!("{}_change", s.name), s.kind, ColumnRole::Change));
+                    columns.push(c(format!("{}_change_pct", s.name), ColumnKind::Float, ColumnRole::ChangePct));
+                }
+            }
+        }
+
+        // Rows: every group seen in any window, for every main window.
+        let mut groups: Vec<&GroupKey> = self.cells.iter().flat_map(|m| m.keys()).collect();
+        groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        groups.dedup();
+        let mut rows = Vec::with_capacity(groups.len() * n_main);
+        for g in groups {
+            for (wi, w) in windows.iter().enumerate().take(n_main) {
+                let mut row: Vec<Value> = g.1.iter().map(|k| Value::text(k.as_deref())).collect();
+                if q.rollup {
+                    row.push(Value::Int(g.0 as i64));
+                }
+                row.push(Value::Date(w.period.start()));
+                row.push(Value::Date(w.period.end()));
+                if let Some((_, n)) = w.cyclic {
+                    row.push(Value::Int(n as i64));
+                }
+                let cur = values[wi].get(g).unwrap_or(&empty[wi]);
+                let prev = cmp_of[wi].map(|ci| values[ci].get(g).unwrap_or(&empty[ci]));
+                let mut offset = 0;
+                for (mi, _) in q.metrics.iter().enumerate() {
+                    for s in &specs[mi] {
+                        let v = &cur[offset];
+                        row.push(v.clone());
+                        if let (true, true, Some(p)) = (show_cmp[mi], s.comparable, prev) {
+                            let pv = &p[offset];
+                            row.push(pv.clone());
+                            row.push(change(v, pv));
+                            row.push(change_pct(v, pv));
+                        }
+                        offset += 1;
+                    }
+                }
+                rows.push(row);
+            }
+        }
+        Ok(ResultTable { columns, rows, currency: q.currency.or(self.currency) })
+    }
+}
+
+type Cell<'a> = (&'a GroupKey, &'a Vec<KpiState>);
+
+/// The sets of groups a metric's `finish` sees together: all groups of a level, or — for
+/// rankings — the groups with a known key together and each group with an empty key value
+/// (e.g. direct deals when grouping by partner) alone, so it is reported but not ranked.
+fn peer_sets<'a>(cells: &[Cell<'a>], known_only: bool) -> Vec<Vec<Cell<'a>>> {
+    if !known_only {
+        return vec![cells.to_vec()];
+    }
+    let (known, unknown): (Vec<Cell>, Vec<Cell>) = cells.iter().partition(|(k, _)| k.1[..k.0 as usize].iter().all(Option::is_some));
+    std::iter::once(known).chain(unknown.into_iter().map(|c| vec![c])).filter(|v| !v.is_empty()).collect()
+}
+
+fn check_width(id: &str, row: &[Value], specs: &[ColumnSpec]) -> Result<()> {
+    if row.len() != specs.len() {
+        return Err(Error::Merge(format!("{id} produced {} values for {} columns", row.len(), specs.len())));
+    }
+    Ok(())
+}
+
+fn change(v: &Value, p: &Value) -> Value {
+    match (v, p) {
+        (Value::Int(a), Value::Int(b)) => Value::Int(a - b),
+        (Value::Decimal(a), Value::Decimal(b)) => Value::decimal(a.checked_sub(*b)),
+        (Value::Float(a), Value::Float(b)) => Value::float(Some(a - b)),
+        _ => Value::Absent,
+    }
+}
+
+fn change_pct(v: &Value, p: &Value) -> Value {
+    match (v.as_f64(), p.as_f64()) {
+        (Some(a), Some(b)) if b != 0.0 => Value::float(Some((a - b) / b.abs())),
+        _ => Value::Absent,
+    }
+}
