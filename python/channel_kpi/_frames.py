@@ -42,7 +42,11 @@ def to_output(result: ResultTable, kind: str) -> Any:
     """The result in the caller's library; pandas frames keep the currency in ``df.attrs``."""
     table = to_arrow(result)
     if kind == "pandas":
-        df = table.to_pandas()
+        # Nullable dtypes: an absent KPI is <NA>, never NaN (and counts stay integers).
+        import pandas as pd
+
+        nullable = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.string(): pd.StringDtype()}
+        df = table.to_pandas(types_mapper=nullable.get)
         df.attrs["currency"] = result.currency
         df.attrs["columns"] = {c[0]: {"kind": c[1], "role": c[2], "metric": c[3]} for c in result.columns}
         return df
