@@ -41,6 +41,10 @@ def to_arrow(result: ResultTable) -> pa.Table:
 def to_output(result: ResultTable, kind: str) -> Any:
     """The result in the caller's library; pandas frames keep the currency in ``df.attrs``."""
     table = to_arrow(result)
+    if kind in ("pandas", "polars"):
+        from ._notebook import register_accessors
+
+        register_accessors(kind)  # df.kpi.plot(), df.kpi.to_html()
     if kind == "pandas":
         # Nullable dtypes: an absent KPI is <NA>, never NaN (and counts stay integers).
         import pandas as pd
