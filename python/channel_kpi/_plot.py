@@ -7,12 +7,13 @@ Rules:
   (x: the window's first day, or the bucket number), a legend when there are several groups;
 * anything else, e.g. a **scorecard** → one horizontal bar chart per KPI column, one bar per
   group (first group on top); an absent value draws no bar (its label stays);
-* the KPI columns drawn are ``metrics`` (column names, or metric ids for their value
-  columns); by default each metric's headline column (the one named after the metric, else
-  its first), or — without metadata (polars) — every value column but the Wilson-interval
-  helpers (``*_n``, ``*_lo``, ``*_hi``); at most 9;
+* the KPI columns drawn are ``metrics`` (column names, or a metric id without a column of
+  its name, e.g. ``deal_count``, for its value columns but the interval helpers); by
+  default each metric's headline column (the one named after the metric, else its first),
+  or — without metadata (polars) — every value column but the Wilson-interval helpers
+  (``*_n``, ``*_lo``, ``*_hi``); at most 9;
 * money is converted to float **only for drawing**; titles carry the currency; rates
-  (``*rate``, ``*_share``) and ``*_change_pct`` get a percent axis.
+  (``*rate``, ``*_share``) and ``*_change_pct`` get a percent axis, money a ``1,250,000`` axis.
 """
 
 from __future__ import annotations
@@ -42,8 +43,15 @@ def plotted_columns(d: Described, metrics: Union[None, str, Sequence[str]] = Non
     numeric = [c for c in d.columns if c.kind in ("int", "money", "decimal", "float")]
     if metrics is not None:
         wanted = [metrics] if isinstance(metrics, str) else list(metrics)
-        out = [c for c in numeric if c.name in wanted or (c.metric in wanted and c.role == "value")]
-        missing = [w for w in wanted if not any(w in (c.name, c.metric) for c in out)]
+        out, missing = [], []
+        for w in wanted:
+            named = [c for c in numeric if c.name == w]
+            if not named:  # a metric id without a column of its name: its value columns
+                of = [c for c in numeric if c.metric == w and c.role == "value"]
+                named = [c for c in of if not any(c.name.endswith(s) for s in _HELPER_SUFFIXES)] or of
+            out.extend(c for c in named if c not in out)
+            if not named:
+                missing.append(w)
         if missing:
             have = ", ".join(c.name for c in numeric)
             raise ValueError(f"no numeric column {', '.join(map(repr, missing))} in the result (columns: {have})")
@@ -98,7 +106,7 @@ def plot(
     if not cols:
         raise ValueError("the result has no numeric KPI column to draw")
     plt = _pyplot()
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
     trend = is_trend(d)
     labels = [group_label(d, r) for r in range(d.num_rows)]
@@ -122,8 +130,12 @@ def plot(
     for c, a in zip(cols, axes):
         (_trend if trend else _bars)(a, d, c, labels, groups)
         a.set_title(_title(c, d))
+        axis = a.yaxis if trend else a.xaxis
         if _percent_axis(c):
-            (a.yaxis if trend else a.xaxis).set_major_formatter(PercentFormatter(xmax=1.0))
+            axis.set_major_formatter(PercentFormatter(xmax=1.0))
+        elif c.kind == "money":  # 1,250,000 rather than 1.25 with a "1e6" offset
+            small = max((abs(_number(v)) for v in d.values[c.name] if v is not None), default=0) < 10
+            axis.set_major_formatter(StrMethodFormatter("{x:,.2f}" if small else "{x:,.0f}"))
     if trend:
         bucket = d.of_role("bucket")
         axes[len(cols) - 1].set_xlabel(bucket[0].name if bucket else "period start")

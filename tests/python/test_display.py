@@ -145,3 +145,18 @@ def test_plot_without_matplotlib_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install 'channel-kpi\[plot\]'"):
         ck.plot(card())
+
+
+def test_metric_ids_pick_columns_and_money_axis_has_separators():
+    fig = ck.plot(card(), ["close_rate", "won_revenue"])
+    assert [a.get_title() for a in fig.axes] == ["close_rate", "won_revenue (USD)"], "no close_rate_n/_lo/_hi"
+    fig.canvas.draw()
+    assert "1,000" in [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    counts = ck.plot(ck.scorecard(pd.DataFrame(DEALS), period="2025-Q1", metrics=["deal_count"]), "deal_count")
+    assert [a.get_title() for a in counts.axes] == ["won_count", "lost_count", "created_count"]
+
+
+def test_polars_output_from_a_dataset_has_the_kpi_namespace():
+    data = ck.load(pa.table(DEALS))
+    out = ck.scorecard(data, period="2025-Q1", metrics=["won_revenue"], output="polars")
+    assert isinstance(out, pl.DataFrame) and len(out.kpi.plot().axes[0].patches) == 3
