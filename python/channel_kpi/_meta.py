@@ -59,7 +59,7 @@ def _absent(v: Any) -> bool:
 
 
 def _clean(values: "list[Any]") -> "list[Any]":
-    out = []
+    out: "list[Any]" = []
     for v in values:
         if _absent(v):
             out.append(None)

@@ -41,9 +41,10 @@ def _pyplot() -> Any:
 def plotted_columns(d: Described, metrics: Union[None, str, Sequence[str]] = None) -> "list[Column]":
     """The KPI columns :func:`plot` draws (see the module docs)."""
     numeric = [c for c in d.columns if c.kind in ("int", "money", "decimal", "float")]
+    out: "list[Column]" = []
     if metrics is not None:
         wanted = [metrics] if isinstance(metrics, str) else list(metrics)
-        out, missing = [], []
+        missing: "list[str]" = []
         for w in wanted:
             named = [c for c in numeric if c.name == w]
             if not named:  # a metric id without a column of its name: its value columns
@@ -58,7 +59,6 @@ def plotted_columns(d: Described, metrics: Union[None, str, Sequence[str]] = Non
         return out
     values = [c for c in numeric if c.role == "value"]
     names = {c.name for c in values}
-    out: "list[Column]" = []
     for c in values:
         if c.metric is None:  # no metadata (polars): every column but the interval helpers
             if not any(c.name.endswith(s) and c.name[: -len(s)] in names for s in _HELPER_SUFFIXES):

@@ -12,6 +12,8 @@ export PYO3_PYTHON="$PY"   # cargo and maturin build pyo3 for the same interpret
 start=$(date +%s)
 "$PY" -m maturin develop --release --quiet
 echo "maturin develop --release: $(( $(date +%s) - start )) s"
+# duckdb: one more Arrow-stream producer (tests/python/test_arrow_streams.py)
+"$PY" -m pip install --quiet --disable-pip-version-check "duckdb>=1.1,<3"
 "$PY" -m pytest -q tests/python
-"$PY" -m mypy.stubtest channel_kpi._native
+"$PY" -m mypy.stubtest channel_kpi --mypy-config-file pyproject.toml   # package and _native stubs
 "$PY" python/examples/run_notebooks.py   # every example notebook executes without error
