@@ -7,6 +7,7 @@ from typing import Any
 import pyarrow as pa
 
 from ._native import ResultTable
+from ._meta import remember
 from ._notebook import register_accessors
 
 #: Output kinds: the library of the first table the caller passed in.
@@ -56,7 +57,9 @@ def to_output(result: ResultTable, kind: str) -> Any:
         import polars as pl
 
         register_accessors("polars")
-        return pl.from_arrow(table)
+        frame = pl.from_arrow(table)
+        remember(frame, result)  # polars keeps no metadata: the currency and column kinds
+        return frame
     if kind != "pyarrow":
         raise ValueError(f"output must be one of {', '.join(KINDS)}, got {kind!r}")
     return table

@@ -9,14 +9,17 @@ Where the description comes from:
   schema metadata ``channel_kpi.currency`` written by the core;
 * a pandas ``DataFrame``: ``df.attrs["columns"]`` and ``df.attrs["currency"]`` (pandas keeps
   attrs through most operations);
-* anything else (a polars frame, which keeps no metadata, or a column added by the caller):
-  inferred from the name and the values — ``period_start`` / ``period_end`` / ``rollup_level``
+* a polars ``DataFrame`` returned by this package: the description remembered for that frame
+  object (polars keeps no metadata; a frame derived from it by filtering etc. is not
+  remembered);
+* anything else (another polars frame, or a column added by the caller): inferred from the name and the values — ``period_start`` / ``period_end`` / ``rollup_level``
   by name, ``*_prev`` / ``*_change`` / ``*_change_pct`` by suffix, text before the period as a
   group key, decimals as money (except ``nrr`` / ``grr``), currency unknown.
 """
 
 from __future__ import annotations
 
+import weakref
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, Optional
@@ -48,6 +51,18 @@ class Described(NamedTuple):
 
     def of_role(self, *roles: str) -> "list[Column]":
         return [c for c in self.columns if c.role in roles]
+
+
+#: Descriptions of the polars frames returned by this package, by ``id`` while they live.
+_POLARS: "dict[int, tuple[dict[str, Column], Optional[str]]]" = {}
+
+
+def remember(frame: Any, result: Any) -> None:
+    """Keeps the column description of ``result`` (a ResultTable) for ``frame`` (a polars
+    DataFrame made from it) while ``frame`` lives."""
+    key = id(frame)
+    _POLARS[key] = ({c[0]: Column(*c) for c in result.columns}, result.currency)
+    weakref.finalize(frame, _POLARS.pop, key, None)
 
 
 def _absent(v: Any) -> bool:
@@ -141,13 +156,14 @@ def describe(result: Any) -> Optional[Described]:
         return _from_lists(names, values, known, result.attrs.get("currency"))
     if mod == "polars" and hasattr(result, "get_column"):
         names = list(result.columns)
-        return _from_lists(names, {n: _clean(result.get_column(n).to_list()) for n in names}, {}, None)
+        known, currency = _POLARS.get(id(result), ({}, None))
+        return _from_lists(names, {n: _clean(result.get_column(n).to_list()) for n in names}, known, currency)
     return None
 
 
 def is_result(obj: Any) -> bool:
-    """True for a table that carries the core's column metadata (a ResultTable, a pyarrow
-    table or pandas frame returned by this package)."""
+    """True for a table that carries the core's column metadata (a ResultTable, or a pyarrow
+    table, pandas or polars frame returned by this package)."""
     from ._native import ResultTable
 
     if isinstance(obj, ResultTable):
@@ -157,7 +173,7 @@ def is_result(obj: Any) -> bool:
         return any(f.metadata and b"channel_kpi.role" in f.metadata for f in obj.schema)
     if mod == "pandas" and hasattr(obj, "attrs"):
         return isinstance(obj.attrs.get("columns"), dict) and bool(obj.attrs["columns"])
-    return False
+    return mod == "polars" and id(obj) in _POLARS
 
 
 def group_label(d: Described, row: int) -> str:

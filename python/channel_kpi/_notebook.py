@@ -1,7 +1,7 @@
 """Notebook integration without wrapping the caller's tables:
 
-* IPython display formatters: a ``ResultTable``, and a pandas frame or pyarrow table returned
-  by this package (recognised by its column metadata), show as the HTML of :func:`to_html`;
+* IPython display formatters: a ``ResultTable``, and a pandas / polars frame or pyarrow table
+  returned by this package (recognised by its column metadata), show as the HTML of :func:`to_html`;
   every other frame keeps its own display. Registered on import when IPython is running, or
   with ``%load_ext channel_kpi`` / :func:`register_ipython`.
 * ``df.kpi`` on pandas and polars frames: ``df.kpi.plot(...)``, ``df.kpi.to_html()``,
@@ -83,7 +83,8 @@ def register_ipython(ip: Any = None) -> bool:
 
     html = ip.display_formatter.formatters["text/html"]
     html.for_type(ResultTable, _html.to_html)
-    for module, name in (("pandas.core.frame", "DataFrame"), ("pyarrow.lib", "Table")):
+    frames = (("pandas.core.frame", "DataFrame"), ("pyarrow.lib", "Table"), ("polars.dataframe.frame", "DataFrame"))
+    for module, name in frames:
         cls = getattr(sys.modules.get(module), name, None)
         previous = html.deferred_printers.get((module, name))
         if cls is not None:

@@ -52,10 +52,11 @@ def test_html_table_is_readable():
     assert "period_start" not in html, "a constant period moves to the caption"
 
 
-def test_html_same_for_pandas_pyarrow_and_result_table_polars_infers_kinds():
-    pandas_html, arrow_html = ck.to_html(card("pandas")), ck.to_html(card("pyarrow"))
-    assert pandas_html == arrow_html
-    polars_html = ck.to_html(card("polars"))
+def test_html_same_for_pandas_pyarrow_and_polars_derived_polars_frames_infer_kinds():
+    pandas_html = ck.to_html(card("pandas"))
+    assert pandas_html == ck.to_html(card("pyarrow")) == ck.to_html(card("polars"))
+    derived = card("polars").sort("partner")  # a new frame: polars keeps no metadata
+    polars_html = ck.to_html(derived)
     assert "1,400.50" in polars_html and "0.6667" in polars_html and "money in" not in polars_html
 
 
@@ -90,6 +91,8 @@ def test_ipython_shows_results_as_html_and_leaves_other_frames_alone():
     assert 'class="channel-kpi"' in fmt(card())[0]["text/html"]
     assert 'class="channel-kpi"' in fmt(card("pyarrow"))[0]["text/html"]
     assert 'class="channel-kpi"' in fmt(ck.query(pd.DataFrame(DEALS), metrics="won_revenue", period="2025", output="pyarrow"))[0]["text/html"]
+    assert 'class="channel-kpi"' in fmt(card("polars"))[0]["text/html"]
+    assert 'class="channel-kpi"' not in fmt(card("polars").sort("partner"))[0]["text/html"], "polars' own HTML"
     plain = pd.DataFrame({"x": [1, 2]})
     assert 'class="dataframe"' in fmt(plain)[0]["text/html"], "pandas' own HTML for other frames"
     assert "text/html" not in fmt(ck.won_revenue(pd.DataFrame(DEALS), period="2025"))[0], "scalars untouched"
