@@ -163,3 +163,15 @@ def test_polars_output_from_a_dataset_has_the_kpi_namespace():
     data = ck.load(pa.table(DEALS))
     out = ck.scorecard(data, period="2025-Q1", metrics=["won_revenue"], output="polars")
     assert isinstance(out, pl.DataFrame) and len(out.kpi.plot().axes[0].patches) == 3
+
+
+def test_seasonality_draws_over_the_cyclic_bucket():
+    s = ck.close_rate_seasonality(pd.DataFrame(DEALS), period="2025-Q1")
+    fig = ck.plot(s)
+    a = fig.axes[0]
+    assert a.get_title() == "seasonal_close_rate" and a.get_xlabel() == "month_of_year"
+    (line,) = a.get_lines()
+    assert list(line.get_xdata()) == list(range(1, 13)) and a.get_legend() is None
+    ys = [float(y) for y in line.get_ydata()]
+    assert ys[:3] == pytest.approx([1 / 2, 1 / 2, 2 / 3])
+    assert all(y != y for y in ys[3:]), "months without deals are absent: gaps, not zeros"
