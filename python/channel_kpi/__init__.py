@@ -20,7 +20,8 @@ import json
 from datetime import date
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
-from . import _frames
+from . import _frames, _notebook
+from ._html import to_html
 from ._native import (
     BadRowsError,
     ChannelKpiError,
@@ -46,20 +47,43 @@ __all__ = [
     "InvalidRecordError", "LoadIOError", "MergeError", "MissingValueError", "ParseError", "Period",
     "QueryError", "ResultTable", "TableTypeError", "UnknownReferenceError",
     "load", "query", "scorecard", "trend", "deal_kpis", "pipeline_kpis", "channel_kpis", "metrics", "preset",
-    "to_arrow",
+    "to_arrow", "to_html", "plot", "register_ipython", "load_ipython_extension",
 ]  # fmt: skip
 
-#: Record kinds a function accepts as keyword tables (``deals`` may also be positional).
-TABLES = ("deals", "leads", "partners", "org_units", "pipeline", "stage_history", "targets", "spend", "fx_rates")
+#: Record kinds a function accepts as keyword tables (``deals`` may also be positional): every
+#: kind the core loads (docs/data-format.md), in its loading order.
+TABLES = (
+    "org_units", "partners", "pipeline", "fx_rates", "deals", "stage_history", "leads", "targets", "spend",
+    "courses", "surveys", "program_costs", "subscriptions", "tickets", "onboarding", "engagement", "referrals",
+    "usage",
+)  # fmt: skip
 
 to_arrow = _frames.to_arrow
+register_ipython = _notebook.register_ipython
+
+
+def plot(result: Any, metrics: Union[None, str, Sequence[str]] = None, **kw: Any) -> Any:
+    """A matplotlib chart of a result (needs matplotlib: ``pip install 'channel-kpi[plot]'``):
+    a trend → one line per group over time, a scorecard → horizontal bars per group; one
+    subplot per KPI column (``metrics`` picks them). Returns the ``Figure``. Also
+    ``df.kpi.plot()`` on a result frame."""
+    from ._plot import plot as draw
+
+    return draw(result, metrics, **kw)
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """``%load_ext channel_kpi``: results display as HTML tables."""
+    _notebook.register_ipython(ip)
 
 
 def load(
     deals: Any = None, *, mapping: Union[None, str, Mapping[str, Any]] = None, **tables: Any
 ) -> Dataset:
-    """A validated :class:`Dataset` from tables by kind (``deals``, ``leads``, ``partners``,
-    ``org_units``, ``pipeline``, ``stage_history``, ``targets``, ``spend``, ``fx_rates``)."""
+    """A validated :class:`Dataset` from tables by kind: any of :data:`TABLES` (``deals``,
+    ``leads``, ``partners``, ``org_units``, ``targets``, ``courses``, ``surveys``,
+    ``program_costs``, ``subscriptions``, ``tickets``, ``onboarding``, ``engagement``,
+    ``referrals``, ``usage`` …), each a pandas / polars / pyarrow table or Arrow stream."""
     bad = set(tables) - set(TABLES)
     if bad:
         raise TypeError(f"unknown table argument(s) {sorted(bad)}; expected {', '.join(TABLES)}")
@@ -200,3 +224,5 @@ for _id, _family_name, _description in metrics():
     globals()[_id] = _metric_function(_id, _family_name, _description)
     __all__.append(_id)
 del _id, _family_name, _description
+
+_notebook.register_ipython()  # HTML display of results when imported inside IPython / Jupyter

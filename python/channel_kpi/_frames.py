@@ -7,6 +7,7 @@ from typing import Any
 import pyarrow as pa
 
 from ._native import ResultTable
+from ._notebook import register_accessors
 
 #: Output kinds: the library of the first table the caller passed in.
 KINDS = ("pandas", "polars", "pyarrow")
@@ -45,6 +46,7 @@ def to_output(result: ResultTable, kind: str) -> Any:
         # Nullable dtypes: an absent KPI is <NA>, never NaN (and counts stay integers).
         import pandas as pd
 
+        register_accessors("pandas")  # df.kpi.plot(), df.kpi.to_html()
         nullable = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.string(): pd.StringDtype()}
         df = table.to_pandas(types_mapper=nullable.get)
         df.attrs["currency"] = result.currency
@@ -53,6 +55,7 @@ def to_output(result: ResultTable, kind: str) -> Any:
     if kind == "polars":
         import polars as pl
 
+        register_accessors("polars")
         return pl.from_arrow(table)
     if kind != "pyarrow":
         raise ValueError(f"output must be one of {', '.join(KINDS)}, got {kind!r}")

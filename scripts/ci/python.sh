@@ -14,3 +14,4 @@ start=$(date +%s)
 echo "maturin develop --release: $(( $(date +%s) - start )) s"
 "$PY" -m pytest -q tests/python
 "$PY" -m mypy.stubtest channel_kpi._native
+"$PY" python/examples/run_notebooks.py   # every example notebook executes without error

@@ -50,7 +50,8 @@ impl PyDataset {
     fn to_json(&self) -> String {
         self.data.to_json()
     }
-    /// `{"deals": n, "leads": n, "targets": n, "spend": n, "partners": n}`.
+    /// Records per kind: `[("deals", n), ("leads", n), …]` for every fact-record kind and
+    /// the partners (org units, pipeline stages and exchange rates are reference data).
     fn counts(&self) -> Vec<(&'static str, usize)> {
         let d = &self.data;
         vec![
@@ -59,6 +60,15 @@ impl PyDataset {
             ("targets", d.targets.len()),
             ("spend", d.spend.len()),
             ("partners", d.refs.partners.len()),
+            ("courses", d.courses.len()),
+            ("surveys", d.surveys.len()),
+            ("program_costs", d.program_costs.len()),
+            ("subscriptions", d.subscriptions.len()),
+            ("tickets", d.tickets.len()),
+            ("onboarding", d.onboarding.len()),
+            ("engagement", d.engagement.len()),
+            ("referrals", d.referrals.len()),
+            ("usage", d.usage.len()),
         ]
     }
     fn __repr__(&self) -> String {
