@@ -43,6 +43,45 @@
 // Patch version.
 #define CKPI_VERSION_PATCH 0
 
+// `ckpi_survey.kind`: a customer's satisfaction with a partner (1–`scale`).
+#define CKPI_SURVEY_CSAT 0
+
+// Net promoter score answer (0–10).
+#define CKPI_SURVEY_NPS 1
+
+// A partner's satisfaction with the program (1–`scale`), by topic.
+#define CKPI_SURVEY_PARTNER_SATISFACTION 2
+
+// `ckpi_survey.topic`: none given (counts as other).
+#define CKPI_TOPIC_NONE 0
+
+// Rewards and incentives.
+#define CKPI_TOPIC_REWARDS 1
+
+// Communications.
+#define CKPI_TOPIC_COMMUNICATIONS 2
+
+// Training.
+#define CKPI_TOPIC_TRAINING 3
+
+// Support.
+#define CKPI_TOPIC_SUPPORT 4
+
+// Anything else.
+#define CKPI_TOPIC_OTHER 5
+
+// `ckpi_program_cost.kind`: anything else (the default).
+#define CKPI_COST_OTHER 0
+
+// Market development funds.
+#define CKPI_COST_MDF 1
+
+// Training.
+#define CKPI_COST_TRAINING 2
+
+// Incentives and rebates.
+#define CKPI_COST_INCENTIVES 3
+
 // `ckpi_stage_def.outcome`: decided by the name (`won` / `closed won` are won, `lost` /
 // `closed lost` lost, any other name is an open stage).
 #define CKPI_STAGE_BY_NAME 0
@@ -113,6 +152,18 @@
 
 // Renewal.
 #define CKPI_DEAL_KIND_RENEWAL 2
+
+// `ckpi_deal.registration_status`: no registration decision given.
+#define CKPI_REGISTRATION_NONE 0
+
+// Registration not decided yet.
+#define CKPI_REGISTRATION_PENDING 1
+
+// Registration approved by the vendor.
+#define CKPI_REGISTRATION_APPROVED 2
+
+// Registration rejected by the vendor.
+#define CKPI_REGISTRATION_REJECTED 3
 
 // `ckpi_deal.partner_stages` bit: lead generation.
 #define CKPI_PARTNER_STAGE_LEAD_GENERATION 1
@@ -327,6 +378,8 @@ typedef struct ckpi_deal {
   const struct ckpi_attr *attrs;
   // Number of attributes.
   size_t attrs_len;
+  // `CKPI_REGISTRATION_*`: the vendor's decision on the partner's registration.
+  uint32_t registration_status;
 } ckpi_deal;
 
 // A marketing lead. Required: `id`, `created_on`.
@@ -413,6 +466,147 @@ typedef struct ckpi_spend {
   // Currency code.
   struct ckpi_str currency;
 } ckpi_spend;
+
+// A partner's person attended a course. Required: `partner_id`, `course_id`, `attended_on`.
+typedef struct ckpi_course_attendance {
+  // The partner.
+  struct ckpi_str partner_id;
+  // Who attended.
+  struct ckpi_str person_id;
+  // The course.
+  struct ckpi_str course_id;
+  // Attendance date.
+  int32_t attended_on;
+  // Completion date (not before `attended_on`), or `CKPI_DATE_NONE`.
+  int32_t completed_on;
+  // Final score, decimal string, not negative; none when not given.
+  struct ckpi_str score;
+} ckpi_course_attendance;
+
+// One survey answer. Required: `kind`, `scale`, `score`, `submitted_on`.
+typedef struct ckpi_survey {
+  // Response id.
+  struct ckpi_str id;
+  // `CKPI_SURVEY_*`.
+  uint32_t kind;
+  // `CKPI_TOPIC_*` (partner satisfaction only).
+  uint32_t topic;
+  // Highest possible score (5 for 1–5, 10 for NPS).
+  uint32_t scale;
+  // The score, decimal string, on the scale.
+  struct ckpi_str score;
+  // Submission date.
+  int32_t submitted_on;
+  // Who answered.
+  struct ckpi_str respondent;
+  // The partner the answer is about (or that answered).
+  struct ckpi_str partner_id;
+  // User-defined attributes.
+  const struct ckpi_attr *attrs;
+  // Number of attributes.
+  size_t attrs_len;
+} ckpi_survey;
+
+// Money the program spent on a partner in a period. Required: all but `kind`.
+typedef struct ckpi_program_cost {
+  // The partner.
+  struct ckpi_str partner_id;
+  // Period covered (`2025-Q1`, `2025-03`, `2025-01-01..2025-04-01`, …).
+  struct ckpi_str period;
+  // `CKPI_COST_*`.
+  uint32_t kind;
+  // Amount, decimal string, not negative.
+  struct ckpi_str amount;
+  // Currency code.
+  struct ckpi_str currency;
+} ckpi_program_cost;
+
+// One account's recurring revenue in one month. Required: `account_id`, `month` (any day of
+// it), `mrr`, `currency`.
+typedef struct ckpi_subscription_month {
+  // The customer account.
+  struct ckpi_str account_id;
+  // A day of the month.
+  int32_t month;
+  // Monthly recurring revenue, decimal string.
+  struct ckpi_str mrr;
+  // Currency code.
+  struct ckpi_str currency;
+  // The partner that sourced the account.
+  struct ckpi_str partner_id;
+  // User-defined attributes.
+  const struct ckpi_attr *attrs;
+  // Number of attributes.
+  size_t attrs_len;
+} ckpi_subscription_month;
+
+// A support ticket. Required: `id`, `account_id`, `opened_on`.
+typedef struct ckpi_ticket {
+  // Ticket id.
+  struct ckpi_str id;
+  // The customer account.
+  struct ckpi_str account_id;
+  // Opening date.
+  int32_t opened_on;
+  // Closing date, or `CKPI_DATE_NONE` while open.
+  int32_t closed_on;
+  // The account's partner.
+  struct ckpi_str partner_id;
+} ckpi_ticket;
+
+// A customer's onboarding. Required: `account_id`, `started_on`.
+typedef struct ckpi_onboarding {
+  // The customer account.
+  struct ckpi_str account_id;
+  // Start date.
+  int32_t started_on;
+  // Completion date, or `CKPI_DATE_NONE`.
+  int32_t completed_on;
+  // The account's partner.
+  struct ckpi_str partner_id;
+} ckpi_onboarding;
+
+// An engagement event (login, QBR, webinar …). Required: `account_id`, `occurred_on`.
+typedef struct ckpi_engagement {
+  // The customer account.
+  struct ckpi_str account_id;
+  // Date.
+  int32_t occurred_on;
+  // Kind of event.
+  struct ckpi_str kind;
+  // The account's partner.
+  struct ckpi_str partner_id;
+} ckpi_engagement;
+
+// A referral. Required: `id`, `referred_on`.
+typedef struct ckpi_referral {
+  // Referral id.
+  struct ckpi_str id;
+  // Date of the referral.
+  int32_t referred_on;
+  // The referring customer account.
+  struct ckpi_str referrer_account_id;
+  // The referring partner.
+  struct ckpi_str partner_id;
+  // The account it became.
+  struct ckpi_str referred_account_id;
+  // Conversion date, or `CKPI_DATE_NONE`.
+  int32_t converted_on;
+} ckpi_referral;
+
+// Product usage of one account in one month. Required: `account_id`, `month`.
+typedef struct ckpi_usage {
+  // The customer account.
+  struct ckpi_str account_id;
+  // A day of the month.
+  int32_t month;
+  // Active users that month.
+  uint32_t active_users;
+  // Features used that month.
+  uint32_t features_used;
+  // The account's partner.
+  struct ckpi_str partner_id;
+} ckpi_usage;
 
 // One stage of the pipeline definition; push them in funnel order.
 typedef struct ckpi_stage_def {
@@ -516,6 +710,62 @@ ckpi_status ckpi_dataset_last_error(const struct ckpi_dataset *ds,
                                     char *buf,
                                     size_t len,
                                     size_t *written);
+
+// A `ckpi_course_attendance` with every optional field empty and every date `CKPI_DATE_NONE`.
+struct ckpi_course_attendance ckpi_course_attendance_default(void);
+
+// A `ckpi_survey` with every optional field empty and every date `CKPI_DATE_NONE`.
+struct ckpi_survey ckpi_survey_default(void);
+
+// A `ckpi_program_cost` with every optional field empty and every date `CKPI_DATE_NONE`.
+struct ckpi_program_cost ckpi_program_cost_default(void);
+
+// A `ckpi_subscription_month` with every optional field empty and every date `CKPI_DATE_NONE`.
+struct ckpi_subscription_month ckpi_subscription_month_default(void);
+
+// A `ckpi_ticket` with every optional field empty and every date `CKPI_DATE_NONE`.
+struct ckpi_ticket ckpi_ticket_default(void);
+
+// A `ckpi_onboarding` with every optional field empty and every date `CKPI_DATE_NONE`.
+struct ckpi_onboarding ckpi_onboarding_default(void);
+
+// A `ckpi_engagement` with every optional field empty and every date `CKPI_DATE_NONE`.
+struct ckpi_engagement ckpi_engagement_default(void);
+
+// A `ckpi_referral` with every optional field empty and every date `CKPI_DATE_NONE`.
+struct ckpi_referral ckpi_referral_default(void);
+
+// A `ckpi_usage` with every optional field empty and every date `CKPI_DATE_NONE`.
+struct ckpi_usage ckpi_usage_default(void);
+
+// Pushes one course attendance (copied).
+ckpi_status ckpi_dataset_add_course_attendance(struct ckpi_dataset *ds,
+                                               const struct ckpi_course_attendance *rec);
+
+// Pushes one survey response (copied).
+ckpi_status ckpi_dataset_add_survey(struct ckpi_dataset *ds, const struct ckpi_survey *rec);
+
+// Pushes one program cost (copied).
+ckpi_status ckpi_dataset_add_program_cost(struct ckpi_dataset *ds, const struct ckpi_program_cost *rec);
+
+// Pushes one account-month of recurring revenue (copied).
+ckpi_status ckpi_dataset_add_subscription_month(struct ckpi_dataset *ds,
+                                                const struct ckpi_subscription_month *rec);
+
+// Pushes one support ticket (copied).
+ckpi_status ckpi_dataset_add_ticket(struct ckpi_dataset *ds, const struct ckpi_ticket *rec);
+
+// Pushes one onboarding record (copied).
+ckpi_status ckpi_dataset_add_onboarding(struct ckpi_dataset *ds, const struct ckpi_onboarding *rec);
+
+// Pushes one engagement event (copied).
+ckpi_status ckpi_dataset_add_engagement(struct ckpi_dataset *ds, const struct ckpi_engagement *rec);
+
+// Pushes one referral (copied).
+ckpi_status ckpi_dataset_add_referral(struct ckpi_dataset *ds, const struct ckpi_referral *rec);
+
+// Pushes one account-month of product usage (copied).
+ckpi_status ckpi_dataset_add_usage(struct ckpi_dataset *ds, const struct ckpi_usage *rec);
 
 // Appends a pipeline stage (copied). The pipeline is checked as a whole (unique names,
 // probabilities in [0, 1]) by `ckpi_dataset_validate` / `ckpi_dataset_run`.

@@ -4,7 +4,9 @@
     python3 tests/c/gen_golden.py tests/golden OUT.inc
 
 OUT.inc defines `golden_cases[]` for tests/c/test_golden.c. Each case carries the dataset and
-query JSON verbatim (loaded through ckpi_dataset_load_json / ckpi_query_from_json) and every
+query JSON verbatim (loaded through ckpi_dataset_load_json / ckpi_query_from_json), a function
+pushing the same dataset through the typed structs (golden_structs.py; NULL when the dataset has
+no struct form, e.g. an impossible date) and every
 expected cell; decimals are normalized here (no trailing zeros) and also split into
 (mantissa, scale), so the C side compares them exactly without parsing decimals itself.
 """
@@ -12,6 +14,8 @@ import decimal
 import json
 import pathlib
 import sys
+
+from golden_structs import push_function
 
 
 def c_string(text: str) -> str:
@@ -78,6 +82,9 @@ def main() -> int:
                     return 1
         if cells:
             lines.append(f"static const golden_cell cells_{n}[] = {{\n    " + ",\n    ".join(cells) + "\n};")
+        pusher = push_function(f"push_{n}", case["dataset"])
+        if pusher:
+            lines.append(pusher)
         err = case.get("expected_error")
         currency = expected.get("currency", "__unset__")
         cases.append(
@@ -94,6 +101,7 @@ def main() -> int:
                     repr(float(case.get("tolerance", 1e-9))),
                     f"cells_{n}" if cells else "NULL",
                     str(len(cells)),
+                    f"push_{n}" if pusher else "NULL",
                 ]
             )
             + "}"

@@ -29,6 +29,7 @@ typedef struct {
     double tolerance;
     const golden_cell *cells;
     size_t cell_count;
+    ckpi_status (*push)(ckpi_dataset *); /* the dataset as typed structs; NULL: JSON only */
 } golden_case;
 
 #include "golden_cases.inc"
@@ -104,7 +105,8 @@ static void check_cell(const golden_case *c, const ckpi_result *r, const golden_
     if (check_failed != before) fail(c, msg);
 }
 
-static void run_case(const golden_case *c) {
+/* Runs one case with its dataset loaded as JSON (structs == 0) or pushed as typed structs. */
+static void run_case(const golden_case *c, int structs) {
     ckpi_dataset *ds = NULL;
     ckpi_query *q = NULL;
     ckpi_result *r = NULL;
@@ -113,7 +115,7 @@ static void run_case(const golden_case *c) {
     failed_before = check_failed;
     CHECK_OK(ckpi_dataset_new(&ds));
     CHECK_OK(ckpi_query_new(&q));
-    ckpi_status st = ckpi_dataset_load_json(ds, c->dataset, strlen(c->dataset));
+    ckpi_status st = structs ? c->push(ds) : ckpi_dataset_load_json(ds, c->dataset, strlen(c->dataset));
     if (st != CKPI_OK) {
         ckpi_dataset_last_error(ds, CKPI_ERROR_KIND, kind, sizeof kind, &n);
     } else if ((st = ckpi_query_from_json(q, c->query, strlen(c->query))) != CKPI_OK) {
@@ -150,7 +152,7 @@ static void run_case(const golden_case *c) {
             check_cell(c, r, &c->cells[i]);
         }
     }
-    printf("%-40s %s\n", c->name, check_failed == failed_before ? "ok" : "FAILED");
+    printf("%-40s %-7s %s\n", c->name, structs ? "structs" : "json", check_failed == failed_before ? "ok" : "FAILED");
     ckpi_result_free(r);
     ckpi_query_free(q);
     ckpi_dataset_free(ds);
@@ -158,7 +160,16 @@ static void run_case(const golden_case *c) {
 
 int main(void) {
     CHECK(golden_case_count >= 10);
-    for (size_t i = 0; i < golden_case_count; i++) run_case(&golden_cases[i]);
-    printf("%zu golden vectors\n", golden_case_count);
+    size_t as_structs = 0;
+    for (size_t i = 0; i < golden_case_count; i++) {
+        run_case(&golden_cases[i], 0);
+        if (golden_cases[i].push) {
+            run_case(&golden_cases[i], 1);
+            as_structs++;
+        }
+    }
+    /* Only datasets with values the structs cannot hold (impossible dates …) are JSON-only. */
+    CHECK(as_structs + 3 >= golden_case_count);
+    printf("%zu golden vectors (%zu also pushed as typed structs)\n", golden_case_count, as_structs);
     return check_summary();
 }

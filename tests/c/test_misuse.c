@@ -292,7 +292,78 @@ static void stale_handles(void) {
     CHECK_STATUS(ckpi_result_to_json(r, buf, sizeof buf, &n), CKPI_INVALID_HANDLE);
 }
 
+/* The partner-program and customer-success pushers check their record and name the field. */
+static void program_records(void) {
+    ckpi_dataset *ds = NULL;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_STATUS(ckpi_dataset_add_survey(ds, NULL), CKPI_NULL_ARGUMENT);
+    CHECK_STATUS(ckpi_dataset_add_usage(NULL, NULL), CKPI_NULL_ARGUMENT);
+
+    ckpi_survey s = ckpi_survey_default();
+    s.kind = CKPI_SURVEY_CSAT;
+    s.scale = 5;
+    s.score = CKPI_STR("6"); /* above the 1-5 scale */
+    s.submitted_on = day("2025-02-01");
+    CHECK_STATUS(ckpi_dataset_add_survey(ds, &s), CKPI_INVALID_RECORD);
+    CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_FIELD, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "score") == 0);
+    s.score = CKPI_STR("4");
+    s.topic = 9; /* not a topic */
+    CHECK_STATUS(ckpi_dataset_add_survey(ds, &s), CKPI_INVALID_ARGUMENT);
+    s.topic = CKPI_TOPIC_TRAINING;
+    s.score = CKPI_STR("four");
+    CHECK_STATUS(ckpi_dataset_add_survey(ds, &s), CKPI_PARSE_ERROR);
+    CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_VALUE, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "four") == 0);
+    s.score = CKPI_STR("4");
+    CHECK_OK(ckpi_dataset_add_survey(ds, &s));
+
+    ckpi_ticket t = ckpi_ticket_default();
+    t.id = CKPI_STR("T1");
+    t.account_id = CKPI_STR("A1");
+    t.opened_on = day("2025-03-05");
+    t.closed_on = day("2025-03-01"); /* closed before opened */
+    CHECK_STATUS(ckpi_dataset_add_ticket(ds, &t), CKPI_INVALID_RECORD);
+    CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_RECORD, buf, sizeof buf, &n));
+    CHECK(strstr(buf, "T1") != NULL);
+
+    ckpi_subscription_month m = ckpi_subscription_month_default();
+    m.account_id = CKPI_STR("A1");
+    m.month = day("2025-01-01");
+    m.mrr = CKPI_STR("100");
+    CHECK_STATUS(ckpi_dataset_add_subscription_month(ds, &m), CKPI_MISSING_VALUE); /* no currency */
+    CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_FIELD, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "currency") == 0);
+    m.currency = CKPI_STR("USD");
+    m.mrr = CKPI_STR("1,000");
+    CHECK_STATUS(ckpi_dataset_add_subscription_month(ds, &m), CKPI_PARSE_ERROR);
+    CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_FIELD, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "mrr") == 0);
+
+    ckpi_program_cost c = ckpi_program_cost_default();
+    c.partner_id = CKPI_STR("P1");
+    c.period = CKPI_STR("2025-Q5");
+    c.amount = CKPI_STR("10");
+    c.currency = CKPI_STR("USD");
+    CHECK_STATUS(ckpi_dataset_add_program_cost(ds, &c), CKPI_PARSE_ERROR);
+    CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_VALUE, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "2025-Q5") == 0);
+    c.period = CKPI_STR("2025-Q1");
+    c.kind = 4; /* not a cost kind */
+    CHECK_STATUS(ckpi_dataset_add_program_cost(ds, &c), CKPI_INVALID_ARGUMENT);
+
+    ckpi_course_attendance a = ckpi_course_attendance_default();
+    a.partner_id = CKPI_STR("P1");
+    a.attended_on = day("2025-01-01");
+    CHECK_STATUS(ckpi_dataset_add_course_attendance(ds, &a), CKPI_MISSING_VALUE); /* no course */
+    ckpi_usage u = ckpi_usage_default();
+    u.account_id = CKPI_STR("A1");
+    CHECK_STATUS(ckpi_dataset_add_usage(ds, &u), CKPI_MISSING_VALUE); /* no month */
+    ckpi_dataset_free(ds);
+}
+
 int main(void) {
+    program_records();
     nulls();
     invalid_utf8();
     dates();

@@ -8,7 +8,9 @@
 use crate::boundary::{copy_out, ffi_boundary, ffi_boundary_void, lock, lookup, opt_str, put, register, req_str, tri, unregister};
 use crate::error::{LastError, last_error_out};
 use crate::query::{QueryHandle, ckpi_query};
-use crate::records::{DEAL_KIND, DEAL_STATUS, Fail, Reader, ckpi_deal, ckpi_lead, ckpi_org_unit, ckpi_partner, ckpi_spend, ckpi_target};
+use crate::records::{
+    DEAL_KIND, DEAL_STATUS, Fail, REGISTRATION_STATUS, Reader, ckpi_deal, ckpi_lead, ckpi_org_unit, ckpi_partner, ckpi_spend, ckpi_target,
+};
 use crate::result::{ResultHandle, ckpi_result};
 use crate::status::ckpi_status;
 use channel_kpi::load::{LoadOptions, Mapping, load_dir};
@@ -16,6 +18,7 @@ use channel_kpi::{Dataset, Deal, Dimension, Lead, OrgTree, OrgUnit, Partner, Per
 use std::ffi::c_char;
 use std::sync::Mutex;
 
+pub mod program;
 pub mod refs;
 
 /// An opaque dataset. Create with `ckpi_dataset_new`, release with `ckpi_dataset_free`.
@@ -161,6 +164,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_deal(ds: *mut ckpi_dataset, d: *const 
             let mut deal = Deal::new(id, r.req_date("created_on", c.created_on)?, status);
             deal.closed_on = r.date("closed_on", c.closed_on)?;
             deal.registered_on = r.date("registered_on", c.registered_on)?;
+            deal.registration_status = r.code("registration_status", c.registration_status, &REGISTRATION_STATUS)?;
             deal.expected_close_on = r.date("expected_close_on", c.expected_close_on)?;
             deal.amount = r.money(c.amount, c.currency)?;
             deal.partner_id = r.s("partner_id", c.partner_id)?;

@@ -10,7 +10,7 @@ use crate::boundary::opt_str;
 use crate::date::{CKPI_DATE_NONE, opt_date};
 use crate::error::LastError;
 use crate::status::ckpi_status;
-use channel_kpi::{Channel, Currency, DealKind, DealStatus, Money, PartnerStage, PartnerStages};
+use channel_kpi::{Channel, Currency, DealKind, DealStatus, Money, PartnerStage, PartnerStages, RegistrationStatus};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::ffi::c_char;
@@ -71,6 +71,14 @@ pub const CKPI_DEAL_KIND_NEW: u32 = 0;
 pub const CKPI_DEAL_KIND_UPSELL: u32 = 1;
 /// Renewal.
 pub const CKPI_DEAL_KIND_RENEWAL: u32 = 2;
+/// `ckpi_deal.registration_status`: no registration decision given.
+pub const CKPI_REGISTRATION_NONE: u32 = 0;
+/// Registration not decided yet.
+pub const CKPI_REGISTRATION_PENDING: u32 = 1;
+/// Registration approved by the vendor.
+pub const CKPI_REGISTRATION_APPROVED: u32 = 2;
+/// Registration rejected by the vendor.
+pub const CKPI_REGISTRATION_REJECTED: u32 = 3;
 /// `ckpi_deal.partner_stages` bit: lead generation.
 pub const CKPI_PARTNER_STAGE_LEAD_GENERATION: u32 = 1;
 /// Bit: qualification.
@@ -130,6 +138,8 @@ pub struct ckpi_deal {
     pub attrs: *const ckpi_attr,
     /// Number of attributes.
     pub attrs_len: usize,
+    /// `CKPI_REGISTRATION_*`: the vendor's decision on the partner's registration.
+    pub registration_status: u32,
 }
 
 /// A marketing lead. Required: `id`, `created_on`.
@@ -276,21 +286,38 @@ impl Reader {
     }
     /// `amount` + `currency` → Money; none when `amount` is none.
     pub fn money(&self, amount: ckpi_str, currency: ckpi_str) -> Result<Option<Money>, Fail> {
-        let Some(a) = self.s("amount", amount)? else { return Ok(None) };
+        self.money_as("amount", amount, currency)
+    }
+    /// Like [`Reader::money`] for an amount field with another name (`mrr`).
+    pub fn money_as(&self, field: &str, amount: ckpi_str, currency: ckpi_str) -> Result<Option<Money>, Fail> {
+        let Some(a) = self.s(field, amount)? else { return Ok(None) };
         let c = self.req("currency", currency)?;
-        let core = |e: channel_kpi::Error, field: &str, value: &str| {
-            let mut le = LastError::core(&e);
-            le.location.record = self.record.clone();
-            le.location.field = Some(field.into());
-            le.location.value = Some(value.into());
-            le.message = format!("{}: {e}", le.location);
-            (ckpi_status::from_error(&e), le)
-        };
-        let cur = Currency::new(&c).map_err(|e| core(e, "currency", &c))?;
-        Money::parse_amount(&a, cur).map(Some).map_err(|e| core(e, "amount", &a))
+        let cur = Currency::new(&c).map_err(|e| self.core(e, "currency", &c))?;
+        Money::parse_amount(&a, cur).map(Some).map_err(|e| self.core(e, field, &a))
     }
     pub fn req_money(&self, amount: ckpi_str, currency: ckpi_str) -> Result<Money, Fail> {
-        self.money(amount, currency)?.ok_or_else(|| self.fail(ckpi_status::CKPI_MISSING_VALUE, "amount", None))
+        self.req_money_as("amount", amount, currency)
+    }
+    pub fn req_money_as(&self, field: &str, amount: ckpi_str, currency: ckpi_str) -> Result<Money, Fail> {
+        self.money_as(field, amount, currency)?.ok_or_else(|| self.fail(ckpi_status::CKPI_MISSING_VALUE, field, None))
+    }
+    /// An optional decimal field (a score), as a decimal string.
+    pub fn decimal(&self, field: &str, v: ckpi_str) -> Result<Option<rust_decimal::Decimal>, Fail> {
+        let Some(text) = self.s(field, v)? else { return Ok(None) };
+        channel_kpi::money::parse_decimal(&text).map(Some).map_err(|e| self.core(e, field, &text))
+    }
+    /// A required field that was not given.
+    pub fn missing(&self, field: &str) -> Fail {
+        self.fail(ckpi_status::CKPI_MISSING_VALUE, field, None)
+    }
+    /// A core error about `field` = `value` of this record.
+    pub fn core(&self, e: channel_kpi::Error, field: &str, value: &str) -> Fail {
+        let mut le = LastError::core(&e);
+        le.location.record = self.record.clone();
+        le.location.field = Some(field.into());
+        le.location.value = Some(value.into());
+        le.message = format!("{}: {e}", le.location);
+        (ckpi_status::from_error(&e), le)
     }
     pub fn partner_stages(&self, bits: u32) -> Result<PartnerStages, Fail> {
         if bits >> PartnerStage::ALL.len() != 0 {
@@ -325,6 +352,8 @@ impl Reader {
 
 pub(crate) const DEAL_STATUS: [DealStatus; 3] = [DealStatus::Open, DealStatus::Won, DealStatus::Lost];
 pub(crate) const DEAL_KIND: [DealKind; 3] = [DealKind::New, DealKind::Upsell, DealKind::Renewal];
+pub(crate) const REGISTRATION_STATUS: [Option<RegistrationStatus>; 4] =
+    [None, Some(RegistrationStatus::Pending), Some(RegistrationStatus::Approved), Some(RegistrationStatus::Rejected)];
 
 /// A deal with every optional field empty and every optional date `CKPI_DATE_NONE`.
 #[unsafe(no_mangle)]
@@ -351,6 +380,7 @@ pub extern "C" fn ckpi_deal_default() -> ckpi_deal {
         stage_history_len: 0,
         attrs: std::ptr::null(),
         attrs_len: 0,
+        registration_status: CKPI_REGISTRATION_NONE,
     }
 }
 

@@ -1,0 +1,460 @@
+//! Partner-program and customer-success records pushed one at a time: course attendance,
+//! survey responses, program costs, subscription months (MRR), support tickets, onboarding,
+//! engagement events, referrals and product usage (catalog sections 4 and 5).
+//!
+//! Each pusher copies the struct, checks the record itself (`validate` of the core type: dates
+//! in order, scores on their scale, amounts not negative) and appends it; references to
+//! partners are checked by `ckpi_dataset_validate` / `ckpi_dataset_run`. Start every struct
+//! from its `ckpi_*_default()` so optional dates are `CKPI_DATE_NONE`.
+
+use super::{ckpi_dataset, core_fail, with_dataset};
+use crate::boundary::ffi_boundary;
+use crate::date::CKPI_DATE_NONE;
+use crate::records::{Fail, Reader, ckpi_attr, ckpi_str};
+use crate::status::ckpi_status;
+use channel_kpi::{
+    CostKind, CourseAttendance, Dataset, EngagementEvent, Onboarding, Period, ProductUsage, ProgramCost, Referral, SubscriptionMonth,
+    SupportTicket, SurveyKind, SurveyResponse, SurveyTopic,
+};
+
+/// `ckpi_survey.kind`: a customer's satisfaction with a partner (1–`scale`).
+pub const CKPI_SURVEY_CSAT: u32 = 0;
+/// Net promoter score answer (0–10).
+pub const CKPI_SURVEY_NPS: u32 = 1;
+/// A partner's satisfaction with the program (1–`scale`), by topic.
+pub const CKPI_SURVEY_PARTNER_SATISFACTION: u32 = 2;
+/// `ckpi_survey.topic`: none given (counts as other).
+pub const CKPI_TOPIC_NONE: u32 = 0;
+/// Rewards and incentives.
+pub const CKPI_TOPIC_REWARDS: u32 = 1;
+/// Communications.
+pub const CKPI_TOPIC_COMMUNICATIONS: u32 = 2;
+/// Training.
+pub const CKPI_TOPIC_TRAINING: u32 = 3;
+/// Support.
+pub const CKPI_TOPIC_SUPPORT: u32 = 4;
+/// Anything else.
+pub const CKPI_TOPIC_OTHER: u32 = 5;
+/// `ckpi_program_cost.kind`: anything else (the default).
+pub const CKPI_COST_OTHER: u32 = 0;
+/// Market development funds.
+pub const CKPI_COST_MDF: u32 = 1;
+/// Training.
+pub const CKPI_COST_TRAINING: u32 = 2;
+/// Incentives and rebates.
+pub const CKPI_COST_INCENTIVES: u32 = 3;
+
+/// A partner's person attended a course. Required: `partner_id`, `course_id`, `attended_on`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_course_attendance {
+    /// The partner.
+    pub partner_id: ckpi_str,
+    /// Who attended.
+    pub person_id: ckpi_str,
+    /// The course.
+    pub course_id: ckpi_str,
+    /// Attendance date.
+    pub attended_on: i32,
+    /// Completion date (not before `attended_on`), or `CKPI_DATE_NONE`.
+    pub completed_on: i32,
+    /// Final score, decimal string, not negative; none when not given.
+    pub score: ckpi_str,
+}
+
+/// One survey answer. Required: `kind`, `scale`, `score`, `submitted_on`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_survey {
+    /// Response id.
+    pub id: ckpi_str,
+    /// `CKPI_SURVEY_*`.
+    pub kind: u32,
+    /// `CKPI_TOPIC_*` (partner satisfaction only).
+    pub topic: u32,
+    /// Highest possible score (5 for 1–5, 10 for NPS).
+    pub scale: u32,
+    /// The score, decimal string, on the scale.
+    pub score: ckpi_str,
+    /// Submission date.
+    pub submitted_on: i32,
+    /// Who answered.
+    pub respondent: ckpi_str,
+    /// The partner the answer is about (or that answered).
+    pub partner_id: ckpi_str,
+    /// User-defined attributes.
+    pub attrs: *const ckpi_attr,
+    /// Number of attributes.
+    pub attrs_len: usize,
+}
+
+/// Money the program spent on a partner in a period. Required: all but `kind`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_program_cost {
+    /// The partner.
+    pub partner_id: ckpi_str,
+    /// Period covered (`2025-Q1`, `2025-03`, `2025-01-01..2025-04-01`, …).
+    pub period: ckpi_str,
+    /// `CKPI_COST_*`.
+    pub kind: u32,
+    /// Amount, decimal string, not negative.
+    pub amount: ckpi_str,
+    /// Currency code.
+    pub currency: ckpi_str,
+}
+
+/// One account's recurring revenue in one month. Required: `account_id`, `month` (any day of
+/// it), `mrr`, `currency`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_subscription_month {
+    /// The customer account.
+    pub account_id: ckpi_str,
+    /// A day of the month.
+    pub month: i32,
+    /// Monthly recurring revenue, decimal string.
+    pub mrr: ckpi_str,
+    /// Currency code.
+    pub currency: ckpi_str,
+    /// The partner that sourced the account.
+    pub partner_id: ckpi_str,
+    /// User-defined attributes.
+    pub attrs: *const ckpi_attr,
+    /// Number of attributes.
+    pub attrs_len: usize,
+}
+
+/// A support ticket. Required: `id`, `account_id`, `opened_on`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_ticket {
+    /// Ticket id.
+    pub id: ckpi_str,
+    /// The customer account.
+    pub account_id: ckpi_str,
+    /// Opening date.
+    pub opened_on: i32,
+    /// Closing date, or `CKPI_DATE_NONE` while open.
+    pub closed_on: i32,
+    /// The account's partner.
+    pub partner_id: ckpi_str,
+}
+
+/// A customer's onboarding. Required: `account_id`, `started_on`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_onboarding {
+    /// The customer account.
+    pub account_id: ckpi_str,
+    /// Start date.
+    pub started_on: i32,
+    /// Completion date, or `CKPI_DATE_NONE`.
+    pub completed_on: i32,
+    /// The account's partner.
+    pub partner_id: ckpi_str,
+}
+
+/// An engagement event (login, QBR, webinar …). Required: `account_id`, `occurred_on`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_engagement {
+    /// The customer account.
+    pub account_id: ckpi_str,
+    /// Date.
+    pub occurred_on: i32,
+    /// Kind of event.
+    pub kind: ckpi_str,
+    /// The account's partner.
+    pub partner_id: ckpi_str,
+}
+
+/// A referral. Required: `id`, `referred_on`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_referral {
+    /// Referral id.
+    pub id: ckpi_str,
+    /// Date of the referral.
+    pub referred_on: i32,
+    /// The referring customer account.
+    pub referrer_account_id: ckpi_str,
+    /// The referring partner.
+    pub partner_id: ckpi_str,
+    /// The account it became.
+    pub referred_account_id: ckpi_str,
+    /// Conversion date, or `CKPI_DATE_NONE`.
+    pub converted_on: i32,
+}
+
+/// Product usage of one account in one month. Required: `account_id`, `month`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_usage {
+    /// The customer account.
+    pub account_id: ckpi_str,
+    /// A day of the month.
+    pub month: i32,
+    /// Active users that month.
+    pub active_users: u32,
+    /// Features used that month.
+    pub features_used: u32,
+    /// The account's partner.
+    pub partner_id: ckpi_str,
+}
+
+const SURVEY_KIND: [SurveyKind; 3] = [SurveyKind::Csat, SurveyKind::Nps, SurveyKind::PartnerSatisfaction];
+const SURVEY_TOPIC: [Option<SurveyTopic>; 6] = [
+    None,
+    Some(SurveyTopic::Rewards),
+    Some(SurveyTopic::Communications),
+    Some(SurveyTopic::Training),
+    Some(SurveyTopic::Support),
+    Some(SurveyTopic::Other),
+];
+const COST_KIND: [CostKind; 4] = [CostKind::Other, CostKind::Mdf, CostKind::Training, CostKind::Incentives];
+
+const S: ckpi_str = ckpi_str::NONE;
+const D: i32 = CKPI_DATE_NONE;
+
+/// A `ckpi_course_attendance` with every optional field empty and every date `CKPI_DATE_NONE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_course_attendance_default() -> ckpi_course_attendance {
+    ckpi_course_attendance { partner_id: S, person_id: S, course_id: S, attended_on: D, completed_on: D, score: S }
+}
+
+/// A `ckpi_survey` with every optional field empty and every date `CKPI_DATE_NONE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_survey_default() -> ckpi_survey {
+    ckpi_survey {
+        id: S,
+        kind: CKPI_SURVEY_CSAT,
+        topic: CKPI_TOPIC_NONE,
+        scale: 0,
+        score: S,
+        submitted_on: D,
+        respondent: S,
+        partner_id: S,
+        attrs: std::ptr::null(),
+        attrs_len: 0,
+    }
+}
+
+/// A `ckpi_program_cost` with every optional field empty and every date `CKPI_DATE_NONE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_program_cost_default() -> ckpi_program_cost {
+    ckpi_program_cost { partner_id: S, period: S, kind: CKPI_COST_OTHER, amount: S, currency: S }
+}
+
+/// A `ckpi_subscription_month` with every optional field empty and every date `CKPI_DATE_NONE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_subscription_month_default() -> ckpi_subscription_month {
+    ckpi_subscription_month { account_id: S, month: D, mrr: S, currency: S, partner_id: S, attrs: std::ptr::null(), attrs_len: 0 }
+}
+
+/// A `ckpi_ticket` with every optional field empty and every date `CKPI_DATE_NONE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_ticket_default() -> ckpi_ticket {
+    ckpi_ticket { id: S, account_id: S, opened_on: D, closed_on: D, partner_id: S }
+}
+
+/// A `ckpi_onboarding` with every optional field empty and every date `CKPI_DATE_NONE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_onboarding_default() -> ckpi_onboarding {
+    ckpi_onboarding { account_id: S, started_on: D, completed_on: D, partner_id: S }
+}
+
+/// A `ckpi_engagement` with every optional field empty and every date `CKPI_DATE_NONE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_engagement_default() -> ckpi_engagement {
+    ckpi_engagement { account_id: S, occurred_on: D, kind: S, partner_id: S }
+}
+
+/// A `ckpi_referral` with every optional field empty and every date `CKPI_DATE_NONE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_referral_default() -> ckpi_referral {
+    ckpi_referral { id: S, referred_on: D, referrer_account_id: S, partner_id: S, referred_account_id: S, converted_on: D }
+}
+
+/// A `ckpi_usage` with every optional field empty and every date `CKPI_DATE_NONE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_usage_default() -> ckpi_usage {
+    ckpi_usage { account_id: S, month: D, active_users: 0, features_used: 0, partner_id: S }
+}
+
+/// A core record that checks its own invariants.
+trait Checked {
+    fn check(&self) -> channel_kpi::Result<()>;
+}
+macro_rules! checked {
+    ($($t:ty),*) => {$(impl Checked for $t { fn check(&self) -> channel_kpi::Result<()> { self.validate() } })*};
+}
+checked!(
+    CourseAttendance,
+    SurveyResponse,
+    ProgramCost,
+    SubscriptionMonth,
+    SupportTicket,
+    Onboarding,
+    EngagementEvent,
+    Referral,
+    ProductUsage
+);
+
+/// The one body of every pusher below: reads the C struct with a [`Reader`] named `kind`,
+/// validates the core record and appends it to the list `list` picks.
+fn push<C: Copy, R: Checked>(
+    ds: *mut ckpi_dataset,
+    rec: *const C,
+    kind: &str,
+    build: impl FnOnce(&mut Reader, C) -> Result<R, Fail>,
+    list: fn(&mut Dataset) -> &mut Vec<R>,
+) -> ckpi_status {
+    ffi_boundary!(ds, rec; {
+        // SAFETY: `rec` is not NULL (checked above) and the caller promises a readable struct.
+        let c = unsafe { *rec };
+        with_dataset(ds, |st| {
+            let mut r = Reader::new(kind);
+            let record = build(&mut r, c)?;
+            record.check().map_err(core_fail)?;
+            list(&mut st.data).push(record);
+            Ok(())
+        })
+    })
+}
+
+/// Pushes one course attendance (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_add_course_attendance(ds: *mut ckpi_dataset, rec: *const ckpi_course_attendance) -> ckpi_status {
+    let build = |r: &mut Reader, c: ckpi_course_attendance| {
+        let mut a = CourseAttendance::new(
+            r.req("partner_id", c.partner_id)?,
+            r.req("course_id", c.course_id)?,
+            r.req_date("attended_on", c.attended_on)?,
+        );
+        a.person_id = r.s("person_id", c.person_id)?;
+        a.completed_on = r.date("completed_on", c.completed_on)?;
+        a.score = r.decimal("score", c.score)?;
+        Ok(a)
+    };
+    push(ds, rec, "attendance", build, |d| &mut d.courses)
+}
+
+/// Pushes one survey response (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_add_survey(ds: *mut ckpi_dataset, rec: *const ckpi_survey) -> ckpi_status {
+    let build = |r: &mut Reader, c: ckpi_survey| {
+        let id = if c.id.len > 0 { Some(r.id("id", c.id)?) } else { None };
+        let score = r.decimal("score", c.score)?.ok_or_else(|| r.missing("score"))?;
+        let mut s = SurveyResponse::new(r.code("kind", c.kind, &SURVEY_KIND)?, c.scale, score, r.req_date("submitted_on", c.submitted_on)?);
+        s.id = id;
+        s.topic = r.code("topic", c.topic, &SURVEY_TOPIC)?;
+        s.respondent = r.s("respondent", c.respondent)?;
+        s.partner_id = r.s("partner_id", c.partner_id)?;
+        s.attrs = r.attrs(c.attrs, c.attrs_len)?;
+        Ok(s)
+    };
+    push(ds, rec, "survey", build, |d| &mut d.surveys)
+}
+
+/// Pushes one program cost (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_add_program_cost(ds: *mut ckpi_dataset, rec: *const ckpi_program_cost) -> ckpi_status {
+    let build = |r: &mut Reader, c: ckpi_program_cost| {
+        let period = r.req("period", c.period)?;
+        Ok(ProgramCost {
+            partner_id: r.req("partner_id", c.partner_id)?,
+            period: Period::parse(&period).map_err(|e| r.core(e, "period", &period))?,
+            kind: r.code("kind", c.kind, &COST_KIND)?,
+            amount: r.req_money(c.amount, c.currency)?,
+        })
+    };
+    push(ds, rec, "cost", build, |d| &mut d.program_costs)
+}
+
+/// Pushes one account-month of recurring revenue (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_add_subscription_month(ds: *mut ckpi_dataset, rec: *const ckpi_subscription_month) -> ckpi_status {
+    let build = |r: &mut Reader, c: ckpi_subscription_month| {
+        let mrr = r.req_money_as("mrr", c.mrr, c.currency)?;
+        let mut m = SubscriptionMonth::new(r.req("account_id", c.account_id)?, r.req_date("month", c.month)?, mrr);
+        m.partner_id = r.s("partner_id", c.partner_id)?;
+        m.attrs = r.attrs(c.attrs, c.attrs_len)?;
+        Ok(m)
+    };
+    push(ds, rec, "subscription", build, |d| &mut d.subscriptions)
+}
+
+/// Pushes one support ticket (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_add_ticket(ds: *mut ckpi_dataset, rec: *const ckpi_ticket) -> ckpi_status {
+    let build = |r: &mut Reader, c: ckpi_ticket| {
+        Ok(SupportTicket {
+            id: r.id("id", c.id)?,
+            account_id: r.req("account_id", c.account_id)?,
+            opened_on: r.req_date("opened_on", c.opened_on)?,
+            closed_on: r.date("closed_on", c.closed_on)?,
+            partner_id: r.s("partner_id", c.partner_id)?,
+        })
+    };
+    push(ds, rec, "ticket", build, |d| &mut d.tickets)
+}
+
+/// Pushes one onboarding record (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_add_onboarding(ds: *mut ckpi_dataset, rec: *const ckpi_onboarding) -> ckpi_status {
+    let build = |r: &mut Reader, c: ckpi_onboarding| {
+        Ok(Onboarding {
+            account_id: r.req("account_id", c.account_id)?,
+            started_on: r.req_date("started_on", c.started_on)?,
+            completed_on: r.date("completed_on", c.completed_on)?,
+            partner_id: r.s("partner_id", c.partner_id)?,
+        })
+    };
+    push(ds, rec, "onboarding", build, |d| &mut d.onboarding)
+}
+
+/// Pushes one engagement event (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_add_engagement(ds: *mut ckpi_dataset, rec: *const ckpi_engagement) -> ckpi_status {
+    let build = |r: &mut Reader, c: ckpi_engagement| {
+        Ok(EngagementEvent {
+            account_id: r.req("account_id", c.account_id)?,
+            occurred_on: r.req_date("occurred_on", c.occurred_on)?,
+            kind: r.s("kind", c.kind)?,
+            partner_id: r.s("partner_id", c.partner_id)?,
+        })
+    };
+    push(ds, rec, "engagement", build, |d| &mut d.engagement)
+}
+
+/// Pushes one referral (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_add_referral(ds: *mut ckpi_dataset, rec: *const ckpi_referral) -> ckpi_status {
+    let build = |r: &mut Reader, c: ckpi_referral| {
+        Ok(Referral {
+            id: r.id("id", c.id)?,
+            referred_on: r.req_date("referred_on", c.referred_on)?,
+            referrer_account_id: r.s("referrer_account_id", c.referrer_account_id)?,
+            partner_id: r.s("partner_id", c.partner_id)?,
+            referred_account_id: r.s("referred_account_id", c.referred_account_id)?,
+            converted_on: r.date("converted_on", c.converted_on)?,
+        })
+    };
+    push(ds, rec, "referral", build, |d| &mut d.referrals)
+}
+
+/// Pushes one account-month of product usage (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_add_usage(ds: *mut ckpi_dataset, rec: *const ckpi_usage) -> ckpi_status {
+    let build = |r: &mut Reader, c: ckpi_usage| {
+        Ok(ProductUsage {
+            account_id: r.req("account_id", c.account_id)?,
+            month: r.req_date("month", c.month)?,
+            active_users: c.active_users,
+            features_used: c.features_used,
+            partner_id: r.s("partner_id", c.partner_id)?,
+        })
+    };
+    push(ds, rec, "usage", build, |d| &mut d.usage)
+}
