@@ -28,7 +28,9 @@ def run(path: pathlib.Path, save: bool, timeout: int) -> float:
     """Executes ``path``; returns the wall time in seconds. Raises on a failing cell."""
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client.extra_arguments = ["--IPKernelApp.log_level=ERROR"]  # not the local-TCP transport warning
+    client.execute()
     if save:
         nbformat.write(nb, path.with_suffix(".out.ipynb"))
     return time.perf_counter() - start
