@@ -40,6 +40,7 @@ from ._native import (
     UnknownReferenceError,
     metrics,
     preset,
+    record_kinds,
 )
 
 __all__ = [
@@ -52,11 +53,7 @@ __all__ = [
 
 #: Record kinds a function accepts as keyword tables (``deals`` may also be positional): every
 #: kind the core loads (docs/data-format.md), in its loading order.
-TABLES = (
-    "org_units", "partners", "pipeline", "fx_rates", "deals", "stage_history", "leads", "targets", "spend",
-    "courses", "surveys", "program_costs", "subscriptions", "tickets", "onboarding", "engagement", "referrals",
-    "usage",
-)  # fmt: skip
+TABLES = tuple(record_kinds())
 
 to_arrow = _frames.to_arrow
 register_ipython = _notebook.register_ipython

@@ -8,7 +8,7 @@ from typing import Any, Optional, Union, final
 __all__ = [
     "MONEY_SCALE", "ChannelKpiError", "ParseError", "InvalidRecordError", "MissingValueError", "UnknownReferenceError",
     "CurrencyMismatchError", "DecimalOverflowError", "QueryError", "MergeError", "LoadIOError", "BadRowsError",
-    "TableTypeError", "Period", "ResultTable", "Dataset", "metrics", "preset",
+    "TableTypeError", "Period", "ResultTable", "Dataset", "metrics", "preset", "record_kinds",
 ]
 
 MONEY_SCALE: int
@@ -75,3 +75,4 @@ class Dataset:
 
 def metrics() -> list[tuple[str, str, str]]: ...
 def preset(name: str) -> list[str]: ...
+def record_kinds() -> list[str]: ...

@@ -27,6 +27,12 @@ fn preset(name: &str) -> PyResult<Vec<&'static str>> {
     Ok(channel_kpi::query_text::preset(name).py()?.iter().map(|m| m.id()).collect())
 }
 
+/// The record kinds the loader takes, in loading order (`org_units`, `partners`, …, `usage`).
+#[pyfunction]
+fn record_kinds() -> Vec<&'static str> {
+    channel_kpi::load::RecordKind::ALL.iter().map(|k| k.name()).collect()
+}
+
 /// Decimal places of money columns in result tables (`decimal128(38, 6)`).
 const MONEY_SCALE: i8 = channel_kpi::arrow::MONEY_SCALE;
 
@@ -38,6 +44,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::PyResultTable>()?;
     m.add_function(wrap_pyfunction!(metrics, m)?)?;
     m.add_function(wrap_pyfunction!(preset, m)?)?;
+    m.add_function(wrap_pyfunction!(record_kinds, m)?)?;
     m.add("MONEY_SCALE", MONEY_SCALE)?;
     Ok(())
 }

@@ -32,8 +32,8 @@ fn batches(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<RecordBatch>> {
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("{name}: reading the Arrow stream failed: {e}")))
 }
 
-/// `{kind: table}` → loader sources (kinds: deals, leads, partners, org_units, pipeline,
-/// stage_history, targets, spend, fx_rates).
+/// `{kind: table}` → loader sources (kinds: the canonical names of every `RecordKind`, from
+/// `org_units` to `usage`; `record_kinds()` lists them).
 pub fn sources(tables: &Bound<'_, PyDict>) -> PyResult<Vec<Source>> {
     let mut out = Vec::with_capacity(tables.len());
     for (k, v) in tables.iter() {
