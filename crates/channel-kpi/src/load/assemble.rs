@@ -175,9 +175,14 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
                     seen(kind, "partner", "partner_id", &p.id, at)?;
                     ds.refs.partners.insert(p.id.clone(), p);
                 }
-                RecordKind::Pipeline => stages.push(stage_def_from_row(row)?),
+                RecordKind::Pipeline => {
+                    let s = stage_def_from_row(row)?;
+                    seen(kind, "stage", "stage", &s.name, at)?;
+                    stages.push(s);
+                }
                 RecordKind::FxRates => {
                     let (from, to, on, rate) = fx_rate_from_row(row)?;
+                    seen(kind, "exchange rate", "date", &format!("{from}->{to} on {on}"), at)?;
                     ds.refs.fx.insert(from, to, on, rate)?;
                 }
                 RecordKind::Deals => {
