@@ -235,10 +235,17 @@ impl Dataset {
     /// assert_eq!(e.location().unwrap().field.as_deref(), Some("deals[0].status"));
     /// ```
     pub fn from_json(text: &str) -> Result<Dataset> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let mut d: Dataset = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
-        de.end().map_err(|e| Error::parse(Location { line: Some(e.line() as u64), ..Default::default() }, format!("dataset JSON: {e}")))?;
+        let mut d = Dataset::parse_json(text)?;
         d.validate()?;
+        Ok(d)
+    }
+
+    /// Parses the JSON form without validating it (for callers that add more records first);
+    /// errors as [`Dataset::from_json`].
+    pub fn parse_json(text: &str) -> Result<Dataset> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let d: Dataset = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+        de.end().map_err(|e| Error::parse(Location { line: Some(e.line() as u64), ..Default::default() }, format!("dataset JSON: {e}")))?;
         Ok(d)
     }
 
