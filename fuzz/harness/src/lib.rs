@@ -12,11 +12,20 @@ pub use c_api::c_api;
 /// Small enough that over-long lines are met, large enough for real rows.
 const MAX_LINE: usize = 512;
 
-/// Queries run on whatever loaded: cheap, but touching money, dates, ratios and groups.
-const LOAD_QUERIES: &[&str] = &[
-    r#"{"metrics": ["won_revenue", "close_rate", "avg_deal_size", "sales_cycle_days"], "period": "2025", "group_by": ["partner"]}"#,
-    r#"{"metrics": ["pipeline", "lead_conversion_rate", "mrr_retention", "partner_count_change", "support_tickets", "courses_per_partner"], "period": "2024-01-01..2026-01-01", "buckets": "quarter", "rollup": true}"#,
-];
+/// Metrics that need a pipeline definition (which a single loaded file never has), and
+/// seasonality, which needs cyclic buckets.
+const NEEDS_PIPELINE: &[&str] = &["deal_success_rate", "stage_duration", "stage_funnel", "close_rate_seasonality"];
+
+/// Queries run on whatever loaded: every metric (but those needing a pipeline), by partner
+/// with roll-up, compared with the previous period; and by quarter.
+fn load_queries() -> Vec<Query> {
+    let metrics: Vec<&str> = Metric::ALL.iter().map(|m| m.id()).filter(|id| !NEEDS_PIPELINE.contains(id)).collect();
+    let q = |extra: &str| {
+        let json = format!(r#"{{"metrics": {}, "period": "2024-07-01..2026-01-01"{extra}}}"#, serde_json::to_string(&metrics).unwrap());
+        Query::from_json(&json).expect("the harness's own queries are valid")
+    };
+    vec![q(r#", "group_by": ["partner"], "rollup": true, "compare_to": "previous_period""#), q(r#", "buckets": "quarter""#)]
+}
 
 fn load(data: &[u8], ext: &str) {
     let Some((&first, body)) = data.split_first() else { return };
@@ -33,9 +42,9 @@ fn load(data: &[u8], ext: &str) {
 }
 
 fn run_queries(ds: &Dataset) {
-    for q in LOAD_QUERIES {
-        let q = Query::from_json(q).expect("the harness's own queries are valid");
-        if let Err(e) = ds.run(&q) {
+    static QUERIES: std::sync::OnceLock<Vec<Query>> = std::sync::OnceLock::new();
+    for q in QUERIES.get_or_init(load_queries) {
+        if let Err(e) = ds.run(q) {
             drop(e.to_string());
         }
     }
@@ -90,7 +99,8 @@ pub fn query(data: &[u8]) {
     if q.period.days() > 3000 {
         return; // a 10,000-year daily trend is slow, not wrong
     }
-    match sample().run(&q) {
+    let data = if text.contains('!') { huge() } else { sample() };
+    match data.run(&q) {
         Ok(t) => drop(format!("{t:?}")),
         Err(e) => drop(e.to_string()),
     }
@@ -133,6 +143,17 @@ fn sample() -> &'static Dataset {
     static DATA: std::sync::OnceLock<Dataset> = std::sync::OnceLock::new();
     DATA.get_or_init(|| Dataset::from_json(SAMPLE).expect("the harness's sample dataset is valid"))
 }
+
+/// The sample with every amount at the decimal maximum: sums overflow, means and medians must not.
+fn huge() -> &'static Dataset {
+    static DATA: std::sync::OnceLock<Dataset> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let text = SAMPLE.replace(r#""amount": "1200.50""#, MAX).replace(r#""amount": "300""#, MAX).replace(r#""amount": "800""#, MAX);
+        Dataset::from_json(&text.replace(r#""amount": "50""#, MAX).replace(r#""amount": "100""#, MAX)).expect("valid")
+    })
+}
+
+const MAX: &str = r#""amount": "79228162514264337593543950335""#;
 
 const SAMPLE: &str = r#"{
  "partners": [{"id": "acme", "tier": "gold", "region": "EMEA", "joined_on": "2024-01-01"},
