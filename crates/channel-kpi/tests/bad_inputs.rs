@@ -124,3 +124,41 @@ fn the_catalog_readme_lists_every_case() {
         .collect();
     assert!(missing.is_empty(), "not in tests/bad_inputs/README.md (run tests/bad_inputs/readme_table.py): {missing:?}");
 }
+
+/// Counts the bytes handed out by an endless reader.
+struct Endless {
+    head: std::io::Cursor<Vec<u8>>,
+    served: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::io::Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = self.head.read(buf)?;
+        if n == 0 {
+            buf.fill(b'9');
+            n = buf.len();
+        }
+        self.served.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[test]
+fn an_endless_line_is_rejected_after_reading_little_more_than_the_limit() {
+    use channel_kpi::load::{RecordKind, Source, load_sources};
+    for (name, head) in
+        [("deals.csv", "deal_id,created_on,status,amount\nD1,2025-01-01,open,"), ("deals.jsonl", "{\"deal_id\": \"D1\", \"amount\": ")]
+    {
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let src = Source::from_reader(
+            RecordKind::Deals,
+            name,
+            Endless { head: std::io::Cursor::new(head.as_bytes().to_vec()), served: served.clone() },
+        );
+        let opts = LoadOptions { max_line_bytes: 4096, ..LoadOptions::default() };
+        let e = load_sources(vec![src], &Mapping::default(), &opts).unwrap_err();
+        assert!(e.to_string().contains("longer than 4096 bytes"), "{e}");
+        let read = served.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(read < 4096 + 64 * 1024, "{name}: read {read} bytes of an endless line before giving up");
+    }
+}

@@ -84,6 +84,17 @@ impl Source {
         }
     }
 
+    /// Any reader (a socket, a pipe, a decompressor), read like a file named `name`.
+    pub fn from_reader(kind: RecordKind, name: &str, reader: impl Read + Send + 'static) -> Source {
+        Source {
+            kind,
+            name: name.to_string(),
+            format: Format::of(Path::new(name)),
+            dir: PathBuf::from("."),
+            input: Input::Bytes(Box::new(reader)),
+        }
+    }
+
     /// An in-memory Arrow table (record batches sharing one schema); `name` names it in
     /// errors (e.g. `deals`), whose locations then carry the 0-based `row` instead of a line.
     #[cfg(feature = "arrow")]
