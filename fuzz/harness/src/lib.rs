@@ -88,9 +88,31 @@ pub fn period(data: &[u8]) {
 
 /// A query built from fuzzed parts (metric ids, group-by dimensions, period, buckets,
 /// comparison, options …) as JSON, run on a small fixed dataset; or, when the input starts
-/// with `{`, the bytes themselves as query JSON.
+/// with `{`, the bytes themselves as query JSON. The parts also go through the command line's
+/// `QueryText` (part 6 then names a preset, part 7 is `as_of`). A `!` runs on the copy of the
+/// dataset whose amounts sit at the decimal maximum, a `^` asks for roll-up.
 pub fn query(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    if !text.starts_with('{') {
+        // The same parts through the command line's QueryText (comma lists, presets).
+        let p: Vec<&str> = text.split(';').collect();
+        let part = |i: usize| p.get(i).map(|s| s.to_string());
+        let qt = channel_kpi::query_text::QueryText {
+            metrics: part(0).into_iter().collect(),
+            by: part(1).into_iter().collect(),
+            period: part(2).unwrap_or_default(),
+            buckets: part(3).filter(|s| !s.is_empty()),
+            compare: part(4).filter(|s| !s.is_empty()),
+            currency: part(5).filter(|s| !s.is_empty()),
+            as_of: part(7).filter(|s| !s.is_empty()),
+            rollup: text.contains('^'),
+        };
+        match qt.to_query_with_preset(p.get(6).copied().unwrap_or("scorecard")) {
+            Ok(q) if q.period.days() <= 3000 => drop(sample().run(&q).map_err(|e| e.to_string())),
+            Ok(_) => {}
+            Err(e) => drop(e.to_string()),
+        }
+    }
     let json = if text.starts_with('{') { text.to_string() } else { query_json(text) };
     let q = match Query::from_json(&json) {
         Ok(q) => q,
