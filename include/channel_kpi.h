@@ -467,6 +467,19 @@ typedef struct ckpi_spend {
   struct ckpi_str currency;
 } ckpi_spend;
 
+// Options of `ckpi_dataset_load_dir`. Start from `ckpi_load_options_default()`: it sets
+// `struct_size`, which lets later versions add fields without breaking old callers.
+typedef struct ckpi_load_options {
+  // `sizeof(ckpi_load_options)`; any other value is `CKPI_INVALID_ARGUMENT`.
+  uint32_t struct_size;
+  // 0: stop at the first bad row. 1: skip bad rows and fail at the end with
+  // `CKPI_MANY_ERRORS` (the last error then describes the first bad row).
+  uint32_t collect_errors;
+  // The longest line accepted, in bytes (0 = the default, 1 MiB). A longer line stops the
+  // load with `CKPI_PARSE_ERROR` naming its file and line, without reading the rest.
+  uint64_t max_line_bytes;
+} ckpi_load_options;
+
 // A partner's person attended a course. Required: `partner_id`, `course_id`, `attended_on`.
 typedef struct ckpi_course_attendance {
   // The partner.
@@ -687,6 +700,17 @@ ckpi_status ckpi_dataset_load_csv_dir(struct ckpi_dataset *ds,
                                       size_t path_len,
                                       const char *mapping_json,
                                       size_t mapping_len);
+
+// The default load options (stop at the first bad row, lines up to 1 MiB).
+struct ckpi_load_options ckpi_load_options_default(void);
+
+// `ckpi_dataset_load_csv_dir` with options (`opts` NULL = the defaults).
+ckpi_status ckpi_dataset_load_dir(struct ckpi_dataset *ds,
+                                  const char *path,
+                                  size_t path_len,
+                                  const char *mapping_json,
+                                  size_t mapping_len,
+                                  const struct ckpi_load_options *opts);
 
 // Checks everything pushed so far: builds the org tree and pipeline, links leads to deals,
 // checks unique ids and references. `ckpi_dataset_run` does this too; call it to find bad

@@ -3,12 +3,12 @@
 # binding's layer. Builds once and reuses the build. `.ci/run` runs exactly this.
 #
 #   ./scripts/test.sh            # everything
-#   ./scripts/test.sh rust       # one layer (rust, python, c)
+#   ./scripts/test.sh rust       # one layer (rust, python, c, fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 layers=("$@")
-[ ${#layers[@]} -gt 0 ] || layers=(rust python c)
+[ ${#layers[@]} -gt 0 ] || layers=(rust python c fuzz)
 for layer in "${layers[@]}"; do
     script="scripts/ci/$layer.sh"
     if [ -f "$script" ]; then

@@ -17,6 +17,7 @@ caller's library, money as exact decimals; single values as ``decimal.Decimal``,
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -47,8 +48,8 @@ __all__ = [
     "BadRowsError", "ChannelKpiError", "CurrencyMismatchError", "Dataset", "DecimalOverflowError",
     "InvalidRecordError", "LoadIOError", "MergeError", "MissingValueError", "ParseError", "Period",
     "QueryError", "ResultTable", "TableTypeError", "UnknownReferenceError",
-    "load", "query", "scorecard", "trend", "deal_kpis", "pipeline_kpis", "channel_kpis", "metrics", "preset",
-    "to_arrow", "to_html", "plot", "register_ipython", "load_ipython_extension",
+    "load", "load_files", "query", "scorecard", "trend", "deal_kpis", "pipeline_kpis", "channel_kpis", "metrics",
+    "preset", "to_arrow", "to_html", "plot", "register_ipython", "load_ipython_extension",
 ]  # fmt: skip
 
 #: Record kinds a function accepts as keyword tables (``deals`` may also be positional): every
@@ -88,6 +89,22 @@ def load(
     streams = {k: _frames.as_stream(v) for k, v in given.items() if v is not None}
     text = mapping if mapping is None or isinstance(mapping, str) else json.dumps(mapping)
     return Dataset.from_tables(streams, text)
+
+
+def load_files(
+    *paths: Union[str, "os.PathLike[str]"],
+    mapping: Union[None, str, Mapping[str, Any]] = None,
+    max_line_bytes: Optional[int] = None,
+    collect_errors: bool = False,
+) -> Dataset:
+    """A validated :class:`Dataset` from CSV / JSON Lines files, or directories of them
+    (``deals.csv``, ``leads.jsonl``, … as in docs/data-format.md, or the files a ``mapping``
+    names). A line longer than ``max_line_bytes`` (default 1 MiB) is rejected without reading
+    the rest of the file. Bad input raises a :class:`ChannelKpiError` subclass naming file,
+    line, column and value; with ``collect_errors=True`` every bad row is read and one
+    :class:`BadRowsError` lists them all (``.errors``)."""
+    text = mapping if mapping is None or isinstance(mapping, str) else json.dumps(mapping)
+    return Dataset.from_files([os.fspath(p) for p in paths], text, max_line_bytes, collect_errors)
 
 
 def _prepare(data: Any, mapping: Any, tables: dict) -> "tuple[Dataset, str]":

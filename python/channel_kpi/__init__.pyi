@@ -2,6 +2,7 @@
 CI). The per-KPI functions are made at import from ``metrics()``; a new KPI of the core needs
 its line here (stubtest names it)."""
 
+import os
 from datetime import date
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -30,7 +31,7 @@ from ._native import (
 __all__ = [
     "BadRowsError", "ChannelKpiError", "CurrencyMismatchError", "Dataset", "DecimalOverflowError",
     "InvalidRecordError", "LoadIOError", "MergeError", "MissingValueError", "ParseError", "Period",
-    "QueryError", "ResultTable", "TableTypeError", "UnknownReferenceError", "load", "query", "scorecard",
+    "QueryError", "ResultTable", "TableTypeError", "UnknownReferenceError", "load", "load_files", "query", "scorecard",
     "trend", "deal_kpis", "pipeline_kpis", "channel_kpis", "metrics", "preset", "to_arrow", "to_html", "plot",
     "register_ipython", "load_ipython_extension", "avg_deal_size", "median_deal_size", "deal_count",
     "won_revenue", "close_rate", "lead_conversion_rate", "close_rate_seasonality", "sales_cycle_days",
@@ -53,6 +54,12 @@ def plot(result: Any, metrics: Union[None, str, Sequence[str]] = None, **kw: Any
 def register_ipython(ip: Any = None) -> bool: ...
 def load_ipython_extension(ip: Any) -> None: ...
 def load(deals: Any = None, *, mapping: _Mapping = None, **tables: Any) -> Dataset: ...
+def load_files(
+    *paths: Union[str, os.PathLike[str]],
+    mapping: _Mapping = None,
+    max_line_bytes: Optional[int] = None,
+    collect_errors: bool = False,
+) -> Dataset: ...
 def query(
     data: Any = None,
     *,

@@ -1,5 +1,6 @@
 """Type stubs of the compiled module (checked against it by ``mypy.stubtest`` in CI)."""
 
+import os
 from datetime import date
 from decimal import Decimal
 from typing import Any, Optional, Union, final
@@ -69,6 +70,13 @@ class Dataset:
     def from_json(text: str) -> Dataset: ...
     @staticmethod
     def from_tables(tables: dict[str, Any], mapping_json: Optional[str] = None) -> Dataset: ...
+    @staticmethod
+    def from_files(
+        paths: list[str | os.PathLike[str]],
+        mapping_json: Optional[str] = None,
+        max_line_bytes: Optional[int] = None,
+        collect_errors: bool = False,
+    ) -> Dataset: ...
     def run(self, query_json: str) -> ResultTable: ...
     def to_json(self) -> str: ...
     def counts(self) -> list[tuple[str, int]]: ...

@@ -36,8 +36,9 @@ pkg-config --exists channel-kpi
 [ "$(pkg-config --modversion channel-kpi)" = "$version" ]
 [ "$(readelf -d "$prefix/lib/libchannel_kpi.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')" = "libchannel_kpi.so.$major" ]
 
-echo "--- generate the golden-vector cases"
+echo "--- generate the golden-vector and bad-input cases"
 python3 tests/c/gen_golden.py tests/golden "$work/golden_cases.inc"
+python3 tests/c/gen_bad_inputs.py tests/bad_inputs/cases "$work/bad_input_cases.inc"
 
 if ! command -v valgrind >/dev/null; then
     echo "valgrind missing: installing it with apt-get"
@@ -45,7 +46,7 @@ if ! command -v valgrind >/dev/null; then
 fi
 
 cflags=(-std=c11 -O1 -g -Wall -Wextra -Werror -I"$root/tests/c" -I"$work")
-tests=(test_scorecard test_misuse test_golden test_load)
+tests=(test_scorecard test_misuse test_golden test_load test_bad_inputs)
 
 # run NAME BINARY [launcher...]: runs a test binary, requires its "N passed, 0 failed" line.
 run() {

@@ -70,7 +70,8 @@ impl DatasetState {
     /// is validated or run, so documents may come in any order (leads before their deals).
     pub fn load_json(&mut self, text: &str) -> Result<(), Fail> {
         if self.is_pristine() {
-            self.data = serde_json::from_str(text).map_err(json_fail)?;
+            // The core's parser names the path of a bad value (`deals[1].status`).
+            self.data = Dataset::parse_json(text).map_err(core_fail)?;
             return Ok(());
         }
         let piece: serde_json::Value = serde_json::from_str(text).map_err(json_fail)?;
@@ -317,6 +318,70 @@ pub unsafe extern "C" fn ckpi_dataset_load_csv_dir(
                 None => Mapping::default(),
             };
             let (piece, _report) = load_dir(dir, &mapping, &LoadOptions::default()).map_err(core_fail)?;
+            st.append(piece)
+        })
+    })
+}
+
+/// Options of `ckpi_dataset_load_dir`. Start from `ckpi_load_options_default()`: it sets
+/// `struct_size`, which lets later versions add fields without breaking old callers.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ckpi_load_options {
+    /// `sizeof(ckpi_load_options)`; any other value is `CKPI_INVALID_ARGUMENT`.
+    pub struct_size: u32,
+    /// 0: stop at the first bad row. 1: skip bad rows and fail at the end with
+    /// `CKPI_MANY_ERRORS` (the last error then describes the first bad row).
+    pub collect_errors: u32,
+    /// The longest line accepted, in bytes (0 = the default, 1 MiB). A longer line stops the
+    /// load with `CKPI_PARSE_ERROR` naming its file and line, without reading the rest.
+    pub max_line_bytes: u64,
+}
+
+/// The default load options (stop at the first bad row, lines up to 1 MiB).
+#[unsafe(no_mangle)]
+pub extern "C" fn ckpi_load_options_default() -> ckpi_load_options {
+    ckpi_load_options { struct_size: std::mem::size_of::<ckpi_load_options>() as u32, collect_errors: 0, max_line_bytes: 0 }
+}
+
+/// `ckpi_dataset_load_csv_dir` with options (`opts` NULL = the defaults).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_dataset_load_dir(
+    ds: *mut ckpi_dataset,
+    path: *const c_char,
+    path_len: usize,
+    mapping_json: *const c_char,
+    mapping_len: usize,
+    opts: *const ckpi_load_options,
+) -> ckpi_status {
+    ffi_boundary!(ds, path; {
+        let dir = tri!(unsafe { req_str(path, path_len) });
+        let mapping = tri!(unsafe { opt_str(mapping_json, mapping_len) });
+        // SAFETY: the caller passes NULL or a pointer to a ckpi_load_options.
+        let o = if opts.is_null() { ckpi_load_options_default() } else { unsafe { *opts } };
+        let bad = |field: &str, v: String| {
+            let e = LastError::boundary(ckpi_status::CKPI_INVALID_ARGUMENT, Some("load options".into()), field, Some(v));
+            (ckpi_status::CKPI_INVALID_ARGUMENT, e)
+        };
+        with_dataset(ds, |st| {
+            if o.struct_size as usize != std::mem::size_of::<ckpi_load_options>() {
+                return Err(bad("struct_size", o.struct_size.to_string()));
+            }
+            let collect_errors = match o.collect_errors {
+                0 => false,
+                1 => true,
+                v => return Err(bad("collect_errors", v.to_string())),
+            };
+            let mut lo = LoadOptions { collect_errors, ..LoadOptions::default() };
+            if o.max_line_bytes != 0 {
+                lo.max_line_bytes = usize::try_from(o.max_line_bytes).unwrap_or(usize::MAX);
+            }
+            let mapping = match mapping.filter(|m| !m.trim().is_empty()) {
+                Some(m) => Mapping::from_json_str(m).map_err(core_fail)?,
+                None => Mapping::default(),
+            };
+            let (piece, report) = load_dir(dir, &mapping, &lo).map_err(core_fail)?;
+            report.into_result().map_err(core_fail)?;
             st.append(piece)
         })
     })

@@ -39,6 +39,32 @@ impl PyDataset {
         let (data, _) = py.detach(move || channel_kpi::arrow::load_tables(sources, &m, &LoadOptions::default())).py()?;
         Ok(PyDataset { data: Arc::new(data) })
     }
+    /// CSV / JSON Lines files and directories of them (canonical names such as `deals.csv`, or
+    /// the files a mapping names), read by the core's loader. `max_line_bytes` (default 1 MiB)
+    /// rejects a longer line without reading the rest of the file; `collect_errors` reads
+    /// every row and raises one `BadRowsError` listing each bad row.
+    #[staticmethod]
+    #[pyo3(signature = (paths, mapping_json = None, max_line_bytes = None, collect_errors = false))]
+    fn from_files(
+        py: Python<'_>,
+        paths: Vec<std::path::PathBuf>,
+        mapping_json: Option<&str>,
+        max_line_bytes: Option<usize>,
+        collect_errors: bool,
+    ) -> PyResult<Self> {
+        let m = mapping(mapping_json)?;
+        let mut opts = LoadOptions { collect_errors, ..LoadOptions::default() };
+        if let Some(n) = max_line_bytes {
+            opts.max_line_bytes = n;
+        }
+        let data = py
+            .detach(move || {
+                let (data, report) = channel_kpi::load::load_paths(&paths, &m, &opts)?;
+                report.into_result().map(|_| data)
+            })
+            .py()?;
+        Ok(PyDataset { data: Arc::new(data) })
+    }
     /// Runs a query given in the core's JSON form (`{"metrics": [...], "period": "2025", ...}`).
     fn run(&self, py: Python<'_>, query_json: &str) -> PyResult<PyResultTable> {
         let q = Query::from_json(query_json).py()?;

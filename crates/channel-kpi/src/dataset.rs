@@ -227,12 +227,37 @@ impl Dataset {
         Ok(())
     }
 
-    /// Parses the JSON form and validates it ([`Dataset::validate`]).
+    /// Parses the JSON form and validates it ([`Dataset::validate`]). A parse error names the
+    /// path of the bad value (`deals[1].status`) as its field, and the line.
+    ///
+    /// ```
+    /// let e = channel_kpi::Dataset::from_json(r#"{"deals": [{"id": "A", "status": "sold"}]}"#).unwrap_err();
+    /// assert_eq!(e.location().unwrap().field.as_deref(), Some("deals[0].status"));
+    /// ```
     pub fn from_json(text: &str) -> Result<Dataset> {
-        let mut d: Dataset = serde_json::from_str(text)
-            .map_err(|e| Error::parse(Location { line: Some(e.line() as u64), ..Default::default() }, format!("dataset JSON: {e}")))?;
+        let mut d = Dataset::parse_json(text)?;
         d.validate()?;
         Ok(d)
+    }
+
+    /// Parses the JSON form without validating it (for callers that add more records first);
+    /// errors as [`Dataset::from_json`].
+    pub fn parse_json(text: &str) -> Result<Dataset> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let d: Dataset = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+        de.end().map_err(|e| Error::parse(Location { line: Some(e.line() as u64), ..Default::default() }, format!("dataset JSON: {e}")))?;
+        Ok(d)
+    }
+
+    /// [`Dataset::from_json`] on bytes, which must be UTF-8 (C and file input).
+    pub fn from_json_bytes(bytes: &[u8]) -> Result<Dataset> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::parse(
+                Location { value: Some(format!("byte offset {}", e.valid_up_to())), ..Default::default() },
+                "dataset JSON is not valid UTF-8",
+            )
+        })?;
+        Dataset::from_json(text)
     }
 
     /// The JSON form.
@@ -254,4 +279,13 @@ impl Dataset {
         self.check()?;
         self.partial(query)?.finish(&self.refs)
     }
+}
+
+/// A JSON error with the path of the value it concerns (empty for syntax errors at the top).
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let field = (path != "." && !path.is_empty()).then(|| path.clone());
+    let at = field.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
+    Error::parse(Location { line: Some(inner.line() as u64), field, ..Default::default() }, format!("dataset JSON{at}: {inner}"))
 }

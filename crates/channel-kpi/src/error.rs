@@ -179,6 +179,19 @@ impl Error {
         }
     }
 
+    /// The reason text of the variants that have one.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Error::Parse { reason, .. }
+            | Error::Invalid { reason, .. }
+            | Error::Reference { reason, .. }
+            | Error::Currency { reason, .. }
+            | Error::Overflow { reason, .. } => Some(reason.clone()),
+            Error::Query(r) | Error::Merge(r) => Some(r.clone()),
+            _ => None,
+        }
+    }
+
     /// Adds file and line to an error raised while converting one row.
     pub fn at(mut self, file: &str, line: u64) -> Self {
         if let Some(loc) = self.location_mut() {

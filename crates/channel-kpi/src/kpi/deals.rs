@@ -117,7 +117,13 @@ impl Kpi for MedianDealSize {
                     .map(|(a, _)| *a)
                     .unwrap_or_default()
             };
-            let m = if n % 2 == 1 { Some(nth(n / 2)) } else { div(nth(n / 2 - 1) + nth(n / 2), Decimal::TWO) };
+            // The mean of the middle pair, as lo + (hi − lo) / 2 when lo + hi would overflow
+            // (two amounts near the decimal maximum): found by the bad-input catalog.
+            let mid = |lo: Decimal, hi: Decimal| match lo.checked_add(hi) {
+                Some(sum) => div(sum, Decimal::TWO),
+                None => div(hi - lo, Decimal::TWO).and_then(|h| lo.checked_add(h)),
+            };
+            let m = if n % 2 == 1 { Some(nth(n / 2)) } else { mid(nth(n / 2 - 1), nth(n / 2)) };
             Ok(vec![Value::decimal(m)])
         })
     }

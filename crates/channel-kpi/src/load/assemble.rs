@@ -125,10 +125,11 @@ fn read_into(
     Ok(())
 }
 
-fn duplicate(kind: &str, id: &str, field: &str, first: u64, at: (&str, u64)) -> Error {
+/// `unit` is `line` for files, `row` for in-memory tables (whose rows count from 0).
+fn duplicate(kind: &str, id: &str, field: &str, first: u64, at: (&str, u64), unit: &str) -> Error {
     Error::Reference {
         location: Location::record(kind, id, field).with_value(id).at(at.0, at.1),
-        reason: format!("duplicate {kind} id (first on line {first})"),
+        reason: format!("duplicate {kind} id (first on {unit} {first})"),
     }
 }
 
@@ -146,14 +147,18 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
     let mut history: Vec<(String, StageEntry, Location)> = Vec::new();
     // First line of every id, per kind, to name both lines of a duplicate.
     let mut first_line: HashMap<(RecordKind, String), u64> = HashMap::new();
-    let mut seen = |kind: RecordKind, label: &str, field: &str, id: &str, at: (&str, u64)| -> Result<()> {
-        match first_line.insert((kind, id.to_string()), at.1) {
-            Some(first) => Err(duplicate(label, id, field, first, at)),
-            None => Ok(()),
-        }
-    };
     for src in sources {
         let kind = src.kind;
+        #[cfg(feature = "arrow")]
+        let unit = if src.format == super::Format::Arrow { "row" } else { "line" };
+        #[cfg(not(feature = "arrow"))]
+        let unit = "line";
+        let mut seen = |kind: RecordKind, label: &str, field: &str, id: &str, at: (&str, u64)| -> Result<()> {
+            match first_line.insert((kind, id.to_string()), at.1) {
+                Some(first) => Err(duplicate(label, id, field, first, at, unit)),
+                None => Ok(()),
+            }
+        };
         let levels = mapping.kind(kind).levels.clone();
         read_into(src, mapping, opts, &mut report, |row| {
             let at = row.position();
@@ -175,9 +180,14 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
                     seen(kind, "partner", "partner_id", &p.id, at)?;
                     ds.refs.partners.insert(p.id.clone(), p);
                 }
-                RecordKind::Pipeline => stages.push(stage_def_from_row(row)?),
+                RecordKind::Pipeline => {
+                    let s = stage_def_from_row(row)?;
+                    seen(kind, "stage", "stage", &s.name, at)?;
+                    stages.push(s);
+                }
                 RecordKind::FxRates => {
                     let (from, to, on, rate) = fx_rate_from_row(row)?;
+                    seen(kind, "exchange rate", "date", &format!("{from}->{to} on {on}"), at)?;
                     ds.refs.fx.insert(from, to, on, rate)?;
                 }
                 RecordKind::Deals => {

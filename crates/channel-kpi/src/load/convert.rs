@@ -222,7 +222,11 @@ pub fn target_from_row<R: Row + ?Sized>(row: &R) -> Result<Target> {
     if key.is_none() && dimension != crate::Dimension::All {
         return Err(Error::Missing { location: f.loc("key") });
     }
-    Ok(Target { dimension, key, period: f.parse_required("period", Period::parse)?, amount: f.money_required()? })
+    let t = Target { dimension, key, period: f.parse_required("period", Period::parse)?, amount: f.money_required()? };
+    if t.amount.amount.is_sign_negative() && !t.amount.amount.is_zero() {
+        return Err(Error::invalid(f.loc("amount").with_value(t.amount), "a revenue target is negative"));
+    }
+    Ok(t)
 }
 
 /// A [`Spend`] from a `spend` row: `channel`, `spent_on`, `amount`, `currency` required.
@@ -252,12 +256,11 @@ pub fn stage_def_from_row<R: Row + ?Sized>(row: &R) -> Result<StageDef> {
         "lost" => Ok(StageOutcome::Lost),
         _ => Err(Error::parse(Location::default(), "expected won or lost")),
     })?;
-    Ok(StageDef {
-        probability: f.decimal("probability")?.ok_or_else(|| Error::Missing { location: f.loc("probability") })?,
-        qualified: f.parse("qualified", parse_bool)?.unwrap_or(false),
-        outcome,
-        name,
-    })
+    let probability = f.decimal("probability")?.ok_or_else(|| Error::Missing { location: f.loc("probability") })?;
+    if probability < Decimal::ZERO || probability > Decimal::ONE {
+        return Err(Error::invalid(f.loc("probability").with_value(probability), "probability must be in [0, 1]"));
+    }
+    Ok(StageDef { probability, qualified: f.parse("qualified", parse_bool)?.unwrap_or(false), outcome, name })
 }
 
 /// One exchange rate from an `fx_rates` row: 1 `from` = `rate` `to` on `date`.
@@ -267,7 +270,9 @@ pub fn fx_rate_from_row<R: Row + ?Sized>(row: &R) -> Result<(Currency, Currency,
     if rate <= Decimal::ZERO {
         return Err(Error::invalid(f.loc("rate").with_value(rate), "an exchange rate must be positive"));
     }
-    Ok((f.parse_required("from", Currency::new)?, f.parse_required("to", Currency::new)?, f.date_required("date")?, rate))
+    // Currency::new names the field `currency`; here the column is `from` or `to`.
+    let code = |s: &str| Currency::new(s).map_err(|e| Error::parse(Location::default(), e.reason().unwrap_or_default()));
+    Ok((f.parse_required("from", code)?, f.parse_required("to", code)?, f.date_required("date")?, rate))
 }
 
 #[cfg(test)]

@@ -68,12 +68,30 @@ impl Source {
 
     /// In-memory text (embedded sample data, tests).
     pub fn from_text(kind: RecordKind, name: &str, text: impl Into<String>) -> Source {
+        Source::from_bytes(kind, name, text.into().into_bytes())
+    }
+
+    /// In-memory bytes, read exactly like a file of that name (not necessarily UTF-8: invalid
+    /// bytes are reported with their line, as from a file). Used by the fuzz targets and
+    /// bindings that receive raw buffers.
+    pub fn from_bytes(kind: RecordKind, name: &str, bytes: impl Into<Vec<u8>>) -> Source {
         Source {
             kind,
             name: name.to_string(),
             format: Format::of(Path::new(name)),
             dir: PathBuf::from("."),
-            input: Input::Bytes(Box::new(std::io::Cursor::new(text.into().into_bytes()))),
+            input: Input::Bytes(Box::new(std::io::Cursor::new(bytes.into()))),
+        }
+    }
+
+    /// Any reader (a socket, a pipe, a decompressor), read like a file named `name`.
+    pub fn from_reader(kind: RecordKind, name: &str, reader: impl Read + Send + 'static) -> Source {
+        Source {
+            kind,
+            name: name.to_string(),
+            format: Format::of(Path::new(name)),
+            dir: PathBuf::from("."),
+            input: Input::Bytes(Box::new(reader)),
         }
     }
 

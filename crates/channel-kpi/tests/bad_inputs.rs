@@ -1,0 +1,164 @@
+//! The bad-input catalog (`tests/bad_inputs/cases/`, documented in `tests/bad_inputs/README.md`)
+//! asserted from Rust: every case directory holds input files (`deals.csv`, `leads.jsonl`, …,
+//! or `dataset.json` for the Dataset JSON form) and a `case.json` with the expected outcome:
+//! an error of a given kind naming file / line / field / value / record, or a successful load
+//! with the documented repair. The Python and C runners read the same cases.
+#![allow(clippy::result_large_err)]
+
+use channel_kpi::load::{LoadOptions, Mapping, load_dir};
+use channel_kpi::{Dataset, Error, Query};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bad_inputs/cases")
+}
+
+/// Loads (and, when the case has a query, runs) one case.
+fn outcome(dir: &Path, case: &Value) -> Result<Dataset, Error> {
+    let json = dir.join("dataset.json");
+    let ds = if json.is_file() {
+        Dataset::from_json_bytes(&std::fs::read(&json).expect("read dataset.json"))?
+    } else {
+        let mut opts = LoadOptions::default();
+        if let Some(n) = case["load"]["max_line_bytes"].as_u64() {
+            opts.max_line_bytes = n as usize;
+        }
+        opts.collect_errors = case["load"]["collect_errors"].as_bool().unwrap_or(false);
+        let (ds, report) = load_dir(dir, &Mapping::default(), &opts)?;
+        report.into_result()?;
+        ds
+    };
+    if !case["query"].is_null() {
+        let q = Query::from_json(&case["query"].to_string())?;
+        ds.run(&q)?;
+    }
+    Ok(ds)
+}
+
+/// Differences between an error and one expectation (`{"error": kind, "file": …}`).
+fn check_error(e: &Error, want: &Value) -> Vec<String> {
+    let mut bad = Vec::new();
+    let msg = e.to_string();
+    if want["error"].as_str() != Some(e.kind()) {
+        bad.push(format!("kind {} (want {})", e.kind(), want["error"]));
+    }
+    let loc = e.location().cloned().unwrap_or_default();
+    let text = |k: &str, got: Option<&str>| match (want[k].as_str(), got) {
+        (None, _) => None,
+        (Some(w), Some(g)) if k == "file" && (g == w || g.ends_with(&format!("/{w}"))) => None,
+        (Some(w), Some(g)) if g == w => None,
+        (Some(w), g) => Some(format!("{k} {g:?} (want {w:?})")),
+    };
+    bad.extend(text("file", loc.file.as_deref()));
+    bad.extend(text("field", loc.field.as_deref()));
+    bad.extend(text("value", loc.value.as_deref()));
+    bad.extend(text("record", loc.record.as_deref()));
+    if let Some(line) = want["line"].as_u64()
+        && loc.line != Some(line)
+    {
+        bad.push(format!("line {:?} (want {line})", loc.line));
+    }
+    if let Some(c) = want["contains"].as_str()
+        && !msg.contains(c)
+    {
+        bad.push(format!("message lacks {c:?}"));
+    }
+    if let (Error::Many(errs), Some(wants)) = (e, want["errors"].as_array()) {
+        if errs.len() != wants.len() {
+            bad.push(format!("{} nested errors (want {})", errs.len(), wants.len()));
+        }
+        for (i, (e, w)) in errs.iter().zip(wants).enumerate() {
+            bad.extend(check_error(e, w).into_iter().map(|b| format!("error {i}: {b}")));
+        }
+    }
+    if !bad.is_empty() {
+        bad.push(format!("message: {msg}"));
+    }
+    bad
+}
+
+fn check(dir: &Path) -> Vec<String> {
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).expect("case.json")).expect("case.json parses");
+    let want = &case["expect"];
+    match (outcome(dir, &case), want["ok"].as_object()) {
+        (Err(e), None) => check_error(&e, want),
+        (Err(e), Some(_)) => vec![format!("want a successful load ({}), got: {e}", want["repair"])],
+        (Ok(_), None) => vec![format!("want a {} error, but it loaded", want["error"])],
+        (Ok(ds), Some(counts)) => counts
+            .iter()
+            .filter_map(|(k, n)| {
+                let got = match k.as_str() {
+                    "deals" => ds.deals.len(),
+                    "leads" => ds.leads.len(),
+                    other => return Some(format!("unknown count {other}")),
+                };
+                (Some(got as u64) != n.as_u64()).then(|| format!("{got} {k} (want {n})"))
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn every_case_of_the_catalog_has_its_expected_outcome() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir()).expect("tests/bad_inputs/cases").map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    assert!(dirs.len() >= 80, "the catalog has {} cases; it promises at least 80", dirs.len());
+    let failures: Vec<String> = dirs
+        .iter()
+        .flat_map(|d| {
+            let name = d.file_name().unwrap().to_string_lossy().to_string();
+            check(d).into_iter().map(move |b| format!("{name}: {b}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn the_catalog_readme_lists_every_case() {
+    let readme = std::fs::read_to_string(cases_dir().join("../README.md")).expect("tests/bad_inputs/README.md");
+    let missing: Vec<String> = std::fs::read_dir(cases_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| !readme.contains(&format!("| `{n}` |")))
+        .collect();
+    assert!(missing.is_empty(), "not in tests/bad_inputs/README.md (run tests/bad_inputs/readme_table.py): {missing:?}");
+}
+
+/// Counts the bytes handed out by an endless reader.
+struct Endless {
+    head: std::io::Cursor<Vec<u8>>,
+    served: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::io::Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = self.head.read(buf)?;
+        if n == 0 {
+            buf.fill(b'9');
+            n = buf.len();
+        }
+        self.served.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[test]
+fn an_endless_line_is_rejected_after_reading_little_more_than_the_limit() {
+    use channel_kpi::load::{RecordKind, Source, load_sources};
+    for (name, head) in
+        [("deals.csv", "deal_id,created_on,status,amount\nD1,2025-01-01,open,"), ("deals.jsonl", "{\"deal_id\": \"D1\", \"amount\": ")]
+    {
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let src = Source::from_reader(
+            RecordKind::Deals,
+            name,
+            Endless { head: std::io::Cursor::new(head.as_bytes().to_vec()), served: served.clone() },
+        );
+        let opts = LoadOptions { max_line_bytes: 4096, ..LoadOptions::default() };
+        let e = load_sources(vec![src], &Mapping::default(), &opts).unwrap_err();
+        assert!(e.to_string().contains("longer than 4096 bytes"), "{e}");
+        let read = served.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(read < 4096 + 64 * 1024, "{name}: read {read} bytes of an endless line before giving up");
+    }
+}

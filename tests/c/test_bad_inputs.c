@@ -1,0 +1,323 @@
+/* The bad-input catalog from C (tests/bad_inputs/README.md).
+ *
+ * Part 1: every case of tests/bad_inputs/cases (compiled in by tests/c/gen_bad_inputs.py):
+ * the files loaded with ckpi_dataset_load_dir (or dataset.json with ckpi_dataset_load_json),
+ * then validated and, when the case has a query, run; the status and the last error's kind,
+ * file, line, record, field and value must be the expected ones.
+ * Part 2: bad C structs and misuse — NULLs, bad enum codes, non-UTF-8 strings, wrong struct
+ * sizes, calls out of order, freed and wrong-kind handles, small buffers.
+ * Runs from the repository root (the case paths are relative to it). */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+typedef struct {
+    const char *name, *dir;
+    int is_json, collect;
+    unsigned max_line;
+    const char *query;
+    ckpi_status status;
+    const char *kind, *file;
+    int line;
+    const char *record, *field, *value, *contains;
+} bad_case;
+
+#include "bad_input_cases.inc"
+
+static char err_buf[4096];
+
+/* A part of the dataset's last error, or "" when absent. */
+static const char *part(const ckpi_dataset *ds, uint32_t which) {
+    size_t n = 0;
+    if (ckpi_dataset_last_error(ds, which, err_buf, sizeof err_buf, &n) != CKPI_OK) err_buf[0] = 0;
+    return err_buf;
+}
+
+static int ends_with(const char *s, const char *tail) {
+    size_t a = strlen(s), b = strlen(tail);
+    return a >= b && strcmp(s + a - b, tail) == 0 && (a == b || s[a - b - 1] == '/');
+}
+
+static int expect_part(const bad_case *c, const ckpi_dataset *ds, uint32_t which, const char *want, const char *what) {
+    if (!want) return 1;
+    const char *got = part(ds, which);
+    int ok = which == CKPI_ERROR_FILE ? ends_with(got, want)
+             : which == CKPI_ERROR_MESSAGE ? strstr(got, want) != NULL
+                                           : strcmp(got, want) == 0;
+    if (!ok) fprintf(stderr, "%s: %s is \"%s\", want \"%s\"\n", c->name, what, got, want);
+    return ok;
+}
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    *len = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    return buf;
+}
+
+static void run_case(const bad_case *c) {
+    ckpi_dataset *ds = NULL;
+    ckpi_query *q = NULL;
+    ckpi_result *r = NULL;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    ckpi_status s;
+    if (c->is_json) {
+        char path[512];
+        size_t len = 0;
+        snprintf(path, sizeof path, "%s/dataset.json", c->dir);
+        char *text = read_file(path, &len);
+        CHECK(text != NULL);
+        s = ckpi_dataset_load_json(ds, text ? text : "", len);
+        free(text);
+    } else {
+        ckpi_load_options o = ckpi_load_options_default();
+        o.collect_errors = (uint32_t)c->collect;
+        o.max_line_bytes = c->max_line;
+        s = ckpi_dataset_load_dir(ds, c->dir, strlen(c->dir), NULL, 0, &o);
+    }
+    if (s == CKPI_OK) s = ckpi_dataset_validate(ds);
+    if (s == CKPI_OK && c->query) {
+        CHECK_OK(ckpi_query_new(&q));
+        CHECK_OK(ckpi_query_from_json(q, c->query, strlen(c->query)));
+        s = ckpi_dataset_run(ds, q, &r);
+    }
+    int ok = s == c->status;
+    if (!ok) fprintf(stderr, "%s: status %u, want %u (%s)\n", c->name, (unsigned)s, (unsigned)c->status, part(ds, CKPI_ERROR_MESSAGE));
+    if (ok && c->status != CKPI_OK) {
+        char line[32] = {0};
+        if (c->line) snprintf(line, sizeof line, "%d", c->line);
+        ok = expect_part(c, ds, CKPI_ERROR_KIND, c->kind, "kind") & expect_part(c, ds, CKPI_ERROR_FILE, c->file, "file") &
+             expect_part(c, ds, CKPI_ERROR_LINE, c->line ? line : NULL, "line") &
+             expect_part(c, ds, CKPI_ERROR_RECORD, c->record, "record") & expect_part(c, ds, CKPI_ERROR_FIELD, c->field, "field") &
+             expect_part(c, ds, CKPI_ERROR_VALUE, c->value, "value") &
+             expect_part(c, ds, CKPI_ERROR_MESSAGE, c->contains, "message");
+    }
+    CHECK(ok);
+    ckpi_result_free(r);
+    ckpi_query_free(q);
+    ckpi_dataset_free(ds);
+}
+
+/* ---- Part 2: C structs and misuse ---------------------------------------------------------- */
+
+/* A valid won deal to start each struct case from. */
+static ckpi_deal good_deal(const char *id) {
+    ckpi_deal d = ckpi_deal_default();
+    d.id = str(id);
+    d.status = CKPI_DEAL_WON;
+    d.created_on = day("2025-01-10");
+    d.closed_on = day("2025-02-01");
+    d.amount = str("100.00");
+    d.currency = str("USD");
+    return d;
+}
+
+/* Adds `d` to a fresh dataset; checks the status and (when given) the field of the last error. */
+static void add_expect(ckpi_deal d, ckpi_status want, const char *field) {
+    ckpi_dataset *ds = NULL;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_STATUS(ckpi_dataset_add_deal(ds, &d), want);
+    if (field) CHECK(strcmp(part(ds, CKPI_ERROR_FIELD), field) == 0);
+    ckpi_dataset_free(ds);
+}
+
+static void struct_cases(void) {
+    ckpi_deal d;
+    /* NULL handle, NULL struct, NULL string with a length. */
+    d = good_deal("S1");
+    CHECK_STATUS(ckpi_dataset_add_deal(NULL, &d), CKPI_NULL_ARGUMENT);
+    {
+        ckpi_dataset *ds = NULL;
+        CHECK_OK(ckpi_dataset_new(&ds));
+        CHECK_STATUS(ckpi_dataset_add_deal(ds, NULL), CKPI_NULL_ARGUMENT);
+        ckpi_dataset_free(ds);
+    }
+    d = good_deal("S1");
+    d.id.ptr = NULL;
+    d.id.len = 3;
+    add_expect(d, CKPI_NULL_ARGUMENT, "deal_id");
+    d = good_deal("S1");
+    d.stage_history = NULL;
+    d.stage_history_len = 2;
+    add_expect(d, CKPI_NULL_ARGUMENT, "stage_history");
+    /* Bad enum codes (never trusted as C enums). */
+    d = good_deal("S1");
+    d.status = 7;
+    add_expect(d, CKPI_INVALID_ARGUMENT, "status");
+    d = good_deal("S1");
+    d.channel = 9;
+    add_expect(d, CKPI_INVALID_ARGUMENT, "channel");
+    d = good_deal("S1");
+    d.kind = 3;
+    add_expect(d, CKPI_INVALID_ARGUMENT, "kind");
+    d = good_deal("S1");
+    d.partner_stages = 64;
+    add_expect(d, CKPI_INVALID_ARGUMENT, "partner_stages");
+    /* Non-UTF-8 strings. */
+    d = good_deal("S\xff");
+    add_expect(d, CKPI_INVALID_UTF8, "deal_id");
+    d = good_deal("S1");
+    d.amount = str("1\xc3");
+    add_expect(d, CKPI_INVALID_UTF8, "amount");
+    {
+        ckpi_attr a = {str("seg\xe9"), str("x")};
+        d = good_deal("S1");
+        d.attrs = &a;
+        d.attrs_len = 1;
+        add_expect(d, CKPI_INVALID_UTF8, NULL);
+    }
+    /* Dates: out of range, missing. */
+    d = good_deal("S1");
+    d.closed_on = INT32_MAX;
+    add_expect(d, CKPI_DATE_OUT_OF_RANGE, "closed_on");
+    d = good_deal("S1");
+    d.created_on = CKPI_DATE_NONE;
+    add_expect(d, CKPI_MISSING_VALUE, "created_on");
+    /* Impossible or unparseable values. */
+    d = good_deal("S1");
+    d.closed_on = day("2025-01-01");
+    add_expect(d, CKPI_INVALID_RECORD, "closed_on");
+    d = good_deal("S1");
+    d.amount = str("NaN");
+    add_expect(d, CKPI_PARSE_ERROR, "amount");
+    d = good_deal("S1");
+    d.amount = str("10000000000000000000000000000000000000000");
+    add_expect(d, CKPI_PARSE_ERROR, "amount");
+    d = good_deal("S1");
+    d.amount = str("-5");
+    add_expect(d, CKPI_INVALID_RECORD, "amount");
+    d = good_deal("S1");
+    d.currency = str("");
+    add_expect(d, CKPI_MISSING_VALUE, "currency");
+    /* A zeroed struct instead of ckpi_deal_default(): dates are 1970-01-01, not "none", so an
+     * open deal has a close date. */
+    memset(&d, 0, sizeof d);
+    d.id = str("Z");
+    add_expect(d, CKPI_INVALID_RECORD, "closed_on");
+}
+
+static void option_cases(void) {
+    ckpi_dataset *ds = NULL;
+    const char *dir = "tests/bad_inputs/cases/csv_crlf";
+    CHECK_OK(ckpi_dataset_new(&ds));
+    ckpi_load_options o = ckpi_load_options_default();
+    CHECK(o.struct_size == sizeof(ckpi_load_options));
+    o.struct_size = 8; /* a caller compiled against another version of the header */
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, dir, strlen(dir), NULL, 0, &o), CKPI_INVALID_ARGUMENT);
+    CHECK(strcmp(part(ds, CKPI_ERROR_FIELD), "struct_size") == 0);
+    o = ckpi_load_options_default();
+    o.collect_errors = 2;
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, dir, strlen(dir), NULL, 0, &o), CKPI_INVALID_ARGUMENT);
+    CHECK(strcmp(part(ds, CKPI_ERROR_VALUE), "2") == 0);
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, "no/such/dir", 11, NULL, 0, NULL), CKPI_IO_ERROR);
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, "tests/\xff", 7, NULL, 0, NULL), CKPI_INVALID_UTF8);
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, dir, strlen(dir), "{\"deals\": 5}", 12, NULL), CKPI_PARSE_ERROR);
+    CHECK_OK(ckpi_dataset_load_dir(ds, dir, strlen(dir), NULL, 0, NULL)); /* NULL options = defaults */
+    CHECK_STATUS(ckpi_dataset_load_json(ds, "{\"deals\": [\xc3]}", 14), CKPI_INVALID_UTF8);
+    ckpi_dataset_free(ds);
+}
+
+static void engine_cases(void) {
+    /* Overflow while summing, mixed currencies, duplicate ids, dangling partner: from structs. */
+    ckpi_dataset *ds = NULL;
+    ckpi_query *q = NULL;
+    ckpi_result *r = NULL;
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_add_metric(q, "won_revenue", 11));
+    CHECK_OK(ckpi_query_set_period(q, "2025", 4));
+
+    CHECK_OK(ckpi_dataset_new(&ds));
+    ckpi_deal a = good_deal("A"), b = good_deal("B");
+    a.amount = b.amount = str("79228162514264337593543950335");
+    CHECK_OK(ckpi_dataset_add_deal(ds, &a));
+    CHECK_OK(ckpi_dataset_add_deal(ds, &b));
+    CHECK_STATUS(ckpi_dataset_run(ds, q, &r), CKPI_OVERFLOW);
+    CHECK(r == NULL);
+    CHECK(strcmp(part(ds, CKPI_ERROR_KIND), "overflow") == 0);
+    ckpi_dataset_free(ds);
+
+    CHECK_OK(ckpi_dataset_new(&ds));
+    a = good_deal("A");
+    b = good_deal("B");
+    b.currency = str("EUR");
+    CHECK_OK(ckpi_dataset_add_deal(ds, &a));
+    CHECK_OK(ckpi_dataset_add_deal(ds, &b));
+    CHECK_STATUS(ckpi_dataset_run(ds, q, &r), CKPI_CURRENCY_ERROR);
+    ckpi_dataset_free(ds);
+
+    CHECK_OK(ckpi_dataset_new(&ds));
+    a = good_deal("A");
+    CHECK_OK(ckpi_dataset_add_deal(ds, &a));
+    CHECK_OK(ckpi_dataset_add_deal(ds, &a));
+    CHECK_STATUS(ckpi_dataset_validate(ds), CKPI_REFERENCE_ERROR);
+    CHECK(strcmp(part(ds, CKPI_ERROR_VALUE), "A") == 0);
+    ckpi_dataset_free(ds);
+
+    CHECK_OK(ckpi_dataset_new(&ds));
+    ckpi_partner p = ckpi_partner_default();
+    p.id = str("acme");
+    CHECK_OK(ckpi_dataset_add_partner(ds, &p));
+    a = good_deal("A");
+    a.partner_id = str("ghost");
+    CHECK_OK(ckpi_dataset_add_deal(ds, &a));
+    CHECK_STATUS(ckpi_dataset_validate(ds), CKPI_REFERENCE_ERROR);
+    CHECK(strcmp(part(ds, CKPI_ERROR_FIELD), "partner_id") == 0);
+    CHECK(strcmp(part(ds, CKPI_ERROR_VALUE), "ghost") == 0);
+    ckpi_dataset_free(ds);
+    ckpi_query_free(q);
+}
+
+static void misuse_cases(void) {
+    ckpi_dataset *ds = NULL;
+    ckpi_query *q = NULL;
+    ckpi_result *r = NULL;
+    char small[2];
+    size_t n = 99;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_query_new(&q));
+    ckpi_deal d = good_deal("A");
+    CHECK_OK(ckpi_dataset_add_deal(ds, &d));
+    /* Out of order: running a query that has no metrics or period yet. */
+    CHECK_STATUS(ckpi_dataset_run(ds, q, &r), CKPI_QUERY_ERROR);
+    CHECK_OK(ckpi_query_add_metric(q, "won_revenue", 11));
+    CHECK_OK(ckpi_query_set_period(q, "2025", 4));
+    CHECK_OK(ckpi_dataset_run(ds, q, &r));
+    /* Reading outside the result, with the wrong type, into a small buffer. */
+    int64_t i = 7;
+    CHECK_STATUS(ckpi_result_get_int(r, 99, 0, &i), CKPI_INDEX_OUT_OF_RANGE);
+    size_t col = 0;
+    CHECK_OK(ckpi_result_column_index(r, "won_revenue", 11, &col));
+    CHECK_STATUS(ckpi_result_get_int(r, 0, col, &i), CKPI_WRONG_TYPE);
+    CHECK(i == 7); /* out-parameters untouched on failure */
+    CHECK_STATUS(ckpi_result_get_decimal(r, 0, col, small, sizeof small, &n), CKPI_BUFFER_TOO_SMALL);
+    CHECK_STATUS(ckpi_dataset_last_error(ds, 99, small, sizeof small, &n), CKPI_VALUE_ABSENT);
+    /* Wrong-kind handles, freed handles, double free. */
+    CHECK_STATUS(ckpi_dataset_validate((ckpi_dataset *)q), CKPI_INVALID_HANDLE);
+    CHECK_STATUS(ckpi_result_row_count((const ckpi_result *)ds, &n), CKPI_INVALID_HANDLE);
+    ckpi_result_free(r);
+    CHECK_STATUS(ckpi_result_row_count(r, &n), CKPI_INVALID_HANDLE);
+    ckpi_result_free(r);
+    ckpi_dataset_free(ds);
+    CHECK_STATUS(ckpi_dataset_add_deal(ds, &d), CKPI_INVALID_HANDLE);
+    CHECK_STATUS(ckpi_dataset_run(ds, q, &r), CKPI_INVALID_HANDLE);
+    ckpi_dataset_free(ds);
+    ckpi_query_free(q);
+    CHECK_STATUS(ckpi_query_add_metric(q, "won_revenue", 11), CKPI_INVALID_HANDLE);
+}
+
+int main(void) {
+    size_t n = sizeof bad_cases / sizeof bad_cases[0];
+    for (size_t i = 0; i < n; i++) run_case(&bad_cases[i]);
+    printf("%zu catalog cases\n", n);
+    struct_cases();
+    option_cases();
+    engine_cases();
+    misuse_cases();
+    return check_summary();
+}

@@ -1,0 +1,131 @@
+"""The bad-input catalog (tests/bad_inputs/README.md) from Python.
+
+Each case is loaded twice: from its files with ``channel_kpi.load_files`` (or
+``Dataset.from_json`` for ``dataset.json``), and — when the case makes sense as an in-memory
+table (``"table": true``) — as Arrow tables of text columns through ``Dataset.from_tables``, the
+path pandas / polars / pyarrow input takes. Cases that do not apply to tables (bytes, encodings,
+line lengths, empty files) are skipped with the reason written in the case.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import pathlib
+import re
+from typing import Any, Optional
+
+import pyarrow as pa
+import pytest
+
+import channel_kpi as ck
+
+CASES = pathlib.Path(__file__).resolve().parents[2] / "tests" / "bad_inputs" / "cases"
+NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
+
+
+def case(name: str) -> dict:
+    return json.loads((CASES / name / "case.json").read_text())
+
+
+def check_error(e: ck.ChannelKpiError, want: dict, table: bool, source_lines: dict) -> None:
+    """Asserts the exception carries what the case expects. As a table the location is the
+    source name (``deals``) and 0-based ``row`` instead of the file name and line."""
+    assert e.kind == want["error"], f"kind {e.kind!r}, want {want['error']!r}: {e}"
+    for key, attr in (("field", "column"), ("value", "value"), ("record", "record")):
+        if key in want:
+            assert getattr(e, attr) == want[key], f"{attr} {getattr(e, attr)!r}, want {want[key]!r}: {e}"
+    if "contains" in want:
+        text = want["contains"]
+        m = re.fullmatch(r"first on line (\d+)", text)
+        if table and m and "file" in want:  # a table counts rows from 0, without a header
+            text = f"first on row {int(m.group(1)) - source_lines[want['file'].split('.')[0]]}"
+        assert text in str(e), str(e)
+    if "file" in want:
+        if table:
+            stem = want["file"].split(".")[0]
+            assert e.file == stem, f"file {e.file!r}, want {stem!r}: {e}"
+            if "line" in want:
+                assert e.row == want["line"] - source_lines[stem], f"row {e.row!r}, want line {want['line']}: {e}"
+        else:
+            assert e.file and e.file.endswith("/" + want["file"]), f"file {e.file!r}, want {want['file']!r}: {e}"
+            if "line" in want:
+                assert e.line == want["line"], f"line {e.line!r}, want {want['line']}: {e}"
+    elif "line" in want and not table:
+        assert e.line == want["line"], f"line {e.line!r}, want {want['line']}: {e}"
+
+
+def check(c: dict, load: Any, table: bool = False, source_lines: Optional[dict] = None) -> None:
+    want = c["expect"]
+    try:
+        ds = load()
+        if "query" in c:
+            ds.run(json.dumps(c["query"]))
+    except ck.ChannelKpiError as e:
+        assert "ok" not in want, f"want a successful load ({want.get('repair')}), got {e}"
+        if want["error"] == "many" and table:
+            # Tables stop at the first bad row (there is no collect mode for them).
+            check_error(e, want["errors"][0], table, source_lines or {})
+        elif want["error"] == "many":
+            check_error(e, want, table, {})
+            assert len(e.errors) == len(want["errors"]), e.errors
+            for sub, w in zip(e.errors, want["errors"]):
+                check_error(sub, w, table, {})
+        else:
+            check_error(e, want, table, source_lines or {})
+        return
+    assert "ok" in want, f"want a {want['error']} error, but it loaded"
+    counts = dict(ds.counts())
+    for k, n in want["ok"].items():
+        assert counts[k] == n, f"{counts[k]} {k}, want {n}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_case_from_files(name: str) -> None:
+    c = case(name)
+    d = CASES / name
+    if (d / "dataset.json").is_file():
+        check(c, lambda: ck.Dataset.from_json((d / "dataset.json").read_text(encoding="utf-8")))
+    else:
+        opts = c.get("load", {})
+        check(c, lambda: ck.load_files(d, max_line_bytes=opts.get("max_line_bytes"), collect_errors=opts.get("collect_errors", False)))
+
+
+def text_table(path: pathlib.Path) -> tuple[pa.Table, int]:
+    """A file as a table of text columns (empty cell / null → null), and the line of row 0."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".csv":
+        rows = list(csv.reader(io.StringIO(text)))
+        header, body = rows[0], [r for r in rows[1:] if r]
+        cols = {h: [r[i] or None for r in body] for i, h in enumerate(header)}
+        return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()}), 2
+    records = [json.loads(line, parse_float=str, parse_int=str) for line in text.splitlines() if line.strip()]
+    names = list(dict.fromkeys(k for r in records for k in r))
+    as_text = lambda v: None if v is None else json.dumps(v) if isinstance(v, bool) else str(v)  # noqa: E731
+    return pa.table({k: pa.array([as_text(r.get(k)) for r in records], pa.string()) for k in names}), 1
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_case_as_tables(name: str) -> None:
+    c = case(name)
+    if c["table"] is not True:
+        pytest.skip(f"not a table case: {c['table']}")
+    tables, first_line = {}, {}
+    for f in sorted((CASES / name).iterdir()):
+        if f.suffix in (".csv", ".jsonl"):
+            tables[f.stem], first_line[f.stem] = text_table(f)
+    check(c, lambda: ck.Dataset.from_tables(tables), table=True, source_lines=first_line)
+
+
+def test_the_catalog_is_large_and_mostly_runs_as_tables() -> None:
+    assert len(NAMES) >= 80
+    assert sum(case(n)["table"] is True for n in NAMES) >= 60
+
+
+def test_max_line_bytes_is_honoured_and_defaults_to_one_mebibyte(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "deals.csv").write_text("deal_id,created_on,status,product\nD1,2025-01-01,open," + "x" * 2000 + "\n")
+    with pytest.raises(ck.ParseError) as e:
+        ck.load_files(tmp_path, max_line_bytes=1000)
+    assert e.value.line == 2 and "longer than 1000 bytes" in str(e.value)
+    assert dict(ck.load_files(tmp_path).counts())["deals"] == 1
