@@ -75,7 +75,7 @@ const COLUMNAR: [Metric; 8] = [
 ];
 
 prop_compose! {
-    fn row()(created in 0u64..500, cycle in 0u64..150, status in 0u8..3, cents in 0i64..5_000_000,
+    fn row()(created in 0u64..500, cycle in prop_oneof![9 => 0u64..150, 1 => 2040u64..2060], status in 0u8..3, cents in 0i64..5_000_000,
              has_amount in proptest::bool::weighted(0.9), partner in proptest::option::weighted(0.85, 0u8..6)) -> Row {
         (created, cycle, status, (has_amount || status == 1).then_some(cents), partner)
     }

@@ -47,20 +47,19 @@
 //! assert_eq!(t.value(0, "pipeline_value").unwrap().to_string(), "50");
 //! ```
 
+use super::columns::{Columns, FxHasher, Strs};
 use super::input::Batches;
+use super::tally::Tally;
 use crate::domain::DealStatus;
-use crate::engine::{Ctx, Dimension, Engine, KpiState, Partial, Query, Record, Reference};
+use crate::engine::{Ctx, Dimension, Engine, Partial, Query, Record, Reference};
 use crate::error::{Error, Location, Result};
-use crate::kpi::deals::{DealFacts, columnar_metric, fold_columnar};
+use crate::kpi::deals::{DealFacts, columnar_metric};
 use crate::load::{LoadOptions, Mapping, RecordKind, Source};
 use crate::money::Currency;
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Decimal128Type, Int32Type, Int64Type};
-use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
-use arrow_schema::DataType;
-use rust_decimal::Decimal;
+use arrow_array::types::Date32Type;
+use arrow_array::{Array, RecordBatch};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 /// Folds deals batches into the partial states of one query (see the module docs).
 pub struct DealFolder<'r> {
@@ -70,19 +69,21 @@ pub struct DealFolder<'r> {
     keys: Vec<Option<Box<str>>>,
     /// The group of direct deals (no partner), when grouping by partner.
     direct: Option<u32>,
-    /// Per group: windows × metrics states, then the group's `touched` flags per window.
-    states: Vec<KpiState>,
-    touched: Vec<bool>,
+    /// Per group, per window: the running tally.
+    tallies: Vec<Tally>,
+    /// Decimal places of the raw amounts summed in the tallies.
+    scale: u32,
     currency: Option<Currency>,
     row: u64,
 }
 
 /// What the columnar path needs of the query: the windows as day numbers and the grouping.
+#[derive(Clone)]
 struct Plan {
     windows: Vec<(i32, i32, i32)>,
-    metrics: usize,
     by_partner: bool,
-    rollup: bool,
+    /// A total group (group 0): with roll-up, or when not grouping at all.
+    total: bool,
 }
 
 const DEALS: &str = "deals";
@@ -101,9 +102,8 @@ impl<'r> DealFolder<'r> {
             && matches!(q.group_by.as_slice(), [] | [Dimension::Partner]);
         let plan = columnar.then(|| Plan {
             windows: windows.iter().map(|w| (day(w.period.start()), day(w.period.end()), day(w.instant()))).collect(),
-            metrics: q.metrics.len(),
             by_partner: !q.group_by.is_empty(),
-            rollup: q.rollup && !q.group_by.is_empty(),
+            total: q.rollup || q.group_by.is_empty(),
         });
         let mut f = DealFolder {
             rows,
@@ -111,13 +111,13 @@ impl<'r> DealFolder<'r> {
             groups: HashMap::default(),
             keys: Vec::new(),
             direct: None,
-            states: Vec::new(),
-            touched: Vec::new(),
+            tallies: Vec::new(),
+            scale: 0,
             currency: None,
             row: 0,
         };
-        if f.plan.as_ref().is_some_and(|p| p.rollup || !p.by_partner) {
-            f.add_group(None); // group 0: the total (roll-up level 0, or the only group)
+        if f.plan.as_ref().is_some_and(|p| p.total) {
+            f.add_group(None);
         }
         Ok(f)
     }
@@ -134,12 +134,9 @@ impl<'r> DealFolder<'r> {
     }
 
     fn add_group(&mut self, key: Option<Box<str>>) -> u32 {
-        let q = self.rows.query();
         let g = self.keys.len() as u32;
-        for _ in 0..self.rows.windows().len() {
-            self.states.extend(q.metrics.iter().map(|m| m.new_state()));
-            self.touched.push(false);
-        }
+        let n = self.rows.windows().len();
+        self.tallies.resize(self.tallies.len() + n, Tally::default());
         if let Some(k) = &key {
             self.groups.insert(k.clone(), g);
         }
@@ -149,9 +146,10 @@ impl<'r> DealFolder<'r> {
 
     /// Folds one batch of deals.
     pub fn push_batch(&mut self, b: &RecordBatch) -> Result<()> {
-        match self.plan.is_some().then(|| Columns::of(b, self.plan.as_ref().is_some_and(|p| p.by_partner))).flatten() {
-            Some(c) => self.fold_columns(&c, b.num_rows())?,
-            None => self.fold_rows(b)?,
+        let cols = self.plan.as_ref().and_then(|p| Columns::of(b, p.by_partner));
+        match (cols, self.plan.clone()) {
+            (Some(c), Some(p)) => self.fold_columns(&p, &c, b.num_rows())?,
+            _ => self.fold_rows(b)?,
         }
         self.row += b.num_rows() as u64;
         Ok(())
@@ -168,15 +166,25 @@ impl<'r> DealFolder<'r> {
         Ok(())
     }
 
-    fn fold_columns(&mut self, c: &Columns, n: usize) -> Result<()> {
-        let Some(plan) = self.plan.take() else { return Ok(()) };
-        let r = self.fold_columns_with(&plan, c, n);
-        self.plan = Some(plan);
-        r
+    /// Brings the tallies and this batch's amounts to one scale (the larger); returns the
+    /// factor for this batch's raw amounts.
+    fn align_scale(&mut self, batch_scale: u32) -> Result<i128> {
+        let overflow = || Error::Overflow {
+            location: Location { file: Some(DEALS.into()), field: Some("amount".into()), ..Default::default() },
+            reason: "amounts of different scales exceed exact decimal arithmetic".into(),
+        };
+        if batch_scale > self.scale {
+            for t in &mut self.tallies {
+                t.rescale(batch_scale - self.scale).map_err(|_| overflow())?;
+            }
+            self.scale = batch_scale;
+        }
+        10i128.checked_pow(self.scale - batch_scale).ok_or_else(overflow)
     }
 
-    fn fold_columns_with(&mut self, p: &Plan, c: &Columns, n: usize) -> Result<()> {
-        let per_group = p.windows.len() * p.metrics;
+    fn fold_columns(&mut self, p: &Plan, c: &Columns, n: usize) -> Result<()> {
+        let factor = self.align_scale(c.amount.scale())?;
+        let nw = p.windows.len();
         let dict_groups: Option<Vec<u32>> = match &c.partner {
             Some(Strs::Dict { values, .. }) => Some((0..values.len()).map(|j| self.group_of(values.get(j))).collect()),
             _ => None,
@@ -186,7 +194,7 @@ impl<'r> DealFolder<'r> {
                 return Err(self.missing(i, "created_on"));
             }
             let created = c.created.value(i);
-            let closed = c.closed.as_ref().and_then(|a| a.is_valid(i).then(|| a.value(i)));
+            let closed = c.closed.and_then(|a| a.is_valid(i).then(|| a.value(i)));
             let status = match c.status.get(i) {
                 Some(s) if s.eq_ignore_ascii_case("won") => DealStatus::Won,
                 Some(s) if s.eq_ignore_ascii_case("lost") => DealStatus::Lost,
@@ -209,16 +217,17 @@ impl<'r> DealFolder<'r> {
                 Some(_) => self.check_currency(c, i)?,
                 None => {}
             }
+            let raw = match raw {
+                Some(v) if factor != 1 => Some(v.checked_mul(factor).ok_or_else(|| self.bad(i, "amount", &c.amount.text(v), "too large"))?),
+                r => r,
+            };
             let mut group: Option<u32> = None;
             for (wi, &(start, end, instant)) in p.windows.iter().enumerate() {
-                let mut f =
+                let f =
                     DealFacts::classify(status, created, closed, |d| start <= d && d < end, instant, |a, b| i64::from(b) - i64::from(a));
                 if !f.any() {
                     continue;
                 }
-                let amount = raw.map(|v| c.amount.decimal(v)).transpose().map_err(|reason| self.bad(i, "amount", &reason.0, &reason.1))?;
-                f.won_amount = if f.won { amount.unwrap_or(Decimal::ZERO) } else { Decimal::ZERO };
-                f.open_amount = if f.open_at_end { amount } else { None };
                 let g = match group {
                     Some(g) => g,
                     None => {
@@ -234,18 +243,12 @@ impl<'r> DealFolder<'r> {
                         *group.get_or_insert(g)
                     }
                 };
-                let mut fold = |g: u32| -> Result<()> {
-                    let at = g as usize * per_group + wi * p.metrics;
-                    let mut hit = false;
-                    for s in &mut self.states[at..at + p.metrics] {
-                        hit |= fold_columnar(s, &f)?;
-                    }
-                    self.touched[g as usize * p.windows.len() + wi] |= hit;
-                    Ok(())
-                };
-                fold(g)?;
-                if p.rollup {
-                    fold(0)?;
+                let sum_overflow = |s: &Self| s.bad(i, "amount", "", "the sum of amounts exceeds 128-bit integers");
+                if self.tallies[g as usize * nw + wi].add(&f, raw).is_err() {
+                    return Err(sum_overflow(self));
+                }
+                if p.total && g != 0 && self.tallies[wi].add(&f, raw).is_err() {
+                    return Err(sum_overflow(self));
                 }
             }
         }
@@ -254,8 +257,7 @@ impl<'r> DealFolder<'r> {
 
     /// The group of a partner id (empty or absent: the direct-deals group).
     fn group_of(&mut self, partner: Option<&str>) -> u32 {
-        let key = partner.map(str::trim).filter(|s| !s.is_empty());
-        match key {
+        match partner.map(str::trim).filter(|s| !s.is_empty()) {
             Some(k) => match self.groups.get(k) {
                 Some(g) => *g,
                 None => self.add_group(Some(Box::from(k))),
@@ -276,7 +278,7 @@ impl<'r> DealFolder<'r> {
             return Err(self.missing(i, "currency"));
         };
         if let Some(seen) = self.currency
-            && seen.as_str() == text
+            && seen.code().as_slice() == text.as_bytes()
         {
             return Ok(());
         }
@@ -312,22 +314,27 @@ impl<'r> DealFolder<'r> {
         Error::invalid(self.loc(i, field, value), reason)
     }
 
-    /// The partial states of everything folded.
+    /// The partial states of everything folded: each group's tallies folded into fresh states
+    /// by the KPIs' `fold`, merged with what the row path folded.
     pub fn into_partial(self) -> Result<Partial> {
+        let metrics = self.rows.query().metrics.clone();
         let mut partial = self.rows.into_partial();
         let Some(p) = self.plan else { return Ok(partial) };
         if let Some(c) = self.currency {
             partial.note_currency(c)?;
         }
-        let levels = partial.query().group_by.len() as u8;
-        let mut states = self.states.into_iter();
+        let levels = partial.query().group_by.len();
+        let nw = p.windows.len();
+        let mut buf = Vec::new();
         for (g, key) in self.keys.into_iter().enumerate() {
-            let total = g == 0 && (p.rollup || !p.by_partner);
-            let gk = if total { (0, vec![None; levels as usize]) } else { (levels, vec![key.map(String::from)]) };
-            for wi in 0..p.windows.len() {
-                let cell: Vec<KpiState> = states.by_ref().take(p.metrics).collect();
-                if self.touched[g * p.windows.len() + wi] {
-                    partial.merge_cell(wi, gk.clone(), cell)?;
+            let gk = if g == 0 && p.total { (0, vec![None; levels]) } else { (levels as u8, vec![key.map(String::from)]) };
+            for (wi, t) in self.tallies[g * nw..(g + 1) * nw].iter().enumerate() {
+                if t.is_empty() {
+                    continue;
+                }
+                let (states, hit) = t.states(&metrics, self.scale, &mut buf)?;
+                if hit {
+                    partial.merge_cell(wi, gk.clone(), states)?;
                 }
             }
         }
@@ -466,190 +473,4 @@ fn day(d: chrono::NaiveDate) -> i32 {
 
 fn date(d: i32) -> String {
     Date32Type::to_naive_date_opt(d).map_or_else(|| d.to_string(), |x| x.to_string())
-}
-
-/// The columns of one batch, typed for the columnar path.
-struct Columns<'a> {
-    created: &'a PrimitiveArray<Date32Type>,
-    closed: Option<&'a PrimitiveArray<Date32Type>>,
-    status: Strs<'a>,
-    partner: Option<Strs<'a>>,
-    currency: Option<Strs<'a>>,
-    amount: Amounts<'a>,
-}
-
-impl<'a> Columns<'a> {
-    /// The columns when every one has a type the columnar path reads (else `None`: the row
-    /// path takes the batch and reports type problems itself).
-    fn of(b: &'a RecordBatch, by_partner: bool) -> Option<Columns<'a>> {
-        let col = |n: &str| b.column_by_name(n);
-        let date = |a: &'a ArrayRef| (a.data_type() == &DataType::Date32).then(|| a.as_primitive::<Date32Type>());
-        let deal_id = col("deal_id")?;
-        if deal_id.null_count() > 0 || Strs::of(deal_id).is_none() {
-            return None;
-        }
-        let closed = match col("closed_on") {
-            None => None,
-            Some(a) if a.data_type() == &DataType::Null => None,
-            Some(a) => Some(date(a)?),
-        };
-        let partner = match col("partner_id") {
-            Some(a) if by_partner && a.data_type() != &DataType::Null => Some(Strs::of(a)?),
-            _ => None,
-        };
-        Some(Columns {
-            created: date(col("created_on")?)?,
-            closed,
-            status: Strs::of(col("status")?)?,
-            partner,
-            currency: match col("currency") {
-                Some(a) => Some(Strs::of(a)?),
-                None => None,
-            },
-            amount: match col("amount") {
-                None => Amounts::None,
-                Some(a) => Amounts::of(a)?,
-            },
-        })
-    }
-}
-
-/// A string column of any Arrow string layout.
-enum Strs<'a> {
-    Utf8(&'a arrow_array::StringArray),
-    Large(&'a arrow_array::LargeStringArray),
-    View(&'a arrow_array::StringViewArray),
-    Dict { keys: Vec<Option<usize>>, values: Box<Strs<'a>> },
-}
-
-impl<'a> Strs<'a> {
-    fn of(a: &'a ArrayRef) -> Option<Strs<'a>> {
-        Self::of_dyn(a.as_ref())
-    }
-    fn of_dyn(a: &'a dyn Array) -> Option<Strs<'a>> {
-        Some(match a.data_type() {
-            DataType::Utf8 => Strs::Utf8(a.as_string::<i32>()),
-            DataType::LargeUtf8 => Strs::Large(a.as_string::<i64>()),
-            DataType::Utf8View => Strs::View(a.as_string_view()),
-            DataType::Dictionary(..) => {
-                let d = a.as_any_dictionary_opt()?;
-                let values = Box::new(Self::of_dyn(d.values().as_ref())?);
-                // (`normalized_keys` asserts a non-empty dictionary: then every key is null)
-                let keys = if d.values().is_empty() {
-                    vec![None; a.len()]
-                } else {
-                    d.normalized_keys().into_iter().enumerate().map(|(i, k)| a.is_valid(i).then_some(k)).collect()
-                };
-                Strs::Dict { keys, values }
-            }
-            _ => return None,
-        })
-    }
-    fn len(&self) -> usize {
-        match self {
-            Strs::Utf8(a) => a.len(),
-            Strs::Large(a) => a.len(),
-            Strs::View(a) => a.len(),
-            Strs::Dict { keys, .. } => keys.len(),
-        }
-    }
-    #[inline]
-    fn get(&self, i: usize) -> Option<&'a str> {
-        match self {
-            Strs::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
-            Strs::Large(a) => a.is_valid(i).then(|| a.value(i)),
-            Strs::View(a) => a.is_valid(i).then(|| a.value(i)),
-            Strs::Dict { keys, values } => keys[i].and_then(|k| values.get(k)),
-        }
-    }
-}
-
-/// The amount column as raw integers and their scale.
-enum Amounts<'a> {
-    None,
-    Decimal(&'a PrimitiveArray<Decimal128Type>, u32),
-    Int64(&'a PrimitiveArray<Int64Type>),
-    Int32(&'a PrimitiveArray<Int32Type>),
-}
-
-impl<'a> Amounts<'a> {
-    fn of(a: &'a ArrayRef) -> Option<Amounts<'a>> {
-        Some(match a.data_type() {
-            DataType::Null => Amounts::None,
-            DataType::Decimal128(_, s) if (0..=28).contains(s) => Amounts::Decimal(a.as_primitive(), *s as u32),
-            DataType::Int64 => Amounts::Int64(a.as_primitive()),
-            DataType::Int32 => Amounts::Int32(a.as_primitive()),
-            _ => return None,
-        })
-    }
-    #[inline]
-    fn get(&self, i: usize) -> Option<i128> {
-        match self {
-            Amounts::None => None,
-            Amounts::Decimal(a, _) => a.is_valid(i).then(|| a.value(i)),
-            Amounts::Int64(a) => a.is_valid(i).then(|| i128::from(a.value(i))),
-            Amounts::Int32(a) => a.is_valid(i).then(|| i128::from(a.value(i))),
-        }
-    }
-    fn scale(&self) -> u32 {
-        match self {
-            Amounts::Decimal(_, s) => *s,
-            _ => 0,
-        }
-    }
-    /// The exact decimal of a raw value; beyond the 28 significant digits of `rust_decimal` an
-    /// error (value text, reason).
-    #[inline]
-    fn decimal(&self, v: i128) -> std::result::Result<Decimal, (String, String)> {
-        Decimal::try_from_i128_with_scale(v, self.scale())
-            .map_err(|_| (self.text(v), "more than 28 significant digits: beyond exact decimal arithmetic".to_string()))
-    }
-    fn text(&self, v: i128) -> String {
-        match self {
-            Amounts::Decimal(_, s) => <Decimal128Type as arrow_array::types::DecimalType>::format_decimal(v, 38, *s as i8),
-            _ => v.to_string(),
-        }
-    }
-}
-
-/// FxHash (rustc's): a fast hash for short keys such as partner ids; not DoS-resistant, which
-/// is fine for keys of the caller's own data.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strs_len_matches() {
-        let a: ArrayRef = std::sync::Arc::new(arrow_array::StringArray::from(vec![Some("a"), None]));
-        let s = Strs::of(&a).unwrap();
-        assert_eq!(s.len(), 2);
-        assert_eq!(s.get(0), Some("a"));
-        assert_eq!(s.get(1), None);
-    }
 }

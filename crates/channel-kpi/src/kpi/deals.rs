@@ -106,6 +106,50 @@ impl DealFacts {
     }
 }
 
+/// [`DealFacts`] summed over any number of deals of one group in one window: the sufficient
+/// statistics of the deal-outcome KPIs. Each of their `fold`s takes a tally, so one deal (the
+/// row path, [`DealFacts::tally`]) and many deals summed in integer arithmetic (the columnar
+/// path, one tally per group and window) go through the same code; folding a tally equals
+/// folding its deals one by one.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DealTally<'a> {
+    /// Deals won in the window.
+    pub won: u64,
+    /// Deals lost in the window.
+    pub lost: u64,
+    /// Deals created in the window.
+    pub created: u64,
+    /// Deals open at the window's instant.
+    pub open: u64,
+    /// Of those, the ones without an amount.
+    pub open_unvalued: u64,
+    /// Σ amount of the won deals.
+    pub won_amount: Decimal,
+    /// Σ amount of the open deals that have one.
+    pub open_amount: Decimal,
+    /// Cycle days of the won deals, with their multiplicities.
+    pub won_cycles: &'a [(i64, u64)],
+}
+
+impl DealFacts {
+    /// Runs `f` on the tally of this one deal.
+    #[inline]
+    pub fn tally<R>(&self, f: impl FnOnce(&DealTally) -> R) -> R {
+        let cycle = [(self.cycle_days, 1)];
+        let open = self.open_at_end;
+        f(&DealTally {
+            won: u64::from(self.won),
+            lost: u64::from(self.lost),
+            created: u64::from(self.created),
+            open: u64::from(open),
+            open_unvalued: u64::from(open && self.open_amount.is_none()),
+            won_amount: if self.won { self.won_amount } else { Decimal::ZERO },
+            open_amount: self.open_amount.filter(|_| open).unwrap_or(Decimal::ZERO),
+            won_cycles: if self.won { &cycle } else { &[] },
+        })
+    }
+}
+
 state! {
     /// Σ and count of won amounts.
     pub struct WonState { pub sum: Sum, pub n: Count }
@@ -114,16 +158,16 @@ state! {
 impl WonState {
     /// Folds a deal won in `w` (amount in the query currency); true when it counted.
     pub(crate) fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        self.fold(&DealFacts::of(rec, w, ctx)?)
+        DealFacts::of(rec, w, ctx)?.tally(|t| self.fold(t))
     }
-    /// Folds a deal's facts: Σ and count of a won deal's amount.
+    /// Folds a tally: Σ and count of won amounts.
     #[inline]
-    pub fn fold(&mut self, f: &DealFacts) -> Result<bool> {
-        if f.won {
-            self.sum.add(f.won_amount)?;
-            self.n.inc();
+    pub fn fold(&mut self, t: &DealTally) -> Result<bool> {
+        if t.won > 0 {
+            self.sum.add(t.won_amount)?;
+            self.n.0 += t.won;
         }
-        Ok(f.won)
+        Ok(t.won > 0)
     }
     /// Σ ÷ count, rounded to 6 places; `None` when nothing was won.
     pub(crate) fn avg(&self) -> Option<Decimal> {
@@ -216,15 +260,15 @@ impl CountState {
     /// shared by `deal_count` and `pipeline_change`.
     pub fn observe(&mut self, rec: &Record, w: &Window) -> bool {
         let Record::Deal(d) = rec else { return false };
-        self.fold(&DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |_, _| 0))
+        DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |_, _| 0).tally(|t| self.fold(t))
     }
-    /// Folds a deal's facts: counts of won, lost and created.
+    /// Folds a tally: counts of won, lost and created.
     #[inline]
-    pub fn fold(&mut self, f: &DealFacts) -> bool {
-        self.won.0 += u64::from(f.won);
-        self.lost.0 += u64::from(f.lost);
-        self.created.0 += u64::from(f.created);
-        f.won || f.lost || f.created
+    pub fn fold(&mut self, t: &DealTally) -> bool {
+        self.won.0 += t.won;
+        self.lost.0 += t.lost;
+        self.created.0 += t.created;
+        t.won + t.lost + t.created > 0
     }
 }
 
@@ -270,16 +314,14 @@ impl CloseState {
     /// Folds a deal closed in `w`; true when it counted.
     pub(crate) fn observe(&mut self, rec: &Record, w: &Window) -> bool {
         let Record::Deal(d) = rec else { return false };
-        self.fold(&DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |_, _| 0))
+        DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |_, _| 0).tally(|t| self.fold(t))
     }
-    /// Folds a deal's facts: a deal closed in the window is a trial, won a success.
+    /// Folds a tally: each deal closed in the window is a trial, each won one a success.
     #[inline]
-    pub fn fold(&mut self, f: &DealFacts) -> bool {
-        let closed = f.won || f.lost;
-        if closed {
-            self.closed.add(f.won);
-        }
-        closed
+    pub fn fold(&mut self, t: &DealTally) -> bool {
+        self.closed.hits += t.won;
+        self.closed.n += t.won + t.lost;
+        t.won + t.lost > 0
     }
 }
 
@@ -355,15 +397,16 @@ impl CycleState {
     /// Folds a deal won in `w`; true when it counted.
     pub(crate) fn observe(&mut self, rec: &Record, w: &Window) -> bool {
         let Record::Deal(d) = rec else { return false };
-        self.fold(&DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |a, b| (b - a).num_days()))
+        DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |a, b| (b - a).num_days())
+            .tally(|t| self.fold(t))
     }
-    /// Folds a deal's facts: the cycle length of a won deal.
+    /// Folds a tally: the cycle lengths of won deals.
     #[inline]
-    pub fn fold(&mut self, f: &DealFacts) -> bool {
-        if f.won {
-            self.days.add(f.cycle_days);
+    pub fn fold(&mut self, t: &DealTally) -> bool {
+        for &(d, n) in t.won_cycles {
+            *self.days.0.entry(d).or_default() += n;
         }
-        f.won
+        t.won > 0
     }
 }
 
@@ -394,18 +437,15 @@ state! {
 }
 
 impl VelocityState {
-    /// Folds a deal's facts into each factor with that factor's own `fold`, and counts it
-    /// when open at the instant.
+    /// Folds a tally into each factor with that factor's own `fold`, and counts the deals
+    /// open at the instant.
     #[inline]
-    pub fn fold(&mut self, f: &DealFacts) -> Result<bool> {
-        let mut hit = self.close.fold(f);
-        hit |= self.won.fold(f)?;
-        hit |= self.cycle.fold(f);
-        if f.open_at_end {
-            self.open_at_end.inc();
-            hit = true;
-        }
-        Ok(hit)
+    pub fn fold(&mut self, t: &DealTally) -> Result<bool> {
+        let mut hit = self.close.fold(t);
+        hit |= self.won.fold(t)?;
+        hit |= self.cycle.fold(t);
+        self.open_at_end.0 += t.open;
+        Ok(hit || t.open > 0)
     }
 }
 
@@ -420,7 +460,7 @@ impl Kpi for SalesVelocity {
         Ok(vec![ColumnSpec::new("sales_velocity", ColumnKind::Money), ColumnSpec::new("open_deals_at_end", ColumnKind::Int)])
     }
     fn observe(s: &mut VelocityState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        s.fold(&DealFacts::of(rec, w, ctx)?)
+        DealFacts::of(rec, w, ctx)?.tally(|t| s.fold(t))
     }
     fn finish(states: &[&VelocityState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| {
@@ -555,10 +595,10 @@ pub(crate) fn columnar_metric(m: crate::Metric, ctx: &Ctx) -> bool {
     }
 }
 
-/// Folds a deal's facts into the state of a metric accepted by [`columnar_metric`], with the
-/// same `fold` its `Kpi::observe` uses.
+/// Folds a tally into the state of a metric accepted by [`columnar_metric`], with the same
+/// `fold` its `Kpi::observe` uses.
 #[inline]
-pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealFacts) -> Result<bool> {
+pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally) -> Result<bool> {
     use crate::engine::KpiState as S;
     match state {
         S::AvgDealSize(s) | S::WonRevenue(s) | S::AvgClosedDealSize(s) => s.fold(f),

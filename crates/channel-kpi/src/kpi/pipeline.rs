@@ -34,7 +34,7 @@ pub use aging::PipelineAging;
 pub use coverage::PipelineCoverage;
 
 use super::common::{ByKey, Count, Sum, open_stage_slugs, overflow, state};
-use super::deals::{CountState, DealFacts};
+use super::deals::{CountState, DealFacts, DealTally};
 use crate::domain::Deal;
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
 use crate::error::{Error, Result};
@@ -86,18 +86,16 @@ state! {
 }
 
 impl PipelineState {
-    /// Folds a deal's facts into the count and value of open deals (the stage-weighted parts
-    /// need the deal's stage history and are folded by `Pipeline::observe`).
+    /// Folds a tally into the count and value of open deals (the stage-weighted parts need
+    /// the deal's stage history and are folded by `Pipeline::observe`).
     #[inline]
-    pub fn fold_open(&mut self, f: &DealFacts) -> Result<bool> {
-        if f.open_at_end {
-            self.count.inc();
-            match f.open_amount {
-                Some(a) => self.value.add(a)?,
-                None => self.unvalued.inc(),
-            }
+    pub fn fold_open(&mut self, t: &DealTally) -> Result<bool> {
+        self.count.0 += t.open;
+        if t.open > t.open_unvalued {
+            self.value.add(t.open_amount)?;
         }
-        Ok(f.open_at_end)
+        self.unvalued.0 += t.open_unvalued;
+        Ok(t.open > 0)
     }
 }
 
@@ -138,7 +136,7 @@ impl Kpi for Pipeline {
             return Ok(false);
         }
         let amount = open_amount(d, t, ctx)?;
-        s.fold_open(&DealFacts { open_at_end: true, open_amount: amount, ..DealFacts::default() })?;
+        DealFacts { open_at_end: true, open_amount: amount, ..DealFacts::default() }.tally(|t| s.fold_open(t))?;
         let p = &ctx.refs.pipeline;
         if !p.is_empty() {
             match d.stage_at(t).and_then(|n| p.stage(n)) {
