@@ -124,7 +124,8 @@ def pandas_query(df: Any) -> Any:
             "cyc": ((c - df["created_on"]).dt.days).where(won, 0),
         }
     )
-    g = x.groupby("partner_id", dropna=False).sum()
+    created = (df["created_on"] >= p0) & (df["created_on"] < p1)
+    g = x[won | lost | open_ | created].groupby("partner_id", dropna=False).sum()
     g["avg_deal_size"] = g["won_amount"].astype("float64") / g["won"]
     g["close_rate"] = g["won"] / (g["won"] + g["lost"])
     g["sales_cycle_days"] = g["cyc"] / g["won"]

@@ -9,6 +9,7 @@ __all__ = [
     "MONEY_SCALE", "ChannelKpiError", "ParseError", "InvalidRecordError", "MissingValueError", "UnknownReferenceError",
     "CurrencyMismatchError", "DecimalOverflowError", "QueryError", "MergeError", "LoadIOError", "BadRowsError",
     "TableTypeError", "Period", "ResultTable", "Dataset", "metrics", "preset",
+    "Partial", "fold_deals", "fold_deal_stream",
 ]
 
 MONEY_SCALE: int
