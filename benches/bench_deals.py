@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -36,6 +35,13 @@ SIX = Decimal("0.000001")
 COLUMNS = ["won_count", "won_revenue", "avg_deal_size", "lost_count", "close_rate", "sales_cycle_days",
            "pipeline_count", "pipeline_value", "sales_velocity"]  # fmt: skip
 
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident set (VmHWM, KiB). Not ru_maxrss: Linux carries that over
+    from the parent across fork + exec, so a child would report its parent's peak."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
 
 def ours(t: pa.Table, threads: int = 0) -> pa.Table:
     return pa.table(_native.fold_deals(t, Q, threads).finish())
@@ -223,10 +229,10 @@ def peak_memory(engine: str, rows: int) -> None:
     """In a fresh process: data in memory, then one run; prints the peak RSS and its growth."""
     t = workload.generate(rows)
     pl_df, pd_df, con = frames(t) if engine != "channel_kpi" else (None, None, None)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = peak_rss_kib()
     {"channel_kpi": lambda: ours(t), "duckdb": lambda: duckdb_query(con, t), "polars": lambda: polars_query(pl_df),
      "pandas": lambda: pandas_query(pd_df)}[engine]()  # fmt: skip
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kib()
     print(json.dumps({"engine": engine, "peak_mb": peak / 1024, "growth_mb": (peak - base) / 1024}))
 
 

@@ -36,7 +36,10 @@ import pyarrow as pa
 from . import _frames
 from ._native import Partial, Period, fold_deal_stream, fold_deals
 
-__all__ = ["Partial", "partial", "stream_partial", "merge", "finish", "dask_query", "query_json"]
+#: The columns the deal-outcome KPIs read (the columnar path).
+DEAL_COLUMNS = ["deal_id", "partner_id", "status", "created_on", "closed_on", "amount", "currency"]
+
+__all__ = ["DEAL_COLUMNS", "Partial", "partial", "stream_partial", "merge", "finish", "dask_query", "query_json"]
 
 
 def query_json(
@@ -66,13 +69,14 @@ def partial(deals: Any, *, metrics: Union[str, Iterable[str]], period: Union[Per
 
 
 def stream_partial(source: Any, *, metrics: Union[str, Iterable[str]], period: Union[Period, str], threads: int = 0,
-                   batch_size: int = 64 * 1024, **query: Any) -> Partial:  # fmt: skip
+                   batch_size: int = 64 * 1024, columns: Optional[Sequence[str]] = None, **query: Any) -> Partial:  # fmt: skip
     """Partial states of a deals stream: a path to a ``.parquet`` / ``.csv`` file (read in
-    batches of ``batch_size`` rows), a ``pyarrow.RecordBatchReader``, or anything exporting
-    ``__arrow_c_stream__``. Memory stays bounded by ``threads`` batches and the states, however
+    batches of ``batch_size`` rows, only ``columns`` when given — :data:`DEAL_COLUMNS` is all
+    the deal-outcome KPIs need), a ``pyarrow.RecordBatchReader``, or anything exporting
+    ``__arrow_c_stream__``. Memory stays bounded by a few batches and the states, however
     many rows the stream has."""
     if isinstance(source, (str, os.PathLike)):
-        source = _open(os.fspath(source), batch_size)
+        source = _open(os.fspath(source), batch_size, columns)
     return fold_deal_stream(source, query_json(metrics, period, **query), threads)
 
 
@@ -120,14 +124,20 @@ def _table(obj: Any) -> Any:
     return _frames.as_stream(obj)
 
 
-def _open(path: str, batch_size: int) -> pa.RecordBatchReader:
+def _open(path: str, batch_size: int, columns: Optional[Sequence[str]]) -> pa.RecordBatchReader:
     if path.endswith((".parquet", ".pq")):
-        import pyarrow.parquet as pq
+        import pyarrow.dataset as pds
 
-        f = pq.ParquetFile(path)
-        return pa.RecordBatchReader.from_batches(f.schema_arrow, f.iter_batches(batch_size=batch_size))
+        # Arrow's C++ scanner: decodes on its own threads, no Python per batch. Bounded read-ahead
+        # and no pre-buffering of column chunks, so memory does not grow with the file.
+        opts = pds.ParquetFragmentScanOptions(pre_buffer=False)
+        scan = pds.dataset(path, format="parquet").scanner(
+            columns=columns, batch_size=batch_size, batch_readahead=2, fragment_readahead=1, fragment_scan_options=opts
+        )
+        return scan.to_reader()
     if path.endswith((".csv", ".csv.gz")):
         import pyarrow.csv as pcsv
 
-        return pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=batch_size * 64))
+        convert = pcsv.ConvertOptions(include_columns=columns) if columns else None
+        return pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=batch_size * 64), convert_options=convert)
     raise ValueError(f"{path}: expected a .parquet or .csv file (or pass a pyarrow.RecordBatchReader)")

@@ -189,8 +189,9 @@ impl<'r> DealFolder<'r> {
             Some(Strs::Dict { values, .. }) => Some((0..values.len()).map(|j| self.group_of(values.get(j))).collect()),
             _ => None,
         };
+        let created_nulls = c.created.null_count() > 0;
         for i in 0..n {
-            if c.created.is_null(i) {
+            if created_nulls && c.created.is_null(i) {
                 return Err(self.missing(i, "created_on"));
             }
             let created = c.created.value(i);
