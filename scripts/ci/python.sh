@@ -8,12 +8,11 @@ PY="$PWD/.venv/bin/python"
 export PYO3_PYTHON="$PY"   # cargo and maturin build pyo3 for the same interpreter
 "$PY" -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.16,<1.17" "pytest>=9,<10" "pyarrow>=26,<27" "polars>=2,<3" "pandas>=3.0,<4" \
-    "numpy>=2,<3" "mypy>=1.10" "nbclient>=0.10" "nbformat>=5.10" "ipykernel>=6.29" "matplotlib>=3.9"
+    "numpy>=2,<3" "mypy>=1.10" "nbclient>=0.10" "nbformat>=5.10" "ipykernel>=6.29" "matplotlib>=3.9" \
+    "dask[distributed,dataframe]>=2025.1" "duckdb>=1.1,<3"   # duckdb: an Arrow-stream producer and a bench peer
 start=$(date +%s)
 "$PY" -m maturin develop --release --quiet
 echo "maturin develop --release: $(( $(date +%s) - start )) s"
-# duckdb: one more Arrow-stream producer (tests/python/test_arrow_streams.py)
-"$PY" -m pip install --quiet --disable-pip-version-check "duckdb>=1.1,<3"
 "$PY" -m pytest -q tests/python
 "$PY" -m mypy.stubtest channel_kpi --mypy-config-file pyproject.toml   # package and _native stubs
 "$PY" python/examples/run_notebooks.py   # every example notebook executes without error

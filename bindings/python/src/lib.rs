@@ -7,6 +7,7 @@
 
 mod dataset;
 mod errors;
+mod partial;
 mod period;
 mod results;
 mod tables;
@@ -42,6 +43,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<period::PyPeriod>()?;
     m.add_class::<dataset::PyDataset>()?;
     m.add_class::<results::PyResultTable>()?;
+    m.add_class::<partial::PyPartial>()?;
+    m.add_function(wrap_pyfunction!(partial::fold_deals, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::fold_deal_stream, m)?)?;
     m.add_function(wrap_pyfunction!(metrics, m)?)?;
     m.add_function(wrap_pyfunction!(preset, m)?)?;
     m.add_function(wrap_pyfunction!(record_kinds, m)?)?;

@@ -10,7 +10,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyDict};
 
 /// Reads every batch of one table (with the GIL held: the producer may need it).
-fn batches(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<RecordBatch>> {
+pub fn batches(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<RecordBatch>> {
+    reader(obj, name)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("{name}: reading the Arrow stream failed: {e}")))
+}
+
+/// The table's Arrow C stream, to read batch by batch (a producer that needs the GIL takes it).
+pub fn reader(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<ArrowArrayStreamReader> {
     let py = obj.py();
     if !obj.hasattr("__arrow_c_stream__")? {
         let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
@@ -25,11 +32,7 @@ fn batches(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<RecordBatch>> {
     // points to a valid FFI_ArrowArrayStream; `from_raw` moves it out and leaves a released
     // (empty) stream behind, so the capsule's destructor does not release it twice.
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(ptr.as_ptr().cast::<FFI_ArrowArrayStream>()) };
-    let reader =
-        ArrowArrayStreamReader::try_new(stream).map_err(|e| table_type(py, format!("{name}: cannot read the Arrow stream: {e}")))?;
-    reader
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("{name}: reading the Arrow stream failed: {e}")))
+    ArrowArrayStreamReader::try_new(stream).map_err(|e| table_type(py, format!("{name}: cannot read the Arrow stream: {e}")))
 }
 
 /// `{kind: table}` → loader sources (kinds: the canonical names of every `RecordKind`, from

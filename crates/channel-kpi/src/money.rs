@@ -35,6 +35,11 @@ impl Currency {
         }
         Ok(Currency([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase(), b[2].to_ascii_uppercase()]))
     }
+    /// The three letters as bytes.
+    #[inline]
+    pub fn code(&self) -> &[u8; 3] {
+        &self.0
+    }
     /// The code as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII letters are ever stored.

@@ -23,9 +23,13 @@
 //! days → `float64`, dates → `date32`, absent → null; the currency and every column's kind and
 //! role travel as metadata.
 
+mod columns;
+mod deals;
 mod input;
 mod output;
+mod tally;
 
+pub use deals::{DealFolder, fold_deal_batches, fold_deal_stream};
 pub(crate) use input::{ArrowRecords, add_iso, no_lookups};
 pub use input::{Batches, load_tables};
 pub use output::{MONEY_SCALE, to_record_batch};

@@ -27,6 +27,129 @@ fn amount_on(m: Option<Money>, on: NaiveDate, ctx: &Ctx) -> Result<Decimal> {
     m.map_or(Ok(Decimal::ZERO), |m| ctx.money(m, on))
 }
 
+/// One deal as the deal-outcome KPIs see it in one window: what happened to it there, and its
+/// amounts in the query currency. This is the one input of their folding code (`fold`): the
+/// row path ([`DealFacts::of`], from a [`crate::Deal`]) and the columnar path
+/// (`crate::arrow::DealFolder`, from Arrow columns of day numbers and raw decimals) both
+/// classify the deal with [`DealFacts::classify`] and fold it with the same `fold` of each
+/// state, so each KPI's arithmetic exists once.
+///
+/// ```
+/// use channel_kpi::kpi::deals::DealFacts;
+/// use channel_kpi::DealStatus;
+/// // days as plain numbers: window [10, 20), instant 20; a deal created on day 5 and won on day 12
+/// let f = DealFacts::classify(DealStatus::Won, 5, Some(12), |d| (10..20).contains(&d), 20, |a, b| i64::from(b - a));
+/// assert!(f.won && !f.lost && !f.created && !f.open_at_end);
+/// assert_eq!(f.cycle_days, 7);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DealFacts {
+    /// Won with `closed_on` in the window.
+    pub won: bool,
+    /// Lost with `closed_on` in the window.
+    pub lost: bool,
+    /// Created in the window.
+    pub created: bool,
+    /// Open at the window's instant ([`crate::Deal::open_at`]).
+    pub open_at_end: bool,
+    /// `closed_on − created_on` in days (0 when open).
+    pub cycle_days: i64,
+    /// A won deal's amount at the rate of its close date (0 without one); set only when `won`.
+    pub won_amount: Decimal,
+    /// An open deal's amount at the rate of the day before the instant; set only when
+    /// `open_at_end`.
+    pub open_amount: Option<Decimal>,
+}
+
+impl DealFacts {
+    /// Classifies a deal against one window, on any ordered date type (`NaiveDate` for
+    /// records, day numbers for Arrow `date32` columns): `inside` is the window's membership
+    /// test, `instant` its "as at" instant, `days` the distance between two dates. Amounts
+    /// are left at zero / `None` for the caller to fill.
+    #[inline]
+    pub fn classify<T: Copy + PartialOrd>(
+        status: DealStatus,
+        created: T,
+        closed: Option<T>,
+        inside: impl Fn(T) -> bool,
+        instant: T,
+        days: impl Fn(T, T) -> i64,
+    ) -> DealFacts {
+        let closed_inside = closed.is_some_and(&inside);
+        DealFacts {
+            won: status == DealStatus::Won && closed_inside,
+            lost: status == DealStatus::Lost && closed_inside,
+            created: inside(created),
+            open_at_end: created < instant && closed.is_none_or(|c| c >= instant),
+            cycle_days: closed.map_or(0, |c| days(created, c)),
+            won_amount: Decimal::ZERO,
+            open_amount: None,
+        }
+    }
+
+    /// Whether the deal counts for any deal-outcome KPI in the window.
+    #[inline]
+    pub fn any(&self) -> bool {
+        self.won || self.lost || self.created || self.open_at_end
+    }
+
+    /// The facts of a record (a deal; anything else touches nothing) in window `w`, with the
+    /// won amount converted to the query currency at its close date (`open_amount` is filled
+    /// by the pipeline, which converts at the instant).
+    pub fn of(rec: &Record, w: &Window, ctx: &Ctx) -> Result<DealFacts> {
+        let Record::Deal(d) = rec else { return Ok(DealFacts::default()) };
+        let mut f = DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |a, b| (b - a).num_days());
+        if f.won {
+            f.won_amount = amount_on(d.amount, d.closed_on.unwrap_or(d.created_on), ctx)?;
+        }
+        Ok(f)
+    }
+}
+
+/// [`DealFacts`] summed over any number of deals of one group in one window: the sufficient
+/// statistics of the deal-outcome KPIs. Each of their `fold`s takes a tally, so one deal (the
+/// row path, [`DealFacts::tally`]) and many deals summed in integer arithmetic (the columnar
+/// path, one tally per group and window) go through the same code; folding a tally equals
+/// folding its deals one by one.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DealTally<'a> {
+    /// Deals won in the window.
+    pub won: u64,
+    /// Deals lost in the window.
+    pub lost: u64,
+    /// Deals created in the window.
+    pub created: u64,
+    /// Deals open at the window's instant.
+    pub open: u64,
+    /// Of those, the ones without an amount.
+    pub open_unvalued: u64,
+    /// Σ amount of the won deals.
+    pub won_amount: Decimal,
+    /// Σ amount of the open deals that have one.
+    pub open_amount: Decimal,
+    /// Cycle days of the won deals, with their multiplicities.
+    pub won_cycles: &'a [(i64, u64)],
+}
+
+impl DealFacts {
+    /// Runs `f` on the tally of this one deal.
+    #[inline]
+    pub fn tally<R>(&self, f: impl FnOnce(&DealTally) -> R) -> R {
+        let cycle = [(self.cycle_days, 1)];
+        let open = self.open_at_end;
+        f(&DealTally {
+            won: u64::from(self.won),
+            lost: u64::from(self.lost),
+            created: u64::from(self.created),
+            open: u64::from(open),
+            open_unvalued: u64::from(open && self.open_amount.is_none()),
+            won_amount: if self.won { self.won_amount } else { Decimal::ZERO },
+            open_amount: self.open_amount.filter(|_| open).unwrap_or(Decimal::ZERO),
+            won_cycles: if self.won { &cycle } else { &[] },
+        })
+    }
+}
+
 state! {
     /// Σ and count of won amounts.
     pub struct WonState { pub sum: Sum, pub n: Count }
@@ -35,12 +158,16 @@ state! {
 impl WonState {
     /// Folds a deal won in `w` (amount in the query currency); true when it counted.
     pub(crate) fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        if let Some((_, a)) = won_in(rec, w, ctx)? {
-            self.sum.add(a)?;
-            self.n.inc();
-            return Ok(true);
+        DealFacts::of(rec, w, ctx)?.tally(|t| self.fold(t))
+    }
+    /// Folds a tally: Σ and count of won amounts.
+    #[inline]
+    pub fn fold(&mut self, t: &DealTally) -> Result<bool> {
+        if t.won > 0 {
+            self.sum.add(t.won_amount)?;
+            self.n.0 += t.won;
         }
-        Ok(false)
+        Ok(t.won > 0)
     }
     /// Σ ÷ count, rounded to 6 places; `None` when nothing was won.
     pub(crate) fn avg(&self) -> Option<Decimal> {
@@ -139,20 +266,15 @@ impl CountState {
     /// shared by `deal_count` and `pipeline_change`.
     pub fn observe(&mut self, rec: &Record, w: &Window) -> bool {
         let Record::Deal(d) = rec else { return false };
-        let mut hit = false;
-        if d.closed_in(DealStatus::Won, |c| w.contains(c)) {
-            self.won.inc();
-            hit = true;
-        }
-        if d.closed_in(DealStatus::Lost, |c| w.contains(c)) {
-            self.lost.inc();
-            hit = true;
-        }
-        if w.contains(d.created_on) {
-            self.created.inc();
-            hit = true;
-        }
-        hit
+        DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |_, _| 0).tally(|t| self.fold(t))
+    }
+    /// Folds a tally: counts of won, lost and created.
+    #[inline]
+    pub fn fold(&mut self, t: &DealTally) -> bool {
+        self.won.0 += t.won;
+        self.lost.0 += t.lost;
+        self.created.0 += t.created;
+        t.won + t.lost + t.created > 0
     }
 }
 
@@ -198,11 +320,14 @@ impl CloseState {
     /// Folds a deal closed in `w`; true when it counted.
     pub(crate) fn observe(&mut self, rec: &Record, w: &Window) -> bool {
         let Record::Deal(d) = rec else { return false };
-        let closed = d.status != DealStatus::Open && d.closed_on.is_some_and(|c| w.contains(c));
-        if closed {
-            self.closed.add(d.status == DealStatus::Won);
-        }
-        closed
+        DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |_, _| 0).tally(|t| self.fold(t))
+    }
+    /// Folds a tally: each deal closed in the window is a trial, each won one a success.
+    #[inline]
+    pub fn fold(&mut self, t: &DealTally) -> bool {
+        self.closed.hits += t.won;
+        self.closed.n += t.won + t.lost;
+        t.won + t.lost > 0
     }
 }
 
@@ -277,13 +402,17 @@ state! {
 impl CycleState {
     /// Folds a deal won in `w`; true when it counted.
     pub(crate) fn observe(&mut self, rec: &Record, w: &Window) -> bool {
-        match rec {
-            Record::Deal(d) if d.closed_in(DealStatus::Won, |c| w.contains(c)) => {
-                self.days.add(d.cycle_days().unwrap_or(0));
-                true
-            }
-            _ => false,
+        let Record::Deal(d) = rec else { return false };
+        DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |a, b| (b - a).num_days())
+            .tally(|t| self.fold(t))
+    }
+    /// Folds a tally: the cycle lengths of won deals.
+    #[inline]
+    pub fn fold(&mut self, t: &DealTally) -> bool {
+        for &(d, n) in t.won_cycles {
+            *self.days.0.entry(d).or_default() += n;
         }
+        t.won > 0
     }
 }
 
@@ -313,6 +442,19 @@ state! {
     pub struct VelocityState { pub open_at_end: Count, pub close: CloseState, pub won: WonState, pub cycle: CycleState }
 }
 
+impl VelocityState {
+    /// Folds a tally into each factor with that factor's own `fold`, and counts the deals
+    /// open at the instant.
+    #[inline]
+    pub fn fold(&mut self, t: &DealTally) -> Result<bool> {
+        let mut hit = self.close.fold(t);
+        hit |= self.won.fold(t)?;
+        hit |= self.cycle.fold(t);
+        self.open_at_end.0 += t.open;
+        Ok(hit || t.open > 0)
+    }
+}
+
 /// `sales_velocity` = open deals at the window's end × close rate × average deal size ÷
 /// average sales-cycle days, in money per day. Computed exactly as
 /// `open × Σwon × won ÷ ((won + lost) × Σcycle_days)`, rounded to 6 places. Absent when any
@@ -324,16 +466,7 @@ impl Kpi for SalesVelocity {
         Ok(vec![ColumnSpec::new("sales_velocity", ColumnKind::Money), ColumnSpec::new("open_deals_at_end", ColumnKind::Int)])
     }
     fn observe(s: &mut VelocityState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        let mut hit = s.close.observe(rec, w);
-        hit |= s.won.observe(rec, w, ctx)?;
-        hit |= s.cycle.observe(rec, w);
-        if let Record::Deal(d) = rec
-            && d.open_at(w.instant())
-        {
-            s.open_at_end.inc();
-            hit = true;
-        }
-        Ok(hit)
+        DealFacts::of(rec, w, ctx)?.tally(|t| s.fold(t))
     }
     fn finish(states: &[&VelocityState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| {
@@ -453,5 +586,33 @@ impl Kpi for NewNetRevenue {
     }
     fn finish(states: &[&NewRevenueState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| Ok(vec![Value::Decimal(s.revenue.0), Value::count(s.deals.0)]))
+    }
+}
+
+/// Whether the columnar path (`crate::arrow::DealFolder`) folds metric `m` by [`fold_columnar`]:
+/// the deal-outcome KPIs whose whole `observe` is their `fold` of [`DealFacts`] (`pipeline`
+/// only without a pipeline definition, since stages need the stage history).
+pub(crate) fn columnar_metric(m: crate::Metric, ctx: &Ctx) -> bool {
+    use crate::Metric::*;
+    match m {
+        AvgDealSize | WonRevenue | DealCount | CloseRate | SalesCycleDays | SalesVelocity | AvgClosedDealSize => true,
+        Pipeline => ctx.refs.pipeline.is_empty(),
+        _ => false,
+    }
+}
+
+/// Folds a tally into the state of a metric accepted by [`columnar_metric`], with the same
+/// `fold` its `Kpi::observe` uses.
+#[inline]
+pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally) -> Result<bool> {
+    use crate::engine::KpiState as S;
+    match state {
+        S::AvgDealSize(s) | S::WonRevenue(s) | S::AvgClosedDealSize(s) => s.fold(f),
+        S::DealCount(s) => Ok(s.fold(f)),
+        S::CloseRate(s) => Ok(s.fold(f)),
+        S::SalesCycleDays(s) => Ok(s.fold(f)),
+        S::SalesVelocity(s) => s.fold(f),
+        S::Pipeline(s) => s.fold_open(f),
+        _ => Err(crate::Error::Query("internal: a metric outside the columnar set reached the columnar fold".into())),
     }
 }

@@ -34,7 +34,7 @@ pub use aging::PipelineAging;
 pub use coverage::PipelineCoverage;
 
 use super::common::{ByKey, Count, Sum, open_stage_slugs, overflow, state};
-use super::deals::CountState;
+use super::deals::{CountState, DealFacts, DealTally};
 use crate::domain::Deal;
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
 use crate::error::{Error, Result};
@@ -85,6 +85,20 @@ state! {
     }
 }
 
+impl PipelineState {
+    /// Folds a tally into the count and value of open deals (the stage-weighted parts need
+    /// the deal's stage history and are folded by `Pipeline::observe`).
+    #[inline]
+    pub fn fold_open(&mut self, t: &DealTally) -> Result<bool> {
+        self.count.0 += t.open;
+        if t.open > t.open_unvalued {
+            self.value.add(t.open_amount)?;
+        }
+        self.unvalued.0 += t.open_unvalued;
+        Ok(t.open > 0)
+    }
+}
+
 /// `pipeline`: the deals open at the instant T the window ends.
 ///
 /// * `pipeline_count`: number of open deals; `pipeline_value`: Σ amount of the open deals that
@@ -121,12 +135,8 @@ impl Kpi for Pipeline {
         if !d.open_at(t) {
             return Ok(false);
         }
-        s.count.inc();
         let amount = open_amount(d, t, ctx)?;
-        match amount {
-            Some(a) => s.value.add(a)?,
-            None => s.unvalued.inc(),
-        }
+        DealFacts { open_at_end: true, open_amount: amount, ..DealFacts::default() }.tally(|t| s.fold_open(t))?;
         let p = &ctx.refs.pipeline;
         if !p.is_empty() {
             match d.stage_at(t).and_then(|n| p.stage(n)) {

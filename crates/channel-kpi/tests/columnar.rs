@@ -1,0 +1,161 @@
+//! The columnar path (`arrow::fold_deal_batches`, `fold_deal_stream`, `DealFolder`) equals the
+//! row path (`Dataset::run`) on generated deals, for every query it takes (metrics, grouping,
+//! roll-up, buckets, comparisons), however the rows are split into batches and threads and
+//! whatever the string layout; queries it does not take go through the row path per batch.
+#![cfg(feature = "arrow")]
+#![allow(clippy::result_large_err)]
+
+use arrow_array::builder::StringDictionaryBuilder;
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray};
+use channel_kpi::arrow::{DealFolder, fold_deal_batches, fold_deal_stream};
+use channel_kpi::*;
+use chrono::{Days, NaiveDate};
+use proptest::prelude::*;
+use std::sync::Arc;
+
+type Row = (u64, u64, u8, Option<i64>, Option<u8>);
+
+fn base() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
+}
+
+fn deals(rows: &[Row]) -> Vec<Deal> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, &(created, cycle, status, cents, partner))| {
+            let status = [DealStatus::Open, DealStatus::Won, DealStatus::Lost][status as usize];
+            let created_on = base() + Days::new(created);
+            let mut d = Deal::new(format!("D{i}"), created_on, status);
+            d.partner_id = partner.map(|p| format!("p{p}"));
+            if status != DealStatus::Open {
+                d.closed_on = Some(created_on + Days::new(cycle));
+            }
+            d.amount = cents.map(|c| Money::new(rust_decimal::Decimal::new(c, 2), Currency::new("EUR").unwrap()));
+            d
+        })
+        .collect()
+}
+
+fn batch(ds: &[Deal], dictionary: bool) -> RecordBatch {
+    let day = |d: NaiveDate| arrow_array::types::Date32Type::from_naive_date(d);
+    let s = |v: Vec<Option<String>>| Arc::new(StringArray::from(v)) as ArrayRef;
+    let partner: Vec<Option<String>> = ds.iter().map(|d| d.partner_id.clone()).collect();
+    let partner: ArrayRef = if dictionary {
+        let mut b = StringDictionaryBuilder::<Int32Type>::new();
+        for p in &partner {
+            b.append_option(p.as_deref());
+        }
+        Arc::new(b.finish())
+    } else {
+        s(partner)
+    };
+    let amount: Vec<Option<i128>> = ds.iter().map(|d| d.amount.map(|m| m.amount.mantissa())).collect();
+    RecordBatch::try_from_iter([
+        ("deal_id", s(ds.iter().map(|d| Some(d.id.clone())).collect())),
+        ("partner_id", partner),
+        ("status", s(ds.iter().map(|d| Some(format!("{:?}", d.status).to_lowercase())).collect())),
+        ("created_on", Arc::new(Date32Array::from(ds.iter().map(|d| day(d.created_on)).collect::<Vec<_>>())) as ArrayRef),
+        ("closed_on", Arc::new(Date32Array::from(ds.iter().map(|d| d.closed_on.map(day)).collect::<Vec<_>>())) as ArrayRef),
+        ("amount", Arc::new(Decimal128Array::from(amount).with_precision_and_scale(18, 2).unwrap()) as ArrayRef),
+        ("currency", s(ds.iter().map(|_| Some("EUR".to_string())).collect())),
+    ])
+    .unwrap()
+}
+
+const COLUMNAR: [Metric; 8] = [
+    Metric::DealCount,
+    Metric::WonRevenue,
+    Metric::AvgDealSize,
+    Metric::AvgClosedDealSize,
+    Metric::CloseRate,
+    Metric::SalesCycleDays,
+    Metric::SalesVelocity,
+    Metric::Pipeline,
+];
+
+prop_compose! {
+    fn row()(created in 0u64..500, cycle in prop_oneof![9 => 0u64..150, 1 => 2040u64..2060], status in 0u8..3, cents in 0i64..5_000_000,
+             has_amount in proptest::bool::weighted(0.9), partner in proptest::option::weighted(0.85, 0u8..6)) -> Row {
+        (created, cycle, status, (has_amount || status == 1).then_some(cents), partner)
+    }
+}
+
+prop_compose! {
+    fn query()(mask in 1u16..256, by in any::<bool>(), rollup in any::<bool>(), shape in 0u8..4) -> Query {
+        let metrics: Vec<Metric> = COLUMNAR.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, m)| *m).collect();
+        let mut q = Query::new(metrics, Period::parse("2025").unwrap());
+        if by {
+            q = q.by(Dimension::Partner);
+        }
+        if rollup {
+            q = q.rollup();
+        }
+        match shape {
+            1 => q.buckets(Bucket::Quarter),
+            2 => q.compare(Compare::PreviousPeriod),
+            3 => q.buckets(Bucket::Month).compare(Compare::YearAgo),
+            _ => q,
+        }
+    }
+}
+
+fn row_path(ds: Vec<Deal>, q: &Query) -> ResultTable {
+    let data = Dataset { deals: ds, ..Dataset::default() };
+    data.run(q).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn columnar_equals_row_path(rows in proptest::collection::vec(row(), 0..120), q in query(),
+                                cut in 0usize..120, threads in 1usize..4, dictionary in any::<bool>()) {
+        let ds = deals(&rows);
+        let expected = row_path(ds.clone(), &q);
+        let refs = Reference::default();
+        let cut = cut.min(ds.len());
+        let batches = vec![batch(&ds[..cut], dictionary), batch(&ds[cut..], !dictionary)];
+        let p = fold_deal_batches(&q, &refs, &batches, threads).unwrap();
+        prop_assert_eq!(&p.finish(&refs).unwrap(), &expected);
+        let stream = Box::new(batches.clone().into_iter().map(Ok));
+        let p = fold_deal_stream(&q, &refs, stream, threads).unwrap();
+        prop_assert_eq!(&p.finish(&refs).unwrap(), &expected);
+        prop_assert!(DealFolder::new(&q, &refs).unwrap().is_columnar());
+    }
+}
+
+#[test]
+fn other_queries_take_the_row_path_per_batch() {
+    let rows: Vec<Row> = (0..50).map(|i| (i * 9, i % 40, (i % 3) as u8, Some(1000 + i as i64), Some((i % 4) as u8))).collect();
+    let ds = deals(&rows);
+    let q = Query::new(vec![Metric::MedianDealSize, Metric::WonRevenue], Period::parse("2025").unwrap()).by(Dimension::Partner);
+    let refs = Reference::default();
+    assert!(!DealFolder::new(&q, &refs).unwrap().is_columnar());
+    let batches = vec![batch(&ds[..20], false), batch(&ds[20..], true)];
+    let p = fold_deal_batches(&q, &refs, &batches, 2).unwrap();
+    assert_eq!(p.finish(&refs).unwrap(), row_path(ds, &q));
+}
+
+#[test]
+fn bad_rows_are_errors_naming_row_column_and_value() {
+    let rows: Vec<Row> = (0..10).map(|i| (i * 30, 5, 1, Some(100), Some(1))).collect();
+    let ds = deals(&rows);
+    let q = Query::new(vec![Metric::WonRevenue], Period::parse("2025").unwrap());
+    let refs = Reference::default();
+    let mut b = batch(&ds, false);
+    // row 7: a status nobody knows
+    let mut status: Vec<&str> = vec!["won"; 10];
+    status[7] = "maybe";
+    let mut cols = b.columns().to_vec();
+    cols[2] = Arc::new(StringArray::from(status));
+    b = RecordBatch::try_new(b.schema(), cols).unwrap();
+    let e = fold_deal_batches(&q, &refs, &[batch(&ds, false), b], 1).unwrap_err().to_string();
+    assert!(e.contains("row 17") && e.contains("status") && e.contains("maybe"), "{e}");
+    // a second currency
+    let mut b = batch(&ds, false);
+    let mut cols = b.columns().to_vec();
+    cols[6] = Arc::new(StringArray::from(vec!["EUR", "EUR", "USD", "EUR", "EUR", "EUR", "EUR", "EUR", "EUR", "EUR"]));
+    b = RecordBatch::try_new(b.schema(), cols).unwrap();
+    let e = fold_deal_batches(&q, &refs, &[b], 1).unwrap_err().to_string();
+    assert!(e.contains("USD") && e.contains("row 2"), "{e}");
+}
