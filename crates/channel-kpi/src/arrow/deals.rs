@@ -317,7 +317,7 @@ impl<'r> DealFolder<'r> {
 
     /// The partial states of everything folded: each group's tallies folded into fresh states
     /// by the KPIs' `fold`, merged with what the row path folded.
-    pub fn into_partial(self) -> Result<Partial> {
+    pub fn into_partial(mut self) -> Result<Partial> {
         let metrics = self.rows.query().metrics.clone();
         let mut partial = self.rows.into_partial();
         let Some(p) = self.plan else { return Ok(partial) };
@@ -329,7 +329,7 @@ impl<'r> DealFolder<'r> {
         let mut buf = Vec::new();
         for (g, key) in self.keys.into_iter().enumerate() {
             let gk = if g == 0 && p.total { (0, vec![None; levels]) } else { (levels as u8, vec![key.map(String::from)]) };
-            for (wi, t) in self.tallies[g * nw..(g + 1) * nw].iter().enumerate() {
+            for (wi, t) in self.tallies[g * nw..(g + 1) * nw].iter_mut().enumerate() {
                 if t.is_empty() {
                     continue;
                 }
