@@ -76,6 +76,35 @@ impl Tally {
         self.n_pending = 0;
     }
 
+    /// Adds the deals of another tally (at the same scale).
+    pub(super) fn merge(&mut self, o: &Tally) -> std::result::Result<(), ()> {
+        self.won += o.won;
+        self.lost += o.lost;
+        self.created += o.created;
+        self.open += o.open;
+        self.open_unvalued += o.open_unvalued;
+        self.won_raw = self.won_raw.checked_add(o.won_raw).ok_or(())?;
+        self.open_raw = self.open_raw.checked_add(o.open_raw).ok_or(())?;
+        self.drain();
+        if self.dense.len() < o.dense.len() {
+            self.dense.resize(o.dense.len(), 0);
+        }
+        for (a, b) in self.dense.iter_mut().zip(&o.dense) {
+            *a += b;
+        }
+        for &d in &o.pending[..o.n_pending] {
+            let d = usize::from(d);
+            if self.dense.len() <= d {
+                self.dense.resize(d + 1, 0);
+            }
+            self.dense[d] += 1;
+        }
+        for (d, n) in &o.far {
+            *self.far.entry(*d).or_default() += n;
+        }
+        Ok(())
+    }
+
     /// Whether any deal counted.
     pub(super) fn is_empty(&self) -> bool {
         self.won + self.lost + self.created + self.open == 0
