@@ -38,6 +38,18 @@ COLUMNS = ["won_count", "won_revenue", "avg_deal_size", "lost_count", "close_rat
 
 
 
+def rss_kib() -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def reset_peak_rss() -> None:
+    """Resets VmHWM to the current RSS (Linux: `5` to /proc/self/clear_refs), so the peak
+    measured next is the query's, not the input preparation's."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
 def peak_rss_kib() -> int:
     """This process's peak resident set (VmHWM, KiB). Not ru_maxrss: Linux carries that over
     from the parent across fork + exec, so a child would report its parent's peak."""
@@ -231,13 +243,17 @@ def peak_memory(engine: str, path: str) -> None:
     """In a fresh process: the workload read from an Arrow IPC file, the engine's input made
     from it (pandas: a converted copy), then one run; prints the peak RSS before and after."""
     t = pa.ipc.open_file(path).read_all()
+    # IPC buffers are only 8-byte aligned; decimal128 wants 16 (arrow-rs would copy them)
+    i = t.schema.get_field_index("amount")
+    t = t.set_column(i, "amount", pa.chunked_array([pa.concat_arrays(t["amount"].chunks)]))
     if engine == "channel_kpi":
         run = lambda: ours(t)  # noqa: E731
     else:
         pl_df, pd_df, con = frames(t, only=engine)
         run = {"duckdb": lambda: duckdb_query(con, t), "polars": lambda: polars_query(pl_df),
                "pandas": lambda: pandas_query(pd_df)}[engine]  # fmt: skip
-    base = peak_rss_kib()
+    reset_peak_rss()
+    base = rss_kib()
     run()
     peak = peak_rss_kib()
     print(json.dumps({"engine": engine, "base_mb": base / 1024, "peak_mb": peak / 1024, "growth_mb": (peak - base) / 1024}))

@@ -196,6 +196,9 @@ impl<'r> DealFolder<'r> {
             let created = c.created.value(i);
             let closed = c.closed.and_then(|a| a.is_valid(i).then(|| a.value(i)));
             let status = match c.status.get(i) {
+                Some("won") => DealStatus::Won,
+                Some("lost") => DealStatus::Lost,
+                Some("open") => DealStatus::Open,
                 Some(s) if s.eq_ignore_ascii_case("won") => DealStatus::Won,
                 Some(s) if s.eq_ignore_ascii_case("lost") => DealStatus::Lost,
                 Some(s) if s.eq_ignore_ascii_case("open") => DealStatus::Open,

@@ -4,9 +4,13 @@
 
 const EMPTY: u32 = u32::MAX;
 
-/// Interned byte strings, each with the number it was given.
+/// Interned byte strings, each with the number it was given. Keys of up to 8 bytes (most
+/// ids) live as one word in `short` (one probe, one compare); longer ones in the arena table.
 #[derive(Debug, Default)]
 pub(super) struct Interner {
+    /// (key bytes as a little-endian word, length + 1 (0 = free), number).
+    short: Vec<(u64, u32, u32)>,
+    n_short: usize,
     /// Entry indexes (open addressing); `EMPTY` marks a free slot.
     slots: Vec<u32>,
     ids: Vec<u32>,
@@ -29,7 +33,21 @@ fn hash(b: &[u8]) -> u64 {
         w[..rest.len()].copy_from_slice(rest);
         h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
     }
-    // fmix64 (MurmurHash3): the low bits pick the slot, so every input bit must reach them
+    // the low bits pick the slot, so every input bit must reach them
+    mix(h)
+}
+
+/// A key of at most 8 bytes as (little-endian word, length + 1).
+#[inline(always)]
+fn word(key: &[u8]) -> (u64, u32) {
+    let mut w = [0u8; 8];
+    w[..key.len()].copy_from_slice(key);
+    (u64::from_le_bytes(w), key.len() as u32 + 1)
+}
+
+/// fmix64 (MurmurHash3's finalizer).
+#[inline(always)]
+fn mix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
@@ -54,6 +72,24 @@ impl Interner {
     /// The number of `key`, if interned.
     #[inline]
     pub(super) fn get(&self, key: &[u8]) -> Option<u32> {
+        if key.len() <= 8 {
+            if self.short.is_empty() {
+                return None;
+            }
+            let (w, tag) = word(key);
+            let mask = self.short.len() - 1;
+            let mut i = mix(w ^ u64::from(tag)) as usize & mask;
+            loop {
+                let (sw, st, id) = self.short[i];
+                if st == 0 {
+                    return None;
+                }
+                if sw == w && st == tag {
+                    return Some(id);
+                }
+                i = (i + 1) & mask;
+            }
+        }
         if self.slots.is_empty() {
             return None;
         }
@@ -75,6 +111,19 @@ impl Interner {
 
     /// Interns `key` (not yet interned) as number `g`.
     pub(super) fn insert(&mut self, key: &[u8], g: u32) {
+        if key.len() <= 8 {
+            if (self.n_short + 1) * 2 > self.short.len() {
+                let n = (self.short.len() * 2).max(64);
+                let old = std::mem::replace(&mut self.short, vec![(0, 0, 0); n]);
+                for e in old.into_iter().filter(|e| e.1 != 0) {
+                    self.place_short(e);
+                }
+            }
+            let (w, tag) = word(key);
+            self.place_short((w, tag, g));
+            self.n_short += 1;
+            return;
+        }
         if (self.spans.len() + 1) * 2 > self.slots.len() {
             self.grow();
         }
@@ -85,6 +134,15 @@ impl Interner {
         self.hashes.push(h);
         self.ids.push(g);
         self.place(h, e);
+    }
+
+    fn place_short(&mut self, e: (u64, u32, u32)) {
+        let mask = self.short.len() - 1;
+        let mut i = mix(e.0 ^ u64::from(e.1)) as usize & mask;
+        while self.short[i].1 != 0 {
+            i = (i + 1) & mask;
+        }
+        self.short[i] = e;
     }
 
     fn place(&mut self, h: u64, e: u32) {
@@ -121,6 +179,7 @@ mod tests {
             assert_eq!(t.get(k.as_bytes()), Some(3 * g as u32 + 1));
         }
         assert_eq!(t.get(b"p"), None);
+        assert_eq!(t.get(b"p1\0"), None, "a short key padded with zeros is another key");
         assert_eq!(t.get(b""), None);
     }
 }
