@@ -109,6 +109,25 @@ impl<'a> Strs<'a> {
             _ => Strs::Flat(Flat::of(a)?),
         })
     }
+    /// The one value of a column without nulls whose values are all the same short text
+    /// (checked in one pass over the value bytes), else `None`.
+    pub(super) fn uniform(&self) -> Option<&'a str> {
+        match self {
+            Strs::Flat(Flat::Utf8(a)) if a.null_count() == 0 && !a.is_empty() => {
+                let offs = a.value_offsets();
+                let (first, width) = (offs[0] as usize, (offs[1] - offs[0]) as usize);
+                if width == 0 || width > 8 {
+                    return None;
+                }
+                let evenly = offs.iter().enumerate().all(|(i, o)| *o as usize == first + i * width);
+                let data = &a.value_data()[first..first + width * a.len()];
+                let v = &data[..width];
+                (evenly && data.chunks_exact(width).all(|c| c == v)).then(|| a.value(0))
+            }
+            Strs::Dict { keys, values } if values.len() == 1 && keys.iter().all(Option::is_some) => values.get(0),
+            _ => None,
+        }
+    }
     #[cfg(test)]
     fn len(&self) -> usize {
         match self {

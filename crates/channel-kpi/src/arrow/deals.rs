@@ -188,6 +188,13 @@ impl<'r> DealFolder<'r> {
             Some(Strs::Dict { values, .. }) => Some((0..values.len()).map(|j| self.group_of(values.get(j))).collect()),
             _ => None,
         };
+        // one currency for the whole batch: checked once (at its first valued row), not per row
+        let uniform = c.currency.as_ref().and_then(Strs::uniform);
+        if uniform.is_some()
+            && let Some(first) = (0..n).find(|&i| c.amount.get(i).is_some())
+        {
+            self.check_currency(c, first)?;
+        }
         let created_nulls = c.created.null_count() > 0;
         for i in 0..n {
             if created_nulls && c.created.is_null(i) {
@@ -217,6 +224,7 @@ impl<'r> DealFolder<'r> {
             match raw {
                 None if status == DealStatus::Won => return Err(self.missing(i, "amount")),
                 Some(v) if v < 0 => return Err(self.bad(i, "amount", &c.amount.text(v), "amount is negative")),
+                Some(_) if uniform.is_some() => {}
                 Some(_) => self.check_currency(c, i)?,
                 None => {}
             }
