@@ -15,6 +15,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -35,6 +36,18 @@ SIX = Decimal("0.000001")
 COLUMNS = ["won_count", "won_revenue", "avg_deal_size", "lost_count", "close_rate", "sales_cycle_days",
            "pipeline_count", "pipeline_value", "sales_velocity"]  # fmt: skip
 
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def reset_peak_rss() -> None:
+    """Resets VmHWM to the current RSS (Linux: `5` to /proc/self/clear_refs), so the peak
+    measured next is the query's, not the input preparation's."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
 
 
 def peak_rss_kib() -> int:
@@ -198,21 +211,22 @@ def best(f: Callable[[], Any], repeat: int) -> float:
     return min(times)
 
 
-def frames(t: pa.Table) -> tuple:
+def frames(t: pa.Table, only: str = "") -> tuple:
+    """The peers' inputs: a polars frame (zero copy), a pandas frame (a converted copy: amounts
+    as exact pyarrow-backed decimals, dates as datetime64), a duckdb connection."""
     import duckdb
+    import pandas as pd
     import polars as pl
 
-    import pandas as pd
+    pd_df = None
+    if only in ("", "pandas"):
+        pd_df = t.to_pandas(types_mapper=lambda ty: pd.ArrowDtype(ty) if pa.types.is_decimal(ty) else None)
+        pd_df["created_on"] = pd_df["created_on"].astype("datetime64[s]")
+        pd_df["closed_on"] = pd_df["closed_on"].astype("datetime64[s]")
+    return pl.from_arrow(t) if only in ("", "polars") else None, pd_df, duckdb.connect()
 
-    # amounts stay exact decimals (pyarrow-backed); dates as datetime64 for arithmetic
-    pd_df = t.to_pandas(types_mapper=lambda ty: pd.ArrowDtype(ty) if pa.types.is_decimal(ty) else None)
-    pd_df["created_on"] = pd_df["created_on"].astype("datetime64[s]")
-    pd_df["closed_on"] = pd_df["closed_on"].astype("datetime64[s]")
-    return pl.from_arrow(t), pd_df, duckdb.connect()
 
-
-def run(rows: int, repeat: int, pandas_repeat: int) -> dict:
-    t = workload.generate(rows)
+def run(t: pa.Table, repeat: int, pandas_repeat: int) -> dict:
     pl_df, pd_df, con = frames(t)
     ours_t = ours(t)
     check_all(t, ours_t, pl_df, pd_df, con)
@@ -225,15 +239,24 @@ def run(rows: int, repeat: int, pandas_repeat: int) -> dict:
     return res
 
 
-def peak_memory(engine: str, rows: int) -> None:
-    """In a fresh process: data in memory, then one run; prints the peak RSS and its growth."""
-    t = workload.generate(rows)
-    pl_df, pd_df, con = frames(t) if engine != "channel_kpi" else (None, None, None)
-    base = peak_rss_kib()
-    {"channel_kpi": lambda: ours(t), "duckdb": lambda: duckdb_query(con, t), "polars": lambda: polars_query(pl_df),
-     "pandas": lambda: pandas_query(pd_df)}[engine]()  # fmt: skip
+def peak_memory(engine: str, path: str) -> None:
+    """In a fresh process: the workload read from an Arrow IPC file, the engine's input made
+    from it (pandas: a converted copy), then one run; prints the peak RSS before and after."""
+    t = pa.ipc.open_file(path).read_all()
+    # IPC buffers are only 8-byte aligned; decimal128 wants 16 (arrow-rs would copy them)
+    i = t.schema.get_field_index("amount")
+    t = t.set_column(i, "amount", pa.chunked_array([pa.concat_arrays(t["amount"].chunks)]))
+    if engine == "channel_kpi":
+        run = lambda: ours(t)  # noqa: E731
+    else:
+        pl_df, pd_df, con = frames(t, only=engine)
+        run = {"duckdb": lambda: duckdb_query(con, t), "polars": lambda: polars_query(pl_df),
+               "pandas": lambda: pandas_query(pd_df)}[engine]  # fmt: skip
+    reset_peak_rss()
+    base = rss_kib()
+    run()
     peak = peak_rss_kib()
-    print(json.dumps({"engine": engine, "peak_mb": peak / 1024, "growth_mb": (peak - base) / 1024}))
+    print(json.dumps({"engine": engine, "base_mb": base / 1024, "peak_mb": peak / 1024, "growth_mb": (peak - base) / 1024}))
 
 
 def main() -> None:
@@ -243,13 +266,15 @@ def main() -> None:
     ap.add_argument("--pandas-repeat", type=int, default=1)
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--memory-of", help=argparse.SUPPRESS)
+    ap.add_argument("--ipc", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.memory_of:
-        peak_memory(a.memory_of, a.rows[0])
+        peak_memory(a.memory_of, a.ipc)
         return
     print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
     for rows in a.rows:
-        res = run(rows, a.repeat, a.pandas_repeat)
+        t = workload.generate(rows)
+        res = run(t, a.repeat, a.pandas_repeat)
         me = res["channel_kpi"]
         print(f"## {rows:,} rows (results of polars, duckdb, pandas checked equal to channel_kpi's)")
         for k, v in res.items():
@@ -257,11 +282,16 @@ def main() -> None:
         fastest = min(v for k, v in res.items() if k != "channel_kpi")
         print(f"channel_kpi / fastest peer = {me / fastest:.2f}")
         if not a.no_memory:
+            path = os.path.join(tempfile.gettempdir(), f"ckpi_bench_{rows}.arrow")
+            with pa.ipc.new_file(path, t.schema) as w:
+                w.write_table(t)
             for engine in res:
-                out = subprocess.run([sys.executable, __file__, "--rows", str(rows), "--memory-of", engine],
+                out = subprocess.run([sys.executable, __file__, "--memory-of", engine, "--ipc", path],
                                      capture_output=True, text=True, check=True)  # fmt: skip
                 m = json.loads(out.stdout)
-                print(f"peak memory {engine:12s} {m['peak_mb']:8.0f} MB (query: +{m['growth_mb']:.0f} MB)")
+                print(f"peak memory {engine:12s} {m['peak_mb']:7.0f} MB: input ready {m['base_mb']:.0f} MB, "
+                      f"query +{m['growth_mb']:.0f} MB")  # fmt: skip
+            os.remove(path)
         sys.stdout.flush()
 
 

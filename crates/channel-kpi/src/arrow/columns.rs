@@ -1,12 +1,10 @@
 //! The columns of a deals batch as the columnar path reads them: dates as `date32` day numbers,
-//! amounts as raw integers with their scale, strings of any Arrow layout; and the hash used
-//! to intern group keys.
+//! amounts as raw integers with their scale, strings of any Arrow layout.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Decimal128Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use arrow_schema::DataType;
-use std::hash::Hasher;
 
 /// The columns of one batch, typed for the columnar path.
 pub(super) struct Columns<'a> {
@@ -111,6 +109,25 @@ impl<'a> Strs<'a> {
             _ => Strs::Flat(Flat::of(a)?),
         })
     }
+    /// The one value of a column without nulls whose values are all the same short text
+    /// (checked in one pass over the value bytes), else `None`.
+    pub(super) fn uniform(&self) -> Option<&'a str> {
+        match self {
+            Strs::Flat(Flat::Utf8(a)) if a.null_count() == 0 && !a.is_empty() => {
+                let offs = a.value_offsets();
+                let (first, width) = (offs[0] as usize, (offs[1] - offs[0]) as usize);
+                if width == 0 || width > 8 {
+                    return None;
+                }
+                let evenly = offs.iter().enumerate().all(|(i, o)| *o as usize == first + i * width);
+                let data = &a.value_data()[first..first + width * a.len()];
+                let v = &data[..width];
+                (evenly && data.chunks_exact(width).all(|c| c == v)).then(|| a.value(0))
+            }
+            Strs::Dict { keys, values } if values.len() == 1 && keys.iter().all(Option::is_some) => values.get(0),
+            _ => None,
+        }
+    }
     #[cfg(test)]
     fn len(&self) -> usize {
         match self {
@@ -165,34 +182,6 @@ impl<'a> Amounts<'a> {
             Amounts::Decimal(_, s) => <Decimal128Type as arrow_array::types::DecimalType>::format_decimal(v, 38, *s as i8),
             _ => v.to_string(),
         }
-    }
-}
-
-/// FxHash (rustc's): a fast hash for short keys such as partner ids; not DoS-resistant, which
-/// is fine for keys of the caller's own data.
-#[derive(Default, Clone, Copy)]
-pub(super) struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

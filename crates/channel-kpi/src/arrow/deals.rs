@@ -47,8 +47,9 @@
 //! assert_eq!(t.value(0, "pipeline_value").unwrap().to_string(), "50");
 //! ```
 
-use super::columns::{Columns, FxHasher, Strs};
+use super::columns::{Columns, Strs};
 use super::input::Batches;
+use super::intern::Interner;
 use super::tally::Tally;
 use crate::domain::DealStatus;
 use crate::engine::{Ctx, Dimension, Engine, Partial, Query, Record, Reference};
@@ -58,14 +59,12 @@ use crate::load::{LoadOptions, Mapping, RecordKind, Source};
 use crate::money::Currency;
 use arrow_array::types::Date32Type;
 use arrow_array::{Array, RecordBatch};
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 /// Folds deals batches into the partial states of one query (see the module docs).
 pub struct DealFolder<'r> {
     rows: Engine<'r>,
     plan: Option<Plan>,
-    groups: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    groups: Interner,
     keys: Vec<Option<Box<str>>>,
     /// The group of direct deals (no partner), when grouping by partner.
     direct: Option<u32>,
@@ -108,7 +107,7 @@ impl<'r> DealFolder<'r> {
         let mut f = DealFolder {
             rows,
             plan,
-            groups: HashMap::default(),
+            groups: Interner::default(),
             keys: Vec::new(),
             direct: None,
             tallies: Vec::new(),
@@ -138,7 +137,7 @@ impl<'r> DealFolder<'r> {
         let n = self.rows.windows().len();
         self.tallies.resize(self.tallies.len() + n, Tally::default());
         if let Some(k) = &key {
-            self.groups.insert(k.clone(), g);
+            self.groups.insert(k.as_bytes(), g);
         }
         self.keys.push(key);
         g
@@ -189,6 +188,13 @@ impl<'r> DealFolder<'r> {
             Some(Strs::Dict { values, .. }) => Some((0..values.len()).map(|j| self.group_of(values.get(j))).collect()),
             _ => None,
         };
+        // one currency for the whole batch: checked once (at its first valued row), not per row
+        let uniform = c.currency.as_ref().and_then(Strs::uniform);
+        if uniform.is_some()
+            && let Some(first) = (0..n).find(|&i| c.amount.get(i).is_some())
+        {
+            self.check_currency(c, first)?;
+        }
         let created_nulls = c.created.null_count() > 0;
         for i in 0..n {
             if created_nulls && c.created.is_null(i) {
@@ -197,6 +203,9 @@ impl<'r> DealFolder<'r> {
             let created = c.created.value(i);
             let closed = c.closed.and_then(|a| a.is_valid(i).then(|| a.value(i)));
             let status = match c.status.get(i) {
+                Some("won") => DealStatus::Won,
+                Some("lost") => DealStatus::Lost,
+                Some("open") => DealStatus::Open,
                 Some(s) if s.eq_ignore_ascii_case("won") => DealStatus::Won,
                 Some(s) if s.eq_ignore_ascii_case("lost") => DealStatus::Lost,
                 Some(s) if s.eq_ignore_ascii_case("open") => DealStatus::Open,
@@ -215,6 +224,7 @@ impl<'r> DealFolder<'r> {
             match raw {
                 None if status == DealStatus::Won => return Err(self.missing(i, "amount")),
                 Some(v) if v < 0 => return Err(self.bad(i, "amount", &c.amount.text(v), "amount is negative")),
+                Some(_) if uniform.is_some() => {}
                 Some(_) => self.check_currency(c, i)?,
                 None => {}
             }
@@ -257,10 +267,11 @@ impl<'r> DealFolder<'r> {
     }
 
     /// The group of a partner id (empty or absent: the direct-deals group).
+    #[inline]
     fn group_of(&mut self, partner: Option<&str>) -> u32 {
-        match partner.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(k) => match self.groups.get(k) {
-                Some(g) => *g,
+        match partner.map(trimmed).filter(|s| !s.is_empty()) {
+            Some(k) => match self.groups.get(k.as_bytes()) {
+                Some(g) => g,
                 None => self.add_group(Some(Box::from(k))),
             },
             None => match self.direct {
@@ -315,9 +326,50 @@ impl<'r> DealFolder<'r> {
         Error::invalid(self.loc(i, field, value), reason)
     }
 
+    /// Moves the tallies of `other` (a folder of the same query) into this one, group by
+    /// group, leaving `other` with only what its row path folded.
+    fn absorb(&mut self, other: &mut DealFolder) -> Result<()> {
+        let (Some(p), Some(_)) = (self.plan.clone(), &other.plan) else { return Ok(()) };
+        if let Some(c) = other.currency {
+            match self.currency {
+                Some(mine) if mine != c => {
+                    return Err(Error::Currency {
+                        expected: mine.to_string(),
+                        found: c.to_string(),
+                        location: Location { file: Some(DEALS.into()), field: Some("currency".into()), ..Default::default() },
+                        reason: "set the query's currency and supply exchange rates to combine currencies".into(),
+                    });
+                }
+                _ => self.currency = Some(c),
+            }
+        }
+        let overflow = || Error::Overflow {
+            location: Location { file: Some(DEALS.into()), field: Some("amount".into()), ..Default::default() },
+            reason: "amounts of different scales exceed exact decimal arithmetic".into(),
+        };
+        self.align_scale(other.scale)?;
+        let k = self.scale - other.scale;
+        let nw = p.windows.len();
+        let tallies = std::mem::take(&mut other.tallies);
+        for (g, key) in std::mem::take(&mut other.keys).into_iter().enumerate() {
+            let mine = if g == 0 && p.total { 0 } else { self.group_of(key.as_deref()) } as usize;
+            for wi in 0..nw {
+                let mut t = tallies[g * nw + wi].clone();
+                if k > 0 {
+                    t.rescale(k).map_err(|_| overflow())?;
+                }
+                self.tallies[mine * nw + wi].merge(&t).map_err(|_| overflow())?;
+            }
+        }
+        other.groups = Interner::default();
+        other.direct = None;
+        other.currency = None;
+        Ok(())
+    }
+
     /// The partial states of everything folded: each group's tallies folded into fresh states
     /// by the KPIs' `fold`, merged with what the row path folded.
-    pub fn into_partial(self) -> Result<Partial> {
+    pub fn into_partial(mut self) -> Result<Partial> {
         let metrics = self.rows.query().metrics.clone();
         let mut partial = self.rows.into_partial();
         let Some(p) = self.plan else { return Ok(partial) };
@@ -329,7 +381,7 @@ impl<'r> DealFolder<'r> {
         let mut buf = Vec::new();
         for (g, key) in self.keys.into_iter().enumerate() {
             let gk = if g == 0 && p.total { (0, vec![None; levels]) } else { (levels as u8, vec![key.map(String::from)]) };
-            for (wi, t) in self.tallies[g * nw..(g + 1) * nw].iter().enumerate() {
+            for (wi, t) in self.tallies[g * nw..(g + 1) * nw].iter_mut().enumerate() {
                 if t.is_empty() {
                     continue;
                 }
@@ -369,7 +421,7 @@ pub fn fold_deal_batches(query: &Query, refs: &Reference, batches: &[RecordBatch
     if !cur.is_empty() || parts.is_empty() {
         parts.push((start, cur));
     }
-    let results: Vec<Result<Partial>> = std::thread::scope(|s| {
+    let results: Vec<Result<DealFolder>> = std::thread::scope(|s| {
         let handles: Vec<_> = parts
             .iter()
             .map(|(row, bs)| {
@@ -378,24 +430,31 @@ pub fn fold_deal_batches(query: &Query, refs: &Reference, batches: &[RecordBatch
                     for b in bs {
                         f.push_batch(b)?;
                     }
-                    f.into_partial()
+                    Ok(f)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Query("a folding thread panicked".into())))).collect()
     });
-    let mut out: Option<Partial> = None;
-    for r in results {
-        let p = r?;
-        match &mut out {
-            None => out = Some(p),
-            Some(o) => o.merge(&p)?,
-        }
+    combine(results.into_iter().collect::<Result<Vec<_>>>()?, query, refs)
+}
+
+/// One partial from the folders of several threads: their tallies summed group by group
+/// into the first folder (integer adds), which is then finished once; the row-path parts
+/// merged by [`Partial::merge`].
+fn combine(folders: Vec<DealFolder>, query: &Query, refs: &Reference) -> Result<Partial> {
+    let mut folders = folders.into_iter();
+    let Some(mut first) = folders.next() else { return Ok(Engine::new(query, refs)?.into_partial()) };
+    let mut rest = Vec::new();
+    for mut f in folders {
+        first.absorb(&mut f)?;
+        rest.push(f.into_partial()?);
     }
-    match out {
-        Some(p) => Ok(p),
-        None => Ok(Engine::new(query, refs)?.into_partial()),
+    let mut out = first.into_partial()?;
+    for p in &rest {
+        out.merge(p)?;
     }
+    Ok(out)
 }
 
 /// Folds a stream of batches (an Arrow reader, a Parquet or CSV file read in batches) with
@@ -443,11 +502,7 @@ pub fn fold_deal_stream(query: &Query, refs: &Reference, mut batches: Batches, t
         });
         results.into_iter().collect::<Result<Vec<()>>>()?;
     }
-    let mut out = Engine::new(query, refs)?.into_partial();
-    for f in folders {
-        out.merge(&f.into_partial()?)?;
-    }
-    Ok(out)
+    combine(folders, query, refs)
 }
 
 /// Row numbers of an error from the loader (numbered within one batch) made table-wide.
@@ -465,6 +520,16 @@ fn shift_rows(e: Error, by: u64) -> Error {
         Error::Overflow { location, reason } => Error::Overflow { location: fix(location), reason },
         Error::Many(v) => Error::Many(v.into_iter().map(|e| shift_rows(e, by)).collect()),
         other => other,
+    }
+}
+
+/// `s.trim()`, without the call when neither end is whitespace (ids usually are not padded).
+#[inline(always)]
+fn trimmed(s: &str) -> &str {
+    match s.as_bytes() {
+        [a, .., b] if !a.is_ascii_whitespace() && !b.is_ascii_whitespace() && a.is_ascii() && b.is_ascii() => s,
+        [a] if !a.is_ascii_whitespace() && a.is_ascii() => s,
+        _ => s.trim(),
     }
 }
 

@@ -26,6 +26,7 @@
 mod columns;
 mod deals;
 mod input;
+mod intern;
 mod output;
 mod tally;
 
