@@ -90,7 +90,13 @@ def test_case_from_files(name: str) -> None:
         check(c, lambda: ck.Dataset.from_json((d / "dataset.json").read_text(encoding="utf-8")))
     else:
         opts = c.get("load", {})
-        check(c, lambda: ck.load_files(d, max_line_bytes=opts.get("max_line_bytes"), collect_errors=opts.get("collect_errors", False)))
+        m = mapping(name)
+        check(c, lambda: ck.load_files(d, mapping=m, max_line_bytes=opts.get("max_line_bytes"), collect_errors=opts.get("collect_errors", False)))
+
+
+def mapping(name: str) -> Optional[str]:
+    m = CASES / name / "mapping.json"
+    return m.read_text() if m.is_file() else None
 
 
 def text_table(path: pathlib.Path) -> tuple[pa.Table, int]:
@@ -116,7 +122,7 @@ def test_case_as_tables(name: str) -> None:
     for f in sorted((CASES / name).iterdir()):
         if f.suffix in (".csv", ".jsonl"):
             tables[f.stem], first_line[f.stem] = text_table(f)
-    check(c, lambda: ck.Dataset.from_tables(tables), table=True, source_lines=first_line)
+    check(c, lambda: ck.Dataset.from_tables(tables, mapping(name)), table=True, source_lines=first_line)
 
 
 def test_the_catalog_is_large_and_mostly_runs_as_tables() -> None:

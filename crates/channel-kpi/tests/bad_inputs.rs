@@ -1,6 +1,7 @@
 //! The bad-input catalog (`tests/bad_inputs/cases/`, documented in `tests/bad_inputs/README.md`)
 //! asserted from Rust: every case directory holds input files (`deals.csv`, `leads.jsonl`, …,
-//! or `dataset.json` for the Dataset JSON form) and a `case.json` with the expected outcome:
+//! or `dataset.json` for the Dataset JSON form), maybe a `mapping.json`, and a `case.json`
+//! with the expected outcome:
 //! an error of a given kind naming file / line / field / value / record, or a successful load
 //! with the documented repair. The Python and C runners read the same cases.
 #![allow(clippy::result_large_err)]
@@ -25,7 +26,11 @@ fn outcome(dir: &Path, case: &Value) -> Result<Dataset, Error> {
             opts.max_line_bytes = n as usize;
         }
         opts.collect_errors = case["load"]["collect_errors"].as_bool().unwrap_or(false);
-        let (ds, report) = load_dir(dir, &Mapping::default(), &opts)?;
+        let mapping = match dir.join("mapping.json") {
+            m if m.is_file() => Mapping::from_json_str(&std::fs::read_to_string(m).expect("read mapping.json"))?,
+            _ => Mapping::default(),
+        };
+        let (ds, report) = load_dir(dir, &mapping, &opts)?;
         report.into_result()?;
         ds
     };
