@@ -1,7 +1,8 @@
 /* The bad-input catalog from C (tests/bad_inputs/README.md).
  *
  * Part 1: every case of tests/bad_inputs/cases (compiled in by tests/c/gen_bad_inputs.py):
- * the files loaded with ckpi_dataset_load_dir (or dataset.json with ckpi_dataset_load_json),
+ * the files loaded with ckpi_dataset_load_dir (with the case's mapping.json, if any; or
+ * dataset.json with ckpi_dataset_load_json),
  * then validated and, when the case has a query, run; the status and the last error's kind,
  * file, line, record, field and value must be the expected ones.
  * Part 2: bad C structs and misuse — NULLs, bad enum codes, non-UTF-8 strings, wrong struct
@@ -79,7 +80,12 @@ static void run_case(const bad_case *c) {
         ckpi_load_options o = ckpi_load_options_default();
         o.collect_errors = (uint32_t)c->collect;
         o.max_line_bytes = c->max_line;
-        s = ckpi_dataset_load_dir(ds, c->dir, strlen(c->dir), NULL, 0, &o);
+        char path[512];
+        size_t mlen = 0;
+        snprintf(path, sizeof path, "%s/mapping.json", c->dir);
+        char *mapping = read_file(path, &mlen); /* NULL when the case has none */
+        s = ckpi_dataset_load_dir(ds, c->dir, strlen(c->dir), mapping, mlen, &o);
+        free(mapping);
     }
     if (s == CKPI_OK) s = ckpi_dataset_validate(ds);
     if (s == CKPI_OK && c->query) {

@@ -14,6 +14,7 @@ import io
 import json
 import pathlib
 import re
+from decimal import Decimal
 from typing import Any, Optional
 
 import pyarrow as pa
@@ -89,7 +90,13 @@ def test_case_from_files(name: str) -> None:
         check(c, lambda: ck.Dataset.from_json((d / "dataset.json").read_text(encoding="utf-8")))
     else:
         opts = c.get("load", {})
-        check(c, lambda: ck.load_files(d, max_line_bytes=opts.get("max_line_bytes"), collect_errors=opts.get("collect_errors", False)))
+        m = mapping(name)
+        check(c, lambda: ck.load_files(d, mapping=m, max_line_bytes=opts.get("max_line_bytes"), collect_errors=opts.get("collect_errors", False)))
+
+
+def mapping(name: str) -> Optional[str]:
+    m = CASES / name / "mapping.json"
+    return m.read_text() if m.is_file() else None
 
 
 def text_table(path: pathlib.Path) -> tuple[pa.Table, int]:
@@ -115,7 +122,7 @@ def test_case_as_tables(name: str) -> None:
     for f in sorted((CASES / name).iterdir()):
         if f.suffix in (".csv", ".jsonl"):
             tables[f.stem], first_line[f.stem] = text_table(f)
-    check(c, lambda: ck.Dataset.from_tables(tables), table=True, source_lines=first_line)
+    check(c, lambda: ck.Dataset.from_tables(tables, mapping(name)), table=True, source_lines=first_line)
 
 
 def test_the_catalog_is_large_and_mostly_runs_as_tables() -> None:
@@ -129,3 +136,66 @@ def test_max_line_bytes_is_honoured_and_defaults_to_one_mebibyte(tmp_path: pathl
         ck.load_files(tmp_path, max_line_bytes=1000)
     assert e.value.line == 2 and "longer than 1000 bytes" in str(e.value)
     assert dict(ck.load_files(tmp_path).counts())["deals"] == 1
+
+
+# ---- Typed Arrow tables (pandas / polars / pyarrow columns that are not text) ----------------
+
+
+def typed(**over: Any) -> pa.Table:
+    cols = {
+        "deal_id": pa.array(["A", "B"]), "status": pa.array(["won", "won"]),
+        "created_on": pa.array(["2025-01-01"] * 2), "closed_on": pa.array(["2025-02-01"] * 2),
+        "amount": pa.array([100.0, 200.0]), "currency": pa.array(["USD"] * 2),
+    }  # fmt: skip
+    cols.update(over)
+    return pa.table(cols)
+
+
+LAST_SECOND = 8_210_266_876_799  # 262143-12-31T23:59:59, the last instant of the calendar
+
+#: (name, table, exception kind, column, value prefix, row) — see tests/bad_inputs/README.md.
+TYPED = [
+    ("float_nan_amount", lambda: typed(amount=pa.array([100.0, float("nan")])), "parse", "amount", "NaN", 1),
+    ("float_inf_amount", lambda: typed(amount=pa.array([100.0, float("inf")])), "parse", "amount", "inf", 1),
+    ("float_1e300_amount", lambda: typed(amount=pa.array([100.0, 1e300])), "parse", "amount", "1" + "0" * 300, 1),
+    ("decimal128_36_digits", lambda: typed(amount=pa.array([Decimal(1), Decimal("1" * 36)], pa.decimal128(38, 0))), "parse", "amount", "1" * 36, 1),
+    ("int_status", lambda: typed(status=pa.array([1, 1])), "parse", "status", "1", 0),
+    ("bool_status", lambda: typed(status=pa.array([True, True])), "parse", "status", "true", 0),
+    ("null_id", lambda: typed(deal_id=pa.array(["A", None])), "missing", "deal_id", None, 1),
+    ("date32_beyond_calendar", lambda: typed(created_on=pa.array([20000, 2**31 - 1], pa.date32())), "parse", "created_on", "2147483647 days", 1),
+    ("timestamp_beyond_calendar", lambda: typed(created_on=pa.array([0, 2**62], pa.timestamp("s"))), "parse", "created_on", "4611686018427387904 s", 1),
+    ("timestamp_last_instant_with_offset", lambda: typed(created_on=pa.array([0, LAST_SECOND], pa.timestamp("s", tz="+05:00"))), "parse", "created_on", "8210266876799 s", 1),
+    ("timestamp_named_zone", lambda: typed(created_on=pa.array([0, 1], pa.timestamp("s", tz="Asia/Tokyo"))), "parse", "created_on", "Timestamp", None),
+    ("list_column", lambda: typed(product=pa.array([["x"], ["y"]])), "parse", "product", "List", None),
+    ("struct_column", lambda: typed(product=pa.array([{"a": 1}, {"a": 2}])), "parse", "product", "Struct", None),
+    ("binary_id", lambda: typed(deal_id=pa.array([b"A", b"\xff"])), "parse", "deal_id", "Binary", None),
+    ("duplicate_column", lambda: pa.Table.from_arrays([pa.array(["A"]), pa.array(["B"]), pa.array(["open"]), pa.array(["2025-01-01"])],
+                                                      names=["deal_id", "deal_id", "status", "created_on"]), "parse", "deal_id", "deal_id", None),
+    ("closed_before_created", lambda: typed(closed_on=pa.array(["2025-02-01", "2024-01-01"])), "invalid", "closed_on", "2024-01-01", 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name,make,kind,column,value,row", TYPED, ids=[t[0] for t in TYPED])
+def test_typed_arrow_columns(name: str, make: Any, kind: str, column: str, value: Optional[str], row: Optional[int]) -> None:
+    with pytest.raises(ck.ChannelKpiError) as info:
+        ck.load(make())
+    e = info.value
+    assert (e.kind, e.column, e.row, e.file) == (kind, column, row, "deals"), str(e)
+    if value is not None:
+        assert e.value.startswith(value), str(e)
+
+
+def test_pandas_none_in_a_float_column_is_a_missing_amount_not_nan() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"deal_id": ["A", "B"], "status": ["won", "won"], "created_on": ["2025-01-01"] * 2,
+                       "closed_on": ["2025-02-01"] * 2, "amount": [100.0, None], "currency": ["USD"] * 2})  # fmt: skip
+    with pytest.raises(ck.MissingValueError) as e:
+        ck.load(df)
+    assert (e.value.column, e.value.row) == ("amount", 1)
+
+
+def test_typed_columns_that_are_accepted() -> None:
+    # Dictionary-encoded text, large strings and integer amounts read like their values.
+    ok = typed(status=pa.array(["won", "won"]).dictionary_encode(), deal_id=pa.array(["A", "B"], pa.large_string()),
+               amount=pa.array([1, 2**63 - 1], pa.int64()))  # fmt: skip
+    assert dict(ck.load(ok).counts())["deals"] == 2

@@ -200,11 +200,20 @@ impl Period {
     /// Splits the period into `bucket`s, clipped to the period: they partition it exactly
     /// (the first and last may be partial). Cyclic buckets are not periods: see
     /// [`crate::engine::Window`].
+    ///
+    /// At most [`MAX_BUCKETS`]: more is an error (a daily trend over millennia would take
+    /// gigabytes; found by fuzzing the C API).
     pub fn split(&self, bucket: Bucket, fiscal_first_month: u32) -> Result<Vec<Period>> {
         check_month(fiscal_first_month)?;
         let mut out = Vec::new();
         let mut s = self.start;
         while s < self.end {
+            if out.len() == MAX_BUCKETS {
+                return Err(period_err(
+                    &self.to_string(),
+                    &format!("splits into more than {MAX_BUCKETS} {} buckets: choose a shorter period or larger buckets", bucket.name()),
+                ));
+            }
             let next = bucket_end(s, bucket, fiscal_first_month)?;
             let e = next.min(self.end);
             out.push(Period::new(s, e)?);
@@ -213,6 +222,9 @@ impl Period {
         Ok(out)
     }
 }
+
+/// The most buckets a period is split into (a daily trend over 270 years).
+pub const MAX_BUCKETS: usize = 100_000;
 
 fn check_month(m: u32) -> Result<()> {
     if !(1..=12).contains(&m) {
@@ -234,7 +246,9 @@ fn bucket_end(d: NaiveDate, bucket: Bucket, fy_first: u32) -> Result<NaiveDate> 
     let months_since = |first: u32| (d.month() + 12 - first) % 12;
     Ok(match bucket {
         Bucket::Day => d.succ_opt().ok_or_else(|| period_err(&d.to_string(), "date out of range"))?,
-        Bucket::Week => d + Days::new(7 - d.weekday().num_days_from_monday() as u64),
+        Bucket::Week => d
+            .checked_add_days(Days::new(7 - d.weekday().num_days_from_monday() as u64))
+            .ok_or_else(|| period_err(&d.to_string(), "date out of range"))?,
         Bucket::Month | Bucket::MonthOfYear => add_months(month_start, 1)?,
         Bucket::Quarter | Bucket::QuarterOfYear => add_months(month_start, 3 - months_since(1) % 3)?,
         Bucket::Year => ymd(d.year() + 1, 1, 1)?,

@@ -1,6 +1,7 @@
 //! The bad-input catalog (`tests/bad_inputs/cases/`, documented in `tests/bad_inputs/README.md`)
 //! asserted from Rust: every case directory holds input files (`deals.csv`, `leads.jsonl`, …,
-//! or `dataset.json` for the Dataset JSON form) and a `case.json` with the expected outcome:
+//! or `dataset.json` for the Dataset JSON form), maybe a `mapping.json`, and a `case.json`
+//! with the expected outcome:
 //! an error of a given kind naming file / line / field / value / record, or a successful load
 //! with the documented repair. The Python and C runners read the same cases.
 #![allow(clippy::result_large_err)]
@@ -25,7 +26,11 @@ fn outcome(dir: &Path, case: &Value) -> Result<Dataset, Error> {
             opts.max_line_bytes = n as usize;
         }
         opts.collect_errors = case["load"]["collect_errors"].as_bool().unwrap_or(false);
-        let (ds, report) = load_dir(dir, &Mapping::default(), &opts)?;
+        let mapping = match dir.join("mapping.json") {
+            m if m.is_file() => Mapping::from_json_str(&std::fs::read_to_string(m).expect("read mapping.json"))?,
+            _ => Mapping::default(),
+        };
+        let (ds, report) = load_dir(dir, &mapping, &opts)?;
         report.into_result()?;
         ds
     };
@@ -160,5 +165,31 @@ fn an_endless_line_is_rejected_after_reading_little_more_than_the_limit() {
         assert!(e.to_string().contains("longer than 4096 bytes"), "{e}");
         let read = served.load(std::sync::atomic::Ordering::Relaxed);
         assert!(read < 4096 + 64 * 1024, "{name}: read {read} bytes of an endless line before giving up");
+    }
+}
+
+/// Typed Arrow dates beyond the calendar are errors naming the raw value — never taken for a
+/// null, and never a panic (a timestamp at the last instant with a fixed offset used to panic
+/// in chrono's `+`).
+#[cfg(feature = "arrow")]
+#[test]
+fn arrow_dates_beyond_the_calendar_are_named_not_nulls_and_do_not_panic() {
+    use arrow_array::{ArrayRef, Date32Array, RecordBatch, StringArray, TimestampSecondArray};
+    use channel_kpi::load::{RecordKind, Source};
+    use std::sync::Arc;
+    let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+    let last_second = 8_210_266_876_799; // 262143-12-31T23:59:59, chrono's last
+    let dates: [(ArrayRef, &str); 3] = [
+        (Arc::new(Date32Array::from(vec![i32::MAX])), "2147483647 days"),
+        (Arc::new(TimestampSecondArray::from(vec![last_second]).with_timezone("+05:00")), "8210266876799 s"),
+        (Arc::new(TimestampSecondArray::from(vec![i64::MIN])), "-9223372036854775808 s"),
+    ];
+    for (created, raw) in dates {
+        let batch = RecordBatch::try_from_iter([("deal_id", text("A")), ("status", text("open")), ("created_on", created)]).unwrap();
+        let src = Source::from_arrow(RecordKind::Deals, "deals", Box::new(vec![Ok(batch)].into_iter()));
+        let e = channel_kpi::arrow::load_tables(vec![src], &Mapping::default(), &LoadOptions::default()).unwrap_err();
+        let loc = e.location().unwrap();
+        assert_eq!((e.kind(), loc.field.as_deref(), loc.row), ("parse", Some("created_on"), Some(0)), "{e}");
+        assert!(loc.value.as_deref().unwrap_or_default().starts_with(raw), "{e}");
     }
 }

@@ -188,10 +188,17 @@ fn key<K: ArrowDictionaryKeyType>(a: &dyn Array, i: usize) -> (usize, &dyn Array
 fn datetime_text(dt: Option<NaiveDateTime>, tz: Option<&str>) -> Option<String> {
     let dt = dt?;
     let local = match tz.and_then(zone) {
-        Some(z) => dt + z.offset_from_utc_datetime(&dt).fix(),
+        // checked: `+` panics when the offset moves the last representable instant past the calendar.
+        Some(z) => dt.checked_add_offset(z.offset_from_utc_datetime(&dt).fix())?,
         None => dt,
     };
     Some(local.date().to_string())
+}
+
+/// The text of a date or timestamp cell beyond the calendar: its raw number and unit, which no
+/// date format reads, so the record's error names the value instead of calling it missing.
+fn beyond(raw: i64, unit: &str) -> String {
+    format!("{raw} {unit} since 1970-01-01 (beyond the calendar)")
 }
 
 /// The text of cell `i` (`None` for null). Types are checked by [`check_type`] first.
@@ -219,20 +226,41 @@ fn render(a: &dyn Array, i: usize) -> Option<String> {
         Utf8View => a.as_string_view().value(i).to_string(),
         Decimal128(..) => a.as_primitive::<Decimal128Type>().value_as_string(i),
         Decimal256(..) => a.as_primitive::<Decimal256Type>().value_as_string(i),
-        Date32 => a.as_primitive::<Date32Type>().value_as_date(i)?.to_string(),
-        Date64 => a.as_primitive::<Date64Type>().value_as_date(i)?.to_string(),
+        // A date beyond chrono's calendar is an error naming the raw number, not a null.
+        Date32 => {
+            let p = a.as_primitive::<Date32Type>();
+            p.value_as_date(i).map_or_else(|| beyond(p.value(i).into(), "days"), |d| d.to_string())
+        }
+        Date64 => {
+            let p = a.as_primitive::<Date64Type>();
+            p.value_as_date(i).map_or_else(|| beyond(p.value(i), "ms"), |d| d.to_string())
+        }
         Timestamp(unit, tz) => {
             let tz = tz.as_deref();
-            match unit {
-                arrow_schema::TimeUnit::Second => datetime_text(a.as_primitive::<TimestampSecondType>().value_as_datetime(i), tz)?,
-                arrow_schema::TimeUnit::Millisecond => {
-                    datetime_text(a.as_primitive::<TimestampMillisecondType>().value_as_datetime(i), tz)?
-                }
-                arrow_schema::TimeUnit::Microsecond => {
-                    datetime_text(a.as_primitive::<TimestampMicrosecondType>().value_as_datetime(i), tz)?
-                }
-                arrow_schema::TimeUnit::Nanosecond => datetime_text(a.as_primitive::<TimestampNanosecondType>().value_as_datetime(i), tz)?,
-            }
+            use arrow_schema::TimeUnit::*;
+            let (text, raw, unit) = match unit {
+                Second => (
+                    datetime_text(a.as_primitive::<TimestampSecondType>().value_as_datetime(i), tz),
+                    a.as_primitive::<TimestampSecondType>().value(i),
+                    "s",
+                ),
+                Millisecond => (
+                    datetime_text(a.as_primitive::<TimestampMillisecondType>().value_as_datetime(i), tz),
+                    a.as_primitive::<TimestampMillisecondType>().value(i),
+                    "ms",
+                ),
+                Microsecond => (
+                    datetime_text(a.as_primitive::<TimestampMicrosecondType>().value_as_datetime(i), tz),
+                    a.as_primitive::<TimestampMicrosecondType>().value(i),
+                    "µs",
+                ),
+                Nanosecond => (
+                    datetime_text(a.as_primitive::<TimestampNanosecondType>().value_as_datetime(i), tz),
+                    a.as_primitive::<TimestampNanosecondType>().value(i),
+                    "ns",
+                ),
+            };
+            text.unwrap_or_else(|| beyond(raw, unit))
         }
         Dictionary(k, _) => {
             let (j, values) = match **k {
