@@ -7,8 +7,9 @@
 //! the row's group with the KPIs' own `fold` (the code their `Kpi::observe` runs), so results
 //! equal the row path's exactly. Group keys are interned: one hash lookup of the partner id
 //! per row that touches a window (one per dictionary value for dictionary-encoded columns),
-//! giving an index into a flat vector of states. Rows that touch no window are skipped after
-//! comparing two or three integers.
+//! giving an index into a flat vector of states. A first pass per chunk of rows
+//! ([`super::select`]) computes status codes, checks the records and selects the rows that
+//! touch any window without a branch per row; only those are grouped and classified.
 //!
 //! The columnar path takes queries of the deal-outcome KPIs (`deal_count`, `won_revenue`,
 //! `avg_deal_size`, `avg_closed_deal_size`, `close_rate`, `sales_cycle_days`, `sales_velocity`,
@@ -247,7 +248,7 @@ impl<'r> DealFolder<'r> {
     #[inline(always)]
     fn group_at(&mut self, p: &Plan, c: &Columns, i: usize, dict_groups: Option<&[u32]>) -> u32 {
         match (&c.partner, dict_groups) {
-            (Some(Strs::Dict { keys, .. }), Some(groups)) => match keys[i] {
+            (Some(Strs::Dict { keys, .. }), Some(groups)) => match keys.get(i) {
                 Some(k) => groups[k],
                 None => self.group_of(None),
             },

@@ -109,8 +109,8 @@ fn status_codes(status: &Strs, dict: &[u8], start: usize, out: &mut [u8]) {
             }
         }
         Strs::Dict { keys, .. } => {
-            for (o, k) in out.iter_mut().zip(&keys[start..]) {
-                *o = k.and_then(|k| dict.get(k).copied()).unwrap_or(OTHER);
+            for (j, o) in out.iter_mut().enumerate() {
+                *o = keys.get(start + j).and_then(|k| dict.get(k).copied()).unwrap_or(OTHER);
             }
         }
     }
