@@ -124,6 +124,44 @@ proptest! {
     }
 }
 
+/// `batch` of `ds` behind `pad` rows of other deals, sliced off again: every column an array
+/// with an offset (validity bitmaps not starting at a byte), as `RecordBatch::slice` makes.
+fn sliced(ds: &[Deal], pad: usize, dictionary: bool) -> RecordBatch {
+    let mut all: Vec<Deal> = ds.iter().take(pad).cloned().collect();
+    all.resize(pad.min(ds.len()), Deal::new("x", base(), DealStatus::Open));
+    let pad = all.len();
+    all.extend(ds.iter().cloned());
+    batch(&all, dictionary).slice(pad, ds.len())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+    /// Batches longer than the first pass's chunk (1,024 rows) and sliced at any offset, with
+    /// some statuses not in lowercase (their chunk goes through the exact per-row loop).
+    #[test]
+    fn long_and_sliced_batches_equal_the_row_path(rows in proptest::collection::vec(row(), 1..40), copies in 1usize..80,
+                                                  pad in 0usize..70, shout in proptest::option::of(0usize..3000),
+                                                  threads in 1usize..3, dictionary in any::<bool>()) {
+        let rows: Vec<Row> = rows.iter().cycle().take(rows.len() * copies).copied().collect();
+        let ds = deals(&rows);
+        let q = Query::new(COLUMNAR.to_vec(), Period::parse("2025").unwrap()).by(Dimension::Partner).rollup();
+        let expected = row_path(ds.clone(), &q);
+        let refs = Reference::default();
+        let mut b = sliced(&ds, pad, dictionary);
+        if let Some(k) = shout.filter(|k| *k < ds.len()) {
+            let status: Vec<String> = ds.iter().enumerate().map(|(i, d)| {
+                let s = format!("{:?}", d.status).to_lowercase();
+                if i == k { s.to_uppercase() } else { s }
+            }).collect();
+            let mut cols = b.columns().to_vec();
+            cols[2] = Arc::new(StringArray::from(status));
+            b = RecordBatch::try_new(b.schema(), cols).unwrap();
+        }
+        let p = fold_deal_batches(&q, &refs, std::slice::from_ref(&b), threads).unwrap();
+        prop_assert_eq!(&p.finish(&refs).unwrap(), &expected);
+    }
+}
+
 #[test]
 fn other_queries_take_the_row_path_per_batch() {
     let rows: Vec<Row> = (0..50).map(|i| (i * 9, i % 40, (i % 3) as u8, Some(1000 + i as i64), Some((i % 4) as u8))).collect();

@@ -4,6 +4,7 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Decimal128Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
+use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 
 /// The columns of one batch, typed for the columnar path.
@@ -88,7 +89,7 @@ impl<'a> Flat<'a> {
 /// A string column of any Arrow string layout, dictionary-encoded or not.
 pub(super) enum Strs<'a> {
     Flat(Flat<'a>),
-    Dict { keys: Vec<Option<usize>>, values: Flat<'a> },
+    Dict { keys: Keys<'a>, values: Flat<'a> },
 }
 
 impl<'a> Strs<'a> {
@@ -98,12 +99,7 @@ impl<'a> Strs<'a> {
             DataType::Dictionary(..) => {
                 let d = a.as_any_dictionary_opt()?;
                 let values = Flat::of(d.values().as_ref())?;
-                // (`normalized_keys` asserts a non-empty dictionary: then every key is null)
-                let keys = if d.values().is_empty() {
-                    vec![None; a.len()]
-                } else {
-                    d.normalized_keys().into_iter().enumerate().map(|(i, k)| a.is_valid(i).then_some(k)).collect()
-                };
+                let keys = Keys::of(d.keys(), d.values().is_empty())?;
                 Strs::Dict { keys, values }
             }
             _ => Strs::Flat(Flat::of(a)?),
@@ -119,12 +115,13 @@ impl<'a> Strs<'a> {
                 if width == 0 || width > 8 {
                     return None;
                 }
-                let evenly = offs.iter().enumerate().all(|(i, o)| *o as usize == first + i * width);
+                // every value `width` bytes long, and each byte equal to the one `width` before
+                // (so every value equals the first): branch-free folds the compiler vectorizes
+                let evenly = offs.windows(2).fold(true, |acc, w| acc & (w[1] - w[0] == width as i32));
                 let data = &a.value_data()[first..first + width * a.len()];
-                let v = &data[..width];
-                (evenly && data.chunks_exact(width).all(|c| c == v)).then(|| a.value(0))
+                (evenly && data[width..] == data[..data.len() - width]).then(|| a.value(0))
             }
-            Strs::Dict { keys, values } if values.len() == 1 && keys.iter().all(Option::is_some) => values.get(0),
+            Strs::Dict { keys, values } if values.len() == 1 && keys.all_valid() => values.get(0),
             _ => None,
         }
     }
@@ -139,8 +136,78 @@ impl<'a> Strs<'a> {
     pub(super) fn get(&self, i: usize) -> Option<&'a str> {
         match self {
             Strs::Flat(f) => f.get(i),
-            Strs::Dict { keys, values } => keys[i].and_then(|k| values.get(k)),
+            Strs::Dict { keys, values } => keys.get(i).and_then(|k| values.get(k)),
         }
+    }
+}
+
+/// The keys of a dictionary array as stored (no copy per batch), read as indexes.
+pub(super) struct Keys<'a> {
+    data: KeyData<'a>,
+    nulls: Option<&'a NullBuffer>,
+    #[cfg(test)]
+    len: usize,
+}
+
+enum KeyData<'a> {
+    I8(&'a [i8]),
+    I16(&'a [i16]),
+    I32(&'a [i32]),
+    I64(&'a [i64]),
+    U8(&'a [u8]),
+    U16(&'a [u16]),
+    U32(&'a [u32]),
+    U64(&'a [u64]),
+    /// An empty dictionary: every key is null.
+    None,
+}
+
+impl<'a> Keys<'a> {
+    fn of(k: &'a dyn Array, empty_dictionary: bool) -> Option<Keys<'a>> {
+        use arrow_array::types::{Int8Type, Int16Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type};
+        let data = match k.data_type() {
+            _ if empty_dictionary => KeyData::None,
+            DataType::Int8 => KeyData::I8(k.as_primitive::<Int8Type>().values()),
+            DataType::Int16 => KeyData::I16(k.as_primitive::<Int16Type>().values()),
+            DataType::Int32 => KeyData::I32(k.as_primitive::<Int32Type>().values()),
+            DataType::Int64 => KeyData::I64(k.as_primitive::<Int64Type>().values()),
+            DataType::UInt8 => KeyData::U8(k.as_primitive::<UInt8Type>().values()),
+            DataType::UInt16 => KeyData::U16(k.as_primitive::<UInt16Type>().values()),
+            DataType::UInt32 => KeyData::U32(k.as_primitive::<UInt32Type>().values()),
+            DataType::UInt64 => KeyData::U64(k.as_primitive::<UInt64Type>().values()),
+            _ => return None,
+        };
+        Some(Keys {
+            data,
+            nulls: k.nulls(),
+            #[cfg(test)]
+            len: k.len(),
+        })
+    }
+    /// The dictionary index of row `i` (`None`: null).
+    #[inline(always)]
+    pub(super) fn get(&self, i: usize) -> Option<usize> {
+        if self.nulls.is_some_and(|n| n.is_null(i)) {
+            return None;
+        }
+        Some(match self.data {
+            KeyData::I8(v) => v[i] as usize,
+            KeyData::I16(v) => v[i] as usize,
+            KeyData::I32(v) => v[i] as usize,
+            KeyData::I64(v) => v[i] as usize,
+            KeyData::U8(v) => usize::from(v[i]),
+            KeyData::U16(v) => usize::from(v[i]),
+            KeyData::U32(v) => v[i] as usize,
+            KeyData::U64(v) => v[i] as usize,
+            KeyData::None => return None,
+        })
+    }
+    fn all_valid(&self) -> bool {
+        !matches!(self.data, KeyData::None) && self.nulls.is_none_or(|n| n.null_count() == 0)
+    }
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.len
     }
 }
 
@@ -196,5 +263,28 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s.get(0), Some("a"));
         assert_eq!(s.get(1), None);
+    }
+
+    #[test]
+    fn dictionary_keys_of_any_width_sliced() {
+        use arrow_array::types::{Int8Type, Int64Type, UInt8Type, UInt32Type};
+        use arrow_array::{DictionaryArray, StringArray};
+        let values = || std::sync::Arc::new(StringArray::from(vec![Some("a"), None, Some("c")]));
+        let keys = [Some(2), Some(0), Some(0), None, Some(1), Some(2)];
+        macro_rules! check {
+            ($t:ty) => {
+                let k: arrow_array::PrimitiveArray<$t> = keys.iter().map(|k| k.map(|k| k as _)).collect();
+                let a: ArrayRef = std::sync::Arc::new(DictionaryArray::<$t>::try_new(k, values()).unwrap());
+                let a = a.slice(1, 5);
+                let s = Strs::of(&a).unwrap();
+                assert_eq!(s.len(), 5);
+                let got: Vec<Option<&str>> = (0..5).map(|i| s.get(i)).collect();
+                assert_eq!(got, [Some("a"), Some("a"), None, None, Some("c")]);
+            };
+        }
+        check!(Int8Type);
+        check!(UInt8Type);
+        check!(UInt32Type);
+        check!(Int64Type);
     }
 }

@@ -7,8 +7,9 @@
 //! the row's group with the KPIs' own `fold` (the code their `Kpi::observe` runs), so results
 //! equal the row path's exactly. Group keys are interned: one hash lookup of the partner id
 //! per row that touches a window (one per dictionary value for dictionary-encoded columns),
-//! giving an index into a flat vector of states. Rows that touch no window are skipped after
-//! comparing two or three integers.
+//! giving an index into a flat vector of states. A first pass per chunk of rows
+//! ([`super::select`]) computes status codes, checks the records and selects the rows that
+//! touch any window without a branch per row; only those are grouped and classified.
 //!
 //! The columnar path takes queries of the deal-outcome KPIs (`deal_count`, `won_revenue`,
 //! `avg_deal_size`, `avg_closed_deal_size`, `close_rate`, `sales_cycle_days`, `sales_velocity`,
@@ -47,9 +48,10 @@
 //! assert_eq!(t.value(0, "pipeline_value").unwrap().to_string(), "50");
 //! ```
 
-use super::columns::{Columns, Strs};
+use super::columns::{Amounts, Columns, Strs};
 use super::input::Batches;
 use super::intern::Interner;
+use super::select::{self, CHUNK, Scratch};
 use super::tally::Tally;
 use crate::domain::DealStatus;
 use crate::engine::{Ctx, Dimension, Engine, Partial, Query, Record, Reference};
@@ -74,6 +76,8 @@ pub struct DealFolder<'r> {
     scale: u32,
     currency: Option<Currency>,
     row: u64,
+    /// The first pass's scratch (kept across batches).
+    scratch: Box<Scratch>,
 }
 
 /// What the columnar path needs of the query: the windows as day numbers and the grouping.
@@ -114,6 +118,7 @@ impl<'r> DealFolder<'r> {
             scale: 0,
             currency: None,
             row: 0,
+            scratch: Box::default(),
         };
         if f.plan.as_ref().is_some_and(|p| p.total) {
             f.add_group(None);
@@ -183,7 +188,6 @@ impl<'r> DealFolder<'r> {
 
     fn fold_columns(&mut self, p: &Plan, c: &Columns, n: usize) -> Result<()> {
         let factor = self.align_scale(c.amount.scale())?;
-        let nw = p.windows.len();
         let dict_groups: Option<Vec<u32>> = match &c.partner {
             Some(Strs::Dict { values, .. }) => Some((0..values.len()).map(|j| self.group_of(values.get(j))).collect()),
             _ => None,
@@ -195,8 +199,110 @@ impl<'r> DealFolder<'r> {
         {
             self.check_currency(c, first)?;
         }
+        // the first pass per chunk needs: no per-row currency check, amounts at the folder's
+        // scale, every creation date present
+        let fast = (uniform.is_some() || matches!(c.amount, Amounts::None)) && factor == 1 && c.created.null_count() == 0;
+        if !fast {
+            return self.fold_exact(p, c, 0..n, uniform.is_some(), factor, dict_groups.as_deref());
+        }
+        let mut sc = std::mem::take(&mut self.scratch);
+        select::dict_codes(&c.status, &mut sc.dict_codes);
+        let created = c.created.values().as_ref();
+        let closed = c.closed.map(|a| (a.values().as_ref(), a.nulls()));
+        let mut r = Ok(());
+        for start in (0..n).step_by(CHUNK) {
+            let len = CHUNK.min(n - start);
+            r = match select::first_pass(&mut sc, &c.status, created, closed, &c.amount, &p.windows, start, len) {
+                Some(k) => self.fold_selected(p, c, &sc, start, k, dict_groups.as_deref()),
+                None => self.fold_exact(p, c, start..start + len, true, factor, dict_groups.as_deref()),
+            };
+            if r.is_err() {
+                break;
+            }
+        }
+        self.scratch = sc;
+        r
+    }
+
+    /// Folds the rows the first pass selected in the chunk at `start` (checked, amounts at the
+    /// folder's scale): the group looked up once per row, the facts per window by
+    /// [`DealFacts::classify`].
+    fn fold_selected(&mut self, p: &Plan, c: &Columns, sc: &Scratch, start: usize, k: usize, dict_groups: Option<&[u32]>) -> Result<()> {
+        let created = c.created.values();
+        for &j in &sc.sel[..k] {
+            let (j, i) = (usize::from(j), start + usize::from(j));
+            let status = match sc.status[j] {
+                select::WON => DealStatus::Won,
+                select::LOST => DealStatus::Lost,
+                _ => DealStatus::Open,
+            };
+            let closed = if sc.closed_ok[j] { c.closed.map(|a| a.value(i)) } else { None };
+            let raw = if sc.amount_ok[j] { c.amount.get(i) } else { None };
+            let g = self.group_at(p, c, i, dict_groups);
+            self.add_facts(p, i, g, status, created[i], closed, raw)?;
+        }
+        Ok(())
+    }
+
+    /// The group of row `i`.
+    #[inline(always)]
+    fn group_at(&mut self, p: &Plan, c: &Columns, i: usize, dict_groups: Option<&[u32]>) -> u32 {
+        match (&c.partner, dict_groups) {
+            (Some(Strs::Dict { keys, .. }), Some(groups)) => match keys.get(i) {
+                Some(k) => groups[k],
+                None => self.group_of(None),
+            },
+            (Some(s), _) => self.group_of(s.get(i)),
+            (None, _) if p.by_partner => self.group_of(None),
+            (None, _) => 0,
+        }
+    }
+
+    /// Adds row `i`'s facts in each window it touches to the tallies of group `g` (and of the
+    /// total group with roll-up).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn add_facts(
+        &mut self,
+        p: &Plan,
+        i: usize,
+        g: u32,
+        status: DealStatus,
+        created: i32,
+        closed: Option<i32>,
+        raw: Option<i128>,
+    ) -> Result<()> {
+        let nw = p.windows.len();
+        for (wi, &(start, end, instant)) in p.windows.iter().enumerate() {
+            let f = DealFacts::classify(status, created, closed, |d| start <= d && d < end, instant, |a, b| i64::from(b) - i64::from(a));
+            if !f.any() {
+                continue;
+            }
+            let sum_overflow = |s: &Self| s.bad(i, "amount", "", "the sum of amounts exceeds 128-bit integers");
+            if self.tallies[g as usize * nw + wi].add(&f, raw).is_err() {
+                return Err(sum_overflow(self));
+            }
+            if p.total && g != 0 && self.tallies[wi].add(&f, raw).is_err() {
+                return Err(sum_overflow(self));
+            }
+        }
+        Ok(())
+    }
+
+    /// The exact per-row loop over `rows`: every check with its error, case-insensitive
+    /// statuses, the currency per valued row unless `uniform` (checked once for the batch),
+    /// amounts multiplied by `factor`.
+    fn fold_exact(
+        &mut self,
+        p: &Plan,
+        c: &Columns,
+        rows: std::ops::Range<usize>,
+        uniform: bool,
+        factor: i128,
+        dict_groups: Option<&[u32]>,
+    ) -> Result<()> {
         let created_nulls = c.created.null_count() > 0;
-        for i in 0..n {
+        for i in rows {
             if created_nulls && c.created.is_null(i) {
                 return Err(self.missing(i, "created_on"));
             }
@@ -224,7 +330,7 @@ impl<'r> DealFolder<'r> {
             match raw {
                 None if status == DealStatus::Won => return Err(self.missing(i, "amount")),
                 Some(v) if v < 0 => return Err(self.bad(i, "amount", &c.amount.text(v), "amount is negative")),
-                Some(_) if uniform.is_some() => {}
+                Some(_) if uniform => {}
                 Some(_) => self.check_currency(c, i)?,
                 None => {}
             }
@@ -232,35 +338,13 @@ impl<'r> DealFolder<'r> {
                 Some(v) if factor != 1 => Some(v.checked_mul(factor).ok_or_else(|| self.bad(i, "amount", &c.amount.text(v), "too large"))?),
                 r => r,
             };
-            let mut group: Option<u32> = None;
-            for (wi, &(start, end, instant)) in p.windows.iter().enumerate() {
-                let f =
-                    DealFacts::classify(status, created, closed, |d| start <= d && d < end, instant, |a, b| i64::from(b) - i64::from(a));
-                if !f.any() {
-                    continue;
-                }
-                let g = match group {
-                    Some(g) => g,
-                    None => {
-                        let g = match (&c.partner, &dict_groups) {
-                            (Some(Strs::Dict { keys, .. }), Some(groups)) => match keys[i] {
-                                Some(k) => groups[k],
-                                None => self.group_of(None),
-                            },
-                            (Some(s), _) => self.group_of(s.get(i)),
-                            (None, _) if p.by_partner => self.group_of(None),
-                            (None, _) => 0,
-                        };
-                        *group.get_or_insert(g)
-                    }
-                };
-                let sum_overflow = |s: &Self| s.bad(i, "amount", "", "the sum of amounts exceeds 128-bit integers");
-                if self.tallies[g as usize * nw + wi].add(&f, raw).is_err() {
-                    return Err(sum_overflow(self));
-                }
-                if p.total && g != 0 && self.tallies[wi].add(&f, raw).is_err() {
-                    return Err(sum_overflow(self));
-                }
+            // rows touching no window are not grouped (a partner seen only there gets no group)
+            let nw_any = p.windows.iter().any(|&(start, end, instant)| {
+                DealFacts::classify(status, created, closed, |d| start <= d && d < end, instant, |a, b| i64::from(b) - i64::from(a)).any()
+            });
+            if nw_any {
+                let g = self.group_at(p, c, i, dict_groups);
+                self.add_facts(p, i, g, status, created, closed, raw)?;
             }
         }
         Ok(())

@@ -28,6 +28,7 @@ mod deals;
 mod input;
 mod intern;
 mod output;
+mod select;
 mod tally;
 
 pub use deals::{DealFolder, fold_deal_batches, fold_deal_stream};
