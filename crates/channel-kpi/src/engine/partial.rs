@@ -133,6 +133,7 @@ impl<'r> Engine<'r> {
     }
 
     /// The windows of the query, in the order of the partial's cells.
+    #[cfg(feature = "arrow")]
     pub(crate) fn windows(&self) -> &[Window] {
         &self.windows
     }
@@ -218,6 +219,7 @@ impl Partial {
     /// Folds the states of one cell (window index `w`, group `key`) in: merged with the cell's
     /// states when it exists, inserted otherwise. For engines that fold records their own way
     /// (the columnar path) and hand over their cells.
+    #[cfg(feature = "arrow")]
     pub(crate) fn merge_cell(&mut self, w: usize, key: GroupKey, states: Vec<KpiState>) -> Result<()> {
         let map = self.cells.get_mut(w).ok_or_else(|| Error::Merge(format!("no window {w} in this query")))?;
         match map.get_mut(&key) {
@@ -235,6 +237,7 @@ impl Partial {
 
     /// Notes the currency of the amounts folded by another path (every amount of a partial
     /// shares one currency unless the query converts).
+    #[cfg(feature = "arrow")]
     pub(crate) fn note_currency(&mut self, c: Currency) -> Result<()> {
         match self.currency {
             Some(a) if a != c => Err(Error::Currency {

@@ -597,6 +597,7 @@ impl Kpi for NewNetRevenue {
 /// Whether the columnar path (`crate::arrow::DealFolder`) folds metric `m` by [`fold_columnar`]:
 /// the deal-outcome KPIs whose whole `observe` is their `fold` of [`DealFacts`] (`pipeline`
 /// only without a pipeline definition, since stages need the stage history).
+#[cfg(feature = "arrow")]
 pub(crate) fn columnar_metric(m: crate::Metric, ctx: &Ctx) -> bool {
     use crate::Metric::*;
     match m {
@@ -608,6 +609,7 @@ pub(crate) fn columnar_metric(m: crate::Metric, ctx: &Ctx) -> bool {
 
 /// Folds a tally into the state of a metric accepted by [`columnar_metric`], with the same
 /// `fold` its `Kpi::observe` uses.
+#[cfg(feature = "arrow")]
 #[inline]
 pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally) -> Result<bool> {
     use crate::engine::KpiState as S;
