@@ -62,16 +62,7 @@ fn instance<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny>> {
     exc.setattr("record", loc.record)?;
     exc.setattr("column", loc.field)?;
     exc.setattr("value", loc.value)?;
-    let reason = match e {
-        Error::Parse { reason, .. }
-        | Error::Invalid { reason, .. }
-        | Error::Reference { reason, .. }
-        | Error::Currency { reason, .. }
-        | Error::Overflow { reason, .. } => Some(reason.clone()),
-        Error::Query(r) | Error::Merge(r) => Some(r.clone()),
-        _ => None,
-    };
-    exc.setattr("reason", reason)?;
+    exc.setattr("reason", e.reason())?;
     let nested = match e {
         Error::Many(v) => v.iter().map(|x| instance(py, x)).collect::<PyResult<Vec<_>>>()?,
         _ => Vec::new(),

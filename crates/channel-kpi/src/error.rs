@@ -201,6 +201,18 @@ impl Error {
         self
     }
 
+    /// Rewrites the location of this error and, for [`Error::Many`], of every nested error
+    /// (e.g. row numbers of one batch made table-wide). Errors without a location are kept.
+    pub fn map_locations(mut self, f: &impl Fn(&mut Location)) -> Self {
+        if let Error::Many(v) = self {
+            return Error::Many(v.into_iter().map(|e| e.map_locations(f)).collect());
+        }
+        if let Some(loc) = self.location_mut() {
+            f(loc);
+        }
+        self
+    }
+
     fn location_mut(&mut self) -> Option<&mut Location> {
         match self {
             Error::Parse { location, .. }

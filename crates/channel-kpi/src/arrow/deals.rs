@@ -591,20 +591,7 @@ pub fn fold_deal_stream(query: &Query, refs: &Reference, mut batches: Batches, t
 
 /// Row numbers of an error from the loader (numbered within one batch) made table-wide.
 fn shift_rows(e: Error, by: u64) -> Error {
-    let fix = |mut l: Location| {
-        l.row = l.row.map(|r| r + by);
-        l
-    };
-    match e {
-        Error::Parse { location, reason } => Error::Parse { location: fix(location), reason },
-        Error::Invalid { location, reason } => Error::Invalid { location: fix(location), reason },
-        Error::Missing { location } => Error::Missing { location: fix(location) },
-        Error::Reference { location, reason } => Error::Reference { location: fix(location), reason },
-        Error::Currency { expected, found, location, reason } => Error::Currency { expected, found, location: fix(location), reason },
-        Error::Overflow { location, reason } => Error::Overflow { location: fix(location), reason },
-        Error::Many(v) => Error::Many(v.into_iter().map(|e| shift_rows(e, by)).collect()),
-        other => other,
-    }
+    e.map_locations(&|l: &mut Location| l.row = l.row.map(|r| r + by))
 }
 
 /// `s.trim()`, without the call when neither end is whitespace (ids usually are not padded).

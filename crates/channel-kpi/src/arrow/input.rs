@@ -68,22 +68,11 @@ pub fn load_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) 
 
 /// Moves the "line" of an error located in a table to its `row` (the reader numbers rows from 0).
 fn to_rows(e: Error, tables: &HashSet<String>) -> Error {
-    let fix = |mut l: Location| {
+    e.map_locations(&|l: &mut Location| {
         if l.file.as_ref().is_some_and(|f| tables.contains(f)) && l.row.is_none() {
             l.row = l.line.take();
         }
-        l
-    };
-    match e {
-        Error::Parse { location, reason } => Error::Parse { location: fix(location), reason },
-        Error::Invalid { location, reason } => Error::Invalid { location: fix(location), reason },
-        Error::Missing { location } => Error::Missing { location: fix(location) },
-        Error::Reference { location, reason } => Error::Reference { location: fix(location), reason },
-        Error::Currency { expected, found, location, reason } => Error::Currency { expected, found, location: fix(location), reason },
-        Error::Overflow { location, reason } => Error::Overflow { location: fix(location), reason },
-        Error::Many(v) => Error::Many(v.into_iter().map(|e| to_rows(e, tables)).collect()),
-        other => other,
-    }
+    })
 }
 
 /// Row-by-row reader over record batches.
