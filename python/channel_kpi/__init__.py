@@ -118,25 +118,6 @@ def _prepare(data: Any, mapping: Any, tables: dict) -> "tuple[Dataset, str]":
     return load(data, mapping=mapping, **tables), _frames.kind_of(first)
 
 
-def _query_json(metric_ids: Sequence[str], period: Any, by: Any, buckets: Optional[str],
-                compare_to: Optional[str], rollup: bool, as_of: Optional[date],
-                currency: Optional[str], options: Optional[Mapping[str, Any]]) -> str:  # fmt: skip
-    if isinstance(by, str):
-        by = [by]
-    q: dict = {"metrics": list(metric_ids), "period": str(period), "group_by": list(by or []), "rollup": rollup}
-    if buckets is not None:
-        q["buckets"] = buckets
-    if compare_to is not None:
-        q["compare_to"] = compare_to if compare_to in ("previous_period", "year_ago") else {"period": str(compare_to)}
-    if as_of is not None:
-        q["as_of"] = as_of.isoformat()
-    if currency is not None:
-        q["currency"] = currency
-    if options:
-        q["options"] = dict(options)
-    return json.dumps(q)
-
-
 def query(
     data: Any = None,
     *,
@@ -158,9 +139,8 @@ def query(
     into ``buckets`` (``month``, ``quarter`` …), compared with ``previous_period`` /
     ``year_ago`` / another period. ``data`` is the deals table or a :class:`Dataset`.
     The table is of the caller's library (or ``output``: pandas, polars, pyarrow)."""
-    ids = [metrics] if isinstance(metrics, str) else list(metrics)
     ds, kind = _prepare(data, mapping, tables)
-    q = _query_json(ids, period, by, buckets, compare_to, rollup, as_of, currency, options)
+    q = _query.query_json(metrics, period, by, buckets, compare_to, rollup, as_of, currency, options)
     return _frames.to_output(ds.run(q), output or kind)
 
 
@@ -219,7 +199,7 @@ def _metric_function(metric: str, family: str, description: str) -> Any:
         **tables: Any,
     ) -> Any:
         ds, kind = _prepare(data, mapping, tables)
-        q = _query_json([metric], period, by, buckets, compare_to, rollup, as_of, currency, options)
+        q = _query.query_json(metric, period, by, buckets, compare_to, rollup, as_of, currency, options)
         result = ds.run(q)
         if not by and buckets is None and compare_to is None and not rollup and metric != "close_rate_seasonality":
             return _single(result, metric)

@@ -54,17 +54,6 @@ def plot(result: Any, metrics: Union[None, str, Sequence[str]] = None, **kw: Any
 def register_ipython(ip: Any = None) -> bool: ...
 def load_ipython_extension(ip: Any) -> None: ...
 def load(deals: Any = None, *, mapping: _Mapping = None, **tables: Any) -> Dataset: ...
-def _query_json(
-    metric_ids: Sequence[str],
-    period: Any,
-    by: Any,
-    buckets: Optional[str],
-    compare_to: Optional[str],
-    rollup: bool,
-    as_of: Optional[date],
-    currency: Optional[str],
-    options: Optional[Mapping[str, Any]],
-) -> str: ...
 def load_files(
     *paths: Union[str, os.PathLike[str]],
     mapping: _Mapping = None,

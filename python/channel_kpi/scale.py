@@ -35,29 +35,12 @@ import pyarrow as pa
 
 from . import _frames
 from ._native import Partial, Period, fold_deal_stream, fold_deals
+from ._query import query_json
 
 #: The columns the deal-outcome KPIs read (the columnar path).
 DEAL_COLUMNS = ["deal_id", "partner_id", "status", "created_on", "closed_on", "amount", "currency"]
 
 __all__ = ["DEAL_COLUMNS", "Partial", "partial", "stream_partial", "merge", "finish", "dask_query", "query_json"]
-
-
-def query_json(
-    metrics: Union[str, Iterable[str]],
-    period: Union[Period, str],
-    by: Union[None, str, Sequence[str]] = None,
-    buckets: Optional[str] = None,
-    compare_to: Optional[str] = None,
-    rollup: bool = False,
-    as_of: Optional[date] = None,
-    currency: Optional[str] = None,
-    options: Optional[Mapping[str, Any]] = None,
-) -> str:
-    """The core's JSON form of a query (as :func:`channel_kpi.query` builds it)."""
-    from . import _query_json
-
-    ids = [metrics] if isinstance(metrics, str) else list(metrics)
-    return _query_json(ids, period, by, buckets, compare_to, rollup, as_of, currency, options)
 
 
 def partial(deals: Any, *, metrics: Union[str, Iterable[str]], period: Union[Period, str], threads: int = 0,
