@@ -71,8 +71,8 @@ def bits(v) -> str:
 
 CHANNEL = {None: 0, "paid": 1, "earned": 2, "owned": 3}
 S, D = cstr, day
-# JSON field → (C field, converter); "money" fields map {"amount", "currency"} onto two C fields,
-# "history" and "attrs" onto a local array plus its length.
+# JSON field → (C field, converter); "money" fields map {"amount", "currency"} onto that field and
+# the struct's `currency`, "history" and "attrs" onto a local array plus its length.
 KINDS = {
     "deals": ("ckpi_deal", "ckpi_dataset_add_deal", {
         "id": ("id", S), "status": ("status", code({"open": 0, "won": 1, "lost": 2})),
@@ -149,8 +149,6 @@ KINDS = {
     }),
 }
 NO_DEFAULT = {"ckpi_org_unit", "ckpi_target", "ckpi_stage_def"}
-# Money fields and the C field holding their currency.
-CURRENCY_FIELD = {"amount": "currency", "mrr": "currency"}
 PUSH = "        if ((st = {fn}(ds, &r)) != CKPI_OK) return st;"
 
 
@@ -172,7 +170,7 @@ def record(kind: str, rec) -> list:
             if not isinstance(value, dict) or set(value) != {"amount", "currency"}:
                 raise Unsupported(f"money {value!r}")
             body.append(f"        r.{cfield} = (ckpi_str){cstr(value['amount'])};")
-            body.append(f"        r.{CURRENCY_FIELD[cfield]} = (ckpi_str){cstr(value['currency'])};")
+            body.append(f"        r.currency = (ckpi_str){cstr(value['currency'])};")  # every money struct
         elif conv == "history":
             items = [f"{{{cstr(e['stage'])}, {day(e['entered_on'])}}}" for e in value]
             pre.append(f"        const ckpi_stage_entry history[] = {{{', '.join(items)}}};")

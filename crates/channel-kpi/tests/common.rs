@@ -118,3 +118,14 @@ pub fn assert_close(v: Option<&Value>, expected: f64) {
 pub fn text(v: Option<&Value>) -> String {
     v.map_or_else(|| "<none>".into(), |v| v.to_string())
 }
+
+/// A valid survey answer for property tests: `kind` 0 = CSAT, 1 = NPS, 2 = partner
+/// satisfaction; `raw` in 0..=10 is the NPS score as is, or mapped onto 1–5 for the others.
+pub fn survey_answer(kind: u8, raw: i64, on: NaiveDate, partner: &str, topic: usize) -> SurveyResponse {
+    let kind = [SurveyKind::Csat, SurveyKind::Nps, SurveyKind::PartnerSatisfaction][kind as usize];
+    let (scale, score) = if kind == SurveyKind::Nps { (10, raw) } else { (5, 1 + raw % 5) };
+    let mut r = SurveyResponse::new(kind, scale, score.into(), on);
+    r.partner_id = Some(partner.into());
+    r.topic = Some(SurveyTopic::ALL[topic]);
+    r
+}

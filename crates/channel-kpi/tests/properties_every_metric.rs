@@ -17,6 +17,8 @@
 //! test all-metric queries on narrower datasets and the KPI-specific bounds and identities.
 #![allow(clippy::result_large_err)]
 
+mod common;
+
 use channel_kpi::*;
 use chrono::{Days, Months, NaiveDate};
 use proptest::prelude::*;
@@ -91,12 +93,7 @@ prop_compose! {
 
 prop_compose! {
     fn survey()(p in 0usize..4, k in 0u8..3, s in 0i64..11, on in 0u64..560, topic in 0usize..5) -> SurveyResponse {
-        let kind = [SurveyKind::Csat, SurveyKind::Nps, SurveyKind::PartnerSatisfaction][k as usize];
-        let (scale, score) = if kind == SurveyKind::Nps { (10, s) } else { (5, 1 + s % 5) };
-        let mut r = SurveyResponse::new(kind, scale, score.into(), at(on));
-        r.partner_id = Some(PARTNERS[p].into());
-        r.topic = Some(SurveyTopic::ALL[topic]);
-        r
+        common::survey_answer(k, s, at(on), PARTNERS[p], topic)
     }
 }
 

@@ -3,6 +3,8 @@
 //! MRR movements add up exactly.
 #![allow(clippy::result_large_err)]
 
+mod common;
+
 use channel_kpi::*;
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
@@ -51,12 +53,7 @@ prop_compose! {
 
 prop_compose! {
     fn survey()(p in 0usize..4, k in 0u8..3, s in 0i64..11, on in 0u64..500, topic in 0usize..5) -> SurveyResponse {
-        let kind = [SurveyKind::Csat, SurveyKind::Nps, SurveyKind::PartnerSatisfaction][k as usize];
-        let (scale, score) = if kind == SurveyKind::Nps { (10, s) } else { (5, 1 + s % 5) };
-        let mut r = SurveyResponse::new(kind, scale, score.into(), at(on));
-        r.partner_id = Some(PARTNERS[p].into());
-        r.topic = Some(SurveyTopic::ALL[topic]);
-        r
+        common::survey_answer(k, s, at(on), PARTNERS[p], topic)
     }
 }
 
