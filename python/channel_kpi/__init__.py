@@ -21,7 +21,7 @@ import os
 from datetime import date
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
-from . import _frames, _notebook
+from . import _frames, _notebook, _query
 from ._html import to_html
 from ._native import (
     BadRowsError,
