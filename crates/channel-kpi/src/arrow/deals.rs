@@ -3,13 +3,16 @@
 //!
 //! [`DealFolder`] reads the columns of a deals batch once (dates as `date32` day numbers,
 //! amounts as raw `decimal128` integers, strings as views), classifies each row against each
-//! window with [`DealFacts::classify`] on day numbers, and folds the facts into the states of
-//! the row's group with the KPIs' own `fold` (the code their `Kpi::observe` runs), so results
-//! equal the row path's exactly. Group keys are interned: one hash lookup of the partner id
-//! per row that touches a window (one per dictionary value for dictionary-encoded columns),
-//! giving an index into a flat vector of states. A first pass per chunk of rows
-//! ([`super::select`]) computes status codes, checks the records and selects the rows that
-//! touch any window without a branch per row; only those are grouped and classified.
+//! window on day numbers ([`super::select::facts`], which equals [`DealFacts::classify`]),
+//! sums the facts per group and window in a [`Tally`] (integer arithmetic), and at the end
+//! folds each tally into the states of its group with the KPIs' own `fold` (the code their
+//! `Kpi::observe` runs), so results equal the row path's exactly. Group keys are interned: one
+//! hash lookup of the partner id per row that touches a window (ids of up to 8 bytes read in
+//! place as one word; one lookup per dictionary value for dictionary-encoded columns), giving
+//! an index into a flat vector of tallies. A first pass per chunk of rows ([`super::select`])
+//! computes status codes, checks the records and selects the rows that touch any window
+//! without a branch per row; only those are grouped and added, again without a branch per
+//! fact.
 //!
 //! The columnar path takes queries of the deal-outcome KPIs (`deal_count`, `won_revenue`,
 //! `avg_deal_size`, `avg_closed_deal_size`, `close_rate`, `sales_cycle_days`, `sales_velocity`,
@@ -48,11 +51,11 @@
 //! assert_eq!(t.value(0, "pipeline_value").unwrap().to_string(), "50");
 //! ```
 
-use super::columns::{Amounts, Columns, Strs};
+use super::columns::{Amounts, Columns, Flat, Strs};
 use super::input::Batches;
-use super::intern::Interner;
+use super::intern::{Interner, short_key};
 use super::select::{self, CHUNK, Scratch};
-use super::tally::Tally;
+use super::tally::{FLUSH_EVERY, Tally};
 use crate::domain::DealStatus;
 use crate::engine::{Ctx, Dimension, Engine, Partial, Query, Record, Reference};
 use crate::error::{Error, Location, Result};
@@ -76,6 +79,8 @@ pub struct DealFolder<'r> {
     scale: u32,
     currency: Option<Currency>,
     row: u64,
+    /// Rows added to the tallies since their packed counts were last flushed.
+    unflushed: u64,
     /// The first pass's scratch (kept across batches).
     scratch: Box<Scratch>,
 }
@@ -118,6 +123,7 @@ impl<'r> DealFolder<'r> {
             scale: 0,
             currency: None,
             row: 0,
+            unflushed: 0,
             scratch: Box::default(),
         };
         if f.plan.as_ref().is_some_and(|p| p.total) {
@@ -213,7 +219,7 @@ impl<'r> DealFolder<'r> {
         for start in (0..n).step_by(CHUNK) {
             let len = CHUNK.min(n - start);
             r = match select::first_pass(&mut sc, &c.status, created, closed, &c.amount, &p.windows, start, len) {
-                Some(k) => self.fold_selected(p, c, &sc, start, k, dict_groups.as_deref()),
+                Some(k) => self.fold_selected(p, c, &mut sc, start, k, dict_groups.as_deref()),
                 None => self.fold_exact(p, c, start..start + len, true, factor, dict_groups.as_deref()),
             };
             if r.is_err() {
@@ -225,23 +231,75 @@ impl<'r> DealFolder<'r> {
     }
 
     /// Folds the rows the first pass selected in the chunk at `start` (checked, amounts at the
-    /// folder's scale): the group looked up once per row, the facts per window by
-    /// [`DealFacts::classify`].
-    fn fold_selected(&mut self, p: &Plan, c: &Columns, sc: &Scratch, start: usize, k: usize, dict_groups: Option<&[u32]>) -> Result<()> {
-        let created = c.created.values();
-        for &j in &sc.sel[..k] {
-            let (j, i) = (usize::from(j), start + usize::from(j));
-            let status = match sc.status[j] {
-                select::WON => DealStatus::Won,
-                select::LOST => DealStatus::Lost,
-                _ => DealStatus::Open,
-            };
-            let closed = if sc.closed_ok[j] { c.closed.map(|a| a.value(i)) } else { None };
-            let raw = if sc.amount_ok[j] { c.amount.get(i) } else { None };
-            let g = self.group_at(p, c, i, dict_groups);
-            self.add_facts(p, i, g, status, created[i], closed, raw)?;
+    /// folder's scale): their groups looked up first, in one loop, then each row's facts per
+    /// window ([`select::facts`]) added to its group's tallies without a branch per fact.
+    fn fold_selected(
+        &mut self,
+        p: &Plan,
+        c: &Columns,
+        sc: &mut Scratch,
+        start: usize,
+        k: usize,
+        dict_groups: Option<&[u32]>,
+    ) -> Result<()> {
+        self.groups_of_selected(p, c, sc, start, k, dict_groups);
+        // a tally's packed counts take FLUSH_EVERY deals at most (one per row and window)
+        if self.unflushed + k as u64 > FLUSH_EVERY {
+            self.tallies.iter_mut().for_each(Tally::flush);
+            self.unflushed = 0;
+        }
+        self.unflushed += k as u64;
+        let created = &c.created.values()[start..];
+        let closed: &[i32] = c.closed.map_or(&[], |a| &a.values()[start..]);
+        let nw = p.windows.len();
+        for (&j, &g) in sc.sel[..k].iter().zip(&sc.groups[..k]) {
+            let j = usize::from(j);
+            let (st, cv, valued) = (sc.status[j], sc.closed_ok[j], sc.amount_ok[j]);
+            let (cr, cl) = (created[j], closed.get(j).copied().unwrap_or(0));
+            let raw = c.amount.raw(start + j);
+            for (wi, &w) in p.windows.iter().enumerate() {
+                let flags = select::facts(st, cv, cr, cl, w);
+                if flags == [false; 4] {
+                    continue;
+                }
+                let cycle = i64::from(cl) - i64::from(cr);
+                let mut ok = self.tallies[g as usize * nw + wi].add_row(flags, valued, raw, cycle).is_ok();
+                if p.total && g != 0 {
+                    ok &= self.tallies[wi].add_row(flags, valued, raw, cycle).is_ok();
+                }
+                if !ok {
+                    return Err(self.bad(start + j, "amount", "", "the sum of amounts exceeds 128-bit integers"));
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The groups of the rows selected in the chunk at `start`, into `sc.groups[..k]`. Plain
+    /// `utf8` ids of up to 8 bytes are read in place as one word ([`super::intern::short_key`]);
+    /// an empty or null id finds the direct group the same way (interned as the empty key).
+    fn groups_of_selected(&mut self, p: &Plan, c: &Columns, sc: &mut Scratch, start: usize, k: usize, dict_groups: Option<&[u32]>) {
+        let (sel, out) = (&sc.sel[..k], &mut sc.groups[..k]);
+        match &c.partner {
+            Some(Strs::Flat(Flat::Utf8(a))) => {
+                let (offs, data, nulls) = (a.value_offsets(), a.value_data(), a.nulls());
+                for (&j, g) in sel.iter().zip(out.iter_mut()) {
+                    let i = start + usize::from(j);
+                    let valid = nulls.is_none_or(|n| n.is_valid(i));
+                    let (from, to) = (offs[i] as usize, offs[i + 1] as usize);
+                    let len = to.saturating_sub(from) * usize::from(valid);
+                    *g = match short_key(data, from, len).and_then(|(w, tag)| self.groups.get_short(w, tag)) {
+                        Some(x) => x,
+                        None => self.group_of(valid.then(|| a.value(i))),
+                    };
+                }
+            }
+            _ => {
+                for (&j, g) in sel.iter().zip(out.iter_mut()) {
+                    *g = self.group_at(p, c, start + usize::from(j), dict_groups);
+                }
+            }
+        }
     }
 
     /// The group of row `i`.
@@ -362,6 +420,7 @@ impl<'r> DealFolder<'r> {
                 Some(g) => g,
                 None => {
                     let g = self.add_group(None);
+                    self.groups.insert(b"", g);
                     self.direct = Some(g);
                     g
                 }
@@ -434,15 +493,15 @@ impl<'r> DealFolder<'r> {
         self.align_scale(other.scale)?;
         let k = self.scale - other.scale;
         let nw = p.windows.len();
-        let tallies = std::mem::take(&mut other.tallies);
+        let mut tallies = std::mem::take(&mut other.tallies);
         for (g, key) in std::mem::take(&mut other.keys).into_iter().enumerate() {
             let mine = if g == 0 && p.total { 0 } else { self.group_of(key.as_deref()) } as usize;
             for wi in 0..nw {
-                let mut t = tallies[g * nw + wi].clone();
+                let mut t = std::mem::take(&mut tallies[g * nw + wi]);
                 if k > 0 {
                     t.rescale(k).map_err(|_| overflow())?;
                 }
-                self.tallies[mine * nw + wi].merge(&t).map_err(|_| overflow())?;
+                self.tallies[mine * nw + wi].merge(t).map_err(|_| overflow())?;
             }
         }
         other.groups = Interner::default();

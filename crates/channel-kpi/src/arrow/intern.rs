@@ -45,6 +45,22 @@ fn word(key: &[u8]) -> (u64, u32) {
     (u64::from_le_bytes(w), key.len() as u32 + 1)
 }
 
+/// The key `data[from..from + len]` as [`Interner::get_short`] takes it, read as one 8-byte
+/// word and masked to its length (no copy byte by byte), when it is at most 8 bytes long, not
+/// too close to the buffer's end, and starts and ends with a printable ASCII byte (so it needs
+/// no trimming); else `None`.
+#[inline(always)]
+pub(super) fn short_key(data: &[u8], from: usize, len: usize) -> Option<(u64, u32)> {
+    let bytes: [u8; 8] = data.get(from..from + 8)?.try_into().ok()?;
+    if len > 8 {
+        return None;
+    }
+    let w = u64::from_le_bytes(bytes) & ((1u128 << (8 * len)) - 1) as u64;
+    let (first, last) = (w as u8, (w >> (8 * len.saturating_sub(1))) as u8);
+    let printable = |b: u8| (b'!'..=b'~').contains(&b);
+    (len == 0 || printable(first) & printable(last)).then_some((w, len as u32 + 1))
+}
+
 /// fmix64 (MurmurHash3's finalizer).
 #[inline(always)]
 fn mix(mut h: u64) -> u64 {
@@ -73,22 +89,8 @@ impl Interner {
     #[inline]
     pub(super) fn get(&self, key: &[u8]) -> Option<u32> {
         if key.len() <= 8 {
-            if self.short.is_empty() {
-                return None;
-            }
             let (w, tag) = word(key);
-            let mask = self.short.len() - 1;
-            let mut i = mix(w ^ u64::from(tag)) as usize & mask;
-            loop {
-                let (sw, st, id) = self.short[i];
-                if st == 0 {
-                    return None;
-                }
-                if sw == w && st == tag {
-                    return Some(id);
-                }
-                i = (i + 1) & mask;
-            }
+            return self.get_short(w, tag);
         }
         if self.slots.is_empty() {
             return None;
@@ -109,10 +111,31 @@ impl Interner {
         }
     }
 
+    /// The number of the key of at most 8 bytes read by [`short_key`].
+    #[inline(always)]
+    pub(super) fn get_short(&self, w: u64, tag: u32) -> Option<u32> {
+        if self.short.is_empty() {
+            return None;
+        }
+        let mask = self.short.len() - 1;
+        let mut i = mix(w ^ u64::from(tag)) as usize & mask;
+        loop {
+            let (sw, st, id) = self.short[i];
+            if sw == w && st == tag {
+                return Some(id);
+            }
+            if st == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// Interns `key` (not yet interned) as number `g`.
     pub(super) fn insert(&mut self, key: &[u8], g: u32) {
         if key.len() <= 8 {
-            if (self.n_short + 1) * 2 > self.short.len() {
+            // at most a quarter full: a lookup almost always ends at its first slot
+            if (self.n_short + 1) * 4 > self.short.len() {
                 let n = (self.short.len() * 2).max(64);
                 let old = std::mem::replace(&mut self.short, vec![(0, 0, 0); n]);
                 for e in old.into_iter().filter(|e| e.1 != 0) {
@@ -181,5 +204,21 @@ mod tests {
         assert_eq!(t.get(b"p"), None);
         assert_eq!(t.get(b"p1\0"), None, "a short key padded with zeros is another key");
         assert_eq!(t.get(b""), None);
+    }
+
+    #[test]
+    fn short_keys_read_in_place_equal_copied_ones() {
+        let mut t = Interner::default();
+        for (g, k) in ["", "P0001", "abcdefgh", "x"].iter().enumerate() {
+            t.insert(k.as_bytes(), g as u32);
+        }
+        let data = b"P0001abcdefghx P0002 .........";
+        let at = |from: usize, len: usize| short_key(data, from, len).and_then(|(w, tag)| t.get_short(w, tag));
+        assert_eq!([at(0, 5), at(5, 8), at(13, 1), at(13, 0)], [Some(1), Some(2), Some(3), Some(0)]);
+        assert_eq!(at(15, 5), None, "not interned");
+        assert_eq!(short_key(data, 13, 2), None, "ends with a space: to be trimmed");
+        assert_eq!(short_key(data, 0, 9), None, "longer than a word");
+        assert_eq!(short_key(data, data.len() - 5, 5), None, "too close to the end to read a word");
+        assert_eq!(short_key(data, 0, 5), Some(word(b"P0001")));
     }
 }

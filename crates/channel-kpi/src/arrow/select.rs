@@ -3,14 +3,14 @@
 //! rows that touch any window, in straight loops over the raw Arrow buffers (day numbers as
 //! `i32`, validity bitmaps as flags) without branches per row, which the compiler can
 //! vectorize. Only the selected rows (≈ 40 % on the standard workload) are then grouped and
-//! classified by [`crate::kpi::deals::DealFacts::classify`]; the rest cost a few compares.
+//! added to their group's tallies; the rest cost a few compares.
 //!
-//! The selection is [`crate::kpi::deals::DealFacts::any`] written on day numbers (a deal
-//! closed in the window, created in it, or open at its instant); `any_matches_classify` in the
-//! tests checks the two agree. A chunk where any row fails a check (an unknown or non-lowercase
-//! status, a close date that does not match the status or precedes the creation, a won deal
-//! without an amount, a negative amount) is left to the exact per-row loop, which folds it or
-//! reports the first bad row as before.
+//! The selection and the folder's per-row classification use one function, [`facts`]:
+//! [`crate::kpi::deals::DealFacts::classify`] written on day numbers without branches
+//! (`facts_match_classify` in the tests checks the two agree). A chunk where any row fails a
+//! check (an unknown or non-lowercase status, a close date that does not match the status or
+//! precedes the creation, a won deal without an amount, a negative amount) is left to the exact
+//! per-row loop, which folds it or reports the first bad row as before.
 
 use super::columns::{Amounts, Flat, Strs};
 use arrow_buffer::NullBuffer;
@@ -45,16 +45,27 @@ fn code_at(data: &[u8], from: usize, to: usize) -> u8 {
     }
     match data.get(from..from + 4) {
         Some(&[a, b, c, d]) => {
+            // compares OR-ed, not matched: consecutive statuses are random, a branch on each
+            // would be mispredicted every other row
             let x = u32::from_le_bytes([a, b, c, d]);
-            match to.wrapping_sub(from) {
-                3 if x & 0x00ff_ffff == w(b"won\0") => WON,
-                4 if x == w(b"lost") => LOST,
-                4 if x == w(b"open") => OPEN,
-                _ => OTHER,
-            }
+            let len = to.wrapping_sub(from);
+            let won = (len == 3) & (x & 0x00ff_ffff == w(b"won\0"));
+            let lost = (len == 4) & (x == w(b"lost"));
+            let open = (len == 4) & (x == w(b"open"));
+            u8::from(won) * WON + u8::from(lost) * LOST + u8::from(!(won | lost | open)) * OTHER
         }
         _ => code(data.get(from..to).unwrap_or(&[])),
     }
+}
+
+/// [`crate::kpi::deals::DealFacts::classify`] of a checked row on day numbers, without a
+/// branch: `[won, lost, created, open_at_end]` in the window `(start, end, instant)`, from the
+/// status code, whether `closed_on` is present, `created_on` and `closed_on` (any value when
+/// absent). The test `facts_match_classify` checks the two agree.
+#[inline(always)]
+pub(super) fn facts(st: u8, cv: bool, cr: i32, cl: i32, (s, e, instant): (i32, i32, i32)) -> [bool; 4] {
+    let closed_in = cv & (s <= cl) & (cl < e);
+    [(st == WON) & closed_in, (st == LOST) & closed_in, (s <= cr) & (cr < e), (cr < instant) & (!cv | (cl >= instant))]
 }
 
 /// Per-chunk scratch of the first pass.
@@ -64,13 +75,22 @@ pub(super) struct Scratch {
     pub(super) amount_ok: [bool; CHUNK],
     /// Offsets in the chunk of the selected rows (the first `n` entries).
     pub(super) sel: [u16; CHUNK],
+    /// The group of each selected row (filled by the folder).
+    pub(super) groups: [u32; CHUNK],
     /// Status code per dictionary value of the current batch (dictionary-encoded statuses).
     pub(super) dict_codes: Vec<u8>,
 }
 
 impl Default for Scratch {
     fn default() -> Self {
-        Scratch { status: [OTHER; CHUNK], closed_ok: [false; CHUNK], amount_ok: [false; CHUNK], sel: [0; CHUNK], dict_codes: Vec::new() }
+        Scratch {
+            status: [OTHER; CHUNK],
+            closed_ok: [false; CHUNK],
+            amount_ok: [false; CHUNK],
+            sel: [0; CHUNK],
+            groups: [0; CHUNK],
+            dict_codes: Vec::new(),
+        }
     }
 }
 
@@ -185,7 +205,7 @@ pub(super) fn first_pass(
     start: usize,
     len: usize,
 ) -> Option<usize> {
-    let Scratch { status: codes, closed_ok, amount_ok, sel, dict_codes } = sc;
+    let Scratch { status: codes, closed_ok, amount_ok, sel, dict_codes, .. } = sc;
     let (codes, closed_ok, amount_ok) = (&mut codes[..len], &mut closed_ok[..len], &mut amount_ok[..len]);
     status_codes(status, dict_codes, start, codes);
     let closed_days = match closed {
@@ -217,10 +237,10 @@ pub(super) fn first_pass(
     // the selection: rows touching any window (DealFacts::any on day numbers)
     let mut n = 0;
     for j in 0..len {
-        let (cv, cr, cl) = (closed_ok[j], created[j], closed_days[j]);
         let mut any = false;
-        for &(s, e, instant) in windows {
-            any |= (cv & (s <= cl) & (cl < e)) | ((s <= cr) & (cr < e)) | ((cr < instant) & (!cv | (cl >= instant)));
+        for &w in windows {
+            let [won, lost, created, open] = facts(codes[j], closed_ok[j], created[j], closed_days[j], w);
+            any |= won | lost | created | open;
         }
         sel[n] = j as u16;
         n += usize::from(any);
@@ -234,10 +254,10 @@ mod tests {
     use crate::domain::DealStatus;
     use crate::kpi::deals::DealFacts;
 
-    /// The selection's test equals `DealFacts::any` of `DealFacts::classify` on every shape of
-    /// deal around a window's edges.
+    /// [`facts`] equals `DealFacts::classify` on every shape of checked deal around a window's
+    /// edges (the closed day of an open deal is any value: the column's slot under a null).
     #[test]
-    fn any_matches_classify() {
+    fn facts_match_classify() {
         let (s, e, instant) = (100, 200, 199);
         let days = [-1, 0, 98, 99, 100, 101, 150, 198, 199, 200, 201, 300];
         for (st, status) in [(OPEN, DealStatus::Open), (WON, DealStatus::Won), (LOST, DealStatus::Lost)] {
@@ -247,9 +267,14 @@ mod tests {
                         continue;
                     }
                     let f = DealFacts::classify(status, cr, cl, |d| s <= d && d < e, instant, |a, b| i64::from(b - a));
-                    let (cv, cl) = (cl.is_some(), cl.unwrap_or(0));
-                    let any = (cv & (s <= cl) & (cl < e)) | ((s <= cr) & (cr < e)) | ((cr < instant) & (!cv | (cl >= instant)));
-                    assert_eq!(any, f.any(), "status {st}, created {cr}, closed {cl} (valid {cv})");
+                    for slot in cl.map_or(vec![i32::MIN, 0, 150, 199, i32::MAX], |c| vec![c]) {
+                        let got = facts(st, cl.is_some(), cr, slot, (s, e, instant));
+                        assert_eq!(
+                            got,
+                            [f.won, f.lost, f.created, f.open_at_end],
+                            "status {st}, created {cr}, closed {cl:?} (slot {slot})"
+                        );
+                    }
                 }
             }
         }

@@ -10,74 +10,159 @@ use std::collections::BTreeMap;
 
 /// Cycle lengths below this many days are counted in a dense histogram, longer ones in a map.
 const DENSE_DAYS: usize = 2048;
-/// Cycle lengths wait in a small buffer inside the tally and reach the histogram this many at
-/// a time: the histograms of all groups (KiBs each) do not fit in cache, the buffers do, so
-/// a won deal costs a cache miss only once per `PENDING` deals of its group.
-const PENDING: usize = 32;
+/// The low half of a packed pair of counts.
+const LOW: u64 = u32::MAX as u64;
 
 /// Σ of the [`DealFacts::tally`] of the deals folded so far (amounts as raw integers at the
 /// folder's scale).
+///
+/// Layout, for the hot loop (one deal = one tally touched, in random order over the groups):
+/// what every deal updates lies in the first 64-byte line — the counts packed in pairs of
+/// 32-bit lanes ([`Tally::flush`] moves them to the `u64` totals before a lane can overflow)
+/// and the two sums. A won deal's cycle length waits in the second line, [`PENDING`] at a
+/// time, before reaching the histogram (one byte per day; a wrap past 255 carries 256 into
+/// `carry`): the histograms of all groups do not stay in cache, so draining many lengths at
+/// once touches each of the few lines they fall in once instead of once per deal.
 #[derive(Clone, Debug, Default)]
+#[repr(C, align(64))]
 pub(super) struct Tally {
+    /// won (low lane) | lost (high lane) since the last flush.
+    won_lost: u64,
+    /// created (low lane) | open at the end (high lane) since the last flush.
+    created_open: u64,
+    won_raw: i128,
+    open_raw: i128,
+    /// Won deals per cycle length in days, modulo 256.
+    hist: Box<[u8]>,
+    /// Cycle lengths of won deals not yet in `hist` (the first `n_pending`).
+    pending: [u16; PENDING],
+    n_pending: u16,
     won: u64,
     lost: u64,
     created: u64,
     open: u64,
     open_unvalued: u64,
-    won_raw: i128,
-    open_raw: i128,
-    pending: [u16; PENDING],
-    n_pending: usize,
-    dense: Vec<u64>,
+    /// Per cycle length: how many times its `hist` byte wrapped.
+    carry: Vec<u64>,
     far: BTreeMap<i64, u64>,
 }
+
+/// Cycle lengths a tally holds before draining them into its histogram (fills its second
+/// cache line with the count).
+const PENDING: usize = 31;
+
+/// Deals a tally can take between two flushes (a 32-bit lane grows by at most one per deal).
+pub(super) const FLUSH_EVERY: u64 = LOW;
 
 impl Tally {
     /// Adds one deal: its facts and its raw amount (`None` without one). Equals summing
     /// [`DealFacts::tally`] (a won deal without an amount is rejected before).
     #[inline(always)]
     pub(super) fn add(&mut self, f: &DealFacts, raw: Option<i128>) -> std::result::Result<(), ()> {
-        self.lost += u64::from(f.lost);
-        self.created += u64::from(f.created);
-        if f.won {
-            self.won += 1;
-            self.won_raw = self.won_raw.checked_add(raw.unwrap_or(0)).ok_or(())?;
-            match usize::try_from(f.cycle_days) {
-                Ok(d) if d < DENSE_DAYS => {
-                    self.pending[self.n_pending] = d as u16;
-                    self.n_pending += 1;
-                    if self.n_pending == PENDING {
-                        self.drain();
-                    }
-                }
-                _ => *self.far.entry(f.cycle_days).or_default() += 1,
-            }
+        let flags = [f.won, f.lost, f.created, f.open_at_end];
+        let r = self.add_row(flags, raw.is_some(), raw.unwrap_or(0), f.cycle_days);
+        self.flush();
+        r
+    }
+
+    /// [`Tally::add`] of one checked deal as flags (won, lost, created, open at the end, as by
+    /// [`DealFacts::classify`]), whether it has an amount, its raw amount (any value when it has
+    /// none) and its cycle days (used when won): additions masked by the flags instead of a
+    /// branch each, since the flags of consecutive deals are as random as their statuses. The
+    /// caller calls [`Tally::flush`] at least every [`FLUSH_EVERY`] deals.
+    #[inline(always)]
+    pub(super) fn add_row(
+        &mut self,
+        [won, lost, created, open]: [bool; 4],
+        valued: bool,
+        raw: i128,
+        cycle_days: i64,
+    ) -> std::result::Result<(), ()> {
+        let mask = |b: bool| -i128::from(b);
+        self.won_lost += u64::from(won) | u64::from(lost) << 32;
+        self.created_open += u64::from(created) | u64::from(open) << 32;
+        if open & !valued {
+            self.open_unvalued += 1;
         }
-        if f.open_at_end {
-            self.open += 1;
-            match raw {
-                Some(v) => self.open_raw = self.open_raw.checked_add(v).ok_or(())?,
-                None => self.open_unvalued += 1,
-            }
+        let raw = raw & mask(valued);
+        self.won_raw = self.won_raw.checked_add(raw & mask(won)).ok_or(())?;
+        self.open_raw = self.open_raw.checked_add(raw & mask(open)).ok_or(())?;
+        // the cycle length is written always and kept (the count moves) when won
+        let dense = won & (0..DENSE_DAYS as i64).contains(&cycle_days);
+        if won & !dense {
+            *self.far.entry(cycle_days).or_default() += 1;
+        }
+        self.pending[usize::from(self.n_pending)] = cycle_days as u16;
+        self.n_pending += u16::from(dense);
+        if usize::from(self.n_pending) == PENDING {
+            self.drain();
         }
         Ok(())
     }
 
-    /// Moves the buffered cycle lengths into the histogram.
+    /// Moves the pending cycle lengths into the histogram.
     #[cold]
+    #[inline(never)]
     fn drain(&mut self) {
-        for &d in &self.pending[..self.n_pending] {
-            let d = usize::from(d);
-            if self.dense.len() <= d {
-                self.dense.resize(d + 1, 0);
-            }
-            self.dense[d] += 1;
-        }
+        let n = usize::from(self.n_pending);
         self.n_pending = 0;
+        for i in 0..n {
+            self.count(usize::from(self.pending[i]), 1);
+        }
+    }
+
+    /// Adds `n` deals of cycle length `d` (< [`DENSE_DAYS`]) to the histogram.
+    fn count(&mut self, d: usize, n: u64) {
+        if d >= self.hist.len() {
+            self.grow(d);
+        }
+        let sum = u64::from(self.hist[d]) + n;
+        self.hist[d] = sum as u8;
+        if sum >= 256 {
+            if self.carry.len() <= d {
+                self.carry.resize(d + 1, 0);
+            }
+            self.carry[d] += sum / 256;
+        }
+    }
+
+    /// Makes room in the histogram for cycle length `d`.
+    #[cold]
+    fn grow(&mut self, d: usize) {
+        let mut h = vec![0u8; (d + 1).max(self.hist.len() * 3 / 2).clamp(64, DENSE_DAYS)];
+        h[..self.hist.len()].copy_from_slice(&self.hist);
+        self.hist = h.into_boxed_slice();
+    }
+
+    /// Moves the packed counts into the totals.
+    #[inline]
+    pub(super) fn flush(&mut self) {
+        self.won += self.won_lost & LOW;
+        self.lost += self.won_lost >> 32;
+        self.created += self.created_open & LOW;
+        self.open += self.created_open >> 32;
+        self.won_lost = 0;
+        self.created_open = 0;
+    }
+
+    /// Appends the won deals per cycle length (ascending), with their multiplicities, to `out`.
+    fn cycles_into(&self, out: &mut Vec<(i64, u64)>) {
+        out.reserve(self.hist.len() + self.far.len());
+        for (d, &n) in self.hist.iter().enumerate() {
+            let n = u64::from(n) + self.carry.get(d).map_or(0, |c| c * 256);
+            if n > 0 {
+                out.push((d as i64, n));
+            }
+        }
+        out.extend(self.far.iter().map(|(d, n)| (*d, *n)));
     }
 
     /// Adds the deals of another tally (at the same scale).
-    pub(super) fn merge(&mut self, o: &Tally) -> std::result::Result<(), ()> {
+    pub(super) fn merge(&mut self, mut o: Tally) -> std::result::Result<(), ()> {
+        for t in [&mut *self, &mut o] {
+            t.flush();
+            t.drain();
+        }
         self.won += o.won;
         self.lost += o.lost;
         self.created += o.created;
@@ -85,29 +170,21 @@ impl Tally {
         self.open_unvalued += o.open_unvalued;
         self.won_raw = self.won_raw.checked_add(o.won_raw).ok_or(())?;
         self.open_raw = self.open_raw.checked_add(o.open_raw).ok_or(())?;
-        self.drain();
-        if self.dense.len() < o.dense.len() {
-            self.dense.resize(o.dense.len(), 0);
-        }
-        for (a, b) in self.dense.iter_mut().zip(&o.dense) {
-            *a += b;
-        }
-        for &d in &o.pending[..o.n_pending] {
-            let d = usize::from(d);
-            if self.dense.len() <= d {
-                self.dense.resize(d + 1, 0);
+        for (d, &n) in o.hist.iter().enumerate() {
+            let n = u64::from(n) + o.carry.get(d).map_or(0, |c| c * 256);
+            if n > 0 {
+                self.count(d, n);
             }
-            self.dense[d] += 1;
         }
-        for (d, n) in &o.far {
-            *self.far.entry(*d).or_default() += n;
+        for (d, n) in o.far {
+            *self.far.entry(d).or_default() += n;
         }
         Ok(())
     }
 
     /// Whether any deal counted.
     pub(super) fn is_empty(&self) -> bool {
-        self.won + self.lost + self.created + self.open == 0
+        self.won + self.lost + self.created + self.open + self.won_lost + self.created_open == 0
     }
 
     /// Multiplies the sums by 10^`by` (the folder's amount scale grew).
@@ -121,10 +198,10 @@ impl Tally {
     /// The states of `metrics` folded from this tally (amounts at `scale` decimal places), and
     /// whether any metric counted it. `buf` is scratch space for the cycle histogram.
     pub(super) fn states(&mut self, metrics: &[Metric], scale: u32, buf: &mut Vec<(i64, u64)>) -> Result<(Vec<KpiState>, bool)> {
+        self.flush();
         self.drain();
         buf.clear();
-        buf.extend(self.dense.iter().enumerate().filter(|(_, n)| **n > 0).map(|(d, n)| (d as i64, *n)));
-        buf.extend(self.far.iter().map(|(d, n)| (*d, *n)));
+        self.cycles_into(buf);
         let t = DealTally {
             won: self.won,
             lost: self.lost,
@@ -150,4 +227,40 @@ fn decimal(raw: i128, scale: u32, what: &str) -> Result<Decimal> {
         location: Location { file: Some("deals".into()), field: Some("amount".into()), ..Default::default() },
         reason: format!("the sum of {what} amounts exceeds the 28 significant digits of an exact decimal"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts, sums and the histogram survive byte wraps (700 deals of one length), lengths
+    /// beyond the dense range, pending lengths and a merge, against a plain count.
+    #[test]
+    fn tallies_count_exactly_across_wraps_and_merges() {
+        let (mut a, mut b) = (Tally::default(), Tally::default());
+        let mut want: BTreeMap<i64, u64> = BTreeMap::new();
+        let (mut won, mut open, mut unvalued, mut sum) = (0, 0, 0, 0i128);
+        let lengths = (0..700).map(|_| 5).chain([0, 1, 2047, 2048, 5000]).chain((0..300).map(|i| i % 40));
+        for (i, d) in lengths.enumerate() {
+            let t = if i % 2 == 0 { &mut a } else { &mut b };
+            let raw = i as i128 * 100;
+            t.add_row([true, false, i % 3 == 0, false], true, raw, d).unwrap();
+            *want.entry(d).or_default() += 1;
+            won += 1;
+            sum += raw;
+            // a lost deal and an open one (every 7th without an amount) between the won ones
+            t.add_row([false, true, false, false], true, 1, 99).unwrap();
+            let valued = i % 7 != 0;
+            t.add_row([false, false, false, true], valued, 3, 0).unwrap();
+            open += 1;
+            unvalued += u64::from(!valued);
+        }
+        a.merge(b).unwrap();
+        a.flush();
+        let mut got = Vec::new();
+        a.cycles_into(&mut got);
+        assert_eq!(got, want.into_iter().collect::<Vec<_>>());
+        assert_eq!((a.won, a.lost, a.open, a.open_unvalued), (won, won, open, unvalued));
+        assert_eq!((a.won_raw, a.open_raw), (sum, 3 * (open - unvalued) as i128));
+    }
 }

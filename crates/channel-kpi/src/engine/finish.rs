@@ -28,18 +28,22 @@ impl Partial {
             for (k, s) in &self.cells[wi] {
                 by_level.entry(k.0).or_default().push((k, s));
             }
-            let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::new();
+            let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::with_capacity(self.cells[wi].len());
+            let width: usize = specs.iter().map(Vec::len).sum();
             for cells in by_level.values() {
+                // each cell's values, metric after metric, in the order of `cells`
+                let mut vals: Vec<Vec<Value>> = (0..cells.len()).map(|_| Vec::with_capacity(width)).collect();
                 for (mi, m) in q.metrics.iter().enumerate() {
                     for peers in peer_sets(cells, m.ranks_known_keys_only()) {
-                        let states: Vec<&KpiState> = peers.iter().map(|(_, s)| &s[mi]).collect();
+                        let states: Vec<&KpiState> = peers.iter().map(|&i| &cells[i].1[mi]).collect();
                         let rows = m.finish(&states, w, &ctx)?;
-                        for ((k, _), row) in peers.iter().zip(rows) {
+                        for (&i, row) in peers.iter().zip(rows) {
                             check_width(m.id(), &row, &specs[mi])?;
-                            out.entry(*k).or_default().extend(row);
+                            vals[i].extend(row);
                         }
                     }
                 }
+                out.extend(cells.iter().map(|(k, _)| *k).zip(vals));
             }
             let mut e = Vec::new();
             for (mi, m) in q.metrics.iter().enumerate() {
@@ -121,15 +125,17 @@ impl Partial {
 
 type Cell<'a> = (&'a GroupKey, &'a Vec<KpiState>);
 
-/// The sets of groups a metric's `finish` sees together: all groups of a level, or — for
-/// rankings — the groups with a known key together and each group with an empty key value
-/// (e.g. direct deals when grouping by partner) alone, so it is reported but not ranked.
-fn peer_sets<'a>(cells: &[Cell<'a>], known_only: bool) -> Vec<Vec<Cell<'a>>> {
+/// The sets of groups a metric's `finish` sees together, as indexes into `cells`: all groups of
+/// a level, or — for rankings — the groups with a known key together and each group with an
+/// empty key value (e.g. direct deals when grouping by partner) alone, so it is reported but not
+/// ranked.
+fn peer_sets(cells: &[Cell], known_only: bool) -> Vec<Vec<usize>> {
     if !known_only {
-        return vec![cells.to_vec()];
+        return vec![(0..cells.len()).collect()];
     }
-    let (known, unknown): (Vec<Cell>, Vec<Cell>) = cells.iter().partition(|(k, _)| k.1[..k.0 as usize].iter().all(Option::is_some));
-    std::iter::once(known).chain(unknown.into_iter().map(|c| vec![c])).filter(|v| !v.is_empty()).collect()
+    let (known, unknown): (Vec<usize>, Vec<usize>) =
+        (0..cells.len()).partition(|&i| cells[i].0.1[..cells[i].0.0 as usize].iter().all(Option::is_some));
+    std::iter::once(known).chain(unknown.into_iter().map(|i| vec![i])).filter(|v| !v.is_empty()).collect()
 }
 
 fn check_width(id: &str, row: &[Value], specs: &[ColumnSpec]) -> Result<()> {

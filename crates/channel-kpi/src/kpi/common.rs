@@ -60,17 +60,84 @@ impl Merge for Sum {
 }
 
 /// Integer-valued observations (days) as a histogram: exact mean and median, memory bounded
-/// by the number of distinct values.
+/// by the number of distinct values. Held as `(value, count)` pairs sorted by value in one
+/// vector (the statistics are one linear scan; histograms arrive sorted from the columnar
+/// path), serialized as a map from value to count.
+///
+/// ```
+/// use channel_kpi::kpi::common::Days;
+/// let mut d = Days::default();
+/// for x in [3, 1, 3, 10] {
+///     d.add(x);
+/// }
+/// assert_eq!((d.count(), d.sum(), d.get(3)), (4, 17, 2));
+/// assert_eq!((d.mean(), d.median()), (Some(4.25), Some(3.0)));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Days(pub BTreeMap<i64, u64>);
+#[serde(from = "BTreeMap<i64, u64>", into = "BTreeMap<i64, u64>")]
+pub struct Days(Vec<(i64, u64)>);
+impl From<BTreeMap<i64, u64>> for Days {
+    fn from(m: BTreeMap<i64, u64>) -> Self {
+        Days(m.into_iter().filter(|(_, n)| *n > 0).collect())
+    }
+}
+impl From<Days> for BTreeMap<i64, u64> {
+    fn from(d: Days) -> Self {
+        d.0.into_iter().collect()
+    }
+}
 impl Days {
     /// Adds one observation.
     pub fn add(&mut self, d: i64) {
-        *self.0.entry(d).or_default() += 1;
+        self.add_n(d, 1);
+    }
+    /// Adds `n` observations of `d`.
+    pub fn add_n(&mut self, d: i64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        match self.0.binary_search_by_key(&d, |(x, _)| *x) {
+            Ok(i) => self.0[i].1 += n,
+            Err(i) => self.0.insert(i, (d, n)),
+        }
+    }
+    /// Adds `(value, count)` pairs: when sorted by value (as a histogram is), by one merge of
+    /// two sorted lists; else one by one.
+    pub fn add_sorted(&mut self, pairs: &[(i64, u64)]) {
+        if !pairs.windows(2).all(|w| w[0].0 < w[1].0) {
+            pairs.iter().for_each(|&(d, n)| self.add_n(d, n));
+            return;
+        }
+        if self.0.is_empty() {
+            self.0.reserve_exact(pairs.len());
+            self.0.extend(pairs.iter().filter(|(_, n)| *n > 0));
+            return;
+        }
+        let mine = std::mem::take(&mut self.0);
+        let mut out = Vec::with_capacity(mine.len() + pairs.len());
+        let (mut a, mut b) = (mine.into_iter().peekable(), pairs.iter().copied().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.0 <= y.0 => a.next(),
+                (_, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            match (next, out.last_mut()) {
+                (Some((d, n)), Some((last, m))) if *last == d => *m += n,
+                (Some((d, n)), _) if n > 0 => out.push((d, n)),
+                _ => {}
+            }
+        }
+        self.0 = out;
+    }
+    /// Observations of exactly `d`.
+    pub fn get(&self, d: i64) -> u64 {
+        self.0.binary_search_by_key(&d, |(x, _)| *x).map_or(0, |i| self.0[i].1)
     }
     /// Number of observations.
     pub fn count(&self) -> u64 {
-        self.0.values().sum()
+        self.0.iter().map(|(_, n)| n).sum()
     }
     /// Sum of observations.
     pub fn sum(&self) -> i128 {
@@ -78,8 +145,8 @@ impl Days {
     }
     /// Mean; `None` when empty.
     pub fn mean(&self) -> Option<f64> {
-        let n = self.count();
-        (n > 0).then(|| self.sum() as f64 / n as f64)
+        let (n, sum) = self.0.iter().fold((0u64, 0i128), |(n, s), &(d, c)| (n + c, s + i128::from(d) * i128::from(c)));
+        (n > 0).then(|| sum as f64 / n as f64)
     }
     /// Median (mean of the two middle values for an even count); `None` when empty.
     pub fn median(&self) -> Option<f64> {
@@ -102,9 +169,7 @@ impl Days {
 }
 impl Merge for Days {
     fn merge(&mut self, o: &Self) -> Result<()> {
-        for (d, n) in &o.0 {
-            *self.0.entry(*d).or_default() += n;
-        }
+        self.add_sorted(&o.0);
         Ok(())
     }
 }

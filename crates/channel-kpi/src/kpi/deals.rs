@@ -409,14 +409,7 @@ impl CycleState {
     /// Folds a tally: the cycle lengths of won deals.
     #[inline]
     pub fn fold(&mut self, t: &DealTally) -> bool {
-        if self.days.0.is_empty() && t.won_cycles.windows(2).all(|w| w[0].0 < w[1].0) {
-            // a whole histogram into an empty state: built in bulk from the sorted pairs
-            self.days.0 = t.won_cycles.iter().copied().collect();
-        } else {
-            for &(d, n) in t.won_cycles {
-                *self.days.0.entry(d).or_default() += n;
-            }
-        }
+        self.days.add_sorted(t.won_cycles);
         t.won > 0
     }
 }

@@ -185,7 +185,7 @@ impl Kpi for PartnerSatisfaction {
                 v.push(mean(&ts.sum, &ts.n));
             }
             for k in 1..=ctx.query.options.csat_scale {
-                v.push(Value::count(s.scores.0.get(&(k as i64)).copied().unwrap_or(0)));
+                v.push(Value::count(s.scores.get(k as i64)));
             }
             Ok(v)
         })
