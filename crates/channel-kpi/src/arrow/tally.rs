@@ -148,10 +148,14 @@ impl Tally {
     /// Appends the won deals per cycle length (ascending), with their multiplicities, to `out`.
     fn cycles_into(&self, out: &mut Vec<(i64, u64)>) {
         out.reserve(self.hist.len() + self.far.len());
-        for (d, &n) in self.hist.iter().enumerate() {
-            let n = u64::from(n) + self.carry.get(d).map_or(0, |c| c * 256);
-            if n > 0 {
-                out.push((d as i64, n));
+        if self.carry.is_empty() {
+            out.extend(self.hist.iter().enumerate().filter(|(_, n)| **n > 0).map(|(d, n)| (d as i64, u64::from(*n))));
+        } else {
+            for (d, &n) in self.hist.iter().enumerate() {
+                let n = u64::from(n) + self.carry.get(d).map_or(0, |c| c * 256);
+                if n > 0 {
+                    out.push((d as i64, n));
+                }
             }
         }
         out.extend(self.far.iter().map(|(d, n)| (*d, *n)));
@@ -170,16 +174,40 @@ impl Tally {
         self.open_unvalued += o.open_unvalued;
         self.won_raw = self.won_raw.checked_add(o.won_raw).ok_or(())?;
         self.open_raw = self.open_raw.checked_add(o.open_raw).ok_or(())?;
-        for (d, &n) in o.hist.iter().enumerate() {
-            let n = u64::from(n) + o.carry.get(d).map_or(0, |c| c * 256);
-            if n > 0 {
-                self.count(d, n);
-            }
+        // the histograms byte by byte (a loop the compiler vectorizes), wraps carried after
+        if self.hist.len() < o.hist.len() {
+            self.grow(o.hist.len() - 1);
+        }
+        let mut wrapped = false;
+        for (a, &b) in self.hist.iter_mut().zip(o.hist.iter()) {
+            let (sum, w) = a.overflowing_add(b);
+            *a = sum;
+            wrapped |= w;
+        }
+        if wrapped {
+            self.recount_wraps(&o);
+        }
+        for (d, &c) in o.carry.iter().enumerate().filter(|(_, c)| **c > 0) {
+            self.count(d, c * 256);
         }
         for (d, n) in o.far {
             *self.far.entry(d).or_default() += n;
         }
         Ok(())
+    }
+
+    /// After adding `o`'s histogram bytes to this one's: carries 256 for each byte that wrapped
+    /// (its sum is now smaller than the byte added).
+    #[cold]
+    fn recount_wraps(&mut self, o: &Tally) {
+        for (d, (&a, &b)) in self.hist.iter().zip(o.hist.iter()).enumerate() {
+            if a < b {
+                if self.carry.len() <= d {
+                    self.carry.resize(d + 1, 0);
+                }
+                self.carry[d] += 1;
+            }
+        }
     }
 
     /// Whether any deal counted.
@@ -240,7 +268,8 @@ mod tests {
         let (mut a, mut b) = (Tally::default(), Tally::default());
         let mut want: BTreeMap<i64, u64> = BTreeMap::new();
         let (mut won, mut open, mut unvalued, mut sum) = (0, 0, 0, 0i128);
-        let lengths = (0..700).map(|_| 5).chain([0, 1, 2047, 2048, 5000]).chain((0..300).map(|i| i % 40));
+        // 700 deals of 5 days (each tally's byte wraps), 400 of 7 (only the merged byte wraps)
+        let lengths = (0..700).map(|_| 5).chain([0, 1, 2047, 2048, 5000]).chain((0..300).map(|i| i % 40)).chain((0..400).map(|_| 7));
         for (i, d) in lengths.enumerate() {
             let t = if i % 2 == 0 { &mut a } else { &mut b };
             let raw = i as i128 * 100;
