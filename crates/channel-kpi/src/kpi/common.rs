@@ -174,6 +174,24 @@ impl Merge for Days {
     }
 }
 
+/// An exact integer sum (days); overflow is an error, never a wrap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Total(pub i64);
+impl Total {
+    /// Adds `n` times `x`.
+    pub fn add(&mut self, x: i64, n: u64) -> Result<()> {
+        let err = || overflow("summing days");
+        let add = i64::try_from(n).ok().and_then(|n| x.checked_mul(n)).ok_or_else(err)?;
+        self.0 = self.0.checked_add(add).ok_or_else(err)?;
+        Ok(())
+    }
+}
+impl Merge for Total {
+    fn merge(&mut self, o: &Self) -> Result<()> {
+        self.add(o.0, 1)
+    }
+}
+
 /// `successes` out of `n`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proportion {

@@ -3,7 +3,7 @@
 //! A deal belongs to a window by the date the KPI names: won and lost deals by `closed_on`,
 //! created deals and leads by `created_on`, open deals "at the instant" the window ends.
 
-use super::common::{Count, Days, Proportion, Sum, div, ratio, state};
+use super::common::{Count, Days, Proportion, Sum, Total, div, ratio, state};
 use crate::domain::{DealKind, DealStatus};
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
 use crate::error::Result;
@@ -436,8 +436,26 @@ impl Kpi for SalesCycleDays {
 }
 
 state! {
+    /// Σ of the cycle lengths of won deals: what velocity needs of them (the mean's numerator;
+    /// its denominator is the won count), without the histogram [`CycleState`] keeps for the
+    /// median.
+    pub struct CycleTotal { pub days: Total }
+}
+
+impl CycleTotal {
+    /// Folds a tally: the total of its cycle lengths.
+    #[inline]
+    pub fn fold(&mut self, t: &DealTally) -> Result<bool> {
+        for &(d, n) in t.won_cycles {
+            self.days.add(d, n)?;
+        }
+        Ok(t.won > 0)
+    }
+}
+
+state! {
     /// The factors of velocity, each folded by its own KPI's code.
-    pub struct VelocityState { pub open_at_end: Count, pub close: CloseState, pub won: WonState, pub cycle: CycleState }
+    pub struct VelocityState { pub open_at_end: Count, pub close: CloseState, pub won: WonState, pub cycle: CycleTotal }
 }
 
 impl VelocityState {
@@ -447,7 +465,7 @@ impl VelocityState {
     pub fn fold(&mut self, t: &DealTally) -> Result<bool> {
         let mut hit = self.close.fold(t);
         hit |= self.won.fold(t)?;
-        hit |= self.cycle.fold(t);
+        hit |= self.cycle.fold(t)?;
         self.open_at_end.0 += t.open;
         Ok(hit || t.open > 0)
     }
@@ -469,12 +487,12 @@ impl Kpi for SalesVelocity {
     fn finish(states: &[&VelocityState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| {
             let (open, won, closed) = (s.open_at_end.0, s.won.n.0, s.close.closed.n);
-            let cycle = s.cycle.days.sum();
+            let cycle = s.cycle.days.0;
             let v = if won == 0 || closed == 0 || cycle <= 0 {
                 None
             } else {
                 let num = Decimal::from(open).checked_mul(s.won.sum.0).and_then(|x| x.checked_mul(Decimal::from(won)));
-                let den = Decimal::from(closed).checked_mul(Decimal::from_i128_with_scale(cycle, 0));
+                let den = Decimal::from(closed).checked_mul(Decimal::from(cycle));
                 num.zip(den).and_then(|(n, d)| div(n, d))
             };
             Ok(vec![Value::decimal(v), Value::count(open)])
