@@ -77,6 +77,8 @@ pub(super) struct Scratch {
     pub(super) sel: [u16; CHUNK],
     /// The group of each selected row (filled by the folder).
     pub(super) groups: [u32; CHUNK],
+    /// Whether each row touches any window.
+    any: [u8; CHUNK],
     /// Status code per dictionary value of the current batch (dictionary-encoded statuses).
     pub(super) dict_codes: Vec<u8>,
 }
@@ -89,6 +91,7 @@ impl Default for Scratch {
             amount_ok: [false; CHUNK],
             sel: [0; CHUNK],
             groups: [0; CHUNK],
+            any: [0; CHUNK],
             dict_codes: Vec::new(),
         }
     }
@@ -205,7 +208,7 @@ pub(super) fn first_pass(
     start: usize,
     len: usize,
 ) -> Option<usize> {
-    let Scratch { status: codes, closed_ok, amount_ok, sel, dict_codes, .. } = sc;
+    let Scratch { status: codes, closed_ok, amount_ok, sel, dict_codes, any, .. } = sc;
     let (codes, closed_ok, amount_ok) = (&mut codes[..len], &mut closed_ok[..len], &mut amount_ok[..len]);
     status_codes(status, dict_codes, start, codes);
     let closed_days = match closed {
@@ -234,16 +237,21 @@ pub(super) fn first_pass(
     if bad || any_negative(amount, start, amount_ok) {
         return None;
     }
-    // the selection: rows touching any window (DealFacts::any on day numbers)
+    // the selection: rows touching any window (DealFacts::any on day numbers), flagged in a
+    // loop the compiler vectorizes, then their offsets gathered
+    let any = &mut any[..len];
+    any.fill(0);
+    for &w in windows {
+        for ((((a, &st), &cv), &cr), &cl) in any.iter_mut().zip(codes.iter()).zip(closed_ok.iter()).zip(created).zip(closed_days) {
+            let [won, lost, created, open] = facts(st, cv, cr, cl, w);
+            *a |= u8::from(won | lost | created | open);
+        }
+    }
     let mut n = 0;
     for j in 0..len {
-        let mut any = false;
-        for &w in windows {
-            let [won, lost, created, open] = facts(codes[j], closed_ok[j], created[j], closed_days[j], w);
-            any |= won | lost | created | open;
-        }
+        let a = usize::from(any[j]);
         sel[n] = j as u16;
-        n += usize::from(any);
+        n += a;
     }
     Some(n)
 }
