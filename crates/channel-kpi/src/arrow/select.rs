@@ -248,10 +248,9 @@ pub(super) fn first_pass(
         }
     }
     let mut n = 0;
-    for j in 0..len {
-        let a = usize::from(any[j]);
+    for (j, &a) in any.iter().enumerate() {
         sel[n] = j as u16;
-        n += a;
+        n += usize::from(a);
     }
     Some(n)
 }
