@@ -145,20 +145,30 @@ impl Tally {
         self.created_open = 0;
     }
 
-    /// Appends the won deals per cycle length (ascending), with their multiplicities, to `out`.
-    fn cycles_into(&self, out: &mut Vec<(i64, u64)>) {
+    /// Appends the won deals per cycle length (ascending), with their multiplicities, to `out`;
+    /// returns Σ cycle length × multiplicity (`None` beyond 64-bit integers).
+    fn cycles_into(&self, out: &mut Vec<(i64, u64)>) -> Option<i64> {
         out.reserve(self.hist.len() + self.far.len());
-        if self.carry.is_empty() {
-            out.extend(self.hist.iter().enumerate().filter(|(_, n)| **n > 0).map(|(d, n)| (d as i64, u64::from(*n))));
-        } else {
-            for (d, &n) in self.hist.iter().enumerate() {
+        let mut total: i128 = 0;
+        // 8 days at a time: a word of zeros (no won deal of those lengths) is skipped whole
+        for (w, bytes) in self.hist.chunks(8).enumerate() {
+            if bytes.iter().all(|b| *b == 0) && self.carry.len() <= w * 8 {
+                continue;
+            }
+            for (k, &n) in bytes.iter().enumerate() {
+                let d = w * 8 + k;
                 let n = u64::from(n) + self.carry.get(d).map_or(0, |c| c * 256);
                 if n > 0 {
                     out.push((d as i64, n));
+                    total += d as i128 * i128::from(n);
                 }
             }
         }
-        out.extend(self.far.iter().map(|(d, n)| (*d, *n)));
+        for (&d, &n) in &self.far {
+            out.push((d, n));
+            total = total.checked_add(i128::from(d).checked_mul(i128::from(n))?)?;
+        }
+        i64::try_from(total).ok()
     }
 
     /// Adds the deals of another tally (at the same scale).
@@ -229,7 +239,10 @@ impl Tally {
         self.flush();
         self.drain();
         buf.clear();
-        self.cycles_into(buf);
+        let won_days = self.cycles_into(buf).ok_or_else(|| Error::Overflow {
+            location: Location { file: Some("deals".into()), field: Some("closed_on".into()), ..Default::default() },
+            reason: "the sum of cycle days exceeds 64-bit integers".into(),
+        })?;
         let t = DealTally {
             won: self.won,
             lost: self.lost,
@@ -239,6 +252,7 @@ impl Tally {
             won_amount: decimal(self.won_raw, scale, "won")?,
             open_amount: decimal(self.open_raw, scale, "open")?,
             won_cycles: buf,
+            won_days,
         };
         let mut hit = false;
         let mut states: Vec<KpiState> = metrics.iter().map(|m| m.new_state()).collect();
@@ -287,7 +301,8 @@ mod tests {
         a.merge(b).unwrap();
         a.flush();
         let mut got = Vec::new();
-        a.cycles_into(&mut got);
+        let total = a.cycles_into(&mut got);
+        assert_eq!(total, Some(want.iter().map(|(d, n)| d * *n as i64).sum()));
         assert_eq!(got, want.into_iter().collect::<Vec<_>>());
         assert_eq!((a.won, a.lost, a.open, a.open_unvalued), (won, won, open, unvalued));
         assert_eq!((a.won_raw, a.open_raw), (sum, 3 * (open - unvalued) as i128));

@@ -127,8 +127,10 @@ pub struct DealTally<'a> {
     pub won_amount: Decimal,
     /// Σ amount of the open deals that have one.
     pub open_amount: Decimal,
-    /// Cycle days of the won deals, with their multiplicities.
+    /// Cycle days of the won deals, with their multiplicities, ascending.
     pub won_cycles: &'a [(i64, u64)],
+    /// Σ cycle days of the won deals (Σ day × multiplicity over `won_cycles`).
+    pub won_days: i64,
 }
 
 impl DealFacts {
@@ -146,6 +148,7 @@ impl DealFacts {
             won_amount: if self.won { self.won_amount } else { Decimal::ZERO },
             open_amount: self.open_amount.filter(|_| open).unwrap_or(Decimal::ZERO),
             won_cycles: if self.won { &cycle } else { &[] },
+            won_days: if self.won { self.cycle_days } else { 0 },
         })
     }
 }
@@ -446,9 +449,7 @@ impl CycleTotal {
     /// Folds a tally: the total of its cycle lengths.
     #[inline]
     pub fn fold(&mut self, t: &DealTally) -> Result<bool> {
-        for &(d, n) in t.won_cycles {
-            self.days.add(d, n)?;
-        }
+        self.days.add(t.won_days, 1)?;
         Ok(t.won > 0)
     }
 }
