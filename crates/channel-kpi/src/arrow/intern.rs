@@ -46,19 +46,32 @@ fn word(key: &[u8]) -> (u64, u32) {
 }
 
 /// The key `data[from..from + len]` as [`Interner::get_short`] takes it, read as one 8-byte
-/// word and masked to its length (no copy byte by byte), when it is at most 8 bytes long, not
-/// too close to the buffer's end, and starts and ends with a printable ASCII byte (so it needs
-/// no trimming); else `None`.
+/// word and masked to its length (no copy byte by byte), when it is at most 8 bytes long and
+/// not too close to the buffer's end; else `None`. The bytes are taken as they are: a caller
+/// that interns trimmed keys only (as the deals folder does) finds no entry for an id with
+/// surrounding whitespace and takes its slow path, which trims.
 #[inline(always)]
 pub(super) fn short_key(data: &[u8], from: usize, len: usize) -> Option<(u64, u32)> {
     let bytes: [u8; 8] = data.get(from..from + 8)?.try_into().ok()?;
-    if len > 8 {
-        return None;
+    let mask = *WORD_MASKS.get(len)?;
+    Some((u64::from_le_bytes(bytes) & mask, len as u32 + 1))
+}
+
+/// The mask of the first `n` bytes of a little-endian word, for `n` in 0..=8.
+const WORD_MASKS: [u64; 9] = {
+    let mut m = [0u64; 9];
+    let mut n = 1;
+    while n < 9 {
+        m[n] = u64::MAX >> (64 - 8 * n);
+        n += 1;
     }
-    let w = u64::from_le_bytes(bytes) & ((1u128 << (8 * len)) - 1) as u64;
-    let (first, last) = (w as u8, (w >> (8 * len.saturating_sub(1))) as u8);
-    let printable = |b: u8| (b'!'..=b'~').contains(&b);
-    (len == 0 || printable(first) & printable(last)).then_some((w, len as u32 + 1))
+    m
+};
+
+/// The slot of a short key in a table of `mask + 1` slots.
+#[inline(always)]
+fn short_slot(w: u64, tag: u32, mask: usize) -> usize {
+    mix(w ^ u64::from(tag)) as usize & mask
 }
 
 /// fmix64 (MurmurHash3's finalizer).
@@ -118,7 +131,7 @@ impl Interner {
             return None;
         }
         let mask = self.short.len() - 1;
-        let mut i = mix(w ^ u64::from(tag)) as usize & mask;
+        let mut i = short_slot(w, tag, mask);
         loop {
             let (sw, st, id) = self.short[i];
             if sw == w && st == tag {
@@ -161,7 +174,7 @@ impl Interner {
 
     fn place_short(&mut self, e: (u64, u32, u32)) {
         let mask = self.short.len() - 1;
-        let mut i = mix(e.0 ^ u64::from(e.1)) as usize & mask;
+        let mut i = short_slot(e.0, e.1, mask);
         while self.short[i].1 != 0 {
             i = (i + 1) & mask;
         }
@@ -216,7 +229,7 @@ mod tests {
         let at = |from: usize, len: usize| short_key(data, from, len).and_then(|(w, tag)| t.get_short(w, tag));
         assert_eq!([at(0, 5), at(5, 8), at(13, 1), at(13, 0)], [Some(1), Some(2), Some(3), Some(0)]);
         assert_eq!(at(15, 5), None, "not interned");
-        assert_eq!(short_key(data, 13, 2), None, "ends with a space: to be trimmed");
+        assert_eq!(at(13, 2), None, "ends with a space: not interned as such (the caller trims)");
         assert_eq!(short_key(data, 0, 9), None, "longer than a word");
         assert_eq!(short_key(data, data.len() - 5, 5), None, "too close to the end to read a word");
         assert_eq!(short_key(data, 0, 5), Some(word(b"P0001")));
