@@ -106,8 +106,17 @@ impl Tally {
     fn drain(&mut self) {
         let n = usize::from(self.n_pending);
         self.n_pending = 0;
+        let longest = self.pending[..n].iter().copied().max().map_or(0, usize::from);
+        if longest >= self.hist.len() {
+            self.grow(longest);
+        }
         for i in 0..n {
-            self.count(usize::from(self.pending[i]), 1);
+            let d = usize::from(self.pending[i]);
+            let (byte, wrapped) = self.hist[d].overflowing_add(1);
+            self.hist[d] = byte;
+            if wrapped {
+                self.count(d, 256); // the byte is 0: 256 more is one carry
+            }
         }
     }
 
