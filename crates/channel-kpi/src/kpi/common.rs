@@ -72,6 +72,11 @@ impl Merge for Sum {
 /// }
 /// assert_eq!((d.count(), d.sum(), d.get(3)), (4, 17, 2));
 /// assert_eq!((d.mean(), d.median()), (Some(4.25), Some(3.0)));
+/// d.add(11);
+/// assert_eq!(d.median(), Some(3.0)); // 1 3 3 10 11
+/// d.add(12);
+/// assert_eq!(d.median(), Some(6.5)); // 1 3 3 | 10 11 12: (3 + 10) / 2
+/// assert_eq!(Days::default().median(), None);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "BTreeMap<i64, u64>", into = "BTreeMap<i64, u64>")]
@@ -148,23 +153,27 @@ impl Days {
         let (n, sum) = self.0.iter().fold((0u64, 0i128), |(n, s), &(d, c)| (n + c, s + i128::from(d) * i128::from(c)));
         (n > 0).then(|| sum as f64 / n as f64)
     }
-    /// Median (mean of the two middle values for an even count); `None` when empty.
+    /// Median (mean of the two middle values for an even count); `None` when empty. One pass
+    /// to count, one up to the middle.
     pub fn median(&self) -> Option<f64> {
         let n = self.count();
         if n == 0 {
             return None;
         }
-        let nth = |k: u64| {
-            let mut seen = 0;
-            for (d, c) in &self.0 {
-                seen += c;
-                if seen > k {
-                    return *d;
-                }
+        // the 0-based ranks of the middle value(s)
+        let (lo_rank, hi_rank) = if n % 2 == 1 { (n / 2, n / 2) } else { (n / 2 - 1, n / 2) };
+        let (mut seen, mut lo) = (0, None);
+        for &(d, c) in &self.0 {
+            seen += c;
+            if lo.is_none() && seen > lo_rank {
+                lo = Some(d);
             }
-            0
-        };
-        Some(if n % 2 == 1 { nth(n / 2) as f64 } else { (nth(n / 2 - 1) + nth(n / 2)) as f64 / 2.0 })
+            if seen > hi_rank {
+                let lo = lo.unwrap_or(d);
+                return Some(if lo == d { d as f64 } else { (lo + d) as f64 / 2.0 });
+            }
+        }
+        None
     }
 }
 impl Merge for Days {
