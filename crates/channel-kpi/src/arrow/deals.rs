@@ -252,6 +252,7 @@ impl<'r> DealFolder<'r> {
         let created = &c.created.values()[start..];
         let closed: &[i32] = c.closed.map_or(&[], |a| &a.values()[start..]);
         let nw = p.windows.len();
+        let tallies = &mut self.tallies[..]; // a local borrow: its address stays in a register
         for (&j, &g) in sc.sel[..k].iter().zip(&sc.groups[..k]) {
             let j = usize::from(j);
             let (st, cv, valued) = (sc.status[j], sc.closed_ok[j], sc.amount_ok[j]);
@@ -263,9 +264,9 @@ impl<'r> DealFolder<'r> {
                     continue;
                 }
                 let cycle = i64::from(cl) - i64::from(cr);
-                let mut ok = self.tallies[g as usize * nw + wi].add_row(flags, valued, raw, cycle).is_ok();
+                let mut ok = tallies[g as usize * nw + wi].add_row(flags, valued, raw, cycle).is_ok();
                 if p.total && g != 0 {
-                    ok &= self.tallies[wi].add_row(flags, valued, raw, cycle).is_ok();
+                    ok &= tallies[wi].add_row(flags, valued, raw, cycle).is_ok();
                 }
                 if !ok {
                     return Err(self.bad(start + j, "amount", "", "the sum of amounts exceeds 128-bit integers"));
@@ -283,15 +284,25 @@ impl<'r> DealFolder<'r> {
         match &c.partner {
             Some(Strs::Flat(Flat::Utf8(a))) => {
                 let (offs, data, nulls) = (a.value_offsets(), a.value_data(), a.nulls());
+                // known ids first, with the interner borrowed immutably (its table's address
+                // and size stay in registers); the others (new ids, longer or padded ones)
+                // marked and looked up after by the slow path
+                const MISS: u32 = u32::MAX;
+                let interned = &self.groups;
+                let mut missed = false;
                 for (&j, g) in sel.iter().zip(out.iter_mut()) {
                     let i = start + usize::from(j);
                     let valid = nulls.is_none_or(|n| n.is_valid(i));
                     let (from, to) = (offs[i] as usize, offs[i + 1] as usize);
                     let len = to.saturating_sub(from) * usize::from(valid);
-                    *g = match short_key(data, from, len).and_then(|(w, tag)| self.groups.get_short(w, tag)) {
-                        Some(x) => x,
-                        None => self.group_of(valid.then(|| a.value(i))),
-                    };
+                    *g = short_key(data, from, len).and_then(|(w, tag)| interned.get_short(w, tag)).unwrap_or(MISS);
+                    missed |= *g == MISS;
+                }
+                if missed {
+                    for (&j, g) in sel.iter().zip(out.iter_mut()).filter(|(_, g)| **g == MISS) {
+                        let i = start + usize::from(j);
+                        *g = self.group_of(nulls.is_none_or(|n| n.is_valid(i)).then(|| a.value(i)));
+                    }
                 }
             }
             _ => {
