@@ -159,13 +159,22 @@ impl Tally {
     fn cycles_into(&self, out: &mut Vec<(i64, u64)>) -> Option<i64> {
         out.reserve(self.hist.len() + self.far.len());
         let mut total: i128 = 0;
-        // 8 days at a time: a word of zeros (no won deal of those lengths) is skipped whole
-        for (w, bytes) in self.hist.chunks(8).enumerate() {
-            if bytes.iter().all(|b| *b == 0) && self.carry.len() <= w * 8 {
-                continue;
+        if self.carry.is_empty() {
+            // no byte wrapped: the counts are the bytes; 8 days at a time, a word of zeros (no
+            // won deal of those lengths) skipped whole; the dense total fits 64 bits (< 2^30)
+            let mut dense: u64 = 0;
+            for (w, bytes) in self.hist.chunks(8).enumerate() {
+                if bytes.iter().fold(0u8, |a, b| a | b) == 0 {
+                    continue;
+                }
+                for (d, &n) in (w * 8..).zip(bytes).filter(|(_, n)| **n > 0) {
+                    out.push((d as i64, u64::from(n)));
+                    dense += d as u64 * u64::from(n);
+                }
             }
-            for (k, &n) in bytes.iter().enumerate() {
-                let d = w * 8 + k;
+            total = i128::from(dense);
+        } else {
+            for (d, &n) in self.hist.iter().enumerate() {
                 let n = u64::from(n) + self.carry.get(d).map_or(0, |c| c * 256);
                 if n > 0 {
                     out.push((d as i64, n));
@@ -307,6 +316,15 @@ mod tests {
             open += 1;
             unvalued += u64::from(!valued);
         }
+        // a tally where no byte wrapped takes the other path of `cycles_into`
+        let mut c = Tally::default();
+        for d in [0, 3, 3, 9, 100, 2047, 5000] {
+            c.add_row([true, false, false, false], true, 1, d).unwrap();
+        }
+        c.drain();
+        let mut listed = Vec::new();
+        assert_eq!(c.cycles_into(&mut listed), Some(7162));
+        assert_eq!(listed, [(0, 1), (3, 2), (9, 1), (100, 1), (2047, 1), (5000, 1)]);
         a.merge(b).unwrap();
         a.flush();
         let mut got = Vec::new();
