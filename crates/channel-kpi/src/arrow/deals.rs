@@ -3,10 +3,11 @@
 //!
 //! [`DealFolder`] reads the columns of a deals batch once (dates as `date32` day numbers,
 //! amounts as raw `decimal128` integers, strings as views), classifies each row against each
-//! window on day numbers ([`super::select::facts`], which equals [`DealFacts::classify`]),
-//! sums the facts per group and window in a [`Tally`] (integer arithmetic), and at the end
-//! folds each tally into the states of its group with the KPIs' own `fold` (the code their
-//! `Kpi::observe` runs), so results equal the row path's exactly. Group keys are interned: one
+//! window on day numbers ([`super::select::facts`], which equals
+//! [`crate::kpi::deals::DealFacts::classify`]), sums the facts per group and window in a
+//! [`Tally`] (integer arithmetic), and at the end folds each tally into the states of its group
+//! with the KPIs' own `fold` (the code their `Kpi::observe` runs), so results equal the row
+//! path's exactly. Group keys are interned: one
 //! hash lookup of the partner id per row that touches a window (ids of up to 8 bytes read in
 //! place as one word; one lookup per dictionary value for dictionary-encoded columns), giving
 //! an index into a flat vector of tallies. A first pass per chunk of rows ([`super::select`])
@@ -56,10 +57,9 @@ use super::input::Batches;
 use super::intern::{Interner, short_key};
 use super::select::{self, CHUNK, Scratch};
 use super::tally::{FLUSH_EVERY, Tally};
-use crate::domain::DealStatus;
 use crate::engine::{Ctx, Dimension, Engine, Partial, Query, Record, Reference};
 use crate::error::{Error, Location, Result};
-use crate::kpi::deals::{DealFacts, columnar_metric};
+use crate::kpi::deals::columnar_metric;
 use crate::load::{LoadOptions, Mapping, RecordKind, Source};
 use crate::money::Currency;
 use arrow_array::types::Date32Type;
@@ -243,37 +243,31 @@ impl<'r> DealFolder<'r> {
         dict_groups: Option<&[u32]>,
     ) -> Result<()> {
         self.groups_of_selected(p, c, sc, start, k, dict_groups);
-        // a tally's packed counts take FLUSH_EVERY deals at most (one per row and window)
-        if self.unflushed + k as u64 > FLUSH_EVERY {
-            self.tallies.iter_mut().for_each(Tally::flush);
-            self.unflushed = 0;
-        }
-        self.unflushed += k as u64;
+        self.note_adds(k);
         let created = &c.created.values()[start..];
         let closed: &[i32] = c.closed.map_or(&[], |a| &a.values()[start..]);
-        let nw = p.windows.len();
         let tallies = &mut self.tallies[..]; // a local borrow: its address stays in a register
         for (&j, &g) in sc.sel[..k].iter().zip(&sc.groups[..k]) {
             let j = usize::from(j);
-            let (st, cv, valued) = (sc.status[j], sc.closed_ok[j], sc.amount_ok[j]);
             let (cr, cl) = (created[j], closed.get(j).copied().unwrap_or(0));
-            let raw = c.amount.raw(start + j);
-            for (wi, &w) in p.windows.iter().enumerate() {
-                let flags = select::facts(st, cv, cr, cl, w);
-                if flags == [false; 4] {
-                    continue;
-                }
-                let cycle = i64::from(cl) - i64::from(cr);
-                let mut ok = tallies[g as usize * nw + wi].add_row(flags, valued, raw, cycle).is_ok();
-                if p.total && g != 0 {
-                    ok &= tallies[wi].add_row(flags, valued, raw, cycle).is_ok();
-                }
-                if !ok {
-                    return Err(self.bad(start + j, "amount", "", "the sum of amounts exceeds 128-bit integers"));
-                }
+            let row = (sc.status[j], sc.closed_ok[j], cr, cl, sc.amount_ok[j], c.amount.raw(start + j));
+            if add_row(tallies, p, g, row).is_err() {
+                return Err(self.bad(start + j, "amount", "", SUM_OVERFLOW));
             }
         }
         Ok(())
+    }
+
+    /// Notes that up to `n` more rows are about to be added to each tally, flushing the packed
+    /// counts first when they could overflow (a tally takes [`FLUSH_EVERY`] rows between
+    /// flushes; a row adds at most one to each of its windows' tallies).
+    #[inline]
+    fn note_adds(&mut self, n: usize) {
+        if self.unflushed + n as u64 > FLUSH_EVERY {
+            self.tallies.iter_mut().for_each(Tally::flush);
+            self.unflushed = 0;
+        }
+        self.unflushed += n as u64;
     }
 
     /// The groups of the rows selected in the chunk at `start`, into `sc.groups[..k]`. Plain
@@ -327,37 +321,6 @@ impl<'r> DealFolder<'r> {
         }
     }
 
-    /// Adds row `i`'s facts in each window it touches to the tallies of group `g` (and of the
-    /// total group with roll-up).
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn add_facts(
-        &mut self,
-        p: &Plan,
-        i: usize,
-        g: u32,
-        status: DealStatus,
-        created: i32,
-        closed: Option<i32>,
-        raw: Option<i128>,
-    ) -> Result<()> {
-        let nw = p.windows.len();
-        for (wi, &(start, end, instant)) in p.windows.iter().enumerate() {
-            let f = DealFacts::classify(status, created, closed, |d| start <= d && d < end, instant, |a, b| i64::from(b) - i64::from(a));
-            if !f.any() {
-                continue;
-            }
-            let sum_overflow = |s: &Self| s.bad(i, "amount", "", "the sum of amounts exceeds 128-bit integers");
-            if self.tallies[g as usize * nw + wi].add(&f, raw).is_err() {
-                return Err(sum_overflow(self));
-            }
-            if p.total && g != 0 && self.tallies[wi].add(&f, raw).is_err() {
-                return Err(sum_overflow(self));
-            }
-        }
-        Ok(())
-    }
-
     /// The exact per-row loop over `rows`: every check with its error, case-insensitive
     /// statuses, the currency per valued row unless `uniform` (checked once for the batch),
     /// amounts multiplied by `factor`.
@@ -377,19 +340,19 @@ impl<'r> DealFolder<'r> {
             }
             let created = c.created.value(i);
             let closed = c.closed.and_then(|a| a.is_valid(i).then(|| a.value(i)));
-            let status = match c.status.get(i) {
-                Some("won") => DealStatus::Won,
-                Some("lost") => DealStatus::Lost,
-                Some("open") => DealStatus::Open,
-                Some(s) if s.eq_ignore_ascii_case("won") => DealStatus::Won,
-                Some(s) if s.eq_ignore_ascii_case("lost") => DealStatus::Lost,
-                Some(s) if s.eq_ignore_ascii_case("open") => DealStatus::Open,
+            let st = match c.status.get(i) {
+                Some("won") => select::WON,
+                Some("lost") => select::LOST,
+                Some("open") => select::OPEN,
+                Some(s) if s.eq_ignore_ascii_case("won") => select::WON,
+                Some(s) if s.eq_ignore_ascii_case("lost") => select::LOST,
+                Some(s) if s.eq_ignore_ascii_case("open") => select::OPEN,
                 Some(s) => return Err(self.bad(i, "status", s, "expected open, won or lost")),
                 None => return Err(self.missing(i, "status")),
             };
-            match (status, closed) {
-                (DealStatus::Open, Some(d)) => return Err(self.bad(i, "closed_on", &date(d), "an open deal has no close date")),
-                (DealStatus::Won | DealStatus::Lost, None) => return Err(self.missing(i, "closed_on")),
+            match (st, closed) {
+                (select::OPEN, Some(d)) => return Err(self.bad(i, "closed_on", &date(d), "an open deal has no close date")),
+                (select::WON | select::LOST, None) => return Err(self.missing(i, "closed_on")),
                 (_, Some(d)) if d < created => {
                     return Err(self.bad(i, "closed_on", &date(d), &format!("closed before it was created ({})", date(created))));
                 }
@@ -397,7 +360,7 @@ impl<'r> DealFolder<'r> {
             }
             let raw = c.amount.get(i);
             match raw {
-                None if status == DealStatus::Won => return Err(self.missing(i, "amount")),
+                None if st == select::WON => return Err(self.missing(i, "amount")),
                 Some(v) if v < 0 => return Err(self.bad(i, "amount", &c.amount.text(v), "amount is negative")),
                 Some(_) if uniform => {}
                 Some(_) => self.check_currency(c, i)?,
@@ -407,13 +370,15 @@ impl<'r> DealFolder<'r> {
                 Some(v) if factor != 1 => Some(v.checked_mul(factor).ok_or_else(|| self.bad(i, "amount", &c.amount.text(v), "too large"))?),
                 r => r,
             };
+            let (cv, cl) = (closed.is_some(), closed.unwrap_or(0));
             // rows touching no window are not grouped (a partner seen only there gets no group)
-            let nw_any = p.windows.iter().any(|&(start, end, instant)| {
-                DealFacts::classify(status, created, closed, |d| start <= d && d < end, instant, |a, b| i64::from(b) - i64::from(a)).any()
-            });
-            if nw_any {
-                let g = self.group_at(p, c, i, dict_groups);
-                self.add_facts(p, i, g, status, created, closed, raw)?;
+            if p.windows.iter().all(|&w| select::facts(st, cv, created, cl, w) == [false; 4]) {
+                continue;
+            }
+            let g = self.group_at(p, c, i, dict_groups);
+            self.note_adds(1);
+            if add_row(&mut self.tallies, p, g, (st, cv, created, cl, raw.is_some(), raw.unwrap_or(0))).is_err() {
+                return Err(self.bad(i, "amount", "", SUM_OVERFLOW));
             }
         }
         Ok(())
@@ -547,6 +512,36 @@ impl<'r> DealFolder<'r> {
         }
         Ok(partial)
     }
+}
+
+const SUM_OVERFLOW: &str = "the sum of amounts exceeds 128-bit integers";
+
+/// A checked row as [`add_row`] takes it: status code, whether `closed_on` is present,
+/// `created_on` and `closed_on` as day numbers (any value when absent), whether it has an
+/// amount, its raw amount at the folder's scale (any value when absent).
+type Row = (u8, bool, i32, i32, bool, i128);
+
+/// Adds a checked row's facts ([`select::facts`]) in each window it touches to the tallies of
+/// group `g` (and of the total group with roll-up): the one way both the chunk loop and the
+/// exact per-row loop add a row. `Err` when a sum overflows.
+#[inline(always)]
+fn add_row(tallies: &mut [Tally], p: &Plan, g: u32, (st, cv, cr, cl, valued, raw): Row) -> std::result::Result<(), ()> {
+    let nw = p.windows.len();
+    for (wi, &w) in p.windows.iter().enumerate() {
+        let flags = select::facts(st, cv, cr, cl, w);
+        if flags == [false; 4] {
+            continue;
+        }
+        let cycle = i64::from(cl) - i64::from(cr);
+        let mut ok = tallies[g as usize * nw + wi].add_row(flags, valued, raw, cycle).is_ok();
+        if p.total && g != 0 {
+            ok &= tallies[wi].add_row(flags, valued, raw, cycle).is_ok();
+        }
+        if !ok {
+            return Err(());
+        }
+    }
+    Ok(())
 }
 
 /// Folds in-memory batches on `threads` threads (0 = all cores): the rows are split into

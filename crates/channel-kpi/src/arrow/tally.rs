@@ -1,10 +1,10 @@
-//! [`Tally`]: the columnar path's running sum of [`DealFacts`] for one group in one window, in
+//! [`Tally`]: the columnar path's running sum of [`crate::kpi::deals::DealFacts`] for one group in one window, in
 //! integer arithmetic (counts, `i128` sums of raw decimal amounts, a cycle-days histogram),
 //! handed to the KPIs' `fold` as a [`DealTally`] once, when the folder finishes.
 
 use crate::engine::{KpiState, Metric};
 use crate::error::{Error, Location, Result};
-use crate::kpi::deals::{DealFacts, DealTally, fold_columnar};
+use crate::kpi::deals::{DealTally, fold_columnar};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ const DENSE_DAYS: usize = 2048;
 /// The low half of a packed pair of counts.
 const LOW: u64 = u32::MAX as u64;
 
-/// Σ of the [`DealFacts::tally`] of the deals folded so far (amounts as raw integers at the
+/// Σ of the [`crate::kpi::deals::DealFacts::tally`] of the deals folded so far (amounts as raw integers at the
 /// folder's scale).
 ///
 /// Layout, for the hot loop (one deal = one tally touched, in random order over the groups):
@@ -55,21 +55,12 @@ const PENDING: usize = 31;
 pub(super) const FLUSH_EVERY: u64 = LOW;
 
 impl Tally {
-    /// Adds one deal: its facts and its raw amount (`None` without one). Equals summing
-    /// [`DealFacts::tally`] (a won deal without an amount is rejected before).
-    #[inline(always)]
-    pub(super) fn add(&mut self, f: &DealFacts, raw: Option<i128>) -> std::result::Result<(), ()> {
-        let flags = [f.won, f.lost, f.created, f.open_at_end];
-        let r = self.add_row(flags, raw.is_some(), raw.unwrap_or(0), f.cycle_days);
-        self.flush();
-        r
-    }
-
-    /// [`Tally::add`] of one checked deal as flags (won, lost, created, open at the end, as by
-    /// [`DealFacts::classify`]), whether it has an amount, its raw amount (any value when it has
-    /// none) and its cycle days (used when won): additions masked by the flags instead of a
-    /// branch each, since the flags of consecutive deals are as random as their statuses. The
-    /// caller calls [`Tally::flush`] at least every [`FLUSH_EVERY`] deals.
+    /// Adds one checked deal — equal to summing its [`crate::kpi::deals::DealFacts::tally`] — as flags (won, lost,
+    /// created, open at the end, as by [`crate::kpi::deals::DealFacts::classify`]), whether it has an amount, its
+    /// raw amount (any value when it has none) and its cycle days (used when won): additions
+    /// masked by the flags instead of a branch each, since the flags of consecutive deals are as
+    /// random as their statuses. The caller calls [`Tally::flush`] at least every
+    /// [`FLUSH_EVERY`] deals.
     #[inline(always)]
     pub(super) fn add_row(
         &mut self,
