@@ -227,27 +227,16 @@ fn render(a: &dyn Array, i: usize) -> Option<String> {
         Timestamp(unit, tz) => {
             let tz = tz.as_deref();
             use arrow_schema::TimeUnit::*;
-            let (text, raw, unit) = match unit {
-                Second => (
-                    datetime_text(a.as_primitive::<TimestampSecondType>().value_as_datetime(i), tz),
-                    a.as_primitive::<TimestampSecondType>().value(i),
-                    "s",
-                ),
-                Millisecond => (
-                    datetime_text(a.as_primitive::<TimestampMillisecondType>().value_as_datetime(i), tz),
-                    a.as_primitive::<TimestampMillisecondType>().value(i),
-                    "ms",
-                ),
-                Microsecond => (
-                    datetime_text(a.as_primitive::<TimestampMicrosecondType>().value_as_datetime(i), tz),
-                    a.as_primitive::<TimestampMicrosecondType>().value(i),
-                    "µs",
-                ),
-                Nanosecond => (
-                    datetime_text(a.as_primitive::<TimestampNanosecondType>().value_as_datetime(i), tz),
-                    a.as_primitive::<TimestampNanosecondType>().value(i),
-                    "ns",
-                ),
+            // the value's text in the column's zone, and its raw number for an error
+            fn at<T: ArrowTimestampType>(a: &dyn Array, i: usize, tz: Option<&str>) -> (Option<String>, i64) {
+                let p = a.as_primitive::<T>();
+                (datetime_text(p.value_as_datetime(i), tz), p.value(i))
+            }
+            let ((text, raw), unit) = match unit {
+                Second => (at::<TimestampSecondType>(a, i, tz), "s"),
+                Millisecond => (at::<TimestampMillisecondType>(a, i, tz), "ms"),
+                Microsecond => (at::<TimestampMicrosecondType>(a, i, tz), "µs"),
+                Nanosecond => (at::<TimestampNanosecondType>(a, i, tz), "ns"),
             };
             text.unwrap_or_else(|| beyond(raw, unit))
         }
