@@ -119,11 +119,16 @@ impl Tally {
         let sum = u64::from(self.hist[d]) + n;
         self.hist[d] = sum as u8;
         if sum >= 256 {
-            if self.carry.len() <= d {
-                self.carry.resize(d + 1, 0);
-            }
-            self.carry[d] += sum / 256;
+            self.carry(d, sum / 256);
         }
+    }
+
+    /// Notes that the byte of cycle length `d` wrapped `wraps` times (256 deals each).
+    fn carry(&mut self, d: usize, wraps: u64) {
+        if self.carry.len() <= d {
+            self.carry.resize(d + 1, 0);
+        }
+        self.carry[d] += wraps;
     }
 
     /// Makes room in the histogram for cycle length `d`.
@@ -219,12 +224,9 @@ impl Tally {
     /// (its sum is now smaller than the byte added).
     #[cold]
     fn recount_wraps(&mut self, o: &Tally) {
-        for (d, (&a, &b)) in self.hist.iter().zip(o.hist.iter()).enumerate() {
-            if a < b {
-                if self.carry.len() <= d {
-                    self.carry.resize(d + 1, 0);
-                }
-                self.carry[d] += 1;
+        for d in 0..self.hist.len().min(o.hist.len()) {
+            if self.hist[d] < o.hist[d] {
+                self.carry(d, 1);
             }
         }
     }
