@@ -62,6 +62,10 @@ pub struct Dataset {
     /// Product usage per account and month.
     #[serde(default)]
     pub usage: Vec<ProductUsage>,
+    /// The columns of each table the loaders read, by kind name (`deals`); empty for a dataset
+    /// built in code or from JSON. [`Dataset::run`] checks `group_by` against it.
+    #[serde(skip)]
+    pub columns: std::collections::BTreeMap<String, crate::load::TableColumns>,
 }
 
 impl Dataset {
@@ -269,14 +273,17 @@ impl Dataset {
     pub fn partial(&self, query: &Query) -> Result<Partial> {
         let mut e = Engine::new(query, &self.refs)?;
         for r in self.records() {
+            crate::interrupt::check()?;
             e.push(&r)?;
         }
         Ok(e.into_partial())
     }
 
-    /// Checks the records and runs a query.
+    /// Checks the records, checks that every `group_by` dimension can come from the loaded
+    /// tables ([`crate::load::check_group_by`]), and runs a query.
     pub fn run(&self, query: &Query) -> Result<ResultTable> {
         self.check()?;
+        crate::load::check_group_by(&self.columns, &self.refs, query)?;
         self.partial(query)?.finish(&self.refs)
     }
 }

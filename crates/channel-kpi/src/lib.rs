@@ -43,6 +43,7 @@ pub mod dataset;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod interrupt;
 pub mod kpi;
 pub mod load;
 pub mod money;

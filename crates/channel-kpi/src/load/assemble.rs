@@ -100,13 +100,25 @@ fn read_into(
     }
     let tables = lookup_tables(map, &src.dir, opts)?;
     let name = src.name.clone();
+    let fixed_header = src.format != super::Format::JsonLines;
     let mut recs = src.records(opts.max_line_bytes)?;
     let mut file = FileReport { file: name.clone(), kind, rows_read: 0, rows_loaded: 0 };
+    let mut first = true;
     loop {
+        crate::interrupt::check()?;
         let result = match recs.next_record()? {
             Next::End => break,
             Next::Bad(e) => Err(e),
-            Next::Row(line, rec) => MappedRow::new(&rec, map, &formats, &tables, &name, line).and_then(|row| sink(&row)),
+            Next::Row(line, rec) => {
+                if std::mem::take(&mut first) && fixed_header {
+                    // Every column checked once, before any row is converted.
+                    let header: Vec<String> = rec.pairs().iter().map(|(c, _)| c.to_string()).collect();
+                    let cols = super::TableColumns::new(kind, &name, &header, map);
+                    super::check_required(&cols, kind).map_err(|e| e.map_locations(&|l: &mut Location| l.line = Some(line)))?;
+                    report.columns.push((kind, cols));
+                }
+                MappedRow::new(&rec, map, &formats, &tables, &name, line).and_then(|row| sink(&row))
+            }
         };
         file.rows_read += 1;
         match result {
@@ -232,6 +244,14 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
         ds.refs.pipeline = PipelineDef::new(stages)?;
     }
     attach_history(&mut ds, history, opts, &mut report)?;
+    for (kind, cols) in &report.columns {
+        match ds.columns.get_mut(kind.name()) {
+            Some(t) => t.merge(cols.clone()),
+            None => {
+                ds.columns.insert(kind.name().to_string(), cols.clone());
+            }
+        }
+    }
     ds.validate()?;
     Ok((ds, report))
 }

@@ -65,6 +65,9 @@ pub struct LoadReport {
     pub files: Vec<FileReport>,
     /// Every bad row's error (collect mode only; otherwise loading stops at the first).
     pub errors: Vec<Error>,
+    /// The columns of every table read (CSV and Arrow; JSON Lines rows may differ), in
+    /// reading order.
+    pub columns: Vec<(RecordKind, super::TableColumns)>,
 }
 
 impl LoadReport {
