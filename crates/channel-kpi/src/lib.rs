@@ -39,6 +39,7 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+pub mod currency_codes;
 pub mod dataset;
 pub mod domain;
 pub mod engine;
