@@ -104,7 +104,7 @@ pub enum Error {
     /// A table lacks columns it needs, or has columns that look like canonical fields but
     /// are not read (`Amount`); the reason lists every missing column, the columns found and
     /// close matches. Kind `missing`, like [`Error::Missing`].
-    #[error("{reason}")]
+    #[error("{location}: {reason}")]
     Columns {
         /// The table (file) and the first missing field.
         location: Location,

@@ -166,6 +166,7 @@ impl Period {
         }
         let parts: Vec<&str> = upper.split('-').collect();
         let r = match parts.as_slice() {
+            [y] if !y.bytes().all(|b| b.is_ascii_digit()) => Err(period_err(s, "not a period")),
             [y] => Period::year(year(y)?),
             [y, q] if q.starts_with('Q') => Period::quarter(year(y)?, num(&q[1..])? as u32),
             [y, w] if w.starts_with('W') => Period::iso_week(year(y)?, num(&w[1..])? as u32),

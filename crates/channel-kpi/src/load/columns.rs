@@ -188,9 +188,9 @@ pub fn check_required(t: &TableColumns, kind: RecordKind) -> Result<()> {
         return Ok(());
     }
     let mut msg = if missing.is_empty() {
-        format!("{} has columns that look like canonical fields but are not read", t.table)
+        "columns that look like canonical fields are not read".to_string()
     } else {
-        format!("{} is missing column{} {}", t.table, if missing.len() > 1 { "s" } else { "" }, missing.join(", "))
+        format!("missing column{} {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", "))
     };
     msg.push_str(&format!(" (a {kind} table needs {}); columns found: {}", required_fields(kind).join(", "), t.found()));
     let mut hints: Vec<String> = t.near_misses.iter().map(|(c, f)| format!("`{c}` → `{f}`")).collect();
@@ -220,9 +220,12 @@ pub fn check_required(t: &TableColumns, kind: RecordKind) -> Result<()> {
     Err(Error::Columns { location: Location { file: Some(t.table.clone()), field, ..Default::default() }, reason: msg })
 }
 
+/// A canonical field of a record kind.
+type FieldOf = (RecordKind, &'static str);
+
 /// Where a dimension's values come from: (record kind, canonical field) pairs, any one enough,
 /// and a reference table that must also be present (partners for tier and region).
-fn sources(dim: &Dimension) -> (Vec<(RecordKind, &'static str)>, Option<(RecordKind, &'static str)>) {
+fn sources(dim: &Dimension) -> (Vec<FieldOf>, Option<FieldOf>) {
     let partner_ids = || PARTNER_KINDS.iter().map(|k| (*k, "partner_id")).collect::<Vec<_>>();
     match dim {
         Dimension::All => (vec![], None),
@@ -256,6 +259,22 @@ pub fn check_group_by(columns: &BTreeMap<String, TableColumns>, refs: &Reference
                 attr_hint(columns, level)
             )));
         }
+        // Reference data every dataset knows about, loaded from tables or not.
+        if let Dimension::Org(level) = dim
+            && refs.org.is_empty()
+        {
+            return Err(Error::Query(format!(
+                "group_by {dim}: the owner's unit at level {level:?} is read from the org_units table, and no org units were loaded{}",
+                attr_hint(columns, level)
+            )));
+        }
+        if let (Dimension::PartnerTier | Dimension::Region, true) = (dim, refs.partners.is_empty() && !columns.contains_key("partners")) {
+            let f = if *dim == Dimension::Region { "region" } else { "tier" };
+            return Err(Error::Query(format!(
+                "group_by {dim}: the partner's {f} is read from the partners table (column {f}), and no partners were loaded{}",
+                attr_hint(columns, &dim.column_name())
+            )));
+        }
         if columns.is_empty() {
             continue;
         }
@@ -269,10 +288,13 @@ pub fn check_group_by(columns: &BTreeMap<String, TableColumns>, refs: &Reference
                 continue;
             }
             let all: BTreeSet<&String> = columns.values().flat_map(|t| t.attrs.iter()).collect();
-            let near = close_matches(name, all.iter().copied());
+            let sources: BTreeSet<&String> = columns.values().flat_map(|t| t.source.iter()).collect();
+            let near = close_matches(name, sources.iter().copied());
+            let found: Vec<String> = columns.iter().map(|(k, t)| format!("{k}: {}", t.found())).collect();
             return Err(Error::Query(format!(
-                "group_by {dim}: no loaded table has an attribute column {name:?}; attribute columns found: {}{}",
+                "group_by {dim}: no loaded table has an attribute column {name:?}; attribute columns found: {}; columns found — {}{}",
                 if all.is_empty() { "none".to_string() } else { all.into_iter().cloned().collect::<Vec<_>>().join(", ") },
+                found.join("; "),
                 if near.is_empty() { String::new() } else { format!("; close matches: {}", near.join(", ")) }
             )));
         }
@@ -363,7 +385,9 @@ mod tests {
         let e = check_group_by(&m, &refs, &q("partner")).unwrap_err().to_string();
         assert!(e.contains("partner_id"), "{e}");
         let e = check_group_by(&m, &refs, &q("region")).unwrap_err().to_string();
-        assert!(e.contains("no partners table") && e.contains("attr:region"), "{e}");
+        assert!(e.contains("no partners were loaded") && e.contains("attr:region"), "{e}");
+        let e = check_group_by(&m, &refs, &q("team")).unwrap_err().to_string();
+        assert!(e.contains("no org units were loaded"), "{e}");
         let e = check_group_by(&m, &refs, &q("attr:nonexistent")).unwrap_err().to_string();
         assert!(e.contains("sales_agent") && e.contains("nonexistent"), "{e}");
         check_group_by(&m, &refs, &q("attr:region")).unwrap();

@@ -35,6 +35,8 @@ mod source;
 pub use assemble::{load_sources, lookup_tables, read_rows};
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
+#[cfg(feature = "arrow")]
+pub use report::MemoryTables;
 pub use report::{FileReport, LoadOptions, LoadReport, ProgressFn};
 pub use source::{Format, Source};
 #[cfg(feature = "arrow")]
