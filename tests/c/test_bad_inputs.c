@@ -22,6 +22,8 @@ typedef struct {
     const char *kind, *file;
     int line;
     const char *record, *field, *value, *contains;
+    const char *renders_char; /* every rendering of the result holds it renders_count times in a row */
+    int renders_count;
 } bad_case;
 
 #include "bad_input_cases.inc"
@@ -60,6 +62,36 @@ static char *read_file(const char *path, size_t *len) {
     *len = fread(buf, 1, (size_t)n, f);
     fclose(f);
     return buf;
+}
+
+typedef ckpi_status (*render_fn)(const ckpi_result *, char *, size_t, size_t *);
+
+/* Renders the result as text, CSV and JSON (any cell length, any Unicode); each must hold
+ * renders_char renders_count times in a row. */
+static int check_renders(const bad_case *c, const ckpi_result *r) {
+    static const render_fn fns[] = {ckpi_result_to_text, ckpi_result_to_csv, ckpi_result_to_json};
+    static const char *names[] = {"text", "CSV", "JSON"};
+    size_t clen = c->renders_char ? strlen(c->renders_char) : 0;
+    char *want = malloc(clen * (size_t)c->renders_count + 1);
+    for (int i = 0; i < c->renders_count; i++) memcpy(want + clen * (size_t)i, c->renders_char, clen);
+    want[clen * (size_t)c->renders_count] = 0;
+    int ok = 1;
+    for (int f = 0; f < 3; f++) {
+        size_t n = 0, w = 0;
+        if (fns[f](r, NULL, 0, &n) != CKPI_OK) {
+            fprintf(stderr, "%s: %s rendering failed\n", c->name, names[f]);
+            ok = 0;
+            continue;
+        }
+        char *out = malloc(n + 1);
+        if (fns[f](r, out, n + 1, &w) != CKPI_OK || w != n || (c->renders_count && !strstr(out, want))) {
+            fprintf(stderr, "%s: the %s rendering lacks %d x \"%s\"\n", c->name, names[f], c->renders_count, c->renders_char);
+            ok = 0;
+        }
+        free(out);
+    }
+    free(want);
+    return ok;
 }
 
 static void run_case(const bad_case *c) {
@@ -104,6 +136,7 @@ static void run_case(const bad_case *c) {
              expect_part(c, ds, CKPI_ERROR_VALUE, c->value, "value") &
              expect_part(c, ds, CKPI_ERROR_MESSAGE, c->contains, "message");
     }
+    if (ok && r) ok = check_renders(c, r);
     CHECK(ok);
     ckpi_result_free(r);
     ckpi_query_free(q);
