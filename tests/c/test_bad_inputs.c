@@ -293,9 +293,61 @@ static void engine_cases(void) {
     CHECK_OK(ckpi_dataset_new(&ds));
     a = good_deal("A");
     CHECK_OK(ckpi_dataset_add_deal(ds, &a));
-    CHECK_OK(ckpi_dataset_add_deal(ds, &a));
-    CHECK_STATUS(ckpi_dataset_validate(ds), CKPI_REFERENCE_ERROR);
+    /* A duplicate id is rejected at push time, naming the record; it is not added, so the
+     * dataset stays valid and queries keep working. */
+    CHECK_STATUS(ckpi_dataset_add_deal(ds, &a), CKPI_REFERENCE_ERROR);
     CHECK(strcmp(part(ds, CKPI_ERROR_VALUE), "A") == 0);
+    CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "deal A") == 0);
+    CHECK_OK(ckpi_dataset_validate(ds));
+    CHECK_OK(ckpi_dataset_run(ds, q, &r));
+    ckpi_result_free(r);
+    r = NULL;
+    /* Negative targets and spend are rejected as the file loaders reject them. */
+    ckpi_target t;
+    memset(&t, 0, sizeof t);
+    t.dimension = str("all");
+    t.period = str("2025");
+    t.amount = str("-10");
+    t.currency = str("USD");
+    CHECK_STATUS(ckpi_dataset_add_target(ds, &t), CKPI_INVALID_RECORD);
+    CHECK(strcmp(part(ds, CKPI_ERROR_FIELD), "amount") == 0);
+    CHECK(strstr(part(ds, CKPI_ERROR_MESSAGE), "a revenue target is negative") != NULL);
+    ckpi_spend sp = ckpi_spend_default();
+    sp.channel = CKPI_CHANNEL_PAID;
+    sp.spent_on = day("2025-03-01");
+    sp.amount = str("-0.01");
+    sp.currency = str("USD");
+    CHECK_STATUS(ckpi_dataset_add_spend(ds, &sp), CKPI_INVALID_RECORD);
+    CHECK(strstr(part(ds, CKPI_ERROR_MESSAGE), "spend is negative") != NULL);
+    /* Duplicate leads, partners, org units, tickets and referrals too. */
+    ckpi_lead l = ckpi_lead_default();
+    l.id = str("L1");
+    l.created_on = day("2025-01-02");
+    CHECK_OK(ckpi_dataset_add_lead(ds, &l));
+    CHECK_STATUS(ckpi_dataset_add_lead(ds, &l), CKPI_REFERENCE_ERROR);
+    CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "lead L1") == 0);
+    ckpi_org_unit u;
+    memset(&u, 0, sizeof u);
+    u.id = str("t1");
+    u.level = str("team");
+    CHECK_OK(ckpi_dataset_add_org_unit(ds, &u));
+    CHECK_STATUS(ckpi_dataset_add_org_unit(ds, &u), CKPI_REFERENCE_ERROR);
+    CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "org unit t1") == 0);
+    ckpi_ticket tk = ckpi_ticket_default();
+    tk.id = str("T1");
+    tk.account_id = str("acc");
+    tk.opened_on = day("2025-01-02");
+    CHECK_OK(ckpi_dataset_add_ticket(ds, &tk));
+    CHECK_STATUS(ckpi_dataset_add_ticket(ds, &tk), CKPI_REFERENCE_ERROR);
+    CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "ticket T1") == 0);
+    ckpi_referral rf = ckpi_referral_default();
+    rf.id = str("R1");
+    rf.referred_on = day("2025-01-02");
+    CHECK_OK(ckpi_dataset_add_referral(ds, &rf));
+    CHECK_STATUS(ckpi_dataset_add_referral(ds, &rf), CKPI_REFERENCE_ERROR);
+    CHECK_OK(ckpi_dataset_run(ds, q, &r));
+    ckpi_result_free(r);
+    r = NULL;
     ckpi_dataset_free(ds);
 
     CHECK_OK(ckpi_dataset_new(&ds));
