@@ -37,8 +37,10 @@ pub fn render(data: &[u8]) {
         Ok((ds, _)) => ds,
         Err(e) => return drop(e.to_string()),
     };
-    let q = Query::from_json(r#"{"metrics": ["won_revenue", "won_deals"], "period": "2025", "group_by": ["partner", "product"], "rollup": true}"#)
-        .expect("the harness's query is valid");
+    let q = Query::from_json(
+        r#"{"metrics": ["won_revenue", "deal_count", "close_rate"], "period": "2025", "group_by": ["partner", "product"], "rollup": true}"#,
+    )
+    .expect("the harness's query is valid");
     match ds.run(&q) {
         Ok(t) => render_all(&t),
         Err(e) => drop(e.to_string()),
