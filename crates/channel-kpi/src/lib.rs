@@ -41,6 +41,7 @@
 pub mod arrow;
 pub mod currency_codes;
 pub mod dataset;
+pub mod dataset_add;
 pub mod domain;
 pub mod engine;
 pub mod error;
@@ -53,6 +54,7 @@ pub mod query_text;
 pub mod stats;
 
 pub use dataset::Dataset;
+pub use dataset_add::PushIndex;
 pub use domain::{
     Channel, CostKind, CourseAttendance, Deal, DealKind, DealStatus, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner,
     PartnerStage, PartnerStages, PipelineDef, ProductUsage, ProgramCost, Referral, RegistrationStatus, Spend, StageDef, StageEntry,
