@@ -146,7 +146,7 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
     let mut stages = Vec::new();
     let mut history: Vec<(String, StageEntry, Location)> = Vec::new();
     // First line of every id, per kind, to name both lines of a duplicate.
-    let mut first_line: HashMap<(RecordKind, String), u64> = HashMap::new();
+    let mut first_line: rustc_hash::FxHashMap<(RecordKind, String), u64> = Default::default();
     for src in sources {
         let kind = src.kind;
         #[cfg(feature = "arrow")]

@@ -24,6 +24,7 @@
 use super::mapping::{Attrs, AttrsMode, KindMapping};
 use crate::error::{Error, Location, Result};
 use chrono::{NaiveDate, NaiveDateTime};
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -40,13 +41,13 @@ pub trait Cells {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Header {
     names: Vec<String>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
 }
 
 impl Header {
     /// Builds the index. A name given twice is an error naming both positions (1-based).
     pub fn new(names: Vec<String>) -> std::result::Result<Self, (String, usize, usize)> {
-        let mut index = HashMap::with_capacity(names.len());
+        let mut index = FxHashMap::default();
         for (i, n) in names.iter().enumerate() {
             if let Some(first) = index.insert(n.clone(), i) {
                 return Err((n.clone(), first + 1, i + 1));
@@ -126,6 +127,11 @@ pub trait Row {
 pub fn parse_date(value: &str, formats: &[String]) -> std::result::Result<NaiveDate, String> {
     let v = value.trim();
     for f in formats {
+        if f == ISO
+            && let Some(d) = iso_date(v)
+        {
+            return Ok(d);
+        }
         if let Ok(d) = NaiveDate::parse_from_str(v, f) {
             return Ok(d);
         }
@@ -134,6 +140,20 @@ pub fn parse_date(value: &str, formats: &[String]) -> std::result::Result<NaiveD
         }
     }
     Err(format!("not a date in any of the formats {}", formats.join(" | ")))
+}
+
+const ISO: &str = "%Y-%m-%d";
+
+/// `YYYY-MM-DD` exactly (what typed Arrow dates render as, and most exports hold), read
+/// without chrono's format interpreter; `None` for anything else, which then goes through
+/// chrono with the same `%Y-%m-%d` (so what is accepted does not change).
+fn iso_date(v: &str) -> Option<NaiveDate> {
+    let b = v.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| b[r].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')));
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 /// A [`Cells`] record seen through a [`KindMapping`], with its lookups already joined.
@@ -301,6 +321,16 @@ mod tests {
         let f = vec!["%d/%m/%Y".to_string(), "%Y-%m-%d %H:%M:%S".to_string()];
         assert_eq!(parse_date("26/02/2018", &f).unwrap().to_string(), "2018-02-26");
         assert_eq!(parse_date("2018-02-26 19:58:54", &f).unwrap().to_string(), "2018-02-26");
+        // ISO read by hand accepts and rejects exactly what chrono's %Y-%m-%d does.
+        let iso = vec![ISO.to_string()];
+        for ok in ["2024-02-29", " 2018-02-26 ", "2018-2-6", "+2018-02-26", "0099-01-01"] {
+            assert_eq!(parse_date(ok, &iso).ok(), NaiveDate::parse_from_str(ok.trim(), ISO).ok(), "{ok}");
+            assert!(parse_date(ok, &iso).is_ok(), "{ok}");
+        }
+        for bad in ["2023-02-29", "2018-13-01", "2018-00-10", "2018-01-32", "2018-01-1x", "20180101", ""] {
+            assert!(parse_date(bad, &iso).is_err(), "{bad}");
+            assert!(NaiveDate::parse_from_str(bad, ISO).is_err(), "{bad}");
+        }
         let r = rec(&[("d", "2018-13-01")]);
         let mut m = KindMapping::default();
         m.columns.insert("created_on".into(), "d".into());
