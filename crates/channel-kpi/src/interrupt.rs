@@ -69,6 +69,36 @@ pub fn poll() -> Result<()> {
     if stop { Err(Error::Interrupted) } else { Ok(()) }
 }
 
+/// Runs `work(0)` … `work(n − 1)` on scoped threads and returns their results in order. The
+/// calling thread's hook is polled every 10 ms meanwhile; when it says stop, the workers'
+/// [`check`] calls fail too (they share a stop flag) and this returns [`Error::Interrupted`].
+/// A worker that panics gives an error in its slot.
+pub fn scoped<T: Send>(n: usize, work: impl Fn(usize) -> Result<T> + Sync) -> Result<Vec<Result<T>>> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = Arc::new(AtomicBool::new(false));
+    let work = &work;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let flag = stop.clone();
+                s.spawn(move || with_hook(move || flag.load(Ordering::Relaxed), || work(i)))
+            })
+            .collect();
+        let mut interrupted = false;
+        while !handles.iter().all(|h| h.is_finished()) {
+            if !interrupted && poll().is_err() {
+                stop.store(true, Ordering::Relaxed);
+                interrupted = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let out: Vec<Result<T>> =
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Query("a worker thread panicked".into())))).collect();
+        if interrupted { Err(Error::Interrupted) } else { Ok(out) }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +128,24 @@ mod tests {
             check().unwrap();
         }
         poll().unwrap();
+    }
+
+    #[test]
+    fn scoped_workers_stop_when_the_callers_hook_says_so() {
+        let ok = scoped(3, |i| Ok(i * 2)).unwrap();
+        assert_eq!(ok.into_iter().map(|r| r.unwrap()).collect::<Vec<_>>(), vec![0, 2, 4]);
+        let started = std::time::Instant::now();
+        let r = with_hook(
+            move || started.elapsed().as_millis() > 50,
+            || {
+                scoped::<()>(2, |_| {
+                    loop {
+                        check()?;
+                    }
+                })
+            },
+        );
+        assert!(matches!(r, Err(Error::Interrupted)));
+        assert!(started.elapsed().as_secs() < 5);
     }
 }

@@ -4,7 +4,7 @@
 use super::convert::*;
 use super::mapping::{KindMapping, Mapping, RecordKind};
 use super::report::{FileReport, LoadOptions, LoadReport};
-use super::row::{Cells, LookupTable, MappedRow, Row};
+use super::row::{AttrFilter, LookupTable, MappedRow, RawRecord, Row};
 use super::source::{Next, Source};
 use crate::Dataset;
 use crate::domain::{OrgTree, OrgUnit, PipelineDef, StageEntry};
@@ -85,7 +85,7 @@ fn lookup_table(l: &super::Lookup, name: String, mut recs: Box<dyn super::source
                 if let Some(first) = lines.insert(key.clone(), line) {
                     return Err(Error::Reference { location: loc(&key), reason: format!("duplicate lookup key (first on line {first})") });
                 }
-                rows.insert(key, r);
+                rows.insert(key, RawRecord::of(r));
             }
         }
     }
@@ -138,6 +138,7 @@ fn read_into(
         in_memory = true;
     }
     let tables = lookups_for(map, mapping, &src.dir, in_memory, &src.name, opts)?;
+    let attr_filter = AttrFilter::new(map);
     let name = src.name.clone();
     let fixed_header = src.format != super::Format::JsonLines;
     let mut recs = src.records(opts.max_line_bytes)?;
@@ -156,7 +157,7 @@ fn read_into(
                     super::check_required(&cols, kind).map_err(|e| e.map_locations(&|l: &mut Location| l.line = Some(line)))?;
                     report.columns.push((kind, cols));
                 }
-                MappedRow::new(&rec, map, &formats, &tables, &name, line).and_then(|row| sink(&row))
+                MappedRow::new(rec, map, &formats, &tables, &name, line).and_then(|row| sink(&row.with_attr_filter(&attr_filter)))
             }
         };
         file.rows_read += 1;
@@ -197,7 +198,7 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
     let mut stages = Vec::new();
     let mut history: Vec<(String, StageEntry, Location)> = Vec::new();
     // First line of every id, per kind, to name both lines of a duplicate.
-    let mut first_line: HashMap<(RecordKind, String), u64> = HashMap::new();
+    let mut first_line: rustc_hash::FxHashMap<(RecordKind, String), u64> = Default::default();
     for src in sources {
         let kind = src.kind;
         #[cfg(feature = "arrow")]
