@@ -6,7 +6,10 @@ use crate::domain::{
 };
 use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
 use crate::error::{Error, Location, Result};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+/// Records per thread below which [`Dataset::partial`] folds on fewer threads.
+pub const PART_MIN_RECORDS: usize = 32 * 1024;
 
 /// Reference data plus fact records. Build it by hand or with [`crate::load`], call
 /// [`Dataset::validate`] once (it also links leads to the deals they became), then
@@ -67,22 +70,55 @@ pub struct Dataset {
 impl Dataset {
     /// Every fact record, as the engine consumes them.
     pub fn records(&self) -> impl Iterator<Item = Record<'_>> {
-        self.deals
+        self.records_part(0, 1)
+    }
+
+    /// Part `part` of `parts` of the records: the `part`-th contiguous slice of each kind (and
+    /// every `parts`-th partner), so the parts together hold every record exactly once.
+    fn records_part(&self, part: usize, parts: usize) -> impl Iterator<Item = Record<'_>> {
+        fn cut<T>(v: &[T], part: usize, parts: usize) -> &[T] {
+            &v[v.len() * part / parts..v.len() * (part + 1) / parts]
+        }
+        let partners = self.refs.partners.values().enumerate().filter(move |(i, _)| i % parts == part).map(|(_, p)| Record::Partner(p));
+        cut(&self.deals, part, parts)
             .iter()
             .map(Record::Deal)
-            .chain(self.leads.iter().map(Record::Lead))
-            .chain(self.targets.iter().map(Record::Target))
-            .chain(self.spend.iter().map(Record::Spend))
-            .chain(self.refs.partners.values().map(Record::Partner))
-            .chain(self.courses.iter().map(Record::Course))
-            .chain(self.surveys.iter().map(Record::Survey))
-            .chain(self.program_costs.iter().map(Record::Cost))
-            .chain(self.subscriptions.iter().map(Record::Subscription))
-            .chain(self.tickets.iter().map(Record::Ticket))
-            .chain(self.onboarding.iter().map(Record::Onboarding))
-            .chain(self.engagement.iter().map(Record::Engagement))
-            .chain(self.referrals.iter().map(Record::Referral))
-            .chain(self.usage.iter().map(Record::Usage))
+            .chain(cut(&self.leads, part, parts).iter().map(Record::Lead))
+            .chain(cut(&self.targets, part, parts).iter().map(Record::Target))
+            .chain(cut(&self.spend, part, parts).iter().map(Record::Spend))
+            .chain(partners)
+            .chain(cut(&self.courses, part, parts).iter().map(Record::Course))
+            .chain(cut(&self.surveys, part, parts).iter().map(Record::Survey))
+            .chain(cut(&self.program_costs, part, parts).iter().map(Record::Cost))
+            .chain(cut(&self.subscriptions, part, parts).iter().map(Record::Subscription))
+            .chain(cut(&self.tickets, part, parts).iter().map(Record::Ticket))
+            .chain(cut(&self.onboarding, part, parts).iter().map(Record::Onboarding))
+            .chain(cut(&self.engagement, part, parts).iter().map(Record::Engagement))
+            .chain(cut(&self.referrals, part, parts).iter().map(Record::Referral))
+            .chain(cut(&self.usage, part, parts).iter().map(Record::Usage))
+    }
+
+    /// Number of fact records (partners included).
+    fn record_count(&self) -> usize {
+        let d = self;
+        [
+            d.deals.len(),
+            d.leads.len(),
+            d.targets.len(),
+            d.spend.len(),
+            d.refs.partners.len(),
+            d.courses.len(),
+            d.surveys.len(),
+            d.program_costs.len(),
+            d.subscriptions.len(),
+            d.tickets.len(),
+            d.onboarding.len(),
+            d.engagement.len(),
+            d.referrals.len(),
+            d.usage.len(),
+        ]
+        .iter()
+        .sum()
     }
 
     /// Fills each lead's `won_on` from the deal it links to (when that deal was won), then
@@ -107,7 +143,7 @@ impl Dataset {
     /// tree (when one is given), stages known to the pipeline (when one is given), leads
     /// linking to known deals.
     pub fn check(&self) -> Result<()> {
-        let mut ids = HashSet::with_capacity(self.deals.len());
+        let mut ids = HashSet::with_capacity_and_hasher(self.deals.len(), Default::default());
         let has_partners = !self.refs.partners.is_empty();
         let dangling = |kind: &str, id: &str, field: &str, value: &str, what: &str| Error::Reference {
             location: Location::record(kind, id, field).with_value(value),
@@ -135,7 +171,7 @@ impl Dataset {
                 }
             }
         }
-        let mut lead_ids = HashSet::with_capacity(self.leads.len());
+        let mut lead_ids = HashSet::with_capacity_and_hasher(self.leads.len(), Default::default());
         for l in &self.leads {
             l.validate()?;
             if !lead_ids.insert(l.id.as_str()) {
@@ -190,7 +226,7 @@ impl Dataset {
             s.validate()?;
             known(s.describe(), s.partner_id.as_deref())?;
         }
-        let mut tickets = HashSet::with_capacity(self.tickets.len());
+        let mut tickets = HashSet::with_capacity_and_hasher(self.tickets.len(), Default::default());
         for t in &self.tickets {
             t.validate()?;
             if !tickets.insert(t.id.as_str()) {
@@ -209,7 +245,7 @@ impl Dataset {
             e.validate()?;
             known(format!("engagement {}", e.account_id), e.partner_id.as_deref())?;
         }
-        let mut refs = HashSet::with_capacity(self.referrals.len());
+        let mut refs = HashSet::with_capacity_and_hasher(self.referrals.len(), Default::default());
         for r in &self.referrals {
             r.validate()?;
             if !refs.insert(r.id.as_str()) {
@@ -266,7 +302,20 @@ impl Dataset {
     }
 
     /// Folds every record into partial states (to merge with others, or to finish).
+    ///
+    /// Uses every core ([`std::thread::available_parallelism`]) when there are enough records
+    /// (one part per [`PART_MIN_RECORDS`] at least): each thread folds one part into its own
+    /// engine and the parts are merged ([`Partial::merge`], exact and associative), so the
+    /// result is the same as on one thread. An error is reported as on one thread: the first
+    /// bad record in the order of [`Dataset::records`].
     pub fn partial(&self, query: &Query) -> Result<Partial> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let parts = cores.min(self.record_count() / PART_MIN_RECORDS).max(1);
+        if parts > 1
+            && let Ok(p) = self.partial_in_parts(query, parts)
+        {
+            return Ok(p);
+        }
         let mut e = Engine::new(query, &self.refs)?;
         for r in self.records() {
             e.push(&r)?;
@@ -274,9 +323,48 @@ impl Dataset {
         Ok(e.into_partial())
     }
 
-    /// Checks the records and runs a query.
+    /// The fold on `parts` threads; any error (the caller then folds on one thread to report
+    /// the first bad record).
+    fn partial_in_parts(&self, query: &Query, parts: usize) -> Result<Partial> {
+        // Every amount in one currency unless the query converts: checked in record order
+        // first, since each part only sees its own records.
+        let mut seen = None;
+        if query.currency.is_none() {
+            self.records().try_for_each(|r| crate::engine::check_currency(&mut seen, false, &r))?;
+        }
+        let partials: Vec<Result<Partial>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..parts)
+                .map(|part| {
+                    s.spawn(move || {
+                        let mut e = Engine::new(query, &self.refs)?;
+                        for r in self.records_part(part, parts) {
+                            e.push(&r)?;
+                        }
+                        Ok(e.into_partial())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Query("a fold thread panicked".into())))).collect()
+        });
+        let mut partials = partials.into_iter();
+        let mut whole = partials.next().unwrap_or_else(|| Err(Error::Query("no parts".into())))?;
+        for p in partials {
+            whole.merge(&p?)?;
+        }
+        Ok(whole)
+    }
+
+    /// Checks the records ([`Dataset::check`]) and runs a query ([`Dataset::run_checked`]).
     pub fn run(&self, query: &Query) -> Result<ResultTable> {
         self.check()?;
+        self.run_checked(query)
+    }
+
+    /// Runs a query on records already checked: by [`Dataset::validate`] or a loader, and not
+    /// changed since (what the bindings hold: a loaded dataset that only they can change). On
+    /// records that were never checked the results are unspecified (an error or a wrong value,
+    /// never undefined behaviour); use [`Dataset::run`] then.
+    pub fn run_checked(&self, query: &Query) -> Result<ResultTable> {
         self.partial(query)?.finish(&self.refs)
     }
 }

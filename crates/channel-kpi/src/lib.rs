@@ -51,7 +51,7 @@ pub mod period;
 pub mod query_text;
 pub mod stats;
 
-pub use dataset::Dataset;
+pub use dataset::{Dataset, PART_MIN_RECORDS};
 pub use dataset_add::PushIndex;
 pub use domain::{
     Channel, CostKind, CourseAttendance, Deal, DealKind, DealStatus, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner,
@@ -59,8 +59,8 @@ pub use domain::{
     StageOutcome, SubscriptionMonth, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, Target,
 };
 pub use engine::{
-    Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, Metric, Options, Partial, Query, Record, Reference,
-    ResultTable, TrainingMetric, Value, Window,
+    Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, GroupKey, Metric, Options, Partial, Query, Record,
+    Reference, ResultTable, TrainingMetric, Value, Window,
 };
 pub use error::{Error, Location, Result};
 pub use money::{Currency, FxRate, FxTable, Money, RateDateRule};

@@ -57,7 +57,7 @@ use super::input::Batches;
 use super::intern::{Interner, short_key};
 use super::select::{self, CHUNK, Scratch};
 use super::tally::{FLUSH_EVERY, Tally};
-use crate::engine::{Ctx, Dimension, Engine, Partial, Query, Record, Reference};
+use crate::engine::{Ctx, Dimension, Engine, GroupKey, Partial, Query, Record, Reference};
 use crate::error::{Error, Location, Result};
 use crate::kpi::deals::columnar_metric;
 use crate::load::{LoadOptions, Mapping, RecordKind, Source};
@@ -499,7 +499,7 @@ impl<'r> DealFolder<'r> {
         let nw = p.windows.len();
         let mut buf = Vec::new();
         for (g, key) in self.keys.into_iter().enumerate() {
-            let gk = if g == 0 && p.total { (0, vec![None; levels]) } else { (levels as u8, vec![key.map(String::from)]) };
+            let gk: GroupKey = if g == 0 && p.total { (0, vec![None; levels]) } else { (levels as u8, vec![key.map(String::from)]) }.into();
             for (wi, t) in self.tallies[g * nw..(g + 1) * nw].iter_mut().enumerate() {
                 if t.is_empty() {
                     continue;

@@ -30,14 +30,25 @@ use crate::error::{Error, Location, Result};
 
 /// Parses a small closed vocabulary case-insensitively (spaces, `-` and `_` are equivalent).
 pub(crate) fn parse_enum<T: Copy>(field: &str, s: &str, table: &[(&str, T)]) -> Result<T> {
-    let norm = normalize_word(s);
-    table.iter().find(|(name, _)| normalize_word(name) == norm).map(|(_, v)| *v).ok_or_else(|| {
+    // Names are lower-case snake_case: compared byte by byte with the value's normalized form,
+    // without building it (this runs for every status, channel and kind of a big load).
+    let v = s.trim().as_bytes();
+    let same = |name: &str| name.len() == v.len() && name.bytes().zip(v).all(|(n, &c)| normalize_byte(c) == n);
+    table.iter().find(|(name, _)| same(name)).map(|(_, v)| *v).ok_or_else(|| {
         let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
         Error::parse(
             Location { field: Some(field.into()), value: Some(s.into()), ..Default::default() },
             format!("expected one of {}", names.join(", ")),
         )
     })
+}
+
+/// One byte of [`normalize_word`]: ASCII lower case, space and `-` as `_`.
+fn normalize_byte(c: u8) -> u8 {
+    match c {
+        b' ' | b'-' => b'_',
+        c => c.to_ascii_lowercase(),
+    }
 }
 
 pub(crate) fn normalize_word(s: &str) -> String {

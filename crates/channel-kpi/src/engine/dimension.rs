@@ -35,11 +35,11 @@ pub enum Dimension {
     Attr(String),
 }
 
-/// The value of a dimension for one record.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum DimValue {
+/// The value of a dimension for one record, borrowed from the record or the reference data.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DimValue<'a> {
     /// The record has this dimension; `None` = empty (e.g. a direct deal's partner).
-    Value(Option<String>),
+    Value(Option<&'a str>),
     /// The record kind has no such dimension (a marketing spend has no owner): it is left out
     /// of groupings by this dimension.
     NotApplicable,

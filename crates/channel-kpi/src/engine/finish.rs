@@ -1,7 +1,8 @@
 //! [`Partial::finish`]: partial states → [`ResultTable`] (values, comparison columns, rows).
 
+use super::groups::GroupKey;
 use super::kpi::Ctx;
-use super::partial::{GroupKey, Partial};
+use super::partial::Partial;
 use super::record::Reference;
 use super::registry::KpiState;
 use super::table::{Column, ColumnKind, ColumnRole, ColumnSpec, ResultTable, Value};
@@ -26,7 +27,7 @@ impl Partial {
         for (wi, w) in windows.iter().enumerate() {
             let mut by_level: BTreeMap<u8, Vec<(&GroupKey, &Vec<KpiState>)>> = BTreeMap::new();
             for (k, s) in &self.cells[wi] {
-                by_level.entry(k.0).or_default().push((k, s));
+                by_level.entry(k.level).or_default().push((k, s));
             }
             let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::with_capacity(self.cells[wi].len());
             let width: usize = specs.iter().map(Vec::len).sum();
@@ -86,14 +87,14 @@ impl Partial {
 
         // Rows: every group seen in any window, for every main window.
         let mut groups: Vec<&GroupKey> = self.cells.iter().flat_map(|m| m.keys()).collect();
-        groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        groups.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.values.cmp(&b.values)));
         groups.dedup();
         let mut rows = Vec::with_capacity(groups.len() * n_main);
         for g in groups {
             for (wi, w) in windows.iter().enumerate().take(n_main) {
-                let mut row: Vec<Value> = g.1.iter().map(|k| Value::text(k.as_deref())).collect();
+                let mut row: Vec<Value> = g.values.iter().map(|k| Value::text(k.as_deref())).collect();
                 if q.rollup {
-                    row.push(Value::Int(g.0 as i64));
+                    row.push(Value::Int(g.level as i64));
                 }
                 row.push(Value::Date(w.period.start()));
                 row.push(Value::Date(w.period.end()));
@@ -133,8 +134,7 @@ fn peer_sets(cells: &[Cell], known_only: bool) -> Vec<Vec<usize>> {
     if !known_only {
         return vec![(0..cells.len()).collect()];
     }
-    let (known, unknown): (Vec<usize>, Vec<usize>) =
-        (0..cells.len()).partition(|&i| cells[i].0.1[..cells[i].0.0 as usize].iter().all(Option::is_some));
+    let (known, unknown): (Vec<usize>, Vec<usize>) = (0..cells.len()).partition(|&i| cells[i].0.is_known());
     std::iter::once(known).chain(unknown.into_iter().map(|i| vec![i])).filter(|v| !v.is_empty()).collect()
 }
 

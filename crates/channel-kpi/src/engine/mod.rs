@@ -25,6 +25,7 @@
 
 mod dimension;
 mod finish;
+mod groups;
 mod kpi;
 mod partial;
 mod query;
@@ -34,7 +35,9 @@ mod table;
 mod window;
 
 pub use dimension::{DimValue, Dimension};
+pub use groups::GroupKey;
 pub use kpi::{Ctx, Kpi, Merge, each};
+pub(crate) use partial::check_currency;
 pub use partial::{Engine, Partial};
 pub use query::{Compare, Options, Query, TrainingMetric};
 pub use record::{Record, Reference};

@@ -1,6 +1,7 @@
 //! [`Engine`] (records → partial states) and [`Partial`] (merge, serialize, finish).
 
 use super::dimension::DimValue;
+use super::groups::{GroupIndex, GroupKey};
 use super::kpi::{Ctx, Merge};
 use super::query::Query;
 use super::record::{Record, Reference};
@@ -12,10 +13,6 @@ use crate::money::Currency;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// A group: its roll-up level (number of grouped dimensions) and key (one value per
-/// `group_by` dimension; `None` = empty value, or "all" beyond the level).
-pub type GroupKey = (u8, Vec<Option<String>>);
 
 /// Partial results: per window and group, one state per metric. Serializable; merging two
 /// partials of the same query is exact and associative, so a dataset can be split, each part
@@ -64,12 +61,19 @@ mod cells_serde {
 
 /// Folds records into a [`Partial`]. Memory grows with the number of groups × windows, not
 /// with the number of records.
+///
+/// Groups get dense ids (a `GroupIndex`), and states live in one flat vector indexed by group
+/// and window: a record of a known group costs no allocation.
 #[derive(Debug)]
 pub struct Engine<'r> {
     refs: &'r Reference,
     windows: Vec<Window>,
     as_of: NaiveDate,
-    partial: Partial,
+    query: Query,
+    currency: Option<Currency>,
+    groups: GroupIndex,
+    /// `cells[group * windows.len() + window]`: the metrics' states, once a record counted.
+    cells: Vec<Option<Vec<KpiState>>>,
 }
 
 impl<'r> Engine<'r> {
@@ -93,38 +97,45 @@ impl<'r> Engine<'r> {
                 }
             }
         }
-        let partial = Partial { currency: query.currency, cells: vec![BTreeMap::new(); windows.len()], query };
-        Ok(Engine { refs, windows, as_of, partial })
+        let groups = GroupIndex::new(query.group_by.len());
+        Ok(Engine { refs, windows, as_of, currency: query.currency, query, groups, cells: Vec::new() })
     }
 
     /// The normalized query.
     pub fn query(&self) -> &Query {
-        &self.partial.query
+        &self.query
     }
 
     /// Folds one record into every cell it belongs to.
     pub fn push(&mut self, rec: &Record) -> Result<()> {
-        check_currency(&mut self.partial.currency, self.partial.query.currency.is_some(), rec)?;
-        let keys = keys_of(&self.partial.query, self.refs, rec);
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let Partial { query, cells, .. } = &mut self.partial;
-        let ctx = Ctx { query, refs: self.refs, as_of: self.as_of };
-        for (w, map) in self.windows.iter().zip(cells.iter_mut()) {
-            for key in &keys {
-                if let Some(states) = map.get_mut(key) {
-                    for s in states.iter_mut() {
-                        s.observe(rec, w, &ctx)?;
+        check_currency(&mut self.currency, self.query.currency.is_some(), rec)?;
+        let q = &self.query;
+        let values: Vec<DimValue> = q.group_by.iter().map(|d| rec.dim_value(d, self.refs)).collect();
+        let Some(levels) = levels_of(q, rec, &values) else { return Ok(()) };
+        let texts: Vec<Option<&str>> = values.iter().map(|v| if let DimValue::Value(t) = v { *t } else { None }).collect();
+        let ctx = Ctx { query: q, refs: self.refs, as_of: self.as_of };
+        let nw = self.windows.len();
+        for level in levels {
+            let g = self.groups.id(level, &texts) as usize;
+            if self.cells.len() < (g + 1) * nw {
+                self.cells.resize_with((g + 1) * nw, || None);
+            }
+            for (w, slot) in self.windows.iter().zip(&mut self.cells[g * nw..(g + 1) * nw]) {
+                match slot {
+                    Some(states) => {
+                        for s in states.iter_mut() {
+                            s.observe(rec, w, &ctx)?;
+                        }
                     }
-                } else {
-                    let mut states: Vec<KpiState> = query.metrics.iter().map(|m| m.new_state()).collect();
-                    let mut touched = false;
-                    for s in states.iter_mut() {
-                        touched |= s.observe(rec, w, &ctx)?;
-                    }
-                    if touched {
-                        map.insert(key.clone(), states);
+                    None => {
+                        let mut states: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
+                        let mut touched = false;
+                        for s in states.iter_mut() {
+                            touched |= s.observe(rec, w, &ctx)?;
+                        }
+                        if touched {
+                            *slot = Some(states);
+                        }
                     }
                 }
             }
@@ -140,16 +151,30 @@ impl<'r> Engine<'r> {
 
     /// The partial states so far.
     pub fn into_partial(self) -> Partial {
-        self.partial
+        let nw = self.windows.len();
+        let mut cells = vec![BTreeMap::new(); nw];
+        for (i, states) in self.cells.into_iter().enumerate() {
+            if let Some(states) = states {
+                cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
+            }
+        }
+        Partial { query: self.query, currency: self.currency, cells }
     }
 
     /// Finishes into a table.
     pub fn finish(&self) -> Result<ResultTable> {
-        self.partial.finish(self.refs)
+        let nw = self.windows.len();
+        let mut cells = vec![BTreeMap::new(); nw];
+        for (i, states) in self.cells.iter().enumerate() {
+            if let Some(states) = states {
+                cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states.clone());
+            }
+        }
+        Partial { query: self.query.clone(), currency: self.currency, cells }.finish(self.refs)
     }
 }
 
-fn check_currency(seen: &mut Option<Currency>, converting: bool, rec: &Record) -> Result<()> {
+pub(crate) fn check_currency(seen: &mut Option<Currency>, converting: bool, rec: &Record) -> Result<()> {
     if converting {
         return Ok(());
     }
@@ -175,34 +200,28 @@ fn check_currency(seen: &mut Option<Currency>, converting: bool, rec: &Record) -
     Ok(())
 }
 
-/// The groups a record belongs to: its key at the detail level, and with roll-up at every
-/// coarser level. A record kind that lacks a dimension is left out of levels grouping by it.
-/// A target counts only at the level it was set for, so partner targets are never summed
-/// into a company total.
-fn keys_of(q: &Query, refs: &Reference, rec: &Record) -> Vec<GroupKey> {
+/// The roll-up levels a record is counted at: the detail level, and with roll-up every coarser
+/// one (most detailed first); `None` when there is none. A record kind that lacks a dimension
+/// is left out of levels grouping by it. A target counts only at the level it was set for, so
+/// partner targets are never summed into a company total.
+fn levels_of(q: &Query, rec: &Record, values: &[DimValue]) -> Option<std::iter::Rev<std::ops::RangeInclusive<usize>>> {
     let full = q.group_by.len();
-    let vals: Vec<DimValue> = q.group_by.iter().map(|d| rec.dim_value(d, refs)).collect();
-    let fixed_level = match rec {
+    let fixed = match rec {
         Record::Target(t) if t.dimension == crate::Dimension::All => Some(0),
         Record::Target(t) if q.group_by.first() == Some(&t.dimension) => Some(1),
-        Record::Target(_) => return Vec::new(),
+        Record::Target(_) => return None,
         _ => None,
     };
-    let levels: Vec<usize> = if q.rollup { (0..=full).rev().collect() } else { vec![full] };
-    levels
-        .into_iter()
-        .filter(|l| fixed_level.is_none_or(|f| f == *l))
-        .filter(|&l| vals[..l].iter().all(|v| *v != DimValue::NotApplicable))
-        .map(|l| {
-            let key = (0..full)
-                .map(|i| match (&vals[i], i < l) {
-                    (DimValue::Value(v), true) => v.clone(),
-                    _ => None,
-                })
-                .collect();
-            (l as u8, key)
-        })
-        .collect()
+    // The deepest level whose dimensions all apply to this record.
+    let applicable = values.iter().position(|v| *v == DimValue::NotApplicable).unwrap_or(full);
+    let (lo, hi) = match (fixed, q.rollup) {
+        (Some(f), _) if f > full || (!q.rollup && f != full) => return None,
+        (Some(f), _) => (f, f),
+        (None, true) => (0, full),
+        (None, false) => (full, full),
+    };
+    let hi = hi.min(applicable);
+    (lo <= hi).then(|| (lo..=hi).rev())
 }
 
 impl Partial {

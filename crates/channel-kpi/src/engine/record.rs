@@ -46,7 +46,7 @@ pub enum Record<'a> {
     Usage(&'a ProductUsage),
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
     /// `deal D-17`, for error messages.
     pub fn describe(&self) -> String {
         match self {
@@ -80,11 +80,15 @@ impl Record<'_> {
     }
 
     /// The record's value for a dimension.
-    pub fn dim_value(&self, dim: &Dimension, refs: &Reference) -> DimValue {
-        let v = |o: Option<&str>| DimValue::Value(o.map(str::to_string));
-        let partner_attr =
-            |pid: Option<&String>, f: fn(&Partner) -> Option<&String>| v(pid.and_then(|p| refs.partner(p)).and_then(f).map(String::as_str));
-        match (self, dim) {
+    pub fn dim_value<'b>(&self, dim: &Dimension, refs: &'b Reference) -> DimValue<'b>
+    where
+        'a: 'b,
+    {
+        let v = DimValue::Value;
+        let partner_attr = |pid: Option<&'b String>, f: fn(&Partner) -> Option<&String>| {
+            v(pid.and_then(|p| refs.partner(p)).and_then(f).map(String::as_str))
+        };
+        match (*self, dim) {
             (_, Dimension::All) => DimValue::Value(None),
             (Record::Deal(d), dim) => match dim {
                 Dimension::Partner => v(d.partner_id.as_deref()),
@@ -133,8 +137,8 @@ impl Record<'_> {
 
 /// Dimensions of records that know only their partner: the partner, its tier and region, and
 /// the org unit managing it (`org:<level>`); nothing else applies.
-fn partner_dims(pid: Option<&String>, dim: &Dimension, refs: &Reference) -> DimValue {
-    let v = |o: Option<&str>| DimValue::Value(o.map(str::to_string));
+fn partner_dims<'b>(pid: Option<&'b String>, dim: &Dimension, refs: &'b Reference) -> DimValue<'b> {
+    let v = DimValue::Value;
     let p = pid.and_then(|p| refs.partner(p));
     match dim {
         Dimension::All => DimValue::Value(None),

@@ -109,6 +109,11 @@ impl Days {
     /// Adds `(value, count)` pairs: when sorted by value (as a histogram is), by one merge of
     /// two sorted lists; else one by one.
     pub fn add_sorted(&mut self, pairs: &[(i64, u64)]) {
+        // Nothing, or one value (a single deal's tally): no list to rebuild.
+        if let [] | [_] = pairs {
+            pairs.iter().for_each(|&(d, n)| self.add_n(d, n));
+            return;
+        }
         if !pairs.windows(2).all(|w| w[0].0 < w[1].0) {
             pairs.iter().for_each(|&(d, n)| self.add_n(d, n));
             return;

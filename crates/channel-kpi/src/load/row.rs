@@ -24,6 +24,7 @@
 use super::mapping::{Attrs, AttrsMode, KindMapping};
 use crate::error::{Error, Location, Result};
 use chrono::{NaiveDate, NaiveDateTime};
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -34,19 +35,24 @@ pub trait Cells {
     fn cell(&self, column: &str) -> Option<&str>;
     /// Every (column, value), in source order.
     fn pairs(&self) -> Vec<(&str, &str)>;
+    /// The shared header, when every row of the source has the same columns (CSV, Arrow): lets
+    /// per-file work (which columns are attrs) be done once per header, not per row.
+    fn header(&self) -> Option<&Arc<Header>> {
+        None
+    }
 }
 
 /// Column names of a file, indexed. Shared by all rows of a CSV file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Header {
     names: Vec<String>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
 }
 
 impl Header {
     /// Builds the index. A name given twice is an error naming both positions (1-based).
     pub fn new(names: Vec<String>) -> std::result::Result<Self, (String, usize, usize)> {
-        let mut index = HashMap::with_capacity(names.len());
+        let mut index = FxHashMap::default();
         for (i, n) in names.iter().enumerate() {
             if let Some(first) = index.insert(n.clone(), i) {
                 return Err((n.clone(), first + 1, i + 1));
@@ -57,6 +63,10 @@ impl Header {
     /// The names in order.
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+    /// The position of `column`.
+    pub fn index_of(&self, column: &str) -> Option<usize> {
+        self.index.get(column).copied()
     }
 }
 
@@ -78,6 +88,11 @@ impl RawRecord {
         });
         RawRecord { header: Arc::new(header), values }
     }
+    /// An owned copy of any cells (a lookup file's rows, kept after the reader moves on).
+    pub fn of(cells: &dyn Cells) -> Self {
+        let (names, values) = cells.pairs().into_iter().map(|(n, v)| (n.to_string(), v.to_string())).unzip();
+        RawRecord::new(names, values)
+    }
     /// A record sharing a file's header.
     pub fn with_header(header: Arc<Header>, values: Vec<String>) -> Self {
         RawRecord { header, values }
@@ -86,10 +101,13 @@ impl RawRecord {
 
 impl Cells for RawRecord {
     fn cell(&self, column: &str) -> Option<&str> {
-        self.header.index.get(column).map(|&i| self.values.get(i).map_or("", String::as_str))
+        self.header.index_of(column).map(|i| self.values.get(i).map_or("", String::as_str))
     }
     fn pairs(&self) -> Vec<(&str, &str)> {
         self.header.names.iter().zip(&self.values).map(|(n, v)| (n.as_str(), v.as_str())).collect()
+    }
+    fn header(&self) -> Option<&Arc<Header>> {
+        Some(&self.header)
     }
 }
 
@@ -126,6 +144,11 @@ pub trait Row {
 pub fn parse_date(value: &str, formats: &[String]) -> std::result::Result<NaiveDate, String> {
     let v = value.trim();
     for f in formats {
+        if f == ISO
+            && let Some(d) = iso_date(v)
+        {
+            return Ok(d);
+        }
         if let Ok(d) = NaiveDate::parse_from_str(v, f) {
             return Ok(d);
         }
@@ -136,6 +159,20 @@ pub fn parse_date(value: &str, formats: &[String]) -> std::result::Result<NaiveD
     Err(format!("not a date in any of the formats {}", formats.join(" | ")))
 }
 
+const ISO: &str = "%Y-%m-%d";
+
+/// `YYYY-MM-DD` exactly (what typed Arrow dates render as, and most exports hold), read
+/// without chrono's format interpreter; `None` for anything else, which then goes through
+/// chrono with the same `%Y-%m-%d` (so what is accepted does not change).
+fn iso_date(v: &str) -> Option<NaiveDate> {
+    let b = v.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| b[r].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')));
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
 /// A [`Cells`] record seen through a [`KindMapping`], with its lookups already joined.
 pub struct MappedRow<'a> {
     cells: &'a dyn Cells,
@@ -144,6 +181,48 @@ pub struct MappedRow<'a> {
     formats: &'a [String],
     file: &'a str,
     line: u64,
+    attr_filter: Option<&'a AttrFilter>,
+}
+
+/// The source columns `attrs: "all"` never keeps: those the mapping reads (renamed, joined on,
+/// org levels), the renamed names themselves, and the canonical fields of deals and leads.
+/// Depends on the mapping only, so a loader computes it once per file.
+#[derive(Debug, Default)]
+pub struct AttrFilter {
+    excluded: rustc_hash::FxHashSet<String>,
+    /// The attr columns of the last header seen (by address), so rows sharing a header skip
+    /// the per-column test.
+    by_header: std::cell::RefCell<Option<(Arc<Header>, Vec<String>)>>,
+}
+
+impl AttrFilter {
+    /// The filter of one kind's mapping.
+    pub fn new(map: &KindMapping) -> Self {
+        use super::mapping::RecordKind;
+        let mut used: rustc_hash::FxHashSet<String> = map.columns.values().chain(map.columns.keys()).cloned().collect();
+        used.extend(map.lookups.iter().map(|l| l.on.clone()));
+        used.extend(map.levels.iter().map(|l| l.column.clone()));
+        used.extend(RecordKind::Deals.fields().iter().chain(RecordKind::Leads.fields()).map(|f| f.to_string()));
+        AttrFilter { excluded: used, by_header: Default::default() }
+    }
+    /// Whether `column` may be kept as an attr.
+    fn keeps(&self, column: &str) -> bool {
+        !self.excluded.contains(column)
+    }
+    /// The non-empty attrs of `cells` under `attrs: "all"`.
+    fn attrs_of(&self, cells: &dyn Cells) -> BTreeMap<String, String> {
+        let keep = |c: &str, v: &str| (!v.trim().is_empty()).then(|| (c.to_string(), v.trim().to_string()));
+        let Some(h) = cells.header() else {
+            return cells.pairs().into_iter().filter(|(c, _)| self.keeps(c)).filter_map(|(c, v)| keep(c, v)).collect();
+        };
+        let mut cache = self.by_header.borrow_mut();
+        if !cache.as_ref().is_some_and(|(seen, _)| Arc::ptr_eq(seen, h)) {
+            let cols = h.names().iter().filter(|c| self.keeps(c)).cloned().collect();
+            *cache = Some((h.clone(), cols));
+        }
+        let cols = cache.as_ref().map_or(&[][..], |(_, c)| c.as_slice());
+        cols.iter().filter_map(|c| keep(c, cells.cell(c).unwrap_or(""))).collect()
+    }
 }
 
 /// The rows of a lookup file by key, for [`MappedRow::new`].
@@ -185,7 +264,7 @@ impl<'a> MappedRow<'a> {
             }
             joined.push(hit);
         }
-        Ok(MappedRow { cells, joined, map, formats, file, line })
+        Ok(MappedRow { cells, joined, map, formats, file, line, attr_filter: None })
     }
 
     /// The raw cell of `field` (after rename or lookup), and whether it is a default.
@@ -206,11 +285,11 @@ impl<'a> MappedRow<'a> {
         }
     }
 
-    fn used_columns(&self) -> HashSet<&str> {
-        let mut used: HashSet<&str> = self.map.columns.values().map(String::as_str).collect();
-        used.extend(self.map.lookups.iter().map(|l| l.on.as_str()));
-        used.extend(self.map.levels.iter().map(|l| l.column.as_str()));
-        used
+    /// Uses a filter computed once per file for `attrs` (else [`Row::attrs`] computes one per
+    /// row).
+    pub fn with_attr_filter(mut self, filter: &'a AttrFilter) -> Self {
+        self.attr_filter = Some(filter);
+        self
     }
 
     /// The source file and line.
@@ -232,8 +311,8 @@ impl Row for MappedRow<'_> {
     fn date(&self, field: &str) -> Result<Option<NaiveDate>> {
         let (v, is_default) = self.raw(field);
         let Some(v) = v else { return Ok(None) };
-        let iso = ["%Y-%m-%d".to_string()];
-        let formats: &[String] = if is_default { &iso } else { self.formats };
+        static ISO_ONLY: std::sync::LazyLock<[String; 1]> = std::sync::LazyLock::new(|| [ISO.to_string()]);
+        let formats: &[String] = if is_default { &*ISO_ONLY } else { self.formats };
         parse_date(&v, formats).map(Some).map_err(|r| Error::parse(self.location(field).with_value(&v), r))
     }
 
@@ -252,23 +331,12 @@ impl Row for MappedRow<'_> {
             Attrs::Columns(cols) => {
                 cols.iter().filter_map(|c| self.cells.cell(c).filter(|v| !v.trim().is_empty()).map(|v| keep(c, v))).collect()
             }
-            Attrs::Mode(AttrsMode::All) => {
-                let used = self.used_columns();
-                self.cells
-                    .pairs()
-                    .into_iter()
-                    .filter(|(c, v)| !v.trim().is_empty() && !used.contains(c) && !self.map.columns.contains_key(*c) && !is_canonical(c))
-                    .map(|(c, v)| keep(c, v))
-                    .collect()
-            }
+            Attrs::Mode(AttrsMode::All) => match self.attr_filter {
+                Some(f) => f.attrs_of(self.cells),
+                None => AttrFilter::new(self.map).attrs_of(self.cells),
+            },
         }
     }
-}
-
-/// Whether `column` is a canonical field name of deals or leads (those are never attrs).
-fn is_canonical(column: &str) -> bool {
-    use super::mapping::RecordKind;
-    RecordKind::Deals.fields().contains(&column) || RecordKind::Leads.fields().contains(&column)
 }
 
 #[cfg(test)]
@@ -301,6 +369,16 @@ mod tests {
         let f = vec!["%d/%m/%Y".to_string(), "%Y-%m-%d %H:%M:%S".to_string()];
         assert_eq!(parse_date("26/02/2018", &f).unwrap().to_string(), "2018-02-26");
         assert_eq!(parse_date("2018-02-26 19:58:54", &f).unwrap().to_string(), "2018-02-26");
+        // ISO read by hand accepts and rejects exactly what chrono's %Y-%m-%d does.
+        let iso = vec![ISO.to_string()];
+        for ok in ["2024-02-29", " 2018-02-26 ", "2018-2-6", "+2018-02-26", "0099-01-01"] {
+            assert_eq!(parse_date(ok, &iso).ok(), NaiveDate::parse_from_str(ok.trim(), ISO).ok(), "{ok}");
+            assert!(parse_date(ok, &iso).is_ok(), "{ok}");
+        }
+        for bad in ["2023-02-29", "2018-13-01", "2018-00-10", "2018-01-32", "2018-01-1x", "20180101", ""] {
+            assert!(parse_date(bad, &iso).is_err(), "{bad}");
+            assert!(NaiveDate::parse_from_str(bad, ISO).is_err(), "{bad}");
+        }
         let r = rec(&[("d", "2018-13-01")]);
         let mut m = KindMapping::default();
         m.columns.insert("created_on".into(), "d".into());
