@@ -112,9 +112,10 @@ def test_scorecard_draws_horizontal_bars_per_metric():
     fig = ck.plot(card())
     assert [a.get_title() for a in fig.axes] == ["won_revenue (USD)", "close_rate", "avg_deal_size (USD)"]
     revenue, rate, avg = fig.axes
-    assert [t.get_text() for t in revenue.get_yticklabels()] == ["(none)", "acme", "bolt", "cora"]
-    assert [p.get_width() for p in revenue.patches] == [50.0, 1400.5, 1000.0, 0.0]
-    assert [p.get_width() for p in rate.patches] == pytest.approx([1.0, 2 / 3, 0.5, 0.0])
+    # Sorted by the first KPI, largest on top; every subplot keeps that order (shared y).
+    assert [t.get_text() for t in revenue.get_yticklabels()] == ["acme", "bolt", "(none)", "cora"]
+    assert [p.get_width() for p in revenue.patches] == [1400.5, 1000.0, 50.0, 0.0]
+    assert [p.get_width() for p in rate.patches] == pytest.approx([2 / 3, 0.5, 1.0, 0.0])
     assert len(avg.patches) == 3, "cora's average is absent: no bar"
     assert revenue.get_ylim()[0] > revenue.get_ylim()[1], "first group on top"
 
@@ -154,7 +155,7 @@ def test_metric_ids_pick_columns_and_money_axis_has_separators():
     fig = ck.plot(card(), ["close_rate", "won_revenue"])
     assert [a.get_title() for a in fig.axes] == ["close_rate", "won_revenue (USD)"], "no close_rate_n/_lo/_hi"
     fig.canvas.draw()
-    assert "1,000" in [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    assert "1k" in [t.get_text() for t in fig.axes[1].get_xticklabels()]
     counts = ck.plot(ck.scorecard(pd.DataFrame(DEALS), period="2025-Q1", metrics=["deal_count"]), "deal_count")
     assert [a.get_title() for a in counts.axes] == ["won_count", "lost_count", "created_count"]
 
