@@ -112,7 +112,8 @@ impl TableColumns {
         let mut used: BTreeSet<&str> = map.columns.values().map(String::as_str).collect();
         used.extend(map.lookups.iter().map(|l| l.on.as_str()));
         used.extend(map.levels.iter().map(|l| l.column.as_str()));
-        let canonical = |c: &str| RecordKind::Deals.fields().contains(&c) || RecordKind::Leads.fields().contains(&c);
+        let canonical =
+            |c: &str| kind.fields().contains(&c) || RecordKind::Deals.fields().contains(&c) || RecordKind::Leads.fields().contains(&c);
         let attrs = if !kind.has_attrs() {
             BTreeSet::new()
         } else {
@@ -205,9 +206,15 @@ pub fn check_required(t: &TableColumns, kind: RecordKind) -> Result<()> {
     if !hints.is_empty() {
         msg.push_str(&format!("; close matches: {} (rename those columns, or map them with the mapping's `columns`)", hints.join(", ")));
     }
+    // Another kind whose required columns are all here, and not merely columns this kind has
+    // too (a deals table has partner_id, which alone does not make it a partners table).
+    let fits = |k: &RecordKind| {
+        *k != kind
+            && required_fields(*k).iter().all(|f| t.source.iter().any(|c| c == f))
+            && !required_fields(*k).iter().all(|f| kind.fields().contains(f))
+    };
     if !missing.is_empty()
-        && let Some(other) =
-            RecordKind::ALL.iter().find(|k| **k != kind && required_fields(**k).iter().all(|f| t.source.iter().any(|c| c == f)))
+        && let Some(other) = RecordKind::ALL.iter().filter(|k| fits(k)).max_by_key(|k| required_fields(**k).len())
     {
         msg.push_str(&format!("; these columns fit a {other} table ({}): pass it as `{other}`", required_fields(*other).join(", ")));
     }
@@ -290,7 +297,8 @@ pub fn check_group_by(columns: &BTreeMap<String, TableColumns>, refs: &Reference
             let all: BTreeSet<&String> = columns.values().flat_map(|t| t.attrs.iter()).collect();
             let sources: BTreeSet<&String> = columns.values().flat_map(|t| t.source.iter()).collect();
             let near = close_matches(name, sources.iter().copied());
-            let found: Vec<String> = columns.iter().map(|(k, t)| format!("{k}: {}", t.found())).collect();
+            let with_attrs = |k: &str| RecordKind::from_name(k).is_some_and(|k| k.has_attrs());
+            let found: Vec<String> = columns.iter().filter(|(k, _)| with_attrs(k)).map(|(k, t)| format!("{k}: {}", t.found())).collect();
             return Err(Error::Query(format!(
                 "group_by {dim}: no loaded table has an attribute column {name:?}; attribute columns found: {}; columns found — {}{}",
                 if all.is_empty() { "none".to_string() } else { all.into_iter().cloned().collect::<Vec<_>>().join(", ") },
@@ -403,6 +411,9 @@ mod tests {
         let m = e.to_string();
         assert!(m.contains("missing column deal_id, status") || m.contains("missing columns deal_id, status"), "{m}");
         assert!(m.contains("`Status` → `status`") && m.contains("pass it as `leads`"), "{m}");
+        // partner_id alone (a deals column too) does not make a deals table a partners table.
+        let e = check_required(&cols(RecordKind::Deals, &["Deal ID", "partner_id", "created_on", "status"]), RecordKind::Deals);
+        assert!(!e.unwrap_err().to_string().contains("pass it as"));
         check_required(&cols(RecordKind::Deals, &["deal_id", "created_on", "status", "extra"]), RecordKind::Deals).unwrap();
     }
 }
