@@ -7,7 +7,8 @@
 # Builds the C library with nightly `-Zsanitizer=thread -Zbuild-std` (std instrumented too;
 # without it TSan reports false races inside std), then tests/c/test_threads.c (8 threads x
 # 2,500 failed pushes reading per-thread last errors on one shared dataset; 4 threads querying
-# one dataset at once under its read lock) and tests/c/bench_parallel_run.c (2 threads, small)
+# one dataset at once under its read lock) and tests/c/bench_parallel_run.c (2 threads querying
+# one dataset: 2,000 deals, and 70,000, where each query also folds on several threads)
 # with gcc -fsanitize=thread, and runs them with halt_on_error=1: any data race fails.
 # Needs: a nightly toolchain with rust-src (`rustup component add rust-src --toolchain nightly`)
 # and gcc's libtsan. helgrind and drd are no substitute: they cannot see Rust's futex-based
@@ -57,4 +58,7 @@ for t in test_threads bench_parallel_run; do
 done
 LD_LIBRARY_PATH="$out/lib" "$out/test_threads"
 LD_LIBRARY_PATH="$out/lib" "$out/bench_parallel_run" 2000 4
+# Above 2 x PART_MIN_RECORDS each query also folds on several threads (Dataset::partial): two
+# such queries at once on one dataset.
+LD_LIBRARY_PATH="$out/lib" "$out/bench_parallel_run" 70000 2
 echo "=== ThreadSanitizer: no data race reported"
