@@ -12,8 +12,6 @@ root="$PWD"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 c_start=$(date +%s)
-# Full debug info in the release library (not stripped): abidiff sees struct layouts only then.
-export CARGO_PROFILE_RELEASE_DEBUG=2
 
 echo "--- header: regenerate with cbindgen 0.29.4 and compare"
 cargo run -q --locked -p channel-kpi-c-gen-header -- --out "$work/channel_kpi.h"
@@ -48,10 +46,10 @@ if ! command -v abidiff >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq abigail-tools >/dev/null
 fi
 abi_start=$(date +%s)
-bash scripts/abi-check.sh "$prefix/lib/libchannel_kpi.so.$version"
-# The tests below do not need the debug info (51 MB in the .so, 130 MB in the .a): strip it,
-# as a plain release build has none, so linking and valgrind stay as fast as before.
-strip --strip-debug "$prefix/lib/libchannel_kpi.so.$version" "$prefix/lib/libchannel_kpi.a"
+# The release build before install-c.sh stripped it: full debug info for the C crate
+# ([profile.release.package.channel-kpi-c] in Cargo.toml), which abidiff needs.
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+bash scripts/abi-check.sh "$target_dir/release/libchannel_kpi_c.so"
 echo "abi-check: $(( $(date +%s) - abi_start )) s"
 
 echo "--- generate the golden-vector and bad-input cases"
