@@ -2,7 +2,7 @@
 //! partial states, which serialize to bytes, merge and finish — the seam for Dask / Spark
 //! (`channel_kpi.scale`). All computation is the core's (`channel_kpi::arrow::fold_deal_*`).
 
-use crate::errors::IntoPy;
+use crate::errors::{IntoPy, detached};
 use crate::results::PyResultTable;
 use crate::tables;
 use channel_kpi::{Partial, Query, Reference};
@@ -43,7 +43,7 @@ impl PyPartial {
     /// The result table.
     fn finish(&self, py: Python<'_>) -> PyResult<PyResultTable> {
         let p = &self.partial;
-        let table = py.detach(|| p.finish(&Reference::default())).py()?;
+        let table = detached(py, || p.finish(&Reference::default()))?;
         Ok(PyResultTable { table })
     }
     fn __repr__(&self) -> String {
@@ -58,7 +58,7 @@ impl PyPartial {
 pub fn fold_deals(py: Python<'_>, deals: &Bound<'_, PyAny>, query_json: &str, threads: usize) -> PyResult<PyPartial> {
     let q = Query::from_json(query_json).py()?;
     let batches = tables::batches(deals, "deals")?;
-    let partial = py.detach(|| channel_kpi::arrow::fold_deal_batches(&q, &Reference::default(), &batches, threads)).py()?;
+    let partial = detached(py, || channel_kpi::arrow::fold_deal_batches(&q, &Reference::default(), &batches, threads))?;
     Ok(PyPartial { partial })
 }
 
@@ -70,6 +70,6 @@ pub fn fold_deals(py: Python<'_>, deals: &Bound<'_, PyAny>, query_json: &str, th
 pub fn fold_deal_stream(py: Python<'_>, deals: &Bound<'_, PyAny>, query_json: &str, threads: usize) -> PyResult<PyPartial> {
     let q = Query::from_json(query_json).py()?;
     let reader = tables::reader(deals, "deals")?;
-    let partial = py.detach(|| channel_kpi::arrow::fold_deal_stream(&q, &Reference::default(), Box::new(reader), threads)).py()?;
+    let partial = detached(py, || channel_kpi::arrow::fold_deal_stream(&q, &Reference::default(), Box::new(reader), threads))?;
     Ok(PyPartial { partial })
 }
