@@ -82,3 +82,24 @@ def test_bench_smoke():
     pl_df, pd_df, con = bench_deals.frames(t)
     bench_deals.check_all(t, bench_deals.ours(t), pl_df, pd_df, con)
     assert json.loads(bench_deals.Q)["group_by"] == ["partner"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("duckdb") is None, reason="duckdb is not installed")
+def test_bench_public_smoke():
+    """bench_public.py's equality checks hold on 20 k rows for every documented call it times
+    (a scorecard, a bucketed and compared query, a trend), so its ratios compare like with like."""
+    import bench_public
+    import duckdb
+    import polars as pl
+
+    t = workload.generate(20_000)
+    pl_df, con = pl.from_arrow(t), duckdb.connect()
+    for ours, check in [(bench_public.a_ours, bench_public.a_check), (bench_public.b_ours, bench_public.b_check),
+                        (bench_public.c_ours, bench_public.c_check)]:  # fmt: skip
+        check(t, ours(t), pl_df, con)
+    # the checks can fail: a wrong revenue is caught
+    bad = bench_public.b_ours(t)
+    i = bad.schema.get_field_index("won_revenue")
+    bad = bad.set_column(i, "won_revenue", pa.array([None] * bad.num_rows, bad.schema.field(i).type))
+    with pytest.raises(AssertionError, match="won_revenue"):
+        bench_public.b_check(t, bad, pl_df, con)

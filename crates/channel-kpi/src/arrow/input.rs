@@ -207,6 +207,36 @@ where
     let _ = write!(out, "{}", a.as_primitive::<T>().value(i));
 }
 
+/// A raw `decimal128` value at `scale` (≥ 0) as Arrow prints it (`-0.05`, `1234.50`, `7`),
+/// written without allocating.
+fn write_decimal(v: i128, scale: usize, out: &mut String) {
+    let mut digits = [0u8; 40]; // |i128| has at most 39 digits
+    let mut n = v.unsigned_abs();
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let d = &digits[k..];
+    if v < 0 {
+        out.push('-');
+    }
+    let whole = d.len().saturating_sub(scale);
+    if whole == 0 {
+        out.push('0');
+    }
+    out.extend(d[..whole].iter().map(|&b| char::from(b)));
+    if scale > 0 {
+        out.push('.');
+        out.extend(std::iter::repeat_n('0', scale.saturating_sub(d.len())));
+        out.extend(d[whole..].iter().map(|&b| char::from(b)));
+    }
+}
+
 /// `YYYY-MM-DD` (chrono's `Display` for years outside 0–9999, which carry a sign).
 fn write_date(d: NaiveDate, out: &mut String) {
     let (y, m, day) = (d.year(), d.month(), d.day());
@@ -264,6 +294,7 @@ fn render(a: &dyn Array, i: usize, out: &mut String) {
         Utf8 => out.push_str(a.as_string::<i32>().value(i)),
         LargeUtf8 => out.push_str(a.as_string::<i64>().value(i)),
         Utf8View => out.push_str(a.as_string_view().value(i)),
+        Decimal128(_, scale) if *scale >= 0 => write_decimal(a.as_primitive::<Decimal128Type>().value(i), *scale as usize, out),
         Decimal128(..) => out.push_str(&a.as_primitive::<Decimal128Type>().value_as_string(i)),
         Decimal256(..) => out.push_str(&a.as_primitive::<Decimal256Type>().value_as_string(i)),
         // A date beyond chrono's calendar is an error naming the raw number, not a null.
@@ -320,6 +351,22 @@ fn render(a: &dyn Array, i: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_render_as_arrow_prints_them() {
+        use arrow_array::Decimal128Array;
+        // every value within precision 38 (beyond it Arrow's own text drops digits; ours keeps them)
+        let max = 10i128.pow(38) - 1;
+        let values = [0i128, 5, -5, 7, -7, 10, 99, 100, 123_456, -123_456, 1_000_000, max, -max, -1];
+        for scale in [0i8, 1, 2, 3, 6, 10, 38] {
+            let a = Decimal128Array::from(values.to_vec()).with_precision_and_scale(38, scale).unwrap();
+            for (i, v) in values.iter().enumerate() {
+                let mut out = String::new();
+                write_decimal(*v, scale as usize, &mut out);
+                assert_eq!(out, a.value_as_string(i), "{v} at scale {scale}");
+            }
+        }
+    }
 
     #[test]
     fn dates_render_as_chrono_displays_them() {

@@ -45,6 +45,16 @@ pub enum DimValue<'a> {
     NotApplicable,
 }
 
+impl<'a> DimValue<'a> {
+    /// The value's text: `None` when empty or not applicable.
+    pub fn text(&self) -> Option<&'a str> {
+        match self {
+            DimValue::Value(t) => *t,
+            DimValue::NotApplicable => None,
+        }
+    }
+}
+
 impl Dimension {
     /// The output column name: `partner`, `partner_tier`, `region`, `owner`, the org level
     /// name (`team`), `channel`, `source`, `product`, `kind`, or the attribute name.

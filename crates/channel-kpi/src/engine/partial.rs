@@ -59,6 +59,9 @@ mod cells_serde {
     }
 }
 
+/// Dimensions whose values a record push keeps on the stack (more take a heap vector).
+const INLINE_DIMS: usize = 8;
+
 /// Folds records into a [`Partial`]. Memory grows with the number of groups × windows, not
 /// with the number of records.
 ///
@@ -110,13 +113,26 @@ impl<'r> Engine<'r> {
     pub fn push(&mut self, rec: &Record) -> Result<()> {
         check_currency(&mut self.currency, self.query.currency.is_some(), rec)?;
         let q = &self.query;
-        let values: Vec<DimValue> = q.group_by.iter().map(|d| rec.dim_value(d, self.refs)).collect();
-        let Some(levels) = levels_of(q, rec, &values) else { return Ok(()) };
-        let texts: Vec<Option<&str>> = values.iter().map(|v| if let DimValue::Value(t) = v { *t } else { None }).collect();
+        // The record's value per dimension, on the stack for the usual few dimensions.
+        let n = q.group_by.len();
+        let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
+        let (many_values, many_texts): (Vec<DimValue>, Vec<Option<&str>>);
+        let (values, texts): (&[DimValue], &[Option<&str>]) = if n <= INLINE_DIMS {
+            for ((v, t), d) in values.iter_mut().zip(&mut texts).zip(&q.group_by) {
+                *v = rec.dim_value(d, self.refs);
+                *t = v.text();
+            }
+            (&values[..n], &texts[..n])
+        } else {
+            many_values = q.group_by.iter().map(|d| rec.dim_value(d, self.refs)).collect();
+            many_texts = many_values.iter().map(DimValue::text).collect();
+            (&many_values, &many_texts)
+        };
+        let Some(levels) = levels_of(q, rec, values) else { return Ok(()) };
         let ctx = Ctx { query: q, refs: self.refs, as_of: self.as_of };
         let nw = self.windows.len();
         for level in levels {
-            let g = self.groups.id(level, &texts) as usize;
+            let g = self.groups.id(level, texts) as usize;
             if self.cells.len() < (g + 1) * nw {
                 self.cells.resize_with((g + 1) * nw, || None);
             }

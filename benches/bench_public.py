@@ -1,0 +1,206 @@
+"""The documented calls a user makes, side by side with polars and duckdb computing the same
+thing in one run (issue 12, items a–c and the Python half of d): every peer's results are
+checked equal to ours first, then each is timed best-of-N from the input as the user holds it
+(a pyarrow table; polars gets its zero-copy frame, duckdb the registered Arrow table).
+
+    .venv/bin/python benches/bench_public.py --rows 1000000 [10000000] [--repeat 3]
+
+Workloads (the standard deals table of ``workload.py``):
+
+a. ``ck.scorecard(table, period="2025", by="partner", metrics=STANDARD)``;
+b. ``ck.query(table, metrics=[won_revenue, close_rate], period="2025", by="owner",
+   buckets="quarter", compare_to="previous_period")`` (each quarter against the one before);
+c. ``ck.trend(table, period="2025", buckets="month", by="channel")`` (won revenue, close rate);
+d. ``ck.scorecard(dataset, …)`` on a ``ck.load``-ed Dataset (the load timed apart).
+
+Prints one line per workload: seconds of ours and each peer, and ours ÷ the faster peer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+
+import pyarrow as pa
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_deals  # noqa: E402
+import workload  # noqa: E402
+
+import channel_kpi as ck  # noqa: E402
+
+STANDARD = workload.METRICS
+
+
+def best(f: Callable[[], Any], repeat: int) -> float:
+    return bench_deals.best(f, repeat)
+
+
+# ---- a: the standard scorecard -------------------------------------------------------------------
+
+
+def a_ours(t: pa.Table) -> pa.Table:
+    return ck.scorecard(t, period="2025", by="partner", metrics=STANDARD, output="pyarrow")
+
+
+def a_check(t: pa.Table, ours_t: pa.Table, pl_df: Any, con: Any) -> None:
+    """bench_deals' exact check of the nine columns, with ``partner`` as the key."""
+    r = bench_deals.polars_query(pl_df)
+    bench_deals._check("polars", ours_t, {x["partner_id"]: (x["won_count"], x["won_revenue"], x["lost_count"],
+                       x["cycle_sum"] or 0, x["pipeline_count"], x["pipeline_value"]) for x in r.to_dicts()})  # fmt: skip
+    r = bench_deals.duckdb_query(con, t)
+    bench_deals._check("duckdb", ours_t, {x["partner_id"]: (x["won_count"], x["won_revenue"], x["lost_count"],
+                       x["cycle_sum"] or 0, x["pipeline_count"], x["pipeline_value"]) for x in r.to_pylist()})  # fmt: skip
+
+
+# ---- b, c: won revenue and close rate per (group, bucket) ---------------------------------------
+
+QUARTERS = [(date(2025, m, 1), date(2025 + (m + 3 > 12), (m + 2) % 12 + 1, 1)) for m in (1, 4, 7, 10)]
+# "previous_period" of each quarter is the quarter before it: Q4 2024 … Q3 2025
+PREV_QUARTERS = [(date(2024, 10, 1), date(2025, 1, 1))] + QUARTERS[:3]
+MONTHS = [(date(2025, m, 1), date(2025 + (m == 12), m % 12 + 1, 1)) for m in range(1, 13)]
+
+
+def b_ours(t: pa.Table) -> pa.Table:
+    return ck.query(t, metrics=["won_revenue", "close_rate"], period="2025", by="owner", buckets="quarter",
+                    compare_to="previous_period", output="pyarrow")  # fmt: skip
+
+
+def c_ours(t: pa.Table) -> pa.Table:
+    return ck.trend(t, period="2025", buckets="month", by="channel", output="pyarrow")
+
+
+def polars_buckets(df: Any, key: str, buckets: list) -> Any:
+    """Per (key, bucket start): won count and revenue, lost count — closed deals only."""
+    import polars as pl
+
+    closed = df.lazy().filter(pl.col("closed_on").is_between(buckets[0][0], buckets[-1][1], closed="left"))
+    # the bucket a close date falls in: the last start ≤ it (buckets tile the range)
+    starts = [b[0] for b in buckets]
+    bucket = pl.lit(None, dtype=pl.Date)
+    for s in starts:
+        bucket = pl.when(pl.col("closed_on") >= s).then(pl.lit(s)).otherwise(bucket)
+    return (
+        closed.with_columns(bucket.alias("bucket"))
+        .group_by(key, "bucket")
+        .agg(
+            (pl.col("status") == "won").sum().alias("won"),
+            pl.col("amount").filter(pl.col("status") == "won").sum().alias("won_revenue"),
+            (pl.col("status") == "lost").sum().alias("lost"),
+        )
+        .collect()
+    )
+
+
+def duckdb_buckets(con: Any, t: pa.Table, key: str, unit: str, p0: date, p1: date) -> Any:
+    con.register("deals", t)
+    return con.sql(f"""
+        SELECT {key}, date_trunc('{unit}', closed_on)::DATE AS bucket,
+          count(*) FILTER (WHERE status = 'won') AS won,
+          sum(amount) FILTER (WHERE status = 'won') AS won_revenue,
+          count(*) FILTER (WHERE status = 'lost') AS lost
+        FROM deals WHERE closed_on >= DATE '{p0}' AND closed_on < DATE '{p1}'
+        GROUP BY ALL""").to_arrow_table()
+
+
+def bucket_check(name: str, ours_t: pa.Table, key: str, ours_key: str, rows: list, prev: bool = False) -> None:
+    """``rows``: dicts with key, bucket, won, won_revenue, lost (peer's); ours by (key, start)."""
+    mine = {(r[ours_key], r["period_start"]): r for r in ours_t.to_pylist()}
+    if prev:  # a bucket's values are the previous-period values of the bucket after it
+        after = {b0: b1 for b0, b1 in PREV_QUARTERS}
+        rows = [dict(r, bucket=after[r["bucket"]]) for r in rows]
+    suffix = "_prev" if prev else ""
+    seen = 0
+    for r in rows:
+        m = mine.get((r[key], r["bucket"]))
+        if m is None:
+            raise AssertionError(f"{name}: no row of ours for {r[key]!r} {r['bucket']}")
+        rev = Decimal(str(r["won_revenue"] or 0))
+        rate = r["won"] / (r["won"] + r["lost"]) if r["won"] + r["lost"] else None
+        if m["won_revenue" + suffix] != rev:
+            raise AssertionError(f"{name}: {r[key]!r} {r['bucket']}: won_revenue{suffix} {m['won_revenue' + suffix]} vs {rev}")
+        got = m["close_rate" + suffix]
+        if (got is None) != (rate is None) or (rate is not None and abs(got - rate) > 1e-12):
+            raise AssertionError(f"{name}: {r[key]!r} {r['bucket']}: close_rate{suffix} {got} vs {rate}")
+        seen += 1
+    if seen == 0:
+        raise AssertionError(f"{name}: nothing compared")
+
+
+def b_check(t: pa.Table, ours_t: pa.Table, pl_df: Any, con: Any) -> None:
+    bucket_check("polars", ours_t, "owner_id", "owner", polars_buckets(pl_df, "owner_id", QUARTERS).to_dicts())
+    bucket_check("polars (previous)", ours_t, "owner_id", "owner", polars_buckets(pl_df, "owner_id", PREV_QUARTERS).to_dicts(), prev=True)
+    bucket_check("duckdb", ours_t, "owner_id", "owner", duckdb_buckets(con, t, "owner_id", "quarter", date(2025, 1, 1), date(2026, 1, 1)).to_pylist())
+
+
+def c_check(t: pa.Table, ours_t: pa.Table, pl_df: Any, con: Any) -> None:
+    bucket_check("polars", ours_t, "channel", "channel", polars_buckets(pl_df, "channel", MONTHS).to_dicts())
+    bucket_check("duckdb", ours_t, "channel", "channel", duckdb_buckets(con, t, "channel", "month", date(2025, 1, 1), date(2026, 1, 1)).to_pylist())
+
+
+def b_peers(t: pa.Table, pl_df: Any, con: Any) -> dict:
+    return {
+        "polars": lambda: (polars_buckets(pl_df, "owner_id", QUARTERS), polars_buckets(pl_df, "owner_id", PREV_QUARTERS)),
+        "duckdb": lambda: duckdb_buckets(con, t, "owner_id", "quarter", date(2024, 10, 1), date(2026, 1, 1)),
+    }
+
+
+def c_peers(t: pa.Table, pl_df: Any, con: Any) -> dict:
+    return {
+        "polars": lambda: polars_buckets(pl_df, "channel", MONTHS),
+        "duckdb": lambda: duckdb_buckets(con, t, "channel", "month", date(2025, 1, 1), date(2026, 1, 1)),
+    }
+
+
+def a_peers(t: pa.Table, pl_df: Any, con: Any) -> dict:
+    return {"polars": lambda: bench_deals.polars_query(pl_df), "duckdb": lambda: bench_deals.duckdb_query(con, t)}
+
+
+def report(label: str, ours_s: float, peers: dict) -> None:
+    fastest = min(peers.values())
+    cols = "  ".join(f"{k} {v:.3f} s" for k, v in peers.items())
+    print(f"{label:58s} ours {ours_s:7.3f} s  {cols}  ours/fastest = {ours_s / fastest:6.2f}")
+
+
+def run(rows: int, repeat: int) -> None:
+    import duckdb
+    import polars as pl
+
+    t = workload.generate(rows)
+    pl_df, con = pl.from_arrow(t), duckdb.connect()
+    print(f"## {rows:,} rows (every peer's results checked equal to ours first)")
+    for label, ours, check, peers in [
+        ("a. ck.scorecard(table, by=partner)", a_ours, a_check, a_peers),
+        ("b. ck.query(table, by=owner, quarter, previous_period)", b_ours, b_check, b_peers),
+        ("c. ck.trend(table, month, by=channel)", c_ours, c_check, c_peers),
+    ]:
+        check(t, ours(t), pl_df, con)
+        ours_s = best(lambda: ours(t), repeat)
+        report(label, ours_s, {k: best(f, repeat) for k, f in peers(t, pl_df, con).items()})
+    t0 = time.perf_counter()
+    ds = ck.load(t)
+    load_s = time.perf_counter() - t0
+    ds_s = best(lambda: ck.scorecard(ds, period="2025", by="partner", metrics=STANDARD, output="pyarrow"), repeat)
+    report("d. ck.scorecard(dataset) on a loaded Dataset", ds_s, {k: best(f, repeat) for k, f in a_peers(t, pl_df, con).items()})
+    print(f"   ck.load(table): {load_s:.3f} s ({load_s / rows * 1e9:.0f} ns/row)")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+    for rows in a.rows:
+        run(rows, a.repeat)
+
+
+if __name__ == "__main__":
+    main()
