@@ -23,6 +23,7 @@ mod boundary;
 pub mod dataset;
 pub mod date;
 pub mod error;
+pub mod partial;
 pub mod query;
 pub mod records;
 pub mod result;
