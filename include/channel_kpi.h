@@ -5,9 +5,14 @@
  * Conventions
  * - Every fallible function returns a ckpi_status (CKPI_OK = 0; stable codes). Out-parameters
  *   are written ONLY when the status is CKPI_OK.
- * - No call can crash the process through bad input: NULL pointers give CKPI_NULL_ARGUMENT,
- *   freed / wrong-kind handles CKPI_INVALID_HANDLE, bad UTF-8 CKPI_INVALID_UTF8, and an
- *   internal bug CKPI_PANIC. (Pointers to garbage memory cannot be detected by any C library.)
+ * - What the library checks (a status, never a crash): NULL pointers (CKPI_NULL_ARGUMENT);
+ *   handles that were freed, forged or are of another kind (CKPI_INVALID_HANDLE, also after a
+ *   new handle took the freed one's memory: handles carry a generation); invalid UTF-8, unknown
+ *   codes, out-of-range dates; any cell length or Unicode in results; a bug inside the library
+ *   (CKPI_PANIC: no panic unwinds into your program). What it cannot check, as no C library
+ *   can: pointers to memory that is not what the call says (a ckpi_str whose ptr is garbage or
+ *   whose len overstates the bytes, a record pointer to fewer bytes than the record has) —
+ *   that is undefined behaviour and may crash your process.
  * - Strings in: ckpi_str / (const char *ptr, size_t len), UTF-8, not necessarily
  *   NUL-terminated, borrowed only for the call. Strings out: copied into caller-owned buffers
  *   (buf, len, &written): NUL-terminated, *written = length without the NUL; buf = NULL with
@@ -20,9 +25,14 @@
  * - Ownership: every *_new / ckpi_dataset_run result is owned by the caller and released with
  *   the matching *_free, which accepts NULL (and ignores handles already freed). Records pushed
  *   into a dataset are copied.
- * - Thread safety: ckpi_dataset and ckpi_query lock themselves (shareable; calls on one handle
- *   run one at a time); ckpi_result is immutable (read from any threads at once); the free
- *   functions may race with other calls safely. Functions without a handle are thread-safe.
+ * - Thread safety: ckpi_dataset and ckpi_query may be shared between threads. Calls that
+ *   change one take its write lock (one at a time); ckpi_dataset_run and other reads take its
+ *   read lock, so queries on one dataset run in parallel. ckpi_result is immutable (read from
+ *   any threads at once). The free functions may race with other calls safely. Functions
+ *   without a handle are thread-safe. No process-wide lock is taken on the hot path.
+ * - Last errors are per thread: ckpi_dataset_last_error / ckpi_query_last_error describe the
+ *   last failed call THIS thread made on that handle (a success by this thread on it clears it;
+ *   other threads never change it).
  */
 
 
@@ -661,24 +671,29 @@ ckpi_status ckpi_dataset_new(struct ckpi_dataset **out);
 void ckpi_dataset_free(struct ckpi_dataset *ds);
 
 // Pushes one deal (copied; `d` is only read during the call). Checks the deal itself (dates
-// in order, won deals with an amount, …); ids and references are checked by
-// `ckpi_dataset_validate` / `ckpi_dataset_run`.
+// in order, won deals with an amount, …) and rejects a duplicate deal id
+// (`CKPI_REFERENCE_ERROR`, the last error names `deal <id>`); a rejected deal is not added.
+// References (partner, owner, stages) are checked by `ckpi_dataset_validate` /
+// `ckpi_dataset_run`, so they may be pushed later.
 ckpi_status ckpi_dataset_add_deal(struct ckpi_dataset *ds, const struct ckpi_deal *d);
 
-// Pushes one lead (copied).
+// Pushes one lead (copied); a duplicate lead id is rejected. Its deal and partner are checked
+// by `ckpi_dataset_validate` / `ckpi_dataset_run`.
 ckpi_status ckpi_dataset_add_lead(struct ckpi_dataset *ds, const struct ckpi_lead *l);
 
 // Pushes one partner (copied). Duplicate partner ids are rejected here.
 ckpi_status ckpi_dataset_add_partner(struct ckpi_dataset *ds, const struct ckpi_partner *p);
 
-// Pushes one org unit (copied). The tree (unique ids, known parents, no cycles) is checked by
-// `ckpi_dataset_validate` / `ckpi_dataset_run`, so units may come in any order.
+// Pushes one org unit (copied); a duplicate unit id is rejected here. The tree (known
+// parents, no cycles) is checked by `ckpi_dataset_validate` / `ckpi_dataset_run`, so units
+// may come in any order.
 ckpi_status ckpi_dataset_add_org_unit(struct ckpi_dataset *ds, const struct ckpi_org_unit *u);
 
-// Pushes one revenue target (copied).
+// Pushes one revenue target (copied); a negative amount is `CKPI_INVALID_RECORD`, as in the
+// file loaders.
 ckpi_status ckpi_dataset_add_target(struct ckpi_dataset *ds, const struct ckpi_target *t);
 
-// Pushes one marketing spend record (copied).
+// Pushes one marketing spend record (copied); a negative amount is `CKPI_INVALID_RECORD`.
 ckpi_status ckpi_dataset_add_spend(struct ckpi_dataset *ds, const struct ckpi_spend *s);
 
 // Appends records from `len` bytes of JSON at `json` (UTF-8): the `Dataset` JSON form
@@ -719,7 +734,9 @@ ckpi_status ckpi_dataset_validate(struct ckpi_dataset *ds);
 
 // Runs query `q` on the dataset (validating it first) and stores a new result in `*out`; free
 // it with `ckpi_result_free`. The result owns its data: it outlives the dataset and query.
-// On failure the dataset's last error says why (invalid query included).
+// On failure this thread's last error on the dataset says why (invalid query included).
+// Queries take the dataset's read lock: several threads may run queries on one dataset at
+// once (only the first run after a change validates, under the write lock).
 ckpi_status ckpi_dataset_run(struct ckpi_dataset *ds, const struct ckpi_query *q, struct ckpi_result **out);
 
 // Copies the dataset in its JSON form into `buf` (see `ckpi_status_message` for the buffer
@@ -727,8 +744,9 @@ ckpi_status ckpi_dataset_run(struct ckpi_dataset *ds, const struct ckpi_query *q
 ckpi_status ckpi_dataset_to_json(const struct ckpi_dataset *ds, char *buf, size_t len, size_t *written);
 
 // Copies one part (`CKPI_ERROR_MESSAGE`, `_KIND`, `_FILE`, `_LINE`, `_RECORD`, `_FIELD`,
-// `_VALUE`) of the error of the last failed call on `ds` into `buf`. `CKPI_VALUE_ABSENT`
-// when the last call succeeded or the part is unknown for that error.
+// `_VALUE`) of the error of the last failed call **this thread** made on `ds` into `buf`
+// (each thread has its own last errors). `CKPI_VALUE_ABSENT` when this thread's last call on
+// `ds` succeeded or the part is unknown for that error.
 ckpi_status ckpi_dataset_last_error(const struct ckpi_dataset *ds,
                                     uint32_t part,
                                     char *buf,
@@ -904,7 +922,8 @@ ckpi_status ckpi_query_set_option(struct ckpi_query *q,
 // Copies the query in its JSON form into `buf` (buffer rules as `ckpi_status_message`).
 ckpi_status ckpi_query_to_json(const struct ckpi_query *q, char *buf, size_t len, size_t *written);
 
-// Copies one part (`CKPI_ERROR_*`) of the error of the last failed call on `q`.
+// Copies one part (`CKPI_ERROR_*`) of the error of the last failed call this thread made on
+// `q` (each thread has its own last errors).
 ckpi_status ckpi_query_last_error(const struct ckpi_query *q,
                                   uint32_t part,
                                   char *buf,
@@ -1007,6 +1026,10 @@ ckpi_status ckpi_result_to_json(const struct ckpi_result *r, char *buf, size_t l
 
 // Copies the whole result as CSV (header + rows, absent as empty cells) into `buf`.
 ckpi_status ckpi_result_to_csv(const struct ckpi_result *r, char *buf, size_t len, size_t *written);
+
+// Copies the whole result as the plain-text table the CLI prints (aligned columns, money to
+// 2 places, absent as `–`, a `(money in USD)` line) into `buf`. Any cell length is fine.
+ckpi_status ckpi_result_to_text(const struct ckpi_result *r, char *buf, size_t len, size_t *written);
 
 // Copies the message of status `code` (a `ckpi_status` value; unknown codes get
 // "unknown status code") into `buf` as a NUL-terminated string and stores its length

@@ -11,7 +11,7 @@ absent as ``(none)``, summed by a roll-up as ``(all)``. When every row has the s
 from __future__ import annotations
 
 import html
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
 from ._meta import Column, Described, describe
@@ -25,6 +25,11 @@ _CSS = (
 )
 
 
+# Wide enough for any value the library returns (28 significant digits + 4 places, and more):
+# the default context's 28 digits raise InvalidOperation when quantizing the decimal maximum.
+_WIDE = Context(prec=100)
+
+
 def format_value(value: Any, column: Column) -> str:
     """One cell as text, by the column's kind and role (see the module docs)."""
     if value is None:
@@ -33,9 +38,9 @@ def format_value(value: Any, column: Column) -> str:
         return f"{float(value) * 100:+,.1f}%"
     if column.kind == "money" and isinstance(value, (int, float, Decimal)):
         d = value if isinstance(value, Decimal) else Decimal(str(value))
-        return f"{d.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,}"
+        return f"{d.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN, context=_WIDE):,}"
     if isinstance(value, Decimal):
-        return f"{value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_EVEN).normalize():,f}"
+        return f"{value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_EVEN, context=_WIDE).normalize(_WIDE):,f}"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):

@@ -45,8 +45,8 @@ if ! command -v valgrind >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
 fi
 
-cflags=(-std=c11 -O1 -g -Wall -Wextra -Werror -I"$root/tests/c" -I"$work")
-tests=(test_scorecard test_misuse test_golden test_load test_bad_inputs test_partial)
+cflags=(-std=c11 -O1 -g -Wall -Wextra -Werror -pthread -I"$root/tests/c" -I"$work")
+tests=(test_scorecard test_misuse test_golden test_load test_bad_inputs test_threads test_partial)
 
 # run NAME BINARY [launcher...]: runs a test binary, requires its "N passed, 0 failed" line.
 run() {
@@ -78,6 +78,10 @@ for t in "${tests[@]}"; do
     LD_LIBRARY_PATH="$prefix/lib" run "$t (shared, valgrind)" "$work/$t.shared" "${vg[@]}"
     run "$t (static, valgrind)" "$work/$t.static" "${vg[@]}"
 done
+
+echo "--- measurement: parallel queries on one dataset (read lock), 1 vs 2 threads"
+gcc "${cflags[@]}" -O2 tests/c/bench_parallel_run.c $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/bench_parallel_run"
+LD_LIBRARY_PATH="$prefix/lib" "$work/bench_parallel_run" 100000 10 | head -1
 
 echo "--- example: examples/c/scorecard.c (shared and static)"
 gcc "${cflags[@]}" examples/c/scorecard.c $(pkg-config --cflags --libs channel-kpi) -o "$work/scorecard"

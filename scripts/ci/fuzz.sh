@@ -20,7 +20,7 @@ elif ! rustup run nightly rustc --version >/dev/null 2>&1 || ! cargo fuzz --vers
 else
     echo "--- smoke run: each target ${seconds}s (nightly, libFuzzer + ASan)"
     cd fuzz
-    for t in load_csv load_jsonl period query c_api; do
+    for t in load_csv load_jsonl period query c_api render; do
         mkdir -p "corpus/$t"
         log="$(mktemp)"
         if ! cargo +nightly fuzz run -O "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$seconds" -rss_limit_mb=2048 >"$log" 2>&1; then

@@ -22,6 +22,8 @@ typedef struct {
     const char *kind, *file;
     int line;
     const char *record, *field, *value, *contains;
+    const char *renders_char; /* every rendering of the result holds it renders_count times in a row */
+    int renders_count;
 } bad_case;
 
 #include "bad_input_cases.inc"
@@ -60,6 +62,36 @@ static char *read_file(const char *path, size_t *len) {
     *len = fread(buf, 1, (size_t)n, f);
     fclose(f);
     return buf;
+}
+
+typedef ckpi_status (*render_fn)(const ckpi_result *, char *, size_t, size_t *);
+
+/* Renders the result as text, CSV and JSON (any cell length, any Unicode); each must hold
+ * renders_char renders_count times in a row. */
+static int check_renders(const bad_case *c, const ckpi_result *r) {
+    static const render_fn fns[] = {ckpi_result_to_text, ckpi_result_to_csv, ckpi_result_to_json};
+    static const char *names[] = {"text", "CSV", "JSON"};
+    size_t clen = c->renders_char ? strlen(c->renders_char) : 0;
+    char *want = malloc(clen * (size_t)c->renders_count + 1);
+    for (int i = 0; i < c->renders_count; i++) memcpy(want + clen * (size_t)i, c->renders_char, clen);
+    want[clen * (size_t)c->renders_count] = 0;
+    int ok = 1;
+    for (int f = 0; f < 3; f++) {
+        size_t n = 0, w = 0;
+        if (fns[f](r, NULL, 0, &n) != CKPI_OK) {
+            fprintf(stderr, "%s: %s rendering failed\n", c->name, names[f]);
+            ok = 0;
+            continue;
+        }
+        char *out = malloc(n + 1);
+        if (fns[f](r, out, n + 1, &w) != CKPI_OK || w != n || (c->renders_count && !strstr(out, want))) {
+            fprintf(stderr, "%s: the %s rendering lacks %d x \"%s\"\n", c->name, names[f], c->renders_count, c->renders_char);
+            ok = 0;
+        }
+        free(out);
+    }
+    free(want);
+    return ok;
 }
 
 static void run_case(const bad_case *c) {
@@ -104,6 +136,7 @@ static void run_case(const bad_case *c) {
              expect_part(c, ds, CKPI_ERROR_VALUE, c->value, "value") &
              expect_part(c, ds, CKPI_ERROR_MESSAGE, c->contains, "message");
     }
+    if (ok && r) ok = check_renders(c, r);
     CHECK(ok);
     ckpi_result_free(r);
     ckpi_query_free(q);
@@ -260,9 +293,61 @@ static void engine_cases(void) {
     CHECK_OK(ckpi_dataset_new(&ds));
     a = good_deal("A");
     CHECK_OK(ckpi_dataset_add_deal(ds, &a));
-    CHECK_OK(ckpi_dataset_add_deal(ds, &a));
-    CHECK_STATUS(ckpi_dataset_validate(ds), CKPI_REFERENCE_ERROR);
+    /* A duplicate id is rejected at push time, naming the record; it is not added, so the
+     * dataset stays valid and queries keep working. */
+    CHECK_STATUS(ckpi_dataset_add_deal(ds, &a), CKPI_REFERENCE_ERROR);
     CHECK(strcmp(part(ds, CKPI_ERROR_VALUE), "A") == 0);
+    CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "deal A") == 0);
+    CHECK_OK(ckpi_dataset_validate(ds));
+    CHECK_OK(ckpi_dataset_run(ds, q, &r));
+    ckpi_result_free(r);
+    r = NULL;
+    /* Negative targets and spend are rejected as the file loaders reject them. */
+    ckpi_target t;
+    memset(&t, 0, sizeof t);
+    t.dimension = str("all");
+    t.period = str("2025");
+    t.amount = str("-10");
+    t.currency = str("USD");
+    CHECK_STATUS(ckpi_dataset_add_target(ds, &t), CKPI_INVALID_RECORD);
+    CHECK(strcmp(part(ds, CKPI_ERROR_FIELD), "amount") == 0);
+    CHECK(strstr(part(ds, CKPI_ERROR_MESSAGE), "a revenue target is negative") != NULL);
+    ckpi_spend sp = ckpi_spend_default();
+    sp.channel = CKPI_CHANNEL_PAID;
+    sp.spent_on = day("2025-03-01");
+    sp.amount = str("-0.01");
+    sp.currency = str("USD");
+    CHECK_STATUS(ckpi_dataset_add_spend(ds, &sp), CKPI_INVALID_RECORD);
+    CHECK(strstr(part(ds, CKPI_ERROR_MESSAGE), "spend is negative") != NULL);
+    /* Duplicate leads, partners, org units, tickets and referrals too. */
+    ckpi_lead l = ckpi_lead_default();
+    l.id = str("L1");
+    l.created_on = day("2025-01-02");
+    CHECK_OK(ckpi_dataset_add_lead(ds, &l));
+    CHECK_STATUS(ckpi_dataset_add_lead(ds, &l), CKPI_REFERENCE_ERROR);
+    CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "lead L1") == 0);
+    ckpi_org_unit u;
+    memset(&u, 0, sizeof u);
+    u.id = str("t1");
+    u.level = str("team");
+    CHECK_OK(ckpi_dataset_add_org_unit(ds, &u));
+    CHECK_STATUS(ckpi_dataset_add_org_unit(ds, &u), CKPI_REFERENCE_ERROR);
+    CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "org unit t1") == 0);
+    ckpi_ticket tk = ckpi_ticket_default();
+    tk.id = str("T1");
+    tk.account_id = str("acc");
+    tk.opened_on = day("2025-01-02");
+    CHECK_OK(ckpi_dataset_add_ticket(ds, &tk));
+    CHECK_STATUS(ckpi_dataset_add_ticket(ds, &tk), CKPI_REFERENCE_ERROR);
+    CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "ticket T1") == 0);
+    ckpi_referral rf = ckpi_referral_default();
+    rf.id = str("R1");
+    rf.referred_on = day("2025-01-02");
+    CHECK_OK(ckpi_dataset_add_referral(ds, &rf));
+    CHECK_STATUS(ckpi_dataset_add_referral(ds, &rf), CKPI_REFERENCE_ERROR);
+    CHECK_OK(ckpi_dataset_run(ds, q, &r));
+    ckpi_result_free(r);
+    r = NULL;
     ckpi_dataset_free(ds);
 
     CHECK_OK(ckpi_dataset_new(&ds));

@@ -1,6 +1,8 @@
 /* (c) Misuse: NULLs, invalid UTF-8, out-of-range dates, mixed currencies, bad codes, small
  * buffers, wrong accessors, freed and wrong-kind handles. Every call must answer with a status
  * code (and leave out-parameters alone), never crash; valgrind / ASan check the "never". */
+#include <stdint.h>
+
 #include "check.h"
 
 static char buf[256];
@@ -139,11 +141,11 @@ static void bad_values(void) {
     CHECK_OK(ckpi_dataset_add_deal(ds, &d));
     CHECK_STATUS(ckpi_dataset_last_error(ds, CKPI_ERROR_MESSAGE, buf, sizeof buf, &n), CKPI_VALUE_ABSENT);
     CHECK_STATUS(ckpi_dataset_last_error(ds, 77, buf, sizeof buf, &n), CKPI_VALUE_ABSENT);
-    /* Duplicate ids are found at validation, naming the record. */
-    CHECK_OK(ckpi_dataset_add_deal(ds, &d));
-    CHECK_STATUS(ckpi_dataset_validate(ds), CKPI_REFERENCE_ERROR);
+    /* A duplicate id is rejected when pushed, naming the record; the dataset stays valid. */
+    CHECK_STATUS(ckpi_dataset_add_deal(ds, &d), CKPI_REFERENCE_ERROR);
     CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_RECORD, buf, sizeof buf, &n));
     CHECK(strcmp(buf, "deal V1") == 0);
+    CHECK_OK(ckpi_dataset_validate(ds));
 
     CHECK_OK(ckpi_query_new(&q));
     CHECK_STATUS(ckpi_query_add_metric(q, "happiness", 9), CKPI_QUERY_ERROR);
@@ -292,6 +294,39 @@ static void stale_handles(void) {
     CHECK_STATUS(ckpi_result_to_json(r, buf, sizeof buf, &n), CKPI_INVALID_HANDLE);
 }
 
+/* A stale handle never aliases a new one: after ckpi_dataset_free(a), a new dataset b may take
+ * a's memory and slot, but calls made with a are CKPI_INVALID_HANDLE and never reach b. */
+static void stale_handle_does_not_alias(void) {
+    for (int round = 0; round < 50; round++) {
+        ckpi_dataset *a = NULL, *b = NULL;
+        CHECK_OK(ckpi_dataset_new(&a));
+        ckpi_dataset_free(a);
+        CHECK_OK(ckpi_dataset_new(&b));
+        CHECK(a != b);
+        ckpi_deal d = ckpi_deal_default();
+        d.id = CKPI_STR("X1");
+        d.created_on = day("2025-02-02");
+        CHECK_STATUS(ckpi_dataset_add_deal(a, &d), CKPI_INVALID_HANDLE);
+        ckpi_dataset_free(a); /* must not free b */
+        size_t len = 0;
+        CHECK_OK(ckpi_dataset_to_json(b, NULL, 0, &len));
+        char json[4096];
+        CHECK_OK(ckpi_dataset_to_json(b, json, sizeof json, &len));
+        CHECK(strstr(json, "X1") == NULL); /* the push through a did not land in b */
+        CHECK_OK(ckpi_dataset_add_deal(b, &d));
+        ckpi_dataset_free(b);
+    }
+    /* Forged values: small integers, all ones, a handle with its generation changed. */
+    ckpi_dataset *c = NULL;
+    CHECK_OK(ckpi_dataset_new(&c));
+    CHECK_STATUS(ckpi_dataset_validate((ckpi_dataset *)(uintptr_t)1), CKPI_INVALID_HANDLE);
+    CHECK_STATUS(ckpi_dataset_validate((ckpi_dataset *)~(uintptr_t)0), CKPI_INVALID_HANDLE);
+    uintptr_t half = (uintptr_t)1 << (sizeof(uintptr_t) * 4);
+    CHECK_STATUS(ckpi_dataset_validate((ckpi_dataset *)((uintptr_t)c + half)), CKPI_INVALID_HANDLE);
+    CHECK_OK(ckpi_dataset_validate(c));
+    ckpi_dataset_free(c);
+}
+
 /* The partner-program and customer-success pushers check their record and name the field. */
 static void program_records(void) {
     ckpi_dataset *ds = NULL;
@@ -371,5 +406,6 @@ int main(void) {
     mixed_currencies();
     buffers_and_accessors();
     stale_handles();
+    stale_handle_does_not_alias();
     return check_summary();
 }

@@ -62,7 +62,13 @@ def check(c: dict, load: Any, table: bool = False, source_lines: Optional[dict] 
     try:
         ds = load()
         if "query" in c:
-            ds.run(json.dumps(c["query"]))
+            res = ds.run(json.dumps(c["query"]))
+            # Every renderer takes any cell (length, Unicode) and shows it whole.
+            outputs = {"text": res.to_text(), "JSON": res.to_json(), "HTML": ck.to_html(res), "Arrow": str(pa.table(res).to_pylist())}
+            if "renders" in c:
+                run = c["renders"]["char"] * c["renders"]["count"]
+                for fmt, out in outputs.items():
+                    assert run in out, f"the {fmt} rendering lacks {c['renders']['count']} x {c['renders']['char']!r}"
     except ck.ChannelKpiError as e:
         assert "ok" not in want, f"want a successful load ({want.get('repair')}), got {e}"
         if want["error"] == "many" and table:

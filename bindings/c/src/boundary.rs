@@ -6,18 +6,14 @@
 //! `CKPI_NULL_ARGUMENT` before the body runs, and a panic in the body becomes `CKPI_PANIC`
 //! instead of unwinding into C (which would abort the host process).
 //!
-//! Handles are never dereferenced on trust. A handle is the address of an `Arc` the registry
-//! owns; every call looks the address up (with its type) before touching it, so a freed,
-//! double-freed or wrong-kind handle is answered with `CKPI_INVALID_HANDLE` instead of reading
-//! freed memory. The one misuse this cannot see: a stale pointer whose address was reused by a
-//! new handle of the same type refers to that new, live object (memory-safe, but not what the
-//! caller meant).
+//! Handles are never dereferenced: a handle is a slot index plus a generation in the handle
+//! table (`src/handles.rs`), looked up (with its type) before every use, so a freed,
+//! double-freed, forged or wrong-kind handle is `CKPI_INVALID_HANDLE` — also after its slot
+//! was reused by a new handle.
 
 use crate::status::ckpi_status;
-use std::any::Any;
-use std::collections::HashMap;
 use std::ffi::c_char;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Runs `$body` (which evaluates to a `ckpi_status`) with panics caught and the listed pointer
 /// arguments checked for NULL first.
@@ -56,51 +52,17 @@ macro_rules! tri {
 }
 pub(crate) use tri;
 
-type Registry = HashMap<usize, Arc<dyn Any + Send + Sync>>;
+pub(crate) use crate::handles::{lookup, register, unregister};
 
-fn registry() -> MutexGuard<'static, Registry> {
-    static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
-    // A panic while the lock was held cannot leave the map half-updated (insert and remove are
-    // single calls), so a poisoned lock is safe to keep using.
-    REGISTRY.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+/// Read access to a handle's state, tolerating poison (a caught panic leaves the state
+/// memory-safe).
+pub(crate) fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Registers a new handle and returns the opaque pointer handed to C.
-pub(crate) fn register<T: Any + Send + Sync, H>(value: T) -> *mut H {
-    let arc = Arc::new(value);
-    let ptr = Arc::as_ptr(&arc) as *mut H;
-    registry().insert(ptr as usize, arc);
-    ptr
-}
-
-/// The live handle behind `ptr`, if it is one of type `T`. The returned `Arc` keeps it alive
-/// even if another thread frees the handle meanwhile.
-pub(crate) fn lookup<T: Any + Send + Sync, H>(ptr: *const H) -> Result<Arc<T>, ckpi_status> {
-    if ptr.is_null() {
-        return Err(ckpi_status::CKPI_NULL_ARGUMENT);
-    }
-    let any = registry().get(&(ptr as usize)).cloned().ok_or(ckpi_status::CKPI_INVALID_HANDLE)?;
-    any.downcast::<T>().map_err(|_| ckpi_status::CKPI_INVALID_HANDLE)
-}
-
-/// Unregisters a handle of type `T` (a no-op for unknown pointers and other types).
-pub(crate) fn unregister<T: Any + Send + Sync, H>(ptr: *const H) {
-    let mut reg = registry();
-    if reg.get(&(ptr as usize)).is_some_and(|a| a.is::<T>()) {
-        let arc = reg.remove(&(ptr as usize));
-        if reg.is_empty() {
-            // Give the table back, so a program that freed every handle holds no memory of ours
-            // (valgrind then reports nothing at all, not even "possibly lost").
-            reg.shrink_to_fit();
-        }
-        drop(reg);
-        drop(arc);
-    }
-}
-
-/// Locks a handle's state, tolerating poison (a caught panic leaves the state memory-safe).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// Write access to a handle's state, tolerating poison.
+pub(crate) fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A string argument: `ptr` + `len` bytes, UTF-8. `None` when `ptr` is NULL and `len` is 0.

@@ -1,12 +1,14 @@
 //! `ckpi_dataset`: an opaque handle records are pushed into (as C structs or JSON), validated
 //! and queried.
 //!
-//! Thread safety: every call locks the handle, so a dataset may be shared between threads;
-//! calls on one dataset run one at a time. `ckpi_dataset_free` may race with other calls: they
-//! either finish on the still-alive data or get `CKPI_INVALID_HANDLE`.
+//! Thread safety: a dataset may be shared between threads. Calls that change it (`add_*`,
+//! `load_*`, `validate`, `set_*`) take its write lock and run one at a time; queries
+//! (`ckpi_dataset_run`) and reads take its read lock and run in parallel. `ckpi_dataset_free`
+//! may race with other calls: they either finish on the still-alive data or get
+//! `CKPI_INVALID_HANDLE`.
 
-use crate::boundary::{copy_out, ffi_boundary, ffi_boundary_void, lock, lookup, opt_str, put, register, req_str, tri, unregister};
-use crate::error::{LastError, last_error_out};
+use crate::boundary::{copy_out, ffi_boundary, ffi_boundary_void, lookup, opt_str, put, read, register, req_str, tri, unregister, write};
+use crate::error::{LastError, forget, last, last_error_out, record};
 use crate::query::{QueryHandle, ckpi_query};
 use crate::records::{
     DEAL_KIND, DEAL_STATUS, Fail, REGISTRATION_STATUS, Reader, ckpi_deal, ckpi_lead, ckpi_org_unit, ckpi_partner, ckpi_spend, ckpi_target,
@@ -14,9 +16,9 @@ use crate::records::{
 use crate::result::{ResultHandle, ckpi_result};
 use crate::status::ckpi_status;
 use channel_kpi::load::{LoadOptions, Mapping, load_dir};
-use channel_kpi::{Dataset, Deal, Dimension, Lead, OrgTree, OrgUnit, Partner, Period, PipelineDef, Spend, StageEntry, Target};
+use channel_kpi::{Dataset, Deal, Dimension, Lead, OrgTree, OrgUnit, Partner, Period, PipelineDef, PushIndex, Spend, StageEntry, Target};
 use std::ffi::c_char;
-use std::sync::Mutex;
+use std::sync::RwLock;
 
 pub mod program;
 pub mod refs;
@@ -34,10 +36,13 @@ pub(crate) struct DatasetState {
     /// a whole, when the dataset is validated or run.
     pub org_pending: Vec<OrgUnit>,
     pub stages_pending: Vec<channel_kpi::StageDef>,
-    pub last_error: Option<LastError>,
+    /// The ids already added, for the core's duplicate checks (`Dataset::add_*`).
+    pub index: PushIndex,
+    /// Whether `validate` succeeded since the last change (queries then need only read access).
+    pub validated: bool,
 }
 
-pub(crate) type DatasetHandle = Mutex<DatasetState>;
+pub(crate) type DatasetHandle = RwLock<DatasetState>;
 
 pub(crate) fn core_fail(e: channel_kpi::Error) -> Fail {
     (ckpi_status::from_error(&e), LastError::core(&e))
@@ -52,6 +57,7 @@ impl DatasetState {
             units.extend(self.org_pending.iter().cloned());
             self.data.refs.org = OrgTree::new(units).map_err(core_fail)?;
             self.org_pending.clear();
+            self.index.clear_org_units();
         }
         if !self.stages_pending.is_empty() {
             let mut stages = self.data.refs.pipeline.stages.clone();
@@ -59,7 +65,9 @@ impl DatasetState {
             self.data.refs.pipeline = PipelineDef::new(stages).map_err(core_fail)?;
             self.stages_pending.clear();
         }
-        self.data.validate().map_err(core_fail)
+        self.data.validate().map_err(core_fail)?;
+        self.validated = true;
+        Ok(())
     }
 
     fn is_pristine(&self) -> bool {
@@ -121,39 +129,39 @@ fn merge_json(into: &mut serde_json::Value, from: serde_json::Value) {
     }
 }
 
-/// Runs `f` on the locked state of `ds`, recording its failure as the handle's last error
-/// (and clearing the last error on success).
+/// Runs `f` on the state of `ds` under its write lock (marking it not validated), recording
+/// a failure as this thread's last error on `ds` (a success clears it).
 pub(crate) fn with_dataset(ds: *const ckpi_dataset, f: impl FnOnce(&mut DatasetState) -> Result<(), Fail>) -> ckpi_status {
     let h = tri!(lookup::<DatasetHandle, _>(ds));
-    let mut st = lock(&h);
-    match f(&mut st) {
-        Ok(()) => {
-            st.last_error = None;
-            ckpi_status::CKPI_OK
-        }
-        Err((status, e)) => {
-            st.last_error = Some(e);
-            status
-        }
-    }
+    let mut st = write(&h);
+    st.validated = false;
+    let outcome = f(&mut st);
+    drop(st);
+    record(ds, outcome)
 }
 
 /// Creates an empty dataset and stores it in `*out`. Free it with `ckpi_dataset_free`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_new(out: *mut *mut ckpi_dataset) -> ckpi_status {
-    ffi_boundary!(out; { unsafe { put(out, register::<DatasetHandle, ckpi_dataset>(Mutex::default())) } })
+    ffi_boundary!(out; { unsafe { put(out, register::<DatasetHandle, ckpi_dataset>(RwLock::default())) } })
 }
 
 /// Frees a dataset. NULL, an already freed handle, or another kind of handle is ignored.
 /// Results already computed from it stay valid.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_free(ds: *mut ckpi_dataset) {
-    ffi_boundary_void!(ds; { unregister::<DatasetHandle, _>(ds) })
+    ffi_boundary_void!(ds; {
+        if unregister::<DatasetHandle, _>(ds) {
+            forget(ds);
+        }
+    })
 }
 
 /// Pushes one deal (copied; `d` is only read during the call). Checks the deal itself (dates
-/// in order, won deals with an amount, …); ids and references are checked by
-/// `ckpi_dataset_validate` / `ckpi_dataset_run`.
+/// in order, won deals with an amount, …) and rejects a duplicate deal id
+/// (`CKPI_REFERENCE_ERROR`, the last error names `deal <id>`); a rejected deal is not added.
+/// References (partner, owner, stages) are checked by `ckpi_dataset_validate` /
+/// `ckpi_dataset_run`, so they may be pushed later.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_deal(ds: *mut ckpi_dataset, d: *const ckpi_deal) -> ckpi_status {
     ffi_boundary!(ds, d; {
@@ -182,14 +190,13 @@ pub unsafe extern "C" fn ckpi_dataset_add_deal(ds: *mut ckpi_dataset, d: *const 
                     .push(StageEntry { stage: r.req("stage_history.stage", e.stage)?, entered_on: r.req_date("stage_history.entered_on", e.entered_on)? });
             }
             deal.attrs = r.attrs(c.attrs, c.attrs_len)?;
-            deal.validate().map_err(core_fail)?;
-            st.data.deals.push(deal);
-            Ok(())
+            st.data.add_deal(&mut st.index, deal).map_err(core_fail)
         })
     })
 }
 
-/// Pushes one lead (copied).
+/// Pushes one lead (copied); a duplicate lead id is rejected. Its deal and partner are checked
+/// by `ckpi_dataset_validate` / `ckpi_dataset_run`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_lead(ds: *mut ckpi_dataset, l: *const ckpi_lead) -> ckpi_status {
     ffi_boundary!(ds, l; {
@@ -204,9 +211,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_lead(ds: *mut ckpi_dataset, l: *const 
             lead.deal_id = r.s("deal_id", c.deal_id)?;
             lead.won_on = r.date("won_on", c.won_on)?;
             lead.attrs = r.attrs(c.attrs, c.attrs_len)?;
-            lead.validate().map_err(core_fail)?;
-            st.data.leads.push(lead);
-            Ok(())
+            st.data.add_lead(&mut st.index, lead).map_err(core_fail)
         })
     })
 }
@@ -225,13 +230,14 @@ pub unsafe extern "C" fn ckpi_dataset_add_partner(ds: *mut ckpi_dataset, p: *con
             partner.org_unit = r.s("org_unit", c.org_unit)?;
             partner.joined_on = r.date("joined_on", c.joined_on)?;
             partner.left_on = r.date("left_on", c.left_on)?;
-            st.data.refs.add_partners([partner]).map_err(core_fail)
+            st.data.add_partner(partner).map_err(core_fail)
         })
     })
 }
 
-/// Pushes one org unit (copied). The tree (unique ids, known parents, no cycles) is checked by
-/// `ckpi_dataset_validate` / `ckpi_dataset_run`, so units may come in any order.
+/// Pushes one org unit (copied); a duplicate unit id is rejected here. The tree (known
+/// parents, no cycles) is checked by `ckpi_dataset_validate` / `ckpi_dataset_run`, so units
+/// may come in any order.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_org_unit(ds: *mut ckpi_dataset, u: *const ckpi_org_unit) -> ckpi_status {
     ffi_boundary!(ds, u; {
@@ -240,13 +246,15 @@ pub unsafe extern "C" fn ckpi_dataset_add_org_unit(ds: *mut ckpi_dataset, u: *co
             let mut r = Reader::new("org unit");
             let id = r.id("unit_id", c.id)?;
             let unit = OrgUnit { id, name: r.s("name", c.name)?, level: r.req("level", c.level)?, parent_id: r.s("parent_id", c.parent_id)? };
+            st.index.claim_org_unit(&st.data.refs.org, &unit).map_err(core_fail)?;
             st.org_pending.push(unit);
             Ok(())
         })
     })
 }
 
-/// Pushes one revenue target (copied).
+/// Pushes one revenue target (copied); a negative amount is `CKPI_INVALID_RECORD`, as in the
+/// file loaders.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_target(ds: *mut ckpi_dataset, t: *const ckpi_target) -> ckpi_status {
     ffi_boundary!(ds, t; {
@@ -258,13 +266,12 @@ pub unsafe extern "C" fn ckpi_dataset_add_target(ds: *mut ckpi_dataset, t: *cons
             let period = r.req("period", c.period)?;
             let period = Period::parse(&period).map_err(core_fail)?;
             let target = Target { dimension, key: r.s("key", c.key)?, period, amount: r.req_money(c.amount, c.currency)? };
-            st.data.targets.push(target);
-            Ok(())
+            st.data.add_target(target).map_err(core_fail)
         })
     })
 }
 
-/// Pushes one marketing spend record (copied).
+/// Pushes one marketing spend record (copied); a negative amount is `CKPI_INVALID_RECORD`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_spend(ds: *mut ckpi_dataset, s: *const ckpi_spend) -> ckpi_status {
     ffi_boundary!(ds, s; {
@@ -274,8 +281,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_spend(ds: *mut ckpi_dataset, s: *const
             let channel = r.channel("channel", c.channel)?;
             let channel = channel.ok_or_else(|| (ckpi_status::CKPI_MISSING_VALUE, LastError::boundary(ckpi_status::CKPI_MISSING_VALUE, Some("spend".into()), "channel", None)))?;
             let spend = Spend { channel, source: r.s("source", c.source)?, spent_on: r.req_date("spent_on", c.spent_on)?, amount: r.req_money(c.amount, c.currency)? };
-            st.data.spend.push(spend);
-            Ok(())
+            st.data.add_spend(spend).map_err(core_fail)
         })
     })
 }
@@ -397,22 +403,35 @@ pub unsafe extern "C" fn ckpi_dataset_validate(ds: *mut ckpi_dataset) -> ckpi_st
 
 /// Runs query `q` on the dataset (validating it first) and stores a new result in `*out`; free
 /// it with `ckpi_result_free`. The result owns its data: it outlives the dataset and query.
-/// On failure the dataset's last error says why (invalid query included).
+/// On failure this thread's last error on the dataset says why (invalid query included).
+/// Queries take the dataset's read lock: several threads may run queries on one dataset at
+/// once (only the first run after a change validates, under the write lock).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_run(ds: *mut ckpi_dataset, q: *const ckpi_query, out: *mut *mut ckpi_result) -> ckpi_status {
     ffi_boundary!(ds, q, out; {
         let qh = tri!(lookup::<QueryHandle, _>(q));
-        let query = lock(&qh).build();
-        let mut table = None;
-        let status = with_dataset(ds, |st| {
-            let query = query?;
-            st.validate()?;
-            table = Some(st.data.run(&query).map_err(core_fail)?);
-            Ok(())
-        });
-        match table {
-            Some(t) if status == ckpi_status::CKPI_OK => unsafe { put(out, register::<ResultHandle, ckpi_result>(t)) },
-            _ => status,
+        let h = tri!(lookup::<DatasetHandle, _>(ds));
+        let outcome = (|| {
+            let query = read(&qh).build()?;
+            loop {
+                {
+                    let st = read(&h);
+                    if st.validated {
+                        return st.data.run(&query).map_err(core_fail);
+                    }
+                }
+                let mut st = write(&h);
+                if !st.validated {
+                    st.validate()?;
+                }
+            }
+        })();
+        match outcome {
+            Ok(t) => {
+                record(ds, Ok(()));
+                unsafe { put(out, register::<ResultHandle, ckpi_result>(t)) }
+            }
+            Err(e) => record(ds, Err(e)),
         }
     })
 }
@@ -423,14 +442,15 @@ pub unsafe extern "C" fn ckpi_dataset_run(ds: *mut ckpi_dataset, q: *const ckpi_
 pub unsafe extern "C" fn ckpi_dataset_to_json(ds: *const ckpi_dataset, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
     ffi_boundary!(ds, written; {
         let h = tri!(lookup::<DatasetHandle, _>(ds));
-        let text = lock(&h).data.to_json();
+        let text = read(&h).data.to_json();
         unsafe { copy_out(text.as_bytes(), buf, len, written) }
     })
 }
 
 /// Copies one part (`CKPI_ERROR_MESSAGE`, `_KIND`, `_FILE`, `_LINE`, `_RECORD`, `_FIELD`,
-/// `_VALUE`) of the error of the last failed call on `ds` into `buf`. `CKPI_VALUE_ABSENT`
-/// when the last call succeeded or the part is unknown for that error.
+/// `_VALUE`) of the error of the last failed call **this thread** made on `ds` into `buf`
+/// (each thread has its own last errors). `CKPI_VALUE_ABSENT` when this thread's last call on
+/// `ds` succeeded or the part is unknown for that error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_last_error(
     ds: *const ckpi_dataset,
@@ -440,8 +460,7 @@ pub unsafe extern "C" fn ckpi_dataset_last_error(
     written: *mut usize,
 ) -> ckpi_status {
     ffi_boundary!(ds, written; {
-        let h = tri!(lookup::<DatasetHandle, _>(ds));
-        let st = lock(&h);
-        unsafe { last_error_out(st.last_error.as_ref(), part, buf, len, written) }
+        tri!(lookup::<DatasetHandle, _>(ds));
+        unsafe { last_error_out(last(ds).as_ref(), part, buf, len, written) }
     })
 }

@@ -1,10 +1,51 @@
-//! The last-error detail each dataset and query handle keeps: status, kind, message and the
-//! location (file, line, record, field, value) of the most recent failed call on that handle.
+//! The last-error detail of datasets and queries: status, kind, message and the location
+//! (file, line, record, field, value) of the most recent failed call **made by this thread** on
+//! that handle. Each thread keeps its own (a `thread_local` map from handle to error), so a
+//! success on another thread can never clear, and another thread's failure never replace, the
+//! error a thread is about to read.
 
 use crate::boundary::copy_out;
 use crate::status::ckpi_status;
 use channel_kpi::{Error, Location};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::c_char;
+
+thread_local! {
+    /// This thread's last error per handle (by handle value; handle values are never reused).
+    static LAST: RefCell<HashMap<usize, LastError>> = RefCell::new(HashMap::new());
+}
+
+/// Records the outcome of a call on handle `h` for this thread: a failure becomes its last
+/// error, a success clears it. Returns the call's status.
+pub(crate) fn record<H>(h: *const H, outcome: Result<(), (ckpi_status, LastError)>) -> ckpi_status {
+    let key = h as usize;
+    // `try_with`: during thread exit the map may be gone; the status is still returned.
+    let _ = LAST.try_with(|m| {
+        let mut m = m.borrow_mut();
+        match &outcome {
+            Ok(()) => drop(m.remove(&key)),
+            Err((_, e)) => drop(m.insert(key, e.clone())),
+        }
+        if m.is_empty() {
+            m.shrink_to_fit();
+        }
+    });
+    match outcome {
+        Ok(()) => ckpi_status::CKPI_OK,
+        Err((s, _)) => s,
+    }
+}
+
+/// This thread's last error on handle `h`.
+pub(crate) fn last<H>(h: *const H) -> Option<LastError> {
+    LAST.try_with(|m| m.borrow().get(&(h as usize)).cloned()).ok().flatten()
+}
+
+/// Forgets this thread's last error on a freed handle.
+pub(crate) fn forget<H>(h: *const H) {
+    let _ = record(h, Ok(()));
+}
 
 /// The full message (`deal D1, column `closed_on`, value "2025-02-01": invalid: …`).
 pub const CKPI_ERROR_MESSAGE: u32 = 0;

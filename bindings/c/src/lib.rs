@@ -10,8 +10,10 @@
 //!   `CKPI_OK`;
 //! * it runs behind `ffi_boundary!` (`src/boundary.rs`): NULL pointers become
 //!   `CKPI_NULL_ARGUMENT`, panics become `CKPI_PANIC`, never an unwind into C;
-//! * handles are looked up in a registry before use, so freed or wrong-kind handles are
-//!   `CKPI_INVALID_HANDLE`, not a use-after-free;
+//! * handles carry a generation and are looked up in the handle table before use, so freed,
+//!   forged or wrong-kind handles are `CKPI_INVALID_HANDLE`, not a use-after-free, even when a
+//!   new handle took the old one's slot (`src/handles.rs`);
+//! * the last-error detail is kept per thread (`src/error.rs`);
 //! * strings come in as pointer + length and are UTF-8 checked; money comes in as decimal
 //!   strings plus a currency code and goes out as decimal strings or (mantissa, scale), never a
 //!   double; dates are `int32_t` days since 1970-01-01.
@@ -23,6 +25,7 @@ mod boundary;
 pub mod dataset;
 pub mod date;
 pub mod error;
+mod handles;
 pub mod partial;
 pub mod query;
 pub mod records;

@@ -5,9 +5,11 @@
 //! and `finish`: a tampered, truncated or foreign-version partial, or a part given twice, is
 //! `CKPI_MERGE_ERROR` with the core's message in `ckpi_dataset_last_error`.
 
-use crate::boundary::{copy_out, ffi_boundary, lock, lookup, put, register, req_str, tri};
-use crate::dataset::{ckpi_dataset, core_fail, with_dataset};
+use crate::boundary::{copy_out, ffi_boundary, lookup, put, read, register, req_str, tri, write};
+use crate::dataset::{DatasetHandle, ckpi_dataset, core_fail};
+use crate::error::record;
 use crate::query::{QueryHandle, ckpi_query};
+use crate::records::Fail;
 use crate::result::{ResultHandle, ckpi_result};
 use crate::status::ckpi_status;
 use channel_kpi::{Part, Partial};
@@ -30,21 +32,38 @@ pub unsafe extern "C" fn ckpi_dataset_partial(
 ) -> ckpi_status {
     ffi_boundary!(ds, q, part, written; {
         let id = tri!(unsafe { req_str(part, part_len) }).to_string();
-        let qh = tri!(lookup::<QueryHandle, _>(q));
-        let query = lock(&qh).build();
-        let mut bytes = None;
-        let status = with_dataset(ds, |st| {
-            let query = query?;
-            st.validate()?;
-            let p = st.data.partial_part(&query, &Part::id(id)).map_err(core_fail)?;
-            bytes = Some(p.to_bytes().map_err(core_fail)?);
-            Ok(())
-        });
-        match bytes {
-            Some(b) if status == ckpi_status::CKPI_OK => unsafe { copy_out(&b, buf.cast(), len, written) },
-            _ => status,
+        let outcome = fold(ds, q, |st, query| st.partial_part(query, &Part::id(id)));
+        match outcome {
+            Ok(b) => unsafe { copy_out(&b, buf.cast(), len, written) },
+            Err(status) => status,
         }
     })
+}
+
+/// The dataset validated (once), the query built, `f` run and its partial encoded; the
+/// outcome recorded as this thread's last error on `ds`.
+fn fold(
+    ds: *const ckpi_dataset,
+    q: *const ckpi_query,
+    f: impl FnOnce(&channel_kpi::Dataset, &channel_kpi::Query) -> channel_kpi::Result<Partial>,
+) -> Result<Vec<u8>, ckpi_status> {
+    let qh = lookup::<QueryHandle, _>(q)?;
+    let h = lookup::<DatasetHandle, _>(ds)?;
+    let outcome = (|| -> Result<Vec<u8>, Fail> {
+        let query = read(&qh).build()?;
+        let mut st = write(&h);
+        if !st.validated {
+            st.validate()?;
+        }
+        f(&st.data, &query).and_then(|p| p.to_bytes()).map_err(core_fail)
+    })();
+    match outcome {
+        Ok(b) => {
+            record(ds, Ok(()));
+            Ok(b)
+        }
+        Err(e) => Err(record(ds, Err(e))),
+    }
 }
 
 /// Folds the dataset's partner records for query `q` into partial-result bytes covering the
@@ -59,19 +78,9 @@ pub unsafe extern "C" fn ckpi_dataset_reference_partial(
     written: *mut usize,
 ) -> ckpi_status {
     ffi_boundary!(ds, q, written; {
-        let qh = tri!(lookup::<QueryHandle, _>(q));
-        let query = lock(&qh).build();
-        let mut bytes = None;
-        let status = with_dataset(ds, |st| {
-            let query = query?;
-            st.validate()?;
-            let p = st.data.refs.partial(&query).map_err(core_fail)?;
-            bytes = Some(p.to_bytes().map_err(core_fail)?);
-            Ok(())
-        });
-        match bytes {
-            Some(b) if status == ckpi_status::CKPI_OK => unsafe { copy_out(&b, buf.cast(), len, written) },
-            _ => status,
+        match fold(ds, q, |d, query| d.refs.partial(query)) {
+            Ok(b) => unsafe { copy_out(&b, buf.cast(), len, written) },
+            Err(status) => status,
         }
     })
 }
@@ -97,9 +106,8 @@ pub unsafe extern "C" fn ckpi_dataset_finish_partials(
         if ptrs.iter().any(|p| p.is_null()) {
             return ckpi_status::CKPI_NULL_ARGUMENT;
         }
-        let mut table = None;
-        let status = with_dataset(ds, |st| {
-            st.validate()?;
+        let h = tri!(lookup::<DatasetHandle, _>(ds));
+        let outcome = (|| -> Result<channel_kpi::ResultTable, Fail> {
             let mut whole: Option<Partial> = None;
             for (&p, &l) in ptrs.iter().zip(sizes) {
                 let bytes = unsafe { std::slice::from_raw_parts(p, l) };
@@ -109,14 +117,19 @@ pub unsafe extern "C" fn ckpi_dataset_finish_partials(
                     Some(w) => w.merge(&part).map_err(core_fail)?,
                 }
             }
-            if let Some(w) = whole {
-                table = Some(w.finish(&st.data.refs).map_err(core_fail)?);
+            let mut st = write(&h);
+            if !st.validated {
+                st.validate()?;
             }
-            Ok(())
-        });
-        match table {
-            Some(t) if status == ckpi_status::CKPI_OK => unsafe { put(out, register::<ResultHandle, ckpi_result>(t)) },
-            _ => status,
+            let none = || (ckpi_status::CKPI_INVALID_ARGUMENT, crate::error::LastError::boundary(ckpi_status::CKPI_INVALID_ARGUMENT, None, "n", Some("0".into())));
+            whole.ok_or_else(none)?.finish(&st.data.refs).map_err(core_fail)
+        })();
+        match outcome {
+            Ok(t) => {
+                record(ds, Ok(()));
+                unsafe { put(out, register::<ResultHandle, ckpi_result>(t)) }
+            }
+            Err(e) => record(ds, Err(e)),
         }
     })
 }

@@ -1,18 +1,18 @@
 //! `ckpi_query`: what to compute — metrics × group by × period (× buckets) (× comparison),
 //! built with setters or parsed from the `Query` JSON form.
 //!
-//! Thread safety: every call locks the handle; a query may be shared between threads and used
-//! by several `ckpi_dataset_run` calls at once.
+//! Thread safety: setters take the handle's write lock, reads its read lock; a query may be
+//! shared between threads and used by several `ckpi_dataset_run` calls at once.
 
-use crate::boundary::{copy_out, ffi_boundary, ffi_boundary_void, lock, lookup, opt_str, put, register, req_str, tri, unregister};
+use crate::boundary::{copy_out, ffi_boundary, ffi_boundary_void, lookup, opt_str, put, read, register, req_str, tri, unregister, write};
 use crate::dataset::core_fail;
 use crate::date::opt_date;
-use crate::error::{LastError, last_error_out};
+use crate::error::{LastError, forget, last, last_error_out, record};
 use crate::records::Fail;
 use crate::status::ckpi_status;
 use channel_kpi::{Bucket, Compare, Currency, Dimension, Error, Metric, Period, Query};
 use std::ffi::c_char;
-use std::sync::Mutex;
+use std::sync::RwLock;
 
 /// An opaque query. Create with `ckpi_query_new`, release with `ckpi_query_free`.
 pub struct ckpi_query {
@@ -24,10 +24,9 @@ pub struct ckpi_query {
 pub(crate) struct QueryState {
     query: Query,
     has_period: bool,
-    last_error: Option<LastError>,
 }
 
-pub(crate) type QueryHandle = Mutex<QueryState>;
+pub(crate) type QueryHandle = RwLock<QueryState>;
 
 impl QueryState {
     /// The finished query, checked.
@@ -42,17 +41,8 @@ impl QueryState {
 
 fn with_query(q: *const ckpi_query, f: impl FnOnce(&mut QueryState) -> Result<(), Fail>) -> ckpi_status {
     let h = tri!(lookup::<QueryHandle, _>(q));
-    let mut st = lock(&h);
-    match f(&mut st) {
-        Ok(()) => {
-            st.last_error = None;
-            ckpi_status::CKPI_OK
-        }
-        Err((status, e)) => {
-            st.last_error = Some(e);
-            status
-        }
-    }
+    let outcome = f(&mut write(&h));
+    record(q, outcome)
 }
 
 /// A string argument, its failure recorded as the query's last error.
@@ -82,15 +72,19 @@ fn need<'a>(field: &str, s: Option<&'a str>) -> Result<&'a str, Fail> {
 pub unsafe extern "C" fn ckpi_query_new(out: *mut *mut ckpi_query) -> ckpi_status {
     ffi_boundary!(out; {
         let placeholder = tri!(Period::year(1970).map_err(|_| ckpi_status::CKPI_PANIC));
-        let st = QueryState { query: Query::new(Vec::new(), placeholder), has_period: false, last_error: None };
-        unsafe { put(out, register::<QueryHandle, ckpi_query>(Mutex::new(st))) }
+        let st = QueryState { query: Query::new(Vec::new(), placeholder), has_period: false };
+        unsafe { put(out, register::<QueryHandle, ckpi_query>(RwLock::new(st))) }
     })
 }
 
 /// Frees a query. NULL, an already freed handle, or another kind of handle is ignored.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_query_free(q: *mut ckpi_query) {
-    ffi_boundary_void!(q; { unregister::<QueryHandle, _>(q) })
+    ffi_boundary_void!(q; {
+        if unregister::<QueryHandle, _>(q) {
+            forget(q);
+        }
+    })
 }
 
 /// Replaces the whole query with the `Query` JSON form: `{"metrics": ["close_rate"],
@@ -265,12 +259,13 @@ pub unsafe extern "C" fn ckpi_query_set_option(
 pub unsafe extern "C" fn ckpi_query_to_json(q: *const ckpi_query, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
     ffi_boundary!(q, written; {
         let h = tri!(lookup::<QueryHandle, _>(q));
-        let text = tri!(serde_json::to_string(&lock(&h).query).map_err(|_| ckpi_status::CKPI_PANIC));
+        let text = tri!(serde_json::to_string(&read(&h).query).map_err(|_| ckpi_status::CKPI_PANIC));
         unsafe { copy_out(text.as_bytes(), buf, len, written) }
     })
 }
 
-/// Copies one part (`CKPI_ERROR_*`) of the error of the last failed call on `q`.
+/// Copies one part (`CKPI_ERROR_*`) of the error of the last failed call this thread made on
+/// `q` (each thread has its own last errors).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_query_last_error(
     q: *const ckpi_query,
@@ -280,8 +275,7 @@ pub unsafe extern "C" fn ckpi_query_last_error(
     written: *mut usize,
 ) -> ckpi_status {
     ffi_boundary!(q, written; {
-        let h = tri!(lookup::<QueryHandle, _>(q));
-        let st = lock(&h);
-        unsafe { last_error_out(st.last_error.as_ref(), part, buf, len, written) }
+        tri!(lookup::<QueryHandle, _>(q));
+        unsafe { last_error_out(last(q).as_ref(), part, buf, len, written) }
     })
 }

@@ -322,3 +322,13 @@ pub unsafe extern "C" fn ckpi_result_to_csv(r: *const ckpi_result, buf: *mut c_c
         unsafe { copy_out(t.to_csv().as_bytes(), buf, len, written) }
     })
 }
+
+/// Copies the whole result as the plain-text table the CLI prints (aligned columns, money to
+/// 2 places, absent as `–`, a `(money in USD)` line) into `buf`. Any cell length is fine.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_result_to_text(r: *const ckpi_result, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
+    ffi_boundary!(r, written; {
+        let t = tri!(table(r));
+        unsafe { copy_out(t.to_text().as_bytes(), buf, len, written) }
+    })
+}

@@ -40,6 +40,7 @@
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod dataset;
+pub mod dataset_add;
 pub mod domain;
 pub mod engine;
 pub mod error;
@@ -51,6 +52,7 @@ pub mod query_text;
 pub mod stats;
 
 pub use dataset::{Dataset, PART_MIN_RECORDS};
+pub use dataset_add::PushIndex;
 pub use domain::{
     Channel, CostKind, CourseAttendance, Deal, DealKind, DealStatus, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner,
     PartnerStage, PartnerStages, PipelineDef, ProductUsage, ProgramCost, Referral, RegistrationStatus, Spend, StageDef, StageEntry,

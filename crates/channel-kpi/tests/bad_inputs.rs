@@ -36,7 +36,16 @@ fn outcome(dir: &Path, case: &Value) -> Result<Dataset, Error> {
     };
     if !case["query"].is_null() {
         let q = Query::from_json(&case["query"].to_string())?;
-        ds.run(&q)?;
+        let table = ds.run(&q)?;
+        // Every renderer must take any cell (length, Unicode) without panicking, and show it
+        // whole: `renders` names a character and how many of it in a row each output holds.
+        let outputs = [table.to_text(), table.to_csv(), table.to_json().to_string()];
+        if let (Some(c), Some(n)) = (case["renders"]["char"].as_str(), case["renders"]["count"].as_u64()) {
+            let run = c.repeat(n as usize);
+            for (name, out) in ["text", "CSV", "JSON"].iter().zip(&outputs) {
+                assert!(out.contains(&run), "{}: the {name} rendering lacks {n} × {c:?}", dir.display());
+            }
+        }
     }
     Ok(ds)
 }

@@ -7,7 +7,9 @@ use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source, load_sources};
 use channel_kpi::{Dataset, Metric, Period, Query};
 
 mod c_api;
+mod render;
 pub use c_api::c_api;
+pub use render::render;
 
 /// Small enough that over-long lines are met, large enough for real rows.
 const MAX_LINE: usize = 512;

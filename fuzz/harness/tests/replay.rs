@@ -12,6 +12,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("period", channel_kpi_fuzz_harness::period),
     ("query", channel_kpi_fuzz_harness::query),
     ("c_api", channel_kpi_fuzz_harness::c_api),
+    ("render", channel_kpi_fuzz_harness::render),
 ];
 
 /// Replays `dir/<target>/*`; `FUZZ_REPLAY_TARGETS=c_api,period` limits the targets (for slow

@@ -7,14 +7,14 @@
 //! partners are checked by `ckpi_dataset_validate` / `ckpi_dataset_run`. Start every struct
 //! from its `ckpi_*_default()` so optional dates are `CKPI_DATE_NONE`.
 
-use super::{ckpi_dataset, core_fail, with_dataset};
+use super::{DatasetState, ckpi_dataset, core_fail, with_dataset};
 use crate::boundary::ffi_boundary;
 use crate::date::CKPI_DATE_NONE;
 use crate::records::{Fail, Reader, ckpi_attr, ckpi_str};
 use crate::status::ckpi_status;
 use channel_kpi::{
-    CostKind, CourseAttendance, Dataset, EngagementEvent, Onboarding, Period, ProductUsage, ProgramCost, Referral, SubscriptionMonth,
-    SupportTicket, SurveyKind, SurveyResponse, SurveyTopic,
+    CostKind, CourseAttendance, EngagementEvent, Onboarding, Period, ProductUsage, ProgramCost, Referral, SubscriptionMonth, SupportTicket,
+    SurveyKind, SurveyResponse, SurveyTopic,
 };
 
 /// `ckpi_survey.kind`: a customer's satisfaction with a partner (1–`scale`).
@@ -282,33 +282,15 @@ pub extern "C" fn ckpi_usage_default() -> ckpi_usage {
     ckpi_usage { account_id: S, month: D, active_users: 0, features_used: 0, partner_id: S }
 }
 
-/// A core record that checks its own invariants.
-trait Checked {
-    fn check(&self) -> channel_kpi::Result<()>;
-}
-macro_rules! checked {
-    ($($t:ty),*) => {$(impl Checked for $t { fn check(&self) -> channel_kpi::Result<()> { self.validate() } })*};
-}
-checked!(
-    CourseAttendance,
-    SurveyResponse,
-    ProgramCost,
-    SubscriptionMonth,
-    SupportTicket,
-    Onboarding,
-    EngagementEvent,
-    Referral,
-    ProductUsage
-);
-
 /// The one body of every pusher below: reads the C struct with a [`Reader`] named `kind`,
-/// validates the core record and appends it to the list `list` picks.
-fn push<C: Copy, R: Checked>(
+/// builds the core record and hands it to the core's `Dataset::add_*` (`add`), which checks it
+/// (and its id) and appends it.
+fn push<C: Copy, R>(
     ds: *mut ckpi_dataset,
     rec: *const C,
     kind: &str,
     build: impl FnOnce(&mut Reader, C) -> Result<R, Fail>,
-    list: fn(&mut Dataset) -> &mut Vec<R>,
+    add: fn(&mut DatasetState, R) -> channel_kpi::Result<()>,
 ) -> ckpi_status {
     ffi_boundary!(ds, rec; {
         // SAFETY: `rec` is not NULL (checked above) and the caller promises a readable struct.
@@ -316,9 +298,7 @@ fn push<C: Copy, R: Checked>(
         with_dataset(ds, |st| {
             let mut r = Reader::new(kind);
             let record = build(&mut r, c)?;
-            record.check().map_err(core_fail)?;
-            list(&mut st.data).push(record);
-            Ok(())
+            add(st, record).map_err(core_fail)
         })
     })
 }
@@ -337,7 +317,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_course_attendance(ds: *mut ckpi_datase
         a.score = r.decimal("score", c.score)?;
         Ok(a)
     };
-    push(ds, rec, "attendance", build, |d| &mut d.courses)
+    push(ds, rec, "attendance", build, |st, r| st.data.add_course_attendance(r))
 }
 
 /// Pushes one survey response (copied).
@@ -354,7 +334,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_survey(ds: *mut ckpi_dataset, rec: *co
         s.attrs = r.attrs(c.attrs, c.attrs_len)?;
         Ok(s)
     };
-    push(ds, rec, "survey", build, |d| &mut d.surveys)
+    push(ds, rec, "survey", build, |st, r| st.data.add_survey(r))
 }
 
 /// Pushes one program cost (copied).
@@ -369,7 +349,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_program_cost(ds: *mut ckpi_dataset, re
             amount: r.req_money(c.amount, c.currency)?,
         })
     };
-    push(ds, rec, "cost", build, |d| &mut d.program_costs)
+    push(ds, rec, "cost", build, |st, r| st.data.add_program_cost(r))
 }
 
 /// Pushes one account-month of recurring revenue (copied).
@@ -382,7 +362,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_subscription_month(ds: *mut ckpi_datas
         m.attrs = r.attrs(c.attrs, c.attrs_len)?;
         Ok(m)
     };
-    push(ds, rec, "subscription", build, |d| &mut d.subscriptions)
+    push(ds, rec, "subscription", build, |st, r| st.data.add_subscription_month(r))
 }
 
 /// Pushes one support ticket (copied).
@@ -397,7 +377,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_ticket(ds: *mut ckpi_dataset, rec: *co
             partner_id: r.s("partner_id", c.partner_id)?,
         })
     };
-    push(ds, rec, "ticket", build, |d| &mut d.tickets)
+    push(ds, rec, "ticket", build, |st, r| st.data.add_ticket(&mut st.index, r))
 }
 
 /// Pushes one onboarding record (copied).
@@ -411,7 +391,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_onboarding(ds: *mut ckpi_dataset, rec:
             partner_id: r.s("partner_id", c.partner_id)?,
         })
     };
-    push(ds, rec, "onboarding", build, |d| &mut d.onboarding)
+    push(ds, rec, "onboarding", build, |st, r| st.data.add_onboarding(r))
 }
 
 /// Pushes one engagement event (copied).
@@ -425,7 +405,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_engagement(ds: *mut ckpi_dataset, rec:
             partner_id: r.s("partner_id", c.partner_id)?,
         })
     };
-    push(ds, rec, "engagement", build, |d| &mut d.engagement)
+    push(ds, rec, "engagement", build, |st, r| st.data.add_engagement(r))
 }
 
 /// Pushes one referral (copied).
@@ -441,7 +421,7 @@ pub unsafe extern "C" fn ckpi_dataset_add_referral(ds: *mut ckpi_dataset, rec: *
             converted_on: r.date("converted_on", c.converted_on)?,
         })
     };
-    push(ds, rec, "referral", build, |d| &mut d.referrals)
+    push(ds, rec, "referral", build, |st, r| st.data.add_referral(&mut st.index, r))
 }
 
 /// Pushes one account-month of product usage (copied).
@@ -456,5 +436,5 @@ pub unsafe extern "C" fn ckpi_dataset_add_usage(ds: *mut ckpi_dataset, rec: *con
             partner_id: r.s("partner_id", c.partner_id)?,
         })
     };
-    push(ds, rec, "usage", build, |d| &mut d.usage)
+    push(ds, rec, "usage", build, |st, r| st.data.add_usage(r))
 }

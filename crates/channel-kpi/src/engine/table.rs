@@ -340,17 +340,14 @@ impl ResultTable {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| body.iter().map(|r| r[i].chars().count()).chain([c.name.len()]).max().unwrap_or(0))
+            .map(|(i, c)| body.iter().map(|r| r[i].chars().count()).chain([c.name.chars().count()]).max().unwrap_or(0))
             .collect();
         let line = |cells: Vec<&str>| -> String {
             cells
                 .iter()
                 .zip(&widths)
                 .zip(&self.columns)
-                .map(|((s, w), c)| match c.kind {
-                    ColumnKind::Text | ColumnKind::Date => format!("{s:<w$}"),
-                    _ => format!("{s:>w$}"),
-                })
+                .map(|((s, &w), c)| pad(s, w, matches!(c.kind, ColumnKind::Text | ColumnKind::Date)))
                 .collect::<Vec<_>>()
                 .join("  ")
                 .trim_end()
@@ -367,4 +364,12 @@ impl ResultTable {
         }
         out
     }
+}
+
+/// `s` padded with spaces to `width` characters, on the right (`left_aligned`) or the left.
+/// By hand, not with `format!("{s:<w$}")`: a format width above 65,535 panics ("Formatting
+/// argument out of range"), and a cell may be any length (a 70,000-character partner id).
+fn pad(s: &str, width: usize, left_aligned: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(s.chars().count()));
+    if left_aligned { format!("{s}{fill}") } else { format!("{fill}{s}") }
 }

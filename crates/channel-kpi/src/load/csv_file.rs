@@ -1,6 +1,7 @@
 //! CSV reading: header row, BOM and CRLF handled by the `csv` crate, duplicate header names
 //! rejected, and a per-line byte limit enforced *while* reading (an over-long line is rejected
-//! without buffering the rest of the file).
+//! without buffering the rest of the file). The same limit applies to a whole record, so a
+//! quoted field spread over many short lines cannot slip past it.
 //!
 //! Line numbers are counted here, not taken from `csv::Position::line`, which is one short
 //! for every record after a CRLF terminator (csv 1.4 reports the record as starting on the
@@ -129,6 +130,14 @@ impl Records for CsvRecords {
             Ok(false) => Ok(Next::End),
             Ok(true) => {
                 let line = self.record.position().map_or(0, |p| self.shared.borrow_mut().line_at(p.byte()));
+                if self.record.as_byte_record().as_slice().len() > self.max {
+                    // Every physical line was short, but a quoted field spans many of them: the
+                    // limit is on the record too (else it is no limit at all).
+                    return Err(Error::parse(
+                        Location { file: Some(self.name.clone()), line: Some(line), ..Default::default() },
+                        format!("record longer than {} bytes (LoadOptions::max_line_bytes): a quoted field spans many lines", self.max),
+                    ));
+                }
                 let n = self.header.names().len();
                 if self.record.len() != n {
                     // A trailing blank line in some exports reads as one empty field: skip it.

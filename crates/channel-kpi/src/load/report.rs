@@ -23,7 +23,8 @@ pub struct LoadOptions {
     /// [`crate::Dataset::validate`], an unreadable or over-long line) still stop loading.
     pub collect_errors: bool,
     /// The longest physical line accepted, in bytes (default 1 MiB). A longer line stops
-    /// loading with an error naming it, without reading the rest of the file into memory.
+    /// loading with an error naming it, without reading the rest of the file into memory. A
+    /// CSV record (a quoted field may span lines) longer than this is rejected too.
     pub max_line_bytes: usize,
     /// Progress callback for long loads (the CLI prints it when stderr is a terminal).
     pub progress: Option<ProgressFn>,
