@@ -116,8 +116,7 @@ def fold_tables(
     part: str,
     reference: Optional[Reference] = None,
     mapping_json: Optional[str] = None,
-    start: Optional[int] = None,
-    end: Optional[int] = None,
+    rows: Optional[tuple[int, int]] = None,
 ) -> Partial: ...
 def fold_deals(deals: Any, query_json: str, threads: int = 0) -> Partial: ...
 def fold_deal_stream(deals: Any, query_json: str, threads: int = 0) -> Partial: ...

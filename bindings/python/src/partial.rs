@@ -128,9 +128,10 @@ impl PyReference {
 }
 
 /// Folds one partition's fact tables (`{"deals": t, "leads": t, …}`) against `reference` into
-/// partial states covering `part` (rows `start`..`end` when given), with the GIL released.
+/// partial states covering `part` (rows `start`..`end` of it when `rows = (start, end)`), with
+/// the GIL released.
 #[pyfunction]
-#[pyo3(signature = (tables, query_json, part, reference = None, mapping_json = None, start = None, end = None))]
+#[pyo3(signature = (tables, query_json, part, reference = None, mapping_json = None, rows = None))]
 pub fn fold_tables(
     py: Python<'_>,
     tables: &Bound<'_, PyDict>,
@@ -138,11 +139,10 @@ pub fn fold_tables(
     part: &str,
     reference: Option<&PyReference>,
     mapping_json: Option<&str>,
-    start: Option<u64>,
-    end: Option<u64>,
+    rows: Option<(u64, u64)>,
 ) -> PyResult<PyPartial> {
     let q = Query::from_json(query_json).py()?;
-    let part = make_part(part, start, end)?;
+    let part = make_part(part, rows.map(|r| r.0), rows.map(|r| r.1))?;
     let m = mapping_json.map_or(Ok(Mapping::default()), |t| Mapping::from_json_str(t).py())?;
     let sources = tables::sources(tables)?;
     let refs = reference.map_or_else(|| Arc::new(Reference::default()), |r| r.refs.clone());
