@@ -417,7 +417,7 @@ pub unsafe extern "C" fn ckpi_dataset_run(ds: *mut ckpi_dataset, q: *const ckpi_
                 {
                     let st = read(&h);
                     if st.validated {
-                        return st.data.run(&query).map_err(core_fail);
+                        return st.data.run_checked(&query).map_err(core_fail);
                     }
                 }
                 let mut st = write(&h);

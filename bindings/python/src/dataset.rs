@@ -69,7 +69,8 @@ impl PyDataset {
     fn run(&self, py: Python<'_>, query_json: &str) -> PyResult<PyResultTable> {
         let q = Query::from_json(query_json).py()?;
         let data = self.data.clone();
-        let table = py.detach(move || data.run(&q)).py()?;
+        // every constructor validated the records, and Python cannot change them
+        let table = py.detach(move || data.run_checked(&q)).py()?;
         Ok(PyResultTable { table })
     }
     /// The JSON form.

@@ -221,7 +221,7 @@ fn with_options(options: &Options, pairs: &[String]) -> Result<Options, Error> {
 
 fn run(input: &Input, q: &Query, format: Format, columns: &[&str]) -> Result<(), Failure> {
     let data = load(input)?;
-    let mut table = data.run(q)?;
+    let mut table = data.run_checked(q)?; // the loader validated the records
     if !columns.is_empty() {
         table = table.select(columns)?;
     }

@@ -1,6 +1,8 @@
-//! The standard deals workload (issue 6) through the Rust core's columnar path: per partner,
-//! period 2025 — won / lost counts, won revenue, average deal size, close rate, cycle days,
-//! open count and value at period end, sales velocity.
+//! The standard deals workload (issue 6) through the Rust core: per partner, period 2025 — won
+//! / lost counts, won revenue, average deal size, close rate, cycle days, open count and value
+//! at period end, sales velocity. Three measurements: the documented calls a Rust user makes —
+//! `load_tables` (Arrow → `Dataset`) and `Dataset::run` on the loaded dataset — and the
+//! columnar `fold_deal_batches` + `finish` that `channel_kpi.scale` uses.
 //!
 //!     cargo bench -p channel-kpi --features arrow --bench deals            # 1 M rows
 //!     CKPI_BENCH_ROWS=10000000 cargo bench -p channel-kpi --features arrow --bench deals
@@ -11,7 +13,8 @@
 
 use arrow_array::builder::{Date32Builder, Decimal128Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
-use channel_kpi::arrow::fold_deal_batches;
+use channel_kpi::arrow::{fold_deal_batches, load_tables};
+use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
 use channel_kpi::{Dimension, Metric, Period, Query, Reference};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -111,6 +114,15 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    g.bench_function("load_tables (Arrow → Dataset)", |b| {
+        b.iter(|| {
+            let src = Source::from_arrow(RecordKind::Deals, "deals", Box::new(data.clone().into_iter().map(Ok)));
+            black_box(load_tables(vec![src], &Mapping::default(), &LoadOptions::default()).unwrap())
+        })
+    });
+    let src = Source::from_arrow(RecordKind::Deals, "deals", Box::new(data.clone().into_iter().map(Ok)));
+    let (ds, _) = load_tables(vec![src], &Mapping::default(), &LoadOptions::default()).unwrap();
+    g.bench_function("Dataset::run (loaded dataset)", |b| b.iter(|| black_box(ds.run(&q).unwrap())));
     g.finish();
 }
 

@@ -354,9 +354,17 @@ impl Dataset {
         Ok(whole)
     }
 
-    /// Checks the records and runs a query.
+    /// Checks the records ([`Dataset::check`]) and runs a query ([`Dataset::run_checked`]).
     pub fn run(&self, query: &Query) -> Result<ResultTable> {
         self.check()?;
+        self.run_checked(query)
+    }
+
+    /// Runs a query on records already checked: by [`Dataset::validate`] or a loader, and not
+    /// changed since (what the bindings hold: a loaded dataset that only they can change). On
+    /// records that were never checked the results are unspecified (an error or a wrong value,
+    /// never undefined behaviour); use [`Dataset::run`] then.
+    pub fn run_checked(&self, query: &Query) -> Result<ResultTable> {
         self.partial(query)?.finish(&self.refs)
     }
 }

@@ -1,17 +1,19 @@
-//! Arrow record batches as loader input: [`ArrowRecords`] turns each row into a
-//! [`RawRecord`], then the loader's mapping and conversion functions do the rest.
+//! Arrow record batches as loader input: [`ArrowRecords`] renders each row's cells into one
+//! reused text buffer (no allocation per cell), then the loader's mapping and conversion
+//! functions read them like a CSV row.
 
 use crate::Dataset;
 use crate::error::{Error, Location, Result};
-use crate::load::{Header, LoadOptions, LoadReport, Mapping, RawRecord, Source, load_sources};
+use crate::load::{Cells, Header, LoadOptions, LoadReport, Mapping, Source, load_sources};
 use crate::load::{Next, Records};
 use arrow_array::cast::AsArray;
 use arrow_array::timezone::Tz;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrowPrimitiveType, RecordBatch};
 use arrow_schema::{ArrowError, DataType};
-use chrono::{NaiveDateTime, Offset, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Offset, TimeZone};
 use std::collections::HashSet;
+use std::fmt::Write;
 use std::sync::Arc;
 
 /// The record batches of one table, in order, all with one schema.
@@ -83,11 +85,40 @@ pub(crate) struct ArrowRecords {
     batch: Option<RecordBatch>,
     pos: usize,
     row: u64,
+    /// The current row's cells (reused for every row).
+    cells: ArrowRow,
+}
+
+/// One row's cells as text: every cell rendered into one buffer, `ends[i]` closing cell `i`.
+#[derive(Default)]
+struct ArrowRow {
+    header: Arc<Header>,
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Cells for ArrowRow {
+    fn cell(&self, column: &str) -> Option<&str> {
+        self.header.index_of(column).map(|i| self.text(i))
+    }
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.header.names().iter().enumerate().map(|(i, n)| (n.as_str(), self.text(i))).collect()
+    }
+    fn header(&self) -> Option<&Arc<Header>> {
+        Some(&self.header)
+    }
+}
+
+impl ArrowRow {
+    fn text(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.ends.get(i).map_or("", |&end| &self.text[start..end])
+    }
 }
 
 impl ArrowRecords {
     pub(crate) fn new(batches: Batches, name: String) -> Self {
-        ArrowRecords { batches, name, header: None, batch: None, pos: 0, row: 0 }
+        ArrowRecords { batches, name, header: None, batch: None, pos: 0, row: 0, cells: ArrowRow::default() }
     }
 
     fn loc(&self, column: &str, value: String) -> Location {
@@ -108,17 +139,25 @@ impl ArrowRecords {
 }
 
 impl Records for ArrowRecords {
-    fn next_record(&mut self) -> Result<Next> {
+    fn next_record(&mut self) -> Result<Next<'_>> {
         loop {
             if let (Some(b), Some(h)) = (&self.batch, &self.header)
                 && self.pos < b.num_rows()
             {
-                let values = b.columns().iter().map(|c| render(c.as_ref(), self.pos).unwrap_or_default()).collect();
-                let rec = RawRecord::with_header(h.clone(), values);
+                let c = &mut self.cells;
+                if !Arc::ptr_eq(&c.header, h) {
+                    c.header = h.clone();
+                }
+                c.text.clear();
+                c.ends.clear();
+                for col in b.columns() {
+                    render(col.as_ref(), self.pos, &mut c.text);
+                    c.ends.push(c.text.len());
+                }
                 let row = self.row;
                 self.pos += 1;
                 self.row += 1;
-                return Ok(Next::Row(row, rec));
+                return Ok(Next::Row(row, &self.cells));
             }
             match self.batches.next() {
                 None => return Ok(Next::End),
@@ -161,11 +200,22 @@ fn check_type(t: &DataType) -> std::result::Result<(), String> {
     }
 }
 
-fn prim<T: ArrowPrimitiveType>(a: &dyn Array, i: usize) -> String
+fn prim<T: ArrowPrimitiveType>(a: &dyn Array, i: usize, out: &mut String)
 where
-    T::Native: ToString,
+    T::Native: std::fmt::Display,
 {
-    a.as_primitive::<T>().value(i).to_string()
+    let _ = write!(out, "{}", a.as_primitive::<T>().value(i));
+}
+
+/// `YYYY-MM-DD` (chrono's `Display` for years outside 0–9999, which carry a sign).
+fn write_date(d: NaiveDate, out: &mut String) {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if (0..=9999).contains(&y) {
+        let digits = [y / 1000, y / 100 % 10, y / 10 % 10, y % 10, -1, m as i32 / 10, m as i32 % 10, -1, day as i32 / 10, day as i32 % 10];
+        out.extend(digits.iter().map(|&x| if x < 0 { '-' } else { char::from(b'0' + x as u8) }));
+    } else {
+        let _ = write!(out, "{d}");
+    }
 }
 
 fn key<K: ArrowDictionaryKeyType>(a: &dyn Array, i: usize) -> (usize, &dyn Array) {
@@ -174,71 +224,81 @@ fn key<K: ArrowDictionaryKeyType>(a: &dyn Array, i: usize) -> (usize, &dyn Array
     (d.keys().value(i).as_usize(), d.values().as_ref())
 }
 
-fn datetime_text(dt: Option<NaiveDateTime>, tz: Option<&str>) -> Option<String> {
+fn datetime_date(dt: Option<NaiveDateTime>, tz: Option<&str>) -> Option<NaiveDate> {
     let dt = dt?;
     let local = match tz.and_then(zone) {
         // checked: `+` panics when the offset moves the last representable instant past the calendar.
         Some(z) => dt.checked_add_offset(z.offset_from_utc_datetime(&dt).fix())?,
         None => dt,
     };
-    Some(local.date().to_string())
+    Some(local.date())
 }
 
 /// The text of a date or timestamp cell beyond the calendar: its raw number and unit, which no
 /// date format reads, so the record's error names the value instead of calling it missing.
-fn beyond(raw: i64, unit: &str) -> String {
-    format!("{raw} {unit} since 1970-01-01 (beyond the calendar)")
+fn beyond(raw: i64, unit: &str, out: &mut String) {
+    let _ = write!(out, "{raw} {unit} since 1970-01-01 (beyond the calendar)");
 }
 
-/// The text of cell `i` (`None` for null). Types are checked by [`check_type`] first.
-fn render(a: &dyn Array, i: usize) -> Option<String> {
+/// Appends the text of cell `i` to `out` (nothing for null). Types are checked by
+/// [`check_type`] first.
+fn render(a: &dyn Array, i: usize, out: &mut String) {
     use DataType::*;
     if a.is_null(i) {
-        return None;
+        return;
     }
-    Some(match a.data_type() {
-        Null => return None,
-        Boolean => a.as_boolean().value(i).to_string(),
-        Int8 => prim::<Int8Type>(a, i),
-        Int16 => prim::<Int16Type>(a, i),
-        Int32 => prim::<Int32Type>(a, i),
-        Int64 => prim::<Int64Type>(a, i),
-        UInt8 => prim::<UInt8Type>(a, i),
-        UInt16 => prim::<UInt16Type>(a, i),
-        UInt32 => prim::<UInt32Type>(a, i),
-        UInt64 => prim::<UInt64Type>(a, i),
+    match a.data_type() {
+        Null => {}
+        Boolean => out.push_str(if a.as_boolean().value(i) { "true" } else { "false" }),
+        Int8 => prim::<Int8Type>(a, i, out),
+        Int16 => prim::<Int16Type>(a, i, out),
+        Int32 => prim::<Int32Type>(a, i, out),
+        Int64 => prim::<Int64Type>(a, i, out),
+        UInt8 => prim::<UInt8Type>(a, i, out),
+        UInt16 => prim::<UInt16Type>(a, i, out),
+        UInt32 => prim::<UInt32Type>(a, i, out),
+        UInt64 => prim::<UInt64Type>(a, i, out),
         // Display of f32/f64 is the shortest text that reads back as the same float.
-        Float32 => prim::<Float32Type>(a, i),
-        Float64 => prim::<Float64Type>(a, i),
-        Utf8 => a.as_string::<i32>().value(i).to_string(),
-        LargeUtf8 => a.as_string::<i64>().value(i).to_string(),
-        Utf8View => a.as_string_view().value(i).to_string(),
-        Decimal128(..) => a.as_primitive::<Decimal128Type>().value_as_string(i),
-        Decimal256(..) => a.as_primitive::<Decimal256Type>().value_as_string(i),
+        Float32 => prim::<Float32Type>(a, i, out),
+        Float64 => prim::<Float64Type>(a, i, out),
+        Utf8 => out.push_str(a.as_string::<i32>().value(i)),
+        LargeUtf8 => out.push_str(a.as_string::<i64>().value(i)),
+        Utf8View => out.push_str(a.as_string_view().value(i)),
+        Decimal128(..) => out.push_str(&a.as_primitive::<Decimal128Type>().value_as_string(i)),
+        Decimal256(..) => out.push_str(&a.as_primitive::<Decimal256Type>().value_as_string(i)),
         // A date beyond chrono's calendar is an error naming the raw number, not a null.
         Date32 => {
             let p = a.as_primitive::<Date32Type>();
-            p.value_as_date(i).map_or_else(|| beyond(p.value(i).into(), "days"), |d| d.to_string())
+            match p.value_as_date(i) {
+                Some(d) => write_date(d, out),
+                None => beyond(p.value(i).into(), "days", out),
+            }
         }
         Date64 => {
             let p = a.as_primitive::<Date64Type>();
-            p.value_as_date(i).map_or_else(|| beyond(p.value(i), "ms"), |d| d.to_string())
+            match p.value_as_date(i) {
+                Some(d) => write_date(d, out),
+                None => beyond(p.value(i), "ms", out),
+            }
         }
         Timestamp(unit, tz) => {
             let tz = tz.as_deref();
             use arrow_schema::TimeUnit::*;
-            // the value's text in the column's zone, and its raw number for an error
-            fn at<T: ArrowTimestampType>(a: &dyn Array, i: usize, tz: Option<&str>) -> (Option<String>, i64) {
+            // the value's date in the column's zone, and its raw number for an error
+            fn at<T: ArrowTimestampType>(a: &dyn Array, i: usize, tz: Option<&str>) -> (Option<NaiveDate>, i64) {
                 let p = a.as_primitive::<T>();
-                (datetime_text(p.value_as_datetime(i), tz), p.value(i))
+                (datetime_date(p.value_as_datetime(i), tz), p.value(i))
             }
-            let ((text, raw), unit) = match unit {
+            let ((date, raw), unit) = match unit {
                 Second => (at::<TimestampSecondType>(a, i, tz), "s"),
                 Millisecond => (at::<TimestampMillisecondType>(a, i, tz), "ms"),
                 Microsecond => (at::<TimestampMicrosecondType>(a, i, tz), "µs"),
                 Nanosecond => (at::<TimestampNanosecondType>(a, i, tz), "ns"),
             };
-            text.unwrap_or_else(|| beyond(raw, unit))
+            match date {
+                Some(d) => write_date(d, out),
+                None => beyond(raw, unit, out),
+            }
         }
         Dictionary(k, _) => {
             let (j, values) = match **k {
@@ -251,8 +311,28 @@ fn render(a: &dyn Array, i: usize) -> Option<String> {
                 UInt32 => key::<UInt32Type>(a, i),
                 _ => key::<UInt64Type>(a, i),
             };
-            return render(values, j);
+            render(values, j, out)
         }
-        _ => return None,
-    })
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_render_as_chrono_displays_them() {
+        let mut out = String::new();
+        for d in ["0001-01-01", "0999-12-31", "2025-06-09", "9999-12-31"] {
+            out.clear();
+            write_date(d.parse().unwrap(), &mut out);
+            assert_eq!(out, d);
+        }
+        for d in [NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(), NaiveDate::from_ymd_opt(-5, 3, 4).unwrap()] {
+            out.clear();
+            write_date(d, &mut out);
+            assert_eq!(out, d.to_string());
+        }
+    }
 }

@@ -58,7 +58,7 @@ pub struct Partial {
 /// Folds records into a [`Partial`]. Memory grows with the number of groups × windows, not
 /// with the number of records.
 ///
-/// Groups get dense ids ([`GroupIndex`]), and states live in one flat vector indexed by group
+/// Groups get dense ids (a `GroupIndex`), and states live in one flat vector indexed by group
 /// and window: a record of a known group costs no allocation.
 #[derive(Debug)]
 pub struct Engine<'r> {

@@ -4,7 +4,7 @@
 use super::convert::*;
 use super::mapping::{KindMapping, Mapping, RecordKind};
 use super::report::{FileReport, LoadOptions, LoadReport};
-use super::row::{Cells, LookupTable, MappedRow, Row};
+use super::row::{AttrFilter, LookupTable, MappedRow, RawRecord, Row};
 use super::source::{Next, Source};
 use crate::Dataset;
 use crate::domain::{OrgTree, OrgUnit, PipelineDef, StageEntry};
@@ -44,7 +44,7 @@ pub fn lookup_tables(map: &KindMapping, dir: &Path, opts: &LoadOptions) -> Resul
                                 reason: format!("duplicate lookup key (first on line {first})"),
                             });
                         }
-                        rows.insert(key, r);
+                        rows.insert(key, RawRecord::of(r));
                     }
                 }
             }
@@ -99,6 +99,7 @@ fn read_into(
         }
     }
     let tables = lookup_tables(map, &src.dir, opts)?;
+    let attr_filter = AttrFilter::new(map);
     let name = src.name.clone();
     let mut recs = src.records(opts.max_line_bytes)?;
     let mut file = FileReport { file: name.clone(), kind, rows_read: 0, rows_loaded: 0 };
@@ -106,7 +107,9 @@ fn read_into(
         let result = match recs.next_record()? {
             Next::End => break,
             Next::Bad(e) => Err(e),
-            Next::Row(line, rec) => MappedRow::new(&rec, map, &formats, &tables, &name, line).and_then(|row| sink(&row)),
+            Next::Row(line, rec) => {
+                MappedRow::new(rec, map, &formats, &tables, &name, line).and_then(|row| sink(&row.with_attr_filter(&attr_filter)))
+            }
         };
         file.rows_read += 1;
         match result {

@@ -39,15 +39,25 @@ pub use program::*;
 struct Fields<'r, R: Row + ?Sized> {
     row: &'r R,
     record: Option<String>,
+    /// The record as (kind, id), written out as `kind id` only when an error needs it (a
+    /// `format!` per row was a sixth of a big load).
+    named: Option<(&'static str, String)>,
 }
 
 impl<'r, R: Row + ?Sized> Fields<'r, R> {
     fn new(row: &'r R) -> Self {
-        Fields { row, record: None }
+        Fields { row, record: None, named: None }
+    }
+    /// Names the record in every later error as `kind id`.
+    fn name(&mut self, kind: &'static str, id: &str) {
+        self.named = Some((kind, id.to_string()));
+    }
+    fn record(&self) -> Option<String> {
+        self.record.clone().or_else(|| self.named.as_ref().map(|(k, id)| format!("{k} {id}")))
     }
     fn loc(&self, field: &str) -> Location {
         let mut l = self.row.location(field);
-        l.record = self.record.clone();
+        l.record = self.record();
         l
     }
     /// Adds record, file and line to an error from elsewhere (a domain `validate`, a parser).
@@ -56,7 +66,7 @@ impl<'r, R: Row + ?Sized> Fields<'r, R> {
         let fill = |mut l: Location| {
             l.file = l.file.or(base.file.clone());
             l.line = l.line.or(base.line);
-            l.record = l.record.or(base.record.clone());
+            l.record = l.record.or_else(|| base.record.clone());
             // Name the source column: a domain error names the canonical field.
             l.field = match l.field.as_deref() {
                 None => base.field.clone(),
@@ -127,7 +137,7 @@ fn parse_bool(s: &str) -> Result<bool> {
 pub fn deal_from_row<R: Row + ?Sized>(row: &R) -> Result<Deal> {
     let mut f = Fields::new(row);
     let id = f.required("deal_id")?;
-    f.record = Some(format!("deal {id}"));
+    f.name("deal", &id);
     let mut d = Deal::new(id, f.date_required("created_on")?, f.parse_required("status", DealStatus::from_str)?);
     d.partner_id = f.text("partner_id");
     d.owner_id = f.text("owner_id");
@@ -160,7 +170,7 @@ pub fn stage_entry_from_row<R: Row + ?Sized>(row: &R) -> Result<(String, StageEn
 pub fn lead_from_row<R: Row + ?Sized>(row: &R) -> Result<Lead> {
     let mut f = Fields::new(row);
     let id = f.required("lead_id")?;
-    f.record = Some(format!("lead {id}"));
+    f.name("lead", &id);
     let mut l = Lead::new(id, f.date_required("created_on")?);
     l.channel = f.parse("channel", Channel::from_str)?;
     l.source = f.text("source");
@@ -175,7 +185,7 @@ pub fn lead_from_row<R: Row + ?Sized>(row: &R) -> Result<Lead> {
 pub fn partner_from_row<R: Row + ?Sized>(row: &R) -> Result<Partner> {
     let mut f = Fields::new(row);
     let id = f.required("partner_id")?;
-    f.record = Some(format!("partner {id}"));
+    f.name("partner", &id);
     let mut p = Partner::new(id);
     p.name = f.text("name");
     p.tier = f.text("tier");

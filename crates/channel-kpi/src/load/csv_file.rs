@@ -7,7 +7,7 @@
 //! for every record after a CRLF terminator (csv 1.4 reports the record as starting on the
 //! `\n` of the previous line's `\r\n`).
 
-use super::row::{Header, RawRecord};
+use super::row::{Cells, Header};
 use super::source::{Next, Records, empty_file, too_long};
 use crate::error::{Error, Location, Result};
 use std::cell::RefCell;
@@ -80,11 +80,11 @@ impl<R: Read> Read for LineLimit<R> {
 
 pub(crate) struct CsvRecords {
     reader: csv::Reader<LineLimit<Box<dyn Read + Send>>>,
-    header: Arc<Header>,
+    /// The header and the current record (reused for every row).
+    row: CsvRow,
     name: String,
     max: usize,
     shared: Rc<RefCell<Lines>>,
-    record: csv::StringRecord,
 }
 
 impl CsvRecords {
@@ -105,7 +105,7 @@ impl CsvRecords {
                 format!("duplicate column name (columns {a} and {b}): rename one so each column is unambiguous"),
             )
         })?;
-        Ok(CsvRecords { reader, header: Arc::new(header), name, max, shared, record: csv::StringRecord::new() })
+        Ok(CsvRecords { reader, row: CsvRow { header: Arc::new(header), record: csv::StringRecord::new() }, name, max, shared })
     }
 }
 
@@ -124,13 +124,31 @@ fn csv_error(name: &str, max: usize, shared: &Rc<RefCell<Lines>>, e: csv::Error)
     }
 }
 
+/// One CSV row seen as cells: the file's header and the reader's reused record.
+struct CsvRow {
+    header: Arc<Header>,
+    record: csv::StringRecord,
+}
+
+impl Cells for CsvRow {
+    fn cell(&self, column: &str) -> Option<&str> {
+        self.header.index_of(column).map(|i| self.record.get(i).unwrap_or(""))
+    }
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.header.names().iter().map(String::as_str).zip(self.record.iter()).collect()
+    }
+    fn header(&self) -> Option<&Arc<Header>> {
+        Some(&self.header)
+    }
+}
+
 impl Records for CsvRecords {
-    fn next_record(&mut self) -> Result<Next> {
-        match self.reader.read_record(&mut self.record) {
+    fn next_record(&mut self) -> Result<Next<'_>> {
+        match self.reader.read_record(&mut self.row.record) {
             Ok(false) => Ok(Next::End),
             Ok(true) => {
-                let line = self.record.position().map_or(0, |p| self.shared.borrow_mut().line_at(p.byte()));
-                if self.record.as_byte_record().as_slice().len() > self.max {
+                let line = self.row.record.position().map_or(0, |p| self.shared.borrow_mut().line_at(p.byte()));
+                if self.row.record.as_byte_record().as_slice().len() > self.max {
                     // Every physical line was short, but a quoted field spans many of them: the
                     // limit is on the record too (else it is no limit at all).
                     return Err(Error::parse(
@@ -138,19 +156,18 @@ impl Records for CsvRecords {
                         format!("record longer than {} bytes (LoadOptions::max_line_bytes): a quoted field spans many lines", self.max),
                     ));
                 }
-                let n = self.header.names().len();
-                if self.record.len() != n {
+                let n = self.row.header.names().len();
+                if self.row.record.len() != n {
                     // A trailing blank line in some exports reads as one empty field: skip it.
-                    if self.record.len() == 1 && self.record[0].trim().is_empty() {
+                    if self.row.record.len() == 1 && self.row.record[0].trim().is_empty() {
                         return self.next_record();
                     }
                     return Ok(Next::Bad(Error::parse(
                         Location { file: Some(self.name.clone()), line: Some(line), ..Default::default() },
-                        format!("expected {n} fields as in the header, found {}", self.record.len()),
+                        format!("expected {n} fields as in the header, found {}", self.row.record.len()),
                     )));
                 }
-                let values = self.record.iter().map(str::to_string).collect();
-                Ok(Next::Row(line, RawRecord::with_header(self.header.clone(), values)))
+                Ok(Next::Row(line, &self.row))
             }
             Err(e) => {
                 let fatal = self.shared.borrow().tripped.is_some() || matches!(e.kind(), csv::ErrorKind::Io(_));

@@ -17,11 +17,13 @@ pub(crate) struct JsonlRecords {
     line: u64,
     buf: Vec<u8>,
     seen_any: bool,
+    /// The record last read (lent to the caller until the next call).
+    current: Option<RawRecord>,
 }
 
 impl JsonlRecords {
     pub(crate) fn new(inner: Box<dyn Read + Send>, name: String, max: usize) -> Self {
-        JsonlRecords { reader: BufReader::new(inner), name, max, line: 0, buf: Vec::new(), seen_any: false }
+        JsonlRecords { reader: BufReader::new(inner), name, max, line: 0, buf: Vec::new(), seen_any: false, current: None }
     }
 
     /// Reads one line into `buf` (without the newline); false at end of input. Stops reading
@@ -96,7 +98,7 @@ impl<'de> Visitor<'de> for PairsVisitor {
 }
 
 impl Records for JsonlRecords {
-    fn next_record(&mut self) -> Result<Next> {
+    fn next_record(&mut self) -> Result<Next<'_>> {
         loop {
             if !self.read_line()? {
                 return if self.seen_any || self.line > 0 { Ok(Next::End) } else { Err(empty_file(&self.name)) };
@@ -114,7 +116,7 @@ impl Records for JsonlRecords {
             }
             self.seen_any = true;
             return Ok(match self.parse_line(text) {
-                Ok(r) => Next::Row(self.line, r),
+                Ok(r) => Next::Row(self.line, self.current.insert(r)),
                 Err(e) => Next::Bad(e),
             });
         }

@@ -22,7 +22,7 @@ pub use convert::{
     stage_def_from_row, stage_entry_from_row, target_from_row,
 };
 pub use mapping::{Attrs, AttrsMode, KindMapping, Lookup, Mapping, OrgLevel, RecordKind};
-pub use row::{Cells, Header, LookupTable, MappedRow, RawRecord, Row, parse_date};
+pub use row::{AttrFilter, Cells, Header, LookupTable, MappedRow, RawRecord, Row, parse_date};
 
 mod assemble;
 mod csv_file;

@@ -35,6 +35,11 @@ pub trait Cells {
     fn cell(&self, column: &str) -> Option<&str>;
     /// Every (column, value), in source order.
     fn pairs(&self) -> Vec<(&str, &str)>;
+    /// The shared header, when every row of the source has the same columns (CSV, Arrow): lets
+    /// per-file work (which columns are attrs) be done once per header, not per row.
+    fn header(&self) -> Option<&Arc<Header>> {
+        None
+    }
 }
 
 /// Column names of a file, indexed. Shared by all rows of a CSV file.
@@ -59,6 +64,10 @@ impl Header {
     pub fn names(&self) -> &[String] {
         &self.names
     }
+    /// The position of `column`.
+    pub fn index_of(&self, column: &str) -> Option<usize> {
+        self.index.get(column).copied()
+    }
 }
 
 /// A source record: a header and the values of one row (a CSV line, a JSON object).
@@ -79,6 +88,11 @@ impl RawRecord {
         });
         RawRecord { header: Arc::new(header), values }
     }
+    /// An owned copy of any cells (a lookup file's rows, kept after the reader moves on).
+    pub fn of(cells: &dyn Cells) -> Self {
+        let (names, values) = cells.pairs().into_iter().map(|(n, v)| (n.to_string(), v.to_string())).unzip();
+        RawRecord::new(names, values)
+    }
     /// A record sharing a file's header.
     pub fn with_header(header: Arc<Header>, values: Vec<String>) -> Self {
         RawRecord { header, values }
@@ -87,10 +101,13 @@ impl RawRecord {
 
 impl Cells for RawRecord {
     fn cell(&self, column: &str) -> Option<&str> {
-        self.header.index.get(column).map(|&i| self.values.get(i).map_or("", String::as_str))
+        self.header.index_of(column).map(|i| self.values.get(i).map_or("", String::as_str))
     }
     fn pairs(&self) -> Vec<(&str, &str)> {
         self.header.names.iter().zip(&self.values).map(|(n, v)| (n.as_str(), v.as_str())).collect()
+    }
+    fn header(&self) -> Option<&Arc<Header>> {
+        Some(&self.header)
     }
 }
 
@@ -164,6 +181,48 @@ pub struct MappedRow<'a> {
     formats: &'a [String],
     file: &'a str,
     line: u64,
+    attr_filter: Option<&'a AttrFilter>,
+}
+
+/// The source columns `attrs: "all"` never keeps: those the mapping reads (renamed, joined on,
+/// org levels), the renamed names themselves, and the canonical fields of deals and leads.
+/// Depends on the mapping only, so a loader computes it once per file.
+#[derive(Debug, Default)]
+pub struct AttrFilter {
+    excluded: rustc_hash::FxHashSet<String>,
+    /// The attr columns of the last header seen (by address), so rows sharing a header skip
+    /// the per-column test.
+    by_header: std::cell::RefCell<Option<(Arc<Header>, Vec<String>)>>,
+}
+
+impl AttrFilter {
+    /// The filter of one kind's mapping.
+    pub fn new(map: &KindMapping) -> Self {
+        use super::mapping::RecordKind;
+        let mut used: rustc_hash::FxHashSet<String> = map.columns.values().chain(map.columns.keys()).cloned().collect();
+        used.extend(map.lookups.iter().map(|l| l.on.clone()));
+        used.extend(map.levels.iter().map(|l| l.column.clone()));
+        used.extend(RecordKind::Deals.fields().iter().chain(RecordKind::Leads.fields()).map(|f| f.to_string()));
+        AttrFilter { excluded: used, by_header: Default::default() }
+    }
+    /// Whether `column` may be kept as an attr.
+    fn keeps(&self, column: &str) -> bool {
+        !self.excluded.contains(column)
+    }
+    /// The non-empty attrs of `cells` under `attrs: "all"`.
+    fn attrs_of(&self, cells: &dyn Cells) -> BTreeMap<String, String> {
+        let keep = |c: &str, v: &str| (!v.trim().is_empty()).then(|| (c.to_string(), v.trim().to_string()));
+        let Some(h) = cells.header() else {
+            return cells.pairs().into_iter().filter(|(c, _)| self.keeps(c)).filter_map(|(c, v)| keep(c, v)).collect();
+        };
+        let mut cache = self.by_header.borrow_mut();
+        if !cache.as_ref().is_some_and(|(seen, _)| Arc::ptr_eq(seen, h)) {
+            let cols = h.names().iter().filter(|c| self.keeps(c)).cloned().collect();
+            *cache = Some((h.clone(), cols));
+        }
+        let cols = cache.as_ref().map_or(&[][..], |(_, c)| c.as_slice());
+        cols.iter().filter_map(|c| keep(c, cells.cell(c).unwrap_or(""))).collect()
+    }
 }
 
 /// The rows of a lookup file by key, for [`MappedRow::new`].
@@ -205,7 +264,7 @@ impl<'a> MappedRow<'a> {
             }
             joined.push(hit);
         }
-        Ok(MappedRow { cells, joined, map, formats, file, line })
+        Ok(MappedRow { cells, joined, map, formats, file, line, attr_filter: None })
     }
 
     /// The raw cell of `field` (after rename or lookup), and whether it is a default.
@@ -226,11 +285,11 @@ impl<'a> MappedRow<'a> {
         }
     }
 
-    fn used_columns(&self) -> HashSet<&str> {
-        let mut used: HashSet<&str> = self.map.columns.values().map(String::as_str).collect();
-        used.extend(self.map.lookups.iter().map(|l| l.on.as_str()));
-        used.extend(self.map.levels.iter().map(|l| l.column.as_str()));
-        used
+    /// Uses a filter computed once per file for `attrs` (else [`Row::attrs`] computes one per
+    /// row).
+    pub fn with_attr_filter(mut self, filter: &'a AttrFilter) -> Self {
+        self.attr_filter = Some(filter);
+        self
     }
 
     /// The source file and line.
@@ -252,8 +311,8 @@ impl Row for MappedRow<'_> {
     fn date(&self, field: &str) -> Result<Option<NaiveDate>> {
         let (v, is_default) = self.raw(field);
         let Some(v) = v else { return Ok(None) };
-        let iso = ["%Y-%m-%d".to_string()];
-        let formats: &[String] = if is_default { &iso } else { self.formats };
+        static ISO_ONLY: std::sync::LazyLock<[String; 1]> = std::sync::LazyLock::new(|| [ISO.to_string()]);
+        let formats: &[String] = if is_default { &*ISO_ONLY } else { self.formats };
         parse_date(&v, formats).map(Some).map_err(|r| Error::parse(self.location(field).with_value(&v), r))
     }
 
@@ -272,23 +331,12 @@ impl Row for MappedRow<'_> {
             Attrs::Columns(cols) => {
                 cols.iter().filter_map(|c| self.cells.cell(c).filter(|v| !v.trim().is_empty()).map(|v| keep(c, v))).collect()
             }
-            Attrs::Mode(AttrsMode::All) => {
-                let used = self.used_columns();
-                self.cells
-                    .pairs()
-                    .into_iter()
-                    .filter(|(c, v)| !v.trim().is_empty() && !used.contains(c) && !self.map.columns.contains_key(*c) && !is_canonical(c))
-                    .map(|(c, v)| keep(c, v))
-                    .collect()
-            }
+            Attrs::Mode(AttrsMode::All) => match self.attr_filter {
+                Some(f) => f.attrs_of(self.cells),
+                None => AttrFilter::new(self.map).attrs_of(self.cells),
+            },
         }
     }
-}
-
-/// Whether `column` is a canonical field name of deals or leads (those are never attrs).
-fn is_canonical(column: &str) -> bool {
-    use super::mapping::RecordKind;
-    RecordKind::Deals.fields().contains(&column) || RecordKind::Leads.fields().contains(&column)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! record-by-record readers behind it.
 
 use super::mapping::RecordKind;
-use super::row::RawRecord;
+use super::row::Cells;
 use super::{csv_file, jsonl_file};
 use crate::error::{Error, Location, Result};
 use std::io::Read;
@@ -113,9 +113,10 @@ impl Source {
 }
 
 /// The next thing a reader produced.
-pub(crate) enum Next {
-    /// A record and its line number.
-    Row(u64, RawRecord),
+pub(crate) enum Next<'a> {
+    /// A record and its line number, borrowed from the reader until its next call (readers
+    /// reuse one buffer for every row: no allocation per cell).
+    Row(u64, &'a dyn Cells),
     /// A row that could not be read (wrong field count, bad JSON): skipped in collect mode.
     Bad(Error),
     /// End of input.
@@ -124,7 +125,7 @@ pub(crate) enum Next {
 
 /// A record-by-record reader. `Err` is fatal (I/O, an over-long line).
 pub(crate) trait Records {
-    fn next_record(&mut self) -> Result<Next>;
+    fn next_record(&mut self) -> Result<Next<'_>>;
 }
 
 /// The error for a line longer than the limit.
