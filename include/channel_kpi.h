@@ -2,6 +2,25 @@
  * channel_kpi.h — C API of channel-kpi: KPIs of channel-partner management and the sales
  * pipeline, computed exactly. Link with -lchannel_kpi (pkg-config: channel-kpi).
  *
+ * ABI and versioning policy
+ * - The shared library's SONAME is libchannel_kpi.so.N with N = CKPI_ABI_VERSION, independent
+ *   of the package version (CKPI_VERSION_*). Within one N a release only ADDS: functions,
+ *   status codes and constants, and fields at the END of record and options structs. Any other
+ *   change — a function removed or changed, a field moved, removed or retyped — increments N,
+ *   so the dynamic loader refuses to start a program with a library it was not built for. CI
+ *   enforces it: abidiff against the committed baseline (bindings/c/abi/) fails on any change
+ *   but these additions unless N moved (scripts/abi-check.sh).
+ * - Every record and options struct starts with uint32_t struct_size. Initialise it with
+ *   ckpi_<kind>_init(&x, sizeof x), or CKPI_INIT(kind, &x): it writes exactly sizeof x bytes
+ *   (the defaults: optional fields empty, optional dates CKPI_DATE_NONE), never more. The
+ *   library reads exactly struct_size bytes of a struct you pass, never more; fields your
+ *   header does not have take their defaults. So a program built against an older header keeps
+ *   working with a newer library, and a program built against a newer header gets
+ *   CKPI_STRUCT_TOO_NEW from an older library (from the init and from the call) — nothing is
+ *   read or written out of bounds either way. struct_size below 4 (a memset(0) struct, never
+ *   initialised) is CKPI_INVALID_ARGUMENT. Every added field grows the struct.
+ * - ckpi_str, ckpi_attr and ckpi_stage_entry (array elements) never change within one N.
+ *
  * Conventions
  * - Every fallible function returns a ckpi_status (CKPI_OK = 0; stable codes). Out-parameters
  *   are written ONLY when the status is CKPI_OK.
@@ -43,6 +62,11 @@
 
 #include <stdint.h>
 #include <stddef.h>
+
+// The ABI version: the shared library's SONAME is `libchannel_kpi.so.<CKPI_ABI_VERSION>`.
+// Bumped by every change older programs cannot survive (see the ABI policy at the top of the
+// header); independent of the package version below. Read by `build.rs` for the SONAME.
+#define CKPI_ABI_VERSION 1
 
 // Major version of this library (matches `Cargo.toml`; checked by tests).
 #define CKPI_VERSION_MAJOR 0
@@ -115,7 +139,8 @@
 #define CKPI_ERROR_MESSAGE 0
 
 // The stable kind: `parse`, `invalid`, `missing`, `reference`, `currency`, `overflow`,
-// `query`, `merge`, `io`, `many`, or for boundary errors `null`, `utf8`, `argument`, `date`.
+// `query`, `merge`, `io`, `many`, or for boundary errors `null`, `utf8`, `argument`, `date`,
+// `version` (a struct newer than the library).
 #define CKPI_ERROR_KIND 1
 
 // The file (loaders).
@@ -275,6 +300,10 @@ enum ckpi_status
   CKPI_NOT_FOUND = 10,
   // The decimal's mantissa does not fit in an `int64_t`: read it as a string instead.
   CKPI_DECIMAL_TOO_WIDE = 11,
+  // A struct's `struct_size` is larger than this library's struct: the program was built
+  // against a newer header than the library it runs with. Upgrade the library (nothing was
+  // read or written).
+  CKPI_STRUCT_TOO_NEW = 12,
   // A value could not be parsed (a date, an amount, a status, JSON …).
   CKPI_PARSE_ERROR = 100,
   // A record is well-formed but impossible (closed before created, negative amount, …).
@@ -346,6 +375,9 @@ typedef struct ckpi_attr {
 // `closed_on`, won deals an `amount`. `amount` is a decimal string (`"1234.50"`, no exponent,
 // no thousands separators) in `currency` (ISO 4217, e.g. `"USD"`).
 typedef struct ckpi_deal {
+  // `sizeof` the caller's struct, set by `ckpi_deal_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Unique id.
   struct ckpi_str id;
   // `CKPI_DEAL_OPEN`, `CKPI_DEAL_WON` or `CKPI_DEAL_LOST`.
@@ -394,6 +426,9 @@ typedef struct ckpi_deal {
 
 // A marketing lead. Required: `id`, `created_on`.
 typedef struct ckpi_lead {
+  // `sizeof` the caller's struct, set by `ckpi_lead_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Unique id.
   struct ckpi_str id;
   // First-contact date.
@@ -416,6 +451,9 @@ typedef struct ckpi_lead {
 
 // A channel partner. Required: `id`.
 typedef struct ckpi_partner {
+  // `sizeof` the caller's struct, set by `ckpi_partner_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Unique id.
   struct ckpi_str id;
   // Display name.
@@ -436,6 +474,9 @@ typedef struct ckpi_partner {
 // `level`. Parents may be pushed after their children: the tree is checked when the dataset is
 // validated or run.
 typedef struct ckpi_org_unit {
+  // `sizeof` the caller's struct, set by `ckpi_org_unit_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Unique id.
   struct ckpi_str id;
   // Display name.
@@ -450,6 +491,9 @@ typedef struct ckpi_org_unit {
 // (`2025-Q1`, `2025-01-01..2025-04-01`, …), `amount`, `currency`; `key` is the group value
 // (none for `all`).
 typedef struct ckpi_target {
+  // `sizeof` the caller's struct, set by `ckpi_target_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Grouping dimension.
   struct ckpi_str dimension;
   // Group value.
@@ -465,6 +509,9 @@ typedef struct ckpi_target {
 // Marketing spend. Required: `channel` (not `CKPI_CHANNEL_NONE`), `spent_on`, `amount`,
 // `currency`.
 typedef struct ckpi_spend {
+  // `sizeof` the caller's struct, set by `ckpi_spend_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // `CKPI_CHANNEL_*`.
   uint32_t channel;
   // Source within the channel.
@@ -477,10 +524,11 @@ typedef struct ckpi_spend {
   struct ckpi_str currency;
 } ckpi_spend;
 
-// Options of `ckpi_dataset_load_dir`. Start from `ckpi_load_options_default()`: it sets
-// `struct_size`, which lets later versions add fields without breaking old callers.
+// Options of `ckpi_dataset_load_dir`. Start from `ckpi_load_options_init(&o, sizeof o)`: it
+// sets `struct_size`, which lets later versions add fields without breaking old callers.
 typedef struct ckpi_load_options {
-  // `sizeof(ckpi_load_options)`; any other value is `CKPI_INVALID_ARGUMENT`.
+  // `sizeof` the caller's struct, set by `ckpi_load_options_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
   uint32_t struct_size;
   // 0: stop at the first bad row. 1: skip bad rows and fail at the end with
   // `CKPI_MANY_ERRORS` (the last error then describes the first bad row).
@@ -492,6 +540,9 @@ typedef struct ckpi_load_options {
 
 // A partner's person attended a course. Required: `partner_id`, `course_id`, `attended_on`.
 typedef struct ckpi_course_attendance {
+  // `sizeof` the caller's struct, set by `ckpi_course_attendance_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // The partner.
   struct ckpi_str partner_id;
   // Who attended.
@@ -508,6 +559,9 @@ typedef struct ckpi_course_attendance {
 
 // One survey answer. Required: `kind`, `scale`, `score`, `submitted_on`.
 typedef struct ckpi_survey {
+  // `sizeof` the caller's struct, set by `ckpi_survey_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Response id.
   struct ckpi_str id;
   // `CKPI_SURVEY_*`.
@@ -532,6 +586,9 @@ typedef struct ckpi_survey {
 
 // Money the program spent on a partner in a period. Required: all but `kind`.
 typedef struct ckpi_program_cost {
+  // `sizeof` the caller's struct, set by `ckpi_program_cost_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // The partner.
   struct ckpi_str partner_id;
   // Period covered (`2025-Q1`, `2025-03`, `2025-01-01..2025-04-01`, …).
@@ -547,6 +604,9 @@ typedef struct ckpi_program_cost {
 // One account's recurring revenue in one month. Required: `account_id`, `month` (any day of
 // it), `mrr`, `currency`.
 typedef struct ckpi_subscription_month {
+  // `sizeof` the caller's struct, set by `ckpi_subscription_month_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // The customer account.
   struct ckpi_str account_id;
   // A day of the month.
@@ -565,6 +625,9 @@ typedef struct ckpi_subscription_month {
 
 // A support ticket. Required: `id`, `account_id`, `opened_on`.
 typedef struct ckpi_ticket {
+  // `sizeof` the caller's struct, set by `ckpi_ticket_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Ticket id.
   struct ckpi_str id;
   // The customer account.
@@ -579,6 +642,9 @@ typedef struct ckpi_ticket {
 
 // A customer's onboarding. Required: `account_id`, `started_on`.
 typedef struct ckpi_onboarding {
+  // `sizeof` the caller's struct, set by `ckpi_onboarding_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // The customer account.
   struct ckpi_str account_id;
   // Start date.
@@ -591,6 +657,9 @@ typedef struct ckpi_onboarding {
 
 // An engagement event (login, QBR, webinar …). Required: `account_id`, `occurred_on`.
 typedef struct ckpi_engagement {
+  // `sizeof` the caller's struct, set by `ckpi_engagement_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // The customer account.
   struct ckpi_str account_id;
   // Date.
@@ -603,6 +672,9 @@ typedef struct ckpi_engagement {
 
 // A referral. Required: `id`, `referred_on`.
 typedef struct ckpi_referral {
+  // `sizeof` the caller's struct, set by `ckpi_referral_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Referral id.
   struct ckpi_str id;
   // Date of the referral.
@@ -619,6 +691,9 @@ typedef struct ckpi_referral {
 
 // Product usage of one account in one month. Required: `account_id`, `month`.
 typedef struct ckpi_usage {
+  // `sizeof` the caller's struct, set by `ckpi_usage_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // The customer account.
   struct ckpi_str account_id;
   // A day of the month.
@@ -633,6 +708,9 @@ typedef struct ckpi_usage {
 
 // One stage of the pipeline definition; push them in funnel order.
 typedef struct ckpi_stage_def {
+  // `sizeof` the caller's struct, set by `ckpi_stage_def_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Stage name, as used in deals.
   struct ckpi_str name;
   // Win probability in [0, 1], decimal string (`"0.25"`).
@@ -645,6 +723,9 @@ typedef struct ckpi_stage_def {
 
 // An exchange rate: `1 from = rate × to`, applying from day `on`.
 typedef struct ckpi_fx_rate {
+  // `sizeof` the caller's struct, set by `ckpi_fx_rate_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
   // Source currency code.
   struct ckpi_str from;
   // Target currency code.
@@ -716,9 +797,6 @@ ckpi_status ckpi_dataset_load_csv_dir(struct ckpi_dataset *ds,
                                       const char *mapping_json,
                                       size_t mapping_len);
 
-// The default load options (stop at the first bad row, lines up to 1 MiB).
-struct ckpi_load_options ckpi_load_options_default(void);
-
 // `ckpi_dataset_load_csv_dir` with options (`opts` NULL = the defaults).
 ckpi_status ckpi_dataset_load_dir(struct ckpi_dataset *ds,
                                   const char *path,
@@ -752,33 +830,6 @@ ckpi_status ckpi_dataset_last_error(const struct ckpi_dataset *ds,
                                     char *buf,
                                     size_t len,
                                     size_t *written);
-
-// A `ckpi_course_attendance` with every optional field empty and every date `CKPI_DATE_NONE`.
-struct ckpi_course_attendance ckpi_course_attendance_default(void);
-
-// A `ckpi_survey` with every optional field empty and every date `CKPI_DATE_NONE`.
-struct ckpi_survey ckpi_survey_default(void);
-
-// A `ckpi_program_cost` with every optional field empty and every date `CKPI_DATE_NONE`.
-struct ckpi_program_cost ckpi_program_cost_default(void);
-
-// A `ckpi_subscription_month` with every optional field empty and every date `CKPI_DATE_NONE`.
-struct ckpi_subscription_month ckpi_subscription_month_default(void);
-
-// A `ckpi_ticket` with every optional field empty and every date `CKPI_DATE_NONE`.
-struct ckpi_ticket ckpi_ticket_default(void);
-
-// A `ckpi_onboarding` with every optional field empty and every date `CKPI_DATE_NONE`.
-struct ckpi_onboarding ckpi_onboarding_default(void);
-
-// A `ckpi_engagement` with every optional field empty and every date `CKPI_DATE_NONE`.
-struct ckpi_engagement ckpi_engagement_default(void);
-
-// A `ckpi_referral` with every optional field empty and every date `CKPI_DATE_NONE`.
-struct ckpi_referral ckpi_referral_default(void);
-
-// A `ckpi_usage` with every optional field empty and every date `CKPI_DATE_NONE`.
-struct ckpi_usage ckpi_usage_default(void);
 
 // Pushes one course attendance (copied).
 ckpi_status ckpi_dataset_add_course_attendance(struct ckpi_dataset *ds,
@@ -827,6 +878,62 @@ ckpi_status ckpi_date_from_ymd(int32_t year, uint32_t month, uint32_t day, int32
 // Splits `days` (since 1970-01-01) into year, month (1–12) and day (1–31).
 // `CKPI_DATE_OUT_OF_RANGE` for `CKPI_DATE_NONE` and days outside the calendar. Thread-safe.
 ckpi_status ckpi_date_to_ymd(int32_t days, int32_t *out_year, uint32_t *out_month, uint32_t *out_day);
+
+// Initialises a `ckpi_deal` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_deal_init(struct ckpi_deal *out, size_t struct_size);
+
+// Initialises a `ckpi_lead` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_lead_init(struct ckpi_lead *out, size_t struct_size);
+
+// Initialises a `ckpi_partner` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_partner_init(struct ckpi_partner *out, size_t struct_size);
+
+// Initialises a `ckpi_org_unit` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_org_unit_init(struct ckpi_org_unit *out, size_t struct_size);
+
+// Initialises a `ckpi_target` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_target_init(struct ckpi_target *out, size_t struct_size);
+
+// Initialises a `ckpi_spend` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_spend_init(struct ckpi_spend *out, size_t struct_size);
+
+// Initialises a `ckpi_stage_def` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_stage_def_init(struct ckpi_stage_def *out, size_t struct_size);
+
+// Initialises a `ckpi_fx_rate` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_fx_rate_init(struct ckpi_fx_rate *out, size_t struct_size);
+
+// Initialises a `ckpi_course_attendance` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_course_attendance_init(struct ckpi_course_attendance *out,
+                                        size_t struct_size);
+
+// Initialises a `ckpi_survey` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_survey_init(struct ckpi_survey *out, size_t struct_size);
+
+// Initialises a `ckpi_program_cost` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_program_cost_init(struct ckpi_program_cost *out, size_t struct_size);
+
+// Initialises a `ckpi_subscription_month` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_subscription_month_init(struct ckpi_subscription_month *out,
+                                         size_t struct_size);
+
+// Initialises a `ckpi_ticket` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_ticket_init(struct ckpi_ticket *out, size_t struct_size);
+
+// Initialises a `ckpi_onboarding` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_onboarding_init(struct ckpi_onboarding *out, size_t struct_size);
+
+// Initialises a `ckpi_engagement` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_engagement_init(struct ckpi_engagement *out, size_t struct_size);
+
+// Initialises a `ckpi_referral` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_referral_init(struct ckpi_referral *out, size_t struct_size);
+
+// Initialises a `ckpi_usage` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_usage_init(struct ckpi_usage *out, size_t struct_size);
+
+// Initialises a `ckpi_load_options` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_load_options_init(struct ckpi_load_options *out, size_t struct_size);
 
 // Folds the dataset's fact records (every kind but the partners) for query `q` into
 // partial-result bytes covering the part `part` (`part_len` bytes of UTF-8, unique per
@@ -930,18 +1037,6 @@ ckpi_status ckpi_query_last_error(const struct ckpi_query *q,
                                   size_t len,
                                   size_t *written);
 
-// A deal with every optional field empty and every optional date `CKPI_DATE_NONE`.
-struct ckpi_deal ckpi_deal_default(void);
-
-// A lead with every optional field empty.
-struct ckpi_lead ckpi_lead_default(void);
-
-// A partner with every optional field empty.
-struct ckpi_partner ckpi_partner_default(void);
-
-// Spend with every optional field empty.
-struct ckpi_spend ckpi_spend_default(void);
-
 // Frees a result. NULL, an already freed handle, or another kind of handle is ignored.
 void ckpi_result_free(struct ckpi_result *r);
 
@@ -1044,6 +1139,10 @@ ckpi_status ckpi_status_message(uint32_t code, char *buf, size_t len, size_t *wr
 #endif  // __cplusplus
 
 #endif  /* CHANNEL_KPI_H */
+
+/* Initialises a record or options struct for this header: CKPI_INIT(deal, &d) is
+ * ckpi_deal_init(&d, sizeof(ckpi_deal)). */
+#define CKPI_INIT(kind, ptr) ckpi_##kind##_init((ptr), sizeof(ckpi_##kind))
 
 #if !defined(__cplusplus)
 /* A ckpi_str from a string literal: CKPI_STR("USD"). */

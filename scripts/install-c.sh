@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the C library (release) and installs it under PREFIX:
-#   PREFIX/lib/libchannel_kpi.so.0.1.0, libchannel_kpi.so.0 -> …, libchannel_kpi.so -> …
+#   PREFIX/lib/libchannel_kpi.so.0.1.0, libchannel_kpi.so.N -> …, libchannel_kpi.so -> …
+#   (N = CKPI_ABI_VERSION, the ABI version: the SONAME; see the ABI policy in the header)
 #   PREFIX/lib/libchannel_kpi.a
 #   PREFIX/include/channel_kpi.h
 #   PREFIX/lib/pkgconfig/channel-kpi.pc
@@ -9,14 +10,15 @@
 #
 # Cargo names the outputs after the crate's lib name (channel_kpi_c, which must differ from the
 # core's channel_kpi); they are renamed here. The shared library's SONAME is already
-# libchannel_kpi.so.<major> (set by bindings/c/build.rs).
+# libchannel_kpi.so.<CKPI_ABI_VERSION> (set by bindings/c/build.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix="${1:?usage: install-c.sh PREFIX}"
 mkdir -p "$prefix"
 prefix="$(cd "$prefix" && pwd)"
 version="$(cargo pkgid -p channel-kpi-c | sed 's/.*[#@]//')"
-major="${version%%.*}"
+major="$(sed -n 's/^pub const CKPI_ABI_VERSION: u32 = \([0-9]*\);$/\1/p' bindings/c/src/lib.rs)"   # the SONAME's N
+[ -n "$major" ] || { echo "install-c.sh: no CKPI_ABI_VERSION in bindings/c/src/lib.rs" >&2; exit 1; }
 
 # One release build that also prints the system libraries a static link needs.
 log="$(mktemp)"

@@ -46,7 +46,8 @@ int main(void) {
     int rc = 0;
     if ((s = ckpi_dataset_new(&ds)) != CKPI_OK) return report(s, NULL, "ckpi_dataset_new");
     for (size_t i = 0; i < sizeof deals / sizeof deals[0]; i++) {
-        ckpi_deal d = ckpi_deal_default(); /* optional dates = CKPI_DATE_NONE */
+        ckpi_deal d;
+        ckpi_deal_init(&d, sizeof d); /* struct_size = sizeof d; optional dates = CKPI_DATE_NONE */
         d.id = (ckpi_str){deals[i].id, strlen(deals[i].id)};
         d.partner_id = (ckpi_str){deals[i].partner, strlen(deals[i].partner)};
         d.status = deals[i].status;

@@ -3,12 +3,17 @@
 # generates and that its version macros match Cargo.toml, install to a temporary prefix, then
 # compile every C test and the example with gcc -Wall -Wextra -Werror against the shared and the
 # static library (via pkg-config) and run them: plainly, under valgrind, and with
-# ASan/UBSan when gcc's sanitizer runtimes are installed.
+# ASan/UBSan when gcc's sanitizer runtimes are installed. Then the ABI: abidiff against the
+# committed baseline (scripts/abi-check.sh), and a program built against the previous and the
+# next release's header run against this library (tests/c/test_abi_compat.c).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+c_start=$(date +%s)
+# Full debug info in the release library (not stripped): abidiff sees struct layouts only then.
+export CARGO_PROFILE_RELEASE_DEBUG=2
 
 echo "--- header: regenerate with cbindgen 0.29.4 and compare"
 cargo run -q --locked -p channel-kpi-c-gen-header -- --out "$work/channel_kpi.h"
@@ -34,7 +39,17 @@ bash scripts/install-c.sh "$prefix"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 pkg-config --exists channel-kpi
 [ "$(pkg-config --modversion channel-kpi)" = "$version" ]
-[ "$(readelf -d "$prefix/lib/libchannel_kpi.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')" = "libchannel_kpi.so.$major" ]
+abi="$(sed -n 's/^#define CKPI_ABI_VERSION \([0-9]*\)$/\1/p' include/channel_kpi.h)"
+[ "$(readelf -d "$prefix/lib/libchannel_kpi.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')" = "libchannel_kpi.so.$abi" ]
+
+echo "--- ABI: abidiff against the committed baseline (bindings/c/abi/libchannel_kpi.abi)"
+if ! command -v abidiff >/dev/null; then
+    echo "abidiff missing: installing abigail-tools with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq abigail-tools >/dev/null
+fi
+abi_start=$(date +%s)
+bash scripts/abi-check.sh "$prefix/lib/libchannel_kpi.so.$version"
+echo "abi-check: $(( $(date +%s) - abi_start )) s"
 
 echo "--- generate the golden-vector and bad-input cases"
 python3 tests/c/gen_golden.py tests/golden "$work/golden_cases.inc"
@@ -68,6 +83,12 @@ run() {
     echo "ok   $name: $last"
 }
 
+have_asan=0
+if echo 'int main(void){return 0;}' | gcc -x c - -fsanitize=address,undefined -o "$work/san-probe" 2>/dev/null \
+    && "$work/san-probe"; then
+    have_asan=1
+fi
+
 vg=(valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
 for t in "${tests[@]}"; do
     gcc "${cflags[@]}" "tests/c/$t.c" $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/$t.shared"
@@ -77,6 +98,25 @@ for t in "${tests[@]}"; do
     run "$t (static)" "$work/$t.static"
     LD_LIBRARY_PATH="$prefix/lib" run "$t (shared, valgrind)" "$work/$t.shared" "${vg[@]}"
     run "$t (static, valgrind)" "$work/$t.static" "${vg[@]}"
+done
+
+echo "--- ABI compatibility: programs built against the previous / this / the next header, one library"
+for variant in prev this next; do
+    hdr=()
+    if [ "$variant" != this ]; then
+        mkdir -p "$work/$variant"
+        python3 tests/c/abi_variant_header.py include/channel_kpi.h "$work/$variant/channel_kpi.h" "$variant"
+        hdr=(-I"$work/$variant")
+    fi
+    gcc "${hdr[@]}" "${cflags[@]}" tests/c/test_abi_compat.c $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/abi_$variant"
+    LD_LIBRARY_PATH="$prefix/lib" run "test_abi_compat ($variant header)" "$work/abi_$variant"
+    LD_LIBRARY_PATH="$prefix/lib" run "test_abi_compat ($variant header, valgrind)" "$work/abi_$variant" "${vg[@]}"
+    if [ "${have_asan:-0}" = 1 ]; then
+        gcc "${hdr[@]}" "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer tests/c/test_abi_compat.c \
+            $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/abi_$variant.asan"
+        LD_LIBRARY_PATH="$prefix/lib" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+            run "test_abi_compat ($variant header, ASan+UBSan)" "$work/abi_$variant.asan"
+    fi
 done
 
 echo "--- measurement: parallel queries on one dataset (read lock), 1 vs 2 threads"
@@ -92,8 +132,7 @@ grep -q "^acme *300 USD *150 USD *66.7%$" "$work/scorecard.out"
 "$work/scorecard.static" | cmp -s - "$work/scorecard.out"
 
 echo "--- sanitizers (ASan + UBSan)"
-if echo 'int main(void){return 0;}' | gcc -x c - -fsanitize=address,undefined -o "$work/san-probe" 2>/dev/null \
-    && "$work/san-probe"; then
+if [ "$have_asan" = 1 ]; then
     for t in "${tests[@]}"; do
         gcc "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer "tests/c/$t.c" \
             $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/$t.asan"
@@ -103,4 +142,4 @@ if echo 'int main(void){return 0;}' | gcc -x c - -fsanitize=address,undefined -o
 else
     echo "SKIPPED: gcc's sanitizer runtimes (libasan, libubsan) are not installed"
 fi
-echo "=== C layer passed"
+echo "=== C layer passed ($(( $(date +%s) - c_start )) s)"

@@ -64,7 +64,7 @@ int main(int argc, char **argv) {
     CHECK_OK(ckpi_dataset_new(&ds));
     char id[32], partner[16];
     for (int i = 0; i < deals; i++) {
-        ckpi_deal d = ckpi_deal_default();
+        ckpi_deal d = deal_defaults();
         snprintf(id, sizeof id, "D%d", i);
         snprintf(partner, sizeof partner, "P%d", i % 50);
         d.id = str(id);

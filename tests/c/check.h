@@ -8,6 +8,32 @@
 
 #include "channel_kpi.h"
 
+/* Test shorthand: a record as ckpi_<kind>_init(&x, sizeof x) leaves it (the defaults). */
+#define CKPI_TEST_DEFAULTS(kind)                      \
+    static inline ckpi_##kind kind##_defaults(void) { \
+        ckpi_##kind v;                                \
+        ckpi_##kind##_init(&v, sizeof v);             \
+        return v;                                     \
+    }
+CKPI_TEST_DEFAULTS(deal)
+CKPI_TEST_DEFAULTS(lead)
+CKPI_TEST_DEFAULTS(partner)
+CKPI_TEST_DEFAULTS(org_unit)
+CKPI_TEST_DEFAULTS(target)
+CKPI_TEST_DEFAULTS(spend)
+CKPI_TEST_DEFAULTS(stage_def)
+CKPI_TEST_DEFAULTS(fx_rate)
+CKPI_TEST_DEFAULTS(course_attendance)
+CKPI_TEST_DEFAULTS(survey)
+CKPI_TEST_DEFAULTS(program_cost)
+CKPI_TEST_DEFAULTS(subscription_month)
+CKPI_TEST_DEFAULTS(ticket)
+CKPI_TEST_DEFAULTS(onboarding)
+CKPI_TEST_DEFAULTS(engagement)
+CKPI_TEST_DEFAULTS(referral)
+CKPI_TEST_DEFAULTS(usage)
+CKPI_TEST_DEFAULTS(load_options)
+
 static int check_passed = 0, check_failed = 0;
 
 #define CHECK(cond)                                                                 \

@@ -148,7 +148,6 @@ KINDS = {
         "features_used": ("features_used", uint), "partner_id": ("partner_id", S),
     }),
 }
-NO_DEFAULT = {"ckpi_org_unit", "ckpi_target", "ckpi_stage_def"}
 PUSH = "        if ((st = {fn}(ds, &r)) != CKPI_OK) return st;"
 
 
@@ -156,10 +155,7 @@ def record(kind: str, rec) -> list:
     ctype, fn, fields = KINDS[kind]
     if not isinstance(rec, dict):
         raise Unsupported(f"{kind} record {rec!r}")
-    if ctype in NO_DEFAULT:  # no optional dates: all-zero is "every field empty"
-        pre, body = [], [f"        {ctype} r;", "        memset(&r, 0, sizeof r);"]
-    else:
-        pre, body = [], [f"        {ctype} r = {ctype}_default();"]
+    pre, body = [], [f"        {ctype} r;", f"        if ((st = {ctype}_init(&r, sizeof r)) != CKPI_OK) return st;"]
     for key, value in rec.items():
         if key not in fields:
             raise Unsupported(f"{kind}.{key}")
@@ -199,8 +195,10 @@ def push_function(name: str, dataset) -> "str | None":
                 for rate in value.get("rates", []):
                     if set(rate) != {"from", "to", "on", "rate"}:
                         raise Unsupported(f"fx rate {rate!r}")
-                    lines += ["    {", f"        ckpi_fx_rate r = {{{cstr(rate['from'])}, {cstr(rate['to'])}, "
-                              f"{day(rate['on'])}, {cstr(rate['rate'])}}};",
+                    lines += ["    {", "        ckpi_fx_rate r;",
+                              "        if ((st = ckpi_fx_rate_init(&r, sizeof r)) != CKPI_OK) return st;",
+                              f"        r.from = (ckpi_str){cstr(rate['from'])};", f"        r.to = (ckpi_str){cstr(rate['to'])};",
+                              f"        r.on = {day(rate['on'])};", f"        r.rate = (ckpi_str){cstr(rate['rate'])};",
                               PUSH.format(fn="ckpi_dataset_add_fx_rate"), "    }"]
             elif kind in KINDS and isinstance(value, list):
                 for rec in value:

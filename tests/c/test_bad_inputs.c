@@ -109,7 +109,7 @@ static void run_case(const bad_case *c) {
         s = ckpi_dataset_load_json(ds, text ? text : "", len);
         free(text);
     } else {
-        ckpi_load_options o = ckpi_load_options_default();
+        ckpi_load_options o = load_options_defaults();
         o.collect_errors = (uint32_t)c->collect;
         o.max_line_bytes = c->max_line;
         char path[512];
@@ -147,7 +147,7 @@ static void run_case(const bad_case *c) {
 
 /* A valid won deal to start each struct case from. */
 static ckpi_deal good_deal(const char *id) {
-    ckpi_deal d = ckpi_deal_default();
+    ckpi_deal d = deal_defaults();
     d.id = str(id);
     d.status = CKPI_DEAL_WON;
     d.created_on = day("2025-01-10");
@@ -234,10 +234,15 @@ static void struct_cases(void) {
     d = good_deal("S1");
     d.currency = str("");
     add_expect(d, CKPI_MISSING_VALUE, "currency");
-    /* A zeroed struct instead of ckpi_deal_default(): dates are 1970-01-01, not "none", so an
-     * open deal has a close date. */
+    /* A zeroed struct never given to ckpi_deal_init: struct_size 0 is refused, not guessed at
+     * (its dates would read as 1970-01-01, not "none"). */
     memset(&d, 0, sizeof d);
     d.id = str("Z");
+    add_expect(d, CKPI_INVALID_ARGUMENT, "struct_size");
+    /* Initialised, then the dates zeroed: an open deal with a close date. */
+    d = deal_defaults();
+    d.id = str("Z");
+    d.created_on = d.closed_on = 0;
     add_expect(d, CKPI_INVALID_RECORD, "closed_on");
 }
 
@@ -245,12 +250,18 @@ static void option_cases(void) {
     ckpi_dataset *ds = NULL;
     const char *dir = "tests/bad_inputs/cases/csv_crlf";
     CHECK_OK(ckpi_dataset_new(&ds));
-    ckpi_load_options o = ckpi_load_options_default();
+    ckpi_load_options o = load_options_defaults();
     CHECK(o.struct_size == sizeof(ckpi_load_options));
-    o.struct_size = 8; /* a caller compiled against another version of the header */
-    CHECK_STATUS(ckpi_dataset_load_dir(ds, dir, strlen(dir), NULL, 0, &o), CKPI_INVALID_ARGUMENT);
+    o.struct_size = (uint32_t)sizeof o + 8; /* a caller compiled against a newer header */
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, dir, strlen(dir), NULL, 0, &o), CKPI_STRUCT_TOO_NEW);
     CHECK(strcmp(part(ds, CKPI_ERROR_FIELD), "struct_size") == 0);
-    o = ckpi_load_options_default();
+    o.struct_size = 2; /* not even the size field: never initialised */
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, dir, strlen(dir), NULL, 0, &o), CKPI_INVALID_ARGUMENT);
+    o.struct_size = 8; /* an older header's options (no max_line_bytes): its default applies */
+    CHECK_OK(ckpi_dataset_load_dir(ds, dir, strlen(dir), NULL, 0, &o));
+    ckpi_dataset_free(ds);
+    CHECK_OK(ckpi_dataset_new(&ds));
+    o = load_options_defaults();
     o.collect_errors = 2;
     CHECK_STATUS(ckpi_dataset_load_dir(ds, dir, strlen(dir), NULL, 0, &o), CKPI_INVALID_ARGUMENT);
     CHECK(strcmp(part(ds, CKPI_ERROR_VALUE), "2") == 0);
@@ -303,8 +314,7 @@ static void engine_cases(void) {
     ckpi_result_free(r);
     r = NULL;
     /* Negative targets and spend are rejected as the file loaders reject them. */
-    ckpi_target t;
-    memset(&t, 0, sizeof t);
+    ckpi_target t = target_defaults();
     t.dimension = str("all");
     t.period = str("2025");
     t.amount = str("-10");
@@ -312,7 +322,7 @@ static void engine_cases(void) {
     CHECK_STATUS(ckpi_dataset_add_target(ds, &t), CKPI_INVALID_RECORD);
     CHECK(strcmp(part(ds, CKPI_ERROR_FIELD), "amount") == 0);
     CHECK(strstr(part(ds, CKPI_ERROR_MESSAGE), "a revenue target is negative") != NULL);
-    ckpi_spend sp = ckpi_spend_default();
+    ckpi_spend sp = spend_defaults();
     sp.channel = CKPI_CHANNEL_PAID;
     sp.spent_on = day("2025-03-01");
     sp.amount = str("-0.01");
@@ -320,27 +330,26 @@ static void engine_cases(void) {
     CHECK_STATUS(ckpi_dataset_add_spend(ds, &sp), CKPI_INVALID_RECORD);
     CHECK(strstr(part(ds, CKPI_ERROR_MESSAGE), "spend is negative") != NULL);
     /* Duplicate leads, partners, org units, tickets and referrals too. */
-    ckpi_lead l = ckpi_lead_default();
+    ckpi_lead l = lead_defaults();
     l.id = str("L1");
     l.created_on = day("2025-01-02");
     CHECK_OK(ckpi_dataset_add_lead(ds, &l));
     CHECK_STATUS(ckpi_dataset_add_lead(ds, &l), CKPI_REFERENCE_ERROR);
     CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "lead L1") == 0);
-    ckpi_org_unit u;
-    memset(&u, 0, sizeof u);
+    ckpi_org_unit u = org_unit_defaults();
     u.id = str("t1");
     u.level = str("team");
     CHECK_OK(ckpi_dataset_add_org_unit(ds, &u));
     CHECK_STATUS(ckpi_dataset_add_org_unit(ds, &u), CKPI_REFERENCE_ERROR);
     CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "org unit t1") == 0);
-    ckpi_ticket tk = ckpi_ticket_default();
+    ckpi_ticket tk = ticket_defaults();
     tk.id = str("T1");
     tk.account_id = str("acc");
     tk.opened_on = day("2025-01-02");
     CHECK_OK(ckpi_dataset_add_ticket(ds, &tk));
     CHECK_STATUS(ckpi_dataset_add_ticket(ds, &tk), CKPI_REFERENCE_ERROR);
     CHECK(strcmp(part(ds, CKPI_ERROR_RECORD), "ticket T1") == 0);
-    ckpi_referral rf = ckpi_referral_default();
+    ckpi_referral rf = referral_defaults();
     rf.id = str("R1");
     rf.referred_on = day("2025-01-02");
     CHECK_OK(ckpi_dataset_add_referral(ds, &rf));
@@ -351,7 +360,7 @@ static void engine_cases(void) {
     ckpi_dataset_free(ds);
 
     CHECK_OK(ckpi_dataset_new(&ds));
-    ckpi_partner p = ckpi_partner_default();
+    ckpi_partner p = partner_defaults();
     p.id = str("acme");
     CHECK_OK(ckpi_dataset_add_partner(ds, &p));
     a = good_deal("A");

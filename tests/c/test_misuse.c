@@ -21,7 +21,7 @@ static void nulls(void) {
     CHECK_STATUS(ckpi_status_message(CKPI_OK, NULL, 10, &n), CKPI_NULL_ARGUMENT);
     CHECK_STATUS(ckpi_result_row_count(NULL, &n), CKPI_NULL_ARGUMENT);
     /* A NULL string pointer with a non-zero length inside a record. */
-    ckpi_deal d = ckpi_deal_default();
+    ckpi_deal d = deal_defaults();
     d.id = CKPI_STR("N1");
     d.created_on = day("2025-01-01");
     d.partner_id.ptr = NULL;
@@ -45,7 +45,7 @@ static void invalid_utf8(void) {
     ckpi_dataset *ds = NULL;
     ckpi_query *q = NULL;
     CHECK_OK(ckpi_dataset_new(&ds));
-    ckpi_deal d = ckpi_deal_default();
+    ckpi_deal d = deal_defaults();
     d.id = CKPI_STR("U1");
     d.created_on = day("2025-01-01");
     d.partner_id = CKPI_STR("ac\xff\xfe");
@@ -79,7 +79,7 @@ static void dates(void) {
     CHECK_OK(ckpi_date_to_ymd(0, &y, &m, &dd));
     CHECK(y == 1970 && m == 1 && dd == 1);
     CHECK_OK(ckpi_dataset_new(&ds));
-    ckpi_deal d = ckpi_deal_default();
+    ckpi_deal d = deal_defaults();
     d.id = CKPI_STR("T1");
     d.created_on = INT32_MAX;
     CHECK_STATUS(ckpi_dataset_add_deal(ds, &d), CKPI_DATE_OUT_OF_RANGE);
@@ -110,7 +110,7 @@ static void bad_values(void) {
     ckpi_dataset *ds = NULL;
     ckpi_query *q = NULL;
     CHECK_OK(ckpi_dataset_new(&ds));
-    ckpi_deal d = ckpi_deal_default();
+    ckpi_deal d = deal_defaults();
     d.id = CKPI_STR("V1");
     d.created_on = day("2025-01-01");
     d.status = 7; /* not a status */
@@ -171,7 +171,7 @@ static void mixed_currencies(void) {
     ckpi_query *q = NULL;
     ckpi_result *r = NULL;
     CHECK_OK(ckpi_dataset_new(&ds));
-    ckpi_deal d = ckpi_deal_default();
+    ckpi_deal d = deal_defaults();
     d.status = CKPI_DEAL_WON;
     d.created_on = day("2025-01-01");
     d.closed_on = day("2025-01-11");
@@ -190,7 +190,11 @@ static void mixed_currencies(void) {
     CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_KIND, buf, sizeof buf, &n));
     CHECK(strcmp(buf, "currency") == 0);
     /* With a rate and a reporting currency it works: 100 USD + 100 EUR × 1.10 = 210 USD. */
-    ckpi_fx_rate rate = {CKPI_STR("EUR"), CKPI_STR("USD"), day("2025-01-01"), CKPI_STR("1.10")};
+    ckpi_fx_rate rate = fx_rate_defaults();
+    rate.from = CKPI_STR("EUR");
+    rate.to = CKPI_STR("USD");
+    rate.on = day("2025-01-01");
+    rate.rate = CKPI_STR("1.10");
     CHECK_OK(ckpi_dataset_add_fx_rate(ds, &rate));
     rate.rate = CKPI_STR("-1");
     CHECK_STATUS(ckpi_dataset_add_fx_rate(ds, &rate), CKPI_INVALID_RECORD);
@@ -257,7 +261,7 @@ static void stale_handles(void) {
     ckpi_query *q = NULL;
     ckpi_result *r = NULL;
     CHECK_OK(ckpi_dataset_new(&ds));
-    ckpi_deal deal = ckpi_deal_default();
+    ckpi_deal deal = deal_defaults();
     deal.id = CKPI_STR("S1");
     deal.created_on = day("2025-02-02");
     CHECK_OK(ckpi_dataset_add_deal(ds, &deal));
@@ -273,7 +277,7 @@ static void stale_handles(void) {
     CHECK(rows == 1);
     ckpi_result *other = NULL;
     CHECK_STATUS(ckpi_dataset_run(ds, q, &other), CKPI_INVALID_HANDLE);
-    ckpi_deal d = ckpi_deal_default();
+    ckpi_deal d = deal_defaults();
     CHECK_STATUS(ckpi_dataset_add_deal(ds, &d), CKPI_INVALID_HANDLE);
     CHECK_STATUS(ckpi_query_add_metric(q, "deal_count", 10), CKPI_INVALID_HANDLE);
     CHECK_STATUS(ckpi_dataset_last_error(ds, CKPI_ERROR_MESSAGE, buf, sizeof buf, &n), CKPI_INVALID_HANDLE);
@@ -303,7 +307,7 @@ static void stale_handle_does_not_alias(void) {
         ckpi_dataset_free(a);
         CHECK_OK(ckpi_dataset_new(&b));
         CHECK(a != b);
-        ckpi_deal d = ckpi_deal_default();
+        ckpi_deal d = deal_defaults();
         d.id = CKPI_STR("X1");
         d.created_on = day("2025-02-02");
         CHECK_STATUS(ckpi_dataset_add_deal(a, &d), CKPI_INVALID_HANDLE);
@@ -334,7 +338,7 @@ static void program_records(void) {
     CHECK_STATUS(ckpi_dataset_add_survey(ds, NULL), CKPI_NULL_ARGUMENT);
     CHECK_STATUS(ckpi_dataset_add_usage(NULL, NULL), CKPI_NULL_ARGUMENT);
 
-    ckpi_survey s = ckpi_survey_default();
+    ckpi_survey s = survey_defaults();
     s.kind = CKPI_SURVEY_CSAT;
     s.scale = 5;
     s.score = CKPI_STR("6"); /* above the 1-5 scale */
@@ -353,7 +357,7 @@ static void program_records(void) {
     s.score = CKPI_STR("4");
     CHECK_OK(ckpi_dataset_add_survey(ds, &s));
 
-    ckpi_ticket t = ckpi_ticket_default();
+    ckpi_ticket t = ticket_defaults();
     t.id = CKPI_STR("T1");
     t.account_id = CKPI_STR("A1");
     t.opened_on = day("2025-03-05");
@@ -362,7 +366,7 @@ static void program_records(void) {
     CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_RECORD, buf, sizeof buf, &n));
     CHECK(strstr(buf, "T1") != NULL);
 
-    ckpi_subscription_month m = ckpi_subscription_month_default();
+    ckpi_subscription_month m = subscription_month_defaults();
     m.account_id = CKPI_STR("A1");
     m.month = day("2025-01-01");
     m.mrr = CKPI_STR("100");
@@ -375,7 +379,7 @@ static void program_records(void) {
     CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_FIELD, buf, sizeof buf, &n));
     CHECK(strcmp(buf, "mrr") == 0);
 
-    ckpi_program_cost c = ckpi_program_cost_default();
+    ckpi_program_cost c = program_cost_defaults();
     c.partner_id = CKPI_STR("P1");
     c.period = CKPI_STR("2025-Q5");
     c.amount = CKPI_STR("10");
@@ -387,11 +391,11 @@ static void program_records(void) {
     c.kind = 4; /* not a cost kind */
     CHECK_STATUS(ckpi_dataset_add_program_cost(ds, &c), CKPI_INVALID_ARGUMENT);
 
-    ckpi_course_attendance a = ckpi_course_attendance_default();
+    ckpi_course_attendance a = course_attendance_defaults();
     a.partner_id = CKPI_STR("P1");
     a.attended_on = day("2025-01-01");
     CHECK_STATUS(ckpi_dataset_add_course_attendance(ds, &a), CKPI_MISSING_VALUE); /* no course */
-    ckpi_usage u = ckpi_usage_default();
+    ckpi_usage u = usage_defaults();
     u.account_id = CKPI_STR("A1");
     CHECK_STATUS(ckpi_dataset_add_usage(ds, &u), CKPI_MISSING_VALUE); /* no month */
     ckpi_dataset_free(ds);

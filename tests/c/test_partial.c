@@ -6,7 +6,7 @@
 
 static void add_deal(ckpi_dataset *ds, const char *id, const char *partner, uint32_t status, const char *closed,
                      const char *amount) {
-    ckpi_deal d = ckpi_deal_default();
+    ckpi_deal d = deal_defaults();
     d.id = str(id);
     d.partner_id = str(partner);
     d.status = status;
@@ -18,7 +18,7 @@ static void add_deal(ckpi_dataset *ds, const char *id, const char *partner, uint
 }
 
 static void add_partners(ckpi_dataset *ds) {
-    ckpi_partner p = ckpi_partner_default();
+    ckpi_partner p = partner_defaults();
     p.id = CKPI_STR("acme");
     p.tier = CKPI_STR("gold");
     CHECK_OK(ckpi_dataset_add_partner(ds, &p));

@@ -30,7 +30,7 @@ static void *push_worker(void *arg) {
     worker *w = arg;
     char id[64], want[80], got[256];
     for (int i = 0; i < FAILS; i++) {
-        ckpi_deal d = ckpi_deal_default();
+        ckpi_deal d = deal_defaults();
         snprintf(id, sizeof id, "T%d-%d", w->id, i);
         d.id = str(id);
         d.created_on = day("2025-03-01");
@@ -100,7 +100,7 @@ static void queries_run_in_parallel(void) {
     CHECK_OK(ckpi_dataset_new(&shared_ds));
     char id[32];
     for (int i = 0; i < 2000; i++) {
-        ckpi_deal d = ckpi_deal_default();
+        ckpi_deal d = deal_defaults();
         snprintf(id, sizeof id, "Q%d", i);
         d.id = str(id);
         d.status = i % 3 == 0 ? CKPI_DEAL_WON : CKPI_DEAL_LOST;

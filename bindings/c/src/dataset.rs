@@ -15,12 +15,14 @@ use crate::records::{
 };
 use crate::result::{ResultHandle, ckpi_result};
 use crate::status::ckpi_status;
+use crate::versioned::{self, Versioned};
 use channel_kpi::load::{LoadOptions, Mapping, load_dir};
 use channel_kpi::{Dataset, Deal, Dimension, Lead, OrgTree, OrgUnit, Partner, Period, PipelineDef, PushIndex, Spend, StageEntry, Target};
 use std::ffi::c_char;
 use std::sync::RwLock;
 
 pub mod program;
+mod program_defaults;
 pub mod refs;
 
 /// An opaque dataset. Create with `ckpi_dataset_new`, release with `ckpi_dataset_free`.
@@ -79,7 +81,9 @@ impl DatasetState {
     pub fn load_json(&mut self, text: &str) -> Result<(), Fail> {
         if self.is_pristine() {
             // The core's parser names the path of a bad value (`deals[1].status`).
-            self.data = Dataset::parse_json(text).map_err(core_fail)?;
+            let data = Dataset::parse_json(text).map_err(core_fail)?;
+            data.check_unique_ids().map_err(core_fail)?;
+            self.data = data;
             return Ok(());
         }
         let piece: serde_json::Value = serde_json::from_str(text).map_err(json_fail)?;
@@ -97,11 +101,14 @@ impl DatasetState {
 
     /// Merges generically (every record kind, present and future): arrays are appended,
     /// objects merged key by key, scalars replaced; then the whole is parsed again. The data is
-    /// replaced only when that succeeds.
+    /// replaced only when that succeeds and no id is used twice (`Dataset::check_unique_ids`):
+    /// a duplicate is refused now, naming the record, instead of failing every later run.
     fn merge(&mut self, piece: serde_json::Value) -> Result<(), Fail> {
         let mut whole = serde_json::to_value(&self.data).map_err(json_fail)?;
         merge_json(&mut whole, piece);
-        self.data = serde_json::from_value(whole).map_err(json_fail)?;
+        let merged: Dataset = serde_json::from_value(whole).map_err(json_fail)?;
+        merged.check_unique_ids().map_err(core_fail)?;
+        self.data = merged;
         Ok(())
     }
 }
@@ -165,8 +172,8 @@ pub unsafe extern "C" fn ckpi_dataset_free(ds: *mut ckpi_dataset) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_deal(ds: *mut ckpi_dataset, d: *const ckpi_deal) -> ckpi_status {
     ffi_boundary!(ds, d; {
-        let c = unsafe { *d };
         with_dataset(ds, |st| {
+            let c = unsafe { versioned::read(d) }?;
             let mut r = Reader::new("deal");
             let id = r.id("deal_id", c.id)?;
             let status = r.code("status", c.status, &DEAL_STATUS)?;
@@ -200,8 +207,8 @@ pub unsafe extern "C" fn ckpi_dataset_add_deal(ds: *mut ckpi_dataset, d: *const 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_lead(ds: *mut ckpi_dataset, l: *const ckpi_lead) -> ckpi_status {
     ffi_boundary!(ds, l; {
-        let c = unsafe { *l };
         with_dataset(ds, |st| {
+            let c = unsafe { versioned::read(l) }?;
             let mut r = Reader::new("lead");
             let id = r.id("lead_id", c.id)?;
             let mut lead = Lead::new(id, r.req_date("created_on", c.created_on)?);
@@ -220,8 +227,8 @@ pub unsafe extern "C" fn ckpi_dataset_add_lead(ds: *mut ckpi_dataset, l: *const 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_partner(ds: *mut ckpi_dataset, p: *const ckpi_partner) -> ckpi_status {
     ffi_boundary!(ds, p; {
-        let c = unsafe { *p };
         with_dataset(ds, |st| {
+            let c = unsafe { versioned::read(p) }?;
             let mut r = Reader::new("partner");
             let mut partner = Partner::new(r.id("partner_id", c.id)?);
             partner.name = r.s("name", c.name)?;
@@ -241,8 +248,8 @@ pub unsafe extern "C" fn ckpi_dataset_add_partner(ds: *mut ckpi_dataset, p: *con
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_org_unit(ds: *mut ckpi_dataset, u: *const ckpi_org_unit) -> ckpi_status {
     ffi_boundary!(ds, u; {
-        let c = unsafe { *u };
         with_dataset(ds, |st| {
+            let c = unsafe { versioned::read(u) }?;
             let mut r = Reader::new("org unit");
             let id = r.id("unit_id", c.id)?;
             let unit = OrgUnit { id, name: r.s("name", c.name)?, level: r.req("level", c.level)?, parent_id: r.s("parent_id", c.parent_id)? };
@@ -258,8 +265,8 @@ pub unsafe extern "C" fn ckpi_dataset_add_org_unit(ds: *mut ckpi_dataset, u: *co
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_target(ds: *mut ckpi_dataset, t: *const ckpi_target) -> ckpi_status {
     ffi_boundary!(ds, t; {
-        let c = unsafe { *t };
         with_dataset(ds, |st| {
+            let c = unsafe { versioned::read(t) }?;
             let r = Reader::new("target");
             let dim = r.req("dimension", c.dimension)?;
             let dimension: Dimension = dim.parse().map_err(core_fail)?;
@@ -275,8 +282,8 @@ pub unsafe extern "C" fn ckpi_dataset_add_target(ds: *mut ckpi_dataset, t: *cons
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_spend(ds: *mut ckpi_dataset, s: *const ckpi_spend) -> ckpi_status {
     ffi_boundary!(ds, s; {
-        let c = unsafe { *s };
         with_dataset(ds, |st| {
+            let c = unsafe { versioned::read(s) }?;
             let r = Reader::new("spend");
             let channel = r.channel("channel", c.channel)?;
             let channel = channel.ok_or_else(|| (ckpi_status::CKPI_MISSING_VALUE, LastError::boundary(ckpi_status::CKPI_MISSING_VALUE, Some("spend".into()), "channel", None)))?;
@@ -329,12 +336,13 @@ pub unsafe extern "C" fn ckpi_dataset_load_csv_dir(
     })
 }
 
-/// Options of `ckpi_dataset_load_dir`. Start from `ckpi_load_options_default()`: it sets
-/// `struct_size`, which lets later versions add fields without breaking old callers.
+/// Options of `ckpi_dataset_load_dir`. Start from `ckpi_load_options_init(&o, sizeof o)`: it
+/// sets `struct_size`, which lets later versions add fields without breaking old callers.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_load_options {
-    /// `sizeof(ckpi_load_options)`; any other value is `CKPI_INVALID_ARGUMENT`.
+    /// `sizeof` the caller's struct, set by `ckpi_load_options_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
     pub struct_size: u32,
     /// 0: stop at the first bad row. 1: skip bad rows and fail at the end with
     /// `CKPI_MANY_ERRORS` (the last error then describes the first bad row).
@@ -344,10 +352,12 @@ pub struct ckpi_load_options {
     pub max_line_bytes: u64,
 }
 
-/// The default load options (stop at the first bad row, lines up to 1 MiB).
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_load_options_default() -> ckpi_load_options {
-    ckpi_load_options { struct_size: std::mem::size_of::<ckpi_load_options>() as u32, collect_errors: 0, max_line_bytes: 0 }
+// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
+unsafe impl Versioned for ckpi_load_options {
+    const NAME: &'static str = "load options";
+    fn defaults() -> Self {
+        ckpi_load_options { struct_size: size_of::<Self>() as u32, collect_errors: 0, max_line_bytes: 0 }
+    }
 }
 
 /// `ckpi_dataset_load_csv_dir` with options (`opts` NULL = the defaults).
@@ -363,16 +373,13 @@ pub unsafe extern "C" fn ckpi_dataset_load_dir(
     ffi_boundary!(ds, path; {
         let dir = tri!(unsafe { req_str(path, path_len) });
         let mapping = tri!(unsafe { opt_str(mapping_json, mapping_len) });
-        // SAFETY: the caller passes NULL or a pointer to a ckpi_load_options.
-        let o = if opts.is_null() { ckpi_load_options_default() } else { unsafe { *opts } };
         let bad = |field: &str, v: String| {
             let e = LastError::boundary(ckpi_status::CKPI_INVALID_ARGUMENT, Some("load options".into()), field, Some(v));
             (ckpi_status::CKPI_INVALID_ARGUMENT, e)
         };
         with_dataset(ds, |st| {
-            if o.struct_size as usize != std::mem::size_of::<ckpi_load_options>() {
-                return Err(bad("struct_size", o.struct_size.to_string()));
-            }
+            // SAFETY: the caller passes NULL or an initialised ckpi_load_options.
+            let o = if opts.is_null() { ckpi_load_options::defaults() } else { unsafe { versioned::read(opts) }? };
             let collect_errors = match o.collect_errors {
                 0 => false,
                 1 => true,

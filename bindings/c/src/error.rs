@@ -50,7 +50,8 @@ pub(crate) fn forget<H>(h: *const H) {
 /// The full message (`deal D1, column `closed_on`, value "2025-02-01": invalid: …`).
 pub const CKPI_ERROR_MESSAGE: u32 = 0;
 /// The stable kind: `parse`, `invalid`, `missing`, `reference`, `currency`, `overflow`,
-/// `query`, `merge`, `io`, `many`, or for boundary errors `null`, `utf8`, `argument`, `date`.
+/// `query`, `merge`, `io`, `many`, or for boundary errors `null`, `utf8`, `argument`, `date`,
+/// `version` (a struct newer than the library).
 pub const CKPI_ERROR_KIND: u32 = 1;
 /// The file (loaders).
 pub const CKPI_ERROR_FILE: u32 = 2;
@@ -89,6 +90,7 @@ impl LastError {
             ckpi_status::CKPI_INVALID_UTF8 => "utf8",
             ckpi_status::CKPI_DATE_OUT_OF_RANGE => "date",
             ckpi_status::CKPI_MISSING_VALUE => "missing",
+            ckpi_status::CKPI_STRUCT_TOO_NEW => "version",
             _ => "argument",
         };
         let location = Location { record, field: Some(field.to_string()), value, ..Default::default() };

@@ -14,6 +14,8 @@
 //!   forged or wrong-kind handles are `CKPI_INVALID_HANDLE`, not a use-after-free, even when a
 //!   new handle took the old one's slot (`src/handles.rs`);
 //! * the last-error detail is kept per thread (`src/error.rs`);
+//! * record and options structs start with `struct_size` and are read only up to it
+//!   (`src/versioned.rs`, `src/init.rs`): the ABI survives fields added at the end;
 //! * strings come in as pointer + length and are UTF-8 checked; money comes in as decimal
 //!   strings plus a currency code and goes out as decimal strings or (mantissa, scale), never a
 //!   double; dates are `int32_t` days since 1970-01-01.
@@ -26,13 +28,20 @@ pub mod dataset;
 pub mod date;
 pub mod error;
 mod handles;
+pub mod init;
 pub mod partial;
 pub mod query;
 pub mod records;
 pub mod result;
 pub mod status;
+mod versioned;
 
 use std::ffi::c_char;
+
+/// The ABI version: the shared library's SONAME is `libchannel_kpi.so.<CKPI_ABI_VERSION>`.
+/// Bumped by every change older programs cannot survive (see the ABI policy at the top of the
+/// header); independent of the package version below. Read by `build.rs` for the SONAME.
+pub const CKPI_ABI_VERSION: u32 = 1;
 
 /// Major version of this library (matches `Cargo.toml`; checked by tests).
 pub const CKPI_VERSION_MAJOR: u32 = 0;

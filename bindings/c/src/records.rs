@@ -3,13 +3,14 @@
 //! since 1970-01-01 (`CKPI_DATE_NONE` = none), amounts decimal strings with a currency code,
 //! closed vocabularies `uint32_t` codes validated on entry (never a Rust enum).
 //!
-//! Start every struct from its `ckpi_*_default()` so optional dates are `CKPI_DATE_NONE`
-//! (a zeroed struct has every date on 1970-01-01).
+//! Start every struct with `ckpi_*_init(&x, sizeof x)` (`src/init.rs`): it sets `struct_size`
+//! and makes optional dates `CKPI_DATE_NONE` (a zeroed struct has `struct_size` 0, refused).
 
 use crate::boundary::opt_str;
 use crate::date::{CKPI_DATE_NONE, opt_date};
 use crate::error::LastError;
 use crate::status::ckpi_status;
+use crate::versioned::Versioned;
 use channel_kpi::{Channel, Currency, DealKind, DealStatus, Money, PartnerStage, PartnerStages, RegistrationStatus};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -96,6 +97,9 @@ pub const CKPI_PARTNER_STAGE_VALUE_DELIVERY: u32 = 16;
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_deal {
+    /// `sizeof` the caller's struct, set by `ckpi_deal_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Unique id.
     pub id: ckpi_str,
     /// `CKPI_DEAL_OPEN`, `CKPI_DEAL_WON` or `CKPI_DEAL_LOST`.
@@ -146,6 +150,9 @@ pub struct ckpi_deal {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_lead {
+    /// `sizeof` the caller's struct, set by `ckpi_lead_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Unique id.
     pub id: ckpi_str,
     /// First-contact date.
@@ -170,6 +177,9 @@ pub struct ckpi_lead {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_partner {
+    /// `sizeof` the caller's struct, set by `ckpi_partner_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Unique id.
     pub id: ckpi_str,
     /// Display name.
@@ -192,6 +202,9 @@ pub struct ckpi_partner {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_org_unit {
+    /// `sizeof` the caller's struct, set by `ckpi_org_unit_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Unique id.
     pub id: ckpi_str,
     /// Display name.
@@ -208,6 +221,9 @@ pub struct ckpi_org_unit {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_target {
+    /// `sizeof` the caller's struct, set by `ckpi_target_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Grouping dimension.
     pub dimension: ckpi_str,
     /// Group value.
@@ -225,6 +241,9 @@ pub struct ckpi_target {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_spend {
+    /// `sizeof` the caller's struct, set by `ckpi_spend_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// `CKPI_CHANNEL_*`.
     pub channel: u32,
     /// Source within the channel.
@@ -355,73 +374,114 @@ pub(crate) const DEAL_KIND: [DealKind; 3] = [DealKind::New, DealKind::Upsell, De
 pub(crate) const REGISTRATION_STATUS: [Option<RegistrationStatus>; 4] =
     [None, Some(RegistrationStatus::Pending), Some(RegistrationStatus::Approved), Some(RegistrationStatus::Rejected)];
 
-/// A deal with every optional field empty and every optional date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_deal_default() -> ckpi_deal {
-    ckpi_deal {
-        id: ckpi_str::NONE,
-        status: CKPI_DEAL_OPEN,
-        created_on: CKPI_DATE_NONE,
-        closed_on: CKPI_DATE_NONE,
-        registered_on: CKPI_DATE_NONE,
-        expected_close_on: CKPI_DATE_NONE,
-        amount: ckpi_str::NONE,
-        currency: ckpi_str::NONE,
-        partner_id: ckpi_str::NONE,
-        owner_id: ckpi_str::NONE,
-        channel: CKPI_CHANNEL_NONE,
-        source: ckpi_str::NONE,
-        product: ckpi_str::NONE,
-        kind: CKPI_DEAL_KIND_NEW,
-        lost_reason: ckpi_str::NONE,
-        stage: ckpi_str::NONE,
-        partner_stages: 0,
-        stage_history: std::ptr::null(),
-        stage_history_len: 0,
-        attrs: std::ptr::null(),
-        attrs_len: 0,
-        registration_status: CKPI_REGISTRATION_NONE,
+// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
+unsafe impl Versioned for ckpi_deal {
+    const NAME: &'static str = "deal";
+    fn defaults() -> Self {
+        ckpi_deal {
+            struct_size: size_of::<Self>() as u32,
+            id: ckpi_str::NONE,
+            status: CKPI_DEAL_OPEN,
+            created_on: CKPI_DATE_NONE,
+            closed_on: CKPI_DATE_NONE,
+            registered_on: CKPI_DATE_NONE,
+            expected_close_on: CKPI_DATE_NONE,
+            amount: ckpi_str::NONE,
+            currency: ckpi_str::NONE,
+            partner_id: ckpi_str::NONE,
+            owner_id: ckpi_str::NONE,
+            channel: CKPI_CHANNEL_NONE,
+            source: ckpi_str::NONE,
+            product: ckpi_str::NONE,
+            kind: CKPI_DEAL_KIND_NEW,
+            lost_reason: ckpi_str::NONE,
+            stage: ckpi_str::NONE,
+            partner_stages: 0,
+            stage_history: std::ptr::null(),
+            stage_history_len: 0,
+            attrs: std::ptr::null(),
+            attrs_len: 0,
+            registration_status: CKPI_REGISTRATION_NONE,
+        }
     }
 }
 
-/// A lead with every optional field empty.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_lead_default() -> ckpi_lead {
-    ckpi_lead {
-        id: ckpi_str::NONE,
-        created_on: CKPI_DATE_NONE,
-        channel: CKPI_CHANNEL_NONE,
-        source: ckpi_str::NONE,
-        partner_id: ckpi_str::NONE,
-        deal_id: ckpi_str::NONE,
-        won_on: CKPI_DATE_NONE,
-        attrs: std::ptr::null(),
-        attrs_len: 0,
+// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
+unsafe impl Versioned for ckpi_lead {
+    const NAME: &'static str = "lead";
+    fn defaults() -> Self {
+        ckpi_lead {
+            struct_size: size_of::<Self>() as u32,
+            id: ckpi_str::NONE,
+            created_on: CKPI_DATE_NONE,
+            channel: CKPI_CHANNEL_NONE,
+            source: ckpi_str::NONE,
+            partner_id: ckpi_str::NONE,
+            deal_id: ckpi_str::NONE,
+            won_on: CKPI_DATE_NONE,
+            attrs: std::ptr::null(),
+            attrs_len: 0,
+        }
     }
 }
 
-/// A partner with every optional field empty.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_partner_default() -> ckpi_partner {
-    ckpi_partner {
-        id: ckpi_str::NONE,
-        name: ckpi_str::NONE,
-        tier: ckpi_str::NONE,
-        region: ckpi_str::NONE,
-        org_unit: ckpi_str::NONE,
-        joined_on: CKPI_DATE_NONE,
-        left_on: CKPI_DATE_NONE,
+// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
+unsafe impl Versioned for ckpi_partner {
+    const NAME: &'static str = "partner";
+    fn defaults() -> Self {
+        ckpi_partner {
+            struct_size: size_of::<Self>() as u32,
+            id: ckpi_str::NONE,
+            name: ckpi_str::NONE,
+            tier: ckpi_str::NONE,
+            region: ckpi_str::NONE,
+            org_unit: ckpi_str::NONE,
+            joined_on: CKPI_DATE_NONE,
+            left_on: CKPI_DATE_NONE,
+        }
     }
 }
 
-/// Spend with every optional field empty.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_spend_default() -> ckpi_spend {
-    ckpi_spend {
-        channel: CKPI_CHANNEL_NONE,
-        source: ckpi_str::NONE,
-        spent_on: CKPI_DATE_NONE,
-        amount: ckpi_str::NONE,
-        currency: ckpi_str::NONE,
+// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
+unsafe impl Versioned for ckpi_spend {
+    const NAME: &'static str = "spend";
+    fn defaults() -> Self {
+        ckpi_spend {
+            struct_size: size_of::<Self>() as u32,
+            channel: CKPI_CHANNEL_NONE,
+            source: ckpi_str::NONE,
+            spent_on: CKPI_DATE_NONE,
+            amount: ckpi_str::NONE,
+            currency: ckpi_str::NONE,
+        }
+    }
+}
+
+// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
+unsafe impl Versioned for ckpi_org_unit {
+    const NAME: &'static str = "org unit";
+    fn defaults() -> Self {
+        ckpi_org_unit {
+            struct_size: size_of::<Self>() as u32,
+            id: ckpi_str::NONE,
+            name: ckpi_str::NONE,
+            level: ckpi_str::NONE,
+            parent_id: ckpi_str::NONE,
+        }
+    }
+}
+
+// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
+unsafe impl Versioned for ckpi_target {
+    const NAME: &'static str = "target";
+    fn defaults() -> Self {
+        ckpi_target {
+            struct_size: size_of::<Self>() as u32,
+            dimension: ckpi_str::NONE,
+            key: ckpi_str::NONE,
+            period: ckpi_str::NONE,
+            amount: ckpi_str::NONE,
+            currency: ckpi_str::NONE,
+        }
     }
 }

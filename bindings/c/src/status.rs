@@ -42,6 +42,10 @@ pub enum ckpi_status {
     CKPI_NOT_FOUND = 10,
     /// The decimal's mantissa does not fit in an `int64_t`: read it as a string instead.
     CKPI_DECIMAL_TOO_WIDE = 11,
+    /// A struct's `struct_size` is larger than this library's struct: the program was built
+    /// against a newer header than the library it runs with. Upgrade the library (nothing was
+    /// read or written).
+    CKPI_STRUCT_TOO_NEW = 12,
     /// A value could not be parsed (a date, an amount, a status, JSON …).
     CKPI_PARSE_ERROR = 100,
     /// A record is well-formed but impossible (closed before created, negative amount, …).
@@ -83,6 +87,7 @@ impl ckpi_status {
         Self::CKPI_BUFFER_TOO_SMALL,
         Self::CKPI_NOT_FOUND,
         Self::CKPI_DECIMAL_TOO_WIDE,
+        Self::CKPI_STRUCT_TOO_NEW,
         Self::CKPI_PARSE_ERROR,
         Self::CKPI_INVALID_RECORD,
         Self::CKPI_MISSING_VALUE,
@@ -134,6 +139,9 @@ impl ckpi_status {
             Self::CKPI_BUFFER_TOO_SMALL => "the buffer is too small",
             Self::CKPI_NOT_FOUND => "no such column or item",
             Self::CKPI_DECIMAL_TOO_WIDE => "the decimal's mantissa does not fit in int64_t; read it as a string",
+            Self::CKPI_STRUCT_TOO_NEW => {
+                "the struct is from a newer header than this library knows (struct_size too large): upgrade the library"
+            }
             Self::CKPI_PARSE_ERROR => "a value could not be parsed",
             Self::CKPI_INVALID_RECORD => "a record is invalid",
             Self::CKPI_MISSING_VALUE => "a required field is missing",

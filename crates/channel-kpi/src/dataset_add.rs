@@ -50,10 +50,7 @@ impl IdSet {
         }
         self.seen = list.len();
         if self.ids.contains(id) {
-            return Err(Error::Reference {
-                location: Location::record(kind, id, field).with_value(id),
-                reason: format!("duplicate {kind} id: a {kind} with this id was already added"),
-            });
+            return Err(duplicate(kind, field, id));
         }
         Ok(())
     }
@@ -96,6 +93,23 @@ impl PushIndex {
     }
 }
 
+/// The error for an id added twice.
+fn duplicate(kind: &str, field: &str, id: &str) -> Error {
+    Error::Reference {
+        location: Location::record(kind, id, field).with_value(id),
+        reason: format!("duplicate {kind} id: a {kind} with this id was already added"),
+    }
+}
+
+/// The first id of `list` that occurs twice.
+fn unique<T>(list: &[T], id_of: fn(&T) -> &str, kind: &str, field: &str) -> Result<()> {
+    let mut seen = HashSet::with_capacity(list.len());
+    match list.iter().map(id_of).find(|id| !seen.insert(*id)) {
+        Some(id) => Err(duplicate(kind, field, id)),
+        None => Ok(()),
+    }
+}
+
 /// An amount that must not be negative (targets, spend): the file loaders' rule.
 fn not_negative(m: &crate::Money, record: String, what: &str) -> Result<()> {
     if m.amount.is_sign_negative() && !m.amount.is_zero() {
@@ -125,6 +139,16 @@ impl Dataset {
         ix.leads.added(&l.id);
         self.leads.push(l);
         Ok(())
+    }
+
+    /// Fails on the first deal, lead, ticket or referral id used twice: the id checks of the
+    /// `add_*` methods, for records that arrive in bulk (a JSON document or a loaded directory
+    /// merged into records already added), so the merge can be refused as a whole.
+    pub fn check_unique_ids(&self) -> Result<()> {
+        unique(&self.deals, |d| &d.id, "deal", "deal_id")?;
+        unique(&self.leads, |l| &l.id, "lead", "lead_id")?;
+        unique(&self.tickets, |t| &t.id, "ticket", "ticket_id")?;
+        unique(&self.referrals, |r| &r.id, "referral", "referral_id")
     }
 
     /// Adds a partner (its id must be new).

@@ -71,3 +71,14 @@ fn negative_targets_and_spend_are_rejected_like_the_file_loaders_do() {
     let zero = Money::parse_amount("0", usd).unwrap();
     ds.add_spend(Spend { channel: crate::Channel::Paid, source: None, spent_on: day(1, 2), amount: zero }).unwrap();
 }
+
+#[test]
+fn check_unique_ids_names_the_first_id_used_twice() {
+    let mut ds = Dataset::default();
+    ds.deals.push(Deal::new("A", day(1, 2), DealStatus::Open));
+    ds.leads.push(Lead::new("L", day(1, 2)));
+    ds.check_unique_ids().unwrap();
+    ds.leads.push(Lead::new("L", day(1, 3)));
+    let e = ds.check_unique_ids().unwrap_err();
+    assert_eq!((e.kind(), e.location().unwrap().record.as_deref()), ("reference", Some("lead L")));
+}

@@ -7,6 +7,7 @@
 use channel_kpi::Metric;
 use channel_kpi_c::dataset::*;
 use channel_kpi_c::date::*;
+use channel_kpi_c::init::*;
 use channel_kpi_c::query::*;
 use channel_kpi_c::records::*;
 use channel_kpi_c::result::*;
@@ -87,6 +88,15 @@ struct Handles {
 }
 
 /// One of `v`, or NULL (index = len).
+/// A record as its `ckpi_*_init` leaves it (`init(ckpi_deal_init)`).
+fn init<T>(f: unsafe extern "C" fn(*mut T, usize) -> ckpi_status) -> T {
+    let mut v = std::mem::MaybeUninit::<T>::zeroed();
+    // SAFETY: `v` has size_of::<T>() writable bytes; the init writes them all.
+    assert_eq!(unsafe { f(v.as_mut_ptr(), size_of::<T>()) }, ckpi_status::CKPI_OK);
+    // SAFETY: zeroed, then initialised by the library; every field is an integer or pointer.
+    unsafe { v.assume_init() }
+}
+
 fn pick<T>(b: &mut Bytes, v: &[*mut T]) -> *mut T {
     let i = b.u8() as usize % (v.len() + 1);
     v.get(i).copied().unwrap_or(null_mut())
@@ -164,7 +174,12 @@ unsafe fn step(b: &mut Bytes, h: &mut Handles) {
                 }
             }
             4 => {
-                let mut d = ckpi_deal_default();
+                let mut d = init(ckpi_deal_init);
+                if b.u8() % 8 == 0 {
+                    // Any struct_size: a prefix (an older header), too small (never initialised),
+                    // exact, or larger (a newer header: refused before reading past the struct).
+                    d.struct_size = b.u32() % 512;
+                }
                 d.id = a.str(b, WORDS);
                 d.status = b.u32() % 5;
                 d.created_on = b.i32();
@@ -188,7 +203,7 @@ unsafe fn step(b: &mut Bytes, h: &mut Handles) {
                 ckpi_dataset_add_deal(ds, dp);
             }
             5 => {
-                let mut l = ckpi_lead_default();
+                let mut l = init(ckpi_lead_init);
                 l.id = a.str(b, WORDS);
                 l.created_on = b.i32();
                 l.channel = b.u32() % 6;
@@ -198,7 +213,7 @@ unsafe fn step(b: &mut Bytes, h: &mut Handles) {
                 ckpi_dataset_add_lead(pick(b, &h.ds), &l);
             }
             6 => {
-                let mut p = ckpi_partner_default();
+                let mut p = init(ckpi_partner_init);
                 p.id = a.str(b, WORDS);
                 p.tier = a.str(b, WORDS);
                 p.joined_on = b.i32();

@@ -5,13 +5,14 @@
 //! Each pusher copies the struct, checks the record itself (`validate` of the core type: dates
 //! in order, scores on their scale, amounts not negative) and appends it; references to
 //! partners are checked by `ckpi_dataset_validate` / `ckpi_dataset_run`. Start every struct
-//! from its `ckpi_*_default()` so optional dates are `CKPI_DATE_NONE`.
+//! with its `ckpi_*_init(&x, sizeof x)`, so `struct_size` is set and optional dates are
+//! `CKPI_DATE_NONE`.
 
 use super::{DatasetState, ckpi_dataset, core_fail, with_dataset};
 use crate::boundary::ffi_boundary;
-use crate::date::CKPI_DATE_NONE;
 use crate::records::{Fail, Reader, ckpi_attr, ckpi_str};
 use crate::status::ckpi_status;
+use crate::versioned::{self, Versioned};
 use channel_kpi::{
     CostKind, CourseAttendance, EngagementEvent, Onboarding, Period, ProductUsage, ProgramCost, Referral, SubscriptionMonth, SupportTicket,
     SurveyKind, SurveyResponse, SurveyTopic,
@@ -48,6 +49,9 @@ pub const CKPI_COST_INCENTIVES: u32 = 3;
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_course_attendance {
+    /// `sizeof` the caller's struct, set by `ckpi_course_attendance_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// The partner.
     pub partner_id: ckpi_str,
     /// Who attended.
@@ -66,6 +70,9 @@ pub struct ckpi_course_attendance {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_survey {
+    /// `sizeof` the caller's struct, set by `ckpi_survey_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Response id.
     pub id: ckpi_str,
     /// `CKPI_SURVEY_*`.
@@ -92,6 +99,9 @@ pub struct ckpi_survey {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_program_cost {
+    /// `sizeof` the caller's struct, set by `ckpi_program_cost_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// The partner.
     pub partner_id: ckpi_str,
     /// Period covered (`2025-Q1`, `2025-03`, `2025-01-01..2025-04-01`, …).
@@ -109,6 +119,9 @@ pub struct ckpi_program_cost {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_subscription_month {
+    /// `sizeof` the caller's struct, set by `ckpi_subscription_month_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// The customer account.
     pub account_id: ckpi_str,
     /// A day of the month.
@@ -129,6 +142,9 @@ pub struct ckpi_subscription_month {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_ticket {
+    /// `sizeof` the caller's struct, set by `ckpi_ticket_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Ticket id.
     pub id: ckpi_str,
     /// The customer account.
@@ -145,6 +161,9 @@ pub struct ckpi_ticket {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_onboarding {
+    /// `sizeof` the caller's struct, set by `ckpi_onboarding_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// The customer account.
     pub account_id: ckpi_str,
     /// Start date.
@@ -159,6 +178,9 @@ pub struct ckpi_onboarding {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_engagement {
+    /// `sizeof` the caller's struct, set by `ckpi_engagement_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// The customer account.
     pub account_id: ckpi_str,
     /// Date.
@@ -173,6 +195,9 @@ pub struct ckpi_engagement {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_referral {
+    /// `sizeof` the caller's struct, set by `ckpi_referral_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Referral id.
     pub id: ckpi_str,
     /// Date of the referral.
@@ -191,6 +216,9 @@ pub struct ckpi_referral {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_usage {
+    /// `sizeof` the caller's struct, set by `ckpi_usage_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// The customer account.
     pub account_id: ckpi_str,
     /// A day of the month.
@@ -214,78 +242,10 @@ const SURVEY_TOPIC: [Option<SurveyTopic>; 6] = [
 ];
 const COST_KIND: [CostKind; 4] = [CostKind::Other, CostKind::Mdf, CostKind::Training, CostKind::Incentives];
 
-const S: ckpi_str = ckpi_str::NONE;
-const D: i32 = CKPI_DATE_NONE;
-
-/// A `ckpi_course_attendance` with every optional field empty and every date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_course_attendance_default() -> ckpi_course_attendance {
-    ckpi_course_attendance { partner_id: S, person_id: S, course_id: S, attended_on: D, completed_on: D, score: S }
-}
-
-/// A `ckpi_survey` with every optional field empty and every date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_survey_default() -> ckpi_survey {
-    ckpi_survey {
-        id: S,
-        kind: CKPI_SURVEY_CSAT,
-        topic: CKPI_TOPIC_NONE,
-        scale: 0,
-        score: S,
-        submitted_on: D,
-        respondent: S,
-        partner_id: S,
-        attrs: std::ptr::null(),
-        attrs_len: 0,
-    }
-}
-
-/// A `ckpi_program_cost` with every optional field empty and every date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_program_cost_default() -> ckpi_program_cost {
-    ckpi_program_cost { partner_id: S, period: S, kind: CKPI_COST_OTHER, amount: S, currency: S }
-}
-
-/// A `ckpi_subscription_month` with every optional field empty and every date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_subscription_month_default() -> ckpi_subscription_month {
-    ckpi_subscription_month { account_id: S, month: D, mrr: S, currency: S, partner_id: S, attrs: std::ptr::null(), attrs_len: 0 }
-}
-
-/// A `ckpi_ticket` with every optional field empty and every date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_ticket_default() -> ckpi_ticket {
-    ckpi_ticket { id: S, account_id: S, opened_on: D, closed_on: D, partner_id: S }
-}
-
-/// A `ckpi_onboarding` with every optional field empty and every date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_onboarding_default() -> ckpi_onboarding {
-    ckpi_onboarding { account_id: S, started_on: D, completed_on: D, partner_id: S }
-}
-
-/// A `ckpi_engagement` with every optional field empty and every date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_engagement_default() -> ckpi_engagement {
-    ckpi_engagement { account_id: S, occurred_on: D, kind: S, partner_id: S }
-}
-
-/// A `ckpi_referral` with every optional field empty and every date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_referral_default() -> ckpi_referral {
-    ckpi_referral { id: S, referred_on: D, referrer_account_id: S, partner_id: S, referred_account_id: S, converted_on: D }
-}
-
-/// A `ckpi_usage` with every optional field empty and every date `CKPI_DATE_NONE`.
-#[unsafe(no_mangle)]
-pub extern "C" fn ckpi_usage_default() -> ckpi_usage {
-    ckpi_usage { account_id: S, month: D, active_users: 0, features_used: 0, partner_id: S }
-}
-
 /// The one body of every pusher below: reads the C struct with a [`Reader`] named `kind`,
 /// builds the core record and hands it to the core's `Dataset::add_*` (`add`), which checks it
 /// (and its id) and appends it.
-fn push<C: Copy, R>(
+fn push<C: Versioned, R>(
     ds: *mut ckpi_dataset,
     rec: *const C,
     kind: &str,
@@ -294,8 +254,8 @@ fn push<C: Copy, R>(
 ) -> ckpi_status {
     ffi_boundary!(ds, rec; {
         // SAFETY: `rec` is not NULL (checked above) and the caller promises a readable struct.
-        let c = unsafe { *rec };
         with_dataset(ds, |st| {
+            let c = unsafe { versioned::read(rec) }?;
             let mut r = Reader::new(kind);
             let record = build(&mut r, c)?;
             add(st, record).map_err(core_fail)

@@ -3,8 +3,10 @@
 
 use super::{ckpi_dataset, core_fail, with_dataset};
 use crate::boundary::{ffi_boundary, tri};
+use crate::date::CKPI_DATE_NONE;
 use crate::records::{Reader, ckpi_str};
 use crate::status::ckpi_status;
+use crate::versioned::{self, Versioned};
 use channel_kpi::{Currency, RateDateRule, StageDef, StageOutcome};
 
 /// `ckpi_stage_def.outcome`: decided by the name (`won` / `closed won` are won, `lost` /
@@ -23,6 +25,9 @@ pub const CKPI_FX_EXACT: u32 = 1;
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_stage_def {
+    /// `sizeof` the caller's struct, set by `ckpi_stage_def_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Stage name, as used in deals.
     pub name: ckpi_str,
     /// Win probability in [0, 1], decimal string (`"0.25"`).
@@ -37,6 +42,9 @@ pub struct ckpi_stage_def {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ckpi_fx_rate {
+    /// `sizeof` the caller's struct, set by `ckpi_fx_rate_init`: the library reads exactly this many
+    /// bytes (see the header's ABI policy).
+    pub struct_size: u32,
     /// Source currency code.
     pub from: ckpi_str,
     /// Target currency code.
@@ -52,8 +60,8 @@ pub struct ckpi_fx_rate {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_stage(ds: *mut ckpi_dataset, s: *const ckpi_stage_def) -> ckpi_status {
     ffi_boundary!(ds, s; {
-        let c = unsafe { *s };
         with_dataset(ds, |st| {
+            let c = unsafe { versioned::read(s) }?;
             let mut r = Reader::new("stage");
             let name = r.id("name", c.name)?;
             let p = r.req("probability", c.probability)?;
@@ -70,8 +78,8 @@ pub unsafe extern "C" fn ckpi_dataset_add_stage(ds: *mut ckpi_dataset, s: *const
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_dataset_add_fx_rate(ds: *mut ckpi_dataset, rate: *const ckpi_fx_rate) -> ckpi_status {
     ffi_boundary!(ds, rate; {
-        let c = unsafe { *rate };
         with_dataset(ds, |st| {
+            let c = unsafe { versioned::read(rate) }?;
             let r = Reader::new("fx rate");
             let from = Currency::new(&r.req("from", c.from)?).map_err(core_fail)?;
             let to = Currency::new(&r.req("to", c.to)?).map_err(core_fail)?;
@@ -92,4 +100,32 @@ pub unsafe extern "C" fn ckpi_dataset_set_fx_rule(ds: *mut ckpi_dataset, rule: u
             Ok(())
         })
     })
+}
+
+// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
+unsafe impl Versioned for ckpi_stage_def {
+    const NAME: &'static str = "stage";
+    fn defaults() -> Self {
+        ckpi_stage_def {
+            struct_size: size_of::<Self>() as u32,
+            name: ckpi_str::NONE,
+            probability: ckpi_str::NONE,
+            qualified: 0,
+            outcome: CKPI_STAGE_BY_NAME,
+        }
+    }
+}
+
+// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
+unsafe impl Versioned for ckpi_fx_rate {
+    const NAME: &'static str = "fx rate";
+    fn defaults() -> Self {
+        ckpi_fx_rate {
+            struct_size: size_of::<Self>() as u32,
+            from: ckpi_str::NONE,
+            to: ckpi_str::NONE,
+            on: CKPI_DATE_NONE,
+            rate: ckpi_str::NONE,
+        }
+    }
 }
