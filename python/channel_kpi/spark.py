@@ -92,11 +92,14 @@ def _folder(kind: str, q: str, ref: Any, mapping: Optional[str]) -> Any:
 
         from channel_kpi import scale as cs
 
-        batches = list(batches)
-        if not batches:
+        got = list(batches)
+        ctx = TaskContext.get()
+        if ctx is None:
+            raise RuntimeError("channel_kpi.spark: a fold ran outside a Spark task (no partition id)")
+        if not got:
             return
-        part = f"{kind}:{TaskContext.get().partitionId()}"
-        state = cs.fold({kind: pa.Table.from_batches(batches)}, q, part, ref.value, mapping)
+        part = f"{kind}:{ctx.partitionId()}"
+        state = cs.fold({kind: pa.Table.from_batches(got)}, q, part, ref.value, mapping)
         yield pa.record_batch({"state": pa.array([state], pa.binary())})
 
     return fold
