@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The C ABI check (run by scripts/ci/c.sh; see the "ABI and versioning policy" in
-# include/channel_kpi.h). Compares LIB — the release libchannel_kpi.so built with full debug info
-# (-C debuginfo=2, not stripped: abidiff sees struct layouts only then) — with the committed
+# include/channel_kpi.h). Compares LIB — the release library as cargo built it, whose C crate has
+# full debug info (-C debuginfo=2 via [profile.release.package.channel-kpi-c] in Cargo.toml; not
+# stripped: abidiff sees struct layouts only then) — with the committed
 # baseline bindings/c/abi/libchannel_kpi.abi (abidw XML, written by scripts/abi-baseline.sh).
 #
-#   scripts/abi-check.sh PREFIX/lib/libchannel_kpi.so.X.Y.Z
+#   scripts/abi-check.sh target/release/libchannel_kpi_c.so
 #
 # Allowed within one SONAME (libchannel_kpi.so.N, N = CKPI_ABI_VERSION): added functions, added
 # enumerators (status codes), fields appended at the end of a ckpi_* struct (suppressed by
@@ -17,7 +18,7 @@ base=bindings/c/abi/libchannel_kpi.abi
 base_soname="$(grep -o "soname='[^']*'" "$base" | head -1 | cut -d"'" -f2)"
 soname="$(readelf -d "$lib" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')"
 if ! readelf -S "$lib" | grep -q '\.debug_info'; then
-    echo "abi-check: $lib has no debug info: build it with CARGO_PROFILE_RELEASE_DEBUG=2 (abidiff sees no struct layout otherwise)" >&2
+    echo "abi-check: $lib has no debug info (stripped? [profile.release.package.channel-kpi-c] debug = 2 in Cargo.toml): abidiff sees no struct layout" >&2
     exit 1
 fi
 if [ "$soname" != "$base_soname" ]; then

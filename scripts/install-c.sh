@@ -34,9 +34,13 @@ target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import j
 out="$target_dir/release"
 install -d "$prefix/lib/pkgconfig" "$prefix/include"
 install -m 0755 "$out/libchannel_kpi_c.so" "$prefix/lib/libchannel_kpi.so.$version"
+# The C crate is built with full debug info (for the ABI check, scripts/abi-check.sh); what is
+# installed does not carry it.
+strip --strip-debug "$prefix/lib/libchannel_kpi.so.$version"
 ln -sf "libchannel_kpi.so.$version" "$prefix/lib/libchannel_kpi.so.$major"
 ln -sf "libchannel_kpi.so.$major" "$prefix/lib/libchannel_kpi.so"
 install -m 0644 "$out/libchannel_kpi_c.a" "$prefix/lib/libchannel_kpi.a"
+strip --strip-debug "$prefix/lib/libchannel_kpi.a"
 install -m 0644 include/channel_kpi.h "$prefix/include/channel_kpi.h"
 cat > "$prefix/lib/pkgconfig/channel-kpi.pc" <<PC
 prefix=$prefix

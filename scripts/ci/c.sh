@@ -12,8 +12,6 @@ root="$PWD"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 c_start=$(date +%s)
-# Full debug info in the release library (not stripped): abidiff sees struct layouts only then.
-export CARGO_PROFILE_RELEASE_DEBUG=2
 
 echo "--- header: regenerate with cbindgen 0.29.4 and compare"
 cargo run -q --locked -p channel-kpi-c-gen-header -- --out "$work/channel_kpi.h"
@@ -48,7 +46,10 @@ if ! command -v abidiff >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq abigail-tools >/dev/null
 fi
 abi_start=$(date +%s)
-bash scripts/abi-check.sh "$prefix/lib/libchannel_kpi.so.$version"
+# The release build before install-c.sh stripped it: full debug info for the C crate
+# ([profile.release.package.channel-kpi-c] in Cargo.toml), which abidiff needs.
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+bash scripts/abi-check.sh "$target_dir/release/libchannel_kpi_c.so"
 echo "abi-check: $(( $(date +%s) - abi_start )) s"
 
 echo "--- generate the golden-vector and bad-input cases"
@@ -67,7 +68,7 @@ tests=(test_scorecard test_misuse test_golden test_load test_bad_inputs test_thr
 run() {
     local name="$1" bin="$2"
     shift 2
-    local out
+    local out t0=$SECONDS
     if ! out="$("$@" "$bin" 2>&1)"; then
         echo "$out"
         echo "FAILED: $name" >&2
@@ -80,7 +81,7 @@ run() {
         echo "FAILED: $name: no 'N passed, 0 failed' line" >&2
         exit 1
     fi
-    echo "ok   $name: $last"
+    echo "ok   $name: $last ($((SECONDS - t0)) s)"
 }
 
 have_asan=0
@@ -89,7 +90,7 @@ if echo 'int main(void){return 0;}' | gcc -x c - -fsanitize=address,undefined -o
     have_asan=1
 fi
 
-vg=(valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
+vg=(env CKPI_TEST_QUICK=1 valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
 for t in "${tests[@]}"; do
     gcc "${cflags[@]}" "tests/c/$t.c" $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/$t.shared"
     gcc "${cflags[@]}" "tests/c/$t.c" $(pkg-config --cflags channel-kpi) \
@@ -121,7 +122,9 @@ done
 
 echo "--- measurement: parallel queries on one dataset (read lock), 1 vs 2 threads"
 gcc "${cflags[@]}" -O2 tests/c/bench_parallel_run.c $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/bench_parallel_run"
-LD_LIBRARY_PATH="$prefix/lib" "$work/bench_parallel_run" 100000 10 | head -1
+t0=$SECONDS
+LD_LIBRARY_PATH="$prefix/lib" "$work/bench_parallel_run" 50000 6 | head -1
+echo "(measurement: $((SECONDS - t0)) s)"
 
 echo "--- example: examples/c/scorecard.c (shared and static)"
 gcc "${cflags[@]}" examples/c/scorecard.c $(pkg-config --cflags --libs channel-kpi) -o "$work/scorecard"

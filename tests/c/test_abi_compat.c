@@ -15,6 +15,9 @@
 
 static char buf[512];
 
+/* A small directory of CRM files (2 deals), from the repository root. */
+#define CASE_DIR "tests/bad_inputs/cases/csv_crlf"
+
 static const char *err(const ckpi_dataset *ds, uint32_t part) {
     size_t n = 0;
     if (ckpi_dataset_last_error(ds, part, buf, sizeof buf, &n) != CKPI_OK) buf[0] = 0;
@@ -95,12 +98,12 @@ static void load_options(void) {
     CHECK_STATUS(ckpi_load_options_init(o, sizeof *o), CKPI_STRUCT_TOO_NEW);
     memset(o, 0, sizeof *o);
     o->struct_size = (uint32_t)sizeof *o;
-    CHECK_STATUS(ckpi_dataset_load_dir(ds, "examples/data", 13, NULL, 0, o), CKPI_STRUCT_TOO_NEW);
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, CASE_DIR, strlen(CASE_DIR), NULL, 0, o), CKPI_STRUCT_TOO_NEW);
     CHECK(strcmp(err(ds, CKPI_ERROR_RECORD), "load options") == 0);
 #else
     CHECK_OK(ckpi_load_options_init(o, sizeof *o));
     CHECK(o->struct_size == sizeof *o && o->collect_errors == 0);
-    CHECK_OK(ckpi_dataset_load_dir(ds, "examples/data", 13, NULL, 0, o));
+    CHECK_OK(ckpi_dataset_load_dir(ds, CASE_DIR, strlen(CASE_DIR), NULL, 0, o));
 #endif
     free(o);
     ckpi_dataset_free(ds);

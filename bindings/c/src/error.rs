@@ -2,7 +2,9 @@
 //! (file, line, record, field, value) of the most recent failed call **made by this thread** on
 //! that handle. Each thread keeps its own (a `thread_local` map from handle to error), so a
 //! success on another thread can never clear, and another thread's failure never replace, the
-//! error a thread is about to read.
+//! error a thread is about to read. An entry lives until the thread's next success on that
+//! handle, the handle's free by that thread, or the thread's exit (handle values are never
+//! reused, so an entry can never describe another handle).
 
 use crate::boundary::copy_out;
 use crate::status::ckpi_status;
