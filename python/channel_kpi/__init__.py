@@ -16,8 +16,8 @@ caller's library, money as exact decimals; single values as ``decimal.Decimal``,
 
 from __future__ import annotations
 
-import json
-import os
+import json as _json
+import os as _os
 from datetime import date
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -29,6 +29,7 @@ from ._native import (
     CurrencyMismatchError,
     Dataset,
     DecimalOverflowError,
+    InternalError,
     InvalidRecordError,
     LoadIOError,
     MergeError,
@@ -39,14 +40,16 @@ from ._native import (
     ResultTable,
     TableTypeError,
     UnknownReferenceError,
+    __version__,
     metrics,
     preset,
     record_kinds,
 )
+from ._query import PeriodLike
 
 __all__ = [
     "BadRowsError", "ChannelKpiError", "CurrencyMismatchError", "Dataset", "DecimalOverflowError",
-    "InvalidRecordError", "LoadIOError", "MergeError", "MissingValueError", "ParseError", "Period",
+    "InternalError", "InvalidRecordError", "LoadIOError", "MergeError", "MissingValueError", "ParseError", "Period",
     "QueryError", "ResultTable", "TableTypeError", "UnknownReferenceError",
     "load", "load_files", "query", "scorecard", "trend", "deal_kpis", "pipeline_kpis", "channel_kpis", "metrics",
     "preset", "to_arrow", "to_html", "plot", "register_ipython", "load_ipython_extension",
@@ -75,25 +78,50 @@ def load_ipython_extension(ip: Any) -> None:
     _notebook.register_ipython(ip)
 
 
+_MappingArg = Union[None, str, Mapping[str, Any]]
+
+
 def load(
-    deals: Any = None, *, mapping: Union[None, str, Mapping[str, Any]] = None, **tables: Any
+    deals: Any = None,
+    *,
+    mapping: _MappingArg = None,
+    columns: Optional[Mapping[str, Any]] = None,
+    values: Optional[Mapping[str, Any]] = None,
+    defaults: Optional[Mapping[str, Any]] = None,
+    lookups: Optional[Mapping[str, Any]] = None,
+    collect_errors: bool = False,
+    **tables: Any,
 ) -> Dataset:
     """A validated :class:`Dataset` from tables by kind: any of :data:`TABLES` (``deals``,
     ``leads``, ``partners``, ``org_units``, ``targets``, ``courses``, ``surveys``,
     ``program_costs``, ``subscriptions``, ``tickets``, ``onboarding``, ``engagement``,
-    ``referrals``, ``usage`` …), each a pandas / polars / pyarrow table or Arrow stream."""
+    ``referrals``, ``usage`` …), each a pandas / polars / pyarrow table or Arrow stream.
+
+    Columns with other names or values need no mapping file: ``columns={"Amount": "amount"}``
+    (your column → canonical field, as in ``DataFrame.rename``), ``values={"status": {"Won":
+    "won"}}`` and ``defaults={"currency": "USD"}`` apply to the one table given (with several
+    tables, key them by kind: ``columns={"deals": {...}, "leads": {...}}``); they are merged
+    into ``mapping`` (the loader's JSON mapping, docs/mappings.md), whose ``lookups`` join the
+    other tables given (or ``lookups={"file.csv": table}``). Every column is checked before any
+    row is read: all missing columns are reported at once, with close matches.
+
+    ``collect_errors=True`` skips bad rows and keeps one exception per row in
+    ``Dataset.errors`` instead of raising at the first."""
+    if "deals" in tables:
+        raise TypeError("deals given twice: as the first argument and as deals=")
     bad = set(tables) - set(TABLES)
     if bad:
         raise TypeError(f"unknown table argument(s) {sorted(bad)}; expected {', '.join(TABLES)}")
     given = {"deals": deals, **tables}
     streams = {k: _frames.as_stream(v) for k, v in given.items() if v is not None}
-    text = mapping if mapping is None or isinstance(mapping, str) else json.dumps(mapping)
-    return Dataset.from_tables(streams, text)
+    text = _query.mapping_json(mapping, list(streams), columns, values, defaults)
+    extra = {k: _frames.as_stream(v) for k, v in (lookups or {}).items()}
+    return Dataset.from_tables(streams, text, collect_errors, extra or None)
 
 
 def load_files(
-    *paths: Union[str, "os.PathLike[str]"],
-    mapping: Union[None, str, Mapping[str, Any]] = None,
+    *paths: Union[str, "_os.PathLike[str]"],
+    mapping: _MappingArg = None,
     max_line_bytes: Optional[int] = None,
     collect_errors: bool = False,
 ) -> Dataset:
@@ -101,64 +129,86 @@ def load_files(
     (``deals.csv``, ``leads.jsonl``, … as in docs/data-format.md, or the files a ``mapping``
     names). A line longer than ``max_line_bytes`` (default 1 MiB) is rejected without reading
     the rest of the file. Bad input raises a :class:`ChannelKpiError` subclass naming file,
-    line, column and value; with ``collect_errors=True`` every bad row is read and one
-    :class:`BadRowsError` lists them all (``.errors``)."""
-    text = mapping if mapping is None or isinstance(mapping, str) else json.dumps(mapping)
-    return Dataset.from_files([os.fspath(p) for p in paths], text, max_line_bytes, collect_errors)
+    line, column and value; with ``collect_errors=True`` bad rows are skipped and listed in
+    ``Dataset.errors`` (one exception per row) instead."""
+    text = mapping if mapping is None or isinstance(mapping, str) else _json.dumps(mapping)
+    return Dataset.from_files([_os.fspath(p) for p in paths], text, max_line_bytes, collect_errors)
+
+
+_LOAD_KEYWORDS = ("columns", "values", "defaults", "lookups", "collect_errors")
 
 
 def _prepare(data: Any, mapping: Any, tables: dict) -> "tuple[Dataset, str]":
+    if "deals" in tables:
+        if data is not None:
+            raise TypeError("deals given twice: as the first argument and as deals=")
+        data = tables.pop("deals")
+    load_kw = {k: tables.pop(k) for k in _LOAD_KEYWORDS if k in tables}
     if isinstance(data, Dataset):
-        if tables:
+        if tables or load_kw:
             raise TypeError("pass either a Dataset or tables, not both")
         return data, "pyarrow"
     first = next((t for t in [data, *tables.values()] if t is not None), None)
     if first is None:
-        raise TypeError("no records given: pass deals (or leads, spend, ...) as a table, or a Dataset")
-    return load(data, mapping=mapping, **tables), _frames.kind_of(first)
+        raise TypeError("no records given: pass deals (or leads=, spend=, ...) as a table, or a Dataset")
+    return load(data, mapping=mapping, **load_kw, **tables), _frames.kind_of(first)
 
 
 def query(
     data: Any = None,
     *,
     metrics: Union[str, Iterable[str]],
-    period: Union[Period, str],
+    period: PeriodLike,
     by: Union[None, str, Sequence[str]] = None,
     buckets: Optional[str] = None,
-    compare_to: Optional[str] = None,
+    compare_to: Optional[PeriodLike] = None,
     rollup: bool = False,
     as_of: Optional[date] = None,
     currency: Optional[str] = None,
     options: Optional[Mapping[str, Any]] = None,
-    mapping: Union[None, str, Mapping[str, Any]] = None,
+    mapping: _MappingArg = None,
     output: Optional[str] = None,
+    money: str = "decimal",
     **tables: Any,
 ) -> Any:
     """Any KPIs as a table: ``metrics`` (ids, see :func:`metrics`) over ``period``, grouped
     ``by`` dimensions (``partner``, ``owner``, ``team``, ``channel``, ``attr:<name>`` …), split
-    into ``buckets`` (``month``, ``quarter`` …), compared with ``previous_period`` /
-    ``year_ago`` / another period. ``data`` is the deals table or a :class:`Dataset`.
-    The table is of the caller's library (or ``output``: pandas, polars, pyarrow)."""
+    into ``buckets`` (``month``, ``quarter`` …), compared with ``previous`` (the period
+    before) / ``year_ago`` / another period. ``data`` is the deals table or a
+    :class:`Dataset`; other tables by keyword (``leads=``, ``partners=`` …), with the keywords
+    of :func:`load` (``columns=``, ``values=``, ``defaults=``, ``lookups=``).
+
+    ``period`` (and a ``compare_to`` period): ``"2025"``, ``"2025-Q1"`` (also ``"2025Q1"``,
+    ``"Q1 2025"``), ``"2025-03"``, ``"2025-W07"``, ``"2025-03-14"``, ``"2025-01-01..2025-04-01"``
+    (end exclusive), a :class:`Period`, a ``pandas.Period``, or a ``(start, end)`` tuple of
+    dates (end exclusive). ``as_of`` ("now" for open pipeline, aging, lead conversion by
+    ``as_of``, active registrations) defaults to the period's last day; the result records
+    the period, ``as_of`` and currency it was computed with (pandas: ``df.attrs``).
+
+    The table is of the caller's library (or ``output``: pandas, polars, pyarrow); money
+    columns are exact decimals, or floats with ``money="float"`` (for ``df.plot``,
+    ``describe()``, seaborn)."""
     ds, kind = _prepare(data, mapping, tables)
     q = _query.query_json(metrics, period, by, buckets, compare_to, rollup, as_of, currency, options)
-    return _frames.to_output(ds.run(q), output or kind)
+    return _frames.to_output(ds.run(q), output or kind, money)
 
 
-def scorecard(data: Any = None, *, period: Union[Period, str], by: Union[None, str, Sequence[str]] = "partner",
+def scorecard(data: Any = None, *, period: PeriodLike, by: Union[None, str, Sequence[str]] = "partner",
               metrics: Optional[Iterable[str]] = None, **kw: Any) -> Any:  # fmt: skip
-    """One row per group (default: per partner) with the scorecard preset's KPIs
-    (or ``metrics``)."""
+    """One row per group (default: per partner — an error naming the columns found when the
+    tables have no partner column; pass ``by="owner"``, ``by=None`` …) with the scorecard
+    preset's KPIs (or ``metrics``). Keywords as :func:`query`."""
     return query(data, metrics=list(metrics) if metrics else preset("scorecard"), period=period, by=by, **kw)
 
 
-def trend(data: Any = None, *, period: Union[Period, str], buckets: str = "month",
+def trend(data: Any = None, *, period: PeriodLike, buckets: str = "month",
           metrics: Union[str, Iterable[str]] = ("won_revenue", "close_rate"), **kw: Any) -> Any:  # fmt: skip
     """KPIs per time bucket (default: per month) over ``period``."""
     return query(data, metrics=metrics, period=period, buckets=buckets, **kw)
 
 
 def _family(name: str, doc: str) -> Any:
-    def run(data: Any = None, *, period: Union[Period, str], metrics: Optional[Iterable[str]] = None, **kw: Any) -> Any:
+    def run(data: Any = None, *, period: PeriodLike, metrics: Optional[Iterable[str]] = None, **kw: Any) -> Any:
         return query(data, metrics=list(metrics) if metrics else preset(name), period=period, **kw)
 
     run.__name__ = run.__qualname__ = f"{name.rstrip('s')}_kpis" if name != "deals" else "deal_kpis"
@@ -171,45 +221,38 @@ pipeline_kpis = _family("pipeline", "The pipeline KPIs (value, change, aging, st
 channel_kpis = _family("channels", "Marketing-channel performance (leads, conversion, revenue, cost, ROI) as a table.")
 
 
-def _single(result: ResultTable, metric: str) -> Any:
-    """The one value of an ungrouped, unbucketed result: the metric's own column, else a dict
-    of its value columns; ``None`` when no row was produced."""
-    if result.num_rows == 0:
-        return None
-    names = result.column_names
-    if metric in names:
-        return result.value(0, metric)
-    return {c[0]: result.value(0, c[0]) for c in result.columns if c[2] == "value"}
-
-
 def _metric_function(metric: str, family: str, description: str) -> Any:
     def run(
         data: Any = None,
         *,
-        period: Union[Period, str],
+        period: PeriodLike,
         by: Union[None, str, Sequence[str]] = None,
         buckets: Optional[str] = None,
-        compare_to: Optional[str] = None,
+        compare_to: Optional[PeriodLike] = None,
         rollup: bool = False,
         as_of: Optional[date] = None,
         currency: Optional[str] = None,
         options: Optional[Mapping[str, Any]] = None,
-        mapping: Union[None, str, Mapping[str, Any]] = None,
+        mapping: _MappingArg = None,
         output: Optional[str] = None,
+        money: str = "decimal",
         **tables: Any,
     ) -> Any:
         ds, kind = _prepare(data, mapping, tables)
         q = _query.query_json(metric, period, by, buckets, compare_to, rollup, as_of, currency, options)
         result = ds.run(q)
         if not by and buckets is None and compare_to is None and not rollup and metric != "close_rate_seasonality":
-            return _single(result, metric)
-        return _frames.to_output(result, output or kind)
+            return _frames.single(result, metric, money)
+        return _frames.to_output(result, output or kind, money)
 
     run.__name__ = run.__qualname__ = metric
     run.__doc__ = (
-        f"{description}\n\nFamily: {family}. Ungrouped: a single value (Decimal for money, float for rates, "
-        "None without data; a dict when the KPI has several columns). With ``by``, ``buckets`` or "
-        "``compare_to``: a table of the caller's library."
+        f"{description}\n\nFamily: {family}. Ungrouped: a single value (Decimal for money — float with "
+        "``money='float'`` —, float for rates, None without data; a dict when the KPI has several columns). "
+        "With ``by``, ``buckets``, ``compare_to`` or ``rollup``: a table of the caller's library, which records "
+        "the period, ``as_of`` and currency used. ``as_of`` (\"now\" for KPIs about the present: open pipeline, "
+        "aging, lead conversion counted by ``as_of``, active registrations) defaults to the last day of "
+        "``period``. Periods, tables and keywords as :func:`channel_kpi.query`."
     )
     return run
 
@@ -218,5 +261,12 @@ for _id, _family_name, _description in metrics():
     globals()[_id] = _metric_function(_id, _family_name, _description)
     __all__.append(_id)
 del _id, _family_name, _description
+
+
+
+def __dir__() -> "list[str]":
+    """The public API (not the modules and typing names used inside)."""
+    return sorted({*__all__, "__version__", "TABLES"})
+
 
 _notebook.register_ipython()  # HTML display of results when imported inside IPython / Jupyter

@@ -40,9 +40,47 @@ def to_arrow(result: ResultTable) -> pa.Table:
     return pa.RecordBatchReader.from_stream(result).read_all()
 
 
-def to_output(result: ResultTable, kind: str) -> Any:
-    """The result in the caller's library; pandas frames keep the currency in ``df.attrs``."""
-    table = to_arrow(result)
+#: How money columns come back: exact decimals (default) or floats.
+MONEY = ("decimal", "float")
+
+
+def _money_as(table: pa.Table, money: str) -> pa.Table:
+    if money not in MONEY:
+        raise ValueError(f"money must be one of {', '.join(MONEY)}, got {money!r}")
+    if money == "decimal":
+        return table
+    fields = []
+    for f in table.schema:
+        if pa.types.is_decimal(f.type):
+            f = f.with_type(pa.float64())
+        fields.append(f)
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+def single(result: ResultTable, metric: str, money: str = "decimal") -> Any:
+    """The one value of an ungrouped, unbucketed result: the metric's own column, else a dict
+    of its value columns; ``None`` when no row was produced. ``money="float"`` gives money as
+    ``float``."""
+    if money not in MONEY:
+        raise ValueError(f"money must be one of {', '.join(MONEY)}, got {money!r}")
+    if result.num_rows == 0:
+        return None
+    kinds = {c[0]: c[1] for c in result.columns}
+
+    def cell(name: str) -> Any:
+        v: Any = result.value(0, name)
+        return float(v) if money == "float" and v is not None and kinds[name] in ("money", "decimal") else v
+
+    if metric in kinds:
+        return cell(metric)
+    return {c[0]: cell(c[0]) for c in result.columns if c[2] == "value"}
+
+
+def to_output(result: ResultTable, kind: str, money: str = "decimal") -> Any:
+    """The result in the caller's library; pandas frames keep the currency, period and
+    ``as_of`` in ``df.attrs``. ``money="float"`` turns money (and other decimal) columns into
+    float64 for plotting and statistics; the default keeps exact decimals."""
+    table = _money_as(to_arrow(result), money)
     if kind == "pandas":
         # Nullable dtypes: an absent KPI is <NA>, never NaN (and counts stay integers).
         import pandas as pd
@@ -51,6 +89,8 @@ def to_output(result: ResultTable, kind: str) -> Any:
         nullable = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.string(): pd.StringDtype()}
         df = table.to_pandas(types_mapper=nullable.get)
         df.attrs["currency"] = result.currency
+        df.attrs["period"] = result.period
+        df.attrs["as_of"] = result.as_of.isoformat() if result.as_of else None  # attrs stay JSON-serializable
         df.attrs["columns"] = {c[0]: {"kind": c[1], "role": c[2], "metric": c[3]} for c in result.columns}
         return df
     if kind == "polars":

@@ -5,7 +5,9 @@ separators and 2 places (half-even), the currency once in the caption; other dec
 places; rates, days and other floats to 4 places; changes in percent (``*_change_pct``) as
 ``+12.5%``; counts with thousands separators; an absent value as a grey ``–``; a group key
 absent as ``(none)``, summed by a roll-up as ``(all)``. When every row has the same period,
-``period_start`` / ``period_end`` move to the caption as ``period 2025-01-01..2026-01-01``.
+``period_start`` / ``period_end`` move to the caption as ``period 2025-01-01..2026-01-01``;
+otherwise the query's period is there. The caption also says ``as of 2025-12-31`` (the "now"
+the values were computed at) and ``money in USD``.
 """
 
 from __future__ import annotations
@@ -77,6 +79,10 @@ def _render(d: Described, max_rows: int) -> str:
     if starts and len(set(starts)) == 1 and len(set(ends or [None])) == 1:
         notes.append(f"period {starts[0]}..{ends[0]}" if ends else f"from {starts[0]}")
         shown = [c for c in shown if c.role not in ("period_start", "period_end")]
+    elif d.period:
+        notes.append(f"period {d.period}")
+    if d.as_of:
+        notes.append(f"as of {d.as_of}")
     if d.currency and any(c.kind == "money" for c in d.columns):
         notes.append(f"money in {d.currency}")
     head = "".join(f'<th class="{"num" if _numeric(c) else "key"}">{html.escape(c.name)}</th>' for c in shown)

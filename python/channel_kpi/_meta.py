@@ -39,11 +39,14 @@ class Column(NamedTuple):
 
 
 class Described(NamedTuple):
-    """A result's columns, currency and values (``values[name]`` is a list, absent → None)."""
+    """A result's columns, currency and values (``values[name]`` is a list, absent → None), and
+    the query's period and ``as_of`` when known."""
 
     columns: "list[Column]"
     currency: Optional[str]
     values: "dict[str, list[Any]]"
+    period: Optional[str] = None
+    as_of: Optional[str] = None
 
     @property
     def num_rows(self) -> int:
@@ -54,14 +57,15 @@ class Described(NamedTuple):
 
 
 #: Descriptions of the polars frames returned by this package, by ``id`` while they live.
-_POLARS: "dict[int, tuple[dict[str, Column], Optional[str]]]" = {}
+_POLARS: "dict[int, tuple[dict[str, Column], Optional[str], Optional[str], Optional[str]]]" = {}
 
 
 def remember(frame: Any, result: Any) -> None:
     """Keeps the column description of ``result`` (a ResultTable) for ``frame`` (a polars
     DataFrame made from it) while ``frame`` lives."""
     key = id(frame)
-    _POLARS[key] = ({c[0]: Column(*c) for c in result.columns}, result.currency)
+    as_of = result.as_of.isoformat() if result.as_of else None
+    _POLARS[key] = ({c[0]: Column(*c) for c in result.columns}, result.currency, result.period, as_of)
     weakref.finalize(frame, _POLARS.pop, key, None)
 
 
@@ -118,13 +122,14 @@ def _infer(name: str, values: "list[Any]", seen_period: bool) -> Column:
 
 
 def _from_lists(names: "list[str]", values: "dict[str, list[Any]]", known: "dict[str, Column]",
-                currency: Optional[str]) -> Described:  # fmt: skip
+                currency: Optional[str], period: Any = None, as_of: Any = None) -> Described:  # fmt: skip
     columns, seen_period = [], False
     for n in names:
         c = known.get(n) or _infer(n, values[n], seen_period)
         seen_period = seen_period or c.role in ("period_start", "period_end")
         columns.append(c)
-    return Described(columns, currency, values)
+    as_of_text = as_of.isoformat() if isinstance(as_of, date) else (str(as_of) if as_of else None)
+    return Described(columns, currency, values, str(period) if period else None, as_of_text)
 
 
 def describe(result: Any) -> Optional[Described]:
@@ -137,7 +142,7 @@ def describe(result: Any) -> Optional[Described]:
         names = result.column_names
         values = {n: [result.value(r, n) for r in range(result.num_rows)] for n in names}
         known = {c[0]: Column(*c) for c in result.columns}
-        return _from_lists(names, values, known, result.currency)
+        return _from_lists(names, values, known, result.currency, result.period, result.as_of)
     if mod == "pyarrow" and hasattr(result, "schema") and hasattr(result, "column"):
         known = {}
         for f in result.schema:
@@ -146,18 +151,21 @@ def describe(result: Any) -> Optional[Described]:
                 known[f.name] = Column(f.name, m["channel_kpi.kind"], m.get("channel_kpi.role", "value"), m.get("channel_kpi.metric"))
         meta = result.schema.metadata or {}
         currency = meta.get(b"channel_kpi.currency", b"").decode() or None
+        period = meta.get(b"channel_kpi.period", b"").decode() or None
+        as_of = meta.get(b"channel_kpi.as_of", b"").decode() or None
         names = list(result.column_names)
-        return _from_lists(names, {n: result.column(n).to_pylist() for n in names}, known, currency)
+        return _from_lists(names, {n: result.column(n).to_pylist() for n in names}, known, currency, period, as_of)
     if mod == "pandas" and hasattr(result, "attrs") and hasattr(result, "columns"):
         attrs = result.attrs.get("columns") or {}
         known = {n: Column(n, a["kind"], a["role"], a.get("metric")) for n, a in attrs.items() if isinstance(a, dict)}
         names = [str(n) for n in result.columns]
         values = {str(n): _clean(result[n].tolist()) for n in result.columns}
-        return _from_lists(names, values, known, result.attrs.get("currency"))
+        a = result.attrs
+        return _from_lists(names, values, known, a.get("currency"), a.get("period"), a.get("as_of"))
     if mod == "polars" and hasattr(result, "get_column"):
         names = list(result.columns)
-        known, currency = _POLARS.get(id(result), ({}, None))
-        return _from_lists(names, {n: _clean(result.get_column(n).to_list()) for n in names}, known, currency)
+        known, currency, period, as_of = _POLARS.get(id(result), ({}, None, None, None))
+        return _from_lists(names, {n: _clean(result.get_column(n).to_list()) for n in names}, known, currency, period, as_of)
     return None
 
 

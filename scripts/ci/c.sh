@@ -123,7 +123,7 @@ done
 echo "--- measurement: parallel queries on one dataset (read lock), 1 vs 2 threads"
 gcc "${cflags[@]}" -O2 tests/c/bench_parallel_run.c $(pkg-config --cflags --libs channel-kpi) -lm -o "$work/bench_parallel_run"
 t0=$SECONDS
-LD_LIBRARY_PATH="$prefix/lib" "$work/bench_parallel_run" 50000 6 | head -1
+LD_LIBRARY_PATH="$prefix/lib" "$work/bench_parallel_run" 15000 30 | head -1
 echo "(measurement: $((SECONDS - t0)) s)"
 
 echo "--- example: examples/c/scorecard.c (shared and static)"

@@ -61,6 +61,12 @@ def check(c: dict, load: Any, table: bool = False, source_lines: Optional[dict] 
     want = c["expect"]
     try:
         ds = load()
+        if ds.errors:  # collect mode: the data loads, the bad rows are listed, nothing raised
+            assert want["error"] == "many", f"want a {want['error']} error, got bad rows {ds.errors}"
+            assert len(ds.errors) == len(want["errors"]), ds.errors
+            for sub, w in zip(ds.errors, want["errors"]):
+                check_error(sub, w, table, source_lines or {})
+            return
         if "query" in c:
             res = ds.run(json.dumps(c["query"]))
             # Every renderer takes any cell (length, Unicode) and shows it whole.

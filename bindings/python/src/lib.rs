@@ -34,6 +34,16 @@ fn record_kinds() -> Vec<&'static str> {
     channel_kpi::load::RecordKind::ALL.iter().map(|k| k.name()).collect()
 }
 
+/// A deliberate panic, for the test that every panic reaches Python as `InternalError` (a
+/// `ChannelKpiError`), through the same guard every entry point uses.
+#[pyfunction]
+fn _panic(py: Python<'_>, message: &str) -> PyResult<()> {
+    errors::guard(py, || panic!("{message}"))
+}
+
+/// The library's version (`channel_kpi.__version__`).
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Decimal places of money columns in result tables (`decimal128(38, 6)`).
 const MONEY_SCALE: i8 = channel_kpi::arrow::MONEY_SCALE;
 
@@ -51,6 +61,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics, m)?)?;
     m.add_function(wrap_pyfunction!(preset, m)?)?;
     m.add_function(wrap_pyfunction!(record_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic, m)?)?;
     m.add("MONEY_SCALE", MONEY_SCALE)?;
+    m.add("__version__", VERSION)?;
     Ok(())
 }

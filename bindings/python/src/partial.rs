@@ -3,7 +3,7 @@
 //! twice) and finish with the reference data they were folded with — the seam for Dask and
 //! Spark (`channel_kpi.scale`, `channel_kpi.spark`). All computation is the core's.
 
-use crate::errors::IntoPy;
+use crate::errors::{IntoPy, detached};
 use crate::results::PyResultTable;
 use crate::tables;
 use channel_kpi::load::Mapping;
@@ -63,7 +63,7 @@ impl PyPartial {
         let p = &self.partial;
         let empty = Reference::default();
         let refs = reference.map_or(&empty, |r| &*r.refs);
-        let table = py.detach(|| p.finish(refs)).py()?;
+        let table = detached(py, || p.finish(refs))?;
         Ok(PyResultTable { table })
     }
     fn __repr__(&self) -> String {
@@ -94,8 +94,8 @@ impl PyReference {
     #[pyo3(signature = (tables, mapping_json = None))]
     fn from_tables(py: Python<'_>, tables: &Bound<'_, PyDict>, mapping_json: Option<&str>) -> PyResult<Self> {
         let m = mapping_json.map_or(Ok(Mapping::default()), |t| Mapping::from_json_str(t).py())?;
-        let sources = tables::sources(tables)?;
-        let refs = py.detach(move || channel_kpi::arrow::load_reference(sources, &m)).py()?;
+        let (sources, _) = tables::sources(tables, None)?;
+        let refs = detached(py, move || channel_kpi::arrow::load_reference(sources, &m))?;
         Ok(PyReference { refs: Arc::new(refs) })
     }
     /// The JSON form, to broadcast.
@@ -120,7 +120,7 @@ impl PyReference {
     fn partial(&self, py: Python<'_>, query_json: &str) -> PyResult<PyPartial> {
         let q = Query::from_json(query_json).py()?;
         let refs = self.refs.clone();
-        Ok(PyPartial { partial: py.detach(move || refs.partial(&q)).py()? })
+        Ok(PyPartial { partial: detached(py, move || refs.partial(&q))? })
     }
     fn __repr__(&self) -> String {
         format!("<channel_kpi Reference: {} partners>", self.refs.partners.len())
@@ -144,9 +144,9 @@ pub fn fold_tables(
     let q = Query::from_json(query_json).py()?;
     let part = make_part(part, rows.map(|r| r.0), rows.map(|r| r.1))?;
     let m = mapping_json.map_or(Ok(Mapping::default()), |t| Mapping::from_json_str(t).py())?;
-    let sources = tables::sources(tables)?;
+    let (sources, _) = tables::sources(tables, None)?;
     let refs = reference.map_or_else(|| Arc::new(Reference::default()), |r| r.refs.clone());
-    let partial = py.detach(move || channel_kpi::arrow::fold_tables(sources, &m, &refs, &q, &part)).py()?;
+    let partial = detached(py, move || channel_kpi::arrow::fold_tables(sources, &m, &refs, &q, &part))?;
     Ok(PyPartial { partial })
 }
 
@@ -157,7 +157,7 @@ pub fn fold_tables(
 pub fn fold_deals(py: Python<'_>, deals: &Bound<'_, PyAny>, query_json: &str, threads: usize) -> PyResult<PyPartial> {
     let q = Query::from_json(query_json).py()?;
     let batches = tables::batches(deals, "deals")?;
-    let partial = py.detach(|| channel_kpi::arrow::fold_deal_batches(&q, &Reference::default(), &batches, threads)).py()?;
+    let partial = detached(py, || channel_kpi::arrow::fold_deal_batches(&q, &Reference::default(), &batches, threads))?;
     Ok(PyPartial { partial })
 }
 
@@ -169,6 +169,6 @@ pub fn fold_deals(py: Python<'_>, deals: &Bound<'_, PyAny>, query_json: &str, th
 pub fn fold_deal_stream(py: Python<'_>, deals: &Bound<'_, PyAny>, query_json: &str, threads: usize) -> PyResult<PyPartial> {
     let q = Query::from_json(query_json).py()?;
     let reader = tables::reader(deals, "deals")?;
-    let partial = py.detach(|| channel_kpi::arrow::fold_deal_stream(&q, &Reference::default(), Box::new(reader), threads)).py()?;
+    let partial = detached(py, || channel_kpi::arrow::fold_deal_stream(&q, &Reference::default(), Box::new(reader), threads))?;
     Ok(PyPartial { partial })
 }

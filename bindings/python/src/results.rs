@@ -1,7 +1,7 @@
 //! Results out: a core `ResultTable` as an Arrow C stream (`__arrow_c_stream__`, read by
 //! `pyarrow.table(...)`) and single values as Python objects.
 
-use crate::errors::IntoPy;
+use crate::errors::{IntoPy, guard};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{RecordBatch, RecordBatchIterator};
 use channel_kpi::{ColumnKind, ResultTable, Value};
@@ -64,6 +64,17 @@ impl PyResultTable {
             })
             .collect()
     }
+    /// The query's period as `start..end` (end exclusive), e.g. `2025-01-01..2026-01-01`.
+    #[getter]
+    fn period(&self) -> Option<String> {
+        self.table.period.map(|p| p.to_string())
+    }
+    /// The "now" the values were computed at (the query's `as_of`, by default the period's
+    /// last day): KPIs about the present, such as lead conversion by `as_of`, depend on it.
+    #[getter]
+    fn as_of(&self) -> Option<chrono::NaiveDate> {
+        self.table.as_of
+    }
     /// The ISO code of every money column, or None when no amount was seen.
     #[getter]
     fn currency(&self) -> Option<String> {
@@ -84,22 +95,24 @@ impl PyResultTable {
         value_to_py(py, &r[c])
     }
     /// The plain-text table (as the CLI prints it).
-    fn to_text(&self) -> String {
-        self.table.to_text()
+    fn to_text(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || Ok(self.table.to_text()))
     }
     /// The JSON form (`{"currency", "columns", "rows"}`).
-    fn to_json(&self) -> String {
-        self.table.to_json().to_string()
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || Ok(self.table.to_json().to_string()))
     }
     /// The Arrow PyCapsule interface: one record batch, money as decimal128(38, 6).
     #[pyo3(signature = (requested_schema = None))]
     fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Py<PyAny>>) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema; // the schema is fixed; consumers cast if they wish
-        let batch: RecordBatch = channel_kpi::arrow::to_record_batch(&self.table).py()?;
-        let schema = batch.schema();
-        let reader = RecordBatchIterator::new(vec![Ok(batch)], schema);
-        let stream = FFI_ArrowArrayStream::new(Box::new(reader));
-        PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
+        guard(py, || {
+            let batch: RecordBatch = channel_kpi::arrow::to_record_batch(&self.table).py()?;
+            let schema = batch.schema();
+            let reader = RecordBatchIterator::new(vec![Ok(batch)], schema);
+            let stream = FFI_ArrowArrayStream::new(Box::new(reader));
+            PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
+        })
     }
     fn __repr__(&self) -> String {
         format!("<channel_kpi ResultTable: {} rows × {} columns>", self.table.rows.len(), self.table.columns.len())

@@ -5,7 +5,7 @@
 use crate::errors::table_type;
 use arrow_array::RecordBatch;
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
-use channel_kpi::load::{RecordKind, Source};
+use channel_kpi::load::{MemoryTables, RecordKind, Source};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyDict};
 
@@ -36,9 +36,17 @@ pub fn reader(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<ArrowArrayStreamRe
 }
 
 /// `{kind: table}` → loader sources (kinds: the canonical names of every `RecordKind`, from
-/// `org_units` to `usage`; `record_kinds()` lists them).
-pub fn sources(tables: &Bound<'_, PyDict>) -> PyResult<Vec<Source>> {
+/// `org_units` to `usage`; `record_kinds()` lists them), and every table's batches by name for
+/// a mapping's lookups: each kind's table under the kind's name, and `lookups` (`{file name:
+/// table}`) under their file names.
+pub fn sources(tables: &Bound<'_, PyDict>, lookups: Option<&Bound<'_, PyDict>>) -> PyResult<(Vec<Source>, MemoryTables)> {
     let mut out = Vec::with_capacity(tables.len());
+    let mut memory = MemoryTables::new();
+    for (k, v) in lookups.into_iter().flat_map(|d| d.iter()) {
+        let name: String = k.extract()?;
+        let b = batches(&v, &name)?;
+        memory.insert(name, b);
+    }
     for (k, v) in tables.iter() {
         if v.is_none() {
             continue;
@@ -49,7 +57,8 @@ pub fn sources(tables: &Bound<'_, PyDict>) -> PyResult<Vec<Source>> {
             pyo3::exceptions::PyValueError::new_err(format!("unknown table kind {name:?}; expected one of {}", known.join(", ")))
         })?;
         let b = batches(&v, &name)?;
+        memory.insert(name.clone(), b.clone());
         out.push(Source::from_arrow(kind, &name, Box::new(b.into_iter().map(Ok))));
     }
-    Ok(out)
+    Ok((out, memory))
 }

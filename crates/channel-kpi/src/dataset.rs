@@ -65,6 +65,10 @@ pub struct Dataset {
     /// Product usage per account and month.
     #[serde(default)]
     pub usage: Vec<ProductUsage>,
+    /// The columns of each table the loaders read, by kind name (`deals`); empty for a dataset
+    /// built in code or from JSON. [`Dataset::run`] checks `group_by` against it.
+    #[serde(skip)]
+    pub columns: std::collections::BTreeMap<String, crate::load::TableColumns>,
 }
 
 impl Dataset {
@@ -311,13 +315,16 @@ impl Dataset {
     pub fn partial(&self, query: &Query) -> Result<Partial> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let parts = cores.min(self.record_count() / PART_MIN_RECORDS).max(1);
-        if parts > 1
-            && let Ok(p) = self.partial_in_parts(query, parts)
-        {
-            return Ok(p);
+        if parts > 1 {
+            match self.partial_in_parts(query, parts) {
+                Ok(p) => return Ok(p),
+                Err(Error::Interrupted) => return Err(Error::Interrupted),
+                Err(_) => {}
+            }
         }
         let mut e = Engine::new(query, &self.refs)?;
         for r in self.records() {
+            crate::interrupt::check()?;
             e.push(&r)?;
         }
         Ok(e.into_partial())
@@ -332,20 +339,14 @@ impl Dataset {
         if query.currency.is_none() {
             self.records().try_for_each(|r| crate::engine::check_currency(&mut seen, false, &r))?;
         }
-        let partials: Vec<Result<Partial>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..parts)
-                .map(|part| {
-                    s.spawn(move || {
-                        let mut e = Engine::new(query, &self.refs)?;
-                        for r in self.records_part(part, parts) {
-                            e.push(&r)?;
-                        }
-                        Ok(e.into_partial())
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Query("a fold thread panicked".into())))).collect()
-        });
+        let partials: Vec<Result<Partial>> = crate::interrupt::scoped(parts, |part| {
+            let mut e = Engine::new(query, &self.refs)?;
+            for r in self.records_part(part, parts) {
+                crate::interrupt::check()?;
+                e.push(&r)?;
+            }
+            Ok(e.into_partial())
+        })?;
         let mut partials = partials.into_iter();
         let mut whole = partials.next().unwrap_or_else(|| Err(Error::Query("no parts".into())))?;
         for p in partials {
@@ -364,7 +365,10 @@ impl Dataset {
     /// changed since (what the bindings hold: a loaded dataset that only they can change). On
     /// records that were never checked the results are unspecified (an error or a wrong value,
     /// never undefined behaviour); use [`Dataset::run`] then.
+    /// Also checks that every `group_by` dimension can come from the loaded tables
+    /// ([`crate::load::check_group_by`]).
     pub fn run_checked(&self, query: &Query) -> Result<ResultTable> {
+        crate::load::check_group_by(&self.columns, &self.refs, query)?;
         self.partial(query)?.finish(&self.refs)
     }
 }

@@ -101,6 +101,16 @@ pub enum Error {
         /// Where.
         location: Location,
     },
+    /// A table lacks columns it needs, or has columns that look like canonical fields but
+    /// are not read (`Amount`); the reason lists every missing column, the columns found and
+    /// close matches. Kind `missing`, like [`Error::Missing`].
+    #[error("{location}: {reason}")]
+    Columns {
+        /// The table (file) and the first missing field.
+        location: Location,
+        /// What is wrong, with the columns found.
+        reason: String,
+    },
     /// Two ids collide, or a record refers to an id that does not exist.
     #[error("{location}: {reason}")]
     Reference {
@@ -144,6 +154,9 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The caller's interrupt hook asked to stop ([`crate::interrupt`], e.g. Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
     /// Several bad rows, collected by a loader in report mode.
     #[error("{} bad rows; first: {}", .0.len(), .0.first().map(|e| e.to_string()).unwrap_or_default())]
     Many(Vec<Error>),
@@ -156,6 +169,7 @@ impl Error {
             Error::Parse { location, .. }
             | Error::Invalid { location, .. }
             | Error::Missing { location }
+            | Error::Columns { location, .. }
             | Error::Reference { location, .. }
             | Error::Currency { location, .. }
             | Error::Overflow { location, .. } => Some(location),
@@ -164,18 +178,19 @@ impl Error {
     }
 
     /// A stable, lower-case name of the variant: `parse`, `invalid`, `missing`, `reference`,
-    /// `currency`, `overflow`, `query`, `merge`, `io`, `many`. Bindings and golden vectors use it.
+    /// `currency`, `overflow`, `query`, `merge`, `io`, `interrupted`, `many`. Bindings and golden vectors use it.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Parse { .. } => "parse",
             Error::Invalid { .. } => "invalid",
-            Error::Missing { .. } => "missing",
+            Error::Missing { .. } | Error::Columns { .. } => "missing",
             Error::Reference { .. } => "reference",
             Error::Currency { .. } => "currency",
             Error::Overflow { .. } => "overflow",
             Error::Query(_) => "query",
             Error::Merge(_) => "merge",
             Error::Io { .. } => "io",
+            Error::Interrupted => "interrupted",
             Error::Many(_) => "many",
         }
     }
@@ -185,6 +200,7 @@ impl Error {
         match self {
             Error::Parse { reason, .. }
             | Error::Invalid { reason, .. }
+            | Error::Columns { reason, .. }
             | Error::Reference { reason, .. }
             | Error::Currency { reason, .. }
             | Error::Overflow { reason, .. } => Some(reason.clone()),
@@ -219,6 +235,7 @@ impl Error {
             Error::Parse { location, .. }
             | Error::Invalid { location, .. }
             | Error::Missing { location }
+            | Error::Columns { location, .. }
             | Error::Reference { location, .. }
             | Error::Currency { location, .. }
             | Error::Overflow { location, .. } => Some(location),

@@ -39,11 +39,13 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+pub mod currency_codes;
 pub mod dataset;
 pub mod dataset_add;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod interrupt;
 pub mod kpi;
 pub mod load;
 pub mod money;

@@ -24,16 +24,20 @@ use std::str::FromStr;
 pub struct Currency([u8; 3]);
 
 impl Currency {
-    /// Validates a code. Lower case is accepted and upper-cased (`usd` → `USD`).
+    /// Validates a code: one of the ISO 4217 codes ([`crate::currency_codes`]). Lower case is
+    /// accepted and upper-cased (`usd` → `USD`); `XYZ` is an error.
     pub fn new(code: &str) -> Result<Self> {
         let b = code.trim().as_bytes();
+        let err =
+            |why: &str| Error::parse(Location { field: Some("currency".into()), value: Some(code.into()), ..Default::default() }, why);
         if b.len() != 3 || !b.iter().all(|c| c.is_ascii_alphabetic()) {
-            return Err(Error::parse(
-                Location { field: Some("currency".into()), value: Some(code.into()), ..Default::default() },
-                "a currency is a three-letter ISO-4217 code such as USD",
-            ));
+            return Err(err("a currency is a three-letter ISO-4217 code such as USD"));
         }
-        Ok(Currency([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase(), b[2].to_ascii_uppercase()]))
+        let c = Currency([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase(), b[2].to_ascii_uppercase()]);
+        if !crate::currency_codes::is_iso(c.as_str()) {
+            return Err(err("not an ISO-4217 currency code (such as USD, EUR, GBP, BRL)"));
+        }
+        Ok(c)
     }
     /// The three letters as bytes.
     #[inline]

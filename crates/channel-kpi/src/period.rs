@@ -30,7 +30,10 @@ fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate> {
 }
 
 fn period_err(s: &str, why: &str) -> Error {
-    Error::parse(Location { field: Some("period".into()), value: Some(s.into()), ..Default::default() }, why.to_string())
+    Error::parse(
+        Location { field: Some("period".into()), value: Some(s.into()), ..Default::default() },
+        if why.contains(FORMS) { why.to_string() } else { format!("{why}; {FORMS}") },
+    )
 }
 
 impl Period {
@@ -149,6 +152,12 @@ impl Period {
             return Period::new(a, b).map_err(|_| period_err(s, "a period's start must be before its end"));
         }
         let upper = t.to_ascii_uppercase();
+        if let Some((y, q)) = loose_quarter(&upper) {
+            return Period::quarter(year(y)?, num(q)? as u32).map_err(|e| match e {
+                Error::Parse { reason, .. } => period_err(s, &reason),
+                other => other,
+            });
+        }
         if let Some(rest) = upper.strip_prefix("FY") {
             return match rest.split_once("-Q") {
                 Some((y, q)) => Period::fiscal_quarter(year(y)?, num(q)? as u32, first_month),
@@ -157,12 +166,13 @@ impl Period {
         }
         let parts: Vec<&str> = upper.split('-').collect();
         let r = match parts.as_slice() {
+            [y] if !y.bytes().all(|b| b.is_ascii_digit()) => Err(period_err(s, "not a period")),
             [y] => Period::year(year(y)?),
             [y, q] if q.starts_with('Q') => Period::quarter(year(y)?, num(&q[1..])? as u32),
             [y, w] if w.starts_with('W') => Period::iso_week(year(y)?, num(&w[1..])? as u32),
             [y, m] => Period::month(year(y)?, num(m)? as u32),
             [_, _, _] => Period::day(parse_date_iso(t)?),
-            _ => Err(period_err(s, "expected 2025, 2025-Q1, 2025-03, 2025-W07, 2025-03-14 or 2025-01-01..2025-04-01")),
+            _ => Err(period_err(s, "not a period")),
         };
         r.map_err(|e| match e {
             Error::Parse { reason, .. } => period_err(s, &reason),
@@ -255,6 +265,23 @@ fn bucket_end(d: NaiveDate, bucket: Bucket, fy_first: u32) -> Result<NaiveDate> 
         Bucket::FiscalQuarter => add_months(month_start, 3 - months_since(fy_first) % 3)?,
         Bucket::FiscalYear => add_months(month_start, 12 - months_since(fy_first))?,
     })
+}
+
+/// The forms [`Period::parse`] accepts, appended to every period error.
+const FORMS: &str = "accepted forms: 2025, 2025-Q1 (also 2025Q1, Q1 2025), 2025-03, 2025-W07, 2025-03-14, 2025-01-01..2025-04-01 (end exclusive), FY2025, FY2025-Q1";
+
+/// `2017Q4`, `2017 Q4`, `Q4 2017`, `Q4-2017`, `Q4/2017` (upper case) → (year, quarter digits);
+/// `2017-Q4` is the canonical form, parsed by the general rule.
+fn loose_quarter(t: &str) -> Option<(&str, &str)> {
+    let sep = |c: char| c == ' ' || c == '-' || c == '/' || c == '_';
+    if let Some(rest) = t.strip_prefix('Q') {
+        let (q, y) = rest.split_at(rest.find(sep)?);
+        return Some((y.trim_start_matches(sep), q)).filter(|(y, q)| y.len() == 4 && q.len() == 1);
+    }
+    let (y, q) = t.split_at(t.find('Q')?);
+    let y = y.trim_end_matches(sep);
+    let q = &q[1..];
+    (y.len() == 4 && q.len() == 1 && y.bytes().all(|b| b.is_ascii_digit()) && !t.contains("-Q") && !t.starts_with("FY")).then_some((y, q))
 }
 
 /// Parses `YYYY-MM-DD`.
@@ -374,6 +401,13 @@ mod tests {
     fn parses_every_form() {
         assert_eq!(p("2025"), "2025-01-01..2026-01-01");
         assert_eq!(p("2025-Q4"), "2025-10-01..2026-01-01");
+        for loose in ["2017Q4", "2017 Q4", "Q4 2017", "q4-2017", "Q4/2017", " 2017-q4 "] {
+            assert_eq!(p(loose), "2017-10-01..2018-01-01", "{loose}");
+        }
+        let e = Period::parse("Q5 2017").unwrap_err().to_string();
+        assert!(e.contains("accepted forms: 2025, 2025-Q1 (also 2025Q1, Q1 2025)"), "{e}");
+        let e = Period::parse("last quarter").unwrap_err().to_string();
+        assert!(e.contains("accepted forms"), "{e}");
         assert_eq!(p("2024-02"), "2024-02-01..2024-03-01");
         assert_eq!(p("2025-W01"), "2024-12-30..2025-01-06");
         assert_eq!(p("2025-03-14"), "2025-03-14..2025-03-15");
@@ -389,7 +423,7 @@ mod tests {
     #[test]
     fn errors_name_the_input_once() {
         let e = Period::parse("2025-Q5").unwrap_err().to_string();
-        assert_eq!(e, "column `period`, value \"2025-Q5\": cannot parse: quarter must be 1..4");
+        assert_eq!(e, format!("column `period`, value \"2025-Q5\": cannot parse: quarter must be 1..4; {FORMS}"));
     }
 
     #[test]

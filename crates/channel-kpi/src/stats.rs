@@ -35,6 +35,10 @@ fn inverse_normal_cdf(p: f64) -> f64 {
 
 /// Wilson score interval for `successes` out of `n` at `confidence`; `None` when `n = 0`.
 ///
+/// Formula: centre `(p + z²/2n) ÷ (1 + z²/n)`, half-width `z·√(p(1−p)/n + z²/4n²) ÷ (1 + z²/n)`.
+/// At the edges the bound is exact: a rate of 0 has lower bound exactly `0.0` and a rate of 1
+/// upper bound exactly `1.0` (floating point would otherwise leave `5.55e-17`).
+///
 /// ```
 /// let (lo, hi) = channel_kpi::stats::wilson(8, 10, 0.95).unwrap();
 /// assert!((lo - 0.4901625).abs() < 1e-6 && (hi - 0.9433178).abs() < 1e-6);
@@ -49,7 +53,9 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Option<(f64, f64)> {
     let denom = 1.0 + z2 / nf;
     let center = (p + z2 / (2.0 * nf)) / denom;
     let half = z * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / denom;
-    Some(((center - half).max(0.0), (center + half).min(1.0)))
+    let lo = if successes == 0 { 0.0 } else { (center - half).max(0.0) };
+    let hi = if successes == n { 1.0 } else { (center + half).min(1.0) };
+    Some((lo, hi))
 }
 
 /// Whether two closed intervals overlap.
@@ -71,6 +77,11 @@ mod tests {
         assert_eq!(wilson(0, 0, 0.95), None);
         let (lo, hi) = wilson(0, 5, 0.95).unwrap();
         assert!(lo == 0.0 && hi > 0.4 && hi < 0.5);
+        // Rate 0 over many trials: exactly 0, not the 5.55e-17 floating point leaves.
+        for n in [1, 3, 7, 10, 7043, 1_000_000] {
+            assert_eq!(wilson(0, n, 0.95).unwrap().0.to_bits(), 0.0f64.to_bits(), "n = {n}");
+            assert_eq!(wilson(n, n, 0.95).unwrap().1, 1.0, "n = {n}");
+        }
         let (lo, hi) = wilson(5, 5, 0.95).unwrap();
         assert!(hi == 1.0 && lo > 0.5);
     }

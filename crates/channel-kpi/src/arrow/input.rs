@@ -28,11 +28,11 @@ pub(crate) fn add_iso(formats: &mut Vec<String>) {
     }
 }
 
-/// Lookups join files by name; in-memory tables are joined by the caller.
-pub(crate) fn no_lookups(name: &str) -> Error {
+/// A lookup of an in-memory table names a file no in-memory table answers to.
+pub(crate) fn no_lookups(name: &str, file: &str) -> Error {
     Error::invalid(
-        Location { file: Some(name.into()), field: Some("lookups".into()), ..Default::default() },
-        "a mapping's lookups join files; join in-memory tables before passing them (e.g. DataFrame.merge)",
+        Location { file: Some(name.into()), field: Some("lookups".into()), value: Some(file.into()), ..Default::default() },
+        "no in-memory table for this lookup file: give it as the table of the kind whose mapping names the file, or by its file name (Python: lookups={name: table})",
     )
 }
 

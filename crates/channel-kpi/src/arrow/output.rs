@@ -59,6 +59,8 @@ fn mismatch(name: &str, v: &Value, what: &str) -> Error {
 /// let t = data.run(&Query::new(vec![Metric::AvgDealSize], Period::parse("2025-01").unwrap())).unwrap();
 /// let b = channel_kpi::arrow::to_record_batch(&t).unwrap();
 /// assert_eq!(b.schema().field_with_name("avg_deal_size").unwrap().data_type().to_string(), "Decimal128(38, 6)");
+/// assert_eq!(b.schema().metadata()["channel_kpi.as_of"], "2025-01-31");
+/// assert_eq!(b.schema().metadata()["channel_kpi.period"], "2025-01-01..2025-02-01");
 /// ```
 pub fn to_record_batch(t: &ResultTable) -> Result<RecordBatch> {
     let mut fields = Vec::with_capacity(t.columns.len());
@@ -126,6 +128,12 @@ pub fn to_record_batch(t: &ResultTable) -> Result<RecordBatch> {
     let mut meta = HashMap::new();
     if let Some(c) = t.currency {
         meta.insert("channel_kpi.currency".to_string(), c.to_string());
+    }
+    if let Some(p) = t.period {
+        meta.insert("channel_kpi.period".to_string(), p.to_string());
+    }
+    if let Some(d) = t.as_of {
+        meta.insert("channel_kpi.as_of".to_string(), d.to_string());
     }
     let schema = Arc::new(Schema::new(fields).with_metadata(meta));
     RecordBatch::try_new(schema, arrays).map_err(|e| Error::Query(format!("result table: {e}")))

@@ -121,7 +121,7 @@ impl Partial {
                 rows.push(row);
             }
         }
-        Ok(ResultTable { columns, rows, currency: q.currency.or(self.currency) })
+        Ok(ResultTable { columns, rows, currency: q.currency.or(self.currency), period: Some(q.period), as_of: Some(as_of) })
     }
 }
 

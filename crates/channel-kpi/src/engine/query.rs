@@ -8,9 +8,11 @@ use crate::period::{Bucket, Period};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// What to compare each window with.
+/// What to compare each window with. In JSON: `"previous_period"` (also `"previous"`,
+/// `"prev"`), `"year_ago"` (also `"yoy"`), a period string (`"2024-Q1"`), or
+/// `{"period": "2024-Q1"}`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "CompareForm")]
 pub enum Compare {
     /// The window just before (month over month for monthly buckets).
     PreviousPeriod,
@@ -20,6 +22,24 @@ pub enum Compare {
     Period(Period),
 }
 
+/// The JSON forms of [`Compare`].
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CompareForm {
+    Text(String),
+    Period { period: String },
+}
+
+impl TryFrom<CompareForm> for Compare {
+    type Error = Error;
+    fn try_from(f: CompareForm) -> Result<Self> {
+        match f {
+            CompareForm::Text(s) => s.parse(),
+            CompareForm::Period { period } => Period::parse(&period).map(Compare::Period),
+        }
+    }
+}
+
 impl std::str::FromStr for Compare {
     type Err = Error;
     /// `previous_period` (or `previous`), `year_ago`, or a period string.
@@ -27,11 +47,9 @@ impl std::str::FromStr for Compare {
         match s.trim().to_ascii_lowercase().as_str() {
             "previous" | "previous_period" | "prev" => Ok(Compare::PreviousPeriod),
             "year_ago" | "yoy" | "previous_year" => Ok(Compare::YearAgo),
-            _ => {
-                Ok(Compare::Period(Period::parse(s).map_err(|_| {
-                    Error::Query(format!("compare_to {s:?}: expected previous_period, year_ago or a period such as 2024-Q1"))
-                })?))
-            }
+            _ => Ok(Compare::Period(Period::parse(s).map_err(|_| {
+                Error::Query(format!("compare_to {s:?}: expected previous_period (or previous), year_ago, or a period such as 2024-Q1"))
+            })?)),
         }
     }
 }
@@ -211,7 +229,19 @@ impl Query {
     /// "rollup": false, "as_of": "2025-12-31", "currency": "USD", "options": {...}}`; only
     /// `metrics` and `period` are required.
     pub fn from_json(text: &str) -> Result<Query> {
-        let q: Query = serde_json::from_str(text).map_err(|e| Error::Query(format!("query JSON: {e}")))?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let q: Query = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            // Name the field, not the JSON position: the text is usually built by a binding.
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let msg = inner.to_string();
+            let msg = match msg.rfind(" at line ") {
+                Some(i) if inner.line() > 0 => msg[..i].to_string(),
+                _ => msg,
+            };
+            if path.is_empty() || path == "." { Error::Query(msg) } else { Error::Query(format!("{path}: {msg}")) }
+        })?;
+        de.end().map_err(|e| Error::Query(format!("query JSON: {e}")))?;
         q.normalized()?;
         Ok(q)
     }

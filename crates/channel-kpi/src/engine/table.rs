@@ -170,6 +170,14 @@ pub struct ResultTable {
     pub rows: Vec<Vec<Value>>,
     /// The currency of every money column (absent when no amount was seen).
     pub currency: Option<Currency>,
+    /// The query's period (each row's own window is in `period_start` / `period_end`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<crate::period::Period>,
+    /// The "now" the values were computed at: the query's `as_of`, by default the period's
+    /// last day. KPIs about the present (open pipeline, aging, lead conversion by `as_of`,
+    /// active registrations) depend on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<NaiveDate>,
 }
 
 /// A-vs-B comparison of one column between two groups.
@@ -276,6 +284,8 @@ impl ResultTable {
             columns: idx.iter().map(|&i| self.columns[i].clone()).collect(),
             rows: self.rows.iter().map(|r| idx.iter().map(|&i| r[i].clone()).collect()).collect(),
             currency: self.currency,
+            period: self.period,
+            as_of: self.as_of,
         })
     }
 
@@ -289,7 +299,8 @@ impl ResultTable {
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 
-    /// JSON: `{"currency": "USD", "columns": [...], "rows": [{"col": value, ...}]}`, absent
+    /// JSON: `{"currency": "USD", "period": "2025-01-01..2026-01-01", "as_of": "2025-12-31",
+    /// "columns": [...], "rows": [{"col": value, ...}]}`, absent
     /// values as `null`, money as decimal strings.
     pub fn to_json(&self) -> serde_json::Value {
         let rows: Vec<serde_json::Value> = self
@@ -303,6 +314,8 @@ impl ResultTable {
             .collect();
         serde_json::json!({
             "currency": self.currency.map(|c| c.to_string()),
+            "period": self.period.map(|p| p.to_string()),
+            "as_of": self.as_of.map(|d| d.to_string()),
             "columns": self.columns.iter().map(|c| serde_json::json!({"name": c.name, "kind": c.kind, "role": c.role})).collect::<Vec<_>>(),
             "rows": rows,
         })

@@ -239,6 +239,9 @@ state! {
     /// Registration counts of a window.
     pub struct RegistrationState {
         pub registered: Count, pub approved: Count, pub rejected: Count, pub open: Count, pub active: Count, pub won: Proportion,
+        /// Registered deals of the window that carry a registration status (any, pending too).
+        #[serde(default)]
+        pub with_status: Count,
     }
 }
 
@@ -246,6 +249,8 @@ state! {
 /// (`registered_deals`), of which approved and rejected (`registered_approved`,
 /// `registered_rejected`), still open at `t` (`registered_open`: registered but not closed),
 /// and won by `as_of` (`registered_to_won_rate` = won ÷ registered, with `_n`, `_lo`, `_hi`).
+/// Approved and rejected are **absent** when none of the window's registered deals carries a
+/// registration status (the data says nothing about decisions; 0 would claim none was made).
 /// **Active** (`registered_active`, an "as at `t`" count that also includes deals registered
 /// before the window): registered on or before `t`, not rejected, still open at `t`, and moved
 /// within the last N days (`options.active_days`, default 30) — its latest registration or
@@ -273,6 +278,9 @@ impl Kpi for RegisteredDeals {
         if w.contains(reg) {
             hit = true;
             s.registered.inc();
+            if d.registration_status.is_some() {
+                s.with_status.inc();
+            }
             match d.registration_status {
                 Some(RegistrationStatus::Approved) => s.approved.inc(),
                 Some(RegistrationStatus::Rejected) => s.rejected.inc(),
@@ -293,7 +301,14 @@ impl Kpi for RegisteredDeals {
     }
     fn finish(states: &[&RegistrationState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| {
-            let mut v: Vec<Value> = [s.registered, s.approved, s.rejected, s.open, s.active].iter().map(|c| Value::count(c.0)).collect();
+            let decided = |c: Count| if s.with_status.0 > 0 { Value::count(c.0) } else { Value::Absent };
+            let mut v = vec![
+                Value::count(s.registered.0),
+                decided(s.approved),
+                decided(s.rejected),
+                Value::count(s.open.0),
+                Value::count(s.active.0),
+            ];
             v.extend(s.won.values(ctx));
             Ok(v)
         })

@@ -9,6 +9,13 @@
 //! An account is active at an edge when that MRR is > 0. The state keeps the two amounts per
 //! account (memory grows with the accounts of a group; merging adds per account, exactly).
 //!
+//! **Unknown edges.** An edge month in which *no* subscription row of the whole result (any
+//! group) falls says nothing: a snapshot of one month cannot tell churn from "not exported
+//! yet". The values that need that edge are then **absent**, not 0 (not "100 % churn"): with
+//! no data for the month before the window, the start-side values and every ratio; with no data
+//! for the window's last month, the end-side values and every ratio. An account with no row
+//! in an edge month that other accounts have rows for is inactive there (churned or new).
+//!
 //! ```
 //! use channel_kpi::{Dataset, Metric, Period, Query, SubscriptionMonth};
 //! let day = |s: &str| s.parse().unwrap();
@@ -40,7 +47,15 @@ pub(crate) fn month_of(d: NaiveDate) -> NaiveDate {
 
 state! {
     /// An account's MRR at the start and at the end of a window.
-    pub struct Edges { pub start: Sum, pub end: Sum }
+    pub struct Edges {
+        pub start: Sum, pub end: Sum,
+        /// Rows of the account that fell in the start month.
+        #[serde(default)]
+        pub start_rows: super::common::Count,
+        /// Rows of the account that fell in the end month.
+        #[serde(default)]
+        pub end_rows: super::common::Count,
+    }
 }
 
 /// MRR at the window's edges, per account.
@@ -74,11 +89,19 @@ impl AccountEdges {
         let e = self.0.entry(s.account_id.clone()).or_default();
         if Some(m) == start {
             e.start.add(mrr)?;
+            e.start_rows.inc();
         }
         if m == end {
             e.end.add(mrr)?;
+            e.end_rows.inc();
         }
         Ok(true)
+    }
+    /// Whether any account of any of `states` has a row in the start month / in the end month
+    /// (see the module doc: an edge without any row is unknown).
+    fn known_edges(states: &[&AccountEdges]) -> (bool, bool) {
+        let any = |f: fn(&Edges) -> bool| states.iter().any(|s| s.0.values().any(f));
+        (any(|e| e.start_rows.0 > 0), any(|e| e.end_rows.0 > 0))
     }
     /// (accounts active at start, Σ start MRR, accounts active at end, Σ end MRR).
     fn totals(&self) -> Result<(u64, Sum, u64, Sum)> {
@@ -95,6 +118,11 @@ impl AccountEdges {
         }
         Ok((a0, m0, a1, m1))
     }
+}
+
+/// `v` when its edge is known, else absent.
+fn known(is_known: bool, v: Value) -> Value {
+    if is_known { v } else { Value::Absent }
 }
 
 fn growth(start: f64, end: f64) -> Option<f64> {
@@ -124,16 +152,18 @@ impl Kpi for PortfolioGrowth {
         s.observe(rec, w, ctx)
     }
     fn finish(states: &[&AccountEdges], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        let (start_known, end_known) = AccountEdges::known_edges(states);
+        let both = start_known && end_known;
         each(states, |s| {
             let (a0, m0, a1, m1) = s.totals()?;
             let mg = m1.0.checked_sub(m0.0).and_then(|d| ratio(d, m0.0));
             Ok(vec![
-                Value::count(a0),
-                Value::count(a1),
-                Value::float(growth(a0 as f64, a1 as f64)),
-                Value::Decimal(m0.0),
-                Value::Decimal(m1.0),
-                Value::float(mg),
+                known(start_known, Value::count(a0)),
+                known(end_known, Value::count(a1)),
+                known(both, Value::float(growth(a0 as f64, a1 as f64))),
+                known(start_known, Value::Decimal(m0.0)),
+                known(end_known, Value::Decimal(m1.0)),
+                known(both, Value::float(mg)),
             ])
         })
     }
@@ -146,7 +176,9 @@ impl Kpi for PortfolioGrowth {
 /// * **NRR** = (start + expansion − contraction − churn) ÷ start (`nrr`, may exceed 1),
 /// * **GRR** = (start − contraction − churn) ÷ start (`grr`, in [0, 1]),
 ///
-/// absent when no account was active at the start. Ratios are exact decimals rounded to 6
+/// absent when no account was active at the start, and — like every value needing an edge
+/// month without any row — when the month before the window or its last month has no data
+/// at all (module doc). Ratios are exact decimals rounded to 6
 /// places. Example: A 100 → 150, B 100 → 50, C 100 → 0, D new 80 → start 300, expansion
 /// 50, contraction 50, churn 100, NRR 200 ÷ 300 = 0.666667, GRR 150 ÷ 300 = 0.5.
 pub struct MrrRetention;
@@ -164,6 +196,8 @@ impl Kpi for MrrRetention {
         s.observe(rec, w, ctx)
     }
     fn finish(states: &[&AccountEdges], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+        let (start_known, end_known) = AccountEdges::known_edges(states);
+        let both = start_known && end_known;
         each(states, |s| {
             let [mut start, mut exp, mut contr, mut churn, mut new] = [Sum::default(); 5];
             for e in s.0.values() {
@@ -185,13 +219,13 @@ impl Kpi for MrrRetention {
             let nrr = kept.and_then(|k| k.checked_add(exp.0)).and_then(|n| div(n, start.0));
             let grr = kept.and_then(|k| div(k, start.0));
             Ok(vec![
-                Value::Decimal(start.0),
-                Value::Decimal(exp.0),
-                Value::Decimal(contr.0),
-                Value::Decimal(churn.0),
-                Value::Decimal(new.0),
-                Value::decimal(nrr),
-                Value::decimal(grr),
+                known(start_known, Value::Decimal(start.0)),
+                known(both, Value::Decimal(exp.0)),
+                known(both, Value::Decimal(contr.0)),
+                known(both, Value::Decimal(churn.0)),
+                known(end_known, Value::Decimal(new.0)),
+                known(both, Value::decimal(nrr)),
+                known(both, Value::decimal(grr)),
             ])
         })
     }
@@ -199,7 +233,8 @@ impl Kpi for MrrRetention {
 
 /// `account_retention` = accounts active at the window's start and still active at its end ÷
 /// accounts active at the start (`account_retention`, with `_n` = accounts at the start,
-/// `_lo`, `_hi`), and `accounts_churned`; absent when no account was active at the start.
+/// `_lo`, `_hi`), and `accounts_churned`; absent when no account was active at the start, or
+/// when either edge month has no data at all (a one-month snapshot: unknown, not 100 % churn).
 ///
 /// Example: 7,043 accounts at the start, 1,869 gone at the end → 5,174 ÷ 7,043 = 0.734630.
 pub struct AccountRetention;
@@ -214,13 +249,16 @@ impl Kpi for AccountRetention {
         s.observe(rec, w, ctx)
     }
     fn finish(states: &[&AccountEdges], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
+        let (start_known, end_known) = AccountEdges::known_edges(states);
         each(states, |s| {
             let mut p = Proportion::default();
-            for e in s.0.values().filter(|e| e.start.0 > Decimal::ZERO) {
-                p.add(e.end.0 > Decimal::ZERO);
+            if start_known && end_known {
+                for e in s.0.values().filter(|e| e.start.0 > Decimal::ZERO) {
+                    p.add(e.end.0 > Decimal::ZERO);
+                }
             }
             let mut v = p.values(ctx);
-            v.push(Value::count(p.n - p.hits));
+            v.push(known(start_known && end_known, Value::count(p.n - p.hits)));
             Ok(v)
         })
     }

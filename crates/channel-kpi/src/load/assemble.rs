@@ -19,38 +19,77 @@ pub fn lookup_tables(map: &KindMapping, dir: &Path, opts: &LoadOptions) -> Resul
     map.lookups
         .iter()
         .map(|l| {
-            let path = dir.join(&l.file);
-            let src = Source::open(RecordKind::Deals, &path)?;
+            let src = Source::open(RecordKind::Deals, dir.join(&l.file))?;
             let name = src.name.clone();
-            let mut recs = src.records(opts.max_line_bytes)?;
-            let mut rows = HashMap::new();
-            let mut lines: HashMap<String, u64> = HashMap::new();
-            loop {
-                match recs.next_record()? {
-                    Next::End => break,
-                    Next::Bad(e) => return Err(e),
-                    Next::Row(line, r) => {
-                        let loc = |v: &str| Location {
-                            file: Some(name.clone()),
-                            line: Some(line),
-                            field: Some(l.key_column().into()),
-                            value: Some(v.into()),
-                            ..Default::default()
-                        };
-                        let key = r.cell(l.key_column()).ok_or_else(|| Error::Missing { location: loc("") })?.trim().to_string();
-                        if let Some(first) = lines.insert(key.clone(), line) {
-                            return Err(Error::Reference {
-                                location: loc(&key),
-                                reason: format!("duplicate lookup key (first on line {first})"),
-                            });
-                        }
-                        rows.insert(key, RawRecord::of(r));
-                    }
-                }
-            }
-            Ok(LookupTable { file: name, rows })
+            lookup_table(l, name, src.records(opts.max_line_bytes)?)
         })
         .collect()
+}
+
+/// The lookups of `map` for a source read from `dir`: in-memory tables from
+/// [`LoadOptions::memory_tables`] when one answers to the lookup's file, else the file.
+fn lookups_for(
+    map: &KindMapping,
+    mapping: &Mapping,
+    dir: &Path,
+    in_memory: bool,
+    name: &str,
+    opts: &LoadOptions,
+) -> Result<Vec<LookupTable>> {
+    #[cfg(not(feature = "arrow"))]
+    let _ = (mapping, in_memory, name);
+    map.lookups
+        .iter()
+        .map(|l| {
+            #[cfg(feature = "arrow")]
+            {
+                let by_kind = || {
+                    RecordKind::ALL
+                        .iter()
+                        .find(|k| mapping.kind(**k).file.as_deref() == Some(l.file.as_str()))
+                        .and_then(|k| opts.memory_tables.get(k.name()))
+                };
+                if let Some(b) = opts.memory_tables.get(&l.file).or_else(by_kind) {
+                    let recs = crate::arrow::ArrowRecords::new(Box::new(b.clone().into_iter().map(Ok)), l.file.clone());
+                    return lookup_table(l, l.file.clone(), Box::new(recs));
+                }
+                if in_memory {
+                    return Err(crate::arrow::no_lookups(name, &l.file));
+                }
+            }
+            let src = Source::open(RecordKind::Deals, dir.join(&l.file))?;
+            let file = src.name.clone();
+            lookup_table(l, file, src.records(opts.max_line_bytes)?)
+        })
+        .collect()
+}
+
+/// One lookup table from its records, keyed by the lookup's key column.
+fn lookup_table(l: &super::Lookup, name: String, mut recs: Box<dyn super::source::Records>) -> Result<LookupTable> {
+    let mut rows = HashMap::new();
+    let mut lines: HashMap<String, u64> = HashMap::new();
+    loop {
+        crate::interrupt::check()?;
+        match recs.next_record()? {
+            Next::End => break,
+            Next::Bad(e) => return Err(e),
+            Next::Row(line, r) => {
+                let loc = |v: &str| Location {
+                    file: Some(name.clone()),
+                    line: Some(line),
+                    field: Some(l.key_column().into()),
+                    value: Some(v.into()),
+                    ..Default::default()
+                };
+                let key = r.cell(l.key_column()).ok_or_else(|| Error::Missing { location: loc("") })?.trim().to_string();
+                if let Some(first) = lines.insert(key.clone(), line) {
+                    return Err(Error::Reference { location: loc(&key), reason: format!("duplicate lookup key (first on line {first})") });
+                }
+                rows.insert(key, RawRecord::of(r));
+            }
+        }
+    }
+    Ok(LookupTable { file: name, rows })
 }
 
 /// Reads every row of `src` through `mapping` and `conv`. Bad rows stop the read, or with
@@ -90,24 +129,34 @@ fn read_into(
     let map = mapping.kind(kind);
     #[allow(unused_mut)]
     let mut formats = mapping.date_formats(kind);
+    #[allow(unused_mut)]
+    let mut in_memory = false;
     #[cfg(feature = "arrow")]
     if src.format == super::Format::Arrow {
         // Typed Arrow date and timestamp cells are rendered as ISO dates.
         crate::arrow::add_iso(&mut formats);
-        if !map.lookups.is_empty() {
-            return Err(crate::arrow::no_lookups(&src.name));
-        }
+        in_memory = true;
     }
-    let tables = lookup_tables(map, &src.dir, opts)?;
+    let tables = lookups_for(map, mapping, &src.dir, in_memory, &src.name, opts)?;
     let attr_filter = AttrFilter::new(map);
     let name = src.name.clone();
+    let fixed_header = src.format != super::Format::JsonLines;
     let mut recs = src.records(opts.max_line_bytes)?;
     let mut file = FileReport { file: name.clone(), kind, rows_read: 0, rows_loaded: 0 };
+    let mut first = true;
     loop {
+        crate::interrupt::check()?;
         let result = match recs.next_record()? {
             Next::End => break,
             Next::Bad(e) => Err(e),
             Next::Row(line, rec) => {
+                if std::mem::take(&mut first) && fixed_header {
+                    // Every column checked once, before any row is converted.
+                    let header: Vec<String> = rec.pairs().iter().map(|(c, _)| c.to_string()).collect();
+                    let cols = super::TableColumns::new(kind, &name, &header, map);
+                    super::check_required(&cols, kind).map_err(|e| e.map_locations(&|l: &mut Location| l.line = Some(line)))?;
+                    report.columns.push((kind, cols));
+                }
                 MappedRow::new(rec, map, &formats, &tables, &name, line).and_then(|row| sink(&row.with_attr_filter(&attr_filter)))
             }
         };
@@ -235,6 +284,14 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
         ds.refs.pipeline = PipelineDef::new(stages)?;
     }
     attach_history(&mut ds, history, opts, &mut report)?;
+    for (kind, cols) in &report.columns {
+        match ds.columns.get_mut(kind.name()) {
+            Some(t) => t.merge(cols.clone()),
+            None => {
+                ds.columns.insert(kind.name().to_string(), cols.clone());
+            }
+        }
+    }
     ds.validate()?;
     Ok((ds, report))
 }

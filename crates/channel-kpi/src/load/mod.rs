@@ -25,6 +25,7 @@ pub use mapping::{Attrs, AttrsMode, KindMapping, Lookup, Mapping, OrgLevel, Reco
 pub use row::{AttrFilter, Cells, Header, LookupTable, MappedRow, RawRecord, Row, parse_date};
 
 mod assemble;
+mod columns;
 mod csv_file;
 mod jsonl_file;
 mod paths;
@@ -32,7 +33,10 @@ mod report;
 mod source;
 
 pub use assemble::{load_sources, lookup_tables, read_rows};
+pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
+#[cfg(feature = "arrow")]
+pub use report::MemoryTables;
 pub use report::{FileReport, LoadOptions, LoadReport, ProgressFn};
 pub use source::{Format, Source};
 #[cfg(feature = "arrow")]

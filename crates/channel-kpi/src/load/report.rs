@@ -8,6 +8,11 @@ use std::sync::Arc;
 /// Called with (file name, rows read so far) every 50,000 rows and at the end of each file.
 pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
 
+/// In-memory tables a mapping's lookups may join, by name (a lookup's `file`, or the kind
+/// whose mapping names that file, e.g. `deals`).
+#[cfg(feature = "arrow")]
+pub type MemoryTables = std::collections::HashMap<String, Vec<arrow_array::RecordBatch>>;
+
 /// How to read.
 ///
 /// ```
@@ -28,11 +33,22 @@ pub struct LoadOptions {
     pub max_line_bytes: usize,
     /// Progress callback for long loads (the CLI prints it when stderr is a terminal).
     pub progress: Option<ProgressFn>,
+    /// Tables for lookups of in-memory input: a lookup's `file` is looked up here by its name,
+    /// then by the kind whose mapping `file` it is (Olist's leads join the closed deals given
+    /// as `deals`). A lookup of a file on disk reads the file.
+    #[cfg(feature = "arrow")]
+    pub memory_tables: MemoryTables,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { collect_errors: false, max_line_bytes: 1 << 20, progress: None }
+        LoadOptions {
+            collect_errors: false,
+            max_line_bytes: 1 << 20,
+            progress: None,
+            #[cfg(feature = "arrow")]
+            memory_tables: MemoryTables::new(),
+        }
     }
 }
 
@@ -66,6 +82,9 @@ pub struct LoadReport {
     pub files: Vec<FileReport>,
     /// Every bad row's error (collect mode only; otherwise loading stops at the first).
     pub errors: Vec<Error>,
+    /// The columns of every table read (CSV and Arrow; JSON Lines rows may differ), in
+    /// reading order.
+    pub columns: Vec<(RecordKind, super::TableColumns)>,
 }
 
 impl LoadReport {
