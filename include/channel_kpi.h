@@ -935,6 +935,39 @@ ckpi_status ckpi_usage_init(struct ckpi_usage *out, size_t struct_size);
 // Initialises a `ckpi_load_options` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
 ckpi_status ckpi_load_options_init(struct ckpi_load_options *out, size_t struct_size);
 
+// Folds the dataset's fact records (every kind but the partners) for query `q` into
+// partial-result bytes covering the part `part` (`part_len` bytes of UTF-8, unique per
+// part), validating the dataset first. Buffer rules as `ckpi_status_message`: call with
+// `buf = NULL, len = 0` for the size in `*written`, then with a buffer of at least
+// `*written + 1` bytes.
+ckpi_status ckpi_dataset_partial(struct ckpi_dataset *ds,
+                                 const struct ckpi_query *q,
+                                 const char *part,
+                                 size_t part_len,
+                                 uint8_t *buf,
+                                 size_t len,
+                                 size_t *written);
+
+// Folds the dataset's partner records for query `q` into partial-result bytes covering the
+// part `reference:partners`: fold it once, wherever the parts are merged. Buffer rules as
+// `ckpi_dataset_partial`.
+ckpi_status ckpi_dataset_reference_partial(struct ckpi_dataset *ds,
+                                           const struct ckpi_query *q,
+                                           uint8_t *buf,
+                                           size_t len,
+                                           size_t *written);
+
+// Decodes `n` partial results (`parts[i]`, `lens[i]` bytes each), merges them in order and
+// finishes them with the dataset's reference data into a new result in `*out` (free it with
+// `ckpi_result_free`). `CKPI_MERGE_ERROR` when bytes are not a valid partial of this format
+// version, the parts answer different queries or other reference data, or a part is covered
+// twice; `ckpi_dataset_last_error` says which.
+ckpi_status ckpi_dataset_finish_partials(struct ckpi_dataset *ds,
+                                         const uint8_t *const *parts,
+                                         const size_t *lens,
+                                         size_t n,
+                                         struct ckpi_result **out);
+
 // Creates an empty query (no metrics, no period) and stores it in `*out`.
 ckpi_status ckpi_query_new(struct ckpi_query **out);
 

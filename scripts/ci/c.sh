@@ -62,7 +62,7 @@ if ! command -v valgrind >/dev/null; then
 fi
 
 cflags=(-std=c11 -O1 -g -Wall -Wextra -Werror -pthread -I"$root/tests/c" -I"$work")
-tests=(test_scorecard test_misuse test_golden test_load test_bad_inputs test_threads)
+tests=(test_scorecard test_misuse test_golden test_load test_bad_inputs test_threads test_partial)
 
 # run NAME BINARY [launcher...]: runs a test binary, requires its "N passed, 0 failed" line.
 run() {

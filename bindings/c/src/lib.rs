@@ -29,6 +29,7 @@ pub mod date;
 pub mod error;
 mod handles;
 pub mod init;
+pub mod partial;
 pub mod query;
 pub mod records;
 pub mod result;

@@ -149,7 +149,7 @@ impl ckpi_status {
             Self::CKPI_CURRENCY_ERROR => "currencies cannot be combined without an exchange rate",
             Self::CKPI_OVERFLOW => "decimal overflow (more than 28 significant digits)",
             Self::CKPI_QUERY_ERROR => "invalid query",
-            Self::CKPI_MERGE_ERROR => "partial results of different queries cannot be merged",
+            Self::CKPI_MERGE_ERROR => "partial results cannot be merged, decoded or finished",
             Self::CKPI_IO_ERROR => "reading a file failed",
             Self::CKPI_MANY_ERRORS => "several bad rows",
             Self::CKPI_OTHER_ERROR => "engine error",

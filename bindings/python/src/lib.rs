@@ -54,6 +54,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dataset::PyDataset>()?;
     m.add_class::<results::PyResultTable>()?;
     m.add_class::<partial::PyPartial>()?;
+    m.add_class::<partial::PyReference>()?;
+    m.add_function(wrap_pyfunction!(partial::fold_tables, m)?)?;
     m.add_function(wrap_pyfunction!(partial::fold_deals, m)?)?;
     m.add_function(wrap_pyfunction!(partial::fold_deal_stream, m)?)?;
     m.add_function(wrap_pyfunction!(metrics, m)?)?;

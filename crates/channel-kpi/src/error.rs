@@ -142,7 +142,8 @@ pub enum Error {
     /// The query itself is not valid (unknown metric, bad period, impossible combination).
     #[error("invalid query: {0}")]
     Query(String),
-    /// Partial results from different queries were merged.
+    /// Partial results could not be merged, decoded or finished: different queries or
+    /// reference data, a part covered twice, bytes that are not a valid partial of this format.
     #[error("cannot merge partial results: {0}")]
     Merge(String),
     /// Reading a file failed.

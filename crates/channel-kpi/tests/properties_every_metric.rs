@@ -232,16 +232,18 @@ fn split(ds: &Dataset, k: usize) -> (Dataset, Dataset) {
     (a, b)
 }
 
+/// The scale-out path: the partner records folded once (`Reference::partial`), each side's
+/// fact records as a part (`Dataset::partial_part`), one shipped as bytes and one as JSON (both
+/// decoded with every state validated), merged, finished.
 fn merged(ds: &Dataset, q: &Query, k: usize) -> ResultTable {
     let (a, b) = split(ds, k);
-    let mut pa = a.partial(q).unwrap();
-    let mut e = Engine::new(q, &ds.refs).unwrap();
-    for r in b.records().filter(|r| !matches!(r, Record::Partner(_))) {
-        e.push(&r).unwrap();
-    }
-    let pb: Partial = serde_json::from_str(&serde_json::to_string(&e.into_partial()).unwrap()).unwrap();
-    pa.merge(&pb).unwrap();
-    pa.finish(&ds.refs).unwrap()
+    let mut whole = ds.refs.partial(q).unwrap();
+    let pa = Partial::from_bytes(&a.partial_part(q, &Part::id("a")).unwrap().to_bytes().unwrap()).unwrap();
+    let pb = Partial::from_json(&b.partial_part(q, &Part::rows("b", 0, 10)).unwrap().to_json().unwrap()).unwrap();
+    whole.merge(&pa).unwrap();
+    whole.merge(&pb).unwrap();
+    assert!(whole.merge(&pb).is_err(), "a part merged twice must be refused");
+    whole.finish(&ds.refs).unwrap()
 }
 
 fn value_cols(t: &ResultTable) -> Vec<usize> {

@@ -28,6 +28,7 @@ mod deals;
 mod input;
 mod intern;
 mod output;
+mod parts;
 mod select;
 mod tally;
 
@@ -35,3 +36,4 @@ pub use deals::{DealFolder, fold_deal_batches, fold_deal_stream};
 pub(crate) use input::{ArrowRecords, add_iso, no_lookups};
 pub use input::{Batches, load_tables};
 pub use output::{MONEY_SCALE, to_record_batch};
+pub use parts::{fold_tables, is_reference_kind, load_reference};

@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 
 impl Partial {
-    /// Turns the states into a [`ResultTable`].
-    pub fn finish(&self, refs: &Reference) -> Result<ResultTable> {
+    /// Turns the states into a [`ResultTable`] (the reference data already checked).
+    pub(super) fn finish_with(&self, refs: &Reference) -> Result<ResultTable> {
         let q = &self.query;
         let as_of = q.as_of.unwrap_or(q.period.last_day());
         let ctx = Ctx { query: q, refs, as_of };
@@ -26,10 +26,11 @@ impl Partial {
         let mut empty: Vec<Vec<Value>> = Vec::with_capacity(windows.len());
         for (wi, w) in windows.iter().enumerate() {
             let mut by_level: BTreeMap<u8, Vec<(&GroupKey, &Vec<KpiState>)>> = BTreeMap::new();
-            for (k, s) in &self.cells[wi] {
+            let cells = self.cells.get(wi).ok_or_else(|| Error::Merge(format!("the partial result has no cells for window {wi}")))?;
+            for (k, s) in cells {
                 by_level.entry(k.level).or_default().push((k, s));
             }
-            let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::with_capacity(self.cells[wi].len());
+            let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::with_capacity(cells.len());
             let width: usize = specs.iter().map(Vec::len).sum();
             for cells in by_level.values() {
                 // each cell's values, metric after metric, in the order of `cells`

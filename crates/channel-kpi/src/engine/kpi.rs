@@ -53,7 +53,7 @@ impl Ctx<'_> {
 /// order of [`Kpi::columns`].
 pub trait Kpi {
     /// The partial state: mergeable, serializable.
-    type State: Default + Clone + Debug + PartialEq + Serialize + DeserializeOwned + Merge;
+    type State: Default + Clone + Debug + PartialEq + Serialize + DeserializeOwned + Merge + super::Check;
     /// Whether the KPI reports its value for the previous period even when the query asks for
     /// no comparison (the quality score does).
     const NEEDS_PREVIOUS: bool = false;

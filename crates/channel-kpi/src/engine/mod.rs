@@ -23,8 +23,11 @@
 //! assert_eq!(table.value(0, "avg_deal_size").unwrap().to_string(), "300");
 //! ```
 
+pub(crate) mod check;
+mod coverage;
 mod dimension;
 mod finish;
+mod format;
 mod groups;
 mod kpi;
 mod partial;
@@ -34,6 +37,8 @@ mod registry;
 mod table;
 mod window;
 
+pub use check::Check;
+pub use coverage::{Coverage, Part};
 pub use dimension::{DimValue, Dimension};
 pub use groups::GroupKey;
 pub use kpi::{Ctx, Kpi, Merge, each};

@@ -1,5 +1,6 @@
 //! [`Engine`] (records → partial states) and [`Partial`] (merge, serialize, finish).
 
+use super::coverage::Coverage;
 use super::dimension::DimValue;
 use super::groups::{GroupIndex, GroupKey};
 use super::kpi::{Ctx, Merge};
@@ -11,7 +12,6 @@ use super::window::{Window, plan_windows};
 use crate::error::{Error, Location, Result};
 use crate::money::Currency;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Partial results: per window and group, one state per metric. Serializable; merging two
@@ -30,33 +30,29 @@ use std::collections::BTreeMap;
 /// d.amount = Some("10 USD".parse().unwrap());
 /// a.push(&Record::Deal(&d)).unwrap();
 /// b.push(&Record::Deal(&d)).unwrap();
-/// // ship `b` as JSON, merge it back
-/// let json = serde_json::to_string(&b.into_partial()).unwrap();
+/// // ship `b` as bytes, merge it back
+/// let bytes = b.into_partial().to_bytes().unwrap();
 /// let mut whole = a.into_partial();
-/// whole.merge(&serde_json::from_str(&json).unwrap()).unwrap();
+/// whole.merge(&channel_kpi::Partial::from_bytes(&bytes).unwrap()).unwrap();
 /// let t = whole.finish(&data.refs).unwrap();
 /// assert_eq!(t.value(0, "won_count").unwrap().to_string(), "2");
 /// ```
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+///
+/// Serialized (serde, e.g. JSON for debugging) and encoded ([`Partial::to_bytes`]) with a
+/// format version and the query's fingerprint; decoding validates every state
+/// ([`Partial::validate`]). A partial records the parts of the input it covers
+/// ([`Partial::cover`]) and, when folded for scale-out, the fingerprint of the reference data
+/// it was folded with: merging the same part twice, or finishing with other reference data,
+/// is an error (see `engine/format.rs`).
+#[derive(Clone, PartialEq, Debug)]
 pub struct Partial {
     pub(super) query: Query,
     pub(super) currency: Option<Currency>,
-    #[serde(with = "cells_serde")]
     pub(super) cells: Vec<BTreeMap<GroupKey, Vec<KpiState>>>,
-}
-
-mod cells_serde {
-    use super::*;
-    use serde::{Deserializer, Serializer};
-    type Cells = Vec<BTreeMap<GroupKey, Vec<KpiState>>>;
-    pub fn serialize<S: Serializer>(c: &Cells, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let v: Vec<Vec<(&GroupKey, &Vec<KpiState>)>> = c.iter().map(|m| m.iter().collect()).collect();
-        v.serialize(s)
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Cells, D::Error> {
-        let v: Vec<Vec<(GroupKey, Vec<KpiState>)>> = Vec::deserialize(d)?;
-        Ok(v.into_iter().map(|m| m.into_iter().collect()).collect())
-    }
+    /// The parts of the input folded in.
+    pub(super) coverage: Coverage,
+    /// Fingerprint of the reference data the records were folded with (`None`: not recorded).
+    pub(super) reference: Option<u64>,
 }
 
 /// Dimensions whose values a record push keeps on the stack (more take a heap vector).
@@ -174,7 +170,7 @@ impl<'r> Engine<'r> {
                 cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
             }
         }
-        Partial { query: self.query, currency: self.currency, cells }
+        Partial { query: self.query, currency: self.currency, cells, coverage: Coverage::default(), reference: None }
     }
 
     /// Finishes into a table.
@@ -186,7 +182,8 @@ impl<'r> Engine<'r> {
                 cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states.clone());
             }
         }
-        Partial { query: self.query.clone(), currency: self.currency, cells }.finish(self.refs)
+        Partial { query: self.query.clone(), currency: self.currency, cells, coverage: Coverage::default(), reference: None }
+            .finish_with(self.refs)
     }
 }
 
@@ -288,11 +285,20 @@ impl Partial {
         }
     }
 
-    /// Folds `other` in. Both must come from the same query.
+    /// Folds `other` in. Both must come from the same query and reference data, and cover
+    /// no common part of the input (an error names the part that would count twice).
     pub fn merge(&mut self, other: &Partial) -> Result<()> {
         if self.query != other.query {
             return Err(Error::Merge("the partial results answer different queries".into()));
         }
+        if self.reference != other.reference {
+            return Err(Error::Merge(format!(
+                "the partial results were folded with different reference data (fingerprints {} and {})",
+                super::format::hex(self.reference),
+                super::format::hex(other.reference)
+            )));
+        }
+        let coverage = self.coverage.union(&other.coverage)?;
         match (self.currency, other.currency) {
             (Some(a), Some(b)) if a != b => {
                 return Err(Error::Currency {
@@ -319,6 +325,7 @@ impl Partial {
                 }
             }
         }
+        self.coverage = coverage;
         Ok(())
     }
 }

@@ -71,8 +71,18 @@ macro_rules! registry {
         }
 
         impl KpiState {
+            /// The metric this state belongs to.
+            pub fn metric(&self) -> Metric {
+                match self { $(KpiState::$variant(_) => Metric::$variant),+ }
+            }
             pub(crate) fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
                 match self { $(KpiState::$variant(s) => <$ty as Kpi>::observe(s, rec, w, ctx)),+ }
+            }
+        }
+
+        impl super::Check for KpiState {
+            fn check(&self) -> std::result::Result<(), String> {
+                match self { $(KpiState::$variant(s) => s.check()),+ }
             }
         }
 

@@ -40,6 +40,11 @@ state! {
         pub spend: Sum,
         pub spend_records: Count,
     }
+    check(s) {
+        s.converted.0 <= s.leads.0, "more converted leads than leads";
+        s.won_deals.0 > 0 || s.revenue.0.is_zero(), "revenue without a won deal";
+        s.spend_records.0 > 0 || s.spend.0.is_zero(), "spend without a spend record";
+    }
 }
 
 /// `channel_performance`: per marketing channel segment (paid, earned, owned) and source —

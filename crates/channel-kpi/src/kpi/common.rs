@@ -11,8 +11,11 @@ use std::collections::BTreeMap;
 pub const MONEY_SCALE: u32 = 6;
 
 /// Defines a partial-state struct whose `merge` merges field by field.
+/// `check(s) { cond, "message"; … }` adds invariants between the fields to the field-by-field
+/// [`crate::engine::Check`].
 macro_rules! state {
-    ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident : $t:ty),* $(,)? }) => {
+    ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident : $t:ty),* $(,)? }
+     $(check($s:ident) { $($cond:expr, $msg:literal;)+ })?) => {
         $(#[$m])*
         #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
         #[allow(missing_docs)]
@@ -20,6 +23,13 @@ macro_rules! state {
         impl $crate::engine::Merge for $name {
             fn merge(&mut self, o: &Self) -> $crate::error::Result<()> {
                 $(self.$f.merge(&o.$f)?;)*
+                Ok(())
+            }
+        }
+        impl $crate::engine::Check for $name {
+            fn check(&self) -> ::std::result::Result<(), String> {
+                $($crate::engine::Check::check(&self.$f).map_err(|e| format!("{}: {e}", stringify!($f)))?;)*
+                $(let $s = self; $(if !($cond) { return Err($msg.to_string()); })+)?
                 Ok(())
             }
         }
@@ -36,6 +46,11 @@ impl Count {
         self.0 += 1;
     }
 }
+impl crate::engine::Check for Count {
+    fn check(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
 impl Merge for Count {
     fn merge(&mut self, o: &Self) -> Result<()> {
         self.0 = self.0.checked_add(o.0).ok_or_else(|| overflow("adding counts"))?;
@@ -50,6 +65,11 @@ impl Sum {
     /// Adds an amount; overflow is an error, never a wrap.
     pub fn add(&mut self, x: Decimal) -> Result<()> {
         self.0 = self.0.checked_add(x).ok_or_else(|| overflow("summing amounts"))?;
+        Ok(())
+    }
+}
+impl crate::engine::Check for Sum {
+    fn check(&self) -> std::result::Result<(), String> {
         Ok(())
     }
 }
@@ -181,6 +201,15 @@ impl Days {
         None
     }
 }
+impl crate::engine::Check for Days {
+    /// Sorted distinct values, no empty bin, a total that fits in a count.
+    fn check(&self) -> std::result::Result<(), String> {
+        if !self.0.windows(2).all(|w| w[0].0 < w[1].0) {
+            return Err("day histogram not sorted by value".into());
+        }
+        crate::engine::check::bins(self.0.iter().copied())
+    }
+}
 impl Merge for Days {
     fn merge(&mut self, o: &Self) -> Result<()> {
         self.add_sorted(&o.0);
@@ -197,6 +226,11 @@ impl Total {
         let err = || overflow("summing days");
         let add = i64::try_from(n).ok().and_then(|n| x.checked_mul(n)).ok_or_else(err)?;
         self.0 = self.0.checked_add(add).ok_or_else(err)?;
+        Ok(())
+    }
+}
+impl crate::engine::Check for Total {
+    fn check(&self) -> std::result::Result<(), String> {
         Ok(())
     }
 }
@@ -239,6 +273,12 @@ impl Proportion {
         vec![Value::float(self.rate()), Value::count(self.n), Value::float(iv.map(|x| x.0)), Value::float(iv.map(|x| x.1))]
     }
 }
+impl crate::engine::Check for Proportion {
+    /// At most as many successes as trials.
+    fn check(&self) -> std::result::Result<(), String> {
+        crate::engine::check::ensure(self.hits <= self.n, || format!("{} successes out of {} trials", self.hits, self.n))
+    }
+}
 impl Merge for Proportion {
     fn merge(&mut self, o: &Self) -> Result<()> {
         self.hits += o.hits;
@@ -265,6 +305,11 @@ impl<V: Default> ByKey<V> {
             return f(v);
         }
         f(self.0.entry(key.to_string()).or_default())
+    }
+}
+impl<V: crate::engine::Check> crate::engine::Check for ByKey<V> {
+    fn check(&self) -> std::result::Result<(), String> {
+        crate::engine::check::each(&self.0)
     }
 }
 impl<V: Merge + Clone> Merge for ByKey<V> {

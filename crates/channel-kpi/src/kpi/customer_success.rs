@@ -82,6 +82,11 @@ pub struct AccountUsage {
     /// Most features used in one month.
     pub features: u32,
 }
+impl crate::engine::Check for AccountUsage {
+    fn check(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
 impl Merge for AccountUsage {
     fn merge(&mut self, o: &Self) -> Result<()> {
         self.subscribed |= o.subscribed;
@@ -95,6 +100,11 @@ impl Merge for AccountUsage {
 /// [`AccountUsage`] per account.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UsageState(pub BTreeMap<String, AccountUsage>);
+impl crate::engine::Check for UsageState {
+    fn check(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
 impl Merge for UsageState {
     fn merge(&mut self, o: &Self) -> Result<()> {
         for (a, u) in &o.0 {
@@ -261,6 +271,11 @@ impl Kpi for OnboardingTime {
 /// Active accounts per month (first day of the month as `YYYY-MM-DD`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountMonths(pub BTreeMap<NaiveDate, NameSet>);
+impl crate::engine::Check for AccountMonths {
+    fn check(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
 impl Merge for AccountMonths {
     fn merge(&mut self, o: &Self) -> Result<()> {
         for (m, s) in &o.0 {

@@ -156,6 +156,7 @@ impl DealFacts {
 state! {
     /// Σ and count of won amounts.
     pub struct WonState { pub sum: Sum, pub n: Count }
+    check(s) { s.n.0 > 0 || s.sum.0.is_zero(), "a sum of won amounts without a won deal"; }
 }
 
 impl WonState {
@@ -204,7 +205,30 @@ state! {
 
 /// Won amounts with their multiplicities (memory grows with the number of distinct amounts).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Amounts(pub BTreeMap<Decimal, u64>);
+pub struct Amounts(#[serde(with = "amount_keys")] pub BTreeMap<Decimal, u64>);
+
+/// Amounts as map keys in their text form (`{"19.99": 2}`): self-describing and compact
+/// formats alike (postcard cannot read Decimal's any-type form).
+mod amount_keys {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use std::collections::BTreeMap;
+    pub fn serialize<S: Serializer>(m: &BTreeMap<Decimal, u64>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(m.iter().map(|(k, v)| (k.to_string(), v)))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Decimal, u64>, D::Error> {
+        let m = BTreeMap::<String, u64>::deserialize(d)?;
+        m.into_iter()
+            .map(|(k, v)| k.parse::<Decimal>().map(|k| (k, v)).map_err(|e| D::Error::custom(format!("amount {k:?}: {e}"))))
+            .collect()
+    }
+}
+impl crate::engine::Check for Amounts {
+    /// No empty bin; a total that fits in a count.
+    fn check(&self) -> std::result::Result<(), String> {
+        crate::engine::check::bins(self.0.iter().map(|(a, n)| (a, *n)))
+    }
+}
 impl crate::engine::Merge for Amounts {
     fn merge(&mut self, o: &Self) -> Result<()> {
         for (a, n) in &o.0 {
@@ -457,6 +481,10 @@ impl CycleTotal {
 state! {
     /// The factors of velocity, each folded by its own KPI's code.
     pub struct VelocityState { pub open_at_end: Count, pub close: CloseState, pub won: WonState, pub cycle: CycleTotal }
+    check(s) {
+        s.won.n.0 == s.close.closed.hits, "won deals differ from the won count of the close rate";
+        s.won.n.0 > 0 || s.cycle.days.0 == 0, "cycle days without a won deal";
+    }
 }
 
 impl VelocityState {
@@ -546,6 +574,10 @@ impl Kpi for DealSuccessRate {
 state! {
     /// Upsell share of won deals, by count and revenue.
     pub struct UpsellState { pub deals: Proportion, pub upsell_revenue: Sum, pub revenue: Sum }
+    check(s) {
+        s.deals.n > 0 || s.revenue.0.is_zero(), "won revenue without a won deal";
+        s.deals.hits > 0 || s.upsell_revenue.0.is_zero(), "upsell revenue without an upsell deal";
+    }
 }
 
 /// `upsell_rate` = won deals of kind upsell ÷ all won deals in the window (`upsell_rate`,
@@ -581,6 +613,7 @@ impl Kpi for UpsellRate {
 state! {
     /// Revenue won from new business.
     pub struct NewRevenueState { pub revenue: Sum, pub deals: Count }
+    check(s) { s.deals.0 > 0 || s.revenue.0.is_zero(), "new revenue without a new deal"; }
 }
 
 /// `new_net_revenue`: Σ amount of deals of kind *new* won in the window, and their count

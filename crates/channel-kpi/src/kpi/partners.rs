@@ -93,6 +93,7 @@ impl Kpi for PartnerCountChange {
 state! {
     /// Won revenue (the deal KPIs' state) and program costs.
     pub struct PartnerRevenueState { pub won: WonState, pub cost: Sum, pub costs: Count }
+    check(s) { s.costs.0 > 0 || s.cost.0.is_zero(), "a program cost without a cost record"; }
 }
 
 /// `partner_revenue`: revenue won in the window (`partner_revenue`, computed by the same code

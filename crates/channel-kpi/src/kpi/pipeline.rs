@@ -83,6 +83,7 @@ state! {
         pub unstaged: Count,
         pub by_stage: ByKey<Sum>,
     }
+    check(s) { s.unvalued.0 <= s.count.0, "more unvalued open deals than open deals"; }
 }
 
 impl PipelineState {

@@ -8,6 +8,7 @@ use crate::error::Result;
 state! {
     /// Deals and revenue won.
     pub struct QualityState { pub won: Count, pub revenue: Sum }
+    check(s) { s.won.0 > 0 || s.revenue.0.is_zero(), "won revenue without a won deal"; }
 }
 
 /// `quality_score`: per group, deals won and revenue won in the window are each turned into a

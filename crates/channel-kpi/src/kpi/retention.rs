@@ -61,6 +61,11 @@ state! {
 /// MRR at the window's edges, per account.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountEdges(pub BTreeMap<String, Edges>);
+impl crate::engine::Check for AccountEdges {
+    fn check(&self) -> std::result::Result<(), String> {
+        crate::engine::check::each(&self.0)
+    }
+}
 impl Merge for AccountEdges {
     fn merge(&mut self, o: &Self) -> Result<()> {
         for (a, e) in &o.0 {

@@ -10,6 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A set of names; merging is union.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameSet(pub BTreeSet<String>);
+impl crate::engine::Check for NameSet {
+    fn check(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
 impl Merge for NameSet {
     fn merge(&mut self, o: &Self) -> Result<()> {
         self.0.extend(o.0.iter().cloned());
@@ -26,6 +31,11 @@ impl CoursesByPartner {
     }
     fn total(&self) -> u64 {
         self.0.values().map(|s| s.len() as u64).sum()
+    }
+}
+impl crate::engine::Check for CoursesByPartner {
+    fn check(&self) -> std::result::Result<(), String> {
+        Ok(())
     }
 }
 impl Merge for CoursesByPartner {

@@ -30,6 +30,11 @@ pub struct PartnerTrack {
     /// Closed deals per closing day.
     pub days: BTreeMap<NaiveDate, DayAgg>,
 }
+impl crate::engine::Check for PartnerTrack {
+    fn check(&self) -> std::result::Result<(), String> {
+        crate::engine::check::each(&self.days)
+    }
+}
 impl Merge for PartnerTrack {
     fn merge(&mut self, o: &Self) -> Result<()> {
         self.completions.extend(o.completions.iter().copied());
@@ -43,6 +48,11 @@ impl Merge for PartnerTrack {
 /// [`PartnerTrack`] per partner id.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImpactState(pub BTreeMap<String, PartnerTrack>);
+impl crate::engine::Check for ImpactState {
+    fn check(&self) -> std::result::Result<(), String> {
+        crate::engine::check::each(&self.0)
+    }
+}
 impl Merge for ImpactState {
     fn merge(&mut self, o: &Self) -> Result<()> {
         for (p, t) in &o.0 {

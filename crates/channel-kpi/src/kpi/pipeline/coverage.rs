@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 state! {
     /// Targets of the window (prorated), open value at its end and won value in it.
     pub struct CoverageState { pub targets: Count, pub target: Sum, pub pipeline: Sum, pub won: Sum }
+    check(s) { s.targets.0 > 0 || s.target.0.is_zero(), "a target amount without a target"; }
 }
 
 /// `pipeline_coverage`: progress against goals, per group and window.
