@@ -54,6 +54,25 @@ fn bytes_and_json_round_trip_and_finish_like_one_machine() {
 }
 
 #[test]
+fn every_query_option_survives_the_binary_form() {
+    // Regression: compare_to once decoded only from JSON's untagged forms, so a bucketed,
+    // compared query's partial failed to decode on a Spark or Dask worker.
+    let ds = data();
+    let compares = [Compare::PreviousPeriod, Compare::YearAgo, Compare::Period(Period::parse("2024-Q1").unwrap())];
+    for compare in compares {
+        let mut q = query().by(Dimension::PartnerTier);
+        q.buckets = Some(Bucket::Month);
+        q.compare_to = Some(compare);
+        q.rollup = true;
+        q.as_of = Some(chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap());
+        let p = ds.partial(&q).unwrap();
+        let back = Partial::from_bytes(&p.to_bytes().unwrap()).unwrap();
+        assert_eq!(back, p, "{compare:?}");
+        assert_eq!(back.finish(&ds.refs).unwrap(), ds.run(&q).unwrap(), "{compare:?}");
+    }
+}
+
+#[test]
 fn tampered_truncated_and_foreign_bytes_are_refused() {
     let bytes = part().to_bytes().unwrap();
     // every single altered byte of the body is caught by the checksum

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 /// What to compare each window with. In JSON: `"previous_period"` (also `"previous"`,
 /// `"prev"`), `"year_ago"` (also `"yoy"`), a period string (`"2024-Q1"`), or
 /// `{"period": "2024-Q1"}`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", try_from = "CompareForm")]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Compare {
     /// The window just before (month over month for monthly buckets).
     PreviousPeriod,
@@ -28,6 +28,30 @@ pub enum Compare {
 enum CompareForm {
     Text(String),
     Period { period: String },
+}
+
+/// The tagged form binary formats use (postcard in partial results): they cannot read an
+/// untagged enum, and they never hold hand-written text.
+#[derive(Deserialize)]
+#[serde(rename = "Compare", rename_all = "snake_case")]
+enum CompareTagged {
+    PreviousPeriod,
+    YearAgo,
+    Period(Period),
+}
+
+impl<'de> Deserialize<'de> for Compare {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if d.is_human_readable() {
+            Compare::try_from(CompareForm::deserialize(d)?).map_err(serde::de::Error::custom)
+        } else {
+            Ok(match CompareTagged::deserialize(d)? {
+                CompareTagged::PreviousPeriod => Compare::PreviousPeriod,
+                CompareTagged::YearAgo => Compare::YearAgo,
+                CompareTagged::Period(p) => Compare::Period(p),
+            })
+        }
+    }
 }
 
 impl TryFrom<CompareForm> for Compare {
