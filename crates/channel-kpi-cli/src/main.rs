@@ -44,6 +44,13 @@ enum Command {
     /// Customer-success KPIs: portfolio growth, NRR / GRR, account retention, referrals,
     /// adoption, tickets, onboarding time, engagement.
     Customers(Report),
+    /// What will the open pipeline win, and were the probabilities right? `forecast` (the
+    /// pipeline open at the period's start: expected wins and value with learned and static
+    /// stage probabilities, intervals, what it won) and `forecast_backtest` (that forecast at
+    /// the start of each quarter of the period against what closed: error, bias, coverage).
+    /// Also `--metrics stage_win_rate`. Options: forecast_prior=20, forecast_lookback=4,
+    /// forecast_horizon=month, forecast_simulations=2000, forecast_seed=7, confidence=0.9.
+    Forecast(Report),
     /// Runs a query written as JSON (the `Query` shape shared with the Python and C bindings).
     Query {
         /// The query file.
@@ -277,6 +284,7 @@ fn main() -> ExitCode {
         Command::Training(r) => report("training", r),
         Command::Satisfaction(r) => report("satisfaction", r),
         Command::Customers(r) => report("customers", r),
+        Command::Forecast(r) => report("forecast", r),
         Command::Query { json, input, output } => std::fs::read_to_string(json)
             .map_err(|source| Error::Io { path: json.display().to_string(), source })
             .and_then(|t| serde_json::from_str::<Query>(&t).map_err(|e| Error::Query(format!("{}: {e}", json.display()))))

@@ -112,6 +112,20 @@ pub struct Options {
     pub bootstrap_seed: u64,
     /// `training_impact`: the KPI compared before and after training (default `close_rate`).
     pub training_metric: TrainingMetric,
+    /// `stage_win_rate`, `forecast`: strength of the prior a group's stage-to-win rate is
+    /// shrunk toward (the pooled rate of its level), in pseudo-deals (default 20; 0 = no
+    /// shrinkage).
+    pub forecast_prior: f64,
+    /// `forecast`: how many earlier periods of the same length the learned probabilities come
+    /// from (default 4).
+    pub forecast_lookback: u32,
+    /// `forecast`: Monte Carlo draws for the interval of the won value (default 2000; 0 = no
+    /// interval).
+    pub forecast_simulations: u32,
+    /// `forecast`: seed of the Monte Carlo draws (same seed, same interval).
+    pub forecast_seed: u64,
+    /// `forecast_backtest`: the length of each forecast period (default quarter).
+    pub forecast_horizon: crate::period::Bucket,
 }
 
 /// The KPI `training_impact` compares before and after each course completion.
@@ -156,6 +170,11 @@ impl Default for Options {
             bootstrap_samples: 1000,
             bootstrap_seed: 42,
             training_metric: TrainingMetric::CloseRate,
+            forecast_prior: 20.0,
+            forecast_lookback: 4,
+            forecast_simulations: 2000,
+            forecast_seed: 42,
+            forecast_horizon: crate::period::Bucket::Quarter,
         }
     }
 }
@@ -319,6 +338,21 @@ impl Query {
         }
         if o.bootstrap_samples > 100_000 {
             return Err(Error::Query(format!("bootstrap_samples must be at most 100000, got {}", o.bootstrap_samples)));
+        }
+        if !(o.forecast_prior >= 0.0 && o.forecast_prior <= 1e9) {
+            return Err(Error::Query(format!("forecast_prior must be in 0..=1e9 pseudo-deals, got {}", o.forecast_prior)));
+        }
+        if o.forecast_lookback > 120 {
+            return Err(Error::Query(format!("forecast_lookback must be at most 120 periods, got {}", o.forecast_lookback)));
+        }
+        if o.forecast_simulations > 100_000 {
+            return Err(Error::Query(format!("forecast_simulations must be at most 100000, got {}", o.forecast_simulations)));
+        }
+        if o.forecast_horizon.is_cyclic() {
+            return Err(Error::Query(format!(
+                "forecast_horizon must be a period bucket (month, quarter, …), got {}",
+                o.forecast_horizon.name()
+            )));
         }
         if q.as_of.is_none() {
             q.as_of = Some(q.period.last_day());

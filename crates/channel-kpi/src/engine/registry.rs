@@ -148,6 +148,9 @@ registry! {
     OnboardingTime => "onboarding_time", "customer_success", kpi::customer_success::OnboardingTime, "Days from contract to onboarding complete: mean, median; onboardings in progress.";
     MonthlyEngagement => "monthly_engagement", "customer_success", kpi::customer_success::MonthlyEngagement, "Engagement events per active account per month.";
     TrainingImpact => "training_impact", "partners", kpi::training_impact::TrainingImpact, "A KPI in equal windows before and after each partner's course completion, against untrained partners (difference-in-differences), with a seeded bootstrap interval.";
+    StageWinRate => "stage_win_rate", "forecast", kpi::forecast::StageWinRate, "Stage-to-win probability per open stage, learned from the deals closed in the period, shrunk toward the pooled rate, with Wilson intervals and the static probability.";
+    Forecast => "forecast", "forecast", kpi::forecast::Forecast, "Expected wins and won value of the pipeline open at the period's start, with learned and static probabilities and intervals; what it actually won.";
+    ForecastBacktest => "forecast_backtest", "forecast", kpi::forecast::ForecastBacktest, "The forecast made at the start of each past quarter (options.forecast_horizon) against what closed: error, bias and interval coverage, learned vs static.";
 }
 
 impl fmt::Display for Metric {
