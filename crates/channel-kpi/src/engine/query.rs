@@ -84,7 +84,8 @@ impl std::str::FromStr for Compare {
 pub struct Options {
     /// Confidence level of Wilson score intervals on proportions (default 0.95).
     pub confidence: f64,
-    /// `pipeline_aging`: an open deal older than this many days is stale (default 90).
+    /// `pipeline_aging`: an open deal older than this many days is stale (default 90); `forecast`
+    /// learns the win rates of stale and fresh open deals apart.
     pub aging_days: u32,
     /// `registered_deals`: a registered deal is active when it moved stage within this many
     /// days of `as_of` (default 30).
