@@ -169,7 +169,9 @@ fn hand_edited_json_is_refused_naming_the_state() {
 }
 
 /// Rewrite with `UPDATE_FIXTURES=1 cargo test --test partial_format`; only when the format
-/// version changes (the old fixture must then be refused: see the test below).
+/// version changes (the old fixture must then be refused: see the test below), or when the
+/// list of metrics or the query options change (the header fingerprints both, so partials of
+/// another build are refused by design: "fold the parts again with this build").
 #[test]
 fn stored_fixture_of_version_1_keeps_loading() {
     if std::env::var_os("UPDATE_FIXTURES").is_some() {

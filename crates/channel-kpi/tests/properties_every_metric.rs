@@ -43,6 +43,21 @@ const NOT_ADDITIVE: &[(&str, &str)] = &[
     ("training_partners", "treated and pooled control partners of the level"),
     ("training_n", "pairs pooled over every group of the level"),
     ("training_did_n", "pairs pooled over every group of the level"),
+    ("forecast_learned_count_lo", "a quantile of the group's own distribution"),
+    ("forecast_learned_count_hi", "a quantile of the group's own distribution"),
+    ("forecast_static_count_lo", "a quantile of the group's own distribution"),
+    ("forecast_static_count_hi", "a quantile of the group's own distribution"),
+    ("forecast_learned_value", "each group's probabilities are shrunk toward its level's pooled rate"),
+    ("forecast_learned_value_lo", "a Monte Carlo quantile"),
+    ("forecast_learned_value_hi", "a Monte Carlo quantile"),
+    ("forecast_static_value", "an expected value rounded to cents per group"),
+    ("forecast_static_value_lo", "a Monte Carlo quantile"),
+    ("forecast_static_value_hi", "a Monte Carlo quantile"),
+    ("backtest_periods", "periods in which the group had a pipeline"),
+    ("backtest_learned_value_mae", "a mean of absolute errors"),
+    ("backtest_learned_value_bias", "a mean error"),
+    ("backtest_static_value_mae", "a mean of absolute errors"),
+    ("backtest_static_value_bias", "a mean error"),
 ];
 
 fn at(d: u64) -> NaiveDate {
