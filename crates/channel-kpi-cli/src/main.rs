@@ -44,6 +44,11 @@ enum Command {
     /// Customer-success KPIs: portfolio growth, NRR / GRR, account retention, referrals,
     /// adoption, tickets, onboarding time, engagement.
     Customers(Report),
+    /// Subscription revenue: MRR retention (NRR, GRR with expansion, contraction, churn) and
+    /// account retention and churn, from subscription months or contracts (e.g. a churn
+    /// snapshot through a mapping: --mapping examples/mappings/telco_contracts.json --by
+    /// attr:plan --period 2025-01).
+    Subscriptions(Report),
     /// What will the open pipeline win, and were the probabilities right? `forecast` (the
     /// pipeline open at the period's start: expected wins and value with learned and static
     /// stage probabilities, intervals, what it won) and `forecast_backtest` (that forecast at
@@ -284,6 +289,7 @@ fn main() -> ExitCode {
         Command::Training(r) => report("training", r),
         Command::Satisfaction(r) => report("satisfaction", r),
         Command::Customers(r) => report("customers", r),
+        Command::Subscriptions(r) => report("subscriptions", r),
         Command::Forecast(r) => report("forecast", r),
         Command::Query { json, input, output } => std::fs::read_to_string(json)
             .map_err(|source| Error::Io { path: json.display().to_string(), source })

@@ -95,6 +95,9 @@ pub const CUSTOMERS: &[&str] = &[
     "monthly_engagement",
 ];
 
+/// Default metrics of the subscriptions view.
+pub const SUBSCRIPTIONS: &[&str] = &["mrr_retention", "account_retention", "portfolio_growth"];
+
 /// Default metrics of the forecast view: the forecast of the period and its backtest.
 pub const FORECAST: &[&str] = &["forecast", "forecast_backtest"];
 
@@ -110,10 +113,11 @@ pub fn preset(name: &str) -> Result<Vec<Metric>> {
         "training" => TRAINING,
         "satisfaction" => SATISFACTION,
         "customers" => CUSTOMERS,
+        "subscriptions" => SUBSCRIPTIONS,
         "forecast" => FORECAST,
         other => {
             return Err(Error::Query(format!(
-                "unknown preset {other:?}; expected scorecard, deals, pipeline, channels, partners, training, satisfaction, customers or forecast"
+                "unknown preset {other:?}; expected scorecard, deals, pipeline, channels, partners, training, satisfaction, customers, subscriptions or forecast"
             )));
         }
     };
