@@ -96,7 +96,7 @@ pub const CUSTOMERS: &[&str] = &[
 ];
 
 /// Default metrics of the subscriptions view.
-pub const SUBSCRIPTIONS: &[&str] = &["mrr_retention", "account_retention", "portfolio_growth"];
+pub const SUBSCRIPTIONS: &[&str] = &["mrr_movements", "mrr_retention", "account_retention", "portfolio_growth"];
 
 /// Default metrics of the forecast view: the forecast of the period and its backtest.
 pub const FORECAST: &[&str] = &["forecast", "forecast_backtest"];

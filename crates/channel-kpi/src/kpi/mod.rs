@@ -6,6 +6,7 @@ pub mod common;
 pub mod customer_success;
 pub mod deals;
 pub mod forecast;
+pub mod movements;
 pub mod partners;
 pub mod pipeline;
 pub mod quality;
