@@ -189,3 +189,16 @@ fn partials_merge_to_the_same_forecast() {
     let mut two = one.clone();
     assert!(two.merge(&one).unwrap_err().to_string().contains("deal A"));
 }
+
+#[test]
+fn a_running_period_is_not_learned_from() {
+    // The forecast of Q3 asked on 2025-06-15: Q2 is not over, so the training quarter is Q1
+    // (as for the Q2 forecast), where the one Proposal deal was won: B (open on 07-01, in
+    // Proposal) gets 1. Learning from the running Q2 would have given B 0 of 1.
+    let mut q = query(Metric::Forecast, "2025-Q3");
+    q.as_of = Some(day("2025-06-15"));
+    let t = data().run(&q).unwrap();
+    assert_eq!(t.value(0, "forecast_open").and_then(Value::as_f64), Some(1.0));
+    assert_eq!(t.value(0, "forecast_learned_count").and_then(Value::as_f64), Some(1.0));
+    assert!(t.value(0, "forecast_won").unwrap().is_absent());
+}

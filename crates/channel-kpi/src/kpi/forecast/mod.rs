@@ -61,8 +61,8 @@ fn not_cyclic(w: &Window, id: &str) -> Result<()> {
 ///
 /// * **Learned probabilities**: for a deal in stage s, the share of deals that were open in
 ///   stage s at the start of one of the `options.forecast_lookback` (4) periods of the same
-///   length before this one and were won within that period — only outcomes known at the
-///   origin. Per group, shrunk toward the pooled rate of the level: `(won + k·pooled) ÷ (n +
+///   length before this one (the last ones over by `as_of`, so a future period learns from
+///   complete ones) and were won within that period — only outcomes known at the origin. Per group, shrunk toward the pooled rate of the level: `(won + k·pooled) ÷ (n +
 ///   k)` with `k = options.forecast_prior` (20 pseudo-deals; [`shrunk_rate`]); a stage with no
 ///   history takes the pooled rate over all stages. No history at all → the learned columns
 ///   are absent.

@@ -90,9 +90,25 @@ fn won_in(d: &Deal, p: &Period) -> bool {
     d.closed_in(DealStatus::Won, |c| p.contains(c))
 }
 
+/// The latest period of the same length as `period`, before it, whose outcome is known: over
+/// by `as_of` (so the forecast of a future period learns from the last complete ones, not from
+/// a period still running). `None` when none is found within 1,200 steps back.
+fn last_known_period(period: &Period, ctx: &Ctx) -> Result<Option<Period>> {
+    let cutoff = period.start().min(ctx.as_of.succ_opt().unwrap_or(ctx.as_of));
+    let mut past = *period;
+    for _ in 0..1200 {
+        past = past.previous()?;
+        if past.end() <= cutoff {
+            return Ok(Some(past));
+        }
+    }
+    Ok(None)
+}
+
 /// Folds one deal into the snapshot of the forecast for `period`: the pipeline at its start
 /// and the training periods before it (`options.forecast_lookback` periods of the same
-/// length, stepping back with [`Period::previous`]). Returns whether the deal counted.
+/// length, stepping back with [`Period::previous`] from the last one over by `as_of`).
+/// Returns whether the deal counted.
 pub(crate) fn observe(s: &mut Snapshot, d: &Deal, period: &Period, ctx: &Ctx) -> Result<bool> {
     let mut hit = false;
     let t0 = period.start();
@@ -109,9 +125,11 @@ pub(crate) fn observe(s: &mut Snapshot, d: &Deal, period: &Period, ctx: &Ctx) ->
             None => s.unstaged.inc(),
         }
     }
-    let mut past = *period;
-    for _ in 0..ctx.query.options.forecast_lookback {
-        past = past.previous()?;
+    let Some(mut past) = last_known_period(period, ctx)? else { return Ok(hit) };
+    for k in 0..ctx.query.options.forecast_lookback {
+        if k > 0 {
+            past = past.previous()?;
+        }
         if d.open_at(past.start())
             && let Some(stage) = open_stage_at(d, past.start(), ctx)?
         {
