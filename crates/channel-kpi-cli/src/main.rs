@@ -49,6 +49,9 @@ enum Command {
     /// snapshot through a mapping: --mapping examples/mappings/telco_contracts.json --by
     /// attr:plan --period 2025-01).
     Subscriptions(Report),
+    /// Customer cohorts by first month with MRR: logo and revenue retention per cohort and age
+    /// in months (a long table). --as-of sets how far the ages run.
+    Cohorts(Report),
     /// What will the open pipeline win, and were the probabilities right? `forecast` (the
     /// pipeline open at the period's start: expected wins and value with learned and static
     /// stage probabilities, intervals, what it won) and `forecast_backtest` (that forecast at
@@ -290,6 +293,7 @@ fn main() -> ExitCode {
         Command::Satisfaction(r) => report("satisfaction", r),
         Command::Customers(r) => report("customers", r),
         Command::Subscriptions(r) => report("subscriptions", r),
+        Command::Cohorts(r) => report("cohorts", r),
         Command::Forecast(r) => report("forecast", r),
         Command::Query { json, input, output } => std::fs::read_to_string(json)
             .map_err(|source| Error::Io { path: json.display().to_string(), source })

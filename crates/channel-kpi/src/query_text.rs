@@ -98,6 +98,9 @@ pub const CUSTOMERS: &[&str] = &[
 /// Default metrics of the subscriptions view.
 pub const SUBSCRIPTIONS: &[&str] = &["mrr_movements", "mrr_retention", "account_retention", "portfolio_growth"];
 
+/// Default metrics of the cohorts view.
+pub const COHORTS: &[&str] = &["cohorts"];
+
 /// Default metrics of the forecast view: the forecast of the period and its backtest.
 pub const FORECAST: &[&str] = &["forecast", "forecast_backtest"];
 
@@ -114,10 +117,11 @@ pub fn preset(name: &str) -> Result<Vec<Metric>> {
         "satisfaction" => SATISFACTION,
         "customers" => CUSTOMERS,
         "subscriptions" => SUBSCRIPTIONS,
+        "cohorts" => COHORTS,
         "forecast" => FORECAST,
         other => {
             return Err(Error::Query(format!(
-                "unknown preset {other:?}; expected scorecard, deals, pipeline, channels, partners, training, satisfaction, customers, subscriptions or forecast"
+                "unknown preset {other:?}; expected scorecard, deals, pipeline, channels, partners, training, satisfaction, customers, subscriptions, cohorts or forecast"
             )));
         }
     };
