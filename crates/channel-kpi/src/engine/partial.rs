@@ -71,6 +71,8 @@ pub struct Engine<'r> {
     query: Query,
     currency: Option<Currency>,
     groups: GroupIndex,
+    /// Every amount must share one currency ([`Query::needs_one_currency`]).
+    one_currency: bool,
     /// `cells[group * windows.len() + window]`: the metrics' states, once a record counted.
     cells: Vec<Option<Vec<KpiState>>>,
 }
@@ -97,7 +99,8 @@ impl<'r> Engine<'r> {
             }
         }
         let groups = GroupIndex::new(query.group_by.len());
-        Ok(Engine { refs, windows, as_of, currency: query.currency, query, groups, cells: Vec::new() })
+        let one_currency = query.needs_one_currency();
+        Ok(Engine { refs, windows, as_of, currency: query.currency, one_currency, query, groups, cells: Vec::new() })
     }
 
     /// The normalized query.
@@ -107,7 +110,7 @@ impl<'r> Engine<'r> {
 
     /// Folds one record into every cell it belongs to.
     pub fn push(&mut self, rec: &Record) -> Result<()> {
-        check_currency(&mut self.currency, self.query.currency.is_some(), rec)?;
+        check_currency(&mut self.currency, !self.one_currency, rec)?;
         let q = &self.query;
         // The record's value per dimension, on the stack for the usual few dimensions.
         let n = q.group_by.len();
@@ -187,8 +190,10 @@ impl<'r> Engine<'r> {
     }
 }
 
-pub(crate) fn check_currency(seen: &mut Option<Currency>, converting: bool, rec: &Record) -> Result<()> {
-    if converting {
+/// Checks that `rec`'s amount shares the currency `seen` so far (and notes it); `mixed_ok` when
+/// the query converts or combines no amounts.
+pub(crate) fn check_currency(seen: &mut Option<Currency>, mixed_ok: bool, rec: &Record) -> Result<()> {
+    if mixed_ok {
         return Ok(());
     }
     if let Some(m) = rec.amounts() {
