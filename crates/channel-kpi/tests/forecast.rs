@@ -142,6 +142,12 @@ fn stage_win_rate_by_hand() {
     assert!(close(f(&t, &[Some("P1")], "win_demo_raw"), 2.0 / 3.0));
     assert_eq!(f(&t, &[Some("P1")], "win_proposal"), Some(1.0)); // no own data: the pooled 1 of 1
     assert_eq!(f(&t, &[Some("P1")], "win_proposal_raw"), None);
+    // A rate of counts: amounts in several currencies need no exchange rates (the forecast,
+    // which adds amounts, does).
+    let mut mixed = ds.clone();
+    mixed.deals[0].amount = Some("10 EUR".parse().unwrap());
+    assert_eq!(mixed.run(&q).unwrap(), t);
+    assert!(mixed.run(&query(Metric::Forecast, "2025-Q2")).is_err());
 }
 
 #[test]

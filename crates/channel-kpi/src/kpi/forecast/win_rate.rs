@@ -34,6 +34,7 @@ state! {
 pub struct StageWinRate;
 impl Kpi for StageWinRate {
     type State = WinRateState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
         if ctx.refs.pipeline.is_empty() {
             return Err(Error::Query("stage_win_rate needs a pipeline definition (the stages, in order: pipeline.csv)".into()));
