@@ -1,4 +1,4 @@
-//! `channel-kpi`: partner scorecards and KPI tables from CRM exports (CSV or JSON Lines).
+//! `channel-kpi`: partner scorecards and KPI tables from CRM exports (CSV, JSON Lines or Parquet).
 //! Argument parsing and printing only; every rule lives in the `channel-kpi` crate.
 // The core's errors carry a full location and are cold (as in the core crate).
 #![allow(clippy::result_large_err)]
@@ -63,8 +63,8 @@ enum Command {
 
 #[derive(Args)]
 struct Input {
-    /// Record files (deals.csv, leads.jsonl, …) or directories of them. None: the bundled
-    /// sample dataset (examples/data).
+    /// Record files (deals.csv, leads.jsonl, partners.parquet, …) or directories of them. None:
+    /// the bundled sample dataset (examples/data).
     #[arg(value_name = "FILES or DIR")]
     paths: Vec<PathBuf>,
     /// A mapping file (JSON) for exports that are not in the canonical format (docs/mappings.md).

@@ -226,3 +226,24 @@ fn training_and_customers_on_the_sample_match_an_independent_computation() {
         assert_eq!(rows.len(), n, "{cmd}");
     }
 }
+
+#[test]
+fn parquet_files_are_read_and_their_errors_name_the_row() {
+    let cases = root().join("tests/bad_inputs/cases");
+    // A bad cell: file, 0-based row, deal, column and value.
+    let o = bin(&["deals", cases.join("parquet_bad_cell/deals.parquet").to_str().unwrap(), "--period", "2025"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains("deals.parquet row 2, deal D3, column `status`, value \"pending\""), "{err}");
+    // Collect mode on a directory holding deals.parquet: bad rows reported, the rest computed.
+    let d = cases.join("parquet_collect_bad_rows");
+    let o = bin(&["deals", d.to_str().unwrap(), "--period", "2025", "--collect-errors", "--metrics", "won_revenue", "--format", "csv"]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains("2 of 5 rows rejected") && err.contains("deals.parquet row 1, deal D2"), "{err}");
+    // Rows 0, 2 (bad), 4 are won at 100.50 each.
+    assert_eq!(stdout(&o).lines().nth(1), Some("2025-01-01,2026-01-01,201"));
+    // A corrupt page: the row group and the column.
+    let o = bin(&["deals", cases.join("parquet_corrupt_page").to_str().unwrap(), "--period", "2025"]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains("column `status`") && err.contains("row group 1 (rows 2..4)"), "{err}");
+}

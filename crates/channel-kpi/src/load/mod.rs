@@ -1,4 +1,4 @@
-//! Loading CRM exports: CSV and JSON Lines files in the canonical format
+//! Loading CRM exports: CSV, JSON Lines and (cargo feature `parquet`) Parquet files in the canonical format
 //! (`docs/data-format.md`), or in any shape a [`Mapping`] describes (`docs/mappings.md`).
 //!
 //! The pieces, from the outside in:
@@ -28,6 +28,8 @@ mod assemble;
 mod columns;
 mod csv_file;
 mod jsonl_file;
+#[cfg(feature = "parquet")]
+mod parquet_file;
 mod paths;
 mod report;
 mod source;

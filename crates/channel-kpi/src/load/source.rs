@@ -8,8 +8,8 @@ use crate::error::{Error, Location, Result};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// File format, chosen by extension: `.jsonl`, `.ndjson` and `.json` are JSON Lines, anything
-/// else is CSV.
+/// File format, chosen by extension: `.jsonl`, `.ndjson` and `.json` are JSON Lines,
+/// `.parquet` and `.pq` are Parquet (cargo feature `parquet`), anything else is CSV.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Format {
     /// Comma-separated values with a header row.
@@ -20,6 +20,10 @@ pub enum Format {
     /// [`crate::arrow`].
     #[cfg(feature = "arrow")]
     Arrow,
+    /// A Parquet file (cargo feature `parquet`): read row group by row group through the
+    /// Arrow path, only the columns the mapping reads.
+    #[cfg(feature = "parquet")]
+    Parquet,
 }
 
 impl Format {
@@ -27,7 +31,21 @@ impl Format {
     pub fn of(path: &Path) -> Format {
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("jsonl" | "ndjson" | "json") => Format::JsonLines,
+            #[cfg(feature = "parquet")]
+            Some("parquet" | "pq") => Format::Parquet,
             _ => Format::Csv,
+        }
+    }
+
+    /// True when error locations carry a 0-based `row` instead of a line (tables and Parquet
+    /// files have rows, not lines).
+    pub fn has_rows(self) -> bool {
+        match self {
+            #[cfg(feature = "arrow")]
+            Format::Arrow => true,
+            #[cfg(feature = "parquet")]
+            Format::Parquet => true,
+            _ => false,
         }
     }
 }
@@ -48,6 +66,8 @@ pub struct Source {
 
 enum Input {
     Bytes(Box<dyn Read + Send>),
+    #[cfg(feature = "parquet")]
+    File(std::fs::File),
     #[cfg(feature = "arrow")]
     Arrow(crate::arrow::Batches),
 }
@@ -57,13 +77,14 @@ impl Source {
     pub fn open(kind: RecordKind, path: impl AsRef<Path>) -> Result<Source> {
         let p = path.as_ref();
         let f = std::fs::File::open(p).map_err(|source| Error::Io { path: p.display().to_string(), source })?;
-        Ok(Source {
-            kind,
-            name: p.display().to_string(),
-            format: Format::of(p),
-            dir: p.parent().map(Path::to_path_buf).unwrap_or_default(),
-            input: Input::Bytes(Box::new(f)),
-        })
+        let format = Format::of(p);
+        let input = match format {
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Input::File(f),
+            _ => Input::Bytes(Box::new(f)),
+        };
+        let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Source { kind, name: p.display().to_string(), format, dir, input })
     }
 
     /// In-memory text (embedded sample data, tests).
@@ -102,8 +123,17 @@ impl Source {
         Source { kind, name: name.to_string(), format: Format::Arrow, dir: PathBuf::from("."), input: Input::Arrow(batches) }
     }
 
-    pub(crate) fn records(self, max_line_bytes: usize) -> Result<Box<dyn Records>> {
+    /// The records of this source. `columns`: the source columns the caller reads (`None`:
+    /// all); a Parquet file decodes only those (the others are never read from disk), every
+    /// other format reads whole rows anyway.
+    pub(crate) fn records(self, max_line_bytes: usize, columns: Option<&[String]>) -> Result<Box<dyn Records>> {
+        #[cfg(not(feature = "parquet"))]
+        let _ = columns;
         match (self.format, self.input) {
+            #[cfg(feature = "parquet")]
+            (_, Input::File(f)) => Ok(Box::new(super::parquet_file::ParquetRecords::open(f, self.name, columns)?)),
+            #[cfg(feature = "parquet")]
+            (Format::Parquet, Input::Bytes(r)) => Ok(Box::new(super::parquet_file::ParquetRecords::from_reader(r, self.name, columns)?)),
             #[cfg(feature = "arrow")]
             (_, Input::Arrow(b)) => Ok(Box::new(crate::arrow::ArrowRecords::new(b, self.name))),
             (Format::JsonLines, Input::Bytes(r)) => Ok(Box::new(jsonl_file::JsonlRecords::new(r, self.name, max_line_bytes))),
@@ -126,6 +156,11 @@ pub(crate) enum Next<'a> {
 /// A record-by-record reader. `Err` is fatal (I/O, an over-long line).
 pub(crate) trait Records {
     fn next_record(&mut self) -> Result<Next<'_>>;
+    /// Every column of the source, when the reader reads only some of them (Parquet
+    /// projection): the column checks and their messages see the whole table.
+    fn all_columns(&self) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// The error for a line longer than the limit.
