@@ -3,6 +3,7 @@
 // The core's errors carry a full location and are cold (as in the core crate).
 #![allow(clippy::result_large_err)]
 
+mod progress;
 mod sample;
 
 use channel_kpi::load::{LoadOptions, LoadReport, Mapping, load_paths, load_sources};
@@ -12,7 +13,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "channel-kpi", version, about = "Channel-partner and sales-pipeline KPIs from CRM exports.")]
@@ -137,15 +137,15 @@ fn load(input: &Input) -> Result<Dataset, Error> {
         None => Mapping::default(),
     };
     let mut opts = LoadOptions { collect_errors: input.collect_errors, ..LoadOptions::default() };
-    if std::io::stderr().is_terminal() {
-        opts.progress = Some(Arc::new(|file: &str, rows: u64| eprint!("\r\x1b[Kreading {file}: {rows} rows")));
+    // A progress bar only when a person watches stderr: never in pipes, files or tests.
+    let bar = std::io::stderr().is_terminal().then(progress::Bar::new);
+    opts.progress = bar.as_ref().map(progress::Bar::callback);
+    let loaded =
+        if input.paths.is_empty() { load_sources(sample::sources(), &mapping, &opts) } else { load_paths(&input.paths, &mapping, &opts) };
+    if let Some(b) = bar {
+        b.clear();
     }
-    let show = opts.progress.is_some();
-    let (data, report) =
-        if input.paths.is_empty() { load_sources(sample::sources(), &mapping, &opts)? } else { load_paths(&input.paths, &mapping, &opts)? };
-    if show {
-        eprint!("\r\x1b[K");
-    }
+    let (data, report) = loaded?;
     warn_rejected(&report);
     Ok(data)
 }

@@ -247,3 +247,36 @@ fn parquet_files_are_read_and_their_errors_name_the_row() {
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(err.contains("column `status`") && err.contains("row group 1 (rows 2..4)"), "{err}");
 }
+
+#[test]
+fn no_progress_output_when_stderr_is_not_a_terminal() {
+    // Here stderr is a pipe (as in scripts, CI and these tests): it holds errors and warnings only.
+    let data = root().join("examples/data");
+    let o = bin(&["scorecard", data.to_str().unwrap(), "--period", "2025", "--format", "csv"]);
+    assert!(o.status.success());
+    assert!(o.stderr.is_empty(), "{:?}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_terminal_gets_a_progress_bar_with_rows_speed_and_time_left() {
+    // `script` (util-linux) runs the command on a pseudo-terminal and records what it drew.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: no `script` command to give the CLI a terminal");
+        return;
+    }
+    let dir = scratch("progress");
+    let mut csv = String::from("deal_id,created_on,status\n");
+    for i in 0..120_000 {
+        csv.push_str(&format!("D{i},2025-01-01,open\n"));
+    }
+    std::fs::write(dir.join("deals.csv"), csv).unwrap();
+    let cmd = format!("{} deals {} --period 2025 --metrics deal_count --format csv", env!("CARGO_BIN_EXE_channel-kpi"), dir.display());
+    let o = Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("run script");
+    let tty = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{tty}");
+    // The bar (drawn, then cleared): the file, the bytes of its size, the speed, the time left
+    // and the rows; then the result.
+    assert!(tty.contains("reading deals.csv") && tty.contains("MB/s") && tty.contains("ETA") && tty.contains(" rows"), "{tty:?}");
+    assert!(tty.contains("2025-01-01,2026-01-01,0,0,120000"), "{tty:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

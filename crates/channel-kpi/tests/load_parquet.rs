@@ -176,3 +176,18 @@ fn a_directory_with_a_csv_and_a_parquet_of_one_kind_is_ambiguous() {
     assert!(e.contains("several files for deals") && e.contains("deals.parquet"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn progress_counts_rows_and_the_share_of_the_file_read() {
+    use std::sync::Mutex;
+    let dir = scratch("progress");
+    write(&dir.join("deals.parquet"), &typed(), 2);
+    let size = std::fs::metadata(dir.join("deals.parquet")).unwrap().len();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let progress: ProgressFn = Arc::new(move |p: &Progress<'_>| log.lock().unwrap().push((p.rows, p.bytes, p.total_bytes, p.done)));
+    let opts = LoadOptions { progress: Some(progress), ..LoadOptions::default() };
+    load_dir(&dir, &Mapping::default(), &opts).unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![(5, size, Some(size), true)]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -151,10 +151,20 @@ fn read_into(
     let tables = lookups_for(map, mapping, &src.dir, in_memory, &src.name, opts)?;
     let attr_filter = AttrFilter::new(map);
     let name = src.name.clone();
+    let (size, bytes_read) = (src.size, src.bytes_read());
     let fixed_header = src.format != super::Format::JsonLines;
     let wanted = source_columns(kind, map);
     let mut recs = src.records(opts.max_line_bytes, wanted.as_deref())?;
-    let all_columns = recs.all_columns();
+    let (all_columns, total_rows) = (recs.all_columns(), recs.total_rows());
+    let progress = |rows: u64, done: bool| {
+        if let Some(p) = &opts.progress {
+            let bytes = match (total_rows, size) {
+                (Some(t), Some(s)) if t > 0 => (u128::from(s) * u128::from(rows.min(t)) / u128::from(t)) as u64,
+                _ => bytes_read.load(std::sync::atomic::Ordering::Relaxed),
+            };
+            p(&super::Progress { file: &name, rows, bytes, total_bytes: size, done });
+        }
+    };
     let mut file = FileReport { file: name.clone(), kind, rows_read: 0, rows_loaded: 0 };
     let mut first = true;
     loop {
@@ -180,13 +190,11 @@ fn read_into(
             Err(e) if opts.collect_errors => report.errors.push(e),
             Err(e) => return Err(e),
         }
-        if let Some(p) = opts.progress.as_ref().filter(|_| file.rows_read.is_multiple_of(PROGRESS_EVERY)) {
-            p(&name, file.rows_read);
+        if file.rows_read.is_multiple_of(PROGRESS_EVERY) {
+            progress(file.rows_read, false);
         }
     }
-    if let Some(p) = &opts.progress {
-        p(&name, file.rows_read);
-    }
+    progress(file.rows_read, true);
     report.files.push(file);
     Ok(())
 }

@@ -39,7 +39,7 @@ pub use columns::{TableColumns, check_group_by, check_required, close_matches, r
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
 #[cfg(feature = "arrow")]
 pub use report::MemoryTables;
-pub use report::{FileReport, LoadOptions, LoadReport, ProgressFn};
+pub use report::{FileReport, LoadOptions, LoadReport, Progress, ProgressFn};
 pub use source::{Format, Source};
 #[cfg(feature = "arrow")]
 pub(crate) use source::{Next, Records};

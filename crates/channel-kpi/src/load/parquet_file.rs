@@ -49,6 +49,7 @@ pub(crate) fn needed_columns(kind: RecordKind, map: &KindMapping) -> Option<Vec<
 pub(crate) struct ParquetRecords {
     rows: ArrowRecords,
     columns: Vec<String>,
+    total: u64,
 }
 
 impl ParquetRecords {
@@ -86,8 +87,9 @@ impl ParquetRecords {
                 .with_batch_size(BATCH_ROWS)
                 .build()
         };
+        let total = sizes.iter().sum();
         let groups = Groups { open: Box::new(open), file, names: columns.clone(), roots, sizes, next: 0, start: 0, reader: None };
-        Ok(ParquetRecords { rows: ArrowRecords::from_results(Box::new(groups), name), columns })
+        Ok(ParquetRecords { rows: ArrowRecords::from_results(Box::new(groups), name), columns, total })
     }
 }
 
@@ -97,6 +99,9 @@ impl Records for ParquetRecords {
     }
     fn all_columns(&self) -> Option<Vec<String>> {
         Some(self.columns.clone())
+    }
+    fn total_rows(&self) -> Option<u64> {
+        Some(self.total)
     }
 }
 

@@ -7,6 +7,8 @@ use super::{csv_file, jsonl_file};
 use crate::error::{Error, Location, Result};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// File format, chosen by extension: `.jsonl`, `.ndjson` and `.json` are JSON Lines,
 /// `.parquet` and `.pq` are Parquet (cargo feature `parquet`), anything else is CSV.
@@ -61,7 +63,25 @@ pub struct Source {
     /// Where lookup files named by the mapping are resolved (the file's directory; the
     /// working directory for in-memory text).
     pub dir: PathBuf,
+    /// The size of the file in bytes (for progress), when it is a file.
+    pub size: Option<u64>,
+    /// Bytes read so far by a byte reader (CSV, JSON Lines), for progress.
+    read: Arc<AtomicU64>,
     input: Input,
+}
+
+/// A reader that counts the bytes it hands out.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 enum Input {
@@ -78,13 +98,14 @@ impl Source {
         let p = path.as_ref();
         let f = std::fs::File::open(p).map_err(|source| Error::Io { path: p.display().to_string(), source })?;
         let format = Format::of(p);
+        let (size, read) = (f.metadata().ok().map(|m| m.len()), Arc::new(AtomicU64::new(0)));
         let input = match format {
             #[cfg(feature = "parquet")]
             Format::Parquet => Input::File(f),
-            _ => Input::Bytes(Box::new(f)),
+            _ => Input::Bytes(Box::new(Counted { inner: f, read: read.clone() })),
         };
         let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Source { kind, name: p.display().to_string(), format, dir, input })
+        Ok(Source { kind, name: p.display().to_string(), format, dir, size, read, input })
     }
 
     /// In-memory text (embedded sample data, tests).
@@ -101,6 +122,8 @@ impl Source {
             name: name.to_string(),
             format: Format::of(Path::new(name)),
             dir: PathBuf::from("."),
+            size: None,
+            read: Arc::default(),
             input: Input::Bytes(Box::new(std::io::Cursor::new(bytes.into()))),
         }
     }
@@ -112,6 +135,8 @@ impl Source {
             name: name.to_string(),
             format: Format::of(Path::new(name)),
             dir: PathBuf::from("."),
+            size: None,
+            read: Arc::default(),
             input: Input::Bytes(Box::new(reader)),
         }
     }
@@ -120,12 +145,18 @@ impl Source {
     /// errors (e.g. `deals`), whose locations then carry the 0-based `row` instead of a line.
     #[cfg(feature = "arrow")]
     pub fn from_arrow(kind: RecordKind, name: &str, batches: crate::arrow::Batches) -> Source {
-        Source { kind, name: name.to_string(), format: Format::Arrow, dir: PathBuf::from("."), input: Input::Arrow(batches) }
+        let (dir, size, read) = (PathBuf::from("."), None, Arc::default());
+        Source { kind, name: name.to_string(), format: Format::Arrow, dir, size, read, input: Input::Arrow(batches) }
     }
 
     /// The records of this source. `columns`: the source columns the caller reads (`None`:
     /// all); a Parquet file decodes only those (the others are never read from disk), every
     /// other format reads whole rows anyway.
+    /// The counter of bytes read (shared with the reader [`Source::records`] returns).
+    pub(crate) fn bytes_read(&self) -> Arc<AtomicU64> {
+        self.read.clone()
+    }
+
     pub(crate) fn records(self, max_line_bytes: usize, columns: Option<&[String]>) -> Result<Box<dyn Records>> {
         #[cfg(not(feature = "parquet"))]
         let _ = columns;
@@ -159,6 +190,10 @@ pub(crate) trait Records {
     /// Every column of the source, when the reader reads only some of them (Parquet
     /// projection): the column checks and their messages see the whole table.
     fn all_columns(&self) -> Option<Vec<String>> {
+        None
+    }
+    /// The number of rows, when the reader knows it before reading them (Parquet's footer).
+    fn total_rows(&self) -> Option<u64> {
         None
     }
 }
