@@ -542,6 +542,48 @@ typedef struct ckpi_load_options {
   uint64_t max_line_bytes;
 } ckpi_load_options;
 
+// A change of a contract's MRR from a day on (an array element: never changes within one ABI
+// version, like `ckpi_stage_entry`).
+typedef struct ckpi_amendment {
+  // The first day the new MRR applies (days since 1970-01-01).
+  int32_t on;
+  // The new MRR, decimal string, in the contract's currency.
+  struct ckpi_str mrr;
+} ckpi_amendment;
+
+// A subscription contract. Required: `account_id`, `mrr`, `currency`, `started_on`. Its MRR
+// in a month is the MRR in force on the month's last day (docs/kpis.md).
+typedef struct ckpi_contract {
+  // `sizeof` the caller's struct, set by `ckpi_contract_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
+  // The customer account.
+  struct ckpi_str account_id;
+  // The partner that sourced the account.
+  struct ckpi_str partner_id;
+  // The plan (grouped by as `attr:plan`).
+  struct ckpi_str plan;
+  // MRR at the start, decimal string, not negative.
+  struct ckpi_str mrr;
+  // Currency code.
+  struct ckpi_str currency;
+  // First day of service.
+  int32_t started_on;
+  // First day without service, or `CKPI_DATE_NONE` (still running).
+  int32_t ended_on;
+  // The last day the export knows about (a churn snapshot's date), or `CKPI_DATE_NONE`:
+  // months after it get no MRR row.
+  int32_t known_until;
+  // MRR changes (may be NULL when `amendments_len` is 0), on distinct days within the contract.
+  const struct ckpi_amendment *amendments;
+  // Number of amendments.
+  size_t amendments_len;
+  // User-defined attributes.
+  const struct ckpi_attr *attrs;
+  // Number of attributes.
+  size_t attrs_len;
+} ckpi_contract;
+
 // A partner's person attended a course. Required: `partner_id`, `course_id`, `attended_on`.
 typedef struct ckpi_course_attendance {
   // `sizeof` the caller's struct, set by `ckpi_course_attendance_init`: the library reads exactly this many
@@ -837,6 +879,11 @@ ckpi_status ckpi_dataset_last_error(const struct ckpi_dataset *ds,
                                     size_t len,
                                     size_t *written);
 
+// Pushes one subscription contract (copied, amendments and attributes included), checked on
+// its own: MRRs not negative, not ended before started, amendments within the contract on
+// distinct days.
+ckpi_status ckpi_dataset_add_contract(struct ckpi_dataset *ds, const struct ckpi_contract *rec);
+
 // Pushes one course attendance (copied).
 ckpi_status ckpi_dataset_add_course_attendance(struct ckpi_dataset *ds,
                                                const struct ckpi_course_attendance *rec);
@@ -922,6 +969,9 @@ ckpi_status ckpi_program_cost_init(struct ckpi_program_cost *out, size_t struct_
 // Initialises a `ckpi_subscription_month` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
 ckpi_status ckpi_subscription_month_init(struct ckpi_subscription_month *out,
                                          size_t struct_size);
+
+// Initialises a `ckpi_contract` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+ckpi_status ckpi_contract_init(struct ckpi_contract *out, size_t struct_size);
 
 // Initialises a `ckpi_ticket` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
 ckpi_status ckpi_ticket_init(struct ckpi_ticket *out, size_t struct_size);

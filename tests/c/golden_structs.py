@@ -126,6 +126,11 @@ KINDS = {
         "account_id": ("account_id", S), "month": ("month", D), "mrr": ("mrr", "money"),
         "partner_id": ("partner_id", S), "attrs": ("attrs", "attrs"),
     }),
+    "contracts": ("ckpi_contract", "ckpi_dataset_add_contract", {
+        "account_id": ("account_id", S), "partner_id": ("partner_id", S), "plan": ("plan", S), "mrr": ("mrr", "money"),
+        "started_on": ("started_on", D), "ended_on": ("ended_on", D), "known_until": ("known_until", D),
+        "amendments": ("amendments", "amendments"), "attrs": ("attrs", "attrs"),
+    }),
     "tickets": ("ckpi_ticket", "ckpi_dataset_add_ticket", {
         "id": ("id", S), "account_id": ("account_id", S), "opened_on": ("opened_on", D),
         "closed_on": ("closed_on", D), "partner_id": ("partner_id", S),
@@ -160,7 +165,7 @@ def record(kind: str, rec) -> list:
         if key not in fields:
             raise Unsupported(f"{kind}.{key}")
         cfield, conv = fields[key]
-        if value is None and conv in (S, D, "money", "history", "attrs"):
+        if value is None and conv in (S, D, "money", "history", "attrs", "amendments"):
             continue  # absent, as in the struct's default
         if conv == "money":
             if not isinstance(value, dict) or set(value) != {"amount", "currency"}:
@@ -171,6 +176,11 @@ def record(kind: str, rec) -> list:
             items = [f"{{{cstr(e['stage'])}, {day(e['entered_on'])}}}" for e in value]
             pre.append(f"        const ckpi_stage_entry history[] = {{{', '.join(items)}}};")
             body.append(f"        r.stage_history = history;\n        r.stage_history_len = {len(items)};")
+        elif conv == "amendments":
+            items = [f"{{{day(a['on'])}, {cstr(a['mrr'])}}}" for a in value]
+            if items:
+                pre.append(f"        const ckpi_amendment amendments[] = {{{', '.join(items)}}};")
+                body.append(f"        r.amendments = amendments;\n        r.amendments_len = {len(items)};")
         elif conv == "attrs":
             items = [f"{{{cstr(k)}, {cstr(v)}}}" for k, v in value.items()]
             if items:

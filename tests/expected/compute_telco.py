@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Oracle for crates/channel-kpi/tests/telco.rs, independent of the Rust code (stdlib only).
 
-IBM Telco customer churn snapshot: every customer is an account active at the start with MRR =
-MonthlyCharges; customers with Churn = Yes are gone at the end, the others keep their MRR.
-Hence account retention = kept / all, GRR = NRR = sum(MRR kept) / sum(MRR all) (no expansion or
-contraction in a snapshot). Also per Contract type.
+IBM Telco customer churn snapshot read as contracts (examples/mappings/telco_contracts.json,
+snapshot dated 2025-01-31): a customer with tenure t >= 1 months was active in December 2024
+(the month before January 2025) with MRR = MonthlyCharges; tenure 0 customers joined in
+January (new, outside the start cohort). Customers with Churn = Yes are gone in January, the
+others keep their MRR. Hence over 2025-01, among the customers active in December: churn rate
+= churned / active, account retention = kept / active, GRR = NRR = sum(MRR kept) / sum(MRR)
+(no expansion or contraction in a snapshot); new MRR = sum of tenure-0 MRR. Also per Contract.
 
 Usage: python3 tests/expected/compute_telco.py ../shared/datasets/ibm-telco-customer-churn > tests/expected/telco.json
 """
@@ -25,7 +28,9 @@ def wilson(hits, n):
     return centre - half, centre + half
 
 
-def summary(rows):
+def summary(every):
+    rows = [r for r in every if int(r["tenure"]) >= 1]
+    new = sum((Decimal(r["MonthlyCharges"]) for r in every if int(r["tenure"]) == 0), Decimal(0))
     n = len(rows)
     churned = sum(1 for r in rows if r["Churn"] == "Yes")
     mrr = sum((Decimal(r["MonthlyCharges"]) for r in rows), Decimal(0))
@@ -33,6 +38,8 @@ def summary(rows):
     lo, hi = wilson(n - churned, n)
     return {
         "accounts": n,
+        "churn_rate": churned / n,
+        "mrr_new": str(new),
         "churned": churned,
         "account_retention": (n - churned) / n,
         "account_retention_lo": lo,

@@ -12,7 +12,7 @@ import channel_kpi as ck
 def test_tables_lists_every_kind_the_core_loads(root):
     stems = {p.stem for p in (root / "examples" / "data").glob("*.csv")}
     assert stems <= set(ck.TABLES)
-    assert "fx_rates" in ck.TABLES and len(ck.TABLES) == 18
+    assert "fx_rates" in ck.TABLES and "contracts" in ck.TABLES and len(ck.TABLES) == 19
 
 
 def test_every_sample_file_loads_through_pandas(root):

@@ -21,6 +21,7 @@ use channel_kpi::{Dataset, Deal, Dimension, Lead, OrgTree, OrgUnit, Partner, Per
 use std::ffi::c_char;
 use std::sync::RwLock;
 
+pub mod contracts;
 pub mod program;
 mod program_defaults;
 pub mod refs;

@@ -10,6 +10,7 @@ use crate::status::ckpi_status;
 use crate::versioned::init;
 
 use crate::dataset::ckpi_load_options;
+use crate::dataset::contracts::ckpi_contract;
 use crate::dataset::program::{
     ckpi_course_attendance, ckpi_engagement, ckpi_onboarding, ckpi_program_cost, ckpi_referral, ckpi_subscription_month, ckpi_survey,
     ckpi_ticket, ckpi_usage,
@@ -89,6 +90,12 @@ pub unsafe extern "C" fn ckpi_subscription_month_init(out: *mut ckpi_subscriptio
     ffi_boundary!(out; { unsafe { init(out, struct_size) } })
 }
 
+/// Initialises a `ckpi_contract` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_contract_init(out: *mut ckpi_contract, struct_size: usize) -> ckpi_status {
+    ffi_boundary!(out; { unsafe { init(out, struct_size) } })
+}
+
 /// Initialises a `ckpi_ticket` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_ticket_init(out: *mut ckpi_ticket, struct_size: usize) -> ckpi_status {
@@ -144,6 +151,7 @@ fn published_sizes() {
         ("ckpi_survey", size_of::<ckpi_survey>(), &[112]),
         ("ckpi_program_cost", size_of::<ckpi_program_cost>(), &[80]),
         ("ckpi_subscription_month", size_of::<ckpi_subscription_month>(), &[96]),
+        ("ckpi_contract", size_of::<ckpi_contract>(), &[136]),
         ("ckpi_ticket", size_of::<ckpi_ticket>(), &[64]),
         ("ckpi_onboarding", size_of::<ckpi_onboarding>(), &[48]),
         ("ckpi_engagement", size_of::<ckpi_engagement>(), &[64]),

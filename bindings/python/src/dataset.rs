@@ -117,6 +117,7 @@ impl PyDataset {
             ("surveys", d.surveys.len()),
             ("program_costs", d.program_costs.len()),
             ("subscriptions", d.subscriptions.len()),
+            ("contracts", d.contracts.len()),
             ("tickets", d.tickets.len()),
             ("onboarding", d.onboarding.len()),
             ("engagement", d.engagement.len()),

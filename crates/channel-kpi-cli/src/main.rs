@@ -44,6 +44,11 @@ enum Command {
     /// Customer-success KPIs: portfolio growth, NRR / GRR, account retention, referrals,
     /// adoption, tickets, onboarding time, engagement.
     Customers(Report),
+    /// Subscription revenue: MRR retention (NRR, GRR with expansion, contraction, churn) and
+    /// account retention and churn, from subscription months or contracts (e.g. a churn
+    /// snapshot through a mapping: --mapping examples/mappings/telco_contracts.json --by
+    /// attr:plan --period 2025-01).
+    Subscriptions(Report),
     /// Runs a query written as JSON (the `Query` shape shared with the Python and C bindings).
     Query {
         /// The query file.
@@ -277,6 +282,7 @@ fn main() -> ExitCode {
         Command::Training(r) => report("training", r),
         Command::Satisfaction(r) => report("satisfaction", r),
         Command::Customers(r) => report("customers", r),
+        Command::Subscriptions(r) => report("subscriptions", r),
         Command::Query { json, input, output } => std::fs::read_to_string(json)
             .map_err(|source| Error::Io { path: json.display().to_string(), source })
             .and_then(|t| serde_json::from_str::<Query>(&t).map_err(|e| Error::Query(format!("{}: {e}", json.display()))))

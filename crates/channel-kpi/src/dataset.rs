@@ -1,7 +1,7 @@
 //! [`Dataset`]: all records of one analysis, validated, ready to query.
 
 use crate::domain::{
-    CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
+    Contract, CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
     SupportTicket, SurveyResponse, Target,
 };
 use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
@@ -18,7 +18,7 @@ pub const PART_MIN_RECORDS: usize = 32 * 1024;
 /// As JSON (the form golden vectors and the bindings use), reference data and records sit side
 /// by side: `{"partners": [...], "org_units": [...], "pipeline": [...], "fx": {...},
 /// "deals": [...], "leads": [...], "targets": [...], "spend": [...], "courses": [...],
-/// "surveys": [...], "program_costs": [...], "subscriptions": [...], "tickets": [...],
+/// "surveys": [...], "program_costs": [...], "subscriptions": [...], "contracts": [...], "tickets": [...],
 /// "onboarding": [...], "engagement": [...], "referrals": [...], "usage": [...]}`; every key is
 /// optional.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -50,6 +50,9 @@ pub struct Dataset {
     /// Monthly MRR per account.
     #[serde(default)]
     pub subscriptions: Vec<SubscriptionMonth>,
+    /// Subscription contracts (expanded into monthly MRR by the engine).
+    #[serde(default)]
+    pub contracts: Vec<Contract>,
     /// Support tickets.
     #[serde(default)]
     pub tickets: Vec<SupportTicket>,
@@ -95,6 +98,7 @@ impl Dataset {
             .chain(cut(&self.surveys, part, parts).iter().map(Record::Survey))
             .chain(cut(&self.program_costs, part, parts).iter().map(Record::Cost))
             .chain(cut(&self.subscriptions, part, parts).iter().map(Record::Subscription))
+            .chain(cut(&self.contracts, part, parts).iter().map(Record::Contract))
             .chain(cut(&self.tickets, part, parts).iter().map(Record::Ticket))
             .chain(cut(&self.onboarding, part, parts).iter().map(Record::Onboarding))
             .chain(cut(&self.engagement, part, parts).iter().map(Record::Engagement))
@@ -115,6 +119,7 @@ impl Dataset {
             d.surveys.len(),
             d.program_costs.len(),
             d.subscriptions.len(),
+            d.contracts.len(),
             d.tickets.len(),
             d.onboarding.len(),
             d.engagement.len(),
@@ -229,6 +234,10 @@ impl Dataset {
         for s in &self.subscriptions {
             s.validate()?;
             known(s.describe(), s.partner_id.as_deref())?;
+        }
+        for c in &self.contracts {
+            c.validate()?;
+            known(c.describe(), c.partner_id.as_deref())?;
         }
         let mut tickets = HashSet::with_capacity_and_hasher(self.tickets.len(), Default::default());
         for t in &self.tickets {

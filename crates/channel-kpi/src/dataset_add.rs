@@ -26,8 +26,8 @@
 
 use crate::error::{Error, Location, Result};
 use crate::{
-    CourseAttendance, Dataset, Deal, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner, ProductUsage, ProgramCost, Referral,
-    Spend, SubscriptionMonth, SupportTicket, SurveyResponse, Target,
+    Contract, CourseAttendance, Dataset, Deal, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner, ProductUsage, ProgramCost,
+    Referral, Spend, SubscriptionMonth, SupportTicket, SurveyResponse, Target,
 };
 use std::collections::HashSet;
 
@@ -217,6 +217,13 @@ impl Dataset {
     pub fn add_subscription_month(&mut self, m: SubscriptionMonth) -> Result<()> {
         m.validate()?;
         self.subscriptions.push(m);
+        Ok(())
+    }
+
+    /// Adds a subscription contract (checked on its own: MRRs not negative, dates in order).
+    pub fn add_contract(&mut self, c: Contract) -> Result<()> {
+        c.validate()?;
+        self.contracts.push(c);
         Ok(())
     }
 

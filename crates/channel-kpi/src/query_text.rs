@@ -95,6 +95,9 @@ pub const CUSTOMERS: &[&str] = &[
     "monthly_engagement",
 ];
 
+/// Default metrics of the subscriptions view.
+pub const SUBSCRIPTIONS: &[&str] = &["mrr_retention", "account_retention", "portfolio_growth"];
+
 /// The metrics of a named preset (`scorecard`, `deals`, `pipeline`, `channels`) that this
 /// build knows; an error when none is available.
 pub fn preset(name: &str) -> Result<Vec<Metric>> {
@@ -107,9 +110,10 @@ pub fn preset(name: &str) -> Result<Vec<Metric>> {
         "training" => TRAINING,
         "satisfaction" => SATISFACTION,
         "customers" => CUSTOMERS,
+        "subscriptions" => SUBSCRIPTIONS,
         other => {
             return Err(Error::Query(format!(
-                "unknown preset {other:?}; expected scorecard, deals, pipeline, channels, partners, training, satisfaction or customers"
+                "unknown preset {other:?}; expected scorecard, deals, pipeline, channels, partners, training, satisfaction, customers or subscriptions"
             )));
         }
     };

@@ -1,11 +1,13 @@
-//! Real data: the IBM Telco customer-churn snapshot as subscriptions, loaded through
-//! `examples/mappings/telco.json`, checked against `tests/expected/telco.json` (computed
-//! independently by `tests/expected/compute_telco.py`, stdlib Python).
+//! Real data: the IBM Telco customer-churn snapshot as contracts derived by the mapping alone
+//! (`examples/mappings/telco_contracts.json`: snapshot date, tenure, churn flag), checked
+//! against `tests/expected/telco.json` (computed independently by
+//! `tests/expected/compute_telco.py`, stdlib Python).
 //!
-//! Every customer is an account active at the start (December 2024) with MRR = MonthlyCharges;
-//! a customer with `Churn = Yes` is gone in January 2025, the others keep their MRR. So over
-//! January 2025: account retention = 5,174 ÷ 7,043 (1,869 churned), GRR = NRR = Σ MRR kept ÷ Σ
-//! MRR. Without `../shared/datasets` the test prints `SKIPPED: ../shared/datasets not found`.
+//! A customer with tenure ≥ 1 was active in December 2024 with MRR = MonthlyCharges (7,032 of
+//! them; the 11 with tenure 0 are new in January); a customer with `Churn = Yes` is gone in
+//! January 2025, the others keep their MRR. So over January 2025: churn rate = 1,869 ÷ 7,032,
+//! GRR = NRR = Σ MRR kept ÷ Σ MRR. Without `../shared/datasets` the test prints
+//! `SKIPPED: ../shared/datasets not found`.
 
 use channel_kpi::load::{LoadOptions, Mapping, load_dir};
 use channel_kpi::*;
@@ -46,29 +48,32 @@ fn check(t: &ResultTable, key: &[Option<&str>], want: &Json, what: &str) {
     assert_eq!(v("nrr"), v("grr"), "{what}: a snapshot has no expansion or contraction");
     assert_eq!(v("mrr_expansion").to_string(), "0");
     assert_eq!(v("mrr_contraction").to_string(), "0");
+    assert_eq!(v("mrr_new").as_decimal(), Some(money("mrr_new")), "{what} new MRR (tenure 0)");
+    let rate = churned as f64 / n as f64;
+    assert!((rate - want["churn_rate"].as_f64().unwrap()).abs() < 1e-12, "{what} churn rate");
+}
+
+#[test]
+fn telco_months_after_the_snapshot_are_unknown_not_presumed() {
+    let Some(dir) = telco_dir() else { return };
+    let mapping = Mapping::from_json_file(root().join("examples/mappings/telco_contracts.json")).unwrap();
+    let (ds, _) = load_dir(&dir, &mapping, &LoadOptions::default()).unwrap();
+    let q = Query::new(vec![Metric::AccountRetention], Period::parse("2025-02").unwrap());
+    assert!(ds.run(&q).unwrap().value(0, "account_retention").unwrap().is_absent());
 }
 
 #[test]
 fn telco_account_and_revenue_retention_match_the_oracle() {
     let Some(dir) = telco_dir() else { return };
-    let mapping = Mapping::from_json_file(root().join("examples/mappings/telco.json")).unwrap();
-    let (mut ds, _) = load_dir(&dir, &mapping, &LoadOptions::default()).unwrap();
-    assert_eq!(ds.subscriptions.len(), 7043);
-    // January: the customers who did not churn keep their MRR.
-    let kept: Vec<SubscriptionMonth> = ds
-        .subscriptions
-        .iter()
-        .filter(|s| s.attrs.get("Churn").map(String::as_str) == Some("No"))
-        .map(|s| SubscriptionMonth { month: "2025-01-01".parse().unwrap(), ..s.clone() })
-        .collect();
-    ds.subscriptions.extend(kept);
-    ds.validate().unwrap();
+    let mapping = Mapping::from_json_file(root().join("examples/mappings/telco_contracts.json")).unwrap();
+    let (ds, _) = load_dir(&dir, &mapping, &LoadOptions::default()).unwrap();
+    assert_eq!((ds.contracts.len(), ds.subscriptions.len()), (7043, 0));
     let want: Json = serde_json::from_str(&std::fs::read_to_string(root().join("tests/expected/telco.json")).unwrap()).unwrap();
     let q = Query::new(vec![Metric::AccountRetention, Metric::MrrRetention, Metric::PortfolioGrowth], Period::parse("2025-01").unwrap());
     let t = ds.run(&q).unwrap();
     check(&t, &[], &want["all"], "all");
-    assert_eq!(t.value(0, "accounts_end"), Some(&Value::Int(7043 - 1869)));
-    let t = ds.run(&q.by("attr:Contract".parse().unwrap())).unwrap();
+    assert_eq!(t.value(0, "accounts_end"), Some(&Value::Int(7043 - 1869)), "the 11 new customers are active in January");
+    let t = ds.run(&q.by("attr:plan".parse().unwrap())).unwrap();
     for (contract, w) in want["by_contract"].as_object().unwrap() {
         check(&t, &[Some(contract)], w, contract);
     }

@@ -245,7 +245,7 @@ const COST_KIND: [CostKind; 4] = [CostKind::Other, CostKind::Mdf, CostKind::Trai
 /// The one body of every pusher below: reads the C struct with a [`Reader`] named `kind`,
 /// builds the core record and hands it to the core's `Dataset::add_*` (`add`), which checks it
 /// (and its id) and appends it.
-fn push<C: Versioned, R>(
+pub(super) fn push<C: Versioned, R>(
     ds: *mut ckpi_dataset,
     rec: *const C,
     kind: &str,

@@ -2,6 +2,7 @@
 //! `validate` method that rejects impossible values with an [`crate::Error`] naming the record
 //! and field.
 
+mod contract;
 mod customer_success;
 mod deal;
 mod lead;
@@ -14,6 +15,7 @@ mod survey;
 mod target;
 mod training;
 
+pub use contract::{Amendment, Contract, parse_amendments};
 pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, SupportTicket};
 pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};
 pub use lead::Lead;

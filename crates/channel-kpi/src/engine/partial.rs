@@ -68,6 +68,8 @@ pub struct Engine<'r> {
     refs: &'r Reference,
     windows: Vec<Window>,
     as_of: NaiveDate,
+    /// The last day any window or `as_of` reaches: contracts are expanded into months up to it.
+    horizon: NaiveDate,
     query: Query,
     currency: Option<Currency>,
     groups: GroupIndex,
@@ -97,7 +99,8 @@ impl<'r> Engine<'r> {
             }
         }
         let groups = GroupIndex::new(query.group_by.len());
-        Ok(Engine { refs, windows, as_of, currency: query.currency, query, groups, cells: Vec::new() })
+        let horizon = windows.iter().map(|w| w.period.last_day()).fold(as_of, NaiveDate::max);
+        Ok(Engine { refs, windows, as_of, horizon, currency: query.currency, query, groups, cells: Vec::new() })
     }
 
     /// The normalized query.
@@ -108,6 +111,13 @@ impl<'r> Engine<'r> {
     /// Folds one record into every cell it belongs to.
     pub fn push(&mut self, rec: &Record) -> Result<()> {
         check_currency(&mut self.currency, self.query.currency.is_some(), rec)?;
+        if let Record::Contract(c) = rec {
+            // The one place contracts become monthly MRR: every KPI sees the months.
+            for m in c.months(self.horizon) {
+                self.push(&Record::Subscription(&m))?;
+            }
+            return Ok(());
+        }
         let q = &self.query;
         // The record's value per dimension, on the stack for the usual few dimensions.
         let n = q.group_by.len();

@@ -3,8 +3,8 @@
 
 use super::dimension::{DimValue, Dimension};
 use crate::domain::{
-    CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, OrgTree, Partner, PipelineDef, ProductUsage, ProgramCost, Referral, Spend,
-    SubscriptionMonth, SupportTicket, SurveyResponse, Target,
+    Contract, CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, OrgTree, Partner, PipelineDef, ProductUsage, ProgramCost,
+    Referral, Spend, SubscriptionMonth, SupportTicket, SurveyResponse, Target,
 };
 use crate::error::{Error, Location, Result};
 use crate::money::{FxTable, Money};
@@ -34,6 +34,9 @@ pub enum Record<'a> {
     Cost(&'a ProgramCost),
     /// An account's MRR in a month.
     Subscription(&'a SubscriptionMonth),
+    /// A subscription contract: the engine expands it into [`Record::Subscription`] months
+    /// ([`Contract::months`]) before any KPI sees it.
+    Contract(&'a Contract),
     /// A support ticket.
     Ticket(&'a SupportTicket),
     /// An account's onboarding.
@@ -59,6 +62,7 @@ impl<'a> Record<'a> {
             Record::Survey(s) => s.describe(),
             Record::Cost(c) => c.describe(),
             Record::Subscription(s) => s.describe(),
+            Record::Contract(c) => c.describe(),
             Record::Ticket(t) => format!("ticket {}", t.id),
             Record::Onboarding(o) => format!("onboarding {}", o.account_id),
             Record::Engagement(e) => format!("engagement {} {}", e.account_id, e.occurred_on),
@@ -75,6 +79,7 @@ impl<'a> Record<'a> {
             Record::Spend(s) => Some(s.amount),
             Record::Cost(c) => Some(c.amount),
             Record::Subscription(s) => Some(s.mrr),
+            Record::Contract(c) => Some(c.mrr),
             _ => None,
         }
     }
@@ -126,6 +131,9 @@ impl<'a> Record<'a> {
             (Record::Survey(s), dim) => partner_dims(s.partner_id.as_ref(), dim, refs),
             (Record::Subscription(s), Dimension::Attr(a)) => v(s.attrs.get(a).map(String::as_str)),
             (Record::Subscription(s), dim) => partner_dims(s.partner_id.as_ref(), dim, refs),
+            (Record::Contract(c), Dimension::Attr(a)) if a == "plan" => v(c.plan.as_deref()),
+            (Record::Contract(c), Dimension::Attr(a)) => v(c.attrs.get(a).map(String::as_str)),
+            (Record::Contract(c), dim) => partner_dims(c.partner_id.as_ref(), dim, refs),
             (Record::Ticket(t), dim) => partner_dims(t.partner_id.as_ref(), dim, refs),
             (Record::Onboarding(o), dim) => partner_dims(o.partner_id.as_ref(), dim, refs),
             (Record::Engagement(e), dim) => partner_dims(e.partner_id.as_ref(), dim, refs),

@@ -319,6 +319,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
                 RecordKind::Surveys => ds.surveys.push(survey_from_row(row)?),
                 RecordKind::ProgramCosts => ds.program_costs.push(program_cost_from_row(row)?),
                 RecordKind::Subscriptions => ds.subscriptions.push(subscription_from_row(row)?),
+                RecordKind::Contracts => ds.contracts.push(contract_from_row(row)?),
                 RecordKind::Tickets => {
                     let t = ticket_from_row(row)?;
                     seen(kind, "ticket", "ticket_id", &t.id, at)?;

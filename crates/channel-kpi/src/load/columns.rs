@@ -46,7 +46,7 @@ pub struct TableColumns {
 }
 
 /// The record kinds whose rows name a partner in `partner_id`.
-const PARTNER_KINDS: [RecordKind; 12] = [
+const PARTNER_KINDS: [RecordKind; 13] = [
     RecordKind::Deals,
     RecordKind::Leads,
     RecordKind::Partners,
@@ -54,6 +54,7 @@ const PARTNER_KINDS: [RecordKind; 12] = [
     RecordKind::Surveys,
     RecordKind::ProgramCosts,
     RecordKind::Subscriptions,
+    RecordKind::Contracts,
     RecordKind::Tickets,
     RecordKind::Onboarding,
     RecordKind::Engagement,
@@ -171,6 +172,8 @@ pub fn required_fields(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Surveys => &["kind", "submitted_on"],
         RecordKind::ProgramCosts => &["partner_id", "period", "amount", "currency"],
         RecordKind::Subscriptions => &["account_id", "month", "mrr", "currency"],
+        // `started_on`, or `tenure_months` with `snapshot_on`: checked row by row.
+        RecordKind::Contracts => &["account_id", "mrr", "currency"],
         RecordKind::Tickets => &["ticket_id", "account_id", "opened_on"],
         RecordKind::Onboarding => &["account_id", "started_on"],
         RecordKind::Engagement => &["account_id", "occurred_on"],
@@ -288,7 +291,9 @@ pub fn check_group_by(columns: &BTreeMap<String, TableColumns>, refs: &Reference
         let get = |k: RecordKind| columns.get(k.name());
         if let Dimension::Attr(name) = dim {
             let with_attrs: Vec<&TableColumns> = columns.values().filter(|t| !t.attrs.is_empty() || !t.source.is_empty()).collect();
-            if with_attrs.iter().any(|t| t.attrs.contains(name) || (name == "topic" && t.fields.contains("topic"))) {
+            // `topic` of surveys and `plan` of contracts are canonical fields grouped as attributes.
+            let field_attr = |t: &&TableColumns| ["topic", "plan"].contains(&name.as_str()) && t.fields.contains(name);
+            if with_attrs.iter().any(|t| t.attrs.contains(name) || field_attr(t)) {
                 continue;
             }
             if get(RecordKind::Surveys).is_some() && name == "topic" {

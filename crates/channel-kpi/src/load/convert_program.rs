@@ -17,8 +17,8 @@
 
 use super::{Fields, Row};
 use crate::domain::{
-    CostKind, CourseAttendance, EngagementEvent, Onboarding, ProductUsage, ProgramCost, Referral, SubscriptionMonth, SupportTicket,
-    SurveyKind, SurveyResponse, SurveyTopic,
+    Contract, CostKind, CourseAttendance, EngagementEvent, Onboarding, ProductUsage, ProgramCost, Referral, SubscriptionMonth,
+    SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, parse_amendments,
 };
 use crate::error::{Error, Location, Result};
 use crate::money::{Currency, Money, parse_decimal};
@@ -124,6 +124,73 @@ pub fn subscription_from_row<R: Row + ?Sized>(row: &R) -> Result<SubscriptionMon
     s.partner_id = f.text("partner_id");
     s.attrs = attrs_without(row, SUBSCRIPTION_FIELDS);
     f.finish(s, SubscriptionMonth::validate)
+}
+
+/// The canonical fields of `contracts`.
+pub const CONTRACT_FIELDS: &[&str] = &[
+    "account_id",
+    "partner_id",
+    "plan",
+    "mrr",
+    "currency",
+    "started_on",
+    "ended_on",
+    "amendments",
+    "known_until",
+    "snapshot_on",
+    "tenure_months",
+    "churned",
+];
+
+/// A [`Contract`] from a `contracts` row: `account_id`, `mrr`, `currency` required;
+/// `partner_id`, `plan`, `ended_on`, `known_until` optional; `amendments` as `DATE=MRR; …`;
+/// other columns become attrs.
+///
+/// **A churn snapshot** (one row per customer with its tenure and a churn flag, as IBM's Telco
+/// export) gives contracts through three more fields: `snapshot_on` (the snapshot's date,
+/// usually a mapping default), `tenure_months` and `churned` (true / false, yes / no, 1 / 0;
+/// map other values with `values`). Then `started_on` = `snapshot_on` − `tenure_months`
+/// months (when not given), a churned customer's `ended_on` = `snapshot_on` (when not given),
+/// and `known_until` = `snapshot_on`: the customer counts from the month its tenure began, a
+/// churned one is gone in the snapshot's month, and nothing is presumed after it.
+///
+/// ```
+/// use channel_kpi::load::{contract_from_row, RawRecord, MappedRow, KindMapping};
+/// let rec = RawRecord::new(
+///     ["account_id", "mrr", "currency", "snapshot_on", "tenure_months", "churned"].map(String::from).to_vec(),
+///     ["C1", "70.35", "USD", "2025-01-31", "2", "Yes"].map(String::from).to_vec(),
+/// );
+/// let (map, iso) = (KindMapping::default(), vec!["%Y-%m-%d".to_string()]);
+/// let c = contract_from_row(&MappedRow::new(&rec, &map, &iso, &[], "contracts.csv", 2).unwrap()).unwrap();
+/// assert_eq!((c.started_on.to_string(), c.ended_on.unwrap().to_string()), ("2024-11-30".into(), "2025-01-31".into()));
+/// ```
+pub fn contract_from_row<R: Row + ?Sized>(row: &R) -> Result<Contract> {
+    let mut f = Fields::new(row);
+    let account = f.required("account_id")?;
+    f.record = Some(format!("contract {account}"));
+    let snapshot = f.date("snapshot_on")?;
+    let tenure = f.count("tenure_months")?;
+    let churned = f.parse("churned", super::parse_bool)?;
+    let started_on = match (f.date("started_on")?, tenure, snapshot) {
+        (Some(d), _, _) => d,
+        (None, Some(t), Some(s)) => s.checked_sub_months(chrono::Months::new(t)).ok_or_else(|| {
+            Error::invalid(f.loc("tenure_months").with_value(t), format!("starts before the calendar does (snapshot {s})"))
+        })?,
+        (None, Some(_), None) => return Err(Error::Missing { location: f.loc("snapshot_on") }),
+        (None, None, _) => return Err(Error::Missing { location: f.loc("started_on") }),
+    };
+    let mut c = Contract::new(account, f.money_in("mrr")?, started_on);
+    c.ended_on = match (f.date("ended_on")?, churned) {
+        (Some(d), _) => Some(d),
+        (None, Some(true)) => Some(snapshot.ok_or_else(|| Error::Missing { location: f.loc("snapshot_on") })?),
+        (None, _) => None,
+    };
+    c.known_until = f.date("known_until")?.or(snapshot);
+    c.partner_id = f.text("partner_id");
+    c.plan = f.text("plan");
+    c.amendments = f.parse("amendments", parse_amendments)?.unwrap_or_default();
+    c.attrs = attrs_without(row, CONTRACT_FIELDS);
+    f.finish(c, Contract::validate)
 }
 
 /// A [`SupportTicket`] from a `tickets` row: `ticket_id`, `account_id`, `opened_on` required;

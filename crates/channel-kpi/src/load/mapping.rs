@@ -57,6 +57,8 @@ pub enum RecordKind {
     ProgramCosts,
     /// `subscriptions.csv`: MRR per account and month.
     Subscriptions,
+    /// `contracts.csv`: subscription contracts, or a churn snapshot to derive them from.
+    Contracts,
     /// `tickets.csv`: support tickets.
     Tickets,
     /// `onboarding.csv`: account onboardings.
@@ -71,7 +73,7 @@ pub enum RecordKind {
 
 impl RecordKind {
     /// Every kind, in loading order (reference data first, stage history after deals).
-    pub const ALL: [RecordKind; 18] = [
+    pub const ALL: [RecordKind; 19] = [
         RecordKind::OrgUnits,
         RecordKind::Partners,
         RecordKind::Pipeline,
@@ -85,6 +87,7 @@ impl RecordKind {
         RecordKind::Surveys,
         RecordKind::ProgramCosts,
         RecordKind::Subscriptions,
+        RecordKind::Contracts,
         RecordKind::Tickets,
         RecordKind::Onboarding,
         RecordKind::Engagement,
@@ -108,6 +111,7 @@ impl RecordKind {
             RecordKind::Surveys => "surveys",
             RecordKind::ProgramCosts => "program_costs",
             RecordKind::Subscriptions => "subscriptions",
+            RecordKind::Contracts => "contracts",
             RecordKind::Tickets => "tickets",
             RecordKind::Onboarding => "onboarding",
             RecordKind::Engagement => "engagement",
@@ -156,6 +160,7 @@ impl RecordKind {
             RecordKind::Surveys => super::convert::SURVEY_FIELDS,
             RecordKind::ProgramCosts => &["partner_id", "period", "kind", "amount", "currency"],
             RecordKind::Subscriptions => super::convert::SUBSCRIPTION_FIELDS,
+            RecordKind::Contracts => super::convert::CONTRACT_FIELDS,
             RecordKind::Tickets => &["ticket_id", "account_id", "opened_on", "closed_on", "partner_id"],
             RecordKind::Onboarding => &["account_id", "started_on", "completed_on", "partner_id"],
             RecordKind::Engagement => &["account_id", "occurred_on", "kind", "partner_id"],
@@ -167,9 +172,9 @@ impl RecordKind {
     }
 
     /// Whether records of this kind keep extra columns as `attrs` (deals, leads, surveys,
-    /// subscriptions).
+    /// subscriptions, contracts).
     pub fn has_attrs(&self) -> bool {
-        matches!(self, RecordKind::Deals | RecordKind::Leads | RecordKind::Surveys | RecordKind::Subscriptions)
+        matches!(self, RecordKind::Deals | RecordKind::Leads | RecordKind::Surveys | RecordKind::Subscriptions | RecordKind::Contracts)
     }
 }
 
@@ -367,6 +372,8 @@ pub struct Mapping {
     pub program_costs: KindMapping,
     /// `subscriptions`.
     pub subscriptions: KindMapping,
+    /// `contracts`.
+    pub contracts: KindMapping,
     /// `tickets`.
     pub tickets: KindMapping,
     /// `onboarding`.
@@ -427,6 +434,7 @@ impl Mapping {
             RecordKind::Surveys => &self.surveys,
             RecordKind::ProgramCosts => &self.program_costs,
             RecordKind::Subscriptions => &self.subscriptions,
+            RecordKind::Contracts => &self.contracts,
             RecordKind::Tickets => &self.tickets,
             RecordKind::Onboarding => &self.onboarding,
             RecordKind::Engagement => &self.engagement,

@@ -14,8 +14,8 @@ mod mapping;
 mod row;
 
 pub use convert::{
-    SUBSCRIPTION_FIELDS, SURVEY_FIELDS, course_from_row, engagement_from_row, onboarding_from_row, program_cost_from_row,
-    referral_from_row, subscription_from_row, survey_from_row, ticket_from_row, usage_from_row,
+    CONTRACT_FIELDS, SUBSCRIPTION_FIELDS, SURVEY_FIELDS, contract_from_row, course_from_row, engagement_from_row, onboarding_from_row,
+    program_cost_from_row, referral_from_row, subscription_from_row, survey_from_row, ticket_from_row, usage_from_row,
 };
 pub use convert::{
     deal_from_row, fx_rate_from_row, lead_from_row, org_chain_from_cells, org_unit_from_row, partner_from_row, spend_from_row,
