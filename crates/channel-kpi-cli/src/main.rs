@@ -8,7 +8,7 @@ mod sample;
 
 use channel_kpi::load::{LoadOptions, LoadReport, Mapping, load_paths, load_sources};
 use channel_kpi::query_text::QueryText;
-use channel_kpi::{Dataset, Error, Metric, Options, Query, ResultTable};
+use channel_kpi::{Dataset, Dimension, Error, Metric, Options, Query, ResultTable};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -136,12 +136,15 @@ struct Report {
     output: Output,
 }
 
-fn load(input: &Input) -> Result<Dataset, Error> {
+/// Loads the input for `q`: of the extra columns, only those `q` groups by (`attr:<col>`) are
+/// kept (and, from a Parquet file, decoded).
+fn load(input: &Input, q: &Query) -> Result<Dataset, Error> {
     let mapping = match &input.mapping {
         Some(p) => Mapping::from_json_file(p)?,
         None => Mapping::default(),
     };
-    let mut opts = LoadOptions { collect_errors: input.collect_errors, ..LoadOptions::default() };
+    let attrs = q.group_by.iter().filter_map(|d| if let Dimension::Attr(a) = d { Some(a.clone()) } else { None }).collect();
+    let mut opts = LoadOptions { collect_errors: input.collect_errors, only_attrs: Some(attrs), ..LoadOptions::default() };
     // A progress bar only when a person watches stderr: never in pipes, files or tests.
     let bar = std::io::stderr().is_terminal().then(progress::Bar::new);
     opts.progress = bar.as_ref().map(progress::Bar::callback);
@@ -225,7 +228,7 @@ fn with_options(options: &Options, pairs: &[String]) -> Result<Options, Error> {
 }
 
 fn run(input: &Input, q: &Query, format: Format, columns: &[&str]) -> Result<(), Failure> {
-    let data = load(input)?;
+    let data = load(input, q)?;
     let mut table = data.run_checked(q)?; // the loader validated the records
     if !columns.is_empty() {
         table = table.select(columns)?;

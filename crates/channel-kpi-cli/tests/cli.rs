@@ -280,3 +280,23 @@ fn a_terminal_gets_a_progress_bar_with_rows_speed_and_time_left() {
     assert!(tty.contains("2025-01-01,2026-01-01,0,0,120000"), "{tty:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn extra_columns_are_kept_only_when_the_query_groups_by_them() {
+    let dir = scratch("attrs");
+    std::fs::write(
+        dir.join("deals.csv"),
+        "deal_id,created_on,closed_on,status,amount,currency,segment,notes\n\
+         D1,2025-01-01,2025-02-01,won,10,USD,smb,x\nD2,2025-01-01,2025-02-01,won,5,USD,ent,y\nD3,2025-01-01,2025-02-01,won,7,USD,smb,z\n",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let o = bin(&["deals", d, "--period", "2025", "--by", "attr:segment", "--metrics", "won_revenue", "--format", "csv"]);
+    let out = stdout(&o);
+    assert!(out.contains("smb,2025-01-01,2026-01-01,17") && out.contains("ent,2025-01-01,2026-01-01,5"), "{out}");
+    // An attr the file lacks is still an error naming the columns found.
+    let o = bin(&["deals", d, "--period", "2025", "--by", "attr:region_x", "--metrics", "won_revenue"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("segment"), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(dir);
+}

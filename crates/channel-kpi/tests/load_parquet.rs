@@ -191,3 +191,26 @@ fn progress_counts_rows_and_the_share_of_the_file_read() {
     assert_eq!(*seen.lock().unwrap(), vec![(5, size, Some(size), true)]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn only_attrs_keeps_and_decodes_just_the_attrs_a_query_groups_by() {
+    let dir = scratch("only-attrs");
+    let blob: ArrayRef = Arc::new(BinaryArray::from(vec![&b"\x00"[..]; 5]));
+    let b = with_column(&with_column(&typed(), "segment", text(&["smb", "ent", "smb", "", "ent"])), "blob", blob);
+    write(&dir.join("deals.parquet"), &b, 2);
+    let only = |cols: &[&str]| LoadOptions { only_attrs: Some(cols.iter().map(|c| c.to_string()).collect()), ..LoadOptions::default() };
+    // The query groups by attr:segment: segment is kept, the blob is never decoded.
+    let (ds, _) = load_dir(&dir, &Mapping::default(), &only(&["segment"])).unwrap();
+    assert_eq!(ds.deals[1].attrs.get("segment").map(String::as_str), Some("ent"));
+    assert!(ds.deals.iter().all(|d| !d.attrs.contains_key("blob")));
+    assert_eq!(ds.columns["deals"].attrs.iter().collect::<Vec<_>>(), ["segment"]);
+    // No attr dimension: no attrs at all; a canonical column asked for as an attr stays a field.
+    let (ds, _) = load_dir(&dir, &Mapping::default(), &only(&["partner_id"])).unwrap();
+    assert!(ds.deals.iter().all(|d| d.attrs.is_empty()) && ds.columns["deals"].attrs.is_empty());
+    assert_eq!(ds.deals[0].partner_id.as_deref(), Some("acme"));
+    // A mapping's own list is narrowed, never widened.
+    let m = Mapping::from_json_str(r#"{"deals": {"attrs": ["blob"]}}"#).unwrap();
+    let (ds, _) = load_dir(&dir, &m, &only(&["segment"])).unwrap();
+    assert!(ds.deals.iter().all(|d| d.attrs.is_empty()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -137,7 +137,8 @@ fn read_into(
     mut sink: impl FnMut(&MappedRow) -> Result<()>,
 ) -> Result<()> {
     let kind = src.kind;
-    let map = mapping.kind(kind);
+    let restricted = only_attrs(kind, mapping.kind(kind), opts);
+    let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
     #[allow(unused_mut)]
     let mut formats = mapping.date_formats(kind);
     #[allow(unused_mut)]
@@ -197,6 +198,22 @@ fn read_into(
     progress(file.rows_read, true);
     report.files.push(file);
     Ok(())
+}
+
+/// `map` with its `attrs` narrowed to [`LoadOptions::only_attrs`] (`None`: unchanged). Under
+/// `"all"`, a wanted column the mapping would not keep (a mapped or canonical column) stays out.
+fn only_attrs(kind: RecordKind, map: &KindMapping, opts: &LoadOptions) -> Option<KindMapping> {
+    use super::mapping::{Attrs, AttrsMode};
+    let only = opts.only_attrs.as_ref().filter(|_| kind.has_attrs())?;
+    let attrs = match &map.attrs {
+        Attrs::Mode(AttrsMode::None) => return None,
+        Attrs::Mode(AttrsMode::All) => {
+            let filter = AttrFilter::new(map);
+            only.iter().filter(|c| filter.keeps(c)).cloned().collect()
+        }
+        Attrs::Columns(cols) => cols.iter().filter(|c| only.contains(*c)).cloned().collect(),
+    };
+    Some(KindMapping { attrs: Attrs::Columns(attrs), ..map.clone() })
 }
 
 /// The source columns a reader must decode for `kind` (`None`: all); only a Parquet reader

@@ -60,6 +60,11 @@ pub struct LoadOptions {
     /// loading with an error naming it, without reading the rest of the file into memory. A
     /// CSV record (a quoted field may span lines) longer than this is rejected too.
     pub max_line_bytes: usize,
+    /// Keep only these `attrs` columns (among those the mapping would keep), when the caller
+    /// knows every query it will run: the CLI passes the `attr:` dimensions of its one query,
+    /// so a table's other extra columns are neither kept per record nor, in a Parquet file,
+    /// decoded. `None` (default): the mapping decides (a dataset loaded for any later query).
+    pub only_attrs: Option<std::collections::BTreeSet<String>>,
     /// Progress callback for long loads (the CLI draws a progress bar from it when stderr is a
     /// terminal).
     pub progress: Option<ProgressFn>,
@@ -75,6 +80,7 @@ impl Default for LoadOptions {
         LoadOptions {
             collect_errors: false,
             max_line_bytes: 1 << 20,
+            only_attrs: None,
             progress: None,
             #[cfg(feature = "arrow")]
             memory_tables: MemoryTables::new(),
@@ -87,6 +93,7 @@ impl fmt::Debug for LoadOptions {
         f.debug_struct("LoadOptions")
             .field("collect_errors", &self.collect_errors)
             .field("max_line_bytes", &self.max_line_bytes)
+            .field("only_attrs", &self.only_attrs)
             .field("progress", &self.progress.is_some())
             .finish()
     }
