@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Optional
 
 #: Decimal columns of the core that are ratios, not money (mrr_retention).
-_PLAIN_DECIMALS = ("nrr", "grr")
+_PLAIN_DECIMALS = ("nrr", "grr", "quick_ratio", "gross_mrr_churn_rate", "net_mrr_churn_rate", "revenue_retention")
 
 
 class Column(NamedTuple):

@@ -44,8 +44,8 @@ enum Command {
     /// Customer-success KPIs: portfolio growth, NRR / GRR, account retention, referrals,
     /// adoption, tickets, onboarding time, engagement.
     Customers(Report),
-    /// Subscription revenue: MRR retention (NRR, GRR with expansion, contraction, churn) and
-    /// account retention and churn, from subscription months or contracts (e.g. a churn
+    /// Subscription revenue: MRR movements (new, expansion, contraction, churn, reactivation,
+    /// quick ratio, churn rates), MRR retention (NRR, GRR) and account retention and churn, from subscription months or contracts (e.g. a churn
     /// snapshot through a mapping: --mapping examples/mappings/telco_contracts.json --by
     /// attr:plan --period 2025-01).
     Subscriptions(Report),

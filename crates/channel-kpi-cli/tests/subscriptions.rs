@@ -38,6 +38,12 @@ fn telco_churn_and_grr_by_contract_type_from_the_mapping_alone() {
         let (n, churned): (f64, f64) = (col(row, "account_retention_n").parse().unwrap(), col(row, "accounts_churned").parse().unwrap());
         assert_eq!(n, w["accounts"].as_f64().unwrap());
         assert!((churned / n - w["churn_rate"].as_f64().unwrap()).abs() < 1e-12, "{row:?}");
+        // mrr_movements says the same: January's churn events ÷ December's customers.
+        let logo: f64 = col(row, "logo_churn_rate").parse().unwrap();
+        assert!((logo - w["churn_rate"].as_f64().unwrap()).abs() < 1e-12, "{row:?}");
+        assert_eq!(col(row, "churned_mrr"), col(row, "mrr_churned"));
+        let num = |t: &str| t.parse::<f64>().unwrap();
+        assert_eq!(num(&col(row, "new_mrr")), num(w["mrr_new"].as_str().unwrap()), "tenure-0 customers are new in January");
         assert_eq!(col(row, "grr"), w["grr"].as_str().unwrap(), "{row:?}");
         assert_eq!(col(row, "mrr_churned"), w["mrr_churned"].as_str().unwrap().trim_end_matches('0').trim_end_matches('.'));
     }

@@ -96,7 +96,7 @@ pub const CUSTOMERS: &[&str] = &[
 ];
 
 /// Default metrics of the subscriptions view.
-pub const SUBSCRIPTIONS: &[&str] = &["mrr_retention", "account_retention", "portfolio_growth"];
+pub const SUBSCRIPTIONS: &[&str] = &["mrr_movements", "mrr_retention", "account_retention", "portfolio_growth"];
 
 /// The metrics of a named preset (`scorecard`, `deals`, `pipeline`, `channels`) that this
 /// build knows; an error when none is available.

@@ -191,14 +191,22 @@ proptest! {
         let t = ds.run(&query()).unwrap();
         for c in &t.columns {
             if c.role != ColumnRole::Value { continue; }
-            let unit = c.name.ends_with("rate") || c.name.ends_with("_share") || c.name.ends_with("_lo") || c.name.ends_with("_hi")
-                || c.name.contains("win_rate") || ["csat", "grr"].contains(&c.name.as_str());
+            // Churn rates over a window of several months divide every churn event of the window
+            // (new accounts that churn included) by the accounts / MRR at its start (ChartMogul's
+            // definition): not proportions, they may exceed 1; the net MRR churn rate is negative
+            // when existing customers grew.
+            let period_rate = ["logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate"].contains(&c.name.as_str());
+            let unit = !period_rate && (c.name.ends_with("rate") || c.name.ends_with("_share") || c.name.ends_with("_lo") || c.name.ends_with("_hi")
+                || c.name.contains("win_rate") || ["csat", "grr"].contains(&c.name.as_str()));
             let i = t.column_index(&c.name).unwrap();
             for r in &t.rows {
                 let Some(x) = r[i].as_f64() else { continue };
                 prop_assert!(x.is_finite(), "{} = {}", c.name, x);
                 if unit { prop_assert!((0.0..=1.0).contains(&x), "{} = {}", c.name, x); }
                 if c.name == "nps" { prop_assert!((-100.0..=100.0).contains(&x)); }
+                if c.name == "logo_churn_rate" || c.name == "gross_mrr_churn_rate" || c.name.ends_with("_mrr") && c.kind == ColumnKind::Money && c.name != "net_new_mrr" {
+                    prop_assert!(x >= 0.0, "{} = {}", c.name, x);
+                }
                 if c.name == "nrr" || c.name.starts_with("mrr_") && c.kind == ColumnKind::Money { prop_assert!(x >= 0.0, "{} = {}", c.name, x); }
             }
         }
@@ -211,6 +219,11 @@ proptest! {
             // end MRR = start + expansion − contraction − churn + new, exactly (both edges known).
             if known("mrr_end") && known("mrr_start") {
                 prop_assert_eq!(d("mrr_end"), d("retention_mrr_start") + d("mrr_expansion") - d("mrr_contraction") - d("mrr_churned") + d("mrr_new"));
+            }
+            // MRR movements: ending = starting + net new, net new = the five movements (known windows).
+            if known("ending_mrr") {
+                prop_assert_eq!(d("ending_mrr"), d("starting_mrr") + d("net_new_mrr"));
+                prop_assert_eq!(d("net_new_mrr"), d("new_mrr") + d("expansion_mrr") + d("reactivation_mrr") - d("contraction_mrr") - d("churned_mrr"));
             }
             prop_assert_eq!(d("partner_net_change"), d("partners_joined") - d("partners_left"));
             prop_assert_eq!(d("partner_net_change"), d("partners_end") - d("partners_start"));

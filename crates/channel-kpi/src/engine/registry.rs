@@ -142,6 +142,7 @@ registry! {
     PortfolioGrowth => "portfolio_growth", "customer_success", kpi::retention::PortfolioGrowth, "Accounts and MRR at start and end of the period and their growth rates.";
     MrrRetention => "mrr_retention", "customer_success", kpi::retention::MrrRetention, "Net and gross revenue retention of the accounts active at the start, with expansion, contraction, churn and new MRR.";
     AccountRetention => "account_retention", "customer_success", kpi::retention::AccountRetention, "Accounts active at the start and still active at the end ÷ accounts active at the start.";
+    MrrMovements => "mrr_movements", "customer_success", kpi::movements::MrrMovements, "MRR movements per month summed over the period: new, expansion, contraction, churn, reactivation, net new MRR, ARR, quick ratio, logo and MRR churn rates.";
     Referrals => "referrals", "customer_success", kpi::customer_success::Referrals, "Referrals made in the period and the share whose referred account became a customer.";
     ProductAdoption => "product_adoption", "customer_success", kpi::customer_success::ProductAdoption, "Share of accounts active in the product; users and features per active account.";
     SupportTickets => "support_tickets", "customer_success", kpi::customer_success::SupportTickets, "Tickets opened per account and ticket resolution days.";

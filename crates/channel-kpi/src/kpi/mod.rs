@@ -5,6 +5,7 @@ pub mod channels;
 pub mod common;
 pub mod customer_success;
 pub mod deals;
+pub mod movements;
 pub mod partners;
 pub mod pipeline;
 pub mod quality;
