@@ -264,6 +264,9 @@
 // Column role: (value − previous) ÷ |previous|.
 #define CKPI_ROLE_CHANGE_PCT 8
 
+// Column role: a key of the rows of a long result (`cohort`, `age` of `cohorts`).
+#define CKPI_ROLE_ROW_KEY 9
+
 // The result of every fallible `ckpi_` function. The numeric codes are stable: new codes may
 // be added, existing ones never change meaning.
 //

@@ -223,6 +223,10 @@ pipeline_kpis = _family("pipeline", "The pipeline KPIs (value, change, aging, st
 channel_kpis = _family("channels", "Marketing-channel performance (leads, conversion, revenue, cost, ROI) as a table.")
 
 
+#: Metrics whose result is a table even ungrouped (one row per month of the year, per cohort and age).
+_TABLE_METRICS = ("close_rate_seasonality", "cohorts")
+
+
 def _metric_function(metric: str, family: str, description: str) -> Any:
     def run(
         data: Any = None,
@@ -243,7 +247,7 @@ def _metric_function(metric: str, family: str, description: str) -> Any:
         ds, kind = _prepare(data, mapping, tables)
         q = _query.query_json(metric, period, by, buckets, compare_to, rollup, as_of, currency, options)
         result = ds.run(q)
-        if not by and buckets is None and compare_to is None and not rollup and metric != "close_rate_seasonality":
+        if not by and buckets is None and compare_to is None and not rollup and metric not in _TABLE_METRICS:
             return _frames.single(result, metric, money)
         return _frames.to_output(result, output or kind, money)
 

@@ -30,7 +30,8 @@ _PLAIN_DECIMALS = ("nrr", "grr", "quick_ratio", "gross_mrr_churn_rate", "net_mrr
 
 class Column(NamedTuple):
     """One result column: kind is text, int, money, decimal, float or date; role is group,
-    rollup_level, period_start, period_end, bucket, value, previous, change or change_pct."""
+    rollup_level, period_start, period_end, bucket, row_key (cohort, age), value, previous, change or
+    change_pct."""
 
     name: str
     kind: str

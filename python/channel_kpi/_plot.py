@@ -13,6 +13,8 @@ Rules:
   rest named in one ``others (N more groups)`` label without a bar — a rate or an average of
   the other groups is not the sum of their bars, so the chart does not invent one (query them
   ungrouped, or raise ``top``);
+* a **cohort** result (``cohorts``: ``cohort`` and ``age`` columns) → a heatmap, cohorts by
+  ages, coloured by ``logo_retention`` (or the one column ``metrics`` names), see ``_heatmap``;
 * a **comparison** (a ``compare_to=`` result with ``*_prev`` columns) → the current and the
   previous value side by side: paired bars for a scorecard, a dashed line of the previous
   windows for a trend;
@@ -31,6 +33,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Optional, Sequence, Union
 
+from ._heatmap import heatmap, is_cohort
 from ._meta import Column, Described, describe, group_label
 
 _HELPER_SUFFIXES = ("_n", "_lo", "_hi")
@@ -130,6 +133,8 @@ def plot(
     d = describe(result)
     if d is None:
         raise TypeError(f"plot takes a result table (a trend or a scorecard), got {type(result).__name__}: a single value has nothing to draw")
+    if is_cohort(d):
+        return heatmap(d, metrics, ax=ax, title=title, figsize=figsize)
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
     cols = plotted_columns(d, metrics)

@@ -45,6 +45,7 @@ QUERIES = [
     ("channels", {"metrics": family("channels"), "period": "2025", "by": ["channel", "source"], "rollup": True}),
     ("partners", {"metrics": family("partners"), "period": "2025", "by": "partner"}),
     ("customer_success", {"metrics": family("customer_success"), "period": "2025-Q2", "by": "partner_tier"}),
+    ("cohorts", {"metrics": ["cohorts"], "period": "2025-Q2", "by": "partner_tier", "as_of": "2025-12-31"}),
 ]  # fmt: skip
 
 

@@ -49,6 +49,8 @@ pub const CKPI_ROLE_PREVIOUS: u32 = 6;
 pub const CKPI_ROLE_CHANGE: u32 = 7;
 /// Column role: (value − previous) ÷ |previous|.
 pub const CKPI_ROLE_CHANGE_PCT: u32 = 8;
+/// Column role: a key of the rows of a long result (`cohort`, `age` of `cohorts`).
+pub const CKPI_ROLE_ROW_KEY: u32 = 9;
 
 fn kind_code(k: ColumnKind) -> u32 {
     match k {
@@ -68,6 +70,7 @@ fn role_code(r: ColumnRole) -> u32 {
         ColumnRole::PeriodStart => CKPI_ROLE_PERIOD_START,
         ColumnRole::PeriodEnd => CKPI_ROLE_PERIOD_END,
         ColumnRole::Bucket => CKPI_ROLE_BUCKET,
+        ColumnRole::RowKey => CKPI_ROLE_ROW_KEY,
         ColumnRole::Value => CKPI_ROLE_VALUE,
         ColumnRole::Previous => CKPI_ROLE_PREVIOUS,
         ColumnRole::Change => CKPI_ROLE_CHANGE,

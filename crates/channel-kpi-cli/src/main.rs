@@ -49,6 +49,9 @@ enum Command {
     /// snapshot through a mapping: --mapping examples/mappings/telco_contracts.json --by
     /// attr:plan --period 2025-01).
     Subscriptions(Report),
+    /// Customer cohorts by first month with MRR: logo and revenue retention per cohort and age
+    /// in months (a long table). --as-of sets how far the ages run.
+    Cohorts(Report),
     /// Runs a query written as JSON (the `Query` shape shared with the Python and C bindings).
     Query {
         /// The query file.
@@ -286,6 +289,7 @@ fn main() -> ExitCode {
         Command::Satisfaction(r) => report("satisfaction", r),
         Command::Customers(r) => report("customers", r),
         Command::Subscriptions(r) => report("subscriptions", r),
+        Command::Cohorts(r) => report("cohorts", r),
         Command::Query { json, input, output } => std::fs::read_to_string(json)
             .map_err(|source| Error::Io { path: json.display().to_string(), source })
             .and_then(|t| serde_json::from_str::<Query>(&t).map_err(|e| Error::Query(format!("{}: {e}", json.display()))))

@@ -48,3 +48,40 @@ fn telco_churn_and_grr_by_contract_type_from_the_mapping_alone() {
         assert_eq!(col(row, "mrr_churned"), w["mrr_churned"].as_str().unwrap().trim_end_matches('0').trim_end_matches('.'));
     }
 }
+
+/// `channel-kpi cohorts` on the bundled sample: January 2025's cohort size and its accounts
+/// still active in June, against plain arithmetic over examples/data/subscriptions.csv.
+#[test]
+fn cohorts_view_on_the_sample_matches_the_csv() {
+    let out = Command::new(env!("CARGO_BIN_EXE_channel-kpi"))
+        .args(["cohorts", "--period", "2025-01", "--as-of", "2025-06-30", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines().map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
+    let header = lines.next().unwrap();
+    let rows: Vec<Vec<String>> = lines.collect();
+    let col = |row: &[String], c: &str| row[header.iter().position(|h| h == c).unwrap()].clone();
+    assert_eq!(rows.len(), 6, "ages 0-5 (January to June)\n{text}");
+    // Independently: accounts whose first month with MRR > 0 is 2025-01, and those of them with
+    // MRR > 0 in 2025-06 (several rows of one account and month add up).
+    let csv = std::fs::read_to_string(root().join("examples/data/subscriptions.csv")).unwrap();
+    let mut mrr: std::collections::BTreeMap<(String, String), f64> = Default::default();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        *mrr.entry((f[0].to_string(), f[1].to_string())).or_default() += f[2].parse::<f64>().unwrap();
+    }
+    let mut first: std::collections::BTreeMap<&str, &str> = Default::default();
+    for ((a, m), v) in &mrr {
+        if *v > 0.0 {
+            let e = first.entry(a.as_str()).or_insert(m.as_str());
+            *e = (*e).min(m.as_str());
+        }
+    }
+    let cohort: Vec<&str> = first.iter().filter(|(_, m)| **m == "2025-01").map(|(a, _)| *a).collect();
+    let june = cohort.iter().filter(|a| mrr.get(&(a.to_string(), "2025-06".to_string())).is_some_and(|v| *v > 0.0)).count();
+    assert_eq!(col(&rows[0], "cohort_size"), cohort.len().to_string());
+    assert_eq!(col(&rows[5], "active_accounts"), june.to_string());
+    assert_eq!(col(&rows[5], "age"), "5");
+}

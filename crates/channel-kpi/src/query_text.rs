@@ -98,6 +98,9 @@ pub const CUSTOMERS: &[&str] = &[
 /// Default metrics of the subscriptions view.
 pub const SUBSCRIPTIONS: &[&str] = &["mrr_movements", "mrr_retention", "account_retention", "portfolio_growth"];
 
+/// Default metrics of the cohorts view.
+pub const COHORTS: &[&str] = &["cohorts"];
+
 /// The metrics of a named preset (`scorecard`, `deals`, `pipeline`, `channels`) that this
 /// build knows; an error when none is available.
 pub fn preset(name: &str) -> Result<Vec<Metric>> {
@@ -111,9 +114,10 @@ pub fn preset(name: &str) -> Result<Vec<Metric>> {
         "satisfaction" => SATISFACTION,
         "customers" => CUSTOMERS,
         "subscriptions" => SUBSCRIPTIONS,
+        "cohorts" => COHORTS,
         other => {
             return Err(Error::Query(format!(
-                "unknown preset {other:?}; expected scorecard, deals, pipeline, channels, partners, training, satisfaction, customers or subscriptions"
+                "unknown preset {other:?}; expected scorecard, deals, pipeline, channels, partners, training, satisfaction, customers, subscriptions or cohorts"
             )));
         }
     };

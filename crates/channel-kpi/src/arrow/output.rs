@@ -32,6 +32,7 @@ fn role_name(r: ColumnRole) -> &'static str {
         ColumnRole::PeriodStart => "period_start",
         ColumnRole::PeriodEnd => "period_end",
         ColumnRole::Bucket => "bucket",
+        ColumnRole::RowKey => "row_key",
         ColumnRole::Value => "value",
         ColumnRole::Previous => "previous",
         ColumnRole::Change => "change",

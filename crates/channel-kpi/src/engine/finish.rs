@@ -13,6 +13,11 @@ use std::collections::{BTreeMap, HashMap};
 impl Partial {
     /// Turns the states into a [`ResultTable`] (the reference data already checked).
     pub(super) fn finish_with(&self, refs: &Reference) -> Result<ResultTable> {
+        if let [m] = self.query.metrics.as_slice()
+            && !m.row_keys().is_empty()
+        {
+            return self.finish_long(refs, *m);
+        }
         let q = &self.query;
         let as_of = q.as_of.unwrap_or(q.period.last_day());
         let ctx = Ctx { query: q, refs, as_of };

@@ -67,7 +67,21 @@ pub trait Kpi {
     fn observe(state: &mut Self::State, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool>;
     /// Values, one row per state.
     fn finish(states: &[&Self::State], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>>;
+    /// The key columns of a **long** result (a cohort table: `cohort`, `age`), for a KPI that
+    /// gives several rows per group and window; empty (the default) for one row per group. A
+    /// long KPI is queried alone and without comparison, and implements [`Kpi::finish_long`].
+    fn row_keys() -> Vec<ColumnSpec> {
+        Vec::new()
+    }
+    /// For a long KPI: per state, its rows as (key values in the order of [`Kpi::row_keys`],
+    /// values in the order of [`Kpi::columns`]).
+    fn finish_long(states: &[&Self::State], w: &Window, ctx: &Ctx) -> Result<LongRows> {
+        Ok(Self::finish(states, w, ctx)?.into_iter().map(|r| vec![(Vec::new(), r)]).collect())
+    }
 }
+
+/// Rows of a long KPI, per state: (key values, values).
+pub type LongRows = Vec<Vec<(Vec<Value>, Vec<Value>)>>;
 
 /// `finish` for KPIs whose value depends on their own group only.
 pub fn each<S>(states: &[&S], f: impl Fn(&S) -> Result<Vec<Value>>) -> Result<Vec<Vec<Value>>> {

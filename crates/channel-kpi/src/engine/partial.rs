@@ -98,6 +98,15 @@ impl<'r> Engine<'r> {
                 }
             }
         }
+        if let Some(m) = query.metrics.iter().find(|m| !m.row_keys().is_empty())
+            && (query.metrics.len() > 1 || query.compare_to.is_some())
+        {
+            return Err(Error::Query(format!(
+                "{} gives a long table (one row per {}): query it alone and without compare_to",
+                m.id(),
+                m.row_keys().iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" and ")
+            )));
+        }
         let groups = GroupIndex::new(query.group_by.len());
         let horizon = windows.iter().map(|w| w.period.last_day()).fold(as_of, NaiveDate::max);
         Ok(Engine { refs, windows, as_of, horizon, currency: query.currency, query, groups, cells: Vec::new() })

@@ -1,7 +1,7 @@
 //! The metric registry: the one list that maps a metric id to the code computing it.
 //! Adding a KPI = writing its module in `crate::kpi` and adding one line here.
 
-use super::kpi::{Ctx, Kpi, Merge};
+use super::kpi::{Ctx, Kpi, LongRows, Merge};
 use super::record::Record;
 use super::table::{ColumnSpec, Value};
 use super::window::Window;
@@ -48,6 +48,21 @@ macro_rules! registry {
             }
             pub(crate) fn columns(&self, ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
                 match self { $(Metric::$variant => <$ty as Kpi>::columns(ctx)),+ }
+            }
+            /// Key columns of a long result (empty: one row per group).
+            pub fn row_keys(&self) -> Vec<ColumnSpec> {
+                match self { $(Metric::$variant => <$ty as Kpi>::row_keys()),+ }
+            }
+            pub(crate) fn finish_long(&self, states: &[&KpiState], w: &Window, ctx: &Ctx) -> Result<LongRows> {
+                match self {
+                    $(Metric::$variant => {
+                        let inner: Vec<_> = states.iter().map(|s| match s {
+                            KpiState::$variant(x) => Ok(x),
+                            _ => Err(Error::Merge(format!("state of another metric given to {}", $id))),
+                        }).collect::<Result<_>>()?;
+                        <$ty as Kpi>::finish_long(&inner, w, ctx)
+                    })+
+                }
             }
             pub(crate) fn finish(&self, states: &[&KpiState], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
                 match self {
@@ -147,6 +162,7 @@ registry! {
     ProductAdoption => "product_adoption", "customer_success", kpi::customer_success::ProductAdoption, "Share of accounts active in the product; users and features per active account.";
     SupportTickets => "support_tickets", "customer_success", kpi::customer_success::SupportTickets, "Tickets opened per account and ticket resolution days.";
     OnboardingTime => "onboarding_time", "customer_success", kpi::customer_success::OnboardingTime, "Days from contract to onboarding complete: mean, median; onboardings in progress.";
+    Cohorts => "cohorts", "cohorts", kpi::cohorts::Cohorts, "Customers by first month with MRR: logo and revenue retention per cohort and age in months (a long table: cohort, age, values).";
     MonthlyEngagement => "monthly_engagement", "customer_success", kpi::customer_success::MonthlyEngagement, "Engagement events per active account per month.";
     TrainingImpact => "training_impact", "partners", kpi::training_impact::TrainingImpact, "A KPI in equal windows before and after each partner's course completion, against untrained partners (difference-in-differences), with a seeded bootstrap interval.";
 }

@@ -114,6 +114,8 @@ pub enum ColumnRole {
     PeriodEnd,
     /// Cyclic bucket number (month or quarter of year).
     Bucket,
+    /// A key of the rows of a long result (`cohort`, `age`).
+    RowKey,
     /// A KPI value.
     Value,
     /// The value in the comparison window.

@@ -1,0 +1,60 @@
+"""Cohorts from Python: a long table even ungrouped, the heatmap ``ck.plot`` picks for a cohort
+result, and the same table through partial states split across Dask partitions. The
+hand-checked year is the golden vector tests/golden/cohorts_year_with_reactivation.json (run by
+test_golden.py as well)."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+import channel_kpi as ck
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "data" / "subscriptions.csv"
+
+
+def year() -> ck.Dataset:
+    case = json.loads((ROOT / "tests" / "golden" / "mrr_movements_year_with_reactivation.json").read_text())
+    return ck.Dataset.from_json(json.dumps(case["dataset"]))
+
+
+def test_cohorts_are_a_long_table_even_ungrouped():
+    c = ck.cohorts(year(), period="2025", output="pandas")
+    assert list(c.columns[:4]) == ["period_start", "period_end", "cohort", "age"]
+    jan = c[c["cohort"].astype(str) == "2025-01-01"].set_index("age")
+    assert jan.loc[4, "logo_retention"] == 0.5 and jan.loc[7, "revenue_retention"] == Decimal("1.1")
+    with pytest.raises(ck.QueryError, match="alone"):
+        ck.query(year(), metrics=["cohorts", "mrr_movements"], period="2025")
+
+
+def test_plot_draws_a_heatmap_for_a_cohort_result():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.image import AxesImage
+
+    fig = ck.plot(ck.cohorts(year(), period="2025", output="pandas"))
+    images = [a for ax in fig.axes for a in ax.get_images() if isinstance(a, AxesImage)]
+    assert len(images) == 1
+    grid = images[0].get_array()
+    assert grid.shape == (3, 12)  # cohorts Jan, Mar, Jun × ages 0-11
+    assert grid[0, 4] == 0.5 and grid[1, 8] == 0.0
+    fig = ck.plot(ck.cohorts(year(), period="2025", output="pyarrow"), metrics="revenue_retention")
+    assert "revenue_retention" in fig.axes[0].get_title()
+
+
+def test_dask_partitions_give_the_one_machine_cohorts():
+    dd = pytest.importorskip("dask.dataframe")
+    from channel_kpi import scale
+
+    subs = pd.read_csv(SAMPLE, dtype={"mrr": str})
+    for metric, kw in (("cohorts", {"by": "partner"}), ("cohorts", {"buckets": "quarter"})):
+        one = ck.query(subscriptions=subs, metrics=metric, period="2025", output="pandas", **kw)
+        split = scale.dask_query(subscriptions=dd.from_pandas(subs, npartitions=5), metrics=metric, period="2025", **kw)
+        pd.testing.assert_frame_equal(one.reset_index(drop=True), split.reset_index(drop=True), check_dtype=False)
