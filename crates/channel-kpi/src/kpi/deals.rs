@@ -311,6 +311,7 @@ impl CountState {
 pub struct DealCount;
 impl Kpi for DealCount {
     type State = CountState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(["won_count", "lost_count", "created_count"].map(|c| ColumnSpec::new(c, ColumnKind::Int)).to_vec())
     }
@@ -364,6 +365,7 @@ impl CloseState {
 pub struct CloseRate;
 impl Kpi for CloseRate {
     type State = CloseState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(Proportion::columns("close_rate"))
     }
@@ -382,6 +384,7 @@ impl Kpi for CloseRate {
 pub struct CloseRateSeasonality;
 impl Kpi for CloseRateSeasonality {
     type State = CloseState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(Proportion::columns("seasonal_close_rate"))
     }
@@ -405,6 +408,7 @@ state! {
 pub struct LeadConversionRate;
 impl Kpi for LeadConversionRate {
     type State = LeadState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(Proportion::columns("lead_conversion_rate"))
     }
@@ -447,6 +451,7 @@ impl CycleState {
 pub struct SalesCycleDays;
 impl Kpi for SalesCycleDays {
     type State = CycleState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(vec![
             ColumnSpec::new("sales_cycle_days", ColumnKind::Float),
@@ -540,6 +545,7 @@ state! {
 pub struct DealSuccessRate;
 impl Kpi for DealSuccessRate {
     type State = SuccessState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
         if ctx.refs.pipeline.qualified_index().is_none() {
             return Err(crate::Error::Query(
