@@ -3,6 +3,7 @@
  * code (and leave out-parameters alone), never crash; valgrind / ASan check the "never". */
 #include <stdint.h>
 
+#include <math.h>
 #include "check.h"
 
 static char buf[256];
@@ -189,6 +190,19 @@ static void mixed_currencies(void) {
     CHECK(r == NULL);
     CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_KIND, buf, sizeof buf, &n));
     CHECK(strcmp(buf, "currency") == 0);
+    /* A close rate adds no amounts: it needs no exchange rates (1 won of 2 closed). */
+    ckpi_query *counts = NULL;
+    CHECK_OK(ckpi_query_new(&counts));
+    CHECK_OK(ckpi_query_add_metric(counts, "close_rate", 10));
+    CHECK_OK(ckpi_query_set_period(counts, "2025", 4));
+    d.id = CKPI_STR("3");
+    d.status = CKPI_DEAL_LOST;
+    CHECK_OK(ckpi_dataset_add_deal(ds, &d));
+    CHECK_OK(ckpi_dataset_run(ds, counts, &r));
+    CHECK(fabs(float_at(r, 0, "close_rate") - 2.0 / 3.0) < 1e-12);
+    ckpi_result_free(r);
+    r = NULL;
+    ckpi_query_free(counts);
     /* With a rate and a reporting currency it works: 100 USD + 100 EUR × 1.10 = 210 USD. */
     ckpi_fx_rate rate = fx_rate_defaults();
     rate.from = CKPI_STR("EUR");

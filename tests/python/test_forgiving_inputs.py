@@ -144,3 +144,17 @@ def test_version_dir_and_unknown_currency():
         ck.won_revenue(deals(currency=["XYZ"] * 3), period="2025")
     with pytest.raises(ck.ChannelKpiError, match="ISO-4217"):
         ck.won_revenue(deals(), period="2025", currency="XYZ")
+
+
+def test_count_ratios_need_no_exchange_rates_money_kpis_do():
+    mixed = deals(currency=["USD", "EUR", "USD"])
+    assert ck.close_rate(mixed, period="2025") == pytest.approx(2 / 3)
+    assert ck.sales_cycle_days(mixed, period="2025") == pytest.approx((30 + 305) / 2)
+    # the columnar scale-out fold follows the same rule
+    import channel_kpi.scale as cs
+    t = cs.finish(cs.partial(mixed, metrics="close_rate", period="2025")).to_pylist()
+    assert t[0]["close_rate"] == pytest.approx(2 / 3)
+    with pytest.raises(ck.CurrencyMismatchError, match="deal B.*EUR cannot be combined with USD"):
+        ck.won_revenue(mixed, period="2025")
+    with pytest.raises(ck.CurrencyMismatchError):
+        ck.query(mixed, metrics=["close_rate", "avg_deal_size"], period="2025")

@@ -342,10 +342,10 @@ impl Dataset {
     /// The fold on `parts` threads; any error (the caller then folds on one thread to report
     /// the first bad record).
     fn partial_in_parts(&self, query: &Query, parts: usize) -> Result<Partial> {
-        // Every amount in one currency unless the query converts: checked in record order
+        // Every amount in one currency when the query needs it: checked in record order
         // first, since each part only sees its own records.
         let mut seen = None;
-        if query.currency.is_none() {
+        if query.needs_one_currency() {
             self.records().try_for_each(|r| crate::engine::check_currency(&mut seen, false, &r))?;
         }
         let partials: Vec<Result<Partial>> = crate::interrupt::scoped(parts, |part| {

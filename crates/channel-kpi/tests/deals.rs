@@ -122,6 +122,28 @@ fn mixed_currencies_are_an_error_unless_converted() {
 }
 
 #[test]
+fn counts_and_durations_accept_mixed_currencies() {
+    // Issue 15: a close rate needs no exchange rates; only KPIs that add amounts do.
+    let mut eur = closed("2", None, DealStatus::Lost, "2025-01-01", "2025-01-21", "100");
+    eur.amount = Some("100 EUR".parse().unwrap());
+    let data = dataset(vec![closed("1", None, DealStatus::Won, "2025-01-01", "2025-01-11", "100"), eur]);
+    let counts = vec![Metric::CloseRate, Metric::DealCount, Metric::SalesCycleDays, Metric::TimeToClose];
+    let t = data.run(&Query::new(counts.clone(), Period::parse("2025").unwrap())).unwrap();
+    assert_eq!(t.value(0, "close_rate").unwrap().as_f64(), Some(0.5));
+    assert_eq!(t.value(0, "sales_cycle_days").unwrap().as_f64(), Some(10.0));
+    // One metric that adds amounts makes the whole query need one currency.
+    let mut with_money = counts;
+    with_money.push(Metric::AvgDealSize);
+    let e = data.run(&Query::new(with_money, Period::parse("2025").unwrap())).unwrap_err();
+    assert!(matches!(e, Error::Currency { .. }), "{e}");
+    // The same through partial results folded in parts and merged.
+    let q = Query::new(vec![Metric::CloseRate], Period::parse("2025").unwrap());
+    let mut p = data.refs.partial(&q).unwrap();
+    p.merge(&data.partial_part(&q, &Part::id("deals:0")).unwrap()).unwrap();
+    assert_eq!(p.finish(&data.refs).unwrap(), data.run(&q).unwrap());
+}
+
+#[test]
 fn quality_score_ranks_partners_and_reports_previous() {
     let data = dataset(vec![
         closed("1", Some("a"), DealStatus::Won, "2025-01-01", "2025-02-01", "1000"),

@@ -414,6 +414,9 @@ impl<'r> DealFolder<'r> {
             return Ok(());
         }
         let cur = Currency::new(text).map_err(|_| self.bad(i, "currency", text, "expected a three-letter currency code"))?;
+        if !self.rows.query().needs_one_currency() {
+            return Ok(()); // counts and durations only: any mix of currencies
+        }
         match self.currency {
             None => self.currency = Some(cur),
             Some(seen) if seen != cur => {

@@ -61,6 +61,11 @@ pub trait Kpi {
     /// key (a group whose key has an empty value — direct deals when grouping by partner — is
     /// then finished alone: reported, not ranked).
     const RANKS_KNOWN_KEYS_ONLY: bool = false;
+    /// Whether the KPI adds or compares amounts (money, MRR, costs), so that every amount it
+    /// sees must share one currency unless the query converts. Counts, rates of counts and
+    /// durations set it to `false`: a close rate over deals in USD and EUR needs no exchange
+    /// rates.
+    const COMBINES_AMOUNTS: bool = true;
     /// Output columns.
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>>;
     /// Folds one record into the state of one window.

@@ -73,6 +73,8 @@ pub struct Engine<'r> {
     query: Query,
     currency: Option<Currency>,
     groups: GroupIndex,
+    /// Every amount must share one currency ([`Query::needs_one_currency`]).
+    one_currency: bool,
     /// `cells[group * windows.len() + window]`: the metrics' states, once a record counted.
     cells: Vec<Option<Vec<KpiState>>>,
 }
@@ -109,7 +111,8 @@ impl<'r> Engine<'r> {
         }
         let groups = GroupIndex::new(query.group_by.len());
         let horizon = windows.iter().map(|w| w.period.last_day()).fold(as_of, NaiveDate::max);
-        Ok(Engine { refs, windows, as_of, horizon, currency: query.currency, query, groups, cells: Vec::new() })
+        let one_currency = query.needs_one_currency();
+        Ok(Engine { refs, windows, as_of, horizon, currency: query.currency, one_currency, query, groups, cells: Vec::new() })
     }
 
     /// The normalized query.
@@ -119,7 +122,7 @@ impl<'r> Engine<'r> {
 
     /// Folds one record into every cell it belongs to.
     pub fn push(&mut self, rec: &Record) -> Result<()> {
-        check_currency(&mut self.currency, self.query.currency.is_some(), rec)?;
+        check_currency(&mut self.currency, !self.one_currency, rec)?;
         if let Record::Contract(c) = rec {
             // The one place contracts become monthly MRR: every KPI sees the months.
             for m in c.months(self.horizon) {
@@ -206,8 +209,10 @@ impl<'r> Engine<'r> {
     }
 }
 
-pub(crate) fn check_currency(seen: &mut Option<Currency>, converting: bool, rec: &Record) -> Result<()> {
-    if converting {
+/// Checks that `rec`'s amount shares the currency `seen` so far (and notes it); `mixed_ok` when
+/// the query converts or combines no amounts.
+pub(crate) fn check_currency(seen: &mut Option<Currency>, mixed_ok: bool, rec: &Record) -> Result<()> {
+    if mixed_ok {
         return Ok(());
     }
     if let Some(m) = rec.amounts() {

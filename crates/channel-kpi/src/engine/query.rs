@@ -270,6 +270,13 @@ impl Query {
         Ok(q)
     }
 
+    /// Whether every amount the query reads must share one currency: it computes a metric that
+    /// adds or compares amounts ([`Metric::combines_amounts`]) and converts none (no
+    /// `currency`). A query of counts and durations alone accepts any mix of currencies.
+    pub fn needs_one_currency(&self) -> bool {
+        self.currency.is_none() && self.metrics.iter().any(Metric::combines_amounts)
+    }
+
     /// Checks the query and fills defaults: `close_rate_seasonality` implies month-of-year
     /// buckets; `as_of` defaults to the period's last day.
     pub fn normalized(&self) -> Result<Query> {

@@ -40,6 +40,11 @@ macro_rules! registry {
             pub(crate) fn needs_previous(&self) -> bool {
                 match self { $(Metric::$variant => <$ty as Kpi>::NEEDS_PREVIOUS),+ }
             }
+            /// Whether the metric adds or compares amounts, so they must share one currency
+            /// (or the query converts them); `false` for counts, rates of counts and durations.
+            pub fn combines_amounts(&self) -> bool {
+                match self { $(Metric::$variant => <$ty as Kpi>::COMBINES_AMOUNTS),+ }
+            }
             pub(crate) fn ranks_known_keys_only(&self) -> bool {
                 match self { $(Metric::$variant => <$ty as Kpi>::RANKS_KNOWN_KEYS_ONLY),+ }
             }

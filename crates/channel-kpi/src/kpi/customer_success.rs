@@ -48,6 +48,7 @@ state! {
 pub struct Referrals;
 impl Kpi for Referrals {
     type State = ReferralState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c = vec![ColumnSpec::new("referrals_made", ColumnKind::Int), ColumnSpec::new("referrals_converted", ColumnKind::Int)];
         c.extend(Proportion::columns("referral_conversion_rate"));
@@ -126,6 +127,7 @@ impl Merge for UsageState {
 pub struct ProductAdoption;
 impl Kpi for ProductAdoption {
     type State = UsageState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c = Proportion::columns("product_adoption_rate");
         c.push(ColumnSpec::new("users_per_account", ColumnKind::Float));
@@ -181,6 +183,7 @@ state! {
 pub struct SupportTickets;
 impl Kpi for SupportTickets {
     type State = TicketState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(vec![
             ColumnSpec::new("tickets_opened", ColumnKind::Int),
@@ -235,6 +238,7 @@ state! {
 pub struct OnboardingTime;
 impl Kpi for OnboardingTime {
     type State = OnboardingState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(vec![
             ColumnSpec::new("onboarding_days", ColumnKind::Float),
@@ -300,6 +304,7 @@ state! {
 pub struct MonthlyEngagement;
 impl Kpi for MonthlyEngagement {
     type State = EngagementState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(vec![
             ColumnSpec::new("engagement_events", ColumnKind::Int),

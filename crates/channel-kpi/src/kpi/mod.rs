@@ -5,6 +5,7 @@ pub mod channels;
 pub mod cohorts;
 pub mod common;
 pub mod customer_success;
+pub mod deal_cycle;
 pub mod deals;
 pub mod movements;
 pub mod partners;

@@ -57,6 +57,7 @@ state! {
 pub struct PartnerCountChange;
 impl Kpi for PartnerCountChange {
     type State = PartnerCountState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c: Vec<ColumnSpec> = ["partners_start", "partners_end", "partners_joined", "partners_left", "partner_net_change"]
             .map(|n| ColumnSpec::new(n, ColumnKind::Int))
@@ -261,6 +262,7 @@ state! {
 pub struct RegisteredDeals;
 impl Kpi for RegisteredDeals {
     type State = RegistrationState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c: Vec<ColumnSpec> =
             ["registered_deals", "registered_approved", "registered_rejected", "registered_open", "registered_active"]
@@ -340,6 +342,7 @@ impl Kpi for AvgClosedDealSize {
 pub struct TimeToClose;
 impl Kpi for TimeToClose {
     type State = CycleState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(vec![
             ColumnSpec::new("time_to_close_days", ColumnKind::Float),

@@ -240,6 +240,7 @@ impl Kpi for MrrRetention {
 pub struct AccountRetention;
 impl Kpi for AccountRetention {
     type State = AccountEdges;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c = Proportion::columns("account_retention");
         c.push(ColumnSpec::new("accounts_churned", ColumnKind::Int));

@@ -63,6 +63,7 @@ state! {
 pub struct PartnerCsat;
 impl Kpi for PartnerCsat {
     type State = CsatState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c = Proportion::columns("csat");
         c.push(ColumnSpec::new("csat_mean", ColumnKind::Float));
@@ -143,6 +144,7 @@ impl SatisfactionState {
 pub struct PartnerSatisfaction;
 impl Kpi for PartnerSatisfaction {
     type State = SatisfactionState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c =
             vec![ColumnSpec::new("satisfaction_responses", ColumnKind::Int), ColumnSpec::new("satisfaction_mean", ColumnKind::Float)];

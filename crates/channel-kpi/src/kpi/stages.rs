@@ -72,6 +72,7 @@ state! {
 pub struct StageDuration;
 impl Kpi for StageDuration {
     type State = DurationState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
         needs_pipeline(ctx, "stage_duration")?;
         let mut c = Vec::new();
@@ -159,6 +160,7 @@ state! {
 pub struct StageFunnel;
 impl Kpi for StageFunnel {
     type State = FunnelState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
         needs_pipeline(ctx, "stage_funnel")?;
         let mut c = vec![ColumnSpec::new("funnel_cohort", ColumnKind::Int)];

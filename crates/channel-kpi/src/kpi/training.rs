@@ -66,6 +66,7 @@ state! {
 pub struct CoursesPerPartner;
 impl Kpi for CoursesPerPartner {
     type State = CourseState;
+    const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c: Vec<ColumnSpec> = ["courses_attended", "courses_completed", "partners_with_course", "active_partners"]
             .map(|n| ColumnSpec::new(n, ColumnKind::Int))
