@@ -158,6 +158,10 @@
 // The offending value, as text.
 #define CKPI_ERROR_VALUE 6
 
+// The 0-based row, as decimal text, of an error in a file that has rows instead of lines
+// (Parquet; rows are numbered across row groups, as pyarrow and polars number them).
+#define CKPI_ERROR_ROW 7
+
 // `ckpi_deal.status`: open.
 #define CKPI_DEAL_OPEN 0
 
@@ -831,11 +835,13 @@ ckpi_status ckpi_dataset_load_json(struct ckpi_dataset *ds, const char *json, si
 
 // Loads a directory of CRM export files — `deals.csv`, `leads.csv`, `partners.csv`,
 // `org_units.csv`, `targets.csv`, `spend.csv`, `pipeline.csv`, `fx_rates.csv`,
-// `stage_history.csv` (or `.jsonl` / `.ndjson`; see docs/data-format.md) — and appends the
-// records. `mapping_json` is a mapping (docs/mappings.md) that renames columns, translates
-// values and sets date formats; `{NULL, 0}` reads the canonical format. `path` is UTF-8.
-// A bad row stops the load (`CKPI_PARSE_ERROR`, …) and the last error names its file, line,
-// column and value; the dataset is then unchanged. A missing directory is `CKPI_IO_ERROR`.
+// `stage_history.csv` (or `.jsonl` / `.ndjson` / `.parquet`; see docs/data-format.md) — and
+// appends the records. `mapping_json` is a mapping (docs/mappings.md) that renames columns,
+// translates values and sets date formats; `{NULL, 0}` reads the canonical format. `path` is
+// UTF-8. A bad row stops the load (`CKPI_PARSE_ERROR`, …) and the last error names its file,
+// line (`CKPI_ERROR_ROW`, the 0-based row, for a Parquet file), column and value; the dataset
+// is then unchanged. A missing directory is `CKPI_IO_ERROR`. A Parquet file is read row group
+// by row group, only the columns the mapping reads.
 ckpi_status ckpi_dataset_load_csv_dir(struct ckpi_dataset *ds,
                                       const char *path,
                                       size_t path_len,

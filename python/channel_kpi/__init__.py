@@ -125,12 +125,14 @@ def load_files(
     max_line_bytes: Optional[int] = None,
     collect_errors: bool = False,
 ) -> Dataset:
-    """A validated :class:`Dataset` from CSV / JSON Lines files, or directories of them
-    (``deals.csv``, ``leads.jsonl``, … as in docs/data-format.md, or the files a ``mapping``
-    names). A line longer than ``max_line_bytes`` (default 1 MiB) is rejected without reading
-    the rest of the file. Bad input raises a :class:`ChannelKpiError` subclass naming file,
-    line, column and value; with ``collect_errors=True`` bad rows are skipped and listed in
-    ``Dataset.errors`` (one exception per row) instead."""
+    """A validated :class:`Dataset` from CSV / JSON Lines / Parquet files, or directories of
+    them (``deals.csv``, ``leads.jsonl``, ``partners.parquet``, … as in docs/data-format.md, or
+    the files a ``mapping`` names). A line longer than ``max_line_bytes`` (default 1 MiB) is
+    rejected without reading the rest of the file. A Parquet file is read row group by row
+    group, only the columns the mapping reads. Bad input raises a :class:`ChannelKpiError`
+    subclass naming file, line (``row``, from 0, for Parquet), column and value; with
+    ``collect_errors=True`` bad rows are skipped and listed in ``Dataset.errors`` (one
+    exception per row) instead."""
     text = mapping if mapping is None or isinstance(mapping, str) else _json.dumps(mapping)
     return Dataset.from_files([_os.fspath(p) for p in paths], text, max_line_bytes, collect_errors)
 

@@ -20,7 +20,7 @@ def outcome(e: dict) -> str:
         return "`many`: " + "; ".join(outcome(x) for x in e["errors"])
     where = []
     if "file" in e:
-        where.append(f"{e['file']}:{e['line']}" if "line" in e else e["file"])
+        where.append(f"{e['file']}:{e['line']}" if "line" in e else f"{e['file']} row {e['row']}" if "row" in e else e["file"])
     elif "line" in e:
         where.append(f"line {e['line']}")
     for k in ("record", "field", "value"):

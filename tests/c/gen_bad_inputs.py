@@ -45,10 +45,10 @@ def main() -> None:
         query = json.dumps(c["query"]) if "query" in c else None
         renders = c.get("renders", {})
         rows.append(
-            "    {%s, %s, %d, %d, %du, %s, %s, %s, %s, %d, %s, %s, %s, %s, %s, %d},"
+            "    {%s, %s, %d, %d, %du, %s, %s, %s, %s, %d, %d, %s, %s, %s, %s, %s, %d},"
             % (lit(d.name), lit(f"tests/bad_inputs/cases/{d.name}"), int((d / "dataset.json").is_file()),
                int(load.get("collect_errors", False)), load.get("max_line_bytes", 0), lit(query), status,
-               lit(kind), lit(loc.get("file")), line, lit(loc.get("record")), lit(loc.get("field")),
+               lit(kind), lit(loc.get("file")), line, loc.get("row", -1), lit(loc.get("record")), lit(loc.get("field")),
                lit(loc.get("value")), lit(loc.get("contains")), lit(renders.get("char")), renders.get("count", 0))
         )
     out_path.write_text(

@@ -4,7 +4,7 @@
  * the files loaded with ckpi_dataset_load_dir (with the case's mapping.json, if any; or
  * dataset.json with ckpi_dataset_load_json),
  * then validated and, when the case has a query, run; the status and the last error's kind,
- * file, line, record, field and value must be the expected ones.
+ * file, line (or row, for Parquet files), record, field and value must be the expected ones.
  * Part 2: bad C structs and misuse — NULLs, bad enum codes, non-UTF-8 strings, wrong struct
  * sizes, calls out of order, freed and wrong-kind handles, small buffers.
  * Runs from the repository root (the case paths are relative to it). */
@@ -20,7 +20,7 @@ typedef struct {
     const char *query;
     ckpi_status status;
     const char *kind, *file;
-    int line;
+    int line, row; /* row: 0-based (Parquet), -1 when the case expects none */
     const char *record, *field, *value, *contains;
     const char *renders_char; /* every rendering of the result holds it renders_count times in a row */
     int renders_count;
@@ -128,10 +128,12 @@ static void run_case(const bad_case *c) {
     int ok = s == c->status;
     if (!ok) fprintf(stderr, "%s: status %u, want %u (%s)\n", c->name, (unsigned)s, (unsigned)c->status, part(ds, CKPI_ERROR_MESSAGE));
     if (ok && c->status != CKPI_OK) {
-        char line[32] = {0};
+        char line[32] = {0}, row[32] = {0};
         if (c->line) snprintf(line, sizeof line, "%d", c->line);
+        if (c->row >= 0) snprintf(row, sizeof row, "%d", c->row);
         ok = expect_part(c, ds, CKPI_ERROR_KIND, c->kind, "kind") & expect_part(c, ds, CKPI_ERROR_FILE, c->file, "file") &
              expect_part(c, ds, CKPI_ERROR_LINE, c->line ? line : NULL, "line") &
+             expect_part(c, ds, CKPI_ERROR_ROW, c->row >= 0 ? row : NULL, "row") &
              expect_part(c, ds, CKPI_ERROR_RECORD, c->record, "record") & expect_part(c, ds, CKPI_ERROR_FIELD, c->field, "field") &
              expect_part(c, ds, CKPI_ERROR_VALUE, c->value, "value") &
              expect_part(c, ds, CKPI_ERROR_MESSAGE, c->contains, "message");

@@ -53,6 +53,8 @@ def check_error(e: ck.ChannelKpiError, want: dict, table: bool, source_lines: di
             assert e.file and e.file.endswith("/" + want["file"]), f"file {e.file!r}, want {want['file']!r}: {e}"
             if "line" in want:
                 assert e.line == want["line"], f"line {e.line!r}, want {want['line']}: {e}"
+            if "row" in want:  # a Parquet file numbers rows from 0
+                assert e.row == want["row"], f"row {e.row!r}, want {want['row']}: {e}"
     elif "line" in want and not table:
         assert e.line == want["line"], f"line {e.line!r}, want {want['line']}: {e}"
 

@@ -65,6 +65,9 @@ pub const CKPI_ERROR_RECORD: u32 = 4;
 pub const CKPI_ERROR_FIELD: u32 = 5;
 /// The offending value, as text.
 pub const CKPI_ERROR_VALUE: u32 = 6;
+/// The 0-based row, as decimal text, of an error in a file that has rows instead of lines
+/// (Parquet; rows are numbered across row groups, as pyarrow and polars number them).
+pub const CKPI_ERROR_ROW: u32 = 7;
 
 /// One failed call, as remembered by a handle.
 #[derive(Clone, Debug, Default)]
@@ -110,6 +113,7 @@ impl LastError {
             CKPI_ERROR_RECORD => l.record.clone(),
             CKPI_ERROR_FIELD => l.field.clone(),
             CKPI_ERROR_VALUE => l.value.clone(),
+            CKPI_ERROR_ROW => l.row.map(|n| n.to_string()),
             _ => return Err(ckpi_status::CKPI_INVALID_ARGUMENT),
         })
     }

@@ -1,18 +1,18 @@
-//! `channel-kpi`: partner scorecards and KPI tables from CRM exports (CSV or JSON Lines).
+//! `channel-kpi`: partner scorecards and KPI tables from CRM exports (CSV, JSON Lines or Parquet).
 //! Argument parsing and printing only; every rule lives in the `channel-kpi` crate.
 // The core's errors carry a full location and are cold (as in the core crate).
 #![allow(clippy::result_large_err)]
 
+mod progress;
 mod sample;
 
 use channel_kpi::load::{LoadOptions, LoadReport, Mapping, load_paths, load_sources};
 use channel_kpi::query_text::QueryText;
-use channel_kpi::{Dataset, Error, Metric, Options, Query, ResultTable};
+use channel_kpi::{Dataset, Dimension, Error, Metric, Options, Query, ResultTable};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "channel-kpi", version, about = "Channel-partner and sales-pipeline KPIs from CRM exports.")]
@@ -72,8 +72,8 @@ enum Command {
 
 #[derive(Args)]
 struct Input {
-    /// Record files (deals.csv, leads.jsonl, …) or directories of them. None: the bundled
-    /// sample dataset (examples/data).
+    /// Record files (deals.csv, leads.jsonl, partners.parquet, …) or directories of them. None:
+    /// the bundled sample dataset (examples/data).
     #[arg(value_name = "FILES or DIR")]
     paths: Vec<PathBuf>,
     /// A mapping file (JSON) for exports that are not in the canonical format (docs/mappings.md).
@@ -140,21 +140,24 @@ struct Report {
     output: Output,
 }
 
-fn load(input: &Input) -> Result<Dataset, Error> {
+/// Loads the input for `q`: of the extra columns, only those `q` groups by (`attr:<col>`) are
+/// kept (and, from a Parquet file, decoded).
+fn load(input: &Input, q: &Query) -> Result<Dataset, Error> {
     let mapping = match &input.mapping {
         Some(p) => Mapping::from_json_file(p)?,
         None => Mapping::default(),
     };
-    let mut opts = LoadOptions { collect_errors: input.collect_errors, ..LoadOptions::default() };
-    if std::io::stderr().is_terminal() {
-        opts.progress = Some(Arc::new(|file: &str, rows: u64| eprint!("\r\x1b[Kreading {file}: {rows} rows")));
+    let attrs = q.group_by.iter().filter_map(|d| if let Dimension::Attr(a) = d { Some(a.clone()) } else { None }).collect();
+    let mut opts = LoadOptions { collect_errors: input.collect_errors, only_attrs: Some(attrs), ..LoadOptions::default() };
+    // A progress bar only when a person watches stderr: never in pipes, files or tests.
+    let bar = std::io::stderr().is_terminal().then(progress::Bar::new);
+    opts.progress = bar.as_ref().map(progress::Bar::callback);
+    let loaded =
+        if input.paths.is_empty() { load_sources(sample::sources(), &mapping, &opts) } else { load_paths(&input.paths, &mapping, &opts) };
+    if let Some(b) = bar {
+        b.clear();
     }
-    let show = opts.progress.is_some();
-    let (data, report) =
-        if input.paths.is_empty() { load_sources(sample::sources(), &mapping, &opts)? } else { load_paths(&input.paths, &mapping, &opts)? };
-    if show {
-        eprint!("\r\x1b[K");
-    }
+    let (data, report) = loaded?;
     warn_rejected(&report);
     Ok(data)
 }
@@ -229,7 +232,7 @@ fn with_options(options: &Options, pairs: &[String]) -> Result<Options, Error> {
 }
 
 fn run(input: &Input, q: &Query, format: Format, columns: &[&str]) -> Result<(), Failure> {
-    let data = load(input)?;
+    let data = load(input, q)?;
     let mut table = data.run_checked(q)?; // the loader validated the records
     if !columns.is_empty() {
         table = table.select(columns)?;

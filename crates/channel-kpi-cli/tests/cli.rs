@@ -226,3 +226,77 @@ fn training_and_customers_on_the_sample_match_an_independent_computation() {
         assert_eq!(rows.len(), n, "{cmd}");
     }
 }
+
+#[test]
+fn parquet_files_are_read_and_their_errors_name_the_row() {
+    let cases = root().join("tests/bad_inputs/cases");
+    // A bad cell: file, 0-based row, deal, column and value.
+    let o = bin(&["deals", cases.join("parquet_bad_cell/deals.parquet").to_str().unwrap(), "--period", "2025"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains("deals.parquet row 2, deal D3, column `status`, value \"pending\""), "{err}");
+    // Collect mode on a directory holding deals.parquet: bad rows reported, the rest computed.
+    let d = cases.join("parquet_collect_bad_rows");
+    let o = bin(&["deals", d.to_str().unwrap(), "--period", "2025", "--collect-errors", "--metrics", "won_revenue", "--format", "csv"]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains("2 of 5 rows rejected") && err.contains("deals.parquet row 1, deal D2"), "{err}");
+    // Rows 0, 2 (bad), 4 are won at 100.50 each.
+    assert_eq!(stdout(&o).lines().nth(1), Some("2025-01-01,2026-01-01,201"));
+    // A corrupt page: the row group and the column.
+    let o = bin(&["deals", cases.join("parquet_corrupt_page").to_str().unwrap(), "--period", "2025"]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains("column `status`") && err.contains("row group 1 (rows 2..4)"), "{err}");
+}
+
+#[test]
+fn no_progress_output_when_stderr_is_not_a_terminal() {
+    // Here stderr is a pipe (as in scripts, CI and these tests): it holds errors and warnings only.
+    let data = root().join("examples/data");
+    let o = bin(&["scorecard", data.to_str().unwrap(), "--period", "2025", "--format", "csv"]);
+    assert!(o.status.success());
+    assert!(o.stderr.is_empty(), "{:?}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_terminal_gets_a_progress_bar_with_rows_speed_and_time_left() {
+    // `script` (util-linux) runs the command on a pseudo-terminal and records what it drew.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: no `script` command to give the CLI a terminal");
+        return;
+    }
+    let dir = scratch("progress");
+    let mut csv = String::from("deal_id,created_on,status\n");
+    for i in 0..120_000 {
+        csv.push_str(&format!("D{i},2025-01-01,open\n"));
+    }
+    std::fs::write(dir.join("deals.csv"), csv).unwrap();
+    let cmd = format!("{} deals {} --period 2025 --metrics deal_count --format csv", env!("CARGO_BIN_EXE_channel-kpi"), dir.display());
+    let o = Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("run script");
+    let tty = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{tty}");
+    // The bar (drawn, then cleared): the file, the bytes of its size, the speed, the time left
+    // and the rows; then the result.
+    assert!(tty.contains("reading deals.csv") && tty.contains("MB/s") && tty.contains("ETA") && tty.contains(" rows"), "{tty:?}");
+    assert!(tty.contains("2025-01-01,2026-01-01,0,0,120000"), "{tty:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn extra_columns_are_kept_only_when_the_query_groups_by_them() {
+    let dir = scratch("attrs");
+    std::fs::write(
+        dir.join("deals.csv"),
+        "deal_id,created_on,closed_on,status,amount,currency,segment,notes\n\
+         D1,2025-01-01,2025-02-01,won,10,USD,smb,x\nD2,2025-01-01,2025-02-01,won,5,USD,ent,y\nD3,2025-01-01,2025-02-01,won,7,USD,smb,z\n",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let o = bin(&["deals", d, "--period", "2025", "--by", "attr:segment", "--metrics", "won_revenue", "--format", "csv"]);
+    let out = stdout(&o);
+    assert!(out.contains("smb,2025-01-01,2026-01-01,17") && out.contains("ent,2025-01-01,2026-01-01,5"), "{out}");
+    // An attr the file lacks is still an error naming the columns found.
+    let o = bin(&["deals", d, "--period", "2025", "--by", "attr:region_x", "--metrics", "won_revenue"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("segment"), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(dir);
+}

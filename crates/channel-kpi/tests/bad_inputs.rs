@@ -73,6 +73,11 @@ fn check_error(e: &Error, want: &Value) -> Vec<String> {
     {
         bad.push(format!("line {:?} (want {line})", loc.line));
     }
+    if let Some(row) = want["row"].as_u64()
+        && loc.row != Some(row)
+    {
+        bad.push(format!("row {:?} (want {row})", loc.row));
+    }
     if let Some(c) = want["contains"].as_str()
         && !msg.contains(c)
     {

@@ -187,3 +187,31 @@ fn the_sample_dataset_loads_completely() {
     let e = load_paths(&[sample_dir().join("nope.csv")], &Mapping::default(), &strict()).unwrap_err().to_string();
     assert!(e.contains("nope.csv"), "{e}");
 }
+
+#[test]
+fn progress_reports_rows_and_bytes_of_each_file() {
+    use std::sync::{Arc, Mutex};
+    let dir = std::env::temp_dir().join(format!("ckpi-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from("deal_id,created_on,status\n");
+    (0..100_000).for_each(|i| csv.push_str(&format!("D{i},2025-01-01,open\n")));
+    std::fs::write(dir.join("deals.csv"), &csv).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let opts = LoadOptions {
+        progress: Some(Arc::new(move |p: &Progress<'_>| {
+            log.lock().unwrap().push((p.file.ends_with("deals.csv"), p.rows, p.bytes, p.total_bytes, p.done))
+        })),
+        ..LoadOptions::default()
+    };
+    load_dir(&dir, &Mapping::default(), &opts).unwrap();
+    let size = csv.len() as u64;
+    let calls = seen.lock().unwrap().clone();
+    // Every 50,000 rows, then once at the end with every byte read.
+    assert_eq!(
+        calls.iter().map(|c| (c.0, c.1, c.3, c.4)).collect::<Vec<_>>(),
+        vec![(true, 50_000, Some(size), false), (true, 100_000, Some(size), false), (true, 100_000, Some(size), true)]
+    );
+    assert!(calls[0].2 > 0 && calls[0].2 <= calls[1].2 && calls[2].2 == size, "{calls:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -73,8 +73,13 @@ fn maven_query(by: Option<&str>) -> Query {
 #[test]
 fn maven_matches_the_oracle() {
     let Some(data) = datasets() else { return };
+    check_maven(&data.join("maven-crm-sales-opportunities"), &mapping("maven.json"));
+}
+
+/// The Maven checks on the export in `dir`, read through `m`.
+fn check_maven(dir: &Path, m: &Mapping) {
     let want = expected("maven.json");
-    let (ds, report) = load_dir(data.join("maven-crm-sales-opportunities"), &mapping("maven.json"), &LoadOptions::default()).unwrap();
+    let (ds, report) = load_dir(dir, m, &LoadOptions::default()).unwrap();
     assert!(report.is_clean());
     assert_eq!(ds.deals.len() as u64, want["deal_rows"].as_u64().unwrap());
     // sales_teams.csv: 35 agents + 6 managers + 3 offices.
@@ -133,15 +138,20 @@ fn check_conversion(t: &ResultTable, row: usize, want: &Json, what: &str) {
 #[test]
 fn olist_matches_the_oracle() {
     let Some(data) = datasets() else { return };
+    // `grep -n b91cf8812365f50ff4bda4bcd6206b05 olist_closed_deals_dataset.csv` → line 669.
+    check_olist(&data.join("olist-marketing-funnel"), &mapping("olist.json"), "olist_closed_deals_dataset.csv:669");
+}
+
+/// The Olist checks on the export in `dir`, read through `m`; `odd_at` is where the impossible
+/// deal is (file and line, or file and row).
+fn check_olist(dir: &Path, m: &Mapping, odd_at: &str) {
     let want = expected("olist.json");
-    let dir = data.join("olist-marketing-funnel");
-    let m = mapping("olist.json");
+    let (dir, m) = (dir.to_path_buf(), m.clone());
 
     // One closed deal was won two days before its first contact: as a deal it is impossible
     // (closed before created), so a strict load stops there, naming the file, line and deal.
     let e = load_dir(&dir, &m, &LoadOptions::default()).unwrap_err().to_string();
-    // `grep -n b91cf8812365f50ff4bda4bcd6206b05 olist_closed_deals_dataset.csv` → line 669.
-    assert!(e.contains("olist_closed_deals_dataset.csv:669, deal b91cf8812365f50ff4bda4bcd6206b05"), "{e}");
+    assert!(e.contains(&format!("{odd_at}, deal b91cf8812365f50ff4bda4bcd6206b05")), "{e}");
     assert!(e.contains("column `won_date`, value \"2018-03-06\": invalid: closed before it was created (2018-03-08)"), "{e}");
 
     // Collect mode: that row is reported and skipped; the lead still converted (its won_on
@@ -177,4 +187,60 @@ fn olist_matches_the_oracle() {
         assert_eq!(t.value(row, "period_start").unwrap().to_string(), format!("{month}-01"));
         check_conversion(&t, row, w, &format!("cohort {month}"));
     }
+}
+
+/// Copies a CSV export to Parquet (every column as text, empty cells as nulls, row groups of
+/// 1,000 rows), as a data lake would hold it after a plain CSV import.
+#[cfg(feature = "parquet")]
+fn csv_to_parquet(src: &Path, dst: &Path) {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    let mut r = csv::Reader::from_path(src).unwrap();
+    let names: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let mut cols: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
+    for rec in r.records() {
+        for (c, v) in cols.iter_mut().zip(rec.unwrap().iter()) {
+            c.push((!v.is_empty()).then(|| v.to_string()));
+        }
+    }
+    let arrays = names.into_iter().zip(cols).map(|(n, c)| (n, std::sync::Arc::new(StringArray::from(c)) as ArrayRef));
+    let batch = RecordBatch::try_from_iter(arrays).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(1000)).build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(dst).unwrap(), batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// `dir`'s CSV files as Parquet in a fresh directory, and the mapping with its file names
+/// (and lookup files) renamed to match.
+#[cfg(feature = "parquet")]
+fn as_parquet(dir: &Path, m: &Mapping, name: &str) -> (PathBuf, Mapping) {
+    let out = std::env::temp_dir().join(format!("ckpi-real-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    for f in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "csv")) {
+        csv_to_parquet(&f, &out.join(f.with_extension("parquet").file_name().unwrap()));
+    }
+    let text = serde_json::to_string(m).unwrap().replace(".csv\"", ".parquet\"");
+    (out, Mapping::from_json_str(&text).unwrap())
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn maven_through_parquet_matches_the_oracle() {
+    let Some(data) = datasets() else { return };
+    let (dir, m) = as_parquet(&data.join("maven-crm-sales-opportunities"), &mapping("maven.json"), "maven");
+    assert_eq!(m.deals.file.as_deref(), Some("sales_pipeline.parquet"));
+    check_maven(&dir, &m);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn olist_through_parquet_matches_the_oracle() {
+    let Some(data) = datasets() else { return };
+    let (dir, m) = as_parquet(&data.join("olist-marketing-funnel"), &mapping("olist.json"), "olist");
+    assert_eq!(m.deals.lookups[0].file, "olist_marketing_qualified_leads_dataset.parquet");
+    // Line 669 of the CSV is its 0-based row 667.
+    check_olist(&dir, &m, "olist_closed_deals_dataset.parquet row 667");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

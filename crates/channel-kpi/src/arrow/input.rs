@@ -12,7 +12,6 @@ use arrow_array::types::*;
 use arrow_array::{Array, ArrowPrimitiveType, RecordBatch};
 use arrow_schema::{ArrowError, DataType};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Offset, TimeZone};
-use std::collections::HashSet;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -58,28 +57,12 @@ pub(crate) fn no_lookups(name: &str, file: &str) -> Error {
 /// assert_eq!(data.deals[0].created_on.to_string(), "2025-01-01");
 /// ```
 pub fn load_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> Result<(Dataset, LoadReport)> {
-    let tables: HashSet<String> = sources.iter().filter(|s| s.format == crate::load::Format::Arrow).map(|s| s.name.clone()).collect();
-    match load_sources(sources, mapping, opts) {
-        Ok((d, mut report)) => {
-            report.errors = report.errors.into_iter().map(|e| to_rows(e, &tables)).collect();
-            Ok((d, report))
-        }
-        Err(e) => Err(to_rows(e, &tables)),
-    }
-}
-
-/// Moves the "line" of an error located in a table to its `row` (the reader numbers rows from 0).
-fn to_rows(e: Error, tables: &HashSet<String>) -> Error {
-    e.map_locations(&|l: &mut Location| {
-        if l.file.as_ref().is_some_and(|f| tables.contains(f)) && l.row.is_none() {
-            l.row = l.line.take();
-        }
-    })
+    load_sources(sources, mapping, opts)
 }
 
 /// Row-by-row reader over record batches.
 pub(crate) struct ArrowRecords {
-    batches: Batches,
+    batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send>,
     name: String,
     header: Option<Arc<Header>>,
     batch: Option<RecordBatch>,
@@ -118,6 +101,17 @@ impl ArrowRow {
 
 impl ArrowRecords {
     pub(crate) fn new(batches: Batches, name: String) -> Self {
+        let file = name.clone();
+        let batches = batches.map(move |b| {
+            b.map_err(|e| {
+                Error::parse(Location { file: Some(file.clone()), ..Default::default() }, format!("reading the Arrow table: {e}"))
+            })
+        });
+        Self::from_results(Box::new(batches), name)
+    }
+
+    /// Over batches whose read errors are already the loader's (a Parquet file's row groups).
+    pub(crate) fn from_results(batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send>, name: String) -> Self {
         ArrowRecords { batches, name, header: None, batch: None, pos: 0, row: 0, cells: ArrowRow::default() }
     }
 
@@ -161,10 +155,7 @@ impl Records for ArrowRecords {
             }
             match self.batches.next() {
                 None => return Ok(Next::End),
-                Some(Err(e)) => {
-                    let loc = Location { file: Some(self.name.clone()), ..Default::default() };
-                    return Err(Error::parse(loc, format!("reading the Arrow table: {e}")));
-                }
+                Some(Err(e)) => return Err(e),
                 Some(Ok(b)) => {
                     if self.header.is_none() {
                         self.header = Some(self.header(&b)?);

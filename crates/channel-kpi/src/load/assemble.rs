@@ -20,8 +20,8 @@ pub fn lookup_tables(map: &KindMapping, dir: &Path, opts: &LoadOptions) -> Resul
         .iter()
         .map(|l| {
             let src = Source::open(RecordKind::Deals, dir.join(&l.file))?;
-            let name = src.name.clone();
-            lookup_table(l, name, src.records(opts.max_line_bytes)?)
+            let (name, rows) = (src.name.clone(), src.format.has_rows());
+            lookup_table(l, name, src.records(opts.max_line_bytes, Some(&lookup_columns(l)))?, rows)
         })
         .collect()
 }
@@ -51,21 +51,28 @@ fn lookups_for(
                 };
                 if let Some(b) = opts.memory_tables.get(&l.file).or_else(by_kind) {
                     let recs = crate::arrow::ArrowRecords::new(Box::new(b.clone().into_iter().map(Ok)), l.file.clone());
-                    return lookup_table(l, l.file.clone(), Box::new(recs));
+                    return lookup_table(l, l.file.clone(), Box::new(recs), false);
                 }
                 if in_memory {
                     return Err(crate::arrow::no_lookups(name, &l.file));
                 }
             }
             let src = Source::open(RecordKind::Deals, dir.join(&l.file))?;
-            let file = src.name.clone();
-            lookup_table(l, file, src.records(opts.max_line_bytes)?)
+            let (file, rows) = (src.name.clone(), src.format.has_rows());
+            lookup_table(l, file, src.records(opts.max_line_bytes, Some(&lookup_columns(l)))?, rows)
         })
         .collect()
 }
 
-/// One lookup table from its records, keyed by the lookup's key column.
-fn lookup_table(l: &super::Lookup, name: String, mut recs: Box<dyn super::source::Records>) -> Result<LookupTable> {
+/// The columns of a lookup file a lookup reads: its key and the joined columns.
+fn lookup_columns(l: &super::Lookup) -> Vec<String> {
+    std::iter::once(l.key_column().to_string()).chain(l.columns.values().cloned()).collect()
+}
+
+/// One lookup table from its records, keyed by the lookup's key column. `numbered_rows`: the
+/// reader numbers rows (a Parquet file), not lines.
+fn lookup_table(l: &super::Lookup, name: String, mut recs: Box<dyn super::source::Records>, numbered_rows: bool) -> Result<LookupTable> {
+    let unit = if numbered_rows { "row" } else { "line" };
     let mut rows = HashMap::new();
     let mut lines: HashMap<String, u64> = HashMap::new();
     loop {
@@ -76,14 +83,18 @@ fn lookup_table(l: &super::Lookup, name: String, mut recs: Box<dyn super::source
             Next::Row(line, r) => {
                 let loc = |v: &str| Location {
                     file: Some(name.clone()),
-                    line: Some(line),
+                    line: (!numbered_rows).then_some(line),
+                    row: numbered_rows.then_some(line),
                     field: Some(l.key_column().into()),
                     value: Some(v.into()),
                     ..Default::default()
                 };
                 let key = r.cell(l.key_column()).ok_or_else(|| Error::Missing { location: loc("") })?.trim().to_string();
                 if let Some(first) = lines.insert(key.clone(), line) {
-                    return Err(Error::Reference { location: loc(&key), reason: format!("duplicate lookup key (first on line {first})") });
+                    return Err(Error::Reference {
+                        location: loc(&key),
+                        reason: format!("duplicate lookup key (first on {unit} {first})"),
+                    });
                 }
                 rows.insert(key, RawRecord::of(r));
             }
@@ -126,22 +137,35 @@ fn read_into(
     mut sink: impl FnMut(&MappedRow) -> Result<()>,
 ) -> Result<()> {
     let kind = src.kind;
-    let map = mapping.kind(kind);
+    let restricted = only_attrs(kind, mapping.kind(kind), opts);
+    let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
     #[allow(unused_mut)]
     let mut formats = mapping.date_formats(kind);
     #[allow(unused_mut)]
     let mut in_memory = false;
     #[cfg(feature = "arrow")]
-    if src.format == super::Format::Arrow {
-        // Typed Arrow date and timestamp cells are rendered as ISO dates.
+    if src.format.has_rows() {
+        // Typed Arrow date and timestamp cells (tables, Parquet) are rendered as ISO dates.
         crate::arrow::add_iso(&mut formats);
-        in_memory = true;
+        in_memory = src.format == super::Format::Arrow;
     }
     let tables = lookups_for(map, mapping, &src.dir, in_memory, &src.name, opts)?;
     let attr_filter = AttrFilter::new(map);
     let name = src.name.clone();
+    let (size, bytes_read) = (src.size, src.bytes_read());
     let fixed_header = src.format != super::Format::JsonLines;
-    let mut recs = src.records(opts.max_line_bytes)?;
+    let wanted = source_columns(kind, map);
+    let mut recs = src.records(opts.max_line_bytes, wanted.as_deref())?;
+    let (all_columns, total_rows) = (recs.all_columns(), recs.total_rows());
+    let progress = |rows: u64, done: bool| {
+        if let Some(p) = &opts.progress {
+            let bytes = match (total_rows, size) {
+                (Some(t), Some(s)) if t > 0 => (u128::from(s) * u128::from(rows.min(t)) / u128::from(t)) as u64,
+                _ => bytes_read.load(std::sync::atomic::Ordering::Relaxed),
+            };
+            p(&super::Progress { file: &name, rows, bytes, total_bytes: size, done });
+        }
+    };
     let mut file = FileReport { file: name.clone(), kind, rows_read: 0, rows_loaded: 0 };
     let mut first = true;
     loop {
@@ -152,7 +176,8 @@ fn read_into(
             Next::Row(line, rec) => {
                 if std::mem::take(&mut first) && fixed_header {
                     // Every column checked once, before any row is converted.
-                    let header: Vec<String> = rec.pairs().iter().map(|(c, _)| c.to_string()).collect();
+                    let header: Vec<String> =
+                        all_columns.clone().unwrap_or_else(|| rec.pairs().iter().map(|(c, _)| c.to_string()).collect());
                     let cols = super::TableColumns::new(kind, &name, &header, map);
                     super::check_required(&cols, kind).map_err(|e| e.map_locations(&|l: &mut Location| l.line = Some(line)))?;
                     report.columns.push((kind, cols));
@@ -166,18 +191,44 @@ fn read_into(
             Err(e) if opts.collect_errors => report.errors.push(e),
             Err(e) => return Err(e),
         }
-        if let Some(p) = opts.progress.as_ref().filter(|_| file.rows_read.is_multiple_of(PROGRESS_EVERY)) {
-            p(&name, file.rows_read);
+        if file.rows_read.is_multiple_of(PROGRESS_EVERY) {
+            progress(file.rows_read, false);
         }
     }
-    if let Some(p) = &opts.progress {
-        p(&name, file.rows_read);
-    }
+    progress(file.rows_read, true);
     report.files.push(file);
     Ok(())
 }
 
-/// `unit` is `line` for files, `row` for in-memory tables (whose rows count from 0).
+/// `map` with its `attrs` narrowed to [`LoadOptions::only_attrs`] (`None`: unchanged). Under
+/// `"all"`, a wanted column the mapping would not keep (a mapped or canonical column) stays out.
+fn only_attrs(kind: RecordKind, map: &KindMapping, opts: &LoadOptions) -> Option<KindMapping> {
+    use super::mapping::{Attrs, AttrsMode};
+    let only = opts.only_attrs.as_ref().filter(|_| kind.has_attrs())?;
+    let attrs = match &map.attrs {
+        Attrs::Mode(AttrsMode::None) => return None,
+        Attrs::Mode(AttrsMode::All) => {
+            let filter = AttrFilter::new(map);
+            only.iter().filter(|c| filter.keeps(c)).cloned().collect()
+        }
+        Attrs::Columns(cols) => cols.iter().filter(|c| only.contains(*c)).cloned().collect(),
+    };
+    Some(KindMapping { attrs: Attrs::Columns(attrs), ..map.clone() })
+}
+
+/// The source columns a reader must decode for `kind` (`None`: all); only a Parquet reader
+/// can skip the others.
+fn source_columns(kind: RecordKind, map: &KindMapping) -> Option<Vec<String>> {
+    #[cfg(feature = "parquet")]
+    return super::parquet_file::needed_columns(kind, map);
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = (kind, map);
+        None
+    }
+}
+
+/// `unit` is `line` for files, `row` for tables and Parquet files (whose rows count from 0).
 fn duplicate(kind: &str, id: &str, field: &str, first: u64, at: (&str, u64), unit: &str) -> Error {
     Error::Reference {
         location: Location::record(kind, id, field).with_value(id).at(at.0, at.1),
@@ -188,7 +239,33 @@ fn duplicate(kind: &str, id: &str, field: &str, first: u64, at: (&str, u64), uni
 /// Reads every source into one dataset (in [`RecordKind::ALL`] order, whatever the order
 /// given), attaches stage history to deals (sorted by date), then runs
 /// [`Dataset::validate`].
+///
+/// Errors in tables and Parquet files name a 0-based `row` instead of a line.
 pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> Result<(Dataset, LoadReport)> {
+    let tables: std::collections::HashSet<String> = sources.iter().filter(|s| s.format.has_rows()).map(|s| s.name.clone()).collect();
+    match read_sources(sources, mapping, opts) {
+        Ok((d, mut report)) => {
+            report.errors = report.errors.into_iter().map(|e| to_rows(e, &tables)).collect();
+            Ok((d, report))
+        }
+        Err(e) => Err(to_rows(e, &tables)),
+    }
+}
+
+/// Moves the "line" of an error located in a table to its `row` (those readers number rows
+/// from 0).
+fn to_rows(e: Error, tables: &std::collections::HashSet<String>) -> Error {
+    if tables.is_empty() {
+        return e;
+    }
+    e.map_locations(&|l: &mut Location| {
+        if l.file.as_ref().is_some_and(|f| tables.contains(f)) && l.row.is_none() {
+            l.row = l.line.take();
+        }
+    })
+}
+
+fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> Result<(Dataset, LoadReport)> {
     let mut sources = sources;
     sources.sort_by_key(|s| s.kind);
     let mut ds = Dataset::default();
@@ -201,10 +278,7 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
     let mut first_line: rustc_hash::FxHashMap<(RecordKind, String), u64> = Default::default();
     for src in sources {
         let kind = src.kind;
-        #[cfg(feature = "arrow")]
-        let unit = if src.format == super::Format::Arrow { "row" } else { "line" };
-        #[cfg(not(feature = "arrow"))]
-        let unit = "line";
+        let unit = if src.format.has_rows() { "row" } else { "line" };
         let mut seen = |kind: RecordKind, label: &str, field: &str, id: &str, at: (&str, u64)| -> Result<()> {
             match first_line.insert((kind, id.to_string()), at.1) {
                 Some(first) => Err(duplicate(label, id, field, first, at, unit)),

@@ -1,4 +1,4 @@
-//! Loading CRM exports: CSV and JSON Lines files in the canonical format
+//! Loading CRM exports: CSV, JSON Lines and (cargo feature `parquet`) Parquet files in the canonical format
 //! (`docs/data-format.md`), or in any shape a [`Mapping`] describes (`docs/mappings.md`).
 //!
 //! The pieces, from the outside in:
@@ -28,6 +28,8 @@ mod assemble;
 mod columns;
 mod csv_file;
 mod jsonl_file;
+#[cfg(feature = "parquet")]
+mod parquet_file;
 mod paths;
 mod report;
 mod source;
@@ -37,7 +39,7 @@ pub use columns::{TableColumns, check_group_by, check_required, close_matches, r
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
 #[cfg(feature = "arrow")]
 pub use report::MemoryTables;
-pub use report::{FileReport, LoadOptions, LoadReport, ProgressFn};
+pub use report::{FileReport, LoadOptions, LoadReport, Progress, ProgressFn};
 pub use source::{Format, Source};
 #[cfg(feature = "arrow")]
 pub(crate) use source::{Next, Records};

@@ -9,14 +9,18 @@ use crate::Dataset;
 use crate::error::{Error, Location, Result};
 use std::path::{Path, PathBuf};
 
-const EXTENSIONS: [&str; 3] = ["csv", "jsonl", "ndjson"];
+#[cfg(not(feature = "parquet"))]
+const EXTENSIONS: &[&str] = &["csv", "jsonl", "ndjson"];
+#[cfg(feature = "parquet")]
+const EXTENSIONS: &[&str] = &["csv", "jsonl", "ndjson", "parquet"];
 
 fn io_error(path: &Path, msg: &str) -> Error {
     Error::Io { path: path.display().to_string(), source: std::io::Error::new(std::io::ErrorKind::NotFound, msg.to_string()) }
 }
 
 /// The file of `kind` in `dir`: the mapping's `file` (which must then exist), else
-/// `<kind>.csv`, `<kind>.jsonl` or `<kind>.ndjson` (at most one of them).
+/// `<kind>.csv`, `<kind>.jsonl`, `<kind>.ndjson` or (feature `parquet`) `<kind>.parquet` (at
+/// most one of them).
 fn file_of(dir: &Path, kind: RecordKind, mapping: &Mapping) -> Result<Option<PathBuf>> {
     if let Some(f) = &mapping.kind(kind).file {
         let p = dir.join(f);
@@ -48,14 +52,17 @@ pub fn dir_sources(dir: &Path, mapping: &Mapping) -> Result<Vec<Source>> {
         }
     }
     if out.is_empty() {
-        return Err(io_error(dir, "no record files here (looked for deals.csv, leads.csv, … or .jsonl, and the files the mapping names)"));
+        return Err(io_error(
+            dir,
+            "no record files here (looked for deals.csv, leads.csv, … or .jsonl / .parquet, and the files the mapping names)",
+        ));
     }
     Ok(out)
 }
 
 /// Loads a directory: whichever of `deals`, `stage_history`, `leads`, `partners`,
-/// `org_units`, `targets`, `spend`, `pipeline`, `fx_rates` (`.csv`, `.jsonl` or `.ndjson`, or
-/// the file a mapping names) exist, stage history attached to deals, the dataset validated.
+/// `org_units`, `targets`, `spend`, `pipeline`, `fx_rates` (`.csv`, `.jsonl`, `.ndjson` or
+/// `.parquet`, or the file a mapping names) exist, stage history attached to deals, the dataset validated.
 ///
 /// ```no_run
 /// use channel_kpi::load::{load_dir, LoadOptions, Mapping};

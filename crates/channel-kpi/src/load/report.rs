@@ -5,8 +5,37 @@ use crate::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
-/// Called with (file name, rows read so far) every 50,000 rows and at the end of each file.
-pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
+/// Called with what a load has read of one file: every 50,000 rows and at the end of each file.
+pub type ProgressFn = Arc<dyn Fn(&Progress<'_>) + Send + Sync>;
+
+/// How far a load is in one file (see [`LoadOptions::progress`]).
+///
+/// ```
+/// use channel_kpi::load::{load_sources, LoadOptions, Mapping, Progress, RecordKind, Source};
+/// use std::sync::{Arc, Mutex};
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let log = seen.clone();
+/// let opts = LoadOptions {
+///     progress: Some(Arc::new(move |p: &Progress<'_>| log.lock().unwrap().push((p.rows, p.done)))),
+///     ..LoadOptions::default()
+/// };
+/// let src = Source::from_text(RecordKind::Leads, "leads.csv", "lead_id,created_on\nL1,2025-01-02\n");
+/// load_sources(vec![src], &Mapping::default(), &opts).unwrap();
+/// assert_eq!(*seen.lock().unwrap(), vec![(1, true)]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress<'a> {
+    /// The file (or table), as named in errors.
+    pub file: &'a str,
+    /// Data rows read so far.
+    pub rows: u64,
+    /// Bytes of the file read so far (a Parquet file: its size × the share of its rows read).
+    pub bytes: u64,
+    /// The file's size, when it is a file.
+    pub total_bytes: Option<u64>,
+    /// True on the last call for this file.
+    pub done: bool,
+}
 
 /// In-memory tables a mapping's lookups may join, by name (a lookup's `file`, or the kind
 /// whose mapping names that file, e.g. `deals`).
@@ -31,7 +60,13 @@ pub struct LoadOptions {
     /// loading with an error naming it, without reading the rest of the file into memory. A
     /// CSV record (a quoted field may span lines) longer than this is rejected too.
     pub max_line_bytes: usize,
-    /// Progress callback for long loads (the CLI prints it when stderr is a terminal).
+    /// Keep only these `attrs` columns (among those the mapping would keep), when the caller
+    /// knows every query it will run: the CLI passes the `attr:` dimensions of its one query,
+    /// so a table's other extra columns are neither kept per record nor, in a Parquet file,
+    /// decoded. `None` (default): the mapping decides (a dataset loaded for any later query).
+    pub only_attrs: Option<std::collections::BTreeSet<String>>,
+    /// Progress callback for long loads (the CLI draws a progress bar from it when stderr is a
+    /// terminal).
     pub progress: Option<ProgressFn>,
     /// Tables for lookups of in-memory input: a lookup's `file` is looked up here by its name,
     /// then by the kind whose mapping `file` it is (Olist's leads join the closed deals given
@@ -45,6 +80,7 @@ impl Default for LoadOptions {
         LoadOptions {
             collect_errors: false,
             max_line_bytes: 1 << 20,
+            only_attrs: None,
             progress: None,
             #[cfg(feature = "arrow")]
             memory_tables: MemoryTables::new(),
@@ -57,6 +93,7 @@ impl fmt::Debug for LoadOptions {
         f.debug_struct("LoadOptions")
             .field("collect_errors", &self.collect_errors)
             .field("max_line_bytes", &self.max_line_bytes)
+            .field("only_attrs", &self.only_attrs)
             .field("progress", &self.progress.is_some())
             .finish()
     }

@@ -206,7 +206,7 @@ impl AttrFilter {
         AttrFilter { excluded: used, by_header: Default::default() }
     }
     /// Whether `column` may be kept as an attr.
-    fn keeps(&self, column: &str) -> bool {
+    pub(crate) fn keeps(&self, column: &str) -> bool {
         !self.excluded.contains(column)
     }
     /// The non-empty attrs of `cells` under `attrs: "all"`.

@@ -7,9 +7,11 @@ use super::{csv_file, jsonl_file};
 use crate::error::{Error, Location, Result};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// File format, chosen by extension: `.jsonl`, `.ndjson` and `.json` are JSON Lines, anything
-/// else is CSV.
+/// File format, chosen by extension: `.jsonl`, `.ndjson` and `.json` are JSON Lines,
+/// `.parquet` and `.pq` are Parquet (cargo feature `parquet`), anything else is CSV.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Format {
     /// Comma-separated values with a header row.
@@ -20,6 +22,10 @@ pub enum Format {
     /// [`crate::arrow`].
     #[cfg(feature = "arrow")]
     Arrow,
+    /// A Parquet file (cargo feature `parquet`): read row group by row group through the
+    /// Arrow path, only the columns the mapping reads.
+    #[cfg(feature = "parquet")]
+    Parquet,
 }
 
 impl Format {
@@ -27,7 +33,21 @@ impl Format {
     pub fn of(path: &Path) -> Format {
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("jsonl" | "ndjson" | "json") => Format::JsonLines,
+            #[cfg(feature = "parquet")]
+            Some("parquet" | "pq") => Format::Parquet,
             _ => Format::Csv,
+        }
+    }
+
+    /// True when error locations carry a 0-based `row` instead of a line (tables and Parquet
+    /// files have rows, not lines).
+    pub fn has_rows(self) -> bool {
+        match self {
+            #[cfg(feature = "arrow")]
+            Format::Arrow => true,
+            #[cfg(feature = "parquet")]
+            Format::Parquet => true,
+            _ => false,
         }
     }
 }
@@ -43,11 +63,31 @@ pub struct Source {
     /// Where lookup files named by the mapping are resolved (the file's directory; the
     /// working directory for in-memory text).
     pub dir: PathBuf,
+    /// The size of the file in bytes (for progress), when it is a file.
+    pub size: Option<u64>,
+    /// Bytes read so far by a byte reader (CSV, JSON Lines), for progress.
+    read: Arc<AtomicU64>,
     input: Input,
+}
+
+/// A reader that counts the bytes it hands out.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 enum Input {
     Bytes(Box<dyn Read + Send>),
+    #[cfg(feature = "parquet")]
+    File(std::fs::File),
     #[cfg(feature = "arrow")]
     Arrow(crate::arrow::Batches),
 }
@@ -57,13 +97,15 @@ impl Source {
     pub fn open(kind: RecordKind, path: impl AsRef<Path>) -> Result<Source> {
         let p = path.as_ref();
         let f = std::fs::File::open(p).map_err(|source| Error::Io { path: p.display().to_string(), source })?;
-        Ok(Source {
-            kind,
-            name: p.display().to_string(),
-            format: Format::of(p),
-            dir: p.parent().map(Path::to_path_buf).unwrap_or_default(),
-            input: Input::Bytes(Box::new(f)),
-        })
+        let format = Format::of(p);
+        let (size, read) = (f.metadata().ok().map(|m| m.len()), Arc::new(AtomicU64::new(0)));
+        let input = match format {
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Input::File(f),
+            _ => Input::Bytes(Box::new(Counted { inner: f, read: read.clone() })),
+        };
+        let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Source { kind, name: p.display().to_string(), format, dir, size, read, input })
     }
 
     /// In-memory text (embedded sample data, tests).
@@ -80,6 +122,8 @@ impl Source {
             name: name.to_string(),
             format: Format::of(Path::new(name)),
             dir: PathBuf::from("."),
+            size: None,
+            read: Arc::default(),
             input: Input::Bytes(Box::new(std::io::Cursor::new(bytes.into()))),
         }
     }
@@ -91,6 +135,8 @@ impl Source {
             name: name.to_string(),
             format: Format::of(Path::new(name)),
             dir: PathBuf::from("."),
+            size: None,
+            read: Arc::default(),
             input: Input::Bytes(Box::new(reader)),
         }
     }
@@ -99,11 +145,26 @@ impl Source {
     /// errors (e.g. `deals`), whose locations then carry the 0-based `row` instead of a line.
     #[cfg(feature = "arrow")]
     pub fn from_arrow(kind: RecordKind, name: &str, batches: crate::arrow::Batches) -> Source {
-        Source { kind, name: name.to_string(), format: Format::Arrow, dir: PathBuf::from("."), input: Input::Arrow(batches) }
+        let (dir, size, read) = (PathBuf::from("."), None, Arc::default());
+        Source { kind, name: name.to_string(), format: Format::Arrow, dir, size, read, input: Input::Arrow(batches) }
     }
 
-    pub(crate) fn records(self, max_line_bytes: usize) -> Result<Box<dyn Records>> {
+    /// The records of this source. `columns`: the source columns the caller reads (`None`:
+    /// all); a Parquet file decodes only those (the others are never read from disk), every
+    /// other format reads whole rows anyway.
+    /// The counter of bytes read (shared with the reader [`Source::records`] returns).
+    pub(crate) fn bytes_read(&self) -> Arc<AtomicU64> {
+        self.read.clone()
+    }
+
+    pub(crate) fn records(self, max_line_bytes: usize, columns: Option<&[String]>) -> Result<Box<dyn Records>> {
+        #[cfg(not(feature = "parquet"))]
+        let _ = columns;
         match (self.format, self.input) {
+            #[cfg(feature = "parquet")]
+            (_, Input::File(f)) => Ok(Box::new(super::parquet_file::ParquetRecords::open(f, self.name, columns)?)),
+            #[cfg(feature = "parquet")]
+            (Format::Parquet, Input::Bytes(r)) => Ok(Box::new(super::parquet_file::ParquetRecords::from_reader(r, self.name, columns)?)),
             #[cfg(feature = "arrow")]
             (_, Input::Arrow(b)) => Ok(Box::new(crate::arrow::ArrowRecords::new(b, self.name))),
             (Format::JsonLines, Input::Bytes(r)) => Ok(Box::new(jsonl_file::JsonlRecords::new(r, self.name, max_line_bytes))),
@@ -126,6 +187,15 @@ pub(crate) enum Next<'a> {
 /// A record-by-record reader. `Err` is fatal (I/O, an over-long line).
 pub(crate) trait Records {
     fn next_record(&mut self) -> Result<Next<'_>>;
+    /// Every column of the source, when the reader reads only some of them (Parquet
+    /// projection): the column checks and their messages see the whole table.
+    fn all_columns(&self) -> Option<Vec<String>> {
+        None
+    }
+    /// The number of rows, when the reader knows it before reading them (Parquet's footer).
+    fn total_rows(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The error for a line longer than the limit.

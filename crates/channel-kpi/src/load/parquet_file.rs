@@ -1,0 +1,210 @@
+//! Parquet reading (cargo feature `parquet`): a `.parquet` file is read row group by row group
+//! into Arrow record batches, whose rows then go through the Arrow input path
+//! ([`crate::arrow::ArrowRecords`]): the same cell rules (typed dates, exact decimals,
+//! shortest round-trip floats), the same mapping and conversion functions as a CSV row.
+//!
+//! * **Projection**: only the columns the mapping reads are decoded ([`needed_columns`]); the
+//!   others are never read from disk. The column checks still see every column of the file
+//!   (`columns found: …`, close matches), as for CSV.
+//! * **Errors** name the file and a 0-based `row` (rows are numbered across row groups, as
+//!   pyarrow and polars number them); a file that is not Parquet or is cut short names the
+//!   file; a row group that cannot be decoded (a corrupt page) names the row group, its rows and
+//!   the column (found by decoding the group's columns one by one, on the error path only); a
+//!   column of a type no record field takes (binary, lists, structs) names the column.
+
+use super::mapping::{Attrs, AttrsMode, KindMapping, RecordKind};
+use super::source::{Next, Records};
+use crate::arrow::ArrowRecords;
+use crate::error::{Error, Location, Result};
+use arrow_array::RecordBatch;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::errors::ParquetError;
+use parquet::file::reader::ChunkReader;
+use std::io::Read;
+
+/// Rows per record batch (the reader's unit of decoding; at most one batch is held at a time).
+const BATCH_ROWS: usize = 8192;
+
+/// The source columns the loader reads for `kind` through `map`: every canonical field's
+/// column (renamed or not), lookup keys, org level columns and the `attrs` columns. `None`
+/// when every column is needed (`attrs: "all"`, the default, on a kind with attrs).
+pub(crate) fn needed_columns(kind: RecordKind, map: &KindMapping) -> Option<Vec<String>> {
+    let mut cols: Vec<String> = Vec::new();
+    match &map.attrs {
+        Attrs::Mode(AttrsMode::All) if kind.has_attrs() => return None,
+        Attrs::Columns(c) if kind.has_attrs() => cols.extend(c.iter().cloned()),
+        _ => {}
+    }
+    cols.extend(kind.fields().iter().map(|f| map.source_column(f).to_string()));
+    cols.extend(map.columns.values().cloned());
+    cols.extend(map.lookups.iter().map(|l| l.on.clone()));
+    cols.extend(map.levels.iter().map(|l| l.column.clone()));
+    cols.sort();
+    cols.dedup();
+    Some(cols)
+}
+
+/// A Parquet file (or bytes) as records.
+pub(crate) struct ParquetRecords {
+    rows: ArrowRecords,
+    columns: Vec<String>,
+    total: u64,
+}
+
+impl ParquetRecords {
+    /// Opens a file: reads its footer (the schema and row groups), nothing else yet.
+    pub(crate) fn open(file: std::fs::File, name: String, wanted: Option<&[String]>) -> Result<Self> {
+        Self::new(SharedFile(std::sync::Arc::new(file)), name, wanted)
+    }
+
+    /// Parquet bytes from any reader (read whole: Parquet's footer is at the end).
+    pub(crate) fn from_reader(mut r: Box<dyn Read + Send>, name: String, wanted: Option<&[String]>) -> Result<Self> {
+        let mut buf = Vec::new();
+        r.read_to_end(&mut buf).map_err(|source| Error::Io { path: name.clone(), source })?;
+        Self::new(bytes::Bytes::from(buf), name, wanted)
+    }
+
+    fn new<R: ChunkReader + Clone + Send + 'static>(input: R, name: String, wanted: Option<&[String]>) -> Result<Self> {
+        let meta = ArrowReaderMetadata::load(&input, ArrowReaderOptions::new()).map_err(|e| unreadable(&name, e))?;
+        let columns: Vec<String> = meta.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let mut roots: Vec<usize> = match wanted {
+            None => (0..columns.len()).collect(),
+            Some(w) => (0..columns.len()).filter(|&i| w.contains(&columns[i])).collect(),
+        };
+        if roots.is_empty() && !columns.is_empty() {
+            // None of the needed columns is there: read one anyway, so rows are counted and the
+            // column check reports what is missing.
+            roots.push(0);
+        }
+        let sizes: Vec<u64> = meta.metadata().row_groups().iter().map(|g| g.num_rows().max(0) as u64).collect();
+        let (m, file) = (meta.clone(), name.clone());
+        let open = move |group: usize, cols: &[usize]| -> std::result::Result<ParquetRecordBatchReader, ParquetError> {
+            let mask = ProjectionMask::roots(m.parquet_schema(), cols.iter().copied());
+            ParquetRecordBatchReaderBuilder::new_with_metadata(input.clone(), m.clone())
+                .with_projection(mask)
+                .with_row_groups(vec![group])
+                .with_batch_size(BATCH_ROWS)
+                .build()
+        };
+        let total = sizes.iter().sum();
+        let groups = Groups { open: Box::new(open), file, names: columns.clone(), roots, sizes, next: 0, start: 0, reader: None };
+        Ok(ParquetRecords { rows: ArrowRecords::from_results(Box::new(groups), name), columns, total })
+    }
+}
+
+impl Records for ParquetRecords {
+    fn next_record(&mut self) -> Result<Next<'_>> {
+        self.rows.next_record()
+    }
+    fn all_columns(&self) -> Option<Vec<String>> {
+        Some(self.columns.clone())
+    }
+    fn total_rows(&self) -> Option<u64> {
+        Some(self.total)
+    }
+}
+
+/// A file shared by the readers of its row groups (each read seeks its own clone of the handle).
+#[derive(Clone)]
+struct SharedFile(std::sync::Arc<std::fs::File>);
+
+impl parquet::file::reader::Length for SharedFile {
+    fn len(&self) -> u64 {
+        self.0.len()
+    }
+}
+
+impl ChunkReader for SharedFile {
+    type T = <std::fs::File as ChunkReader>::T;
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        self.0.get_read(start)
+    }
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        self.0.get_bytes(start, length)
+    }
+}
+
+type Open = Box<dyn Fn(usize, &[usize]) -> std::result::Result<ParquetRecordBatchReader, ParquetError> + Send>;
+
+/// The record batches of the projected columns, one row group after the other.
+struct Groups {
+    open: Open,
+    file: String,
+    /// Every column name (root fields of the schema).
+    names: Vec<String>,
+    /// The projected columns.
+    roots: Vec<usize>,
+    /// Rows per row group.
+    sizes: Vec<u64>,
+    /// The next row group to open.
+    next: usize,
+    /// The first row of the open row group.
+    start: u64,
+    reader: Option<ParquetRecordBatchReader>,
+}
+
+impl Groups {
+    /// The error for row group `g`: which column fails, found by decoding each projected
+    /// column of the group alone (the error path only).
+    fn group_error(&self, g: usize, e: impl std::fmt::Display) -> Error {
+        let failing = self.roots.iter().find_map(|&c| {
+            let bad = match (self.open)(g, &[c]) {
+                Err(e) => Some(e.to_string()),
+                Ok(mut r) => r.find_map(|b| b.err()).map(|e| e.to_string()),
+            };
+            bad.map(|why| (self.names[c].clone(), why))
+        });
+        let end = self.start + self.sizes[g];
+        let (field, why) = match failing {
+            Some((c, why)) => (Some(c), why),
+            None => (None, e.to_string()),
+        };
+        Error::parse(
+            Location { file: Some(self.file.clone()), field, ..Default::default() },
+            format!("row group {g} (rows {}..{end}) cannot be decoded: {why}; the file is corrupt or was cut short", self.start),
+        )
+    }
+}
+
+impl Iterator for Groups {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(r) = &mut self.reader {
+                match r.next() {
+                    Some(Ok(b)) => return Some(Ok(b)),
+                    Some(Err(e)) => {
+                        self.reader = None;
+                        let g = self.next - 1;
+                        self.next = self.sizes.len(); // nothing is read after a corrupt group
+                        return Some(Err(self.group_error(g, e)));
+                    }
+                    None => {
+                        self.reader = None;
+                        self.start += self.sizes[self.next - 1];
+                    }
+                }
+            }
+            if self.next >= self.sizes.len() {
+                return None;
+            }
+            let g = self.next;
+            self.next += 1;
+            match (self.open)(g, &self.roots) {
+                Ok(r) => self.reader = Some(r),
+                Err(e) => {
+                    self.next = self.sizes.len();
+                    return Some(Err(self.group_error(g, e)));
+                }
+            }
+        }
+    }
+}
+
+/// The error for a file whose footer cannot be read: not Parquet, empty, or cut short.
+fn unreadable(file: &str, e: ParquetError) -> Error {
+    let loc = Location { file: Some(file.into()), ..Default::default() };
+    Error::parse(loc, format!("not a readable Parquet file (cut short, or another format named .parquet?): {e}"))
+}
