@@ -224,7 +224,7 @@ channel_kpis = _family("channels", "Marketing-channel performance (leads, conver
 
 
 #: Metrics whose result is a table even ungrouped (one row per month of the year, per cohort and age).
-_TABLE_METRICS = ("close_rate_seasonality", "cohorts")
+_TABLE_METRICS = ("close_rate_seasonality", "cohorts", "partner_cohorts")
 
 
 def _metric_function(metric: str, family: str, description: str) -> Any:

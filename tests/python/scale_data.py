@@ -46,6 +46,7 @@ QUERIES = [
     ("partners", {"metrics": family("partners"), "period": "2025", "by": "partner"}),
     ("customer_success", {"metrics": family("customer_success"), "period": "2025-Q2", "by": "partner_tier"}),
     ("cohorts", {"metrics": ["cohorts"], "period": "2025-Q2", "by": "partner_tier", "as_of": "2025-12-31"}),
+    ("partner_cohorts", {"metrics": ["partner_cohorts"], "period": "2025", "by": "region"}),
     ("forecast", {"metrics": family("forecast"), "period": "2025", "by": "partner_tier", "rollup": True}),
 ]  # fmt: skip
 

@@ -58,3 +58,19 @@ def test_dask_partitions_give_the_one_machine_cohorts():
         one = ck.query(subscriptions=subs, metrics=metric, period="2025", output="pandas", **kw)
         split = scale.dask_query(subscriptions=dd.from_pandas(subs, npartitions=5), metrics=metric, period="2025", **kw)
         pd.testing.assert_frame_equal(one.reset_index(drop=True), split.reset_index(drop=True), check_dtype=False)
+
+
+def test_partner_cohorts_by_join_quarter_on_the_sample():
+    partners = pd.read_csv(ROOT / "examples" / "data" / "partners.csv", dtype=str)
+    deals = pd.read_csv(ROOT / "examples" / "data" / "deals.csv", dtype=str)
+    t = ck.partner_cohorts(deals, partners=partners, period="2025", output="pandas")
+    assert {"cohort", "age", "logo_retention", "revenue_retention"} <= set(t.columns)
+    # Independently: the partners who joined in 2025-Q1 are the cohort's size at every age.
+    joined = pd.to_datetime(partners["joined_on"])
+    q1 = int(((joined >= "2025-01-01") & (joined < "2025-04-01")).sum())
+    first = t[t["cohort"].astype(str) == "2025-01-01"]
+    if q1:
+        assert list(first["age"]) == [0, 1, 2, 3] and set(first["cohort_size"]) == {q1}
+    else:
+        assert first.empty
+    assert (t["logo_retention"].dropna() <= 1).all()

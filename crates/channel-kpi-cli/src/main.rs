@@ -50,7 +50,8 @@ enum Command {
     /// attr:plan --period 2025-01).
     Subscriptions(Report),
     /// Customer cohorts by first month with MRR: logo and revenue retention per cohort and age
-    /// in months (a long table). --as-of sets how far the ages run.
+    /// in months (a long table). --as-of sets how far the ages run. Partners by join quarter:
+    /// --metrics partner_cohorts.
     Cohorts(Report),
     /// What will the open pipeline win, and were the probabilities right? `forecast` (the
     /// pipeline open at the period's start: expected wins and value with learned and static

@@ -168,6 +168,7 @@ registry! {
     SupportTickets => "support_tickets", "customer_success", kpi::customer_success::SupportTickets, "Tickets opened per account and ticket resolution days.";
     OnboardingTime => "onboarding_time", "customer_success", kpi::customer_success::OnboardingTime, "Days from contract to onboarding complete: mean, median; onboardings in progress.";
     Cohorts => "cohorts", "cohorts", kpi::cohorts::Cohorts, "Customers by first month with MRR: logo and revenue retention per cohort and age in months (a long table: cohort, age, values).";
+    PartnerCohorts => "partner_cohorts", "cohorts", kpi::cohorts::PartnerCohorts, "Partners by join quarter: share still in the program and their won revenue per quarter since, against the first quarter (a long table: cohort, age, values).";
     MonthlyEngagement => "monthly_engagement", "customer_success", kpi::customer_success::MonthlyEngagement, "Engagement events per active account per month.";
     TrainingImpact => "training_impact", "partners", kpi::training_impact::TrainingImpact, "A KPI in equal windows before and after each partner's course completion, against untrained partners (difference-in-differences), with a seeded bootstrap interval.";
     StageWinRate => "stage_win_rate", "forecast", kpi::forecast::StageWinRate, "Stage-to-win probability per open stage, learned from the deals closed in the period, shrunk toward the pooled rate, with Wilson intervals and the static probability.";
