@@ -6,7 +6,7 @@ use super::partial::Partial;
 use super::record::Reference;
 use super::registry::KpiState;
 use super::table::{Column, ColumnKind, ColumnRole, ColumnSpec, ResultTable, Value};
-use super::window::plan_windows;
+use super::window::{Window, plan_windows};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 
@@ -92,21 +92,11 @@ impl Partial {
         }
 
         // Rows: every group seen in any window, for every main window.
-        let mut groups: Vec<&GroupKey> = self.cells.iter().flat_map(|m| m.keys()).collect();
-        groups.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.values.cmp(&b.values)));
-        groups.dedup();
+        let groups = self.sorted_groups();
         let mut rows = Vec::with_capacity(groups.len() * n_main);
         for g in groups {
             for (wi, w) in windows.iter().enumerate().take(n_main) {
-                let mut row: Vec<Value> = g.values.iter().map(|k| Value::text(k.as_deref())).collect();
-                if q.rollup {
-                    row.push(Value::Int(g.level as i64));
-                }
-                row.push(Value::Date(w.period.start()));
-                row.push(Value::Date(w.period.end()));
-                if let Some((_, n)) = w.cyclic {
-                    row.push(Value::Int(n as i64));
-                }
+                let mut row = row_prefix(g, w, q.rollup);
                 let cur = values[wi].get(g).unwrap_or(&empty[wi]);
                 let prev = cmp_of[wi].map(|ci| values[ci].get(g).unwrap_or(&empty[ci]));
                 let mut offset = 0;
@@ -136,6 +126,31 @@ type Cell<'a> = (&'a GroupKey, &'a Vec<KpiState>);
 /// a level, or — for rankings — the groups with a known key together and each group with an
 /// empty key value (e.g. direct deals when grouping by partner) alone, so it is reported but not
 /// ranked.
+impl Partial {
+    /// Every group seen in any window, most detailed level first, then by key values.
+    pub(super) fn sorted_groups(&self) -> Vec<&GroupKey> {
+        let mut groups: Vec<&GroupKey> = self.cells.iter().flat_map(|m| m.keys()).collect();
+        groups.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.values.cmp(&b.values)));
+        groups.dedup();
+        groups
+    }
+}
+
+/// The leading cells of a result row: the group's key values, its roll-up level (with
+/// `rollup`), the window's start and end, and its bucket number for cyclic buckets.
+pub(super) fn row_prefix(g: &GroupKey, w: &Window, rollup: bool) -> Vec<Value> {
+    let mut row: Vec<Value> = g.values.iter().map(|k| Value::text(k.as_deref())).collect();
+    if rollup {
+        row.push(Value::Int(g.level as i64));
+    }
+    row.push(Value::Date(w.period.start()));
+    row.push(Value::Date(w.period.end()));
+    if let Some((_, n)) = w.cyclic {
+        row.push(Value::Int(n as i64));
+    }
+    row
+}
+
 fn peer_sets(cells: &[Cell], known_only: bool) -> Vec<Vec<usize>> {
     if !known_only {
         return vec![(0..cells.len()).collect()];

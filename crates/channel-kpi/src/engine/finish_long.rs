@@ -58,22 +58,11 @@ impl Partial {
         columns.extend(keys.iter().map(|k| col(&k.name, k.kind, ColumnRole::RowKey, Some(m))));
         columns.extend(specs.iter().map(|s| col(&s.name, s.kind, ColumnRole::Value, Some(m))));
 
-        let mut groups: Vec<&GroupKey> = self.cells.iter().flat_map(|c| c.keys()).collect();
-        groups.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.values.cmp(&b.values)));
-        groups.dedup();
         let mut rows = Vec::new();
-        for g in groups {
+        for g in self.sorted_groups() {
             for (wi, w) in windows.iter().enumerate().take(cmp_of.len()) {
                 for (kv, vals) in per_window[wi].get(g).into_iter().flatten() {
-                    let mut row: Vec<Value> = g.values.iter().map(|k| Value::text(k.as_deref())).collect();
-                    if q.rollup {
-                        row.push(Value::Int(g.level as i64));
-                    }
-                    row.push(Value::Date(w.period.start()));
-                    row.push(Value::Date(w.period.end()));
-                    if let Some((_, n)) = w.cyclic {
-                        row.push(Value::Int(n as i64));
-                    }
+                    let mut row = super::finish::row_prefix(g, w, q.rollup);
                     row.extend(kv.iter().cloned());
                     row.extend(vals.iter().cloned());
                     rows.push(row);
