@@ -2,6 +2,7 @@
 //! lookups joined, duplicates caught with their line, stage history attached to deals.
 
 use super::convert::*;
+use super::first_lines::FirstLines;
 use super::mapping::{KindMapping, Mapping, RecordKind};
 use super::report::{FileReport, LoadOptions, LoadReport};
 use super::row::{AttrFilter, LookupTable, MappedRow, RawRecord, Row};
@@ -274,8 +275,10 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
     let mut unit_at: HashMap<String, usize> = HashMap::new();
     let mut stages = Vec::new();
     let mut history: Vec<(String, StageEntry, Location)> = Vec::new();
-    // First line of every id, per kind, to name both lines of a duplicate.
+    // First line of every id, per kind, to name both lines of a duplicate: the big kinds by
+    // position in their vector (no copy of the id), the small reference kinds by id.
     let mut first_line: rustc_hash::FxHashMap<(RecordKind, String), u64> = Default::default();
+    let [mut deal_lines, mut lead_lines, mut ticket_lines, mut referral_lines] = std::array::from_fn(|_| FirstLines::default());
     for src in sources {
         let kind = src.kind;
         let unit = if src.format.has_rows() { "row" } else { "line" };
@@ -318,7 +321,10 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
                 }
                 RecordKind::Deals => {
                     let d = deal_from_row(row)?;
-                    seen(kind, "deal", "deal_id", &d.id, at)?;
+                    let kept = &ds.deals;
+                    if let Some(first) = deal_lines.insert(&d.id, kept.len(), at.1, |p| kept[p].id.as_str()) {
+                        return Err(duplicate("deal", &d.id, "deal_id", first, at, unit));
+                    }
                     ds.deals.push(d);
                 }
                 RecordKind::StageHistory => {
@@ -327,7 +333,10 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
                 }
                 RecordKind::Leads => {
                     let l = lead_from_row(row)?;
-                    seen(kind, "lead", "lead_id", &l.id, at)?;
+                    let kept = &ds.leads;
+                    if let Some(first) = lead_lines.insert(&l.id, kept.len(), at.1, |p| kept[p].id.as_str()) {
+                        return Err(duplicate("lead", &l.id, "lead_id", first, at, unit));
+                    }
                     ds.leads.push(l);
                 }
                 RecordKind::Targets => ds.targets.push(target_from_row(row)?),
@@ -339,14 +348,20 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
                 RecordKind::Contracts => ds.contracts.push(contract_from_row(row)?),
                 RecordKind::Tickets => {
                     let t = ticket_from_row(row)?;
-                    seen(kind, "ticket", "ticket_id", &t.id, at)?;
+                    let kept = &ds.tickets;
+                    if let Some(first) = ticket_lines.insert(&t.id, kept.len(), at.1, |p| kept[p].id.as_str()) {
+                        return Err(duplicate("ticket", &t.id, "ticket_id", first, at, unit));
+                    }
                     ds.tickets.push(t);
                 }
                 RecordKind::Onboarding => ds.onboarding.push(onboarding_from_row(row)?),
                 RecordKind::Engagement => ds.engagement.push(engagement_from_row(row)?),
                 RecordKind::Referrals => {
                     let r = referral_from_row(row)?;
-                    seen(kind, "referral", "referral_id", &r.id, at)?;
+                    let kept = &ds.referrals;
+                    if let Some(first) = referral_lines.insert(&r.id, kept.len(), at.1, |p| kept[p].id.as_str()) {
+                        return Err(duplicate("referral", &r.id, "referral_id", first, at, unit));
+                    }
                     ds.referrals.push(r);
                 }
                 RecordKind::Usage => ds.usage.push(usage_from_row(row)?),
@@ -367,7 +382,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
             }
         }
     }
-    ds.validate()?;
+    ds.validate_loaded()?;
     Ok((ds, report))
 }
 

@@ -27,6 +27,7 @@ pub use row::{AttrFilter, Cells, Header, LookupTable, MappedRow, RawRecord, Row,
 mod assemble;
 mod columns;
 mod csv_file;
+mod first_lines;
 mod jsonl_file;
 #[cfg(feature = "parquet")]
 mod parquet_file;
