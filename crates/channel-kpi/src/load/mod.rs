@@ -32,10 +32,12 @@ mod jsonl_file;
 #[cfg(feature = "parquet")]
 mod parquet_file;
 mod paths;
+mod read;
 mod report;
 mod source;
 
-pub use assemble::{load_sources, lookup_tables, read_rows};
+pub use assemble::{load_sources, lookup_tables};
+pub use read::read_rows;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
 #[cfg(feature = "arrow")]
