@@ -2,16 +2,16 @@
 //! lookups joined, duplicates caught with their line, stage history attached to deals.
 
 use super::convert::*;
-use super::read::read_into;
 use super::first_lines::FirstLines;
 use super::mapping::{KindMapping, Mapping, RecordKind};
+use super::read::read_into;
 use super::report::{LoadOptions, LoadReport};
 use super::row::{LookupTable, MappedRow, RawRecord, Row};
 use super::source::{Next, Source};
 use crate::Dataset;
 use crate::domain::{
-    Contract, CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner, PipelineDef, ProductUsage,
-    ProgramCost, Referral, Spend, StageDef, StageEntry, SubscriptionMonth, SupportTicket, SurveyResponse, Target,
+    Contract, CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner, PipelineDef, ProductUsage, ProgramCost,
+    Referral, Spend, StageDef, StageEntry, SubscriptionMonth, SupportTicket, SurveyResponse, Target,
 };
 use crate::error::{Error, Location, Result};
 use crate::money::Currency;

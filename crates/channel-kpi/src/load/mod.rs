@@ -37,9 +37,9 @@ mod report;
 mod source;
 
 pub use assemble::{load_sources, lookup_tables};
-pub use read::read_rows;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
+pub use read::read_rows;
 #[cfg(feature = "arrow")]
 pub use report::MemoryTables;
 pub use report::{FileReport, LoadOptions, LoadReport, Progress, ProgressFn};

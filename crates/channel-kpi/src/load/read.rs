@@ -126,22 +126,25 @@ impl RowContext<'_> {
                 let (tx, stop, next, chunk) = (tx.clone(), stop.clone(), &next, &chunk);
                 s.spawn(move || {
                     let flag = stop.clone();
-                    crate::interrupt::with_hook(move || flag.load(Relaxed), || {
-                        loop {
-                            let c = next.fetch_add(1, Relaxed);
-                            if c >= chunks || stop.load(Relaxed) {
-                                return;
+                    crate::interrupt::with_hook(
+                        move || flag.load(Relaxed),
+                        || {
+                            loop {
+                                let c = next.fetch_add(1, Relaxed);
+                                if c >= chunks || stop.load(Relaxed) {
+                                    return;
+                                }
+                                let mut rows = Vec::with_capacity(CHUNK_ROWS);
+                                let r = self.convert(&mut chunk(c), conv, collect, &mut |_, _| Ok(()), &mut |line, t| {
+                                    rows.push((line, t));
+                                    Ok(())
+                                });
+                                if tx.send((c, r.map(|()| rows))).is_err() {
+                                    return;
+                                }
                             }
-                            let mut rows = Vec::with_capacity(CHUNK_ROWS);
-                            let r = self.convert(&mut chunk(c), conv, collect, &mut |_, _| Ok(()), &mut |line, t| {
-                                rows.push((line, t));
-                                Ok(())
-                            });
-                            if tx.send((c, r.map(|()| rows))).is_err() {
-                                return;
-                            }
-                        }
-                    })
+                        },
+                    )
                 });
             }
             drop(tx);
