@@ -2,11 +2,12 @@
 
 use super::groups::GroupKey;
 use super::kpi::Ctx;
-use super::partial::Partial;
+use super::partial::{Engine, Partial};
+use super::plan::Plan;
 use super::record::Reference;
 use super::registry::KpiState;
+use super::rows::row_prefix;
 use super::table::{Column, ColumnKind, ColumnRole, ColumnSpec, ResultTable, Value};
-use super::window::{Window, plan_windows};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,7 +22,7 @@ impl Partial {
         let q = &self.query;
         let as_of = q.as_of.unwrap_or(q.period.last_day());
         let ctx = Ctx { query: q, refs, as_of };
-        let (windows, cmp_of) = plan_windows(q)?;
+        let Plan { windows, compare: cmp_of } = Plan::of(q)?;
         let n_main = cmp_of.len();
         let specs: Vec<Vec<ColumnSpec>> = q.metrics.iter().map(|m| m.columns(&ctx)).collect::<Result<_>>()?;
         let show_cmp: Vec<bool> = q.metrics.iter().map(|m| q.compare_to.is_some() || m.needs_previous()).collect();
@@ -120,37 +121,19 @@ impl Partial {
     }
 }
 
+impl Engine<'_> {
+    /// Finishes the states so far into a table.
+    pub fn finish(&self) -> Result<ResultTable> {
+        self.partial_so_far().finish_with(self.refs())
+    }
+}
+
 type Cell<'a> = (&'a GroupKey, &'a Vec<KpiState>);
 
 /// The sets of groups a metric's `finish` sees together, as indexes into `cells`: all groups of
 /// a level, or — for rankings — the groups with a known key together and each group with an
 /// empty key value (e.g. direct deals when grouping by partner) alone, so it is reported but not
 /// ranked.
-impl Partial {
-    /// Every group seen in any window, most detailed level first, then by key values.
-    pub(super) fn sorted_groups(&self) -> Vec<&GroupKey> {
-        let mut groups: Vec<&GroupKey> = self.cells.iter().flat_map(|m| m.keys()).collect();
-        groups.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.values.cmp(&b.values)));
-        groups.dedup();
-        groups
-    }
-}
-
-/// The leading cells of a result row: the group's key values, its roll-up level (with
-/// `rollup`), the window's start and end, and its bucket number for cyclic buckets.
-pub(super) fn row_prefix(g: &GroupKey, w: &Window, rollup: bool) -> Vec<Value> {
-    let mut row: Vec<Value> = g.values.iter().map(|k| Value::text(k.as_deref())).collect();
-    if rollup {
-        row.push(Value::Int(g.level as i64));
-    }
-    row.push(Value::Date(w.period.start()));
-    row.push(Value::Date(w.period.end()));
-    if let Some((_, n)) = w.cyclic {
-        row.push(Value::Int(n as i64));
-    }
-    row
-}
-
 fn peer_sets(cells: &[Cell], known_only: bool) -> Vec<Vec<usize>> {
     if !known_only {
         return vec![(0..cells.len()).collect()];

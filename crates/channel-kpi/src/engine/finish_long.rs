@@ -3,11 +3,13 @@
 
 use super::groups::GroupKey;
 use super::kpi::Ctx;
+use super::metric::Metric;
 use super::partial::Partial;
+use super::plan::Plan;
 use super::record::Reference;
-use super::registry::{KpiState, Metric};
+use super::registry::KpiState;
+use super::rows::row_prefix;
 use super::table::{Column, ColumnKind, ColumnRole, ResultTable, Value};
-use super::window::plan_windows;
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,7 +19,7 @@ impl Partial {
         let q = &self.query;
         let as_of = q.as_of.unwrap_or(q.period.last_day());
         let ctx = Ctx { query: q, refs, as_of };
-        let (windows, cmp_of) = plan_windows(q)?;
+        let Plan { windows, compare: cmp_of } = Plan::of(q)?;
         let specs = m.columns(&ctx)?;
         let keys = m.row_keys();
         type Rows = Vec<(Vec<Value>, Vec<Value>)>;
@@ -62,7 +64,7 @@ impl Partial {
         for g in self.sorted_groups() {
             for (wi, w) in windows.iter().enumerate().take(cmp_of.len()) {
                 for (kv, vals) in per_window[wi].get(g).into_iter().flatten() {
-                    let mut row = super::finish::row_prefix(g, w, q.rollup);
+                    let mut row = row_prefix(g, w, q.rollup);
                     row.extend(kv.iter().cloned());
                     row.extend(vals.iter().cloned());
                     rows.push(row);
