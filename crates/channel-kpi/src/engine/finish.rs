@@ -31,10 +31,10 @@ impl Partial {
         let mut values: Vec<HashMap<&GroupKey, Vec<Value>>> = Vec::with_capacity(windows.len());
         let mut empty: Vec<Vec<Value>> = Vec::with_capacity(windows.len());
         for (wi, w) in windows.iter().enumerate() {
-            let mut by_level: BTreeMap<u8, Vec<(&GroupKey, &Vec<KpiState>)>> = BTreeMap::new();
+            let mut by_level: BTreeMap<u8, Vec<Cell>> = BTreeMap::new();
             let cells = self.cells.get(wi).ok_or_else(|| Error::Merge(format!("the partial result has no cells for window {wi}")))?;
-            for (k, s) in cells {
-                by_level.entry(k.level).or_default().push((k, s));
+            for (key, states) in cells {
+                by_level.entry(key.level).or_default().push(Cell { key, states });
             }
             let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::with_capacity(cells.len());
             let width: usize = specs.iter().map(Vec::len).sum();
@@ -43,7 +43,7 @@ impl Partial {
                 let mut vals: Vec<Vec<Value>> = (0..cells.len()).map(|_| Vec::with_capacity(width)).collect();
                 for (mi, m) in q.metrics.iter().enumerate() {
                     for peers in peer_sets(cells, m.ranks_known_keys_only()) {
-                        let states: Vec<&KpiState> = peers.iter().map(|&i| &cells[i].1[mi]).collect();
+                        let states: Vec<&KpiState> = peers.iter().map(|&i| &cells[i].states[mi]).collect();
                         let rows = m.finish(&states, w, &ctx)?;
                         for (&i, row) in peers.iter().zip(rows) {
                             check_width(m.id(), &row, &specs[mi])?;
@@ -51,7 +51,7 @@ impl Partial {
                         }
                     }
                 }
-                out.extend(cells.iter().map(|(k, _)| *k).zip(vals));
+                out.extend(cells.iter().map(|c| c.key).zip(vals));
             }
             let mut e = Vec::new();
             for (mi, m) in q.metrics.iter().enumerate() {
@@ -128,7 +128,12 @@ impl Engine<'_> {
     }
 }
 
-type Cell<'a> = (&'a GroupKey, &'a Vec<KpiState>);
+/// One group's states in one window.
+struct Cell<'a> {
+    key: &'a GroupKey,
+    /// One per metric of the query.
+    states: &'a Vec<KpiState>,
+}
 
 /// The sets of groups a metric's `finish` sees together, as indexes into `cells`: all groups of
 /// a level, or — for rankings — the groups with a known key together and each group with an
@@ -138,7 +143,7 @@ fn peer_sets(cells: &[Cell], known_only: bool) -> Vec<Vec<usize>> {
     if !known_only {
         return vec![(0..cells.len()).collect()];
     }
-    let (known, unknown): (Vec<usize>, Vec<usize>) = (0..cells.len()).partition(|&i| cells[i].0.is_known());
+    let (known, unknown): (Vec<usize>, Vec<usize>) = (0..cells.len()).partition(|&i| cells[i].key.is_known());
     std::iter::once(known).chain(unknown.into_iter().map(|i| vec![i])).filter(|v| !v.is_empty()).collect()
 }
 

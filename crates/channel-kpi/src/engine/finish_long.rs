@@ -2,14 +2,14 @@
 //! keys, window, the KPI's row keys, then its values, one row per (group, window, row).
 
 use super::groups::GroupKey;
-use super::kpi::Ctx;
+use super::kpi::{Ctx, LongRow};
 use super::metric::Metric;
 use super::partial::Partial;
 use super::plan::Plan;
 use super::record::Reference;
 use super::registry::KpiState;
 use super::rows::row_prefix;
-use super::table::{Column, ColumnKind, ColumnRole, ResultTable, Value};
+use super::table::{Column, ColumnKind, ColumnRole, ResultTable};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,8 +22,7 @@ impl Partial {
         let Plan { windows, compare: cmp_of } = Plan::of(q)?;
         let specs = m.columns(&ctx)?;
         let keys = m.row_keys();
-        type Rows = Vec<(Vec<Value>, Vec<Value>)>;
-        let mut per_window: Vec<HashMap<&GroupKey, Rows>> = Vec::new();
+        let mut per_window: Vec<HashMap<&GroupKey, Vec<LongRow>>> = Vec::new();
         for (wi, w) in windows.iter().enumerate().take(cmp_of.len()) {
             let cells = self.cells.get(wi).ok_or_else(|| Error::Merge(format!("the partial result has no cells for window {wi}")))?;
             let mut by_level: BTreeMap<u8, Vec<(&GroupKey, &KpiState)>> = BTreeMap::new();
@@ -35,8 +34,8 @@ impl Partial {
             for cells in by_level.values() {
                 let states: Vec<&KpiState> = cells.iter().map(|(_, s)| *s).collect();
                 for ((k, _), rows) in cells.iter().zip(m.finish_long(&states, w, &ctx)?) {
-                    for (kv, vals) in &rows {
-                        if kv.len() != keys.len() || vals.len() != specs.len() {
+                    for r in &rows {
+                        if r.keys.len() != keys.len() || r.values.len() != specs.len() {
                             return Err(Error::Merge(format!("{} produced a row of the wrong width", m.id())));
                         }
                     }
@@ -63,10 +62,10 @@ impl Partial {
         let mut rows = Vec::new();
         for g in self.sorted_groups() {
             for (wi, w) in windows.iter().enumerate().take(cmp_of.len()) {
-                for (kv, vals) in per_window[wi].get(g).into_iter().flatten() {
+                for r in per_window[wi].get(g).into_iter().flatten() {
                     let mut row = row_prefix(g, w, q.rollup);
-                    row.extend(kv.iter().cloned());
-                    row.extend(vals.iter().cloned());
+                    row.extend(r.keys.iter().cloned());
+                    row.extend(r.values.iter().cloned());
                     rows.push(row);
                 }
             }

@@ -49,7 +49,7 @@ pub use check::Check;
 pub use coverage::{Coverage, Part};
 pub use dimension::{DimValue, Dimension};
 pub use groups::GroupKey;
-pub use kpi::{Ctx, Kpi, LongRows, Merge, each};
+pub use kpi::{Ctx, Kpi, LongRow, LongRows, Merge, each};
 pub use metric::Metric;
 pub(crate) use partial::check_currency;
 pub use partial::{Engine, Partial};
