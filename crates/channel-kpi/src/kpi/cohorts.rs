@@ -28,7 +28,7 @@
 use super::common::{ByKey, Sum, div, state};
 use super::movements::{MovementState, months_between};
 use super::retention::month_of;
-use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, LongRows, Merge, Value, Window};
+use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, LongRow, LongRows, Merge, Value, Window};
 use crate::error::{Error, Result};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -111,7 +111,7 @@ impl Kpi for Cohorts {
                             Value::Decimal(mrr.0),
                             Value::decimal(div(mrr.0, mrr0.0)),
                         ];
-                        rows.push((keys, vals));
+                        rows.push(LongRow { keys, values: vals });
                     }
                 }
                 Ok(rows)
@@ -229,9 +229,9 @@ impl Kpi for PartnerCohorts {
                         let active = members.iter().filter(|(_, m)| m.left_on.is_none_or(|l| l > end)).count() as u64;
                         let size = members.len() as u64;
                         let rev = won(q)?;
-                        rows.push((
-                            vec![Value::Date(c), Value::count(age as u64)],
-                            vec![
+                        rows.push(LongRow {
+                            keys: vec![Value::Date(c), Value::count(age as u64)],
+                            values: vec![
                                 Value::count(size),
                                 Value::count(active),
                                 Value::float((size > 0).then(|| active as f64 / size as f64)),
@@ -239,7 +239,7 @@ impl Kpi for PartnerCohorts {
                                 Value::Decimal(rev.0),
                                 Value::decimal(div(rev.0, first.0)),
                             ],
-                        ));
+                        });
                     }
                 }
                 Ok(rows)
