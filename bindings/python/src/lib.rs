@@ -5,6 +5,9 @@
 // Core errors carry a full Location and are cold; same allowance as the core crate.
 #![allow(clippy::result_large_err)]
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod dataset;
 mod errors;
 mod partial;

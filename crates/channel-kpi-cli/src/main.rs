@@ -4,6 +4,8 @@
 #![allow(clippy::result_large_err)]
 
 mod progress;
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod sample;
 
 use channel_kpi::load::{LoadOptions, LoadReport, Mapping, load_paths, load_sources};

@@ -84,6 +84,9 @@ struct ArrowRow {
 }
 
 impl Cells for ArrowRow {
+    fn cell_at(&self, i: usize) -> Option<&str> {
+        (i < self.ends.len()).then(|| self.text(i))
+    }
     fn cell(&self, column: &str) -> Option<&str> {
         self.header.index_of(column).map(|i| self.text(i))
     }

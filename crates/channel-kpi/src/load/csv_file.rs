@@ -131,6 +131,9 @@ struct CsvRow {
 }
 
 impl Cells for CsvRow {
+    fn cell_at(&self, i: usize) -> Option<&str> {
+        self.record.get(i)
+    }
     fn cell(&self, column: &str) -> Option<&str> {
         self.header.index_of(column).map(|i| self.record.get(i).unwrap_or(""))
     }

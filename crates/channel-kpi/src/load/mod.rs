@@ -25,6 +25,7 @@ pub use mapping::{Attrs, AttrsMode, KindMapping, Lookup, Mapping, OrgLevel, Reco
 pub use row::{AttrFilter, Cells, Header, LookupTable, MappedRow, RawRecord, Row, parse_date};
 
 mod assemble;
+mod chunks;
 mod columns;
 mod csv_file;
 mod first_lines;

@@ -3,10 +3,10 @@
 //! pushing into the dataset). Bad rows stop the read, or with `collect_errors` are recorded
 //! and skipped.
 //!
-//! An in-memory table (Arrow: pandas, polars, pyarrow) is cut into chunks of rows converted on
-//! every core; the chunks are kept in row order, so the dataset, the report and the first
-//! error are the same as one thread reading row by row. Files are read row by row.
+//! Rows are converted on every core, in chunks kept in row order (`load/chunks.rs`), so the
+//! dataset, the report and the first error are the same as one thread reading row by row.
 
+use super::chunks::{Chunks, threads_for};
 use super::mapping::{KindMapping, Mapping, RecordKind};
 use super::report::{FileReport, LoadOptions, LoadReport};
 use super::row::{AttrFilter, Cells, LookupTable, MappedRow};
@@ -14,10 +14,6 @@ use super::source::{Next, Records, Source};
 use crate::error::{Location, Result};
 
 const PROGRESS_EVERY: u64 = 50_000;
-
-/// Rows a worker converts at a time when a table is read on several threads.
-#[cfg(feature = "arrow")]
-const CHUNK_ROWS: usize = 16 * 1024;
 
 /// A row converter: pure, so tables can be converted on several threads.
 pub(super) type Convert<'c, T> = &'c (dyn Fn(&MappedRow) -> Result<T> + Sync);
@@ -49,17 +45,17 @@ pub fn read_rows<T: Send>(
 }
 
 /// What every row of one source is read with.
-struct RowContext<'a> {
+pub(super) struct RowContext<'a> {
     map: &'a KindMapping,
     formats: &'a [String],
     tables: &'a [LookupTable],
-    name: &'a str,
+    pub(super) name: &'a str,
 }
 
 impl RowContext<'_> {
     /// Converts every row of `recs`, handing each result to `out` with its line; stops after
     /// the first bad row unless `collect`. `Err` only for what ends the read (I/O, interrupt).
-    fn convert<T>(
+    pub(super) fn convert<T>(
         &self,
         recs: &mut dyn Records,
         conv: Convert<'_, T>,
@@ -88,88 +84,6 @@ impl RowContext<'_> {
                 return Ok(());
             }
         }
-    }
-}
-
-#[cfg(feature = "arrow")]
-impl RowContext<'_> {
-    /// [`RowContext::convert`] for an in-memory table: chunks of [`CHUNK_ROWS`] rows converted
-    /// on every core, handed to `out` in row order (so what is kept, and the first error, are
-    /// those of a row-by-row read). Memory: a few chunks of converted rows in flight.
-    fn convert_table<T: Send>(
-        &self,
-        batches: Vec<arrow_array::RecordBatch>,
-        conv: Convert<'_, T>,
-        collect: bool,
-        first_row: &mut dyn FnMut(u64, &dyn Cells) -> Result<()>,
-        out: &mut dyn FnMut(u64, Result<T>) -> Result<()>,
-    ) -> Result<()> {
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
-        use std::sync::mpsc::{RecvTimeoutError, sync_channel};
-        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-        let chunks = rows.div_ceil(CHUNK_ROWS);
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks);
-        let slice = |start: usize, len: usize| crate::arrow::ArrowRecords::rows_of(&batches, start, len, self.name);
-        if threads <= 1 {
-            return self.convert(&mut slice(0, rows), conv, collect, first_row, out);
-        }
-        if let Next::Row(line, rec) = slice(0, 1).next_record()? {
-            first_row(line, rec)?;
-        }
-        let chunk = |c: usize| slice(c * CHUNK_ROWS, CHUNK_ROWS);
-        let (next, stop) = (AtomicUsize::new(0), Arc::new(AtomicBool::new(false)));
-        type Chunk<T> = (usize, Result<Vec<(u64, Result<T>)>>);
-        std::thread::scope(|s| {
-            let (tx, rx) = sync_channel::<Chunk<T>>(2 * threads);
-            for _ in 0..threads {
-                let (tx, stop, next, chunk) = (tx.clone(), stop.clone(), &next, &chunk);
-                s.spawn(move || {
-                    let flag = stop.clone();
-                    crate::interrupt::with_hook(
-                        move || flag.load(Relaxed),
-                        || {
-                            loop {
-                                let c = next.fetch_add(1, Relaxed);
-                                if c >= chunks || stop.load(Relaxed) {
-                                    return;
-                                }
-                                let mut rows = Vec::with_capacity(CHUNK_ROWS);
-                                let r = self.convert(&mut chunk(c), conv, collect, &mut |_, _| Ok(()), &mut |line, t| {
-                                    rows.push((line, t));
-                                    Ok(())
-                                });
-                                if tx.send((c, r.map(|()| rows))).is_err() {
-                                    return;
-                                }
-                            }
-                        },
-                    )
-                });
-            }
-            drop(tx);
-            // Chunks arrive in any order and are handed on in row order.
-            let (mut pending, mut want) = (std::collections::BTreeMap::new(), 0);
-            let result = (|| loop {
-                crate::interrupt::check()?;
-                match rx.recv_timeout(std::time::Duration::from_millis(10)) {
-                    Ok((c, rows)) => {
-                        pending.insert(c, rows);
-                    }
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
-                }
-                while let Some(rows) = pending.remove(&want) {
-                    want += 1;
-                    for (line, r) in rows? {
-                        out(line, r)?;
-                    }
-                }
-            })();
-            // Workers still converting stop at their next chunk (or row, via the hook).
-            stop.store(true, Relaxed);
-            result
-        })
     }
 }
 
@@ -241,10 +155,29 @@ pub(super) fn read_into<T: Send>(
     let table = recs.take_table();
     #[cfg(not(feature = "arrow"))]
     let table: Option<()> = None;
+    let collect = opts.collect_errors;
     match table {
         #[cfg(feature = "arrow")]
-        Some(batches) => cx.convert_table(batches?, conv, opts.collect_errors, &mut first_row, &mut settle)?,
-        _ => cx.convert(&mut *recs, conv, opts.collect_errors, &mut first_row, &mut settle)?,
+        Some(batches) => {
+            let batches = batches?;
+            let rows = batches.iter().map(|b| b.num_rows()).sum();
+            let all = |len| crate::arrow::ArrowRecords::rows_of(&batches, 0, len, &name);
+            match threads_for(Some(rows)) {
+                0 | 1 => cx.convert(&mut all(rows), conv, collect, &mut first_row, &mut settle)?,
+                threads => {
+                    if let Next::Row(line, rec) = all(1).next_record()? {
+                        first_row(line, rec)?;
+                    }
+                    cx.convert_parallel(Chunks::Table(&batches, rows), threads, conv, collect, &mut settle)?
+                }
+            }
+        }
+        _ => match threads_for(None) {
+            threads if threads > 1 && fixed_header => {
+                cx.convert_parallel(Chunks::File(&mut *recs, &mut first_row), threads, conv, collect, &mut settle)?
+            }
+            _ => cx.convert(&mut *recs, conv, collect, &mut first_row, &mut settle)?,
+        },
     }
     if let Some(c) = columns {
         report.columns.push((kind, c));

@@ -35,6 +35,10 @@ pub trait Cells {
     fn cell(&self, column: &str) -> Option<&str>;
     /// Every (column, value), in source order.
     fn pairs(&self) -> Vec<(&str, &str)>;
+    /// The cell of the `i`-th column of the header (`None` past the row's last cell).
+    fn cell_at(&self, i: usize) -> Option<&str> {
+        self.header().and_then(|h| h.names().get(i)).and_then(|n| self.cell(n))
+    }
     /// The shared header, when every row of the source has the same columns (CSV, Arrow): lets
     /// per-file work (which columns are attrs) be done once per header, not per row.
     fn header(&self) -> Option<&Arc<Header>> {
@@ -100,6 +104,9 @@ impl RawRecord {
 }
 
 impl Cells for RawRecord {
+    fn cell_at(&self, i: usize) -> Option<&str> {
+        self.values.get(i).map(String::as_str)
+    }
     fn cell(&self, column: &str) -> Option<&str> {
         self.header.index_of(column).map(|i| self.values.get(i).map_or("", String::as_str))
     }

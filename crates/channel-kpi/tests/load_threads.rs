@@ -1,7 +1,7 @@
-//! An in-memory table is converted on several threads, in chunks of rows (`load/read.rs`): the
-//! dataset, the report and the errors must be those of the same rows read one by one (here:
-//! the same text as a CSV file, which is read row by row), and a duplicate or a bad value in
-//! a later chunk must be found in row order.
+//! Tables and CSV files are converted on several threads, in chunks of rows (`load/chunks.rs`):
+//! the dataset, the report and the errors must be those of the same rows read one by one (here:
+//! the same rows as JSON Lines, which are read row by row), and a duplicate or a bad value in a
+//! later chunk must be found in row order.
 #![cfg(feature = "arrow")]
 #![allow(clippy::result_large_err)]
 
@@ -40,6 +40,18 @@ fn csv(rows: &[[String; 7]], opts: &LoadOptions) -> Result<(Dataset, LoadReport)
     channel_kpi::load::load_sources(vec![src], &Mapping::default(), opts)
 }
 
+/// The rows as JSON Lines (read row by row: each line has its own keys).
+fn jsonl(rows: &[[String; 7]], opts: &LoadOptions) -> Result<(Dataset, LoadReport)> {
+    let mut text = String::new();
+    for r in rows {
+        let obj: serde_json::Map<String, serde_json::Value> =
+            COLUMNS.iter().zip(r).filter(|(_, v)| !v.is_empty()).map(|(c, v)| (c.to_string(), v.as_str().into())).collect();
+        text += &(serde_json::Value::Object(obj).to_string() + "\n");
+    }
+    let src = Source::from_text(RecordKind::Deals, "deals.jsonl", text);
+    channel_kpi::load::load_sources(vec![src], &Mapping::default(), opts)
+}
+
 /// The rows as an Arrow table of uneven batches (converted in chunks on every core).
 fn table(rows: &[[String; 7]], opts: &LoadOptions) -> Result<(Dataset, LoadReport)> {
     let mut batches = Vec::new();
@@ -61,14 +73,17 @@ fn table(rows: &[[String; 7]], opts: &LoadOptions) -> Result<(Dataset, LoadRepor
 }
 
 #[test]
-fn a_table_loads_like_the_same_rows_read_one_by_one() {
+fn a_table_and_a_csv_file_load_like_the_same_rows_read_one_by_one() {
     let rows = rows(120_000, |_, _| {});
-    let (by_row, report_rows) = csv(&rows, &LoadOptions::default()).unwrap();
+    let (by_row, report_rows) = jsonl(&rows, &LoadOptions::default()).unwrap();
     let (by_table, report_table) = table(&rows, &LoadOptions::default()).unwrap();
-    assert_eq!(by_table.deals.len(), 120_000);
+    let (by_csv, report_csv) = csv(&rows, &LoadOptions::default()).unwrap();
+    assert_eq!(by_row.deals.len(), 120_000);
     assert!(by_table.deals == by_row.deals, "same deals, same order");
-    assert_eq!(report_table.rows_read(), report_rows.rows_read());
-    assert_eq!(report_table.files[0].rows_loaded, 120_000);
+    assert!(by_csv.deals == by_row.deals, "same deals, same order");
+    for r in [&report_table, &report_csv] {
+        assert_eq!((r.rows_read(), r.files[0].rows_loaded), (report_rows.rows_read(), 120_000));
+    }
 }
 
 #[test]
@@ -85,9 +100,12 @@ fn the_first_bad_row_in_row_order_stops_the_load() {
     let loc = e.location().unwrap();
     assert_eq!((loc.file.as_deref(), loc.row, loc.value.as_deref()), (Some("deals"), Some(70_000), Some("D10")), "{e}");
     assert!(e.to_string().contains("duplicate deal id (first on row 10)"), "{e}");
-    // The same rows read one by one stop at the same row (a CSV names its line).
-    let by_row = csv(&rows, &LoadOptions::default()).unwrap_err();
-    assert_eq!(by_row.location().unwrap().line, Some(70_002), "{by_row}");
+    // As a CSV file (a line number: the header is line 1) and row by row (JSON Lines).
+    let by_csv = csv(&rows, &LoadOptions::default()).unwrap_err();
+    assert_eq!(by_csv.location().unwrap().line, Some(70_002), "{by_csv}");
+    assert!(by_csv.to_string().contains("duplicate deal id (first on line 12)"), "{by_csv}");
+    let by_row = jsonl(&rows, &LoadOptions::default()).unwrap_err();
+    assert_eq!(by_row.location().unwrap().line, Some(70_001), "{by_row}");
 }
 
 #[test]
@@ -103,6 +121,9 @@ fn collect_mode_reports_every_bad_row_in_row_order() {
     let at: Vec<_> = report.errors.iter().map(|e| e.location().and_then(|l| l.row)).collect();
     assert_eq!(at, vec![Some(5), Some(70_000), Some(90_000)]);
     assert_eq!((report.files[0].rows_read, report.files[0].rows_loaded), (120_000, 119_997));
-    let (by_row, _) = csv(&rows, &opts).unwrap();
-    assert!(ds.deals == by_row.deals, "the same rows kept");
+    let (by_csv, report_csv) = csv(&rows, &opts).unwrap();
+    let at: Vec<_> = report_csv.errors.iter().map(|e| e.location().and_then(|l| l.line)).collect();
+    assert_eq!(at, vec![Some(7), Some(70_002), Some(90_002)]);
+    let (by_row, _) = jsonl(&rows, &opts).unwrap();
+    assert!(ds.deals == by_row.deals && by_csv.deals == by_row.deals, "the same rows kept");
 }
