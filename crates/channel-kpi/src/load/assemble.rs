@@ -197,19 +197,11 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
                     ds.refs.fx.insert(from, to, on, rate)?;
                 }
                 Loaded::Deal(d) => {
-                    let kept = &ds.deals;
-                    if let Some(first) = deal_lines.insert(&d.id, kept.len(), line, |p| kept[p].id.as_str()) {
-                        return Err(duplicate("deal", &d.id, "deal_id", first, at, unit));
-                    }
-                    ds.deals.push(*d);
+                    keep_unique(&mut ds.deals, &mut deal_lines, *d, |x| &x.id, "deal", at, unit)?;
                 }
                 Loaded::History(id, e, loc) => history.push((id, e, *loc)),
                 Loaded::Lead(l) => {
-                    let kept = &ds.leads;
-                    if let Some(first) = lead_lines.insert(&l.id, kept.len(), line, |p| kept[p].id.as_str()) {
-                        return Err(duplicate("lead", &l.id, "lead_id", first, at, unit));
-                    }
-                    ds.leads.push(*l);
+                    keep_unique(&mut ds.leads, &mut lead_lines, *l, |x| &x.id, "lead", at, unit)?;
                 }
                 Loaded::Target(t) => ds.targets.push(t),
                 Loaded::Spend(x) => ds.spend.push(x),
@@ -219,20 +211,12 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
                 Loaded::Subscription(x) => ds.subscriptions.push(x),
                 Loaded::Contract(x) => ds.contracts.push(x),
                 Loaded::Ticket(t) => {
-                    let kept = &ds.tickets;
-                    if let Some(first) = ticket_lines.insert(&t.id, kept.len(), line, |p| kept[p].id.as_str()) {
-                        return Err(duplicate("ticket", &t.id, "ticket_id", first, at, unit));
-                    }
-                    ds.tickets.push(t);
+                    keep_unique(&mut ds.tickets, &mut ticket_lines, t, |x| &x.id, "ticket", at, unit)?;
                 }
                 Loaded::Onboarding(x) => ds.onboarding.push(x),
                 Loaded::Engagement(x) => ds.engagement.push(x),
                 Loaded::Referral(r) => {
-                    let kept = &ds.referrals;
-                    if let Some(first) = referral_lines.insert(&r.id, kept.len(), line, |p| kept[p].id.as_str()) {
-                        return Err(duplicate("referral", &r.id, "referral_id", first, at, unit));
-                    }
-                    ds.referrals.push(r);
+                    keep_unique(&mut ds.referrals, &mut referral_lines, r, |x| &x.id, "referral", at, unit)?;
                 }
                 Loaded::Usage(x) => ds.usage.push(x),
             }
@@ -254,6 +238,24 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
     }
     ds.validate_loaded()?;
     Ok((ds, report))
+}
+
+/// Pushes `rec` onto `kept` unless an earlier record has its id: then an error naming both
+/// lines (`duplicate deal id (first on line 3)`, field `deal_id` for label `deal`).
+fn keep_unique<T>(
+    kept: &mut Vec<T>,
+    lines: &mut FirstLines,
+    rec: T,
+    id: fn(&T) -> &String,
+    label: &str,
+    at: (&str, u64),
+    unit: &str,
+) -> Result<()> {
+    if let Some(first) = lines.insert(id(&rec), kept.len(), at.1, |p| id(&kept[p])) {
+        return Err(duplicate(label, id(&rec), &format!("{label}_id"), first, at, unit));
+    }
+    kept.push(rec);
+    Ok(())
 }
 
 /// Adds one unit of a level chain; the same unit on several rows must agree.

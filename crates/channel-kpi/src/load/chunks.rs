@@ -193,7 +193,7 @@ impl RowContext<'_> {
                 // Hand out every chunk, keeping what is done meanwhile.
                 let mut c = 0;
                 loop {
-                    crate::interrupt::check()?;
+                    crate::interrupt::poll()?;
                     let job = match &mut source {
                         #[cfg(feature = "arrow")]
                         Chunks::Table(_, rows) => (c * CHUNK_ROWS < *rows).then_some(Job::Slice(c * CHUNK_ROWS)),
@@ -208,7 +208,7 @@ impl RowContext<'_> {
                         };
                         match done.recv_timeout(std::time::Duration::from_millis(1)) {
                             Ok(d) => order.take(d)?,
-                            Err(RecvTimeoutError::Timeout) => crate::interrupt::check()?,
+                            Err(RecvTimeoutError::Timeout) => crate::interrupt::poll()?,
                             Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
                         }
                     }
@@ -223,7 +223,7 @@ impl RowContext<'_> {
                 }
                 drop(jobs);
                 while order.want < c {
-                    crate::interrupt::check()?;
+                    crate::interrupt::poll()?;
                     match done.recv_timeout(std::time::Duration::from_millis(10)) {
                         Ok(d) => order.take(d)?,
                         Err(RecvTimeoutError::Timeout) => continue,
