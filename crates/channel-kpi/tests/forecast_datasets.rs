@@ -44,7 +44,9 @@ fn grouped(data: &Dataset, period: &str, by: Dimension) -> [f64; 2] {
         let (mut covered, mut periods, mut err, mut won) = (0.0, 0.0, 0.0, 0.0);
         for r in 0..t.rows.len() {
             let v = |c: &str| t.value(r, c).and_then(Value::as_f64);
-            let (Some(n), Some(c), Some(mae)) = (v("backtest_periods"), v(&format!("backtest_{m}_count_coverage")), v(&format!("backtest_{m}_count_mae"))) else {
+            let (Some(n), Some(c), Some(mae)) =
+                (v("backtest_periods"), v(&format!("backtest_{m}_count_coverage")), v(&format!("backtest_{m}_count_mae")))
+            else {
                 continue;
             };
             (covered, periods, err, won) = (covered + c * n, periods + n, err + mae * n, won + v("backtest_won").unwrap_or(0.0));

@@ -45,7 +45,7 @@ pub use groups::GroupKey;
 pub use kpi::{Ctx, Kpi, LongRows, Merge, each};
 pub(crate) use partial::check_currency;
 pub use partial::{Engine, Partial};
-pub use query::{Compare, Options, Query, TrainingMetric};
+pub use query::{CohortBy, Compare, Options, Query, TrainingMetric};
 pub use record::{Record, Reference};
 pub use registry::{KpiState, Metric};
 pub use table::{Column, ColumnKind, ColumnRole, ColumnSpec, GroupComparison, ResultTable, Value};
