@@ -109,3 +109,20 @@ fn cohort_by_partials_split_and_merge_exactly() {
         }
     }
 }
+
+#[test]
+fn a_cohort_after_the_last_month_with_data_has_no_rows() {
+    // Rows in January (A) and March (B), none in February: ages stop at January, so March's
+    // cohort has no known age (was: a panic computing what it started paying with).
+    let usd = |a: &str| -> Money { format!("{a} USD").parse().unwrap() };
+    let mut ds = Dataset::default();
+    let mut a = SubscriptionMonth::new("A", day("2025-01-01"), usd("10"));
+    a.attrs.insert("signed_up_on".into(), "2025-01-05".into());
+    let mut b = SubscriptionMonth::new("B", day("2025-03-01"), usd("20"));
+    b.attrs.insert("signed_up_on".into(), "2025-03-02".into());
+    ds.subscriptions = vec![a, b];
+    let q = Query::new(vec![Metric::Cohorts], Period::parse("2025-Q1").unwrap());
+    for q in [q.clone(), with(q, "attr:signed_up_on")] {
+        assert_eq!(cells(&ds.run(&q).unwrap()), [("2025-01-01".into(), "0".into(), "1".into())]);
+    }
+}

@@ -142,7 +142,8 @@ impl Kpi for Cohorts {
                 }
                 let mut rows = Vec::new();
                 let Some(Some(until)) = known_until else { return Ok(rows) };
-                for (c, members) in cohorts {
+                // A cohort that starts after the last month with data has no known age.
+                for (c, members) in cohorts.into_iter().filter(|(c, _)| *c <= until) {
                     let at = |m: NaiveDate| -> Result<(u64, Sum)> {
                         let (mut n, mut sum) = (0, Sum::default());
                         for mrr in &members {
