@@ -167,7 +167,7 @@ registry! {
     ProductAdoption => "product_adoption", "customer_success", kpi::customer_success::ProductAdoption, "Share of accounts active in the product; users and features per active account.";
     SupportTickets => "support_tickets", "customer_success", kpi::customer_success::SupportTickets, "Tickets opened per account and ticket resolution days.";
     OnboardingTime => "onboarding_time", "customer_success", kpi::customer_success::OnboardingTime, "Days from contract to onboarding complete: mean, median; onboardings in progress.";
-    Cohorts => "cohorts", "cohorts", kpi::cohorts::Cohorts, "Customers by first month with MRR (or a date column: options.cohort_by = attr:<name>): logo and revenue retention per cohort and age in months (a long table: cohort, age, values).";
+    Cohorts => "cohorts", "cohorts", kpi::cohorts::Cohorts, "Customers by first month with MRR (or a date column: options.cohort_by = attr:COLUMN): logo and revenue retention per cohort and age in months (a long table: cohort, age, values).";
     PartnerCohorts => "partner_cohorts", "cohorts", kpi::partner_cohorts::PartnerCohorts, "Partners by join quarter (or first deal / first win: options.cohort_by): share still in the program and their won revenue per quarter since, against the first quarter (a long table: cohort, age, values).";
     MonthlyEngagement => "monthly_engagement", "customer_success", kpi::customer_success::MonthlyEngagement, "Engagement events per active account per month.";
     TrainingImpact => "training_impact", "partners", kpi::training_impact::TrainingImpact, "A KPI in equal windows before and after each partner's course completion, against untrained partners (difference-in-differences), with a seeded bootstrap interval.";

@@ -157,7 +157,7 @@ pub enum WinProbability {
 }
 
 /// Seeded Monte Carlo interval of a won value with uncertain rates: each of `simulations`
-/// runs draws every posterior's rate once ([`sample_beta`], in list order), then wins deal `i`
+/// runs draws every posterior's rate once (gamma variates, in list order), then wins deal `i`
 /// (amount `amounts[i]`) when a splitmix64 uniform is below its probability; the interval is the
 /// nearest-rank quantiles (the `⌈q·S⌉`-th smallest total) at q = α/2 and 1 − α/2. Deals and
 /// posteriors must come in a fixed order (the forecast passes them in deal-id order), so the
