@@ -935,6 +935,14 @@ ckpi_status ckpi_date_from_ymd(int32_t year, uint32_t month, uint32_t day, int32
 // `CKPI_DATE_OUT_OF_RANGE` for `CKPI_DATE_NONE` and days outside the calendar. Thread-safe.
 ckpi_status ckpi_date_to_ymd(int32_t days, int32_t *out_year, uint32_t *out_month, uint32_t *out_day);
 
+// Copies the message of status `code` (a `ckpi_status` value; unknown codes get
+// "unknown status code") into `buf` as a NUL-terminated string and stores its length
+// (without the NUL) in `*written`.
+//
+// `buf = NULL, len = 0` only stores the length. Returns `CKPI_BUFFER_TOO_SMALL` (writing
+// nothing) when `len` is not at least length + 1. Thread-safe.
+ckpi_status ckpi_status_message(uint32_t code, char *buf, size_t len, size_t *written);
+
 // Initialises a `ckpi_deal` of `struct_size` bytes (`sizeof` the caller's struct) with the defaults.
 ckpi_status ckpi_deal_init(struct ckpi_deal *out, size_t struct_size);
 
@@ -1185,14 +1193,6 @@ ckpi_status ckpi_result_to_csv(const struct ckpi_result *r, char *buf, size_t le
 // Copies the whole result as the plain-text table the CLI prints (aligned columns, money to
 // 2 places, absent as `–`, a `(money in USD)` line) into `buf`. Any cell length is fine.
 ckpi_status ckpi_result_to_text(const struct ckpi_result *r, char *buf, size_t len, size_t *written);
-
-// Copies the message of status `code` (a `ckpi_status` value; unknown codes get
-// "unknown status code") into `buf` as a NUL-terminated string and stores its length
-// (without the NUL) in `*written`.
-//
-// `buf = NULL, len = 0` only stores the length. Returns `CKPI_BUFFER_TOO_SMALL` (writing
-// nothing) when `len` is not at least length + 1. Thread-safe.
-ckpi_status ckpi_status_message(uint32_t code, char *buf, size_t len, size_t *written);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -8,10 +8,10 @@
 //! `CKPI_INVALID_HANDLE`.
 
 use crate::boundary::{copy_out, ffi_boundary, ffi_boundary_void, lookup, opt_str, put, read, register, req_str, tri, unregister, write};
-use crate::error::{LastError, forget, last, last_error_out, record};
+use crate::error::{Fail, LastError, core_fail, forget, last, last_error_out, record};
 use crate::query::{QueryHandle, ckpi_query};
 use crate::records::{
-    DEAL_KIND, DEAL_STATUS, Fail, REGISTRATION_STATUS, Reader, ckpi_deal, ckpi_lead, ckpi_org_unit, ckpi_partner, ckpi_spend, ckpi_target,
+    DEAL_KIND, DEAL_STATUS, REGISTRATION_STATUS, Reader, ckpi_deal, ckpi_lead, ckpi_org_unit, ckpi_partner, ckpi_spend, ckpi_target,
 };
 use crate::result::{ResultHandle, ckpi_result};
 use crate::status::ckpi_status;
@@ -46,10 +46,6 @@ pub(crate) struct DatasetState {
 }
 
 pub(crate) type DatasetHandle = RwLock<DatasetState>;
-
-pub(crate) fn core_fail(e: channel_kpi::Error) -> Fail {
-    (ckpi_status::from_error(&e), LastError::core(&e))
-}
 
 impl DatasetState {
     /// Builds the org tree and pipeline from what was pushed, then validates every record

@@ -1,4 +1,5 @@
-//! The last-error detail of datasets and queries: status, kind, message and the location
+//! Status messages (`ckpi_status_message`), failures (`Fail`, `core_fail`), and the last-error
+//! detail of datasets and queries: status, kind, message and the location
 //! (file, line, record, field, value) of the most recent failed call **made by this thread** on
 //! that handle. Each thread keeps its own (a `thread_local` map from handle to error), so a
 //! success on another thread can never clear, and another thread's failure never replace, the
@@ -6,12 +7,20 @@
 //! handle, the handle's free by that thread, or the thread's exit (handle values are never
 //! reused, so an entry can never describe another handle).
 
-use crate::boundary::copy_out;
+use crate::boundary::{copy_out, ffi_boundary};
 use crate::status::ckpi_status;
 use channel_kpi::{Error, Location};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::c_char;
+
+/// A failed call: its status and the detail for the last-error record.
+pub(crate) type Fail = (ckpi_status, LastError);
+
+/// The failure of a call for an error of the core.
+pub(crate) fn core_fail(e: Error) -> Fail {
+    (ckpi_status::from_error(&e), LastError::core(&e))
+}
 
 thread_local! {
     /// This thread's last error per handle (by handle value; handle values are never reused).
@@ -133,4 +142,18 @@ pub(crate) unsafe fn last_error_out(err: Option<&LastError>, part: u32, buf: *mu
         Ok(None) => ckpi_status::CKPI_VALUE_ABSENT,
         Ok(Some(text)) => unsafe { copy_out(text.as_bytes(), buf, len, written) },
     }
+}
+
+/// Copies the message of status `code` (a `ckpi_status` value; unknown codes get
+/// "unknown status code") into `buf` as a NUL-terminated string and stores its length
+/// (without the NUL) in `*written`.
+///
+/// `buf = NULL, len = 0` only stores the length. Returns `CKPI_BUFFER_TOO_SMALL` (writing
+/// nothing) when `len` is not at least length + 1. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ckpi_status_message(code: u32, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
+    ffi_boundary!(written; {
+        let msg = ckpi_status::from_code(code).map_or("unknown status code", ckpi_status::message);
+        unsafe { copy_out(msg.as_bytes(), buf, len, written) }
+    })
 }

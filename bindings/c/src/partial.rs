@@ -6,10 +6,9 @@
 //! `CKPI_MERGE_ERROR` with the core's message in `ckpi_dataset_last_error`.
 
 use crate::boundary::{copy_out, ffi_boundary, lookup, put, read, register, req_str, tri, write};
-use crate::dataset::{DatasetHandle, ckpi_dataset, core_fail};
-use crate::error::record;
+use crate::dataset::{DatasetHandle, ckpi_dataset};
+use crate::error::{Fail, core_fail, record};
 use crate::query::{QueryHandle, ckpi_query};
-use crate::records::Fail;
 use crate::result::{ResultHandle, ckpi_result};
 use crate::status::ckpi_status;
 use channel_kpi::{Part, Partial};

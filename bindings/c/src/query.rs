@@ -5,10 +5,8 @@
 //! shared between threads and used by several `ckpi_dataset_run` calls at once.
 
 use crate::boundary::{copy_out, ffi_boundary, ffi_boundary_void, lookup, opt_str, put, read, register, req_str, tri, unregister, write};
-use crate::dataset::core_fail;
 use crate::date::opt_date;
-use crate::error::{LastError, forget, last, last_error_out, record};
-use crate::records::Fail;
+use crate::error::{Fail, LastError, core_fail, forget, last, last_error_out, record};
 use crate::status::ckpi_status;
 use channel_kpi::{Bucket, Compare, Currency, Dimension, Error, Metric, Period, Query};
 use std::ffi::c_char;

@@ -8,7 +8,7 @@
 
 use crate::boundary::opt_str;
 use crate::date::{CKPI_DATE_NONE, opt_date};
-use crate::error::LastError;
+use crate::error::{Fail, LastError};
 use crate::status::ckpi_status;
 use crate::versioned::Versioned;
 use channel_kpi::{Channel, Currency, DealKind, DealStatus, Money, PartnerStage, PartnerStages, RegistrationStatus};
@@ -260,8 +260,6 @@ pub struct ckpi_spend {
 pub(crate) struct Reader {
     pub record: Option<String>,
 }
-
-pub(crate) type Fail = (ckpi_status, LastError);
 
 impl Reader {
     pub fn new(kind: &str) -> Self {

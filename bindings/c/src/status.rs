@@ -1,7 +1,5 @@
-//! [`ckpi_status`]: the stable status codes every fallible function returns, and their messages.
-
-use crate::boundary::{copy_out, ffi_boundary};
-use std::ffi::c_char;
+//! [`ckpi_status`]: the stable status codes every fallible function returns, and their messages
+//! (`ckpi_status_message`, which crosses the boundary, is in `error.rs`). Uses no other module.
 
 /// The result of every fallible `ckpi_` function. The numeric codes are stable: new codes may
 /// be added, existing ones never change meaning.
@@ -156,18 +154,4 @@ impl ckpi_status {
             Self::CKPI_PANIC => "internal error (a panic was caught at the library boundary)",
         }
     }
-}
-
-/// Copies the message of status `code` (a `ckpi_status` value; unknown codes get
-/// "unknown status code") into `buf` as a NUL-terminated string and stores its length
-/// (without the NUL) in `*written`.
-///
-/// `buf = NULL, len = 0` only stores the length. Returns `CKPI_BUFFER_TOO_SMALL` (writing
-/// nothing) when `len` is not at least length + 1. Thread-safe.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_status_message(code: u32, buf: *mut c_char, len: usize, written: *mut usize) -> ckpi_status {
-    ffi_boundary!(written; {
-        let msg = ckpi_status::from_code(code).map_or("unknown status code", ckpi_status::message);
-        unsafe { copy_out(msg.as_bytes(), buf, len, written) }
-    })
 }

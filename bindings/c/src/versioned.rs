@@ -22,8 +22,7 @@
 //! library's `sizeof`, not the caller's — with one more field in the library it smashed the
 //! caller's stack. There is no safe way to keep it.
 
-use crate::error::LastError;
-use crate::records::Fail;
+use crate::error::{Fail, LastError};
 use crate::status::ckpi_status;
 
 /// A `#[repr(C)]` record or options struct whose first field is `struct_size: u32`.

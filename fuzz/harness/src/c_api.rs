@@ -7,6 +7,7 @@
 use channel_kpi::Metric;
 use channel_kpi_c::dataset::*;
 use channel_kpi_c::date::*;
+use channel_kpi_c::error::ckpi_status_message;
 use channel_kpi_c::init::*;
 use channel_kpi_c::query::*;
 use channel_kpi_c::records::*;

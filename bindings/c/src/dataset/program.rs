@@ -8,9 +8,10 @@
 //! with its `ckpi_*_init(&x, sizeof x)`, so `struct_size` is set and optional dates are
 //! `CKPI_DATE_NONE`.
 
-use super::{DatasetState, ckpi_dataset, core_fail, with_dataset};
+use super::{DatasetState, ckpi_dataset, with_dataset};
 use crate::boundary::ffi_boundary;
-use crate::records::{Fail, Reader, ckpi_attr, ckpi_str};
+use crate::error::{Fail, core_fail};
+use crate::records::{Reader, ckpi_attr, ckpi_str};
 use crate::status::ckpi_status;
 use crate::versioned::{self, Versioned};
 use channel_kpi::{

@@ -1,9 +1,10 @@
 //! Reference data pushed into a dataset one item at a time: pipeline stages and exchange rates.
 //! (Partners and org units are in the parent module with the other record pushers.)
 
-use super::{ckpi_dataset, core_fail, with_dataset};
+use super::{ckpi_dataset, with_dataset};
 use crate::boundary::{ffi_boundary, tri};
 use crate::date::CKPI_DATE_NONE;
+use crate::error::core_fail;
 use crate::records::{Reader, ckpi_str};
 use crate::status::ckpi_status;
 use crate::versioned::{self, Versioned};

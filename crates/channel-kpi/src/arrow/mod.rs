@@ -24,16 +24,19 @@
 //! role travel as metadata.
 
 mod columns;
-mod deals;
+mod fold_batch;
+mod folder;
 mod input;
 mod intern;
 mod output;
 mod parts;
 mod select;
 mod tally;
+mod threads;
 
-pub use deals::{DealFolder, fold_deal_batches, fold_deal_stream};
+pub use folder::DealFolder;
 pub(crate) use input::{ArrowRecords, add_iso, no_lookups};
 pub use input::{Batches, load_tables};
 pub use output::{MONEY_SCALE, to_record_batch};
 pub use parts::{fold_tables, is_reference_kind, load_reference};
+pub use threads::{fold_deal_batches, fold_deal_stream};

@@ -58,12 +58,22 @@ fn code_at(data: &[u8], from: usize, to: usize) -> u8 {
     }
 }
 
+/// A window as day numbers (`date32`): the half-open `start..end` and the instant "as at"
+/// measures are taken.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct DayWindow {
+    pub(super) start: i32,
+    pub(super) end: i32,
+    pub(super) instant: i32,
+}
+
 /// [`crate::kpi::deals::DealFacts::classify`] of a checked row on day numbers, without a
-/// branch: `[won, lost, created, open_at_end]` in the window `(start, end, instant)`, from the
-/// status code, whether `closed_on` is present, `created_on` and `closed_on` (any value when
-/// absent). The test `facts_match_classify` checks the two agree.
+/// branch: `[won, lost, created, open_at_end]` in the window `w`, from the status code, whether
+/// `closed_on` is present, `created_on` and `closed_on` (any value when absent). The test
+/// `facts_match_classify` checks the two agree.
 #[inline(always)]
-pub(super) fn facts(st: u8, cv: bool, cr: i32, cl: i32, (s, e, instant): (i32, i32, i32)) -> [bool; 4] {
+pub(super) fn facts(st: u8, cv: bool, cr: i32, cl: i32, w: DayWindow) -> [bool; 4] {
+    let DayWindow { start: s, end: e, instant } = w;
     let closed_in = cv & (s <= cl) & (cl < e);
     [(st == WON) & closed_in, (st == LOST) & closed_in, (s <= cr) & (cr < e), (cr < instant) & (!cv | (cl >= instant))]
 }
@@ -204,7 +214,7 @@ pub(super) fn first_pass(
     created: &[i32],
     closed: Option<(&[i32], Option<&NullBuffer>)>,
     amount: &Amounts,
-    windows: &[(i32, i32, i32)],
+    windows: &[DayWindow],
     start: usize,
     len: usize,
 ) -> Option<usize> {
@@ -275,7 +285,7 @@ mod tests {
                     }
                     let f = DealFacts::classify(status, cr, cl, |d| s <= d && d < e, instant, |a, b| i64::from(b - a));
                     for slot in cl.map_or(vec![i32::MIN, 0, 150, 199, i32::MAX], |c| vec![c]) {
-                        let got = facts(st, cl.is_some(), cr, slot, (s, e, instant));
+                        let got = facts(st, cl.is_some(), cr, slot, DayWindow { start: s, end: e, instant });
                         assert_eq!(
                             got,
                             [f.won, f.lost, f.created, f.open_at_end],

@@ -2,11 +2,12 @@
 
 use super::groups::GroupKey;
 use super::kpi::Ctx;
-use super::partial::Partial;
+use super::partial::{Engine, Partial};
+use super::plan::Plan;
 use super::record::Reference;
 use super::registry::KpiState;
+use super::rows::row_prefix;
 use super::table::{Column, ColumnKind, ColumnRole, ColumnSpec, ResultTable, Value};
-use super::window::{Window, plan_windows};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,7 +22,7 @@ impl Partial {
         let q = &self.query;
         let as_of = q.as_of.unwrap_or(q.period.last_day());
         let ctx = Ctx { query: q, refs, as_of };
-        let (windows, cmp_of) = plan_windows(q)?;
+        let Plan { windows, compare: cmp_of } = Plan::of(q)?;
         let n_main = cmp_of.len();
         let specs: Vec<Vec<ColumnSpec>> = q.metrics.iter().map(|m| m.columns(&ctx)).collect::<Result<_>>()?;
         let show_cmp: Vec<bool> = q.metrics.iter().map(|m| q.compare_to.is_some() || m.needs_previous()).collect();
@@ -30,10 +31,10 @@ impl Partial {
         let mut values: Vec<HashMap<&GroupKey, Vec<Value>>> = Vec::with_capacity(windows.len());
         let mut empty: Vec<Vec<Value>> = Vec::with_capacity(windows.len());
         for (wi, w) in windows.iter().enumerate() {
-            let mut by_level: BTreeMap<u8, Vec<(&GroupKey, &Vec<KpiState>)>> = BTreeMap::new();
+            let mut by_level: BTreeMap<u8, Vec<Cell>> = BTreeMap::new();
             let cells = self.cells.get(wi).ok_or_else(|| Error::Merge(format!("the partial result has no cells for window {wi}")))?;
-            for (k, s) in cells {
-                by_level.entry(k.level).or_default().push((k, s));
+            for (key, states) in cells {
+                by_level.entry(key.level).or_default().push(Cell { key, states });
             }
             let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::with_capacity(cells.len());
             let width: usize = specs.iter().map(Vec::len).sum();
@@ -42,7 +43,7 @@ impl Partial {
                 let mut vals: Vec<Vec<Value>> = (0..cells.len()).map(|_| Vec::with_capacity(width)).collect();
                 for (mi, m) in q.metrics.iter().enumerate() {
                     for peers in peer_sets(cells, m.ranks_known_keys_only()) {
-                        let states: Vec<&KpiState> = peers.iter().map(|&i| &cells[i].1[mi]).collect();
+                        let states: Vec<&KpiState> = peers.iter().map(|&i| &cells[i].states[mi]).collect();
                         let rows = m.finish(&states, w, &ctx)?;
                         for (&i, row) in peers.iter().zip(rows) {
                             check_width(m.id(), &row, &specs[mi])?;
@@ -50,7 +51,7 @@ impl Partial {
                         }
                     }
                 }
-                out.extend(cells.iter().map(|(k, _)| *k).zip(vals));
+                out.extend(cells.iter().map(|c| c.key).zip(vals));
             }
             let mut e = Vec::new();
             for (mi, m) in q.metrics.iter().enumerate() {
@@ -120,42 +121,29 @@ impl Partial {
     }
 }
 
-type Cell<'a> = (&'a GroupKey, &'a Vec<KpiState>);
+impl Engine<'_> {
+    /// Finishes the states so far into a table.
+    pub fn finish(&self) -> Result<ResultTable> {
+        self.partial_so_far().finish_with(self.refs())
+    }
+}
+
+/// One group's states in one window.
+struct Cell<'a> {
+    key: &'a GroupKey,
+    /// One per metric of the query.
+    states: &'a Vec<KpiState>,
+}
 
 /// The sets of groups a metric's `finish` sees together, as indexes into `cells`: all groups of
 /// a level, or — for rankings — the groups with a known key together and each group with an
 /// empty key value (e.g. direct deals when grouping by partner) alone, so it is reported but not
 /// ranked.
-impl Partial {
-    /// Every group seen in any window, most detailed level first, then by key values.
-    pub(super) fn sorted_groups(&self) -> Vec<&GroupKey> {
-        let mut groups: Vec<&GroupKey> = self.cells.iter().flat_map(|m| m.keys()).collect();
-        groups.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.values.cmp(&b.values)));
-        groups.dedup();
-        groups
-    }
-}
-
-/// The leading cells of a result row: the group's key values, its roll-up level (with
-/// `rollup`), the window's start and end, and its bucket number for cyclic buckets.
-pub(super) fn row_prefix(g: &GroupKey, w: &Window, rollup: bool) -> Vec<Value> {
-    let mut row: Vec<Value> = g.values.iter().map(|k| Value::text(k.as_deref())).collect();
-    if rollup {
-        row.push(Value::Int(g.level as i64));
-    }
-    row.push(Value::Date(w.period.start()));
-    row.push(Value::Date(w.period.end()));
-    if let Some((_, n)) = w.cyclic {
-        row.push(Value::Int(n as i64));
-    }
-    row
-}
-
 fn peer_sets(cells: &[Cell], known_only: bool) -> Vec<Vec<usize>> {
     if !known_only {
         return vec![(0..cells.len()).collect()];
     }
-    let (known, unknown): (Vec<usize>, Vec<usize>) = (0..cells.len()).partition(|&i| cells[i].0.is_known());
+    let (known, unknown): (Vec<usize>, Vec<usize>) = (0..cells.len()).partition(|&i| cells[i].key.is_known());
     std::iter::once(known).chain(unknown.into_iter().map(|i| vec![i])).filter(|v| !v.is_empty()).collect()
 }
 

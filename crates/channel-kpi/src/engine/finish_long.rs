@@ -2,12 +2,14 @@
 //! keys, window, the KPI's row keys, then its values, one row per (group, window, row).
 
 use super::groups::GroupKey;
-use super::kpi::Ctx;
+use super::kpi::{Ctx, LongRow};
+use super::metric::Metric;
 use super::partial::Partial;
+use super::plan::Plan;
 use super::record::Reference;
-use super::registry::{KpiState, Metric};
-use super::table::{Column, ColumnKind, ColumnRole, ResultTable, Value};
-use super::window::plan_windows;
+use super::registry::KpiState;
+use super::rows::row_prefix;
+use super::table::{Column, ColumnKind, ColumnRole, ResultTable};
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,11 +19,10 @@ impl Partial {
         let q = &self.query;
         let as_of = q.as_of.unwrap_or(q.period.last_day());
         let ctx = Ctx { query: q, refs, as_of };
-        let (windows, cmp_of) = plan_windows(q)?;
+        let Plan { windows, compare: cmp_of } = Plan::of(q)?;
         let specs = m.columns(&ctx)?;
         let keys = m.row_keys();
-        type Rows = Vec<(Vec<Value>, Vec<Value>)>;
-        let mut per_window: Vec<HashMap<&GroupKey, Rows>> = Vec::new();
+        let mut per_window: Vec<HashMap<&GroupKey, Vec<LongRow>>> = Vec::new();
         for (wi, w) in windows.iter().enumerate().take(cmp_of.len()) {
             let cells = self.cells.get(wi).ok_or_else(|| Error::Merge(format!("the partial result has no cells for window {wi}")))?;
             let mut by_level: BTreeMap<u8, Vec<(&GroupKey, &KpiState)>> = BTreeMap::new();
@@ -33,8 +34,8 @@ impl Partial {
             for cells in by_level.values() {
                 let states: Vec<&KpiState> = cells.iter().map(|(_, s)| *s).collect();
                 for ((k, _), rows) in cells.iter().zip(m.finish_long(&states, w, &ctx)?) {
-                    for (kv, vals) in &rows {
-                        if kv.len() != keys.len() || vals.len() != specs.len() {
+                    for r in &rows {
+                        if r.keys.len() != keys.len() || r.values.len() != specs.len() {
                             return Err(Error::Merge(format!("{} produced a row of the wrong width", m.id())));
                         }
                     }
@@ -61,10 +62,10 @@ impl Partial {
         let mut rows = Vec::new();
         for g in self.sorted_groups() {
             for (wi, w) in windows.iter().enumerate().take(cmp_of.len()) {
-                for (kv, vals) in per_window[wi].get(g).into_iter().flatten() {
-                    let mut row = super::finish::row_prefix(g, w, q.rollup);
-                    row.extend(kv.iter().cloned());
-                    row.extend(vals.iter().cloned());
+                for r in per_window[wi].get(g).into_iter().flatten() {
+                    let mut row = row_prefix(g, w, q.rollup);
+                    row.extend(r.keys.iter().cloned());
+                    row.extend(r.values.iter().cloned());
                     rows.push(row);
                 }
             }

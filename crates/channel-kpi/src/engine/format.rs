@@ -20,15 +20,18 @@
 //! Fingerprints are FNV-1a 64 of the canonical JSON (of the normalized query, of the reference
 //! data with partners sorted by id): stable across builds and machines, not cryptographic.
 
+use super::check::Check;
 use super::coverage::{Coverage, Part};
+use super::fingerprint::{fingerprint_of, fnv, hex};
 use super::groups::GroupKey;
-use super::partial::Partial;
+use super::metric::Metric;
+use super::partial::{Engine, Partial};
+use super::plan::Plan;
 use super::query::Query;
+use super::record::Record;
 use super::record::Reference;
-use super::registry::{KpiState, Metric};
+use super::registry::KpiState;
 use super::table::ResultTable;
-use super::window::plan_windows;
-use super::{Check, Engine};
 use crate::error::{Error, Result};
 use crate::money::Currency;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -38,49 +41,8 @@ const MAGIC: &[u8; 8] = b"\x89CKP\r\n\x1a\n";
 const HEADER: usize = 50;
 const FORMAT_NAME: &str = "channel-kpi partial";
 
-/// FNV-1a 64 over bytes written to it.
-struct Fnv(u64);
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-    fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-impl std::io::Write for Fnv {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.feed(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    let mut h = Fnv::new();
-    h.feed(bytes);
-    h.0
-}
-
-/// FNV-1a 64 of a value's JSON form, streamed (no allocation of the text).
-fn fingerprint_of<T: Serialize>(v: &T) -> u64 {
-    let mut h = Fnv::new();
-    // Writing into Fnv never fails; serializing these types never fails either.
-    let _ = serde_json::to_writer(&mut h, v);
-    h.0
-}
-
 fn registry_fingerprint() -> u64 {
     fingerprint_of(&Metric::ALL.iter().map(|m| m.id()).collect::<Vec<_>>())
-}
-
-/// A fingerprint as 16 hex digits (`none` when absent).
-pub(crate) fn hex(f: Option<u64>) -> String {
-    f.map_or_else(|| "none".into(), |f| format!("{f:016x}"))
 }
 
 impl Reference {
@@ -99,7 +61,7 @@ impl Reference {
         let mut ids: Vec<&String> = self.partners.keys().collect();
         ids.sort();
         for id in ids {
-            e.push(&super::Record::Partner(&self.partners[id]))?;
+            e.push(&Record::Partner(&self.partners[id]))?;
         }
         let mut p = e.into_partial();
         p.reference = Some(self.fingerprint());
@@ -129,7 +91,7 @@ impl crate::Dataset {
     /// ```
     pub fn partial_part(&self, query: &Query, part: &Part) -> Result<Partial> {
         let mut e = Engine::new(query, &self.refs)?;
-        for r in self.records().filter(|r| !matches!(r, super::Record::Partner(_))) {
+        for r in self.records().filter(|r| !matches!(r, Record::Partner(_))) {
             e.push(&r)?;
         }
         let mut p = e.into_partial();
@@ -193,7 +155,7 @@ impl Partial {
         if q.normalized()? != *q {
             return Err(Error::Merge("the partial result's query is not in normalized form".into()));
         }
-        let (windows, _) = plan_windows(q)?;
+        let windows = Plan::of(q)?.windows;
         if self.cells.len() != windows.len() {
             return Err(Error::Merge(format!(
                 "the partial result has cells for {} windows, its query has {}",

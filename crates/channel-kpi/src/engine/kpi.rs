@@ -78,15 +78,24 @@ pub trait Kpi {
     fn row_keys() -> Vec<ColumnSpec> {
         Vec::new()
     }
-    /// For a long KPI: per state, its rows as (key values in the order of [`Kpi::row_keys`],
-    /// values in the order of [`Kpi::columns`]).
+    /// For a long KPI: per state, its rows ([`LongRow`]: key values in the order of
+    /// [`Kpi::row_keys`], values in the order of [`Kpi::columns`]).
     fn finish_long(states: &[&Self::State], w: &Window, ctx: &Ctx) -> Result<LongRows> {
-        Ok(Self::finish(states, w, ctx)?.into_iter().map(|r| vec![(Vec::new(), r)]).collect())
+        Ok(Self::finish(states, w, ctx)?.into_iter().map(|values| vec![LongRow { keys: Vec::new(), values }]).collect())
     }
 }
 
-/// Rows of a long KPI, per state: (key values, values).
-pub type LongRows = Vec<Vec<(Vec<Value>, Vec<Value>)>>;
+/// One row of a long KPI's result for one group and window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LongRow {
+    /// The row's key values, in the order of [`Kpi::row_keys`] (`cohort`, `age`).
+    pub keys: Vec<Value>,
+    /// Its values, in the order of [`Kpi::columns`].
+    pub values: Vec<Value>,
+}
+
+/// Rows of a long KPI, per state.
+pub type LongRows = Vec<Vec<LongRow>>;
 
 /// `finish` for KPIs whose value depends on their own group only.
 pub fn each<S>(states: &[&S], f: impl Fn(&S) -> Result<Vec<Value>>) -> Result<Vec<Vec<Value>>> {

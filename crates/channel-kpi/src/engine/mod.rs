@@ -23,18 +23,25 @@
 //! assert_eq!(table.value(0, "avg_deal_size").unwrap().to_string(), "300");
 //! ```
 
+// Layered: each module uses only modules of lower layers (docs/architecture.md;
+// `python3 scripts/module_deps.py crates/channel-kpi/src/engine` checks it).
+mod catalog;
 pub(crate) mod check;
 mod coverage;
 mod dimension;
+mod fingerprint;
 mod finish;
 mod finish_long;
 mod format;
 mod groups;
 mod kpi;
+mod metric;
 mod partial;
+mod plan;
 mod query;
 mod record;
 mod registry;
+mod rows;
 mod table;
 mod window;
 
@@ -42,11 +49,12 @@ pub use check::Check;
 pub use coverage::{Coverage, Part};
 pub use dimension::{DimValue, Dimension};
 pub use groups::GroupKey;
-pub use kpi::{Ctx, Kpi, LongRows, Merge, each};
+pub use kpi::{Ctx, Kpi, LongRow, LongRows, Merge, each};
+pub use metric::Metric;
 pub(crate) use partial::check_currency;
 pub use partial::{Engine, Partial};
 pub use query::{CohortBy, Compare, Options, Query, TrainingMetric};
 pub use record::{Record, Reference};
-pub use registry::{KpiState, Metric};
+pub use registry::KpiState;
 pub use table::{Column, ColumnKind, ColumnRole, ColumnSpec, GroupComparison, ResultTable, Value};
 pub use window::Window;

@@ -1,14 +1,16 @@
-//! [`Engine`] (records → partial states) and [`Partial`] (merge, serialize, finish).
+//! [`Engine`] (records → partial states) and [`Partial`] (merge; its encodings are in
+//! `format.rs`, its finish in `finish.rs`).
 
 use super::coverage::Coverage;
-use super::dimension::DimValue;
+use super::dimension::{DimValue, Dimension};
+use super::fingerprint::hex;
 use super::groups::{GroupIndex, GroupKey};
 use super::kpi::{Ctx, Merge};
+use super::plan::Plan;
 use super::query::Query;
 use super::record::{Record, Reference};
 use super::registry::KpiState;
-use super::table::ResultTable;
-use super::window::{Window, plan_windows};
+use super::window::Window;
 use crate::error::{Error, Location, Result};
 use crate::money::Currency;
 use chrono::NaiveDate;
@@ -83,7 +85,7 @@ impl<'r> Engine<'r> {
     /// Validates the query against the reference data and prepares empty partial states.
     pub fn new(query: &Query, refs: &'r Reference) -> Result<Self> {
         let query = query.normalized()?;
-        let (windows, _) = plan_windows(&query)?;
+        let windows = Plan::of(&query)?.windows;
         let as_of = query.as_of.unwrap_or(query.period.last_day());
         {
             let ctx = Ctx { query: &query, refs, as_of };
@@ -195,8 +197,8 @@ impl<'r> Engine<'r> {
         Partial { query: self.query, currency: self.currency, cells, coverage: Coverage::default(), reference: None }
     }
 
-    /// Finishes into a table.
-    pub fn finish(&self) -> Result<ResultTable> {
+    /// A copy of the partial states so far (the engine keeps folding).
+    pub(super) fn partial_so_far(&self) -> Partial {
         let nw = self.windows.len();
         let mut cells = vec![BTreeMap::new(); nw];
         for (i, states) in self.cells.iter().enumerate() {
@@ -205,7 +207,11 @@ impl<'r> Engine<'r> {
             }
         }
         Partial { query: self.query.clone(), currency: self.currency, cells, coverage: Coverage::default(), reference: None }
-            .finish_with(self.refs)
+    }
+
+    /// The reference data records are folded with.
+    pub(super) fn refs(&self) -> &Reference {
+        self.refs
     }
 }
 
@@ -244,7 +250,7 @@ pub(crate) fn check_currency(seen: &mut Option<Currency>, mixed_ok: bool, rec: &
 fn levels_of(q: &Query, rec: &Record, values: &[DimValue]) -> Option<std::iter::Rev<std::ops::RangeInclusive<usize>>> {
     let full = q.group_by.len();
     let fixed = match rec {
-        Record::Target(t) if t.dimension == crate::Dimension::All => Some(0),
+        Record::Target(t) if t.dimension == Dimension::All => Some(0),
         Record::Target(t) if q.group_by.first() == Some(&t.dimension) => Some(1),
         Record::Target(_) => return None,
         _ => None,
@@ -318,8 +324,8 @@ impl Partial {
         if self.reference != other.reference {
             return Err(Error::Merge(format!(
                 "the partial results were folded with different reference data (fingerprints {} and {})",
-                super::format::hex(self.reference),
-                super::format::hex(other.reference)
+                hex(self.reference),
+                hex(other.reference)
             )));
         }
         let coverage = self.coverage.union(&other.coverage)?;

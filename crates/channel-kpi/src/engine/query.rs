@@ -1,7 +1,7 @@
 //! [`Query`]: what to compute — the shape shared by Rust, Python and C.
 
 use super::dimension::Dimension;
-use super::registry::Metric;
+use super::metric::Metric;
 use crate::error::{Error, Result};
 use crate::money::Currency;
 use crate::period::{Bucket, Period};
@@ -362,13 +362,6 @@ impl Query {
         de.end().map_err(|e| Error::Query(format!("query JSON: {e}")))?;
         q.normalized()?;
         Ok(q)
-    }
-
-    /// Whether every amount the query reads must share one currency: it computes a metric that
-    /// adds or compares amounts ([`Metric::combines_amounts`]) and converts none (no
-    /// `currency`). A query of counts and durations alone accepts any mix of currencies.
-    pub fn needs_one_currency(&self) -> bool {
-        self.currency.is_none() && self.metrics.iter().any(Metric::combines_amounts)
     }
 
     /// Checks the query and fills defaults: `close_rate_seasonality` implies month-of-year

@@ -1,6 +1,6 @@
 //! [`ResultTable`]: rows of group keys + values, the output of every query.
 
-use super::registry::Metric;
+use super::metric::Metric;
 use crate::error::{Error, Result};
 use crate::money::Currency;
 use crate::stats;

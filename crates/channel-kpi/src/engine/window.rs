@@ -1,7 +1,5 @@
 //! [`Window`]: the slice of time one cell of the result covers.
 
-use super::query::{Compare, Query};
-use crate::error::{Error, Result};
 use crate::period::{Bucket, Period};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -42,48 +40,4 @@ impl Window {
     pub fn start_instant(&self) -> NaiveDate {
         self.period.start()
     }
-}
-
-/// The windows of a query: the main ones (one per bucket), then the comparison ones; and for
-/// each main window the index of its comparison window.
-pub(crate) fn plan_windows(q: &Query) -> Result<(Vec<Window>, Vec<Option<usize>>)> {
-    let main = match q.buckets {
-        None => vec![Window::new(q.period)],
-        Some(b) if b.is_cyclic() => {
-            let n = if b == crate::Bucket::MonthOfYear { 12 } else { 4 };
-            (1..=n).map(|i| Window { period: q.period, cyclic: Some((b, i)) }).collect()
-        }
-        Some(b) => q.period.split(b, q.options.fiscal_year_start)?.into_iter().map(Window::new).collect(),
-    };
-    let needs = q.compare_to.is_some() || q.metrics.iter().any(|m| m.needs_previous());
-    if !needs {
-        let n = main.len();
-        return Ok((main, vec![None; n]));
-    }
-    let cmp: Vec<Window> = match q.compare_to.unwrap_or(Compare::PreviousPeriod) {
-        Compare::PreviousPeriod => {
-            main.iter().map(|w| Ok(Window { period: w.period.previous()?, cyclic: w.cyclic })).collect::<Result<_>>()?
-        }
-        Compare::YearAgo => main.iter().map(|w| Ok(Window { period: w.period.year_ago()?, cyclic: w.cyclic })).collect::<Result<_>>()?,
-        Compare::Period(p) => match q.buckets {
-            None => vec![Window::new(p)],
-            Some(_) if main[0].cyclic.is_some() => main.iter().map(|w| Window { period: p, cyclic: w.cyclic }).collect(),
-            Some(b) => {
-                let parts = p.split(b, q.options.fiscal_year_start)?;
-                if parts.len() != main.len() {
-                    return Err(Error::Query(format!(
-                        "compare_to {p} splits into {} {} buckets but the period {} into {}",
-                        parts.len(),
-                        b.name(),
-                        q.period,
-                        main.len()
-                    )));
-                }
-                parts.into_iter().map(Window::new).collect()
-            }
-        },
-    };
-    let n = main.len();
-    let idx = (0..n).map(|i| Some(n + i)).collect();
-    Ok((main.into_iter().chain(cmp).collect(), idx))
 }

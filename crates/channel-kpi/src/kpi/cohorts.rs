@@ -31,7 +31,7 @@
 use super::common::{ByKey, Earliest, Sum, div, state};
 use super::movements::{MovementState, months_between};
 use super::retention::month_of;
-use crate::engine::{CohortBy, ColumnKind, ColumnSpec, Ctx, Kpi, LongRows, Record, Value, Window};
+use crate::engine::{CohortBy, ColumnKind, ColumnSpec, Ctx, Kpi, LongRow, LongRows, Record, Value, Window};
 use crate::error::{Error, Location, Result};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -172,7 +172,7 @@ impl Kpi for Cohorts {
                             Value::Decimal(mrr.0),
                             Value::decimal(div(mrr.0, started.0)),
                         ];
-                        rows.push((keys, vals));
+                        rows.push(LongRow { keys, values: vals });
                     }
                 }
                 Ok(rows)

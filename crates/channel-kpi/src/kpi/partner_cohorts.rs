@@ -27,7 +27,7 @@
 //! ```
 
 use super::common::{ByKey, Earliest, Sum, div, state};
-use crate::engine::{CohortBy, ColumnKind, ColumnSpec, Ctx, Kpi, LongRows, Merge, Record, Value, Window};
+use crate::engine::{CohortBy, ColumnKind, ColumnSpec, Ctx, Kpi, LongRow, LongRows, Merge, Record, Value, Window};
 use crate::error::{Error, Result};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -188,9 +188,9 @@ impl Kpi for PartnerCohorts {
                         let active = members.iter().filter(|(_, m)| m.left_on.is_none_or(|l| l > end)).count() as u64;
                         let size = members.len() as u64;
                         let rev = won(q)?;
-                        rows.push((
-                            vec![Value::Date(c), Value::count(age as u64)],
-                            vec![
+                        rows.push(LongRow {
+                            keys: vec![Value::Date(c), Value::count(age as u64)],
+                            values: vec![
                                 Value::count(size),
                                 Value::count(active),
                                 Value::float((size > 0).then(|| active as f64 / size as f64)),
@@ -198,7 +198,7 @@ impl Kpi for PartnerCohorts {
                                 Value::Decimal(rev.0),
                                 Value::decimal(div(rev.0, first.0)),
                             ],
-                        ));
+                        });
                     }
                 }
                 Ok(rows)
