@@ -16,9 +16,29 @@ pub const CODES: [&str; 182] = [
     "XPF", "XPT", "XSU", "XTS", "XUA", "XXX", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
 ];
 
+/// [`CODES`] as big-endian numbers (same order), searched without a string comparison per
+/// step: every amount of a load checks its currency.
+const KEYS: [u32; CODES.len()] = {
+    let mut k = [0u32; CODES.len()];
+    let mut i = 0;
+    while i < CODES.len() {
+        let b = CODES[i].as_bytes();
+        k[i] = key(b[0], b[1], b[2]);
+        i += 1;
+    }
+    k
+};
+
+const fn key(a: u8, b: u8, c: u8) -> u32 {
+    (a as u32) << 16 | (b as u32) << 8 | c as u32
+}
+
 /// Whether `code` (upper case) is an ISO 4217 code.
 pub fn is_iso(code: &str) -> bool {
-    CODES.binary_search(&code).is_ok()
+    match code.as_bytes() {
+        &[a, b, c] => KEYS.binary_search(&key(a, b, c)).is_ok(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -26,6 +46,9 @@ mod tests {
     #[test]
     fn sorted_and_known() {
         assert!(super::CODES.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::KEYS.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::CODES.iter().all(|c| super::is_iso(c)));
+        assert!(!super::is_iso("US") && !super::is_iso("USDX") && !super::is_iso("usd"));
         assert!(super::is_iso("USD") && super::is_iso("BRL") && !super::is_iso("XYZ") && !super::is_iso("DOL"));
     }
 }

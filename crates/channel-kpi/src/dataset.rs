@@ -133,6 +133,23 @@ impl Dataset {
     /// Fills each lead's `won_on` from the deal it links to (when that deal was won), then
     /// runs [`Dataset::check`].
     pub fn validate(&mut self) -> Result<()> {
+        self.link_leads();
+        self.check()
+    }
+
+    /// [`Dataset::validate`] for a dataset the loader built: each record was validated and
+    /// duplicate ids refused (with both lines) as they were read, so only what the loader
+    /// could not see row by row is checked — references, and stage histories attached after
+    /// the read.
+    pub(crate) fn validate_loaded(&mut self) -> Result<()> {
+        self.link_leads();
+        self.check_records(true)
+    }
+
+    fn link_leads(&mut self) {
+        if !self.leads.iter().any(|l| l.won_on.is_none() && l.deal_id.is_some()) {
+            return;
+        }
         let won: HashMap<&str, chrono::NaiveDate> = self
             .deals
             .iter()
@@ -144,7 +161,6 @@ impl Dataset {
                 l.won_on = l.deal_id.as_deref().and_then(|id| won.get(id).copied());
             }
         }
-        self.check()
     }
 
     /// Checks every record and every reference: unique deal and lead ids; deals, leads and
@@ -152,15 +168,24 @@ impl Dataset {
     /// tree (when one is given), stages known to the pipeline (when one is given), leads
     /// linking to known deals.
     pub fn check(&self) -> Result<()> {
-        let mut ids = HashSet::with_capacity_and_hasher(self.deals.len(), Default::default());
+        self.check_records(false)
+    }
+
+    /// `loaded`: every record was validated and its id checked unique by the loader.
+    fn check_records(&self, loaded: bool) -> Result<()> {
+        // Deal ids: to find duplicates, and for leads that link to a deal.
+        let need_ids = !loaded || self.leads.iter().any(|l| l.deal_id.is_some());
+        let mut ids = HashSet::with_capacity_and_hasher(if need_ids { self.deals.len() } else { 0 }, Default::default());
         let has_partners = !self.refs.partners.is_empty();
         let dangling = |kind: &str, id: &str, field: &str, value: &str, what: &str| Error::Reference {
             location: Location::record(kind, id, field).with_value(value),
             reason: format!("unknown {what}"),
         };
         for d in &self.deals {
-            d.validate()?;
-            if !ids.insert(d.id.as_str()) {
+            if !loaded || !d.stage_history.is_empty() {
+                d.validate()?;
+            }
+            if need_ids && !ids.insert(d.id.as_str()) {
                 return Err(Error::Reference {
                     location: Location::record("deal", &d.id, "deal_id").with_value(&d.id),
                     reason: "duplicate deal id".into(),
@@ -182,8 +207,10 @@ impl Dataset {
         }
         let mut lead_ids = HashSet::with_capacity_and_hasher(self.leads.len(), Default::default());
         for l in &self.leads {
-            l.validate()?;
-            if !lead_ids.insert(l.id.as_str()) {
+            if !loaded {
+                l.validate()?;
+            }
+            if !loaded && !lead_ids.insert(l.id.as_str()) {
                 return Err(Error::Reference {
                     location: Location::record("lead", &l.id, "lead_id").with_value(&l.id),
                     reason: "duplicate lead id".into(),

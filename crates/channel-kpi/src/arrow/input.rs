@@ -63,6 +63,9 @@ pub fn load_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) 
 /// Row-by-row reader over record batches.
 pub(crate) struct ArrowRecords {
     batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send>,
+    /// The batches are an in-memory table (not decoded from a file as they are read), which
+    /// [`Records::take_table`] may hand out whole.
+    in_memory: bool,
     name: String,
     header: Option<Arc<Header>>,
     batch: Option<RecordBatch>,
@@ -107,12 +110,26 @@ impl ArrowRecords {
                 Error::parse(Location { file: Some(file.clone()), ..Default::default() }, format!("reading the Arrow table: {e}"))
             })
         });
-        Self::from_results(Box::new(batches), name)
+        ArrowRecords { in_memory: true, ..Self::from_results(Box::new(batches), name) }
+    }
+
+    /// Rows `start .. start + len` of in-memory `batches` (slices, no copy), numbered from
+    /// `start`.
+    pub(crate) fn rows_of(batches: &[RecordBatch], start: usize, len: usize, name: &str) -> Self {
+        let (mut parts, mut offset) = (Vec::new(), 0);
+        for b in batches {
+            let (from, to) = (start.max(offset), (start + len).min(offset + b.num_rows()));
+            if from < to {
+                parts.push(Ok(b.slice(from - offset, to - from)));
+            }
+            offset += b.num_rows();
+        }
+        ArrowRecords { row: start as u64, in_memory: true, ..Self::from_results(Box::new(parts.into_iter()), name.to_string()) }
     }
 
     /// Over batches whose read errors are already the loader's (a Parquet file's row groups).
     pub(crate) fn from_results(batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send>, name: String) -> Self {
-        ArrowRecords { batches, name, header: None, batch: None, pos: 0, row: 0, cells: ArrowRow::default() }
+        ArrowRecords { batches, in_memory: false, name, header: None, batch: None, pos: 0, row: 0, cells: ArrowRow::default() }
     }
 
     fn loc(&self, column: &str, value: String) -> Location {
@@ -133,6 +150,13 @@ impl ArrowRecords {
 }
 
 impl Records for ArrowRecords {
+    fn take_table(&mut self) -> Option<Result<Vec<RecordBatch>>> {
+        if !self.in_memory || self.batch.is_some() {
+            return None;
+        }
+        Some(std::mem::replace(&mut self.batches, Box::new(std::iter::empty())).collect())
+    }
+
     fn next_record(&mut self) -> Result<Next<'_>> {
         loop {
             if let (Some(b), Some(h)) = (&self.batch, &self.header)

@@ -2,17 +2,23 @@
 //! lookups joined, duplicates caught with their line, stage history attached to deals.
 
 use super::convert::*;
+use super::first_lines::FirstLines;
 use super::mapping::{KindMapping, Mapping, RecordKind};
-use super::report::{FileReport, LoadOptions, LoadReport};
-use super::row::{AttrFilter, LookupTable, MappedRow, RawRecord, Row};
+use super::read::read_into;
+use super::report::{LoadOptions, LoadReport};
+use super::row::{LookupTable, MappedRow, RawRecord, Row};
 use super::source::{Next, Source};
 use crate::Dataset;
-use crate::domain::{OrgTree, OrgUnit, PipelineDef, StageEntry};
+use crate::domain::{
+    Contract, CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, OrgTree, OrgUnit, Partner, PipelineDef, ProductUsage, ProgramCost,
+    Referral, Spend, StageDef, StageEntry, SubscriptionMonth, SupportTicket, SurveyResponse, Target,
+};
 use crate::error::{Error, Location, Result};
+use crate::money::Currency;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::Path;
-
-const PROGRESS_EVERY: u64 = 50_000;
 
 /// Reads the files a kind mapping's lookups name, keyed by their key column.
 pub fn lookup_tables(map: &KindMapping, dir: &Path, opts: &LoadOptions) -> Result<Vec<LookupTable>> {
@@ -28,7 +34,7 @@ pub fn lookup_tables(map: &KindMapping, dir: &Path, opts: &LoadOptions) -> Resul
 
 /// The lookups of `map` for a source read from `dir`: in-memory tables from
 /// [`LoadOptions::memory_tables`] when one answers to the lookup's file, else the file.
-fn lookups_for(
+pub(super) fn lookups_for(
     map: &KindMapping,
     mapping: &Mapping,
     dir: &Path,
@@ -103,131 +109,6 @@ fn lookup_table(l: &super::Lookup, name: String, mut recs: Box<dyn super::source
     Ok(LookupTable { file: name, rows })
 }
 
-/// Reads every row of `src` through `mapping` and `conv`. Bad rows stop the read, or with
-/// `collect_errors` are recorded in the report and skipped.
-///
-/// ```
-/// use channel_kpi::load::{read_rows, lead_from_row, LoadOptions, Mapping, RecordKind, Source};
-/// let src = Source::from_text(RecordKind::Leads, "leads.csv", "lead_id,created_on\r\nL1,2025-01-02\r\nL2,2025-13-01\r\n");
-/// let opts = LoadOptions { collect_errors: true, ..Default::default() };
-/// let (leads, report) = read_rows(src, &Mapping::default(), &opts, |r| lead_from_row(r)).unwrap();
-/// assert_eq!(leads.len(), 1);
-/// assert_eq!(report.errors[0].to_string(), r#"leads.csv:3, lead L2, column `created_on`, value "2025-13-01": cannot parse: not a date in any of the formats %Y-%m-%d"#);
-/// ```
-pub fn read_rows<T>(
-    src: Source,
-    mapping: &Mapping,
-    opts: &LoadOptions,
-    mut conv: impl FnMut(&MappedRow) -> Result<T>,
-) -> Result<(Vec<T>, LoadReport)> {
-    let mut report = LoadReport::default();
-    let mut out = Vec::new();
-    read_into(src, mapping, opts, &mut report, |row| {
-        out.push(conv(row)?);
-        Ok(())
-    })?;
-    Ok((out, report))
-}
-
-fn read_into(
-    src: Source,
-    mapping: &Mapping,
-    opts: &LoadOptions,
-    report: &mut LoadReport,
-    mut sink: impl FnMut(&MappedRow) -> Result<()>,
-) -> Result<()> {
-    let kind = src.kind;
-    let restricted = only_attrs(kind, mapping.kind(kind), opts);
-    let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
-    #[allow(unused_mut)]
-    let mut formats = mapping.date_formats(kind);
-    #[allow(unused_mut)]
-    let mut in_memory = false;
-    #[cfg(feature = "arrow")]
-    if src.format.has_rows() {
-        // Typed Arrow date and timestamp cells (tables, Parquet) are rendered as ISO dates.
-        crate::arrow::add_iso(&mut formats);
-        in_memory = src.format == super::Format::Arrow;
-    }
-    let tables = lookups_for(map, mapping, &src.dir, in_memory, &src.name, opts)?;
-    let attr_filter = AttrFilter::new(map);
-    let name = src.name.clone();
-    let (size, bytes_read) = (src.size, src.bytes_read());
-    let fixed_header = src.format != super::Format::JsonLines;
-    let wanted = source_columns(kind, map);
-    let mut recs = src.records(opts.max_line_bytes, wanted.as_deref())?;
-    let (all_columns, total_rows) = (recs.all_columns(), recs.total_rows());
-    let progress = |rows: u64, done: bool| {
-        if let Some(p) = &opts.progress {
-            let bytes = match (total_rows, size) {
-                (Some(t), Some(s)) if t > 0 => (u128::from(s) * u128::from(rows.min(t)) / u128::from(t)) as u64,
-                _ => bytes_read.load(std::sync::atomic::Ordering::Relaxed),
-            };
-            p(&super::Progress { file: &name, rows, bytes, total_bytes: size, done });
-        }
-    };
-    let mut file = FileReport { file: name.clone(), kind, rows_read: 0, rows_loaded: 0 };
-    let mut first = true;
-    loop {
-        crate::interrupt::check()?;
-        let result = match recs.next_record()? {
-            Next::End => break,
-            Next::Bad(e) => Err(e),
-            Next::Row(line, rec) => {
-                if std::mem::take(&mut first) && fixed_header {
-                    // Every column checked once, before any row is converted.
-                    let header: Vec<String> =
-                        all_columns.clone().unwrap_or_else(|| rec.pairs().iter().map(|(c, _)| c.to_string()).collect());
-                    let cols = super::TableColumns::new(kind, &name, &header, map);
-                    super::check_required(&cols, kind).map_err(|e| e.map_locations(&|l: &mut Location| l.line = Some(line)))?;
-                    report.columns.push((kind, cols));
-                }
-                MappedRow::new(rec, map, &formats, &tables, &name, line).and_then(|row| sink(&row.with_attr_filter(&attr_filter)))
-            }
-        };
-        file.rows_read += 1;
-        match result {
-            Ok(()) => file.rows_loaded += 1,
-            Err(e) if opts.collect_errors => report.errors.push(e),
-            Err(e) => return Err(e),
-        }
-        if file.rows_read.is_multiple_of(PROGRESS_EVERY) {
-            progress(file.rows_read, false);
-        }
-    }
-    progress(file.rows_read, true);
-    report.files.push(file);
-    Ok(())
-}
-
-/// `map` with its `attrs` narrowed to [`LoadOptions::only_attrs`] (`None`: unchanged). Under
-/// `"all"`, a wanted column the mapping would not keep (a mapped or canonical column) stays out.
-fn only_attrs(kind: RecordKind, map: &KindMapping, opts: &LoadOptions) -> Option<KindMapping> {
-    use super::mapping::{Attrs, AttrsMode};
-    let only = opts.only_attrs.as_ref().filter(|_| kind.has_attrs())?;
-    let attrs = match &map.attrs {
-        Attrs::Mode(AttrsMode::None) => return None,
-        Attrs::Mode(AttrsMode::All) => {
-            let filter = AttrFilter::new(map);
-            only.iter().filter(|c| filter.keeps(c)).cloned().collect()
-        }
-        Attrs::Columns(cols) => cols.iter().filter(|c| only.contains(*c)).cloned().collect(),
-    };
-    Some(KindMapping { attrs: Attrs::Columns(attrs), ..map.clone() })
-}
-
-/// The source columns a reader must decode for `kind` (`None`: all); only a Parquet reader
-/// can skip the others.
-fn source_columns(kind: RecordKind, map: &KindMapping) -> Option<Vec<String>> {
-    #[cfg(feature = "parquet")]
-    return super::parquet_file::needed_columns(kind, map);
-    #[cfg(not(feature = "parquet"))]
-    {
-        let _ = (kind, map);
-        None
-    }
-}
-
 /// `unit` is `line` for files, `row` for tables and Parquet files (whose rows count from 0).
 fn duplicate(kind: &str, id: &str, field: &str, first: u64, at: (&str, u64), unit: &str) -> Error {
     Error::Reference {
@@ -274,8 +155,10 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
     let mut unit_at: HashMap<String, usize> = HashMap::new();
     let mut stages = Vec::new();
     let mut history: Vec<(String, StageEntry, Location)> = Vec::new();
-    // First line of every id, per kind, to name both lines of a duplicate.
+    // First line of every id, per kind, to name both lines of a duplicate: the big kinds by
+    // position in their vector (no copy of the id), the small reference kinds by id.
     let mut first_line: rustc_hash::FxHashMap<(RecordKind, String), u64> = Default::default();
+    let [mut deal_lines, mut lead_lines, mut ticket_lines, mut referral_lines] = std::array::from_fn(|_| FirstLines::default());
     for src in sources {
         let kind = src.kind;
         let unit = if src.format.has_rows() { "row" } else { "line" };
@@ -286,70 +169,72 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
             }
         };
         let levels = mapping.kind(kind).levels.clone();
-        read_into(src, mapping, opts, &mut report, |row| {
-            let at = row.position();
-            match kind {
-                RecordKind::OrgUnits if !levels.is_empty() => {
-                    let loc = Location { file: Some(at.0.into()), line: Some(at.1), ..Default::default() };
-                    for u in org_chain_from_cells(row.cells(), &levels, &loc)? {
+        let convert = |row: &MappedRow| loaded(kind, &levels, row);
+        let file = src.name.clone();
+        read_into(src, mapping, opts, &mut report, &convert, |rec, line| {
+            let at = (file.as_str(), line);
+            match rec {
+                Loaded::Units(chain, loc) => {
+                    for u in chain {
                         merge_unit(&mut units, &mut unit_at, u, &loc)?;
                     }
                 }
-                RecordKind::OrgUnits => {
-                    let u = org_unit_from_row(row)?;
+                Loaded::Unit(u) => {
                     seen(kind, "org unit", "unit_id", &u.id, at)?;
                     unit_at.insert(u.id.clone(), units.len());
                     units.push(u);
                 }
-                RecordKind::Partners => {
-                    let p = partner_from_row(row)?;
+                Loaded::Partner(p) => {
                     seen(kind, "partner", "partner_id", &p.id, at)?;
-                    ds.refs.partners.insert(p.id.clone(), p);
+                    ds.refs.partners.insert(p.id.clone(), *p);
                 }
-                RecordKind::Pipeline => {
-                    let s = stage_def_from_row(row)?;
-                    seen(kind, "stage", "stage", &s.name, at)?;
-                    stages.push(s);
+                Loaded::Stage(st) => {
+                    seen(kind, "stage", "stage", &st.name, at)?;
+                    stages.push(st);
                 }
-                RecordKind::FxRates => {
-                    let (from, to, on, rate) = fx_rate_from_row(row)?;
+                Loaded::Fx(from, to, on, rate) => {
                     seen(kind, "exchange rate", "date", &format!("{from}->{to} on {on}"), at)?;
                     ds.refs.fx.insert(from, to, on, rate)?;
                 }
-                RecordKind::Deals => {
-                    let d = deal_from_row(row)?;
-                    seen(kind, "deal", "deal_id", &d.id, at)?;
-                    ds.deals.push(d);
+                Loaded::Deal(d) => {
+                    let kept = &ds.deals;
+                    if let Some(first) = deal_lines.insert(&d.id, kept.len(), line, |p| kept[p].id.as_str()) {
+                        return Err(duplicate("deal", &d.id, "deal_id", first, at, unit));
+                    }
+                    ds.deals.push(*d);
                 }
-                RecordKind::StageHistory => {
-                    let (id, e) = stage_entry_from_row(row)?;
-                    history.push((id, e, row.location("deal_id")));
+                Loaded::History(id, e, loc) => history.push((id, e, *loc)),
+                Loaded::Lead(l) => {
+                    let kept = &ds.leads;
+                    if let Some(first) = lead_lines.insert(&l.id, kept.len(), line, |p| kept[p].id.as_str()) {
+                        return Err(duplicate("lead", &l.id, "lead_id", first, at, unit));
+                    }
+                    ds.leads.push(*l);
                 }
-                RecordKind::Leads => {
-                    let l = lead_from_row(row)?;
-                    seen(kind, "lead", "lead_id", &l.id, at)?;
-                    ds.leads.push(l);
-                }
-                RecordKind::Targets => ds.targets.push(target_from_row(row)?),
-                RecordKind::Spend => ds.spend.push(spend_from_row(row)?),
-                RecordKind::Courses => ds.courses.push(course_from_row(row)?),
-                RecordKind::Surveys => ds.surveys.push(survey_from_row(row)?),
-                RecordKind::ProgramCosts => ds.program_costs.push(program_cost_from_row(row)?),
-                RecordKind::Subscriptions => ds.subscriptions.push(subscription_from_row(row)?),
-                RecordKind::Contracts => ds.contracts.push(contract_from_row(row)?),
-                RecordKind::Tickets => {
-                    let t = ticket_from_row(row)?;
-                    seen(kind, "ticket", "ticket_id", &t.id, at)?;
+                Loaded::Target(t) => ds.targets.push(t),
+                Loaded::Spend(x) => ds.spend.push(x),
+                Loaded::Course(x) => ds.courses.push(x),
+                Loaded::Survey(x) => ds.surveys.push(x),
+                Loaded::Cost(x) => ds.program_costs.push(x),
+                Loaded::Subscription(x) => ds.subscriptions.push(x),
+                Loaded::Contract(x) => ds.contracts.push(x),
+                Loaded::Ticket(t) => {
+                    let kept = &ds.tickets;
+                    if let Some(first) = ticket_lines.insert(&t.id, kept.len(), line, |p| kept[p].id.as_str()) {
+                        return Err(duplicate("ticket", &t.id, "ticket_id", first, at, unit));
+                    }
                     ds.tickets.push(t);
                 }
-                RecordKind::Onboarding => ds.onboarding.push(onboarding_from_row(row)?),
-                RecordKind::Engagement => ds.engagement.push(engagement_from_row(row)?),
-                RecordKind::Referrals => {
-                    let r = referral_from_row(row)?;
-                    seen(kind, "referral", "referral_id", &r.id, at)?;
+                Loaded::Onboarding(x) => ds.onboarding.push(x),
+                Loaded::Engagement(x) => ds.engagement.push(x),
+                Loaded::Referral(r) => {
+                    let kept = &ds.referrals;
+                    if let Some(first) = referral_lines.insert(&r.id, kept.len(), line, |p| kept[p].id.as_str()) {
+                        return Err(duplicate("referral", &r.id, "referral_id", first, at, unit));
+                    }
                     ds.referrals.push(r);
                 }
-                RecordKind::Usage => ds.usage.push(usage_from_row(row)?),
+                Loaded::Usage(x) => ds.usage.push(x),
             }
             Ok(())
         })?;
@@ -367,7 +252,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
             }
         }
     }
-    ds.validate()?;
+    ds.validate_loaded()?;
     Ok((ds, report))
 }
 
@@ -420,4 +305,68 @@ fn attach_history(
         d.stage_history.sort_by_key(|e| e.entered_on);
     }
     Ok(())
+}
+
+/// One row converted, before the loader keeps it (checks its id, adds it to the dataset).
+enum Loaded {
+    /// A chain of org units from one row of level columns, and where the row is.
+    Units(Vec<OrgUnit>, Box<Location>),
+    Unit(OrgUnit),
+    Partner(Box<Partner>),
+    Stage(StageDef),
+    Fx(Currency, Currency, NaiveDate, Decimal),
+    /// Boxed: a deal is several times the size of the other records.
+    Deal(Box<Deal>),
+    /// A stage entry of a deal (by id), and where it is.
+    History(String, StageEntry, Box<Location>),
+    Lead(Box<Lead>),
+    Target(Target),
+    Spend(Spend),
+    Course(CourseAttendance),
+    Survey(SurveyResponse),
+    Cost(ProgramCost),
+    Subscription(SubscriptionMonth),
+    Contract(Contract),
+    Ticket(SupportTicket),
+    Onboarding(Onboarding),
+    Engagement(EngagementEvent),
+    Referral(Referral),
+    Usage(ProductUsage),
+}
+
+/// The conversion of one row of `kind`: a pure function of the row, so the rows of a table
+/// can be converted on several threads.
+fn loaded(kind: RecordKind, levels: &[super::OrgLevel], row: &MappedRow) -> Result<Loaded> {
+    Ok(match kind {
+        RecordKind::OrgUnits if !levels.is_empty() => {
+            let (file, line) = row.position();
+            let loc = Location { file: Some(file.into()), line: Some(line), ..Default::default() };
+            Loaded::Units(org_chain_from_cells(row.cells(), levels, &loc)?, Box::new(loc))
+        }
+        RecordKind::OrgUnits => Loaded::Unit(org_unit_from_row(row)?),
+        RecordKind::Partners => Loaded::Partner(Box::new(partner_from_row(row)?)),
+        RecordKind::Pipeline => Loaded::Stage(stage_def_from_row(row)?),
+        RecordKind::FxRates => {
+            let (from, to, on, rate) = fx_rate_from_row(row)?;
+            Loaded::Fx(from, to, on, rate)
+        }
+        RecordKind::Deals => Loaded::Deal(Box::new(deal_from_row(row)?)),
+        RecordKind::StageHistory => {
+            let (id, e) = stage_entry_from_row(row)?;
+            Loaded::History(id, e, Box::new(row.location("deal_id")))
+        }
+        RecordKind::Leads => Loaded::Lead(Box::new(lead_from_row(row)?)),
+        RecordKind::Targets => Loaded::Target(target_from_row(row)?),
+        RecordKind::Spend => Loaded::Spend(spend_from_row(row)?),
+        RecordKind::Courses => Loaded::Course(course_from_row(row)?),
+        RecordKind::Surveys => Loaded::Survey(survey_from_row(row)?),
+        RecordKind::ProgramCosts => Loaded::Cost(program_cost_from_row(row)?),
+        RecordKind::Subscriptions => Loaded::Subscription(subscription_from_row(row)?),
+        RecordKind::Contracts => Loaded::Contract(contract_from_row(row)?),
+        RecordKind::Tickets => Loaded::Ticket(ticket_from_row(row)?),
+        RecordKind::Onboarding => Loaded::Onboarding(onboarding_from_row(row)?),
+        RecordKind::Engagement => Loaded::Engagement(engagement_from_row(row)?),
+        RecordKind::Referrals => Loaded::Referral(referral_from_row(row)?),
+        RecordKind::Usage => Loaded::Usage(usage_from_row(row)?),
+    })
 }

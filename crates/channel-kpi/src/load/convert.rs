@@ -29,6 +29,7 @@ use crate::money::{Currency, Money, parse_decimal};
 use crate::period::Period;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::str::FromStr;
 
 #[path = "convert_program.rs"]
@@ -40,17 +41,20 @@ struct Fields<'r, R: Row + ?Sized> {
     row: &'r R,
     record: Option<String>,
     /// The record as (kind, id), written out as `kind id` only when an error needs it (a
-    /// `format!` per row was a sixth of a big load).
-    named: Option<(&'static str, String)>,
+    /// `format!` per row was a sixth of a big load); the id borrowed from the row.
+    named: Option<(&'static str, Cow<'r, str>)>,
 }
 
 impl<'r, R: Row + ?Sized> Fields<'r, R> {
     fn new(row: &'r R) -> Self {
         Fields { row, record: None, named: None }
     }
-    /// Names the record in every later error as `kind id`.
-    fn name(&mut self, kind: &'static str, id: &str) {
-        self.named = Some((kind, id.to_string()));
+    /// The required id `field`, naming the record in every later error as `kind id`.
+    fn id(&mut self, kind: &'static str, field: &str) -> Result<String> {
+        let id = self.row.get(field).ok_or_else(|| Error::Missing { location: self.loc(field) })?;
+        let owned = id.to_string();
+        self.named = Some((kind, id));
+        Ok(owned)
     }
     fn record(&self) -> Option<String> {
         self.record.clone().or_else(|| self.named.as_ref().map(|(k, id)| format!("{k} {id}")))
@@ -136,8 +140,7 @@ fn parse_bool(s: &str) -> Result<bool> {
 /// and lost deals; `currency` whenever `amount` is given.
 pub fn deal_from_row<R: Row + ?Sized>(row: &R) -> Result<Deal> {
     let mut f = Fields::new(row);
-    let id = f.required("deal_id")?;
-    f.name("deal", &id);
+    let id = f.id("deal", "deal_id")?;
     let mut d = Deal::new(id, f.date_required("created_on")?, f.parse_required("status", DealStatus::from_str)?);
     d.partner_id = f.text("partner_id");
     d.owner_id = f.text("owner_id");
@@ -169,8 +172,7 @@ pub fn stage_entry_from_row<R: Row + ?Sized>(row: &R) -> Result<(String, StageEn
 /// linked deal by [`crate::Dataset::validate`]).
 pub fn lead_from_row<R: Row + ?Sized>(row: &R) -> Result<Lead> {
     let mut f = Fields::new(row);
-    let id = f.required("lead_id")?;
-    f.name("lead", &id);
+    let id = f.id("lead", "lead_id")?;
     let mut l = Lead::new(id, f.date_required("created_on")?);
     l.channel = f.parse("channel", Channel::from_str)?;
     l.source = f.text("source");
@@ -184,8 +186,7 @@ pub fn lead_from_row<R: Row + ?Sized>(row: &R) -> Result<Lead> {
 /// A [`Partner`] from a `partners` row.
 pub fn partner_from_row<R: Row + ?Sized>(row: &R) -> Result<Partner> {
     let mut f = Fields::new(row);
-    let id = f.required("partner_id")?;
-    f.name("partner", &id);
+    let id = f.id("partner", "partner_id")?;
     let mut p = Partner::new(id);
     p.name = f.text("name");
     p.tier = f.text("tier");

@@ -27,16 +27,19 @@ pub use row::{AttrFilter, Cells, Header, LookupTable, MappedRow, RawRecord, Row,
 mod assemble;
 mod columns;
 mod csv_file;
+mod first_lines;
 mod jsonl_file;
 #[cfg(feature = "parquet")]
 mod parquet_file;
 mod paths;
+mod read;
 mod report;
 mod source;
 
-pub use assemble::{load_sources, lookup_tables, read_rows};
+pub use assemble::{load_sources, lookup_tables};
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
+pub use read::read_rows;
 #[cfg(feature = "arrow")]
 pub use report::MemoryTables;
 pub use report::{FileReport, LoadOptions, LoadReport, Progress, ProgressFn};

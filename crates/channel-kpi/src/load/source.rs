@@ -196,6 +196,13 @@ pub(crate) trait Records {
     fn total_rows(&self) -> Option<u64> {
         None
     }
+    /// For an in-memory table, all its record batches (taken out of the reader, which is then
+    /// empty), so its rows can be converted on several threads; `None` for a reader that must
+    /// be read in order (files).
+    #[cfg(feature = "arrow")]
+    fn take_table(&mut self) -> Option<Result<Vec<arrow_array::RecordBatch>>> {
+        None
+    }
 }
 
 /// The error for a line longer than the limit.

@@ -1,0 +1,283 @@
+//! Reading the rows of one [`Source`]: each row seen through the kind's mapping, converted by
+//! a pure function (`conv`), then kept in row order by the caller (`keep`: duplicate checks,
+//! pushing into the dataset). Bad rows stop the read, or with `collect_errors` are recorded
+//! and skipped.
+//!
+//! An in-memory table (Arrow: pandas, polars, pyarrow) is cut into chunks of rows converted on
+//! every core; the chunks are kept in row order, so the dataset, the report and the first
+//! error are the same as one thread reading row by row. Files are read row by row.
+
+use super::mapping::{KindMapping, Mapping, RecordKind};
+use super::report::{FileReport, LoadOptions, LoadReport};
+use super::row::{AttrFilter, Cells, LookupTable, MappedRow};
+use super::source::{Next, Records, Source};
+use crate::error::{Location, Result};
+
+const PROGRESS_EVERY: u64 = 50_000;
+
+/// Rows a worker converts at a time when a table is read on several threads.
+#[cfg(feature = "arrow")]
+const CHUNK_ROWS: usize = 16 * 1024;
+
+/// A row converter: pure, so tables can be converted on several threads.
+pub(super) type Convert<'c, T> = &'c (dyn Fn(&MappedRow) -> Result<T> + Sync);
+
+/// Reads every row of `src` through `mapping` and `conv`. Bad rows stop the read, or with
+/// `collect_errors` are recorded in the report and skipped.
+///
+/// ```
+/// use channel_kpi::load::{read_rows, lead_from_row, LoadOptions, Mapping, RecordKind, Source};
+/// let src = Source::from_text(RecordKind::Leads, "leads.csv", "lead_id,created_on\r\nL1,2025-01-02\r\nL2,2025-13-01\r\n");
+/// let opts = LoadOptions { collect_errors: true, ..Default::default() };
+/// let (leads, report) = read_rows(src, &Mapping::default(), &opts, |r| lead_from_row(r)).unwrap();
+/// assert_eq!(leads.len(), 1);
+/// assert_eq!(report.errors[0].to_string(), r#"leads.csv:3, lead L2, column `created_on`, value "2025-13-01": cannot parse: not a date in any of the formats %Y-%m-%d"#);
+/// ```
+pub fn read_rows<T: Send>(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    conv: impl Fn(&MappedRow) -> Result<T> + Sync,
+) -> Result<(Vec<T>, LoadReport)> {
+    let mut report = LoadReport::default();
+    let mut out = Vec::new();
+    read_into(src, mapping, opts, &mut report, &conv, |t, _| {
+        out.push(t);
+        Ok(())
+    })?;
+    Ok((out, report))
+}
+
+/// What every row of one source is read with.
+struct RowContext<'a> {
+    map: &'a KindMapping,
+    formats: &'a [String],
+    tables: &'a [LookupTable],
+    name: &'a str,
+}
+
+impl RowContext<'_> {
+    /// Converts every row of `recs`, handing each result to `out` with its line; stops after
+    /// the first bad row unless `collect`. `Err` only for what ends the read (I/O, interrupt).
+    fn convert<T>(
+        &self,
+        recs: &mut dyn Records,
+        conv: Convert<'_, T>,
+        collect: bool,
+        first_row: &mut dyn FnMut(u64, &dyn Cells) -> Result<()>,
+        out: &mut dyn FnMut(u64, Result<T>) -> Result<()>,
+    ) -> Result<()> {
+        let attr_filter = AttrFilter::new(self.map);
+        let mut first = true;
+        loop {
+            crate::interrupt::check()?;
+            let (line, result) = match recs.next_record()? {
+                Next::End => return Ok(()),
+                Next::Bad(e) => (None, Err(e)),
+                Next::Row(line, rec) => {
+                    if std::mem::take(&mut first) {
+                        first_row(line, rec)?;
+                    }
+                    let row = MappedRow::new(rec, self.map, self.formats, self.tables, self.name, line);
+                    (Some(line), row.and_then(|row| conv(&row.with_attr_filter(&attr_filter))))
+                }
+            };
+            let failed = result.is_err();
+            out(line.unwrap_or(0), result)?;
+            if failed && !collect {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(feature = "arrow")]
+impl RowContext<'_> {
+    /// [`RowContext::convert`] for an in-memory table: chunks of [`CHUNK_ROWS`] rows converted
+    /// on every core, handed to `out` in row order (so what is kept, and the first error, are
+    /// those of a row-by-row read). Memory: a few chunks of converted rows in flight.
+    fn convert_table<T: Send>(
+        &self,
+        batches: Vec<arrow_array::RecordBatch>,
+        conv: Convert<'_, T>,
+        collect: bool,
+        first_row: &mut dyn FnMut(u64, &dyn Cells) -> Result<()>,
+        out: &mut dyn FnMut(u64, Result<T>) -> Result<()>,
+    ) -> Result<()> {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+        use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let chunks = rows.div_ceil(CHUNK_ROWS);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks);
+        let slice = |start: usize, len: usize| crate::arrow::ArrowRecords::rows_of(&batches, start, len, self.name);
+        if threads <= 1 {
+            return self.convert(&mut slice(0, rows), conv, collect, first_row, out);
+        }
+        if let Next::Row(line, rec) = slice(0, 1).next_record()? {
+            first_row(line, rec)?;
+        }
+        let chunk = |c: usize| slice(c * CHUNK_ROWS, CHUNK_ROWS);
+        let (next, stop) = (AtomicUsize::new(0), Arc::new(AtomicBool::new(false)));
+        type Chunk<T> = (usize, Result<Vec<(u64, Result<T>)>>);
+        std::thread::scope(|s| {
+            let (tx, rx) = sync_channel::<Chunk<T>>(2 * threads);
+            for _ in 0..threads {
+                let (tx, stop, next, chunk) = (tx.clone(), stop.clone(), &next, &chunk);
+                s.spawn(move || {
+                    let flag = stop.clone();
+                    crate::interrupt::with_hook(
+                        move || flag.load(Relaxed),
+                        || {
+                            loop {
+                                let c = next.fetch_add(1, Relaxed);
+                                if c >= chunks || stop.load(Relaxed) {
+                                    return;
+                                }
+                                let mut rows = Vec::with_capacity(CHUNK_ROWS);
+                                let r = self.convert(&mut chunk(c), conv, collect, &mut |_, _| Ok(()), &mut |line, t| {
+                                    rows.push((line, t));
+                                    Ok(())
+                                });
+                                if tx.send((c, r.map(|()| rows))).is_err() {
+                                    return;
+                                }
+                            }
+                        },
+                    )
+                });
+            }
+            drop(tx);
+            // Chunks arrive in any order and are handed on in row order.
+            let (mut pending, mut want) = (std::collections::BTreeMap::new(), 0);
+            let result = (|| loop {
+                crate::interrupt::check()?;
+                match rx.recv_timeout(std::time::Duration::from_millis(10)) {
+                    Ok((c, rows)) => {
+                        pending.insert(c, rows);
+                    }
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+                while let Some(rows) = pending.remove(&want) {
+                    want += 1;
+                    for (line, r) in rows? {
+                        out(line, r)?;
+                    }
+                }
+            })();
+            // Workers still converting stop at their next chunk (or row, via the hook).
+            stop.store(true, Relaxed);
+            result
+        })
+    }
+}
+
+pub(super) fn read_into<T: Send>(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    conv: Convert<'_, T>,
+    mut keep: impl FnMut(T, u64) -> Result<()>,
+) -> Result<()> {
+    let kind = src.kind;
+    let restricted = only_attrs(kind, mapping.kind(kind), opts);
+    let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
+    #[allow(unused_mut)]
+    let mut formats = mapping.date_formats(kind);
+    #[allow(unused_mut)]
+    let mut in_memory = false;
+    #[cfg(feature = "arrow")]
+    if src.format.has_rows() {
+        // Typed Arrow date and timestamp cells (tables, Parquet) are rendered as ISO dates.
+        crate::arrow::add_iso(&mut formats);
+        in_memory = src.format == super::Format::Arrow;
+    }
+    let tables = super::assemble::lookups_for(map, mapping, &src.dir, in_memory, &src.name, opts)?;
+    let name = src.name.clone();
+    let (size, bytes_read) = (src.size, src.bytes_read());
+    let fixed_header = src.format != super::Format::JsonLines;
+    let wanted = source_columns(kind, map);
+    let recs = src.records(opts.max_line_bytes, wanted.as_deref())?;
+    let (all_columns, total_rows) = (recs.all_columns(), recs.total_rows());
+    let progress = |rows: u64, done: bool| {
+        if let Some(p) = &opts.progress {
+            let bytes = match (total_rows, size) {
+                (Some(t), Some(s)) if t > 0 => (u128::from(s) * u128::from(rows.min(t)) / u128::from(t)) as u64,
+                _ => bytes_read.load(std::sync::atomic::Ordering::Relaxed),
+            };
+            p(&super::Progress { file: &name, rows, bytes, total_bytes: size, done });
+        }
+    };
+    let mut file = FileReport { file: name.clone(), kind, rows_read: 0, rows_loaded: 0 };
+    // Every column checked once, before any row is converted.
+    let mut columns = None;
+    let mut first_row = |line: u64, rec: &dyn Cells| -> Result<()> {
+        if fixed_header {
+            let header: Vec<String> = all_columns.clone().unwrap_or_else(|| rec.pairs().iter().map(|(c, _)| c.to_string()).collect());
+            let cols = super::TableColumns::new(kind, &name, &header, map);
+            super::check_required(&cols, kind).map_err(|e| e.map_locations(&|l: &mut Location| l.line = Some(line)))?;
+            columns = Some(cols);
+        }
+        Ok(())
+    };
+    // Each converted row, in row order: kept, or its error recorded (collect) or returned.
+    let mut settle = |line: u64, result: Result<T>| -> Result<()> {
+        file.rows_read += 1;
+        match result.and_then(|t| keep(t, line)) {
+            Ok(()) => file.rows_loaded += 1,
+            Err(e) if opts.collect_errors => report.errors.push(e),
+            Err(e) => return Err(e),
+        }
+        if file.rows_read.is_multiple_of(PROGRESS_EVERY) {
+            progress(file.rows_read, false);
+        }
+        Ok(())
+    };
+    let cx = RowContext { map, formats: &formats, tables: &tables, name: &name };
+    let mut recs = recs;
+    #[cfg(feature = "arrow")]
+    let table = recs.take_table();
+    #[cfg(not(feature = "arrow"))]
+    let table: Option<()> = None;
+    match table {
+        #[cfg(feature = "arrow")]
+        Some(batches) => cx.convert_table(batches?, conv, opts.collect_errors, &mut first_row, &mut settle)?,
+        _ => cx.convert(&mut *recs, conv, opts.collect_errors, &mut first_row, &mut settle)?,
+    }
+    if let Some(c) = columns {
+        report.columns.push((kind, c));
+    }
+    progress(file.rows_read, true);
+    report.files.push(file);
+    Ok(())
+}
+
+/// `map` with its `attrs` narrowed to [`LoadOptions::only_attrs`] (`None`: unchanged). Under
+/// `"all"`, a wanted column the mapping would not keep (a mapped or canonical column) stays out.
+fn only_attrs(kind: RecordKind, map: &KindMapping, opts: &LoadOptions) -> Option<KindMapping> {
+    use super::mapping::{Attrs, AttrsMode};
+    let only = opts.only_attrs.as_ref().filter(|_| kind.has_attrs())?;
+    let attrs = match &map.attrs {
+        Attrs::Mode(AttrsMode::None) => return None,
+        Attrs::Mode(AttrsMode::All) => {
+            let filter = AttrFilter::new(map);
+            only.iter().filter(|c| filter.keeps(c)).cloned().collect()
+        }
+        Attrs::Columns(cols) => cols.iter().filter(|c| only.contains(*c)).cloned().collect(),
+    };
+    Some(KindMapping { attrs: Attrs::Columns(attrs), ..map.clone() })
+}
+
+/// The source columns a reader must decode for `kind` (`None`: all); only a Parquet reader
+/// can skip the others.
+fn source_columns(kind: RecordKind, map: &KindMapping) -> Option<Vec<String>> {
+    #[cfg(feature = "parquet")]
+    return super::parquet_file::needed_columns(kind, map);
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = (kind, map);
+        None
+    }
+}
