@@ -20,7 +20,6 @@ import pyarrow as pa
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import workload  # noqa: E402
 
-import channel_kpi as ck  # noqa: E402
 import channel_kpi.scale as cs  # noqa: E402
 
 TIERS = ["gold", "silver", "registered"]
@@ -54,7 +53,7 @@ def main() -> None:
 
     per = a.rows // a.partitions
     ref = cs.reference(partners=partners())
-    q = ck._query.query_json(workload.METRICS, "2025", by="partner")
+    q = cs.query_json(workload.METRICS, "2025", by="partner")
     print(f"load average before: {os.getloadavg()}")
     with distributed.LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                   memory_limit="3GiB") as cluster, distributed.Client(cluster) as client:  # fmt: skip
@@ -74,7 +73,7 @@ def main() -> None:
     fold_s = [r[1] for r in results]
     gen_s = [r[2] for r in results]
     rss = max(r[3] for r in results) / 1024
-    merged = ck._native.Partial.from_bytes(level[0])
+    merged = cs.merge(level)
     groups = table.num_rows
     print(f"rows {a.rows:,} in {a.partitions} partitions of {per:,}, {a.workers} worker processes")
     print(f"wall {wall:.1f} s (folds done at {t_fold:.1f} s), merge tree depth {depth} (fan-in {a.fan_in})")

@@ -102,7 +102,7 @@ int main(void) {
     /* another format version */
     p1[8] = 42;
     CHECK_STATUS(ckpi_dataset_finish_partials(driver, parts, lens, 3, &r), CKPI_MERGE_ERROR);
-    CHECK(last_error_contains(driver, "format version 42; this build reads version 1"));
+    CHECK(last_error_contains(driver, "format version 42; this build reads version 2"));
     CHECK(r == NULL);
     /* misuse */
     CHECK_STATUS(ckpi_dataset_finish_partials(driver, parts, lens, 0, &r), CKPI_INVALID_ARGUMENT);

@@ -50,7 +50,7 @@ def test_tampered_truncated_foreign_and_twice_merged_are_refused():
         ck._native.Partial.from_bytes(a[:-5])
     foreign = bytearray(a)
     foreign[8] = 9
-    with pytest.raises(ck.MergeError, match="format version 9; this build reads version 1"):
+    with pytest.raises(ck.MergeError, match="format version 9; this build reads version 2"):
         ck._native.Partial.from_bytes(bytes(foreign))
     whole = ref.partial(Q)
     whole.merge(ck._native.Partial.from_bytes(a))
@@ -77,5 +77,5 @@ def test_hand_edited_json_and_other_reference_data_are_refused():
 
 
 def test_stored_fixture_keeps_loading():
-    p = ck._native.Partial.from_bytes((ROOT / "tests" / "fixtures" / "partial-v1.bin").read_bytes())
+    p = ck._native.Partial.from_bytes((ROOT / "tests" / "fixtures" / "partial-v2.bin").read_bytes())
     assert p.parts() == [("deals:0", None, None), ("reference:partners", None, None)]

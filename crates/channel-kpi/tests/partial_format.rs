@@ -1,6 +1,8 @@
 //! The partial-result format: bytes and JSON round-trip; tampered, truncated, foreign-version
 //! and twice-merged partials are refused with a clear error; hand-edited states that break an
-//! invariant are refused naming the state; a stored fixture of format version 1 keeps loading.
+//! invariant are refused naming the state; a stored fixture of format version 2 keeps loading,
+//! whatever KPIs are added after it (the header fingerprints only the query's own metrics), and
+//! one of version 1 is refused clearly.
 #![allow(clippy::result_large_err)]
 
 mod common;
@@ -8,7 +10,8 @@ mod common;
 use channel_kpi::*;
 use common::*;
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/partial-v1.bin");
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/partial-v2.bin");
+const FIXTURE_V1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/partial-v1.bin");
 
 fn data() -> Dataset {
     let mut ds = dataset(vec![
@@ -89,11 +92,11 @@ fn tampered_truncated_and_foreign_bytes_are_refused() {
     assert!(merge_err(b"hello").contains("not a channel-kpi partial result"));
     assert!(merge_err(br#"{"version": 1}"#).contains("looks like JSON"));
     let mut b = bytes.clone();
-    b[8] = 2;
-    assert!(merge_err(&b).contains("format version 2; this build reads version 1"));
+    b[8] = 3;
+    assert!(merge_err(&b).contains("format version 3; this build reads version 2"));
     let mut b = bytes.clone();
-    b[12] ^= 1; // the metric registry's fingerprint
-    assert!(merge_err(&b).contains("another list of metrics"));
+    b[12] ^= 1; // the fingerprint of the query's metrics' state layouts
+    assert!(merge_err(&b).contains("partial states of close_rate, won_revenue, partner_count_change are laid out differently"));
 }
 
 #[test]
@@ -163,17 +166,102 @@ fn hand_edited_json_is_refused_naming_the_state() {
     let e = edited(|v| v["cells"][0][0][1][1]["won_revenue"]["n"] = (-1).into());
     assert!(e.contains("at cells[0][0][1][1].won_revenue.n") || e.contains("at cells"), "{e}");
     // a foreign version, an unknown field, another query
-    assert!(edited(|v| v["version"] = 99.into()).contains("format version 99; this build reads version 1"));
+    assert!(edited(|v| v["version"] = 99.into()).contains("format version 99; this build reads version 2"));
     assert!(edited(|v| v["extra"] = 1.into()).contains("unknown field `extra`"));
     assert!(edited(|v| v["query"]["rollup"] = true.into()).contains("does not match query_fingerprint"));
 }
 
-/// Rewrite with `UPDATE_FIXTURES=1 cargo test --test partial_format`; only when the format
-/// version changes (the old fixture must then be refused: see the test below), or when the
-/// list of metrics or the query options change (the header fingerprints both, so partials of
-/// another build are refused by design: "fold the parts again with this build").
+/// FNV-1a 64, as the format documents it.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The header's layout fingerprint by the documented formula: FNV-1a 64 of the JSON list of
+/// the query's metrics' state layouts, each given by `layout`.
+fn layouts(metrics: &[Metric], layout: impl Fn(Metric) -> String) -> u64 {
+    fnv(&serde_json::to_vec(&metrics.iter().map(|m| layout(*m)).collect::<Vec<_>>()).unwrap())
+}
+
+fn with_layout_fingerprint(bytes: &[u8], f: u64) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    b[10..18].copy_from_slice(&f.to_le_bytes());
+    b
+}
+
+/// Adding a KPI is a compatible change. The header used to fingerprint the whole list of
+/// metrics, so a partial written by a build without the newest KPI was refused by this one
+/// ("another list of metrics") and every new KPI made every stored partial unreadable. Now it
+/// fingerprints the query's own metrics and their state layouts only: what a build without the
+/// newest metric writes for this query is exactly what this build reads.
 #[test]
-fn stored_fixture_of_version_1_keeps_loading() {
+fn a_partial_of_a_build_without_the_newest_metric_still_decodes() {
+    let newest = *Metric::ALL.last().unwrap();
+    let q = query();
+    assert!(!q.metrics.contains(&newest));
+    let bytes = part().to_bytes().unwrap();
+    let header = u64::from_le_bytes(bytes[10..18].try_into().unwrap());
+    // the list of metrics of a build without `newest` …
+    let older_registry: Vec<Metric> = Metric::ALL.iter().copied().filter(|m| *m != newest).collect();
+    let older_registry_ids: Vec<&str> = older_registry.iter().map(|m| m.id()).collect();
+    assert_ne!(header, fnv(&serde_json::to_vec(&older_registry_ids).unwrap()), "the header must not depend on the list of metrics");
+    // … is not what the header holds: only the query's metrics' layouts, which that build shares
+    let older_build_header = layouts(&q.metrics, |m| {
+        assert!(older_registry.contains(&m));
+        m.state_layout()
+    });
+    assert_eq!(header, older_build_header);
+    let from_older_build = with_layout_fingerprint(&bytes, older_build_header);
+    assert_eq!(Partial::from_bytes(&from_older_build).unwrap(), part());
+    // the bytes hold no registry position either: each state is untagged, so the body of a
+    // one-metric partial is the same whichever metrics come before it in the list
+    let one = Query::new(vec![newest], Period::parse("2025-Q1").unwrap());
+    let p = data().partial(&one).unwrap();
+    assert_eq!(Partial::from_bytes(&p.to_bytes().unwrap()).unwrap(), p);
+}
+
+/// What the stored states depend on is still checked: a partial whose metric's state changed
+/// shape (a field added, a STATE_VERSION bumped) since it was written is refused, naming the
+/// query's metrics, never misread.
+#[test]
+fn a_partial_whose_metric_state_layout_changed_is_refused() {
+    let bytes = part().to_bytes().unwrap();
+    let q = query();
+    assert_eq!(Metric::CloseRate.state_layout(), r#"close_rate v1 {"closed":{"hits":0,"n":0}}"#);
+    let one_more_field = layouts(&q.metrics, |m| match m {
+        Metric::CloseRate => r#"close_rate v1 {"closed":{"hits":0,"n":0},"open":0}"#.into(),
+        _ => m.state_layout(),
+    });
+    let version_bumped = layouts(&q.metrics, |m| match m {
+        Metric::WonRevenue => m.state_layout().replacen(" v1 ", " v2 ", 1),
+        _ => m.state_layout(),
+    });
+    for f in [one_more_field, version_bumped] {
+        let e = Partial::from_bytes(&with_layout_fingerprint(&bytes, f)).unwrap_err();
+        assert_eq!(e.kind(), "merge");
+        assert_eq!(
+            e.to_string(),
+            "cannot merge partial results: partial result bytes: written by a build whose partial states of close_rate, \
+             won_revenue, partner_count_change are laid out differently; fold the parts again with this build"
+        );
+    }
+}
+
+/// A partial of format version 1 (whole-registry fingerprint, tagged states) is refused with
+/// the versions named.
+#[test]
+fn a_partial_of_format_version_1_is_refused_clearly() {
+    let e = merge_err(&std::fs::read(FIXTURE_V1).unwrap());
+    assert!(e.contains("format version 1; this build reads version 2"), "{e}");
+}
+
+/// Rewrite with `UPDATE_FIXTURES=1 cargo test -p channel-kpi --all-features --test
+/// partial_format` only when the format version changes (keep the old fixture and check it is
+/// refused, as for version 1 above), or when the query's options or the state of
+/// `close_rate`, `won_revenue` or `partner_count_change` change (their layouts and the query
+/// are fingerprinted: partials of another build are refused by design). **Never for a new
+/// KPI**: a new KPI changes nothing in this partial, and this test shows that it still loads.
+#[test]
+fn stored_fixture_of_version_2_keeps_loading() {
     if std::env::var_os("UPDATE_FIXTURES").is_some() {
         std::fs::write(FIXTURE, part().to_bytes().unwrap()).unwrap();
     }

@@ -1,30 +1,18 @@
-//! The encodings of a [`Partial`]: compact bytes ([`Partial::to_bytes`]) to ship between
-//! machines, JSON ([`Partial::to_json`], and serde) to read while debugging. Both carry a
-//! format version and the query's fingerprint, and decoding validates every state
-//! ([`Partial::validate`]): a tampered, truncated or foreign partial is a [`Error::Merge`]
-//! naming what is wrong, never a panic or a wrong number.
-//!
-//! Bytes: a 50-byte header, then the body in [postcard](https://postcard.jamesmunns.com)
-//! (a documented, stable, compact serde format: varints, no field names).
-//!
-//! | offset | size | field |
-//! |---|---|---|
-//! | 0 | 8 | magic `\x89CKP\r\n\x1a\n` |
-//! | 8 | 2 | format version (u16 LE), [`Partial::FORMAT_VERSION`] |
-//! | 10 | 8 | fingerprint of the metric registry (ids in order; the state layout depends on it) |
-//! | 18 | 8 | fingerprint of the query |
-//! | 26 | 8 | fingerprint of the reference data (0: not recorded) |
-//! | 34 | 8 | body length |
-//! | 42 | 8 | FNV-1a 64 checksum of the body (any changed byte changes it) |
+//! The encodings of a [`Partial`]: compact bytes ([`Partial::to_bytes`], in `binary.rs`) to
+//! ship between machines, JSON ([`Partial::to_json`], and serde; here) to read while debugging.
+//! Both carry a format version and the query's fingerprint, and decoding validates every state
+//! ([`Partial::validate`], here): a tampered, truncated or foreign partial is a
+//! [`Error::Merge`] naming what is wrong, never a panic or a wrong number. Also here: what a
+//! scale-out run folds ([`Reference::partial`], [`crate::Dataset::partial_part`]) and the
+//! fingerprints, coverage and reference check of a partial.
 //!
 //! Fingerprints are FNV-1a 64 of the canonical JSON (of the normalized query, of the reference
 //! data with partners sorted by id): stable across builds and machines, not cryptographic.
 
 use super::check::Check;
 use super::coverage::{Coverage, Part};
-use super::fingerprint::{fingerprint_of, fnv, hex};
+use super::fingerprint::{fingerprint_of, hex};
 use super::groups::GroupKey;
-use super::metric::Metric;
 use super::partial::{Engine, Partial};
 use super::plan::Plan;
 use super::query::Query;
@@ -37,13 +25,7 @@ use crate::money::Currency;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
-const MAGIC: &[u8; 8] = b"\x89CKP\r\n\x1a\n";
-const HEADER: usize = 50;
 const FORMAT_NAME: &str = "channel-kpi partial";
-
-fn registry_fingerprint() -> u64 {
-    fingerprint_of(&Metric::ALL.iter().map(|m| m.id()).collect::<Vec<_>>())
-}
 
 impl Reference {
     /// Fingerprint of the reference data (partners, org units, pipeline, exchange rates):
@@ -102,8 +84,10 @@ impl crate::Dataset {
 }
 
 impl Partial {
-    /// The version of the encodings this build writes and reads.
-    pub const FORMAT_VERSION: u16 = 1;
+    /// The version of the encodings this build writes and reads. Version 2 (this one) keeps
+    /// each state untagged and fingerprints only the query's metrics' state layouts, so adding
+    /// a KPI does not change it; version 1 fingerprinted the whole list of metrics.
+    pub const FORMAT_VERSION: u16 = 2;
 
     /// Records that this partial holds `part` of the input; an error when it already covers
     /// any of it.
@@ -188,73 +172,6 @@ impl Partial {
         Ok(())
     }
 
-    /// The compact encoding (see the module docs). Errors only if a state cannot be encoded.
-    ///
-    /// ```
-    /// use channel_kpi::{Dataset, Metric, Partial, Period, Query};
-    /// let q = Query::new(vec![Metric::CloseRate], Period::parse("2025").unwrap());
-    /// let p = Dataset::default().partial(&q).unwrap();
-    /// let mut bytes = p.to_bytes().unwrap();
-    /// assert_eq!(Partial::from_bytes(&bytes).unwrap(), p);
-    /// bytes[9] = 7; // format version 0x0701
-    /// let e = Partial::from_bytes(&bytes).unwrap_err().to_string();
-    /// assert!(e.contains("format version 1793"), "{e}");
-    /// ```
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let body = postcard::to_stdvec(&Body::of(self)).map_err(|e| Error::Merge(format!("encoding partial results: {e}")))?;
-        let mut out = Vec::with_capacity(HEADER + body.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&Self::FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&registry_fingerprint().to_le_bytes());
-        out.extend_from_slice(&self.query_fingerprint().to_le_bytes());
-        out.extend_from_slice(&self.reference.unwrap_or(0).to_le_bytes());
-        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&fnv(&body).to_le_bytes());
-        out.extend_from_slice(&body);
-        Ok(out)
-    }
-
-    /// Decodes [`Partial::to_bytes`] and validates it ([`Partial::validate`]). Refuses, with a
-    /// [`Error::Merge`] saying which: bytes that are not a partial, another format version, a
-    /// build with other metrics, a truncated or altered body, a query that does not match its
-    /// fingerprint, a state whose invariants fail.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Partial> {
-        let bad = |m: String| Error::Merge(format!("partial result bytes: {m}"));
-        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            let json = bytes.first() == Some(&b'{');
-            return Err(bad(format!(
-                "not a channel-kpi partial result (no magic number{})",
-                if json { "; this looks like JSON: decode it with from_json" } else { "" }
-            )));
-        }
-        if bytes.len() < HEADER {
-            return Err(bad(format!("truncated: {} bytes, the header alone has {HEADER}", bytes.len())));
-        }
-        let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or_default());
-        let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-        if version != Self::FORMAT_VERSION {
-            return Err(bad(format!("format version {version}; this build reads version {}", Self::FORMAT_VERSION)));
-        }
-        if u64_at(10) != registry_fingerprint() {
-            return Err(bad("written by a build with another list of metrics; fold the parts again with this build".into()));
-        }
-        let (len, sum) = (u64_at(34), u64_at(42));
-        let body = &bytes[HEADER..];
-        if body.len() as u64 != len {
-            return Err(bad(format!("truncated or padded: the header announces {len} bytes of states, {} follow", body.len())));
-        }
-        if fnv(body) != sum {
-            return Err(bad("corrupted: the checksum of the states does not match (bytes altered in transit or by hand)".into()));
-        }
-        let b: Body = postcard::from_bytes(body).map_err(|e| bad(format!("cannot decode the states: {e}")))?;
-        let p = b.into_partial(Some(u64_at(26)).filter(|&f| f != 0));
-        if p.query_fingerprint() != u64_at(18) {
-            return Err(bad("the query does not match the fingerprint in the header".into()));
-        }
-        p.validate()?;
-        Ok(p)
-    }
-
     /// The JSON form (for debugging; [`Partial::from_json`] reads it back).
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|e| Error::Merge(format!("encoding partial results as JSON: {e}")))
@@ -281,7 +198,7 @@ fn describe(k: &GroupKey) -> String {
 
 type Cells = Vec<Vec<(GroupKey, Vec<KpiState>)>>;
 
-/// The postcard body (owned, for decoding).
+/// The fields of the JSON document shared with its borrowed form (owned, for decoding).
 #[derive(Deserialize)]
 struct Body {
     query: Query,
@@ -290,7 +207,8 @@ struct Body {
     cells: Cells,
 }
 
-/// The postcard body, borrowed (for encoding).
+/// The same, borrowed (for encoding). States are tagged with their metric's id here
+/// (`{"close_rate": {…}}`); the bytes leave the tag out (`binary.rs`).
 #[derive(Serialize)]
 struct BodyRef<'a> {
     query: &'a Query,

@@ -66,6 +66,12 @@ pub trait Kpi {
     /// durations set it to `false`: a close rate over deals in USD and EUR needs no exchange
     /// rates.
     const COMBINES_AMOUNTS: bool = true;
+    /// The version of the state's layout, part of [`super::Metric::state_layout`] (which a
+    /// serialized partial is checked against). The layout also holds the JSON of the empty
+    /// state, so adding, removing, renaming or retyping a field is seen without it; bump it
+    /// when the encoding changes in a way an empty state does not show (the element type of a
+    /// collection, the meaning of a field), so older partials are refused instead of misread.
+    const STATE_VERSION: u32 = 1;
     /// Output columns.
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>>;
     /// Folds one record into the state of one window.

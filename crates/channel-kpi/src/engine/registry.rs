@@ -33,6 +33,27 @@ macro_rules! registry {
             pub(crate) fn columns(&self, ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
                 match self { $(Metric::$variant => <$ty as Kpi>::columns(ctx)),+ }
             }
+            /// The layout of this metric's partial state, as a serialized partial is checked
+            /// against it: `"<id> v<STATE_VERSION> <JSON of the empty state>"` (the JSON shows
+            /// the fields' names, order, nesting and whether each is a number or text).
+            ///
+            /// ```
+            /// use channel_kpi::Metric;
+            /// assert_eq!(Metric::CloseRate.state_layout(), r#"close_rate v1 {"closed":{"hits":0,"n":0}}"#);
+            /// ```
+            pub fn state_layout(&self) -> String {
+                match self {
+                    $(Metric::$variant => {
+                        let empty = <<$ty as Kpi>::State as Default>::default();
+                        let json = serde_json::to_string(&empty).unwrap_or_else(|e| format!("(not JSON: {e})"));
+                        format!("{} v{} {json}", $id, <$ty as Kpi>::STATE_VERSION)
+                    })+
+                }
+            }
+            /// Decodes a state of this metric encoded without its tag ([`KpiState::serialize_untagged`]).
+            pub(crate) fn deserialize_state<'de, D: serde::Deserializer<'de>>(&self, d: D) -> std::result::Result<KpiState, D::Error> {
+                match self { $(Metric::$variant => <<$ty as Kpi>::State as Deserialize>::deserialize(d).map(KpiState::$variant)),+ }
+            }
             /// Key columns of a long result (empty: one row per group).
             pub fn row_keys(&self) -> Vec<ColumnSpec> {
                 match self { $(Metric::$variant => <$ty as Kpi>::row_keys()),+ }
@@ -73,6 +94,11 @@ macro_rules! registry {
             /// The metric this state belongs to.
             pub fn metric(&self) -> Metric {
                 match self { $(KpiState::$variant(_) => Metric::$variant),+ }
+            }
+            /// Encodes the state alone, without the tag naming its metric (whose index would be a
+            /// position in the list of metrics); [`Metric::deserialize_state`] reads it back.
+            pub(crate) fn serialize_untagged<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                match self { $(KpiState::$variant(x) => x.serialize(s)),+ }
             }
             pub(crate) fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
                 match self { $(KpiState::$variant(s) => <$ty as Kpi>::observe(s, rec, w, ctx)),+ }
