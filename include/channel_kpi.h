@@ -1086,7 +1086,8 @@ ckpi_status ckpi_query_set_as_of(struct ckpi_query *q, int32_t as_of);
 
 // Sets a KPI option by name, the value as JSON text or a bare string: `confidence` (`0.9`),
 // `aging_days` (`60`), `active_days`, `competitor_pattern` (`rival`), `quality_weights`
-// (`[0.7, 0.3]`), `fiscal_year_start` (`4`).
+// (`[0.7, 0.3]`), `fiscal_year_start` (`4`), `cohort_by` (`attr:signed_up_on`, `first_won`), ….
+// A value the option cannot take is `CKPI_QUERY_ERROR`, the query unchanged.
 ckpi_status ckpi_query_set_option(struct ckpi_query *q,
                                   const char *name,
                                   size_t name_len,

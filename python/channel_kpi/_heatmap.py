@@ -1,5 +1,6 @@
 """The cohort heatmap :func:`channel_kpi.plot` draws for a ``cohorts`` result (columns ``cohort``
-and ``age``): one row per cohort (its first month), one column per age in months, the cell
+and ``age``): one row per cohort (its first month), one column per age in months (quarters for
+``partner_cohorts``), the cell
 coloured by the value (``logo_retention`` by default; ``metrics=`` picks another, e.g.
 ``revenue_retention``), rates written in percent in each cell when the grid is small enough to
 read. A grouped result gets one heatmap per group (at most 9)."""
@@ -27,8 +28,10 @@ def _column(d: Described, metrics: Union[None, str, Sequence[str]]) -> str:
     return wanted[0]
 
 
-def _label(c: Any) -> str:
-    return c.strftime("%Y-%m") if isinstance(c, date) else str(c)
+def _label(c: Any, quarters: bool = False) -> str:
+    if isinstance(c, date):
+        return f"{c.year}-Q{(c.month - 1) // 3 + 1}" if quarters else c.strftime("%Y-%m")
+    return str(c)
 
 
 def heatmap(d: Described, metrics: Union[None, str, Sequence[str]] = None, *, ax: Any = None,
@@ -51,6 +54,7 @@ def heatmap(d: Described, metrics: Union[None, str, Sequence[str]] = None, *, ax
         fig, grid = plt.subplots(n, 1, squeeze=False, figsize=figsize or (9, 0.45 * 12 * n + 1.2))
         axes = [a for row in grid for a in row]
     rate = name.endswith("retention") or name.endswith("rate")
+    quarters = "active_partners" in d.values  # partner_cohorts: ages in quarters
     for g, a in zip(groups, axes):
         rows = [r for r in range(d.num_rows) if labels[r] == g]
         cohorts = sorted({d.values["cohort"][r] for r in rows if d.values["cohort"][r] is not None})
@@ -62,9 +66,9 @@ def heatmap(d: Described, metrics: Union[None, str, Sequence[str]] = None, *, ax
                 grid_[cohorts.index(d.values["cohort"][r])][d.values["age"][r]] = float(v)
         image = a.imshow(grid_, aspect="auto", cmap="viridis", vmin=0.0 if rate else None,
                          vmax=1.0 if rate and all(x <= 1.0 for row in grid_ for x in row if x == x) else None)  # fmt: skip
-        a.set_yticks(range(len(cohorts)), [_label(c) for c in cohorts])
+        a.set_yticks(range(len(cohorts)), [_label(c, quarters) for c in cohorts])
         a.set_xticks(range(ages))
-        a.set_xlabel("age (months since the cohort's first month)")
+        a.set_xlabel(f"age ({'quarters' if quarters else 'months'} since the cohort's first {'quarter' if quarters else 'month'})")
         a.set_ylabel("cohort")
         if len(cohorts) * ages <= 24 * 24:
             for i, row in enumerate(grid_):

@@ -161,10 +161,50 @@ static void version_matches_header(void) {
     CHECK(strcmp(ckpi_version(), expected) == 0);
 }
 
+/* Partner cohorts by first win (option cohort_by, set by name as for every KPI option): P1
+ * joined 2024-05-01, lost a deal in 2024, first won 100 on 2025-02-10, then 300 on 05-05. In
+ * the first half of 2025, by join quarter: no cohort; by first win: cohort 2025-Q1 = {P1},
+ * age 0 revenue 100, age 1 (Q2) revenue 300, retention 3 (tests/golden has the full case). */
+static void partner_cohorts_by_first_win(void) {
+    ckpi_dataset *ds = NULL;
+    ckpi_query *q = NULL;
+    ckpi_result *r = NULL;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    ckpi_partner p = partner_defaults();
+    p.id = CKPI_STR("P1");
+    p.joined_on = day("2024-05-01");
+    CHECK_OK(ckpi_dataset_add_partner(ds, &p));
+    add_deal(ds, "D0", "P1", CKPI_DEAL_LOST, "2024-08-01", "2024-10-01", "40");
+    add_deal(ds, "D1", "P1", CKPI_DEAL_WON, "2024-12-01", "2025-02-10", "100");
+    add_deal(ds, "D5", "P1", CKPI_DEAL_WON, "2025-03-01", "2025-05-05", "300");
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_add_metric(q, "partner_cohorts", 15));
+    CHECK_OK(ckpi_query_set_period(q, "2025-01-01..2025-07-01", 22));
+    size_t rows = 9;
+    CHECK_OK(ckpi_dataset_run(ds, q, &r));
+    CHECK_OK(ckpi_result_row_count(r, &rows));
+    CHECK(rows == 0);
+    ckpi_result_free(r);
+    CHECK_STATUS(ckpi_query_set_option(q, "cohort_by", 9, "first_winner", 12), CKPI_QUERY_ERROR);
+    CHECK_OK(ckpi_query_set_option(q, "cohort_by", 9, "first_won", 9));
+    CHECK_OK(ckpi_dataset_run(ds, q, &r));
+    CHECK_OK(ckpi_result_row_count(r, &rows));
+    CHECK(rows == 2);
+    int32_t cohort = 0;
+    CHECK_OK(ckpi_result_get_date(r, 1, col(r, "cohort"), &cohort));
+    CHECK(cohort == day("2025-01-01") && int_at(r, 1, "age") == 1 && int_at(r, 1, "cohort_size") == 1);
+    CHECK(strcmp(dec(r, 0, "revenue"), "100") == 0 && strcmp(dec(r, 1, "revenue"), "300") == 0);
+    CHECK(strcmp(dec(r, 1, "revenue_retention"), "3") == 0);
+    ckpi_result_free(r);
+    ckpi_query_free(q);
+    ckpi_dataset_free(ds);
+}
+
 int main(void) {
     article_example();
     grouped_scorecard();
     json_entry_points();
     version_matches_header();
+    partner_cohorts_by_first_win();
     return check_summary();
 }

@@ -47,6 +47,8 @@ QUERIES = [
     ("customer_success", {"metrics": family("customer_success"), "period": "2025-Q2", "by": "partner_tier"}),
     ("cohorts", {"metrics": ["cohorts"], "period": "2025-Q2", "by": "partner_tier", "as_of": "2025-12-31"}),
     ("partner_cohorts", {"metrics": ["partner_cohorts"], "period": "2025", "by": "region"}),
+    ("partner_cohorts_first_won", {"metrics": ["partner_cohorts"], "period": "2024-01-01..2026-01-01", "by": "region",
+                                   "as_of": "2025-12-31", "options": {"cohort_by": "first_won"}}),
     ("forecast", {"metrics": family("forecast"), "period": "2025", "by": "partner_tier", "rollup": True}),
 ]  # fmt: skip
 

@@ -230,7 +230,8 @@ pub unsafe extern "C" fn ckpi_query_set_as_of(q: *mut ckpi_query, as_of: i32) ->
 
 /// Sets a KPI option by name, the value as JSON text or a bare string: `confidence` (`0.9`),
 /// `aging_days` (`60`), `active_days`, `competitor_pattern` (`rival`), `quality_weights`
-/// (`[0.7, 0.3]`), `fiscal_year_start` (`4`).
+/// (`[0.7, 0.3]`), `fiscal_year_start` (`4`), `cohort_by` (`attr:signed_up_on`, `first_won`), ….
+/// A value the option cannot take is `CKPI_QUERY_ERROR`, the query unchanged.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ckpi_query_set_option(
     q: *mut ckpi_query,

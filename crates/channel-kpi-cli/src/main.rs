@@ -51,7 +51,8 @@ enum Command {
     Subscriptions(Report),
     /// Customer cohorts by first month with MRR: logo and revenue retention per cohort and age
     /// in months (a long table). --as-of sets how far the ages run. Partners by join quarter:
-    /// --metrics partner_cohorts.
+    /// --metrics partner_cohorts. Another cohort date: --option cohort_by=attr:<date column>
+    /// (accounts, e.g. a signup date), cohort_by=first_deal or first_won (partners).
     Cohorts(Report),
     /// What will the open pipeline win, and were the probabilities right? `forecast` (the
     /// pipeline open at the period's start: expected wins and value with learned and static

@@ -85,3 +85,58 @@ fn cohorts_view_on_the_sample_matches_the_csv() {
     assert_eq!(col(&rows[5], "active_accounts"), june.to_string());
     assert_eq!(col(&rows[5], "age"), "5");
 }
+
+/// `channel-kpi cohorts --metrics partner_cohorts --option cohort_by=first_won` on the bundled
+/// sample: the partners whose first won deal (ever) closed in 2025 — two, both in Q2 — and
+/// what they won in that quarter, against plain arithmetic over examples/data/deals.csv; a
+/// choice of the other cohort KPI is refused, naming it.
+#[test]
+fn partner_cohorts_by_first_win_on_the_sample_match_the_csv() {
+    let run = |by: &str| {
+        Command::new(env!("CARGO_BIN_EXE_channel-kpi"))
+            .args([
+                "cohorts",
+                "--metrics",
+                "partner_cohorts",
+                "--period",
+                "2025",
+                "--as-of",
+                "2025-12-31",
+                "--option",
+                by,
+                "--format",
+                "csv",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = run("cohort_by=first_won");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines().map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
+    let header = lines.next().unwrap();
+    let rows: Vec<Vec<String>> = lines.collect();
+    let col = |row: &[String], c: &str| row[header.iter().position(|h| h == c).unwrap()].clone();
+    let csv = std::fs::read_to_string(root().join("examples/data/deals.csv")).unwrap();
+    let deals: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    // (partner, closed_on, amount) of every won deal with a partner and a close date
+    let won: Vec<(&str, &str, f64)> = deals
+        .iter()
+        .filter(|f| f[11] == "won" && !f[1].is_empty() && !f[10].is_empty())
+        .map(|f| (f[1], f[10], f[12].parse().unwrap()))
+        .collect();
+    let mut first: std::collections::BTreeMap<&str, &str> = Default::default();
+    for (p, closed, _) in &won {
+        let e = first.entry(p).or_insert(closed);
+        *e = (*e).min(closed);
+    }
+    let cohort: Vec<&str> = first.iter().filter(|(_, d)| d.starts_with("2025")).map(|(p, _)| *p).collect();
+    assert!(first.iter().filter(|(_, d)| d.starts_with("2025")).all(|(_, d)| ("2025-04-01".."2025-07-01").contains(d)), "all in Q2");
+    let q2: f64 = won.iter().filter(|(p, c, _)| cohort.contains(p) && ("2025-04-01".."2025-07-01").contains(c)).map(|w| w.2).sum();
+    assert_eq!(rows.len(), 3, "cohort 2025-Q2 at ages 0-2 (through Q4)\n{text}");
+    assert_eq!((col(&rows[0], "cohort"), col(&rows[0], "cohort_size")), ("2025-04-01".to_string(), cohort.len().to_string()));
+    assert!((col(&rows[0], "cohort_revenue").parse::<f64>().unwrap() - q2).abs() < 1e-6, "{q2}\n{text}");
+    let out = run("cohort_by=attr:signed_up_on");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cohort_by attr:signed_up_on is for cohorts"));
+}

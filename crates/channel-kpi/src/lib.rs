@@ -61,8 +61,8 @@ pub use domain::{
     StageEntry, StageOutcome, SubscriptionMonth, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, Target,
 };
 pub use engine::{
-    Check, Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, GroupKey, Metric, Options, Part, Partial, Query,
-    Record, Reference, ResultTable, TrainingMetric, Value, Window,
+    Check, CohortBy, Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, GroupKey, Metric, Options, Part, Partial,
+    Query, Record, Reference, ResultTable, TrainingMetric, Value, Window,
 };
 pub use error::{Error, Location, Result};
 pub use money::{Currency, FxRate, FxTable, Money, RateDateRule};

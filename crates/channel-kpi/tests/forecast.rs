@@ -208,3 +208,42 @@ fn a_running_period_is_not_learned_from() {
     assert_eq!(t.value(0, "forecast_learned_count").and_then(Value::as_f64), Some(1.0));
     assert!(t.value(0, "forecast_won").unwrap().is_absent());
 }
+
+/// Training: `n` deals open in Demo on 2025-01-01, half won in Q1; pipeline on 2025-04-01: four
+/// deals in Demo (100 each). Static probability 0.5 = the learned rate: only the uncertainty
+/// of the learned one differs.
+fn shared_rate(n: usize) -> Dataset {
+    let mut deals: Vec<Deal> = (0..n)
+        .map(|i| {
+            let status = if i % 2 == 0 { DealStatus::Won } else { DealStatus::Lost };
+            staged(closed(&format!("T{i}"), None, status, "2024-12-01", "2025-02-10", "10"), &[("Demo", "2024-12-01")])
+        })
+        .collect();
+    deals.extend(["A", "B", "C", "D"].map(|id| staged(open(id, None, "2025-03-01", "100"), &[("Demo", "2025-03-01")])));
+    let mut ds = Dataset { deals, ..Default::default() };
+    ds.refs.pipeline = pipeline();
+    ds.validate().unwrap();
+    ds
+}
+
+#[test]
+fn learned_intervals_carry_the_rate_uncertainty() {
+    let mut q = query(Metric::Forecast, "2025-Q2");
+    (q.options.forecast_prior, q.options.confidence) = (0.0, 0.8);
+    let iv = |t: &ResultTable, m: &str, x: &str| {
+        let v = |c: String| t.value(0, &c).and_then(Value::as_f64).unwrap();
+        (v(format!("forecast_{m}_{x}_lo")), v(format!("forecast_{m}_{x}_hi")))
+    };
+    // 2 of 4: Beta(2, 2); beta-binomial(4; 2, 2) = 5, 8, 9, 8, 5 / 35 → [0, 4] at 80 %, where
+    // the binomial(4, ½) of the static rate gives [1, 3] (tests/golden has the arithmetic).
+    let t = shared_rate(4).run(&q).unwrap();
+    assert_eq!(t.value(0, "forecast_learned_count").and_then(Value::as_f64), Some(2.0));
+    assert_eq!((iv(&t, "learned", "count"), iv(&t, "static", "count")), ((0.0, 4.0), (1.0, 3.0)));
+    let (lv, sv) = (iv(&t, "learned", "value"), iv(&t, "static", "value"));
+    assert_eq!(sv, (100.0, 300.0));
+    assert!(lv.0 <= sv.0 && lv.1 >= sv.1 && lv != sv, "learned {lv:?} vs static {sv:?}");
+    assert_eq!(shared_rate(4).run(&q).unwrap(), t, "seeded: the same table again");
+    // 200 of 400: the posterior is tight, the learned interval is the static one again.
+    let t = shared_rate(400).run(&q).unwrap();
+    assert_eq!((iv(&t, "learned", "count"), iv(&t, "learned", "value")), ((1.0, 3.0), (100.0, 300.0)));
+}

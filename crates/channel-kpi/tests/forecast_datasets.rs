@@ -15,9 +15,12 @@ fn root() -> PathBuf {
 }
 
 fn backtest(data: &Dataset, period: &str) -> ResultTable {
-    let t = data.run(&Query::new(vec![Metric::ForecastBacktest], Period::parse(period).unwrap())).unwrap();
+    show(data.run(&Query::new(vec![Metric::ForecastBacktest], Period::parse(period).unwrap())).unwrap(), period)
+}
+
+fn show(t: ResultTable, label: &str) -> ResultTable {
     let v = |c: &str| t.value(0, c).and_then(Value::as_f64).unwrap_or(f64::NAN);
-    println!("{period}: {} periods, {} won", v("backtest_periods"), v("backtest_won"));
+    println!("{label}: {} periods, {} won", v("backtest_periods"), v("backtest_won"));
     for m in ["learned", "static"] {
         println!(
             "  {m:8} wins MAE {:.1} bias {:+.1} WAPE {:.3} coverage {:.2}; value WAPE {:.3} coverage {:.2}",
@@ -30,6 +33,28 @@ fn backtest(data: &Dataset, period: &str) -> ResultTable {
         );
     }
     t
+}
+
+/// The backtest per group: the share of (group, period) pairs whose actual wins fall inside
+/// the interval, pooled over the groups (weighted by their periods), per method; printed.
+fn grouped(data: &Dataset, period: &str, by: Dimension) -> [f64; 2] {
+    let t = data.run(&Query::new(vec![Metric::ForecastBacktest], Period::parse(period).unwrap()).by(by.clone())).unwrap();
+    let mut out = [0.0; 2];
+    for (i, m) in ["learned", "static"].into_iter().enumerate() {
+        let (mut covered, mut periods, mut err, mut won) = (0.0, 0.0, 0.0, 0.0);
+        for r in 0..t.rows.len() {
+            let v = |c: &str| t.value(r, c).and_then(Value::as_f64);
+            let (Some(n), Some(c), Some(mae)) =
+                (v("backtest_periods"), v(&format!("backtest_{m}_count_coverage")), v(&format!("backtest_{m}_count_mae")))
+            else {
+                continue;
+            };
+            (covered, periods, err, won) = (covered + c * n, periods + n, err + mae * n, won + v("backtest_won").unwrap_or(0.0));
+        }
+        out[i] = covered / periods;
+        println!("  by {by}, {m:8}: wins WAPE {:.3}, coverage {:.2} of {periods} group-periods", err / won, out[i]);
+    }
+    out
 }
 
 fn wape(t: &ResultTable, m: &str) -> f64 {
@@ -78,6 +103,7 @@ fn maven_forecast_matches_the_raw_export_and_learned_beats_static() {
     let b = backtest(&data, "2017");
     assert_eq!(b.value(0, "backtest_periods"), Some(&Value::Int(3)), "Q1 2017 has no history before it");
     assert!(wape(&b, "learned") < wape(&b, "static"), "learned {} vs static {}", wape(&b, "learned"), wape(&b, "static"));
+    grouped(&data, "2017", Dimension::Owner);
 }
 
 #[test]
@@ -92,10 +118,11 @@ fn sample_backtest_learned_vs_static() {
     let sum: f64 = (0..4).map(|r| t.value(r, "forecast_won").and_then(Value::as_f64).unwrap()).sum();
     assert_eq!(b.value(0, "backtest_won").and_then(Value::as_f64), Some(sum));
     assert!(wape(&b, "learned") < wape(&b, "static"));
+    grouped(&data, "2025", Dimension::Partner);
     // Monthly, learned and static apart by an order of magnitude.
     let mut q = Query::new(vec![Metric::ForecastBacktest], Period::parse("2025").unwrap());
     q.options.forecast_horizon = Bucket::Month;
-    let m = data.run(&q).unwrap();
+    let m = show(data.run(&q).unwrap(), "2025 by month");
     assert_eq!(m.value(0, "backtest_periods"), Some(&Value::Int(12)));
     assert!(wape(&m, "learned") * 5.0 < wape(&m, "static"));
 }

@@ -54,7 +54,7 @@ pub use kpi::{Ctx, Kpi, LongRow, LongRows, Merge, each};
 pub use metric::Metric;
 pub(crate) use partial::check_currency;
 pub use partial::{Engine, Partial};
-pub use query::{Compare, Options, Query, TrainingMetric};
+pub use query::{CohortBy, Compare, Options, Query, TrainingMetric};
 pub use record::{Record, Reference};
 pub use registry::KpiState;
 pub use table::{Column, ColumnKind, ColumnRole, ColumnSpec, GroupComparison, ResultTable, Value};

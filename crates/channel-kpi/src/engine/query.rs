@@ -127,6 +127,79 @@ pub struct Options {
     pub forecast_seed: u64,
     /// `forecast_backtest`: the length of each forecast period (default quarter).
     pub forecast_horizon: crate::period::Bucket,
+    /// `cohorts`, `partner_cohorts`: the date that puts an account or a partner into its
+    /// cohort (default: the KPI's own — first month with MRR, joining the program).
+    pub cohort_by: CohortBy,
+}
+
+/// The date that puts a member into its cohort (`options.cohort_by`), written as text:
+///
+/// * `default`: the KPI's own — `cohorts`: the account's first month with MRR > 0 (ever);
+///   `partner_cohorts`: the day the partner joined (`joined_on`);
+/// * `attr:<name>` (`cohorts`): the earliest ISO date (`YYYY-MM-DD`) in the column `<name>` of
+///   the account's subscription rows or contracts (a signup or first-contract date); an account
+///   without one is in no cohort;
+/// * `first_deal` (`partner_cohorts`): the partner's first deal (its earliest `created_on`);
+/// * `first_won` (`partner_cohorts`): the partner's first win (its earliest won `closed_on`).
+///
+/// ```
+/// use channel_kpi::CohortBy;
+/// assert_eq!("attr:signed_up_on".parse::<CohortBy>().unwrap(), CohortBy::Attr("signed_up_on".into()));
+/// assert_eq!(CohortBy::FirstWon.to_string(), "first_won");
+/// assert!("joined".parse::<CohortBy>().is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum CohortBy {
+    /// The KPI's own cohort date.
+    #[default]
+    Default,
+    /// `first_deal`: a partner's first deal created.
+    FirstDeal,
+    /// `first_won`: a partner's first deal won.
+    FirstWon,
+    /// `attr:<name>`: a date column of the account's subscription rows or contracts.
+    Attr(String),
+}
+
+impl std::fmt::Display for CohortBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CohortBy::Default => f.write_str("default"),
+            CohortBy::FirstDeal => f.write_str("first_deal"),
+            CohortBy::FirstWon => f.write_str("first_won"),
+            CohortBy::Attr(a) => write!(f, "attr:{a}"),
+        }
+    }
+}
+
+impl std::str::FromStr for CohortBy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        if let Some(a) = t.strip_prefix("attr:").map(str::trim).filter(|a| !a.is_empty()) {
+            return Ok(CohortBy::Attr(a.to_string()));
+        }
+        match t.to_ascii_lowercase().as_str() {
+            "default" | "" => Ok(CohortBy::Default),
+            "first_deal" => Ok(CohortBy::FirstDeal),
+            "first_won" => Ok(CohortBy::FirstWon),
+            _ => Err(Error::Query(format!(
+                "cohort_by {s:?}: expected default, attr:<date column> (cohorts), first_deal or first_won (partner_cohorts)"
+            ))),
+        }
+    }
+}
+impl TryFrom<String> for CohortBy {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+impl From<CohortBy> for String {
+    fn from(c: CohortBy) -> String {
+        c.to_string()
+    }
 }
 
 /// The KPI `training_impact` compares before and after each course completion.
@@ -176,6 +249,7 @@ impl Default for Options {
             forecast_simulations: 2000,
             forecast_seed: 42,
             forecast_horizon: crate::period::Bucket::Quarter,
+            cohort_by: CohortBy::Default,
         }
     }
 }

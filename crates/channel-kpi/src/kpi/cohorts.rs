@@ -1,14 +1,17 @@
-//! Cohorts: `partner_cohorts` (partners by the quarter they joined: still in the program, and
-//! their won revenue, per quarter since) and, section 5 of the catalog, `cohorts`: customers by the month they first had MRR > 0, and for
-//! every month since (age 0, 1, 2, …) how many are still active and how much MRR they bring —
-//! logo and revenue retention per cohort and age, as a **long** table (one row per cohort and
-//! age), the shape a cohort heatmap is drawn from.
+//! Cohorts, section 5 of the catalog: `cohorts`, customers by the month they first had MRR > 0
+//! (or by any date column of theirs: `options.cohort_by = "attr:<name>"`), and for every month
+//! since (age 0, 1, 2, …) how many are still active and how much MRR they bring — logo and
+//! revenue retention per cohort and age, as a **long** table (one row per cohort and age), the
+//! shape a cohort heatmap is drawn from. Partners by join quarter: [`super::partner_cohorts`].
 //!
-//! The cohorts of a window are the accounts whose first month with MRR > 0 **ever** falls in it
-//! (an account active before the window belongs to an older cohort). Ages run through the month
-//! of `as_of` (by default the period's last day) and stop before the first month without any
-//! subscription row in the result (unknown, not a cohort that churned). The state is the
-//! per-account monthly MRR of `mrr_movements` (exact, mergeable per account).
+//! The cohorts of a window are the accounts whose cohort month falls in it: by default the
+//! first month with MRR > 0 **ever** (an account active before the window belongs to an older
+//! cohort); with `cohort_by = "attr:<name>"` the month of the earliest date in that column of
+//! the account's subscription rows or contracts (an account without one is in no cohort). Ages
+//! run through the month of `as_of` (by default the period's last day) and stop before the first
+//! month without any subscription row in the result (unknown, not a cohort that churned). The
+//! state is the per-account monthly MRR of `mrr_movements` (exact, mergeable per account) and
+//! the earliest cohort date per account (merged by taking the earlier).
 //!
 //! ```
 //! use channel_kpi::{Dataset, Metric, Period, Query, SubscriptionMonth, Value};
@@ -25,14 +28,13 @@
 //! assert_eq!(t.value(1, "revenue_retention").unwrap().to_string(), "0.666667"); // 100 ÷ 150
 //! ```
 
-use super::common::{ByKey, Sum, div, state};
+use super::common::{ByKey, Earliest, Sum, div, state};
 use super::movements::{MovementState, months_between};
 use super::retention::month_of;
-use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, LongRow, LongRows, Merge, Value, Window};
-use crate::error::{Error, Result};
-use chrono::{Datelike, NaiveDate};
+use crate::engine::{CohortBy, ColumnKind, ColumnSpec, Ctx, Kpi, LongRow, LongRows, Record, Value, Window};
+use crate::error::{Error, Location, Result};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The first month of the window and the last month ages run to (the month of `as_of`, or the
@@ -41,15 +43,44 @@ fn range(w: &Window, ctx: &Ctx) -> (NaiveDate, NaiveDate) {
     (month_of(w.start_instant()), month_of(ctx.as_of.max(w.period.last_day())))
 }
 
+/// A cohort date as written in a column: `YYYY-MM-DD`, optionally followed by a time
+/// (`2025-01-15 00:00:00`, `2025-01-15T08:00`, as a datetime column prints).
+pub(crate) fn cohort_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    let day = match t.get(10..11) {
+        Some("T" | " ") => &t[..10],
+        _ => t,
+    };
+    crate::period::parse_date_iso(day).ok()
+}
+
+state! {
+    /// Per-account monthly MRR (as `mrr_movements`) and, with `cohort_by = "attr:<name>"`,
+    /// the earliest date of that column per account.
+    pub struct CohortState { pub months: MovementState, #[serde(default)] pub starts: ByKey<Earliest> }
+}
+
 /// `cohorts` (long result: row keys `cohort`, the cohort's first month, and `age`, months since
 /// it): `cohort_size` (accounts of the cohort), `active_accounts` (with MRR > 0 at that age),
-/// `logo_retention` = active ÷ size, `cohort_mrr` (the cohort's MRR at age 0), `active_mrr`
-/// (its MRR at that age), `revenue_retention` = active MRR ÷ cohort MRR (net of expansion and
-/// contraction, may exceed 1; exact decimal, 6 places). Queried alone, without comparison.
+/// `logo_retention` = active ÷ size, `cohort_mrr` (the MRR the cohort's accounts started with:
+/// each one's first month with MRR > 0 from the cohort month on — by default the cohort's MRR
+/// at age 0), `active_mrr` (its MRR at that age), `revenue_retention` = active MRR ÷ cohort MRR
+/// (net of expansion and contraction, may exceed 1; exact decimal, 6 places; absent when the
+/// cohort has not paid yet). Queried alone, without comparison.
+///
+/// `options.cohort_by`: `default` (first month with MRR > 0) or `attr:<name>` (a date column of
+/// the subscription rows or contracts, e.g. a signup date; a value that is not a date is an
+/// error naming the account, the column and the value). With a signup date, an account that
+/// starts paying later is in its signup cohort, inactive until it pays.
 pub struct Cohorts;
 impl Kpi for Cohorts {
-    type State = MovementState;
-    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
+    type State = CohortState;
+    fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>> {
+        if let c @ (CohortBy::FirstDeal | CohortBy::FirstWon) = &ctx.query.options.cohort_by {
+            return Err(Error::Query(format!(
+                "cohorts: cohort_by {c} is for partner_cohorts; accounts take default (first month with MRR) or attr:<date column>"
+            )));
+        }
         Ok(vec![
             ColumnSpec::new("cohort_size", ColumnKind::Int),
             ColumnSpec::new("active_accounts", ColumnKind::Int),
@@ -62,33 +93,57 @@ impl Kpi for Cohorts {
     fn row_keys() -> Vec<ColumnSpec> {
         vec![ColumnSpec::plain("cohort", ColumnKind::Date), ColumnSpec::plain("age", ColumnKind::Int)]
     }
-    fn observe(s: &mut MovementState, rec: &crate::engine::Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+    fn observe(s: &mut CohortState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
+        let mut started = false;
+        if let (CohortBy::Attr(name), Record::Subscription(r)) = (&ctx.query.options.cohort_by, rec)
+            && let Some(text) = r.attrs.get(name).map(|t| t.trim()).filter(|t| !t.is_empty())
+        {
+            let d = cohort_date(text).ok_or_else(|| {
+                Error::invalid(Location::record("subscription", &r.account_id, name).with_value(text), "cohort_by: not a date (YYYY-MM-DD)")
+            })?;
+            // A date after the window cannot put the account in one of its cohorts.
+            if d <= w.period.last_day() {
+                s.starts.with(&r.account_id, |e| e.add(d));
+                started = true;
+            }
+        }
         let (first, last) = range(w, ctx);
-        s.observe_months(rec, first, last, ctx)
+        Ok(s.months.observe_months(rec, first, last, ctx)? | started)
     }
-    fn finish(_: &[&MovementState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
+    fn finish(_: &[&CohortState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
         Err(Error::Query("cohorts gives a long table (one row per cohort and age): query it alone".into()))
     }
-    fn finish_long(states: &[&MovementState], w: &Window, ctx: &Ctx) -> Result<LongRows> {
+    fn finish_long(states: &[&CohortState], w: &Window, ctx: &Ctx) -> Result<LongRows> {
         let (first, last) = range(w, ctx);
         let window_last = month_of(w.period.last_day());
         // Ages stop before the first month without data (from the first month with data on).
-        let seen: BTreeSet<NaiveDate> = states.iter().flat_map(|s| s.seen.months.iter().copied()).collect();
-        let from = if states.iter().any(|s| s.seen.before.0 > 0) { Some(first) } else { seen.iter().next().copied() };
+        let seen: BTreeSet<NaiveDate> = states.iter().flat_map(|s| s.months.seen.months.iter().copied()).collect();
+        let from = if states.iter().any(|s| s.months.seen.before.0 > 0) { Some(first) } else { seen.iter().next().copied() };
         let known_until = from.map(|f| months_between(f, last).take_while(|m| seen.contains(m)).last());
+        let by_attr = matches!(ctx.query.options.cohort_by, CohortBy::Attr(_));
+        let none = BTreeMap::new();
         states
             .iter()
             .map(|s| {
+                let accounts = &s.months.accounts.0;
                 let mut cohorts: BTreeMap<NaiveDate, Vec<&BTreeMap<NaiveDate, Sum>>> = BTreeMap::new();
-                for acc in s.accounts.0.values().filter(|a| a.first_before.is_none()) {
-                    let start = acc.mrr.iter().find(|(_, v)| v.0 > Decimal::ZERO).map(|(m, _)| *m);
-                    if let Some(c) = start.filter(|c| *c <= window_last) {
-                        cohorts.entry(c).or_default().push(&acc.mrr);
+                if by_attr {
+                    for (id, start) in &s.starts.0 {
+                        let Some(c) = start.0.map(month_of).filter(|c| (first..=window_last).contains(c)) else { continue };
+                        cohorts.entry(c).or_default().push(accounts.get(id).map_or(&none, |a| &a.mrr));
+                    }
+                } else {
+                    for acc in accounts.values().filter(|a| a.first_before.is_none()) {
+                        let start = acc.mrr.iter().find(|(_, v)| v.0 > Decimal::ZERO).map(|(m, _)| *m);
+                        if let Some(c) = start.filter(|c| *c <= window_last) {
+                            cohorts.entry(c).or_default().push(&acc.mrr);
+                        }
                     }
                 }
                 let mut rows = Vec::new();
                 let Some(Some(until)) = known_until else { return Ok(rows) };
-                for (c, members) in cohorts {
+                // A cohort that starts after the last month with data has no known age.
+                for (c, members) in cohorts.into_iter().filter(|(c, _)| *c <= until) {
                     let at = |m: NaiveDate| -> Result<(u64, Sum)> {
                         let (mut n, mut sum) = (0, Sum::default());
                         for mrr in &members {
@@ -99,7 +154,13 @@ impl Kpi for Cohorts {
                         }
                         Ok((n, sum))
                     };
-                    let (size, mrr0) = at(c)?;
+                    let mut started = Sum::default();
+                    for mrr in &members {
+                        if let Some((_, v)) = mrr.range(c..=until).find(|(_, v)| v.0 > Decimal::ZERO) {
+                            started.add(v.0)?;
+                        }
+                    }
+                    let size = members.len() as u64;
                     for (age, m) in months_between(c, until).enumerate() {
                         let (n, mrr) = at(m)?;
                         let keys = vec![Value::Date(c), Value::count(age as u64)];
@@ -107,139 +168,11 @@ impl Kpi for Cohorts {
                             Value::count(size),
                             Value::count(n),
                             Value::float((size > 0).then(|| n as f64 / size as f64)),
-                            Value::Decimal(mrr0.0),
+                            Value::Decimal(started.0),
                             Value::Decimal(mrr.0),
-                            Value::decimal(div(mrr.0, mrr0.0)),
+                            Value::decimal(div(mrr.0, started.0)),
                         ];
                         rows.push(LongRow { keys, values: vals });
-                    }
-                }
-                Ok(rows)
-            })
-            .collect()
-    }
-}
-
-/// First day of the quarter of `d`.
-fn quarter_of(d: NaiveDate) -> NaiveDate {
-    NaiveDate::from_ymd_opt(d.year(), (d.month() - 1) / 3 * 3 + 1, 1).unwrap_or(d)
-}
-
-/// A partner's program dates, as streamed (`Record::Partner`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Membership {
-    /// Joined the program.
-    pub joined_on: Option<NaiveDate>,
-    /// Left it (`None`: still a member).
-    pub left_on: Option<NaiveDate>,
-}
-impl crate::engine::Check for Membership {
-    fn check(&self) -> std::result::Result<(), String> {
-        Ok(())
-    }
-}
-impl Merge for Membership {
-    fn merge(&mut self, o: &Self) -> Result<()> {
-        self.joined_on = self.joined_on.or(o.joined_on);
-        self.left_on = self.left_on.or(o.left_on);
-        Ok(())
-    }
-}
-
-state! {
-    /// Partners' program dates and their won revenue per quarter.
-    pub struct PartnerCohortState { pub partners: ByKey<Membership>, pub revenue: ByKey<ByKey<Sum>> }
-}
-
-/// `partner_cohorts` (long result: `cohort`, the quarter the partners joined, and `age`,
-/// quarters since): `cohort_size` (partners who joined in that quarter, in the window),
-/// `active_partners` (still members at the end of the age's quarter), `logo_retention` =
-/// active ÷ size, `cohort_revenue` (revenue won by the cohort's partners in the quarter they
-/// joined), `revenue` (won in the age's quarter, by every partner of the cohort, left or not),
-/// `revenue_retention` = revenue ÷ cohort revenue (absent when the cohort won nothing in its
-/// first quarter). Ages run through the quarter of `as_of`. Queried alone, without comparison.
-///
-/// Example: P1 and P2 join in 2025-Q1, P2 leaves in May → age 1 (Q2): 1 of 2 active (0.5).
-pub struct PartnerCohorts;
-impl Kpi for PartnerCohorts {
-    type State = PartnerCohortState;
-    fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
-        Ok(vec![
-            ColumnSpec::new("cohort_size", ColumnKind::Int),
-            ColumnSpec::new("active_partners", ColumnKind::Int),
-            ColumnSpec::new("logo_retention", ColumnKind::Float),
-            ColumnSpec::new("cohort_revenue", ColumnKind::Money),
-            ColumnSpec::new("revenue", ColumnKind::Money),
-            ColumnSpec::new("revenue_retention", ColumnKind::Decimal),
-        ])
-    }
-    fn row_keys() -> Vec<ColumnSpec> {
-        Cohorts::row_keys()
-    }
-    fn observe(s: &mut PartnerCohortState, rec: &crate::engine::Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        let horizon = ctx.as_of.max(w.period.last_day());
-        match rec {
-            crate::engine::Record::Partner(p) => {
-                let Some(j) = p.joined_on.filter(|j| w.contains(*j)) else { return Ok(false) };
-                s.partners.with(&p.id, |m| *m = Membership { joined_on: Some(j), left_on: p.left_on });
-                Ok(true)
-            }
-            crate::engine::Record::Deal(d) if d.status == crate::DealStatus::Won => {
-                let (Some(pid), Some(c)) = (d.partner_id.as_deref(), d.closed_on) else { return Ok(false) };
-                if c < w.start_instant() || c > horizon {
-                    return Ok(false);
-                }
-                let amount = d.amount.map(|m| ctx.money(m, c)).transpose()?.unwrap_or(Decimal::ZERO);
-                s.revenue.with(pid, |q| q.with(&quarter_of(c).to_string(), |x| x.add(amount)))?;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
-    }
-    fn finish(_: &[&PartnerCohortState], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
-        Err(Error::Query("partner_cohorts gives a long table (one row per cohort and age): query it alone".into()))
-    }
-    fn finish_long(states: &[&PartnerCohortState], w: &Window, ctx: &Ctx) -> Result<LongRows> {
-        let last = quarter_of(ctx.as_of.max(w.period.last_day()));
-        states
-            .iter()
-            .map(|s| {
-                let mut cohorts: BTreeMap<NaiveDate, Vec<(&String, &Membership)>> = BTreeMap::new();
-                for (id, m) in &s.partners.0 {
-                    if let Some(j) = m.joined_on {
-                        cohorts.entry(quarter_of(j)).or_default().push((id, m));
-                    }
-                }
-                let mut rows = Vec::new();
-                for (c, members) in cohorts {
-                    let won = |q: NaiveDate| -> Result<Sum> {
-                        let mut sum = Sum::default();
-                        for (id, _) in &members {
-                            if let Some(v) = s.revenue.0.get(*id).and_then(|r| r.0.get(&q.to_string())) {
-                                sum.add(v.0)?;
-                            }
-                        }
-                        Ok(sum)
-                    };
-                    let first = won(c)?;
-                    let quarters =
-                        std::iter::successors(Some(c), |q| q.checked_add_months(chrono::Months::new(3))).take_while(|q| *q <= last);
-                    for (age, q) in quarters.enumerate() {
-                        let end = q.checked_add_months(chrono::Months::new(3)).unwrap_or(q);
-                        let active = members.iter().filter(|(_, m)| m.left_on.is_none_or(|l| l > end)).count() as u64;
-                        let size = members.len() as u64;
-                        let rev = won(q)?;
-                        rows.push(LongRow {
-                            keys: vec![Value::Date(c), Value::count(age as u64)],
-                            values: vec![
-                                Value::count(size),
-                                Value::count(active),
-                                Value::float((size > 0).then(|| active as f64 / size as f64)),
-                                Value::Decimal(first.0),
-                                Value::Decimal(rev.0),
-                                Value::decimal(div(rev.0, first.0)),
-                            ],
-                        });
                     }
                 }
                 Ok(rows)

@@ -287,6 +287,29 @@ impl Merge for Proportion {
     }
 }
 
+/// The earliest of some dates (a cohort's start); merges by taking the earlier.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Earliest(pub Option<chrono::NaiveDate>);
+impl Earliest {
+    /// Keeps `d` when it is earlier than what is held.
+    pub fn add(&mut self, d: chrono::NaiveDate) {
+        self.0 = Some(self.0.map_or(d, |e| e.min(d)));
+    }
+}
+impl crate::engine::Check for Earliest {
+    fn check(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
+impl Merge for Earliest {
+    fn merge(&mut self, o: &Self) -> Result<()> {
+        if let Some(d) = o.0 {
+            self.add(d);
+        }
+        Ok(())
+    }
+}
+
 /// One mergeable value per key (per pipeline stage, usually): merging merges the values of
 /// equal keys and keeps the others.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod deal_cycle;
 pub mod deals;
 pub mod forecast;
 pub mod movements;
+pub mod partner_cohorts;
 pub mod partners;
 pub mod pipeline;
 pub mod quality;

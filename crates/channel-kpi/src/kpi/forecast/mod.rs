@@ -13,7 +13,8 @@
 //!
 //! Every state is exact and mergeable: training counts add and pipelines are disjoint unions
 //! of deals, so a forecast computed over partial results (threads, Dask, Spark) equals the one
-//! on all records; the Monte Carlo draws deals in id order with `options.forecast_seed`.
+//! on all records; the Monte Carlo draws posteriors' rates and deals in id order with
+//! `options.forecast_seed`.
 //!
 //! ```
 //! use channel_kpi::{Dataset, Deal, DealStatus, Metric, Period, PipelineDef, Query, StageDef, StageEntry};
@@ -35,11 +36,13 @@
 
 mod backtest;
 mod estimate;
+mod posterior;
 mod snapshot;
 mod win_rate;
 
 pub use backtest::ForecastBacktest;
 pub use estimate::{count_interval, poisson_binomial, shrunk_rate, value_interval};
+pub use posterior::{Beta, WinProbability, beta_binomial, count_distribution, simulate_value};
 pub use snapshot::{Estimate, OpenDeal, OpenDeals, Outcome, Snapshot};
 pub use win_rate::{StageWinRate, WinRateState};
 
@@ -68,10 +71,15 @@ fn not_cyclic(w: &Window, id: &str) -> Result<()> {
 ///   are absent.
 /// * **Static probabilities**: the pipeline definition's probability of the stage (absent
 ///   without a definition).
-/// * `forecast_<m>_count` = Σ p over the pipeline, with the exact Poisson-binomial central
-///   interval `_count_lo`/`_count_hi` at `options.confidence`; `forecast_<m>_value` = Σ p ·
-///   amount over deals with an amount, with a Monte Carlo interval (`options.forecast_simulations`
-///   draws, splitmix64 seeded by `options.forecast_seed`, deals in id order: deterministic).
+/// * `forecast_<m>_count` = Σ p over the pipeline, `forecast_<m>_value` = Σ p · amount over
+///   deals with an amount. Static p: the exact Poisson-binomial central interval
+///   `_count_lo`/`_count_hi` at `options.confidence`, and a Monte Carlo value interval
+///   (`options.forecast_simulations` draws, splitmix64 seeded by `options.forecast_seed`, deals
+///   in id order: deterministic). Learned p is the mean of its Beta posterior
+///   ([`Beta::posterior`]), shared by a group's deals of one stage and age band: the count
+///   interval is exact from the beta-binomials' convolution ([`count_distribution`]), the
+///   value's Monte Carlo draws each posterior's rate per run ([`simulate_value`]), so both
+///   include the rates' uncertainty.
 /// * `forecast_open` (pipeline deals), `forecast_valued` (of them with an amount),
 ///   `forecast_unstaged` (open deals with no open stage at the origin, left out),
 ///   `forecast_won` / `forecast_won_value`: pipeline deals won in the period — absent until

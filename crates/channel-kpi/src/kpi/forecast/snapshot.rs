@@ -3,6 +3,7 @@
 //! exact: training counts add, the open deals of two parts are a disjoint union.
 
 use super::estimate::{count_interval, poisson_binomial, shrunk_rate, value_interval};
+use super::posterior::{Beta, WinProbability, count_distribution, simulate_value};
 use crate::domain::{Deal, DealStatus};
 use crate::engine::{Check, Ctx, Merge};
 use crate::error::{Error, Location, Result};
@@ -173,6 +174,14 @@ pub struct Outcome {
     pub static_: Option<Estimate>,
 }
 
+/// Learned probabilities of a group's pipeline: per deal its rate (the posterior mean) and
+/// how the simulation draws it; the posteriors shared by deals of one stage and age band.
+struct Learned {
+    means: Vec<f64>,
+    draws: Vec<WinProbability>,
+    posteriors: Vec<Beta>,
+}
+
 fn estimate(deals: &[&OpenDeal], ps: &[f64], ctx: &Ctx) -> Estimate {
     let o = &ctx.query.options;
     let conf = o.confidence;
@@ -185,6 +194,39 @@ fn estimate(deals: &[&OpenDeal], ps: &[f64], ctx: &Ctx) -> Estimate {
         count_interval: count_interval(&pmf, conf),
         value: valued.then(|| vps.iter().zip(&amounts).map(|(p, a)| p * a).sum()),
         value_interval: if valued { value_interval(&vps, &amounts, o.forecast_simulations, o.forecast_seed, conf) } else { None },
+    }
+}
+
+/// The forecast with learned rates: the same expected values as with fixed ones (the rates
+/// are the posterior means), intervals that include the rates' uncertainty — the exact
+/// distribution of the wins ([`count_distribution`]: beta-binomial per posterior) and the
+/// Monte Carlo of the value drawing every posterior's rate per run ([`simulate_value`]).
+fn estimate_learned(deals: &[&OpenDeal], l: &Learned, ctx: &Ctx) -> Estimate {
+    let o = &ctx.query.options;
+    let mut fixed = Vec::new();
+    let mut shared: Vec<(u64, Beta)> = l.posteriors.iter().map(|b| (0, *b)).collect();
+    for d in &l.draws {
+        match d {
+            WinProbability::Fixed(p) => fixed.push(*p),
+            WinProbability::Posterior(i) => shared[*i].0 += 1,
+        }
+    }
+    let pmf = count_distribution(&fixed, &shared);
+    let valued: Vec<(WinProbability, f64, f64)> = deals
+        .iter()
+        .zip(l.draws.iter().zip(&l.means))
+        .filter_map(|(d, (w, p))| d.amount.and_then(|a| a.to_f64()).map(|a| (*w, *p, a)))
+        .collect();
+    let sims: Vec<(WinProbability, f64)> = valued.iter().map(|(w, _, a)| (*w, *a)).collect();
+    Estimate {
+        count: l.means.iter().sum(),
+        count_interval: count_interval(&pmf, o.confidence),
+        value: (!valued.is_empty()).then(|| valued.iter().map(|(_, p, a)| p * a).sum()),
+        value_interval: if valued.is_empty() {
+            None
+        } else {
+            simulate_value(&l.posteriors, &sims, o.forecast_simulations, o.forecast_seed, o.confidence)
+        },
     }
 }
 
@@ -214,21 +256,28 @@ pub(crate) fn evaluate(snaps: &[&Snapshot], ctx: &Ctx) -> Result<Vec<Outcome>> {
         .iter()
         .map(|s| {
             let deals: Vec<&OpenDeal> = s.open.0.values().collect();
-            let learned: Option<Vec<f64>> = all.rate().map(|overall| {
-                deals
-                    .iter()
-                    .map(|d| {
-                        let (band, train) = if d.stale { (1, &s.train_stale) } else { (0, &s.train) };
-                        let stage = d.stage.as_str();
-                        let prior = pooled[band]
-                            .get(stage)
-                            .and_then(Proportion::rate)
-                            .or_else(|| by_stage.get(stage).and_then(Proportion::rate))
-                            .unwrap_or(overall);
-                        let own = train.0.get(stage).copied().unwrap_or_default();
-                        shrunk_rate(own.hits, own.n, prior, k).unwrap_or(prior)
-                    })
-                    .collect()
+            let learned: Option<Learned> = all.rate().map(|overall| {
+                let mut l = Learned { means: Vec::new(), draws: Vec::new(), posteriors: Vec::new() };
+                let mut index: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+                for d in &deals {
+                    let (band, train) = if d.stale { (1, &s.train_stale) } else { (0, &s.train) };
+                    let stage = d.stage.as_str();
+                    let prior = pooled[band]
+                        .get(stage)
+                        .and_then(Proportion::rate)
+                        .or_else(|| by_stage.get(stage).and_then(Proportion::rate))
+                        .unwrap_or(overall);
+                    let own = train.0.get(stage).copied().unwrap_or_default();
+                    l.means.push(shrunk_rate(own.hits, own.n, prior, k).unwrap_or(prior));
+                    l.draws.push(match Beta::posterior(own.hits, own.n, prior, k) {
+                        Some(b) => WinProbability::Posterior(*index.entry((band, stage)).or_insert_with(|| {
+                            l.posteriors.push(b);
+                            l.posteriors.len() - 1
+                        })),
+                        None => WinProbability::Fixed(prior),
+                    });
+                }
+                l
             });
             let static_: Option<Vec<f64>> = (!def.is_empty())
                 .then(|| deals.iter().map(|d| def.stage(&d.stage).and_then(|x| x.probability.to_f64())).collect::<Option<Vec<f64>>>())
@@ -244,7 +293,7 @@ pub(crate) fn evaluate(snaps: &[&Snapshot], ctx: &Ctx) -> Result<Vec<Outcome>> {
                 unstaged: s.unstaged.0,
                 won: deals.iter().filter(|d| d.won).count() as u64,
                 won_value,
-                learned: learned.map(|ps| estimate(&deals, &ps, ctx)),
+                learned: learned.map(|l| estimate_learned(&deals, &l, ctx)),
                 static_: static_.map(|ps| estimate(&deals, &ps, ctx)),
             })
         })
