@@ -1,10 +1,17 @@
-"""File → scorecard (issue 13, item 6): the `channel-kpi` command on generated deals files, side
-by side with duckdb (read_csv / read_json / read_parquet + the same SQL) and polars (scan_csv /
-scan_ndjson / scan_parquet + the same query), in one run; every peer's result is checked equal to
-the command's first, then each is timed best-of-N, with its peak memory.
+"""File → scorecard (issue 13, item 6): the `channel-kpi` command and the C loader on generated
+deals files, side by side with duckdb (read_csv / read_json / read_parquet + the same SQL) and
+polars (scan_csv / scan_ndjson / scan_parquet + the same query), in one run; every result is
+checked equal to the command's first (the C program's and each peer's), then each is timed
+best-of-N, with its peak memory.
 
-    cargo build --release -p channel-kpi-cli
+    cargo build --release -p channel-kpi-cli -p channel-kpi-c
     .venv/bin/python benches/bench_ingest.py --rows 1000000 [10000000] [--repeat 3]
+
+The C column is ``benches/c/bench_c.c`` (built with gcc when missing or stale, see
+``bench_c_run.py``): ``ckpi_dataset_load_dir`` on a directory holding just that file (a hard
+link to it), with the mapping's text when the shape has one, then ``ckpi_dataset_run`` of the
+same scorecard once; its time is the whole process like the command's, and its own split
+(load + run) is printed beside it. Without the C library the C column is skipped, saying so.
 
 Inputs, per size, written once into ``--dir`` (default: a temporary directory):
 
@@ -38,6 +45,7 @@ from decimal import Decimal
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_c_run  # noqa: E402
 import workload  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -225,6 +233,18 @@ def timed(cmd: list[str]) -> tuple[float, float, str]:
     return wall, peak_kb / 1024, p.stdout
 
 
+def c_run_cmd(binary: str, shape: str, fmt: str, path: str) -> list[str]:
+    """bench_c on a directory of its own holding only ``path`` (the loader reads every export
+    file of a directory, and the three formats sit side by side): a hard link, no copy."""
+    d = os.path.join(os.path.dirname(path), f"c-{fmt}")
+    os.makedirs(d, exist_ok=True)
+    link = os.path.join(d, os.path.basename(path))
+    if not os.path.exists(link):
+        os.link(path, link)
+    mapping = os.path.join(os.path.dirname(path), "mapping.json") if shape == "maven" else None
+    return bench_c_run.c_cmd(binary, d, SHAPES[shape]["key"], mapping)
+
+
 def ours_rows(out: str, key: str) -> dict:
     rows = {}
     for r in csv.DictReader(io.StringIO(out)):
@@ -254,23 +274,52 @@ def check(name: str, ours: dict, theirs: dict) -> None:
             raise AssertionError(f"{name}: group {k!r}: ours {a}, theirs {b}")
 
 
-def run_one(fmt: str, shape: str, path: str, repeat: int) -> dict:
-    res = {}
+def run_one(fmt: str, shape: str, path: str, repeat: int, c_bin: str | None, cli: bool = True) -> dict:
+    """{engine: (seconds, peak MB)}, and "C split": (load s, run s) of the C program's best run."""
+    res: dict = {}
     key = SHAPES[shape]["key"]
-    wall, peak, out = timed(ours_cmd(shape, path))
-    mine = ours_rows(out, key)
-    res["channel-kpi"] = (wall, peak)
+    ours = {}
+    if cli:
+        ours["channel-kpi"] = ours_cmd(shape, path)
+    if c_bin:
+        ours["C"] = c_run_cmd(c_bin, shape, fmt, path)
+
+    def one(name: str, cmd: list[str]) -> tuple[float, float, str]:
+        wall, peak, out = timed(cmd)
+        if name == "C":
+            times, _ = bench_c_run.parse_c(out)
+            out = out.partition("\n")[2]
+            if "C" not in res or wall < res["C"][0]:
+                res["C split"] = (times["load_s"], times["first_run_s"])
+        return wall, peak, out
+
+    ref = None
+    for name, cmd in ours.items():
+        wall, peak, out = one(name, cmd)
+        rows = ours_rows(out, key)
+        if ref is None:
+            ref = (name, rows)
+        else:
+            check(f"{name} vs {ref[0]} {fmt} {shape}", rows, ref[1])
+        res[name] = (wall, peak)
+    if ref is None:
+        raise ValueError("nothing of ours to run: no CLI and no C program")
     for engine in ("duckdb", "polars"):
         _, peak, out = timed([sys.executable, __file__, "--peer", engine, "--format", fmt, "--shape", shape, "--path", path])
         got = json.loads(out)
-        check(f"{engine} {fmt} {shape}", mine, peer_rows(got["rows"]))
+        check(f"{engine} {fmt} {shape}", ref[1], peer_rows(got["rows"]))
         res[engine] = (got["seconds"], peak)
     for _ in range(repeat - 1):
-        res["channel-kpi"] = min(res["channel-kpi"], timed(ours_cmd(shape, path))[:2])
+        for name, cmd in ours.items():
+            res[name] = min(res[name], one(name, cmd)[:2])
         for engine in ("duckdb", "polars"):
             _, peak, out = timed([sys.executable, __file__, "--peer", engine, "--format", fmt, "--shape", shape, "--path", path])
             res[engine] = min(res[engine], (json.loads(out)["seconds"], peak))
     return res
+
+
+def cell(x: tuple | None, fmt: str) -> str:
+    return "–" if x is None else fmt.format(*x)
 
 
 def main() -> None:
@@ -280,6 +329,7 @@ def main() -> None:
     ap.add_argument("--dir", help="where the inputs are written (kept, and reused when present)")
     ap.add_argument("--formats", nargs="+", default=list(FORMATS), choices=list(FORMATS))
     ap.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
+    ap.add_argument("--no-cli", action="store_true", help="only the C program (and the peers): the CI smoke check")
     ap.add_argument("--peer", help=argparse.SUPPRESS)
     ap.add_argument("--format", help=argparse.SUPPRESS)
     ap.add_argument("--shape", help=argparse.SUPPRESS)
@@ -288,26 +338,37 @@ def main() -> None:
     if a.peer:
         peer(a.peer, a.format, a.shape, a.path)
         return
-    if not os.path.exists(CLI):
+    cli = not a.no_cli
+    if cli and not os.path.exists(CLI):
         sys.exit(f"{CLI} not found: cargo build --release -p channel-kpi-cli")
+    c_bin = bench_c_run.c_binary()
+    if c_bin is None and not cli:
+        sys.exit("--no-cli without the C program: cargo build --release -p channel-kpi-c")
     base = a.dir or tempfile.mkdtemp(prefix="ckpi-ingest-")
     load = os.getloadavg()
     print(f"# {platform.machine()} {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, "
           f"Python {platform.python_version()}, {platform.platform()}")  # fmt: skip
-    print("| rows | shape | format | file MB | channel-kpi s | duckdb s | polars s | ÷ duckdb | ÷ polars "
-          "| peak MB channel-kpi | duckdb | polars | channel-kpi peak ÷ file |")  # fmt: skip
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| rows | shape | format | file MB | CLI s | C s (load + run) | duckdb s | polars s | CLI ÷ duckdb | CLI ÷ polars "
+          "| C ÷ duckdb | C ÷ polars | peak MB CLI | C | duckdb | polars | peak ÷ file CLI | C |")  # fmt: skip
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rows in a.rows:
         paths = write_inputs(rows, base)
         for shape in a.shapes:
             for fmt in a.formats:
                 path = paths[(shape, fmt)]
                 mb = os.path.getsize(path) / 2**20
-                r = run_one(fmt, shape, path, a.repeat)
-                (o, om), (d, dm), (p, pm) = r["channel-kpi"], r["duckdb"], r["polars"]
-                print(f"| {rows:,} | {shape} | {fmt} | {mb:.0f} | {o:.2f} | {d:.2f} | {p:.2f} | {o / d:.1f} | {o / p:.1f} "
-                      f"| {om:.0f} | {dm:.0f} | {pm:.0f} | {om / mb:.1f} |", flush=True)  # fmt: skip
-    print(f"# results of duckdb and polars checked equal to channel-kpi's (counts and sums exact); best of {a.repeat}")
+                r = run_one(fmt, shape, path, a.repeat, c_bin, cli)
+                o, c, (d, dm), (p, pm) = r.get("channel-kpi"), r.get("C"), r["duckdb"], r["polars"]
+                split = r.get("C split")
+                c_s = "–" if c is None else f"{c[0]:.2f} ({split[0]:.2f} + {split[1]:.2f})"
+                print(f"| {rows:,} | {shape} | {fmt} | {mb:.0f} | {cell(o, '{:.2f}')} | {c_s} | {d:.2f} | {p:.2f} "
+                      f"| {cell(o and (o[0] / d,), '{:.1f}')} | {cell(o and (o[0] / p,), '{:.1f}')} "
+                      f"| {cell(c and (c[0] / d,), '{:.1f}')} | {cell(c and (c[0] / p,), '{:.1f}')} "
+                      f"| {cell(o and o[1:], '{:.0f}')} | {cell(c and c[1:], '{:.0f}')} | {dm:.0f} | {pm:.0f} "
+                      f"| {cell(o and (o[1] / mb,), '{:.1f}')} | {cell(c and (c[1] / mb,), '{:.1f}')} |", flush=True)  # fmt: skip
+    checked = ("the C program, " if cli and c_bin else "") + "duckdb and polars"
+    print(f"# results of {checked} checked equal to {'channel-kpi' if cli else 'the C program'}'s (counts and sums exact); "
+          f"best of {a.repeat}; C's split: ckpi_dataset_load_dir + the first ckpi_dataset_run (which validates)")
 
 
 if __name__ == "__main__":

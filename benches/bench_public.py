@@ -11,7 +11,9 @@ a. ``ck.scorecard(table, period="2025", by="partner", metrics=STANDARD)``;
 b. ``ck.query(table, metrics=[won_revenue, close_rate], period="2025", by="owner",
    buckets="quarter", compare_to="previous_period")`` (each quarter against the one before);
 c. ``ck.trend(table, period="2025", buckets="month", by="channel")`` (won revenue, close rate);
-d. ``ck.scorecard(dataset, …)`` on a ``ck.load``-ed Dataset (the load timed apart).
+d. ``ck.scorecard(dataset, …)`` on a ``ck.load``-ed Dataset (the load timed apart), and C
+   ``ckpi_dataset_run`` on a dataset loaded by ``ckpi_dataset_load_dir`` (``bench_c_run.py``:
+   needs ``cargo build --release -p channel-kpi-c``, skipped with a note otherwise).
 
 Prints one line per workload: seconds of ours and each peer, and ours ÷ the faster peer.
 """
@@ -30,6 +32,7 @@ from typing import Any, Callable
 import pyarrow as pa
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_c_run  # noqa: E402
 import bench_deals  # noqa: E402
 import workload  # noqa: E402
 
@@ -168,7 +171,7 @@ def report(label: str, ours_s: float, peers: dict) -> None:
     print(f"{label:58s} ours {ours_s:7.3f} s  {cols}  ours/fastest = {ours_s / fastest:6.2f}")
 
 
-def run(rows: int, repeat: int) -> None:
+def run(rows: int, repeat: int, c_bin: str | None) -> None:
     import duckdb
     import polars as pl
 
@@ -189,6 +192,10 @@ def run(rows: int, repeat: int) -> None:
     ds_s = best(lambda: ck.scorecard(ds, period="2025", by="partner", metrics=STANDARD, output="pyarrow"), repeat)
     report("d. ck.scorecard(dataset) on a loaded Dataset", ds_s, {k: best(f, repeat) for k, f in a_peers(t, pl_df, con).items()})
     print(f"   ck.load(table): {load_s:.3f} s ({load_s / rows * 1e9:.0f} ns/row)")
+    if c_bin:
+        bench_c_run.run(t, repeat, pl_df, con, c_bin)
+    else:
+        print("   C ckpi_dataset_run: skipped (the C library is not built: cargo build --release -p channel-kpi-c)")
     sys.stdout.flush()
 
 
@@ -198,8 +205,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+    c_bin = bench_c_run.c_binary()
     for rows in a.rows:
-        run(rows, a.repeat)
+        run(rows, a.repeat, c_bin)
 
 
 if __name__ == "__main__":

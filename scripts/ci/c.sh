@@ -5,7 +5,10 @@
 # static library (via pkg-config) and run them: plainly, under valgrind, and with
 # ASan/UBSan when gcc's sanitizer runtimes are installed. Then the ABI: abidiff against the
 # committed baseline (scripts/abi-check.sh), and a program built against the previous and the
-# next release's header run against this library (tests/c/test_abi_compat.c).
+# next release's header run against this library (tests/c/test_abi_compat.c). The benchmark
+# program benches/c/bench_c.c is built the same way and run on the sample data (under valgrind)
+# and, when .venv has the peers, at 3,000 rows with its results checked against duckdb's and
+# polars' (bench_ingest.py --no-cli, bench_c_run.py), so it cannot rot.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
@@ -125,6 +128,25 @@ gcc "${cflags[@]}" -O2 tests/c/bench_parallel_run.c $(pkg-config --cflags --libs
 t0=$SECONDS
 LD_LIBRARY_PATH="$prefix/lib" "$work/bench_parallel_run" 15000 30 | head -1
 echo "(measurement: $((SECONDS - t0)) s)"
+
+echo "--- benchmark program: benches/c/bench_c.c builds (-Werror) and runs; its results against duckdb's and polars'"
+gcc "${cflags[@]}" -O2 benches/c/bench_c.c $(pkg-config --cflags --libs channel-kpi) -o "$work/bench_c"
+query='{"metrics": ["deal_count", "won_revenue", "pipeline"], "period": "2025", "group_by": ["partner"]}'
+LD_LIBRARY_PATH="$prefix/lib" "${vg[@]}" "$work/bench_c" examples/data "$query" --repeat 1 >"$work/bench_c.out"
+head -1 "$work/bench_c.out" | grep -Eq '^# load_s=[0-9.]+ first_run_s=[0-9.]+ best_run_s=[0-9.]+ runs=1 '
+sed -n 2p "$work/bench_c.out" | grep -q '^partner,.*won_count,.*won_revenue'
+if [ -x .venv/bin/python ] && .venv/bin/python -c 'import duckdb, polars, channel_kpi' 2>/dev/null; then
+    # bench_ingest: the C loader on CSV, JSON Lines and Parquet, canonical and through the Maven
+    # mapping; bench_c_run: ckpi_dataset_run on a loaded dataset. Each checks the C program's
+    # rows equal to duckdb's and polars' (exact counts and sums) and fails otherwise.
+    LD_LIBRARY_PATH="$prefix/lib" CKPI_BENCH_C="$work/bench_c" \
+        .venv/bin/python benches/bench_ingest.py --rows 3000 --repeat 1 --no-cli --dir "$work/ingest" | tail -1
+    LD_LIBRARY_PATH="$prefix/lib" CKPI_BENCH_C="$work/bench_c" \
+        .venv/bin/python benches/bench_c_run.py --rows 3000 --repeat 1 | tail -1
+else
+    echo "SKIPPED: bench_c's equality check against duckdb and polars (needs .venv with duckdb, polars and" \
+        "channel_kpi: run 'bash scripts/test.sh python' first)"
+fi
 
 echo "--- example: examples/c/scorecard.c (shared and static)"
 gcc "${cflags[@]}" examples/c/scorecard.c $(pkg-config --cflags --libs channel-kpi) -o "$work/scorecard"
