@@ -3,8 +3,6 @@
 //! distribution of a won value. Each is a pure function, checked by hand in
 //! `tests/forecast.rs`.
 
-use crate::kpi::training_impact::SplitMix64;
-
 /// Empirical-Bayes (beta-binomial) estimate of a rate: `hits` out of `n` of one group,
 /// shrunk toward `prior` (the rate of every group of the level pooled) with the weight of
 /// `strength` pseudo-observations:
@@ -73,32 +71,6 @@ pub fn count_interval(pmf: &[f64], confidence: f64) -> (u64, u64) {
     (lo.unwrap_or(last), hi.unwrap_or(last))
 }
 
-/// Seeded Monte Carlo interval of a won value: `simulations` draws in which deal `i` (amount
-/// `amounts[i]`, win probability `ps[i]`) is won when a uniform number from splitmix64
-/// (`seed`) is below `ps[i]`; the draws' totals are sorted and the interval is the
-/// nearest-rank quantiles `⌈q·S⌉`-th smallest at q = α/2 and 1 − α/2. The deals must come in
-/// a fixed order (the forecast passes them by deal id), so the same seed gives the same
-/// interval on every machine and after any merge order. `None` without simulations.
-pub fn value_interval(ps: &[f64], amounts: &[f64], simulations: u32, seed: u64, confidence: f64) -> Option<(f64, f64)> {
-    if simulations == 0 {
-        return None;
-    }
-    let mut rng = SplitMix64::new(seed);
-    let mut totals: Vec<f64> = (0..simulations)
-        .map(|_| {
-            ps.iter().zip(amounts).fold(0.0, |acc, (&p, &a)| {
-                let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-                if u < p { acc + a } else { acc }
-            })
-        })
-        .collect();
-    totals.sort_by(f64::total_cmp);
-    let alpha = 1.0 - confidence;
-    let s = totals.len();
-    let rank = |q: f64| ((q * s as f64).ceil() as usize).clamp(1, s) - 1;
-    Some((totals[rank(alpha / 2.0)], totals[rank(1.0 - alpha / 2.0)]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,7 +89,5 @@ mod tests {
     fn intervals_at_the_edges() {
         assert_eq!(count_interval(&poisson_binomial(&[1.0, 1.0, 0.0]), 0.95), (2, 2));
         assert_eq!(count_interval(&[1.0], 0.95), (0, 0));
-        assert_eq!(value_interval(&[1.0, 0.0], &[10.0, 5.0], 100, 1, 0.95), Some((10.0, 10.0)));
-        assert_eq!(value_interval(&[0.5], &[1.0], 0, 1, 0.95), None);
     }
 }

@@ -41,8 +41,8 @@ mod snapshot;
 mod win_rate;
 
 pub use backtest::ForecastBacktest;
-pub use estimate::{count_interval, poisson_binomial, shrunk_rate, value_interval};
-pub use posterior::{Beta, WinProbability, beta_binomial, count_distribution, simulate_value};
+pub use estimate::{count_interval, poisson_binomial, shrunk_rate};
+pub use posterior::{Beta, WinProbability, beta_binomial, count_distribution, simulate_value, value_interval};
 pub use snapshot::{Estimate, OpenDeal, OpenDeals, Outcome, Snapshot};
 pub use win_rate::{StageWinRate, WinRateState};
 

@@ -203,6 +203,22 @@ pub fn simulate_value(
     Some((totals[rank(alpha / 2.0)], totals[rank(1.0 - alpha / 2.0)]))
 }
 
+/// Seeded Monte Carlo interval of a won value with fixed win probabilities (static ones):
+/// [`simulate_value`] with deal `i` (amount `amounts[i]`) won with probability `ps[i]`. The
+/// deals must come in a fixed order (the forecast passes them by deal id), so the same seed
+/// gives the same interval on every machine and after any merge order. `None` without
+/// simulations.
+///
+/// ```
+/// use channel_kpi::kpi::forecast::value_interval;
+/// assert_eq!(value_interval(&[1.0, 0.0], &[10.0, 5.0], 100, 1, 0.95), Some((10.0, 10.0)));
+/// assert_eq!(value_interval(&[0.5], &[1.0], 0, 1, 0.95), None);
+/// ```
+pub fn value_interval(ps: &[f64], amounts: &[f64], simulations: u32, seed: u64, confidence: f64) -> Option<(f64, f64)> {
+    let deals: Vec<(WinProbability, f64)> = ps.iter().zip(amounts).map(|(&p, &a)| (WinProbability::Fixed(p), a)).collect();
+    simulate_value(&[], &deals, simulations, seed, confidence)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //! they were won in the forecast period) and the training counts known then. Mergeable and
 //! exact: training counts add, the open deals of two parts are a disjoint union.
 
-use super::estimate::{count_interval, poisson_binomial, shrunk_rate, value_interval};
+use super::estimate::{count_interval, poisson_binomial, shrunk_rate};
+use super::posterior::value_interval;
 use super::posterior::{Beta, WinProbability, count_distribution, simulate_value};
 use crate::domain::{Deal, DealStatus};
 use crate::engine::{Check, Ctx, Merge};
