@@ -1,4 +1,5 @@
-//! Converting the rows of one source on every core, in chunks, kept in row order.
+//! Converting the rows of one source ([`RowContext`]): row by row, or on every core in chunks
+//! kept in row order.
 //!
 //! The calling thread hands out chunks of rows; one worker per core converts a chunk with the
 //! same [`RowContext::convert`] as a row-by-row read and sends the results back; the calling
@@ -12,13 +13,59 @@
 //!   one owned [`RowChunk`] (the cells' text in one buffer) while the workers convert earlier
 //!   chunks. JSON Lines rows each have their own keys and are read row by row.
 
-use super::read::{Convert, RowContext};
-use super::row::{Cells, Header};
-use super::source::{Next, Records};
+use super::mapping::KindMapping;
+use super::records::{Next, Records};
+use super::row::{AttrFilter, Cells, Header, LookupTable, MappedRow};
 use crate::error::{Error, Result};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::{RecvTimeoutError, TryRecvError, TrySendError, channel, sync_channel};
+
+/// A row converter: pure, so tables can be converted on several threads.
+pub(super) type Convert<'c, T> = &'c (dyn Fn(&MappedRow) -> Result<T> + Sync);
+
+/// What every row of one source is read with.
+pub(super) struct RowContext<'a> {
+    pub(super) map: &'a KindMapping,
+    pub(super) formats: &'a [String],
+    pub(super) tables: &'a [LookupTable],
+    pub(super) name: &'a str,
+}
+
+impl RowContext<'_> {
+    /// Converts every row of `recs`, handing each result to `out` with its line; stops after
+    /// the first bad row unless `collect`. `Err` only for what ends the read (I/O, interrupt).
+    pub(super) fn convert<T>(
+        &self,
+        recs: &mut dyn Records,
+        conv: Convert<'_, T>,
+        collect: bool,
+        first_row: &mut dyn FnMut(u64, &dyn Cells) -> Result<()>,
+        out: &mut dyn FnMut(u64, Result<T>) -> Result<()>,
+    ) -> Result<()> {
+        let attr_filter = AttrFilter::new(self.map);
+        let mut first = true;
+        loop {
+            crate::interrupt::check()?;
+            let (line, result) = match recs.next_record()? {
+                Next::End => return Ok(()),
+                Next::Bad(e) => (None, Err(e)),
+                Next::Row(line, rec) => {
+                    if std::mem::take(&mut first) {
+                        first_row(line, rec)?;
+                    }
+                    let row = MappedRow::new(rec, self.map, self.formats, self.tables, self.name, line);
+                    (Some(line), row.and_then(|row| conv(&row.with_attr_filter(&attr_filter))))
+                }
+            };
+            let failed = result.is_err();
+            out(line.unwrap_or(0), result)?;
+            if failed && !collect {
+                return Ok(());
+            }
+        }
+    }
+}
 
 /// What a row's first sight is checked with (the columns of the header).
 type FirstRow<'a> = &'a mut dyn FnMut(u64, &dyn Cells) -> Result<()>;

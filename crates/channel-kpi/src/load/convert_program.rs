@@ -21,6 +21,7 @@ use crate::domain::{
     SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, parse_amendments,
 };
 use crate::error::{Error, Location, Result};
+pub use crate::load::mapping::{CONTRACT_FIELDS, SUBSCRIPTION_FIELDS, SURVEY_FIELDS};
 use crate::money::{Currency, Money, parse_decimal};
 use crate::period::Period;
 use chrono::NaiveDate;
@@ -69,9 +70,6 @@ pub fn course_from_row<R: Row + ?Sized>(row: &R) -> Result<CourseAttendance> {
     f.finish(c, CourseAttendance::validate)
 }
 
-/// The canonical fields of `surveys`.
-pub const SURVEY_FIELDS: &[&str] = &["survey_id", "kind", "topic", "scale", "score", "submitted_on", "respondent", "partner_id"];
-
 /// A [`SurveyResponse`] from a `surveys` row: `kind` (csat / nps / partner_satisfaction),
 /// `score`, `submitted_on` required; `scale` defaults to 10 for NPS and 5 otherwise; `topic`
 /// (rewards / communications / training / support / other), `survey_id`, `respondent`,
@@ -110,9 +108,6 @@ pub fn program_cost_from_row<R: Row + ?Sized>(row: &R) -> Result<ProgramCost> {
     f.finish(c, ProgramCost::validate)
 }
 
-/// The canonical fields of `subscriptions`.
-pub const SUBSCRIPTION_FIELDS: &[&str] = &["account_id", "month", "mrr", "currency", "partner_id"];
-
 /// A [`SubscriptionMonth`] from a `subscriptions` row: `account_id`, `month` (`YYYY-MM` or a
 /// date), `mrr`, `currency` required; `partner_id` (the sourcing partner) optional; other
 /// columns become attrs.
@@ -125,22 +120,6 @@ pub fn subscription_from_row<R: Row + ?Sized>(row: &R) -> Result<SubscriptionMon
     s.attrs = attrs_without(row, SUBSCRIPTION_FIELDS);
     f.finish(s, SubscriptionMonth::validate)
 }
-
-/// The canonical fields of `contracts`.
-pub const CONTRACT_FIELDS: &[&str] = &[
-    "account_id",
-    "partner_id",
-    "plan",
-    "mrr",
-    "currency",
-    "started_on",
-    "ended_on",
-    "amendments",
-    "known_until",
-    "snapshot_on",
-    "tenure_months",
-    "churned",
-];
 
 /// A [`Contract`] from a `contracts` row: `account_id`, `mrr`, `currency` required;
 /// `partner_id`, `plan`, `ended_on`, `known_until` optional; `amendments` as `DATE=MRR; …`;

@@ -7,8 +7,8 @@
 //! for every record after a CRLF terminator (csv 1.4 reports the record as starting on the
 //! `\n` of the previous line's `\r\n`).
 
+use super::records::{Next, Records, empty_file, too_long};
 use super::row::{Cells, Header};
-use super::source::{Next, Records, empty_file, too_long};
 use crate::error::{Error, Location, Result};
 use std::cell::RefCell;
 use std::collections::VecDeque;

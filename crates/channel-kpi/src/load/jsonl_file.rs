@@ -2,8 +2,8 @@
 //! as their exact source text (never through f64), `null` is an empty cell, strings are
 //! unescaped; nested arrays or objects are rejected. Blank lines are skipped.
 
+use super::records::{Next, Records, empty_file, too_long};
 use super::row::RawRecord;
-use super::source::{Next, Records, empty_file, too_long};
 use crate::error::{Error, Location, Result};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;

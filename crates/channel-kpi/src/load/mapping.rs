@@ -157,10 +157,10 @@ impl RecordKind {
             RecordKind::Pipeline => &["stage", "probability", "qualified", "outcome"],
             RecordKind::FxRates => &["from", "to", "date", "rate"],
             RecordKind::Courses => &["partner_id", "person_id", "course_id", "attended_on", "completed_on", "score"],
-            RecordKind::Surveys => super::convert::SURVEY_FIELDS,
+            RecordKind::Surveys => SURVEY_FIELDS,
             RecordKind::ProgramCosts => &["partner_id", "period", "kind", "amount", "currency"],
-            RecordKind::Subscriptions => super::convert::SUBSCRIPTION_FIELDS,
-            RecordKind::Contracts => super::convert::CONTRACT_FIELDS,
+            RecordKind::Subscriptions => SUBSCRIPTION_FIELDS,
+            RecordKind::Contracts => CONTRACT_FIELDS,
             RecordKind::Tickets => &["ticket_id", "account_id", "opened_on", "closed_on", "partner_id"],
             RecordKind::Onboarding => &["account_id", "started_on", "completed_on", "partner_id"],
             RecordKind::Engagement => &["account_id", "occurred_on", "kind", "partner_id"],
@@ -455,6 +455,26 @@ impl Mapping {
         }
     }
 }
+
+/// The canonical fields of `surveys`.
+pub const SURVEY_FIELDS: &[&str] = &["survey_id", "kind", "topic", "scale", "score", "submitted_on", "respondent", "partner_id"];
+/// The canonical fields of `subscriptions`.
+pub const SUBSCRIPTION_FIELDS: &[&str] = &["account_id", "month", "mrr", "currency", "partner_id"];
+/// The canonical fields of `contracts`.
+pub const CONTRACT_FIELDS: &[&str] = &[
+    "account_id",
+    "partner_id",
+    "plan",
+    "mrr",
+    "currency",
+    "started_on",
+    "ended_on",
+    "amendments",
+    "known_until",
+    "snapshot_on",
+    "tenure_months",
+    "churned",
+];
 
 #[cfg(test)]
 mod tests {

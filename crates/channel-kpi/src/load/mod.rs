@@ -30,20 +30,23 @@ mod columns;
 mod csv_file;
 mod first_lines;
 mod jsonl_file;
+mod lookups;
 #[cfg(feature = "parquet")]
 mod parquet_file;
 mod paths;
 mod read;
+mod records;
 mod report;
 mod source;
 
-pub use assemble::{load_sources, lookup_tables};
+pub use assemble::load_sources;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
+pub use lookups::lookup_tables;
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
 pub use read::read_rows;
+#[cfg(feature = "arrow")]
+pub(crate) use records::{Next, Records};
 #[cfg(feature = "arrow")]
 pub use report::MemoryTables;
 pub use report::{FileReport, LoadOptions, LoadReport, Progress, ProgressFn};
 pub use source::{Format, Source};
-#[cfg(feature = "arrow")]
-pub(crate) use source::{Next, Records};

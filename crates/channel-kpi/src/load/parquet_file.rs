@@ -13,7 +13,7 @@
 //!   column of a type no record field takes (binary, lists, structs) names the column.
 
 use super::mapping::{Attrs, AttrsMode, KindMapping, RecordKind};
-use super::source::{Next, Records};
+use super::records::{Next, Records};
 use crate::arrow::ArrowRecords;
 use crate::error::{Error, Location, Result};
 use arrow_array::RecordBatch;

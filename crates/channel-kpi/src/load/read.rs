@@ -6,17 +6,16 @@
 //! Rows are converted on every core, in chunks kept in row order (`load/chunks.rs`), so the
 //! dataset, the report and the first error are the same as one thread reading row by row.
 
-use super::chunks::{Chunks, threads_for};
+use super::chunks::{Chunks, Convert, RowContext, threads_for};
 use super::mapping::{KindMapping, Mapping, RecordKind};
+#[cfg(feature = "arrow")]
+use super::records::{Next, Records};
 use super::report::{FileReport, LoadOptions, LoadReport};
-use super::row::{AttrFilter, Cells, LookupTable, MappedRow};
-use super::source::{Next, Records, Source};
+use super::row::{AttrFilter, Cells, MappedRow};
+use super::source::Source;
 use crate::error::{Location, Result};
 
 const PROGRESS_EVERY: u64 = 50_000;
-
-/// A row converter: pure, so tables can be converted on several threads.
-pub(super) type Convert<'c, T> = &'c (dyn Fn(&MappedRow) -> Result<T> + Sync);
 
 /// Reads every row of `src` through `mapping` and `conv`. Bad rows stop the read, or with
 /// `collect_errors` are recorded in the report and skipped.
@@ -44,49 +43,6 @@ pub fn read_rows<T: Send>(
     Ok((out, report))
 }
 
-/// What every row of one source is read with.
-pub(super) struct RowContext<'a> {
-    map: &'a KindMapping,
-    formats: &'a [String],
-    tables: &'a [LookupTable],
-    pub(super) name: &'a str,
-}
-
-impl RowContext<'_> {
-    /// Converts every row of `recs`, handing each result to `out` with its line; stops after
-    /// the first bad row unless `collect`. `Err` only for what ends the read (I/O, interrupt).
-    pub(super) fn convert<T>(
-        &self,
-        recs: &mut dyn Records,
-        conv: Convert<'_, T>,
-        collect: bool,
-        first_row: &mut dyn FnMut(u64, &dyn Cells) -> Result<()>,
-        out: &mut dyn FnMut(u64, Result<T>) -> Result<()>,
-    ) -> Result<()> {
-        let attr_filter = AttrFilter::new(self.map);
-        let mut first = true;
-        loop {
-            crate::interrupt::check()?;
-            let (line, result) = match recs.next_record()? {
-                Next::End => return Ok(()),
-                Next::Bad(e) => (None, Err(e)),
-                Next::Row(line, rec) => {
-                    if std::mem::take(&mut first) {
-                        first_row(line, rec)?;
-                    }
-                    let row = MappedRow::new(rec, self.map, self.formats, self.tables, self.name, line);
-                    (Some(line), row.and_then(|row| conv(&row.with_attr_filter(&attr_filter))))
-                }
-            };
-            let failed = result.is_err();
-            out(line.unwrap_or(0), result)?;
-            if failed && !collect {
-                return Ok(());
-            }
-        }
-    }
-}
-
 pub(super) fn read_into<T: Send>(
     src: Source,
     mapping: &Mapping,
@@ -108,7 +64,7 @@ pub(super) fn read_into<T: Send>(
         crate::arrow::add_iso(&mut formats);
         in_memory = src.format == super::Format::Arrow;
     }
-    let tables = super::assemble::lookups_for(map, mapping, &src.dir, in_memory, &src.name, opts)?;
+    let tables = super::lookups::lookups_for(map, mapping, &src.dir, in_memory, &src.name, opts)?;
     let name = src.name.clone();
     let (size, bytes_read) = (src.size, src.bytes_read());
     let fixed_header = src.format != super::Format::JsonLines;
