@@ -13,6 +13,20 @@ use crate::error::{Error, Result};
 use crate::kpi;
 use serde::{Deserialize, Serialize};
 
+/// The inner states of `states` (all of metric `$variant`, id `$id`), or an error when one
+/// belongs to another metric: what `finish` and `finish_long` hand to the KPI.
+macro_rules! states_of {
+    ($variant:ident, $id:literal, $states:expr) => {
+        $states
+            .iter()
+            .map(|s| match s {
+                KpiState::$variant(x) => Ok(x),
+                _ => Err(Error::Merge(format!("state of another metric given to {}", $id))),
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+}
+
 macro_rules! registry {
     ($($variant:ident => $id:literal, $family:literal, $ty:ty, $doc:literal;)+) => {
         impl Metric {
@@ -60,24 +74,12 @@ macro_rules! registry {
             }
             pub(crate) fn finish_long(&self, states: &[&KpiState], w: &Window, ctx: &Ctx) -> Result<LongRows> {
                 match self {
-                    $(Metric::$variant => {
-                        let inner: Vec<_> = states.iter().map(|s| match s {
-                            KpiState::$variant(x) => Ok(x),
-                            _ => Err(Error::Merge(format!("state of another metric given to {}", $id))),
-                        }).collect::<Result<_>>()?;
-                        <$ty as Kpi>::finish_long(&inner, w, ctx)
-                    })+
+                    $(Metric::$variant => <$ty as Kpi>::finish_long(&states_of!($variant, $id, states)?, w, ctx)),+
                 }
             }
             pub(crate) fn finish(&self, states: &[&KpiState], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
                 match self {
-                    $(Metric::$variant => {
-                        let inner: Vec<_> = states.iter().map(|s| match s {
-                            KpiState::$variant(x) => Ok(x),
-                            _ => Err(Error::Merge(format!("state of another metric given to {}", $id))),
-                        }).collect::<Result<_>>()?;
-                        <$ty as Kpi>::finish(&inner, w, ctx)
-                    })+
+                    $(Metric::$variant => <$ty as Kpi>::finish(&states_of!($variant, $id, states)?, w, ctx)),+
                 }
             }
         }

@@ -70,8 +70,11 @@ impl RowContext<'_> {
 /// What a row's first sight is checked with (the columns of the header).
 type FirstRow<'a> = &'a mut dyn FnMut(u64, &dyn Cells) -> Result<()>;
 
-/// A converted chunk: its index, and each row's line and result (`Err`: the read ended).
-type Converted<T> = (usize, Result<Vec<(u64, Result<T>)>>);
+/// The rows of a converted chunk: each row's line and result (`Err`: the read ended).
+type ChunkRows<T> = Result<Vec<(u64, Result<T>)>>;
+
+/// A converted chunk: its index and its rows.
+type Converted<T> = (usize, ChunkRows<T>);
 
 /// Rows a worker converts at a time.
 pub(super) const CHUNK_ROWS: usize = 16 * 1024;
@@ -316,8 +319,7 @@ fn read_chunk(recs: &mut dyn Records, mut first_row: Option<FirstRow<'_>>) -> Re
 
 /// Converted chunks, arriving in any order, handed on in row order.
 struct InOrder<'o, T> {
-    #[allow(clippy::type_complexity)]
-    pending: std::collections::BTreeMap<usize, Result<Vec<(u64, Result<T>)>>>,
+    pending: std::collections::BTreeMap<usize, ChunkRows<T>>,
     want: usize,
     out: &'o mut dyn FnMut(u64, Result<T>) -> Result<()>,
 }
