@@ -3,7 +3,8 @@
 
 use super::convert::*;
 use super::first_lines::FirstLines;
-use super::mapping::{Mapping, RecordKind};
+use super::kinds::RecordKind;
+use super::mapping::Mapping;
 use super::read::read_into;
 use super::report::{LoadOptions, LoadReport};
 use super::row::{MappedRow, Row};

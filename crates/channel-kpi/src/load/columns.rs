@@ -24,7 +24,8 @@
 //! assert!(e.contains("`Amount` → `amount`"), "{e}");
 //! ```
 
-use super::mapping::{Attrs, AttrsMode, KindMapping, RecordKind};
+use super::kinds::RecordKind;
+use super::mapping::{Attrs, AttrsMode, KindMapping};
 use crate::engine::{Dimension, Query, Reference};
 use crate::error::{Error, Location, Result};
 use std::collections::{BTreeMap, BTreeSet};

@@ -21,7 +21,7 @@ use crate::domain::{
     SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, parse_amendments,
 };
 use crate::error::{Error, Location, Result};
-pub use crate::load::mapping::{CONTRACT_FIELDS, SUBSCRIPTION_FIELDS, SURVEY_FIELDS};
+pub use crate::load::kinds::{CONTRACT_FIELDS, SUBSCRIPTION_FIELDS, SURVEY_FIELDS};
 use crate::money::{Currency, Money, parse_decimal};
 use crate::period::Period;
 use chrono::NaiveDate;

@@ -1,7 +1,8 @@
 //! The lookup files a kind mapping joins (`lookups` in docs/mappings.md): read into tables keyed
 //! by their key column, from files or from in-memory tables given with the load.
 
-use super::mapping::{KindMapping, Mapping, RecordKind};
+use super::kinds::RecordKind;
+use super::mapping::{KindMapping, Mapping};
 use super::records::Next;
 use super::report::LoadOptions;
 use super::row::{LookupTable, RawRecord};

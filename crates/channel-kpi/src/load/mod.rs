@@ -10,6 +10,7 @@
 //!   reader and by the bindings, so a value means the same thing whatever its source.
 
 mod convert;
+mod kinds;
 mod mapping;
 mod row;
 
@@ -21,7 +22,8 @@ pub use convert::{
     deal_from_row, fx_rate_from_row, lead_from_row, org_chain_from_cells, org_unit_from_row, partner_from_row, spend_from_row,
     stage_def_from_row, stage_entry_from_row, target_from_row,
 };
-pub use mapping::{Attrs, AttrsMode, KindMapping, Lookup, Mapping, OrgLevel, RecordKind};
+pub use kinds::RecordKind;
+pub use mapping::{Attrs, AttrsMode, KindMapping, Lookup, Mapping, OrgLevel};
 pub use row::{AttrFilter, Cells, Header, LookupTable, MappedRow, RawRecord, Row, parse_date};
 
 mod assemble;

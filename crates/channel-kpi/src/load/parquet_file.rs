@@ -12,7 +12,8 @@
 //!   the column (found by decoding the group's columns one by one, on the error path only); a
 //!   column of a type no record field takes (binary, lists, structs) names the column.
 
-use super::mapping::{Attrs, AttrsMode, KindMapping, RecordKind};
+use super::kinds::RecordKind;
+use super::mapping::{Attrs, AttrsMode, KindMapping};
 use super::records::{Next, Records};
 use crate::arrow::ArrowRecords;
 use crate::error::{Error, Location, Result};

@@ -2,7 +2,8 @@
 //! files and directories.
 
 use super::assemble::load_sources;
-use super::mapping::{Mapping, RecordKind};
+use super::kinds::RecordKind;
+use super::mapping::Mapping;
 use super::report::{LoadOptions, LoadReport};
 use super::source::Source;
 use crate::Dataset;

@@ -7,7 +7,8 @@
 //! dataset, the report and the first error are the same as one thread reading row by row.
 
 use super::chunks::{Chunks, Convert, RowContext, threads_for};
-use super::mapping::{KindMapping, Mapping, RecordKind};
+use super::kinds::RecordKind;
+use super::mapping::{KindMapping, Mapping};
 #[cfg(feature = "arrow")]
 use super::records::{Next, Records};
 use super::report::{FileReport, LoadOptions, LoadReport};

@@ -1,6 +1,6 @@
 //! [`LoadOptions`] and [`LoadReport`]: how strictly to read, and what was read.
 
-use super::mapping::RecordKind;
+use super::kinds::RecordKind;
 use crate::error::Error;
 use std::fmt;
 use std::sync::Arc;

@@ -205,7 +205,7 @@ pub struct AttrFilter {
 impl AttrFilter {
     /// The filter of one kind's mapping.
     pub fn new(map: &KindMapping) -> Self {
-        use super::mapping::RecordKind;
+        use super::kinds::RecordKind;
         let mut used: rustc_hash::FxHashSet<String> = map.columns.values().chain(map.columns.keys()).cloned().collect();
         used.extend(map.lookups.iter().map(|l| l.on.clone()));
         used.extend(map.levels.iter().map(|l| l.column.clone()));

@@ -1,7 +1,7 @@
 //! [`Source`]: one input file (or in-memory text), its record kind and format, and the
 //! record-by-record readers behind it.
 
-use super::mapping::RecordKind;
+use super::kinds::RecordKind;
 use super::records::Records;
 use super::{csv_file, jsonl_file};
 use crate::error::{Error, Result};
