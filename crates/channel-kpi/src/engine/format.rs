@@ -73,9 +73,7 @@ impl crate::Dataset {
     /// ```
     pub fn partial_part(&self, query: &Query, part: &Part) -> Result<Partial> {
         let mut e = Engine::new(query, &self.refs)?;
-        for r in self.records().filter(|r| !matches!(r, Record::Partner(_))) {
-            e.push(&r)?;
-        }
+        self.push_records(&mut e)?;
         let mut p = e.into_partial();
         p.reference = Some(self.refs.fingerprint());
         p.cover(part)?;
