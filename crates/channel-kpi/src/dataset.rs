@@ -367,7 +367,7 @@ impl Dataset {
     /// (one part per [`PART_MIN_RECORDS`] at least): each thread folds one part into its own
     /// engine and the parts are merged ([`Partial::merge`], exact and associative), so the
     /// result is the same as on one thread. An error is reported as on one thread: the first
-    /// bad record in the order of [`Dataset::records`].
+    /// bad record in the order of [`Dataset::push_into`].
     pub fn partial(&self, query: &Query) -> Result<Partial> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let parts = cores.min(self.record_count() / PART_MIN_RECORDS).max(1);

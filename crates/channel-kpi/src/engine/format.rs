@@ -34,7 +34,7 @@ impl Reference {
         fingerprint_of(self)
     }
 
-    /// The partial of the partner records (which [`crate::Dataset::records`] streams from the
+    /// The partial of the partner records (which [`crate::Dataset::push_into`] streams from the
     /// reference data, for `partner_count_change` and the like), covering the part
     /// [`Part::REFERENCE`]: in a scale-out run the driver folds it once, and the parts of the
     /// fact records ([`crate::Dataset::partial_part`]) are merged into it.
