@@ -40,6 +40,8 @@ mod read;
 mod records;
 mod report;
 mod source;
+#[cfg(feature = "arrow")]
+mod typed;
 
 pub use assemble::load_sources;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
