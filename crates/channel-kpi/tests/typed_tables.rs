@@ -83,6 +83,30 @@ fn load(batches: &[RecordBatch], mapping: &Mapping, collect: bool) -> Result<(Da
     load_tables(vec![src], mapping, &LoadOptions { collect_errors: collect, ..LoadOptions::default() })
 }
 
+/// The same rows as a Parquet file (row groups of `group` rows), loaded from disk.
+#[cfg(feature = "parquet")]
+fn load_parquet(
+    batches: &[RecordBatch],
+    group: usize,
+    mapping: &Mapping,
+    collect: bool,
+    tag: &str,
+) -> Result<(Dataset, channel_kpi::load::LoadReport)> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    let dir = std::env::temp_dir().join(format!("ckpi-typed-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("deals.parquet");
+    let props = WriterProperties::builder().set_max_row_group_row_count(Some(group.max(1))).build();
+    let mut w = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batches[0].schema(), Some(props)).unwrap();
+    batches.iter().for_each(|b| w.write(b).unwrap());
+    w.close().unwrap();
+    let r =
+        channel_kpi::load::load_file(&path, RecordKind::Deals, mapping, &LoadOptions { collect_errors: collect, ..LoadOptions::default() });
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
 fn row_path() -> Mapping {
     let mut m = Mapping::default();
     m.deals.columns.insert("deal_id".into(), "deal_id".into());
@@ -120,6 +144,42 @@ proptest! {
             (a, b) => prop_assert!(false, "shortcut {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
         }
     }
+}
+
+#[cfg(feature = "parquet")]
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parquet_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), dictionary: bool, group in 1usize..40, collect: bool) {
+        let t = table(&rows, dictionary, false, 1);
+        let fast = load_parquet(&t, group, &Mapping::default(), collect, "p");
+        let slow = load_parquet(&t, group, &row_path(), collect, "p");
+        match (fast, slow) {
+            (Ok((a, ra)), Ok((b, rb))) => {
+                prop_assert_eq!(&a.deals, &b.deals);
+                prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
+                prop_assert_eq!(&ra.files, &rb.files);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "shortcut {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
+        }
+    }
+}
+
+#[test]
+fn extra_columns_are_attrs_as_before() {
+    let rows: Vec<Gen> = (0..5).map(|i| (i, Some(1), 1, 1, i, Some(5), Some(100), 0, 0)).collect();
+    let t = &table(&rows, false, false, 1)[0];
+    let note: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), None, Some(" b "), Some(""), Some("c")]));
+    let schema = t.schema();
+    let mut cols: Vec<(&str, ArrayRef)> = schema.fields().iter().map(|f| f.name().as_str()).zip(t.columns().iter().cloned()).collect();
+    cols.push(("segment", note));
+    let t = RecordBatch::try_from_iter(cols).unwrap();
+    let (a, _) = load(std::slice::from_ref(&t), &Mapping::default(), false).unwrap();
+    let (b, _) = load(&[t], &row_path(), false).unwrap();
+    assert_eq!(a.deals, b.deals);
+    assert_eq!(a.deals.get(2).attrs.get("segment").map(String::as_str), Some("b"));
 }
 
 #[test]

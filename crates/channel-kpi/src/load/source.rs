@@ -168,6 +168,19 @@ impl Source {
         self.input = Input::Arrow(Box::new(batches.into_iter()));
     }
 
+    /// A Parquet file's batches of the `wanted` columns, read through another handle of the
+    /// file (the source itself is left as it was); `None` for other sources.
+    #[cfg(feature = "parquet")]
+    pub(crate) fn parquet_batches(
+        &self,
+        wanted: Option<&[String]>,
+    ) -> Option<Result<(Vec<String>, u64, super::parquet_file::ParquetBatches)>> {
+        match &self.input {
+            Input::File(f) => Some(super::parquet_file::file_batches(f, self.name.clone(), wanted)),
+            _ => None,
+        }
+    }
+
     /// The counter of bytes read (shared with the reader [`Source::records`] returns).
     pub(crate) fn bytes_read(&self) -> Arc<AtomicU64> {
         self.read.clone()

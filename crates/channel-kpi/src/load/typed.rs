@@ -1,20 +1,23 @@
-//! The loader's shortcut for in-memory deals tables with typed columns
-//! (`arrow/typed_deals.rs`): a table through the identity mapping whose every column is a
-//! canonical deal field is read column by column into the dataset's [`crate::Deals`]; any
-//! other table — or any row the shortcut does not read exactly like the row path, or a
-//! duplicate id — is handed back whole to the row path, which reads it (and reports its errors)
-//! as always.
+//! The loader's shortcut for deals with typed columns (`arrow/typed_deals.rs`): an in-memory
+//! Arrow table, or a Parquet file, read through a mapping that renames nothing, translates no
+//! value, adds no default and joins nothing, is read batch by batch, column by column, into the
+//! dataset's [`crate::Deals`]. Any other source — or any row the shortcut does not read exactly
+//! like the row path, an unreadable batch, or a duplicate id — goes whole to the row path,
+//! which reads it (and reports its errors) as always; the deals the shortcut had appended are
+//! removed first.
 
 use super::first_lines::FirstLines;
 use super::kinds::RecordKind;
-use super::mapping::Mapping;
+use super::mapping::{Attrs, AttrsMode, KindMapping, Mapping};
 use super::report::{FileReport, LoadOptions, LoadReport, Progress};
+use super::row::AttrFilter;
 use super::source::{Format, Source};
 use crate::Dataset;
 use crate::error::Result;
+use arrow_array::RecordBatch;
 
-/// Reads `src` into `ds.deals` through the shortcut (`Ok(None)`), or hands it back with its
-/// batches intact for the row path (`Ok(Some(src))`).
+/// Reads `src` into `ds.deals` through the shortcut (`Ok(None)`), or hands it back, unread,
+/// for the row path (`Ok(Some(src))`).
 pub(super) fn typed_deals(
     mut src: Source,
     mapping: &Mapping,
@@ -24,53 +27,99 @@ pub(super) fn typed_deals(
     lines: &mut FirstLines,
 ) -> Result<Option<Source>> {
     let kind = RecordKind::Deals;
-    let map = mapping.kind(kind);
+    let restricted = super::read::only_attrs(kind, mapping.kind(kind), opts);
+    let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
     let identity = map.columns.is_empty() && map.values.is_empty() && map.defaults.is_empty() && map.lookups.is_empty();
-    if src.kind != kind || src.format != Format::Arrow || !identity {
-        return Ok(Some(src));
-    }
-    let Some(batches) = src.take_arrow() else { return Ok(Some(src)) };
-    let batches: Vec<_> = batches.collect();
-    let Some(header) = canonical_header(&batches) else {
-        src.put_arrow(batches);
-        return Ok(Some(src));
-    };
-    let cols = super::TableColumns::new(kind, &src.name, &header, map);
-    if super::check_required(&cols, kind).is_err() {
-        src.put_arrow(batches);
+    if src.kind != kind || !identity {
         return Ok(Some(src));
     }
     let start = ds.deals.len();
-    let read = batches.iter().flatten().try_for_each(|b| crate::arrow::append_deals(&mut ds.deals, b));
+    let read = match src.format {
+        Format::Arrow => {
+            let Some(batches) = src.take_arrow() else { return Ok(Some(src)) };
+            let batches: Vec<_> = batches.collect();
+            let header =
+                batches.first().and_then(|b| b.as_ref().ok()).map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect());
+            let same = batches.iter().all(|b| b.as_ref().is_ok_and(|b| Some(b.schema()) == batches[0].as_ref().ok().map(|f| f.schema())));
+            let read = match header {
+                Some(h) if same => append(ds, &src.name, h, None, map, opts, batches.iter().map(|b| b.as_ref().ok().cloned())),
+                _ => None,
+            };
+            if read.is_none() {
+                src.put_arrow(batches);
+            }
+            read
+        }
+        #[cfg(feature = "parquet")]
+        Format::Parquet => {
+            let wanted = super::read::source_columns(kind, map);
+            match src.parquet_batches(wanted.as_deref()) {
+                Some(Ok((header, total, batches))) => {
+                    append(ds, &src.name, header, Some((total, src.size)), map, opts, batches.map(|b| b.ok()))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
     // Duplicate ids: noted as the row path notes them (position, row); a duplicate is left to
     // the row path, which names both rows (and skips the row under `collect_errors`).
     let unique = read.is_some() && {
         let deals = &ds.deals;
         (start..deals.len()).all(|p| lines.insert(deals.id(p), p, (p - start) as u64, |q| deals.id(q)).is_none())
     };
-    if !unique {
+    let Some(cols) = read.filter(|_| unique) else {
         lines.forget_from(start);
         ds.deals.truncate(start);
-        src.put_arrow(batches);
         return Ok(Some(src));
-    }
+    };
     let rows = (ds.deals.len() - start) as u64;
     report.columns.push((kind, cols));
-    if let Some(p) = &opts.progress {
-        p(&Progress { file: &src.name, rows, bytes: 0, total_bytes: None, done: true });
-    }
     report.files.push(FileReport { file: src.name.clone(), kind, rows_read: rows, rows_loaded: rows });
     Ok(None)
 }
 
-/// The column names of a table whose batches all read, share one schema, hold rows, and name
-/// only canonical deal fields (an attr column is read by the row path).
-fn canonical_header(batches: &[std::result::Result<arrow_array::RecordBatch, arrow_schema::ArrowError>]) -> Option<Vec<String>> {
-    let first = batches.first()?.as_ref().ok()?;
-    let schema = first.schema();
-    let fields = RecordKind::Deals.fields();
-    let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let same = batches.iter().all(|b| b.as_ref().is_ok_and(|b| b.schema() == schema));
-    let rows: usize = batches.iter().flatten().map(|b| b.num_rows()).sum();
-    (same && rows > 0 && header.iter().all(|h| fields.contains(&h.as_str()))).then_some(header)
+/// Appends the rows of `batches` (`None`: a batch that did not read) to `ds.deals` when the
+/// table's columns and every row are ones the shortcut reads; its columns, or `None` (the
+/// caller removes what was appended). `sizes`: the file's rows and bytes, for progress.
+fn append(
+    ds: &mut Dataset,
+    name: &str,
+    header: Vec<String>,
+    sizes: Option<(u64, Option<u64>)>,
+    map: &KindMapping,
+    opts: &LoadOptions,
+    batches: impl Iterator<Item = Option<RecordBatch>>,
+) -> Option<super::TableColumns> {
+    let kind = RecordKind::Deals;
+    let fields = kind.fields();
+    let filter = AttrFilter::new(map);
+    let attr = |c: &str| match &map.attrs {
+        Attrs::Mode(AttrsMode::None) => false,
+        Attrs::Mode(AttrsMode::All) => filter.keeps(c),
+        Attrs::Columns(cols) => cols.iter().any(|x| x == c),
+    };
+    if header.iter().any(|c| !fields.contains(&c.as_str()) && attr(c)) {
+        return None; // attrs are read by the row path
+    }
+    let cols = super::TableColumns::new(kind, name, &header, map);
+    super::check_required(&cols, kind).ok()?;
+    let (mut rows, start) = (0u64, ds.deals.len());
+    for b in batches {
+        crate::interrupt::check().ok()?;
+        crate::arrow::append_deals(&mut ds.deals, &b?)?;
+        rows = (ds.deals.len() - start) as u64;
+        if let Some(p) = &opts.progress {
+            let bytes = sizes.and_then(|(t, s)| Some((u128::from(s?) * u128::from(rows.min(t)) / u128::from(t.max(1))) as u64));
+            p(&Progress { file: name, rows, bytes: bytes.unwrap_or(0), total_bytes: sizes.and_then(|s| s.1), done: false });
+        }
+    }
+    if rows == 0 {
+        return None; // an empty table: the row path says what it says about those
+    }
+    if let Some(p) = &opts.progress {
+        let total_bytes = sizes.and_then(|s| s.1);
+        p(&Progress { file: name, rows, bytes: total_bytes.unwrap_or(0), total_bytes, done: true });
+    }
+    Some(cols)
 }
