@@ -31,6 +31,7 @@ mod chunks;
 mod columns;
 mod csv_file;
 mod first_lines;
+mod id_hashes;
 mod jsonl_file;
 mod lookups;
 #[cfg(feature = "parquet")]
@@ -40,6 +41,7 @@ mod read;
 mod records;
 mod report;
 mod source;
+mod stream;
 
 pub use assemble::load_sources;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
@@ -52,3 +54,4 @@ pub(crate) use records::{Next, Records};
 pub use report::MemoryTables;
 pub use report::{FileReport, LoadOptions, LoadReport, Progress, ProgressFn};
 pub use source::{Format, Source};
+pub use stream::run_files;
