@@ -1,7 +1,7 @@
 //! [`Dataset`]: all records of one analysis, validated, ready to query.
 
 use crate::domain::{
-    Contract, CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
+    Contract, CourseAttendance, Deals, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
     SupportTicket, SurveyResponse, Target,
 };
 use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
@@ -26,9 +26,9 @@ pub struct Dataset {
     /// Partners, org tree, pipeline definition, exchange rates.
     #[serde(flatten)]
     pub refs: Reference,
-    /// Opportunities.
+    /// Opportunities, stored column by column.
     #[serde(default)]
-    pub deals: Vec<Deal>,
+    pub deals: Deals,
     /// Marketing leads.
     #[serde(default)]
     pub leads: Vec<Lead>,
@@ -75,22 +75,41 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Every fact record, as the engine consumes them.
-    pub fn records(&self) -> impl Iterator<Item = Record<'_>> {
-        self.records_part(0, 1)
+    /// Folds every record into `engine` (deals first, then the other kinds in the order of
+    /// the JSON form, partners with them): what [`Dataset::partial`] does on one thread.
+    pub fn push_into(&self, engine: &mut Engine) -> Result<()> {
+        self.push_part(engine, 0, 1, true)
     }
 
-    /// Part `part` of `parts` of the records: the `part`-th contiguous slice of each kind (and
-    /// every `parts`-th partner), so the parts together hold every record exactly once.
-    fn records_part(&self, part: usize, parts: usize) -> impl Iterator<Item = Record<'_>> {
+    /// Folds every fact record into `engine`, partners left out (they are reference data too:
+    /// a scale-out part folds them once, apart).
+    pub(crate) fn push_records(&self, engine: &mut Engine) -> Result<()> {
+        self.push_part(engine, 0, 1, false)
+    }
+
+    /// Folds part `part` of `parts` of the records: the `part`-th contiguous slice of each
+    /// kind (and every `parts`-th partner, when `partners`), so the parts together hold every
+    /// record exactly once.
+    fn push_part(&self, e: &mut Engine, part: usize, parts: usize, partners: bool) -> Result<()> {
+        let cut = |n: usize| n * part / parts..n * (part + 1) / parts;
+        e.push_deals(&self.deals, cut(self.deals.len()))?;
+        for r in self.other_records(part, parts, partners) {
+            crate::interrupt::check()?;
+            e.push(&r)?;
+        }
+        Ok(())
+    }
+
+    /// The records other than deals, part `part` of `parts` (see [`Dataset::push_part`]).
+    fn other_records(&self, part: usize, parts: usize, partners: bool) -> impl Iterator<Item = Record<'_>> {
         fn cut<T>(v: &[T], part: usize, parts: usize) -> &[T] {
             &v[v.len() * part / parts..v.len() * (part + 1) / parts]
         }
-        let partners = self.refs.partners.values().enumerate().filter(move |(i, _)| i % parts == part).map(|(_, p)| Record::Partner(p));
-        cut(&self.deals, part, parts)
+        let partners =
+            self.refs.partners.values().enumerate().filter(move |(i, _)| partners && i % parts == part).map(|(_, p)| Record::Partner(p));
+        cut(&self.leads, part, parts)
             .iter()
-            .map(Record::Deal)
-            .chain(cut(&self.leads, part, parts).iter().map(Record::Lead))
+            .map(Record::Lead)
             .chain(cut(&self.targets, part, parts).iter().map(Record::Target))
             .chain(cut(&self.spend, part, parts).iter().map(Record::Spend))
             .chain(partners)
@@ -150,11 +169,10 @@ impl Dataset {
         if !self.leads.iter().any(|l| l.won_on.is_none() && l.deal_id.is_some()) {
             return;
         }
-        let won: HashMap<&str, chrono::NaiveDate> = self
-            .deals
-            .iter()
-            .filter(|d| d.status == crate::DealStatus::Won)
-            .filter_map(|d| d.closed_on.map(|c| (d.id.as_str(), c)))
+        let deals = &self.deals;
+        let won: HashMap<&str, chrono::NaiveDate> = (0..deals.len())
+            .filter(|&i| deals.status(i) == crate::DealStatus::Won)
+            .filter_map(|i| deals.closed_on(i).map(|c| (deals.id(i), c)))
             .collect();
         for l in &mut self.leads {
             if l.won_on.is_none() {
@@ -181,26 +199,28 @@ impl Dataset {
             location: Location::record(kind, id, field).with_value(value),
             reason: format!("unknown {what}"),
         };
-        for d in &self.deals {
-            if !loaded || !d.stage_history.is_empty() {
-                d.validate()?;
+        let deals = &self.deals;
+        for i in 0..deals.len() {
+            let id = deals.id(i);
+            if !loaded || !deals.stage_history(i).is_empty() {
+                deals.validate(i)?;
             }
-            if need_ids && !ids.insert(d.id.as_str()) {
+            if need_ids && !ids.insert(id) {
                 return Err(Error::Reference {
-                    location: Location::record("deal", &d.id, "deal_id").with_value(&d.id),
+                    location: Location::record("deal", id, "deal_id").with_value(id),
                     reason: "duplicate deal id".into(),
                 });
             }
-            if let Some(p) = d.partner_id.as_deref().filter(|p| has_partners && self.refs.partner(p).is_none()) {
-                return Err(dangling("deal", &d.id, "partner_id", p, "partner"));
+            if let Some(p) = deals.partner_id(i).filter(|p| has_partners && self.refs.partner(p).is_none()) {
+                return Err(dangling("deal", id, "partner_id", p, "partner"));
             }
-            if let Some(o) = d.owner_id.as_deref().filter(|o| !self.refs.org.is_empty() && self.refs.org.get(o).is_none()) {
-                return Err(dangling("deal", &d.id, "owner_id", o, "org unit"));
+            if let Some(o) = deals.owner_id(i).filter(|o| !self.refs.org.is_empty() && self.refs.org.get(o).is_none()) {
+                return Err(dangling("deal", id, "owner_id", o, "org unit"));
             }
             if !self.refs.pipeline.is_empty() {
-                for st in d.stage.iter().chain(d.stage_history.iter().map(|e| &e.stage)) {
+                for st in deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str())) {
                     if self.refs.pipeline.stage(st).is_none() {
-                        return Err(dangling("deal", &d.id, "stage", st, "stage (not in the pipeline definition)"));
+                        return Err(dangling("deal", id, "stage", st, "stage (not in the pipeline definition)"));
                     }
                 }
             }
@@ -347,7 +367,7 @@ impl Dataset {
     /// (one part per [`PART_MIN_RECORDS`] at least): each thread folds one part into its own
     /// engine and the parts are merged ([`Partial::merge`], exact and associative), so the
     /// result is the same as on one thread. An error is reported as on one thread: the first
-    /// bad record in the order of [`Dataset::records`].
+    /// bad record in the order of [`Dataset::push_into`].
     pub fn partial(&self, query: &Query) -> Result<Partial> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let parts = cores.min(self.record_count() / PART_MIN_RECORDS).max(1);
@@ -359,10 +379,7 @@ impl Dataset {
             }
         }
         let mut e = Engine::new(query, &self.refs)?;
-        for r in self.records() {
-            crate::interrupt::check()?;
-            e.push(&r)?;
-        }
+        self.push_into(&mut e)?;
         Ok(e.into_partial())
     }
 
@@ -373,14 +390,19 @@ impl Dataset {
         // first, since each part only sees its own records.
         let mut seen = None;
         if query.needs_one_currency() {
-            self.records().try_for_each(|r| crate::engine::check_currency(&mut seen, false, &r))?;
+            for i in 0..self.deals.len() {
+                if let Some(m) = self.deals.amount(i)
+                    && seen.is_some_and(|c| c != m.currency)
+                {
+                    crate::engine::check_currency(&mut seen, false, &Record::Deal(&self.deals.get(i)))?;
+                }
+                seen = seen.or(self.deals.amount(i).map(|m| m.currency));
+            }
+            self.other_records(0, 1, true).try_for_each(|r| crate::engine::check_currency(&mut seen, false, &r))?;
         }
         let partials: Vec<Result<Partial>> = crate::interrupt::scoped(parts, |part| {
             let mut e = Engine::new(query, &self.refs)?;
-            for r in self.records_part(part, parts) {
-                crate::interrupt::check()?;
-                e.push(&r)?;
-            }
+            self.push_part(&mut e, part, parts, true)?;
             Ok(e.into_partial())
         })?;
         let mut partials = partials.into_iter();

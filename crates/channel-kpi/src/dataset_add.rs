@@ -41,14 +41,14 @@ struct IdSet {
 impl IdSet {
     /// Indexes the records of `list` not seen yet (all again if the list shrank), then fails
     /// when `id` is among them.
-    fn check<T>(&mut self, list: &[T], id_of: fn(&T) -> &str, kind: &str, field: &str, id: &str) -> Result<()> {
-        if list.len() < self.seen {
+    fn check<'a>(&mut self, n: usize, id_at: impl Fn(usize) -> &'a str, kind: &str, field: &str, id: &str) -> Result<()> {
+        if n < self.seen {
             *self = IdSet::default();
         }
-        for r in &list[self.seen..] {
-            self.ids.insert(id_of(r).to_string());
+        for i in self.seen..n {
+            self.ids.insert(id_at(i).to_string());
         }
-        self.seen = list.len();
+        self.seen = n;
         if self.ids.contains(id) {
             return Err(duplicate(kind, field, id));
         }
@@ -102,9 +102,9 @@ fn duplicate(kind: &str, field: &str, id: &str) -> Error {
 }
 
 /// The first id of `list` that occurs twice.
-fn unique<T>(list: &[T], id_of: fn(&T) -> &str, kind: &str, field: &str) -> Result<()> {
-    let mut seen = HashSet::with_capacity(list.len());
-    match list.iter().map(id_of).find(|id| !seen.insert(*id)) {
+fn unique<'a>(n: usize, id_at: impl Fn(usize) -> &'a str, kind: &str, field: &str) -> Result<()> {
+    let mut seen = HashSet::with_capacity(n);
+    match (0..n).map(id_at).find(|id| !seen.insert(*id)) {
         Some(id) => Err(duplicate(kind, field, id)),
         None => Ok(()),
     }
@@ -125,7 +125,7 @@ impl Dataset {
     /// checked by [`Dataset::validate`] (they may be added later).
     pub fn add_deal(&mut self, ix: &mut PushIndex, d: Deal) -> Result<()> {
         d.validate()?;
-        ix.deals.check(&self.deals, |d| &d.id, "deal", "deal_id", &d.id)?;
+        ix.deals.check(self.deals.len(), |i| self.deals.id(i), "deal", "deal_id", &d.id)?;
         ix.deals.added(&d.id);
         self.deals.push(d);
         Ok(())
@@ -135,7 +135,7 @@ impl Dataset {
     /// [`Dataset::validate`].
     pub fn add_lead(&mut self, ix: &mut PushIndex, l: Lead) -> Result<()> {
         l.validate()?;
-        ix.leads.check(&self.leads, |l| &l.id, "lead", "lead_id", &l.id)?;
+        ix.leads.check(self.leads.len(), |i| &self.leads[i].id, "lead", "lead_id", &l.id)?;
         ix.leads.added(&l.id);
         self.leads.push(l);
         Ok(())
@@ -145,10 +145,10 @@ impl Dataset {
     /// `add_*` methods, for records that arrive in bulk (a JSON document or a loaded directory
     /// merged into records already added), so the merge can be refused as a whole.
     pub fn check_unique_ids(&self) -> Result<()> {
-        unique(&self.deals, |d| &d.id, "deal", "deal_id")?;
-        unique(&self.leads, |l| &l.id, "lead", "lead_id")?;
-        unique(&self.tickets, |t| &t.id, "ticket", "ticket_id")?;
-        unique(&self.referrals, |r| &r.id, "referral", "referral_id")
+        unique(self.deals.len(), |i| self.deals.id(i), "deal", "deal_id")?;
+        unique(self.leads.len(), |i| &self.leads[i].id, "lead", "lead_id")?;
+        unique(self.tickets.len(), |i| &self.tickets[i].id, "ticket", "ticket_id")?;
+        unique(self.referrals.len(), |i| &self.referrals[i].id, "referral", "referral_id")
     }
 
     /// Adds a partner (its id must be new).
@@ -177,7 +177,7 @@ impl Dataset {
     /// Adds a support ticket: checks it and that its id is new.
     pub fn add_ticket(&mut self, ix: &mut PushIndex, t: SupportTicket) -> Result<()> {
         t.validate()?;
-        ix.tickets.check(&self.tickets, |t| &t.id, "ticket", "ticket_id", &t.id)?;
+        ix.tickets.check(self.tickets.len(), |i| &self.tickets[i].id, "ticket", "ticket_id", &t.id)?;
         ix.tickets.added(&t.id);
         self.tickets.push(t);
         Ok(())
@@ -186,7 +186,7 @@ impl Dataset {
     /// Adds a referral: checks it and that its id is new.
     pub fn add_referral(&mut self, ix: &mut PushIndex, r: Referral) -> Result<()> {
         r.validate()?;
-        ix.referrals.check(&self.referrals, |r| &r.id, "referral", "referral_id", &r.id)?;
+        ix.referrals.check(self.referrals.len(), |i| &self.referrals[i].id, "referral", "referral_id", &r.id)?;
         ix.referrals.added(&r.id);
         self.referrals.push(r);
         Ok(())

@@ -56,9 +56,9 @@ pub mod stats;
 pub use dataset::{Dataset, PART_MIN_RECORDS};
 pub use dataset_add::PushIndex;
 pub use domain::{
-    Amendment, Channel, Contract, CostKind, CourseAttendance, Deal, DealKind, DealStatus, EngagementEvent, Lead, Onboarding, OrgTree,
-    OrgUnit, Partner, PartnerStage, PartnerStages, PipelineDef, ProductUsage, ProgramCost, Referral, RegistrationStatus, Spend, StageDef,
-    StageEntry, StageOutcome, SubscriptionMonth, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, Target,
+    Amendment, Channel, Contract, CostKind, CourseAttendance, Deal, DealKind, DealStatus, Deals, EngagementEvent, Lead, Onboarding,
+    OrgTree, OrgUnit, Partner, PartnerStage, PartnerStages, PipelineDef, ProductUsage, ProgramCost, Referral, RegistrationStatus, Spend,
+    StageDef, StageEntry, StageOutcome, SubscriptionMonth, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, Target,
 };
 pub use engine::{
     Check, CohortBy, Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, GroupKey, Metric, Options, Part, Partial,

@@ -98,8 +98,7 @@ fn cohort_by_partials_split_and_merge_exactly() {
             assert!(!whole.rows.is_empty(), "{name} {by}");
             for cut in 0..=ds.deals.len().max(ds.subscriptions.len()) {
                 let (mut a, mut b) = (ds.clone(), ds.clone());
-                a.deals.truncate(cut);
-                b.deals.drain(..cut.min(b.deals.len()));
+                b.deals = a.deals.split_off(cut.min(a.deals.len()));
                 a.subscriptions.truncate(cut);
                 b.subscriptions.drain(..cut.min(b.subscriptions.len()));
                 let mut pa = a.partial(&q).unwrap();

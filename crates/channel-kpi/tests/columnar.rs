@@ -101,7 +101,7 @@ prop_compose! {
 }
 
 fn row_path(ds: Vec<Deal>, q: &Query) -> ResultTable {
-    let data = Dataset { deals: ds, ..Dataset::default() };
+    let data = Dataset { deals: ds.into(), ..Dataset::default() };
     data.run(q).unwrap()
 }
 

@@ -29,7 +29,7 @@ pub fn open(id: &str, partner: Option<&str>, created: &str, amount: &str) -> Dea
 }
 
 pub fn dataset(deals: Vec<Deal>) -> Dataset {
-    let mut ds = Dataset { deals, ..Default::default() };
+    let mut ds = Dataset { deals: deals.into(), ..Default::default() };
     ds.validate().unwrap();
     ds
 }

@@ -33,7 +33,7 @@ fn data() -> Dataset {
         staged(closed("C", p2, DealStatus::Lost, "2025-03-10", "2025-06-01", "300"), &[("Demo", "2025-03-10")]),
         open("D", p2, "2025-03-01", "50"),
     ];
-    let mut ds = Dataset { deals, ..Default::default() };
+    let mut ds = Dataset { deals: deals.into(), ..Default::default() };
     ds.refs.pipeline = pipeline();
     ds.validate().unwrap();
     ds
@@ -145,7 +145,9 @@ fn stage_win_rate_by_hand() {
     // A rate of counts: amounts in several currencies need no exchange rates (the forecast,
     // which adds amounts, does).
     let mut mixed = ds.clone();
-    mixed.deals[0].amount = Some("10 EUR".parse().unwrap());
+    let mut v = mixed.deals.to_vec();
+    v[0].amount = Some("10 EUR".parse().unwrap());
+    mixed.deals = v.into();
     assert_eq!(mixed.run(&q).unwrap(), t);
     assert!(mixed.run(&query(Metric::Forecast, "2025-Q2")).is_err());
 }
@@ -180,8 +182,7 @@ fn partials_merge_to_the_same_forecast() {
         let whole = ds.run(&q).unwrap();
         for cut in 1..ds.deals.len() {
             let (mut a, mut b) = (ds.clone(), ds.clone());
-            a.deals.truncate(cut);
-            b.deals.drain(..cut);
+            b.deals = a.deals.split_off(cut);
             let mut pa = a.partial(&q).unwrap();
             let pb: Partial = serde_json::from_str(&serde_json::to_string(&b.partial(&q).unwrap()).unwrap()).unwrap();
             pa.merge(&pb).unwrap();
@@ -220,7 +221,7 @@ fn shared_rate(n: usize) -> Dataset {
         })
         .collect();
     deals.extend(["A", "B", "C", "D"].map(|id| staged(open(id, None, "2025-03-01", "100"), &[("Demo", "2025-03-01")])));
-    let mut ds = Dataset { deals, ..Default::default() };
+    let mut ds = Dataset { deals: deals.into(), ..Default::default() };
     ds.refs.pipeline = pipeline();
     ds.validate().unwrap();
     ds

@@ -28,7 +28,7 @@ fn csv_with_bom_and_crlf_reads_like_plain_csv() {
     let crlf = format!("\u{feff}{}", DEALS.replace('\n', "\r\n"));
     let (ds, report) = load(RecordKind::Deals, "deals.csv", &crlf, &strict()).unwrap();
     assert_eq!(ds.deals, plain.deals);
-    assert_eq!(ds.deals[0].amount.unwrap().to_string(), "100.10 USD", "exact decimal");
+    assert_eq!(ds.deals.get(0).amount.unwrap().to_string(), "100.10 USD", "exact decimal");
     assert_eq!((report.rows_read(), report.rows_loaded()), (3, 3));
 }
 
@@ -100,7 +100,7 @@ D6,2025-01-01,,open,,\n";
     let crlf_err = load(RecordKind::Deals, "deals.csv", &text.replace('\n', "\r\n"), &strict()).unwrap_err();
     assert_eq!(crlf_err.location().and_then(|l| l.line), Some(3));
     let (ds, report) = load(RecordKind::Deals, "deals.csv", text, &collect()).unwrap();
-    assert_eq!(ds.deals.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["D1", "D6"]);
+    assert_eq!(ds.deals.iter().map(|d| d.id).collect::<Vec<_>>(), ["D1", "D6"]);
     assert_eq!((report.rows_read(), report.rows_loaded()), (6, 2));
     let msgs: Vec<String> = report.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(msgs.len(), 4, "{msgs:#?}");
@@ -142,14 +142,14 @@ fn a_mapping_renames_translates_and_defaults() {
     .unwrap();
     let text = "Opportunity,Stage,Created,Closed,Value,Segment\nO1,Closed Won,03/02/2025,2025-02-20 10:00:00,900,SMB\nO2,Negotiation,04/02/2025,,,\n";
     let (ds, _) = load_sources(vec![Source::from_text(RecordKind::Deals, "export.csv", text)], &mapping, &strict()).unwrap();
-    let d = &ds.deals[0];
+    let d = &ds.deals.get(0);
     assert_eq!(
         (d.status, d.created_on.to_string(), d.closed_on.unwrap().to_string()),
         (DealStatus::Won, "2025-02-03".into(), "2025-02-20".into())
     );
     assert_eq!(d.amount.unwrap().to_string(), "900 EUR");
     assert_eq!(d.attrs.get("Segment").map(String::as_str), Some("SMB"));
-    assert!(ds.deals[1].attrs.is_empty(), "empty cells are not attrs");
+    assert!(ds.deals.get(1).attrs.is_empty(), "empty cells are not attrs");
     // An unmapped value names the source column and the value.
     let bad = "Opportunity,Stage,Created\nO3,Closed Maybe,03/02/2025\n";
     let e = load_sources(vec![Source::from_text(RecordKind::Deals, "export.csv", bad)], &mapping, &strict()).unwrap_err().to_string();

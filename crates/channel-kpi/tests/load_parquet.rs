@@ -74,7 +74,7 @@ fn a_parquet_file_loads_the_same_deals_as_the_csv() {
     let (from_parquet, report) = load_dir(&dir, &Mapping::default(), &LoadOptions::default()).unwrap();
     assert_eq!(from_parquet.deals, from_csv.deals);
     assert_eq!((report.rows_read(), report.rows_loaded()), (5, 5));
-    assert_eq!(from_parquet.deals[0].amount.unwrap().to_string(), "100.10 USD", "exact decimal");
+    assert_eq!(from_parquet.deals.get(0).amount.unwrap().to_string(), "100.10 USD", "exact decimal");
     // load_paths and load_file read it too.
     let (ds, _) = load_paths(&[dir.join("deals.parquet")], &Mapping::default(), &LoadOptions::default()).unwrap();
     assert_eq!(ds.deals, from_csv.deals);
@@ -161,9 +161,9 @@ fn a_mapped_export_with_a_parquet_lookup() {
     .unwrap();
     let (ds, _) = load_dir(&dir, &m, &LoadOptions::default()).unwrap();
     assert_eq!(ds.deals.len(), 2);
-    assert_eq!(ds.deals[1].created_on.to_string(), "2018-02-10", "typed date from the Parquet lookup");
-    assert_eq!(ds.deals[1].closed_on.unwrap().to_string(), "2018-03-01");
-    assert_eq!(ds.deals[1].amount.unwrap().to_string(), "1200.5 BRL");
+    assert_eq!(ds.deals.get(1).created_on.to_string(), "2018-02-10", "typed date from the Parquet lookup");
+    assert_eq!(ds.deals.get(1).closed_on.unwrap().to_string(), "2018-03-01");
+    assert_eq!(ds.deals.get(1).amount.unwrap().to_string(), "1200.5 BRL");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -201,13 +201,13 @@ fn only_attrs_keeps_and_decodes_just_the_attrs_a_query_groups_by() {
     let only = |cols: &[&str]| LoadOptions { only_attrs: Some(cols.iter().map(|c| c.to_string()).collect()), ..LoadOptions::default() };
     // The query groups by attr:segment: segment is kept, the blob is never decoded.
     let (ds, _) = load_dir(&dir, &Mapping::default(), &only(&["segment"])).unwrap();
-    assert_eq!(ds.deals[1].attrs.get("segment").map(String::as_str), Some("ent"));
+    assert_eq!(ds.deals.get(1).attrs.get("segment").map(String::as_str), Some("ent"));
     assert!(ds.deals.iter().all(|d| !d.attrs.contains_key("blob")));
     assert_eq!(ds.columns["deals"].attrs.iter().collect::<Vec<_>>(), ["segment"]);
     // No attr dimension: no attrs at all; a canonical column asked for as an attr stays a field.
     let (ds, _) = load_dir(&dir, &Mapping::default(), &only(&["partner_id"])).unwrap();
     assert!(ds.deals.iter().all(|d| d.attrs.is_empty()) && ds.columns["deals"].attrs.is_empty());
-    assert_eq!(ds.deals[0].partner_id.as_deref(), Some("acme"));
+    assert_eq!(ds.deals.get(0).partner_id.as_deref(), Some("acme"));
     // A mapping's own list is narrowed, never widened.
     let m = Mapping::from_json_str(r#"{"deals": {"attrs": ["blob"]}}"#).unwrap();
     let (ds, _) = load_dir(&dir, &m, &only(&["segment"])).unwrap();

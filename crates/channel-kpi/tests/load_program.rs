@@ -52,7 +52,7 @@ fn every_kind_loads_from_its_canonical_file() {
     );
     let (ds, report) = load_dir(&dir, &Mapping::default(), &LoadOptions::default()).unwrap();
     assert!(report.errors.is_empty());
-    assert_eq!(ds.deals[0].registration_status, Some(RegistrationStatus::Approved));
+    assert_eq!(ds.deals.get(0).registration_status, Some(RegistrationStatus::Approved));
     assert_eq!(ds.courses.len(), 2);
     assert_eq!(ds.courses[0].score, Some("87.5".parse().unwrap()));
     assert_eq!(ds.surveys[1].scale, 10, "NPS defaults to a 0–10 scale");

@@ -33,9 +33,7 @@ fn deals(n: usize) -> Vec<Deal> {
 
 fn serial(ds: &Dataset, q: &Query) -> Result<Partial> {
     let mut e = Engine::new(q, &ds.refs)?;
-    for r in ds.records() {
-        e.push(&r)?;
-    }
+    ds.push_into(&mut e)?;
     Ok(e.into_partial())
 }
 

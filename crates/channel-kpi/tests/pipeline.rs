@@ -227,7 +227,7 @@ fn pipeline_states_merge_exactly() {
     let q = Query::new(vec![Metric::Pipeline, Metric::PipelineChange, Metric::PipelineAging], march());
     let whole = data.run(&q).unwrap();
     let (mut a, mut b) = (Engine::new(&q, &data.refs).unwrap(), Engine::new(&q, &data.refs).unwrap());
-    for (i, d) in data.deals.iter().enumerate() {
+    for (i, d) in data.deals.to_vec().iter().enumerate() {
         if i % 2 == 0 { a.push(&Record::Deal(d)).unwrap() } else { b.push(&Record::Deal(d)).unwrap() }
     }
     let json = serde_json::to_string(&b.into_partial()).unwrap();

@@ -60,7 +60,7 @@ fn raw_deal() -> impl Strategy<Value = RawDeal> {
 fn build(raws: Vec<RawDeal>, leads: Vec<(u64, u8, Option<usize>)>, spends: Vec<(u64, u8, u32)>) -> Dataset {
     let deals: Vec<Deal> = raws.into_iter().enumerate().map(|(i, r)| deal(i, r)).collect();
     let n = deals.len();
-    let mut data = Dataset { deals, ..Default::default() };
+    let mut data = Dataset { deals: deals.into(), ..Default::default() };
     data.refs.pipeline = pipeline_def(STAGES);
     data.leads = leads
         .into_iter()
@@ -108,7 +108,8 @@ proptest! {
         let q = query();
         let whole = data.run(&q).unwrap();
 
-        let recs: Vec<Record> = data.records().collect();
+        let deals = data.deals.to_vec();
+        let recs: Vec<Record> = deals.iter().map(Record::Deal).chain(data.leads.iter().map(Record::Lead)).chain(data.targets.iter().map(Record::Target)).chain(data.spend.iter().map(Record::Spend)).collect();
         let cut = cut.min(recs.len());
         let (mut a, mut b) = (Engine::new(&q, &data.refs).unwrap(), Engine::new(&q, &data.refs).unwrap());
         for r in &recs[..cut] { a.push(r).unwrap(); }

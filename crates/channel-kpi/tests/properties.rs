@@ -79,7 +79,7 @@ fn dataset_strategy() -> impl Strategy<Value = Dataset> {
         for (i, d) in deals.iter_mut().enumerate() {
             d.id = format!("D{i}");
         }
-        let mut ds = Dataset { deals, ..Default::default() };
+        let mut ds = Dataset { deals: deals.into(), ..Default::default() };
         ds.refs.pipeline = pipeline();
         ds.refs.org = org();
         ds.validate().unwrap();
@@ -103,8 +103,7 @@ fn merged(ds: &Dataset, q: &Query, split: usize) -> ResultTable {
     let split = split.min(ds.deals.len());
     let mut a = ds.clone();
     let mut b = ds.clone();
-    a.deals.truncate(split);
-    b.deals.drain(..split);
+    b.deals = a.deals.split_off(split);
     let mut pa = a.partial(q).unwrap();
     // Ship one side through JSON, as a remote worker would.
     let pb: Partial = serde_json::from_str(&serde_json::to_string(&b.partial(q).unwrap()).unwrap()).unwrap();
@@ -119,12 +118,13 @@ proptest! {
     fn order_of_records_does_not_matter(ds in dataset_strategy(), seed in any::<u64>()) {
         let q = query(vec![Dimension::Partner]).compare(Compare::PreviousPeriod);
         let mut shuffled = ds.clone();
-        let n = shuffled.deals.len();
+        let mut deals = shuffled.deals.to_vec();
         let mut s = seed;
-        for i in (1..n).rev() {
+        for i in (1..deals.len()).rev() {
             s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            shuffled.deals.swap(i, (s >> 33) as usize % (i + 1));
+            deals.swap(i, (s >> 33) as usize % (i + 1));
         }
+        shuffled.deals = deals.into();
         prop_assert_eq!(ds.run(&q).unwrap(), shuffled.run(&q).unwrap());
     }
 

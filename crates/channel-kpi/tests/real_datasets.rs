@@ -164,7 +164,7 @@ fn check_olist(dir: &Path, m: &Mapping, odd_at: &str) {
     assert_eq!(ds.leads.len(), 8000);
     let odd = ds.leads.iter().find(|l| l.id == "b91cf8812365f50ff4bda4bcd6206b05").unwrap();
     assert_eq!((odd.created_on.to_string(), odd.won_on.unwrap().to_string()), ("2018-03-08".into(), "2018-03-06".into()));
-    assert_eq!(ds.deals[0].attrs.get("business_segment").map(String::as_str), Some("pet"));
+    assert_eq!(ds.deals.get(0).attrs.get("business_segment").map(String::as_str), Some("pet"));
 
     // MQLs run 2017-06-14..2018-05-31; deals are won until 2018-11-14: as_of after that.
     let mut q = Query::new(vec![Metric::LeadConversionRate], Period::parse("2017-06-01..2018-06-01").unwrap());

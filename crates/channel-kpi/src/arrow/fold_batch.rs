@@ -9,7 +9,6 @@ use super::folder::{DEALS, DealFolder, Plan, date, shift_rows};
 use super::intern::short_key;
 use super::select::{self, CHUNK, Scratch};
 use super::tally::{FLUSH_EVERY, Tally};
-use crate::engine::Record;
 use crate::error::Result;
 use crate::load::{LoadOptions, Mapping, RecordKind, Source};
 use arrow_array::{Array, RecordBatch};
@@ -31,9 +30,7 @@ impl DealFolder<'_> {
     fn fold_rows(&mut self, b: &RecordBatch) -> Result<()> {
         let src = Source::from_arrow(RecordKind::Deals, DEALS, Box::new(std::iter::once(Ok(b.clone()))));
         let (data, _) = super::load_tables(vec![src], &Mapping::default(), &LoadOptions::default()).map_err(|e| shift_rows(e, self.row))?;
-        for d in &data.deals {
-            self.rows.push(&Record::Deal(d))?;
-        }
+        self.rows.push_deals(&data.deals, 0..data.deals.len())?;
         Ok(())
     }
 

@@ -53,8 +53,8 @@ pub(crate) fn no_lookups(name: &str, file: &str) -> Error {
 /// ]).unwrap();
 /// let src = Source::from_arrow(RecordKind::Deals, "deals", Box::new(std::iter::once(Ok(batch))));
 /// let (data, _) = channel_kpi::arrow::load_tables(vec![src], &Mapping::default(), &LoadOptions::default()).unwrap();
-/// assert_eq!(data.deals[1].amount.unwrap().to_string(), "400.1 USD");
-/// assert_eq!(data.deals[0].created_on.to_string(), "2025-01-01");
+/// assert_eq!(data.deals.amount(1).unwrap().to_string(), "400.1 USD");
+/// assert_eq!(data.deals.created_on(0).to_string(), "2025-01-01");
 /// ```
 pub fn load_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> Result<(Dataset, LoadReport)> {
     load_sources(sources, mapping, opts)

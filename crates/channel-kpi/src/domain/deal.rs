@@ -222,11 +222,70 @@ impl Deal {
         }
     }
 
-    fn loc(&self, field: &str) -> Location {
-        Location::record("deal", &self.id, field)
+    /// Checks the invariants listed on [`Deal`].
+    pub fn validate(&self) -> Result<()> {
+        DealChecked {
+            id: &self.id,
+            status: self.status,
+            created_on: self.created_on,
+            closed_on: self.closed_on,
+            registered_on: self.registered_on,
+            amount: self.amount,
+            stage_history: &self.stage_history,
+        }
+        .validate()
     }
 
-    /// Checks the invariants listed on [`Deal`].
+    /// Whether the deal was open at the instant `t` (the start of day `t`): created before
+    /// `t` and not closed before `t`.
+    pub fn open_at(&self, t: NaiveDate) -> bool {
+        self.created_on < t && self.closed_on.is_none_or(|c| c >= t)
+    }
+
+    /// The stage the deal was in at instant `t`: the last history entry before `t`, or the
+    /// current stage when there is no history and the deal is still open.
+    pub fn stage_at(&self, t: NaiveDate) -> Option<&str> {
+        if self.stage_history.is_empty() {
+            return if self.closed_on.is_none() { self.stage.as_deref() } else { None };
+        }
+        self.stage_history.iter().rev().find(|e| e.entered_on < t).map(|e| e.stage.as_str())
+    }
+
+    /// Closed (won or lost) with `closed_on` satisfying `inside`.
+    pub fn closed_in(&self, status: DealStatus, inside: impl Fn(NaiveDate) -> bool) -> bool {
+        self.status == status && self.closed_on.is_some_and(inside)
+    }
+
+    /// The last day on or before `t` the deal moved: entered a stage, or closed.
+    pub fn last_move_on_or_before(&self, t: NaiveDate) -> Option<NaiveDate> {
+        let staged = self.stage_history.iter().map(|e| e.entered_on).filter(|d| *d <= t).max();
+        staged.max(self.closed_on.filter(|c| *c <= t))
+    }
+
+    /// Sales-cycle length in days (`closed_on − created_on`), for closed deals.
+    pub fn cycle_days(&self) -> Option<i64> {
+        self.closed_on.map(|c| (c - self.created_on).num_days())
+    }
+}
+
+/// The fields of a deal that [`Deal::validate`] checks, borrowed: from a [`Deal`] or from one
+/// row of [`crate::Deals`] (which checks its rows without building a `Deal`).
+pub(crate) struct DealChecked<'a> {
+    pub id: &'a str,
+    pub status: DealStatus,
+    pub created_on: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    pub registered_on: Option<NaiveDate>,
+    pub amount: Option<Money>,
+    pub stage_history: &'a [StageEntry],
+}
+
+impl DealChecked<'_> {
+    fn loc(&self, field: &str) -> Location {
+        Location::record("deal", self.id, field)
+    }
+
+    /// [`Deal::validate`].
     pub fn validate(&self) -> Result<()> {
         if self.id.trim().is_empty() {
             return Err(Error::Missing { location: Location { field: Some("deal_id".into()), ..Default::default() } });
@@ -261,7 +320,7 @@ impl Deal {
             return Err(Error::invalid(self.loc("registered_on").with_value(r), "registered before the deal was created"));
         }
         let mut prev = self.created_on;
-        for e in &self.stage_history {
+        for e in self.stage_history {
             if e.entered_on < prev {
                 return Err(Error::invalid(
                     self.loc("stage_history").with_value(format!("{} {}", e.stage, e.entered_on)),
@@ -271,37 +330,6 @@ impl Deal {
             prev = e.entered_on;
         }
         Ok(())
-    }
-
-    /// Whether the deal was open at the instant `t` (the start of day `t`): created before
-    /// `t` and not closed before `t`.
-    pub fn open_at(&self, t: NaiveDate) -> bool {
-        self.created_on < t && self.closed_on.is_none_or(|c| c >= t)
-    }
-
-    /// The stage the deal was in at instant `t`: the last history entry before `t`, or the
-    /// current stage when there is no history and the deal is still open.
-    pub fn stage_at(&self, t: NaiveDate) -> Option<&str> {
-        if self.stage_history.is_empty() {
-            return if self.closed_on.is_none() { self.stage.as_deref() } else { None };
-        }
-        self.stage_history.iter().rev().find(|e| e.entered_on < t).map(|e| e.stage.as_str())
-    }
-
-    /// Closed (won or lost) with `closed_on` satisfying `inside`.
-    pub fn closed_in(&self, status: DealStatus, inside: impl Fn(NaiveDate) -> bool) -> bool {
-        self.status == status && self.closed_on.is_some_and(inside)
-    }
-
-    /// The last day on or before `t` the deal moved: entered a stage, or closed.
-    pub fn last_move_on_or_before(&self, t: NaiveDate) -> Option<NaiveDate> {
-        let staged = self.stage_history.iter().map(|e| e.entered_on).filter(|d| *d <= t).max();
-        staged.max(self.closed_on.filter(|c| *c <= t))
-    }
-
-    /// Sales-cycle length in days (`closed_on − created_on`), for closed deals.
-    pub fn cycle_days(&self) -> Option<i64> {
-        self.closed_on.map(|c| (c - self.created_on).num_days())
     }
 }
 

@@ -5,6 +5,7 @@
 mod contract;
 mod customer_success;
 mod deal;
+mod deal_columns;
 mod lead;
 mod org;
 mod partner;
@@ -18,6 +19,7 @@ mod training;
 pub use contract::{Amendment, Contract, parse_amendments};
 pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, SupportTicket};
 pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};
+pub use deal_columns::Deals;
 pub use lead::Lead;
 pub use org::{OrgTree, OrgUnit};
 pub use partner::Partner;

@@ -34,7 +34,7 @@ impl Reference {
         fingerprint_of(self)
     }
 
-    /// The partial of the partner records (which [`crate::Dataset::records`] streams from the
+    /// The partial of the partner records (which [`crate::Dataset::push_into`] streams from the
     /// reference data, for `partner_count_change` and the like), covering the part
     /// [`Part::REFERENCE`]: in a scale-out run the driver folds it once, and the parts of the
     /// fact records ([`crate::Dataset::partial_part`]) are merged into it.
@@ -73,9 +73,7 @@ impl crate::Dataset {
     /// ```
     pub fn partial_part(&self, query: &Query, part: &Part) -> Result<Partial> {
         let mut e = Engine::new(query, &self.refs)?;
-        for r in self.records().filter(|r| !matches!(r, Record::Partner(_))) {
-            e.push(&r)?;
-        }
+        self.push_records(&mut e)?;
         let mut p = e.into_partial();
         p.reference = Some(self.refs.fingerprint());
         p.cover(part)?;

@@ -29,6 +29,7 @@ mod binary;
 mod catalog;
 pub(crate) mod check;
 mod coverage;
+mod deal_rows;
 mod dimension;
 mod fingerprint;
 mod finish;

@@ -58,7 +58,7 @@ pub struct Partial {
 }
 
 /// Dimensions whose values a record push keeps on the stack (more take a heap vector).
-const INLINE_DIMS: usize = 8;
+pub(super) const INLINE_DIMS: usize = 8;
 
 /// Folds records into a [`Partial`]. Memory grows with the number of groups × windows, not
 /// with the number of records.
@@ -67,18 +67,18 @@ const INLINE_DIMS: usize = 8;
 /// and window: a record of a known group costs no allocation.
 #[derive(Debug)]
 pub struct Engine<'r> {
-    refs: &'r Reference,
-    windows: Vec<Window>,
-    as_of: NaiveDate,
+    pub(super) refs: &'r Reference,
+    pub(super) windows: Vec<Window>,
+    pub(super) as_of: NaiveDate,
     /// The last day any window or `as_of` reaches: contracts are expanded into months up to it.
-    horizon: NaiveDate,
-    query: Query,
-    currency: Option<Currency>,
-    groups: GroupIndex,
+    pub(super) horizon: NaiveDate,
+    pub(super) query: Query,
+    pub(super) currency: Option<Currency>,
+    pub(super) groups: GroupIndex,
     /// Every amount must share one currency ([`Query::needs_one_currency`]).
-    one_currency: bool,
+    pub(super) one_currency: bool,
     /// `cells[group * windows.len() + window]`: the metrics' states, once a record counted.
-    cells: Vec<Option<Vec<KpiState>>>,
+    pub(super) cells: Vec<Option<Vec<KpiState>>>,
 }
 
 impl<'r> Engine<'r> {
@@ -247,14 +247,23 @@ pub(crate) fn check_currency(seen: &mut Option<Currency>, mixed_ok: bool, rec: &
 /// one (most detailed first); `None` when there is none. A record kind that lacks a dimension
 /// is left out of levels grouping by it. A target counts only at the level it was set for, so
 /// partner targets are never summed into a company total.
-fn levels_of(q: &Query, rec: &Record, values: &[DimValue]) -> Option<std::iter::Rev<std::ops::RangeInclusive<usize>>> {
-    let full = q.group_by.len();
+fn levels_of(q: &Query, rec: &Record, values: &[DimValue]) -> Option<Levels> {
     let fixed = match rec {
         Record::Target(t) if t.dimension == Dimension::All => Some(0),
         Record::Target(t) if q.group_by.first() == Some(&t.dimension) => Some(1),
         Record::Target(_) => return None,
         _ => None,
     };
+    levels(q, fixed, values)
+}
+
+/// Roll-up levels, most detailed first.
+pub(super) type Levels = std::iter::Rev<std::ops::RangeInclusive<usize>>;
+
+/// [`levels_of`] for a record counted at level `fixed` only (`None`: at the levels its
+/// dimension values allow).
+pub(super) fn levels(q: &Query, fixed: Option<usize>, values: &[DimValue]) -> Option<Levels> {
+    let full = q.group_by.len();
     // The deepest level whose dimensions all apply to this record.
     let applicable = values.iter().position(|v| *v == DimValue::NotApplicable).unwrap_or(full);
     let (lo, hi) = match (fixed, q.rollup) {

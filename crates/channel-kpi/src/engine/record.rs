@@ -3,8 +3,8 @@
 
 use super::dimension::{DimValue, Dimension};
 use crate::domain::{
-    Contract, CourseAttendance, Deal, EngagementEvent, Lead, Onboarding, OrgTree, Partner, PipelineDef, ProductUsage, ProgramCost,
-    Referral, Spend, SubscriptionMonth, SupportTicket, SurveyResponse, Target,
+    Channel, Contract, CourseAttendance, Deal, DealKind, Deals, EngagementEvent, Lead, Onboarding, OrgTree, Partner, PipelineDef,
+    ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth, SupportTicket, SurveyResponse, Target,
 };
 use crate::error::{Error, Location, Result};
 use crate::money::{FxTable, Money};
@@ -95,19 +95,7 @@ impl<'a> Record<'a> {
         };
         match (*self, dim) {
             (_, Dimension::All) => DimValue::Value(None),
-            (Record::Deal(d), dim) => match dim {
-                Dimension::Partner => v(d.partner_id.as_deref()),
-                Dimension::PartnerTier => partner_attr(d.partner_id.as_ref(), |p| p.tier.as_ref()),
-                Dimension::Region => partner_attr(d.partner_id.as_ref(), |p| p.region.as_ref()),
-                Dimension::Owner => v(d.owner_id.as_deref()),
-                Dimension::Org(level) => v(d.owner_id.as_deref().and_then(|o| refs.org.ancestor_at_level(o, level))),
-                Dimension::Channel => v(d.channel.map(|c| c.name())),
-                Dimension::Source => v(d.source.as_deref()),
-                Dimension::Product => v(d.product.as_deref()),
-                Dimension::Kind => v(Some(d.kind.name())),
-                Dimension::Attr(a) => v(d.attrs.get(a).map(String::as_str)),
-                Dimension::All => DimValue::Value(None),
-            },
+            (Record::Deal(d), dim) => deal_dim(d, dim, refs),
             (Record::Lead(l), dim) => match dim {
                 Dimension::Partner => v(l.partner_id.as_deref()),
                 Dimension::PartnerTier => partner_attr(l.partner_id.as_ref(), |p| p.tier.as_ref()),
@@ -140,6 +128,86 @@ impl<'a> Record<'a> {
             (Record::Referral(r), dim) => partner_dims(r.partner_id.as_ref(), dim, refs),
             (Record::Usage(u), dim) => partner_dims(u.partner_id.as_ref(), dim, refs),
         }
+    }
+}
+
+/// The fields of a deal that group it, read from a [`Deal`] or from one row of [`Deals`], so
+/// both are grouped by one piece of code ([`deal_dim`]).
+pub(crate) trait DealFields<'a>: Copy {
+    fn partner_id(self) -> Option<&'a str>;
+    fn owner_id(self) -> Option<&'a str>;
+    fn channel(self) -> Option<Channel>;
+    fn source(self) -> Option<&'a str>;
+    fn product(self) -> Option<&'a str>;
+    fn kind(self) -> DealKind;
+    fn attr(self, name: &str) -> Option<&'a str>;
+}
+
+impl<'a> DealFields<'a> for &'a Deal {
+    fn partner_id(self) -> Option<&'a str> {
+        self.partner_id.as_deref()
+    }
+    fn owner_id(self) -> Option<&'a str> {
+        self.owner_id.as_deref()
+    }
+    fn channel(self) -> Option<Channel> {
+        self.channel
+    }
+    fn source(self) -> Option<&'a str> {
+        self.source.as_deref()
+    }
+    fn product(self) -> Option<&'a str> {
+        self.product.as_deref()
+    }
+    fn kind(self) -> DealKind {
+        self.kind
+    }
+    fn attr(self, name: &str) -> Option<&'a str> {
+        self.attrs.get(name).map(String::as_str)
+    }
+}
+
+impl<'a> DealFields<'a> for (&'a Deals, usize) {
+    fn partner_id(self) -> Option<&'a str> {
+        self.0.partner_id(self.1)
+    }
+    fn owner_id(self) -> Option<&'a str> {
+        self.0.owner_id(self.1)
+    }
+    fn channel(self) -> Option<Channel> {
+        self.0.channel(self.1)
+    }
+    fn source(self) -> Option<&'a str> {
+        self.0.source(self.1)
+    }
+    fn product(self) -> Option<&'a str> {
+        self.0.product(self.1)
+    }
+    fn kind(self) -> DealKind {
+        self.0.kind(self.1)
+    }
+    fn attr(self, name: &str) -> Option<&'a str> {
+        self.0.attr(self.1, name)
+    }
+}
+
+/// A deal's value of `dim`.
+pub(crate) fn deal_dim<'b>(d: impl DealFields<'b>, dim: &Dimension, refs: &'b Reference) -> DimValue<'b> {
+    let v = DimValue::Value;
+    let partner =
+        |f: fn(&'b Partner) -> Option<&'b String>| v(d.partner_id().and_then(|p| refs.partner(p)).and_then(f).map(String::as_str));
+    match dim {
+        Dimension::Partner => v(d.partner_id()),
+        Dimension::PartnerTier => partner(|p| p.tier.as_ref()),
+        Dimension::Region => partner(|p| p.region.as_ref()),
+        Dimension::Owner => v(d.owner_id()),
+        Dimension::Org(level) => v(d.owner_id().and_then(|o| refs.org.ancestor_at_level(o, level))),
+        Dimension::Channel => v(d.channel().map(|c| c.name())),
+        Dimension::Source => v(d.source()),
+        Dimension::Product => v(d.product()),
+        Dimension::Kind => v(Some(d.kind().name())),
+        Dimension::Attr(a) => v(d.attr(a)),
+        Dimension::All => DimValue::Value(None),
     }
 }
 

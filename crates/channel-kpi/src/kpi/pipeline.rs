@@ -17,7 +17,7 @@
 //! let mut b = Deal::new("B", day("2025-02-01"), DealStatus::Won); // closed in the window
 //! b.closed_on = Some(day("2025-03-15"));
 //! b.amount = Some("400 USD".parse().unwrap());
-//! data.deals = vec![a, b];
+//! data.deals = vec![a, b].into();
 //! data.validate().unwrap();
 //! let t = data.run(&Query::new(vec![Metric::Pipeline, Metric::PipelineChange], Period::parse("2025-03").unwrap())).unwrap();
 //! // Open at 2025-04-01: A only. Open at 2025-03-01: A and B; B was won in March.

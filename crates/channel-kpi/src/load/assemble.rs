@@ -160,8 +160,8 @@ pub(super) fn table_columns(report: &LoadReport) -> std::collections::BTreeMap<S
 
 /// Pushes `rec` onto `kept` unless an earlier record has its id: then an error naming both
 /// lines (`duplicate deal id (first on line 3)`, field `deal_id` for label `deal`).
-fn keep_unique<T>(
-    kept: &mut Vec<T>,
+fn keep_unique<T, K: Kept<T>>(
+    kept: &mut K,
     lines: &mut FirstLines,
     rec: T,
     id: fn(&T) -> &String,
@@ -169,11 +169,43 @@ fn keep_unique<T>(
     at: (&str, u64),
     unit: &str,
 ) -> Result<()> {
-    if let Some(first) = lines.insert(id(&rec), kept.len(), at.1, |p| id(&kept[p])) {
+    if let Some(first) = lines.insert(id(&rec), kept.count(), at.1, |p| kept.id_at(p, id)) {
         return Err(duplicate(label, id(&rec), &format!("{label}_id"), first, at, unit));
     }
-    kept.push(rec);
+    kept.keep(rec);
     Ok(())
+}
+
+/// Where the loader keeps the records of one kind: a vector, or the deals' columns.
+trait Kept<T> {
+    fn count(&self) -> usize;
+    /// The id of record `p` (`id` reads it from a record).
+    fn id_at(&self, p: usize, id: fn(&T) -> &String) -> &str;
+    fn keep(&mut self, rec: T);
+}
+
+impl<T> Kept<T> for Vec<T> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn id_at(&self, p: usize, id: fn(&T) -> &String) -> &str {
+        id(&self[p])
+    }
+    fn keep(&mut self, rec: T) {
+        self.push(rec);
+    }
+}
+
+impl Kept<crate::Deal> for crate::Deals {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn id_at(&self, p: usize, _: fn(&crate::Deal) -> &String) -> &str {
+        self.id(p)
+    }
+    fn keep(&mut self, rec: crate::Deal) {
+        self.push(rec);
+    }
 }
 
 /// Adds one unit of a level chain; the same unit on several rows must agree.
@@ -204,10 +236,11 @@ fn attach_history(
     if history.is_empty() {
         return Ok(());
     }
-    let index: HashMap<String, usize> = ds.deals.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+    let deals = &ds.deals;
+    let index: HashMap<String, usize> = (0..deals.len()).map(|i| (deals.id(i).to_string(), i)).collect();
     for (id, e, loc) in history {
         match index.get(&id) {
-            Some(&i) => ds.deals[i].stage_history.push(e),
+            Some(&i) => ds.deals.stage_history_mut(i).push(e),
             None => {
                 let err =
                     Error::Reference { location: Location { value: Some(id), ..loc }, reason: "stage entry of an unknown deal".into() };
@@ -221,8 +254,8 @@ fn attach_history(
             }
         }
     }
-    for d in &mut ds.deals {
-        d.stage_history.sort_by_key(|e| e.entered_on);
+    for h in ds.deals.stage_histories_mut() {
+        h.sort_by_key(|e| e.entered_on);
     }
     Ok(())
 }

@@ -1,0 +1,455 @@
+//! [`Deals`]: the deals of a dataset stored column by column.
+
+use super::deal::{Channel, Deal, DealChecked, DealKind, DealStatus, PartnerStages, RegistrationStatus, StageEntry};
+use crate::money::Money;
+use chrono::NaiveDate;
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
+
+/// The deals of a [`crate::Dataset`], stored column by column: one vector per field, the text
+/// fields that repeat (partner, owner, source, product, stage, lost reason) as ids into one
+/// dictionary of distinct values, every deal id in one string buffer, and the fields most deals
+/// leave empty (stage history, attrs) in side tables. A deal costs about 90 bytes here against
+/// about 350 as a [`Deal`] with its own strings, and the engine reads the columns it needs
+/// ([`crate::Engine::push_deals`]).
+///
+/// Deals go in as [`Deal`] values ([`Deals::push`], `collect`, `From<Vec<Deal>>`) and come
+/// out as [`Deal`] values ([`Deals::get`], [`Deals::iter`]) or one field at a time
+/// ([`Deals::id`], [`Deals::status`] …). As JSON (serde) they are a list of deals, as before.
+///
+/// ```
+/// use channel_kpi::{Deal, DealStatus, Deals};
+/// let day = |s: &str| s.parse().unwrap();
+/// let mut deals = Deals::default();
+/// let mut d = Deal::new("D1", day("2025-01-02"), DealStatus::Open);
+/// d.partner_id = Some("P1".into());
+/// deals.push(d.clone());
+/// assert_eq!(deals.len(), 1);
+/// assert_eq!(deals.partner_id(0), Some("P1"));
+/// assert_eq!(deals.get(0), d);
+/// ```
+#[derive(Clone, Default)]
+pub struct Deals {
+    ids: String,
+    /// `ids[id_end[i - 1]..id_end[i]]` is the id of deal `i`.
+    id_end: Vec<usize>,
+    words: Words,
+    partner: Vec<u32>,
+    owner: Vec<u32>,
+    source: Vec<u32>,
+    product: Vec<u32>,
+    lost_reason: Vec<u32>,
+    stage: Vec<u32>,
+    channel: Vec<Option<Channel>>,
+    kind: Vec<DealKind>,
+    status: Vec<DealStatus>,
+    registration_status: Vec<Option<RegistrationStatus>>,
+    partner_stages: Vec<PartnerStages>,
+    created_on: Vec<NaiveDate>,
+    registered_on: Vec<Option<NaiveDate>>,
+    expected_close_on: Vec<Option<NaiveDate>>,
+    closed_on: Vec<Option<NaiveDate>>,
+    amount: Vec<Option<Money>>,
+    /// Per deal, 0 or 1 + the index of its stage history in `histories`.
+    history: Vec<u32>,
+    histories: Vec<Vec<StageEntry>>,
+    /// Per deal, 0 or 1 + the index of its attrs in `attr_sets`.
+    attrs: Vec<u32>,
+    attr_sets: Vec<BTreeMap<String, String>>,
+}
+
+/// Distinct text values, each stored once; id 0 is "absent", value `k` has id `k + 1`.
+#[derive(Clone, Default)]
+struct Words {
+    values: Vec<Box<str>>,
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Words {
+    fn id(&mut self, s: Option<String>) -> u32 {
+        let Some(s) = s else { return 0 };
+        if let Some(&id) = self.ids.get(s.as_str()) {
+            return id;
+        }
+        let s: Box<str> = s.into_boxed_str();
+        self.values.push(s.clone());
+        let id = u32::try_from(self.values.len()).expect("fewer than 4 billion distinct deal texts");
+        self.ids.insert(s, id);
+        id
+    }
+    #[inline]
+    fn get(&self, id: u32) -> Option<&str> {
+        (id > 0).then(|| &*self.values[id as usize - 1])
+    }
+}
+
+/// Text of an id into `dst` (reusing its buffer).
+fn put(dst: &mut Option<String>, src: Option<&str>) {
+    match (dst.as_mut(), src) {
+        (Some(d), Some(s)) => {
+            d.clear();
+            d.push_str(s);
+        }
+        (_, s) => *dst = s.map(String::from),
+    }
+}
+
+impl Deals {
+    /// Number of deals.
+    pub fn len(&self) -> usize {
+        self.id_end.len()
+    }
+
+    /// True when there are no deals.
+    pub fn is_empty(&self) -> bool {
+        self.id_end.is_empty()
+    }
+
+    /// Adds a deal at the end (not checked: [`crate::Dataset::add_deal`] checks).
+    pub fn push(&mut self, d: Deal) {
+        self.ids.push_str(&d.id);
+        self.id_end.push(self.ids.len());
+        let w = &mut self.words;
+        self.partner.push(w.id(d.partner_id));
+        self.owner.push(w.id(d.owner_id));
+        self.source.push(w.id(d.source));
+        self.product.push(w.id(d.product));
+        self.lost_reason.push(w.id(d.lost_reason));
+        self.stage.push(w.id(d.stage));
+        self.channel.push(d.channel);
+        self.kind.push(d.kind);
+        self.status.push(d.status);
+        self.registration_status.push(d.registration_status);
+        self.partner_stages.push(d.partner_stages);
+        self.created_on.push(d.created_on);
+        self.registered_on.push(d.registered_on);
+        self.expected_close_on.push(d.expected_close_on);
+        self.closed_on.push(d.closed_on);
+        self.amount.push(d.amount);
+        self.history.push(side(&mut self.histories, d.stage_history, Vec::is_empty));
+        self.attrs.push(side(&mut self.attr_sets, d.attrs, BTreeMap::is_empty));
+    }
+
+    /// Removes every deal.
+    pub fn clear(&mut self) {
+        *self = Deals::default();
+    }
+
+    /// Deal `i` as a [`Deal`]. Panics when `i >= len()`.
+    pub fn get(&self, i: usize) -> Deal {
+        let mut d = Deal::new(String::new(), self.created_on[i], self.status[i]);
+        self.fill(i, &mut d);
+        d
+    }
+
+    /// Writes deal `i` into `d`, reusing its strings and vectors (no allocation once they
+    /// are large enough). Panics when `i >= len()`.
+    pub fn fill(&self, i: usize, d: &mut Deal) {
+        d.id.clear();
+        d.id.push_str(self.id(i));
+        let w = &self.words;
+        put(&mut d.partner_id, w.get(self.partner[i]));
+        put(&mut d.owner_id, w.get(self.owner[i]));
+        put(&mut d.source, w.get(self.source[i]));
+        put(&mut d.product, w.get(self.product[i]));
+        put(&mut d.lost_reason, w.get(self.lost_reason[i]));
+        put(&mut d.stage, w.get(self.stage[i]));
+        d.channel = self.channel[i];
+        d.kind = self.kind[i];
+        d.status = self.status[i];
+        d.registration_status = self.registration_status[i];
+        d.partner_stages = self.partner_stages[i];
+        d.created_on = self.created_on[i];
+        d.registered_on = self.registered_on[i];
+        d.expected_close_on = self.expected_close_on[i];
+        d.closed_on = self.closed_on[i];
+        d.amount = self.amount[i];
+        d.stage_history.clear();
+        d.stage_history.extend_from_slice(self.stage_history(i));
+        match self.attrs[i] {
+            0 => d.attrs.clear(),
+            k => d.attrs.clone_from(&self.attr_sets[k as usize - 1]),
+        }
+    }
+
+    /// Checks deal `i` as [`Deal::validate`] does.
+    pub fn validate(&self, i: usize) -> crate::Result<()> {
+        DealChecked {
+            id: self.id(i),
+            status: self.status[i],
+            created_on: self.created_on[i],
+            closed_on: self.closed_on[i],
+            registered_on: self.registered_on[i],
+            amount: self.amount[i],
+            stage_history: self.stage_history(i),
+        }
+        .validate()
+    }
+
+    /// Every deal, in order, as a vector of [`Deal`] values.
+    pub fn to_vec(&self) -> Vec<Deal> {
+        self.iter().collect()
+    }
+
+    /// Splits the deals at `at`: `self` keeps `[0, at)`, the rest is returned (as
+    /// `Vec::split_off`; to fold parts of a dataset apart). Panics when `at > len()`.
+    pub fn split_off(&mut self, at: usize) -> Deals {
+        assert!(at <= self.len(), "split at {at} of {} deals", self.len());
+        let tail = (at..self.len()).map(|i| self.get(i)).collect();
+        *self = (0..at).map(|i| self.get(i)).collect();
+        tail
+    }
+
+    /// Every deal, in order, as [`Deal`] values.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Deal> + ExactSizeIterator + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The id of deal `i`.
+    #[inline]
+    pub fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.id_end[i - 1] };
+        &self.ids[start..self.id_end[i]]
+    }
+    /// The partner of deal `i` (`None`: a direct deal).
+    #[inline]
+    pub fn partner_id(&self, i: usize) -> Option<&str> {
+        self.words.get(self.partner[i])
+    }
+    /// The owner of deal `i`.
+    #[inline]
+    pub fn owner_id(&self, i: usize) -> Option<&str> {
+        self.words.get(self.owner[i])
+    }
+    /// The marketing channel of deal `i`.
+    #[inline]
+    pub fn channel(&self, i: usize) -> Option<Channel> {
+        self.channel[i]
+    }
+    /// The marketing source of deal `i`.
+    #[inline]
+    pub fn source(&self, i: usize) -> Option<&str> {
+        self.words.get(self.source[i])
+    }
+    /// The product of deal `i`.
+    #[inline]
+    pub fn product(&self, i: usize) -> Option<&str> {
+        self.words.get(self.product[i])
+    }
+    /// New, upsell or renewal.
+    #[inline]
+    pub fn kind(&self, i: usize) -> DealKind {
+        self.kind[i]
+    }
+    /// The attribute `name` of deal `i`.
+    #[inline]
+    pub fn attr(&self, i: usize, name: &str) -> Option<&str> {
+        match self.attrs[i] {
+            0 => None,
+            k => self.attr_sets[k as usize - 1].get(name).map(String::as_str),
+        }
+    }
+    /// The current stage of deal `i`.
+    #[inline]
+    pub fn stage(&self, i: usize) -> Option<&str> {
+        self.words.get(self.stage[i])
+    }
+    /// The status of deal `i`.
+    #[inline]
+    pub fn status(&self, i: usize) -> DealStatus {
+        self.status[i]
+    }
+    /// The creation date of deal `i`.
+    #[inline]
+    pub fn created_on(&self, i: usize) -> NaiveDate {
+        self.created_on[i]
+    }
+    /// The close date of deal `i`.
+    #[inline]
+    pub fn closed_on(&self, i: usize) -> Option<NaiveDate> {
+        self.closed_on[i]
+    }
+    /// The amount of deal `i`.
+    #[inline]
+    pub fn amount(&self, i: usize) -> Option<Money> {
+        self.amount[i]
+    }
+    /// The stage history of deal `i`, oldest first.
+    #[inline]
+    pub fn stage_history(&self, i: usize) -> &[StageEntry] {
+        match self.history[i] {
+            0 => &[],
+            k => &self.histories[k as usize - 1],
+        }
+    }
+    /// The stage history of deal `i`, to change (the loader attaches history rows).
+    pub fn stage_history_mut(&mut self, i: usize) -> &mut Vec<StageEntry> {
+        if self.history[i] == 0 {
+            self.histories.push(Vec::new());
+            self.history[i] = u32::try_from(self.histories.len()).expect("fewer than 4 billion stage histories");
+        }
+        &mut self.histories[self.history[i] as usize - 1]
+    }
+    /// The stage histories that are not empty, to change.
+    pub fn stage_histories_mut(&mut self) -> impl Iterator<Item = &mut Vec<StageEntry>> {
+        self.histories.iter_mut()
+    }
+
+    /// Heap bytes held (the vectors' capacities, the dictionary, the side tables), for memory
+    /// reports.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of_val;
+        let v = |n: usize, one: usize| n * one;
+        self.ids.capacity()
+            + v(self.id_end.capacity(), 8)
+            + self.words.values.iter().map(|s| 2 * s.len() + 40).sum::<usize>()
+            + v(self.partner.capacity() + self.owner.capacity() + self.source.capacity(), 4)
+            + v(self.product.capacity() + self.lost_reason.capacity() + self.stage.capacity(), 4)
+            + self.channel.capacity()
+            + self.kind.capacity()
+            + self.status.capacity()
+            + self.registration_status.capacity()
+            + self.partner_stages.capacity()
+            + v(self.created_on.capacity() + self.registered_on.capacity(), 4)
+            + v(self.expected_close_on.capacity() + self.closed_on.capacity(), 4)
+            + v(self.amount.capacity(), size_of_val(&None::<Money>))
+            + v(self.history.capacity() + self.attrs.capacity(), 4)
+            + self
+                .histories
+                .iter()
+                .map(|h| 24 + h.capacity() * (24 + 4) + h.iter().map(|e| e.stage.capacity()).sum::<usize>())
+                .sum::<usize>()
+            + self.attr_sets.iter().map(|a| 24 + a.iter().map(|(k, v)| 64 + k.capacity() + v.capacity()).sum::<usize>()).sum::<usize>()
+    }
+}
+
+/// Stores `value` in `table` unless it is empty; its reference (0: none).
+fn side<T>(table: &mut Vec<T>, value: T, empty: fn(&T) -> bool) -> u32 {
+    if empty(&value) {
+        return 0;
+    }
+    table.push(value);
+    u32::try_from(table.len()).expect("fewer than 4 billion side records")
+}
+
+impl PartialEq for Deals {
+    fn eq(&self, o: &Self) -> bool {
+        self.len() == o.len() && (0..self.len()).all(|i| self.get(i) == o.get(i))
+    }
+}
+
+impl std::fmt::Debug for Deals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl FromIterator<Deal> for Deals {
+    fn from_iter<I: IntoIterator<Item = Deal>>(iter: I) -> Self {
+        let mut d = Deals::default();
+        d.extend(iter);
+        d
+    }
+}
+
+impl Extend<Deal> for Deals {
+    fn extend<I: IntoIterator<Item = Deal>>(&mut self, iter: I) {
+        iter.into_iter().for_each(|d| self.push(d));
+    }
+}
+
+impl From<Vec<Deal>> for Deals {
+    fn from(v: Vec<Deal>) -> Self {
+        v.into_iter().collect()
+    }
+}
+
+impl serde::Serialize for Deals {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Deals {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Each;
+        impl<'de> serde::de::Visitor<'de> for Each {
+            type Value = Deals;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of deals")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Deals, A::Error> {
+                let mut deals = Deals::default();
+                while let Some(d) = seq.next_element::<Deal>()? {
+                    deals.push(d);
+                }
+                Ok(deals)
+            }
+        }
+        d.deserialize_seq(Each)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{PartnerStage, StageEntry};
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn full(id: &str) -> Deal {
+        let mut d = Deal::new(id, day("2025-01-02"), DealStatus::Won);
+        d.partner_id = Some("P1".into());
+        d.owner_id = Some("E1".into());
+        d.channel = Some(Channel::Paid);
+        d.source = Some("ads".into());
+        d.product = Some("P1".into()); // same text as the partner: one dictionary entry
+        d.kind = DealKind::Upsell;
+        d.registered_on = Some(day("2025-01-03"));
+        d.registration_status = Some(RegistrationStatus::Approved);
+        d.expected_close_on = Some(day("2025-02-01"));
+        d.closed_on = Some(day("2025-02-03"));
+        d.amount = Some("12.50 EUR".parse().unwrap());
+        d.lost_reason = Some("price".into());
+        d.stage = Some("won".into());
+        d.stage_history = vec![StageEntry { stage: "qualify".into(), entered_on: day("2025-01-05") }];
+        d.partner_stages.insert(PartnerStage::Qualification);
+        d.attrs.insert("region".into(), "EMEA".into());
+        d
+    }
+
+    #[test]
+    fn every_field_comes_back() {
+        let deals: Deals = vec![full("A"), Deal::new("", day("2024-12-31"), DealStatus::Open), full("C")].into();
+        assert_eq!(deals.len(), 3);
+        assert_eq!(deals.get(0), full("A"));
+        assert_eq!(deals.get(1), Deal::new("", day("2024-12-31"), DealStatus::Open));
+        assert_eq!(deals.id(2), "C");
+        // a reused deal takes every field of the next one, the empty ones too
+        let mut buf = full("X");
+        deals.fill(1, &mut buf);
+        assert_eq!(buf, deals.get(1));
+        deals.fill(2, &mut buf);
+        assert_eq!(buf, full("C"));
+        assert_eq!(deals.words.values.len(), 5, "P1, E1, ads, price, won: each text once");
+    }
+
+    #[test]
+    fn json_is_a_list_of_deals() {
+        let deals: Deals = vec![full("A"), full("B")].into();
+        let json = serde_json::to_string(&deals).unwrap();
+        assert_eq!(json, serde_json::to_string(&vec![full("A"), full("B")]).unwrap());
+        let back: Deals = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, deals);
+    }
+
+    #[test]
+    fn history_is_attached_later() {
+        let mut deals: Deals = vec![Deal::new("A", day("2025-01-01"), DealStatus::Open)].into();
+        deals.stage_history_mut(0).push(StageEntry { stage: "s".into(), entered_on: day("2025-01-02") });
+        assert_eq!(deals.stage_history(0).len(), 1);
+        assert_eq!(deals.get(0).stage_history[0].stage, "s");
+    }
+}

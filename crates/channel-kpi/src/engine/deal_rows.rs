@@ -1,0 +1,94 @@
+//! [`Engine::push_deals`]: deals folded straight from the columns of [`Deals`].
+//!
+//! The same fold as [`Engine::push`] of each deal (same groups, windows, states, errors), read
+//! from the columns: the group values come from [`deal_dim`] (the code `Record::dim_value`
+//! runs for a [`crate::Deal`]); the deal-outcome KPIs (`kpi::deals::columnar_metric`) get
+//! one [`DealFacts`] per deal and window, classified once and folded into each of their states
+//! by the `fold` their own `observe` runs; every other KPI sees the deal as a [`crate::Deal`],
+//! written into one reused value only when the query has such a KPI.
+
+use super::dimension::DimValue;
+use super::kpi::Ctx;
+use super::partial::{Engine, INLINE_DIMS, check_currency, levels};
+use super::record::{Record, deal_dim};
+use super::registry::KpiState;
+use crate::domain::{Deal, Deals};
+use crate::error::Result;
+use crate::kpi::deals::{DealFacts, TallyNeeds, columnar_metric, fold_columnar};
+
+impl Engine<'_> {
+    /// Folds deals `rows` of `deals` in order: the same as [`Engine::push`] of each deal as a
+    /// [`Deal`] ([`Deals::get`]), without building one per row for the deal-outcome KPIs.
+    pub fn push_deals(&mut self, deals: &Deals, rows: std::ops::Range<usize>) -> Result<()> {
+        let q = self.query.clone();
+        let refs = self.refs;
+        let ctx = Ctx { query: &q, refs, as_of: self.as_of };
+        // Per metric: folded from the deal's facts (true) or observing the deal (false).
+        let by_facts: Vec<bool> = q.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect();
+        let needs = q.metrics.iter().zip(&by_facts).filter(|(_, f)| **f).fold(TallyNeeds::default(), |n, (m, _)| n.with(*m));
+        let mut deal: Option<Deal> = None;
+        let (n, nw) = (q.group_by.len(), self.windows.len());
+        let mut facts: Vec<Option<DealFacts>> = vec![None; nw];
+        let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
+        let (mut many_values, mut many_texts) = (vec![DimValue::Value(None); n], vec![None; n]);
+        for i in rows {
+            crate::interrupt::check()?;
+            if self.one_currency
+                && let Some(m) = deals.amount(i)
+            {
+                match self.currency {
+                    None => self.currency = Some(m.currency),
+                    Some(c) if c != m.currency => check_currency(&mut self.currency, false, &Record::Deal(&deals.get(i)))?,
+                    _ => {}
+                }
+            }
+            if by_facts.contains(&false) {
+                let d = deal.get_or_insert_with(|| deals.get(i));
+                deals.fill(i, d);
+            }
+            let (values, texts): (&mut [DimValue], &mut [Option<&str>]) =
+                if n <= INLINE_DIMS { (&mut values[..n], &mut texts[..n]) } else { (&mut many_values, &mut many_texts) };
+            for ((v, t), d) in values.iter_mut().zip(texts.iter_mut()).zip(&q.group_by) {
+                *v = deal_dim((deals, i), d, refs);
+                *t = v.text();
+            }
+            let Some(levels) = levels(&q, None, values) else { continue };
+            facts.iter_mut().for_each(|f| *f = None);
+            for level in levels {
+                let g = self.groups.id(level, texts) as usize;
+                if self.cells.len() < (g + 1) * nw {
+                    self.cells.resize_with((g + 1) * nw, || None);
+                }
+                for (wi, (w, slot)) in self.windows.iter().zip(&mut self.cells[g * nw..(g + 1) * nw]).enumerate() {
+                    let f = match facts[wi] {
+                        Some(f) => f,
+                        None => *facts[wi].insert(DealFacts::of_row(deals, i, w, &ctx, needs)?),
+                    };
+                    let fold = |states: &mut [KpiState]| -> Result<bool> {
+                        let mut touched = false;
+                        for (s, by_facts) in states.iter_mut().zip(&by_facts) {
+                            touched |= if *by_facts {
+                                f.any() && f.tally(|t| fold_columnar(s, t))?
+                            } else {
+                                s.observe(&Record::Deal(deal.as_ref().expect("filled above")), w, &ctx)?
+                            };
+                        }
+                        Ok(touched)
+                    };
+                    match slot {
+                        Some(states) => {
+                            fold(states)?;
+                        }
+                        None => {
+                            let mut states: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
+                            if fold(&mut states)? {
+                                *slot = Some(states);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
