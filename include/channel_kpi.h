@@ -531,20 +531,6 @@ typedef struct ckpi_spend {
   struct ckpi_str currency;
 } ckpi_spend;
 
-// Options of `ckpi_dataset_load_dir`. Start from `ckpi_load_options_init(&o, sizeof o)`: it
-// sets `struct_size`, which lets later versions add fields without breaking old callers.
-typedef struct ckpi_load_options {
-  // `sizeof` the caller's struct, set by `ckpi_load_options_init`: the library reads exactly this many
-  // bytes (see the header's ABI policy).
-  uint32_t struct_size;
-  // 0: stop at the first bad row. 1: skip bad rows and fail at the end with
-  // `CKPI_MANY_ERRORS` (the last error then describes the first bad row).
-  uint32_t collect_errors;
-  // The longest line accepted, in bytes (0 = the default, 1 MiB). A longer line stops the
-  // load with `CKPI_PARSE_ERROR` naming its file and line, without reading the rest.
-  uint64_t max_line_bytes;
-} ckpi_load_options;
-
 // A change of a contract's MRR from a day on (an array element: never changes within one ABI
 // version, like `ckpi_stage_entry`).
 typedef struct ckpi_amendment {
@@ -586,6 +572,29 @@ typedef struct ckpi_contract {
   // Number of attributes.
   size_t attrs_len;
 } ckpi_contract;
+
+// Options of `ckpi_dataset_load_dir` and `ckpi_query_run_files`. Start from
+// `ckpi_load_options_init(&o, sizeof o)`: it sets `struct_size`, which lets later versions add
+// fields without breaking old callers.
+typedef struct ckpi_load_options {
+  // `sizeof` the caller's struct, set by `ckpi_load_options_init`: the library reads exactly this many
+  // bytes (see the header's ABI policy).
+  uint32_t struct_size;
+  // 0: stop at the first bad row. 1: skip bad rows and fail at the end with
+  // `CKPI_MANY_ERRORS` (the last error then describes the first bad row).
+  uint32_t collect_errors;
+  // The longest line accepted, in bytes (0 = the default, 1 MiB). A longer line stops the
+  // load with `CKPI_PARSE_ERROR` naming its file and line, without reading the rest.
+  uint64_t max_line_bytes;
+  // Keep only these `attrs` columns (the extra columns a mapping keeps for `attr:<col>`
+  // grouping): `only_attrs_count` names at `only_attrs`, borrowed for the call. NULL (the
+  // default): what the mapping keeps — for `ckpi_query_run_files`, what the query reads
+  // (its `attr:` dimensions). Non-NULL with a count of 0: none. A dataset then holds, and a
+  // Parquet file decodes, only these extra columns.
+  const struct ckpi_str *only_attrs;
+  // The number of names at `only_attrs`.
+  size_t only_attrs_count;
+} ckpi_load_options;
 
 // A partner's person attended a course. Required: `partner_id`, `course_id`, `attended_on`.
 typedef struct ckpi_course_attendance {
@@ -848,14 +857,6 @@ ckpi_status ckpi_dataset_load_csv_dir(struct ckpi_dataset *ds,
                                       const char *mapping_json,
                                       size_t mapping_len);
 
-// `ckpi_dataset_load_csv_dir` with options (`opts` NULL = the defaults).
-ckpi_status ckpi_dataset_load_dir(struct ckpi_dataset *ds,
-                                  const char *path,
-                                  size_t path_len,
-                                  const char *mapping_json,
-                                  size_t mapping_len,
-                                  const struct ckpi_load_options *opts);
-
 // Checks everything pushed so far: builds the org tree and pipeline, links leads to deals,
 // checks unique ids and references. `ckpi_dataset_run` does this too; call it to find bad
 // data before querying.
@@ -886,6 +887,31 @@ ckpi_status ckpi_dataset_last_error(const struct ckpi_dataset *ds,
 // its own: MRRs not negative, not ended before started, amendments within the contract on
 // distinct days.
 ckpi_status ckpi_dataset_add_contract(struct ckpi_dataset *ds, const struct ckpi_contract *rec);
+
+// `ckpi_dataset_load_csv_dir` with options (`opts` NULL = the defaults).
+ckpi_status ckpi_dataset_load_dir(struct ckpi_dataset *ds,
+                                  const char *path,
+                                  size_t path_len,
+                                  const char *mapping_json,
+                                  size_t mapping_len,
+                                  const struct ckpi_load_options *opts);
+
+// Runs query `q` on export files — `path` is a directory (the files `ckpi_dataset_load_dir`
+// reads) or one file (`deals.csv`, `leads.parquet`, …) — and stores a new result in `*out`
+// (free it with `ckpi_result_free`), without building a dataset: each record is folded into
+// the query as it is read, so memory does not grow with the files (a table of 8 bytes per
+// deal id aside). Results and errors are exactly those of `ckpi_dataset_load_dir` then
+// `ckpi_dataset_run` with the same options (the library falls back to that when it must: a
+// `stage_history` file, a duplicate id, a bad reference). `mapping_json` and `opts` as
+// `ckpi_dataset_load_dir`; with `collect_errors` 1 bad rows end in `CKPI_MANY_ERRORS` (no
+// result). On failure `ckpi_query_last_error(q, …)` says why (file, line or row, column, value).
+ckpi_status ckpi_query_run_files(const struct ckpi_query *q,
+                                 const char *path,
+                                 size_t path_len,
+                                 const char *mapping_json,
+                                 size_t mapping_len,
+                                 const struct ckpi_load_options *opts,
+                                 struct ckpi_result **out);
 
 // Pushes one course attendance (copied).
 ckpi_status ckpi_dataset_add_course_attendance(struct ckpi_dataset *ds,

@@ -4,8 +4,10 @@
  * benches/bench_ingest.py and benches/bench_public.py check equal to polars' and duckdb's
  * before quoting any time.
  *
- *   bench_c DIR QUERY_JSON [--mapping FILE] [--repeat N]
+ *   bench_c DIR QUERY_JSON [--mapping FILE] [--repeat N] [--files 1]
  *
+ * With --files 1 the query runs on the files without a dataset (ckpi_query_run_files: folded as
+ * they are read); the first line is then "# files_s=T loadavg=A".
  * DIR holds deals.csv, deals.jsonl or deals.parquet (one of them: the loader reads every
  * export file it finds). QUERY_JSON is the query in the core's JSON form, e.g.
  * '{"metrics": ["deal_count"], "period": "2025", "group_by": ["partner"]}'.
@@ -80,16 +82,18 @@ static const char *loadavg(void) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_c DIR QUERY_JSON [--mapping FILE] [--repeat N]\n");
+        fprintf(stderr, "usage: bench_c DIR QUERY_JSON [--mapping FILE] [--repeat N] [--files 1]\n");
         return 2;
     }
     const char *dir = argv[1], *query_json = argv[2], *mapping_path = NULL;
-    int repeat = 0;
+    int repeat = 0, files = 0;
     for (int i = 3; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--mapping") == 0) {
             mapping_path = argv[i + 1];
         } else if (strcmp(argv[i], "--repeat") == 0) {
             repeat = atoi(argv[i + 1]);
+        } else if (strcmp(argv[i], "--files") == 0) {
+            files = atoi(argv[i + 1]);
         } else {
             fprintf(stderr, "bench_c: unknown option %s\n", argv[i]);
             return 2;
@@ -112,6 +116,21 @@ int main(int argc, char **argv) {
     if ((s = ckpi_load_options_init(&opts, sizeof opts)) != CKPI_OK) fail("ckpi_load_options_init", s, NULL, NULL);
 
     double t0 = now();
+    if (files) {
+        ckpi_result *r = NULL;
+        if ((s = ckpi_query_run_files(q, dir, strlen(dir), mapping, mapping_len, &opts, &r)) != CKPI_OK) fail("ckpi_query_run_files", s, NULL, q);
+        printf("# files_s=%.6f loadavg=%s\n", now() - t0, loadavg());
+        size_t need = 0;
+        char *csv = NULL;
+        if (ckpi_result_to_csv(r, NULL, 0, &need) == CKPI_OK && (csv = malloc(need + 1)) && ckpi_result_to_csv(r, csv, need + 1, &need) == CKPI_OK)
+            fputs(csv, stdout);
+        free(csv);
+        free(mapping);
+        ckpi_result_free(r);
+        ckpi_query_free(q);
+        ckpi_dataset_free(ds);
+        return 0;
+    }
     s = ckpi_dataset_load_dir(ds, dir, strlen(dir), mapping, mapping_len, &opts);
     double load_s = now() - t0;
     if (s != CKPI_OK) fail("ckpi_dataset_load_dir", s, ds, NULL);

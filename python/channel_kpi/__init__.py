@@ -44,11 +44,12 @@ from ._native import (
     metrics,
     preset,
     record_kinds,
+    run_files as _run_files,
 )
 from ._query import PeriodLike
 
 __all__ = [
-    "BadRowsError", "ChannelKpiError", "CurrencyMismatchError", "Dataset", "DecimalOverflowError",
+    "BadRowsError", "BadRowsWarning", "ChannelKpiError", "CurrencyMismatchError", "Dataset", "DecimalOverflowError",
     "InternalError", "InvalidRecordError", "LoadIOError", "MergeError", "MissingValueError", "ParseError", "Period",
     "QueryError", "ResultTable", "TableTypeError", "UnknownReferenceError",
     "load", "load_files", "query", "scorecard", "trend", "deal_kpis", "pipeline_kpis", "channel_kpis", "metrics",
@@ -140,6 +141,43 @@ def load_files(
 _LOAD_KEYWORDS = ("columns", "values", "defaults", "lookups", "collect_errors")
 
 
+class BadRowsWarning(UserWarning):
+    """Issued by a query on files with ``collect_errors=True`` when bad rows were skipped:
+    ``errors`` holds one :class:`ChannelKpiError` per skipped row (file, line or row, column,
+    value), and the message lists them."""
+
+    def __init__(self, errors: "list[ChannelKpiError]") -> None:
+        super().__init__(f"{len(errors)} bad rows skipped:\n" + "\n".join(f"  {e}" for e in errors))
+        self.errors = errors
+
+
+def _is_paths(data: Any) -> bool:
+    """A file or directory path, or a non-empty list of them."""
+    if isinstance(data, (str, _os.PathLike)):
+        return True
+    return isinstance(data, (list, tuple)) and bool(data) and all(isinstance(p, (str, _os.PathLike)) for p in data)
+
+
+def _run(data: Any, mapping: Any, tables: dict, q: str) -> "tuple[ResultTable, str]":
+    """The query on ``data``: files and directories are folded as they are read (no Dataset is
+    built: memory does not grow with the files), anything else is loaded first."""
+    if not _is_paths(data):
+        ds, kind = _prepare(data, mapping, tables)
+        return ds.run(q), kind
+    collect = bool(tables.pop("collect_errors", False))
+    max_line = tables.pop("max_line_bytes", None)
+    if tables:
+        raise TypeError(f"with files, give the mapping as mapping= (not {', '.join(sorted(tables))})")
+    paths = [_os.fspath(p) for p in ([data] if isinstance(data, (str, _os.PathLike)) else data)]
+    text = mapping if mapping is None or isinstance(mapping, str) else _json.dumps(mapping)
+    result, bad_rows = _run_files(paths, q, text, max_line, collect)
+    if bad_rows:
+        import warnings
+
+        warnings.warn(BadRowsWarning(bad_rows), stacklevel=3)
+    return result, "pyarrow"
+
+
 def _prepare(data: Any, mapping: Any, tables: dict) -> "tuple[Dataset, str]":
     if "deals" in tables:
         if data is not None:
@@ -180,6 +218,13 @@ def query(
     :class:`Dataset`; other tables by keyword (``leads=``, ``partners=`` …), with the keywords
     of :func:`load` (``columns=``, ``values=``, ``defaults=``, ``lookups=``).
 
+    ``data`` may also be files and directories (a path or a list of paths, as
+    :func:`load_files` reads them, with its ``max_line_bytes=`` and ``collect_errors=``): the
+    records are then folded into the query as they are read, so memory does not grow with the
+    files (a table of 8 bytes per deal id aside); the result and errors are those of
+    ``load_files`` then the query. With ``collect_errors=True`` bad rows are skipped and
+    reported by a :class:`BadRowsWarning`.
+
     ``period`` (and a ``compare_to`` period): ``"2025"``, ``"2025-Q1"`` (also ``"2025Q1"``,
     ``"Q1 2025"``), ``"2025-03"``, ``"2025-W07"``, ``"2025-03-14"``, ``"2025-01-01..2025-04-01"``
     (end exclusive), a :class:`Period`, a ``pandas.Period``, or a ``(start, end)`` tuple of
@@ -190,9 +235,9 @@ def query(
     The table is of the caller's library (or ``output``: pandas, polars, pyarrow); money
     columns are exact decimals, or floats with ``money="float"`` (for ``df.plot``,
     ``describe()``, seaborn)."""
-    ds, kind = _prepare(data, mapping, tables)
     q = _query.query_json(metrics, period, by, buckets, compare_to, rollup, as_of, currency, options)
-    return _frames.to_output(ds.run(q), output or kind, money)
+    result, kind = _run(data, mapping, tables, q)
+    return _frames.to_output(result, output or kind, money)
 
 
 def scorecard(data: Any = None, *, period: PeriodLike, by: Union[None, str, Sequence[str]] = "partner",
@@ -244,9 +289,8 @@ def _metric_function(metric: str, family: str, description: str) -> Any:
         money: str = "decimal",
         **tables: Any,
     ) -> Any:
-        ds, kind = _prepare(data, mapping, tables)
         q = _query.query_json(metric, period, by, buckets, compare_to, rollup, as_of, currency, options)
-        result = ds.run(q)
+        result, kind = _run(data, mapping, tables, q)
         if not by and buckets is None and compare_to is None and not rollup and metric not in _TABLE_METRICS:
             return _frames.single(result, metric, money)
         return _frames.to_output(result, output or kind, money)

@@ -31,7 +31,7 @@ from ._native import (
 )
 
 __all__ = [
-    "BadRowsError", "ChannelKpiError", "CurrencyMismatchError", "Dataset", "DecimalOverflowError",
+    "BadRowsError", "BadRowsWarning", "ChannelKpiError", "CurrencyMismatchError", "Dataset", "DecimalOverflowError",
     "InternalError", "InvalidRecordError", "LoadIOError", "MergeError", "MissingValueError", "ParseError", "Period",
     "QueryError", "ResultTable", "TableTypeError", "UnknownReferenceError", "load", "load_files", "query", "scorecard",
     "trend", "deal_kpis", "pipeline_kpis", "channel_kpis", "metrics", "preset", "to_arrow", "to_html", "plot",
@@ -52,6 +52,10 @@ _By = Union[None, str, Sequence[str]]
 _PeriodLike = Union[Period, str, tuple[Any, Any], Any]
 
 TABLES: tuple[str, ...]
+
+class BadRowsWarning(UserWarning):
+    errors: list[ChannelKpiError]
+    def __init__(self, errors: list[ChannelKpiError]) -> None: ...
 
 def to_arrow(result: ResultTable) -> pa.Table: ...
 def to_html(result: Any, *, max_rows: int = 60) -> str: ...

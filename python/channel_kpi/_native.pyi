@@ -9,7 +9,7 @@ from typing import Any, Optional, Union, final
 __all__ = [
     "MONEY_SCALE", "ChannelKpiError", "ParseError", "InvalidRecordError", "MissingValueError", "UnknownReferenceError",
     "CurrencyMismatchError", "DecimalOverflowError", "QueryError", "MergeError", "LoadIOError", "BadRowsError",
-    "TableTypeError", "InternalError", "Period", "ResultTable", "Dataset", "metrics", "preset", "record_kinds",
+    "TableTypeError", "InternalError", "Period", "ResultTable", "Dataset", "metrics", "preset", "record_kinds", "run_files",
     "Partial", "Reference", "fold_tables", "fold_deals", "fold_deal_stream", "__version__", "_panic",
 ]
 
@@ -98,6 +98,13 @@ class Dataset:
 def metrics() -> list[tuple[str, str, str]]: ...
 def preset(name: str) -> list[str]: ...
 def record_kinds() -> list[str]: ...
+def run_files(
+    paths: list[str | os.PathLike[str]],
+    query_json: str,
+    mapping_json: Optional[str] = None,
+    max_line_bytes: Optional[int] = None,
+    collect_errors: bool = False,
+) -> tuple[ResultTable, list[ChannelKpiError]]: ...
 def _panic(message: str) -> None: ...
 
 @final

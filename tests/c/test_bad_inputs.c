@@ -5,6 +5,8 @@
  * dataset.json with ckpi_dataset_load_json),
  * then validated and, when the case has a query, run; the status and the last error's kind,
  * file, line (or row, for Parquet files), record, field and value must be the expected ones.
+ * Then every file case again as a query on its files (ckpi_query_run_files: the case's query, or
+ * the deal count of 2025), with the same expectations read from the query's last error.
  * Part 2: bad C structs and misuse — NULLs, bad enum codes, non-UTF-8 strings, wrong struct
  * sizes, calls out of order, freed and wrong-kind handles, small buffers.
  * Runs from the repository root (the case paths are relative to it). */
@@ -30,10 +32,15 @@ typedef struct {
 
 static char err_buf[4096];
 
-/* A part of the dataset's last error, or "" when absent. */
+/* When set, part() reads this query's last error instead of the dataset's. */
+static const ckpi_query *error_query = NULL;
+
+/* A part of the dataset's (or error_query's) last error, or "" when absent. */
 static const char *part(const ckpi_dataset *ds, uint32_t which) {
     size_t n = 0;
-    if (ckpi_dataset_last_error(ds, which, err_buf, sizeof err_buf, &n) != CKPI_OK) err_buf[0] = 0;
+    ckpi_status s = error_query ? ckpi_query_last_error(error_query, which, err_buf, sizeof err_buf, &n)
+                                : ckpi_dataset_last_error(ds, which, err_buf, sizeof err_buf, &n);
+    if (s != CKPI_OK) err_buf[0] = 0;
     return err_buf;
 }
 
@@ -94,6 +101,8 @@ static int check_renders(const bad_case *c, const ckpi_result *r) {
     return ok;
 }
 
+static void check_outcome(const bad_case *c, const ckpi_dataset *ds, ckpi_status s, const ckpi_result *r);
+
 static void run_case(const bad_case *c) {
     ckpi_dataset *ds = NULL;
     ckpi_query *q = NULL;
@@ -125,6 +134,37 @@ static void run_case(const bad_case *c) {
         CHECK_OK(ckpi_query_from_json(q, c->query, strlen(c->query)));
         s = ckpi_dataset_run(ds, q, &r);
     }
+    check_outcome(c, ds, s, r);
+    ckpi_result_free(r);
+    ckpi_query_free(q);
+    ckpi_dataset_free(ds);
+}
+
+/* A file case as a query on its files: the same outcome, from the query's last error. */
+static void run_case_on_files(const bad_case *c) {
+    if (c->is_json) return;
+    ckpi_query *q = NULL;
+    ckpi_result *r = NULL;
+    const char *query = c->query ? c->query : "{\"metrics\": [\"deal_count\"], \"period\": \"2025\"}";
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_from_json(q, query, strlen(query)));
+    ckpi_load_options o = load_options_defaults();
+    o.collect_errors = (uint32_t)c->collect;
+    o.max_line_bytes = c->max_line;
+    char path[512];
+    size_t mlen = 0;
+    snprintf(path, sizeof path, "%s/mapping.json", c->dir);
+    char *mapping = read_file(path, &mlen);
+    ckpi_status s = ckpi_query_run_files(q, c->dir, strlen(c->dir), mapping, mlen, &o, &r);
+    free(mapping);
+    error_query = q;
+    check_outcome(c, NULL, s, r);
+    error_query = NULL;
+    ckpi_result_free(r);
+    ckpi_query_free(q);
+}
+
+static void check_outcome(const bad_case *c, const ckpi_dataset *ds, ckpi_status s, const ckpi_result *r) {
     int ok = s == c->status;
     if (!ok) fprintf(stderr, "%s: status %u, want %u (%s)\n", c->name, (unsigned)s, (unsigned)c->status, part(ds, CKPI_ERROR_MESSAGE));
     if (ok && c->status != CKPI_OK) {
@@ -140,9 +180,6 @@ static void run_case(const bad_case *c) {
     }
     if (ok && r) ok = check_renders(c, r);
     CHECK(ok);
-    ckpi_result_free(r);
-    ckpi_query_free(q);
-    ckpi_dataset_free(ds);
 }
 
 /* ---- Part 2: C structs and misuse ---------------------------------------------------------- */
@@ -416,7 +453,8 @@ static void misuse_cases(void) {
 int main(void) {
     size_t n = sizeof bad_cases / sizeof bad_cases[0];
     for (size_t i = 0; i < n; i++) run_case(&bad_cases[i]);
-    printf("%zu catalog cases\n", n);
+    for (size_t i = 0; i < n; i++) run_case_on_files(&bad_cases[i]);
+    printf("%zu catalog cases, the file cases also as queries on their files\n", n);
     struct_cases();
     option_cases();
     engine_cases();

@@ -1,5 +1,7 @@
 /* Loading CRM export files from a directory (ckpi_dataset_load_csv_dir): the canonical format,
- * a mapping, a bad row named by file / line / column / value, a missing directory. */
+ * a mapping, a bad row named by file / line / column / value, a missing directory; extra columns
+ * narrowed by ckpi_load_options.only_attrs; a query on the files without a dataset
+ * (ckpi_query_run_files), equal to loading then running. */
 #define _DEFAULT_SOURCE /* mkdtemp */
 #include <stdlib.h>
 #include <unistd.h>
@@ -115,6 +117,111 @@ static void bad_rows(void) {
     ckpi_dataset_free(ds);
 }
 
+/* The dataset's JSON form (into a static buffer). */
+static const char *json_of(const ckpi_dataset *ds) {
+    static char big[8192];
+    size_t len = 0;
+    if (ckpi_dataset_to_json(ds, big, sizeof big, &len) != CKPI_OK) big[0] = 0;
+    return big;
+}
+
+static const char *EXPORT = "deal_id,created_on,closed_on,status,amount,currency,Region,Segment,Notes\n"
+                            "A,2025-05-01,2025-06-20,won,200,USD,EU,smb,called twice\n"
+                            "B,2025-05-01,2025-06-29,won,400,USD,US,ent,\n";
+static const char *ALL_ATTRS = "{\"deals\": {\"attrs\": \"all\"}}";
+
+/* A mapping keeping every extra column as an attribute: only_attrs keeps just the named ones. */
+static void only_attrs(void) {
+    write_file("deals.csv", EXPORT);
+    ckpi_dataset *ds = NULL;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_dataset_load_dir(ds, dir, strlen(dir), ALL_ATTRS, strlen(ALL_ATTRS), NULL));
+    CHECK(strstr(json_of(ds), "Segment") && strstr(json_of(ds), "called twice"));
+    ckpi_dataset_free(ds);
+    ckpi_str keep[] = {{"Region", 6}};
+    ckpi_load_options o = load_options_defaults();
+    o.only_attrs = keep;
+    o.only_attrs_count = 1;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_dataset_load_dir(ds, dir, strlen(dir), ALL_ATTRS, strlen(ALL_ATTRS), &o));
+    CHECK(strstr(json_of(ds), "\"Region\":\"EU\"") && !strstr(json_of(ds), "Segment") && !strstr(json_of(ds), "called twice"));
+    ckpi_dataset_free(ds);
+    o.only_attrs_count = 0; /* non-NULL, none named: no extra column kept */
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_dataset_load_dir(ds, dir, strlen(dir), ALL_ATTRS, strlen(ALL_ATTRS), &o));
+    CHECK(!strstr(json_of(ds), "Region") && !strstr(json_of(ds), "Segment"));
+    ckpi_str bad[] = {{"", 0}, {"\xff", 1}};
+    o.only_attrs = bad;
+    o.only_attrs_count = 1;
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, dir, strlen(dir), ALL_ATTRS, strlen(ALL_ATTRS), &o), CKPI_INVALID_ARGUMENT);
+    CHECK_OK(ckpi_dataset_last_error(ds, CKPI_ERROR_FIELD, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "only_attrs") == 0);
+    o.only_attrs = bad + 1;
+    CHECK_STATUS(ckpi_dataset_load_dir(ds, dir, strlen(dir), ALL_ATTRS, strlen(ALL_ATTRS), &o), CKPI_INVALID_UTF8);
+    ckpi_dataset_free(ds);
+}
+
+/* The result's JSON (allocated). */
+static char *result_json(const ckpi_result *r) {
+    size_t len = 0;
+    if (!r || ckpi_result_to_json(r, NULL, 0, &len) != CKPI_OK) return NULL;
+    char *out = malloc(len + 1);
+    if (ckpi_result_to_json(r, out, len + 1, &len) != CKPI_OK) out[0] = 0;
+    return out;
+}
+
+/* A query on the files, without a dataset: the result of loading then running; a bad row named
+ * as a load names it, in the query's last error. */
+static void query_files(void) {
+    write_file("deals.csv", EXPORT);
+    const char *query = "{\"metrics\": [\"avg_deal_size\", \"deal_count\"], \"period\": \"2025\", \"group_by\": [\"attr:Region\"]}";
+    ckpi_query *q = NULL;
+    ckpi_result *streamed = NULL, *loaded = NULL;
+    ckpi_dataset *ds = NULL;
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_from_json(q, query, strlen(query)));
+    CHECK_OK(ckpi_query_run_files(q, dir, strlen(dir), ALL_ATTRS, strlen(ALL_ATTRS), NULL, &streamed));
+    CHECK(streamed && strcmp(dec(streamed, 0, "avg_deal_size"), "200") == 0);
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_dataset_load_dir(ds, dir, strlen(dir), ALL_ATTRS, strlen(ALL_ATTRS), NULL));
+    CHECK_OK(ckpi_dataset_run(ds, q, &loaded));
+    char *a = result_json(streamed), *b = result_json(loaded);
+    CHECK(a && b && strcmp(a, b) == 0 && strstr(a, "\"EU\"") && strstr(a, "\"US\""));
+    free(a);
+    free(b);
+    ckpi_result_free(streamed);
+    ckpi_result_free(loaded);
+    ckpi_dataset_free(ds);
+    /* One file named directly; then a bad row. */
+    char file[128];
+    snprintf(file, sizeof file, "%s/deals.csv", dir);
+    streamed = NULL;
+    CHECK_OK(ckpi_query_run_files(q, file, strlen(file), ALL_ATTRS, strlen(ALL_ATTRS), NULL, &streamed));
+    ckpi_result_free(streamed);
+    write_file("deals.csv", "deal_id,created_on,closed_on,status,amount,currency\n"
+                            "A,2025-05-01,2025-06-20,won,200,USD\n"
+                            "B,2025-05-01,2025-06-29,won,four hundred,USD\n");
+    streamed = NULL;
+    const char *plain = "{\"metrics\": [\"deal_count\"], \"period\": \"2025\"}";
+    CHECK_OK(ckpi_query_from_json(q, plain, strlen(plain)));
+    CHECK_STATUS(ckpi_query_run_files(q, dir, strlen(dir), NULL, 0, NULL, &streamed), CKPI_PARSE_ERROR);
+    CHECK(streamed == NULL);
+    CHECK_OK(ckpi_query_last_error(q, CKPI_ERROR_LINE, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "3") == 0);
+    CHECK_OK(ckpi_query_last_error(q, CKPI_ERROR_VALUE, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "four hundred") == 0);
+    ckpi_load_options o = load_options_defaults();
+    o.collect_errors = 1;
+    CHECK_STATUS(ckpi_query_run_files(q, dir, strlen(dir), NULL, 0, &o, &streamed), CKPI_MANY_ERRORS);
+    CHECK_STATUS(ckpi_query_run_files(q, "/nonexistent/ckpi", 17, NULL, 0, NULL, &streamed), CKPI_IO_ERROR);
+    CHECK_STATUS(ckpi_query_run_files(q, "\xff", 1, NULL, 0, NULL, &streamed), CKPI_INVALID_UTF8);
+    CHECK_OK(ckpi_query_last_error(q, CKPI_ERROR_FIELD, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "path") == 0);
+    CHECK_STATUS(ckpi_query_run_files(q, dir, strlen(dir), NULL, 0, NULL, NULL), CKPI_NULL_ARGUMENT);
+    CHECK_STATUS(ckpi_query_run_files(NULL, dir, strlen(dir), NULL, 0, NULL, &streamed), CKPI_NULL_ARGUMENT);
+    ckpi_query_free(q);
+}
+
 int main(void) {
     strcpy(dir, "/tmp/ckpi-load-XXXXXX");
     if (!mkdtemp(dir)) {
@@ -124,6 +231,8 @@ int main(void) {
     canonical();
     mapped();
     bad_rows();
+    only_attrs();
+    query_files();
     remove_file("deals.csv");
     rmdir(dir);
     return check_summary();

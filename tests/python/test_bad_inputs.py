@@ -21,6 +21,7 @@ import pyarrow as pa
 import pytest
 
 import channel_kpi as ck
+from channel_kpi import _native as native
 
 CASES = pathlib.Path(__file__).resolve().parents[2] / "tests" / "bad_inputs" / "cases"
 NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
@@ -213,3 +214,41 @@ def test_typed_columns_that_are_accepted() -> None:
     ok = typed(status=pa.array(["won", "won"]).dictionary_encode(), deal_id=pa.array(["A", "B"], pa.large_string()),
                amount=pa.array([1, 2**63 - 1], pa.int64()))  # fmt: skip
     assert dict(ck.load(ok).counts())["deals"] == 2
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_case_queried_on_its_files(name: str) -> None:
+    """The case's query (or the deal count of 2025) on its files, folded as they are read
+    (``_native.run_files``, what ``ck.query(path, …)`` calls): the catalog's outcome, and exactly
+    the outcome of ``load_files`` then the query."""
+    c = case(name)
+    d = CASES / name
+    if (d / "dataset.json").is_file():
+        pytest.skip("a Dataset JSON case: no files to query")
+    q = json.dumps(c.get("query", {"metrics": ["deal_count"], "period": "2025"}))
+    opts = c.get("load", {})
+    args = (mapping(name), opts.get("max_line_bytes"), opts.get("collect_errors", False))
+    want = c["expect"]
+
+    def whole() -> Any:
+        ds = ck.load_files(d, mapping=args[0], max_line_bytes=args[1], collect_errors=args[2])
+        return ds.run(q), ds.errors
+
+    try:
+        result, bad = native.run_files([str(d)], q, *args)
+    except ck.ChannelKpiError as e:
+        assert "ok" not in want, f"want success ({want.get('repair')}), got {e}"
+        check_error(e, want, False, {})
+        with pytest.raises(ck.ChannelKpiError) as w:
+            whole()
+        assert (type(w.value), str(w.value), w.value.file, w.value.line, w.value.row) == (type(e), str(e), e.file, e.line, e.row)
+        return
+    if bad:
+        assert want.get("error") == "many" and len(bad) == len(want["errors"]), bad
+        for sub, w in zip(bad, want["errors"]):
+            check_error(sub, w, False, {})
+    else:
+        assert "ok" in want, f"want a {want['error']} error, but it ran"
+    full, full_bad = whole()
+    assert result.to_json() == full.to_json()
+    assert [str(e) for e in bad] == [str(e) for e in full_bad]

@@ -15,16 +15,19 @@ use crate::records::{
 };
 use crate::result::{ResultHandle, ckpi_result};
 use crate::status::ckpi_status;
-use crate::versioned::{self, Versioned};
+use crate::versioned;
 use channel_kpi::load::{LoadOptions, Mapping, load_dir};
 use channel_kpi::{Dataset, Deal, Dimension, Lead, OrgTree, OrgUnit, Partner, Period, PipelineDef, PushIndex, Spend, StageEntry, Target};
 use std::ffi::c_char;
 use std::sync::RwLock;
 
 pub mod contracts;
+pub mod files;
 pub mod program;
 mod program_defaults;
 pub mod refs;
+
+pub use files::ckpi_load_options;
 
 /// An opaque dataset. Create with `ckpi_dataset_new`, release with `ckpi_dataset_free`.
 pub struct ckpi_dataset {
@@ -330,70 +333,6 @@ pub unsafe extern "C" fn ckpi_dataset_load_csv_dir(
                 None => Mapping::default(),
             };
             let (piece, _report) = load_dir(dir, &mapping, &LoadOptions::default()).map_err(core_fail)?;
-            st.append(piece)
-        })
-    })
-}
-
-/// Options of `ckpi_dataset_load_dir`. Start from `ckpi_load_options_init(&o, sizeof o)`: it
-/// sets `struct_size`, which lets later versions add fields without breaking old callers.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct ckpi_load_options {
-    /// `sizeof` the caller's struct, set by `ckpi_load_options_init`: the library reads exactly this many
-    /// bytes (see the header's ABI policy).
-    pub struct_size: u32,
-    /// 0: stop at the first bad row. 1: skip bad rows and fail at the end with
-    /// `CKPI_MANY_ERRORS` (the last error then describes the first bad row).
-    pub collect_errors: u32,
-    /// The longest line accepted, in bytes (0 = the default, 1 MiB). A longer line stops the
-    /// load with `CKPI_PARSE_ERROR` naming its file and line, without reading the rest.
-    pub max_line_bytes: u64,
-}
-
-// SAFETY: #[repr(C)], `struct_size: u32` first, integer and pointer fields only.
-unsafe impl Versioned for ckpi_load_options {
-    const NAME: &'static str = "load options";
-    fn defaults() -> Self {
-        ckpi_load_options { struct_size: size_of::<Self>() as u32, collect_errors: 0, max_line_bytes: 0 }
-    }
-}
-
-/// `ckpi_dataset_load_csv_dir` with options (`opts` NULL = the defaults).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ckpi_dataset_load_dir(
-    ds: *mut ckpi_dataset,
-    path: *const c_char,
-    path_len: usize,
-    mapping_json: *const c_char,
-    mapping_len: usize,
-    opts: *const ckpi_load_options,
-) -> ckpi_status {
-    ffi_boundary!(ds, path; {
-        let dir = tri!(unsafe { req_str(path, path_len) });
-        let mapping = tri!(unsafe { opt_str(mapping_json, mapping_len) });
-        let bad = |field: &str, v: String| {
-            let e = LastError::boundary(ckpi_status::CKPI_INVALID_ARGUMENT, Some("load options".into()), field, Some(v));
-            (ckpi_status::CKPI_INVALID_ARGUMENT, e)
-        };
-        with_dataset(ds, |st| {
-            // SAFETY: the caller passes NULL or an initialised ckpi_load_options.
-            let o = if opts.is_null() { ckpi_load_options::defaults() } else { unsafe { versioned::read(opts) }? };
-            let collect_errors = match o.collect_errors {
-                0 => false,
-                1 => true,
-                v => return Err(bad("collect_errors", v.to_string())),
-            };
-            let mut lo = LoadOptions { collect_errors, ..LoadOptions::default() };
-            if o.max_line_bytes != 0 {
-                lo.max_line_bytes = usize::try_from(o.max_line_bytes).unwrap_or(usize::MAX);
-            }
-            let mapping = match mapping.filter(|m| !m.trim().is_empty()) {
-                Some(m) => Mapping::from_json_str(m).map_err(core_fail)?,
-                None => Mapping::default(),
-            };
-            let (piece, report) = load_dir(dir, &mapping, &lo).map_err(core_fail)?;
-            report.into_result().map_err(core_fail)?;
             st.append(piece)
         })
     })

@@ -130,3 +130,28 @@ impl PyDataset {
         format!("<channel_kpi Dataset: {} deals, {} leads{bad}>", self.data.deals.len(), self.data.leads.len())
     }
 }
+
+/// Runs a query (the core's JSON form) on CSV / JSON Lines / Parquet files and directories of
+/// them, folding each record into the query as it is read (`load::run_files`: memory does not
+/// grow with the files; results and errors are those of `Dataset.from_files` then `run`). With
+/// `collect_errors`, bad rows are skipped and returned as exceptions beside the table.
+#[pyfunction]
+#[pyo3(signature = (paths, query_json, mapping_json = None, max_line_bytes = None, collect_errors = false))]
+pub fn run_files(
+    py: Python<'_>,
+    paths: Vec<std::path::PathBuf>,
+    query_json: &str,
+    mapping_json: Option<&str>,
+    max_line_bytes: Option<usize>,
+    collect_errors: bool,
+) -> PyResult<(PyResultTable, Vec<Py<PyAny>>)> {
+    let m = mapping(mapping_json)?;
+    let q = Query::from_json(query_json).py()?;
+    let mut opts = LoadOptions { collect_errors, ..LoadOptions::default() };
+    if let Some(n) = max_line_bytes {
+        opts.max_line_bytes = n;
+    }
+    let (table, report) = detached(py, move || channel_kpi::load::run_files(&paths, &m, &opts, &q))?;
+    let bad_rows = report.errors.iter().map(|e| crate::errors::exception(py, e)).collect::<PyResult<_>>()?;
+    Ok((PyResultTable { table }, bad_rows))
+}

@@ -8,9 +8,9 @@ mod progress;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod sample;
 
-use channel_kpi::load::{LoadOptions, LoadReport, Mapping, load_paths, load_sources};
+use channel_kpi::load::{LoadOptions, LoadReport, Mapping, load_sources, run_files};
 use channel_kpi::query_text::QueryText;
-use channel_kpi::{Dataset, Dimension, Error, Metric, Options, Query, ResultTable};
+use channel_kpi::{Error, Metric, Options, Query, ResultTable};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -150,26 +150,30 @@ struct Report {
     output: Output,
 }
 
-/// Loads the input for `q`: of the extra columns, only those `q` groups by (`attr:<col>`) are
-/// kept (and, from a Parquet file, decoded).
-fn load(input: &Input, q: &Query) -> Result<Dataset, Error> {
+/// Runs `q` on the input: on files, folded batch by batch as they are read
+/// (`load::run_files`: memory does not grow with the files); on the sample, loaded whole. Of
+/// the extra columns, only those `q` reads are kept (and, from a Parquet file, decoded).
+fn load_and_run(input: &Input, q: &Query) -> Result<ResultTable, Error> {
     let mapping = match &input.mapping {
         Some(p) => Mapping::from_json_file(p)?,
         None => Mapping::default(),
     };
-    let attrs = q.group_by.iter().filter_map(|d| if let Dimension::Attr(a) = d { Some(a.clone()) } else { None }).collect();
-    let mut opts = LoadOptions { collect_errors: input.collect_errors, only_attrs: Some(attrs), ..LoadOptions::default() };
+    let mut opts = LoadOptions { collect_errors: input.collect_errors, ..LoadOptions::default() }.for_query(q);
     // A progress bar only when a person watches stderr: never in pipes, files or tests.
     let bar = std::io::stderr().is_terminal().then(progress::Bar::new);
     opts.progress = bar.as_ref().map(progress::Bar::callback);
-    let loaded =
-        if input.paths.is_empty() { load_sources(sample::sources(), &mapping, &opts) } else { load_paths(&input.paths, &mapping, &opts) };
+    let ran = if input.paths.is_empty() {
+        // the loader validated the records
+        load_sources(sample::sources(), &mapping, &opts).and_then(|(data, report)| Ok((data.run_checked(q)?, report)))
+    } else {
+        run_files(&input.paths, &mapping, &opts, q)
+    };
     if let Some(b) = bar {
         b.clear();
     }
-    let (data, report) = loaded?;
+    let (table, report) = ran?;
     warn_rejected(&report);
-    Ok(data)
+    Ok(table)
 }
 
 fn warn_rejected(report: &LoadReport) {
@@ -242,8 +246,7 @@ fn with_options(options: &Options, pairs: &[String]) -> Result<Options, Error> {
 }
 
 fn run(input: &Input, q: &Query, format: Format, columns: &[&str]) -> Result<(), Failure> {
-    let data = load(input, q)?;
-    let mut table = data.run_checked(q)?; // the loader validated the records
+    let mut table = load_and_run(input, q)?;
     if !columns.is_empty() {
         table = table.select(columns)?;
     }

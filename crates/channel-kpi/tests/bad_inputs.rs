@@ -6,7 +6,7 @@
 //! with the documented repair. The Python and C runners read the same cases.
 #![allow(clippy::result_large_err)]
 
-use channel_kpi::load::{LoadOptions, Mapping, load_dir};
+use channel_kpi::load::{LoadOptions, Mapping, RecordKind, load_dir, run_files};
 use channel_kpi::{Dataset, Error, Query};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -15,21 +15,27 @@ fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bad_inputs/cases")
 }
 
+/// The mapping and load options of a file case.
+fn load_setup(dir: &Path, case: &Value) -> Result<(Mapping, LoadOptions), Error> {
+    let mut opts = LoadOptions::default();
+    if let Some(n) = case["load"]["max_line_bytes"].as_u64() {
+        opts.max_line_bytes = n as usize;
+    }
+    opts.collect_errors = case["load"]["collect_errors"].as_bool().unwrap_or(false);
+    let mapping = match dir.join("mapping.json") {
+        m if m.is_file() => Mapping::from_json_str(&std::fs::read_to_string(m).expect("read mapping.json"))?,
+        _ => Mapping::default(),
+    };
+    Ok((mapping, opts))
+}
+
 /// Loads (and, when the case has a query, runs) one case.
 fn outcome(dir: &Path, case: &Value) -> Result<Dataset, Error> {
     let json = dir.join("dataset.json");
     let ds = if json.is_file() {
         Dataset::from_json_bytes(&std::fs::read(&json).expect("read dataset.json"))?
     } else {
-        let mut opts = LoadOptions::default();
-        if let Some(n) = case["load"]["max_line_bytes"].as_u64() {
-            opts.max_line_bytes = n as usize;
-        }
-        opts.collect_errors = case["load"]["collect_errors"].as_bool().unwrap_or(false);
-        let mapping = match dir.join("mapping.json") {
-            m if m.is_file() => Mapping::from_json_str(&std::fs::read_to_string(m).expect("read mapping.json"))?,
-            _ => Mapping::default(),
-        };
+        let (mapping, opts) = load_setup(dir, case)?;
         let (ds, report) = load_dir(dir, &mapping, &opts)?;
         report.into_result()?;
         ds
@@ -131,6 +137,108 @@ fn every_case_of_the_catalog_has_its_expected_outcome() {
         })
         .collect();
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The query a file case runs on its files: its own, or the deal count of 2025.
+fn case_query(case: &Value) -> Result<Query, Error> {
+    match &case["query"] {
+        Value::Null => Query::from_json(r#"{"metrics": ["deal_count"], "period": "2025"}"#),
+        q => Query::from_json(&q.to_string()),
+    }
+}
+
+type Ran = Result<(channel_kpi::ResultTable, channel_kpi::load::LoadReport), Error>;
+
+/// The case's query on its files (`run_files`: streamed when it can be), and on a whole load
+/// with the same options.
+fn streamed_and_whole(dir: &Path, case: &Value) -> (Ran, Ran) {
+    let setup = || -> Result<(Mapping, LoadOptions, Query), Error> {
+        let (m, o) = load_setup(dir, case)?;
+        let q = case_query(case)?;
+        Ok((m, o, q))
+    };
+    let streamed = setup().and_then(|(m, o, q)| run_files(&[dir.to_path_buf()], &m, &o, &q));
+    let whole = setup().and_then(|(m, o, q)| {
+        let (ds, report) = load_dir(dir, &m, &o.for_query(&q))?;
+        Ok((ds.run_checked(&q)?, report))
+    });
+    (streamed, whole)
+}
+
+/// Everything an error says: kind, message, location (nested errors included).
+fn described(e: &Error) -> String {
+    format!("{} | {e} | {:?}", e.kind(), e.location())
+}
+
+/// File cases whose query streamed.
+static STREAMED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn check_streamed(dir: &Path) -> Vec<String> {
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).expect("case.json")).expect("case.json parses");
+    let (streamed, whole) = streamed_and_whole(dir, &case);
+    if streamed.as_ref().is_ok_and(|(_, r)| r.streamed) {
+        STREAMED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    let mut bad = Vec::new();
+    let errors = |r: &channel_kpi::load::LoadReport| r.errors.iter().map(described).collect::<Vec<_>>();
+    match (&streamed, &whole) {
+        (Ok((t, r)), Ok((u, w))) => {
+            if t.to_json() != u.to_json() {
+                bad.push(format!("tables differ:\n{}\n{}", t.to_text(), u.to_text()));
+            }
+            if errors(r) != errors(w) || r.rows_loaded() != w.rows_loaded() || r.files != w.files {
+                bad.push(format!("reports differ:\n{r}\n{w}"));
+            }
+        }
+        (Err(e), Err(f)) if described(e) == described(f) => {}
+        (s, w) => bad.push(format!(
+            "streamed {:?} but whole {:?}",
+            s.as_ref().map(|_| "ok").map_err(described),
+            w.as_ref().map(|_| "ok").map_err(described)
+        )),
+    }
+    // And the catalog's expectation, through the streamed query.
+    let want = &case["expect"];
+    let counted = streamed.and_then(|(_, r)| {
+        let rows = |k: RecordKind| r.files.iter().filter(|f| f.kind == k).map(|f| f.rows_loaded).sum::<u64>();
+        let counts = (rows(RecordKind::Deals), rows(RecordKind::Leads));
+        r.into_result().map(|_| counts)
+    });
+    match (counted, want["ok"].as_object()) {
+        (Err(e), None) => bad.extend(check_error(&e, want)),
+        (Err(e), Some(_)) => bad.push(format!("want success ({}), got: {e}", want["repair"])),
+        (Ok(_), None) => bad.push(format!("want a {} error, but it ran", want["error"])),
+        (Ok((deals, leads)), Some(counts)) => {
+            for (k, n) in counts {
+                let got = if k == "deals" { deals } else { leads };
+                if Some(got) != n.as_u64() {
+                    bad.push(format!("{got} {k} (want {n})"));
+                }
+            }
+        }
+    }
+    bad
+}
+
+/// `run_files` (a query on files, streamed when it can be) gives every file case of the
+/// catalog exactly a whole load's outcome: the same table and report, or the same error
+/// (kind, message, file, line or row, record, column, value); and so the catalog's expectation.
+#[test]
+fn every_file_case_queried_on_its_files_has_a_whole_loads_outcome() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir()).expect("tests/bad_inputs/cases").map(|e| e.unwrap().path()).collect();
+    dirs.retain(|d| !d.join("dataset.json").is_file());
+    dirs.sort();
+    assert!(dirs.len() >= 80, "{} file cases", dirs.len());
+    let failures: Vec<String> = dirs
+        .iter()
+        .flat_map(|d| {
+            let name = d.file_name().unwrap().to_string_lossy().to_string();
+            check_streamed(d).into_iter().map(move |b| format!("{name}: {b}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    // The cases that load (repairs, collected bad rows) streamed; the rest failed as a whole load does.
+    assert!(STREAMED.load(std::sync::atomic::Ordering::Relaxed) >= 20, "only {STREAMED:?} cases streamed");
 }
 
 #[test]

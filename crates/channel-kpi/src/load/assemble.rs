@@ -46,7 +46,7 @@ pub fn load_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions)
 
 /// Moves the "line" of an error located in a table to its `row` (those readers number rows
 /// from 0).
-fn to_rows(e: Error, tables: &std::collections::HashSet<String>) -> Error {
+pub(super) fn to_rows(e: Error, tables: &std::collections::HashSet<String>) -> Error {
     if tables.is_empty() {
         return e;
     }
@@ -141,16 +141,23 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
         ds.refs.pipeline = PipelineDef::new(stages)?;
     }
     attach_history(&mut ds, history, opts, &mut report)?;
+    ds.columns = table_columns(&report);
+    ds.validate_loaded()?;
+    Ok((ds, report))
+}
+
+/// The columns of every table a load read, by kind name (two files of one kind: merged).
+pub(super) fn table_columns(report: &LoadReport) -> std::collections::BTreeMap<String, super::TableColumns> {
+    let mut out = std::collections::BTreeMap::new();
     for (kind, cols) in &report.columns {
-        match ds.columns.get_mut(kind.name()) {
-            Some(t) => t.merge(cols.clone()),
+        match out.get_mut(kind.name()) {
+            Some(t) => super::TableColumns::merge(t, cols.clone()),
             None => {
-                ds.columns.insert(kind.name().to_string(), cols.clone());
+                out.insert(kind.name().to_string(), cols.clone());
             }
         }
     }
-    ds.validate_loaded()?;
-    Ok((ds, report))
+    out
 }
 
 /// Pushes `rec` onto `kept` unless an earlier record has its id: then an error naming both
@@ -256,7 +263,7 @@ fn attach_history(
 }
 
 /// One row converted, before the loader keeps it (checks its id, adds it to the dataset).
-enum Loaded {
+pub(super) enum Loaded {
     /// A chain of org units from one row of level columns, and where the row is.
     Units(Vec<OrgUnit>, Box<Location>),
     Unit(OrgUnit),
@@ -284,7 +291,7 @@ enum Loaded {
 
 /// The conversion of one row of `kind`: a pure function of the row, so the rows of a table
 /// can be converted on several threads.
-fn loaded(kind: RecordKind, levels: &[super::OrgLevel], row: &MappedRow) -> Result<Loaded> {
+pub(super) fn loaded(kind: RecordKind, levels: &[super::OrgLevel], row: &MappedRow) -> Result<Loaded> {
     Ok(match kind {
         RecordKind::OrgUnits if !levels.is_empty() => {
             let (file, line) = row.position();

@@ -31,6 +31,7 @@ mod chunks;
 mod columns;
 mod csv_file;
 mod first_lines;
+mod id_hashes;
 mod jsonl_file;
 mod lookups;
 #[cfg(feature = "parquet")]
@@ -40,6 +41,7 @@ mod read;
 mod records;
 mod report;
 mod source;
+mod stream;
 #[cfg(feature = "arrow")]
 mod typed;
 
@@ -54,3 +56,4 @@ pub(crate) use records::{Next, Records};
 pub use report::MemoryTables;
 pub use report::{FileReport, LoadOptions, LoadReport, Progress, ProgressFn};
 pub use source::{Format, Source};
+pub use stream::run_files;

@@ -94,6 +94,12 @@ pub fn kind_of(path: &Path, mapping: &Mapping) -> Result<RecordKind> {
 /// Loads files and directories together (a directory contributes every file [`load_dir`]
 /// would read). Two sources of one kind are both read.
 pub fn load_paths(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions) -> Result<(Dataset, LoadReport)> {
+    load_sources(path_sources(paths, mapping)?, mapping, opts)
+}
+
+/// The sources of files and directories, opened, in the order given (a directory's in
+/// [`RecordKind::ALL`] order).
+pub(super) fn path_sources(paths: &[PathBuf], mapping: &Mapping) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -104,7 +110,7 @@ pub fn load_paths(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions) -> R
             return Err(io_error(p, "no such file or directory"));
         }
     }
-    load_sources(sources, mapping, opts)
+    Ok(sources)
 }
 
 /// Loads one file of a known kind into a dataset (validated).

@@ -14,7 +14,7 @@ use super::records::{Next, Records};
 use super::report::{FileReport, LoadOptions, LoadReport};
 use super::row::{AttrFilter, Cells, MappedRow};
 use super::source::Source;
-use crate::error::{Location, Result};
+use crate::error::{Error, Location, Result};
 
 const PROGRESS_EVERY: u64 = 50_000;
 
@@ -98,7 +98,8 @@ pub(super) fn read_into<T: Send>(
         file.rows_read += 1;
         match result.and_then(|t| keep(t, line)) {
             Ok(()) => file.rows_loaded += 1,
-            Err(e) if opts.collect_errors => report.errors.push(e),
+            // An interrupt (or a caller stopping the read from `keep`) is no bad row.
+            Err(e) if opts.collect_errors && !matches!(e, Error::Interrupted) => report.errors.push(e),
             Err(e) => return Err(e),
         }
         if file.rows_read.is_multiple_of(PROGRESS_EVERY) {

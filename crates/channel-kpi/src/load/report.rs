@@ -88,6 +88,31 @@ impl Default for LoadOptions {
     }
 }
 
+impl LoadOptions {
+    /// These options for a load that serves one query: when [`LoadOptions::only_attrs`] is
+    /// unset, it becomes the `attrs` columns the query reads (its `attr:` dimensions and an
+    /// `attr:` cohort date), so a table's other extra columns are neither kept nor decoded.
+    ///
+    /// ```
+    /// use channel_kpi::load::LoadOptions;
+    /// use channel_kpi::{Dimension, Metric, Period, Query};
+    /// let q = Query::new(vec![Metric::DealCount], Period::parse("2025").unwrap()).by(Dimension::Attr("region".into()));
+    /// let o = LoadOptions::default().for_query(&q);
+    /// assert_eq!(o.only_attrs, Some(["region".to_string()].into()));
+    /// ```
+    pub fn for_query(mut self, query: &crate::Query) -> LoadOptions {
+        if self.only_attrs.is_none() {
+            let mut attrs: std::collections::BTreeSet<String> =
+                query.group_by.iter().filter_map(|d| if let crate::Dimension::Attr(a) = d { Some(a.clone()) } else { None }).collect();
+            if let crate::CohortBy::Attr(a) = &query.options.cohort_by {
+                attrs.insert(a.clone());
+            }
+            self.only_attrs = Some(attrs);
+        }
+        self
+    }
+}
+
 impl fmt::Debug for LoadOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LoadOptions")
@@ -122,6 +147,10 @@ pub struct LoadReport {
     /// The columns of every table read (CSV and Arrow; JSON Lines rows may differ), in
     /// reading order.
     pub columns: Vec<(RecordKind, super::TableColumns)>,
+    /// True when [`run_files`](super::run_files) folded the fact records into the query as
+    /// they were read, without a whole dataset; false for a load, and for a query on files
+    /// that fell back to one.
+    pub streamed: bool,
 }
 
 impl LoadReport {

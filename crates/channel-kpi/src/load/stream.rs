@@ -1,0 +1,258 @@
+//! Queries straight from files, in memory that does not grow with the files: [`run_files`].
+//!
+//! A query on files needs no [`Dataset`](crate::Dataset): each fact record can be folded into an [`Engine`]
+//! as soon as the loader has converted it, once the reference data it is checked and grouped
+//! against is known. So [`run_files`]
+//! 1. reads the reference kinds (org units, partners, pipeline, exchange rates: small) as a
+//!    whole load does;
+//! 2. reads each fact file in the loader's chunks (converted on every core, handed on in row
+//!    order: the same conversion, the same row errors, the same report as a whole load) and,
+//!    instead of keeping each record, checks what a whole load checks about it afterwards —
+//!    its id unused (deals, leads, tickets, referrals: [`IdHashes`], 8 bytes per id), the
+//!    partner, owner, stage and deal it names known — and pushes it into the engine;
+//! 3. checks `group_by` against the columns read and finishes the partial.
+//!
+//! Every query streams, with these exceptions, which fall back to the whole load
+//! ([`load_paths`] + [`Dataset::run_checked`](crate::Dataset::run_checked)), so results and errors are always a whole
+//! load's:
+//! * a `stage_history` file: its entries are attached to deals read before them;
+//! * a repeated id hash (a duplicate id, or two ids with one 64-bit hash: the whole load
+//!   compares the ids, and names the line of the first one), a reference a whole load would refuse, an error of the query while folding, or a
+//!   reference file that fails to load: the whole load then reports what it reports (the
+//!   first bad row of any file comes before these in a whole load).
+//!
+//! Leads are linked to the deals they became as a whole load does (`won_on` from a won deal):
+//! when a leads file is read, the close dates of won deals are kept by id hash meanwhile
+//! (by 128-bit hash: ≈ 40 bytes per won deal).
+
+use super::assemble::{Loaded, load_sources, loaded, table_columns, to_rows};
+use super::id_hashes::{IdHashes, id_hash};
+use super::kinds::RecordKind;
+use super::mapping::Mapping;
+use super::paths::{load_paths, path_sources};
+use super::read::read_into;
+use super::report::{LoadOptions, LoadReport};
+use super::row::MappedRow;
+use super::source::Source;
+use crate::engine::{Dimension, Engine, Query, Record, Reference, ResultTable};
+use crate::error::{Error, Result};
+use chrono::NaiveDate;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// Runs `query` on files and directories (what [`load_paths`] reads), folding the fact records
+/// into the query's partial states as they are read (see the module doc: which queries stream,
+/// and the fallback to a whole load). The result, the report and every error are those of
+/// [`load_paths`] + [`Dataset::run_checked`](crate::Dataset::run_checked) with the same options; when `opts.only_attrs` is
+/// unset, only the `attrs` columns the query reads are kept ([`LoadOptions::for_query`]).
+///
+/// ```
+/// use channel_kpi::load::{run_files, LoadOptions, Mapping};
+/// use channel_kpi::{Metric, Period, Query};
+/// let q = Query::new(vec![Metric::DealCount], Period::parse("2025").unwrap());
+/// let (table, report) = run_files(&["../../examples/data".into()], &Mapping::default(), &LoadOptions::default(), &q).unwrap();
+/// assert!(report.rows_read() > 0 && table.rows.len() == 1);
+/// ```
+pub fn run_files(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions, query: &Query) -> Result<(ResultTable, LoadReport)> {
+    let opts = &opts.clone().for_query(query);
+    let sources = path_sources(paths, mapping)?;
+    if sources.iter().all(|s| s.kind != RecordKind::StageHistory)
+        && let Some(done) = stream(sources, mapping, opts, query)?
+    {
+        return Ok(done);
+    }
+    let (data, report) = load_paths(paths, mapping, opts)?;
+    Ok((data.run_checked(query)?, report))
+}
+
+/// The reference kinds, read whole before any fact record is folded.
+fn is_reference(kind: RecordKind) -> bool {
+    matches!(kind, RecordKind::OrgUnits | RecordKind::Partners | RecordKind::Pipeline | RecordKind::FxRates)
+}
+
+/// The streamed query; `None` when it must fall back to a whole load.
+fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Query) -> Result<Option<(ResultTable, LoadReport)>> {
+    let tables: HashSet<String> = sources.iter().filter(|s| s.format.has_rows()).map(|s| s.name.clone()).collect();
+    let (refs, mut facts): (Vec<Source>, Vec<Source>) = sources.into_iter().partition(|s| is_reference(s.kind));
+    facts.sort_by_key(|s| s.kind);
+    let (refs, mut report) = match load_sources(refs, mapping, opts) {
+        Ok((ds, report)) => (ds.refs, report),
+        Err(Error::Interrupted) => return Err(Error::Interrupted),
+        Err(_) => return Ok(None),
+    };
+    // An invalid query is reported after the load, as a whole load reports it.
+    let (engine, query_error) = match Engine::new(query, &refs) {
+        Ok(e) => (Some(e), None),
+        Err(e) => (None, Some(e)),
+    };
+    let links = facts.iter().any(|s| s.kind == RecordKind::Leads);
+    let mut folder = Folder::new(&refs, engine, links);
+    if folder.partners().is_err() {
+        return Ok(None);
+    }
+    for src in facts {
+        let kind = src.kind;
+        let levels = mapping.kind(kind).levels.clone();
+        let convert = |row: &MappedRow| loaded(kind, &levels, row);
+        let mut fell_back = false;
+        let read = read_into(src, mapping, opts, &mut report, &convert, |rec, _| {
+            folder.fold(rec).map_err(|()| {
+                fell_back = true;
+                Error::Interrupted
+            })
+        });
+        match read {
+            Ok(()) => {}
+            Err(_) if fell_back => return Ok(None),
+            Err(e) => return Err(to_rows(e, &tables)),
+        }
+    }
+    report.errors = std::mem::take(&mut report.errors).into_iter().map(|e| to_rows(e, &tables)).collect();
+    super::check_group_by(&table_columns(&report), &refs, query)?;
+    if let Some(e) = query_error {
+        return Err(e);
+    }
+    let partial = folder.engine.ok_or_else(|| Error::Query("no engine".into()))?.into_partial();
+    report.streamed = true;
+    Ok(Some((partial.finish(&refs)?, report)))
+}
+
+/// What folding a record needs besides the engine: the ids seen, the references.
+struct Folder<'r> {
+    refs: &'r Reference,
+    /// `None` when the query is invalid: the files are still read and checked.
+    engine: Option<Engine<'r>>,
+    deals: IdHashes,
+    leads: IdHashes,
+    tickets: IdHashes,
+    referrals: IdHashes,
+    /// Close dates of won deals by id hash, when leads are read (`Dataset::validate`'s lead
+    /// linking).
+    won: Option<rustc_hash::FxHashMap<u128, NaiveDate>>,
+}
+
+/// `Err(())`: the query must fall back to a whole load.
+type Fold = std::result::Result<(), ()>;
+
+impl<'r> Folder<'r> {
+    fn new(refs: &'r Reference, engine: Option<Engine<'r>>, links: bool) -> Self {
+        let won = links.then(Default::default);
+        Folder {
+            refs,
+            engine,
+            deals: IdHashes::default(),
+            leads: IdHashes::default(),
+            tickets: IdHashes::default(),
+            referrals: IdHashes::default(),
+            won,
+        }
+    }
+
+    fn push(&mut self, rec: &Record) -> Fold {
+        match &mut self.engine {
+            Some(e) => e.push(rec).map_err(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// The partners, which the engine counts like records.
+    fn partners(&mut self) -> Fold {
+        let refs = self.refs;
+        refs.partners.values().try_for_each(|p| self.push(&Record::Partner(p)))
+    }
+
+    /// A partner a record names must exist, when partners are given.
+    fn partner_known(&self, p: Option<&str>) -> Fold {
+        let refs = self.refs;
+        match p {
+            Some(p) if !refs.partners.is_empty() && refs.partner(p).is_none() => Err(()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks one converted fact record as `Dataset::validate_loaded` would, then folds it.
+    fn fold(&mut self, rec: Loaded) -> Fold {
+        let new = |ids: &mut IdHashes, id: &str| if ids.insert(id_hash(id)) { Ok(()) } else { Err(()) };
+        match rec {
+            Loaded::Deal(d) => {
+                new(&mut self.deals, &d.id)?;
+                self.partner_known(d.partner_id.as_deref())?;
+                let (org, pipeline) = (&self.refs.org, &self.refs.pipeline);
+                if d.owner_id.as_deref().is_some_and(|o| !org.is_empty() && org.get(o).is_none()) {
+                    return Err(());
+                }
+                if !pipeline.is_empty()
+                    && d.stage.iter().chain(d.stage_history.iter().map(|e| &e.stage)).any(|s| pipeline.stage(s).is_none())
+                {
+                    return Err(());
+                }
+                if let (Some(won), crate::DealStatus::Won, Some(on)) = (&mut self.won, d.status, d.closed_on) {
+                    won.insert(id_hash(&d.id), on);
+                }
+                self.push(&Record::Deal(&d))
+            }
+            Loaded::Lead(mut l) => {
+                new(&mut self.leads, &l.id)?;
+                if let (None, Some(did)) = (l.won_on, l.deal_id.as_deref()) {
+                    l.won_on = self.won.as_ref().and_then(|w| w.get(&id_hash(did)).copied());
+                }
+                self.partner_known(l.partner_id.as_deref())?;
+                if l.deal_id.as_deref().is_some_and(|d| !self.deals.contains(id_hash(d))) {
+                    return Err(());
+                }
+                self.push(&Record::Lead(&l))
+            }
+            Loaded::Target(t) => {
+                if let (Dimension::Partner, Some(k)) = (&t.dimension, t.key.as_deref()) {
+                    self.partner_known(Some(k))?;
+                }
+                self.push(&Record::Target(&t))
+            }
+            Loaded::Spend(x) => self.push(&Record::Spend(&x)),
+            Loaded::Course(x) => {
+                self.partner_known(Some(&x.partner_id))?;
+                self.push(&Record::Course(&x))
+            }
+            Loaded::Survey(x) => {
+                self.partner_known(x.partner_id.as_deref())?;
+                self.push(&Record::Survey(&x))
+            }
+            Loaded::Cost(x) => {
+                self.partner_known(Some(&x.partner_id))?;
+                self.push(&Record::Cost(&x))
+            }
+            Loaded::Subscription(x) => {
+                self.partner_known(x.partner_id.as_deref())?;
+                self.push(&Record::Subscription(&x))
+            }
+            Loaded::Contract(x) => {
+                self.partner_known(x.partner_id.as_deref())?;
+                self.push(&Record::Contract(&x))
+            }
+            Loaded::Ticket(x) => {
+                new(&mut self.tickets, &x.id)?;
+                self.partner_known(x.partner_id.as_deref())?;
+                self.push(&Record::Ticket(&x))
+            }
+            Loaded::Onboarding(x) => {
+                self.partner_known(x.partner_id.as_deref())?;
+                self.push(&Record::Onboarding(&x))
+            }
+            Loaded::Engagement(x) => {
+                self.partner_known(x.partner_id.as_deref())?;
+                self.push(&Record::Engagement(&x))
+            }
+            Loaded::Referral(x) => {
+                new(&mut self.referrals, &x.id)?;
+                self.partner_known(x.partner_id.as_deref())?;
+                self.push(&Record::Referral(&x))
+            }
+            Loaded::Usage(x) => {
+                self.partner_known(x.partner_id.as_deref())?;
+                self.push(&Record::Usage(&x))
+            }
+            // Reference kinds and stage history never reach here (read whole, or no stream).
+            Loaded::Units(..) | Loaded::Unit(_) | Loaded::Partner(_) | Loaded::Stage(_) | Loaded::Fx(..) | Loaded::History(..) => Err(()),
+        }
+    }
+}
