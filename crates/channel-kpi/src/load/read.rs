@@ -16,7 +16,8 @@ use super::row::{AttrFilter, Cells, MappedRow};
 use super::source::Source;
 use crate::error::{Error, Location, Result};
 
-const PROGRESS_EVERY: u64 = 50_000;
+/// Rows between two progress reports.
+pub(super) const PROGRESS_EVERY: u64 = 50_000;
 
 /// Reads every row of `src` through `mapping` and `conv`. Bad rows stop the read, or with
 /// `collect_errors` are recorded in the report and skipped.

@@ -108,8 +108,10 @@ fn append(
     for b in batches {
         crate::interrupt::check().ok()?;
         crate::arrow::append_deals(&mut ds.deals, &b?)?;
+        let before = rows;
         rows = (ds.deals.len() - start) as u64;
-        if let Some(p) = &opts.progress {
+        // as the row path: a report each time another PROGRESS_EVERY rows are read
+        if let Some(p) = opts.progress.as_ref().filter(|_| rows / super::read::PROGRESS_EVERY > before / super::read::PROGRESS_EVERY) {
             let bytes = sizes.and_then(|(t, s)| Some((u128::from(s?) * u128::from(rows.min(t)) / u128::from(t.max(1))) as u64));
             p(&Progress { file: name, rows, bytes: bytes.unwrap_or(0), total_bytes: sizes.and_then(|s| s.1), done: false });
         }
