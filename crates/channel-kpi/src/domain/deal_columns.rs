@@ -58,13 +58,16 @@ pub struct Deals {
     attr_sets: Vec<BTreeMap<String, String>>,
 }
 
-/// A text field of [`Deals`] stored as dictionary ids ([`Deals::word_key`]).
+/// A field of [`Deals`] whose values have small dense ids ([`Deals::word_key`]): the texts
+/// stored as dictionary ids, and the channel and kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum WordField {
     Partner,
     Owner,
     Source,
     Product,
+    Channel,
+    Kind,
 }
 
 /// Distinct text values, each stored once; id 0 is "absent", value `k` has id `k + 1`.
@@ -154,6 +157,40 @@ impl Deals {
         self.amount.push(d.amount);
     }
 
+    /// Moves every deal of `other` to the end of `self`, in order (its texts looked up in this
+    /// dictionary once each).
+    pub fn append(&mut self, other: Deals) {
+        let remap: Vec<u32> = std::iter::once(0).chain(other.words.values.iter().map(|w| self.words.id(Some(w)))).collect();
+        let shift = self.ids.len();
+        self.ids.push_str(&other.ids);
+        self.id_end.extend(other.id_end.iter().map(|e| e + shift));
+        for (mine, theirs) in [
+            (&mut self.partner, &other.partner),
+            (&mut self.owner, &other.owner),
+            (&mut self.source, &other.source),
+            (&mut self.product, &other.product),
+            (&mut self.lost_reason, &other.lost_reason),
+            (&mut self.stage, &other.stage),
+        ] {
+            mine.extend(theirs.iter().map(|&w| remap[w as usize]));
+        }
+        self.channel.extend_from_slice(&other.channel);
+        self.kind.extend_from_slice(&other.kind);
+        self.status.extend_from_slice(&other.status);
+        self.registration_status.extend_from_slice(&other.registration_status);
+        self.partner_stages.extend_from_slice(&other.partner_stages);
+        self.created_on.extend_from_slice(&other.created_on);
+        self.registered_on.extend_from_slice(&other.registered_on);
+        self.expected_close_on.extend_from_slice(&other.expected_close_on);
+        self.closed_on.extend_from_slice(&other.closed_on);
+        self.amount.extend_from_slice(&other.amount);
+        let (h, a) = (self.histories.len() as u32, self.attr_sets.len() as u32);
+        self.history.extend(other.history.iter().map(|&k| if k == 0 { 0 } else { k + h }));
+        self.histories.extend(other.histories);
+        self.attrs.extend(other.attrs.iter().map(|&k| if k == 0 { 0 } else { k + a }));
+        self.attr_sets.extend(other.attr_sets);
+    }
+
     /// Keeps the first `len` deals (texts of the removed ones stay in the dictionary).
     pub fn truncate(&mut self, len: usize) {
         if len >= self.len() {
@@ -225,8 +262,8 @@ impl Deals {
         }
     }
 
-    /// The dictionary id of deal `i`'s `field` (0: absent; equal ids, equal texts): a dense key
-    /// for caching what depends on that text alone. Ids are below [`Deals::word_count`].
+    /// The id of deal `i`'s `field` (0: absent; equal ids, equal values): a dense key for
+    /// caching what depends on that value alone. Ids are below [`Deals::word_count`].
     #[inline]
     pub(crate) fn word_key(&self, field: WordField, i: usize) -> u32 {
         match field {
@@ -234,12 +271,14 @@ impl Deals {
             WordField::Owner => self.owner[i],
             WordField::Source => self.source[i],
             WordField::Product => self.product[i],
+            WordField::Channel => self.channel[i].map_or(0, |c| c as u32 + 1),
+            WordField::Kind => self.kind[i] as u32,
         }
     }
 
-    /// One past the largest dictionary id.
+    /// One past the largest id [`Deals::word_key`] gives.
     pub(crate) fn word_count(&self) -> usize {
-        self.words.values.len() + 1
+        (self.words.values.len() + 1).max(4)
     }
 
     /// Checks deal `i` as [`Deal::validate`] does.
@@ -513,6 +552,18 @@ mod tests {
         assert_eq!(json, serde_json::to_string(&vec![full("A"), full("B")]).unwrap());
         let back: Deals = serde_json::from_str(&json).unwrap();
         assert_eq!(back, deals);
+    }
+
+    #[test]
+    fn append_keeps_order_and_texts() {
+        let mut d = Deal::new("B", day("2025-01-01"), DealStatus::Open);
+        d.partner_id = Some("P2".into());
+        d.stage_history = vec![StageEntry { stage: "s".into(), entered_on: day("2025-01-02") }];
+        let mut a: Deals = vec![full("A")].into();
+        a.append(vec![d.clone(), full("C")].into());
+        assert_eq!(a.to_vec(), vec![full("A"), d, full("C")]);
+        a.truncate(1);
+        assert_eq!(a.to_vec(), vec![full("A")]);
     }
 
     #[test]

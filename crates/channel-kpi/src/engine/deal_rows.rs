@@ -16,14 +16,16 @@ use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
 use crate::kpi::deals::{DealFacts, TallyNeeds, columnar_metric, fold_columnar};
 
-/// The text column of [`Deals`] that alone decides a deal's value of `dim`, if one does.
+/// The column of [`Deals`] that alone decides a deal's value of `dim`, if one does.
 fn key_field(dim: &Dimension) -> Option<WordField> {
     match dim {
         Dimension::Partner | Dimension::PartnerTier | Dimension::Region => Some(WordField::Partner),
         Dimension::Owner | Dimension::Org(_) => Some(WordField::Owner),
         Dimension::Source => Some(WordField::Source),
         Dimension::Product => Some(WordField::Product),
-        _ => None,
+        Dimension::Channel => Some(WordField::Channel),
+        Dimension::Kind => Some(WordField::Kind),
+        Dimension::Attr(_) | Dimension::All => None,
     }
 }
 
@@ -45,8 +47,8 @@ impl Engine<'_> {
         // Every dimension applies to a deal, so its levels depend on the query only.
         let Some(levels) = levels(&q, None, &vec![DimValue::Value(None); n]) else { return Ok(()) };
         let levels: Vec<usize> = levels.collect();
-        // Grouping by one dimension that a text column decides (partner, its tier or region,
-        // owner, an org level, source, product): group ids cached per dictionary id, so a
+        // Grouping by one dimension that one column decides (partner, its tier or region,
+        // owner, an org level, source, product, channel, kind): group ids cached per value id, so a
         // deal's groups cost one array read per level, not the texts' hashes.
         let key = match q.group_by.as_slice() {
             [d] => key_field(d),

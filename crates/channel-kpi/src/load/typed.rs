@@ -42,7 +42,10 @@ pub(super) fn typed_deals(
                 batches.first().and_then(|b| b.as_ref().ok()).map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect());
             let same = batches.iter().all(|b| b.as_ref().is_ok_and(|b| Some(b.schema()) == batches[0].as_ref().ok().map(|f| f.schema())));
             let read = match header {
-                Some(h) if same => append(ds, &src.name, h, None, map, opts, batches.iter().map(|b| b.as_ref().ok().cloned())),
+                Some(h) if same => {
+                    let ok: Vec<RecordBatch> = batches.iter().filter_map(|b| b.as_ref().ok().cloned()).collect();
+                    append(ds, &src.name, h, None, map, opts, in_parts(&ok).into_iter())
+                }
                 _ => None,
             };
             if read.is_none() {
@@ -55,7 +58,7 @@ pub(super) fn typed_deals(
             let wanted = super::read::source_columns(kind, map);
             match src.parquet_batches(wanted.as_deref()) {
                 Some(Ok((header, total, batches))) => {
-                    append(ds, &src.name, header, Some((total, src.size)), map, opts, batches.map(|b| b.ok()))
+                    append(ds, &src.name, header, Some((total, src.size)), map, opts, batches.map(|b| b.ok().map(Part::Batch)))
                 }
                 _ => None,
             }
@@ -89,7 +92,7 @@ fn append(
     sizes: Option<(u64, Option<u64>)>,
     map: &KindMapping,
     opts: &LoadOptions,
-    batches: impl Iterator<Item = Option<RecordBatch>>,
+    batches: impl Iterator<Item = Option<Part>>,
 ) -> Option<super::TableColumns> {
     let kind = RecordKind::Deals;
     let fields = kind.fields();
@@ -107,7 +110,10 @@ fn append(
     let (mut rows, start) = (0u64, ds.deals.len());
     for b in batches {
         crate::interrupt::check().ok()?;
-        crate::arrow::append_deals(&mut ds.deals, &b?)?;
+        match b? {
+            Part::Batch(b) => crate::arrow::append_deals(&mut ds.deals, &b)?,
+            Part::Read(d) => ds.deals.append(*d),
+        }
         let before = rows;
         rows = (ds.deals.len() - start) as u64;
         // as the row path: a report each time another PROGRESS_EVERY rows are read
@@ -124,4 +130,38 @@ fn append(
         p(&Progress { file: name, rows, bytes: total_bytes.unwrap_or(0), total_bytes, done: true });
     }
     Some(cols)
+}
+
+/// What [`append`] appends: a batch to read, or deals already read from one.
+enum Part {
+    Batch(RecordBatch),
+    Read(Box<crate::Deals>),
+}
+
+/// An in-memory table read on every core: one contiguous run of rows per thread (zero-copy
+/// slices), each into its own [`crate::Deals`], appended in row order; `None` in place of a part
+/// that does not read (or of every part, when interrupted).
+fn in_parts(batches: &[RecordBatch]) -> Vec<Option<Part>> {
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let threads = super::chunks::threads_for(Some(rows));
+    if threads <= 1 {
+        return batches.iter().map(|b| Some(Part::Batch(b.clone()))).collect();
+    }
+    let read = |part: usize| -> Result<Option<Part>> {
+        let (from, to) = (rows * part / threads, rows * (part + 1) / threads);
+        let mut deals = crate::Deals::default();
+        let mut at = 0;
+        for b in batches {
+            let (lo, hi) = (from.max(at), to.min(at + b.num_rows()));
+            if lo < hi && crate::arrow::append_deals(&mut deals, &b.slice(lo - at, hi - lo)).is_none() {
+                return Ok(None);
+            }
+            at += b.num_rows();
+        }
+        Ok(Some(Part::Read(Box::new(deals))))
+    };
+    match crate::interrupt::scoped(threads, read) {
+        Ok(parts) => parts.into_iter().map(|p| p.ok().flatten()).collect(),
+        Err(_) => vec![None],
+    }
 }
