@@ -107,6 +107,23 @@ fn load_parquet(
     r
 }
 
+type Loaded = Result<(Dataset, channel_kpi::load::LoadReport)>;
+
+/// The shortcut's load equals the row path's: the same deals, errors and file reports, or the
+/// same error.
+fn same(fast: Loaded, slow: Loaded) -> std::result::Result<(), TestCaseError> {
+    match (fast, slow) {
+        (Ok((a, ra)), Ok((b, rb))) => {
+            prop_assert_eq!(&a.deals, &b.deals);
+            prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
+            prop_assert_eq!(&ra.files, &rb.files);
+        }
+        (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => prop_assert!(false, "shortcut {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
+    }
+    Ok(())
+}
+
 fn row_path() -> Mapping {
     let mut m = Mapping::default();
     m.deals.columns.insert("deal_id".into(), "deal_id".into());
@@ -134,15 +151,7 @@ proptest! {
     fn shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), dictionary: bool, ints: bool, batches in 1usize..4, collect: bool) {
         let t = table(&rows, dictionary, ints, batches);
         let (fast, slow) = (load(&t, &Mapping::default(), collect), load(&t, &row_path(), collect));
-        match (fast, slow) {
-            (Ok((a, ra)), Ok((b, rb))) => {
-                prop_assert_eq!(&a.deals, &b.deals);
-                prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
-                prop_assert_eq!(&ra.files, &rb.files);
-            }
-            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
-            (a, b) => prop_assert!(false, "shortcut {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
-        }
+        same(fast, slow)?;
     }
 }
 
@@ -155,15 +164,7 @@ proptest! {
         let t = table(&rows, dictionary, false, 1);
         let fast = load_parquet(&t, group, &Mapping::default(), collect, "p");
         let slow = load_parquet(&t, group, &row_path(), collect, "p");
-        match (fast, slow) {
-            (Ok((a, ra)), Ok((b, rb))) => {
-                prop_assert_eq!(&a.deals, &b.deals);
-                prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
-                prop_assert_eq!(&ra.files, &rb.files);
-            }
-            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
-            (a, b) => prop_assert!(false, "shortcut {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
-        }
+        same(fast, slow)?;
     }
 }
 
