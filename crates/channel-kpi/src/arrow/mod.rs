@@ -33,6 +33,7 @@ mod parts;
 mod select;
 mod tally;
 mod threads;
+mod typed_deals;
 
 pub use folder::DealFolder;
 pub(crate) use input::{ArrowRecords, add_iso, no_lookups};
@@ -40,3 +41,4 @@ pub use input::{Batches, load_tables};
 pub use output::{MONEY_SCALE, to_record_batch};
 pub use parts::{fold_tables, is_reference_kind, load_reference};
 pub use threads::{fold_deal_batches, fold_deal_stream};
+pub(crate) use typed_deals::append_deals;

@@ -230,7 +230,7 @@ impl Deal {
             created_on: self.created_on,
             closed_on: self.closed_on,
             registered_on: self.registered_on,
-            amount: self.amount,
+            amount: self.amount.as_ref(),
             stage_history: &self.stage_history,
         }
         .validate()
@@ -276,7 +276,7 @@ pub(crate) struct DealChecked<'a> {
     pub created_on: NaiveDate,
     pub closed_on: Option<NaiveDate>,
     pub registered_on: Option<NaiveDate>,
-    pub amount: Option<Money>,
+    pub amount: Option<&'a Money>,
     pub stage_history: &'a [StageEntry],
 }
 

@@ -58,6 +58,15 @@ pub struct Deals {
     attr_sets: Vec<BTreeMap<String, String>>,
 }
 
+/// A text field of [`Deals`] stored as dictionary ids ([`Deals::word_key`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WordField {
+    Partner,
+    Owner,
+    Source,
+    Product,
+}
+
 /// Distinct text values, each stored once; id 0 is "absent", value `k` has id `k + 1`.
 #[derive(Clone, Default)]
 struct Words {
@@ -66,12 +75,12 @@ struct Words {
 }
 
 impl Words {
-    fn id(&mut self, s: Option<String>) -> u32 {
+    fn id(&mut self, s: Option<&str>) -> u32 {
         let Some(s) = s else { return 0 };
-        if let Some(&id) = self.ids.get(s.as_str()) {
+        if let Some(&id) = self.ids.get(s) {
             return id;
         }
-        let s: Box<str> = s.into_boxed_str();
+        let s: Box<str> = Box::from(s);
         self.values.push(s.clone());
         let id = u32::try_from(self.values.len()).expect("fewer than 4 billion distinct deal texts");
         self.ids.insert(s, id);
@@ -107,15 +116,32 @@ impl Deals {
 
     /// Adds a deal at the end (not checked: [`crate::Dataset::add_deal`] checks).
     pub fn push(&mut self, d: Deal) {
+        self.push_texts(&d);
+        self.history.push(side(&mut self.histories, d.stage_history, Vec::is_empty));
+        self.attrs.push(side(&mut self.attr_sets, d.attrs, BTreeMap::is_empty));
+    }
+
+    /// Adds a copy of a deal at the end (a reused `Deal` costs no allocation once its texts
+    /// are in the dictionary).
+    pub fn push_ref(&mut self, d: &Deal) {
+        self.push_texts(d);
+        let history = if d.stage_history.is_empty() { Vec::new() } else { d.stage_history.clone() };
+        self.history.push(side(&mut self.histories, history, Vec::is_empty));
+        let attrs = if d.attrs.is_empty() { BTreeMap::new() } else { d.attrs.clone() };
+        self.attrs.push(side(&mut self.attr_sets, attrs, BTreeMap::is_empty));
+    }
+
+    /// Every field but the side tables.
+    fn push_texts(&mut self, d: &Deal) {
         self.ids.push_str(&d.id);
         self.id_end.push(self.ids.len());
         let w = &mut self.words;
-        self.partner.push(w.id(d.partner_id));
-        self.owner.push(w.id(d.owner_id));
-        self.source.push(w.id(d.source));
-        self.product.push(w.id(d.product));
-        self.lost_reason.push(w.id(d.lost_reason));
-        self.stage.push(w.id(d.stage));
+        self.partner.push(w.id(d.partner_id.as_deref()));
+        self.owner.push(w.id(d.owner_id.as_deref()));
+        self.source.push(w.id(d.source.as_deref()));
+        self.product.push(w.id(d.product.as_deref()));
+        self.lost_reason.push(w.id(d.lost_reason.as_deref()));
+        self.stage.push(w.id(d.stage.as_deref()));
         self.channel.push(d.channel);
         self.kind.push(d.kind);
         self.status.push(d.status);
@@ -126,8 +152,35 @@ impl Deals {
         self.expected_close_on.push(d.expected_close_on);
         self.closed_on.push(d.closed_on);
         self.amount.push(d.amount);
-        self.history.push(side(&mut self.histories, d.stage_history, Vec::is_empty));
-        self.attrs.push(side(&mut self.attr_sets, d.attrs, BTreeMap::is_empty));
+    }
+
+    /// Keeps the first `len` deals (texts of the removed ones stay in the dictionary).
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.len() {
+            return;
+        }
+        self.ids.truncate(if len == 0 { 0 } else { self.id_end[len - 1] });
+        self.id_end.truncate(len);
+        for v in [&mut self.partner, &mut self.owner, &mut self.source, &mut self.product, &mut self.lost_reason, &mut self.stage] {
+            v.truncate(len);
+        }
+        self.channel.truncate(len);
+        self.kind.truncate(len);
+        self.status.truncate(len);
+        self.registration_status.truncate(len);
+        self.partner_stages.truncate(len);
+        self.created_on.truncate(len);
+        for v in [&mut self.registered_on, &mut self.expected_close_on, &mut self.closed_on] {
+            v.truncate(len);
+        }
+        self.amount.truncate(len);
+        // side tables: drop the entries only removed deals referred to
+        let keep_h = self.history[..len].iter().copied().max().unwrap_or(0) as usize;
+        self.history.truncate(len);
+        self.histories.truncate(keep_h);
+        let keep_a = self.attrs[..len].iter().copied().max().unwrap_or(0) as usize;
+        self.attrs.truncate(len);
+        self.attr_sets.truncate(keep_a);
     }
 
     /// Removes every deal.
@@ -172,6 +225,23 @@ impl Deals {
         }
     }
 
+    /// The dictionary id of deal `i`'s `field` (0: absent; equal ids, equal texts): a dense key
+    /// for caching what depends on that text alone. Ids are below [`Deals::word_count`].
+    #[inline]
+    pub(crate) fn word_key(&self, field: WordField, i: usize) -> u32 {
+        match field {
+            WordField::Partner => self.partner[i],
+            WordField::Owner => self.owner[i],
+            WordField::Source => self.source[i],
+            WordField::Product => self.product[i],
+        }
+    }
+
+    /// One past the largest dictionary id.
+    pub(crate) fn word_count(&self) -> usize {
+        self.words.values.len() + 1
+    }
+
     /// Checks deal `i` as [`Deal::validate`] does.
     pub fn validate(&self, i: usize) -> crate::Result<()> {
         DealChecked {
@@ -180,7 +250,7 @@ impl Deals {
             created_on: self.created_on[i],
             closed_on: self.closed_on[i],
             registered_on: self.registered_on[i],
-            amount: self.amount[i],
+            amount: self.amount[i].as_ref(),
             stage_history: self.stage_history(i),
         }
         .validate()

@@ -7,14 +7,25 @@
 //! by the `fold` their own `observe` runs; every other KPI sees the deal as a [`crate::Deal`],
 //! written into one reused value only when the query has such a KPI.
 
-use super::dimension::DimValue;
+use super::dimension::{DimValue, Dimension};
 use super::kpi::Ctx;
 use super::partial::{Engine, INLINE_DIMS, check_currency, levels};
 use super::record::{Record, deal_dim};
 use super::registry::KpiState;
-use crate::domain::{Deal, Deals};
+use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
 use crate::kpi::deals::{DealFacts, TallyNeeds, columnar_metric, fold_columnar};
+
+/// The text column of [`Deals`] that alone decides a deal's value of `dim`, if one does.
+fn key_field(dim: &Dimension) -> Option<WordField> {
+    match dim {
+        Dimension::Partner | Dimension::PartnerTier | Dimension::Region => Some(WordField::Partner),
+        Dimension::Owner | Dimension::Org(_) => Some(WordField::Owner),
+        Dimension::Source => Some(WordField::Source),
+        Dimension::Product => Some(WordField::Product),
+        _ => None,
+    }
+}
 
 impl Engine<'_> {
     /// Folds deals `rows` of `deals` in order: the same as [`Engine::push`] of each deal as a
@@ -31,6 +42,21 @@ impl Engine<'_> {
         let mut facts: Vec<Option<DealFacts>> = vec![None; nw];
         let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
         let (mut many_values, mut many_texts) = (vec![DimValue::Value(None); n], vec![None; n]);
+        // Every dimension applies to a deal, so its levels depend on the query only.
+        let Some(levels) = levels(&q, None, &vec![DimValue::Value(None); n]) else { return Ok(()) };
+        let levels: Vec<usize> = levels.collect();
+        // Grouping by one dimension that a text column decides (partner, its tier or region,
+        // owner, an org level, source, product): group ids cached per dictionary id, so a
+        // deal's groups cost one array read per level, not the texts' hashes.
+        let key = match q.group_by.as_slice() {
+            [d] => key_field(d),
+            _ => None,
+        };
+        let nl = n + 1;
+        let mut cache: Vec<u32> = Vec::new();
+        let mut groups = [0u32; INLINE_DIMS + 1];
+        let mut many_groups = vec![0u32; nl];
+        let groups: &mut [u32] = if nl <= INLINE_DIMS + 1 { &mut groups[..nl] } else { &mut many_groups };
         for i in rows {
             crate::interrupt::check()?;
             if self.one_currency
@@ -46,16 +72,33 @@ impl Engine<'_> {
                 let d = deal.get_or_insert_with(|| deals.get(i));
                 deals.fill(i, d);
             }
-            let (values, texts): (&mut [DimValue], &mut [Option<&str>]) =
-                if n <= INLINE_DIMS { (&mut values[..n], &mut texts[..n]) } else { (&mut many_values, &mut many_texts) };
-            for ((v, t), d) in values.iter_mut().zip(texts.iter_mut()).zip(&q.group_by) {
-                *v = deal_dim((deals, i), d, refs);
-                *t = v.text();
+            let cached = key.map(|f| deals.word_key(f, i) as usize * nl);
+            if let Some(k) = cached
+                && cache.len() <= k
+            {
+                cache.resize(deals.word_count() * nl, u32::MAX);
             }
-            let Some(levels) = levels(&q, None, values) else { continue };
+            if cached.is_none_or(|k| levels.iter().any(|&l| cache[k + l] == u32::MAX)) {
+                let (values, texts): (&mut [DimValue], &mut [Option<&str>]) =
+                    if n <= INLINE_DIMS { (&mut values[..n], &mut texts[..n]) } else { (&mut many_values, &mut many_texts) };
+                for ((v, t), d) in values.iter_mut().zip(texts.iter_mut()).zip(&q.group_by) {
+                    *v = deal_dim((deals, i), d, refs);
+                    *t = v.text();
+                }
+                for &level in &levels {
+                    groups[level] = self.groups.id(level, texts);
+                    if let Some(k) = cached {
+                        cache[k + level] = groups[level];
+                    }
+                }
+            } else if let Some(k) = cached {
+                for &level in &levels {
+                    groups[level] = cache[k + level];
+                }
+            }
             facts.iter_mut().for_each(|f| *f = None);
-            for level in levels {
-                let g = self.groups.id(level, texts) as usize;
+            for &level in &levels {
+                let g = groups[level] as usize;
                 if self.cells.len() < (g + 1) * nw {
                     self.cells.resize_with((g + 1) * nw, || None);
                 }

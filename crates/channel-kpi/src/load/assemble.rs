@@ -71,6 +71,8 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
     let mut first_line: rustc_hash::FxHashMap<(RecordKind, String), u64> = Default::default();
     let [mut deal_lines, mut lead_lines, mut ticket_lines, mut referral_lines] = std::array::from_fn(|_| FirstLines::default());
     for src in sources {
+        #[cfg(feature = "arrow")]
+        let Some(src) = super::typed::typed_deals(src, mapping, opts, &mut report, &mut ds, &mut deal_lines)? else { continue };
         let kind = src.kind;
         let unit = if src.format.has_rows() { "row" } else { "line" };
         let mut seen = |kind: RecordKind, label: &str, field: &str, id: &str, at: (&str, u64)| -> Result<()> {

@@ -34,6 +34,12 @@ impl FirstLines {
         self.table.insert_unique(h, (h, at, line), |&(hash, _, _)| hash);
         None
     }
+
+    /// Forgets the records at positions `start` and after (they were not kept after all).
+    #[cfg(feature = "arrow")]
+    pub(super) fn forget_from(&mut self, start: usize) {
+        self.table.retain(|&mut (_, p, _)| p < start);
+    }
 }
 
 #[cfg(test)]

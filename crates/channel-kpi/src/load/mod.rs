@@ -42,6 +42,8 @@ mod records;
 mod report;
 mod source;
 mod stream;
+#[cfg(feature = "arrow")]
+mod typed;
 
 pub use assemble::load_sources;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};

@@ -67,31 +67,52 @@ impl ParquetRecords {
     }
 
     fn new<R: ChunkReader + Clone + Send + 'static>(input: R, name: String, wanted: Option<&[String]>) -> Result<Self> {
-        let meta = ArrowReaderMetadata::load(&input, ArrowReaderOptions::new()).map_err(|e| unreadable(&name, e))?;
-        let columns: Vec<String> = meta.schema().fields().iter().map(|f| f.name().clone()).collect();
-        let mut roots: Vec<usize> = match wanted {
-            None => (0..columns.len()).collect(),
-            Some(w) => (0..columns.len()).filter(|&i| w.contains(&columns[i])).collect(),
-        };
-        if roots.is_empty() && !columns.is_empty() {
-            // None of the needed columns is there: read one anyway, so rows are counted and the
-            // column check reports what is missing.
-            roots.push(0);
-        }
-        let sizes: Vec<u64> = meta.metadata().row_groups().iter().map(|g| g.num_rows().max(0) as u64).collect();
-        let (m, file) = (meta.clone(), name.clone());
-        let open = move |group: usize, cols: &[usize]| -> std::result::Result<ParquetRecordBatchReader, ParquetError> {
-            let mask = ProjectionMask::roots(m.parquet_schema(), cols.iter().copied());
-            ParquetRecordBatchReaderBuilder::new_with_metadata(input.clone(), m.clone())
-                .with_projection(mask)
-                .with_row_groups(vec![group])
-                .with_batch_size(BATCH_ROWS)
-                .build()
-        };
-        let total = sizes.iter().sum();
-        let groups = Groups { open: Box::new(open), file, names: columns.clone(), roots, sizes, next: 0, start: 0, reader: None };
+        let (columns, total, groups) = batches_of(input, name.clone(), wanted)?;
         Ok(ParquetRecords { rows: ArrowRecords::from_results(Box::new(groups), name), columns, total })
     }
+}
+
+/// A Parquet file's record batches of the `wanted` columns (all: `None`), row group after row
+/// group, with every column name of the file and its number of rows: what the loader's typed
+/// shortcut reads (`load/typed.rs`); errors as [`ParquetRecords`] reports them.
+pub(crate) fn file_batches(file: &std::fs::File, name: String, wanted: Option<&[String]>) -> Result<(Vec<String>, u64, ParquetBatches)> {
+    let file = file.try_clone().map_err(|source| Error::Io { path: name.clone(), source })?;
+    let (columns, total, groups) = batches_of(SharedFile(std::sync::Arc::new(file)), name, wanted)?;
+    Ok((columns, total, Box::new(groups)))
+}
+
+/// Record batches of a Parquet file, one row group after the other.
+pub(crate) type ParquetBatches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
+
+fn batches_of<R: ChunkReader + Clone + Send + 'static>(
+    input: R,
+    name: String,
+    wanted: Option<&[String]>,
+) -> Result<(Vec<String>, u64, Groups)> {
+    let meta = ArrowReaderMetadata::load(&input, ArrowReaderOptions::new()).map_err(|e| unreadable(&name, e))?;
+    let columns: Vec<String> = meta.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let mut roots: Vec<usize> = match wanted {
+        None => (0..columns.len()).collect(),
+        Some(w) => (0..columns.len()).filter(|&i| w.contains(&columns[i])).collect(),
+    };
+    if roots.is_empty() && !columns.is_empty() {
+        // None of the needed columns is there: read one anyway, so rows are counted and the
+        // column check reports what is missing.
+        roots.push(0);
+    }
+    let sizes: Vec<u64> = meta.metadata().row_groups().iter().map(|g| g.num_rows().max(0) as u64).collect();
+    let (m, file) = (meta.clone(), name.clone());
+    let open = move |group: usize, cols: &[usize]| -> std::result::Result<ParquetRecordBatchReader, ParquetError> {
+        let mask = ProjectionMask::roots(m.parquet_schema(), cols.iter().copied());
+        ParquetRecordBatchReaderBuilder::new_with_metadata(input.clone(), m.clone())
+            .with_projection(mask)
+            .with_row_groups(vec![group])
+            .with_batch_size(BATCH_ROWS)
+            .build()
+    };
+    let total = sizes.iter().sum();
+    let groups = Groups { open: Box::new(open), file, names: columns.clone(), roots, sizes, next: 0, start: 0, reader: None };
+    Ok((columns, total, groups))
 }
 
 impl Records for ParquetRecords {

@@ -16,7 +16,8 @@ use super::row::{AttrFilter, Cells, MappedRow};
 use super::source::Source;
 use crate::error::{Error, Location, Result};
 
-const PROGRESS_EVERY: u64 = 50_000;
+/// Rows between two progress reports.
+pub(super) const PROGRESS_EVERY: u64 = 50_000;
 
 /// Reads every row of `src` through `mapping` and `conv`. Bad rows stop the read, or with
 /// `collect_errors` are recorded in the report and skipped.
@@ -147,7 +148,7 @@ pub(super) fn read_into<T: Send>(
 
 /// `map` with its `attrs` narrowed to [`LoadOptions::only_attrs`] (`None`: unchanged). Under
 /// `"all"`, a wanted column the mapping would not keep (a mapped or canonical column) stays out.
-fn only_attrs(kind: RecordKind, map: &KindMapping, opts: &LoadOptions) -> Option<KindMapping> {
+pub(super) fn only_attrs(kind: RecordKind, map: &KindMapping, opts: &LoadOptions) -> Option<KindMapping> {
     use super::mapping::{Attrs, AttrsMode};
     let only = opts.only_attrs.as_ref().filter(|_| kind.has_attrs())?;
     let attrs = match &map.attrs {
@@ -163,7 +164,7 @@ fn only_attrs(kind: RecordKind, map: &KindMapping, opts: &LoadOptions) -> Option
 
 /// The source columns a reader must decode for `kind` (`None`: all); only a Parquet reader
 /// can skip the others.
-fn source_columns(kind: RecordKind, map: &KindMapping) -> Option<Vec<String>> {
+pub(super) fn source_columns(kind: RecordKind, map: &KindMapping) -> Option<Vec<String>> {
     #[cfg(feature = "parquet")]
     return super::parquet_file::needed_columns(kind, map);
     #[cfg(not(feature = "parquet"))]

@@ -152,6 +152,35 @@ impl Source {
     /// The records of this source. `columns`: the source columns the caller reads (`None`:
     /// all); a Parquet file decodes only those (the others are never read from disk), every
     /// other format reads whole rows anyway.
+    /// The batches of an in-memory table (`None` for other sources), leaving none behind;
+    /// [`Source::put_arrow`] gives them back.
+    #[cfg(feature = "arrow")]
+    pub(crate) fn take_arrow(&mut self) -> Option<crate::arrow::Batches> {
+        match &mut self.input {
+            Input::Arrow(b) => Some(std::mem::replace(b, Box::new(std::iter::empty()))),
+            _ => None,
+        }
+    }
+
+    /// Makes `batches` the table's batches again (after [`Source::take_arrow`]).
+    #[cfg(feature = "arrow")]
+    pub(crate) fn put_arrow(&mut self, batches: Vec<std::result::Result<arrow_array::RecordBatch, arrow_schema::ArrowError>>) {
+        self.input = Input::Arrow(Box::new(batches.into_iter()));
+    }
+
+    /// A Parquet file's batches of the `wanted` columns, read through another handle of the
+    /// file (the source itself is left as it was); `None` for other sources.
+    #[cfg(feature = "parquet")]
+    pub(crate) fn parquet_batches(
+        &self,
+        wanted: Option<&[String]>,
+    ) -> Option<Result<(Vec<String>, u64, super::parquet_file::ParquetBatches)>> {
+        match &self.input {
+            Input::File(f) => Some(super::parquet_file::file_batches(f, self.name.clone(), wanted)),
+            _ => None,
+        }
+    }
+
     /// The counter of bytes read (shared with the reader [`Source::records`] returns).
     pub(crate) fn bytes_read(&self) -> Arc<AtomicU64> {
         self.read.clone()

@@ -1,0 +1,127 @@
+//! The loader's shortcut for deals with typed columns (`arrow/typed_deals.rs`): an in-memory
+//! Arrow table, or a Parquet file, read through a mapping that renames nothing, translates no
+//! value, adds no default and joins nothing, is read batch by batch, column by column, into the
+//! dataset's [`crate::Deals`]. Any other source — or any row the shortcut does not read exactly
+//! like the row path, an unreadable batch, or a duplicate id — goes whole to the row path,
+//! which reads it (and reports its errors) as always; the deals the shortcut had appended are
+//! removed first.
+
+use super::first_lines::FirstLines;
+use super::kinds::RecordKind;
+use super::mapping::{Attrs, AttrsMode, KindMapping, Mapping};
+use super::report::{FileReport, LoadOptions, LoadReport, Progress};
+use super::row::AttrFilter;
+use super::source::{Format, Source};
+use crate::Dataset;
+use crate::error::Result;
+use arrow_array::RecordBatch;
+
+/// Reads `src` into `ds.deals` through the shortcut (`Ok(None)`), or hands it back, unread,
+/// for the row path (`Ok(Some(src))`).
+pub(super) fn typed_deals(
+    mut src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    ds: &mut Dataset,
+    lines: &mut FirstLines,
+) -> Result<Option<Source>> {
+    let kind = RecordKind::Deals;
+    let restricted = super::read::only_attrs(kind, mapping.kind(kind), opts);
+    let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
+    let identity = map.columns.is_empty() && map.values.is_empty() && map.defaults.is_empty() && map.lookups.is_empty();
+    if src.kind != kind || !identity {
+        return Ok(Some(src));
+    }
+    let start = ds.deals.len();
+    let read = match src.format {
+        Format::Arrow => {
+            let Some(batches) = src.take_arrow() else { return Ok(Some(src)) };
+            let batches: Vec<_> = batches.collect();
+            let header =
+                batches.first().and_then(|b| b.as_ref().ok()).map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect());
+            let same = batches.iter().all(|b| b.as_ref().is_ok_and(|b| Some(b.schema()) == batches[0].as_ref().ok().map(|f| f.schema())));
+            let read = match header {
+                Some(h) if same => append(ds, &src.name, h, None, map, opts, batches.iter().map(|b| b.as_ref().ok().cloned())),
+                _ => None,
+            };
+            if read.is_none() {
+                src.put_arrow(batches);
+            }
+            read
+        }
+        #[cfg(feature = "parquet")]
+        Format::Parquet => {
+            let wanted = super::read::source_columns(kind, map);
+            match src.parquet_batches(wanted.as_deref()) {
+                Some(Ok((header, total, batches))) => {
+                    append(ds, &src.name, header, Some((total, src.size)), map, opts, batches.map(|b| b.ok()))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    // Duplicate ids: noted as the row path notes them (position, row); a duplicate is left to
+    // the row path, which names both rows (and skips the row under `collect_errors`).
+    let unique = read.is_some() && {
+        let deals = &ds.deals;
+        (start..deals.len()).all(|p| lines.insert(deals.id(p), p, (p - start) as u64, |q| deals.id(q)).is_none())
+    };
+    let Some(cols) = read.filter(|_| unique) else {
+        lines.forget_from(start);
+        ds.deals.truncate(start);
+        return Ok(Some(src));
+    };
+    let rows = (ds.deals.len() - start) as u64;
+    report.columns.push((kind, cols));
+    report.files.push(FileReport { file: src.name.clone(), kind, rows_read: rows, rows_loaded: rows });
+    Ok(None)
+}
+
+/// Appends the rows of `batches` (`None`: a batch that did not read) to `ds.deals` when the
+/// table's columns and every row are ones the shortcut reads; its columns, or `None` (the
+/// caller removes what was appended). `sizes`: the file's rows and bytes, for progress.
+fn append(
+    ds: &mut Dataset,
+    name: &str,
+    header: Vec<String>,
+    sizes: Option<(u64, Option<u64>)>,
+    map: &KindMapping,
+    opts: &LoadOptions,
+    batches: impl Iterator<Item = Option<RecordBatch>>,
+) -> Option<super::TableColumns> {
+    let kind = RecordKind::Deals;
+    let fields = kind.fields();
+    let filter = AttrFilter::new(map);
+    let attr = |c: &str| match &map.attrs {
+        Attrs::Mode(AttrsMode::None) => false,
+        Attrs::Mode(AttrsMode::All) => filter.keeps(c),
+        Attrs::Columns(cols) => cols.iter().any(|x| x == c),
+    };
+    if header.iter().any(|c| !fields.contains(&c.as_str()) && attr(c)) {
+        return None; // attrs are read by the row path
+    }
+    let cols = super::TableColumns::new(kind, name, &header, map);
+    super::check_required(&cols, kind).ok()?;
+    let (mut rows, start) = (0u64, ds.deals.len());
+    for b in batches {
+        crate::interrupt::check().ok()?;
+        crate::arrow::append_deals(&mut ds.deals, &b?)?;
+        let before = rows;
+        rows = (ds.deals.len() - start) as u64;
+        // as the row path: a report each time another PROGRESS_EVERY rows are read
+        if let Some(p) = opts.progress.as_ref().filter(|_| rows / super::read::PROGRESS_EVERY > before / super::read::PROGRESS_EVERY) {
+            let bytes = sizes.and_then(|(t, s)| Some((u128::from(s?) * u128::from(rows.min(t)) / u128::from(t.max(1))) as u64));
+            p(&Progress { file: name, rows, bytes: bytes.unwrap_or(0), total_bytes: sizes.and_then(|s| s.1), done: false });
+        }
+    }
+    if rows == 0 {
+        return None; // an empty table: the row path says what it says about those
+    }
+    if let Some(p) = &opts.progress {
+        let total_bytes = sizes.and_then(|s| s.1);
+        p(&Progress { file: name, rows, bytes: total_bytes.unwrap_or(0), total_bytes, done: true });
+    }
+    Some(cols)
+}

@@ -1,0 +1,197 @@
+//! A deals table with typed columns read through the loader's shortcut (`arrow/typed_deals.rs`)
+//! gives the dataset, report and errors of the row path: the same table read through a
+//! mapping that renames `deal_id` to itself (which the shortcut does not take) is the oracle.
+//! Tables mix clean rows with padded and mixed-case texts, empty strings, nulls, dictionary
+//! columns, integer amounts and every kind of bad row (unknown status or channel, bad currency,
+//! negative amount, a won deal without amount or close date, closed before created, duplicate
+//! ids), whole or in several batches.
+#![cfg(feature = "arrow")]
+#![allow(clippy::result_large_err)]
+
+use arrow_array::builder::StringDictionaryBuilder;
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray};
+use channel_kpi::arrow::load_tables;
+use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
+use channel_kpi::{Dataset, Result};
+use proptest::prelude::*;
+use std::sync::Arc;
+
+/// One generated row: id, partner, status, channel, created, cycle, amount, currency, trouble.
+type Gen = (u16, Option<u8>, u8, u8, u16, Option<u16>, Option<i64>, u8, u8);
+
+const STATUSES: [&str; 6] = ["open", "won", "lost", " Won ", "LOST", "sold"];
+const CHANNELS: [&str; 5] = ["", "paid", "Earned", " owned", "tv"];
+const CURRENCIES: [&str; 4] = ["USD", " usd", "EUR", "XX1"];
+
+fn table(rows: &[Gen], dictionary: bool, int_amounts: bool, batches: usize) -> Vec<RecordBatch> {
+    let s = |v: Vec<Option<String>>| -> ArrayRef {
+        if dictionary {
+            let mut b = StringDictionaryBuilder::<Int32Type>::new();
+            v.iter().for_each(|x| b.append_option(x.as_deref()));
+            Arc::new(b.finish())
+        } else {
+            Arc::new(StringArray::from(v))
+        }
+    };
+    let day0 = 20000; // 2024-10-04
+    let ids: Vec<Option<String>> = rows.iter().map(|r| Some(if r.8 == 9 { " ".into() } else { format!("D{}", r.0) })).collect();
+    let partners = rows.iter().map(|r| r.1.map(|p| if p % 5 == 0 { format!(" p{p} ") } else { format!("p{p}") })).collect();
+    let status = rows.iter().map(|r| Some(STATUSES[r.2 as usize % STATUSES.len()].to_string())).collect();
+    let channel = rows.iter().map(|r| Some(CHANNELS[r.3 as usize % CHANNELS.len()].to_string())).collect();
+    let created: Vec<i32> = rows.iter().map(|r| day0 + i32::from(r.4)).collect();
+    let closed: Vec<Option<i32>> = rows
+        .iter()
+        .map(|r| {
+            let open = STATUSES[r.2 as usize % STATUSES.len()] == "open";
+            match (open, r.5, r.8) {
+                (_, _, 7) => Some(day0 + i32::from(r.4) - 3), // closed before created
+                (false, Some(c), _) => Some(day0 + i32::from(r.4) + i32::from(c)),
+                (true, Some(c), 8) => Some(day0 + i32::from(r.4) + i32::from(c)), // an open deal with a close date
+                _ => None,
+            }
+        })
+        .collect();
+    let amount: Vec<Option<i64>> = rows.iter().map(|r| if r.8 == 6 { r.6.map(|a| -a.abs() - 1) } else { r.6 }).collect();
+    let currency = rows.iter().map(|r| Some(CURRENCIES[r.7 as usize % CURRENCIES.len()].to_string())).collect();
+    let amount: ArrayRef = if int_amounts {
+        Arc::new(Int64Array::from(amount))
+    } else {
+        Arc::new(
+            Decimal128Array::from(amount.iter().map(|a| a.map(i128::from)).collect::<Vec<_>>()).with_precision_and_scale(18, 2).unwrap(),
+        )
+    };
+    let whole = RecordBatch::try_from_iter([
+        ("deal_id", s(ids)),
+        ("partner_id", s(partners)),
+        ("status", s(status)),
+        ("channel", s(channel)),
+        ("created_on", Arc::new(Date32Array::from(created)) as ArrayRef),
+        ("closed_on", Arc::new(Date32Array::from(closed)) as ArrayRef),
+        ("amount", amount),
+        ("currency", s(currency)),
+    ])
+    .unwrap();
+    let n = whole.num_rows();
+    let per = n.div_ceil(batches.max(1)).max(1);
+    (0..n).step_by(per).map(|at| whole.slice(at, per.min(n - at))).collect()
+}
+
+fn load(batches: &[RecordBatch], mapping: &Mapping, collect: bool) -> Result<(Dataset, channel_kpi::load::LoadReport)> {
+    let b: Vec<_> = batches.iter().cloned().map(Ok).collect();
+    let src = Source::from_arrow(RecordKind::Deals, "deals", Box::new(b.into_iter()));
+    load_tables(vec![src], mapping, &LoadOptions { collect_errors: collect, ..LoadOptions::default() })
+}
+
+/// The same rows as a Parquet file (row groups of `group` rows), loaded from disk.
+#[cfg(feature = "parquet")]
+fn load_parquet(
+    batches: &[RecordBatch],
+    group: usize,
+    mapping: &Mapping,
+    collect: bool,
+    tag: &str,
+) -> Result<(Dataset, channel_kpi::load::LoadReport)> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    let dir = std::env::temp_dir().join(format!("ckpi-typed-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("deals.parquet");
+    let props = WriterProperties::builder().set_max_row_group_row_count(Some(group.max(1))).build();
+    let mut w = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batches[0].schema(), Some(props)).unwrap();
+    batches.iter().for_each(|b| w.write(b).unwrap());
+    w.close().unwrap();
+    let r =
+        channel_kpi::load::load_file(&path, RecordKind::Deals, mapping, &LoadOptions { collect_errors: collect, ..LoadOptions::default() });
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+fn row_path() -> Mapping {
+    let mut m = Mapping::default();
+    m.deals.columns.insert("deal_id".into(), "deal_id".into());
+    m
+}
+
+fn gen_row() -> impl Strategy<Value = Gen> {
+    (
+        0u16..400,
+        proptest::option::of(0u8..30),
+        prop_oneof![8 => 0u8..3, 1 => 3u8..6],
+        0u8..5,
+        0u16..300,
+        proptest::option::of(0u16..90),
+        proptest::option::weighted(0.9, 0i64..10_000_000),
+        prop_oneof![8 => Just(0u8), 1 => 1u8..4],
+        prop_oneof![20 => Just(0u8), 1 => 6u8..10],
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), dictionary: bool, ints: bool, batches in 1usize..4, collect: bool) {
+        let t = table(&rows, dictionary, ints, batches);
+        let (fast, slow) = (load(&t, &Mapping::default(), collect), load(&t, &row_path(), collect));
+        match (fast, slow) {
+            (Ok((a, ra)), Ok((b, rb))) => {
+                prop_assert_eq!(&a.deals, &b.deals);
+                prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
+                prop_assert_eq!(&ra.files, &rb.files);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "shortcut {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
+        }
+    }
+}
+
+#[cfg(feature = "parquet")]
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parquet_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), dictionary: bool, group in 1usize..40, collect: bool) {
+        let t = table(&rows, dictionary, false, 1);
+        let fast = load_parquet(&t, group, &Mapping::default(), collect, "p");
+        let slow = load_parquet(&t, group, &row_path(), collect, "p");
+        match (fast, slow) {
+            (Ok((a, ra)), Ok((b, rb))) => {
+                prop_assert_eq!(&a.deals, &b.deals);
+                prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
+                prop_assert_eq!(&ra.files, &rb.files);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "shortcut {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
+        }
+    }
+}
+
+#[test]
+fn extra_columns_are_attrs_as_before() {
+    let rows: Vec<Gen> = (0..5).map(|i| (i, Some(1), 1, 1, i, Some(5), Some(100), 0, 0)).collect();
+    let t = &table(&rows, false, false, 1)[0];
+    let note: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), None, Some(" b "), Some(""), Some("c")]));
+    let schema = t.schema();
+    let mut cols: Vec<(&str, ArrayRef)> = schema.fields().iter().map(|f| f.name().as_str()).zip(t.columns().iter().cloned()).collect();
+    cols.push(("segment", note));
+    let t = RecordBatch::try_from_iter(cols).unwrap();
+    let (a, _) = load(std::slice::from_ref(&t), &Mapping::default(), false).unwrap();
+    let (b, _) = load(&[t], &row_path(), false).unwrap();
+    assert_eq!(a.deals, b.deals);
+    assert_eq!(a.deals.get(2).attrs.get("segment").map(String::as_str), Some("b"));
+}
+
+#[test]
+fn clean_tables_take_the_shortcut_and_keep_every_field() {
+    let rows: Vec<Gen> =
+        (0..50).map(|i| (i, Some((i % 7) as u8), (i % 3) as u8, (i % 4) as u8, i, Some(5), Some(i64::from(i) * 100 + 1), 0, 0)).collect();
+    let t = table(&rows, false, false, 2);
+    let (a, _) = load(&t, &Mapping::default(), false).unwrap();
+    let (b, _) = load(&t, &row_path(), false).unwrap();
+    assert_eq!(a.deals.len(), 50);
+    assert_eq!(a.deals, b.deals);
+    let d = a.deals.get(1);
+    assert_eq!((d.id.as_str(), d.partner_id.as_deref(), d.channel.map(|c| c.name())), ("D1", Some("p1"), Some("paid")));
+    assert_eq!(d.amount.unwrap().to_string(), "1.01 USD");
+}
