@@ -168,6 +168,43 @@ proptest! {
     }
 }
 
+#[cfg(feature = "parquet")]
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    /// A query on a Parquet file (`load::run_files`, which folds the shortcut's batches as it
+    /// reads them) equals a whole load of the file and the query on the dataset.
+    #[test]
+    fn parquet_query_on_files_equals_a_whole_load(rows in proptest::collection::vec(gen_row(), 1..60), group in 1usize..40, by_partner: bool) {
+        use channel_kpi::{Dimension, Metric, Period, Query};
+        use parquet::arrow::ArrowWriter;
+        use parquet::file::properties::WriterProperties;
+        let t = table(&rows, false, false, 1);
+        let dir = std::env::temp_dir().join(format!("ckpi-typed-q-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(group)).build();
+        let mut w = ArrowWriter::try_new(std::fs::File::create(dir.join("deals.parquet")).unwrap(), t[0].schema(), Some(props)).unwrap();
+        w.write(&t[0]).unwrap();
+        w.close().unwrap();
+        let mut q = Query::new(vec![Metric::DealCount, Metric::WonRevenue, Metric::CloseRate, Metric::Pipeline], Period::parse("2025").unwrap());
+        if by_partner {
+            q = q.by(Dimension::Partner).rollup();
+        }
+        let opts = LoadOptions::default();
+        let streamed = channel_kpi::load::run_files(std::slice::from_ref(&dir), &Mapping::default(), &opts, &q);
+        let whole = channel_kpi::load::load_paths(std::slice::from_ref(&dir), &Mapping::default(), &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
+        let _ = std::fs::remove_dir_all(&dir);
+        match (streamed, whole) {
+            (Ok((a, ra)), Ok((b, rb))) => {
+                prop_assert_eq!(a, b);
+                prop_assert_eq!(&ra.files, &rb.files);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "run_files {:?} vs whole load {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())),
+        }
+    }
+}
+
 #[test]
 fn extra_columns_are_attrs_as_before() {
     let rows: Vec<Gen> = (0..5).map(|i| (i, Some(1), 1, 1, i, Some(5), Some(100), 0, 0)).collect();

@@ -91,6 +91,13 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
         return Ok(None);
     }
     for src in facts {
+        #[cfg(feature = "parquet")]
+        let Some(src) = (match typed_deals(src, mapping, opts, &mut report, &mut folder) {
+            Ok(src) => src,
+            Err(()) => return Ok(None),
+        }) else {
+            continue;
+        };
         let kind = src.kind;
         let levels = mapping.kind(kind).levels.clone();
         let convert = |row: &MappedRow| loaded(kind, &levels, row);
@@ -115,6 +122,53 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
     let partial = folder.engine.ok_or_else(|| Error::Query("no engine".into()))?.into_partial();
     report.streamed = true;
     Ok(Some((partial.finish(&refs)?, report)))
+}
+
+/// A Parquet deals file read through the loader's typed shortcut (`load/typed.rs`), each batch
+/// checked and folded from its columns as it is read: `Ok(None)` when done, `Ok(Some(src))`
+/// (unread) when the shortcut does not take the file, `Err(())` when the query must fall back
+/// to the whole load (a row the shortcut does not read like the row path, an unreadable batch,
+/// a repeated id hash, a reference a whole load refuses), which reports what it reports.
+#[cfg(feature = "parquet")]
+fn typed_deals(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    folder: &mut Folder,
+) -> std::result::Result<Option<Source>, ()> {
+    use super::report::{FileReport, Progress};
+    let kind = RecordKind::Deals;
+    let restricted = super::read::only_attrs(kind, mapping.kind(kind), opts);
+    let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
+    if src.kind != kind || src.format != super::Format::Parquet || !super::typed::identity(map) {
+        return Ok(Some(src));
+    }
+    let wanted = super::read::source_columns(kind, map);
+    let Some(Ok((header, total, batches))) = src.parquet_batches(wanted.as_deref()) else { return Ok(Some(src)) };
+    let Some(cols) = super::typed::columns(&src.name, &header, map) else { return Ok(Some(src)) };
+    let mut rows = 0u64;
+    for b in batches {
+        crate::interrupt::check().map_err(|_| ())?;
+        let mut chunk = crate::Deals::default();
+        crate::arrow::append_deals(&mut chunk, &b.map_err(|_| ())?).ok_or(())?;
+        folder.fold_deals(&chunk)?;
+        let before = rows;
+        rows += chunk.len() as u64;
+        if let Some(p) = opts.progress.as_ref().filter(|_| rows / super::read::PROGRESS_EVERY > before / super::read::PROGRESS_EVERY) {
+            let bytes = src.size.map_or(0, |s| (u128::from(s) * u128::from(rows.min(total)) / u128::from(total.max(1))) as u64);
+            p(&Progress { file: &src.name, rows, bytes, total_bytes: src.size, done: false });
+        }
+    }
+    if rows == 0 {
+        return Err(()); // an empty file: the whole load says what it says about it
+    }
+    if let Some(p) = &opts.progress {
+        p(&Progress { file: &src.name, rows, bytes: src.size.unwrap_or(0), total_bytes: src.size, done: true });
+    }
+    report.columns.push((kind, cols));
+    report.files.push(FileReport { file: src.name.clone(), kind, rows_read: rows, rows_loaded: rows });
+    Ok(None)
 }
 
 /// What folding a record needs besides the engine: the ids seen, the references.
@@ -170,25 +224,56 @@ impl<'r> Folder<'r> {
         }
     }
 
+    /// A deal's checks of `Dataset::validate_loaded`: its id unused, the partner, owner and
+    /// stages it names known; notes its close date when won and leads will link to it.
+    fn deal_known<'a>(
+        &mut self,
+        id: &str,
+        partner: Option<&str>,
+        owner: Option<&str>,
+        mut stages: impl Iterator<Item = &'a str>,
+        won_on: Option<NaiveDate>,
+    ) -> Fold {
+        if !self.deals.insert(id_hash(id)) {
+            return Err(());
+        }
+        self.partner_known(partner)?;
+        let (org, pipeline) = (&self.refs.org, &self.refs.pipeline);
+        if owner.is_some_and(|o| !org.is_empty() && org.get(o).is_none()) {
+            return Err(());
+        }
+        if !pipeline.is_empty() && stages.any(|s| pipeline.stage(s).is_none()) {
+            return Err(());
+        }
+        if let (Some(won), Some(on)) = (&mut self.won, won_on) {
+            won.insert(id_hash(id), on);
+        }
+        Ok(())
+    }
+
+    /// Checks a batch of deals read by the typed shortcut as [`Folder::fold`] checks each
+    /// deal, then folds them from their columns.
+    #[cfg(feature = "parquet")]
+    fn fold_deals(&mut self, deals: &crate::Deals) -> Fold {
+        for i in 0..deals.len() {
+            let stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
+            let won = (deals.status(i) == crate::DealStatus::Won).then(|| deals.closed_on(i)).flatten();
+            self.deal_known(deals.id(i), deals.partner_id(i), deals.owner_id(i), stages, won)?;
+        }
+        match &mut self.engine {
+            Some(e) => e.push_deals(deals, 0..deals.len()).map_err(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     /// Checks one converted fact record as `Dataset::validate_loaded` would, then folds it.
     fn fold(&mut self, rec: Loaded) -> Fold {
         let new = |ids: &mut IdHashes, id: &str| if ids.insert(id_hash(id)) { Ok(()) } else { Err(()) };
         match rec {
             Loaded::Deal(d) => {
-                new(&mut self.deals, &d.id)?;
-                self.partner_known(d.partner_id.as_deref())?;
-                let (org, pipeline) = (&self.refs.org, &self.refs.pipeline);
-                if d.owner_id.as_deref().is_some_and(|o| !org.is_empty() && org.get(o).is_none()) {
-                    return Err(());
-                }
-                if !pipeline.is_empty()
-                    && d.stage.iter().chain(d.stage_history.iter().map(|e| &e.stage)).any(|s| pipeline.stage(s).is_none())
-                {
-                    return Err(());
-                }
-                if let (Some(won), crate::DealStatus::Won, Some(on)) = (&mut self.won, d.status, d.closed_on) {
-                    won.insert(id_hash(&d.id), on);
-                }
+                let stages = d.stage.iter().chain(d.stage_history.iter().map(|e| &e.stage)).map(String::as_str);
+                let won = (d.status == crate::DealStatus::Won).then_some(d.closed_on).flatten();
+                self.deal_known(&d.id, d.partner_id.as_deref(), d.owner_id.as_deref(), stages, won)?;
                 self.push(&Record::Deal(&d))
             }
             Loaded::Lead(mut l) => {

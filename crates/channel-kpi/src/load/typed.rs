@@ -29,8 +29,7 @@ pub(super) fn typed_deals(
     let kind = RecordKind::Deals;
     let restricted = super::read::only_attrs(kind, mapping.kind(kind), opts);
     let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
-    let identity = map.columns.is_empty() && map.values.is_empty() && map.defaults.is_empty() && map.lookups.is_empty();
-    if src.kind != kind || !identity {
+    if src.kind != kind || !identity(map) {
         return Ok(Some(src));
     }
     let start = ds.deals.len();
@@ -94,19 +93,7 @@ fn append(
     opts: &LoadOptions,
     batches: impl Iterator<Item = Option<Part>>,
 ) -> Option<super::TableColumns> {
-    let kind = RecordKind::Deals;
-    let fields = kind.fields();
-    let filter = AttrFilter::new(map);
-    let attr = |c: &str| match &map.attrs {
-        Attrs::Mode(AttrsMode::None) => false,
-        Attrs::Mode(AttrsMode::All) => filter.keeps(c),
-        Attrs::Columns(cols) => cols.iter().any(|x| x == c),
-    };
-    if header.iter().any(|c| !fields.contains(&c.as_str()) && attr(c)) {
-        return None; // attrs are read by the row path
-    }
-    let cols = super::TableColumns::new(kind, name, &header, map);
-    super::check_required(&cols, kind).ok()?;
+    let cols = columns(name, &header, map)?;
     let (mut rows, start) = (0u64, ds.deals.len());
     for b in batches {
         crate::interrupt::check().ok()?;
@@ -129,6 +116,31 @@ fn append(
         let total_bytes = sizes.and_then(|s| s.1);
         p(&Progress { file: name, rows, bytes: total_bytes.unwrap_or(0), total_bytes, done: true });
     }
+    Some(cols)
+}
+
+/// A deals mapping the shortcut reads through: it renames, translates, defaults and joins
+/// nothing.
+pub(super) fn identity(map: &KindMapping) -> bool {
+    map.columns.is_empty() && map.values.is_empty() && map.defaults.is_empty() && map.lookups.is_empty()
+}
+
+/// The columns of a deals table the shortcut reads: every column a canonical field or one the
+/// mapping does not keep as an attr (attrs are read by the row path), the required ones there.
+pub(super) fn columns(name: &str, header: &[String], map: &KindMapping) -> Option<super::TableColumns> {
+    let kind = RecordKind::Deals;
+    let fields = kind.fields();
+    let filter = AttrFilter::new(map);
+    let attr = |c: &str| match &map.attrs {
+        Attrs::Mode(AttrsMode::None) => false,
+        Attrs::Mode(AttrsMode::All) => filter.keeps(c),
+        Attrs::Columns(cols) => cols.iter().any(|x| x == c),
+    };
+    if header.iter().any(|c| !fields.contains(&c.as_str()) && attr(c)) {
+        return None;
+    }
+    let cols = super::TableColumns::new(kind, name, header, map);
+    super::check_required(&cols, kind).ok()?;
     Some(cols)
 }
 
