@@ -70,6 +70,21 @@ static char *read_file(const char *path, size_t *len) {
     return text;
 }
 
+/* The result as CSV on stdout. */
+static void print_csv(const ckpi_result *r) {
+    size_t need = 0;
+    ckpi_status s = ckpi_result_to_csv(r, NULL, 0, &need);
+    if (s != CKPI_OK && s != CKPI_BUFFER_TOO_SMALL) fail("ckpi_result_to_csv", s, NULL, NULL);
+    char *csv = malloc(need + 1);
+    if (!csv) {
+        fprintf(stderr, "bench_c: out of memory\n");
+        exit(1);
+    }
+    if ((s = ckpi_result_to_csv(r, csv, need + 1, &need)) != CKPI_OK) fail("ckpi_result_to_csv", s, NULL, NULL);
+    fputs(csv, stdout);
+    free(csv);
+}
+
 static const char *loadavg(void) {
     static char buf[64] = "?";
     FILE *f = fopen("/proc/loadavg", "r");
@@ -120,11 +135,7 @@ int main(int argc, char **argv) {
         ckpi_result *r = NULL;
         if ((s = ckpi_query_run_files(q, dir, strlen(dir), mapping, mapping_len, &opts, &r)) != CKPI_OK) fail("ckpi_query_run_files", s, NULL, q);
         printf("# files_s=%.6f loadavg=%s\n", now() - t0, loadavg());
-        size_t need = 0;
-        char *csv = NULL;
-        if (ckpi_result_to_csv(r, NULL, 0, &need) == CKPI_OK && (csv = malloc(need + 1)) && ckpi_result_to_csv(r, csv, need + 1, &need) == CKPI_OK)
-            fputs(csv, stdout);
-        free(csv);
+        print_csv(r);
         free(mapping);
         ckpi_result_free(r);
         ckpi_query_free(q);
@@ -152,25 +163,14 @@ int main(int argc, char **argv) {
         if (best_s < 0 || dt < best_s) best_s = dt;
     }
 
-    size_t need = 0;
-    if ((s = ckpi_result_to_csv(r, NULL, 0, &need)) != CKPI_OK && s != CKPI_BUFFER_TOO_SMALL)
-        fail("ckpi_result_to_csv", s, NULL, NULL);
-    char *csv = malloc(need + 1);
-    if (!csv) {
-        fprintf(stderr, "bench_c: out of memory\n");
-        return 1;
-    }
-    if ((s = ckpi_result_to_csv(r, csv, need + 1, &need)) != CKPI_OK) fail("ckpi_result_to_csv", s, NULL, NULL);
-
     printf("# load_s=%.6f first_run_s=%.6f best_run_s=", load_s, first_s);
     if (best_s < 0)
         printf("-");
     else
         printf("%.6f", best_s);
     printf(" runs=%d loadavg=%s\n", repeat, loadavg());
-    fputs(csv, stdout);
+    print_csv(r);
 
-    free(csv);
     free(mapping);
     ckpi_result_free(r);
     ckpi_query_free(q);

@@ -12,7 +12,7 @@
 //! tables fast.
 
 use super::columns::{Amounts, Strs};
-use crate::domain::{Channel, Deal, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus};
+use crate::domain::{Channel, Deal, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, put_text};
 use crate::money::{Currency, Money};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
@@ -55,18 +55,6 @@ fn date(c: Option<&PrimitiveArray<Date32Type>>, i: usize) -> Option<Option<Naive
     }
 }
 
-/// `text` into a reused `Option<String>`.
-#[inline]
-fn put(dst: &mut Option<String>, v: Option<&str>) {
-    match (dst.as_mut(), v) {
-        (Some(d), Some(v)) => {
-            d.clear();
-            d.push_str(v);
-        }
-        (_, v) => *dst = v.map(String::from),
-    }
-}
-
 /// Appends every row of `batch` to `deals`, read as the row path reads them; `None` (with
 /// `deals` possibly holding some of the rows: the caller truncates) when a column or a value is
 /// not one this shortcut reads exactly like the row path. The caller has checked that every
@@ -92,11 +80,11 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
         d.id.push_str(id);
         d.created_on = date(Some(created), i)??;
         d.status = DealStatus::from_str(text(Some(&status), i)?).ok()?;
-        put(&mut d.partner_id, text(partner.as_ref(), i));
-        put(&mut d.owner_id, text(owner.as_ref(), i));
+        put_text(&mut d.partner_id, text(partner.as_ref(), i));
+        put_text(&mut d.owner_id, text(owner.as_ref(), i));
         d.channel = text(channel.as_ref(), i).map(Channel::from_str).transpose().ok()?;
-        put(&mut d.source, text(source.as_ref(), i));
-        put(&mut d.product, text(product.as_ref(), i));
+        put_text(&mut d.source, text(source.as_ref(), i));
+        put_text(&mut d.product, text(product.as_ref(), i));
         d.kind = text(kind.as_ref(), i).map(DealKind::from_str).transpose().ok()?.unwrap_or_default();
         d.registered_on = date(registered, i)?;
         d.registration_status = text(registration.as_ref(), i).map(RegistrationStatus::from_str).transpose().ok()?;
@@ -109,8 +97,8 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
                 Some(Money::new(value, Currency::new(text(currency.as_ref(), i)?).ok()?))
             }
         };
-        put(&mut d.lost_reason, text(lost_reason.as_ref(), i));
-        put(&mut d.stage, text(stage.as_ref(), i));
+        put_text(&mut d.lost_reason, text(lost_reason.as_ref(), i));
+        put_text(&mut d.stage, text(stage.as_ref(), i));
         d.partner_stages = text(partner_stages.as_ref(), i).map(PartnerStages::parse).transpose().ok()?.unwrap_or_default();
         d.validate().ok()?;
         deals.push_ref(&d);

@@ -95,8 +95,8 @@ impl Words {
     }
 }
 
-/// Text of an id into `dst` (reusing its buffer).
-fn put(dst: &mut Option<String>, src: Option<&str>) {
+/// `src` into `dst`, reusing its buffer (a reused `Deal` allocates no text once warm).
+pub(crate) fn put_text(dst: &mut Option<String>, src: Option<&str>) {
     match (dst.as_mut(), src) {
         (Some(d), Some(s)) => {
             d.clear();
@@ -238,12 +238,12 @@ impl Deals {
         d.id.clear();
         d.id.push_str(self.id(i));
         let w = &self.words;
-        put(&mut d.partner_id, w.get(self.partner[i]));
-        put(&mut d.owner_id, w.get(self.owner[i]));
-        put(&mut d.source, w.get(self.source[i]));
-        put(&mut d.product, w.get(self.product[i]));
-        put(&mut d.lost_reason, w.get(self.lost_reason[i]));
-        put(&mut d.stage, w.get(self.stage[i]));
+        put_text(&mut d.partner_id, w.get(self.partner[i]));
+        put_text(&mut d.owner_id, w.get(self.owner[i]));
+        put_text(&mut d.source, w.get(self.source[i]));
+        put_text(&mut d.product, w.get(self.product[i]));
+        put_text(&mut d.lost_reason, w.get(self.lost_reason[i]));
+        put_text(&mut d.stage, w.get(self.stage[i]));
         d.channel = self.channel[i];
         d.kind = self.kind[i];
         d.status = self.status[i];
