@@ -126,9 +126,10 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
 
 /// A Parquet deals file read through the loader's typed shortcut (`load/typed.rs`), each batch
 /// checked and folded from its columns as it is read: `Ok(None)` when done, `Ok(Some(src))`
-/// (unread) when the shortcut does not take the file, `Err(())` when the query must fall back
-/// to the whole load (a row the shortcut does not read like the row path, an unreadable batch,
-/// a repeated id hash, a reference a whole load refuses), which reports what it reports.
+/// (for the row path) when the shortcut does not take the file or stops before folding a row,
+/// `Err(())` when the query must fall back to the whole load (a later batch the shortcut does
+/// not read like the row path or cannot read, a repeated id hash, a reference a whole load
+/// refuses), which reports what it reports.
 #[cfg(feature = "parquet")]
 fn typed_deals(
     src: Source,
@@ -150,8 +151,11 @@ fn typed_deals(
     let mut rows = 0u64;
     for b in batches {
         crate::interrupt::check().map_err(|_| ())?;
+        // Before the first batch is folded the row path can still take the file (and stream it).
         let mut chunk = crate::Deals::default();
-        crate::arrow::append_deals(&mut chunk, &b.map_err(|_| ())?).ok_or(())?;
+        if b.ok().and_then(|b| crate::arrow::append_deals(&mut chunk, &b)).is_none() {
+            return if rows == 0 { Ok(Some(src)) } else { Err(()) };
+        }
         folder.fold_deals(&chunk)?;
         let before = rows;
         rows += chunk.len() as u64;
@@ -161,7 +165,7 @@ fn typed_deals(
         }
     }
     if rows == 0 {
-        return Err(()); // an empty file: the whole load says what it says about it
+        return Ok(Some(src)); // an empty file: the row path says what it says about it
     }
     if let Some(p) = &opts.progress {
         p(&Progress { file: &src.name, rows, bytes: src.size.unwrap_or(0), total_bytes: src.size, done: true });
