@@ -48,10 +48,47 @@ fn text<'a>(c: Option<&Strs<'a>>, i: usize) -> Option<&'a str> {
 }
 
 #[inline]
-fn date(c: Option<&PrimitiveArray<Date32Type>>, i: usize) -> Option<Option<NaiveDate>> {
+fn date(c: Option<&PrimitiveArray<Date32Type>>, i: usize, days: &mut Days) -> Option<Option<NaiveDate>> {
     match c {
-        Some(a) if a.is_valid(i) => Date32Type::to_naive_date_opt(a.value(i)).map(Some),
+        Some(a) if a.is_valid(i) => days.get(a.value(i)).map(Some),
         _ => Some(None),
+    }
+}
+
+/// Day numbers as dates, the last 4,096 distinct days remembered (a deals table's dates span a
+/// few years, so nearly every row is one array read instead of a calendar computation).
+struct Days(Box<[(i32, Option<NaiveDate>); 4096]>);
+
+impl Days {
+    fn new() -> Self {
+        Days(Box::new([(i32::MIN, None); 4096]))
+    }
+    #[inline]
+    fn get(&mut self, day: i32) -> Option<NaiveDate> {
+        let slot = &mut self.0[day as usize & 4095];
+        if slot.0 != day {
+            *slot = (day, Date32Type::to_naive_date_opt(day));
+        }
+        slot.1
+    }
+}
+
+/// The currency of the previous row, when the next has the same text (one code per table is
+/// the rule), so a code is checked once.
+#[derive(Default)]
+struct LastCurrency(Option<(Box<str>, Currency)>);
+
+impl LastCurrency {
+    #[inline]
+    fn get(&mut self, text: &str) -> Option<Currency> {
+        match &self.0 {
+            Some((t, c)) if **t == *text => Some(*c),
+            _ => {
+                let c = Currency::new(text).ok()?;
+                self.0 = Some((Box::from(text), c));
+                Some(c)
+            }
+        }
     }
 }
 
@@ -74,11 +111,12 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
     };
     let scale = amount.scale();
     let mut d = Deal::new(String::new(), NaiveDate::MIN, DealStatus::Open);
+    let (mut days, mut currencies) = (Days::new(), LastCurrency::default());
     for i in 0..b.num_rows() {
         let id = text(Some(&ids), i)?;
         d.id.clear();
         d.id.push_str(id);
-        d.created_on = date(Some(created), i)??;
+        d.created_on = date(Some(created), i, &mut days)??;
         d.status = DealStatus::from_str(text(Some(&status), i)?).ok()?;
         put_text(&mut d.partner_id, text(partner.as_ref(), i));
         put_text(&mut d.owner_id, text(owner.as_ref(), i));
@@ -86,15 +124,15 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
         put_text(&mut d.source, text(source.as_ref(), i));
         put_text(&mut d.product, text(product.as_ref(), i));
         d.kind = text(kind.as_ref(), i).map(DealKind::from_str).transpose().ok()?.unwrap_or_default();
-        d.registered_on = date(registered, i)?;
+        d.registered_on = date(registered, i, &mut days)?;
         d.registration_status = text(registration.as_ref(), i).map(RegistrationStatus::from_str).transpose().ok()?;
-        d.expected_close_on = date(expected, i)?;
-        d.closed_on = date(closed, i)?;
+        d.expected_close_on = date(expected, i, &mut days)?;
+        d.closed_on = date(closed, i, &mut days)?;
         d.amount = match amount.get(i) {
             None => None,
             Some(raw) => {
                 let value = Decimal::try_from_i128_with_scale(raw, scale).ok()?;
-                Some(Money::new(value, Currency::new(text(currency.as_ref(), i)?).ok()?))
+                Some(Money::new(value, currencies.get(text(currency.as_ref(), i)?)?))
             }
         };
         put_text(&mut d.lost_reason, text(lost_reason.as_ref(), i));
