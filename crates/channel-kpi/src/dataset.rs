@@ -391,12 +391,7 @@ impl Dataset {
         let mut seen = None;
         if query.needs_one_currency() {
             for i in 0..self.deals.len() {
-                if let Some(m) = self.deals.amount(i)
-                    && seen.is_some_and(|c| c != m.currency)
-                {
-                    crate::engine::check_currency(&mut seen, false, &Record::Deal(&self.deals.get(i)))?;
-                }
-                seen = seen.or(self.deals.amount(i).map(|m| m.currency));
+                crate::engine::check_deal_currency(&mut seen, &self.deals, i)?;
             }
             self.other_records(0, 1, true).try_for_each(|r| crate::engine::check_currency(&mut seen, false, &r))?;
         }

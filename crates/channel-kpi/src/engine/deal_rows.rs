@@ -9,9 +9,8 @@
 
 use super::dimension::{DimValue, Dimension};
 use super::kpi::Ctx;
-use super::partial::{Engine, INLINE_DIMS, check_currency, levels};
+use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, levels};
 use super::record::{Record, deal_dim};
-use super::registry::KpiState;
 use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
 use crate::kpi::deals::{DealFacts, TallyNeeds, columnar_metric, fold_columnar};
@@ -61,14 +60,8 @@ impl Engine<'_> {
         let groups: &mut [u32] = if nl <= INLINE_DIMS + 1 { &mut groups[..nl] } else { &mut many_groups };
         for i in rows {
             crate::interrupt::check()?;
-            if self.one_currency
-                && let Some(m) = deals.amount(i)
-            {
-                match self.currency {
-                    None => self.currency = Some(m.currency),
-                    Some(c) if c != m.currency => check_currency(&mut self.currency, false, &Record::Deal(&deals.get(i)))?,
-                    _ => {}
-                }
+            if self.one_currency {
+                check_deal_currency(&mut self.currency, deals, i)?;
             }
             if by_facts.contains(&false) {
                 let d = deal.get_or_insert_with(|| deals.get(i));
@@ -100,38 +93,21 @@ impl Engine<'_> {
             }
             facts.iter_mut().for_each(|f| *f = None);
             for &level in &levels {
-                let g = groups[level] as usize;
-                if self.cells.len() < (g + 1) * nw {
-                    self.cells.resize_with((g + 1) * nw, || None);
-                }
-                for (wi, (w, slot)) in self.windows.iter().zip(&mut self.cells[g * nw..(g + 1) * nw]).enumerate() {
+                fold_cells(&mut self.cells, &self.windows, &q.metrics, groups[level] as usize, |wi, w, states| {
                     let f = match facts[wi] {
                         Some(f) => f,
                         None => *facts[wi].insert(DealFacts::of_row(deals, i, w, &ctx, needs)?),
                     };
-                    let fold = |states: &mut [KpiState]| -> Result<bool> {
-                        let mut touched = false;
-                        for (s, by_facts) in states.iter_mut().zip(&by_facts) {
-                            touched |= if *by_facts {
-                                f.any() && f.tally(|t| fold_columnar(s, t))?
-                            } else {
-                                s.observe(&Record::Deal(deal.as_ref().expect("filled above")), w, &ctx)?
-                            };
-                        }
-                        Ok(touched)
-                    };
-                    match slot {
-                        Some(states) => {
-                            fold(states)?;
-                        }
-                        None => {
-                            let mut states: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
-                            if fold(&mut states)? {
-                                *slot = Some(states);
-                            }
-                        }
+                    let mut touched = false;
+                    for (s, by_facts) in states.iter_mut().zip(&by_facts) {
+                        touched |= if *by_facts {
+                            f.any() && f.tally(|t| fold_columnar(s, t))?
+                        } else {
+                            s.observe(&Record::Deal(deal.as_ref().expect("filled above")), w, &ctx)?
+                        };
                     }
-                }
+                    Ok(touched)
+                })?;
             }
         }
         Ok(())

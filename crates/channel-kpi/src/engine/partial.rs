@@ -150,31 +150,15 @@ impl<'r> Engine<'r> {
         };
         let Some(levels) = levels_of(q, rec, values) else { return Ok(()) };
         let ctx = Ctx { query: q, refs: self.refs, as_of: self.as_of };
-        let nw = self.windows.len();
         for level in levels {
             let g = self.groups.id(level, texts) as usize;
-            if self.cells.len() < (g + 1) * nw {
-                self.cells.resize_with((g + 1) * nw, || None);
-            }
-            for (w, slot) in self.windows.iter().zip(&mut self.cells[g * nw..(g + 1) * nw]) {
-                match slot {
-                    Some(states) => {
-                        for s in states.iter_mut() {
-                            s.observe(rec, w, &ctx)?;
-                        }
-                    }
-                    None => {
-                        let mut states: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
-                        let mut touched = false;
-                        for s in states.iter_mut() {
-                            touched |= s.observe(rec, w, &ctx)?;
-                        }
-                        if touched {
-                            *slot = Some(states);
-                        }
-                    }
+            fold_cells(&mut self.cells, &self.windows, &q.metrics, g, |_, w, states| {
+                let mut touched = false;
+                for s in states.iter_mut() {
+                    touched |= s.observe(rec, w, &ctx)?;
                 }
-            }
+                Ok(touched)
+            })?;
         }
         Ok(())
     }
@@ -241,6 +225,50 @@ pub(crate) fn check_currency(seen: &mut Option<Currency>, mixed_ok: bool, rec: &
         }
     }
     Ok(())
+}
+
+/// Folds a record into the cells of group `g` (`cells[g * windows + w]`, one per window):
+/// `observe(w, window, states)` updates the states and says whether the record counted. A cell
+/// is created (every metric's empty state) only once something counted in it, so groups appear
+/// only in the windows where they have data.
+pub(super) fn fold_cells(
+    cells: &mut Vec<Option<Vec<KpiState>>>,
+    windows: &[Window],
+    metrics: &[crate::Metric],
+    g: usize,
+    mut observe: impl FnMut(usize, &Window, &mut [KpiState]) -> Result<bool>,
+) -> Result<()> {
+    let nw = windows.len();
+    if cells.len() < (g + 1) * nw {
+        cells.resize_with((g + 1) * nw, || None);
+    }
+    for (wi, (w, slot)) in windows.iter().zip(&mut cells[g * nw..(g + 1) * nw]).enumerate() {
+        match slot {
+            Some(states) => {
+                observe(wi, w, states)?;
+            }
+            None => {
+                let mut states: Vec<KpiState> = metrics.iter().map(|m| m.new_state()).collect();
+                if observe(wi, w, &mut states)? {
+                    *slot = Some(states);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`check_currency`] for deal `i` of `deals`, without building the deal unless its currency
+/// is refused (then the error names it as for a [`Record::Deal`]).
+pub(crate) fn check_deal_currency(seen: &mut Option<Currency>, deals: &crate::Deals, i: usize) -> Result<()> {
+    match (deals.amount(i), *seen) {
+        (Some(m), Some(c)) if c != m.currency => check_currency(seen, false, &Record::Deal(&deals.get(i))),
+        (Some(m), None) => {
+            *seen = Some(m.currency);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The roll-up levels a record is counted at: the detail level, and with roll-up every coarser
