@@ -17,7 +17,39 @@ use super::source::Source;
 use crate::error::{Error, Location, Result};
 
 /// Rows between two progress reports.
-pub(super) const PROGRESS_EVERY: u64 = 50_000;
+const PROGRESS_EVERY: u64 = 50_000;
+
+/// The progress reports of one source ([`LoadOptions::progress`]): rows read, and bytes as the
+/// share of the rows read × the file's size when both totals are known (Parquet), else what
+/// its byte reader counted (CSV, JSON Lines; 0 for an in-memory table).
+pub(super) struct Progressing<'a> {
+    pub(super) opts: &'a LoadOptions,
+    pub(super) file: &'a str,
+    pub(super) total_rows: Option<u64>,
+    pub(super) size: Option<u64>,
+    pub(super) bytes_read: Option<&'a std::sync::atomic::AtomicU64>,
+}
+
+impl Progressing<'_> {
+    /// Reports `rows` read (`done`: the last report of this source).
+    pub(super) fn report(&self, rows: u64, done: bool) {
+        if let Some(p) = &self.opts.progress {
+            let bytes = match (self.total_rows, self.size) {
+                (Some(t), Some(s)) if t > 0 => (u128::from(s) * u128::from(rows.min(t)) / u128::from(t)) as u64,
+                _ => self.bytes_read.map_or(0, |b| b.load(std::sync::atomic::Ordering::Relaxed)),
+            };
+            p(&super::Progress { file: self.file, rows, bytes, total_bytes: self.size, done });
+        }
+    }
+
+    /// Reports when the rows read went from `before` past another multiple of
+    /// [`PROGRESS_EVERY`].
+    pub(super) fn advance(&self, before: u64, rows: u64) {
+        if rows / PROGRESS_EVERY > before / PROGRESS_EVERY {
+            self.report(rows, false);
+        }
+    }
+}
 
 /// Reads every row of `src` through `mapping` and `conv`. Bad rows stop the read, or with
 /// `collect_errors` are recorded in the report and skipped.
@@ -73,15 +105,7 @@ pub(super) fn read_into<T: Send>(
     let wanted = source_columns(kind, map);
     let recs = src.records(opts.max_line_bytes, wanted.as_deref())?;
     let (all_columns, total_rows) = (recs.all_columns(), recs.total_rows());
-    let progress = |rows: u64, done: bool| {
-        if let Some(p) = &opts.progress {
-            let bytes = match (total_rows, size) {
-                (Some(t), Some(s)) if t > 0 => (u128::from(s) * u128::from(rows.min(t)) / u128::from(t)) as u64,
-                _ => bytes_read.load(std::sync::atomic::Ordering::Relaxed),
-            };
-            p(&super::Progress { file: &name, rows, bytes, total_bytes: size, done });
-        }
-    };
+    let progress = Progressing { opts, file: &name, total_rows, size, bytes_read: Some(&bytes_read) };
     let mut file = FileReport { file: name.clone(), kind, rows_read: 0, rows_loaded: 0 };
     // Every column checked once, before any row is converted.
     let mut columns = None;
@@ -103,9 +127,7 @@ pub(super) fn read_into<T: Send>(
             Err(e) if opts.collect_errors && !matches!(e, Error::Interrupted) => report.errors.push(e),
             Err(e) => return Err(e),
         }
-        if file.rows_read.is_multiple_of(PROGRESS_EVERY) {
-            progress(file.rows_read, false);
-        }
+        progress.advance(file.rows_read - 1, file.rows_read);
         Ok(())
     };
     let cx = RowContext { map, formats: &formats, tables: &tables, name: &name };
@@ -141,7 +163,7 @@ pub(super) fn read_into<T: Send>(
     if let Some(c) = columns {
         report.columns.push((kind, c));
     }
-    progress(file.rows_read, true);
+    progress.report(file.rows_read, true);
     report.files.push(file);
     Ok(())
 }

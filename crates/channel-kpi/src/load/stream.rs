@@ -138,16 +138,12 @@ fn typed_deals(
     report: &mut LoadReport,
     folder: &mut Folder,
 ) -> std::result::Result<Option<Source>, ()> {
-    use super::report::{FileReport, Progress};
+    use super::report::FileReport;
     let kind = RecordKind::Deals;
-    let restricted = super::read::only_attrs(kind, mapping.kind(kind), opts);
-    let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
-    if src.kind != kind || src.format != super::Format::Parquet || !super::typed::identity(map) {
-        return Ok(Some(src));
-    }
-    let wanted = super::read::source_columns(kind, map);
-    let Some(Ok((header, total, batches))) = src.parquet_batches(wanted.as_deref()) else { return Ok(Some(src)) };
-    let Some(cols) = super::typed::columns(&src.name, &header, map) else { return Ok(Some(src)) };
+    let Some(map) = super::typed::shortcut_map(mapping, opts) else { return Ok(Some(src)) };
+    let Some((cols, total, batches)) = super::typed::parquet_deals(&src, &map) else { return Ok(Some(src)) };
+    let name = src.name.clone();
+    let progress = super::read::Progressing { opts, file: &name, total_rows: Some(total), size: src.size, bytes_read: None };
     let mut rows = 0u64;
     for b in batches {
         crate::interrupt::check().map_err(|_| ())?;
@@ -159,19 +155,14 @@ fn typed_deals(
         folder.fold_deals(&chunk)?;
         let before = rows;
         rows += chunk.len() as u64;
-        if let Some(p) = opts.progress.as_ref().filter(|_| rows / super::read::PROGRESS_EVERY > before / super::read::PROGRESS_EVERY) {
-            let bytes = src.size.map_or(0, |s| (u128::from(s) * u128::from(rows.min(total)) / u128::from(total.max(1))) as u64);
-            p(&Progress { file: &src.name, rows, bytes, total_bytes: src.size, done: false });
-        }
+        progress.advance(before, rows);
     }
     if rows == 0 {
         return Ok(Some(src)); // an empty file: the row path says what it says about it
     }
-    if let Some(p) = &opts.progress {
-        p(&Progress { file: &src.name, rows, bytes: src.size.unwrap_or(0), total_bytes: src.size, done: true });
-    }
+    progress.report(rows, true);
     report.columns.push((kind, cols));
-    report.files.push(FileReport { file: src.name.clone(), kind, rows_read: rows, rows_loaded: rows });
+    report.files.push(FileReport { file: name, kind, rows_read: rows, rows_loaded: rows });
     Ok(None)
 }
 

@@ -9,12 +9,14 @@
 use super::first_lines::FirstLines;
 use super::kinds::RecordKind;
 use super::mapping::{Attrs, AttrsMode, KindMapping, Mapping};
-use super::report::{FileReport, LoadOptions, LoadReport, Progress};
+use super::read::Progressing;
+use super::report::{FileReport, LoadOptions, LoadReport};
 use super::row::AttrFilter;
 use super::source::{Format, Source};
 use crate::Dataset;
 use crate::error::Result;
 use arrow_array::RecordBatch;
+use std::borrow::Cow;
 
 /// Reads `src` into `ds.deals` through the shortcut (`Ok(None)`), or hands it back, unread,
 /// for the row path (`Ok(Some(src))`).
@@ -27,25 +29,23 @@ pub(super) fn typed_deals(
     lines: &mut FirstLines,
 ) -> Result<Option<Source>> {
     let kind = RecordKind::Deals;
-    let restricted = super::read::only_attrs(kind, mapping.kind(kind), opts);
-    let map = restricted.as_ref().unwrap_or(mapping.kind(kind));
-    if src.kind != kind || !identity(map) {
-        return Ok(Some(src));
-    }
+    let Some(map) = shortcut_map(mapping, opts).filter(|_| src.kind == kind) else { return Ok(Some(src)) };
     let start = ds.deals.len();
+    let name = src.name.clone();
     let read = match src.format {
         Format::Arrow => {
             let Some(batches) = src.take_arrow() else { return Ok(Some(src)) };
             let batches: Vec<_> = batches.collect();
-            let header =
+            let header: Option<Vec<String>> =
                 batches.first().and_then(|b| b.as_ref().ok()).map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect());
             let same = batches.iter().all(|b| b.as_ref().is_ok_and(|b| Some(b.schema()) == batches[0].as_ref().ok().map(|f| f.schema())));
-            let read = match header {
-                Some(h) if same => {
+            let progress = Progressing { opts, file: &name, total_rows: None, size: None, bytes_read: None };
+            let read = match header.filter(|_| same).and_then(|h| columns(&name, &h, &map)) {
+                Some(cols) => {
                     let ok: Vec<RecordBatch> = batches.iter().filter_map(|b| b.as_ref().ok().cloned()).collect();
-                    append(ds, &src.name, h, None, map, opts, in_parts(&ok).into_iter())
+                    append(ds, cols, &progress, in_parts(&ok).into_iter())
                 }
-                _ => None,
+                None => None,
             };
             if read.is_none() {
                 src.put_arrow(batches);
@@ -53,15 +53,13 @@ pub(super) fn typed_deals(
             read
         }
         #[cfg(feature = "parquet")]
-        Format::Parquet => {
-            let wanted = super::read::source_columns(kind, map);
-            match src.parquet_batches(wanted.as_deref()) {
-                Some(Ok((header, total, batches))) => {
-                    append(ds, &src.name, header, Some((total, src.size)), map, opts, batches.map(|b| b.ok().map(Part::Batch)))
-                }
-                _ => None,
+        Format::Parquet => match parquet_deals(&src, &map) {
+            Some((cols, total, batches)) => {
+                let progress = Progressing { opts, file: &name, total_rows: Some(total), size: src.size, bytes_read: None };
+                append(ds, cols, &progress, batches.map(|b| b.ok().map(Part::Batch)))
             }
-        }
+            None => None,
+        },
         _ => None,
     };
     // Duplicate ids: noted as the row path notes them (position, row); a duplicate is left to
@@ -77,23 +75,19 @@ pub(super) fn typed_deals(
     };
     let rows = (ds.deals.len() - start) as u64;
     report.columns.push((kind, cols));
-    report.files.push(FileReport { file: src.name.clone(), kind, rows_read: rows, rows_loaded: rows });
+    report.files.push(FileReport { file: name, kind, rows_read: rows, rows_loaded: rows });
     Ok(None)
 }
 
-/// Appends the rows of `batches` (`None`: a batch that did not read) to `ds.deals` when the
-/// table's columns and every row are ones the shortcut reads; its columns, or `None` (the
-/// caller removes what was appended). `sizes`: the file's rows and bytes, for progress.
+/// Appends the rows of `batches` (`None`: a batch that did not read) to `ds.deals` when every
+/// row is one the shortcut reads; the table's columns, or `None` (the caller removes what was
+/// appended).
 fn append(
     ds: &mut Dataset,
-    name: &str,
-    header: Vec<String>,
-    sizes: Option<(u64, Option<u64>)>,
-    map: &KindMapping,
-    opts: &LoadOptions,
+    cols: super::TableColumns,
+    progress: &Progressing,
     batches: impl Iterator<Item = Option<Part>>,
 ) -> Option<super::TableColumns> {
-    let cols = columns(name, &header, map)?;
     let (mut rows, start) = (0u64, ds.deals.len());
     for b in batches {
         crate::interrupt::check().ok()?;
@@ -103,31 +97,47 @@ fn append(
         }
         let before = rows;
         rows = (ds.deals.len() - start) as u64;
-        // as the row path: a report each time another PROGRESS_EVERY rows are read
-        if let Some(p) = opts.progress.as_ref().filter(|_| rows / super::read::PROGRESS_EVERY > before / super::read::PROGRESS_EVERY) {
-            let bytes = sizes.and_then(|(t, s)| Some((u128::from(s?) * u128::from(rows.min(t)) / u128::from(t.max(1))) as u64));
-            p(&Progress { file: name, rows, bytes: bytes.unwrap_or(0), total_bytes: sizes.and_then(|s| s.1), done: false });
-        }
+        progress.advance(before, rows);
     }
     if rows == 0 {
         return None; // an empty table: the row path says what it says about those
     }
-    if let Some(p) = &opts.progress {
-        let total_bytes = sizes.and_then(|s| s.1);
-        p(&Progress { file: name, rows, bytes: total_bytes.unwrap_or(0), total_bytes, done: true });
-    }
+    progress.report(rows, true);
     Some(cols)
+}
+
+/// The deals mapping narrowed to the query's attrs ([`LoadOptions::only_attrs`]), when the
+/// shortcut reads through it ([`identity`]).
+pub(super) fn shortcut_map<'m>(mapping: &'m Mapping, opts: &LoadOptions) -> Option<Cow<'m, KindMapping>> {
+    let kind = RecordKind::Deals;
+    let map = match super::read::only_attrs(kind, mapping.kind(kind), opts) {
+        Some(m) => Cow::Owned(m),
+        None => Cow::Borrowed(mapping.kind(kind)),
+    };
+    identity(&map).then_some(map)
+}
+
+/// A Parquet deals file as the shortcut reads it: its columns, its rows, and the batches of the
+/// columns read (`None`: the shortcut does not take it; the source is left unread).
+#[cfg(feature = "parquet")]
+pub(super) fn parquet_deals(src: &Source, map: &KindMapping) -> Option<(super::TableColumns, u64, super::parquet_file::ParquetBatches)> {
+    if src.kind != RecordKind::Deals || src.format != Format::Parquet {
+        return None;
+    }
+    let wanted = super::read::source_columns(RecordKind::Deals, map);
+    let (header, total, batches) = src.parquet_batches(wanted.as_deref())?.ok()?;
+    Some((columns(&src.name, &header, map)?, total, batches))
 }
 
 /// A deals mapping the shortcut reads through: it renames, translates, defaults and joins
 /// nothing.
-pub(super) fn identity(map: &KindMapping) -> bool {
+fn identity(map: &KindMapping) -> bool {
     map.columns.is_empty() && map.values.is_empty() && map.defaults.is_empty() && map.lookups.is_empty()
 }
 
 /// The columns of a deals table the shortcut reads: every column a canonical field or one the
 /// mapping does not keep as an attr (attrs are read by the row path), the required ones there.
-pub(super) fn columns(name: &str, header: &[String], map: &KindMapping) -> Option<super::TableColumns> {
+fn columns(name: &str, header: &[String], map: &KindMapping) -> Option<super::TableColumns> {
     let kind = RecordKind::Deals;
     let fields = kind.fields();
     let filter = AttrFilter::new(map);
