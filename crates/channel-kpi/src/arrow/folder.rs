@@ -60,7 +60,7 @@ use super::select::{DayWindow, Scratch};
 use super::tally::Tally;
 use crate::engine::{Ctx, Dimension, Engine, GroupKey, Partial, Query, Reference};
 use crate::error::{Error, Location, Result};
-use crate::kpi::deals::columnar_metric;
+use crate::kpi::deal_tally::columnar_metric;
 use crate::money::Currency;
 use arrow_array::types::Date32Type;
 

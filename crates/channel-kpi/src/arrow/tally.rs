@@ -4,7 +4,8 @@
 
 use crate::engine::{KpiState, Metric};
 use crate::error::{Error, Location, Result};
-use crate::kpi::deals::{DealTally, fold_columnar};
+use crate::kpi::deal_tally::fold_columnar;
+use crate::kpi::deals::DealTally;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //!
 //! The same fold as [`Engine::push`] of each deal (same groups, windows, states, errors), read
 //! from the columns: the group values come from [`deal_dim`] (the code `Record::dim_value`
-//! runs for a [`crate::Deal`]); the deal-outcome KPIs (`kpi::deals::columnar_metric`) get
+//! runs for a [`crate::Deal`]); the deal-outcome KPIs (`kpi::deal_tally::columnar_metric`) get
 //! one [`DealFacts`] per deal and window, classified once and folded into each of their states
 //! by the `fold` their own `observe` runs; every other KPI sees the deal as a [`crate::Deal`],
 //! written into one reused value only when the query has such a KPI.
@@ -13,7 +13,8 @@ use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, level
 use super::record::{Record, deal_dim};
 use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
-use crate::kpi::deals::{DealFacts, TallyNeeds, columnar_metric, fold_columnar};
+use crate::kpi::deal_tally::{TallyNeeds, columnar_metric, fold_columnar};
+use crate::kpi::deals::DealFacts;
 
 /// The column of [`Deals`] that alone decides a deal's value of `dim`, if one does.
 fn key_field(dim: &Dimension) -> Option<WordField> {

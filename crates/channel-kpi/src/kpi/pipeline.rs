@@ -44,7 +44,12 @@ use rust_decimal::Decimal;
 /// The amount of a deal open at instant `t`, converted at the rate of the day before `t`;
 /// `None` for a deal without an amount.
 pub(crate) fn open_amount(d: &Deal, t: NaiveDate, ctx: &Ctx) -> Result<Option<Decimal>> {
-    d.amount.map(|m| ctx.money(m, t.pred_opt().unwrap_or(t))).transpose()
+    open_amount_of(d.amount, t, ctx)
+}
+
+/// [`open_amount`] of an amount (a deal read from columns).
+pub(crate) fn open_amount_of(amount: Option<crate::Money>, t: NaiveDate, ctx: &Ctx) -> Result<Option<Decimal>> {
+    amount.map(|m| ctx.money(m, t.pred_opt().unwrap_or(t))).transpose()
 }
 
 /// The amount of a closed deal at the rate of its close date (0 when it has none).
