@@ -28,34 +28,36 @@ use std::collections::BTreeMap;
 /// assert_eq!(deals.partner_id(0), Some("P1"));
 /// assert_eq!(deals.get(0), d);
 /// ```
+// The fields are visible in the crate for the appenders that fill whole columns at once
+// (`arrow/typed_deals.rs`); they leave every per-deal column with the same length.
 #[derive(Clone, Default)]
 pub struct Deals {
-    ids: String,
+    pub(crate) ids: String,
     /// `ids[id_end[i - 1]..id_end[i]]` is the id of deal `i`.
-    id_end: Vec<usize>,
-    words: Words,
-    partner: Vec<u32>,
-    owner: Vec<u32>,
-    source: Vec<u32>,
-    product: Vec<u32>,
-    lost_reason: Vec<u32>,
-    stage: Vec<u32>,
-    channel: Vec<Option<Channel>>,
-    kind: Vec<DealKind>,
-    status: Vec<DealStatus>,
-    registration_status: Vec<Option<RegistrationStatus>>,
-    partner_stages: Vec<PartnerStages>,
-    created_on: Vec<NaiveDate>,
-    registered_on: Vec<Option<NaiveDate>>,
-    expected_close_on: Vec<Option<NaiveDate>>,
-    closed_on: Vec<Option<NaiveDate>>,
-    amount: Vec<Option<Money>>,
+    pub(crate) id_end: Vec<usize>,
+    pub(crate) words: Words,
+    pub(crate) partner: Vec<u32>,
+    pub(crate) owner: Vec<u32>,
+    pub(crate) source: Vec<u32>,
+    pub(crate) product: Vec<u32>,
+    pub(crate) lost_reason: Vec<u32>,
+    pub(crate) stage: Vec<u32>,
+    pub(crate) channel: Vec<Option<Channel>>,
+    pub(crate) kind: Vec<DealKind>,
+    pub(crate) status: Vec<DealStatus>,
+    pub(crate) registration_status: Vec<Option<RegistrationStatus>>,
+    pub(crate) partner_stages: Vec<PartnerStages>,
+    pub(crate) created_on: Vec<NaiveDate>,
+    pub(crate) registered_on: Vec<Option<NaiveDate>>,
+    pub(crate) expected_close_on: Vec<Option<NaiveDate>>,
+    pub(crate) closed_on: Vec<Option<NaiveDate>>,
+    pub(crate) amount: Vec<Option<Money>>,
     /// Per deal, 0 or 1 + the index of its stage history in `histories`.
-    history: Vec<u32>,
-    histories: Vec<Vec<StageEntry>>,
+    pub(crate) history: Vec<u32>,
+    pub(crate) histories: Vec<Vec<StageEntry>>,
     /// Per deal, 0 or 1 + the index of its attrs in `attr_sets`.
-    attrs: Vec<u32>,
-    attr_sets: Vec<BTreeMap<String, String>>,
+    pub(crate) attrs: Vec<u32>,
+    pub(crate) attr_sets: Vec<BTreeMap<String, String>>,
 }
 
 /// A field of [`Deals`] whose values have small dense ids ([`Deals::word_key`]): the texts
@@ -72,13 +74,13 @@ pub(crate) enum WordField {
 
 /// Distinct text values, each stored once; id 0 is "absent", value `k` has id `k + 1`.
 #[derive(Clone, Default)]
-struct Words {
+pub(crate) struct Words {
     values: Vec<Box<str>>,
     ids: HashMap<Box<str>, u32>,
 }
 
 impl Words {
-    fn id(&mut self, s: Option<&str>) -> u32 {
+    pub(crate) fn id(&mut self, s: Option<&str>) -> u32 {
         let Some(s) = s else { return 0 };
         if let Some(&id) = self.ids.get(s) {
             return id;
@@ -96,7 +98,7 @@ impl Words {
 }
 
 /// `src` into `dst`, reusing its buffer (a reused `Deal` allocates no text once warm).
-pub(crate) fn put_text(dst: &mut Option<String>, src: Option<&str>) {
+fn put_text(dst: &mut Option<String>, src: Option<&str>) {
     match (dst.as_mut(), src) {
         (Some(d), Some(s)) => {
             d.clear();
@@ -160,6 +162,10 @@ impl Deals {
     /// Moves every deal of `other` to the end of `self`, in order (its texts looked up in this
     /// dictionary once each).
     pub fn append(&mut self, other: Deals) {
+        if self.is_empty() && self.words.values.is_empty() && self.histories.is_empty() && self.attr_sets.is_empty() {
+            *self = other; // nothing to remap or shift: taken as it is, not copied
+            return;
+        }
         let remap: Vec<u32> = std::iter::once(0).chain(other.words.values.iter().map(|w| self.words.id(Some(w)))).collect();
         let shift = self.ids.len();
         self.ids.push_str(&other.ids);

@@ -20,9 +20,8 @@ pub use contract::{Amendment, Contract, parse_amendments};
 pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, SupportTicket};
 pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};
 pub use deal_columns::Deals;
-pub(crate) use deal_columns::WordField;
+pub(crate) use deal_columns::{WordField, Words};
 #[cfg(feature = "arrow")]
-pub(crate) use deal_columns::put_text;
 pub use lead::Lead;
 pub use org::{OrgTree, OrgUnit};
 pub use partner::Partner;
