@@ -58,6 +58,30 @@ pub struct Deals {
     /// Per deal, 0 or 1 + the index of its attrs in `attr_sets`.
     pub(crate) attrs: Vec<u32>,
     pub(crate) attr_sets: Vec<BTreeMap<String, String>>,
+    /// Set when every deal passed [`Deal::validate`] and no two share an id (by
+    /// [`crate::Dataset::check`] or a loader), so a later check skips both; cleared by every
+    /// change that can break either (adding deals, changing a stage history; removing deals
+    /// cannot). A writer of the columns above clears it too.
+    pub(crate) checked: Checked,
+}
+
+/// [`Deals::checked`]: a flag that `&self` methods can set (a check borrows the dataset).
+#[derive(Debug, Default)]
+pub(crate) struct Checked(std::sync::atomic::AtomicBool);
+
+impl Checked {
+    pub(crate) fn get(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    pub(crate) fn set(&self, v: bool) {
+        self.0.store(v, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Clone for Checked {
+    fn clone(&self) -> Self {
+        Checked(self.get().into())
+    }
 }
 
 /// A field of [`Deals`] whose values have small dense ids ([`Deals::word_key`]): the texts
@@ -121,6 +145,7 @@ impl Deals {
 
     /// Adds a deal at the end (not checked: [`crate::Dataset::add_deal`] checks).
     pub fn push(&mut self, d: Deal) {
+        self.checked.set(false);
         self.push_texts(&d);
         self.history.push(side(&mut self.histories, d.stage_history, Vec::is_empty));
         self.attrs.push(side(&mut self.attr_sets, d.attrs, BTreeMap::is_empty));
@@ -129,6 +154,7 @@ impl Deals {
     /// Adds a copy of a deal at the end (a reused `Deal` costs no allocation once its texts
     /// are in the dictionary).
     pub fn push_ref(&mut self, d: &Deal) {
+        self.checked.set(false);
         self.push_texts(d);
         let history = if d.stage_history.is_empty() { Vec::new() } else { d.stage_history.clone() };
         self.history.push(side(&mut self.histories, history, Vec::is_empty));
@@ -162,6 +188,7 @@ impl Deals {
     /// Moves every deal of `other` to the end of `self`, in order (its texts looked up in this
     /// dictionary once each).
     pub fn append(&mut self, other: Deals) {
+        self.checked.set(false);
         if self.is_empty() && self.words.values.is_empty() && self.histories.is_empty() && self.attr_sets.is_empty() {
             *self = other; // nothing to remap or shift: taken as it is, not copied
             return;
@@ -399,6 +426,7 @@ impl Deals {
     }
     /// The stage history of deal `i`, to change (the loader attaches history rows).
     pub fn stage_history_mut(&mut self, i: usize) -> &mut Vec<StageEntry> {
+        self.checked.set(false);
         if self.history[i] == 0 {
             self.histories.push(Vec::new());
             self.history[i] = u32::try_from(self.histories.len()).expect("fewer than 4 billion stage histories");
@@ -407,6 +435,7 @@ impl Deals {
     }
     /// The stage histories that are not empty, to change.
     pub fn stage_histories_mut(&mut self) -> impl Iterator<Item = &mut Vec<StageEntry>> {
+        self.checked.set(false);
         self.histories.iter_mut()
     }
 

@@ -20,8 +20,9 @@ pub use contract::{Amendment, Contract, parse_amendments};
 pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, SupportTicket};
 pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};
 pub use deal_columns::Deals;
-pub(crate) use deal_columns::{WordField, Words};
+pub(crate) use deal_columns::WordField;
 #[cfg(feature = "arrow")]
+pub(crate) use deal_columns::Words;
 pub use lead::Lead;
 pub use org::{OrgTree, OrgUnit};
 pub use partner::Partner;
