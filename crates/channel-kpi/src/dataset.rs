@@ -194,7 +194,7 @@ impl Dataset {
     fn check_records(&self, loaded: bool) -> Result<()> {
         // Deals already checked (and not changed since) are not validated again, nor their ids
         // compared; their references are, since the reference data may have changed.
-        let deals_checked = self.deals.checked.get();
+        let deals_checked = self.deals.memo.checked();
         let validate_deals = !loaded && !deals_checked;
         // Deal ids: to find duplicates, and for leads that link to a deal.
         let need_ids = validate_deals || self.leads.iter().any(|l| l.deal_id.is_some());
@@ -207,7 +207,11 @@ impl Dataset {
         let deals = &self.deals;
         // whether a partner / owner is known, looked up once per distinct text
         let (mut known_partner, mut known_owner) = (Known::new(deals), Known::new(deals));
-        for i in 0..deals.len() {
+        // nothing to look at in the deals: checked before (or by the loader, with no stage
+        // history attached since), no ids wanted, no reference data
+        let validated = deals_checked || (loaded && deals.histories.is_empty());
+        let nothing = validated && !need_ids && !has_partners && self.refs.org.is_empty() && self.refs.pipeline.is_empty();
+        for i in 0..if nothing { 0 } else { deals.len() } {
             let id = deals.id(i);
             if validate_deals || (!deals_checked && !deals.stage_history(i).is_empty()) {
                 deals.validate(i)?;
@@ -265,7 +269,7 @@ impl Dataset {
             }
         }
         self.check_partner_records(has_partners)?;
-        self.deals.checked.set(true);
+        self.deals.memo.set_checked();
         Ok(())
     }
 
@@ -405,8 +409,10 @@ impl Dataset {
         // first, since each part only sees its own records.
         let mut seen = None;
         if query.needs_one_currency() {
-            for i in 0..self.deals.len() {
-                crate::engine::check_deal_currency(&mut seen, &self.deals, i)?;
+            if !crate::engine::one_deal_currency(&mut seen, &self.deals, 0..self.deals.len()) {
+                for i in 0..self.deals.len() {
+                    crate::engine::check_deal_currency(&mut seen, &self.deals, i)?;
+                }
             }
             self.other_records(0, 1, true).try_for_each(|r| crate::engine::check_currency(&mut seen, false, &r))?;
         }

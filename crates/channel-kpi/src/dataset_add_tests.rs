@@ -93,7 +93,7 @@ fn a_passed_check_is_remembered_until_the_deals_change() {
     d.partner_id = Some("P1".into());
     ds.deals.push(d);
     ds.check().unwrap();
-    assert!(ds.deals.checked.get());
+    assert!(ds.deals.memo.checked());
     let mut bad = Deal::new("D2", day(1, 2), DealStatus::Won); // won without a close date
     bad.amount = Some(Money::new(rust_decimal::Decimal::ONE, "USD".parse().unwrap()));
     ds.deals.push(bad);
@@ -110,4 +110,23 @@ fn a_passed_check_is_remembered_until_the_deals_change() {
     ds.check().unwrap();
     ds.refs.partners.insert("P2".into(), crate::Partner::new("P2"));
     assert!(ds.check().unwrap_err().to_string().contains("unknown partner"));
+}
+
+/// The one currency of the deals' amounts is found once and forgotten when deals are added: a
+/// deal in another currency after a run makes the next run refuse the mix.
+#[test]
+fn the_deals_currency_is_found_again_after_a_change() {
+    let usd = |a: i64| Some(Money::new(rust_decimal::Decimal::new(a, 0), "USD".parse().unwrap()));
+    let mut ds = Dataset::default();
+    let mut d = Deal::new("D1", day(1, 2), DealStatus::Won);
+    (d.closed_on, d.amount) = (Some(day(1, 5)), usd(10));
+    ds.deals.push(d.clone());
+    let q = crate::Query::new(vec![crate::Metric::WonRevenue], crate::Period::parse("2025").unwrap());
+    assert_eq!(ds.run(&q).unwrap().value(0, "won_revenue").unwrap().to_string(), "10");
+    (d.id, d.amount) = ("D2".into(), Some(Money::new(rust_decimal::Decimal::ONE, "EUR".parse().unwrap())));
+    ds.deals.push(d);
+    let e = ds.run(&q).unwrap_err();
+    assert_eq!(e.kind(), "currency", "{e}");
+    ds.deals.truncate(1);
+    assert_eq!(ds.run(&q).unwrap().value(0, "won_revenue").unwrap().to_string(), "10");
 }

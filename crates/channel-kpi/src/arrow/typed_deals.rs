@@ -116,7 +116,7 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
     let n = b.num_rows();
     let start = deals.len();
     let d = deals;
-    d.checked.set(false);
+    d.memo.changed();
     d.id_end.reserve(n);
     for i in 0..n {
         d.ids.push_str(text(Some(&ids), i)?);

@@ -1,7 +1,7 @@
 //! [`Deals`]: the deals of a dataset stored column by column.
 
 use super::deal::{Channel, Deal, DealChecked, DealKind, DealStatus, PartnerStages, RegistrationStatus, StageEntry};
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeMap;
@@ -58,29 +58,47 @@ pub struct Deals {
     /// Per deal, 0 or 1 + the index of its attrs in `attr_sets`.
     pub(crate) attrs: Vec<u32>,
     pub(crate) attr_sets: Vec<BTreeMap<String, String>>,
-    /// Set when every deal passed [`Deal::validate`] and no two share an id (by
-    /// [`crate::Dataset::check`] or a loader), so a later check skips both; cleared by every
-    /// change that can break either (adding deals, changing a stage history; removing deals
-    /// cannot). A writer of the columns above clears it too.
-    pub(crate) checked: Checked,
+    /// What checks and queries learned about these deals and remember until they change
+    /// ([`Memo`]). A writer of the columns above calls `memo.changed()`.
+    pub(crate) memo: Memo,
 }
 
-/// [`Deals::checked`]: a flag that `&self` methods can set (a check borrows the dataset).
+/// Facts about a [`Deals`] table kept between calls: whether every deal passed
+/// [`Deal::validate`] with no two sharing an id (set by [`crate::Dataset::check`] or a loader),
+/// and the one currency of its amounts (found on first use). Both are forgotten by every change
+/// that can break them (adding deals, appending, changing a stage history); removing deals
+/// cannot.
 #[derive(Debug, Default)]
-pub(crate) struct Checked(std::sync::atomic::AtomicBool);
+pub(crate) struct Memo {
+    checked: std::sync::atomic::AtomicBool,
+    currency: std::sync::OnceLock<Option<Option<Currency>>>,
+}
 
-impl Checked {
-    pub(crate) fn get(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
+impl Memo {
+    /// Whether the deals passed a check since they last changed.
+    pub(crate) fn checked(&self) -> bool {
+        self.checked.load(std::sync::atomic::Ordering::Relaxed)
     }
-    pub(crate) fn set(&self, v: bool) {
-        self.0.store(v, std::sync::atomic::Ordering::Relaxed)
+    /// Notes that the deals passed a check.
+    pub(crate) fn set_checked(&self) {
+        self.checked.store(true, std::sync::atomic::Ordering::Relaxed)
+    }
+    /// Forgets everything (the deals changed).
+    pub(crate) fn changed(&mut self) {
+        *self = Memo::default();
     }
 }
 
-impl Clone for Checked {
+impl Clone for Memo {
     fn clone(&self) -> Self {
-        Checked(self.get().into())
+        let m = Memo::default();
+        if self.checked() {
+            m.set_checked();
+        }
+        if let Some(c) = self.currency.get() {
+            let _ = m.currency.set(*c);
+        }
+        m
     }
 }
 
@@ -145,7 +163,7 @@ impl Deals {
 
     /// Adds a deal at the end (not checked: [`crate::Dataset::add_deal`] checks).
     pub fn push(&mut self, d: Deal) {
-        self.checked.set(false);
+        self.memo.changed();
         self.push_texts(&d);
         self.history.push(side(&mut self.histories, d.stage_history, Vec::is_empty));
         self.attrs.push(side(&mut self.attr_sets, d.attrs, BTreeMap::is_empty));
@@ -154,7 +172,7 @@ impl Deals {
     /// Adds a copy of a deal at the end (a reused `Deal` costs no allocation once its texts
     /// are in the dictionary).
     pub fn push_ref(&mut self, d: &Deal) {
-        self.checked.set(false);
+        self.memo.changed();
         self.push_texts(d);
         let history = if d.stage_history.is_empty() { Vec::new() } else { d.stage_history.clone() };
         self.history.push(side(&mut self.histories, history, Vec::is_empty));
@@ -188,7 +206,7 @@ impl Deals {
     /// Moves every deal of `other` to the end of `self`, in order (its texts looked up in this
     /// dictionary once each).
     pub fn append(&mut self, other: Deals) {
-        self.checked.set(false);
+        self.memo.changed();
         if self.is_empty() && self.words.values.is_empty() && self.histories.is_empty() && self.attr_sets.is_empty() {
             *self = other; // nothing to remap or shift: taken as it is, not copied
             return;
@@ -314,6 +332,22 @@ impl Deals {
         (self.words.values.len() + 1).max(4)
     }
 
+    /// The one currency of every amount (`Some(None)`: no deal has an amount; `None`: several
+    /// currencies), found once and remembered until the deals change.
+    pub(crate) fn single_currency(&self) -> Option<Option<Currency>> {
+        *self.memo.currency.get_or_init(|| {
+            let mut one = None;
+            for m in self.amount.iter().flatten() {
+                match one {
+                    None => one = Some(m.currency),
+                    Some(c) if c != m.currency => return None,
+                    _ => {}
+                }
+            }
+            Some(one)
+        })
+    }
+
     /// Checks deal `i` as [`Deal::validate`] does.
     pub fn validate(&self, i: usize) -> crate::Result<()> {
         DealChecked {
@@ -426,7 +460,7 @@ impl Deals {
     }
     /// The stage history of deal `i`, to change (the loader attaches history rows).
     pub fn stage_history_mut(&mut self, i: usize) -> &mut Vec<StageEntry> {
-        self.checked.set(false);
+        self.memo.changed();
         if self.history[i] == 0 {
             self.histories.push(Vec::new());
             self.history[i] = u32::try_from(self.histories.len()).expect("fewer than 4 billion stage histories");
@@ -435,7 +469,7 @@ impl Deals {
     }
     /// The stage histories that are not empty, to change.
     pub fn stage_histories_mut(&mut self) -> impl Iterator<Item = &mut Vec<StageEntry>> {
-        self.checked.set(false);
+        self.memo.changed();
         self.histories.iter_mut()
     }
 

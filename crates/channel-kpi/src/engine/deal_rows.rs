@@ -9,7 +9,7 @@
 
 use super::dimension::{DimValue, Dimension};
 use super::kpi::Ctx;
-use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, levels};
+use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, levels, one_deal_currency};
 use super::record::{Record, deal_dim};
 use super::registry::KpiState;
 use crate::domain::{Deal, Deals, WordField};
@@ -111,6 +111,8 @@ impl Engine<'_> {
             _ => None,
         };
         let nl = n + 1;
+        // one currency for every amount: checked once for the rows, not row by row
+        let per_row_currency = self.one_currency && !one_deal_currency(&mut self.currency, deals, rows.clone());
         let mut cache: Vec<u32> = Vec::new();
         let mut groups = [0u32; INLINE_DIMS + 1];
         let mut many_groups = vec![0u32; nl];
@@ -118,7 +120,7 @@ impl Engine<'_> {
         for i in rows {
             *at = i;
             crate::interrupt::check()?;
-            if self.one_currency {
+            if per_row_currency {
                 check_deal_currency(&mut self.currency, deals, i)?;
             }
             if observed {
@@ -151,8 +153,9 @@ impl Engine<'_> {
             }
             if tallied {
                 // the deal's facts per window, once for every level's tallies
+                let cycle = deals.closed_on(i).map_or(0, |c| (c - deals.created_on(i)).num_days());
                 for ((f, w), ok) in facts.iter_mut().zip(&self.windows).zip(&mut touches) {
-                    *f = DealFacts::of_row(deals, i, w, &ctx, needs)?;
+                    *f = DealFacts::of_row(deals, i, w, &ctx, needs, cycle)?;
                     *ok = f.any();
                 }
             }

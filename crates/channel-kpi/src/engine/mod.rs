@@ -54,7 +54,7 @@ pub use groups::GroupKey;
 pub use kpi::{Ctx, Kpi, LongRow, LongRows, Merge, each};
 pub use metric::Metric;
 pub use partial::{Engine, Partial};
-pub(crate) use partial::{check_currency, check_deal_currency};
+pub(crate) use partial::{check_currency, check_deal_currency, one_deal_currency};
 pub use query::{CohortBy, Compare, Options, Query, TrainingMetric};
 pub use record::{Record, Reference};
 pub use registry::KpiState;

@@ -252,6 +252,23 @@ pub(super) fn fold_cells(
     Ok(())
 }
 
+/// [`check_deal_currency`] for every deal of `rows` at once, when the table's amounts share one
+/// currency ([`Deals::single_currency`], remembered) that agrees with `seen`: then `seen` is set
+/// as the row-by-row checks would set it and `true` is returned; `false` when the rows must be
+/// checked one by one (several currencies, or another one seen before), in their order.
+pub(crate) fn one_deal_currency(seen: &mut Option<Currency>, deals: &crate::Deals, rows: std::ops::Range<usize>) -> bool {
+    match deals.single_currency() {
+        Some(None) => true,
+        Some(Some(c)) if seen.is_none_or(|s| s == c) => {
+            if seen.is_none() && rows.into_iter().any(|i| deals.amount(i).is_some()) {
+                *seen = Some(c);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
 /// [`check_currency`] for deal `i` of `deals`, without building the deal unless its currency
 /// is refused (then the error names it as for a [`Record::Deal`]).
 pub(crate) fn check_deal_currency(seen: &mut Option<Currency>, deals: &crate::Deals, i: usize) -> Result<()> {

@@ -43,12 +43,13 @@ impl TallyNeeds {
 impl DealFacts {
     /// The facts of deal `i` of `deals` in window `w`, with the amounts `needs` asks for:
     /// the same as [`DealFacts::of`](super::deals::DealFacts::of) (and the pipeline's open amount) on that deal as a
-    /// [`crate::Deal`], read from the columns.
+    /// [`crate::Deal`], read from the columns. `cycle_days`: the deal's `closed_on − created_on`
+    /// in days (0 when open), the same in every window, so computed once per deal by the caller.
     #[inline]
-    pub(crate) fn of_row(deals: &crate::Deals, i: usize, w: &Window, ctx: &Ctx, needs: TallyNeeds) -> Result<DealFacts> {
+    pub(crate) fn of_row(deals: &crate::Deals, i: usize, w: &Window, ctx: &Ctx, needs: TallyNeeds, cycle_days: i64) -> Result<DealFacts> {
         let (created, closed) = (deals.created_on(i), deals.closed_on(i));
         let instant = w.instant();
-        let mut f = DealFacts::classify(deals.status(i), created, closed, |c| w.contains(c), instant, |a, b| (b - a).num_days());
+        let mut f = DealFacts::classify(deals.status(i), created, closed, |c| w.contains(c), instant, |_, _| cycle_days);
         if f.won && needs.won_amount {
             f.won_amount = amount_on(deals.amount(i), closed.unwrap_or(created), ctx)?;
         }
