@@ -443,6 +443,8 @@ fn side<T>(table: &mut Vec<T>, value: T, empty: fn(&T) -> bool) -> u32 {
 
 #[path = "deal_columns_convert.rs"]
 mod convert;
+#[path = "deal_columns_reuse.rs"]
+mod reuse;
 
 #[cfg(test)]
 #[path = "deal_columns_tests.rs"]

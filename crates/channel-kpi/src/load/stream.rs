@@ -98,6 +98,12 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
         }) else {
             continue;
         };
+        let Some(src) = (match csv_deals(src, mapping, opts, &mut report, &mut folder) {
+            Ok(src) => src,
+            Err(()) => return Ok(None),
+        }) else {
+            continue;
+        };
         let kind = src.kind;
         let levels = mapping.kind(kind).levels.clone();
         let convert = |row: &MappedRow| loaded(kind, &levels, row);
@@ -164,6 +170,42 @@ fn typed_deals(
     report.columns.push((kind, cols));
     report.files.push(FileReport { file: name, kind, rows_read: rows, rows_loaded: rows });
     Ok(None)
+}
+
+/// A CSV deals file read through the loader's typed shortcut (`load/csv_deals.rs`), each
+/// chunk's deals checked and folded from their columns as they are read: `Ok(None)` when done,
+/// `Ok(Some(src))` (for the row path) when the shortcut does not take the file or stops before
+/// folding a deal, `Err(())` when the query must fall back to the whole load (a later chunk the
+/// shortcut does not read like the row path, a repeated id hash, a reference a whole load
+/// refuses), which reports what it reports.
+fn csv_deals(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    folder: &mut Folder,
+) -> std::result::Result<Option<Source>, ()> {
+    let (kind, name) = (RecordKind::Deals, src.name.clone());
+    let (mut folded, size) = (false, src.size);
+    let mut each = |deals: &mut crate::Deals, _, bytes: usize| {
+        if !folded {
+            // The id hashes sized once for the whole file, from the first chunk's bytes per row.
+            let rows = size.map_or(0, |s| s as usize / bytes.max(1) * deals.len());
+            folder.deals.reserve(rows + rows / 16);
+        }
+        folded = true; // even when it fails: the ids it noted stay noted
+        folder.fold_deals(deals).ok()
+    };
+    let read = super::csv_deals::read(src, mapping, opts, &mut each, false);
+    match read {
+        Ok(r) => {
+            report.columns.push((kind, r.columns));
+            report.files.push(super::report::FileReport { file: name, kind, rows_read: r.rows, rows_loaded: r.rows });
+            Ok(None)
+        }
+        Err(src) if !folded => Ok(Some(src)),
+        Err(_) => Err(()),
+    }
 }
 
 /// What folding a record needs besides the engine: the ids seen, the references.
@@ -248,7 +290,6 @@ impl<'r> Folder<'r> {
 
     /// Checks a batch of deals read by the typed shortcut as [`Folder::fold`] checks each
     /// deal, then folds them from their columns.
-    #[cfg(feature = "parquet")]
     fn fold_deals(&mut self, deals: &crate::Deals) -> Fold {
         for i in 0..deals.len() {
             let stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
