@@ -68,7 +68,9 @@ pub(super) fn read(src: Source, mapping: &Mapping, opts: &LoadOptions, each: Eac
         let before = rows;
         rows += p.out.deals.len() as u64;
         each(&mut p.out.deals, p.lines, p.bytes)?;
-        progress.advance(before, rows);
+        // Reported at every multiple of the row path's interval, as the row path reports.
+        let every = super::read::PROGRESS_EVERY;
+        (before / every + 1..=rows / every).for_each(|m| progress.report(m * every, false));
         p.out.deals.clear_keeping_capacity();
         if let Ok(mut s) = spare.lock()
             && s.len() < 8
