@@ -220,29 +220,30 @@ impl Chunk {
     }
 }
 
-/// Dates already parsed by [`parse_date`] with the file's formats, by their text (up to 16
-/// bytes), the last 4,096 distinct texts remembered: a deals file's dates span a few years, so
-/// nearly every date is one lookup instead of a parse.
-struct Dates(Box<[(u128, usize, NaiveDate); 4096]>);
+/// Dates already parsed by [`parse_date`] with the file's formats, by their text (up to 15
+/// bytes, its length in the key's last byte), the last 4,096 distinct texts remembered: a deals
+/// file's dates span a few years, so nearly every date is one lookup instead of a parse.
+struct Dates(Box<[(u128, NaiveDate); 4096]>);
 
 impl Dates {
     fn new() -> Self {
-        Dates(Box::new([(0, 0, NaiveDate::MIN); 4096]))
+        Dates(Box::new([(0, NaiveDate::MIN); 4096]))
     }
     #[inline]
     fn get(&mut self, v: &str, formats: &[String]) -> Option<NaiveDate> {
         let b = v.as_bytes();
-        if b.is_empty() || b.len() > 16 {
+        if b.is_empty() || b.len() > 15 {
             return parse_date(v, formats).ok();
         }
         let mut key = [0u8; 16];
         key[..b.len()].copy_from_slice(b);
+        key[15] = b.len() as u8;
         let key = u128::from_le_bytes(key);
         let slot = &mut self.0[((key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize];
-        if slot.0 != key || slot.1 != b.len() {
-            *slot = (key, b.len(), parse_date(v, formats).ok()?);
+        if slot.0 != key {
+            *slot = (key, parse_date(v, formats).ok()?);
         }
-        Some(slot.2)
+        Some(slot.1)
     }
 }
 
