@@ -250,10 +250,10 @@ fn read_header(buf: &[u8], eof: bool) -> Option<(Vec<String>, usize)> {
 fn boundary(buf: &[u8]) -> Option<usize> {
     let mut end = buf.len();
     let mut quotes = None;
-    while let Some(nl) = buf[..end].iter().rposition(|&b| b == b'\n') {
+    while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
         let odd = match quotes {
-            None => buf[..nl].iter().fold(false, |odd, &b| odd ^ (b == b'"')),
-            Some(odd) => odd ^ buf[nl..end].iter().fold(false, |odd, &b| odd ^ (b == b'"')),
+            None => odd_quotes(&buf[..nl]),
+            Some(odd) => odd ^ odd_quotes(&buf[nl..end]),
         };
         if !odd {
             return Some(nl + 1);
@@ -264,12 +264,27 @@ fn boundary(buf: &[u8]) -> Option<usize> {
     None
 }
 
+/// The length of the longest line of `bytes` (without its `\n`).
+fn longest_line(bytes: &[u8]) -> usize {
+    let (mut longest, mut start) = (0, 0);
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        longest = longest.max(nl - start);
+        start = nl + 1;
+    }
+    longest.max(bytes.len() - start)
+}
+
+/// Whether `bytes` hold an odd number of `"` (a count the compiler vectorizes).
+fn odd_quotes(bytes: &[u8]) -> bool {
+    bytes.iter().filter(|&&b| b == b'"').count() % 2 == 1
+}
+
 /// Decodes one chunk (`last`: the end of the file) of a file whose header has `width` names.
 fn decode<T>(bytes: Vec<u8>, last: bool, width: usize, max_line: usize, lines: bool, dec: &Decoder<'_, T>) -> Option<Done<T>> {
     if bytes.starts_with(BOM) {
         return None; // `csv` strips a BOM only at the start of the file
     }
-    if bytes.len() > max_line && bytes.split(|&b| b == b'\n').any(|l| l.len() > max_line) {
+    if bytes.len() > max_line && longest_line(&bytes) > max_line {
         return None;
     }
     let mut rdr = Reader::new();

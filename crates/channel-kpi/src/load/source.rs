@@ -73,10 +73,20 @@ pub struct Source {
     again: Again,
 }
 
+/// In-memory bytes shared by the source's reader and [`Source::bytes_again`] (no copy).
+#[derive(Clone)]
+struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// See [`Source::again`].
 enum Again {
     Path(PathBuf),
-    Memory(Arc<[u8]>),
+    Memory(Shared),
     Never,
 }
 
@@ -128,7 +138,7 @@ impl Source {
     /// bytes are reported with their line, as from a file). Used by the fuzz targets and
     /// bindings that receive raw buffers.
     pub fn from_bytes(kind: RecordKind, name: &str, bytes: impl Into<Vec<u8>>) -> Source {
-        let bytes: Arc<[u8]> = Arc::from(bytes.into());
+        let bytes = Shared(Arc::new(bytes.into()));
         Source {
             kind,
             name: name.to_string(),
