@@ -72,10 +72,12 @@ struct Done<T> {
 }
 
 /// The decoder of a file's records: `new` makes an empty output, `row` adds one record to it
-/// (`None`: a record it does not read like the row path).
+/// (`None`: a record it does not read like the row path), `done` sees a decoded chunk (and its
+/// size in bytes) on the worker that decoded it, before it is handed on (`None`: stop).
 pub(super) struct Decoder<'d, T> {
     pub(super) new: &'d (dyn Fn() -> T + Sync),
     pub(super) row: &'d (dyn Fn(&mut T, &Fields) -> Option<()> + Sync),
+    pub(super) done: &'d (dyn Fn(&mut T, usize) -> Option<()> + Sync),
 }
 
 /// How [`read_parts`] reads: `block` bytes at a time, lines over `max_line` bytes refused, on
@@ -341,6 +343,7 @@ fn decode<T>(bytes: Vec<u8>, last: bool, width: usize, max_line: usize, lines: b
         return None; // a record is pending: not a record boundary after all
     }
     let after = |from: usize| bytes.get(from..).map_or(0, |b| b.iter().filter(|&&b| b == b'\n').count()) as u64;
+    (dec.done)(&mut value, bytes.len())?;
     let (total, tail) = match lines {
         true => (newlines as u64 + after(counted), (!last && start < bytes.len()).then(|| after(start + 1))),
         false => (0, None),

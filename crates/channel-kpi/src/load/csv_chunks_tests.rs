@@ -53,7 +53,7 @@ fn chunked(bytes: &[u8], block: usize, threads: usize) -> Read {
     let counted = AtomicU64::new(0);
     let input = Box::new(std::io::Cursor::new(bytes.to_vec()));
     let how = How { block, max_line: 1 << 20, threads, lines: true, counted: &counted };
-    let kept = read_parts(input, how, &mut names, Decoder { new: &new, row: &row }, &mut each)?;
+    let kept = read_parts(input, how, &mut names, Decoder { new: &new, row: &row, done: &|_, _| Some(()) }, &mut each)?;
     assert_eq!(kept as usize, rows.len());
     assert_eq!(counted.load(Relaxed) as usize, bytes.len());
     let header = header.into_inner().ok()?;

@@ -30,17 +30,30 @@ use std::sync::atomic::AtomicU64;
 /// (when asked for) and the chunk's size in bytes; `None` stops the read.
 pub(super) type Each<'a> = &'a mut dyn FnMut(&mut Deals, Vec<u64>, usize) -> Option<()>;
 
+/// What [`read`] has each chunk's deals checked with on the worker that decoded them (with the
+/// chunk's size in bytes), before they are handed on; `None` stops the read.
+pub(super) type Check<'a> = &'a (dyn Fn(&Deals, usize) -> Option<()> + Sync);
+
 /// A CSV deals file read by the shortcut: its columns and its rows.
 pub(super) struct Read {
     pub(super) columns: super::TableColumns,
     pub(super) rows: u64,
 }
 
-/// Reads `src` through the shortcut, handing each chunk's deals (with their lines when `lines`,
-/// and the chunk's size in bytes) to `each` in file order: `Ok(read)`, or `Err(src)` (unread: the caller's row path reads it) when the
-/// shortcut does not take the file, or stopped (a value it does not read like the row path,
-/// or `each` said stop) — the caller then undoes what `each` did.
-pub(super) fn read(src: Source, mapping: &Mapping, opts: &LoadOptions, each: Each<'_>, lines: bool) -> std::result::Result<Read, Source> {
+/// Reads `src` through the shortcut, having each chunk's deals checked by `check` on the
+/// worker that decoded it, then handing them (with their lines when `lines`, and the chunk's
+/// size in bytes) to `each` in file order: `Ok(read)`, or `Err(src)` (unread: the caller's row
+/// path reads it) when the shortcut does not take the file, or stopped (a value it does not
+/// read like the row path, or `check` or `each` said stop) — the caller then undoes what they
+/// did.
+pub(super) fn read(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    each: Each<'_>,
+    lines: bool,
+    check: Check<'_>,
+) -> std::result::Result<Read, Source> {
     let kind = RecordKind::Deals;
     if src.kind != kind || src.format != Format::Csv {
         return Err(src);
@@ -80,7 +93,8 @@ pub(super) fn read(src: Source, mapping: &Mapping, opts: &LoadOptions, each: Eac
         Some(())
     };
     let threads = super::chunks::threads_for(None);
-    let dec = Decoder { new: &new, row: &row };
+    let done = |c: &mut Chunk, bytes: usize| check(&c.deals, bytes);
+    let dec = Decoder { new: &new, row: &row, done: &done };
     let how = How { block: super::csv_chunks::BLOCK, max_line: opts.max_line_bytes, threads, lines, counted: &counted };
     let read = read_parts(input, how, &mut header, dec, &mut each_part);
     match (read, found) {
@@ -267,7 +281,7 @@ pub(super) fn load_deals(
         let d = &*deals;
         (from..d.len()).zip(at).all(|(p, line)| lines.insert(d.id(p), p, line, |q| d.id(q)).is_none()).then_some(())
     };
-    match read(src, mapping, opts, &mut each, true) {
+    match read(src, mapping, opts, &mut each, true, &|_, _| Some(())) {
         Ok(r) => {
             let kind = RecordKind::Deals;
             report.columns.push((kind, r.columns));
