@@ -66,11 +66,16 @@ def test_partials_ship_as_bytes_and_merge(deals, expected):
 
 
 def test_bad_rows_name_the_row(deals):
-    bad = deals.slice(0, 100).to_pylist()
-    bad[42]["status"] = "maybe"
-    with pytest.raises(ck.InvalidRecordError) as e:
-        cs.partial(pa.Table.from_pylist(bad, schema=deals.schema), **KW)
+    """A bad row is the error loading the table gives (the same reading), naming its row."""
+    rows = deals.slice(0, 100).to_pylist()
+    rows[42]["status"] = "maybe"
+    bad = pa.Table.from_pylist(rows, schema=deals.schema)
+    with pytest.raises(ck.ParseError) as e:
+        cs.partial(bad, **KW)
     assert e.value.row == 42 and e.value.column == "status" and e.value.value == "maybe"
+    with pytest.raises(ck.ParseError) as loaded:
+        ck.load(deals=bad)
+    assert str(loaded.value) == str(e.value)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("duckdb") is None, reason="duckdb is not installed")

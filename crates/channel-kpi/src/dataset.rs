@@ -1,5 +1,6 @@
 //! [`Dataset`]: all records of one analysis, validated, ready to query.
 
+use crate::domain::WordField;
 use crate::domain::{
     Contract, CourseAttendance, Deals, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
     SupportTicket, SurveyResponse, Target,
@@ -191,8 +192,12 @@ impl Dataset {
 
     /// `loaded`: every record was validated and its id checked unique by the loader.
     fn check_records(&self, loaded: bool) -> Result<()> {
+        // Deals already checked (and not changed since) are not validated again, nor their ids
+        // compared; their references are, since the reference data may have changed.
+        let deals_checked = self.deals.checked.get();
+        let validate_deals = !loaded && !deals_checked;
         // Deal ids: to find duplicates, and for leads that link to a deal.
-        let need_ids = !loaded || self.leads.iter().any(|l| l.deal_id.is_some());
+        let need_ids = validate_deals || self.leads.iter().any(|l| l.deal_id.is_some());
         let mut ids = HashSet::with_capacity_and_hasher(if need_ids { self.deals.len() } else { 0 }, Default::default());
         let has_partners = !self.refs.partners.is_empty();
         let dangling = |kind: &str, id: &str, field: &str, value: &str, what: &str| Error::Reference {
@@ -200,9 +205,11 @@ impl Dataset {
             reason: format!("unknown {what}"),
         };
         let deals = &self.deals;
+        // whether a partner / owner is known, looked up once per distinct text
+        let (mut known_partner, mut known_owner) = (Known::new(deals), Known::new(deals));
         for i in 0..deals.len() {
             let id = deals.id(i);
-            if !loaded || !deals.stage_history(i).is_empty() {
+            if validate_deals || (!deals_checked && !deals.stage_history(i).is_empty()) {
                 deals.validate(i)?;
             }
             if need_ids && !ids.insert(id) {
@@ -211,11 +218,17 @@ impl Dataset {
                     reason: "duplicate deal id".into(),
                 });
             }
-            if let Some(p) = deals.partner_id(i).filter(|p| has_partners && self.refs.partner(p).is_none()) {
-                return Err(dangling("deal", id, "partner_id", p, "partner"));
+            if has_partners
+                && !known_partner
+                    .known(deals.word_key(WordField::Partner, i), || deals.partner_id(i).is_none_or(|p| self.refs.partner(p).is_some()))
+            {
+                return Err(dangling("deal", id, "partner_id", deals.partner_id(i).unwrap_or_default(), "partner"));
             }
-            if let Some(o) = deals.owner_id(i).filter(|o| !self.refs.org.is_empty() && self.refs.org.get(o).is_none()) {
-                return Err(dangling("deal", id, "owner_id", o, "org unit"));
+            if !self.refs.org.is_empty()
+                && !known_owner
+                    .known(deals.word_key(WordField::Owner, i), || deals.owner_id(i).is_none_or(|o| self.refs.org.get(o).is_some()))
+            {
+                return Err(dangling("deal", id, "owner_id", deals.owner_id(i).unwrap_or_default(), "org unit"));
             }
             if !self.refs.pipeline.is_empty() {
                 for st in deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str())) {
@@ -251,7 +264,9 @@ impl Dataset {
                 return Err(dangling("target", k, "key", k, "partner"));
             }
         }
-        self.check_partner_records(has_partners)
+        self.check_partner_records(has_partners)?;
+        self.deals.checked.set(true);
+        Ok(())
     }
 
     /// Validates the partner-program and customer-success records, and checks that the
@@ -433,4 +448,22 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
     let field = (path != "." && !path.is_empty()).then(|| path.clone());
     let at = field.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
     Error::parse(Location { line: Some(inner.line() as u64), field, ..Default::default() }, format!("dataset JSON{at}: {inner}"))
+}
+
+/// Per dictionary id of a deal text ([`Deals::word_key`]): whether it is known to the reference
+/// data, looked up the first time it is met (0: not yet, 1: known, 2: unknown).
+struct Known(Vec<u8>);
+
+impl Known {
+    fn new(deals: &crate::Deals) -> Self {
+        Known(vec![0; deals.word_count()])
+    }
+    #[inline]
+    fn known(&mut self, key: u32, look: impl FnOnce() -> bool) -> bool {
+        let slot = &mut self.0[key as usize];
+        if *slot == 0 {
+            *slot = if look() { 1 } else { 2 };
+        }
+        *slot == 1
+    }
 }

@@ -82,3 +82,32 @@ fn check_unique_ids_names_the_first_id_used_twice() {
     let e = ds.check_unique_ids().unwrap_err();
     assert_eq!((e.kind(), e.location().unwrap().record.as_deref()), ("reference", Some("lead L")));
 }
+
+/// A check remembers that the deals passed, and every change that can break that makes the
+/// next check look again: a bad or repeated deal added, a stage history reordered; a new
+/// reference rule (partners given) is always checked.
+#[test]
+fn a_passed_check_is_remembered_until_the_deals_change() {
+    let mut ds = Dataset::default();
+    let mut d = Deal::new("D1", day(1, 2), DealStatus::Open);
+    d.partner_id = Some("P1".into());
+    ds.deals.push(d);
+    ds.check().unwrap();
+    assert!(ds.deals.checked.get());
+    let mut bad = Deal::new("D2", day(1, 2), DealStatus::Won); // won without a close date
+    bad.amount = Some(Money::new(rust_decimal::Decimal::ONE, "USD".parse().unwrap()));
+    ds.deals.push(bad);
+    assert_eq!(ds.check().unwrap_err().location().unwrap().field.as_deref(), Some("closed_on"));
+    ds.deals.truncate(1);
+    ds.check().unwrap();
+    ds.deals.append(std::iter::once(Deal::new("D1", day(1, 3), DealStatus::Open)).collect());
+    assert!(ds.check().unwrap_err().to_string().contains("duplicate deal id"));
+    ds.deals.truncate(1);
+    ds.check().unwrap();
+    ds.deals.stage_history_mut(0).push(crate::StageEntry { stage: "s".into(), entered_on: day(1, 1) }); // before created
+    assert!(ds.check().unwrap_err().to_string().contains("stage entries must be in date order"));
+    ds.deals.stage_histories_mut().for_each(|h| h[0].entered_on = day(1, 5));
+    ds.check().unwrap();
+    ds.refs.partners.insert("P2".into(), crate::Partner::new("P2"));
+    assert!(ds.check().unwrap_err().to_string().contains("unknown partner"));
+}

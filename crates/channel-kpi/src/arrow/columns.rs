@@ -1,57 +1,11 @@
-//! The columns of a deals batch as the columnar path reads them: dates as `date32` day numbers,
-//! amounts as raw integers with their scale, strings of any Arrow layout.
+//! The columns of a deals batch as the typed reading takes them (`typed_deals.rs`): amounts as
+//! raw integers with their scale, strings of any Arrow layout.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Decimal128Type, Int32Type, Int64Type};
-use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
+use arrow_array::types::{Decimal128Type, Int32Type, Int64Type};
+use arrow_array::{Array, ArrayRef, PrimitiveArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
-
-/// The columns of one batch, typed for the columnar path.
-pub(super) struct Columns<'a> {
-    pub(super) created: &'a PrimitiveArray<Date32Type>,
-    pub(super) closed: Option<&'a PrimitiveArray<Date32Type>>,
-    pub(super) status: Strs<'a>,
-    pub(super) partner: Option<Strs<'a>>,
-    pub(super) currency: Option<Strs<'a>>,
-    pub(super) amount: Amounts<'a>,
-}
-
-impl<'a> Columns<'a> {
-    /// The columns when every one has a type the columnar path reads (else `None`: the row
-    /// path takes the batch and reports type problems itself).
-    pub(super) fn of(b: &'a RecordBatch, by_partner: bool) -> Option<Columns<'a>> {
-        let col = |n: &str| b.column_by_name(n);
-        let date = |a: &'a ArrayRef| (a.data_type() == &DataType::Date32).then(|| a.as_primitive::<Date32Type>());
-        let deal_id = col("deal_id")?;
-        if deal_id.null_count() > 0 || Strs::of(deal_id).is_none() {
-            return None;
-        }
-        let closed = match col("closed_on") {
-            None => None,
-            Some(a) if a.data_type() == &DataType::Null => None,
-            Some(a) => Some(date(a)?),
-        };
-        let partner = match col("partner_id") {
-            Some(a) if by_partner && a.data_type() != &DataType::Null => Some(Strs::of(a)?),
-            _ => None,
-        };
-        Some(Columns {
-            created: date(col("created_on")?)?,
-            closed,
-            status: Strs::of(col("status")?)?,
-            partner,
-            currency: match col("currency") {
-                Some(a) => Some(Strs::of(a)?),
-                None => None,
-            },
-            amount: match col("amount") {
-                None => Amounts::None,
-                Some(a) => Amounts::of(a)?,
-            },
-        })
-    }
-}
 
 /// A string column without dictionary encoding.
 pub(super) enum Flat<'a> {
@@ -104,26 +58,6 @@ impl<'a> Strs<'a> {
             }
             _ => Strs::Flat(Flat::of(a)?),
         })
-    }
-    /// The one value of a column without nulls whose values are all the same short text
-    /// (checked in one pass over the value bytes), else `None`.
-    pub(super) fn uniform(&self) -> Option<&'a str> {
-        match self {
-            Strs::Flat(Flat::Utf8(a)) if a.null_count() == 0 && !a.is_empty() => {
-                let offs = a.value_offsets();
-                let (first, width) = (offs[0] as usize, (offs[1] - offs[0]) as usize);
-                if width == 0 || width > 8 {
-                    return None;
-                }
-                // every value `width` bytes long, and each byte equal to the one `width` before
-                // (so every value equals the first): branch-free folds the compiler vectorizes
-                let evenly = offs.windows(2).fold(true, |acc, w| acc & (w[1] - w[0] == width as i32));
-                let data = &a.value_data()[first..first + width * a.len()];
-                (evenly && data[width..] == data[..data.len() - width]).then(|| a.value(0))
-            }
-            Strs::Dict { keys, values } if values.len() == 1 && keys.all_valid() => values.get(0),
-            _ => None,
-        }
     }
     #[cfg(test)]
     fn len(&self) -> usize {
@@ -202,9 +136,6 @@ impl<'a> Keys<'a> {
             KeyData::None => return None,
         })
     }
-    fn all_valid(&self) -> bool {
-        !matches!(self.data, KeyData::None) && self.nulls.is_none_or(|n| n.null_count() == 0)
-    }
     #[cfg(test)]
     fn len(&self) -> usize {
         self.len
@@ -238,27 +169,10 @@ impl<'a> Amounts<'a> {
             Amounts::Int32(a) => a.is_valid(i).then(|| i128::from(a.value(i))),
         }
     }
-    /// The raw value in row `i`'s slot, whether valid or not (0 without an amount column): for
-    /// loops that mask it with the validity instead of branching on it.
-    #[inline(always)]
-    pub(super) fn raw(&self, i: usize) -> i128 {
-        match self {
-            Amounts::None => 0,
-            Amounts::Decimal(a, _) => a.values()[i],
-            Amounts::Int64(a) => i128::from(a.values()[i]),
-            Amounts::Int32(a) => i128::from(a.values()[i]),
-        }
-    }
     pub(super) fn scale(&self) -> u32 {
         match self {
             Amounts::Decimal(_, s) => *s,
             _ => 0,
-        }
-    }
-    pub(super) fn text(&self, v: i128) -> String {
-        match self {
-            Amounts::Decimal(_, s) => <Decimal128Type as arrow_array::types::DecimalType>::format_decimal(v, 38, *s as i8),
-            _ => v.to_string(),
         }
     }
 }

@@ -24,18 +24,12 @@
 //! role travel as metadata.
 
 mod columns;
-mod fold_batch;
-mod folder;
 mod input;
-mod intern;
 mod output;
 mod parts;
-mod select;
-mod tally;
 mod threads;
 mod typed_deals;
 
-pub use folder::DealFolder;
 pub(crate) use input::{ArrowRecords, add_iso, no_lookups};
 pub use input::{Batches, load_tables};
 pub use output::{MONEY_SCALE, to_record_batch};

@@ -1,13 +1,50 @@
-//! The parallel entry points of the columnar path: in-memory batches split into one range of
-//! rows per thread ([`fold_deal_batches`]), a stream read a few batches at a time
-//! ([`fold_deal_stream`]); each thread folds into its own [`DealFolder`], whose tallies are then
-//! summed into one.
+//! Deals tables folded straight into partial states, on the one engine: each batch is read into
+//! a chunk of [`Deals`] columns by the typed reading every Arrow table gets
+//! ([`super::append_deals`]) and folded by [`Engine::push_deals`] — the fold `Dataset::run`,
+//! `ck.query` and the C and CLI queries run. A batch the typed reading does not take (another
+//! column type, a column that is not a deal field, a bad value) goes through the loader's
+//! conversions ([`super::load_tables`] of that batch), whose errors name the table `deals`, the
+//! table-wide 0-based row, the column and the value.
+//!
+//! In-memory batches are split into one range of rows per thread ([`fold_deal_batches`]); a
+//! stream is read a few batches at a time ([`fold_deal_stream`]). Each thread folds into its own
+//! engine; the partial states are merged by [`Partial::merge`], exact and associative, so the
+//! result does not depend on the split.
+//!
+//! **Trade-off:** deal ids are not checked for duplicates across batches — that needs memory
+//! growing with the number of rows; load the table with [`super::load_tables`] to check them.
+//!
+//! ```
+//! use arrow_array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray};
+//! use channel_kpi::{Metric, Period, Query, Dimension, Reference};
+//! use std::sync::Arc;
+//! let s = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+//! let batch = RecordBatch::try_from_iter([
+//!     ("deal_id", s(vec![Some("A"), Some("B")])),
+//!     ("partner_id", s(vec![Some("p1"), None])),
+//!     ("status", s(vec![Some("won"), Some("open")])),
+//!     ("created_on", Arc::new(Date32Array::from(vec![20089, 20089])) as ArrayRef), // 2025-01-01
+//!     ("closed_on", Arc::new(Date32Array::from(vec![Some(20099), None])) as ArrayRef),
+//!     ("amount", Arc::new(Decimal128Array::from(vec![20000, 5000]).with_precision_and_scale(18, 2).unwrap()) as ArrayRef),
+//!     ("currency", s(vec![Some("USD"), Some("USD")])),
+//! ]).unwrap();
+//! let q = Query::new(vec![Metric::WonRevenue, Metric::Pipeline], Period::parse("2025-01").unwrap()).by(Dimension::Partner);
+//! let refs = Reference::default();
+//! let partial = channel_kpi::arrow::fold_deal_batches(&q, &refs, &[batch], 2).unwrap();
+//! let t = partial.finish(&refs).unwrap();
+//! assert_eq!(t.value(1, "won_revenue").unwrap().to_string(), "200");
+//! assert_eq!(t.value(0, "pipeline_value").unwrap().to_string(), "50");
+//! ```
 
-use super::folder::{DEALS, DealFolder};
 use super::input::Batches;
+use crate::domain::Deals;
 use crate::engine::{Engine, Partial, Query, Reference};
 use crate::error::{Error, Location, Result};
+use crate::load::{LoadOptions, Mapping, RecordKind, Source};
 use arrow_array::RecordBatch;
+
+/// The table name errors carry.
+const DEALS: &str = "deals";
 
 /// Folds in-memory batches on `threads` threads (0 = all cores): the rows are split into
 /// contiguous ranges (batches sliced without copying), each folded into its own partial
@@ -35,49 +72,33 @@ pub fn fold_deal_batches(query: &Query, refs: &Reference, batches: &[RecordBatch
     if !cur.is_empty() || parts.is_empty() {
         parts.push((start, cur));
     }
-    let results: Vec<Result<DealFolder>> = std::thread::scope(|s| {
+    let results: Vec<Result<Partial>> = std::thread::scope(|s| {
         let handles: Vec<_> = parts
             .iter()
             .map(|(row, bs)| {
                 s.spawn(move || {
-                    let mut f = DealFolder::new(query, refs)?.starting_at_row(*row);
+                    let mut f = BatchFolder::new(query, refs)?;
+                    let mut row = *row;
                     for b in bs {
-                        f.push_batch(b)?;
+                        f.push(b, row)?;
+                        row += b.num_rows() as u64;
                     }
-                    Ok(f)
+                    Ok(f.engine.into_partial())
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Query("a folding thread panicked".into())))).collect()
     });
-    combine(results.into_iter().collect::<Result<Vec<_>>>()?, query, refs)
-}
-
-/// One partial from the folders of several threads: their tallies summed group by group
-/// into the first folder (integer adds), which is then finished once; the row-path parts
-/// merged by [`Partial::merge`].
-fn combine(folders: Vec<DealFolder>, query: &Query, refs: &Reference) -> Result<Partial> {
-    let mut folders = folders.into_iter();
-    let Some(mut first) = folders.next() else { return Ok(Engine::new(query, refs)?.into_partial()) };
-    let mut rest = Vec::new();
-    for mut f in folders {
-        first.absorb(&mut f)?;
-        rest.push(f.into_partial()?);
-    }
-    let mut out = first.into_partial()?;
-    for p in &rest {
-        out.merge(p)?;
-    }
-    Ok(out)
+    merge(results)
 }
 
 /// Folds a stream of batches (an Arrow reader, a Parquet or CSV file read in batches) with
 /// memory bounded by `threads` batches plus the states: `threads` batches are read, folded in
-/// parallel (one [`DealFolder`] per thread, kept across rounds), and dropped before the next
-/// ones are read; the folders' states are merged at the end.
+/// parallel (one engine per thread, kept across rounds), and dropped before the next ones are
+/// read; the engines' states are merged at the end.
 pub fn fold_deal_stream(query: &Query, refs: &Reference, mut batches: Batches, threads: usize) -> Result<Partial> {
     let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads }.max(1);
-    let mut folders: Vec<DealFolder> = (0..threads).map(|_| DealFolder::new(query, refs)).collect::<Result<_>>()?;
+    let mut folders: Vec<BatchFolder> = (0..threads).map(|_| BatchFolder::new(query, refs)).collect::<Result<_>>()?;
     let mut row = 0u64;
     loop {
         let mut round = Vec::with_capacity(threads);
@@ -99,22 +120,48 @@ pub fn fold_deal_stream(query: &Query, refs: &Reference, mut batches: Batches, t
             break;
         }
         let results: Vec<Result<()>> = std::thread::scope(|s| {
-            let handles: Vec<_> = folders
-                .iter_mut()
-                .zip(&round)
-                .map(|(f, (start, b))| {
-                    s.spawn(move || {
-                        let keep = f.row;
-                        f.row = *start;
-                        let r = f.push_batch(b);
-                        f.row = keep;
-                        r
-                    })
-                })
-                .collect();
+            let handles: Vec<_> = folders.iter_mut().zip(&round).map(|(f, (start, b))| s.spawn(move || f.push(b, *start))).collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Query("a folding thread panicked".into())))).collect()
         });
         results.into_iter().collect::<Result<Vec<()>>>()?;
     }
-    combine(folders, query, refs)
+    merge(folders.into_iter().map(|f| Ok(f.engine.into_partial())).collect())
+}
+
+/// The partials of the threads merged in order.
+fn merge(parts: Vec<Result<Partial>>) -> Result<Partial> {
+    let mut parts = parts.into_iter();
+    let mut whole = parts.next().unwrap_or_else(|| Err(Error::Query("no parts".into())))?;
+    for p in parts {
+        whole.merge(&p?)?;
+    }
+    Ok(whole)
+}
+
+/// One thread's engine and its chunk of deal columns (reused from batch to batch).
+struct BatchFolder<'r> {
+    engine: Engine<'r>,
+    chunk: Deals,
+}
+
+impl<'r> BatchFolder<'r> {
+    fn new(query: &Query, refs: &'r Reference) -> Result<Self> {
+        Ok(BatchFolder { engine: Engine::new(query, refs)?, chunk: Deals::default() })
+    }
+
+    /// Folds batch `b`, whose first row is row `row` of the table.
+    fn push(&mut self, b: &RecordBatch, row: u64) -> Result<()> {
+        self.chunk.truncate(0);
+        let fields = RecordKind::Deals.fields();
+        let typed =
+            b.schema().fields().iter().all(|f| fields.contains(&f.name().as_str())) && super::append_deals(&mut self.chunk, b).is_some();
+        if typed {
+            return self.engine.push_deals_from_row(&self.chunk, 0..self.chunk.len(), Some((DEALS, row)));
+        }
+        // the loader's conversions and checks, its errors' rows made table-wide
+        let src = Source::from_arrow(RecordKind::Deals, DEALS, Box::new(std::iter::once(Ok(b.clone()))));
+        let shift = |e: Error| e.map_locations(&|l: &mut Location| l.row = l.row.map(|r| r + row));
+        let (data, _) = super::load_tables(vec![src], &Mapping::default(), &LoadOptions::default()).map_err(shift)?;
+        self.engine.push_deals_from_row(&data.deals, 0..data.deals.len(), Some((DEALS, row)))
+    }
 }

@@ -12,7 +12,7 @@
 //! tables fast.
 
 use super::columns::{Amounts, Strs};
-use crate::domain::{Channel, Deal, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, put_text};
+use crate::domain::{Channel, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, Words};
 use crate::money::{Currency, Money};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
@@ -44,7 +44,7 @@ fn dates<'a>(b: &'a RecordBatch, name: &str) -> Option<Option<&'a PrimitiveArray
 /// The trimmed, non-empty text of row `i` (what the row path reads as a value).
 #[inline]
 fn text<'a>(c: Option<&Strs<'a>>, i: usize) -> Option<&'a str> {
-    c.and_then(|s| s.get(i)).map(str::trim).filter(|s| !s.is_empty())
+    c.and_then(|s| s.get(i)).map(trimmed).filter(|s| !s.is_empty())
 }
 
 #[inline]
@@ -96,6 +96,10 @@ impl LastCurrency {
 /// `deals` possibly holding some of the rows: the caller truncates) when a column or a value is
 /// not one this shortcut reads exactly like the row path. The caller has checked that every
 /// column is a canonical deal field (attrs are not read here).
+///
+/// Column by column: each Arrow column is read in one loop into its column of [`Deals`]
+/// (texts that repeat through the dictionary, once per dictionary value for dictionary-encoded
+/// columns), then the new rows are checked as [`crate::Deal::validate`] checks a deal.
 pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()> {
     let b = batch;
     let ids = texts(b, "deal_id")??;
@@ -109,39 +113,153 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
         None => Amounts::None,
         Some(a) => amounts(a)?,
     };
-    let scale = amount.scale();
-    let mut d = Deal::new(String::new(), NaiveDate::MIN, DealStatus::Open);
-    let (mut days, mut currencies) = (Days::new(), LastCurrency::default());
-    for i in 0..b.num_rows() {
-        let id = text(Some(&ids), i)?;
-        d.id.clear();
-        d.id.push_str(id);
-        d.created_on = date(Some(created), i, &mut days)??;
-        d.status = DealStatus::from_str(text(Some(&status), i)?).ok()?;
-        put_text(&mut d.partner_id, text(partner.as_ref(), i));
-        put_text(&mut d.owner_id, text(owner.as_ref(), i));
-        d.channel = text(channel.as_ref(), i).map(Channel::from_str).transpose().ok()?;
-        put_text(&mut d.source, text(source.as_ref(), i));
-        put_text(&mut d.product, text(product.as_ref(), i));
-        d.kind = text(kind.as_ref(), i).map(DealKind::from_str).transpose().ok()?.unwrap_or_default();
-        d.registered_on = date(registered, i, &mut days)?;
-        d.registration_status = text(registration.as_ref(), i).map(RegistrationStatus::from_str).transpose().ok()?;
-        d.expected_close_on = date(expected, i, &mut days)?;
-        d.closed_on = date(closed, i, &mut days)?;
-        d.amount = match amount.get(i) {
+    let n = b.num_rows();
+    let start = deals.len();
+    let d = deals;
+    d.checked.set(false);
+    d.id_end.reserve(n);
+    for i in 0..n {
+        d.ids.push_str(text(Some(&ids), i)?);
+        d.id_end.push(d.ids.len());
+    }
+    for (c, out) in [
+        (&partner, &mut d.partner),
+        (&owner, &mut d.owner),
+        (&source, &mut d.source),
+        (&product, &mut d.product),
+        (&lost_reason, &mut d.lost_reason),
+        (&stage, &mut d.stage),
+    ] {
+        word_ids(c.as_ref(), n, &mut d.words, out);
+    }
+    parsed(Some(&status), n, &mut d.status, |s| match s {
+        Some("won") => Some(DealStatus::Won),
+        Some("lost") => Some(DealStatus::Lost),
+        Some("open") => Some(DealStatus::Open),
+        s => DealStatus::from_str(s?).ok(),
+    })?;
+    parsed(channel.as_ref(), n, &mut d.channel, |s| s.map(Channel::from_str).transpose().ok())?;
+    parsed(kind.as_ref(), n, &mut d.kind, |s| s.map(DealKind::from_str).transpose().ok().map(Option::unwrap_or_default))?;
+    parsed(registration.as_ref(), n, &mut d.registration_status, |s| s.map(RegistrationStatus::from_str).transpose().ok())?;
+    parsed(partner_stages.as_ref(), n, &mut d.partner_stages, |s| {
+        s.map(PartnerStages::parse).transpose().ok().map(Option::unwrap_or_default)
+    })?;
+    let mut days = Days::new();
+    d.created_on.reserve(n);
+    for i in 0..n {
+        d.created_on.push(date(Some(created), i, &mut days)??);
+    }
+    for (c, out) in [(registered, &mut d.registered_on), (expected, &mut d.expected_close_on), (closed, &mut d.closed_on)] {
+        out.reserve(n);
+        for i in 0..n {
+            out.push(date(c, i, &mut days)?);
+        }
+    }
+    let (scale, mut currencies) = (amount.scale(), LastCurrency::default());
+    d.amount.reserve(n);
+    for i in 0..n {
+        d.amount.push(match amount.get(i) {
             None => None,
             Some(raw) => {
                 let value = Decimal::try_from_i128_with_scale(raw, scale).ok()?;
                 Some(Money::new(value, currencies.get(text(currency.as_ref(), i)?)?))
             }
+        });
+    }
+    d.history.resize(start + n, 0);
+    d.attrs.resize(start + n, 0);
+    valid(d, start).then_some(())
+}
+
+/// Whether deals `start..` pass [`crate::Deal::validate`] (they have no stage history, and
+/// their ids are not empty): a fold of flags, no error built.
+fn valid(d: &Deals, start: usize) -> bool {
+    let rows = start..d.len();
+    let mut ok = true;
+    for ((((&status, &created), &closed), &registered), amount) in d.status[rows.clone()]
+        .iter()
+        .zip(&d.created_on[rows.clone()])
+        .zip(&d.closed_on[rows.clone()])
+        .zip(&d.registered_on[rows.clone()])
+        .zip(&d.amount[rows])
+    {
+        ok &= match status {
+            DealStatus::Open => closed.is_none(),
+            DealStatus::Won => closed.is_some() && amount.is_some(),
+            DealStatus::Lost => closed.is_some(),
         };
-        put_text(&mut d.lost_reason, text(lost_reason.as_ref(), i));
-        put_text(&mut d.stage, text(stage.as_ref(), i));
-        d.partner_stages = text(partner_stages.as_ref(), i).map(PartnerStages::parse).transpose().ok()?.unwrap_or_default();
-        d.validate().ok()?;
-        deals.push_ref(&d);
+        ok &= closed.is_none_or(|c| c >= created) && registered.is_none_or(|r| r >= created);
+        ok &= amount.is_none_or(|m| !m.amount.is_sign_negative() || m.amount.is_zero());
+    }
+    ok
+}
+
+/// The dictionary ids of a text column's `n` rows (0 where absent), appended to `out`: for a
+/// dictionary-encoded column, one lookup per dictionary value used.
+fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
+    out.reserve(n);
+    match c {
+        None => out.resize(out.len() + n, 0),
+        Some(Strs::Dict { keys, values }) => {
+            let mut ids = vec![u32::MAX; values.len()];
+            for i in 0..n {
+                out.push(match keys.get(i) {
+                    None => 0,
+                    Some(k) => match ids[k] {
+                        u32::MAX => {
+                            ids[k] = words.id(values.get(k).map(trimmed).filter(|s| !s.is_empty()));
+                            ids[k]
+                        }
+                        id => id,
+                    },
+                });
+            }
+        }
+        Some(c) => {
+            for i in 0..n {
+                out.push(words.id(text(Some(c), i)));
+            }
+        }
+    }
+}
+
+/// The values of a text column's `n` rows as `parse` reads each (trimmed, `None` where empty
+/// or absent), appended to `out`; `None` when `parse` refuses one. A dictionary-encoded column
+/// parses each dictionary value once.
+fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<()> {
+    out.reserve(n);
+    match c {
+        None => {
+            let v = parse(None)?;
+            out.resize(out.len() + n, v);
+        }
+        Some(Strs::Dict { keys, values }) => {
+            let mut memo: Vec<Option<Option<T>>> = vec![None; values.len()];
+            let absent = parse(None);
+            for i in 0..n {
+                out.push(match keys.get(i) {
+                    None => absent?,
+                    Some(k) => (*memo[k].get_or_insert_with(|| parse(values.get(k).map(trimmed).filter(|s| !s.is_empty()))))?,
+                });
+            }
+        }
+        Some(c) => {
+            for i in 0..n {
+                out.push(parse(text(Some(c), i))?);
+            }
+        }
     }
     Some(())
+}
+
+/// `s.trim()`, without the call when neither end is whitespace (ids usually are not padded).
+#[inline(always)]
+fn trimmed(s: &str) -> &str {
+    match s.as_bytes() {
+        [a, .., b] if !a.is_ascii_whitespace() && !b.is_ascii_whitespace() && a.is_ascii() && b.is_ascii() => s,
+        [a] if !a.is_ascii_whitespace() && a.is_ascii() => s,
+        _ => s.trim(),
+    }
 }
 
 /// Amounts the row path reads to the same decimal: `decimal128` and integers (floats are read

@@ -287,7 +287,8 @@ impl DealChecked<'_> {
 
     /// [`Deal::validate`].
     pub fn validate(&self) -> Result<()> {
-        if self.id.trim().is_empty() {
+        // (an id that starts with a letter or digit is not blank: no trim of every id)
+        if !self.id.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric) && self.id.trim().is_empty() {
             return Err(Error::Missing { location: Location { field: Some("deal_id".into()), ..Default::default() } });
         }
         match (self.status, self.closed_on) {

@@ -28,34 +28,60 @@ use std::collections::BTreeMap;
 /// assert_eq!(deals.partner_id(0), Some("P1"));
 /// assert_eq!(deals.get(0), d);
 /// ```
+// The fields are visible in the crate for the appenders that fill whole columns at once
+// (`arrow/typed_deals.rs`); they leave every per-deal column with the same length.
 #[derive(Clone, Default)]
 pub struct Deals {
-    ids: String,
+    pub(crate) ids: String,
     /// `ids[id_end[i - 1]..id_end[i]]` is the id of deal `i`.
-    id_end: Vec<usize>,
-    words: Words,
-    partner: Vec<u32>,
-    owner: Vec<u32>,
-    source: Vec<u32>,
-    product: Vec<u32>,
-    lost_reason: Vec<u32>,
-    stage: Vec<u32>,
-    channel: Vec<Option<Channel>>,
-    kind: Vec<DealKind>,
-    status: Vec<DealStatus>,
-    registration_status: Vec<Option<RegistrationStatus>>,
-    partner_stages: Vec<PartnerStages>,
-    created_on: Vec<NaiveDate>,
-    registered_on: Vec<Option<NaiveDate>>,
-    expected_close_on: Vec<Option<NaiveDate>>,
-    closed_on: Vec<Option<NaiveDate>>,
-    amount: Vec<Option<Money>>,
+    pub(crate) id_end: Vec<usize>,
+    pub(crate) words: Words,
+    pub(crate) partner: Vec<u32>,
+    pub(crate) owner: Vec<u32>,
+    pub(crate) source: Vec<u32>,
+    pub(crate) product: Vec<u32>,
+    pub(crate) lost_reason: Vec<u32>,
+    pub(crate) stage: Vec<u32>,
+    pub(crate) channel: Vec<Option<Channel>>,
+    pub(crate) kind: Vec<DealKind>,
+    pub(crate) status: Vec<DealStatus>,
+    pub(crate) registration_status: Vec<Option<RegistrationStatus>>,
+    pub(crate) partner_stages: Vec<PartnerStages>,
+    pub(crate) created_on: Vec<NaiveDate>,
+    pub(crate) registered_on: Vec<Option<NaiveDate>>,
+    pub(crate) expected_close_on: Vec<Option<NaiveDate>>,
+    pub(crate) closed_on: Vec<Option<NaiveDate>>,
+    pub(crate) amount: Vec<Option<Money>>,
     /// Per deal, 0 or 1 + the index of its stage history in `histories`.
-    history: Vec<u32>,
-    histories: Vec<Vec<StageEntry>>,
+    pub(crate) history: Vec<u32>,
+    pub(crate) histories: Vec<Vec<StageEntry>>,
     /// Per deal, 0 or 1 + the index of its attrs in `attr_sets`.
-    attrs: Vec<u32>,
-    attr_sets: Vec<BTreeMap<String, String>>,
+    pub(crate) attrs: Vec<u32>,
+    pub(crate) attr_sets: Vec<BTreeMap<String, String>>,
+    /// Set when every deal passed [`Deal::validate`] and no two share an id (by
+    /// [`crate::Dataset::check`] or a loader), so a later check skips both; cleared by every
+    /// change that can break either (adding deals, changing a stage history; removing deals
+    /// cannot). A writer of the columns above clears it too.
+    pub(crate) checked: Checked,
+}
+
+/// [`Deals::checked`]: a flag that `&self` methods can set (a check borrows the dataset).
+#[derive(Debug, Default)]
+pub(crate) struct Checked(std::sync::atomic::AtomicBool);
+
+impl Checked {
+    pub(crate) fn get(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    pub(crate) fn set(&self, v: bool) {
+        self.0.store(v, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Clone for Checked {
+    fn clone(&self) -> Self {
+        Checked(self.get().into())
+    }
 }
 
 /// A field of [`Deals`] whose values have small dense ids ([`Deals::word_key`]): the texts
@@ -72,13 +98,13 @@ pub(crate) enum WordField {
 
 /// Distinct text values, each stored once; id 0 is "absent", value `k` has id `k + 1`.
 #[derive(Clone, Default)]
-struct Words {
+pub(crate) struct Words {
     values: Vec<Box<str>>,
     ids: HashMap<Box<str>, u32>,
 }
 
 impl Words {
-    fn id(&mut self, s: Option<&str>) -> u32 {
+    pub(crate) fn id(&mut self, s: Option<&str>) -> u32 {
         let Some(s) = s else { return 0 };
         if let Some(&id) = self.ids.get(s) {
             return id;
@@ -119,6 +145,7 @@ impl Deals {
 
     /// Adds a deal at the end (not checked: [`crate::Dataset::add_deal`] checks).
     pub fn push(&mut self, d: Deal) {
+        self.checked.set(false);
         self.push_texts(&d);
         self.history.push(side(&mut self.histories, d.stage_history, Vec::is_empty));
         self.attrs.push(side(&mut self.attr_sets, d.attrs, BTreeMap::is_empty));
@@ -127,6 +154,7 @@ impl Deals {
     /// Adds a copy of a deal at the end (a reused `Deal` costs no allocation once its texts
     /// are in the dictionary).
     pub fn push_ref(&mut self, d: &Deal) {
+        self.checked.set(false);
         self.push_texts(d);
         let history = if d.stage_history.is_empty() { Vec::new() } else { d.stage_history.clone() };
         self.history.push(side(&mut self.histories, history, Vec::is_empty));
@@ -160,6 +188,11 @@ impl Deals {
     /// Moves every deal of `other` to the end of `self`, in order (its texts looked up in this
     /// dictionary once each).
     pub fn append(&mut self, other: Deals) {
+        self.checked.set(false);
+        if self.is_empty() && self.words.values.is_empty() && self.histories.is_empty() && self.attr_sets.is_empty() {
+            *self = other; // nothing to remap or shift: taken as it is, not copied
+            return;
+        }
         let remap: Vec<u32> = std::iter::once(0).chain(other.words.values.iter().map(|w| self.words.id(Some(w)))).collect();
         let shift = self.ids.len();
         self.ids.push_str(&other.ids);
@@ -393,6 +426,7 @@ impl Deals {
     }
     /// The stage history of deal `i`, to change (the loader attaches history rows).
     pub fn stage_history_mut(&mut self, i: usize) -> &mut Vec<StageEntry> {
+        self.checked.set(false);
         if self.history[i] == 0 {
             self.histories.push(Vec::new());
             self.history[i] = u32::try_from(self.histories.len()).expect("fewer than 4 billion stage histories");
@@ -401,6 +435,7 @@ impl Deals {
     }
     /// The stage histories that are not empty, to change.
     pub fn stage_histories_mut(&mut self) -> impl Iterator<Item = &mut Vec<StageEntry>> {
+        self.checked.set(false);
         self.histories.iter_mut()
     }
 

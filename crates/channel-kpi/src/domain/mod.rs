@@ -21,6 +21,8 @@ pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, 
 pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};
 pub use deal_columns::Deals;
 pub(crate) use deal_columns::WordField;
+#[cfg(feature = "arrow")]
+pub(crate) use deal_columns::Words;
 pub(crate) use deal_columns::put_text;
 pub use lead::Lead;
 pub use org::{OrgTree, OrgUnit};

@@ -11,9 +11,11 @@ use super::dimension::{DimValue, Dimension};
 use super::kpi::Ctx;
 use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, levels};
 use super::record::{Record, deal_dim};
+use super::registry::KpiState;
 use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
-use crate::kpi::deal_tally::{TallyNeeds, columnar_metric, fold_columnar};
+use crate::kpi::deal_sums::Tally;
+use crate::kpi::deal_tally::{TallyNeeds, columnar_metric};
 use crate::kpi::deals::DealFacts;
 
 /// The column of [`Deals`] that alone decides a deal's value of `dim`, if one does.
@@ -33,15 +35,69 @@ impl Engine<'_> {
     /// Folds deals `rows` of `deals` in order: the same as [`Engine::push`] of each deal as a
     /// [`Deal`] ([`Deals::get`]), without building one per row for the deal-outcome KPIs.
     pub fn push_deals(&mut self, deals: &Deals, rows: std::ops::Range<usize>) -> Result<()> {
+        self.push_deals_from_row(deals, rows, None)
+    }
+
+    /// [`Engine::push_deals`] of rows read from a table: an error about deal `i` that names no
+    /// row is located at `(table, first_row + i - rows.start)` (`at`).
+    pub(crate) fn push_deals_from_row(&mut self, deals: &Deals, rows: std::ops::Range<usize>, at: Option<(&str, u64)>) -> Result<()> {
+        let first = rows.start;
+        let (mut done, mut tallies) = (first, Vec::new());
+        let r = self.fold_deal_rows(deals, rows, &mut done, &mut tallies);
+        match (r, at) {
+            (Err(e), Some((table, row))) => {
+                return Err(e.map_locations(&|l: &mut crate::Location| {
+                    if l.row.is_none() {
+                        l.row = Some(row + (done - first) as u64);
+                        l.file.get_or_insert_with(|| table.into());
+                    }
+                }));
+            }
+            (r, _) => r?,
+        }
+        self.fold_tallies(tallies)
+    }
+
+    /// Folds each (group, window) tally of the deal-outcome KPIs into its cell's states (created
+    /// when the tally counts), with the `fold` their `observe` runs.
+    fn fold_tallies(&mut self, tallies: Vec<Tally>) -> Result<()> {
+        let q = self.query.clone();
+        let ctx = Ctx { query: &q, refs: self.refs, as_of: self.as_of };
+        let by_facts: Vec<bool> = q.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect();
+        if self.cells.len() < tallies.len() {
+            self.cells.resize_with(tallies.len(), || None);
+        }
+        let mut buf = Vec::new();
+        for (mut t, cell) in tallies.into_iter().zip(&mut self.cells).filter(|(t, _)| !t.is_empty()) {
+            match cell {
+                Some(states) => {
+                    t.fold_into(states, &by_facts, &mut buf)?;
+                }
+                None => {
+                    let mut states: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
+                    if t.fold_into(&mut states, &by_facts, &mut buf)? {
+                        *cell = Some(states);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The fold of [`Engine::push_deals`]: the deal-outcome KPIs' facts summed into `tallies`
+    /// (`group * windows + window`), the other KPIs folded into the cells; `at` follows the deal
+    /// being folded.
+    fn fold_deal_rows(&mut self, deals: &Deals, rows: std::ops::Range<usize>, at: &mut usize, tallies: &mut Vec<Tally>) -> Result<()> {
         let q = self.query.clone();
         let refs = self.refs;
         let ctx = Ctx { query: &q, refs, as_of: self.as_of };
         // Per metric: folded from the deal's facts (true) or observing the deal (false).
         let by_facts: Vec<bool> = q.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect();
         let needs = q.metrics.iter().zip(&by_facts).filter(|(_, f)| **f).fold(TallyNeeds::default(), |n, (m, _)| n.with(*m));
+        let (tallied, observed) = (by_facts.contains(&true), by_facts.contains(&false));
         let mut deal: Option<Deal> = None;
         let (n, nw) = (q.group_by.len(), self.windows.len());
-        let mut facts: Vec<Option<DealFacts>> = vec![None; nw];
+        let (mut facts, mut touches) = (vec![DealFacts::default(); nw], vec![false; nw]);
         let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
         let (mut many_values, mut many_texts) = (vec![DimValue::Value(None); n], vec![None; n]);
         // Every dimension applies to a deal, so its levels depend on the query only.
@@ -60,11 +116,12 @@ impl Engine<'_> {
         let mut many_groups = vec![0u32; nl];
         let groups: &mut [u32] = if nl <= INLINE_DIMS + 1 { &mut groups[..nl] } else { &mut many_groups };
         for i in rows {
+            *at = i;
             crate::interrupt::check()?;
             if self.one_currency {
                 check_deal_currency(&mut self.currency, deals, i)?;
             }
-            if by_facts.contains(&false) {
+            if observed {
                 let d = deal.get_or_insert_with(|| deals.get(i));
                 deals.fill(i, d);
             }
@@ -92,25 +149,43 @@ impl Engine<'_> {
                     groups[level] = cache[k + level];
                 }
             }
-            facts.iter_mut().for_each(|f| *f = None);
+            if tallied {
+                // the deal's facts per window, once for every level's tallies
+                for ((f, w), ok) in facts.iter_mut().zip(&self.windows).zip(&mut touches) {
+                    *f = DealFacts::of_row(deals, i, w, &ctx, needs)?;
+                    *ok = f.any();
+                }
+            }
             for &level in &levels {
-                fold_cells(&mut self.cells, &self.windows, &q.metrics, groups[level] as usize, |wi, w, states| {
-                    let f = match facts[wi] {
-                        Some(f) => f,
-                        None => *facts[wi].insert(DealFacts::of_row(deals, i, w, &ctx, needs)?),
-                    };
-                    let mut touched = false;
-                    for (s, by_facts) in states.iter_mut().zip(&by_facts) {
-                        touched |= if *by_facts {
-                            f.any() && f.tally(|t| fold_columnar(s, t))?
-                        } else {
-                            s.observe(&Record::Deal(deal.as_ref().expect("filled above")), w, &ctx)?
-                        };
+                let g = groups[level] as usize;
+                if tallied {
+                    if tallies.len() < (g + 1) * nw {
+                        tallies.resize_with((g + 1) * nw, Tally::default);
                     }
-                    Ok(touched)
-                })?;
+                    for ((t, f), _) in tallies[g * nw..(g + 1) * nw].iter_mut().zip(&facts).zip(&touches).filter(|(_, ok)| **ok) {
+                        t.add(f).map_err(|_| overflow())?;
+                    }
+                }
+                if observed {
+                    let d = Record::Deal(deal.as_ref().expect("filled above"));
+                    fold_cells(&mut self.cells, &self.windows, &q.metrics, g, |_, w, states| {
+                        let mut touched = false;
+                        for (s, _) in states.iter_mut().zip(&by_facts).filter(|(_, f)| !**f) {
+                            touched |= s.observe(&d, w, &ctx)?;
+                        }
+                        Ok(touched)
+                    })?;
+                }
             }
         }
         Ok(())
+    }
+}
+
+/// Sums of amounts beyond 128-bit integers (far beyond what an exact decimal holds).
+fn overflow() -> crate::Error {
+    crate::Error::Overflow {
+        location: crate::Location { file: Some("deals".into()), field: Some("amount".into()), ..Default::default() },
+        reason: "summing amounts beyond 128-bit integers".into(),
     }
 }

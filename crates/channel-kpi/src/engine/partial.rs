@@ -163,12 +163,6 @@ impl<'r> Engine<'r> {
         Ok(())
     }
 
-    /// The windows of the query, in the order of the partial's cells.
-    #[cfg(feature = "arrow")]
-    pub(crate) fn windows(&self) -> &[Window] {
-        &self.windows
-    }
-
     /// The partial states so far.
     pub fn into_partial(self) -> Partial {
         let nw = self.windows.len();
@@ -313,43 +307,6 @@ impl Partial {
     /// Number of (window, group) cells held.
     pub fn cell_count(&self) -> usize {
         self.cells.iter().map(|m| m.len()).sum()
-    }
-
-    /// Folds the states of one cell (window index `w`, group `key`) in: merged with the cell's
-    /// states when it exists, inserted otherwise. For engines that fold records their own way
-    /// (the columnar path) and hand over their cells.
-    #[cfg(feature = "arrow")]
-    pub(crate) fn merge_cell(&mut self, w: usize, key: GroupKey, states: Vec<KpiState>) -> Result<()> {
-        let map = self.cells.get_mut(w).ok_or_else(|| Error::Merge(format!("no window {w} in this query")))?;
-        match map.get_mut(&key) {
-            Some(mine) => {
-                for (a, b) in mine.iter_mut().zip(&states) {
-                    a.merge(b)?;
-                }
-            }
-            None => {
-                map.insert(key, states);
-            }
-        }
-        Ok(())
-    }
-
-    /// Notes the currency of the amounts folded by another path (every amount of a partial
-    /// shares one currency unless the query converts).
-    #[cfg(feature = "arrow")]
-    pub(crate) fn note_currency(&mut self, c: Currency) -> Result<()> {
-        match self.currency {
-            Some(a) if a != c => Err(Error::Currency {
-                expected: a.to_string(),
-                found: c.to_string(),
-                location: Location::default(),
-                reason: "set the query's currency and supply exchange rates to combine currencies".into(),
-            }),
-            _ => {
-                self.currency = Some(c);
-                Ok(())
-            }
-        }
     }
 
     /// Folds `other` in. Both must come from the same query and reference data, and cover

@@ -8,7 +8,7 @@ use super::pipeline::open_amount_of;
 use crate::engine::{Ctx, Window};
 use crate::error::Result;
 
-/// Whether the columnar path (`crate::arrow::DealFolder`) folds metric `m` by [`fold_columnar`]:
+/// Whether `Engine::push_deals` folds metric `m` from each deal's facts by [`fold_columnar`]:
 /// the deal-outcome KPIs whose whole `observe` is their `fold` of [`DealFacts`] (`pipeline`
 /// only without a pipeline definition, since stages need the stage history).
 pub(crate) fn columnar_metric(m: crate::Metric, ctx: &Ctx) -> bool {

@@ -30,11 +30,11 @@ pub(super) fn amount_on(m: Option<Money>, on: NaiveDate, ctx: &Ctx) -> Result<De
 }
 
 /// One deal as the deal-outcome KPIs see it in one window: what happened to it there, and its
-/// amounts in the query currency. This is the one input of their folding code (`fold`): the
-/// row path ([`DealFacts::of`], from a [`crate::Deal`]) and the columnar path
-/// (`crate::arrow::DealFolder`, from Arrow columns of day numbers and raw decimals) both
-/// classify the deal with [`DealFacts::classify`] and fold it with the same `fold` of each
-/// state, so each KPI's arithmetic exists once.
+/// amounts in the query currency. This is the one input of their folding code (`fold`): a
+/// [`crate::Deal`] record ([`DealFacts::of`]) and a row of [`crate::Deals`] columns
+/// (`DealFacts::of_row`, in `Engine::push_deals`) are both classified with
+/// [`DealFacts::classify`] and folded with the same `fold` of each state, so each KPI's
+/// arithmetic exists once.
 ///
 /// ```
 /// use channel_kpi::kpi::deals::DealFacts;
@@ -109,10 +109,9 @@ impl DealFacts {
 }
 
 /// [`DealFacts`] summed over any number of deals of one group in one window: the sufficient
-/// statistics of the deal-outcome KPIs. Each of their `fold`s takes a tally, so one deal (the
-/// row path, [`DealFacts::tally`]) and many deals summed in integer arithmetic (the columnar
-/// path, one tally per group and window) go through the same code; folding a tally equals
-/// folding its deals one by one.
+/// statistics of the deal-outcome KPIs. Each of their `fold`s takes a tally, so one deal
+/// ([`DealFacts::tally`]) and many deals summed go through the same code; folding a tally
+/// equals folding its deals one by one.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct DealTally<'a> {
     /// Deals won in the window.

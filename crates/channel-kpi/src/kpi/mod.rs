@@ -6,6 +6,7 @@ pub mod cohorts;
 pub mod common;
 pub mod customer_success;
 pub mod deal_cycle;
+pub(crate) mod deal_sums;
 pub(crate) mod deal_tally;
 pub mod deals;
 pub mod forecast;

@@ -35,6 +35,12 @@ impl FirstLines {
         None
     }
 
+    /// Makes room for `additional` more ids (no rehash while they are inserted).
+    #[cfg(feature = "arrow")]
+    pub(super) fn reserve(&mut self, additional: usize) {
+        self.table.reserve(additional, |&(hash, _, _)| hash);
+    }
+
     /// Forgets the records at positions `start` and after (they were not kept after all).
     pub(super) fn forget_from(&mut self, start: usize) {
         self.table.retain(|&mut (_, p, _)| p < start);

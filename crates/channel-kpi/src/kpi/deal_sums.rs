@@ -1,11 +1,12 @@
-//! [`Tally`]: the columnar path's running sum of [`crate::kpi::deals::DealFacts`] for one group in one window, in
-//! integer arithmetic (counts, `i128` sums of raw decimal amounts, a cycle-days histogram),
-//! handed to the KPIs' `fold` as a [`DealTally`] once, when the folder finishes.
+//! [`Tally`]: the running sum of the [`DealFacts`] of the deals of one group in one window, in
+//! integer arithmetic (counts, `i128` sums of the amounts' raw decimal digits, a cycle-days
+//! histogram), folded into the KPIs' states by their own `fold` as one [`DealTally`] once
+//! `Engine::push_deals` has added its deals (instead of folding every deal into every state).
 
-use crate::engine::{KpiState, Metric};
+use crate::engine::KpiState;
 use crate::error::{Error, Location, Result};
 use crate::kpi::deal_tally::fold_columnar;
-use crate::kpi::deals::DealTally;
+use crate::kpi::deals::{DealFacts, DealTally};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -26,7 +27,7 @@ const LOW: u64 = u32::MAX as u64;
 /// once touches each of the few lines they fall in once instead of once per deal.
 #[derive(Clone, Debug, Default)]
 #[repr(C, align(64))]
-pub(super) struct Tally {
+pub(crate) struct Tally {
     /// won (low lane) | lost (high lane) since the last flush.
     won_lost: u64,
     /// created (low lane) | open at the end (high lane) since the last flush.
@@ -46,28 +47,29 @@ pub(super) struct Tally {
     /// Per cycle length: how many times its `hist` byte wrapped.
     carry: Vec<u64>,
     far: BTreeMap<i64, u64>,
+    /// Decimal places of the raw amounts summed.
+    scale: u32,
+    /// Deals added since the packed counts were last flushed.
+    unflushed: u64,
 }
 
 /// Cycle lengths a tally holds before draining them into its histogram (fills its second
 /// cache line with the count).
 const PENDING: usize = 31;
 
-/// Deals a tally can take between two flushes (a 32-bit lane grows by at most one per deal).
-pub(super) const FLUSH_EVERY: u64 = LOW;
-
 impl Tally {
-    /// Adds one checked deal — equal to summing its [`crate::kpi::deals::DealFacts::tally`] — as flags (won, lost,
-    /// created, open at the end, as by [`crate::kpi::deals::DealFacts::classify`]), whether it has an amount, its
-    /// raw amount (any value when it has none) and its cycle days (used when won): additions
+    /// Adds one deal as flags (won, lost, created, open at the end, as by
+    /// [`DealFacts::classify`]), whether its open amount is known, its raw won and open amounts
+    /// (any value where the flag is not set) and its cycle days (used when won): additions
     /// masked by the flags instead of a branch each, since the flags of consecutive deals are as
-    /// random as their statuses. The caller calls [`Tally::flush`] at least every
-    /// [`FLUSH_EVERY`] deals.
+    /// random as their statuses. The caller flushes at least every `u32::MAX` deals.
     #[inline(always)]
-    pub(super) fn add_row(
+    fn add_row(
         &mut self,
         [won, lost, created, open]: [bool; 4],
         valued: bool,
-        raw: i128,
+        won_raw: i128,
+        open_raw: i128,
         cycle_days: i64,
     ) -> std::result::Result<(), ()> {
         let mask = |b: bool| -i128::from(b);
@@ -76,9 +78,8 @@ impl Tally {
         if open & !valued {
             self.open_unvalued += 1;
         }
-        let raw = raw & mask(valued);
-        self.won_raw = self.won_raw.checked_add(raw & mask(won)).ok_or(())?;
-        self.open_raw = self.open_raw.checked_add(raw & mask(open)).ok_or(())?;
+        self.won_raw = self.won_raw.checked_add(won_raw & mask(won)).ok_or(())?;
+        self.open_raw = self.open_raw.checked_add(open_raw & mask(open & valued)).ok_or(())?;
         // the cycle length is written always and kept (the count moves) when won
         let dense = won & (0..DENSE_DAYS as i64).contains(&cycle_days);
         if won & !dense {
@@ -90,6 +91,38 @@ impl Tally {
             self.drain();
         }
         Ok(())
+    }
+
+    /// Adds one checked deal's facts in a window (as [`DealFacts::tally`] would count it).
+    /// `Err` when the sums leave 128-bit integers.
+    #[inline]
+    pub(crate) fn add(&mut self, f: &DealFacts) -> std::result::Result<(), ()> {
+        let won = if f.won { self.raw(f.won_amount)? } else { 0 };
+        let open = match f.open_amount.filter(|_| f.open_at_end) {
+            Some(a) => Some(self.raw(a)?),
+            None => None,
+        };
+        self.add_row([f.won, f.lost, f.created, f.open_at_end], open.is_some(), won, open.unwrap_or(0), f.cycle_days)?;
+        self.unflushed += 1;
+        if self.unflushed == LOW {
+            self.flush(); // a 32-bit lane grows by at most one per deal
+        }
+        Ok(())
+    }
+
+    /// An amount's raw digits at this tally's scale (the tally's sums rescaled first when the
+    /// amount has more decimal places).
+    #[inline]
+    fn raw(&mut self, d: Decimal) -> std::result::Result<i128, ()> {
+        let s = d.scale();
+        if s > self.scale {
+            self.rescale(s - self.scale)?;
+            self.scale = s;
+        }
+        match self.scale - s {
+            0 => Ok(d.mantissa()),
+            k => d.mantissa().checked_mul(10i128.checked_pow(k).ok_or(())?).ok_or(()),
+        }
     }
 
     /// Moves the pending cycle lengths into the histogram.
@@ -142,7 +175,8 @@ impl Tally {
 
     /// Moves the packed counts into the totals.
     #[inline]
-    pub(super) fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
+        self.unflushed = 0;
         self.won += self.won_lost & LOW;
         self.lost += self.won_lost >> 32;
         self.created += self.created_open & LOW;
@@ -187,7 +221,8 @@ impl Tally {
     }
 
     /// Adds the deals of another tally (at the same scale).
-    pub(super) fn merge(&mut self, mut o: Tally) -> std::result::Result<(), ()> {
+    #[cfg(test)]
+    fn merge(&mut self, mut o: Tally) -> std::result::Result<(), ()> {
         for t in [&mut *self, &mut o] {
             t.flush();
             t.drain();
@@ -223,6 +258,7 @@ impl Tally {
 
     /// After adding `o`'s histogram bytes to this one's: carries 256 for each byte that wrapped
     /// (its sum is now smaller than the byte added).
+    #[cfg(test)]
     #[cold]
     fn recount_wraps(&mut self, o: &Tally) {
         for d in 0..self.hist.len().min(o.hist.len()) {
@@ -233,27 +269,27 @@ impl Tally {
     }
 
     /// Whether any deal counted.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.won + self.lost + self.created + self.open + self.won_lost + self.created_open == 0
     }
 
     /// Multiplies the sums by 10^`by` (the folder's amount scale grew).
-    pub(super) fn rescale(&mut self, by: u32) -> std::result::Result<(), ()> {
+    pub(crate) fn rescale(&mut self, by: u32) -> std::result::Result<(), ()> {
         let k = 10i128.checked_pow(by).ok_or(())?;
         self.won_raw = self.won_raw.checked_mul(k).ok_or(())?;
         self.open_raw = self.open_raw.checked_mul(k).ok_or(())?;
         Ok(())
     }
 
-    /// The states of `metrics` folded from this tally (amounts at `scale` decimal places), and
-    /// whether any metric counted it. `buf` is scratch space for the cycle histogram.
-    pub(super) fn states(&mut self, metrics: &[Metric], scale: u32, buf: &mut Vec<(i64, u64)>) -> Result<(Vec<KpiState>, bool)> {
+    /// Folds this tally into the states whose `folded` flag is set, with the `fold` their KPIs'
+    /// `observe` runs; whether any counted it. `buf` is scratch space for the cycle histogram.
+    pub(crate) fn fold_into(&mut self, states: &mut [KpiState], folded: &[bool], buf: &mut Vec<(i64, u64)>) -> Result<bool> {
         self.flush();
         self.drain();
         buf.clear();
         let won_days = self.cycles_into(buf).ok_or_else(|| Error::Overflow {
             location: Location { file: Some("deals".into()), field: Some("closed_on".into()), ..Default::default() },
-            reason: "the sum of cycle days exceeds 64-bit integers".into(),
+            reason: "summing cycle days beyond 64-bit integers".into(),
         })?;
         let t = DealTally {
             won: self.won,
@@ -261,17 +297,16 @@ impl Tally {
             created: self.created,
             open: self.open,
             open_unvalued: self.open_unvalued,
-            won_amount: decimal(self.won_raw, scale, "won")?,
-            open_amount: decimal(self.open_raw, scale, "open")?,
+            won_amount: decimal(self.won_raw, self.scale, "won")?,
+            open_amount: decimal(self.open_raw, self.scale, "open")?,
             won_cycles: buf,
             won_days,
         };
         let mut hit = false;
-        let mut states: Vec<KpiState> = metrics.iter().map(|m| m.new_state()).collect();
-        for s in &mut states {
+        for (s, _) in states.iter_mut().zip(folded).filter(|(_, f)| **f) {
             hit |= fold_columnar(s, &t)?;
         }
-        Ok((states, hit))
+        Ok(hit)
     }
 }
 
@@ -279,7 +314,7 @@ impl Tally {
 fn decimal(raw: i128, scale: u32, what: &str) -> Result<Decimal> {
     Decimal::try_from_i128_with_scale(raw, scale).map_err(|_| Error::Overflow {
         location: Location { file: Some("deals".into()), field: Some("amount".into()), ..Default::default() },
-        reason: format!("the sum of {what} amounts exceeds the 28 significant digits of an exact decimal"),
+        reason: format!("summing {what} amounts beyond the 28 significant digits of an exact decimal"),
     })
 }
 
@@ -299,21 +334,21 @@ mod tests {
         for (i, d) in lengths.enumerate() {
             let t = if i % 2 == 0 { &mut a } else { &mut b };
             let raw = i as i128 * 100;
-            t.add_row([true, false, i % 3 == 0, false], true, raw, d).unwrap();
+            t.add_row([true, false, i % 3 == 0, false], true, raw, raw, d).unwrap();
             *want.entry(d).or_default() += 1;
             won += 1;
             sum += raw;
             // a lost deal and an open one (every 7th without an amount) between the won ones
-            t.add_row([false, true, false, false], true, 1, 99).unwrap();
+            t.add_row([false, true, false, false], true, 1, 1, 99).unwrap();
             let valued = i % 7 != 0;
-            t.add_row([false, false, false, true], valued, 3, 0).unwrap();
+            t.add_row([false, false, false, true], valued, 3, 3, 0).unwrap();
             open += 1;
             unvalued += u64::from(!valued);
         }
         // a tally where no byte wrapped takes the other path of `cycles_into`
         let mut c = Tally::default();
         for d in [0, 3, 3, 9, 100, 2047, 5000] {
-            c.add_row([true, false, false, false], true, 1, d).unwrap();
+            c.add_row([true, false, false, false], true, 1, 1, d).unwrap();
         }
         c.drain();
         let mut listed = Vec::new();
