@@ -140,7 +140,7 @@ impl Words {
 }
 
 /// `src` into `dst`, reusing its buffer (a reused `Deal` allocates no text once warm).
-fn put_text(dst: &mut Option<String>, src: Option<&str>) {
+pub(crate) fn put_text(dst: &mut Option<String>, src: Option<&str>) {
     match (dst.as_mut(), src) {
         (Some(d), Some(s)) => {
             d.clear();
@@ -512,6 +512,8 @@ fn side<T>(table: &mut Vec<T>, value: T, empty: fn(&T) -> bool) -> u32 {
 
 #[path = "deal_columns_convert.rs"]
 mod convert;
+#[path = "deal_columns_reuse.rs"]
+mod reuse;
 
 #[cfg(test)]
 #[path = "deal_columns_tests.rs"]

@@ -23,6 +23,7 @@ pub use deal_columns::Deals;
 pub(crate) use deal_columns::WordField;
 #[cfg(feature = "arrow")]
 pub(crate) use deal_columns::Words;
+pub(crate) use deal_columns::put_text;
 pub use lead::Lead;
 pub use org::{OrgTree, OrgUnit};
 pub use partner::Partner;

@@ -73,6 +73,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
     for src in sources {
         #[cfg(feature = "arrow")]
         let Some(src) = super::typed::typed_deals(src, mapping, opts, &mut report, &mut ds, &mut deal_lines)? else { continue };
+        let Some(src) = super::csv_deals::load_deals(src, mapping, opts, &mut report, &mut ds, &mut deal_lines) else { continue };
         let kind = src.kind;
         let unit = if src.format.has_rows() { "row" } else { "line" };
         let mut seen = |kind: RecordKind, label: &str, field: &str, id: &str, at: (&str, u64)| -> Result<()> {

@@ -42,7 +42,6 @@ impl FirstLines {
     }
 
     /// Forgets the records at positions `start` and after (they were not kept after all).
-    #[cfg(feature = "arrow")]
     pub(super) fn forget_from(&mut self, start: usize) {
         self.table.retain(|&mut (_, p, _)| p < start);
     }

@@ -36,6 +36,12 @@ impl IdHashes {
         true
     }
 
+    /// Makes room for `n` more hashes at once (a table grown by doubling holds both sizes
+    /// while it grows, and hashes every entry again each time).
+    pub(super) fn reserve(&mut self, n: usize) {
+        self.table.reserve(n, |&x| x);
+    }
+
     /// Whether a hash equal to `h` was added.
     pub(super) fn contains(&self, h: u128) -> bool {
         let h = h as u64;

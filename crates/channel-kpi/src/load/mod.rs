@@ -29,6 +29,8 @@ pub use row::{AttrFilter, Cells, Header, LookupTable, MappedRow, RawRecord, Row,
 mod assemble;
 mod chunks;
 mod columns;
+mod csv_chunks;
+mod csv_deals;
 mod csv_file;
 mod first_lines;
 mod id_hashes;
@@ -40,6 +42,7 @@ mod paths;
 mod read;
 mod records;
 mod report;
+mod shortcut;
 mod source;
 mod stream;
 #[cfg(feature = "arrow")]

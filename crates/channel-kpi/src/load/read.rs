@@ -17,7 +17,7 @@ use super::source::Source;
 use crate::error::{Error, Location, Result};
 
 /// Rows between two progress reports.
-const PROGRESS_EVERY: u64 = 50_000;
+pub(super) const PROGRESS_EVERY: u64 = 50_000;
 
 /// The progress reports of one source ([`LoadOptions::progress`]): rows read, and bytes as the
 /// share of the rows read × the file's size when both totals are known (Parquet), else what

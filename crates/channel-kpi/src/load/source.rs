@@ -68,6 +68,26 @@ pub struct Source {
     /// Bytes read so far by a byte reader (CSV, JSON Lines), for progress.
     read: Arc<AtomicU64>,
     input: Input,
+    /// Where the bytes can be read again from the start (a file's path, in-memory bytes), for
+    /// a reader that may hand the source back unread (`load/csv_deals.rs`).
+    again: Again,
+}
+
+/// In-memory bytes shared by the source's reader and [`Source::bytes_again`] (no copy).
+#[derive(Clone)]
+struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// See [`Source::again`].
+enum Again {
+    Path(PathBuf),
+    Memory(Shared),
+    Never,
 }
 
 /// A reader that counts the bytes it hands out.
@@ -105,7 +125,8 @@ impl Source {
             _ => Input::Bytes(Box::new(Counted { inner: f, read: read.clone() })),
         };
         let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Source { kind, name: p.display().to_string(), format, dir, size, read, input })
+        let again = Again::Path(p.to_path_buf());
+        Ok(Source { kind, name: p.display().to_string(), format, dir, size, read, input, again })
     }
 
     /// In-memory text (embedded sample data, tests).
@@ -117,6 +138,7 @@ impl Source {
     /// bytes are reported with their line, as from a file). Used by the fuzz targets and
     /// bindings that receive raw buffers.
     pub fn from_bytes(kind: RecordKind, name: &str, bytes: impl Into<Vec<u8>>) -> Source {
+        let bytes = Shared(Arc::new(bytes.into()));
         Source {
             kind,
             name: name.to_string(),
@@ -124,7 +146,8 @@ impl Source {
             dir: PathBuf::from("."),
             size: None,
             read: Arc::default(),
-            input: Input::Bytes(Box::new(std::io::Cursor::new(bytes.into()))),
+            input: Input::Bytes(Box::new(std::io::Cursor::new(bytes.clone()))),
+            again: Again::Memory(bytes),
         }
     }
 
@@ -138,6 +161,7 @@ impl Source {
             size: None,
             read: Arc::default(),
             input: Input::Bytes(Box::new(reader)),
+            again: Again::Never,
         }
     }
 
@@ -146,7 +170,18 @@ impl Source {
     #[cfg(feature = "arrow")]
     pub fn from_arrow(kind: RecordKind, name: &str, batches: crate::arrow::Batches) -> Source {
         let (dir, size, read) = (PathBuf::from("."), None, Arc::default());
-        Source { kind, name: name.to_string(), format: Format::Arrow, dir, size, read, input: Input::Arrow(batches) }
+        Source { kind, name: name.to_string(), format: Format::Arrow, dir, size, read, input: Input::Arrow(batches), again: Again::Never }
+    }
+
+    /// The source's bytes from the start through a new reader (another handle of the file, or
+    /// the bytes in memory), the source itself left unread; `None` for a reader that cannot be
+    /// read twice (`from_reader`, tables), or a file that no longer opens.
+    pub(crate) fn bytes_again(&self) -> Option<Box<dyn Read + Send>> {
+        match &self.again {
+            Again::Path(p) => Some(Box::new(std::fs::File::open(p).ok()?)),
+            Again::Memory(b) => Some(Box::new(std::io::Cursor::new(b.clone()))),
+            Again::Never => None,
+        }
     }
 
     /// The records of this source. `columns`: the source columns the caller reads (`None`:

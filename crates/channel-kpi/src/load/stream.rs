@@ -98,6 +98,12 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
         }) else {
             continue;
         };
+        let Some(src) = (match csv_deals(src, mapping, opts, &mut report, &mut folder) {
+            Ok(src) => src,
+            Err(()) => return Ok(None),
+        }) else {
+            continue;
+        };
         let kind = src.kind;
         let levels = mapping.kind(kind).levels.clone();
         let convert = |row: &MappedRow| loaded(kind, &levels, row);
@@ -166,6 +172,52 @@ fn typed_deals(
     Ok(None)
 }
 
+/// A CSV deals file read through the loader's typed shortcut (`load/csv_deals.rs`), each
+/// chunk's deals checked and folded from their columns as they are read: `Ok(None)` when done,
+/// `Ok(Some(src))` (for the row path) when the shortcut does not take the file or stops before
+/// folding a deal, `Err(())` when the query must fall back to the whole load (a later chunk the
+/// shortcut does not read like the row path, a repeated id hash, a reference a whole load
+/// refuses), which reports what it reports.
+fn csv_deals(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    folder: &mut Folder,
+) -> std::result::Result<Option<Source>, ()> {
+    let (kind, name, size) = (RecordKind::Deals, src.name.clone(), src.size);
+    // Ids are noted on the workers, a chunk at a time (the table sized once for the whole file,
+    // from the first chunk's bytes per row); the rest is checked and folded here, in file order.
+    let ids = std::sync::Mutex::new(std::mem::take(&mut folder.deals));
+    let noted = std::sync::atomic::AtomicBool::new(false);
+    let note = |deals: &crate::Deals, bytes: usize| -> Option<()> {
+        let hashes: Vec<u128> = (0..deals.len()).map(|i| id_hash(deals.id(i))).collect();
+        let mut ids = ids.lock().ok()?;
+        if !noted.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let rows = size.map_or(0, |s| s as usize / bytes.max(1) * deals.len());
+            ids.reserve(rows + rows / 16);
+        }
+        hashes.into_iter().all(|h| ids.insert(h)).then_some(())
+    };
+    let mut folded = false;
+    let mut each = |deals: &mut crate::Deals, _, _| {
+        folded = true;
+        folder.fold_noted_deals(deals).ok()
+    };
+    let read = super::csv_deals::read(src, mapping, opts, &mut each, false, &note);
+    folder.deals = ids.into_inner().map_err(|_| ())?;
+    match read {
+        Ok(r) => {
+            report.columns.push((kind, r.columns));
+            report.files.push(super::report::FileReport { file: name, kind, rows_read: r.rows, rows_loaded: r.rows });
+            Ok(None)
+        }
+        // Nothing noted or folded: the row path reads the file (and streams it).
+        Err(src) if !folded && !noted.into_inner() => Ok(Some(src)),
+        Err(_) => Err(()),
+    }
+}
+
 /// What folding a record needs besides the engine: the ids seen, the references.
 struct Folder<'r> {
     refs: &'r Reference,
@@ -226,12 +278,24 @@ impl<'r> Folder<'r> {
         id: &str,
         partner: Option<&str>,
         owner: Option<&str>,
-        mut stages: impl Iterator<Item = &'a str>,
+        stages: impl Iterator<Item = &'a str>,
         won_on: Option<NaiveDate>,
     ) -> Fold {
         if !self.deals.insert(id_hash(id)) {
             return Err(());
         }
+        self.deal_refs_known(id, partner, owner, stages, won_on)
+    }
+
+    /// [`Folder::deal_known`] but for the id, already noted.
+    fn deal_refs_known<'a>(
+        &mut self,
+        id: &str,
+        partner: Option<&str>,
+        owner: Option<&str>,
+        mut stages: impl Iterator<Item = &'a str>,
+        won_on: Option<NaiveDate>,
+    ) -> Fold {
         self.partner_known(partner)?;
         let (org, pipeline) = (&self.refs.org, &self.refs.pipeline);
         if owner.is_some_and(|o| !org.is_empty() && org.get(o).is_none()) {
@@ -250,10 +314,16 @@ impl<'r> Folder<'r> {
     /// deal, then folds them from their columns.
     #[cfg(feature = "parquet")]
     fn fold_deals(&mut self, deals: &crate::Deals) -> Fold {
+        (0..deals.len()).try_for_each(|i| if self.deals.insert(id_hash(deals.id(i))) { Ok(()) } else { Err(()) })?;
+        self.fold_noted_deals(deals)
+    }
+
+    /// [`Folder::fold_deals`] of deals whose ids are already noted.
+    fn fold_noted_deals(&mut self, deals: &crate::Deals) -> Fold {
         for i in 0..deals.len() {
             let stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
             let won = (deals.status(i) == crate::DealStatus::Won).then(|| deals.closed_on(i)).flatten();
-            self.deal_known(deals.id(i), deals.partner_id(i), deals.owner_id(i), stages, won)?;
+            self.deal_refs_known(deals.id(i), deals.partner_id(i), deals.owner_id(i), stages, won)?;
         }
         match &mut self.engine {
             Some(e) => e.push_deals(deals, 0..deals.len()).map_err(|_| ()),

@@ -8,15 +8,15 @@
 
 use super::first_lines::FirstLines;
 use super::kinds::RecordKind;
-use super::mapping::{Attrs, AttrsMode, KindMapping, Mapping};
+use super::mapping::{KindMapping, Mapping};
 use super::read::Progressing;
 use super::report::{FileReport, LoadOptions, LoadReport};
-use super::row::AttrFilter;
+use super::shortcut::columns;
+pub(super) use super::shortcut::shortcut_map;
 use super::source::{Format, Source};
 use crate::Dataset;
 use crate::error::Result;
 use arrow_array::RecordBatch;
-use std::borrow::Cow;
 
 /// Reads `src` into `ds.deals` through the shortcut (`Ok(None)`), or hands it back, unread,
 /// for the row path (`Ok(Some(src))`).
@@ -107,17 +107,6 @@ fn append(
     Some(cols)
 }
 
-/// The deals mapping narrowed to the query's attrs ([`LoadOptions::only_attrs`]), when the
-/// shortcut reads through it ([`identity`]).
-pub(super) fn shortcut_map<'m>(mapping: &'m Mapping, opts: &LoadOptions) -> Option<Cow<'m, KindMapping>> {
-    let kind = RecordKind::Deals;
-    let map = match super::read::only_attrs(kind, mapping.kind(kind), opts) {
-        Some(m) => Cow::Owned(m),
-        None => Cow::Borrowed(mapping.kind(kind)),
-    };
-    identity(&map).then_some(map)
-}
-
 /// A Parquet deals file as the shortcut reads it: its columns, its rows, and the batches of the
 /// columns read (`None`: the shortcut does not take it; the source is left unread).
 #[cfg(feature = "parquet")]
@@ -128,31 +117,6 @@ pub(super) fn parquet_deals(src: &Source, map: &KindMapping) -> Option<(super::T
     let wanted = super::read::source_columns(RecordKind::Deals, map);
     let (header, total, batches) = src.parquet_batches(wanted.as_deref())?.ok()?;
     Some((columns(&src.name, &header, map)?, total, batches))
-}
-
-/// A deals mapping the shortcut reads through: it renames, translates, defaults and joins
-/// nothing.
-fn identity(map: &KindMapping) -> bool {
-    map.columns.is_empty() && map.values.is_empty() && map.defaults.is_empty() && map.lookups.is_empty()
-}
-
-/// The columns of a deals table the shortcut reads: every column a canonical field or one the
-/// mapping does not keep as an attr (attrs are read by the row path), the required ones there.
-fn columns(name: &str, header: &[String], map: &KindMapping) -> Option<super::TableColumns> {
-    let kind = RecordKind::Deals;
-    let fields = kind.fields();
-    let filter = AttrFilter::new(map);
-    let attr = |c: &str| match &map.attrs {
-        Attrs::Mode(AttrsMode::None) => false,
-        Attrs::Mode(AttrsMode::All) => filter.keeps(c),
-        Attrs::Columns(cols) => cols.iter().any(|x| x == c),
-    };
-    if header.iter().any(|c| !fields.contains(&c.as_str()) && attr(c)) {
-        return None;
-    }
-    let cols = super::TableColumns::new(kind, name, header, map);
-    super::check_required(&cols, kind).ok()?;
-    Some(cols)
 }
 
 /// What [`append`] appends: a batch to read, or deals already read from one.

@@ -1,0 +1,55 @@
+//! [`Deals`] buffers used again: a reader that fills one [`Deals`] per chunk of a file
+//! (`load/csv_deals.rs`) clears and refills the same vectors and dictionary instead of
+//! allocating (and faulting in) fresh ones for every chunk.
+
+use super::Deals;
+
+impl Deals {
+    /// Removes every deal, keeping the vectors' capacity and the dictionary of texts (the next
+    /// chunk of a file names mostly the same partners and owners: their ids stay valid, and
+    /// texts no deal names any more are harmless).
+    pub(crate) fn clear_keeping_capacity(&mut self) {
+        self.ids.clear();
+        self.id_end.clear();
+        for v in [&mut self.partner, &mut self.owner, &mut self.source, &mut self.product, &mut self.lost_reason, &mut self.stage] {
+            v.clear();
+        }
+        self.channel.clear();
+        self.kind.clear();
+        self.status.clear();
+        self.registration_status.clear();
+        self.partner_stages.clear();
+        self.created_on.clear();
+        for v in [&mut self.registered_on, &mut self.expected_close_on, &mut self.closed_on] {
+            v.clear();
+        }
+        self.amount.clear();
+        self.history.clear();
+        self.histories.clear();
+        self.attrs.clear();
+        self.attr_sets.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Deal, DealStatus, Deals};
+
+    #[test]
+    fn cleared_deals_read_like_new_ones() {
+        let day = |s: &str| s.parse().unwrap();
+        let mut a = Deals::default();
+        let mut d = Deal::new("D1", day("2025-01-02"), DealStatus::Open);
+        d.partner_id = Some("P1".into());
+        a.push(d.clone());
+        a.clear_keeping_capacity();
+        assert!(a.is_empty());
+        d.partner_id = Some("P2".into());
+        a.push(d.clone());
+        assert_eq!(a.to_vec(), vec![d.clone()]);
+        assert_eq!(a.partner_id(0), Some("P2"));
+        let mut b = Deals::default();
+        b.push(d);
+        assert_eq!(a, b, "a dictionary holding an unused text changes nothing");
+    }
+}

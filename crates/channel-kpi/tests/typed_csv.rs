@@ -1,0 +1,305 @@
+//! A CSV deals file read through the loader's typed reader (`load/csv_deals.rs`) gives the
+//! dataset, report and errors of the row path, in a whole load and in a query on files
+//! (`load::run_files`): the same files read through a mapping that renames `deal_id` to itself
+//! (which the typed reader does not take) are the oracle. Files mix clean rows with quoted,
+//! padded and mixed-case values, empty cells, CRLF or LF, a BOM, blank lines, a quoted line
+//! break, an attr column, and every kind of bad row (unknown status, channel or currency, a bad
+//! date or amount, a negative amount, a won deal without amount or close date, closed before
+//! created, an empty id, too few or too many fields, duplicate ids within and across files).
+#![allow(clippy::result_large_err)]
+
+use channel_kpi::load::{LoadOptions, LoadReport, Mapping, RecordKind, Source, load_sources, run_files};
+use channel_kpi::{Dataset, Dimension, Metric, Period, Query, Result};
+use proptest::prelude::*;
+use std::path::PathBuf;
+
+/// One generated row: id, partner, status, channel, created, cycle, amount (cents), currency,
+/// trouble, quote every field, pad every field.
+type Gen = (u16, Option<u8>, u8, u8, u16, Option<u16>, Option<u32>, u8, u8, bool, bool);
+
+const STATUSES: [&str; 6] = ["open", "won", "lost", " Won ", "LOST", "sold"];
+const CHANNELS: [&str; 5] = ["", "paid", "Earned", " owned", "tv"];
+const CURRENCIES: [&str; 5] = ["USD", " usd", "EUR", "XX1", ""];
+const COLUMNS: [&str; 10] =
+    ["deal_id", "partner_id", "channel", "created_on", "closed_on", "status", "amount", "currency", "product", "segment"];
+
+/// How a file is written.
+#[derive(Clone, Debug)]
+struct Style {
+    crlf: bool,
+    bom: bool,
+    /// Keep the `segment` column (an attr under the default mapping: the row path reads it).
+    attr: bool,
+    /// Blank lines after every this many rows (0: none).
+    blank_every: usize,
+}
+
+fn day(offset: i64) -> String {
+    (chrono::NaiveDate::from_ymd_opt(2024, 10, 4).unwrap() + chrono::Duration::days(offset)).to_string()
+}
+
+fn csv(rows: &[Gen], style: &Style) -> Vec<u8> {
+    let nl = if style.crlf { "\r\n" } else { "\n" };
+    let cols = if style.attr { &COLUMNS[..] } else { &COLUMNS[..9] };
+    let mut s = String::new();
+    if style.bom {
+        s.push('\u{feff}');
+    }
+    s.push_str(&cols.join(","));
+    for (r, g) in rows.iter().enumerate() {
+        s.push_str(nl);
+        let &(id, partner, status, channel, created, cycle, amount, currency, trouble, quote, pad) = g;
+        let st = STATUSES[status as usize % STATUSES.len()];
+        let open = st == "open";
+        let created_on = i64::from(created);
+        let closed = match (trouble, open, cycle) {
+            (3, _, _) => Some(day(created_on - 3)),
+            (_, false, Some(c)) => Some(day(created_on + i64::from(c))),
+            _ => None,
+        };
+        let mut cells: Vec<String> = vec![
+            match trouble {
+                6 => " ".into(),
+                5 => "D0".into(),
+                _ => format!("D{id}"),
+            },
+            partner.map(|p| format!("P{p}")).unwrap_or_default(),
+            CHANNELS[channel as usize % CHANNELS.len()].into(),
+            if trouble == 1 { "2025-13-01".into() } else { day(created_on) },
+            closed.unwrap_or_default(),
+            st.into(),
+            match (trouble, amount) {
+                (2, Some(a)) => format!("-{}.{:02}", a / 100 + 1, a % 100),
+                (8, Some(_)) => "12e3".into(),
+                (_, Some(a)) => format!("{}.{:02}", a / 100, a % 100),
+                (_, None) => String::new(),
+            },
+            CURRENCIES[currency as usize % CURRENCIES.len()].into(),
+            if id % 7 == 0 { "a, \"b\"\nc".into() } else { format!("prod{}", id % 3) },
+            if id % 2 == 0 { format!("s{}", id % 5) } else { String::new() },
+        ];
+        cells.truncate(cols.len());
+        match trouble {
+            4 => {
+                cells.pop();
+            }
+            7 => cells.push("x".into()),
+            _ => {}
+        }
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|c| {
+                let c = if pad && !c.contains('\n') { format!("  {c} ") } else { c };
+                if quote || c.contains([',', '"', '\n']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c }
+            })
+            .collect();
+        s.push_str(&cells.join(","));
+        if style.blank_every > 0 && r % style.blank_every == 0 {
+            s.push_str(nl);
+        }
+    }
+    s.push_str(nl);
+    s.into_bytes()
+}
+
+fn row_path() -> Mapping {
+    let mut m = Mapping::default();
+    m.deals.columns.insert("deal_id".into(), "deal_id".into());
+    m
+}
+
+type Loaded = Result<(Dataset, LoadReport)>;
+
+fn load(files: &[Vec<u8>], mapping: &Mapping, collect: bool) -> Loaded {
+    let sources =
+        files.iter().enumerate().map(|(i, b)| Source::from_bytes(RecordKind::Deals, &format!("deals{i}.csv"), b.clone())).collect();
+    load_sources(sources, mapping, &LoadOptions { collect_errors: collect, ..LoadOptions::default() })
+}
+
+/// The typed reader's load equals the row path's: the same deals, errors and file reports, or
+/// the same error.
+fn same(fast: Loaded, slow: Loaded) -> std::result::Result<(), TestCaseError> {
+    match (fast, slow) {
+        (Ok((a, ra)), Ok((b, rb))) => {
+            prop_assert_eq!(&a.deals, &b.deals);
+            prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
+            prop_assert_eq!(&ra.files, &rb.files);
+        }
+        (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => prop_assert!(false, "typed {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
+    }
+    Ok(())
+}
+
+/// The files written into directories of their own, as `deals.csv` each.
+fn write(files: &[Vec<u8>], tag: &str) -> Vec<PathBuf> {
+    let base = std::env::temp_dir().join(format!("ckpi-typed-csv-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let dir = base.join(i.to_string());
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("deals.csv"), b).unwrap();
+            dir.join("deals.csv")
+        })
+        .collect()
+}
+
+/// A query on the files through the typed reader equals the same query through the row path.
+fn same_query(paths: &[PathBuf], by_partner: bool, collect: bool) -> std::result::Result<(), TestCaseError> {
+    let mut q =
+        Query::new(vec![Metric::DealCount, Metric::WonRevenue, Metric::CloseRate, Metric::Pipeline], Period::parse("2025").unwrap());
+    if by_partner {
+        q = q.by(Dimension::Partner).rollup();
+    }
+    let opts = LoadOptions { collect_errors: collect, ..LoadOptions::default() };
+    match (run_files(paths, &Mapping::default(), &opts, &q), run_files(paths, &row_path(), &opts, &q)) {
+        (Ok((a, ra)), Ok((b, rb))) => {
+            prop_assert_eq!(a, b);
+            prop_assert_eq!(&ra.files, &rb.files);
+            prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
+        }
+        (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => prop_assert!(false, "typed {:?} vs row path {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())),
+    }
+    Ok(())
+}
+
+fn gen_row() -> impl Strategy<Value = Gen> {
+    (
+        0u16..400,
+        proptest::option::of(0u8..30),
+        prop_oneof![8 => 0u8..3, 1 => 3u8..6],
+        0u8..5,
+        0u16..400,
+        proptest::option::of(0u16..90),
+        proptest::option::weighted(0.9, 0u32..10_000_000),
+        prop_oneof![8 => Just(0u8), 1 => 1u8..5],
+        prop_oneof![30 => Just(0u8), 1 => 1u8..9],
+        proptest::bool::weighted(0.2),
+        proptest::bool::weighted(0.1),
+    )
+}
+
+fn style() -> impl Strategy<Value = Style> {
+    (any::<bool>(), any::<bool>(), proptest::bool::weighted(0.1), prop_oneof![4 => Just(0usize), 1 => 1usize..9])
+        .prop_map(|(crlf, bom, attr, blank_every)| Style { crlf, bom, attr, blank_every })
+}
+
+/// Half the files without a bad row or value or a repeated id (the typed reader reads them),
+/// half as generated.
+fn files(rows: Vec<Gen>, clean: bool) -> Vec<Gen> {
+    if !clean {
+        return rows;
+    }
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (_, p, status, channel, created, cycle, amount, currency, _, quote, pad))| {
+            (
+                1000 + i as u16,
+                p,
+                status % 5,
+                channel % 4,
+                created,
+                Some(cycle.unwrap_or(3)),
+                Some(amount.unwrap_or(700)),
+                currency % 2,
+                0,
+                quote,
+                pad,
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    #[test]
+    fn typed_csv_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), more in proptest::collection::vec(gen_row(), 0..8), style in style(), collect: bool, clean: bool) {
+        let rows = files(rows, clean);
+        let mut files = vec![csv(&rows, &style)];
+        if !more.is_empty() {
+            files.push(csv(&more, &Style { attr: false, ..style.clone() }));
+        }
+        same(load(&files, &Mapping::default(), collect), load(&files, &row_path(), collect))?;
+    }
+
+    #[test]
+    fn typed_csv_query_on_files_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), style in style(), by_partner: bool, collect: bool, clean: bool) {
+        let rows = files(rows, clean);
+        let paths = write(&[csv(&rows, &style)], "q");
+        let r = same_query(&paths, by_partner, collect);
+        let _ = std::fs::remove_dir_all(paths[0].parent().unwrap().parent().unwrap());
+        r?;
+    }
+}
+
+/// Rows that make a file of several chunks (over 1 MiB), clean or with one bad row, a duplicate
+/// id or a blank line in a late chunk.
+fn big(trouble_at: Option<(usize, u8)>, style: &Style) -> Vec<u8> {
+    let rows: Vec<Gen> = (0..40_000u32)
+        .map(|i| {
+            let trouble = match trouble_at {
+                Some((at, t)) if at == i as usize => t,
+                _ => 0,
+            };
+            let id = (i % 60_000) as u16;
+            (
+                id,
+                Some((i % 30) as u8),
+                (i % 3) as u8,
+                (i % 4) as u8,
+                (i % 400) as u16,
+                Some((i % 90) as u16),
+                Some(i * 37),
+                0,
+                trouble,
+                i % 3 == 0,
+                false,
+            )
+        })
+        .collect();
+    // Ids from a u16 repeat past 65,535 rows only: 40,000 distinct (D0 … D39999).
+    csv(&rows, style)
+}
+
+#[test]
+fn files_of_many_chunks_equal_the_row_path() {
+    let style = Style { crlf: true, bom: true, attr: false, blank_every: 997 };
+    for (case, trouble) in [None, Some((39_000, 1)), Some((38_500, 5)), Some((30_000, 4)), Some((20_000, 7))].into_iter().enumerate() {
+        let file = big(trouble, &style);
+        assert!(file.len() > 2 << 20, "{} bytes", file.len());
+        for collect in [false, true] {
+            same(load(std::slice::from_ref(&file), &Mapping::default(), collect), load(std::slice::from_ref(&file), &row_path(), collect))
+                .unwrap_or_else(|e| panic!("case {case}: {e}"));
+            // A second file naming an id of the first: the error names the first file's line.
+            let dup = b"deal_id,created_on,status\nD39990,2025-01-01,open\n".to_vec();
+            let both = [file.clone(), dup];
+            same(load(&both, &Mapping::default(), collect), load(&both, &row_path(), collect))
+                .unwrap_or_else(|e| panic!("case {case}: {e}"));
+        }
+        let paths = write(std::slice::from_ref(&file), &format!("big{case}"));
+        same_query(&paths, true, false).unwrap_or_else(|e| panic!("case {case}: {e}"));
+        let _ = std::fs::remove_dir_all(paths[0].parent().unwrap().parent().unwrap());
+    }
+}
+
+#[test]
+fn a_clean_file_keeps_every_field() {
+    let rows: Vec<Gen> = (0..50)
+        .map(|i| (i, Some((i % 7) as u8), (i % 3) as u8, 1, i, Some(5), Some(u32::from(i) * 100 + 1), 0, 0, i % 2 == 0, i % 5 == 0))
+        .collect();
+    let file = csv(&rows, &Style { crlf: false, bom: false, attr: false, blank_every: 0 });
+    let (a, ra) = load(std::slice::from_ref(&file), &Mapping::default(), false).unwrap();
+    let (b, _) = load(&[file], &row_path(), false).unwrap();
+    assert_eq!(a.deals.len(), 50);
+    assert_eq!(a.deals, b.deals);
+    assert_eq!(ra.files[0].rows_loaded, 50);
+    let d = a.deals.get(1);
+    assert_eq!((d.id.as_str(), d.partner_id.as_deref(), d.channel.map(|c| c.name())), ("D1", Some("P1"), Some("paid")));
+    assert_eq!(d.amount.unwrap().to_string(), "1.01 USD");
+    assert_eq!(a.deals.get(7).product.as_deref(), Some("a, \"b\"\nc"));
+}
