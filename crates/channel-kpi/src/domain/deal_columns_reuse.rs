@@ -28,6 +28,7 @@ impl Deals {
         self.histories.clear();
         self.attrs.clear();
         self.attr_sets.clear();
+        self.memo.changed();
     }
 }
 
