@@ -38,6 +38,14 @@ impl IdHashes {
 
     /// Makes room for `n` more hashes at once (a table grown by doubling holds both sizes
     /// while it grows, and hashes every entry again each time).
+    /// Forgets hash `h` (noted by a reader whose rows were not kept after all).
+    pub(super) fn remove(&mut self, h: u128) {
+        let h = h as u64;
+        if let Ok(e) = self.table.find_entry(h, |&x| x == h) {
+            e.remove();
+        }
+    }
+
     pub(super) fn reserve(&mut self, n: usize) {
         self.table.reserve(n, |&x| x);
     }

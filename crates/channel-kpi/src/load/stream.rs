@@ -188,16 +188,25 @@ fn csv_deals(
     let (kind, name, size) = (RecordKind::Deals, src.name.clone(), src.size);
     // Ids are noted on the workers, a chunk at a time (the table sized once for the whole file,
     // from the first chunk's bytes per row); the rest is checked and folded here, in file order.
-    let ids = std::sync::Mutex::new(std::mem::take(&mut folder.deals));
+    // (the table, and the hashes this file added to it: forgotten again when the file goes to
+    // the row path, since a worker may note a later chunk before an earlier one fails)
+    let ids = std::sync::Mutex::new((std::mem::take(&mut folder.deals), Vec::new()));
     let noted = std::sync::atomic::AtomicBool::new(false);
     let note = |deals: &crate::Deals, bytes: usize| -> Option<()> {
         let hashes: Vec<u128> = (0..deals.len()).map(|i| id_hash(deals.id(i))).collect();
-        let mut ids = ids.lock().ok()?;
+        let mut guard = ids.lock().ok()?;
+        let (ids, added) = &mut *guard;
         if !noted.swap(true, std::sync::atomic::Ordering::Relaxed) {
             let rows = size.map_or(0, |s| s as usize / bytes.max(1) * deals.len());
             ids.reserve(rows + rows / 16);
         }
-        hashes.into_iter().all(|h| ids.insert(h)).then_some(())
+        for h in hashes {
+            if !ids.insert(h) {
+                return None;
+            }
+            added.push(h);
+        }
+        Some(())
     };
     let mut folded = false;
     let mut each = |deals: &mut crate::Deals, _, _| {
@@ -205,7 +214,8 @@ fn csv_deals(
         folder.fold_noted_deals(deals).ok()
     };
     let read = super::csv_deals::read(src, mapping, opts, &mut each, false, &note);
-    folder.deals = ids.into_inner().map_err(|_| ())?;
+    let (table, added) = ids.into_inner().map_err(|_| ())?;
+    folder.deals = table;
     match read {
         Ok(r) => {
             report.columns.push((kind, r.columns));
@@ -213,7 +223,10 @@ fn csv_deals(
             Ok(None)
         }
         // Nothing noted or folded: the row path reads the file (and streams it).
-        Err(src) if !folded && !noted.into_inner() => Ok(Some(src)),
+        Err(src) if !folded => {
+            added.into_iter().for_each(|h| folder.deals.remove(h));
+            Ok(Some(src))
+        }
         Err(_) => Err(()),
     }
 }
