@@ -12,6 +12,7 @@ use super::kpi::Ctx;
 use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, levels, one_deal_currency};
 use super::record::{Record, deal_dim};
 use super::registry::KpiState;
+use super::window_spans::Spans;
 use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
 use crate::kpi::deal_sums::Tally;
@@ -98,6 +99,8 @@ impl Engine<'_> {
         let mut deal: Option<Deal> = None;
         let (n, nw) = (q.group_by.len(), self.windows.len());
         let (mut facts, mut touches) = (vec![DealFacts::default(); nw], vec![false; nw]);
+        // the windows a deal can count in, from its dates (every window when they overlap)
+        let (spans, every) = (Spans::of(&self.windows), (0..nw).collect::<Vec<usize>>());
         let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
         let (mut many_values, mut many_texts) = (vec![DimValue::Value(None); n], vec![None; n]);
         // Every dimension applies to a deal, so its levels depend on the query only.
@@ -106,8 +109,10 @@ impl Engine<'_> {
         // Grouping by one dimension that one column decides (partner, its tier or region,
         // owner, an org level, source, product, channel, kind): group ids cached per value id, so a
         // deal's groups cost one array read per level, not the texts' hashes.
+        // No dimension: one group for every deal (key 0).
         let key = match q.group_by.as_slice() {
-            [d] => key_field(d),
+            [] => Some(None),
+            [d] => key_field(d).map(Some),
             _ => None,
         };
         let nl = n + 1;
@@ -127,11 +132,11 @@ impl Engine<'_> {
                 let d = deal.get_or_insert_with(|| deals.get(i));
                 deals.fill(i, d);
             }
-            let cached = key.map(|f| deals.word_key(f, i) as usize * nl);
+            let cached = key.map(|f| f.map_or(0, |f| deals.word_key(f, i) as usize * nl));
             if let Some(k) = cached
                 && cache.len() <= k
             {
-                cache.resize(deals.word_count() * nl, u32::MAX);
+                cache.resize(deals.word_count().max(k / nl + 1) * nl, u32::MAX);
             }
             if cached.is_none_or(|k| levels.iter().any(|&l| cache[k + l] == u32::MAX)) {
                 let (values, texts): (&mut [DimValue], &mut [Option<&str>]) =
@@ -151,12 +156,14 @@ impl Engine<'_> {
                     groups[level] = cache[k + level];
                 }
             }
+            let (created, closed) = (deals.created_on(i), deals.closed_on(i));
+            let span = spans.as_ref().map_or(every.as_slice(), |s| s.touched(created, closed));
             if tallied {
                 // the deal's facts per window, once for every level's tallies
-                let cycle = deals.closed_on(i).map_or(0, |c| (c - deals.created_on(i)).num_days());
-                for ((f, w), ok) in facts.iter_mut().zip(&self.windows).zip(&mut touches) {
-                    *f = DealFacts::of_row(deals, i, w, &ctx, needs, cycle)?;
-                    *ok = f.any();
+                let cycle = closed.map_or(0, |c| (c - created).num_days());
+                for &k in span {
+                    facts[k] = DealFacts::of_row(deals, i, &self.windows[k], &ctx, needs, cycle)?;
+                    touches[k] = facts[k].any();
                 }
             }
             for &level in &levels {
@@ -165,8 +172,9 @@ impl Engine<'_> {
                     if tallies.len() < (g + 1) * nw {
                         tallies.resize_with((g + 1) * nw, Tally::default);
                     }
-                    for ((t, f), _) in tallies[g * nw..(g + 1) * nw].iter_mut().zip(&facts).zip(&touches).filter(|(_, ok)| **ok) {
-                        t.add(f).map_err(|_| overflow())?;
+                    let group = &mut tallies[g * nw..(g + 1) * nw];
+                    for &k in span.iter().filter(|&&k| touches[k]) {
+                        group[k].add(&facts[k]).map_err(|_| overflow())?;
                     }
                 }
                 if observed {
