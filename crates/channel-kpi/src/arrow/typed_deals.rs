@@ -225,7 +225,7 @@ fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
 
 /// The values of a text column's `n` rows as `parse` reads each (trimmed, `None` where empty
 /// or absent), appended to `out`; `None` when `parse` refuses one. A dictionary-encoded column
-/// parses each dictionary value once.
+/// parses each dictionary value once; a plain one its first 16 distinct texts once each.
 fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<()> {
     out.reserve(n);
     match c {
@@ -244,8 +244,24 @@ fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(
             }
         }
         Some(c) => {
+            // the columns parsed are enumerations: the first 16 distinct texts are each parsed
+            // once, found again by comparing texts
+            let mut seen: Vec<(&str, Option<T>)> = Vec::with_capacity(16);
             for i in 0..n {
-                out.push(parse(text(Some(c), i))?);
+                let v = match text(Some(c), i) {
+                    None => parse(None),
+                    Some(t) => match seen.iter().find(|(s, _)| *s == t) {
+                        Some(&(_, v)) => v,
+                        None => {
+                            let v = parse(Some(t));
+                            if seen.len() < 16 {
+                                seen.push((t, v));
+                            }
+                            v
+                        }
+                    },
+                };
+                out.push(v?);
             }
         }
     }
