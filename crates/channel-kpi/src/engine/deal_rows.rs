@@ -44,7 +44,12 @@ impl Engine<'_> {
     pub(crate) fn push_deals_from_row(&mut self, deals: &Deals, rows: std::ops::Range<usize>, at: Option<(&str, u64)>) -> Result<()> {
         let first = rows.start;
         let (mut done, mut tallies) = (first, Vec::new());
-        let r = self.fold_deal_rows(deals, rows, &mut done, &mut tallies);
+        // Per metric: folded from the deal's facts (true) or observing the deal (false).
+        let by_facts: Vec<bool> = {
+            let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of };
+            self.query.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect()
+        };
+        let r = self.fold_deal_rows(deals, rows, &by_facts, &mut done, &mut tallies);
         match (r, at) {
             (Err(e), Some((table, row))) => {
                 return Err(e.map_locations(&|l: &mut crate::Location| {
@@ -56,15 +61,13 @@ impl Engine<'_> {
             }
             (r, _) => r?,
         }
-        self.fold_tallies(tallies)
+        self.fold_tallies(tallies, &by_facts)
     }
 
     /// Folds each (group, window) tally of the deal-outcome KPIs into its cell's states (created
     /// when the tally counts), with the `fold` their `observe` runs.
-    fn fold_tallies(&mut self, tallies: Vec<Tally>) -> Result<()> {
+    fn fold_tallies(&mut self, tallies: Vec<Tally>, by_facts: &[bool]) -> Result<()> {
         let q = self.query.clone();
-        let ctx = Ctx { query: &q, refs: self.refs, as_of: self.as_of };
-        let by_facts: Vec<bool> = q.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect();
         if self.cells.len() < tallies.len() {
             self.cells.resize_with(tallies.len(), || None);
         }
@@ -72,11 +75,11 @@ impl Engine<'_> {
         for (mut t, cell) in tallies.into_iter().zip(&mut self.cells).filter(|(t, _)| !t.is_empty()) {
             match cell {
                 Some(states) => {
-                    t.fold_into(states, &by_facts, &mut buf)?;
+                    t.fold_into(states, by_facts, &mut buf)?;
                 }
                 None => {
                     let mut states: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
-                    if t.fold_into(&mut states, &by_facts, &mut buf)? {
+                    if t.fold_into(&mut states, by_facts, &mut buf)? {
                         *cell = Some(states);
                     }
                 }
@@ -88,13 +91,18 @@ impl Engine<'_> {
     /// The fold of [`Engine::push_deals`]: the deal-outcome KPIs' facts summed into `tallies`
     /// (`group * windows + window`), the other KPIs folded into the cells; `at` follows the deal
     /// being folded.
-    fn fold_deal_rows(&mut self, deals: &Deals, rows: std::ops::Range<usize>, at: &mut usize, tallies: &mut Vec<Tally>) -> Result<()> {
+    fn fold_deal_rows(
+        &mut self,
+        deals: &Deals,
+        rows: std::ops::Range<usize>,
+        by_facts: &[bool],
+        at: &mut usize,
+        tallies: &mut Vec<Tally>,
+    ) -> Result<()> {
         let q = self.query.clone();
         let refs = self.refs;
         let ctx = Ctx { query: &q, refs, as_of: self.as_of };
-        // Per metric: folded from the deal's facts (true) or observing the deal (false).
-        let by_facts: Vec<bool> = q.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect();
-        let needs = q.metrics.iter().zip(&by_facts).filter(|(_, f)| **f).fold(TallyNeeds::default(), |n, (m, _)| n.with(*m));
+        let needs = q.metrics.iter().zip(by_facts).filter(|(_, f)| **f).fold(TallyNeeds::default(), |n, (m, _)| n.with(*m));
         let (tallied, observed) = (by_facts.contains(&true), by_facts.contains(&false));
         let mut deal: Option<Deal> = None;
         let (n, nw) = (q.group_by.len(), self.windows.len());
@@ -181,7 +189,7 @@ impl Engine<'_> {
                     let d = Record::Deal(deal.as_ref().expect("filled above"));
                     fold_cells(&mut self.cells, &self.windows, &q.metrics, g, |_, w, states| {
                         let mut touched = false;
-                        for (s, _) in states.iter_mut().zip(&by_facts).filter(|(_, f)| !**f) {
+                        for (s, _) in states.iter_mut().zip(by_facts).filter(|(_, f)| !**f) {
                             touched |= s.observe(&d, w, &ctx)?;
                         }
                         Ok(touched)
