@@ -102,7 +102,7 @@ mod tests {
     fn overlapping_or_cyclic_windows_have_no_spans() {
         let year = Window::new(Period::parse("2025").unwrap());
         let q1 = Window::new(Period::parse("2025-Q1").unwrap());
-        assert!(Spans::of(&[year.clone(), q1]).is_none());
+        assert!(Spans::of(&[year, q1]).is_none());
         assert!(Spans::of(&[Window { period: year.period, cyclic: Some((Bucket::MonthOfYear, 3)) }]).is_none());
         assert!(Spans::of(&[year]).is_some());
     }
