@@ -53,6 +53,8 @@ impl FirstLines {
         None
     }
 
+    // only the typed readers note a table at a time
+    #[cfg(feature = "arrow")]
     /// Notes the records at positions `at` at once (record `p` read on `line_of(p)`, its id
     /// `id_at(p)`): true when no id among them repeats, nor repeats an id noted before; false
     /// otherwise, and then none of them is noted.
@@ -105,6 +107,8 @@ impl FirstLines {
     }
 }
 
+// only the typed readers note a table at a time
+#[cfg(feature = "arrow")]
 /// Whether two runs sorted by hash hold a `same` pair: one walk through both, or a binary
 /// search per id of a much shorter `b`.
 fn meet(a: &[Noted], b: &[Noted], same: &impl Fn(&Noted, &Noted) -> bool) -> bool {
@@ -128,6 +132,8 @@ fn meet(a: &[Noted], b: &[Noted], same: &impl Fn(&Noted, &Noted) -> bool) -> boo
     false
 }
 
+// only the typed readers note a table at a time
+#[cfg(feature = "arrow")]
 /// Two runs sorted by hash merged into one.
 fn merge(a: Vec<Noted>, b: Vec<Noted>) -> Vec<Noted> {
     let mut out = Vec::with_capacity(a.len() + b.len());
@@ -140,6 +146,8 @@ fn merge(a: Vec<Noted>, b: Vec<Noted>) -> Vec<Noted> {
     out
 }
 
+// only the typed readers note a table at a time
+#[cfg(feature = "arrow")]
 /// Sorts `v` by hash, as a two-digit radix sort: spread by the hash's top byte into 256
 /// buckets (each then fits in cache), each bucket spread by the next byte, the few ids of
 /// each of those sorted (a comparison sort of the whole costs about 25 ns per id).
@@ -164,6 +172,8 @@ fn sort_by_hash(v: &mut Vec<Noted>) {
     *v = out;
 }
 
+// only the typed readers note a table at a time
+#[cfg(feature = "arrow")]
 /// Copies `from` into `to` (as long) grouped by byte `(hash >> shift) & 255`, in ascending
 /// order of that byte; the start of each group (and the end).
 fn spread(from: &[Noted], to: &mut [Noted], shift: u32) -> [usize; 257] {
@@ -207,6 +217,7 @@ mod tests {
 
     /// A model of the loaders' use: ids noted one at a time or a table at a time, some runs
     /// forgotten again; every answer as a map from id to first line gives it.
+    #[cfg(feature = "arrow")]
     #[derive(Debug, Clone)]
     enum Step {
         One(u16),
@@ -214,6 +225,7 @@ mod tests {
         Forget(usize),
     }
 
+    #[cfg(feature = "arrow")]
     fn step() -> impl proptest::strategy::Strategy<Value = Step> {
         use proptest::prelude::*;
         prop_oneof![
@@ -223,6 +235,7 @@ mod tests {
         ]
     }
 
+    #[cfg(feature = "arrow")]
     proptest::proptest! {
         #[test]
         fn a_table_at_a_time_answers_as_one_at_a_time(steps in proptest::collection::vec(step(), 1..25)) {
@@ -276,6 +289,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "arrow")]
     #[test]
     fn a_big_table_is_sorted_through_buckets_and_its_repeat_found() {
         let ids: Vec<String> = (0..20_000).map(|i| format!("D{i}")).chain(["D12345".to_string()]).collect();
