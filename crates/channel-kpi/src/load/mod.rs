@@ -31,6 +31,7 @@ mod chunks;
 mod columns;
 mod csv_chunks;
 mod csv_deals;
+mod deal_plan;
 mod csv_file;
 mod first_lines;
 mod id_hashes;
