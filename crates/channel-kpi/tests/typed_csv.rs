@@ -239,8 +239,12 @@ fn style() -> impl Strategy<Value = Style> {
 
 /// A style through a mapping: renamed columns, datetimes, an attr column more often.
 fn mapped_style() -> impl Strategy<Value = Style> {
-    (style(), any::<bool>(), proptest::bool::weighted(0.3), proptest::bool::weighted(0.4))
-        .prop_map(|(s, renamed, datetime, attr)| Style { renamed, datetime, attr: attr || s.attr, ..s })
+    (style(), any::<bool>(), proptest::bool::weighted(0.3), proptest::bool::weighted(0.4)).prop_map(|(s, renamed, datetime, attr)| Style {
+        renamed,
+        datetime,
+        attr: attr || s.attr,
+        ..s
+    })
 }
 
 /// Half the files without a bad row or value or a repeated id (the typed reader reads them),

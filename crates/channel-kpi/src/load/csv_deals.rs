@@ -15,11 +15,11 @@
 //! which the caller removes what it kept.
 
 use super::csv_chunks::{Decoder, Fields, How, Part, read_parts};
+use super::deal_plan::{Chunk, Plan};
 use super::kinds::RecordKind;
 use super::mapping::Mapping;
 use super::read::Progressing;
 use super::report::LoadOptions;
-use super::deal_plan::{Chunk, Plan};
 use super::row::Header;
 use super::source::{Format, Source};
 use crate::domain::Deals;
