@@ -1,9 +1,10 @@
-//! CSV deals files read straight into [`Deals`], on every core: the loader's shortcut of the row
-//! conversion (`deal_from_row` through the deals mapping) for CSV, as `load/typed.rs` is for
-//! Arrow tables and Parquet files.
+//! CSV and JSON Lines deals files read straight into [`Deals`], on every core: the loader's
+//! shortcut of the row conversion (`deal_from_row` through the deals mapping) for those
+//! formats, as `load/typed.rs` is for Arrow tables and Parquet files.
 //!
-//! The file's raw bytes are cut into chunks and split into fields by `csv-core`
-//! (`load/csv_chunks.rs`); each record is read through the mapping as the row path reads it
+//! The file's raw bytes are cut into chunks, a CSV file's split into fields by `csv-core`
+//! (`load/csv_chunks.rs`), a JSON Lines file's into lines, each an object read by
+//! `serde_json` (`load/line_chunks.rs`, `load/json_line.rs`); each record is read through the mapping as the row path reads it
 //! (`load/deal_plan.rs`: renames resolved at the header, value maps, defaults, the kind's date
 //! formats, attrs) with the row path's parse functions — trimmed, empty as absent, dates by
 //! `parse_date` (ISO first), amounts by `parse_decimal`, statuses and the other vocabularies
@@ -15,12 +16,14 @@
 //! which the caller removes what it kept.
 
 use super::csv_chunks::{Decoder, Fields, How, Part, read_parts};
-use super::deal_plan::{Chunk, Plan};
+use super::deal_plan::{Chunk, Plan, source_columns};
+use super::json_line::Slots;
 use super::kinds::RecordKind;
-use super::mapping::Mapping;
+use super::line_chunks::{LineDecoder, read_lines};
+use super::mapping::{Attrs, AttrsMode, Mapping};
 use super::read::Progressing;
 use super::report::LoadOptions;
-use super::row::Header;
+use super::row::{AttrFilter, Header};
 use super::source::{Format, Source};
 use crate::domain::Deals;
 use std::sync::atomic::AtomicU64;
@@ -33,9 +36,10 @@ pub(super) type Each<'a> = &'a mut dyn FnMut(&mut Deals, Vec<u64>, usize) -> Opt
 /// chunk's size in bytes), before they are handed on; `None` stops the read.
 pub(super) type Check<'a> = &'a (dyn Fn(&Deals, usize) -> Option<()> + Sync);
 
-/// A CSV deals file read by the shortcut: its columns and its rows.
+/// A deals file read by the shortcut: its columns (a CSV file's header; a JSON Lines file
+/// has none, as in the row path) and its rows.
 pub(super) struct Read {
-    pub(super) columns: super::TableColumns,
+    pub(super) columns: Option<super::TableColumns>,
     pub(super) rows: u64,
 }
 
@@ -54,7 +58,7 @@ pub(super) fn read(
     check: Check<'_>,
 ) -> std::result::Result<Read, Source> {
     let kind = RecordKind::Deals;
-    if src.kind != kind || src.format != Format::Csv {
+    if src.kind != kind || !matches!(src.format, Format::Csv | Format::JsonLines) {
         return Err(src);
     }
     let Some(map) = super::shortcut::mapped(mapping, opts) else { return Err(src) };
@@ -81,13 +85,17 @@ pub(super) fn read(
         if f.len() != *width {
             return None;
         }
-        c.row(plan, |i| f.get(i))
+        c.row(plan, |i| f.get(i), &[])
     };
     let mut rows = 0u64;
     let mut each_part = |mut p: Part<Chunk>| {
         let before = rows;
         rows += p.out.deals.len() as u64;
-        each(&mut p.out.deals, p.lines, p.bytes)?;
+        // A chunk of blank lines hands nothing on (a caller that folded nothing can still
+        // give the file to the row path).
+        if !p.out.deals.is_empty() {
+            each(&mut p.out.deals, p.lines, p.bytes)?;
+        }
         // Reported at every multiple of the row path's interval, as the row path reports.
         let every = super::read::PROGRESS_EVERY;
         (before / every + 1..=rows / every).for_each(|m| progress.report(m * every, false));
@@ -101,14 +109,33 @@ pub(super) fn read(
     };
     let threads = super::chunks::threads_for(None);
     let done = |c: &mut Chunk, bytes: usize| check(&c.deals, bytes);
-    let dec = Decoder { new: &new, row: &row, done: &done };
     let how = How { block: super::csv_chunks::BLOCK, max_line: opts.max_line_bytes, threads, lines, counted: &counted };
-    let read = read_parts(input, how, &mut header, dec, &mut each_part);
-    match (read, found) {
+    let read = match src.format {
+        Format::Csv => {
+            let dec = Decoder { new: &new, row: &row, done: &done };
+            read_parts(input, how, &mut header, dec, &mut each_part)
+        }
+        _ => {
+            // JSON Lines: no header; each object's keys looked up among the columns read.
+            let names = source_columns(&map);
+            let Some(plan) = Plan::new(&map, formats.clone(), &[], &|c| names.iter().position(|n| n == c)) else { return Err(src) };
+            let all = matches!(map.attrs, Attrs::Mode(AttrsMode::All)).then(|| AttrFilter::new(&map));
+            let slots = Slots::new(&names, all);
+            let row = |c: &mut Chunk, text: &str| {
+                let mut json = std::mem::take(&mut c.json);
+                json.read(text, &slots)?;
+                let r = c.row(&plan, |i| json.cell(i), json.attrs());
+                c.json = json;
+                r
+            };
+            read_lines(input, how, LineDecoder { new: &new, row: &row, done: &done }, &mut each_part)
+        }
+    };
+    match read {
         // An empty file: the row path says what it says about it.
-        (Some(rows), Some(columns)) if rows > 0 => {
+        Some(rows) if rows > 0 && (found.is_some() || src.format == Format::JsonLines) => {
             progress.report(rows, true);
-            Ok(Read { columns, rows })
+            Ok(Read { columns: found, rows })
         }
         _ => Err(src),
     }
@@ -137,7 +164,7 @@ pub(super) fn load_deals(
     match read(src, mapping, opts, &mut each, true, &|_, _| Some(())) {
         Ok(r) => {
             let kind = RecordKind::Deals;
-            report.columns.push((kind, r.columns));
+            report.columns.extend(r.columns.map(|c| (kind, c)));
             report.files.push(super::FileReport { file: name, kind, rows_read: r.rows, rows_loaded: r.rows });
             None
         }
@@ -156,7 +183,11 @@ mod tests {
 
     /// `read` of `text` through `mapping`: the deals, or `None` when the file went to the row path.
     fn typed(text: &str, mapping: &str) -> Option<Deals> {
-        let src = Source::from_text(RecordKind::Deals, "deals.csv", text);
+        typed_file("deals.csv", text, mapping)
+    }
+
+    fn typed_file(name: &str, text: &str, mapping: &str) -> Option<Deals> {
+        let src = Source::from_text(RecordKind::Deals, name, text);
         let mapping = Mapping::from_json_str(mapping).unwrap();
         let mut all = Deals::default();
         let mut each = |d: &mut Deals, _, _| {
@@ -206,5 +237,26 @@ mod tests {
         // A default that is not an ISO date: the row path reports it.
         let bad = r#"{"deals": {"defaults": {"closed_on": "31/12/2017"}}}"#;
         assert!(typed("deal_id,created_on,status\nD1,2025-01-01,open\n", bad).is_none());
+    }
+
+    #[test]
+    fn json_lines_are_read_typed() {
+        let text = "\u{feff}{\"opportunity_id\": \"A1\", \"deal_stage\": \"Won\", \"engage_date\": \"2016-10-20\", \"close_date\": \"01/03/2017\", \"close_value\": 1054.5, \"account\": \"Cancity\"}\r\n\r\n\
+                    {\"deal_stage\": \"Prospecting\", \"opportunity_id\": \"A2\", \"close_value\": null, \"sales_agent\": \"Mo\\u00efse\"}";
+        let d = typed_file("deals.jsonl", text, MAVEN).expect("read typed");
+        assert_eq!(d.len(), 2);
+        let (a1, a2) = (d.get(0), d.get(1));
+        assert_eq!((a1.status, a1.closed_on.unwrap().to_string()), (DealStatus::Won, "2017-03-01".into()));
+        assert_eq!((a1.amount.unwrap().to_string(), a1.attrs.get("account").map(String::as_str)), ("1054.5 USD".into(), Some("Cancity")));
+        assert_eq!((a2.owner_id.as_deref(), a2.created_on.to_string(), a2.amount), (Some("Mo\u{ef}se"), "2017-12-31".into(), None));
+        // A key twice: the row path names it.
+        assert!(
+            typed_file(
+                "deals.jsonl",
+                "{\"deal_id\": \"D1\", \"deal_id\": \"D2\", \"created_on\": \"2025-01-01\", \"status\": \"open\"}",
+                "{}"
+            )
+            .is_none()
+        );
     }
 }

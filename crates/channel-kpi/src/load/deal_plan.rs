@@ -1,5 +1,6 @@
-//! How the typed readers (`load/csv_deals.rs`) read one deals record into [`Deals`] through a
-//! mapping, exactly as `deal_from_row` reads it through a [`MappedRow`](super::MappedRow):
+//! How the typed readers (`load/csv_deals.rs`: CSV and JSON Lines) read one deals record into
+//! [`Deals`] through a mapping, exactly as `deal_from_row` reads it through a
+//! [`MappedRow`](super::MappedRow):
 //!
 //! * **renames** are resolved once, at the header: each canonical field knows the position
 //!   (slot) of the source column it reads, or that the table has none;
@@ -16,6 +17,7 @@
 //! path. Anything the plan does not read exactly like the row path gives `None`, and the
 //! reader hands the whole file to the row path, which reports what it reports.
 
+use super::json_line::JsonCells;
 use super::mapping::{Attrs, AttrsMode, KindMapping};
 use super::row::{AttrFilter, parse_date};
 use crate::domain::{Channel, Deal, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, put_text};
@@ -89,6 +91,22 @@ pub(super) struct Plan {
     formats: Vec<String>,
 }
 
+/// The distinct source columns a plan through `map` reads: those of the deal fields, then the
+/// attrs listed (none under `"all"` or `"none"`).
+pub(super) fn source_columns(map: &KindMapping) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let listed = match &map.attrs {
+        Attrs::Columns(cols) => cols.as_slice(),
+        Attrs::Mode(_) => &[],
+    };
+    for c in FIELDS.iter().map(|f| map.source_column(f)).chain(listed.iter().map(String::as_str)) {
+        if !names.iter().any(|n| n == c) {
+            names.push(c.to_string());
+        }
+    }
+    names
+}
+
 impl Plan {
     /// The plan of a table whose column `c` is at `slot(c)` (`None`: absent), with `names` its
     /// columns in order (for `attrs: "all"`), read through `map` (`None` when the plan cannot
@@ -150,6 +168,8 @@ impl Plan {
 /// of values already parsed.
 pub(super) struct Chunk {
     pub(super) deals: Deals,
+    /// The cells of the JSON Lines record being read.
+    pub(super) json: JsonCells,
     deal: Deal,
     dates: Dates,
     currency: Option<(Box<str>, Currency)>,
@@ -159,6 +179,7 @@ impl Default for Chunk {
     fn default() -> Self {
         Chunk {
             deals: Deals::default(),
+            json: JsonCells::default(),
             deal: Deal::new(String::new(), NaiveDate::MIN, DealStatus::Open),
             dates: Dates::new(),
             currency: None,
@@ -168,9 +189,10 @@ impl Default for Chunk {
 
 impl Chunk {
     /// Adds the deal of one record whose source column at slot `i` holds `cell(i)` (`None`:
-    /// no such cell), read as `deal_from_row` reads it; `None` when the row path would refuse
-    /// it (or read it some other way).
-    pub(super) fn row<'a>(&mut self, p: &'a Plan, cell: impl Fn(usize) -> Option<&'a str>) -> Option<()> {
+    /// no such cell), with the attrs of the plan and `extra` (trimmed, non-empty), read as
+    /// `deal_from_row` reads it; `None` when the row path would refuse it (or read it some
+    /// other way).
+    pub(super) fn row<'a>(&mut self, p: &'a Plan, cell: impl Fn(usize) -> Option<&'a str>, extra: &[(String, String)]) -> Option<()> {
         let get = |f: F| p.get(f, &cell);
         let t = |f: F| get(f).map(|(v, _)| v);
         let d = &mut self.deal;
@@ -222,6 +244,7 @@ impl Chunk {
                 d.attrs.insert(name.to_string(), v.to_string());
             }
         }
+        d.attrs.extend(extra.iter().cloned());
         d.validate().ok()?;
         self.deals.push_ref(d);
         Some(())

@@ -35,7 +35,9 @@ mod csv_file;
 mod deal_plan;
 mod first_lines;
 mod id_hashes;
+mod json_line;
 mod jsonl_file;
+mod line_chunks;
 mod lookups;
 #[cfg(feature = "parquet")]
 mod parquet_file;
