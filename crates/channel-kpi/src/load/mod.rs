@@ -11,6 +11,8 @@
 
 mod convert;
 mod kinds;
+#[cfg(feature = "arrow")]
+mod mapped_batch;
 mod mapping;
 mod row;
 

@@ -1,8 +1,8 @@
-//! Which deals sources the loader's typed readers take: `load/typed.rs` (Arrow tables and
-//! Parquet files) those read through a mapping that renames, translates, defaults and joins
-//! nothing, whose columns are canonical deal fields or columns the mapping does not keep as
-//! attrs; `load/csv_deals.rs` (CSV files) those read through a mapping without lookups. None
-//! under [`LoadOptions::row_path_only`].
+//! Which deals sources the loader's typed readers take: those read through a mapping without
+//! lookups (none under [`LoadOptions::row_path_only`]); `load/typed.rs` (Arrow tables and
+//! Parquet files) only those whose columns are the mapping's source columns or columns it does
+//! not keep as attrs (`load/mapped_batch.rs` says which renames, value maps and defaults it
+//! reads).
 
 use super::kinds::RecordKind;
 use super::mapping::{KindMapping, Mapping};
@@ -10,14 +10,7 @@ use super::report::LoadOptions;
 use std::borrow::Cow;
 
 /// The deals mapping narrowed to the query's attrs ([`LoadOptions::only_attrs`]), when the
-/// shortcut reads through it ([`identity`]).
-#[cfg(feature = "arrow")]
-pub(super) fn shortcut_map<'m>(mapping: &'m Mapping, opts: &LoadOptions) -> Option<Cow<'m, KindMapping>> {
-    mapped(mapping, opts).filter(|m| identity(m))
-}
-
-/// The deals mapping narrowed to the query's attrs ([`LoadOptions::only_attrs`]), when the
-/// typed CSV reader reads through it (one without lookups).
+/// typed readers read through it (one without lookups).
 pub(super) fn mapped<'m>(mapping: &'m Mapping, opts: &LoadOptions) -> Option<Cow<'m, KindMapping>> {
     let kind = RecordKind::Deals;
     if opts.row_path_only {
@@ -28,13 +21,6 @@ pub(super) fn mapped<'m>(mapping: &'m Mapping, opts: &LoadOptions) -> Option<Cow
         None => Cow::Borrowed(mapping.kind(kind)),
     };
     map.lookups.is_empty().then_some(map)
-}
-
-/// A deals mapping the shortcut reads through: it renames, translates, defaults and joins
-/// nothing.
-#[cfg(feature = "arrow")]
-fn identity(map: &KindMapping) -> bool {
-    map.columns.is_empty() && map.values.is_empty() && map.defaults.is_empty() && map.lookups.is_empty()
 }
 
 /// The columns of a deals table the shortcut reads: every column a canonical field or one the

@@ -155,7 +155,7 @@ fn typed_deals(
         crate::interrupt::check().map_err(|_| ())?;
         // Before the first batch is folded the row path can still take the file (and stream it).
         let mut chunk = crate::Deals::default();
-        if b.ok().and_then(|b| crate::arrow::append_deals(&mut chunk, &b)).is_none() {
+        if b.ok().and_then(|b| super::mapped_batch::append(&mut chunk, &b, &map)).is_none() {
             return if rows == 0 { Ok(Some(src)) } else { Err(()) };
         }
         folder.fold_deals(&chunk)?;
