@@ -1,11 +1,12 @@
 //! A CSV deals file read through the loader's typed reader (`load/csv_deals.rs`) gives the
 //! dataset, report and errors of the row path, in a whole load and in a query on files
-//! (`load::run_files`): the same files read through a mapping that renames `deal_id` to itself
-//! (which the typed reader does not take) are the oracle. Files mix clean rows with quoted,
-//! padded and mixed-case values, empty cells, CRLF or LF, a BOM, blank lines, a quoted line
-//! break, an attr column, and every kind of bad row (unknown status, channel or currency, a bad
-//! date or amount, a negative amount, a won deal without amount or close date, closed before
-//! created, an empty id, too few or too many fields, duplicate ids within and across files).
+//! (`load::run_files`): the same files read row by row (`LoadOptions::row_path_only`) are the
+//! oracle. Files mix clean rows with quoted, padded and mixed-case values, empty cells, CRLF or
+//! LF, a BOM, blank lines, a quoted line break, an attr column, and every kind of bad row
+//! (unknown status, channel or currency, a bad date or amount, a negative amount, a won deal
+//! without amount or close date, closed before created, an empty id, too few or too many
+//! fields, duplicate ids within and across files); in the canonical format and through
+//! mappings (renamed columns, value maps, defaults, date formats, attrs).
 #![allow(clippy::result_large_err)]
 
 use channel_kpi::load::{LoadOptions, LoadReport, Mapping, RecordKind, Source, load_sources, run_files};
@@ -32,20 +33,34 @@ struct Style {
     attr: bool,
     /// Blank lines after every this many rows (0: none).
     blank_every: usize,
-}
-
-fn day(offset: i64) -> String {
-    (chrono::NaiveDate::from_ymd_opt(2024, 10, 4).unwrap() + chrono::Duration::days(offset)).to_string()
+    /// Header names of a Maven-like export (`opportunity_id`, `engage_date`, `deal_stage`) in
+    /// place of `deal_id`, `created_on`, `status`.
+    renamed: bool,
+    /// Dates written as `YYYY-MM-DD 12:34:56`.
+    datetime: bool,
 }
 
 fn csv(rows: &[Gen], style: &Style) -> Vec<u8> {
     let nl = if style.crlf { "\r\n" } else { "\n" };
     let cols = if style.attr { &COLUMNS[..] } else { &COLUMNS[..9] };
+    let day = |offset: i64| {
+        let d = (chrono::NaiveDate::from_ymd_opt(2024, 10, 4).unwrap() + chrono::Duration::days(offset)).to_string();
+        if style.datetime { format!("{d} 12:34:56") } else { d }
+    };
     let mut s = String::new();
     if style.bom {
         s.push('\u{feff}');
     }
-    s.push_str(&cols.join(","));
+    let header: Vec<&str> = cols
+        .iter()
+        .map(|c| match (style.renamed, *c) {
+            (true, "deal_id") => "opportunity_id",
+            (true, "created_on") => "engage_date",
+            (true, "status") => "deal_stage",
+            (_, c) => c,
+        })
+        .collect();
+    s.push_str(&header.join(","));
     for (r, g) in rows.iter().enumerate() {
         s.push_str(nl);
         let &(id, partner, status, channel, created, cycle, amount, currency, trouble, quote, pad) = g;
@@ -102,18 +117,51 @@ fn csv(rows: &[Gen], style: &Style) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn row_path() -> Mapping {
-    let mut m = Mapping::default();
-    m.deals.columns.insert("deal_id".into(), "deal_id".into());
-    m
+/// The mappings the files are read through: the canonical format (0), or a Maven-like export
+/// (1 …): renamed columns (`deal_stage` read as both status and stage), a status and a channel
+/// value map (a value mapped to empty), defaults (currency, status, a date), date formats
+/// (ISO after another format, or a datetime format), and each `attrs` choice.
+fn mapping(variant: u8, style: &Style) -> Mapping {
+    if variant == 0 && !style.renamed && !style.datetime {
+        return Mapping::default();
+    }
+    let formats = match (style.datetime, variant % 3) {
+        (true, 0) => r#"["%Y-%m-%d %H:%M:%S"]"#,
+        (true, _) => r#"["%d/%m/%Y", "%Y-%m-%d %H:%M:%S"]"#,
+        (false, 1) => r#"["%m/%d/%Y", "%Y-%m-%d"]"#,
+        (false, _) => r#"["%Y-%m-%d"]"#,
+    };
+    let attrs = [r#""all""#, r#""none""#, r#"["segment", "product", "nope"]"#][variant as usize % 3];
+    let renames = if style.renamed {
+        r#""deal_id": "opportunity_id", "created_on": "engage_date", "status": "deal_stage", "stage": "deal_stage","#
+    } else {
+        ""
+    };
+    let defaults = match variant % 4 {
+        0 => r#"{}"#,
+        1 => r#"{"currency": "USD"}"#,
+        2 => r#"{"currency": "EUR", "status": "open", "expected_close_on": "2026-01-31", "lost_reason": "n/a"}"#,
+        _ => r#"{"currency": "usd", "registered_on": "2025-02-30"}"#,
+    };
+    Mapping::from_json_str(&format!(
+        r#"{{"deals": {{"columns": {{{renames} "owner_id": "partner_id"}},
+            "values": {{"status": {{"LOST": "Lost", "sold": "", " Won ": "won"}}, "channel": {{"tv": "paid", "Earned": " "}}}},
+            "defaults": {defaults}, "date_formats": {formats}, "attrs": {attrs}}}}}"#
+    ))
+    .unwrap()
 }
 
 type Loaded = Result<(Dataset, LoadReport)>;
 
-fn load(files: &[Vec<u8>], mapping: &Mapping, collect: bool) -> Loaded {
+fn load(files: &[Vec<u8>], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
     let sources =
         files.iter().enumerate().map(|(i, b)| Source::from_bytes(RecordKind::Deals, &format!("deals{i}.csv"), b.clone())).collect();
-    load_sources(sources, mapping, &LoadOptions { collect_errors: collect, ..LoadOptions::default() })
+    load_sources(sources, mapping, &LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() })
+}
+
+/// `same` of the typed reader's load and the row path's.
+fn same_load(files: &[Vec<u8>], mapping: &Mapping, collect: bool) -> std::result::Result<(), TestCaseError> {
+    same(load(files, mapping, collect, false), load(files, mapping, collect, true))
 }
 
 /// The typed reader's load equals the row path's: the same deals, errors and file reports, or
@@ -148,14 +196,15 @@ fn write(files: &[Vec<u8>], tag: &str) -> Vec<PathBuf> {
 }
 
 /// A query on the files through the typed reader equals the same query through the row path.
-fn same_query(paths: &[PathBuf], by_partner: bool, collect: bool) -> std::result::Result<(), TestCaseError> {
+fn same_query(paths: &[PathBuf], mapping: &Mapping, by_partner: bool, collect: bool) -> std::result::Result<(), TestCaseError> {
     let mut q =
         Query::new(vec![Metric::DealCount, Metric::WonRevenue, Metric::CloseRate, Metric::Pipeline], Period::parse("2025").unwrap());
     if by_partner {
         q = q.by(Dimension::Partner).rollup();
     }
     let opts = LoadOptions { collect_errors: collect, ..LoadOptions::default() };
-    match (run_files(paths, &Mapping::default(), &opts, &q), run_files(paths, &row_path(), &opts, &q)) {
+    let slow = LoadOptions { row_path_only: true, ..opts.clone() };
+    match (run_files(paths, mapping, &opts, &q), run_files(paths, mapping, &slow, &q)) {
         (Ok((a, ra)), Ok((b, rb))) => {
             prop_assert_eq!(a, b);
             prop_assert_eq!(&ra.files, &rb.files);
@@ -185,7 +234,17 @@ fn gen_row() -> impl Strategy<Value = Gen> {
 
 fn style() -> impl Strategy<Value = Style> {
     (any::<bool>(), any::<bool>(), proptest::bool::weighted(0.1), prop_oneof![4 => Just(0usize), 1 => 1usize..9])
-        .prop_map(|(crlf, bom, attr, blank_every)| Style { crlf, bom, attr, blank_every })
+        .prop_map(|(crlf, bom, attr, blank_every)| Style { crlf, bom, attr, blank_every, renamed: false, datetime: false })
+}
+
+/// A style through a mapping: renamed columns, datetimes, an attr column more often.
+fn mapped_style() -> impl Strategy<Value = Style> {
+    (style(), any::<bool>(), proptest::bool::weighted(0.3), proptest::bool::weighted(0.4)).prop_map(|(s, renamed, datetime, attr)| Style {
+        renamed,
+        datetime,
+        attr: attr || s.attr,
+        ..s
+    })
 }
 
 /// Half the files without a bad row or value or a repeated id (the typed reader reads them),
@@ -224,14 +283,24 @@ proptest! {
         if !more.is_empty() {
             files.push(csv(&more, &Style { attr: false, ..style.clone() }));
         }
-        same(load(&files, &Mapping::default(), collect), load(&files, &row_path(), collect))?;
+        same_load(&files, &Mapping::default(), collect)?;
     }
 
     #[test]
-    fn typed_csv_query_on_files_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), style in style(), by_partner: bool, collect: bool, clean: bool) {
+    fn typed_csv_through_a_mapping_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), more in proptest::collection::vec(gen_row(), 0..8), style in mapped_style(), variant in 0u8..12, collect: bool, clean: bool) {
         let rows = files(rows, clean);
-        let paths = write(&[csv(&rows, &style)], "q");
-        let r = same_query(&paths, by_partner, collect);
+        let mut files = vec![csv(&rows, &style)];
+        if !more.is_empty() {
+            files.push(csv(&more, &Style { attr: false, ..style.clone() }));
+        }
+        same_load(&files, &mapping(variant, &style), collect)?;
+    }
+
+    #[test]
+    fn typed_csv_query_on_files_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), style in mapped_style(), variant in 0u8..12, by_partner: bool, collect: bool, clean: bool) {
+        let rows = files(rows, clean);
+        let paths = write(&[csv(&rows, &style)], &format!("q{variant}"));
+        let r = same_query(&paths, &mapping(variant, &style), by_partner, collect);
         let _ = std::fs::remove_dir_all(paths[0].parent().unwrap().parent().unwrap());
         r?;
     }
@@ -268,22 +337,35 @@ fn big(trouble_at: Option<(usize, u8)>, style: &Style) -> Vec<u8> {
 
 #[test]
 fn files_of_many_chunks_equal_the_row_path() {
-    let style = Style { crlf: true, bom: true, attr: false, blank_every: 997 };
+    let style = Style { crlf: true, bom: true, attr: false, blank_every: 997, renamed: false, datetime: false };
     for (case, trouble) in [None, Some((39_000, 1)), Some((38_500, 5)), Some((30_000, 4)), Some((20_000, 7))].into_iter().enumerate() {
         let file = big(trouble, &style);
         assert!(file.len() > 2 << 20, "{} bytes", file.len());
         for collect in [false, true] {
-            same(load(std::slice::from_ref(&file), &Mapping::default(), collect), load(std::slice::from_ref(&file), &row_path(), collect))
-                .unwrap_or_else(|e| panic!("case {case}: {e}"));
+            same_load(std::slice::from_ref(&file), &Mapping::default(), collect).unwrap_or_else(|e| panic!("case {case}: {e}"));
             // A second file naming an id of the first: the error names the first file's line.
             let dup = b"deal_id,created_on,status\nD39990,2025-01-01,open\n".to_vec();
             let both = [file.clone(), dup];
-            same(load(&both, &Mapping::default(), collect), load(&both, &row_path(), collect))
-                .unwrap_or_else(|e| panic!("case {case}: {e}"));
+            same_load(&both, &Mapping::default(), collect).unwrap_or_else(|e| panic!("case {case}: {e}"));
         }
         let paths = write(std::slice::from_ref(&file), &format!("big{case}"));
-        same_query(&paths, true, false).unwrap_or_else(|e| panic!("case {case}: {e}"));
+        same_query(&paths, &Mapping::default(), true, false).unwrap_or_else(|e| panic!("case {case}: {e}"));
         let _ = std::fs::remove_dir_all(paths[0].parent().unwrap().parent().unwrap());
+    }
+}
+
+#[test]
+fn mapped_files_of_many_chunks_equal_the_row_path() {
+    let style = Style { crlf: false, bom: false, attr: true, blank_every: 0, renamed: true, datetime: false };
+    for (case, trouble) in [None, Some((39_000, 1)), Some((38_500, 5))].into_iter().enumerate() {
+        let file = big(trouble, &style);
+        for variant in [1, 5, 6] {
+            let m = mapping(variant, &style);
+            same_load(std::slice::from_ref(&file), &m, false).unwrap_or_else(|e| panic!("case {case}, mapping {variant}: {e}"));
+            let paths = write(std::slice::from_ref(&file), &format!("mbig{case}-{variant}"));
+            same_query(&paths, &m, true, true).unwrap_or_else(|e| panic!("case {case}, mapping {variant}: {e}"));
+            let _ = std::fs::remove_dir_all(paths[0].parent().unwrap().parent().unwrap());
+        }
     }
 }
 
@@ -292,9 +374,9 @@ fn a_clean_file_keeps_every_field() {
     let rows: Vec<Gen> = (0..50)
         .map(|i| (i, Some((i % 7) as u8), (i % 3) as u8, 1, i, Some(5), Some(u32::from(i) * 100 + 1), 0, 0, i % 2 == 0, i % 5 == 0))
         .collect();
-    let file = csv(&rows, &Style { crlf: false, bom: false, attr: false, blank_every: 0 });
-    let (a, ra) = load(std::slice::from_ref(&file), &Mapping::default(), false).unwrap();
-    let (b, _) = load(&[file], &row_path(), false).unwrap();
+    let file = csv(&rows, &Style { crlf: false, bom: false, attr: false, blank_every: 0, renamed: false, datetime: false });
+    let (a, ra) = load(std::slice::from_ref(&file), &Mapping::default(), false, false).unwrap();
+    let (b, _) = load(&[file], &Mapping::default(), false, true).unwrap();
     assert_eq!(a.deals.len(), 50);
     assert_eq!(a.deals, b.deals);
     assert_eq!(ra.files[0].rows_loaded, 50);

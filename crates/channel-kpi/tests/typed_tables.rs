@@ -1,6 +1,7 @@
 //! A deals table with typed columns read through the loader's shortcut (`arrow/typed_deals.rs`)
-//! gives the dataset, report and errors of the row path: the same table read through a
-//! mapping that renames `deal_id` to itself (which the shortcut does not take) is the oracle.
+//! gives the dataset, report and errors of the row path: the same table read row by row
+//! (`LoadOptions::row_path_only`) is the oracle, in the canonical format and through mappings
+//! (renamed columns, value maps, defaults: `load/mapped_batch.rs`).
 //! Tables mix clean rows with padded and mixed-case texts, empty strings, nulls, dictionary
 //! columns, integer amounts and every kind of bad row (unknown status or channel, bad currency,
 //! negative amount, a won deal without amount or close date, closed before created, duplicate
@@ -118,9 +119,18 @@ fn table(rows: &[Gen], dictionary: bool, int_amounts: bool, batches: usize) -> V
 }
 
 fn load(batches: &[RecordBatch], mapping: &Mapping, collect: bool) -> Result<(Dataset, channel_kpi::load::LoadReport)> {
+    load_as(batches, mapping, collect, false)
+}
+
+fn load_as(batches: &[RecordBatch], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
     let b: Vec<_> = batches.iter().cloned().map(Ok).collect();
     let src = Source::from_arrow(RecordKind::Deals, "deals", Box::new(b.into_iter()));
-    load_tables(vec![src], mapping, &LoadOptions { collect_errors: collect, ..LoadOptions::default() })
+    load_tables(vec![src], mapping, &LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() })
+}
+
+/// The row path's load (the oracle).
+fn slow(batches: &[RecordBatch], collect: bool) -> Loaded {
+    load_as(batches, &Mapping::default(), collect, true)
 }
 
 /// The same rows as a Parquet file (row groups of `group` rows), loaded from disk.
@@ -131,6 +141,7 @@ fn load_parquet(
     mapping: &Mapping,
     collect: bool,
     tag: &str,
+    row_path_only: bool,
 ) -> Result<(Dataset, channel_kpi::load::LoadReport)> {
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
@@ -141,8 +152,8 @@ fn load_parquet(
     let mut w = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batches[0].schema(), Some(props)).unwrap();
     batches.iter().for_each(|b| w.write(b).unwrap());
     w.close().unwrap();
-    let r =
-        channel_kpi::load::load_file(&path, RecordKind::Deals, mapping, &LoadOptions { collect_errors: collect, ..LoadOptions::default() });
+    let opts = LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() };
+    let r = channel_kpi::load::load_file(&path, RecordKind::Deals, mapping, &opts);
     let _ = std::fs::remove_dir_all(&dir);
     r
 }
@@ -164,10 +175,43 @@ fn same(fast: Loaded, slow: Loaded) -> std::result::Result<(), TestCaseError> {
     Ok(())
 }
 
-fn row_path() -> Mapping {
-    let mut m = Mapping::default();
-    m.deals.columns.insert("deal_id".into(), "deal_id".into());
-    m
+/// A Maven-like export: the table's `deal_id`, `status` and `created_on` renamed, read
+/// through a mapping that renames them back (and reads `status` as `stage` too), with value
+/// maps, defaults (`variant`) and each `attrs` choice.
+fn maven(batches: &[RecordBatch], variant: u8) -> (Vec<RecordBatch>, Mapping) {
+    use arrow_schema::{Field, Schema};
+    let rename = |n: &str| -> String {
+        match n {
+            "deal_id" => "opportunity_id",
+            "status" => "deal_stage",
+            "created_on" => "engage_date",
+            "lost_reason" if variant % 2 == 1 => "segment",
+            n => n,
+        }
+        .to_string()
+    };
+    let renamed = batches
+        .iter()
+        .map(|b| {
+            let fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone().with_name(rename(f.name()))).collect();
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), b.columns().to_vec()).unwrap()
+        })
+        .collect();
+    let defaults = [
+        r#"{}"#,
+        r#"{"currency": "USD", "lost_reason": "n/a"}"#,
+        r#"{"currency": "EUR", "expected_close_on": "2026-01-31", "source": "web"}"#,
+        r#"{"currency": " USD"}"#,
+        r#"{"registered_on": "2025-02-30"}"#,
+    ][variant as usize % 5];
+    let attrs = [r#""all""#, r#""none""#, r#"["segment"]"#][variant as usize % 3];
+    let m = Mapping::from_json_str(&format!(
+        r#"{{"deals": {{"columns": {{"deal_id": "opportunity_id", "status": "deal_stage", "stage": "deal_stage", "created_on": "engage_date"}},
+            "values": {{"status": {{"LOST": "Lost", "sold": "", " Won ": "won"}}, "channel": {{"tv": "paid", "Earned": " "}}, "kind": {{"resale": "new"}}}},
+            "defaults": {defaults}, "attrs": {attrs}}}}}"#
+    ))
+    .unwrap();
+    (renamed, m)
 }
 
 fn gen_row() -> impl Strategy<Value = Gen> {
@@ -199,7 +243,7 @@ proptest! {
     #[test]
     fn shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), dictionary: bool, ints: bool, batches in 1usize..4, collect: bool) {
         let t = table(&rows, dictionary, ints, batches);
-        let (fast, slow) = (load(&t, &Mapping::default(), collect), load(&t, &row_path(), collect));
+        let (fast, slow) = (load(&t, &Mapping::default(), collect), slow(&t, collect));
         same(fast, slow)?;
     }
 }
@@ -223,7 +267,15 @@ proptest! {
     #[test]
     fn one_bad_row_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), trouble in prop_oneof![1 => Just(0u8), 4 => 6u8..16], at: usize, dictionary: bool, collect: bool) {
         let t = table(&one_trouble(rows, trouble, at), dictionary, false, 2);
-        same(load(&t, &Mapping::default(), collect), load(&t, &row_path(), collect))?;
+        same(load(&t, &Mapping::default(), collect), slow(&t, collect))?;
+    }
+
+    /// The same tables as a Maven-like export read through a mapping.
+    #[test]
+    fn mapped_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), clean: bool, variant in 0u8..15, dictionary: bool, batches in 1usize..3, collect: bool) {
+        let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
+        let (t, m) = maven(&table(&rows, dictionary, false, batches), variant);
+        same(load_as(&t, &m, collect, false), load_as(&t, &m, collect, true))?;
     }
 }
 
@@ -234,8 +286,17 @@ proptest! {
     #[test]
     fn parquet_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), dictionary: bool, group in 1usize..40, collect: bool) {
         let t = table(&rows, dictionary, false, 1);
-        let fast = load_parquet(&t, group, &Mapping::default(), collect, "p");
-        let slow = load_parquet(&t, group, &row_path(), collect, "p");
+        let fast = load_parquet(&t, group, &Mapping::default(), collect, "p", false);
+        let slow = load_parquet(&t, group, &Mapping::default(), collect, "p", true);
+        same(fast, slow)?;
+    }
+
+    #[test]
+    fn mapped_parquet_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), clean: bool, variant in 0u8..15, group in 1usize..40, collect: bool) {
+        let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
+        let (t, m) = maven(&table(&rows, false, false, 1), variant);
+        let fast = load_parquet(&t, group, &m, collect, "mp", false);
+        let slow = load_parquet(&t, group, &m, collect, "mp", true);
         same(fast, slow)?;
     }
 }
@@ -287,7 +348,7 @@ fn extra_columns_are_attrs_as_before() {
     cols.push(("segment", note));
     let t = RecordBatch::try_from_iter(cols).unwrap();
     let (a, _) = load(std::slice::from_ref(&t), &Mapping::default(), false).unwrap();
-    let (b, _) = load(&[t], &row_path(), false).unwrap();
+    let (b, _) = slow(&[t], false).unwrap();
     assert_eq!(a.deals, b.deals);
     assert_eq!(a.deals.get(2).attrs.get("segment").map(String::as_str), Some("b"));
 }
@@ -299,7 +360,7 @@ fn clean_tables_take_the_shortcut_and_keep_every_field() {
         .collect();
     let t = table(&rows, false, false, 2);
     let (a, _) = load(&t, &Mapping::default(), false).unwrap();
-    let (b, _) = load(&t, &row_path(), false).unwrap();
+    let (b, _) = slow(&t, false).unwrap();
     assert_eq!(a.deals.len(), 50);
     assert_eq!(a.deals, b.deals);
     let d = a.deals.get(1);

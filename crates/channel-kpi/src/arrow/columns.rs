@@ -8,7 +8,7 @@ use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 
 /// A string column without dictionary encoding.
-pub(super) enum Flat<'a> {
+pub(crate) enum Flat<'a> {
     Utf8(&'a arrow_array::StringArray),
     Large(&'a arrow_array::LargeStringArray),
     View(&'a arrow_array::StringViewArray),
@@ -41,13 +41,13 @@ impl<'a> Flat<'a> {
 }
 
 /// A string column of any Arrow string layout, dictionary-encoded or not.
-pub(super) enum Strs<'a> {
+pub(crate) enum Strs<'a> {
     Flat(Flat<'a>),
     Dict { keys: Keys<'a>, values: Flat<'a> },
 }
 
 impl<'a> Strs<'a> {
-    pub(super) fn of(a: &'a ArrayRef) -> Option<Strs<'a>> {
+    pub(crate) fn of(a: &'a ArrayRef) -> Option<Strs<'a>> {
         let a = a.as_ref();
         Some(match a.data_type() {
             DataType::Dictionary(..) => {
@@ -67,7 +67,7 @@ impl<'a> Strs<'a> {
         }
     }
     #[inline(always)]
-    pub(super) fn get(&self, i: usize) -> Option<&'a str> {
+    pub(crate) fn get(&self, i: usize) -> Option<&'a str> {
         match self {
             Strs::Flat(f) => f.get(i),
             Strs::Dict { keys, values } => keys.get(i).and_then(|k| values.get(k)),
@@ -76,7 +76,7 @@ impl<'a> Strs<'a> {
 }
 
 /// The keys of a dictionary array as stored (no copy per batch), read as indexes.
-pub(super) struct Keys<'a> {
+pub(crate) struct Keys<'a> {
     data: KeyData<'a>,
     nulls: Option<&'a NullBuffer>,
     #[cfg(test)]

@@ -30,6 +30,7 @@ mod parts;
 mod threads;
 mod typed_deals;
 
+pub(crate) use columns::Strs;
 pub(crate) use input::{ArrowRecords, add_iso, no_lookups};
 pub use input::{Batches, load_tables};
 pub use output::{MONEY_SCALE, to_record_batch};

@@ -1,29 +1,31 @@
-//! CSV deals files read straight into [`Deals`], on every core: the loader's shortcut of the row
-//! conversion (`deal_from_row` through the identity mapping) for CSV, as `load/typed.rs` is for
-//! Arrow tables and Parquet files.
+//! CSV and JSON Lines deals files read straight into [`Deals`], on every core: the loader's
+//! shortcut of the row conversion (`deal_from_row` through the deals mapping) for those
+//! formats, as `load/typed.rs` is for Arrow tables and Parquet files.
 //!
-//! The file's raw bytes are cut into chunks and split into fields by `csv-core`
-//! (`load/csv_chunks.rs`); each field is read with the functions the row path reads it with —
-//! trimmed, empty as absent, dates by [`parse_date`] with the mapping's formats (ISO first),
-//! amounts by [`parse_decimal`], statuses and the other vocabularies by their `FromStr`,
-//! currencies by [`Currency::new`], the record checked by [`Deal::validate`] — into one
-//! [`Deals`] per chunk, appended (or folded) in file order. The first thing the shortcut does
-//! not read exactly like the row path (a column kept as an attr, a bad value, a field count
-//! other than the header's, a line over the limit …) hands the whole file to the row path,
-//! which reads it and reports its errors as always: `None` from [`read`], after which the
-//! caller removes what it kept.
+//! The file's raw bytes are cut into chunks, a CSV file's split into fields by `csv-core`
+//! (`load/csv_chunks.rs`), a JSON Lines file's into lines, each an object read by
+//! `serde_json` (`load/line_chunks.rs`, `load/json_line.rs`); each record is read through the mapping as the row path reads it
+//! (`load/deal_plan.rs`: renames resolved at the header, value maps, defaults, the kind's date
+//! formats, attrs) with the row path's parse functions — trimmed, empty as absent, dates by
+//! `parse_date` (ISO first), amounts by `parse_decimal`, statuses and the other vocabularies
+//! by their `FromStr`, currencies by `Currency::new`, the record checked by `Deal::validate`
+//! — into one [`Deals`] per chunk, appended (or folded) in file order. The first thing the
+//! shortcut does not read exactly like the row path (a mapping with lookups, a bad value, a
+//! field count other than the header's, a line over the limit …) hands the whole file to the
+//! row path, which reads it and reports its errors as always: `None` from [`read`], after
+//! which the caller removes what it kept.
 
 use super::csv_chunks::{Decoder, Fields, How, Part, read_parts};
+use super::deal_plan::{Chunk, Plan, source_columns};
+use super::json_line::Slots;
 use super::kinds::RecordKind;
-use super::mapping::Mapping;
+use super::line_chunks::{LineDecoder, read_lines};
+use super::mapping::{Attrs, AttrsMode, Mapping};
 use super::read::Progressing;
 use super::report::LoadOptions;
-use super::row::{Header, parse_date};
+use super::row::{AttrFilter, Header};
 use super::source::{Format, Source};
-use crate::domain::{Channel, Deal, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, put_text};
-use crate::money::{Currency, Money, parse_decimal};
-use chrono::NaiveDate;
-use std::str::FromStr;
+use crate::domain::Deals;
 use std::sync::atomic::AtomicU64;
 
 /// What [`read`] hands each chunk's deals to: the deals (to take or leave), each deal's line
@@ -34,9 +36,10 @@ pub(super) type Each<'a> = &'a mut dyn FnMut(&mut Deals, Vec<u64>, usize) -> Opt
 /// chunk's size in bytes), before they are handed on; `None` stops the read.
 pub(super) type Check<'a> = &'a (dyn Fn(&Deals, usize) -> Option<()> + Sync);
 
-/// A CSV deals file read by the shortcut: its columns and its rows.
+/// A deals file read by the shortcut: its columns (a CSV file's header; a JSON Lines file
+/// has none, as in the row path) and its rows.
 pub(super) struct Read {
-    pub(super) columns: super::TableColumns,
+    pub(super) columns: Option<super::TableColumns>,
     pub(super) rows: u64,
 }
 
@@ -55,10 +58,10 @@ pub(super) fn read(
     check: Check<'_>,
 ) -> std::result::Result<Read, Source> {
     let kind = RecordKind::Deals;
-    if src.kind != kind || src.format != Format::Csv {
+    if src.kind != kind || !matches!(src.format, Format::Csv | Format::JsonLines) {
         return Err(src);
     }
-    let Some(map) = super::shortcut::shortcut_map(mapping, opts) else { return Err(src) };
+    let Some(map) = super::shortcut::mapped(mapping, opts) else { return Err(src) };
     let Some(input) = src.bytes_again() else { return Err(src) };
     let formats = mapping.date_formats(kind);
     let counted = AtomicU64::new(0);
@@ -67,20 +70,32 @@ pub(super) fn read(
     let mut found: Option<super::TableColumns> = None;
     let at = std::sync::OnceLock::new();
     let mut header = |names: Vec<String>| -> Option<()> {
-        let columns = super::shortcut::columns(&name, &names, &map)?;
-        let cols = Cols::new(&Header::new(names).ok()?)?;
+        let columns = super::TableColumns::new(kind, &name, &names, &map);
+        super::check_required(&columns, kind).ok()?;
+        let h = Header::new(names).ok()?;
+        let plan = Plan::new(&map, formats.clone(), h.names(), &|c| h.index_of(c))?;
         found = Some(columns);
-        at.set(cols).ok()
+        at.set((h.names().len(), plan)).ok()
     };
     // Chunks decoded and handed on are used again (their vectors, their caches).
     let spare = std::sync::Mutex::new(Vec::<Chunk>::new());
     let new = || spare.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
-    let row = |c: &mut Chunk, f: &Fields| at.get().and_then(|at: &Cols| c.row(f, at, &formats));
+    let row = |c: &mut Chunk, f: &Fields| {
+        let (width, plan) = at.get()?;
+        if f.len() != *width {
+            return None;
+        }
+        c.row(plan, |i| f.get(i), &[])
+    };
     let mut rows = 0u64;
     let mut each_part = |mut p: Part<Chunk>| {
         let before = rows;
         rows += p.out.deals.len() as u64;
-        each(&mut p.out.deals, p.lines, p.bytes)?;
+        // A chunk of blank lines hands nothing on (a caller that folded nothing can still
+        // give the file to the row path).
+        if !p.out.deals.is_empty() {
+            each(&mut p.out.deals, p.lines, p.bytes)?;
+        }
         // Reported at every multiple of the row path's interval, as the row path reports.
         let every = super::read::PROGRESS_EVERY;
         (before / every + 1..=rows / every).for_each(|m| progress.report(m * every, false));
@@ -94,170 +109,35 @@ pub(super) fn read(
     };
     let threads = super::chunks::threads_for(None);
     let done = |c: &mut Chunk, bytes: usize| check(&c.deals, bytes);
-    let dec = Decoder { new: &new, row: &row, done: &done };
     let how = How { block: super::csv_chunks::BLOCK, max_line: opts.max_line_bytes, threads, lines, counted: &counted };
-    let read = read_parts(input, how, &mut header, dec, &mut each_part);
-    match (read, found) {
+    let read = match src.format {
+        Format::Csv => {
+            let dec = Decoder { new: &new, row: &row, done: &done };
+            read_parts(input, how, &mut header, dec, &mut each_part)
+        }
+        _ => {
+            // JSON Lines: no header; each object's keys looked up among the columns read.
+            let names = source_columns(&map);
+            let Some(plan) = Plan::new(&map, formats.clone(), &[], &|c| names.iter().position(|n| n == c)) else { return Err(src) };
+            let all = matches!(map.attrs, Attrs::Mode(AttrsMode::All)).then(|| AttrFilter::new(&map));
+            let slots = Slots::new(&names, all);
+            let row = |c: &mut Chunk, text: &str| {
+                let mut json = std::mem::take(&mut c.json);
+                json.read(text, &slots)?;
+                let r = c.row(&plan, |i| json.cell(i), json.attrs());
+                c.json = json;
+                r
+            };
+            read_lines(input, how, LineDecoder { new: &new, row: &row, done: &done }, &mut each_part)
+        }
+    };
+    match read {
         // An empty file: the row path says what it says about it.
-        (Some(rows), Some(columns)) if rows > 0 => {
+        Some(rows) if rows > 0 && (found.is_some() || src.format == Format::JsonLines) => {
             progress.report(rows, true);
-            Ok(Read { columns, rows })
+            Ok(Read { columns: found, rows })
         }
         _ => Err(src),
-    }
-}
-
-/// The position of each deal field in the header.
-#[derive(Clone)]
-struct Cols {
-    n: usize,
-    id: usize,
-    created: usize,
-    status: usize,
-    partner: Option<usize>,
-    owner: Option<usize>,
-    channel: Option<usize>,
-    source: Option<usize>,
-    product: Option<usize>,
-    kind: Option<usize>,
-    registered: Option<usize>,
-    registration: Option<usize>,
-    expected: Option<usize>,
-    closed: Option<usize>,
-    amount: Option<usize>,
-    currency: Option<usize>,
-    lost_reason: Option<usize>,
-    stage: Option<usize>,
-    partner_stages: Option<usize>,
-}
-
-impl Cols {
-    fn new(h: &Header) -> Option<Cols> {
-        let c = |f: &str| h.index_of(f);
-        Some(Cols {
-            n: h.names().len(),
-            id: c("deal_id")?,
-            created: c("created_on")?,
-            status: c("status")?,
-            partner: c("partner_id"),
-            owner: c("owner_id"),
-            channel: c("channel"),
-            source: c("source"),
-            product: c("product"),
-            kind: c("kind"),
-            registered: c("registered_on"),
-            registration: c("registration_status"),
-            expected: c("expected_close_on"),
-            closed: c("closed_on"),
-            amount: c("amount"),
-            currency: c("currency"),
-            lost_reason: c("lost_reason"),
-            stage: c("stage"),
-            partner_stages: c("partner_stages"),
-        })
-    }
-}
-
-/// What one worker decodes a chunk into: the deals, a reused [`Deal`], and what it remembers
-/// of values already parsed.
-struct Chunk {
-    deals: Deals,
-    deal: Deal,
-    dates: Dates,
-    currency: Option<(Box<str>, Currency)>,
-}
-
-impl Default for Chunk {
-    fn default() -> Self {
-        Chunk {
-            deals: Deals::default(),
-            deal: Deal::new(String::new(), NaiveDate::MIN, DealStatus::Open),
-            dates: Dates::new(),
-            currency: None,
-        }
-    }
-}
-
-impl Chunk {
-    /// Adds the deal of one record, read as `deal_from_row` reads it; `None` when the row path
-    /// would refuse it (or read it some other way).
-    fn row(&mut self, f: &Fields, at: &Cols, formats: &[String]) -> Option<()> {
-        if f.len() != at.n {
-            return None;
-        }
-        // What the row path reads as a value: the trimmed, non-empty text.
-        let t = |i: Option<usize>| i.and_then(|i| f.get(i)).map(str::trim).filter(|s| !s.is_empty());
-        let d = &mut self.deal;
-        let dates = &mut self.dates;
-        d.id.clear();
-        d.id.push_str(t(Some(at.id))?);
-        d.created_on = dates.get(t(Some(at.created))?, formats)?;
-        d.status = DealStatus::from_str(t(Some(at.status))?).ok()?;
-        put_text(&mut d.partner_id, t(at.partner));
-        put_text(&mut d.owner_id, t(at.owner));
-        d.channel = t(at.channel).map(Channel::from_str).transpose().ok()?;
-        put_text(&mut d.source, t(at.source));
-        put_text(&mut d.product, t(at.product));
-        d.kind = t(at.kind).map(DealKind::from_str).transpose().ok()?.unwrap_or_default();
-        let mut date = |i: Option<usize>| -> Option<Option<NaiveDate>> {
-            match t(i) {
-                None => Some(None),
-                Some(v) => dates.get(v, formats).map(Some),
-            }
-        };
-        d.registered_on = date(at.registered)?;
-        d.registration_status = t(at.registration).map(RegistrationStatus::from_str).transpose().ok()?;
-        d.expected_close_on = date(at.expected)?;
-        d.closed_on = date(at.closed)?;
-        d.amount = match t(at.amount) {
-            None => None,
-            Some(a) => {
-                let amount = parse_decimal(a).ok()?;
-                let code = t(at.currency)?;
-                let cur = match &self.currency {
-                    Some((text, c)) if **text == *code => *c,
-                    _ => {
-                        let c = Currency::new(code).ok()?;
-                        self.currency = Some((Box::from(code), c));
-                        c
-                    }
-                };
-                Some(Money::new(amount, cur))
-            }
-        };
-        put_text(&mut d.lost_reason, t(at.lost_reason));
-        put_text(&mut d.stage, t(at.stage));
-        d.partner_stages = t(at.partner_stages).map(PartnerStages::parse).transpose().ok()?.unwrap_or_default();
-        d.validate().ok()?;
-        self.deals.push_ref(d);
-        Some(())
-    }
-}
-
-/// Dates already parsed by [`parse_date`] with the file's formats, by their text (up to 15
-/// bytes, its length in the key's last byte), the last 4,096 distinct texts remembered: a deals
-/// file's dates span a few years, so nearly every date is one lookup instead of a parse.
-struct Dates(Box<[(u128, NaiveDate); 4096]>);
-
-impl Dates {
-    fn new() -> Self {
-        Dates(Box::new([(0, NaiveDate::MIN); 4096]))
-    }
-    #[inline]
-    fn get(&mut self, v: &str, formats: &[String]) -> Option<NaiveDate> {
-        let b = v.as_bytes();
-        if b.is_empty() || b.len() > 15 {
-            return parse_date(v, formats).ok();
-        }
-        let mut key = [0u8; 16];
-        key[..b.len()].copy_from_slice(b);
-        key[15] = b.len() as u8;
-        let key = u128::from_le_bytes(key);
-        let slot = &mut self.0[((key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize];
-        if slot.0 != key {
-            *slot = (key, parse_date(v, formats).ok()?);
-        }
-        Some(slot.1)
     }
 }
 
@@ -284,7 +164,7 @@ pub(super) fn load_deals(
     match read(src, mapping, opts, &mut each, true, &|_, _| Some(())) {
         Ok(r) => {
             let kind = RecordKind::Deals;
-            report.columns.push((kind, r.columns));
+            report.columns.extend(r.columns.map(|c| (kind, c)));
             report.files.push(super::FileReport { file: name, kind, rows_read: r.rows, rows_loaded: r.rows });
             None
         }
@@ -293,5 +173,90 @@ pub(super) fn load_deals(
             ds.deals.truncate(start);
             Some(src)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::DealStatus;
+
+    /// `read` of `text` through `mapping`: the deals, or `None` when the file went to the row path.
+    fn typed(text: &str, mapping: &str) -> Option<Deals> {
+        typed_file("deals.csv", text, mapping)
+    }
+
+    fn typed_file(name: &str, text: &str, mapping: &str) -> Option<Deals> {
+        let src = Source::from_text(RecordKind::Deals, name, text);
+        let mapping = Mapping::from_json_str(mapping).unwrap();
+        let mut all = Deals::default();
+        let mut each = |d: &mut Deals, _, _| {
+            all.append(std::mem::take(d));
+            Some(())
+        };
+        read(src, &mapping, &LoadOptions::default(), &mut each, true, &|_, _| Some(())).ok()?;
+        Some(all)
+    }
+
+    const MAVEN: &str = r#"{"deals": {
+        "columns": {"deal_id": "opportunity_id", "owner_id": "sales_agent", "status": "deal_stage", "stage": "deal_stage",
+                    "created_on": "engage_date", "closed_on": "close_date", "amount": "close_value"},
+        "values": {"status": {"Prospecting": "open", "Engaging": "open", "Won": "won", "Lost": "lost"}},
+        "defaults": {"currency": "USD", "created_on": "2017-12-31"},
+        "date_formats": ["%d/%m/%Y", "%Y-%m-%d"],
+        "attrs": ["account"]}}"#;
+
+    #[test]
+    fn a_mapped_export_is_read_typed() {
+        let text = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n\
+                    A1,Moses, GTX ,Cancity,Won,2016-10-20,01/03/2017,1054\n\
+                    A2,Moses,GTX,,Prospecting,,,\n\
+                    A3,Ann,GTX, Isdom ,Lost,20/10/2016,2017-03-11,0\n";
+        let d = typed(text, MAVEN).expect("read typed");
+        assert_eq!(d.len(), 3);
+        let (a1, a2, a3) = (d.get(0), d.get(1), d.get(2));
+        assert_eq!((a1.status, a1.stage.as_deref(), a1.owner_id.as_deref()), (DealStatus::Won, Some("Won"), Some("Moses")));
+        assert_eq!((a1.created_on.to_string(), a1.closed_on.unwrap().to_string()), ("2016-10-20".into(), "2017-03-01".into()));
+        assert_eq!(a1.amount.unwrap().to_string(), "1054 USD");
+        assert_eq!(a1.product.as_deref(), Some("GTX"));
+        assert_eq!(a1.attrs.get("account").map(String::as_str), Some("Cancity"));
+        assert_eq!((a2.status, a2.created_on.to_string(), a2.amount, a2.attrs.len()), (DealStatus::Open, "2017-12-31".into(), None, 0));
+        assert_eq!((a3.created_on.to_string(), a3.attrs.get("account").map(String::as_str)), ("2016-10-20".into(), Some("Isdom")));
+    }
+
+    #[test]
+    fn what_the_typed_reader_leaves_to_the_row_path() {
+        let text = "opportunity_id,deal_stage,engage_date\nA1,Won,2016-10-20\n";
+        // A won deal without a close date: the row path names the error.
+        assert!(typed(text, MAVEN).is_none());
+        let lookup = r#"{"deals": {"lookups": [{"file": "x.csv", "on": "opportunity_id", "columns": {"source": "s"}}]}}"#;
+        assert!(typed("deal_id,created_on,status\nD1,2025-01-01,open\n", lookup).is_none());
+        // An extra column kept as an attr under the default mapping is read typed.
+        let d = typed("deal_id,created_on,status,region\nD1,2025-01-01,open,EMEA\n", "{}").expect("read typed");
+        assert_eq!(d.get(0).attrs.get("region").map(String::as_str), Some("EMEA"));
+        // A default that is not an ISO date: the row path reports it.
+        let bad = r#"{"deals": {"defaults": {"closed_on": "31/12/2017"}}}"#;
+        assert!(typed("deal_id,created_on,status\nD1,2025-01-01,open\n", bad).is_none());
+    }
+
+    #[test]
+    fn json_lines_are_read_typed() {
+        let text = "\u{feff}{\"opportunity_id\": \"A1\", \"deal_stage\": \"Won\", \"engage_date\": \"2016-10-20\", \"close_date\": \"01/03/2017\", \"close_value\": 1054.5, \"account\": \"Cancity\"}\r\n\r\n\
+                    {\"deal_stage\": \"Prospecting\", \"opportunity_id\": \"A2\", \"close_value\": null, \"sales_agent\": \"Mo\\u00efse\"}";
+        let d = typed_file("deals.jsonl", text, MAVEN).expect("read typed");
+        assert_eq!(d.len(), 2);
+        let (a1, a2) = (d.get(0), d.get(1));
+        assert_eq!((a1.status, a1.closed_on.unwrap().to_string()), (DealStatus::Won, "2017-03-01".into()));
+        assert_eq!((a1.amount.unwrap().to_string(), a1.attrs.get("account").map(String::as_str)), ("1054.5 USD".into(), Some("Cancity")));
+        assert_eq!((a2.owner_id.as_deref(), a2.created_on.to_string(), a2.amount), (Some("Mo\u{ef}se"), "2017-12-31".into(), None));
+        // A key twice: the row path names it.
+        assert!(
+            typed_file(
+                "deals.jsonl",
+                "{\"deal_id\": \"D1\", \"deal_id\": \"D2\", \"created_on\": \"2025-01-01\", \"status\": \"open\"}",
+                "{}"
+            )
+            .is_none()
+        );
     }
 }

@@ -11,6 +11,8 @@
 
 mod convert;
 mod kinds;
+#[cfg(feature = "arrow")]
+mod mapped_batch;
 mod mapping;
 mod row;
 
@@ -32,9 +34,12 @@ mod columns;
 mod csv_chunks;
 mod csv_deals;
 mod csv_file;
+mod deal_plan;
 mod first_lines;
 mod id_hashes;
+mod json_line;
 mod jsonl_file;
+mod line_chunks;
 mod lookups;
 #[cfg(feature = "parquet")]
 mod parquet_file;

@@ -73,6 +73,10 @@ pub struct LoadOptions {
     /// as `deals`). A lookup of a file on disk reads the file.
     #[cfg(feature = "arrow")]
     pub memory_tables: MemoryTables,
+    /// Read every file row by row, never through the typed deals readers (CSV, Arrow tables,
+    /// Parquet): the reference those readers are tested against. Default false.
+    #[doc(hidden)]
+    pub row_path_only: bool,
 }
 
 impl Default for LoadOptions {
@@ -84,6 +88,7 @@ impl Default for LoadOptions {
             progress: None,
             #[cfg(feature = "arrow")]
             memory_tables: MemoryTables::new(),
+            row_path_only: false,
         }
     }
 }
@@ -120,6 +125,7 @@ impl fmt::Debug for LoadOptions {
             .field("max_line_bytes", &self.max_line_bytes)
             .field("only_attrs", &self.only_attrs)
             .field("progress", &self.progress.is_some())
+            .field("row_path_only", &self.row_path_only)
             .finish()
     }
 }

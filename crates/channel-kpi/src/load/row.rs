@@ -216,6 +216,10 @@ impl AttrFilter {
     pub(crate) fn keeps(&self, column: &str) -> bool {
         !self.excluded.contains(column)
     }
+    /// The columns never kept (what [`AttrFilter::keeps`] tests), to share between threads.
+    pub(crate) fn into_excluded(self) -> rustc_hash::FxHashSet<String> {
+        self.excluded
+    }
     /// The non-empty attrs of `cells` under `attrs: "all"`.
     fn attrs_of(&self, cells: &dyn Cells) -> BTreeMap<String, String> {
         let keep = |c: &str, v: &str| (!v.trim().is_empty()).then(|| (c.to_string(), v.trim().to_string()));

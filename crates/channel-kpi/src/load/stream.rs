@@ -155,7 +155,7 @@ fn typed_deals(
         crate::interrupt::check().map_err(|_| ())?;
         // Before the first batch is folded the row path can still take the file (and stream it).
         let mut chunk = crate::Deals::default();
-        if b.ok().and_then(|b| crate::arrow::append_deals(&mut chunk, &b)).is_none() {
+        if b.ok().and_then(|b| super::mapped_batch::append(&mut chunk, &b, &map)).is_none() {
             return if rows == 0 { Ok(Some(src)) } else { Err(()) };
         }
         folder.fold_deals(&chunk)?;
@@ -172,7 +172,7 @@ fn typed_deals(
     Ok(None)
 }
 
-/// A CSV deals file read through the loader's typed shortcut (`load/csv_deals.rs`), each
+/// A CSV or JSON Lines deals file read through the loader's typed shortcut (`load/csv_deals.rs`), each
 /// chunk's deals checked and folded from their columns as they are read: `Ok(None)` when done,
 /// `Ok(Some(src))` (for the row path) when the shortcut does not take the file or stops before
 /// folding a deal, `Err(())` when the query must fall back to the whole load (a later chunk the
@@ -218,7 +218,7 @@ fn csv_deals(
     folder.deals = table;
     match read {
         Ok(r) => {
-            report.columns.push((kind, r.columns));
+            report.columns.extend(r.columns.map(|c| (kind, c)));
             report.files.push(super::report::FileReport { file: name, kind, rows_read: r.rows, rows_loaded: r.rows });
             Ok(None)
         }

@@ -1,7 +1,7 @@
 //! The loader's shortcut for deals with typed columns (`arrow/typed_deals.rs`): an in-memory
-//! Arrow table, or a Parquet file, read through a mapping that renames nothing, translates no
-//! value, adds no default and joins nothing, is read batch by batch, column by column, into the
-//! dataset's [`crate::Deals`]. Any other source — or any row the shortcut does not read exactly
+//! Arrow table, or a Parquet file, read through a mapping without lookups (renames, value maps
+//! and defaults applied to whole columns: `load/mapped_batch.rs`), is read batch by batch,
+//! column by column, into the dataset's [`crate::Deals`]. Any other source — or any row the shortcut does not read exactly
 //! like the row path, an unreadable batch, or a duplicate id — goes whole to the row path,
 //! which reads it (and reports its errors) as always; the deals the shortcut had appended are
 //! removed first.
@@ -12,7 +12,7 @@ use super::mapping::{KindMapping, Mapping};
 use super::read::Progressing;
 use super::report::{FileReport, LoadOptions, LoadReport};
 use super::shortcut::columns;
-pub(super) use super::shortcut::shortcut_map;
+pub(super) use super::shortcut::mapped as shortcut_map;
 use super::source::{Format, Source};
 use crate::Dataset;
 use crate::error::Result;
@@ -43,7 +43,7 @@ pub(super) fn typed_deals(
             let read = match header.filter(|_| same).and_then(|h| columns(&name, &h, &map)) {
                 Some(cols) => {
                     let ok: Vec<RecordBatch> = batches.iter().filter_map(|b| b.as_ref().ok().cloned()).collect();
-                    append(ds, cols, &progress, in_parts(&ok).into_iter())
+                    append(ds, cols, &map, &progress, in_parts(&ok, &map).into_iter())
                 }
                 None => None,
             };
@@ -56,7 +56,7 @@ pub(super) fn typed_deals(
         Format::Parquet => match parquet_deals(&src, &map) {
             Some((cols, total, batches)) => {
                 let progress = Progressing { opts, file: &name, total_rows: Some(total), size: src.size, bytes_read: None };
-                append(ds, cols, &progress, batches.map(|b| b.ok().map(Part::Batch)))
+                append(ds, cols, &map, &progress, batches.map(|b| b.ok().map(Part::Batch)))
             }
             None => None,
         },
@@ -85,6 +85,7 @@ pub(super) fn typed_deals(
 fn append(
     ds: &mut Dataset,
     cols: super::TableColumns,
+    map: &KindMapping,
     progress: &Progressing,
     batches: impl Iterator<Item = Option<Part>>,
 ) -> Option<super::TableColumns> {
@@ -92,7 +93,7 @@ fn append(
     for b in batches {
         crate::interrupt::check().ok()?;
         match b? {
-            Part::Batch(b) => crate::arrow::append_deals(&mut ds.deals, &b)?,
+            Part::Batch(b) => super::mapped_batch::append(&mut ds.deals, &b, map)?,
             Part::Read(d) => ds.deals.append(*d),
         }
         let before = rows;
@@ -127,7 +128,7 @@ enum Part {
 /// An in-memory table read on every core: one contiguous run of rows per thread (zero-copy
 /// slices), each into its own [`crate::Deals`], appended in row order; `None` in place of a part
 /// that does not read (or of every part, when interrupted).
-fn in_parts(batches: &[RecordBatch]) -> Vec<Option<Part>> {
+fn in_parts(batches: &[RecordBatch], map: &KindMapping) -> Vec<Option<Part>> {
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     let threads = super::chunks::threads_for(Some(rows));
     if threads <= 1 {
@@ -139,7 +140,7 @@ fn in_parts(batches: &[RecordBatch]) -> Vec<Option<Part>> {
         let mut at = 0;
         for b in batches {
             let (lo, hi) = (from.max(at), to.min(at + b.num_rows()));
-            if lo < hi && crate::arrow::append_deals(&mut deals, &b.slice(lo - at, hi - lo)).is_none() {
+            if lo < hi && super::mapped_batch::append(&mut deals, &b.slice(lo - at, hi - lo), map).is_none() {
                 return Ok(None);
             }
             at += b.num_rows();

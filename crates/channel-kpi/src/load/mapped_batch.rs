@@ -1,0 +1,119 @@
+//! A deals batch (an Arrow table's, a Parquet file's) seen through a mapping, as the typed
+//! reader of canonical tables (`arrow/typed_deals.rs`) reads it: each canonical field's column
+//! is its source column renamed (no copy; two fields may share one), a value map or a default
+//! of a text field makes a new text column (trimmed cell → mapped text → the default when
+//! empty, as `MappedRow` reads a cell), and a date default fills the empty cells of a `date32`
+//! column (or makes a constant one) with the default read as ISO, as the row path reads
+//! defaults. What this cannot give exactly (a value map on a date or an amount, a default of an
+//! amount or with spaces around it, a value-mapped column that is not text) gives `None`: the
+//! caller reads the table row by row.
+
+use super::kinds::RecordKind;
+use super::mapping::KindMapping;
+use super::row::parse_date;
+use arrow_array::types::Date32Type;
+use arrow_array::{Array, ArrayRef, Date32Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use std::sync::Arc;
+
+const DATES: [&str; 4] = ["created_on", "registered_on", "expected_close_on", "closed_on"];
+
+/// `b` with canonical deal columns, read through `map` (itself when `map` renames, translates
+/// and defaults nothing).
+pub(super) fn canonical(b: &RecordBatch, map: &KindMapping) -> Option<RecordBatch> {
+    if map.columns.is_empty() && map.values.is_empty() && map.defaults.is_empty() {
+        return Some(b.clone());
+    }
+    let n = b.num_rows();
+    let (mut fields, mut cols) = (Vec::new(), Vec::<ArrayRef>::new());
+    for f in RecordKind::Deals.fields() {
+        let src = b.column_by_name(map.source_column(f)).filter(|a| a.data_type() != &DataType::Null);
+        let values = map.values.get(*f);
+        let default = map.defaults.get(*f).map(String::as_str);
+        if default.is_some_and(|d| d != d.trim()) {
+            return None;
+        }
+        let col: ArrayRef = match (src, values, default) {
+            (None, _, None) => continue,
+            (Some(a), None, None) => a.clone(),
+            _ if *f == "amount" => return None,
+            (a, None, Some(d)) if DATES.contains(f) => {
+                let day = Date32Type::from_naive_date(parse_date(d, &["%Y-%m-%d".to_string()]).ok()?);
+                match a {
+                    None => Arc::new(Date32Array::from(vec![day; n])),
+                    Some(a) if a.data_type() == &DataType::Date32 => {
+                        let a = a.as_any().downcast_ref::<Date32Array>()?;
+                        Arc::new(a.iter().map(|v| Some(v.unwrap_or(day))).collect::<Date32Array>())
+                    }
+                    Some(_) => return None,
+                }
+            }
+            _ if DATES.contains(f) => return None,
+            (a, values, default) => {
+                let strs = match a {
+                    Some(a) => Some(crate::arrow::Strs::of(a)?),
+                    None => None,
+                };
+                let text = |i: usize| {
+                    let v = strs.as_ref().and_then(|s| s.get(i)).map(str::trim).filter(|v| !v.is_empty());
+                    let v = match (v, values) {
+                        (Some(v), Some(m)) => match m.get(v) {
+                            Some(to) => Some(to.trim()).filter(|t| !t.is_empty()),
+                            None => Some(v),
+                        },
+                        (v, _) => v,
+                    };
+                    v.or(default)
+                };
+                Arc::new((0..n).map(text).collect::<StringArray>())
+            }
+        };
+        fields.push(Field::new(*f, col.data_type().clone(), true));
+        cols.push(col);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).ok()
+}
+
+/// Appends the deals of `b` read through `map` ([`canonical`], then the typed reader).
+pub(super) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+    crate::arrow::append_deals(deals, &canonical(b, map)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arrow::Strs;
+
+    fn map(json: &str) -> KindMapping {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn renames_value_maps_and_defaults_make_canonical_columns() {
+        let b = RecordBatch::try_from_iter([
+            ("opp", Arc::new(StringArray::from(vec!["A1", "A2"])) as ArrayRef),
+            ("stage", Arc::new(StringArray::from(vec![Some(" Won "), None])) as ArrayRef),
+            ("engage", Arc::new(Date32Array::from(vec![Some(20000), None])) as ArrayRef),
+        ])
+        .unwrap();
+        let m = map(r#"{"columns": {"deal_id": "opp", "status": "stage", "created_on": "engage"},
+                "values": {"status": {"Won": "won", "Gone": ""}},
+                "defaults": {"status": "open", "currency": "USD", "created_on": "2017-12-31"}}"#);
+        let c = canonical(&b, &m).unwrap();
+        let text = |name: &str, i: usize| Strs::of(c.column_by_name(name).unwrap()).unwrap().get(i).map(str::to_string);
+        assert!(Arc::ptr_eq(c.column_by_name("deal_id").unwrap(), b.column(0)), "a rename copies nothing");
+        assert_eq!((text("status", 0), text("status", 1)), (Some("won".into()), Some("open".into())));
+        assert_eq!((text("currency", 0), text("currency", 1)), (Some("USD".into()), Some("USD".into())));
+        let created = c.column_by_name("created_on").unwrap().as_any().downcast_ref::<Date32Array>().unwrap();
+        assert_eq!((created.value(0), created.value(1)), (20000, Date32Type::from_naive_date("2017-12-31".parse().unwrap())));
+        // What the row path must read: a default with spaces, a value map on a date or amount.
+        for refused in [
+            r#"{"defaults": {"currency": " USD"}}"#,
+            r#"{"columns": {"created_on": "engage"}, "values": {"created_on": {"x": "2020-01-01"}}}"#,
+            r#"{"defaults": {"amount": "0"}}"#,
+            r#"{"defaults": {"closed_on": "31/12/2017"}}"#,
+        ] {
+            assert!(canonical(&b, &map(refused)).is_none(), "{refused}");
+        }
+    }
+}
