@@ -150,6 +150,9 @@ fn typed_deals(
     let Some((cols, total, batches)) = super::typed::parquet_deals(&src, &map) else { return Ok(Some(src)) };
     let name = src.name.clone();
     let progress = super::read::Progressing { opts, file: &name, total_rows: Some(total), size: src.size, bytes_read: None };
+    // The id table sized once from the footer's row count (grown by doubling, it would hold
+    // both sizes while growing).
+    folder.deals.reserve(usize::try_from(total).unwrap_or(0));
     let mut rows = 0u64;
     for b in batches {
         crate::interrupt::check().map_err(|_| ())?;
