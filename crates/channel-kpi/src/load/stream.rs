@@ -150,6 +150,9 @@ fn typed_deals(
     let Some((cols, total, batches)) = super::typed::parquet_deals(&src, &map) else { return Ok(Some(src)) };
     let name = src.name.clone();
     let progress = super::read::Progressing { opts, file: &name, total_rows: Some(total), size: src.size, bytes_read: None };
+    // The id table sized once from the footer's row count (grown by doubling, it would hold
+    // both sizes while growing).
+    folder.deals.reserve(usize::try_from(total).unwrap_or(0));
     let mut rows = 0u64;
     for b in batches {
         crate::interrupt::check().map_err(|_| ())?;
@@ -189,9 +192,12 @@ fn csv_deals(
     // Ids are noted on the workers, a chunk at a time (the table sized once for the whole file,
     // from the first chunk's bytes per row); the rest is checked and folded here, in file order.
     // (the table, and the hashes this file added to it: forgotten again when the file goes to
-    // the row path, since a worker may note a later chunk before an earlier one fails)
+    // the row path, since a worker may note a later chunk before an earlier one fails — until
+    // the first deals are folded, after which a failure sends the query to the whole load and
+    // the hashes are not needed: 16 bytes per deal of a big file not kept)
     let ids = std::sync::Mutex::new((std::mem::take(&mut folder.deals), Vec::new()));
     let noted = std::sync::atomic::AtomicBool::new(false);
+    let folded = std::sync::atomic::AtomicBool::new(false);
     let note = |deals: &crate::Deals, bytes: usize| -> Option<()> {
         let hashes: Vec<u128> = (0..deals.len()).map(|i| id_hash(deals.id(i))).collect();
         let mut guard = ids.lock().ok()?;
@@ -200,17 +206,21 @@ fn csv_deals(
             let rows = size.map_or(0, |s| s as usize / bytes.max(1) * deals.len());
             ids.reserve(rows + rows / 16);
         }
+        let undo = !folded.load(std::sync::atomic::Ordering::Relaxed);
         for h in hashes {
             if !ids.insert(h) {
                 return None;
             }
-            added.push(h);
+            if undo {
+                added.push(h);
+            }
         }
         Some(())
     };
-    let mut folded = false;
     let mut each = |deals: &mut crate::Deals, _, _| {
-        folded = true;
+        if !folded.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            ids.lock().ok()?.1 = Vec::new();
+        }
         folder.fold_noted_deals(deals).ok()
     };
     let read = super::csv_deals::read(src, mapping, opts, &mut each, false, &note);
@@ -223,7 +233,7 @@ fn csv_deals(
             Ok(None)
         }
         // Nothing noted or folded: the row path reads the file (and streams it).
-        Err(src) if !folded => {
+        Err(src) if !folded.load(std::sync::atomic::Ordering::Relaxed) => {
             added.into_iter().for_each(|h| folder.deals.remove(h));
             Ok(Some(src))
         }
