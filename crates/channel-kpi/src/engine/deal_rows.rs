@@ -123,6 +123,11 @@ impl Engine<'_> {
             [d] => key_field(d).map(Some),
             _ => None,
         };
+        // Two to four dimensions that one column each decides: the columns' ids packed into
+        // one number, numbered densely as they come (`combos`), and the groups cached per number.
+        let fields: Option<Vec<WordField>> =
+            (key.is_none() && n <= 4).then(|| q.group_by.iter().map(key_field).collect::<Option<Vec<_>>>()).flatten();
+        let mut combos: rustc_hash::FxHashMap<u128, usize> = Default::default();
         let nl = n + 1;
         // one currency for every amount: checked once for the rows, not row by row
         let per_row_currency = self.one_currency && !one_deal_currency(&mut self.currency, deals, rows.clone());
@@ -140,7 +145,15 @@ impl Engine<'_> {
                 let d = deal.get_or_insert_with(|| deals.get(i));
                 deals.fill(i, d);
             }
-            let cached = key.map(|f| f.map_or(0, |f| deals.word_key(f, i) as usize * nl));
+            let cached = match (key, &fields) {
+                (Some(f), _) => Some(f.map_or(0, |f| deals.word_key(f, i) as usize * nl)),
+                (None, Some(fields)) => {
+                    let packed = fields.iter().fold(0u128, |p, f| p << 32 | u128::from(deals.word_key(*f, i)));
+                    let next = combos.len();
+                    Some(*combos.entry(packed).or_insert(next) * nl)
+                }
+                (None, None) => None,
+            };
             if let Some(k) = cached
                 && cache.len() <= k
             {
