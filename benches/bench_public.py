@@ -11,7 +11,9 @@ a. ``ck.scorecard(table, period="2025", by="partner", metrics=STANDARD)``;
 b. ``ck.query(table, metrics=[won_revenue, close_rate], period="2025", by="owner",
    buckets="quarter", compare_to="previous_period")`` (each quarter against the one before);
 c. ``ck.trend(table, period="2025", buckets="month", by="channel")`` (won revenue, close rate);
-d. ``ck.scorecard(dataset, …)`` on a ``ck.load``-ed Dataset (the load timed apart), and C
+d. ``ck.scorecard(dataset, …)`` on a ``ck.load``-ed Dataset (the load timed apart; then, in a
+   fresh process, the memory the loaded Dataset holds and the load's peak against the table's
+   Arrow size), and C
    ``ckpi_dataset_run`` on a dataset loaded by ``ckpi_dataset_load_dir`` (``bench_c_run.py``:
    needs ``cargo build --release -p channel-kpi-c``, skipped with a note otherwise).
 
@@ -21,6 +23,8 @@ Prints one line per workload: seconds of ours and each peer, and ours ÷ the fas
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import os
 import platform
 import sys
@@ -192,6 +196,16 @@ def run(rows: int, repeat: int, c_bin: str | None) -> None:
     ds_s = best(lambda: ck.scorecard(ds, period="2025", by="partner", metrics=STANDARD, output="pyarrow"), repeat)
     report("d. ck.scorecard(dataset) on a loaded Dataset", ds_s, {k: best(f, repeat) for k, f in a_peers(t, pl_df, con).items()})
     print(f"   ck.load(table): {load_s:.3f} s ({load_s / rows * 1e9:.0f} ns/row)")
+    # Resident memory after the load, as a user sees it, and with mimalloc told to give freed
+    # pages back at once (MIMALLOC_PURGE_DELAY=0): the Dataset alone, without the load's
+    # freed scratch the allocator keeps for the next call.
+    for label, env in [("as is", {}), ("freed pages returned at once", {"MIMALLOC_PURGE_DELAY": "0"})]:
+        out = subprocess.run([sys.executable, __file__, "--load-memory-of", str(rows)], capture_output=True, text=True,
+                             check=True, env={**os.environ, **env})  # fmt: skip
+        m = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"   ck.load(table) memory, fresh process, {label}: {m['held_mb']:.0f} MB resident after = "
+              f"{m['held_mb'] / m['arrow_mb']:.2f}x the table's Arrow size ({m['arrow_mb']:.0f} MB); "
+              f"peak {m['peak_mb']:.0f} MB = {m['peak_mb'] / m['arrow_mb']:.2f}x")
     if c_bin:
         bench_c_run.run(t, repeat, pl_df, con, c_bin)
     else:
@@ -199,11 +213,29 @@ def run(rows: int, repeat: int, c_bin: str | None) -> None:
     sys.stdout.flush()
 
 
+def load_memory(rows: int) -> None:
+    """In a fresh process: the workload table, then ``ck.load`` of it; prints (JSON) the
+    table's Arrow size, the resident memory the loaded Dataset holds and the peak while
+    loading (both above the table's)."""
+    t = workload.generate(rows)
+    bench_deals.reset_peak_rss()
+    base = bench_deals.rss_kib()
+    ds = ck.load(t)
+    held = bench_deals.rss_kib() - base
+    peak = bench_deals.peak_rss_kib() - base
+    assert ds is not None
+    print(json.dumps({"arrow_mb": t.nbytes / 2**20, "held_mb": held / 1024, "peak_mb": peak / 1024}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--load-memory-of", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.load_memory_of:
+        load_memory(a.load_memory_of)
+        return
     print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
     c_bin = bench_c_run.c_binary()
     for rows in a.rows:

@@ -72,26 +72,45 @@ pub fn poll() -> Result<()> {
 /// Runs `work(0)` … `work(n − 1)` on scoped threads and returns their results in order. The
 /// calling thread's hook is polled every 10 ms meanwhile; when it says stop, the workers'
 /// [`check`] calls fail too (they share a stop flag) and this returns [`Error::Interrupted`].
-/// A worker that panics gives an error in its slot.
+/// A worker that panics gives an error in its slot. The caller wakes as soon as the last
+/// worker ends (each says so on a channel), not at the next 10 ms tick.
 pub fn scoped<T: Send>(n: usize, work: impl Fn(usize) -> Result<T> + Sync) -> Result<Vec<Result<T>>> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc::{RecvTimeoutError, channel};
     let stop = Arc::new(AtomicBool::new(false));
     let work = &work;
+    let (done, ended) = channel::<()>();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|i| {
                 let flag = stop.clone();
-                s.spawn(move || with_hook(move || flag.load(Ordering::Relaxed), || work(i)))
+                let done = done.clone();
+                s.spawn(move || {
+                    // says "ended" also when `work` panics (dropped while unwinding)
+                    struct Ended(std::sync::mpsc::Sender<()>);
+                    impl Drop for Ended {
+                        fn drop(&mut self) {
+                            let _ = self.0.send(());
+                        }
+                    }
+                    let _ended = Ended(done);
+                    with_hook(move || flag.load(Ordering::Relaxed), || work(i))
+                })
             })
             .collect();
-        let mut interrupted = false;
-        while !handles.iter().all(|h| h.is_finished()) {
+        drop(done);
+        let (mut interrupted, mut left) = (false, n);
+        while left > 0 {
+            match ended.recv_timeout(std::time::Duration::from_millis(10)) {
+                Ok(()) => left -= 1,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
             if !interrupted && poll().is_err() {
                 stop.store(true, Ordering::Relaxed);
                 interrupted = true;
             }
-            std::thread::sleep(std::time::Duration::from_millis(10));
         }
         let out: Vec<Result<T>> =
             handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Query("a worker thread panicked".into())))).collect();

@@ -85,8 +85,15 @@ prop_compose! {
 }
 
 prop_compose! {
-    fn query()(mask in 1u16..256, by in any::<bool>(), rollup in any::<bool>(), shape in 0u8..4) -> Query {
-        let metrics: Vec<Metric> = COLUMNAR.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, m)| *m).collect();
+    fn query()(mask in 1u16..256, by in any::<bool>(), rollup in any::<bool>(), shape in 0u8..6) -> Query {
+        let mut metrics: Vec<Metric> = COLUMNAR.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, m)| *m).collect();
+        if shape == 4 {
+            // cyclic buckets have no instants for the pipeline
+            metrics.retain(|m| *m != Metric::Pipeline);
+            if metrics.is_empty() {
+                metrics.push(Metric::CloseRate);
+            }
+        }
         let mut q = Query::new(metrics, Period::parse("2025").unwrap());
         if by {
             q = q.by(Dimension::Partner);
@@ -98,6 +105,8 @@ prop_compose! {
             1 => q.buckets(Bucket::Quarter),
             2 => q.compare(Compare::PreviousPeriod),
             3 => q.buckets(Bucket::Month).compare(Compare::YearAgo),
+            4 => q.buckets(Bucket::MonthOfYear),
+            5 => q.buckets(Bucket::Week).compare(Compare::PreviousPeriod),
             _ => q,
         }
     }

@@ -43,7 +43,19 @@ fn table(rows: &[Gen], dictionary: bool, int_amounts: bool, batches: usize) -> V
         }
     };
     let day0 = 20000; // 2024-10-04
-    let ids: Vec<Option<String>> = rows.iter().map(|r| Some(if r.8 == 9 { " ".into() } else { format!("D{}", r.0) })).collect();
+    // troubles 14 and 15: a padded id, an id starting with a non-ASCII letter (both fine: read
+    // row by row, not copied as one buffer)
+    let ids: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| {
+            Some(match r.8 {
+                9 => " ".into(),
+                14 => format!(" D{} ", r.0),
+                15 => format!("Ω{}", r.0),
+                _ => format!("D{}", r.0),
+            })
+        })
+        .collect();
     let partners = rows.iter().map(|r| r.1.map(|p| if p % 5 == 0 { format!(" p{p} ") } else { format!("p{p}") })).collect();
     let status = rows.iter().map(|r| Some(STATUSES[r.2 as usize % STATUSES.len()].to_string())).collect();
     let channel = rows.iter().map(|r| Some(CHANNELS[r.3 as usize % CHANNELS.len()].to_string())).collect();
@@ -212,7 +224,7 @@ fn gen_row() -> impl Strategy<Value = Gen> {
         proptest::option::of(0u16..90),
         proptest::option::weighted(0.9, 0i64..10_000_000),
         prop_oneof![8 => Just(0u8), 1 => 1u8..4],
-        prop_oneof![20 => Just(0u8), 1 => 6u8..14],
+        prop_oneof![20 => Just(0u8), 1 => 6u8..16],
         (
             proptest::option::of(0u8..20),
             proptest::option::of(0u8..20),
@@ -253,7 +265,7 @@ proptest! {
 
     /// Each kind of bad row alone among clean ones: the shortcut gives it to the row path.
     #[test]
-    fn one_bad_row_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), trouble in prop_oneof![1 => Just(0u8), 4 => 6u8..14], at: usize, dictionary: bool, collect: bool) {
+    fn one_bad_row_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), trouble in prop_oneof![1 => Just(0u8), 4 => 6u8..16], at: usize, dictionary: bool, collect: bool) {
         let t = table(&one_trouble(rows, trouble, at), dictionary, false, 2);
         same(load(&t, &Mapping::default(), collect), slow(&t, collect))?;
     }

@@ -11,7 +11,7 @@
 //! always. So errors never depend on which way a table was read; the shortcut only makes clean
 //! tables fast.
 
-use super::columns::{Amounts, Strs};
+use super::columns::{Amounts, Flat, Strs};
 use crate::domain::{Channel, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, Words};
 use crate::money::{Currency, Money};
 use arrow_array::cast::AsArray;
@@ -117,11 +117,7 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
     let start = deals.len();
     let d = deals;
     d.memo.changed();
-    d.id_end.reserve(n);
-    for i in 0..n {
-        d.ids.push_str(text(Some(&ids), i)?);
-        d.id_end.push(d.ids.len());
-    }
+    append_ids(d, &ids, n)?;
     for (c, out) in [
         (&partner, &mut d.partner),
         (&owner, &mut d.owner),
@@ -169,6 +165,34 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
     d.history.resize(start + n, 0);
     d.attrs.resize(start + n, 0);
     valid(d, start).then_some(())
+}
+
+/// The ids of `n` rows appended to `d` (`None` at an empty one, which the row path refuses).
+/// A plain `utf8` column without nulls whose ids are all unpadded (each starts and ends with
+/// a visible ASCII character: what [`trimmed`] leaves as it is) is copied as one buffer, its
+/// offsets shifted; any other column row by row.
+fn append_ids(d: &mut Deals, ids: &Strs, n: usize) -> Option<()> {
+    if let Strs::Flat(Flat::Utf8(a)) = ids
+        && a.null_count() == 0
+    {
+        let offsets = &a.value_offsets()[..=n];
+        let (lo, hi) = (offsets[0] as usize, offsets[n] as usize);
+        let bytes = &a.value_data()[lo..hi];
+        let visible = |b: u8| b.is_ascii() && !b.is_ascii_whitespace();
+        let clean = offsets.windows(2).all(|w| w[0] < w[1] && visible(bytes[w[0] as usize - lo]) && visible(bytes[w[1] as usize - 1 - lo]));
+        if let Some(text) = clean.then(|| std::str::from_utf8(bytes).ok()).flatten() {
+            let base = d.ids.len();
+            d.ids.push_str(text);
+            d.id_end.extend(offsets[1..].iter().map(|&o| base + (o as usize - lo)));
+            return Some(());
+        }
+    }
+    d.id_end.reserve(n);
+    for i in 0..n {
+        d.ids.push_str(text(Some(ids), i)?);
+        d.id_end.push(d.ids.len());
+    }
+    Some(())
 }
 
 /// Whether deals `start..` pass [`crate::Deal::validate`] (they have no stage history, and
@@ -225,7 +249,7 @@ fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
 
 /// The values of a text column's `n` rows as `parse` reads each (trimmed, `None` where empty
 /// or absent), appended to `out`; `None` when `parse` refuses one. A dictionary-encoded column
-/// parses each dictionary value once.
+/// parses each dictionary value once; a plain one its first 16 distinct texts once each.
 fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<()> {
     out.reserve(n);
     match c {
@@ -244,8 +268,24 @@ fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(
             }
         }
         Some(c) => {
+            // the columns parsed are enumerations: the first 16 distinct texts are each parsed
+            // once, found again by comparing texts
+            let mut seen: Vec<(&str, Option<T>)> = Vec::with_capacity(16);
             for i in 0..n {
-                out.push(parse(text(Some(c), i))?);
+                let v = match text(Some(c), i) {
+                    None => parse(None),
+                    Some(t) => match seen.iter().find(|(s, _)| *s == t) {
+                        Some(&(_, v)) => v,
+                        None => {
+                            let v = parse(Some(t));
+                            if seen.len() < 16 {
+                                seen.push((t, v));
+                            }
+                            v
+                        }
+                    },
+                };
+                out.push(v?);
             }
         }
     }

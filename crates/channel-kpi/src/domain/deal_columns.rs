@@ -242,33 +242,21 @@ impl Deals {
         self.attr_sets.extend(other.attr_sets);
     }
 
-    /// Keeps the first `len` deals (texts of the removed ones stay in the dictionary).
+    /// Keeps the first `len` deals (texts of the removed ones stay in the dictionary; the
+    /// columns keep their capacity).
     pub fn truncate(&mut self, len: usize) {
         if len >= self.len() {
             return;
         }
         self.ids.truncate(if len == 0 { 0 } else { self.id_end[len - 1] });
-        self.id_end.truncate(len);
-        for v in [&mut self.partner, &mut self.owner, &mut self.source, &mut self.product, &mut self.lost_reason, &mut self.stage] {
-            v.truncate(len);
-        }
-        self.channel.truncate(len);
-        self.kind.truncate(len);
-        self.status.truncate(len);
-        self.registration_status.truncate(len);
-        self.partner_stages.truncate(len);
-        self.created_on.truncate(len);
-        for v in [&mut self.registered_on, &mut self.expected_close_on, &mut self.closed_on] {
-            v.truncate(len);
-        }
-        self.amount.truncate(len);
         // side tables: drop the entries only removed deals referred to
         let keep_h = self.history[..len].iter().copied().max().unwrap_or(0) as usize;
-        self.history.truncate(len);
         self.histories.truncate(keep_h);
         let keep_a = self.attrs[..len].iter().copied().max().unwrap_or(0) as usize;
-        self.attrs.truncate(len);
         self.attr_sets.truncate(keep_a);
+        for c in self.columns_mut() {
+            c.keep(len);
+        }
     }
 
     /// Removes every deal.

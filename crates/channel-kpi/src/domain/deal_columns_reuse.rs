@@ -4,30 +4,49 @@
 
 use super::Deals;
 
+/// What [`Deals`] does to each of its per-deal columns alike, whatever their element type.
+pub(crate) trait Column {
+    /// Keeps the first `len` values (capacity kept).
+    fn keep(&mut self, len: usize);
+}
+
+impl<T> Column for Vec<T> {
+    fn keep(&mut self, len: usize) {
+        self.truncate(len);
+    }
+}
+
 impl Deals {
+    /// Every per-deal column (one value per deal each; not the ids' text or the side tables).
+    pub(crate) fn columns_mut(&mut self) -> [&mut dyn Column; 19] {
+        [
+            &mut self.id_end,
+            &mut self.partner,
+            &mut self.owner,
+            &mut self.source,
+            &mut self.product,
+            &mut self.lost_reason,
+            &mut self.stage,
+            &mut self.channel,
+            &mut self.kind,
+            &mut self.status,
+            &mut self.registration_status,
+            &mut self.partner_stages,
+            &mut self.created_on,
+            &mut self.registered_on,
+            &mut self.expected_close_on,
+            &mut self.closed_on,
+            &mut self.amount,
+            &mut self.history,
+            &mut self.attrs,
+        ]
+    }
+
     /// Removes every deal, keeping the vectors' capacity and the dictionary of texts (the next
     /// chunk of a file names mostly the same partners and owners: their ids stay valid, and
     /// texts no deal names any more are harmless).
     pub(crate) fn clear_keeping_capacity(&mut self) {
-        self.ids.clear();
-        self.id_end.clear();
-        for v in [&mut self.partner, &mut self.owner, &mut self.source, &mut self.product, &mut self.lost_reason, &mut self.stage] {
-            v.clear();
-        }
-        self.channel.clear();
-        self.kind.clear();
-        self.status.clear();
-        self.registration_status.clear();
-        self.partner_stages.clear();
-        self.created_on.clear();
-        for v in [&mut self.registered_on, &mut self.expected_close_on, &mut self.closed_on] {
-            v.clear();
-        }
-        self.amount.clear();
-        self.history.clear();
-        self.histories.clear();
-        self.attrs.clear();
-        self.attr_sets.clear();
+        self.truncate(0);
         self.memo.changed();
     }
 }

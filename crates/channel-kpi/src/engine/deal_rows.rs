@@ -12,6 +12,7 @@ use super::kpi::Ctx;
 use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, levels, one_deal_currency};
 use super::record::{Record, deal_dim};
 use super::registry::KpiState;
+use super::window_spans::Spans;
 use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
 use crate::kpi::deal_sums::Tally;
@@ -43,7 +44,12 @@ impl Engine<'_> {
     pub(crate) fn push_deals_from_row(&mut self, deals: &Deals, rows: std::ops::Range<usize>, at: Option<(&str, u64)>) -> Result<()> {
         let first = rows.start;
         let (mut done, mut tallies) = (first, Vec::new());
-        let r = self.fold_deal_rows(deals, rows, &mut done, &mut tallies);
+        // Per metric: folded from the deal's facts (true) or observing the deal (false).
+        let by_facts: Vec<bool> = {
+            let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of };
+            self.query.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect()
+        };
+        let r = self.fold_deal_rows(deals, rows, &by_facts, &mut done, &mut tallies);
         match (r, at) {
             (Err(e), Some((table, row))) => {
                 return Err(e.map_locations(&|l: &mut crate::Location| {
@@ -55,15 +61,13 @@ impl Engine<'_> {
             }
             (r, _) => r?,
         }
-        self.fold_tallies(tallies)
+        self.fold_tallies(tallies, &by_facts)
     }
 
     /// Folds each (group, window) tally of the deal-outcome KPIs into its cell's states (created
     /// when the tally counts), with the `fold` their `observe` runs.
-    fn fold_tallies(&mut self, tallies: Vec<Tally>) -> Result<()> {
+    fn fold_tallies(&mut self, tallies: Vec<Tally>, by_facts: &[bool]) -> Result<()> {
         let q = self.query.clone();
-        let ctx = Ctx { query: &q, refs: self.refs, as_of: self.as_of };
-        let by_facts: Vec<bool> = q.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect();
         if self.cells.len() < tallies.len() {
             self.cells.resize_with(tallies.len(), || None);
         }
@@ -71,11 +75,11 @@ impl Engine<'_> {
         for (mut t, cell) in tallies.into_iter().zip(&mut self.cells).filter(|(t, _)| !t.is_empty()) {
             match cell {
                 Some(states) => {
-                    t.fold_into(states, &by_facts, &mut buf)?;
+                    t.fold_into(states, by_facts, &mut buf)?;
                 }
                 None => {
                     let mut states: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
-                    if t.fold_into(&mut states, &by_facts, &mut buf)? {
+                    if t.fold_into(&mut states, by_facts, &mut buf)? {
                         *cell = Some(states);
                     }
                 }
@@ -87,17 +91,24 @@ impl Engine<'_> {
     /// The fold of [`Engine::push_deals`]: the deal-outcome KPIs' facts summed into `tallies`
     /// (`group * windows + window`), the other KPIs folded into the cells; `at` follows the deal
     /// being folded.
-    fn fold_deal_rows(&mut self, deals: &Deals, rows: std::ops::Range<usize>, at: &mut usize, tallies: &mut Vec<Tally>) -> Result<()> {
+    fn fold_deal_rows(
+        &mut self,
+        deals: &Deals,
+        rows: std::ops::Range<usize>,
+        by_facts: &[bool],
+        at: &mut usize,
+        tallies: &mut Vec<Tally>,
+    ) -> Result<()> {
         let q = self.query.clone();
         let refs = self.refs;
         let ctx = Ctx { query: &q, refs, as_of: self.as_of };
-        // Per metric: folded from the deal's facts (true) or observing the deal (false).
-        let by_facts: Vec<bool> = q.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect();
-        let needs = q.metrics.iter().zip(&by_facts).filter(|(_, f)| **f).fold(TallyNeeds::default(), |n, (m, _)| n.with(*m));
+        let needs = q.metrics.iter().zip(by_facts).filter(|(_, f)| **f).fold(TallyNeeds::default(), |n, (m, _)| n.with(*m));
         let (tallied, observed) = (by_facts.contains(&true), by_facts.contains(&false));
         let mut deal: Option<Deal> = None;
         let (n, nw) = (q.group_by.len(), self.windows.len());
         let (mut facts, mut touches) = (vec![DealFacts::default(); nw], vec![false; nw]);
+        // the windows a deal can count in, from its dates (every window when they overlap)
+        let (spans, every) = (Spans::of(&self.windows), (0..nw).collect::<Vec<usize>>());
         let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
         let (mut many_values, mut many_texts) = (vec![DimValue::Value(None); n], vec![None; n]);
         // Every dimension applies to a deal, so its levels depend on the query only.
@@ -106,8 +117,10 @@ impl Engine<'_> {
         // Grouping by one dimension that one column decides (partner, its tier or region,
         // owner, an org level, source, product, channel, kind): group ids cached per value id, so a
         // deal's groups cost one array read per level, not the texts' hashes.
+        // No dimension: one group for every deal (key 0).
         let key = match q.group_by.as_slice() {
-            [d] => key_field(d),
+            [] => Some(None),
+            [d] => key_field(d).map(Some),
             _ => None,
         };
         let nl = n + 1;
@@ -127,11 +140,11 @@ impl Engine<'_> {
                 let d = deal.get_or_insert_with(|| deals.get(i));
                 deals.fill(i, d);
             }
-            let cached = key.map(|f| deals.word_key(f, i) as usize * nl);
+            let cached = key.map(|f| f.map_or(0, |f| deals.word_key(f, i) as usize * nl));
             if let Some(k) = cached
                 && cache.len() <= k
             {
-                cache.resize(deals.word_count() * nl, u32::MAX);
+                cache.resize(deals.word_count().max(k / nl + 1) * nl, u32::MAX);
             }
             if cached.is_none_or(|k| levels.iter().any(|&l| cache[k + l] == u32::MAX)) {
                 let (values, texts): (&mut [DimValue], &mut [Option<&str>]) =
@@ -151,12 +164,14 @@ impl Engine<'_> {
                     groups[level] = cache[k + level];
                 }
             }
+            let (created, closed) = (deals.created_on(i), deals.closed_on(i));
+            let span = spans.as_ref().map_or(every.as_slice(), |s| s.touched(created, closed));
             if tallied {
                 // the deal's facts per window, once for every level's tallies
-                let cycle = deals.closed_on(i).map_or(0, |c| (c - deals.created_on(i)).num_days());
-                for ((f, w), ok) in facts.iter_mut().zip(&self.windows).zip(&mut touches) {
-                    *f = DealFacts::of_row(deals, i, w, &ctx, needs, cycle)?;
-                    *ok = f.any();
+                let cycle = closed.map_or(0, |c| (c - created).num_days());
+                for &k in span {
+                    facts[k] = DealFacts::of_row(deals, i, &self.windows[k], &ctx, needs, cycle)?;
+                    touches[k] = facts[k].any();
                 }
             }
             for &level in &levels {
@@ -165,15 +180,16 @@ impl Engine<'_> {
                     if tallies.len() < (g + 1) * nw {
                         tallies.resize_with((g + 1) * nw, Tally::default);
                     }
-                    for ((t, f), _) in tallies[g * nw..(g + 1) * nw].iter_mut().zip(&facts).zip(&touches).filter(|(_, ok)| **ok) {
-                        t.add(f).map_err(|_| overflow())?;
+                    let group = &mut tallies[g * nw..(g + 1) * nw];
+                    for &k in span.iter().filter(|&&k| touches[k]) {
+                        group[k].add(&facts[k]).map_err(|_| overflow())?;
                     }
                 }
                 if observed {
                     let d = Record::Deal(deal.as_ref().expect("filled above"));
                     fold_cells(&mut self.cells, &self.windows, &q.metrics, g, |_, w, states| {
                         let mut touched = false;
-                        for (s, _) in states.iter_mut().zip(&by_facts).filter(|(_, f)| !**f) {
+                        for (s, _) in states.iter_mut().zip(by_facts).filter(|(_, f)| !**f) {
                             touched |= s.observe(&d, w, &ctx)?;
                         }
                         Ok(touched)

@@ -46,6 +46,7 @@ mod registry;
 mod rows;
 mod table;
 mod window;
+mod window_spans;
 
 pub use check::Check;
 pub use coverage::{Coverage, Part};

@@ -66,8 +66,7 @@ pub(super) fn typed_deals(
     // the row path, which names both rows (and skips the row under `collect_errors`).
     let unique = read.is_some() && {
         let deals = &ds.deals;
-        lines.reserve(deals.len() - start);
-        (start..deals.len()).all(|p| lines.insert(deals.id(p), p, (p - start) as u64, |q| deals.id(q)).is_none())
+        lines.insert_all(start..deals.len(), |p| (p - start) as u64, |q| deals.id(q))
     };
     let Some(cols) = read.filter(|_| unique) else {
         lines.forget_from(start);

@@ -1,0 +1,109 @@
+//! [`Spans`]: the windows of a query a deal can count in for the deal-outcome KPIs, found from
+//! its dates instead of by trying every window (a monthly trend over a year has twelve windows;
+//! a deal created and closed in one month counts in one or two of them).
+//!
+//! A deal's [`crate::kpi::deals::DealFacts`] in window `w` are non-empty only when `w`
+//! contains its creation or close date, or the deal is open at `w`'s end (created before it,
+//! closed on or after it). With the windows disjoint and sorted by start, those windows lie
+//! between the first one ending after the earlier of the two dates and the last one starting on
+//! or before the later one (the last window of all while the deal is open): two binary
+//! searches. Windows that overlap, or cyclic buckets (every March of several years), have no
+//! such order: then every window is tried.
+//!
+//! ```text
+//! windows (months of 2025):  Jan Feb Mar Apr … Dec
+//! deal created 2025-02-10, closed 2025-04-02  →  Feb Mar Apr
+//! deal created 2024-12-01, still open         →  Jan … Dec
+//! ```
+
+use super::window::Window;
+use chrono::NaiveDate;
+
+/// A query's windows sorted by start, when they are disjoint and plain periods.
+#[derive(Debug)]
+pub(crate) struct Spans {
+    /// Window indexes in order of start.
+    order: Vec<usize>,
+    starts: Vec<NaiveDate>,
+    /// Exclusive ends, in the same order (ascending too, as the windows are disjoint).
+    ends: Vec<NaiveDate>,
+}
+
+impl Spans {
+    /// The spans of `windows`, or `None` when they overlap or one is cyclic (then every
+    /// window must be tried).
+    pub(crate) fn of(windows: &[Window]) -> Option<Spans> {
+        if windows.iter().any(|w| w.cyclic.is_some()) {
+            return None;
+        }
+        let mut order: Vec<usize> = (0..windows.len()).collect();
+        order.sort_by_key(|&i| (windows[i].period.start(), windows[i].period.end()));
+        let starts: Vec<NaiveDate> = order.iter().map(|&i| windows[i].period.start()).collect();
+        let ends: Vec<NaiveDate> = order.iter().map(|&i| windows[i].period.end()).collect();
+        let disjoint = ends.iter().zip(starts.iter().skip(1)).all(|(end, next)| end <= next);
+        disjoint.then_some(Spans { order, starts, ends })
+    }
+
+    /// The indexes of the windows a deal created on `created` (closed on `closed`, `None`
+    /// while open) can count in; every other window gives it empty facts.
+    #[inline]
+    pub(crate) fn touched(&self, created: NaiveDate, closed: Option<NaiveDate>) -> &[usize] {
+        let (first, last) = match closed {
+            Some(c) => (created.min(c), Some(created.max(c))),
+            None => (created, None),
+        };
+        let lo = self.ends.partition_point(|e| *e <= first);
+        let hi = last.map_or(self.order.len(), |l| self.starts.partition_point(|s| *s <= l));
+        &self.order[lo..hi.max(lo)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kpi::deals::DealFacts;
+    use crate::{Bucket, DealStatus, Period};
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// Every window outside the span gives empty facts, for deals dated around and across
+    /// the windows' edges (open, closed, closed before created).
+    #[test]
+    fn windows_outside_the_span_give_empty_facts() {
+        let months: Vec<Window> = Period::parse("2025").unwrap().split(Bucket::Month, 1).unwrap().into_iter().map(Window::new).collect();
+        let mut shuffled = months.clone();
+        shuffled.reverse();
+        shuffled.swap(2, 7);
+        let spans = Spans::of(&shuffled).expect("months are disjoint");
+        let dates: Vec<NaiveDate> =
+            ["2024-11-30", "2025-01-01", "2025-01-31", "2025-02-01", "2025-06-15", "2025-12-31", "2026-01-01", "2026-03-01"]
+                .into_iter()
+                .map(day)
+                .collect();
+        for &created in &dates {
+            for closed in dates.iter().map(|d| Some(*d)).chain([None]) {
+                for status in [DealStatus::Won, DealStatus::Lost, DealStatus::Open] {
+                    let touched = spans.touched(created, closed);
+                    for (k, w) in shuffled.iter().enumerate() {
+                        let f = DealFacts::classify(status, created, closed, |c| w.contains(c), w.instant(), |a, b| (b - a).num_days());
+                        assert!(touched.contains(&k) || !f.any(), "{created} {closed:?} {status:?}: window {k} left out");
+                    }
+                }
+            }
+        }
+        // a deal of one month touches that month only
+        let feb = shuffled.iter().position(|w| w.period.start() == day("2025-02-01")).unwrap();
+        assert_eq!(spans.touched(day("2025-02-03"), Some(day("2025-02-20"))), &[feb]);
+    }
+
+    #[test]
+    fn overlapping_or_cyclic_windows_have_no_spans() {
+        let year = Window::new(Period::parse("2025").unwrap());
+        let q1 = Window::new(Period::parse("2025-Q1").unwrap());
+        assert!(Spans::of(&[year, q1]).is_none());
+        assert!(Spans::of(&[Window { period: year.period, cyclic: Some((Bucket::MonthOfYear, 3)) }]).is_none());
+        assert!(Spans::of(&[year]).is_some());
+    }
+}
