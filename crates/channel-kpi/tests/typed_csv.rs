@@ -385,3 +385,69 @@ fn a_clean_file_keeps_every_field() {
     assert_eq!(d.amount.unwrap().to_string(), "1.01 USD");
     assert_eq!(a.deals.get(7).product.as_deref(), Some("a, \"b\"\nc"));
 }
+
+/// A directory loaded through `mapping` by the typed readers and row by row: the same deals,
+/// report and errors, or the same error.
+fn same_dir(dir: &std::path::Path, mapping: &Mapping, collect: bool) {
+    let opts = LoadOptions { collect_errors: collect, ..LoadOptions::default() };
+    let slow = LoadOptions { row_path_only: true, ..opts.clone() };
+    match (channel_kpi::load::load_dir(dir, mapping, &opts), channel_kpi::load::load_dir(dir, mapping, &slow)) {
+        (Ok((a, ra)), Ok((b, rb))) => {
+            assert_eq!(a.deals, b.deals, "{}", dir.display());
+            assert_eq!(ra.files, rb.files);
+            assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("typed {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
+    }
+}
+
+/// Lookups are hash joins on the typed path: fields joined from another file by key, a key
+/// missing from a required lookup (the row path's error), or from an optional one (empty).
+#[test]
+fn lookups_join_as_the_row_path_joins() {
+    let base = std::env::temp_dir().join(format!("ckpi-typed-csv-lookups-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let mql = "mql_id,first_contact_date,origin\nm1,2018-01-02 10:00:00,paid search\nm2,2018-01-05 08:00:00, social \nm3,,unknown\n";
+    for (case, (deals, required)) in [
+        ("mql_id,won_date,sr_id,declared_monthly_revenue\nm1,2018-02-01 12:00:00,s1,100\nm2,2018-03-01 00:00:00,s2,0\n", true),
+        ("mql_id,won_date,sr_id,declared_monthly_revenue\nm1,2018-02-01 12:00:00,s1,100\nm9,2018-03-01 00:00:00,s2,0\n", true),
+        ("mql_id,won_date,sr_id,declared_monthly_revenue\nm1,2018-02-01 12:00:00,s1,100\nm9,2018-03-01 00:00:00,s2,0\n", false),
+        ("mql_id,won_date,sr_id,declared_monthly_revenue\nm3,2018-02-01 12:00:00,s1,100\n", true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = base.join(case.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("deals.csv"), deals).unwrap();
+        std::fs::write(dir.join("mql.csv"), mql).unwrap();
+        let m = Mapping::from_json_str(&format!(
+            r#"{{"date_formats": ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S"],
+                "deals": {{"columns": {{"deal_id": "mql_id", "owner_id": "sr_id", "closed_on": "won_date", "amount": "declared_monthly_revenue"}},
+                "defaults": {{"status": "won", "currency": "BRL", "created_on": "2017-12-31"}},
+                "lookups": [{{"file": "mql.csv", "on": "mql_id", "required": {required},
+                              "columns": {{"created_on": "first_contact_date", "source": "origin"}}}}]}}}}"#
+        ))
+        .unwrap();
+        for collect in [false, true] {
+            same_dir(&dir, &m, collect);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+/// The real exports (Maven, Olist: renames, value maps, defaults, attrs, lookups, datetimes).
+#[test]
+fn real_exports_read_typed_as_row_by_row() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
+    if !data.is_dir() {
+        eprintln!("SKIPPED: {} not found", data.display());
+        return;
+    }
+    let mapping = |f: &str| {
+        Mapping::from_json_file(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/mappings").join(f)).unwrap()
+    };
+    same_dir(&data.join("maven-crm-sales-opportunities"), &mapping("maven.json"), false);
+    same_dir(&data.join("olist-marketing-funnel"), &mapping("olist.json"), false);
+}

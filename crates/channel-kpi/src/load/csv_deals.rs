@@ -10,10 +10,10 @@
 //! `parse_date` (ISO first), amounts by `parse_decimal`, statuses and the other vocabularies
 //! by their `FromStr`, currencies by `Currency::new`, the record checked by `Deal::validate`
 //! — into one [`Deals`] per chunk, appended (or folded) in file order. The first thing the
-//! shortcut does not read exactly like the row path (a mapping with lookups, a bad value, a
-//! field count other than the header's, a line over the limit …) hands the whole file to the
-//! row path, which reads it and reports its errors as always: `None` from [`read`], after
-//! which the caller removes what it kept.
+//! shortcut does not read exactly like the row path (a lookup file that does not read, a key a
+//! required lookup does not find, a bad value, a field count other than the header's, a line
+//! over the limit …) hands the whole file to the row path, which reads it and reports its
+//! errors as always: `None` from [`read`], after which the caller removes what it kept.
 
 use super::csv_chunks::{Decoder, Fields, How, Part, read_parts};
 use super::deal_plan::{Chunk, Plan, source_columns};
@@ -63,6 +63,8 @@ pub(super) fn read(
     }
     let Some(map) = super::shortcut::mapped(mapping, opts) else { return Err(src) };
     let Some(input) = src.bytes_again() else { return Err(src) };
+    // Lookup files read once, before the chunks (one that does not read: the row path says why).
+    let Ok(tables) = super::lookups::lookups_for(&map, mapping, &src.dir, false, &src.name, opts) else { return Err(src) };
     let formats = mapping.date_formats(kind);
     let counted = AtomicU64::new(0);
     let name = src.name.clone();
@@ -85,7 +87,7 @@ pub(super) fn read(
         if f.len() != *width {
             return None;
         }
-        c.row(plan, |i| f.get(i), &[])
+        c.row(plan, |i| f.get(i), &[], &tables)
     };
     let mut rows = 0u64;
     let mut each_part = |mut p: Part<Chunk>| {
@@ -124,7 +126,7 @@ pub(super) fn read(
             let row = |c: &mut Chunk, text: &str| {
                 let mut json = std::mem::take(&mut c.json);
                 json.read(text, &slots)?;
-                let r = c.row(&plan, |i| json.cell(i), json.attrs());
+                let r = c.row(&plan, |i| json.cell(i), json.attrs(), &tables);
                 c.json = json;
                 r
             };
@@ -229,6 +231,7 @@ mod tests {
         let text = "opportunity_id,deal_stage,engage_date\nA1,Won,2016-10-20\n";
         // A won deal without a close date: the row path names the error.
         assert!(typed(text, MAVEN).is_none());
+        // A lookup file that is not there: the row path names it.
         let lookup = r#"{"deals": {"lookups": [{"file": "x.csv", "on": "opportunity_id", "columns": {"source": "s"}}]}}"#;
         assert!(typed("deal_id,created_on,status\nD1,2025-01-01,open\n", lookup).is_none());
         // An extra column kept as an attr under the default mapping is read typed.
@@ -258,5 +261,29 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn lookups_are_joined_typed() {
+        let dir = std::env::temp_dir().join(format!("ckpi-csv-deals-lookup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("deals.csv"), "mql_id,won_date\nm1,2018-02-01\nm2,2018-03-01\n").unwrap();
+        std::fs::write(dir.join("mql.csv"), "mql_id,first,origin\nm2,2018-01-05, social \nm1,2018-01-02,paid\n").unwrap();
+        let m = Mapping::from_json_str(
+            r#"{"deals": {"columns": {"deal_id": "mql_id", "closed_on": "won_date"}, "defaults": {"status": "lost"},
+                "lookups": [{"file": "mql.csv", "on": "mql_id", "columns": {"created_on": "first", "source": "origin"}}]}}"#,
+        )
+        .unwrap();
+        let mut all = Deals::default();
+        let mut each = |d: &mut Deals, _, _| {
+            all.append(std::mem::take(d));
+            Some(())
+        };
+        let src = Source::open(RecordKind::Deals, dir.join("deals.csv")).unwrap();
+        let read = read(src, &m, &LoadOptions::default(), &mut each, true, &|_, _| Some(()));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(read.is_ok(), "read typed");
+        let d = all.get(1);
+        assert_eq!((d.created_on.to_string(), d.source.as_deref(), d.status), ("2018-01-05".into(), Some("social"), DealStatus::Lost));
     }
 }

@@ -13,13 +13,16 @@
 //! * **attrs** are the columns the mapping keeps (`"all"`, a list, or none), found at the
 //!   header too.
 //!
-//! Lookups (joins with other files) are not read here: a mapping with lookups goes to the row
-//! path. Anything the plan does not read exactly like the row path gives `None`, and the
+//! * **lookups** are hash joins: each record's key (the trimmed `on` cell) looked up in the
+//!   other file's rows by key (read once, before the chunks), the joined fields read from the
+//!   row found (a required lookup without one: the row path names the row).
+//!
+//! Anything the plan does not read exactly like the row path gives `None`, and the
 //! reader hands the whole file to the row path, which reports what it reports.
 
 use super::json_line::JsonCells;
 use super::mapping::{Attrs, AttrsMode, KindMapping};
-use super::row::{AttrFilter, parse_date};
+use super::row::{AttrFilter, Cells, LookupTable, RawRecord, parse_date};
 use crate::domain::{Channel, Deal, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, put_text};
 use crate::money::{Currency, Money, parse_decimal};
 use chrono::NaiveDate;
@@ -75,6 +78,8 @@ const FIELDS: [&str; 18] = [
 struct Src {
     /// The slot of its source column (`None`: the table has no such column).
     slot: Option<usize>,
+    /// The lookup it is joined from instead: (its index, the column of the other file).
+    joined: Option<(usize, Box<str>)>,
     /// Trimmed source text → trimmed canonical text (`None`: mapped to empty).
     values: Option<FxHashMap<Box<str>, Option<Box<str>>>>,
     /// Used when the value is empty (untrimmed, as the row path hands it on).
@@ -86,20 +91,24 @@ struct Src {
 /// How every deal field and attr of one table is read: built once per file from its header.
 pub(super) struct Plan {
     src: Vec<Src>,
+    /// Per lookup: the slot of its key column (`None`: absent, so the key is empty) and
+    /// whether a row must be found.
+    joins: Vec<(Option<usize>, bool)>,
     /// The attrs kept: (slot, column name), in the order the row path writes them.
     attrs: Vec<(usize, Box<str>)>,
     formats: Vec<String>,
 }
 
-/// The distinct source columns a plan through `map` reads: those of the deal fields, then the
-/// attrs listed (none under `"all"` or `"none"`).
+/// The distinct source columns a plan through `map` reads: those of the deal fields, the attrs
+/// listed (none under `"all"` or `"none"`), then the lookups' keys.
 pub(super) fn source_columns(map: &KindMapping) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let listed = match &map.attrs {
         Attrs::Columns(cols) => cols.as_slice(),
         Attrs::Mode(_) => &[],
     };
-    for c in FIELDS.iter().map(|f| map.source_column(f)).chain(listed.iter().map(String::as_str)) {
+    let keys = map.lookups.iter().map(|l| l.on.as_str());
+    for c in FIELDS.iter().map(|f| map.source_column(f)).chain(listed.iter().map(String::as_str)).chain(keys) {
         if !names.iter().any(|n| n == c) {
             names.push(c.to_string());
         }
@@ -109,12 +118,8 @@ pub(super) fn source_columns(map: &KindMapping) -> Vec<String> {
 
 impl Plan {
     /// The plan of a table whose column `c` is at `slot(c)` (`None`: absent), with `names` its
-    /// columns in order (for `attrs: "all"`), read through `map` (`None` when the plan cannot
-    /// read through it: lookups).
+    /// columns in order (for `attrs: "all"`), read through `map`.
     pub(super) fn new(map: &KindMapping, formats: Vec<String>, names: &[String], slot: &dyn Fn(&str) -> Option<usize>) -> Option<Plan> {
-        if !map.lookups.is_empty() {
-            return None;
-        }
         let iso = ["%Y-%m-%d".to_string()];
         let src = FIELDS
             .iter()
@@ -122,6 +127,7 @@ impl Plan {
                 let default = map.defaults.get(*f).map(|d| Box::from(d.as_str()));
                 Src {
                     slot: slot(map.source_column(f)),
+                    joined: map.lookup_for(f).map(|(i, c)| (i, Box::from(c))),
                     values: map.values.get(*f).map(|vm| {
                         vm.iter().map(|(k, v)| (Box::from(k.as_str()), Some(v.trim()).filter(|t| !t.is_empty()).map(Box::from))).collect()
                     }),
@@ -141,15 +147,20 @@ impl Plan {
                 names.iter().filter(|c| filter.keeps(c)).filter_map(|c| Some((slot(c)?, Box::from(c.as_str())))).collect()
             }
         };
-        Some(Plan { src, attrs, formats })
+        let joins = map.lookups.iter().map(|l| (slot(&l.on), l.required)).collect();
+        Some(Plan { src, joins, attrs, formats })
     }
 
     /// The text of field `f` after the rename, the value map and the default, and whether it
     /// is the default; `None` when empty.
     #[inline]
-    fn get<'a>(&'a self, f: F, cell: &impl Fn(usize) -> Option<&'a str>) -> Option<(&'a str, bool)> {
+    fn get<'a>(&'a self, f: F, cell: &impl Fn(usize) -> Option<&'a str>, joined: &[Option<&'a RawRecord>]) -> Option<(&'a str, bool)> {
         let s = &self.src[f as usize];
-        let v = s.slot.and_then(cell).map(str::trim).filter(|v| !v.is_empty());
+        let v = match &s.joined {
+            Some((i, col)) => joined[*i].and_then(|r| r.cell(col)),
+            None => s.slot.and_then(cell),
+        };
+        let v = v.map(str::trim).filter(|v| !v.is_empty());
         let v = match (v, &s.values) {
             (Some(v), Some(map)) => match map.get(v) {
                 Some(to) => to.as_deref(),
@@ -192,8 +203,28 @@ impl Chunk {
     /// no such cell), with the attrs of the plan and `extra` (trimmed, non-empty), read as
     /// `deal_from_row` reads it; `None` when the row path would refuse it (or read it some
     /// other way).
-    pub(super) fn row<'a>(&mut self, p: &'a Plan, cell: impl Fn(usize) -> Option<&'a str>, extra: &[(String, String)]) -> Option<()> {
-        let get = |f: F| p.get(f, &cell);
+    pub(super) fn row<'a>(
+        &mut self,
+        p: &'a Plan,
+        cell: impl Fn(usize) -> Option<&'a str>,
+        extra: &[(String, String)],
+        tables: &'a [LookupTable],
+    ) -> Option<()> {
+        // Each lookup's row, by the record's key (a required one not found: the row path's error).
+        let joined: Vec<Option<&RawRecord>> = p
+            .joins
+            .iter()
+            .zip(tables)
+            .map(|(&(on, required), t)| {
+                let key = on.and_then(&cell).map_or("", str::trim);
+                let hit = t.rows.get(key);
+                if hit.is_none() && required { None } else { Some(hit) }
+            })
+            .collect::<Option<_>>()?;
+        if joined.len() != p.joins.len() {
+            return None;
+        }
+        let get = |f: F| p.get(f, &cell, &joined);
         let t = |f: F| get(f).map(|(v, _)| v);
         let d = &mut self.deal;
         let dates = &mut self.dates;

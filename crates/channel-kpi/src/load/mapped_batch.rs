@@ -4,7 +4,7 @@
 //! of a text field makes a new text column (trimmed cell → mapped text → the default when
 //! empty, as `MappedRow` reads a cell), and a date default fills the empty cells of a `date32`
 //! column (or makes a constant one) with the default read as ISO, as the row path reads
-//! defaults. What this cannot give exactly (a value map on a date or an amount, a default of an
+//! defaults. What this cannot give exactly (lookups, a value map on a date or an amount, a default of an
 //! amount or with spaces around it, a value-mapped column that is not text) gives `None`: the
 //! caller reads the table row by row.
 
@@ -21,6 +21,9 @@ const DATES: [&str; 4] = ["created_on", "registered_on", "expected_close_on", "c
 /// `b` with canonical deal columns, read through `map` (itself when `map` renames, translates
 /// and defaults nothing).
 pub(super) fn canonical(b: &RecordBatch, map: &KindMapping) -> Option<RecordBatch> {
+    if !map.lookups.is_empty() {
+        return None; // joined fields are read row by row
+    }
     if map.columns.is_empty() && map.values.is_empty() && map.defaults.is_empty() {
         return Some(b.clone());
     }

@@ -1,16 +1,22 @@
-//! Which deals sources the loader's typed readers take: those read through a mapping without
-//! lookups (none under [`LoadOptions::row_path_only`]); `load/typed.rs` (Arrow tables and
-//! Parquet files) only those whose columns are the mapping's source columns or columns it does
-//! not keep as attrs (`load/mapped_batch.rs` says which renames, value maps and defaults it
-//! reads).
+//! Which deals sources the loader's typed readers take (none under
+//! [`LoadOptions::row_path_only`]): `load/csv_deals.rs` (CSV, JSON Lines) those read through
+//! any mapping; `load/typed.rs` (Arrow tables and Parquet files) those read through a mapping
+//! without lookups whose columns are the mapping's source columns or columns it does not keep
+//! as attrs (`load/mapped_batch.rs` says which renames, value maps and defaults it reads).
 
 use super::kinds::RecordKind;
 use super::mapping::{KindMapping, Mapping};
 use super::report::LoadOptions;
 use std::borrow::Cow;
 
+/// [`mapped`], when it has no lookups (what `load/typed.rs` reads through).
+#[cfg(feature = "arrow")]
+pub(super) fn shortcut_map<'m>(mapping: &'m Mapping, opts: &LoadOptions) -> Option<Cow<'m, KindMapping>> {
+    mapped(mapping, opts).filter(|m| m.lookups.is_empty())
+}
+
 /// The deals mapping narrowed to the query's attrs ([`LoadOptions::only_attrs`]), when the
-/// typed readers read through it (one without lookups).
+/// typed readers read through it (`None` under [`LoadOptions::row_path_only`]).
 pub(super) fn mapped<'m>(mapping: &'m Mapping, opts: &LoadOptions) -> Option<Cow<'m, KindMapping>> {
     let kind = RecordKind::Deals;
     if opts.row_path_only {
@@ -20,7 +26,7 @@ pub(super) fn mapped<'m>(mapping: &'m Mapping, opts: &LoadOptions) -> Option<Cow
         Some(m) => Cow::Owned(m),
         None => Cow::Borrowed(mapping.kind(kind)),
     };
-    map.lookups.is_empty().then_some(map)
+    Some(map)
 }
 
 /// The columns of a deals table the shortcut reads: every column a canonical field or one the

@@ -12,7 +12,7 @@ use super::mapping::{KindMapping, Mapping};
 use super::read::Progressing;
 use super::report::{FileReport, LoadOptions, LoadReport};
 use super::shortcut::columns;
-pub(super) use super::shortcut::mapped as shortcut_map;
+pub(super) use super::shortcut::shortcut_map;
 use super::source::{Format, Source};
 use crate::Dataset;
 use crate::error::Result;
