@@ -63,45 +63,6 @@ pub struct Deals {
     pub(crate) memo: Memo,
 }
 
-/// Facts about a [`Deals`] table kept between calls: whether every deal passed
-/// [`Deal::validate`] with no two sharing an id (set by [`crate::Dataset::check`] or a loader),
-/// and the one currency of its amounts (found on first use). Both are forgotten by every change
-/// that can break them (adding deals, appending, changing a stage history); removing deals
-/// cannot.
-#[derive(Debug, Default)]
-pub(crate) struct Memo {
-    checked: std::sync::atomic::AtomicBool,
-    currency: std::sync::OnceLock<Option<Option<Currency>>>,
-}
-
-impl Memo {
-    /// Whether the deals passed a check since they last changed.
-    pub(crate) fn checked(&self) -> bool {
-        self.checked.load(std::sync::atomic::Ordering::Relaxed)
-    }
-    /// Notes that the deals passed a check.
-    pub(crate) fn set_checked(&self) {
-        self.checked.store(true, std::sync::atomic::Ordering::Relaxed)
-    }
-    /// Forgets everything (the deals changed).
-    pub(crate) fn changed(&mut self) {
-        *self = Memo::default();
-    }
-}
-
-impl Clone for Memo {
-    fn clone(&self) -> Self {
-        let m = Memo::default();
-        if self.checked() {
-            m.set_checked();
-        }
-        if let Some(c) = self.currency.get() {
-            let _ = m.currency.set(*c);
-        }
-        m
-    }
-}
-
 /// A field of [`Deals`] whose values have small dense ids ([`Deals::word_key`]): the texts
 /// stored as dictionary ids, and the channel and kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -500,6 +461,9 @@ fn side<T>(table: &mut Vec<T>, value: T, empty: fn(&T) -> bool) -> u32 {
 
 #[path = "deal_columns_convert.rs"]
 mod convert;
+#[path = "deal_columns_memo.rs"]
+mod memo;
+pub(crate) use memo::Memo;
 #[path = "deal_columns_reuse.rs"]
 mod reuse;
 
