@@ -33,7 +33,7 @@ pub(super) enum End {
 
 /// What the reader hands on.
 enum Chunk {
-    Deals(Deals),
+    Deals(Box<Deals>),
     End(End),
 }
 
@@ -51,7 +51,7 @@ pub(super) fn fold_chunks(
 ) -> (IdHashes, End) {
     let (chunks, from_reader) = sync_channel::<Chunk>(1);
     // folded chunks go back to the reader, which refills them (their capacity kept)
-    let (spare, spares) = sync_channel::<Deals>(2);
+    let (spare, spares) = sync_channel::<Box<Deals>>(2);
     std::thread::scope(|s| {
         let reader = s.spawn(move || read(batches, map, ids, per, &chunks, &spares));
         let end = fold_each(&from_reader, &spare, fold);
@@ -65,7 +65,7 @@ pub(super) fn fold_chunks(
     })
 }
 
-fn fold_each(chunks: &Receiver<Chunk>, spare: &SyncSender<Deals>, fold: &mut dyn FnMut(&Deals) -> Result<(), ()>) -> End {
+fn fold_each(chunks: &Receiver<Chunk>, spare: &SyncSender<Box<Deals>>, fold: &mut dyn FnMut(&Deals) -> Result<(), ()>) -> End {
     for chunk in chunks {
         match chunk {
             Chunk::Deals(d) => {
@@ -88,9 +88,9 @@ fn read(
     mut ids: IdHashes,
     per: usize,
     out: &SyncSender<Chunk>,
-    spares: &Receiver<Deals>,
+    spares: &Receiver<Box<Deals>>,
 ) -> IdHashes {
-    let mut chunk = Deals::default();
+    let mut chunk = Box::<Deals>::default();
     let mut batches = batches.peekable();
     while let Some(b) = batches.next() {
         if b.ok().and_then(|b| super::mapped_batch::append(&mut chunk, &b, map)).is_none() {
