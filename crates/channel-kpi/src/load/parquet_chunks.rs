@@ -11,8 +11,8 @@
 
 use super::id_hashes::{IdHashes, id_hash};
 use super::mapping::KindMapping;
-use super::parquet_file::ParquetBatches;
 use crate::Deals;
+use arrow_array::RecordBatch;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Deals folded at a time.
@@ -43,7 +43,7 @@ enum Chunk {
 /// the id set (with the ids of every chunk read, folded or not) and how it ended; a chunk is
 /// never folded after its ids repeat, nor after `fold` said stop.
 pub(super) fn fold_chunks(
-    batches: ParquetBatches,
+    batches: impl Iterator<Item = crate::Result<RecordBatch>> + Send,
     map: &KindMapping,
     ids: IdHashes,
     per: usize,
@@ -83,7 +83,7 @@ fn fold_each(chunks: &Receiver<Chunk>, spare: &SyncSender<Box<Deals>>, fold: &mu
 /// The reader: batches appended into a chunk until it holds `per` deals (or the file ends),
 /// its ids noted, the chunk sent. Gives the id set back.
 fn read(
-    batches: ParquetBatches,
+    batches: impl Iterator<Item = crate::Result<RecordBatch>>,
     map: &KindMapping,
     mut ids: IdHashes,
     per: usize,
@@ -117,7 +117,7 @@ fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::{ArrayRef, Date32Array, RecordBatch, StringArray};
+    use arrow_array::{ArrayRef, Date32Array, StringArray};
     use std::sync::Arc;
 
     /// Open deals with ids `ids` as one batch (status `"?"`: rows the typed reader leaves to
@@ -136,7 +136,7 @@ mod tests {
     fn fold(batches: Vec<crate::Result<RecordBatch>>, ids: IdHashes, per: usize, stop_after: usize) -> (Vec<Vec<String>>, End, IdHashes) {
         let mut folded = Vec::new();
         let map = KindMapping::default();
-        let (ids, end) = fold_chunks(Box::new(batches.into_iter()), &map, ids, per, &mut |d| {
+        let (ids, end) = fold_chunks(batches.into_iter(), &map, ids, per, &mut |d| {
             folded.push((0..d.len()).map(|i| d.id(i).to_string()).collect());
             if folded.len() == stop_after { Err(()) } else { Ok(()) }
         });
