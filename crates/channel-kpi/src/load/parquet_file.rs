@@ -83,8 +83,7 @@ pub(crate) fn file_batches(file: &std::fs::File, name: String, wanted: Option<&[
     Ok((columns, total, ParquetBatches(groups)))
 }
 
-/// Record batches of a Parquet file, one row group after the other; [`ParquetBatches::only`]
-/// reads some of its rows, so several threads can each decode a part of one row group.
+/// Record batches of a Parquet file, one row group after the other.
 pub(crate) struct ParquetBatches(Groups);
 
 impl Iterator for ParquetBatches {
@@ -95,17 +94,34 @@ impl Iterator for ParquetBatches {
 }
 
 impl ParquetBatches {
-    /// The batches of the file's rows `rows` (numbered across row groups from 0), from the
-    /// start: row groups without such rows are not read, and within a row group the pages of
-    /// other rows are skipped, not decoded.
-    pub(crate) fn only(&self, rows: std::ops::Range<u64>) -> ParquetBatches {
+    /// What reads any of the file's rows, to share between threads.
+    pub(crate) fn rows(&self) -> ParquetRows {
         let g = &self.0;
+        ParquetRows { open: g.open.clone(), file: g.file.clone(), names: g.names.clone(), roots: g.roots.clone(), sizes: g.sizes.clone() }
+    }
+}
+
+/// Reads any rows of a Parquet file ([`ParquetBatches::rows`]); several threads can each decode
+/// a part of one row group.
+pub(crate) struct ParquetRows {
+    open: Open,
+    file: String,
+    names: Vec<String>,
+    roots: Vec<usize>,
+    sizes: Vec<u64>,
+}
+
+impl ParquetRows {
+    /// The batches of the file's rows `rows` (numbered across row groups from 0): row groups
+    /// without such rows are not read, and within a row group the pages of other rows are
+    /// skipped, not decoded.
+    pub(crate) fn only(&self, rows: std::ops::Range<u64>) -> ParquetBatches {
         ParquetBatches(Groups {
-            open: g.open.clone(),
-            file: g.file.clone(),
-            names: g.names.clone(),
-            roots: g.roots.clone(),
-            sizes: g.sizes.clone(),
+            open: self.open.clone(),
+            file: self.file.clone(),
+            names: self.names.clone(),
+            roots: self.roots.clone(),
+            sizes: self.sizes.clone(),
             rows: Some(rows),
             next: 0,
             start: 0,

@@ -164,12 +164,11 @@ fn parquet_parts(
     if threads <= 1 {
         return Box::new(batches.map(|b| b.ok().map(Part::Batch)));
     }
-    let (t, n) = (threads as u64, total);
-    let parts: Vec<_> = (0..t).map(|p| std::sync::Mutex::new(Some(batches.only(n * p / t..n * (p + 1) / t)))).collect();
+    let (t, n, file) = (threads as u64, total, batches.rows());
     Box::new(
         on_threads(threads, |part, deals| {
-            let batches = parts[part].lock().ok()?.take()?;
-            batches.into_iter().try_for_each(|b| super::mapped_batch::append(deals, &b.ok()?, map))
+            let p = part as u64;
+            file.only(n * p / t..n * (p + 1) / t).try_for_each(|b| super::mapped_batch::append(deals, &b.ok()?, map))
         })
         .into_iter(),
     )
