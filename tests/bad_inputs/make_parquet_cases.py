@@ -71,6 +71,11 @@ def main() -> None:
     t = deals(["won", "lost"])
     write("parquet_binary_id", t.set_column(0, "deal_id", pa.array([b"D1", b"D2"], pa.binary())))
 
+    # The same id on rows 0 and 2 of a clean typed file: the typed reader hands the file to the
+    # row path, which names both rows.
+    t = deals(["won", "lost", "won"])
+    write("parquet_duplicate_deal_id", t.set_column(0, "deal_id", pa.array(["D1", "D2", "D1"])))
+
     # Columns named as another export names them: the column check sees every column of the
     # file, though only the mapped ones are decoded.
     t = deals(["won"])

@@ -10,6 +10,7 @@ line lengths, empty files) are skipped with the reason written in the case.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import pathlib
@@ -186,6 +187,10 @@ TYPED = [
     ("binary_id", lambda: typed(deal_id=pa.array([b"A", b"\xff"])), "parse", "deal_id", "Binary", None),
     ("duplicate_column", lambda: pa.Table.from_arrays([pa.array(["A"]), pa.array(["B"]), pa.array(["open"]), pa.array(["2025-01-01"])],
                                                       names=["deal_id", "deal_id", "status", "created_on"]), "parse", "deal_id", "deal_id", None),
+    # typed dates and decimals: the typed reader's table, handed to the row path at the repeat
+    ("duplicate_id", lambda: typed(deal_id=pa.array(["A", "A"]), created_on=pa.array([dt.date(2025, 1, 1)] * 2, pa.date32()),
+                                   closed_on=pa.array([dt.date(2025, 2, 1)] * 2, pa.date32()),
+                                   amount=pa.array([Decimal(100), Decimal(200)], pa.decimal128(18, 2))), "reference", "deal_id", "A", 1),
     ("closed_before_created", lambda: typed(closed_on=pa.array(["2025-02-01", "2024-01-01"])), "invalid", "closed_on", "2024-01-01", 1),
 ]  # fmt: skip
 

@@ -248,15 +248,20 @@ proptest! {
     }
 }
 
-/// `rows` made clean (unique ids, known statuses, one currency, no trouble) but for one kind of
-/// `trouble` in row `at` (none: 0), so the shortcut reads the rest and meets that one row.
+/// `rows` made clean (unique ids, known statuses and channels, one currency, no trouble) but for one kind of
+/// `trouble` in row `at` (none: 0; 16: a repeated id), so the shortcut reads the rest and meets that one row.
 fn one_trouble(mut rows: Vec<Gen>, trouble: u8, at: usize) -> Vec<Gen> {
     for (i, r) in rows.iter_mut().enumerate() {
-        (r.0, r.2, r.7, r.8) = (i as u16, r.2 % 3, 0, 0);
+        (r.0, r.2, r.3, r.7, r.8) = (i as u16, r.2 % 3, r.3 % 4, 0, 0);
         (r.5, r.6) = (r.5.or(Some(3)), r.6.or(Some(100)));
     }
     let n = rows.len();
-    rows[at % n].8 = trouble;
+    if trouble == 16 {
+        // the row's id repeats another's (the table's first row: a table of one row stays clean)
+        rows[at % n].0 = 0;
+    } else {
+        rows[at % n].8 = trouble;
+    }
     rows
 }
 
@@ -265,7 +270,7 @@ proptest! {
 
     /// Each kind of bad row alone among clean ones: the shortcut gives it to the row path.
     #[test]
-    fn one_bad_row_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), trouble in prop_oneof![1 => Just(0u8), 4 => 6u8..16], at: usize, dictionary: bool, collect: bool) {
+    fn one_bad_row_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), trouble in prop_oneof![1 => Just(0u8), 4 => 6u8..17], at: usize, dictionary: bool, collect: bool) {
         let t = table(&one_trouble(rows, trouble, at), dictionary, false, 2);
         same(load(&t, &Mapping::default(), collect), slow(&t, collect))?;
     }
@@ -366,4 +371,18 @@ fn clean_tables_take_the_shortcut_and_keep_every_field() {
     let d = a.deals.get(1);
     assert_eq!((d.id.as_str(), d.partner_id.as_deref(), d.channel.map(|c| c.name())), ("D1", Some("p1"), Some("paid")));
     assert_eq!(d.amount.unwrap().to_string(), "1.01 USD");
+}
+
+/// A clean table but for one repeated id: the row path reads it and names both rows (once the
+/// typed reader kept the table from it, and loaded nothing without a word).
+#[test]
+fn a_repeated_id_in_a_clean_table_is_named() {
+    let rows: Vec<Gen> = [7, 8, 7].iter().map(|&i| (i, Some(1), 1, 1, i, Some(5), Some(100), 0, 0, Extra::default())).collect();
+    let t = table(&rows, false, false, 1);
+    let e = load(&t, &Mapping::default(), false).err().expect("a repeated id is an error");
+    assert!(e.to_string().contains("duplicate deal id (first on row 0)"), "{e}");
+    let loc = e.location().expect("located");
+    assert_eq!((loc.row, loc.value.as_deref()), (Some(2), Some("D7")));
+    let (ds, report) = load(&t, &Mapping::default(), true).unwrap();
+    assert_eq!((ds.deals.len(), report.errors.len()), (2, 1));
 }

@@ -32,6 +32,8 @@ pub(super) fn typed_deals(
     let Some(map) = shortcut_map(mapping, opts).filter(|_| src.kind == kind) else { return Ok(Some(src)) };
     let start = ds.deals.len();
     let name = src.name.clone();
+    // an in-memory table's batches, taken from `src`: put back when the row path reads it
+    let mut taken = None;
     let read = match src.format {
         Format::Arrow => {
             let Some(batches) = src.take_arrow() else { return Ok(Some(src)) };
@@ -47,9 +49,7 @@ pub(super) fn typed_deals(
                 }
                 None => None,
             };
-            if read.is_none() {
-                src.put_arrow(batches);
-            }
+            taken = Some(batches);
             read
         }
         #[cfg(feature = "parquet")]
@@ -71,6 +71,9 @@ pub(super) fn typed_deals(
     let Some(cols) = read.filter(|_| unique) else {
         lines.forget_from(start);
         ds.deals.truncate(start);
+        if let Some(batches) = taken {
+            src.put_arrow(batches);
+        }
         return Ok(Some(src));
     };
     let rows = (ds.deals.len() - start) as u64;
