@@ -94,8 +94,8 @@ impl LastCurrency {
 
 /// Appends every row of `batch` to `deals`, read as the row path reads them; `None` (with
 /// `deals` possibly holding some of the rows: the caller truncates) when a column or a value is
-/// not one this shortcut reads exactly like the row path. The caller has checked that every
-/// column is a canonical deal field (attrs are not read here).
+/// not one this shortcut reads exactly like the row path. Other columns are not read here
+/// (the attrs: [`append_attrs`]).
 ///
 /// Column by column: each Arrow column is read in one loop into its column of [`Deals`]
 /// (texts that repeat through the dictionary, once per dictionary value for dictionary-encoded
@@ -163,8 +163,41 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
         });
     }
     d.history.resize(start + n, 0);
-    d.attrs.resize(start + n, 0);
     valid(d, start).then_some(())
+}
+
+/// Appends the attrs of `batch`'s rows, the deals `start..` of `deals` ([`append_deals`] has
+/// appended them): each column of `names` into its attr column of [`Deals`], its texts read as
+/// the row path reads an attr (trimmed, none where empty or null), a dictionary-encoded
+/// column's through the dictionary once per value; an absent or all-null (`null`-typed) column
+/// gives none. `None` when a column is of another type: the row path renders such cells as
+/// text, which this does not reproduce.
+pub(crate) fn append_attrs(deals: &mut Deals, start: usize, batch: &RecordBatch, names: &[&str]) -> Option<()> {
+    let n = batch.num_rows();
+    debug_assert_eq!(deals.len(), start + n);
+    let attrs = &mut deals.attrs;
+    for name in names {
+        let Some(col) = texts(batch, name)? else { continue };
+        let c = attrs.column_or_new(name);
+        match col {
+            Strs::Dict { keys, values } => {
+                let mut ids = vec![u32::MAX; values.len()];
+                for i in 0..n {
+                    let Some(k) = keys.get(i) else { continue };
+                    if ids[k] == u32::MAX {
+                        ids[k] = attrs.words.id(values.get(k).map(trimmed).filter(|s| !s.is_empty()));
+                    }
+                    attrs.set_id(c, start + i, ids[k]);
+                }
+            }
+            col => {
+                for i in 0..n {
+                    attrs.set(c, start + i, text(Some(&col), i));
+                }
+            }
+        }
+    }
+    Some(())
 }
 
 /// The ids of `n` rows appended to `d` (`None` at an empty one, which the row path refuses).

@@ -9,8 +9,8 @@
 //! caller reads the table row by row.
 
 use super::kinds::RecordKind;
-use super::mapping::KindMapping;
-use super::row::parse_date;
+use super::mapping::{Attrs, AttrsMode, KindMapping};
+use super::row::{AttrFilter, parse_date};
 use arrow_array::types::Date32Type;
 use arrow_array::{Array, ArrayRef, Date32Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
@@ -77,9 +77,30 @@ pub(super) fn canonical(b: &RecordBatch, map: &KindMapping) -> Option<RecordBatc
     RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).ok()
 }
 
-/// Appends the deals of `b` read through `map` ([`canonical`], then the typed reader).
+/// Appends the deals of `b` read through `map` ([`canonical`], then the typed reader), with
+/// the attrs the mapping keeps ([`attr_columns`]).
 pub(super) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMapping) -> Option<()> {
-    crate::arrow::append_deals(deals, &canonical(b, map)?)
+    let start = deals.len();
+    crate::arrow::append_deals(deals, &canonical(b, map)?)?;
+    let names = attr_columns(b, map);
+    crate::arrow::append_attrs(deals, start, b, &names)
+}
+
+/// The columns of `b` that `map` keeps as attrs, as the row path picks them (`MappedRow::attrs`):
+/// none, those listed (once each), or under `"all"` every column [`AttrFilter`] keeps.
+fn attr_columns<'b>(b: &'b RecordBatch, map: &'b KindMapping) -> Vec<&'b str> {
+    let schema = b.schema_ref();
+    match &map.attrs {
+        Attrs::Mode(AttrsMode::None) => Vec::new(),
+        Attrs::Columns(cols) => {
+            let mut seen = std::collections::BTreeSet::new();
+            cols.iter().map(String::as_str).filter(|c| seen.insert(*c)).collect()
+        }
+        Attrs::Mode(AttrsMode::All) => {
+            let filter = AttrFilter::new(map);
+            schema.fields().iter().map(|f| f.name().as_str()).filter(|c| filter.keeps(c)).collect()
+        }
+    }
 }
 
 #[cfg(test)]
