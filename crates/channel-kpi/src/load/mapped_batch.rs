@@ -140,4 +140,39 @@ mod tests {
             assert!(canonical(&b, &map(refused)).is_none(), "{refused}");
         }
     }
+
+    #[test]
+    fn kept_attr_columns_are_read_into_their_columns() {
+        use arrow_array::Int64Array;
+        use arrow_array::builder::StringDictionaryBuilder;
+        use arrow_array::types::Int32Type;
+        let mut account = StringDictionaryBuilder::<Int32Type>::new();
+        [Some(" Acme "), None, Some(""), Some("Bolt")].iter().for_each(|a| account.append_option(*a));
+        let b = RecordBatch::try_from_iter([
+            ("opp", Arc::new(StringArray::from(vec!["A1", "A2", "A3", "A4"])) as ArrayRef),
+            ("stage", Arc::new(StringArray::from(vec!["open"; 4])) as ArrayRef),
+            ("engage", Arc::new(Date32Array::from(vec![20000; 4])) as ArrayRef),
+            ("account", Arc::new(account.finish()) as ArrayRef),
+            ("zone", Arc::new(StringArray::from(vec![Some("EU"), Some("  "), None, Some("us ")])) as ArrayRef),
+            ("seats", Arc::new(Int64Array::from(vec![1, 2, 3, 4])) as ArrayRef),
+        ])
+        .unwrap();
+        let m = |attrs: &str| {
+            map(&format!(r#"{{"columns": {{"deal_id": "opp", "status": "stage", "created_on": "engage"}}, "attrs": {attrs}}}"#))
+        };
+        let mut d = crate::Deals::default();
+        append(&mut d, &b, &m(r#"["account", "zone", "account", "nope"]"#)).expect("text attrs are read");
+        let row = |d: &crate::Deals, i: usize| (d.attr(i, "account").map(str::to_string), d.attr(i, "zone").map(str::to_string));
+        assert_eq!(row(&d, 0), (Some("Acme".into()), Some("EU".into())), "trimmed");
+        assert_eq!(row(&d, 1), (None, None), "null, blank");
+        assert_eq!(row(&d, 2), (None, None), "empty, null");
+        assert_eq!(row(&d, 3), (Some("Bolt".into()), Some("us".into())));
+        assert_eq!(d.get(3).attrs.len(), 2);
+        // a kept column of another type: the row path renders it as text
+        assert!(append(&mut crate::Deals::default(), &b, &m(r#""all""#)).is_none());
+        assert!(append(&mut crate::Deals::default(), &b, &m(r#"["seats"]"#)).is_none());
+        let mut none = crate::Deals::default();
+        append(&mut none, &b, &m(r#""none""#)).unwrap();
+        assert!((0..4).all(|i| none.get(i).attrs.is_empty()));
+    }
 }
