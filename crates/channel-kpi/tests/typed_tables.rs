@@ -3,8 +3,8 @@
 //! (`LoadOptions::row_path_only`) is the oracle, in the canonical format and through mappings
 //! (renamed columns, value maps, defaults: `load/mapped_batch.rs`).
 //! Tables mix clean rows with padded and mixed-case texts, empty strings, nulls, dictionary
-//! columns, integer amounts, extra text columns kept as attrs (`"all"`, a list, `"none"`;
-//! compared also grouped by them) and every kind of bad row (unknown status or channel, bad currency,
+//! columns, integer amounts, extra text, number and date columns kept as attrs (`"all"`, a
+//! list, `"none"`; compared also grouped by them) and every kind of bad row (unknown status or channel, bad currency,
 //! negative amount, a won deal without amount or close date, closed before created, duplicate
 //! ids), whole or in several batches.
 #![cfg(feature = "arrow")]
@@ -12,7 +12,7 @@
 
 use arrow_array::builder::StringDictionaryBuilder;
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray};
 use channel_kpi::arrow::load_tables;
 use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
 use channel_kpi::{Dataset, Result};
@@ -117,6 +117,10 @@ fn table(rows: &[Gen], dictionary: bool, int_amounts: bool, batches: usize) -> V
         ("currency", s(currency)),
         ("region", s(rows.iter().map(|r| r.9.7.map(|k| REGIONS[k as usize % REGIONS.len()].to_string())).collect())),
         ("plan", s(rows.iter().map(|r| r.9.8.map(|k| format!("plan {}", k % 3))).collect())),
+        // attrs of other types, rendered as text (the row path's rendering)
+        ("seats", Arc::new(Int64Array::from(rows.iter().map(|r| r.9.8.map(|k| i64::from(k) * 7 - 10)).collect::<Vec<_>>())) as ArrayRef),
+        ("score", Arc::new(Float64Array::from(rows.iter().map(|r| r.9.7.map(|k| f64::from(k) / 3.0)).collect::<Vec<_>>())) as ArrayRef),
+        ("signed", after(|r| r.9.5)),
     ])
     .unwrap();
     let n = whole.num_rows();
@@ -185,11 +189,13 @@ fn same(fast: Loaded, slow: Loaded) -> std::result::Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Queries by attrs: `attr:region` alone, `attr:plan` with the partner (and a roll-up).
-fn by_attrs() -> [channel_kpi::Query; 2] {
+/// Queries by attrs: `attr:region` alone, `attr:plan` with the partner (and a roll-up),
+/// `attr:seats` (numbers rendered as text).
+fn by_attrs() -> [channel_kpi::Query; 3] {
     use channel_kpi::{Dimension, Metric, Period, Query};
     let q = || Query::new(vec![Metric::DealCount, Metric::CloseRate], Period::parse("2025").unwrap());
-    [q().by(Dimension::Attr("region".into())), q().by(Dimension::Attr("plan".into())).by(Dimension::Partner).rollup()]
+    let by = |a: &str| Dimension::Attr(a.into());
+    [q().by(by("region")), q().by(by("plan")).by(Dimension::Partner).rollup(), q().by(by("seats"))]
 }
 
 /// A Maven-like export: the table's `deal_id`, `status` and `created_on` renamed, read
@@ -221,7 +227,7 @@ fn maven(batches: &[RecordBatch], variant: u8) -> (Vec<RecordBatch>, Mapping) {
         r#"{"currency": " USD"}"#,
         r#"{"registered_on": "2025-02-30"}"#,
     ][variant as usize % 5];
-    let attrs = [r#""all""#, r#""none""#, r#"["segment"]"#, r#"["plan", "region", "plan", "nope"]"#][variant as usize % 4];
+    let attrs = [r#""all""#, r#""none""#, r#"["segment"]"#, r#"["plan", "region", "plan", "nope", "seats"]"#][variant as usize % 4];
     let m = Mapping::from_json_str(&format!(
         r#"{{"deals": {{"columns": {{"deal_id": "opportunity_id", "status": "deal_stage", "stage": "deal_stage", "created_on": "engage_date"}},
             "values": {{"status": {{"LOST": "Lost", "sold": "", " Won ": "won"}}, "channel": {{"tv": "paid", "Earned": " "}}, "kind": {{"resale": "new"}}}},

@@ -6,7 +6,8 @@
 //! identity mapping), taken only when it gives the same deals: [`append_deals`] reads a clean
 //! table and returns `None` at the first thing it does not read exactly like the row path — a
 //! column of another type, a value the row path would refuse (an unknown status, a bad
-//! currency, a won deal without an amount …), an attr column. The loader then reads the whole
+//! currency, a won deal without an amount …), an attr column of a type the row path refuses
+//! ([`append_attrs`] reads the others). The loader then reads the whole
 //! table through the row path, which reports errors with their row, column and value as
 //! always. So errors never depend on which way a table was read; the shortcut only makes clean
 //! tables fast.
@@ -169,15 +170,28 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
 /// Appends the attrs of `batch`'s rows, the deals `start..` of `deals` ([`append_deals`] has
 /// appended them): each column of `names` into its attr column of [`Deals`], its texts read as
 /// the row path reads an attr (trimmed, none where empty or null), a dictionary-encoded
-/// column's through the dictionary once per value; an absent or all-null (`null`-typed) column
-/// gives none. `None` when a column is of another type: the row path renders such cells as
-/// text, which this does not reproduce.
+/// text column's through the dictionary once per value, a column of another type (numbers,
+/// dates, …) rendered cell by cell as the row path renders it; an absent or all-null
+/// (`null`-typed) column gives none. `None` when a column's type is one the row path refuses
+/// (it names the column).
 pub(crate) fn append_attrs(deals: &mut Deals, start: usize, batch: &RecordBatch, names: &[&str]) -> Option<()> {
     let n = batch.num_rows();
     debug_assert_eq!(deals.len(), start + n);
     let attrs = &mut deals.attrs;
+    let mut cell = String::new();
     for name in names {
-        let Some(col) = texts(batch, name)? else { continue };
+        let Some(a) = batch.column_by_name(name).filter(|a| a.data_type() != &DataType::Null) else { continue };
+        let Some(col) = Strs::of(a) else {
+            super::input::check_type(a.data_type()).ok()?;
+            let c = attrs.column_or_new(name);
+            for i in 0..n {
+                cell.clear();
+                super::input::render(a.as_ref(), i, &mut cell);
+                let t = cell.trim();
+                attrs.set(c, start + i, (!t.is_empty()).then_some(t));
+            }
+            continue;
+        };
         let c = attrs.column_or_new(name);
         match col {
             Strs::Dict { keys, values } => {

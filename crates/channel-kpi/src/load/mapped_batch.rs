@@ -168,9 +168,22 @@ mod tests {
         assert_eq!(row(&d, 2), (None, None), "empty, null");
         assert_eq!(row(&d, 3), (Some("Bolt".into()), Some("us".into())));
         assert_eq!(d.get(3).attrs.len(), 2);
-        // a kept column of another type: the row path renders it as text
-        assert!(append(&mut crate::Deals::default(), &b, &m(r#""all""#)).is_none());
-        assert!(append(&mut crate::Deals::default(), &b, &m(r#"["seats"]"#)).is_none());
+        // a kept column of another type: rendered as the row path renders it
+        let mut all = crate::Deals::default();
+        append(&mut all, &b, &m(r#""all""#)).unwrap();
+        assert_eq!((all.attr(1, "seats"), all.attr(0, "account"), all.attr(0, "zone")), (Some("2"), Some("Acme"), Some("EU")));
+        // one the row path refuses (it names the column): left to it
+        let ts = arrow_array::TimestampSecondArray::from(vec![0i64; 4]).with_timezone("Mars/Olympus");
+        let odd = RecordBatch::try_from_iter(
+            b.schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .zip(b.columns().iter().cloned())
+                .chain([("when".to_string(), Arc::new(ts) as ArrayRef)]),
+        )
+        .unwrap();
+        assert!(append(&mut crate::Deals::default(), &odd, &m(r#"["when"]"#)).is_none());
         let mut none = crate::Deals::default();
         append(&mut none, &b, &m(r#""none""#)).unwrap();
         assert!((0..4).all(|i| none.get(i).attrs.is_empty()));
