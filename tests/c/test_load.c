@@ -1,7 +1,7 @@
 /* Loading CRM export files from a directory (ckpi_dataset_load_csv_dir): the canonical format,
  * a mapping, a bad row named by file / line / column / value, a missing directory; extra columns
  * narrowed by ckpi_load_options.only_attrs; a query on the files without a dataset
- * (ckpi_query_run_files), equal to loading then running. */
+ * (ckpi_query_run_files), equal to loading then running; a Parquet export grouped by an attr. */
 #define _DEFAULT_SOURCE /* mkdtemp */
 #include <stdlib.h>
 #include <unistd.h>
@@ -222,6 +222,56 @@ static void query_files(void) {
     ckpi_query_free(q);
 }
 
+/* A Parquet export whose kept attr (`account`, dictionary-encoded text) is read into the attr
+ * columns by the typed reader, grouped by `attr:account` (tests/fixtures/attrs/README.md):
+ * won revenue Acme 300 (one padded), Bolt 400, none 50; the same on the files without a
+ * dataset. */
+static void parquet_attrs(void) {
+    const char *fixture = "tests/fixtures/attrs";
+    const char *mapping = "{\"deals\": {\"columns\": {\"deal_id\": \"opportunity_id\", \"status\": \"deal_stage\", "
+                          "\"created_on\": \"engage_date\", \"closed_on\": \"close_date\", \"amount\": \"close_value\"}, "
+                          "\"values\": {\"status\": {\"Won\": \"won\", \"Lost\": \"lost\", \"Engaging\": \"open\"}}, "
+                          "\"defaults\": {\"currency\": \"USD\"}, \"attrs\": [\"account\"]}}";
+    const char *query = "{\"metrics\": [\"won_revenue\"], \"period\": \"2025\", \"group_by\": [\"attr:account\"]}";
+    ckpi_dataset *ds = NULL;
+    ckpi_query *q = NULL;
+    ckpi_result *loaded = NULL, *streamed = NULL;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_dataset_load_dir(ds, fixture, strlen(fixture), mapping, strlen(mapping), NULL));
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_from_json(q, query, strlen(query)));
+    CHECK_OK(ckpi_dataset_run(ds, q, &loaded));
+    size_t rows = 0, account = col(loaded, "account");
+    CHECK_OK(ckpi_result_row_count(loaded, &rows));
+    CHECK(rows == 3);
+    int seen = 0;
+    for (size_t i = 0; i < rows; i++) {
+        size_t len = 0;
+        ckpi_status st = ckpi_result_get_text(loaded, i, account, buf, sizeof buf, &len);
+        const char *won = dec(loaded, i, "won_revenue");
+        if (st == CKPI_VALUE_ABSENT) {
+            CHECK(strcmp(won, "50") == 0);
+            seen |= 1;
+        } else if (st == CKPI_OK && strcmp(buf, "Acme") == 0) {
+            CHECK(strcmp(won, "300") == 0);
+            seen |= 2;
+        } else if (st == CKPI_OK && strcmp(buf, "Bolt") == 0) {
+            CHECK(strcmp(won, "400") == 0);
+            seen |= 4;
+        }
+    }
+    CHECK(seen == 7);
+    CHECK_OK(ckpi_query_run_files(q, fixture, strlen(fixture), mapping, strlen(mapping), NULL, &streamed));
+    char *a = result_json(streamed), *b = result_json(loaded);
+    CHECK(a && b && strcmp(a, b) == 0);
+    free(a);
+    free(b);
+    ckpi_result_free(streamed);
+    ckpi_result_free(loaded);
+    ckpi_query_free(q);
+    ckpi_dataset_free(ds);
+}
+
 int main(void) {
     strcpy(dir, "/tmp/ckpi-load-XXXXXX");
     if (!mkdtemp(dir)) {
@@ -233,6 +283,7 @@ int main(void) {
     bad_rows();
     only_attrs();
     query_files();
+    parquet_attrs();
     remove_file("deals.csv");
     rmdir(dir);
     return check_summary();

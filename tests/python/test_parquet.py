@@ -108,3 +108,31 @@ def test_errors_name_the_row_across_row_groups(tmp_path: pathlib.Path) -> None:
         ck.load_files(tmp_path / "deals.parquet")
     assert (e.value.row, e.value.line, e.value.column, e.value.value) == (4, None, "status", "nope")
     assert "deals.parquet row 4" in str(e.value)
+
+
+ATTRS_MAPPING = {
+    "deals": {
+        "columns": {"deal_id": "opportunity_id", "status": "deal_stage", "created_on": "engage_date", "closed_on": "close_date",
+                    "amount": "close_value"},
+        "values": {"status": {"Won": "won", "Lost": "lost", "Engaging": "open"}},
+        "defaults": {"currency": "USD"},
+        "attrs": ["account"],
+    }
+}  # fmt: skip
+
+
+def test_a_kept_attr_column_groups_from_parquet_and_from_a_table() -> None:
+    """A Maven-like Parquet export keeping its ``account`` column as an attr (dictionary-encoded
+    text, padded, empty and null: tests/fixtures/attrs/README.md), read by the typed reader into
+    the attr columns and grouped by ``attr:account``: the same as the same rows as an in-memory
+    table, and as the row path reads them (the padded name trimmed, empty and null no value)."""
+    fixture = ROOT / "tests" / "fixtures" / "attrs"
+    expected = {"Acme": Decimal(300), "Bolt": Decimal(400), None: Decimal(50)}
+    kw = {"metrics": ["won_revenue"], "period": "2025", "by": "attr:account", "mapping": ATTRS_MAPPING, "output": "pyarrow"}
+    for source in [ck.load_files(fixture, mapping=ATTRS_MAPPING), fixture]:
+        t = ck.query(source, **{k: v for k, v in kw.items() if not (k == "mapping" and isinstance(source, ck.Dataset))})
+        assert {r["account"]: r["won_revenue"] for r in t.to_pylist()} == expected
+    table = pq.read_table(fixture / "deals.parquet")
+    for t in [table, table.cast(table.schema.set(5, pa.field("account", pa.string())))]:
+        got = ck.query(t, **kw)
+        assert {r["account"]: r["won_revenue"] for r in got.to_pylist()} == expected

@@ -36,12 +36,22 @@ fn deals(rows: &[Row]) -> Vec<Deal> {
                 d.closed_on = Some(created_on + Days::new(cycle));
             }
             d.amount = cents.map(|c| Money::new(rust_decimal::Decimal::new(c, 2), Currency::new("EUR").unwrap()));
+            // an attr most deals have, another only a few
+            if i % 5 != 0 {
+                d.attrs.insert("region".into(), ["EMEA", "APAC", "LATAM", "AMER"][(created % 4) as usize].into());
+            }
+            if i % 11 == 3 {
+                d.attrs.insert("segment".into(), format!("s{}", cycle % 2));
+            }
             d
         })
         .collect()
 }
 
-fn batch(ds: &[Deal], dictionary: bool) -> RecordBatch {
+/// The deals as a batch; with `attrs`, their `region` and `segment` attrs as columns too (the
+/// batch then goes through the loader's conversions: `fold_deal_batches` reads canonical
+/// columns only).
+fn batch(ds: &[Deal], dictionary: bool, attrs: bool) -> RecordBatch {
     let day = |d: NaiveDate| arrow_array::types::Date32Type::from_naive_date(d);
     let s = |v: Vec<Option<String>>| Arc::new(StringArray::from(v)) as ArrayRef;
     let partner: Vec<Option<String>> = ds.iter().map(|d| d.partner_id.clone()).collect();
@@ -55,16 +65,22 @@ fn batch(ds: &[Deal], dictionary: bool) -> RecordBatch {
         s(partner)
     };
     let amount: Vec<Option<i128>> = ds.iter().map(|d| d.amount.map(|m| m.amount.mantissa())).collect();
-    RecordBatch::try_from_iter([
-        ("deal_id", s(ds.iter().map(|d| Some(d.id.clone())).collect())),
-        ("partner_id", partner),
-        ("owner_id", s(ds.iter().map(|d| d.owner_id.clone()).collect())),
-        ("status", s(ds.iter().map(|d| Some(format!("{:?}", d.status).to_lowercase())).collect())),
-        ("created_on", Arc::new(Date32Array::from(ds.iter().map(|d| day(d.created_on)).collect::<Vec<_>>())) as ArrayRef),
-        ("closed_on", Arc::new(Date32Array::from(ds.iter().map(|d| d.closed_on.map(day)).collect::<Vec<_>>())) as ArrayRef),
-        ("amount", Arc::new(Decimal128Array::from(amount).with_precision_and_scale(18, 2).unwrap()) as ArrayRef),
-        ("currency", s(ds.iter().map(|_| Some("EUR".to_string())).collect())),
-    ])
+    let attr = |name: &str| s(ds.iter().map(|d| d.attrs.get(name).cloned()).collect());
+    let attr_columns = if attrs { vec![("region", attr("region")), ("segment", attr("segment"))] } else { Vec::new() };
+    RecordBatch::try_from_iter(
+        [
+            ("deal_id", s(ds.iter().map(|d| Some(d.id.clone())).collect())),
+            ("partner_id", partner),
+            ("owner_id", s(ds.iter().map(|d| d.owner_id.clone()).collect())),
+            ("status", s(ds.iter().map(|d| Some(format!("{:?}", d.status).to_lowercase())).collect())),
+            ("created_on", Arc::new(Date32Array::from(ds.iter().map(|d| day(d.created_on)).collect::<Vec<_>>())) as ArrayRef),
+            ("closed_on", Arc::new(Date32Array::from(ds.iter().map(|d| d.closed_on.map(day)).collect::<Vec<_>>())) as ArrayRef),
+            ("amount", Arc::new(Decimal128Array::from(amount).with_precision_and_scale(18, 2).unwrap()) as ArrayRef),
+            ("currency", s(ds.iter().map(|_| Some("EUR".to_string())).collect())),
+        ]
+        .into_iter()
+        .chain(attr_columns),
+    )
     .unwrap()
 }
 
@@ -87,7 +103,7 @@ prop_compose! {
 }
 
 prop_compose! {
-    fn query()(mask in 1u16..256, by in 0u8..3, rollup in any::<bool>(), shape in 0u8..6) -> Query {
+    fn query()(mask in 1u16..256, by in 0u8..6, rollup in any::<bool>(), shape in 0u8..6) -> Query {
         let mut metrics: Vec<Metric> = COLUMNAR.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, m)| *m).collect();
         if shape == 4 {
             // cyclic buckets have no instants for the pipeline
@@ -102,6 +118,17 @@ prop_compose! {
         }
         if by == 2 {
             q = q.by(Dimension::Partner).by(Dimension::Owner);
+        }
+        // by attrs: alone (group ids cached per attr id), with the partner (cached per pair of
+        // ids), a name no deal has
+        if by == 3 {
+            q = q.by(Dimension::Attr("region".into()));
+        }
+        if by == 4 {
+            q = q.by(Dimension::Attr("segment".into())).by(Dimension::Partner).by(Dimension::Attr("region".into()));
+        }
+        if by == 5 {
+            q = q.by(Dimension::Attr("nope".into()));
         }
         if rollup {
             q = q.rollup();
@@ -139,7 +166,8 @@ proptest! {
         let expected = row_path(ds.clone(), &q);
         let refs = Reference::default();
         let cut = cut.min(ds.len());
-        let batches = vec![batch(&ds[..cut], dictionary), batch(&ds[cut..], !dictionary)];
+        let attrs = q.group_by.iter().any(|d| matches!(d, Dimension::Attr(_)));
+        let batches = vec![batch(&ds[..cut], dictionary, attrs), batch(&ds[cut..], !dictionary, attrs)];
         let p = fold_deal_batches(&q, &refs, &batches, threads).unwrap();
         prop_assert_eq!(&p.finish(&refs).unwrap(), &expected);
         let stream = Box::new(batches.clone().into_iter().map(Ok));
@@ -155,7 +183,7 @@ fn sliced(ds: &[Deal], pad: usize, dictionary: bool) -> RecordBatch {
     all.resize(pad.min(ds.len()), Deal::new("x", base(), DealStatus::Open));
     let pad = all.len();
     all.extend(ds.iter().cloned());
-    batch(&all, dictionary).slice(pad, ds.len())
+    batch(&all, dictionary, false).slice(pad, ds.len())
 }
 
 proptest! {
@@ -192,7 +220,7 @@ fn other_queries_take_the_row_path_per_batch() {
     let ds = deals(&rows);
     let q = Query::new(vec![Metric::MedianDealSize, Metric::WonRevenue], Period::parse("2025").unwrap()).by(Dimension::Partner);
     let refs = Reference::default();
-    let batches = vec![batch(&ds[..20], false), batch(&ds[20..], true)];
+    let batches = vec![batch(&ds[..20], false, false), batch(&ds[20..], true, false)];
     let p = fold_deal_batches(&q, &refs, &batches, 2).unwrap();
     assert_eq!(p.finish(&refs).unwrap(), row_path(ds, &q));
 }
@@ -203,17 +231,17 @@ fn bad_rows_are_errors_naming_row_column_and_value() {
     let ds = deals(&rows);
     let q = Query::new(vec![Metric::WonRevenue], Period::parse("2025").unwrap());
     let refs = Reference::default();
-    let mut b = batch(&ds, false);
+    let mut b = batch(&ds, false, false);
     // row 7: a status nobody knows
     let mut status: Vec<&str> = vec!["won"; 10];
     status[7] = "maybe";
     let mut cols = b.columns().to_vec();
     cols[b.schema().index_of("status").unwrap()] = Arc::new(StringArray::from(status));
     b = RecordBatch::try_new(b.schema(), cols).unwrap();
-    let e = fold_deal_batches(&q, &refs, &[batch(&ds, false), b], 1).unwrap_err().to_string();
+    let e = fold_deal_batches(&q, &refs, &[batch(&ds, false, false), b], 1).unwrap_err().to_string();
     assert!(e.contains("row 17") && e.contains("status") && e.contains("maybe"), "{e}");
     // a second currency
-    let mut b = batch(&ds, false);
+    let mut b = batch(&ds, false, false);
     let mut cols = b.columns().to_vec();
     cols[b.schema().index_of("currency").unwrap()] =
         Arc::new(StringArray::from(vec!["EUR", "EUR", "USD", "EUR", "EUR", "EUR", "EUR", "EUR", "EUR", "EUR"]));

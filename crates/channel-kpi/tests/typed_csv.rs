@@ -21,15 +21,17 @@ type Gen = (u16, Option<u8>, u8, u8, u16, Option<u16>, Option<u32>, u8, u8, bool
 const STATUSES: [&str; 6] = ["open", "won", "lost", " Won ", "LOST", "sold"];
 const CHANNELS: [&str; 5] = ["", "paid", "Earned", " owned", "tv"];
 const CURRENCIES: [&str; 5] = ["USD", " usd", "EUR", "XX1", ""];
-const COLUMNS: [&str; 10] =
-    ["deal_id", "partner_id", "channel", "created_on", "closed_on", "status", "amount", "currency", "product", "segment"];
+const COLUMNS: [&str; 11] =
+    ["deal_id", "partner_id", "channel", "created_on", "closed_on", "status", "amount", "currency", "product", "segment", "region"];
+/// The `region` attr's texts: padded, empty, blank, quoted, differing in case only.
+const REGIONS: [&str; 6] = ["EU", " us ", "", "  ", "a, b", "Eu"];
 
 /// How a file is written.
 #[derive(Clone, Debug)]
 struct Style {
     crlf: bool,
     bom: bool,
-    /// Keep the `segment` column (an attr under the default mapping: the row path reads it).
+    /// Keep the `segment` and `region` columns (attrs under the default mapping).
     attr: bool,
     /// Blank lines after every this many rows (0: none).
     blank_every: usize,
@@ -92,6 +94,7 @@ fn csv(rows: &[Gen], style: &Style) -> Vec<u8> {
             CURRENCIES[currency as usize % CURRENCIES.len()].into(),
             if id % 7 == 0 { "a, \"b\"\nc".into() } else { format!("prod{}", id % 3) },
             if id % 2 == 0 { format!("s{}", id % 5) } else { String::new() },
+            REGIONS[(id as usize / 2) % REGIONS.len()].into(),
         ];
         cells.truncate(cols.len());
         match trouble {
@@ -131,7 +134,8 @@ fn mapping(variant: u8, style: &Style) -> Mapping {
         (false, 1) => r#"["%m/%d/%Y", "%Y-%m-%d"]"#,
         (false, _) => r#"["%Y-%m-%d"]"#,
     };
-    let attrs = [r#""all""#, r#""none""#, r#"["segment", "product", "nope"]"#][variant as usize % 3];
+    let attrs =
+        [r#""all""#, r#""none""#, r#"["segment", "product", "nope"]"#, r#"["region", "segment", "region"]"#][variant as usize / 3 % 4];
     let renames = if style.renamed {
         r#""deal_id": "opportunity_id", "created_on": "engage_date", "status": "deal_stage", "stage": "deal_stage","#
     } else {
@@ -195,13 +199,18 @@ fn write(files: &[Vec<u8>], tag: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-/// A query on the files through the typed reader equals the same query through the row path.
-fn same_query(paths: &[PathBuf], mapping: &Mapping, by_partner: bool, collect: bool) -> std::result::Result<(), TestCaseError> {
+/// A query on the files through the typed reader equals the same query through the row path:
+/// by nothing (`by` 0), the partner (1), the `segment` attr (2), the `region` attr and the
+/// partner (3).
+fn same_query(paths: &[PathBuf], mapping: &Mapping, by: u8, collect: bool) -> std::result::Result<(), TestCaseError> {
     let mut q =
         Query::new(vec![Metric::DealCount, Metric::WonRevenue, Metric::CloseRate, Metric::Pipeline], Period::parse("2025").unwrap());
-    if by_partner {
-        q = q.by(Dimension::Partner).rollup();
-    }
+    q = match by {
+        0 => q,
+        1 => q.by(Dimension::Partner).rollup(),
+        2 => q.by(Dimension::Attr("segment".into())),
+        _ => q.by(Dimension::Attr("region".into())).by(Dimension::Partner).rollup(),
+    };
     let opts = LoadOptions { collect_errors: collect, ..LoadOptions::default() };
     let slow = LoadOptions { row_path_only: true, ..opts.clone() };
     match (run_files(paths, mapping, &opts, &q), run_files(paths, mapping, &slow, &q)) {
@@ -297,10 +306,10 @@ proptest! {
     }
 
     #[test]
-    fn typed_csv_query_on_files_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), style in mapped_style(), variant in 0u8..12, by_partner: bool, collect: bool, clean: bool) {
+    fn typed_csv_query_on_files_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), style in mapped_style(), variant in 0u8..12, by in 0u8..4, collect: bool, clean: bool) {
         let rows = files(rows, clean);
         let paths = write(&[csv(&rows, &style)], &format!("q{variant}"));
-        let r = same_query(&paths, &mapping(variant, &style), by_partner, collect);
+        let r = same_query(&paths, &mapping(variant, &style), by, collect);
         let _ = std::fs::remove_dir_all(paths[0].parent().unwrap().parent().unwrap());
         r?;
     }
@@ -349,7 +358,7 @@ fn files_of_many_chunks_equal_the_row_path() {
             same_load(&both, &Mapping::default(), collect).unwrap_or_else(|e| panic!("case {case}: {e}"));
         }
         let paths = write(std::slice::from_ref(&file), &format!("big{case}"));
-        same_query(&paths, &Mapping::default(), true, false).unwrap_or_else(|e| panic!("case {case}: {e}"));
+        same_query(&paths, &Mapping::default(), 1, false).unwrap_or_else(|e| panic!("case {case}: {e}"));
         let _ = std::fs::remove_dir_all(paths[0].parent().unwrap().parent().unwrap());
     }
 }
@@ -363,7 +372,7 @@ fn mapped_files_of_many_chunks_equal_the_row_path() {
             let m = mapping(variant, &style);
             same_load(std::slice::from_ref(&file), &m, false).unwrap_or_else(|e| panic!("case {case}, mapping {variant}: {e}"));
             let paths = write(std::slice::from_ref(&file), &format!("mbig{case}-{variant}"));
-            same_query(&paths, &m, true, true).unwrap_or_else(|e| panic!("case {case}, mapping {variant}: {e}"));
+            same_query(&paths, &m, 3, true).unwrap_or_else(|e| panic!("case {case}, mapping {variant}: {e}"));
             let _ = std::fs::remove_dir_all(paths[0].parent().unwrap().parent().unwrap());
         }
     }

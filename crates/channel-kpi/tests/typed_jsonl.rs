@@ -136,13 +136,13 @@ fn same_query(file: &[u8], mapping: &Mapping, collect: bool, tag: &str) -> std::
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("deals.jsonl");
     std::fs::write(&path, file).unwrap();
-    let q = Query::new(vec![Metric::DealCount, Metric::WonRevenue, Metric::CloseRate, Metric::Pipeline], Period::parse("2025").unwrap())
-        .by(Dimension::Partner)
-        .rollup();
+    let q = || Query::new(vec![Metric::DealCount, Metric::WonRevenue, Metric::CloseRate, Metric::Pipeline], Period::parse("2025").unwrap());
+    // by the partner, and by the `segment` attr (read into its column) and the partner
+    let queries = [q().by(Dimension::Partner).rollup(), q().by(Dimension::Attr("segment".into())).by(Dimension::Partner)];
     let opts = LoadOptions { collect_errors: collect, ..LoadOptions::default() };
     let slow = LoadOptions { row_path_only: true, ..opts.clone() };
     let paths = [path];
-    let r = match (run_files(&paths, mapping, &opts, &q), run_files(&paths, mapping, &slow, &q)) {
+    let r = queries.iter().try_for_each(|q| match (run_files(&paths, mapping, &opts, q), run_files(&paths, mapping, &slow, q)) {
         (Ok((a, ra)), Ok((b, rb))) => {
             prop_assert_eq!(a, b);
             prop_assert_eq!(&ra.files, &rb.files);
@@ -154,7 +154,7 @@ fn same_query(file: &[u8], mapping: &Mapping, collect: bool, tag: &str) -> std::
             Ok(())
         }
         (a, b) => Err(TestCaseError::fail(format!("typed {:?} vs row path {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())))),
-    };
+    });
     let _ = std::fs::remove_dir_all(&dir);
     r
 }

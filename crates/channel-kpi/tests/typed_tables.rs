@@ -3,7 +3,8 @@
 //! (`LoadOptions::row_path_only`) is the oracle, in the canonical format and through mappings
 //! (renamed columns, value maps, defaults: `load/mapped_batch.rs`).
 //! Tables mix clean rows with padded and mixed-case texts, empty strings, nulls, dictionary
-//! columns, integer amounts and every kind of bad row (unknown status or channel, bad currency,
+//! columns, integer amounts, extra text, number and date columns kept as attrs (`"all"`, a
+//! list, `"none"`; compared also grouped by them) and every kind of bad row (unknown status or channel, bad currency,
 //! negative amount, a won deal without amount or close date, closed before created, duplicate
 //! ids), whole or in several batches.
 #![cfg(feature = "arrow")]
@@ -11,7 +12,7 @@
 
 use arrow_array::builder::StringDictionaryBuilder;
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray};
 use channel_kpi::arrow::load_tables;
 use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
 use channel_kpi::{Dataset, Result};
@@ -22,8 +23,9 @@ use std::sync::Arc;
 /// and the other fields ([`Extra`]).
 type Gen = (u16, Option<u8>, u8, u8, u16, Option<u16>, Option<i64>, u8, u8, Extra);
 /// Owner, source / product / stage / lost reason (one index), kind, registration status,
-/// partner stages, registered and expected close (days after created; negative: before).
-type Extra = (Option<u8>, Option<u8>, u8, u8, u8, Option<i8>, Option<i8>);
+/// partner stages, registered and expected close (days after created; negative: before), and
+/// two extra text columns kept as attrs (`region`, `plan`: null when `None`).
+type Extra = (Option<u8>, Option<u8>, u8, u8, u8, Option<i8>, Option<i8>, Option<u8>, Option<u8>);
 
 const STATUSES: [&str; 6] = ["open", "won", "lost", " Won ", "LOST", "sold"];
 const CHANNELS: [&str; 5] = ["", "paid", "Earned", " owned", "tv"];
@@ -31,6 +33,8 @@ const CURRENCIES: [&str; 4] = ["USD", " usd", "EUR", "XX1"];
 const KINDS: [&str; 5] = ["", "new", "Upsell", "renewal ", "resale"];
 const REGISTRATIONS: [&str; 5] = ["", "pending", "Approved", "rejected", "maybe"];
 const PARTNER_STAGES: [&str; 5] = ["", "guidance", "lead_generation; value delivery", "Qualification,", "closing"];
+/// The `region` attr's texts: padded, empty, blank, differing in case only.
+const REGIONS: [&str; 6] = ["EMEA", " APAC ", "", "  ", "emea", "Amér"];
 
 fn table(rows: &[Gen], dictionary: bool, int_amounts: bool, batches: usize) -> Vec<RecordBatch> {
     let s = |v: Vec<Option<String>>| -> ArrayRef {
@@ -111,6 +115,12 @@ fn table(rows: &[Gen], dictionary: bool, int_amounts: bool, batches: usize) -> V
         ("closed_on", Arc::new(Date32Array::from(closed)) as ArrayRef),
         ("amount", amount),
         ("currency", s(currency)),
+        ("region", s(rows.iter().map(|r| r.9.7.map(|k| REGIONS[k as usize % REGIONS.len()].to_string())).collect())),
+        ("plan", s(rows.iter().map(|r| r.9.8.map(|k| format!("plan {}", k % 3))).collect())),
+        // attrs of other types, rendered as text (the row path's rendering)
+        ("seats", Arc::new(Int64Array::from(rows.iter().map(|r| r.9.8.map(|k| i64::from(k) * 7 - 10)).collect::<Vec<_>>())) as ArrayRef),
+        ("score", Arc::new(Float64Array::from(rows.iter().map(|r| r.9.7.map(|k| f64::from(k) / 3.0)).collect::<Vec<_>>())) as ArrayRef),
+        ("signed", after(|r| r.9.5)),
     ])
     .unwrap();
     let n = whole.num_rows();
@@ -168,11 +178,24 @@ fn same(fast: Loaded, slow: Loaded) -> std::result::Result<(), TestCaseError> {
             prop_assert_eq!(&a.deals, &b.deals);
             prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
             prop_assert_eq!(&ra.files, &rb.files);
+            // grouped by the attrs read into columns: as by the row path's
+            for q in by_attrs() {
+                prop_assert_eq!(format!("{:?}", a.run(&q)), format!("{:?}", b.run(&q)));
+            }
         }
         (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
         (a, b) => prop_assert!(false, "shortcut {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
     }
     Ok(())
+}
+
+/// Queries by attrs: `attr:region` alone, `attr:plan` with the partner (and a roll-up),
+/// `attr:seats` (numbers rendered as text).
+fn by_attrs() -> [channel_kpi::Query; 3] {
+    use channel_kpi::{Dimension, Metric, Period, Query};
+    let q = || Query::new(vec![Metric::DealCount, Metric::CloseRate], Period::parse("2025").unwrap());
+    let by = |a: &str| Dimension::Attr(a.into());
+    [q().by(by("region")), q().by(by("plan")).by(Dimension::Partner).rollup(), q().by(by("seats"))]
 }
 
 /// A Maven-like export: the table's `deal_id`, `status` and `created_on` renamed, read
@@ -204,7 +227,7 @@ fn maven(batches: &[RecordBatch], variant: u8) -> (Vec<RecordBatch>, Mapping) {
         r#"{"currency": " USD"}"#,
         r#"{"registered_on": "2025-02-30"}"#,
     ][variant as usize % 5];
-    let attrs = [r#""all""#, r#""none""#, r#"["segment"]"#][variant as usize % 3];
+    let attrs = [r#""all""#, r#""none""#, r#"["segment"]"#, r#"["plan", "region", "plan", "nope", "seats"]"#][variant as usize % 4];
     let m = Mapping::from_json_str(&format!(
         r#"{{"deals": {{"columns": {{"deal_id": "opportunity_id", "status": "deal_stage", "stage": "deal_stage", "created_on": "engage_date"}},
             "values": {{"status": {{"LOST": "Lost", "sold": "", " Won ": "won"}}, "channel": {{"tv": "paid", "Earned": " "}}, "kind": {{"resale": "new"}}}},
@@ -233,6 +256,8 @@ fn gen_row() -> impl Strategy<Value = Gen> {
             0u8..4,
             proptest::option::weighted(0.3, 0i8..30),
             proptest::option::weighted(0.3, -5i8..60),
+            proptest::option::weighted(0.8, 0u8..12),
+            proptest::option::weighted(0.3, 0u8..6),
         ),
     )
 }
@@ -277,7 +302,7 @@ proptest! {
 
     /// The same tables as a Maven-like export read through a mapping.
     #[test]
-    fn mapped_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), clean: bool, variant in 0u8..15, dictionary: bool, batches in 1usize..3, collect: bool) {
+    fn mapped_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), clean: bool, variant in 0u8..20, dictionary: bool, batches in 1usize..3, collect: bool) {
         let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
         let (t, m) = maven(&table(&rows, dictionary, false, batches), variant);
         same(load_as(&t, &m, collect, false), load_as(&t, &m, collect, true))?;
@@ -297,7 +322,7 @@ proptest! {
     }
 
     #[test]
-    fn mapped_parquet_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), clean: bool, variant in 0u8..15, group in 1usize..40, collect: bool) {
+    fn mapped_parquet_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), clean: bool, variant in 0u8..20, group in 1usize..40, collect: bool) {
         let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
         let (t, m) = maven(&table(&rows, false, false, 1), variant);
         let fast = load_parquet(&t, group, &m, collect, "mp", false);

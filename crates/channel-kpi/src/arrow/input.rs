@@ -203,7 +203,7 @@ fn zone(tz: &str) -> Option<Tz> {
     }
 }
 
-fn check_type(t: &DataType) -> std::result::Result<(), String> {
+pub(super) fn check_type(t: &DataType) -> std::result::Result<(), String> {
     use DataType::*;
     match t {
         Null | Boolean | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float32 | Float64 => Ok(()),
@@ -290,7 +290,7 @@ fn beyond(raw: i64, unit: &str, out: &mut String) {
 
 /// Appends the text of cell `i` to `out` (nothing for null). Types are checked by
 /// [`check_type`] first.
-fn render(a: &dyn Array, i: usize, out: &mut String) {
+pub(super) fn render(a: &dyn Array, i: usize, out: &mut String) {
     use DataType::*;
     if a.is_null(i) {
         return;

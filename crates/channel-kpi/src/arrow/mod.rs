@@ -36,4 +36,4 @@ pub use input::{Batches, load_tables};
 pub use output::{MONEY_SCALE, to_record_batch};
 pub use parts::{fold_tables, is_reference_kind, load_reference};
 pub use threads::{fold_deal_batches, fold_deal_stream};
-pub(crate) use typed_deals::append_deals;
+pub(crate) use typed_deals::{append_attrs, append_deals};

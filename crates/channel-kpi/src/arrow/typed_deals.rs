@@ -6,7 +6,8 @@
 //! identity mapping), taken only when it gives the same deals: [`append_deals`] reads a clean
 //! table and returns `None` at the first thing it does not read exactly like the row path — a
 //! column of another type, a value the row path would refuse (an unknown status, a bad
-//! currency, a won deal without an amount …), an attr column. The loader then reads the whole
+//! currency, a won deal without an amount …), an attr column of a type the row path refuses
+//! ([`append_attrs`] reads the others). The loader then reads the whole
 //! table through the row path, which reports errors with their row, column and value as
 //! always. So errors never depend on which way a table was read; the shortcut only makes clean
 //! tables fast.
@@ -94,8 +95,8 @@ impl LastCurrency {
 
 /// Appends every row of `batch` to `deals`, read as the row path reads them; `None` (with
 /// `deals` possibly holding some of the rows: the caller truncates) when a column or a value is
-/// not one this shortcut reads exactly like the row path. The caller has checked that every
-/// column is a canonical deal field (attrs are not read here).
+/// not one this shortcut reads exactly like the row path. Other columns are not read here
+/// (the attrs: [`append_attrs`]).
 ///
 /// Column by column: each Arrow column is read in one loop into its column of [`Deals`]
 /// (texts that repeat through the dictionary, once per dictionary value for dictionary-encoded
@@ -163,8 +164,54 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
         });
     }
     d.history.resize(start + n, 0);
-    d.attrs.resize(start + n, 0);
     valid(d, start).then_some(())
+}
+
+/// Appends the attrs of `batch`'s rows, the deals `start..` of `deals` ([`append_deals`] has
+/// appended them): each column of `names` into its attr column of [`Deals`], its texts read as
+/// the row path reads an attr (trimmed, none where empty or null), a dictionary-encoded
+/// text column's through the dictionary once per value, a column of another type (numbers,
+/// dates, …) rendered cell by cell as the row path renders it; an absent or all-null
+/// (`null`-typed) column gives none. `None` when a column's type is one the row path refuses
+/// (it names the column).
+pub(crate) fn append_attrs(deals: &mut Deals, start: usize, batch: &RecordBatch, names: &[&str]) -> Option<()> {
+    let n = batch.num_rows();
+    debug_assert_eq!(deals.len(), start + n);
+    let attrs = &mut deals.attrs;
+    let mut cell = String::new();
+    for name in names {
+        let Some(a) = batch.column_by_name(name).filter(|a| a.data_type() != &DataType::Null) else { continue };
+        let Some(col) = Strs::of(a) else {
+            super::input::check_type(a.data_type()).ok()?;
+            let c = attrs.column_or_new(name);
+            for i in 0..n {
+                cell.clear();
+                super::input::render(a.as_ref(), i, &mut cell);
+                let t = cell.trim();
+                attrs.set(c, start + i, (!t.is_empty()).then_some(t));
+            }
+            continue;
+        };
+        let c = attrs.column_or_new(name);
+        match col {
+            Strs::Dict { keys, values } => {
+                let mut ids = vec![u32::MAX; values.len()];
+                for i in 0..n {
+                    let Some(k) = keys.get(i) else { continue };
+                    if ids[k] == u32::MAX {
+                        ids[k] = attrs.words.id(values.get(k).map(trimmed).filter(|s| !s.is_empty()));
+                    }
+                    attrs.set_id(c, start + i, ids[k]);
+                }
+            }
+            col => {
+                for i in 0..n {
+                    attrs.set(c, start + i, text(Some(&col), i));
+                }
+            }
+        }
+    }
+    Some(())
 }
 
 /// The ids of `n` rows appended to `d` (`None` at an empty one, which the row path refuses).

@@ -4,13 +4,13 @@ use super::deal::{Channel, Deal, DealChecked, DealKind, DealStatus, PartnerStage
 use crate::money::{Currency, Money};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
-use std::collections::BTreeMap;
 
 /// The deals of a [`crate::Dataset`], stored column by column: one vector per field, the text
 /// fields that repeat (partner, owner, source, product, stage, lost reason) as ids into one
-/// dictionary of distinct values, every deal id in one string buffer, and the fields most deals
-/// leave empty (stage history, attrs) in side tables. A deal costs about 90 bytes here against
-/// about 350 as a [`Deal`] with its own strings, and the engine reads the columns it needs
+/// dictionary of distinct values, every deal id in one string buffer, the attrs as one column
+/// of text ids per attr name (`domain/deal_attrs.rs`), and stage histories (which most deals
+/// lack) in a side table. A deal costs about 90 bytes here (4 more per attr) against about 350
+/// as a [`Deal`] with its own strings, and the engine reads the columns it needs
 /// ([`crate::Engine::push_deals`]).
 ///
 /// Deals go in as [`Deal`] values ([`Deals::push`], `collect`, `From<Vec<Deal>>`) and come
@@ -55,16 +55,16 @@ pub struct Deals {
     /// Per deal, 0 or 1 + the index of its stage history in `histories`.
     pub(crate) history: Vec<u32>,
     pub(crate) histories: Vec<Vec<StageEntry>>,
-    /// Per deal, 0 or 1 + the index of its attrs in `attr_sets`.
-    pub(crate) attrs: Vec<u32>,
-    pub(crate) attr_sets: Vec<BTreeMap<String, String>>,
+    /// The attrs, one column per attr name.
+    pub(crate) attrs: Attrs,
     /// What checks and queries learned about these deals and remember until they change
     /// ([`Memo`]). A writer of the columns above calls `memo.changed()`.
     pub(crate) memo: Memo,
 }
 
 /// A field of [`Deals`] whose values have small dense ids ([`Deals::word_key`]): the texts
-/// stored as dictionary ids, and the channel and kind.
+/// stored as dictionary ids, the channel and kind, and an attr column (its number in
+/// [`Deals::attr_column`]; `u32::MAX`: a name no deal has).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum WordField {
     Partner,
@@ -73,6 +73,7 @@ pub(crate) enum WordField {
     Product,
     Channel,
     Kind,
+    Attr(u32),
 }
 
 /// Distinct text values, each stored once; id 0 is "absent", value `k` has id `k + 1`.
@@ -95,8 +96,23 @@ impl Words {
         id
     }
     #[inline]
-    fn get(&self, id: u32) -> Option<&str> {
+    pub(crate) fn get(&self, id: u32) -> Option<&str> {
         (id > 0).then(|| &*self.values[id as usize - 1])
+    }
+    /// The distinct texts, in id order (id 1 first).
+    pub(crate) fn values(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(|s| &**s)
+    }
+    /// Number of distinct texts.
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+    /// Heap bytes held (each text twice: the list and the map's key).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.values.iter().map(|s| 2 * s.len() + 40).sum::<usize>()
     }
 }
 
@@ -127,7 +143,9 @@ impl Deals {
         self.memo.changed();
         self.push_texts(&d);
         self.history.push(side(&mut self.histories, d.stage_history, Vec::is_empty));
-        self.attrs.push(side(&mut self.attr_sets, d.attrs, BTreeMap::is_empty));
+        if !d.attrs.is_empty() {
+            self.attrs.set_all(self.len() - 1, &d.attrs);
+        }
     }
 
     /// Adds a copy of a deal at the end (a reused `Deal` costs no allocation once its texts
@@ -137,8 +155,9 @@ impl Deals {
         self.push_texts(d);
         let history = if d.stage_history.is_empty() { Vec::new() } else { d.stage_history.clone() };
         self.history.push(side(&mut self.histories, history, Vec::is_empty));
-        let attrs = if d.attrs.is_empty() { BTreeMap::new() } else { d.attrs.clone() };
-        self.attrs.push(side(&mut self.attr_sets, attrs, BTreeMap::is_empty));
+        if !d.attrs.is_empty() {
+            self.attrs.set_all(self.len() - 1, &d.attrs);
+        }
     }
 
     /// Every field but the side tables.
@@ -168,7 +187,7 @@ impl Deals {
     /// dictionary once each).
     pub fn append(&mut self, other: Deals) {
         self.memo.changed();
-        if self.is_empty() && self.words.values.is_empty() && self.histories.is_empty() && self.attr_sets.is_empty() {
+        if self.is_empty() && self.words.values.is_empty() && self.histories.is_empty() && self.attrs.is_empty() {
             *self = other; // nothing to remap or shift: taken as it is, not copied
             return;
         }
@@ -196,11 +215,10 @@ impl Deals {
         self.expected_close_on.extend_from_slice(&other.expected_close_on);
         self.closed_on.extend_from_slice(&other.closed_on);
         self.amount.extend_from_slice(&other.amount);
-        let (h, a) = (self.histories.len() as u32, self.attr_sets.len() as u32);
+        let h = self.histories.len() as u32;
         self.history.extend(other.history.iter().map(|&k| if k == 0 { 0 } else { k + h }));
         self.histories.extend(other.histories);
-        self.attrs.extend(other.attrs.iter().map(|&k| if k == 0 { 0 } else { k + a }));
-        self.attr_sets.extend(other.attr_sets);
+        self.attrs.append(&other.attrs, self.id_end.len() - other.id_end.len());
     }
 
     /// Keeps the first `len` deals (texts of the removed ones stay in the dictionary; the
@@ -213,8 +231,7 @@ impl Deals {
         // side tables: drop the entries only removed deals referred to
         let keep_h = self.history[..len].iter().copied().max().unwrap_or(0) as usize;
         self.histories.truncate(keep_h);
-        let keep_a = self.attrs[..len].iter().copied().max().unwrap_or(0) as usize;
-        self.attr_sets.truncate(keep_a);
+        self.attrs.keep(len);
         for c in self.columns_mut() {
             c.keep(len);
         }
@@ -256,10 +273,7 @@ impl Deals {
         d.amount = self.amount[i];
         d.stage_history.clear();
         d.stage_history.extend_from_slice(self.stage_history(i));
-        match self.attrs[i] {
-            0 => d.attrs.clear(),
-            k => d.attrs.clone_from(&self.attr_sets[k as usize - 1]),
-        }
+        self.attrs.fill(i, &mut d.attrs);
     }
 
     /// The id of deal `i`'s `field` (0: absent; equal ids, equal values): a dense key for
@@ -273,12 +287,26 @@ impl Deals {
             WordField::Product => self.product[i],
             WordField::Channel => self.channel[i].map_or(0, |c| c as u32 + 1),
             WordField::Kind => self.kind[i] as u32,
+            WordField::Attr(c) => self.attrs.id(c, i),
         }
     }
 
-    /// One past the largest id [`Deals::word_key`] gives.
+    /// One past the largest id [`Deals::word_key`] gives for a field that is not an attr.
     pub(crate) fn word_count(&self) -> usize {
         (self.words.values.len() + 1).max(4)
+    }
+
+    /// One past the largest id [`Deals::word_key`] gives for `field`.
+    pub(crate) fn word_count_of(&self, field: WordField) -> usize {
+        match field {
+            WordField::Attr(_) => self.attrs.words.len() + 1,
+            _ => self.word_count(),
+        }
+    }
+
+    /// The column of attr `name` ([`WordField::Attr`]; `u32::MAX` when no deal has it).
+    pub(crate) fn attr_column(&self, name: &str) -> u32 {
+        self.attrs.column(name).unwrap_or(u32::MAX)
     }
 
     /// The one currency of every amount (`Some(None)`: no deal has an amount; `None`: several
@@ -369,10 +397,7 @@ impl Deals {
     /// The attribute `name` of deal `i`.
     #[inline]
     pub fn attr(&self, i: usize, name: &str) -> Option<&str> {
-        match self.attrs[i] {
-            0 => None,
-            k => self.attr_sets[k as usize - 1].get(name).map(String::as_str),
-        }
+        self.attrs.get(i, name)
     }
     /// The current stage of deal `i`.
     #[inline]
@@ -429,7 +454,7 @@ impl Deals {
         let v = |n: usize, one: usize| n * one;
         self.ids.capacity()
             + v(self.id_end.capacity(), 8)
-            + self.words.values.iter().map(|s| 2 * s.len() + 40).sum::<usize>()
+            + self.words.heap_bytes()
             + v(self.partner.capacity() + self.owner.capacity() + self.source.capacity(), 4)
             + v(self.product.capacity() + self.lost_reason.capacity() + self.stage.capacity(), 4)
             + self.channel.capacity()
@@ -440,13 +465,13 @@ impl Deals {
             + v(self.created_on.capacity() + self.registered_on.capacity(), 4)
             + v(self.expected_close_on.capacity() + self.closed_on.capacity(), 4)
             + v(self.amount.capacity(), size_of_val(&None::<Money>))
-            + v(self.history.capacity() + self.attrs.capacity(), 4)
+            + v(self.history.capacity(), 4)
             + self
                 .histories
                 .iter()
                 .map(|h| 24 + h.capacity() * (24 + 4) + h.iter().map(|e| e.stage.capacity()).sum::<usize>())
                 .sum::<usize>()
-            + self.attr_sets.iter().map(|a| 24 + a.iter().map(|(k, v)| 64 + k.capacity() + v.capacity()).sum::<usize>()).sum::<usize>()
+            + self.attrs.heap_bytes()
     }
 }
 
@@ -459,6 +484,9 @@ fn side<T>(table: &mut Vec<T>, value: T, empty: fn(&T) -> bool) -> u32 {
     u32::try_from(table.len()).expect("fewer than 4 billion side records")
 }
 
+#[path = "deal_attrs.rs"]
+mod attrs;
+pub(crate) use attrs::Attrs;
 #[path = "deal_columns_convert.rs"]
 mod convert;
 #[path = "deal_columns_memo.rs"]

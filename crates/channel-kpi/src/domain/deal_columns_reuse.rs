@@ -17,8 +17,9 @@ impl<T> Column for Vec<T> {
 }
 
 impl Deals {
-    /// Every per-deal column (one value per deal each; not the ids' text or the side tables).
-    pub(crate) fn columns_mut(&mut self) -> [&mut dyn Column; 19] {
+    /// Every per-deal column (one value per deal each; not the ids' text, the attrs or the
+    /// side tables).
+    pub(crate) fn columns_mut(&mut self) -> [&mut dyn Column; 18] {
         [
             &mut self.id_end,
             &mut self.partner,
@@ -38,7 +39,6 @@ impl Deals {
             &mut self.closed_on,
             &mut self.amount,
             &mut self.history,
-            &mut self.attrs,
         ]
     }
 

@@ -25,6 +25,7 @@ fn full(id: &str) -> Deal {
     d.stage_history = vec![StageEntry { stage: "qualify".into(), entered_on: day("2025-01-05") }];
     d.partner_stages.insert(PartnerStage::Qualification);
     d.attrs.insert("region".into(), "EMEA".into());
+    d.attrs.insert("note".into(), String::new()); // an empty text is a value too
     d
 }
 

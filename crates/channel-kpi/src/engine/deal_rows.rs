@@ -19,8 +19,8 @@ use crate::kpi::deal_sums::Tally;
 use crate::kpi::deal_tally::{TallyNeeds, columnar_metric};
 use crate::kpi::deals::DealFacts;
 
-/// The column of [`Deals`] that alone decides a deal's value of `dim`, if one does.
-fn key_field(dim: &Dimension) -> Option<WordField> {
+/// The column of `deals` that alone decides a deal's value of `dim`, if one does.
+fn key_field(dim: &Dimension, deals: &Deals) -> Option<WordField> {
     match dim {
         Dimension::Partner | Dimension::PartnerTier | Dimension::Region => Some(WordField::Partner),
         Dimension::Owner | Dimension::Org(_) => Some(WordField::Owner),
@@ -28,7 +28,8 @@ fn key_field(dim: &Dimension) -> Option<WordField> {
         Dimension::Product => Some(WordField::Product),
         Dimension::Channel => Some(WordField::Channel),
         Dimension::Kind => Some(WordField::Kind),
-        Dimension::Attr(_) | Dimension::All => None,
+        Dimension::Attr(name) => Some(WordField::Attr(deals.attr_column(name))),
+        Dimension::All => None,
     }
 }
 
@@ -115,18 +116,18 @@ impl Engine<'_> {
         let Some(levels) = levels(&q, None, &vec![DimValue::Value(None); n]) else { return Ok(()) };
         let levels: Vec<usize> = levels.collect();
         // Grouping by one dimension that one column decides (partner, its tier or region,
-        // owner, an org level, source, product, channel, kind): group ids cached per value id, so a
-        // deal's groups cost one array read per level, not the texts' hashes.
+        // owner, an org level, source, product, channel, kind, an attr): group ids cached per
+        // value id, so a deal's groups cost one array read per level, not the texts' hashes.
         // No dimension: one group for every deal (key 0).
         let key = match q.group_by.as_slice() {
             [] => Some(None),
-            [d] => key_field(d).map(Some),
+            [d] => key_field(d, deals).map(Some),
             _ => None,
         };
         // Two to four dimensions that one column each decides: the columns' ids packed into
         // one number, numbered densely as they come (`combos`), and the groups cached per number.
         let fields: Option<Vec<WordField>> =
-            (key.is_none() && n <= 4).then(|| q.group_by.iter().map(key_field).collect::<Option<Vec<_>>>()).flatten();
+            (key.is_none() && n <= 4).then(|| q.group_by.iter().map(|d| key_field(d, deals)).collect::<Option<Vec<_>>>()).flatten();
         let mut combos: rustc_hash::FxHashMap<u128, usize> = Default::default();
         let nl = n + 1;
         // one currency for every amount: checked once for the rows, not row by row
@@ -157,7 +158,11 @@ impl Engine<'_> {
             if let Some(k) = cached
                 && cache.len() <= k
             {
-                cache.resize(deals.word_count().max(k / nl + 1) * nl, u32::MAX);
+                let words = match key {
+                    Some(Some(f)) => deals.word_count_of(f),
+                    _ => 0,
+                };
+                cache.resize(words.max(k / nl + 1) * nl, u32::MAX);
             }
             if cached.is_none_or(|k| levels.iter().any(|&l| cache[k + l] == u32::MAX)) {
                 let (values, texts): (&mut [DimValue], &mut [Option<&str>]) =

@@ -269,15 +269,20 @@ impl Chunk {
         put_text(&mut d.lost_reason, t(F::LostReason));
         put_text(&mut d.stage, t(F::Stage));
         d.partner_stages = t(F::PartnerStages).map(PartnerStages::parse).transpose().ok()?.unwrap_or_default();
-        d.attrs.clear();
-        for (slot, name) in &p.attrs {
-            if let Some(v) = cell(*slot).map(str::trim).filter(|v| !v.is_empty()) {
-                d.attrs.insert(name.to_string(), v.to_string());
-            }
-        }
-        d.attrs.extend(extra.iter().cloned());
         d.validate().ok()?;
         self.deals.push_ref(d);
+        // the attrs straight into their columns (the reused deal has none)
+        let (attrs, i) = (&mut self.deals.attrs, self.deals.id_end.len() - 1);
+        for (slot, name) in &p.attrs {
+            if let Some(v) = cell(*slot).map(str::trim).filter(|v| !v.is_empty()) {
+                let c = attrs.column_or_new(name);
+                attrs.set(c, i, Some(v));
+            }
+        }
+        for (name, v) in extra {
+            let c = attrs.column_or_new(name);
+            attrs.set(c, i, Some(v));
+        }
         Some(())
     }
 }

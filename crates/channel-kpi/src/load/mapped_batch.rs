@@ -9,8 +9,8 @@
 //! caller reads the table row by row.
 
 use super::kinds::RecordKind;
-use super::mapping::KindMapping;
-use super::row::parse_date;
+use super::mapping::{Attrs, AttrsMode, KindMapping};
+use super::row::{AttrFilter, parse_date};
 use arrow_array::types::Date32Type;
 use arrow_array::{Array, ArrayRef, Date32Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
@@ -77,9 +77,30 @@ pub(super) fn canonical(b: &RecordBatch, map: &KindMapping) -> Option<RecordBatc
     RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).ok()
 }
 
-/// Appends the deals of `b` read through `map` ([`canonical`], then the typed reader).
+/// Appends the deals of `b` read through `map` ([`canonical`], then the typed reader), with
+/// the attrs the mapping keeps ([`attr_columns`]).
 pub(super) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMapping) -> Option<()> {
-    crate::arrow::append_deals(deals, &canonical(b, map)?)
+    let start = deals.len();
+    crate::arrow::append_deals(deals, &canonical(b, map)?)?;
+    let names = attr_columns(b, map);
+    crate::arrow::append_attrs(deals, start, b, &names)
+}
+
+/// The columns of `b` that `map` keeps as attrs, as the row path picks them (`MappedRow::attrs`):
+/// none, those listed (once each), or under `"all"` every column [`AttrFilter`] keeps.
+fn attr_columns<'b>(b: &'b RecordBatch, map: &'b KindMapping) -> Vec<&'b str> {
+    let schema = b.schema_ref();
+    match &map.attrs {
+        Attrs::Mode(AttrsMode::None) => Vec::new(),
+        Attrs::Columns(cols) => {
+            let mut seen = std::collections::BTreeSet::new();
+            cols.iter().map(String::as_str).filter(|c| seen.insert(*c)).collect()
+        }
+        Attrs::Mode(AttrsMode::All) => {
+            let filter = AttrFilter::new(map);
+            schema.fields().iter().map(|f| f.name().as_str()).filter(|c| filter.keeps(c)).collect()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -118,5 +139,53 @@ mod tests {
         ] {
             assert!(canonical(&b, &map(refused)).is_none(), "{refused}");
         }
+    }
+
+    #[test]
+    fn kept_attr_columns_are_read_into_their_columns() {
+        use arrow_array::Int64Array;
+        use arrow_array::builder::StringDictionaryBuilder;
+        use arrow_array::types::Int32Type;
+        let mut account = StringDictionaryBuilder::<Int32Type>::new();
+        [Some(" Acme "), None, Some(""), Some("Bolt")].iter().for_each(|a| account.append_option(*a));
+        let b = RecordBatch::try_from_iter([
+            ("opp", Arc::new(StringArray::from(vec!["A1", "A2", "A3", "A4"])) as ArrayRef),
+            ("stage", Arc::new(StringArray::from(vec!["open"; 4])) as ArrayRef),
+            ("engage", Arc::new(Date32Array::from(vec![20000; 4])) as ArrayRef),
+            ("account", Arc::new(account.finish()) as ArrayRef),
+            ("zone", Arc::new(StringArray::from(vec![Some("EU"), Some("  "), None, Some("us ")])) as ArrayRef),
+            ("seats", Arc::new(Int64Array::from(vec![1, 2, 3, 4])) as ArrayRef),
+        ])
+        .unwrap();
+        let m = |attrs: &str| {
+            map(&format!(r#"{{"columns": {{"deal_id": "opp", "status": "stage", "created_on": "engage"}}, "attrs": {attrs}}}"#))
+        };
+        let mut d = crate::Deals::default();
+        append(&mut d, &b, &m(r#"["account", "zone", "account", "nope"]"#)).expect("text attrs are read");
+        let row = |d: &crate::Deals, i: usize| (d.attr(i, "account").map(str::to_string), d.attr(i, "zone").map(str::to_string));
+        assert_eq!(row(&d, 0), (Some("Acme".into()), Some("EU".into())), "trimmed");
+        assert_eq!(row(&d, 1), (None, None), "null, blank");
+        assert_eq!(row(&d, 2), (None, None), "empty, null");
+        assert_eq!(row(&d, 3), (Some("Bolt".into()), Some("us".into())));
+        assert_eq!(d.get(3).attrs.len(), 2);
+        // a kept column of another type: rendered as the row path renders it
+        let mut all = crate::Deals::default();
+        append(&mut all, &b, &m(r#""all""#)).unwrap();
+        assert_eq!((all.attr(1, "seats"), all.attr(0, "account"), all.attr(0, "zone")), (Some("2"), Some("Acme"), Some("EU")));
+        // one the row path refuses (it names the column): left to it
+        let ts = arrow_array::TimestampSecondArray::from(vec![0i64; 4]).with_timezone("Mars/Olympus");
+        let odd = RecordBatch::try_from_iter(
+            b.schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .zip(b.columns().iter().cloned())
+                .chain([("when".to_string(), Arc::new(ts) as ArrayRef)]),
+        )
+        .unwrap();
+        assert!(append(&mut crate::Deals::default(), &odd, &m(r#"["when"]"#)).is_none());
+        let mut none = crate::Deals::default();
+        append(&mut none, &b, &m(r#""none""#)).unwrap();
+        assert!((0..4).all(|i| none.get(i).attrs.is_empty()));
     }
 }

@@ -1,8 +1,8 @@
 //! Which deals sources the loader's typed readers take (none under
 //! [`LoadOptions::row_path_only`]): `load/csv_deals.rs` (CSV, JSON Lines) those read through
 //! any mapping; `load/typed.rs` (Arrow tables and Parquet files) those read through a mapping
-//! without lookups whose columns are the mapping's source columns or columns it does not keep
-//! as attrs (`load/mapped_batch.rs` says which renames, value maps and defaults it reads).
+//! without lookups, attrs included (`load/mapped_batch.rs` says which renames, value maps and
+//! defaults it reads).
 
 use super::kinds::RecordKind;
 use super::mapping::{KindMapping, Mapping};
@@ -29,22 +29,12 @@ pub(super) fn mapped<'m>(mapping: &'m Mapping, opts: &LoadOptions) -> Option<Cow
     Some(map)
 }
 
-/// The columns of a deals table the shortcut reads: every column a canonical field or one the
-/// mapping does not keep as an attr (attrs are read by the row path), the required ones there.
+/// The columns of a deals table the shortcut reads (`None` when a required one is missing):
+/// the canonical fields through the mapping, and the attrs it keeps
+/// (`load/mapped_batch.rs`, read into the attr columns of [`crate::Deals`]).
 #[cfg(feature = "arrow")]
 pub(super) fn columns(name: &str, header: &[String], map: &KindMapping) -> Option<super::TableColumns> {
-    use super::mapping::{Attrs, AttrsMode};
     let kind = RecordKind::Deals;
-    let fields = kind.fields();
-    let filter = super::row::AttrFilter::new(map);
-    let attr = |c: &str| match &map.attrs {
-        Attrs::Mode(AttrsMode::None) => false,
-        Attrs::Mode(AttrsMode::All) => filter.keeps(c),
-        Attrs::Columns(cols) => cols.iter().any(|x| x == c),
-    };
-    if header.iter().any(|c| !fields.contains(&c.as_str()) && attr(c)) {
-        return None;
-    }
     let cols = super::TableColumns::new(kind, name, header, map);
     super::check_required(&cols, kind).ok()?;
     Some(cols)
