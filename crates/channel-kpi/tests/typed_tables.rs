@@ -420,7 +420,17 @@ fn a_repeated_id_in_a_clean_table_is_named() {
 fn a_big_parquet_file_read_in_parts_equals_row_path() {
     let rows: Vec<Gen> = (0..20_000u16)
         .map(|i| {
-            let extra = (Some((i % 13) as u8), Some((i % 7) as u8), (i % 4) as u8, (i % 3) as u8, (i % 4) as u8, Some((i % 9) as i8), None);
+            let extra = (
+                Some((i % 13) as u8),
+                Some((i % 7) as u8),
+                (i % 4) as u8,
+                (i % 3) as u8,
+                (i % 4) as u8,
+                Some((i % 9) as i8),
+                None,
+                Some((i % 5) as u8),
+                None,
+            );
             (i, Some((i % 29) as u8), (i % 3) as u8, (i % 4) as u8, i % 300, Some(i % 90), Some(i64::from(i) * 37 + 1), 0, 0, extra)
         })
         .collect();
