@@ -130,6 +130,38 @@ pub fn survey_answer(kind: u8, raw: i64, on: NaiveDate, partner: &str, topic: us
     r
 }
 
+/// A fresh directory under the system temp dir (`ckpi-{name}-{pid}`), removed when dropped —
+/// also when the test fails, so runs leave nothing behind. Derefs to its path.
+pub struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("ckpi-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A load's outcome: the dataset and its report, or the error.
 pub type Loaded = Result<(Dataset, load::LoadReport)>;
 
