@@ -398,3 +398,40 @@ fn a_repeated_id_in_a_clean_table_is_named() {
     let (ds, report) = load(&t, &Mapping::default(), true).unwrap();
     assert_eq!((ds.deals.len(), report.errors.len()), (2, 1));
 }
+
+/// A Parquet file big enough to be read on every core (each thread decodes its own rows of a
+/// row group, skipping the others' pages), cut mid-group: the row path's dataset; with one bad
+/// row in the last part, the row path's error.
+#[cfg(feature = "parquet")]
+#[test]
+fn a_big_parquet_file_read_in_parts_equals_row_path() {
+    let rows: Vec<Gen> = (0..20_000u16)
+        .map(|i| {
+            let extra = (
+                Some((i % 13) as u8),
+                Some((i % 7) as u8),
+                (i % 4) as u8,
+                (i % 3) as u8,
+                (i % 4) as u8,
+                Some((i % 9) as i8),
+                None,
+                Some((i % 5) as u8),
+                None,
+            );
+            (i, Some((i % 29) as u8), (i % 3) as u8, (i % 4) as u8, i % 300, Some(i % 90), Some(i64::from(i) * 37 + 1), 0, 0, extra)
+        })
+        .collect();
+    for (group, bad) in [(7_000, None), (20_000, None), (3_001, Some(19_990))] {
+        let mut rows = rows.clone();
+        if let Some(at) = bad {
+            rows[at].8 = 6; // a negative amount
+        }
+        let t = table(&rows, false, false, 3);
+        let fast = load_parquet(&t, group, &Mapping::default(), false, "big", false);
+        let slow = load_parquet(&t, group, &Mapping::default(), false, "big", true);
+        if bad.is_none() {
+            assert_eq!(fast.as_ref().map(|(d, _)| d.deals.len()).ok(), Some(20_000));
+        }
+        same(fast, slow).unwrap();
+    }
+}

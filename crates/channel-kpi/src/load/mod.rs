@@ -42,6 +42,8 @@ mod jsonl_file;
 mod line_chunks;
 mod lookups;
 #[cfg(feature = "parquet")]
+mod parquet_chunks;
+#[cfg(feature = "parquet")]
 mod parquet_file;
 mod paths;
 mod read;

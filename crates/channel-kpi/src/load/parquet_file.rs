@@ -19,7 +19,9 @@ use crate::arrow::ArrowRecords;
 use crate::error::{Error, Location, Result};
 use arrow_array::RecordBatch;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+};
 use parquet::errors::ParquetError;
 use parquet::file::reader::ChunkReader;
 use std::io::Read;
@@ -78,11 +80,55 @@ impl ParquetRecords {
 pub(crate) fn file_batches(file: &std::fs::File, name: String, wanted: Option<&[String]>) -> Result<(Vec<String>, u64, ParquetBatches)> {
     let file = file.try_clone().map_err(|source| Error::Io { path: name.clone(), source })?;
     let (columns, total, groups) = batches_of(SharedFile(std::sync::Arc::new(file)), name, wanted)?;
-    Ok((columns, total, Box::new(groups)))
+    Ok((columns, total, ParquetBatches(groups)))
 }
 
 /// Record batches of a Parquet file, one row group after the other.
-pub(crate) type ParquetBatches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
+pub(crate) struct ParquetBatches(Groups);
+
+impl Iterator for ParquetBatches {
+    type Item = Result<RecordBatch>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+}
+
+impl ParquetBatches {
+    /// What reads any of the file's rows, to share between threads.
+    pub(crate) fn rows(&self) -> ParquetRows {
+        let g = &self.0;
+        ParquetRows { open: g.open.clone(), file: g.file.clone(), names: g.names.clone(), roots: g.roots.clone(), sizes: g.sizes.clone() }
+    }
+}
+
+/// Reads any rows of a Parquet file ([`ParquetBatches::rows`]); several threads can each decode
+/// a part of one row group.
+pub(crate) struct ParquetRows {
+    open: Open,
+    file: String,
+    names: Vec<String>,
+    roots: Vec<usize>,
+    sizes: Vec<u64>,
+}
+
+impl ParquetRows {
+    /// The batches of the file's rows `rows` (numbered across row groups from 0): row groups
+    /// without such rows are not read, and within a row group the pages of other rows are
+    /// skipped, not decoded.
+    pub(crate) fn only(&self, rows: std::ops::Range<u64>) -> ParquetBatches {
+        ParquetBatches(Groups {
+            open: self.open.clone(),
+            file: self.file.clone(),
+            names: self.names.clone(),
+            roots: self.roots.clone(),
+            sizes: self.sizes.clone(),
+            rows: Some(rows),
+            next: 0,
+            start: 0,
+            reader: None,
+        })
+    }
+}
 
 fn batches_of<R: ChunkReader + Clone + Send + 'static>(
     input: R,
@@ -102,16 +148,21 @@ fn batches_of<R: ChunkReader + Clone + Send + 'static>(
     }
     let sizes: Vec<u64> = meta.metadata().row_groups().iter().map(|g| g.num_rows().max(0) as u64).collect();
     let (m, file) = (meta.clone(), name.clone());
-    let open = move |group: usize, cols: &[usize]| -> std::result::Result<ParquetRecordBatchReader, ParquetError> {
-        let mask = ProjectionMask::roots(m.parquet_schema(), cols.iter().copied());
-        ParquetRecordBatchReaderBuilder::new_with_metadata(input.clone(), m.clone())
-            .with_projection(mask)
-            .with_row_groups(vec![group])
-            .with_batch_size(BATCH_ROWS)
-            .build()
-    };
+    let open =
+        move |group: usize, cols: &[usize], rows: Option<RowSelection>| -> std::result::Result<ParquetRecordBatchReader, ParquetError> {
+            let mask = ProjectionMask::roots(m.parquet_schema(), cols.iter().copied());
+            let b = ParquetRecordBatchReaderBuilder::new_with_metadata(input.clone(), m.clone())
+                .with_projection(mask)
+                .with_row_groups(vec![group])
+                .with_batch_size(BATCH_ROWS);
+            match rows {
+                Some(rows) => b.with_row_selection(rows).build(),
+                None => b.build(),
+            }
+        };
     let total = sizes.iter().sum();
-    let groups = Groups { open: Box::new(open), file, names: columns.clone(), roots, sizes, next: 0, start: 0, reader: None };
+    let groups =
+        Groups { open: std::sync::Arc::new(open), file, names: columns.clone(), roots, sizes, rows: None, next: 0, start: 0, reader: None };
     Ok((columns, total, groups))
 }
 
@@ -127,7 +178,9 @@ impl Records for ParquetRecords {
     }
 }
 
-/// A file shared by the readers of its row groups (each read seeks its own clone of the handle).
+/// A file shared by the readers of its row groups, read at positions (`pread`), never through
+/// the handle's cursor: clones of a handle share one cursor, so two threads seeking it would
+/// read each other's bytes.
 #[derive(Clone)]
 struct SharedFile(std::sync::Arc<std::fs::File>);
 
@@ -138,16 +191,40 @@ impl parquet::file::reader::Length for SharedFile {
 }
 
 impl ChunkReader for SharedFile {
-    type T = <std::fs::File as ChunkReader>::T;
-    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
-        self.0.get_read(start)
+    type T = At;
+    fn get_read(&self, start: u64) -> parquet::errors::Result<At> {
+        Ok(At { file: self.0.clone(), at: start })
     }
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
-        self.0.get_bytes(start, length)
+        let mut buf = vec![0; length];
+        let mut r = At { file: self.0.clone(), at: start };
+        r.read_exact(&mut buf)?;
+        Ok(buf.into())
     }
 }
 
-type Open = Box<dyn Fn(usize, &[usize]) -> std::result::Result<ParquetRecordBatchReader, ParquetError> + Send>;
+/// A reader of a [`SharedFile`] from a position.
+pub(crate) struct At {
+    file: std::sync::Arc<std::fs::File>,
+    at: u64,
+}
+
+impl Read for At {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.at)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// Opens a reader of row group `g`'s columns `cols` (their indexes among the roots), of the
+/// group's rows the selection selects (all: `None`).
+type Open = std::sync::Arc<
+    dyn Fn(usize, &[usize], Option<RowSelection>) -> std::result::Result<ParquetRecordBatchReader, ParquetError> + Send + Sync,
+>;
 
 /// The record batches of the projected columns, one row group after the other.
 struct Groups {
@@ -159,6 +236,8 @@ struct Groups {
     roots: Vec<usize>,
     /// Rows per row group.
     sizes: Vec<u64>,
+    /// The file's rows read; all: `None`.
+    rows: Option<std::ops::Range<u64>>,
     /// The next row group to open.
     next: usize,
     /// The first row of the open row group.
@@ -171,7 +250,7 @@ impl Groups {
     /// column of the group alone (the error path only).
     fn group_error(&self, g: usize, e: impl std::fmt::Display) -> Error {
         let failing = self.roots.iter().find_map(|&c| {
-            let bad = match (self.open)(g, &[c]) {
+            let bad = match (self.open)(g, &[c], None) {
                 Err(e) => Some(e.to_string()),
                 Ok(mut r) => r.find_map(|b| b.err()).map(|e| e.to_string()),
             };
@@ -214,7 +293,12 @@ impl Iterator for Groups {
             }
             let g = self.next;
             self.next += 1;
-            match (self.open)(g, &self.roots) {
+            let selection = self.rows.clone().map(|rows| selection(rows, self.start..self.start + self.sizes[g]));
+            if selection.as_ref().is_some_and(|s| !s.selects_any()) {
+                self.start += self.sizes[g];
+                continue; // none of the group's rows is read
+            }
+            match (self.open)(g, &self.roots, selection) {
                 Ok(r) => self.reader = Some(r),
                 Err(e) => {
                     self.next = self.sizes.len();
@@ -225,8 +309,53 @@ impl Iterator for Groups {
     }
 }
 
+/// The file's rows `rows` within the row group holding the file's rows `group`, as a
+/// selection of the group's rows.
+fn selection(rows: std::ops::Range<u64>, group: std::ops::Range<u64>) -> RowSelection {
+    let from = rows.start.clamp(group.start, group.end);
+    let to = rows.end.clamp(from, group.end);
+    let mut out = vec![
+        RowSelector::skip((from - group.start) as usize),
+        RowSelector::select((to - from) as usize),
+        RowSelector::skip((group.end - to) as usize),
+    ];
+    out.retain(|s| s.row_count > 0);
+    RowSelection::from(out)
+}
+
 /// The error for a file whose footer cannot be read: not Parquet, empty, or cut short.
 fn unreadable(file: &str, e: ParquetError) -> Error {
     let loc = Location { file: Some(file.into()), ..Default::default() };
     Error::parse(loc, format!("not a readable Parquet file (cut short, or another format named .parquet?): {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two threads reading one shared file at their own positions get their own bytes (through
+    /// the handle's shared cursor they read each other's).
+    #[test]
+    fn threads_read_a_shared_file_at_their_own_positions() {
+        let path = std::env::temp_dir().join(format!("ckpi-shared-file-{}", std::process::id()));
+        let data: Vec<u8> = (0..1_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let file = SharedFile(std::sync::Arc::new(std::fs::File::open(&path).unwrap()));
+        std::thread::scope(|s| {
+            for t in 0..2u64 {
+                let (file, data) = (file.clone(), &data);
+                s.spawn(move || {
+                    for k in 0..2_000u64 {
+                        let start = (k * 7_919 + t * 500_000) % 990_000;
+                        assert_eq!(&file.get_bytes(start, 4_096).unwrap()[..], &data[start as usize..start as usize + 4_096]);
+                        let mut r = file.get_read(start).unwrap();
+                        let mut b = [0u8; 64];
+                        r.read_exact(&mut b).unwrap();
+                        assert_eq!(&b[..], &data[start as usize..start as usize + 64]);
+                    }
+                });
+            }
+        });
+        let _ = std::fs::remove_file(&path);
+    }
 }

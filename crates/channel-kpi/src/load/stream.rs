@@ -154,17 +154,21 @@ fn typed_deals(
     // both sizes while growing).
     folder.deals.reserve(usize::try_from(total).unwrap_or(0));
     let mut rows = 0u64;
-    for b in batches {
-        crate::interrupt::check().map_err(|_| ())?;
-        // Before the first batch is folded the row path can still take the file (and stream it).
-        let mut chunk = crate::Deals::default();
-        if b.ok().and_then(|b| super::mapped_batch::append(&mut chunk, &b, &map)).is_none() {
-            return if rows == 0 { Ok(Some(src)) } else { Err(()) };
-        }
-        folder.fold_deals(&chunk)?;
+    let ids = std::mem::take(&mut folder.deals);
+    let (ids, end) = super::parquet_chunks::fold_chunks(batches, &map, ids, super::parquet_chunks::FOLD_ROWS, &mut |chunk| {
+        folder.fold_noted_deals(chunk)?;
         let before = rows;
         rows += chunk.len() as u64;
         progress.advance(before, rows);
+        Ok(())
+    });
+    folder.deals = ids;
+    match end {
+        super::parquet_chunks::End::Done => {}
+        // Before the first deals are folded the row path can still take the file (and stream
+        // it); the ids noted were those of no chunk (a chunk's ids are noted once it reads).
+        super::parquet_chunks::End::Unread if rows == 0 => return Ok(Some(src)),
+        _ => return Err(()),
     }
     if rows == 0 {
         return Ok(Some(src)); // an empty file: the row path says what it says about it
@@ -333,15 +337,8 @@ impl<'r> Folder<'r> {
         Ok(())
     }
 
-    /// Checks a batch of deals read by the typed shortcut as [`Folder::fold`] checks each
-    /// deal, then folds them from their columns.
-    #[cfg(feature = "parquet")]
-    fn fold_deals(&mut self, deals: &crate::Deals) -> Fold {
-        (0..deals.len()).try_for_each(|i| if self.deals.insert(id_hash(deals.id(i))) { Ok(()) } else { Err(()) })?;
-        self.fold_noted_deals(deals)
-    }
-
-    /// [`Folder::fold_deals`] of deals whose ids are already noted.
+    /// Checks deals read by a typed reader, whose ids are already noted, as [`Folder::fold`]
+    /// checks each deal, then folds them from their columns.
     fn fold_noted_deals(&mut self, deals: &crate::Deals) -> Fold {
         for i in 0..deals.len() {
             let stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));

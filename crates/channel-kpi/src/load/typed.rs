@@ -56,7 +56,7 @@ pub(super) fn typed_deals(
         Format::Parquet => match parquet_deals(&src, &map) {
             Some((cols, total, batches)) => {
                 let progress = Progressing { opts, file: &name, total_rows: Some(total), size: src.size, bytes_read: None };
-                append(ds, cols, &map, &progress, batches.map(|b| b.ok().map(Part::Batch)))
+                append(ds, cols, &map, &progress, parquet_parts(batches, total, &map))
             }
             None => None,
         },
@@ -137,18 +137,50 @@ fn in_parts(batches: &[RecordBatch], map: &KindMapping) -> Vec<Option<Part>> {
     if threads <= 1 {
         return batches.iter().map(|b| Some(Part::Batch(b.clone()))).collect();
     }
-    let read = |part: usize| -> Result<Option<Part>> {
+    on_threads(threads, |part, deals| {
         let (from, to) = (rows * part / threads, rows * (part + 1) / threads);
-        let mut deals = crate::Deals::default();
         let mut at = 0;
         for b in batches {
             let (lo, hi) = (from.max(at), to.min(at + b.num_rows()));
-            if lo < hi && super::mapped_batch::append(&mut deals, &b.slice(lo - at, hi - lo), map).is_none() {
-                return Ok(None);
+            if lo < hi {
+                super::mapped_batch::append(deals, &b.slice(lo - at, hi - lo), map)?;
             }
             at += b.num_rows();
         }
-        Ok(Some(Part::Read(Box::new(deals))))
+        Some(())
+    })
+}
+
+/// A Parquet file (of `total` rows) read on every core: one contiguous run of rows per thread,
+/// each decoding only its rows (the pages of the others skipped) into its own
+/// [`crate::Deals`]; a small file batch by batch on this thread.
+#[cfg(feature = "parquet")]
+fn parquet_parts(
+    batches: super::parquet_file::ParquetBatches,
+    total: u64,
+    map: &KindMapping,
+) -> Box<dyn Iterator<Item = Option<Part>> + '_> {
+    let threads = super::chunks::threads_for(usize::try_from(total).ok());
+    if threads <= 1 {
+        return Box::new(batches.map(|b| b.ok().map(Part::Batch)));
+    }
+    let (t, n, file) = (threads as u64, total, batches.rows());
+    Box::new(
+        on_threads(threads, |part, deals| {
+            let p = part as u64;
+            file.only(n * p / t..n * (p + 1) / t).try_for_each(|b| super::mapped_batch::append(deals, &b.ok()?, map))
+        })
+        .into_iter(),
+    )
+}
+
+/// Runs `read(part, deals)` for parts `0..threads` on as many threads, each into its own
+/// [`crate::Deals`]; the parts in order, `None` in place of one that does not read (or of
+/// every part, when interrupted).
+fn on_threads(threads: usize, read: impl Fn(usize, &mut crate::Deals) -> Option<()> + Sync) -> Vec<Option<Part>> {
+    let read = |part: usize| -> Result<Option<Part>> {
+        let mut deals = crate::Deals::default();
+        Ok(read(part, &mut deals).map(|()| Part::Read(Box::new(deals))))
     };
     match crate::interrupt::scoped(threads, read) {
         Ok(parts) => parts.into_iter().map(|p| p.ok().flatten()).collect(),
