@@ -55,6 +55,28 @@ def test_stream_from_parquet_csv_and_reader(tmp_path, deals, expected):
     assert sort(cs.finish(cs.stream_partial(tmp_path / "d.csv", batch_size=500, **KW))).equals(small)
 
 
+def test_attr_columns_group_on_the_columnar_path(deals):
+    """Extra columns are attrs (``attrs: "all"``): a text one (plain and dictionary-encoded,
+    with blanks and nulls) and a number one, grouped by through the fold, the stream and
+    merged partials, equal the loaded table's query."""
+    n = deals.num_rows
+    region = pa.array([None if i % 9 == 0 else [" EMEA", "APAC ", "", "LATAM"][i % 4] for i in range(n)])
+    seats = pa.array([None if i % 7 == 0 else i % 5 for i in range(n)], pa.int64())
+    t = deals.append_column("region", region).append_column("seats", seats)
+    for by in (["attr:region"], ["partner", "attr:seats"], ["attr:region", "attr:seats"]):
+        kw = {**KW, "by": by}
+        order = [(c, "ascending") for c in (b.removeprefix("attr:") for b in by)]
+        want = ck.query(t, output="pyarrow", **kw).sort_by(order)
+        assert want.num_rows >= 4  # every region, and none
+        coded = t.set_column(t.schema.get_field_index("region"), "region", region.dictionary_encode())
+        for table in (t, coded):
+            assert cs.finish(cs.partial(table, threads=2, **kw)).sort_by(order).equals(want), by
+        reader = pa.RecordBatchReader.from_batches(t.schema, t.to_batches(max_chunksize=4000))
+        assert cs.finish(cs.stream_partial(reader, threads=2, **kw)).sort_by(order).equals(want), by
+        parts = [cs.partial(coded.slice(i, 10_000), **kw).to_bytes() for i in range(0, n, 10_000)]
+        assert cs.finish(cs.merge(parts)).sort_by(order).equals(want), by
+
+
 def test_partials_ship_as_bytes_and_merge(deals, expected):
     parts = [cs.partial(deals.slice(i, 10_000), **KW).to_bytes() for i in range(0, 30_000, 10_000)]
     assert sort(cs.finish(cs.merge(reversed(parts)))).equals(expected)

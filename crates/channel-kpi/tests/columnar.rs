@@ -43,14 +43,18 @@ fn deals(rows: &[Row]) -> Vec<Deal> {
             if i % 11 == 3 {
                 d.attrs.insert("segment".into(), format!("s{}", cycle % 2));
             }
+            // a number (an Int64 column, rendered as the row path renders it)
+            if i % 7 != 0 {
+                d.attrs.insert("seats".into(), (cycle % 3).to_string());
+            }
             d
         })
         .collect()
 }
 
-/// The deals as a batch; with `attrs`, their `region` and `segment` attrs as columns too (the
-/// batch then goes through the loader's conversions: `fold_deal_batches` reads canonical
-/// columns only).
+/// The deals as a batch; with `attrs`, their attrs as columns too, kept under the default
+/// `attrs: "all"` and read on the columnar path like the deal fields (`region` dictionary-encoded
+/// with `dictionary`, `segment` plain text, `seats` an Int64 column).
 fn batch(ds: &[Deal], dictionary: bool, attrs: bool) -> RecordBatch {
     let day = |d: NaiveDate| arrow_array::types::Date32Type::from_naive_date(d);
     let s = |v: Vec<Option<String>>| Arc::new(StringArray::from(v)) as ArrayRef;
@@ -66,7 +70,16 @@ fn batch(ds: &[Deal], dictionary: bool, attrs: bool) -> RecordBatch {
     };
     let amount: Vec<Option<i128>> = ds.iter().map(|d| d.amount.map(|m| m.amount.mantissa())).collect();
     let attr = |name: &str| s(ds.iter().map(|d| d.attrs.get(name).cloned()).collect());
-    let attr_columns = if attrs { vec![("region", attr("region")), ("segment", attr("segment"))] } else { Vec::new() };
+    let region: ArrayRef = if dictionary {
+        let mut b = StringDictionaryBuilder::<Int32Type>::new();
+        ds.iter().for_each(|d| b.append_option(d.attrs.get("region")));
+        Arc::new(b.finish())
+    } else {
+        attr("region")
+    };
+    let seats = ds.iter().map(|d| d.attrs.get("seats").map(|s| s.parse::<i64>().unwrap())).collect::<Vec<_>>();
+    let seats = Arc::new(arrow_array::Int64Array::from(seats)) as ArrayRef;
+    let attr_columns = if attrs { vec![("region", region), ("segment", attr("segment")), ("seats", seats)] } else { Vec::new() };
     RecordBatch::try_from_iter(
         [
             ("deal_id", s(ds.iter().map(|d| Some(d.id.clone())).collect())),
@@ -103,7 +116,7 @@ prop_compose! {
 }
 
 prop_compose! {
-    fn query()(mask in 1u16..256, by in 0u8..6, rollup in any::<bool>(), shape in 0u8..6) -> Query {
+    fn query()(mask in 1u16..256, by in 0u8..7, rollup in any::<bool>(), shape in 0u8..6) -> Query {
         let mut metrics: Vec<Metric> = COLUMNAR.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, m)| *m).collect();
         if shape == 4 {
             // cyclic buckets have no instants for the pipeline
@@ -129,6 +142,9 @@ prop_compose! {
         }
         if by == 5 {
             q = q.by(Dimension::Attr("nope".into()));
+        }
+        if by == 6 {
+            q = q.by(Dimension::Attr("seats".into()));
         }
         if rollup {
             q = q.rollup();

@@ -129,3 +129,59 @@ pub fn survey_answer(kind: u8, raw: i64, on: NaiveDate, partner: &str, topic: us
     r.topic = Some(SurveyTopic::ALL[topic]);
     r
 }
+
+/// A fresh directory under the system temp dir (`ckpi-{name}-{pid}`), removed when dropped —
+/// also when the test fails, so runs leave nothing behind. Derefs to its path.
+pub struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("ckpi-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A load's outcome: the dataset and its report, or the error.
+pub type Loaded = Result<(Dataset, load::LoadReport)>;
+
+/// A typed reader's load (`fast`) equals the row path's (`slow`): the same deals, errors, file
+/// reports and columns found, and the same result of each of `queries` (grouped by attrs read
+/// into columns: as by the row path's) — or the same error.
+pub fn same(fast: Loaded, slow: Loaded, queries: &[Query]) -> std::result::Result<(), proptest::test_runner::TestCaseError> {
+    use proptest::{prop_assert, prop_assert_eq};
+    match (fast, slow) {
+        (Ok((a, ra)), Ok((b, rb))) => {
+            prop_assert_eq!(&a.deals, &b.deals);
+            prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
+            prop_assert_eq!(&ra.files, &rb.files);
+            prop_assert_eq!(format!("{:?}", ra.columns), format!("{:?}", rb.columns));
+            for q in queries {
+                prop_assert_eq!(format!("{:?}", a.run(q)), format!("{:?}", b.run(q)));
+            }
+        }
+        (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => prop_assert!(false, "typed {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
+    }
+    Ok(())
+}

@@ -6,7 +6,6 @@ mod common;
 use channel_kpi::load::{LoadOptions, Mapping, load_dir};
 use channel_kpi::*;
 use common::*;
-use std::path::PathBuf;
 
 fn contract(acc: &str, mrr: &str, start: &str) -> Contract {
     Contract::new(acc, usd(mrr), day(start))
@@ -62,10 +61,9 @@ fn impossible_contracts_are_rejected_naming_the_field() {
     assert!(ds.contracts.is_empty());
 }
 
-fn dir_with(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ckpi-contracts-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+/// A directory holding `files`, removed when the returned guard is dropped.
+fn dir_with(name: &str, files: &[(&str, &str)]) -> Scratch {
+    let dir = Scratch::new(&format!("contracts-{name}"));
     for (f, text) in files {
         std::fs::write(dir.join(f), text).unwrap();
     }

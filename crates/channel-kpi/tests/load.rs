@@ -2,6 +2,8 @@
 #![allow(clippy::result_large_err)]
 //! collect mode, and the bundled sample dataset.
 
+mod common;
+
 use channel_kpi::load::*;
 use channel_kpi::*;
 use std::path::{Path, PathBuf};
@@ -191,8 +193,7 @@ fn the_sample_dataset_loads_completely() {
 #[test]
 fn progress_reports_rows_and_bytes_of_each_file() {
     use std::sync::{Arc, Mutex};
-    let dir = std::env::temp_dir().join(format!("ckpi-progress-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::new("progress");
     let mut csv = String::from("deal_id,created_on,status\n");
     (0..100_000).for_each(|i| csv.push_str(&format!("D{i},2025-01-01,open\n")));
     std::fs::write(dir.join("deals.csv"), &csv).unwrap();
@@ -213,5 +214,4 @@ fn progress_reports_rows_and_bytes_of_each_file() {
         vec![(true, 50_000, Some(size), false), (true, 100_000, Some(size), false), (true, 100_000, Some(size), true)]
     );
     assert!(calls[0].2 > 0 && calls[0].2 <= calls[1].2 && calls[2].2 == size, "{calls:?}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

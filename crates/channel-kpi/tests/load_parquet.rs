@@ -4,19 +4,20 @@
 //! and wrongly typed files from Rust, Python and C.
 #![allow(clippy::result_large_err)]
 
+mod common;
+
 use arrow_array::{ArrayRef, BinaryArray, Date32Array, Decimal128Array, RecordBatch, StringArray};
 use channel_kpi::load::*;
+use common::Scratch;
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-/// A fresh directory under the system temp dir (removed by the test when it passes).
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ckpi-parquet-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory under the system temp dir, removed when the guard is dropped (also when
+/// the test fails).
+fn scratch(name: &str) -> Scratch {
+    Scratch::new(&format!("parquet-{name}"))
 }
 
 fn text(v: &[&str]) -> ArrayRef {
@@ -84,7 +85,6 @@ fn a_parquet_file_loads_the_same_deals_as_the_csv() {
         load_sources(vec![Source::from_bytes(RecordKind::Deals, "deals.parquet", bytes)], &Mapping::default(), &LoadOptions::default())
             .unwrap();
     assert_eq!(ds.deals, from_csv.deals);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -104,7 +104,6 @@ fn only_the_columns_the_mapping_reads_are_decoded() {
     // The column check still sees every column of the file.
     let t = &ds.columns["deals"];
     assert!(t.source.iter().any(|c| c == "thumbnail"), "{:?}", t.source);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -129,7 +128,6 @@ fn errors_name_the_file_and_the_row_across_row_groups() {
     let (ds, report) = load_dir(&dir, &Mapping::default(), &opts).unwrap();
     assert_eq!((ds.deals.len(), report.errors.len()), (4, 1));
     assert_eq!(report.errors[0].location().unwrap().row, Some(4));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -164,7 +162,6 @@ fn a_mapped_export_with_a_parquet_lookup() {
     assert_eq!(ds.deals.get(1).created_on.to_string(), "2018-02-10", "typed date from the Parquet lookup");
     assert_eq!(ds.deals.get(1).closed_on.unwrap().to_string(), "2018-03-01");
     assert_eq!(ds.deals.get(1).amount.unwrap().to_string(), "1200.5 BRL");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -174,7 +171,6 @@ fn a_directory_with_a_csv_and_a_parquet_of_one_kind_is_ambiguous() {
     write(&dir.join("deals.parquet"), &typed(), 1024);
     let e = load_dir(&dir, &Mapping::default(), &LoadOptions::default()).unwrap_err().to_string();
     assert!(e.contains("several files for deals") && e.contains("deals.parquet"), "{e}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -189,7 +185,6 @@ fn progress_counts_rows_and_the_share_of_the_file_read() {
     let opts = LoadOptions { progress: Some(progress), ..LoadOptions::default() };
     load_dir(&dir, &Mapping::default(), &opts).unwrap();
     assert_eq!(*seen.lock().unwrap(), vec![(5, size, Some(size), true)]);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -212,5 +207,4 @@ fn only_attrs_keeps_and_decodes_just_the_attrs_a_query_groups_by() {
     let m = Mapping::from_json_str(r#"{"deals": {"attrs": ["blob"]}}"#).unwrap();
     let (ds, _) = load_dir(&dir, &m, &only(&["segment"])).unwrap();
     assert!(ds.deals.iter().all(|d| d.attrs.is_empty()));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,25 +2,25 @@
 //! exactly the results, reports and errors of a whole load (`load_paths` + `run_checked`).
 #![allow(clippy::result_large_err)]
 
+mod common;
+
 use channel_kpi::load::{LoadOptions, LoadReport, Mapping, load_paths, run_files};
 use channel_kpi::query_text::QueryText;
 use channel_kpi::{Error, Query, ResultTable};
+use common::Scratch;
 use std::path::{Path, PathBuf};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data")
 }
 
-/// A fresh directory under the system temp dir.
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ckpi-run-files-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory under the system temp dir, removed when the guard is dropped.
+fn scratch(name: &str) -> Scratch {
+    Scratch::new(&format!("run-files-{name}"))
 }
 
 /// The sample data, without the files named.
-fn sample_without(name: &str, skip: &[&str]) -> PathBuf {
+fn sample_without(name: &str, skip: &[&str]) -> Scratch {
     let d = scratch(name);
     for e in std::fs::read_dir(examples()).unwrap() {
         let p = e.unwrap().path();
@@ -102,7 +102,8 @@ fn presets() -> Vec<Query> {
 
 #[test]
 fn every_view_on_the_sample_streams_and_equals_a_whole_load() {
-    let dir = sample_without("no-history", &["stage_history.csv"]);
+    let scratch = sample_without("no-history", &["stage_history.csv"]);
+    let dir = scratch.to_path_buf();
     let (m, o) = (Mapping::default(), LoadOptions::default());
     let qs = presets();
     assert!(qs.len() >= 10, "{} views", qs.len());
@@ -113,12 +114,12 @@ fn every_view_on_the_sample_streams_and_equals_a_whole_load() {
     for q in &qs[..2] {
         assert!(!same(&[examples()], &m, &o, q), "{q:?} streamed with a stage history");
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn files_given_one_by_one_and_a_bad_reference_fall_back_with_a_whole_loads_error() {
-    let dir = sample_without("refs", &["stage_history.csv"]);
+    let scratch = sample_without("refs", &["stage_history.csv"]);
+    let dir = scratch.to_path_buf();
     let q = &presets()[0];
     let files: Vec<PathBuf> = ["partners.csv", "deals.csv", "leads.csv"].iter().map(|f| dir.join(f)).collect();
     assert!(same(&files, &Mapping::default(), &LoadOptions::default(), q));
@@ -139,7 +140,6 @@ fn files_given_one_by_one_and_a_bad_reference_fall_back_with_a_whole_loads_error
     let e = run_files(std::slice::from_ref(&dir), &Mapping::default(), &LoadOptions::default(), q).unwrap_err();
     assert!(e.to_string().contains("NO-SUCH-DEAL") && e.kind() == "reference", "{e}");
     assert!(!same(std::slice::from_ref(&dir), &Mapping::default(), &LoadOptions::default(), q));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// `n` generated deals in the canonical CSV format (several partners, currencies USD only).
@@ -162,7 +162,8 @@ fn deals_csv(n: usize) -> String {
 
 #[test]
 fn many_chunks_stream_and_equal_a_whole_load_and_a_duplicate_id_is_named_as_a_whole_load_names_it() {
-    let dir = scratch("many");
+    let scratch = scratch("many");
+    let dir = scratch.to_path_buf();
     let text = deals_csv(40_000);
     std::fs::write(dir.join("deals.csv"), &text).unwrap();
     let (m, o) = (Mapping::default(), LoadOptions::default());
@@ -185,5 +186,4 @@ fn many_chunks_stream_and_equal_a_whole_load_and_a_duplicate_id_is_named_as_a_wh
     assert!(same(std::slice::from_ref(&dir), &m, &collect, &by(r#"["partner"]"#)));
     let (_, report) = run_files(std::slice::from_ref(&dir), &m, &collect, &by("[]")).unwrap();
     assert_eq!((report.errors.len(), report.rows_loaded()), (5, 40_000 - 5));
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -9,8 +9,11 @@
 //! mappings (renamed columns, value maps, defaults, date formats, attrs).
 #![allow(clippy::result_large_err)]
 
-use channel_kpi::load::{LoadOptions, LoadReport, Mapping, RecordKind, Source, load_sources, run_files};
-use channel_kpi::{Dataset, Dimension, Metric, Period, Query, Result};
+mod common;
+
+use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source, load_sources, run_files};
+use channel_kpi::{Dimension, Metric, Period, Query};
+use common::{Loaded, same};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -155,8 +158,6 @@ fn mapping(variant: u8, style: &Style) -> Mapping {
     .unwrap()
 }
 
-type Loaded = Result<(Dataset, LoadReport)>;
-
 fn load(files: &[Vec<u8>], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
     let sources =
         files.iter().enumerate().map(|(i, b)| Source::from_bytes(RecordKind::Deals, &format!("deals{i}.csv"), b.clone())).collect();
@@ -165,22 +166,7 @@ fn load(files: &[Vec<u8>], mapping: &Mapping, collect: bool, row_path_only: bool
 
 /// `same` of the typed reader's load and the row path's.
 fn same_load(files: &[Vec<u8>], mapping: &Mapping, collect: bool) -> std::result::Result<(), TestCaseError> {
-    same(load(files, mapping, collect, false), load(files, mapping, collect, true))
-}
-
-/// The typed reader's load equals the row path's: the same deals, errors and file reports, or
-/// the same error.
-fn same(fast: Loaded, slow: Loaded) -> std::result::Result<(), TestCaseError> {
-    match (fast, slow) {
-        (Ok((a, ra)), Ok((b, rb))) => {
-            prop_assert_eq!(&a.deals, &b.deals);
-            prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
-            prop_assert_eq!(&ra.files, &rb.files);
-        }
-        (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
-        (a, b) => prop_assert!(false, "typed {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
-    }
-    Ok(())
+    same(load(files, mapping, collect, false), load(files, mapping, collect, true), &[])
 }
 
 /// The files written into directories of their own, as `deals.csv` each.
@@ -400,15 +386,8 @@ fn a_clean_file_keeps_every_field() {
 fn same_dir(dir: &std::path::Path, mapping: &Mapping, collect: bool) {
     let opts = LoadOptions { collect_errors: collect, ..LoadOptions::default() };
     let slow = LoadOptions { row_path_only: true, ..opts.clone() };
-    match (channel_kpi::load::load_dir(dir, mapping, &opts), channel_kpi::load::load_dir(dir, mapping, &slow)) {
-        (Ok((a, ra)), Ok((b, rb))) => {
-            assert_eq!(a.deals, b.deals, "{}", dir.display());
-            assert_eq!(ra.files, rb.files);
-            assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
-        }
-        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
-        (a, b) => panic!("typed {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
-    }
+    let (fast, slow) = (channel_kpi::load::load_dir(dir, mapping, &opts), channel_kpi::load::load_dir(dir, mapping, &slow));
+    same(fast, slow, &[]).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
 }
 
 /// Lookups are hash joins on the typed path: fields joined from another file by key, a key

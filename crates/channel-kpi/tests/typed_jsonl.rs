@@ -8,8 +8,11 @@
 //! an empty id, a duplicate id).
 #![allow(clippy::result_large_err)]
 
-use channel_kpi::load::{LoadOptions, LoadReport, Mapping, RecordKind, Source, load_sources, run_files};
-use channel_kpi::{Dataset, Dimension, Metric, Period, Query, Result};
+mod common;
+
+use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source, load_sources, run_files};
+use channel_kpi::{Dimension, Metric, Period, Query};
+use common::{Loaded, same};
 use proptest::prelude::*;
 
 /// One generated line: id, partner, status, created, cycle, amount (cents), amount as a JSON
@@ -109,8 +112,6 @@ fn mapping(variant: u8, renamed: bool, datetime: bool) -> Mapping {
     .unwrap()
 }
 
-type Loaded = Result<(Dataset, LoadReport)>;
-
 fn load(files: &[Vec<u8>], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
     let sources =
         files.iter().enumerate().map(|(i, b)| Source::from_bytes(RecordKind::Deals, &format!("deals{i}.jsonl"), b.clone())).collect();
@@ -118,17 +119,7 @@ fn load(files: &[Vec<u8>], mapping: &Mapping, collect: bool, row_path_only: bool
 }
 
 fn same_load(files: &[Vec<u8>], mapping: &Mapping, collect: bool) -> std::result::Result<(), TestCaseError> {
-    match (load(files, mapping, collect, false), load(files, mapping, collect, true)) {
-        (Ok((a, ra)), Ok((b, rb))) => {
-            prop_assert_eq!(&a.deals, &b.deals);
-            prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
-            prop_assert_eq!(&ra.files, &rb.files);
-            prop_assert_eq!(format!("{:?}", ra.columns), format!("{:?}", rb.columns));
-        }
-        (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
-        (a, b) => prop_assert!(false, "typed {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
-    }
-    Ok(())
+    same(load(files, mapping, collect, false), load(files, mapping, collect, true), &[])
 }
 
 fn same_query(file: &[u8], mapping: &Mapping, collect: bool, tag: &str) -> std::result::Result<(), TestCaseError> {

@@ -10,12 +10,15 @@
 #![cfg(feature = "arrow")]
 #![allow(clippy::result_large_err)]
 
+mod common;
+
 use arrow_array::builder::StringDictionaryBuilder;
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray};
 use channel_kpi::arrow::load_tables;
 use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
 use channel_kpi::{Dataset, Result};
+use common::Loaded;
 use proptest::prelude::*;
 use std::sync::Arc;
 
@@ -168,25 +171,9 @@ fn load_parquet(
     r
 }
 
-type Loaded = Result<(Dataset, channel_kpi::load::LoadReport)>;
-
-/// The shortcut's load equals the row path's: the same deals, errors and file reports, or the
-/// same error.
+/// The shortcut's load equals the row path's ([`common::same`]), grouped by attrs too.
 fn same(fast: Loaded, slow: Loaded) -> std::result::Result<(), TestCaseError> {
-    match (fast, slow) {
-        (Ok((a, ra)), Ok((b, rb))) => {
-            prop_assert_eq!(&a.deals, &b.deals);
-            prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
-            prop_assert_eq!(&ra.files, &rb.files);
-            // grouped by the attrs read into columns: as by the row path's
-            for q in by_attrs() {
-                prop_assert_eq!(format!("{:?}", a.run(&q)), format!("{:?}", b.run(&q)));
-            }
-        }
-        (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
-        (a, b) => prop_assert!(false, "shortcut {:?} vs row path {:?}", a.map(|x| x.0.deals.len()), b.map(|x| x.0.deals.len())),
-    }
-    Ok(())
+    common::same(fast, slow, &by_attrs())
 }
 
 /// Queries by attrs: `attr:region` alone, `attr:plan` with the partner (and a roll-up),

@@ -1,10 +1,12 @@
 //! Deals tables folded straight into partial states, on the one engine: each batch is read into
-//! a chunk of [`Deals`] columns by the typed reading every Arrow table gets
-//! ([`super::append_deals`]) and folded by [`Engine::push_deals`] — the fold `Dataset::run`,
-//! `ck.query` and the C and CLI queries run. A batch the typed reading does not take (another
-//! column type, a column that is not a deal field, a bad value) goes through the loader's
-//! conversions ([`super::load_tables`] of that batch), whose errors name the table `deals`, the
-//! table-wide 0-based row, the column and the value.
+//! a chunk of [`Deals`] columns by the typed reading the loader gives every deals table
+//! (`load/mapped_batch.rs` through the default mapping: [`super::append_deals`] for the deal
+//! fields, [`super::append_attrs`] for the other columns, kept as attrs under its
+//! `attrs: "all"`) and folded by [`Engine::push_deals`] — the fold `Dataset::run`, `ck.query`
+//! and the C and CLI queries run. A batch the typed reading does not take (a deal field of
+//! another type, an attr column of a type the row path refuses, a bad value) goes through the
+//! loader's conversions ([`super::load_tables`] of that batch), whose errors name the table
+//! `deals`, the table-wide 0-based row, the column and the value.
 //!
 //! In-memory batches are split into one range of rows per thread ([`fold_deal_batches`]); a
 //! stream is read a few batches at a time ([`fold_deal_stream`]). Each thread folds into its own
@@ -40,7 +42,7 @@ use super::input::Batches;
 use crate::domain::Deals;
 use crate::engine::{Engine, Partial, Query, Reference};
 use crate::error::{Error, Location, Result};
-use crate::load::{LoadOptions, Mapping, RecordKind, Source};
+use crate::load::{KindMapping, LoadOptions, Mapping, RecordKind, Source};
 use arrow_array::RecordBatch;
 
 /// The table name errors carry.
@@ -138,30 +140,86 @@ fn merge(parts: Vec<Result<Partial>>) -> Result<Partial> {
     Ok(whole)
 }
 
-/// One thread's engine and its chunk of deal columns (reused from batch to batch).
+/// One thread's engine, its chunk of deal columns (reused from batch to batch) and the
+/// default deals mapping the batches are read through.
 struct BatchFolder<'r> {
     engine: Engine<'r>,
     chunk: Deals,
+    map: KindMapping,
+    /// Batches that went through the loader's conversions (none for a clean table).
+    row_path: usize,
 }
 
 impl<'r> BatchFolder<'r> {
     fn new(query: &Query, refs: &'r Reference) -> Result<Self> {
-        Ok(BatchFolder { engine: Engine::new(query, refs)?, chunk: Deals::default() })
+        let map = Mapping::default().kind(RecordKind::Deals).clone();
+        Ok(BatchFolder { engine: Engine::new(query, refs)?, chunk: Deals::default(), map, row_path: 0 })
     }
 
     /// Folds batch `b`, whose first row is row `row` of the table.
     fn push(&mut self, b: &RecordBatch, row: u64) -> Result<()> {
         self.chunk.truncate(0);
-        let fields = RecordKind::Deals.fields();
-        let typed =
-            b.schema().fields().iter().all(|f| fields.contains(&f.name().as_str())) && super::append_deals(&mut self.chunk, b).is_some();
-        if typed {
+        if crate::load::append_mapped_deals(&mut self.chunk, b, &self.map).is_some() {
             return self.engine.push_deals_from_row(&self.chunk, 0..self.chunk.len(), Some((DEALS, row)));
         }
+        self.row_path += 1;
         // the loader's conversions and checks, its errors' rows made table-wide
         let src = Source::from_arrow(RecordKind::Deals, DEALS, Box::new(std::iter::once(Ok(b.clone()))));
         let shift = |e: Error| e.map_locations(&|l: &mut Location| l.row = l.row.map(|r| r + row));
         let (data, _) = super::load_tables(vec![src], &Mapping::default(), &LoadOptions::default()).map_err(shift)?;
         self.engine.push_deals_from_row(&data.deals, 0..data.deals.len(), Some((DEALS, row)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Dimension, Metric, Period};
+    use arrow_array::{ArrayRef, Date32Array, Int64Array, StringArray};
+    use std::sync::Arc;
+
+    /// Attr columns (text and numbers, kept under the default `attrs: "all"`) are read by the
+    /// typed reading: no batch goes through the row path, and the attrs group the result.
+    #[test]
+    fn attr_columns_are_read_on_the_columnar_path() {
+        let s = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+        let b = RecordBatch::try_from_iter([
+            ("deal_id", s(vec![Some("A"), Some("B"), Some("C")])),
+            ("status", s(vec![Some("open"); 3])),
+            ("created_on", Arc::new(Date32Array::from(vec![20089; 3])) as ArrayRef),
+            ("region", s(vec![Some(" EU "), None, Some("US")])),
+            ("seats", Arc::new(Int64Array::from(vec![Some(3), Some(3), None])) as ArrayRef),
+        ])
+        .unwrap();
+        let q = Query::new(vec![Metric::DealCount], Period::parse("2025").unwrap()).by(Dimension::Attr("region".into()));
+        let refs = Reference::default();
+        let mut f = BatchFolder::new(&q, &refs).unwrap();
+        f.push(&b, 0).unwrap();
+        f.push(&b.slice(1, 2), 3).unwrap();
+        assert_eq!(f.row_path, 0, "attr columns took the row path");
+        let c = &f.chunk; // the second batch: B and C
+        assert_eq!((c.attr(0, "seats"), c.attr(1, "region"), c.attr(1, "seats")), (Some("3"), Some("US"), None));
+        let t = f.engine.into_partial().finish(&refs).unwrap();
+        let count =
+            |g: Option<&str>| t.rows_for(&[g]).iter().map(|&r| t.value(r, "created_count").unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            (count(Some("EU")), count(Some("US")), count(None)),
+            (vec!["1".to_string()], vec!["2".to_string()], vec!["2".to_string()])
+        );
+        // a column of a type the row path refuses still goes to the row path, which names it
+        let list = arrow_array::ListArray::from_iter_primitive::<arrow_array::types::Int32Type, _, _>(vec![Some(vec![Some(1)]); 3]);
+        let odd = RecordBatch::try_from_iter(
+            b.schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .zip(b.columns().iter().cloned())
+                .chain([("tags".to_string(), Arc::new(list) as ArrayRef)]),
+        )
+        .unwrap();
+        let mut f = BatchFolder::new(&q, &refs).unwrap();
+        let e = f.push(&odd, 0).unwrap_err().to_string();
+        assert_eq!(f.row_path, 1);
+        assert!(e.contains("tags"), "{e}");
     }
 }

@@ -79,7 +79,7 @@ pub(super) fn canonical(b: &RecordBatch, map: &KindMapping) -> Option<RecordBatc
 
 /// Appends the deals of `b` read through `map` ([`canonical`], then the typed reader), with
 /// the attrs the mapping keeps ([`attr_columns`]).
-pub(super) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+pub(crate) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMapping) -> Option<()> {
     let start = deals.len();
     crate::arrow::append_deals(deals, &canonical(b, map)?)?;
     let names = attr_columns(b, map);

@@ -58,6 +58,8 @@ mod typed;
 pub use assemble::load_sources;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
 pub use lookups::lookup_tables;
+#[cfg(feature = "arrow")]
+pub(crate) use mapped_batch::append as append_mapped_deals;
 pub use paths::{dir_sources, kind_of, load_dir, load_file, load_paths};
 pub use read::read_rows;
 #[cfg(feature = "arrow")]
