@@ -30,6 +30,13 @@ mod parts;
 mod threads;
 mod typed_deals;
 
+/// `b` with one more column, `name` (unit tests of the readers: a column of a type they refuse).
+#[cfg(test)]
+pub(crate) fn with_column(b: &arrow_array::RecordBatch, name: &str, column: arrow_array::ArrayRef) -> arrow_array::RecordBatch {
+    let names = b.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+    arrow_array::RecordBatch::try_from_iter(names.into_iter().zip(b.columns().iter().cloned()).chain([(name.to_string(), column)])).unwrap()
+}
+
 pub(crate) use columns::Strs;
 pub(crate) use input::{ArrowRecords, add_iso, no_lookups};
 pub use input::{Batches, load_tables};

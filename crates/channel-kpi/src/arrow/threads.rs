@@ -208,15 +208,7 @@ mod tests {
         );
         // a column of a type the row path refuses still goes to the row path, which names it
         let list = arrow_array::ListArray::from_iter_primitive::<arrow_array::types::Int32Type, _, _>(vec![Some(vec![Some(1)]); 3]);
-        let odd = RecordBatch::try_from_iter(
-            b.schema()
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .zip(b.columns().iter().cloned())
-                .chain([("tags".to_string(), Arc::new(list) as ArrayRef)]),
-        )
-        .unwrap();
+        let odd = crate::arrow::with_column(&b, "tags", Arc::new(list));
         let mut f = BatchFolder::new(&q, &refs).unwrap();
         let e = f.push(&odd, 0).unwrap_err().to_string();
         assert_eq!(f.row_path, 1);

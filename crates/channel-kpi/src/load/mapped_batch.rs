@@ -174,15 +174,7 @@ mod tests {
         assert_eq!((all.attr(1, "seats"), all.attr(0, "account"), all.attr(0, "zone")), (Some("2"), Some("Acme"), Some("EU")));
         // one the row path refuses (it names the column): left to it
         let ts = arrow_array::TimestampSecondArray::from(vec![0i64; 4]).with_timezone("Mars/Olympus");
-        let odd = RecordBatch::try_from_iter(
-            b.schema()
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .zip(b.columns().iter().cloned())
-                .chain([("when".to_string(), Arc::new(ts) as ArrayRef)]),
-        )
-        .unwrap();
+        let odd = crate::arrow::with_column(&b, "when", Arc::new(ts));
         assert!(append(&mut crate::Deals::default(), &odd, &m(r#"["when"]"#)).is_none());
         let mut none = crate::Deals::default();
         append(&mut none, &b, &m(r#""none""#)).unwrap();
