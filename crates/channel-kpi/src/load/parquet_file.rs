@@ -96,18 +96,22 @@ impl Iterator for ParquetBatches {
 impl ParquetBatches {
     /// What reads any of the file's rows, to share between threads.
     pub(crate) fn rows(&self) -> ParquetRows {
-        let g = &self.0;
-        ParquetRows { open: g.open.clone(), file: g.file.clone(), names: g.names.clone(), roots: g.roots.clone(), sizes: g.sizes.clone() }
+        self.0.of.clone()
     }
 }
 
 /// Reads any rows of a Parquet file ([`ParquetBatches::rows`]); several threads can each decode
 /// a part of one row group.
+#[derive(Clone)]
 pub(crate) struct ParquetRows {
     open: Open,
+    /// The file's name, for errors.
     file: String,
+    /// Every column name (root fields of the schema).
     names: Vec<String>,
+    /// The projected columns.
     roots: Vec<usize>,
+    /// Rows per row group.
     sizes: Vec<u64>,
 }
 
@@ -116,17 +120,7 @@ impl ParquetRows {
     /// without such rows are not read, and within a row group the pages of other rows are
     /// skipped, not decoded.
     pub(crate) fn only(&self, rows: std::ops::Range<u64>) -> ParquetBatches {
-        ParquetBatches(Groups {
-            open: self.open.clone(),
-            file: self.file.clone(),
-            names: self.names.clone(),
-            roots: self.roots.clone(),
-            sizes: self.sizes.clone(),
-            rows: Some(rows),
-            next: 0,
-            start: 0,
-            reader: None,
-        })
+        ParquetBatches(Groups::new(self.clone(), Some(rows)))
     }
 }
 
@@ -161,8 +155,7 @@ fn batches_of<R: ChunkReader + Clone + Send + 'static>(
             }
         };
     let total = sizes.iter().sum();
-    let groups =
-        Groups { open: std::sync::Arc::new(open), file, names: columns.clone(), roots, sizes, rows: None, next: 0, start: 0, reader: None };
+    let groups = Groups::new(ParquetRows { open: std::sync::Arc::new(open), file, names: columns.clone(), roots, sizes }, None);
     Ok((columns, total, groups))
 }
 
@@ -228,14 +221,7 @@ type Open = std::sync::Arc<
 
 /// The record batches of the projected columns, one row group after the other.
 struct Groups {
-    open: Open,
-    file: String,
-    /// Every column name (root fields of the schema).
-    names: Vec<String>,
-    /// The projected columns.
-    roots: Vec<usize>,
-    /// Rows per row group.
-    sizes: Vec<u64>,
+    of: ParquetRows,
     /// The file's rows read; all: `None`.
     rows: Option<std::ops::Range<u64>>,
     /// The next row group to open.
@@ -246,23 +232,27 @@ struct Groups {
 }
 
 impl Groups {
+    fn new(of: ParquetRows, rows: Option<std::ops::Range<u64>>) -> Self {
+        Groups { of, rows, next: 0, start: 0, reader: None }
+    }
+
     /// The error for row group `g`: which column fails, found by decoding each projected
     /// column of the group alone (the error path only).
     fn group_error(&self, g: usize, e: impl std::fmt::Display) -> Error {
-        let failing = self.roots.iter().find_map(|&c| {
-            let bad = match (self.open)(g, &[c], None) {
+        let failing = self.of.roots.iter().find_map(|&c| {
+            let bad = match (self.of.open)(g, &[c], None) {
                 Err(e) => Some(e.to_string()),
                 Ok(mut r) => r.find_map(|b| b.err()).map(|e| e.to_string()),
             };
-            bad.map(|why| (self.names[c].clone(), why))
+            bad.map(|why| (self.of.names[c].clone(), why))
         });
-        let end = self.start + self.sizes[g];
+        let end = self.start + self.of.sizes[g];
         let (field, why) = match failing {
             Some((c, why)) => (Some(c), why),
             None => (None, e.to_string()),
         };
         Error::parse(
-            Location { file: Some(self.file.clone()), field, ..Default::default() },
+            Location { file: Some(self.of.file.clone()), field, ..Default::default() },
             format!("row group {g} (rows {}..{end}) cannot be decoded: {why}; the file is corrupt or was cut short", self.start),
         )
     }
@@ -279,29 +269,29 @@ impl Iterator for Groups {
                     Some(Err(e)) => {
                         self.reader = None;
                         let g = self.next - 1;
-                        self.next = self.sizes.len(); // nothing is read after a corrupt group
+                        self.next = self.of.sizes.len(); // nothing is read after a corrupt group
                         return Some(Err(self.group_error(g, e)));
                     }
                     None => {
                         self.reader = None;
-                        self.start += self.sizes[self.next - 1];
+                        self.start += self.of.sizes[self.next - 1];
                     }
                 }
             }
-            if self.next >= self.sizes.len() {
+            if self.next >= self.of.sizes.len() {
                 return None;
             }
             let g = self.next;
             self.next += 1;
-            let selection = self.rows.clone().map(|rows| selection(rows, self.start..self.start + self.sizes[g]));
+            let selection = self.rows.clone().map(|rows| selection(rows, self.start..self.start + self.of.sizes[g]));
             if selection.as_ref().is_some_and(|s| !s.selects_any()) {
-                self.start += self.sizes[g];
+                self.start += self.of.sizes[g];
                 continue; // none of the group's rows is read
             }
-            match (self.open)(g, &self.roots, selection) {
+            match (self.of.open)(g, &self.of.roots, selection) {
                 Ok(r) => self.reader = Some(r),
                 Err(e) => {
-                    self.next = self.sizes.len();
+                    self.next = self.of.sizes.len();
                     return Some(Err(self.group_error(g, e)));
                 }
             }
