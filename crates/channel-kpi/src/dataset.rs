@@ -2,7 +2,7 @@
 
 use crate::domain::WordField;
 use crate::domain::{
-    Contract, CourseAttendance, Deals, EngagementEvent, Lead, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
+    Contract, CourseAttendance, Deals, EngagementEvent, Leads, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
     SupportTicket, SurveyResponse, Target,
 };
 use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
@@ -30,9 +30,9 @@ pub struct Dataset {
     /// Opportunities, stored column by column.
     #[serde(default)]
     pub deals: Deals,
-    /// Marketing leads.
+    /// Marketing leads, stored column by column.
     #[serde(default)]
-    pub leads: Vec<Lead>,
+    pub leads: Leads,
     /// Revenue targets.
     #[serde(default)]
     pub targets: Vec<Target>,
@@ -94,6 +94,7 @@ impl Dataset {
     fn push_part(&self, e: &mut Engine, part: usize, parts: usize, partners: bool) -> Result<()> {
         let cut = |n: usize| n * part / parts..n * (part + 1) / parts;
         e.push_deals(&self.deals, cut(self.deals.len()))?;
+        e.push_leads(&self.leads, cut(self.leads.len()))?;
         for r in self.other_records(part, parts, partners) {
             crate::interrupt::check()?;
             e.push(&r)?;
@@ -101,17 +102,16 @@ impl Dataset {
         Ok(())
     }
 
-    /// The records other than deals, part `part` of `parts` (see [`Dataset::push_part`]).
+    /// The records other than deals and leads, part `part` of `parts` (see [`Dataset::push_part`]).
     fn other_records(&self, part: usize, parts: usize, partners: bool) -> impl Iterator<Item = Record<'_>> {
         fn cut<T>(v: &[T], part: usize, parts: usize) -> &[T] {
             &v[v.len() * part / parts..v.len() * (part + 1) / parts]
         }
         let partners =
             self.refs.partners.values().enumerate().filter(move |(i, _)| partners && i % parts == part).map(|(_, p)| Record::Partner(p));
-        cut(&self.leads, part, parts)
+        cut(&self.targets, part, parts)
             .iter()
-            .map(Record::Lead)
-            .chain(cut(&self.targets, part, parts).iter().map(Record::Target))
+            .map(Record::Target)
             .chain(cut(&self.spend, part, parts).iter().map(Record::Spend))
             .chain(partners)
             .chain(cut(&self.courses, part, parts).iter().map(Record::Course))
@@ -167,7 +167,8 @@ impl Dataset {
     }
 
     fn link_leads(&mut self) {
-        if !self.leads.iter().any(|l| l.won_on.is_none() && l.deal_id.is_some()) {
+        let leads = &self.leads;
+        if !(0..leads.len()).any(|i| leads.won_on(i).is_none() && leads.deal_id(i).is_some()) {
             return;
         }
         let deals = &self.deals;
@@ -175,9 +176,13 @@ impl Dataset {
             .filter(|&i| deals.status(i) == crate::DealStatus::Won)
             .filter_map(|i| deals.closed_on(i).map(|c| (deals.id(i), c)))
             .collect();
-        for l in &mut self.leads {
-            if l.won_on.is_none() {
-                l.won_on = l.deal_id.as_deref().and_then(|id| won.get(id).copied());
+        // per distinct deal id of the leads (a dictionary id), its close date if won
+        let linked: Vec<Option<chrono::NaiveDate>> =
+            std::iter::once(None).chain(leads.words.values().map(|id| won.get(id).copied())).collect();
+        let leads = &mut self.leads;
+        for (won_on, &deal) in leads.won_on.iter_mut().zip(&leads.deal) {
+            if won_on.is_none() {
+                *won_on = linked[deal as usize];
             }
         }
     }
@@ -197,7 +202,7 @@ impl Dataset {
         let deals_checked = self.deals.memo.checked();
         let validate_deals = !loaded && !deals_checked;
         // Deal ids: to find duplicates, and for leads that link to a deal.
-        let need_ids = validate_deals || self.leads.iter().any(|l| l.deal_id.is_some());
+        let need_ids = validate_deals || self.leads.deal.iter().any(|&d| d > 0);
         let mut ids = HashSet::with_capacity_and_hasher(if need_ids { self.deals.len() } else { 0 }, Default::default());
         let has_partners = !self.refs.partners.is_empty();
         let dangling = |kind: &str, id: &str, field: &str, value: &str, what: &str| Error::Reference {
@@ -242,24 +247,7 @@ impl Dataset {
                 }
             }
         }
-        let mut lead_ids = HashSet::with_capacity_and_hasher(self.leads.len(), Default::default());
-        for l in &self.leads {
-            if !loaded {
-                l.validate()?;
-            }
-            if !loaded && !lead_ids.insert(l.id.as_str()) {
-                return Err(Error::Reference {
-                    location: Location::record("lead", &l.id, "lead_id").with_value(&l.id),
-                    reason: "duplicate lead id".into(),
-                });
-            }
-            if let Some(p) = l.partner_id.as_deref().filter(|p| has_partners && self.refs.partner(p).is_none()) {
-                return Err(dangling("lead", &l.id, "partner_id", p, "partner"));
-            }
-            if let Some(did) = l.deal_id.as_deref().filter(|d| !ids.contains(d)) {
-                return Err(dangling("lead", &l.id, "deal_id", did, "deal"));
-            }
-        }
+        self.check_leads(loaded, has_partners, &ids)?;
         for t in &self.targets {
             if let (crate::Dimension::Partner, Some(k)) = (&t.dimension, t.key.as_deref())
                 && has_partners
@@ -270,6 +258,51 @@ impl Dataset {
         }
         self.check_partner_records(has_partners)?;
         self.deals.memo.set_checked();
+        Ok(())
+    }
+
+    /// Checks the leads: each valid ([`crate::Lead::validate`]) and its id unique unless the
+    /// loader checked both (`loaded`), its partner known (when partners are given), the deal it
+    /// links to among `deal_ids`. Partners and deals are looked up once per distinct text.
+    fn check_leads(&self, loaded: bool, has_partners: bool, deal_ids: &HashSet<&str>) -> Result<()> {
+        let leads = &self.leads;
+        let dangling = |i: usize, field: &str, value: &str, what: &str| Error::Reference {
+            location: Location::record("lead", leads.id(i), field).with_value(value),
+            reason: format!("unknown {what}"),
+        };
+        let mut ids = HashSet::with_capacity_and_hasher(if loaded { 0 } else { leads.len() }, Default::default());
+        // per dictionary id: 0 not looked at yet, 1 known, 2 unknown
+        let mut known = vec![0u8; leads.words.len() + 1];
+        let mut is_known = |word: u32, lookup: &dyn Fn(&str) -> bool| -> bool {
+            if word == 0 {
+                return true;
+            }
+            let k = &mut known[word as usize];
+            if *k == 0 {
+                *k = if leads.words.get(word).is_some_and(lookup) { 1 } else { 2 };
+            }
+            *k == 1
+        };
+        for i in 0..leads.len() {
+            let id = leads.id(i);
+            if !loaded {
+                if id.trim().is_empty() {
+                    return Err(Error::Missing { location: Location { field: Some("lead_id".into()), ..Default::default() } });
+                }
+                if !ids.insert(id) {
+                    return Err(Error::Reference {
+                        location: Location::record("lead", id, "lead_id").with_value(id),
+                        reason: "duplicate lead id".into(),
+                    });
+                }
+            }
+            if has_partners && !is_known(leads.partner[i], &|p| self.refs.partner(p).is_some()) {
+                return Err(dangling(i, "partner_id", leads.partner_id(i).unwrap_or_default(), "partner"));
+            }
+            if !is_known(leads.deal[i], &|d| deal_ids.contains(d)) {
+                return Err(dangling(i, "deal_id", leads.deal_id(i).unwrap_or_default(), "deal"));
+            }
+        }
         Ok(())
     }
 

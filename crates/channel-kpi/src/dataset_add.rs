@@ -135,7 +135,7 @@ impl Dataset {
     /// [`Dataset::validate`].
     pub fn add_lead(&mut self, ix: &mut PushIndex, l: Lead) -> Result<()> {
         l.validate()?;
-        ix.leads.check(self.leads.len(), |i| &self.leads[i].id, "lead", "lead_id", &l.id)?;
+        ix.leads.check(self.leads.len(), |i| self.leads.id(i), "lead", "lead_id", &l.id)?;
         ix.leads.added(&l.id);
         self.leads.push(l);
         Ok(())
@@ -146,7 +146,7 @@ impl Dataset {
     /// merged into records already added), so the merge can be refused as a whole.
     pub fn check_unique_ids(&self) -> Result<()> {
         unique(self.deals.len(), |i| self.deals.id(i), "deal", "deal_id")?;
-        unique(self.leads.len(), |i| &self.leads[i].id, "lead", "lead_id")?;
+        unique(self.leads.len(), |i| self.leads.id(i), "lead", "lead_id")?;
         unique(self.tickets.len(), |i| &self.tickets[i].id, "ticket", "ticket_id")?;
         unique(self.referrals.len(), |i| &self.referrals[i].id, "referral", "referral_id")
     }

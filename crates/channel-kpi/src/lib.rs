@@ -56,7 +56,7 @@ pub mod stats;
 pub use dataset::{Dataset, PART_MIN_RECORDS};
 pub use dataset_add::PushIndex;
 pub use domain::{
-    Amendment, Channel, Contract, CostKind, CourseAttendance, Deal, DealKind, DealStatus, Deals, EngagementEvent, Lead, Onboarding,
+    Amendment, Channel, Contract, CostKind, CourseAttendance, Deal, DealKind, DealStatus, Deals, EngagementEvent, Lead, Leads, Onboarding,
     OrgTree, OrgUnit, Partner, PartnerStage, PartnerStages, PipelineDef, ProductUsage, ProgramCost, Referral, RegistrationStatus, Spend,
     StageDef, StageEntry, StageOutcome, SubscriptionMonth, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, Target,
 };

@@ -33,7 +33,8 @@ fn data() -> Dataset {
         lead("L5", Paid, "linkedin", "2025-01-15", Some("D3")),
         lead("L6", Earned, "referral", "2025-01-20", None),
         lead("L7", Earned, "referral", "2025-02-20", Some("D4")),
-    ];
+    ]
+    .into();
     data.spend = vec![
         spend(Paid, "google", "2025-01-01", "300"),
         spend(Paid, "google", "2025-02-01", "200"),

@@ -179,7 +179,7 @@ fn lead_conversion_is_a_cohort_measure() {
     l1.deal_id = Some("D1".into());
     let l2 = Lead::new("L2", day("2025-01-20"));
     let l3 = Lead::new("L3", day("2025-02-20"));
-    data.leads = vec![l1, l2, l3];
+    data.leads = vec![l1, l2, l3].into();
     data.validate().unwrap();
     let q = Query::new(vec![Metric::LeadConversionRate], Period::parse("2025-01").unwrap()).as_of(day("2025-12-31"));
     let t = data.run(&q).unwrap();

@@ -109,7 +109,8 @@ proptest! {
         let whole = data.run(&q).unwrap();
 
         let deals = data.deals.to_vec();
-        let recs: Vec<Record> = deals.iter().map(Record::Deal).chain(data.leads.iter().map(Record::Lead)).chain(data.targets.iter().map(Record::Target)).chain(data.spend.iter().map(Record::Spend)).collect();
+        let leads = data.leads.to_vec();
+        let recs: Vec<Record> = deals.iter().map(Record::Deal).chain(leads.iter().map(Record::Lead)).chain(data.targets.iter().map(Record::Target)).chain(data.spend.iter().map(Record::Spend)).collect();
         let cut = cut.min(recs.len());
         let (mut a, mut b) = (Engine::new(&q, &data.refs).unwrap(), Engine::new(&q, &data.refs).unwrap());
         for r in &recs[..cut] { a.push(r).unwrap(); }

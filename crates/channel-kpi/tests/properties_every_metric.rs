@@ -232,7 +232,7 @@ fn split(ds: &Dataset, k: usize) -> (Dataset, Dataset) {
     }
     let (mut a, mut b) = (ds.clone(), ds.clone());
     b.deals = a.deals.split_off(a.deals.len() * k / 8);
-    cut(&mut a.leads, &mut b.leads, k);
+    b.leads = a.leads.split_off(a.leads.len() * k / 8);
     cut(&mut a.targets, &mut b.targets, k);
     cut(&mut a.spend, &mut b.spend, k);
     cut(&mut a.courses, &mut b.courses, k);
@@ -272,7 +272,7 @@ proptest! {
     fn every_metric_ignores_record_order(ds in dataset(), seed in any::<u64>()) {
         let mut s = seed;
         let mut r = ds.clone();
-        let mut deals = r.deals.to_vec(); shuffle(&mut deals, &mut s); r.deals = deals.into(); shuffle(&mut r.leads, &mut s); shuffle(&mut r.targets, &mut s);
+        let mut deals = r.deals.to_vec(); shuffle(&mut deals, &mut s); r.deals = deals.into(); let mut leads = r.leads.to_vec(); shuffle(&mut leads, &mut s); r.leads = leads.into(); shuffle(&mut r.targets, &mut s);
         shuffle(&mut r.spend, &mut s); shuffle(&mut r.courses, &mut s); shuffle(&mut r.surveys, &mut s);
         shuffle(&mut r.program_costs, &mut s); shuffle(&mut r.subscriptions, &mut s); shuffle(&mut r.tickets, &mut s);
         shuffle(&mut r.onboarding, &mut s); shuffle(&mut r.engagement, &mut s); shuffle(&mut r.referrals, &mut s);

@@ -250,8 +250,8 @@ fn a_big_table_read_in_parts_keeps_every_lead_in_order() {
     let (slow, _) = load_as(&t, &Mapping::default(), false, true).unwrap();
     assert_eq!(fast.leads.len(), 150_000);
     assert_eq!(fast.leads, slow.leads);
-    assert_eq!(fast.leads[149_999].id, "L149999");
-    assert_eq!(fast.leads[7].attrs.get("score").map(String::as_str), Some("7"));
+    assert_eq!(fast.leads.id(149_999), "L149999");
+    assert_eq!(fast.leads.attr(7, "score"), Some("7"));
 }
 
 /// A clean table but for one repeated id: the row path reads it and names both rows.

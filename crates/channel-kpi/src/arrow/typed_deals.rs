@@ -13,7 +13,7 @@
 //! tables fast.
 
 use super::columns::{Amounts, Flat, Strs};
-use crate::domain::{Channel, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, Words};
+use crate::domain::{Attrs, Channel, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, Words};
 use crate::money::{Currency, Money};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
@@ -118,7 +118,7 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
     let start = deals.len();
     let d = deals;
     d.memo.changed();
-    append_ids(d, &ids, n)?;
+    append_ids(&mut d.ids, &mut d.id_end, &ids, n)?;
     for (c, out) in [
         (&partner, &mut d.partner),
         (&owner, &mut d.owner),
@@ -175,9 +175,13 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
 /// (`null`-typed) column gives none. `None` when a column's type is one the row path refuses
 /// (it names the column).
 pub(crate) fn append_attrs(deals: &mut Deals, start: usize, batch: &RecordBatch, names: &[&str]) -> Option<()> {
+    debug_assert_eq!(deals.len(), start + batch.num_rows());
+    fill_attrs(&mut deals.attrs, start, batch, names)
+}
+
+/// [`append_attrs`] into the attr columns `attrs` (of deals or of leads), rows `start..`.
+pub(super) fn fill_attrs(attrs: &mut Attrs, start: usize, batch: &RecordBatch, names: &[&str]) -> Option<()> {
     let n = batch.num_rows();
-    debug_assert_eq!(deals.len(), start + n);
-    let attrs = &mut deals.attrs;
     for name in names {
         let Some(a) = batch.column_by_name(name).filter(|a| a.data_type() != &DataType::Null) else { continue };
         let c = attrs.column_or_new(name);
@@ -200,7 +204,7 @@ pub(crate) fn append_attrs(deals: &mut Deals, start: usize, batch: &RecordBatch,
 /// Calls `f(i, value)` for each of the `n` cells of attr column `a`, the value read as the row
 /// path reads an attr: trimmed, `None` where empty or null; a column that is not text rendered
 /// cell by cell as the row path renders it. `None` when the row path refuses the column's type.
-pub(super) fn attr_cells(a: &ArrayRef, n: usize, mut f: impl FnMut(usize, Option<&str>)) -> Option<()> {
+fn attr_cells(a: &ArrayRef, n: usize, mut f: impl FnMut(usize, Option<&str>)) -> Option<()> {
     match Strs::of(a) {
         Some(col) => (0..n).for_each(|i| f(i, text(Some(&col), i))),
         None => {
@@ -217,11 +221,12 @@ pub(super) fn attr_cells(a: &ArrayRef, n: usize, mut f: impl FnMut(usize, Option
     Some(())
 }
 
-/// The ids of `n` rows appended to `d` (`None` at an empty one, which the row path refuses).
+/// The ids of `n` rows appended to a column store's id buffer `buf` and ends `ends` (`None` at
+/// an empty one, which the row path refuses).
 /// A plain `utf8` column without nulls whose ids are all unpadded (each starts and ends with
 /// a visible ASCII character: what [`trimmed`] leaves as it is) is copied as one buffer, its
 /// offsets shifted; any other column row by row.
-fn append_ids(d: &mut Deals, ids: &Strs, n: usize) -> Option<()> {
+pub(super) fn append_ids(buf: &mut String, ends: &mut Vec<usize>, ids: &Strs, n: usize) -> Option<()> {
     if let Strs::Flat(Flat::Utf8(a)) = ids
         && a.null_count() == 0
     {
@@ -231,16 +236,16 @@ fn append_ids(d: &mut Deals, ids: &Strs, n: usize) -> Option<()> {
         let visible = |b: u8| b.is_ascii() && !b.is_ascii_whitespace();
         let clean = offsets.windows(2).all(|w| w[0] < w[1] && visible(bytes[w[0] as usize - lo]) && visible(bytes[w[1] as usize - 1 - lo]));
         if let Some(text) = clean.then(|| std::str::from_utf8(bytes).ok()).flatten() {
-            let base = d.ids.len();
-            d.ids.push_str(text);
-            d.id_end.extend(offsets[1..].iter().map(|&o| base + (o as usize - lo)));
+            let base = buf.len();
+            buf.push_str(text);
+            ends.extend(offsets[1..].iter().map(|&o| base + (o as usize - lo)));
             return Some(());
         }
     }
-    d.id_end.reserve(n);
+    ends.reserve(n);
     for i in 0..n {
-        d.ids.push_str(text(Some(ids), i)?);
-        d.id_end.push(d.ids.len());
+        buf.push_str(text(Some(ids), i)?);
+        ends.push(buf.len());
     }
     Some(())
 }
@@ -270,7 +275,7 @@ fn valid(d: &Deals, start: usize) -> bool {
 
 /// The dictionary ids of a text column's `n` rows (0 where absent), appended to `out`: for a
 /// dictionary-encoded column, one lookup per dictionary value used.
-fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
+pub(super) fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
     out.reserve(n);
     match c {
         None => out.resize(out.len() + n, 0),

@@ -14,57 +14,50 @@
 //! utf8     date32      utf8     dict     utf8        utf8     date32      utf8 (an attr)
 //! ```
 
-use super::typed_deals::{Days, attr_cells, date, dates, parsed, text, texts};
-use crate::domain::{Channel, Lead};
+use super::typed_deals::{Days, append_ids, date, dates, fill_attrs, parsed, texts, word_ids};
+use crate::domain::{Channel, Leads};
 use arrow_array::RecordBatch;
-use arrow_schema::DataType;
 use std::str::FromStr;
 
 /// Appends every row of `batch` to `leads`, read as the row path reads them, with the attrs of
 /// the columns `attrs` of `table` (the table `batch` was mapped from: the same rows; each
-/// column read as `typed_deals::append_attrs` reads one); `None` (with
-/// `leads` possibly holding some of the rows: the caller truncates) when a column or a value is
-/// not one this shortcut reads exactly like the row path.
+/// column read as `typed_deals::append_attrs` reads one); `None` (with `leads` possibly holding
+/// some of the rows: the caller truncates) when a column or a value is not one this shortcut
+/// reads exactly like the row path.
 ///
-/// Column by column for the parsed fields (the channel: each distinct text parsed once), then
-/// one pass building the leads.
-pub(crate) fn append_leads(leads: &mut Vec<Lead>, batch: &RecordBatch, table: &RecordBatch, attrs: &[&str]) -> Option<()> {
+/// Column by column into the columns of [`Leads`]: ids copied as one buffer when clean, texts
+/// through the dictionary (once per dictionary value for dictionary-encoded columns), each
+/// distinct channel text parsed once.
+pub(crate) fn append_leads(leads: &mut Leads, batch: &RecordBatch, table: &RecordBatch, attrs: &[&str]) -> Option<()> {
     let b = batch;
     let ids = texts(b, "lead_id")??;
     let created = dates(b, "created_on")??;
     let (channel, source, partner, deal) = (texts(b, "channel")?, texts(b, "source")?, texts(b, "partner_id")?, texts(b, "deal_id")?);
     let won = dates(b, "won_on")?;
-    let n = b.num_rows();
-    let mut channels: Vec<Option<Channel>> = Vec::with_capacity(n);
-    parsed(channel.as_ref(), n, &mut channels, |s| s.map(Channel::from_str).transpose().ok())?;
-    let (start, mut days) = (leads.len(), Days::new());
-    leads.reserve(n);
-    for (i, channel) in channels.into_iter().enumerate() {
-        let owned = |c: Option<&_>| text(c, i).map(String::from);
-        let mut l = Lead::new(text(Some(&ids), i)?, date(Some(created), i, &mut days)??);
-        l.channel = channel;
-        l.source = owned(source.as_ref());
-        l.partner_id = owned(partner.as_ref());
-        l.deal_id = owned(deal.as_ref());
-        l.won_on = date(won, i, &mut days)?;
-        leads.push(l);
+    let (n, start) = (b.num_rows(), leads.len());
+    let l = leads;
+    append_ids(&mut l.ids, &mut l.id_end, &ids, n)?;
+    parsed(channel.as_ref(), n, &mut l.channel, |s| s.map(Channel::from_str).transpose().ok())?;
+    for (c, out) in [(&source, &mut l.source), (&partner, &mut l.partner), (&deal, &mut l.deal)] {
+        word_ids(c.as_ref(), n, &mut l.words, out);
     }
-    let new = &mut leads[start..];
-    for name in attrs {
-        let Some(a) = table.column_by_name(name).filter(|a| a.data_type() != &DataType::Null) else { continue };
-        attr_cells(a, n, |i, v| {
-            if let Some(v) = v {
-                new[i].attrs.insert(name.to_string(), v.to_string());
-            }
-        })?;
+    let mut days = Days::new();
+    l.created_on.reserve(n);
+    for i in 0..n {
+        l.created_on.push(date(Some(created), i, &mut days)??);
     }
-    Some(())
+    l.won_on.reserve(n);
+    for i in 0..n {
+        l.won_on.push(date(won, i, &mut days)?);
+    }
+    fill_attrs(&mut l.attrs, start, table, attrs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use arrow_array::{ArrayRef, Date32Array, DictionaryArray, Int64Array, StringArray, types::Int32Type};
+    use arrow_schema::DataType;
     use std::sync::Arc;
 
     fn batch() -> RecordBatch {
@@ -84,8 +77,9 @@ mod tests {
 
     #[test]
     fn leads_are_read_as_the_row_path_reads_them() {
-        let mut leads = Vec::new();
-        append_leads(&mut leads, &batch(), &batch(), &["score", "absent"]).unwrap();
+        let mut columns = Leads::default();
+        append_leads(&mut columns, &batch(), &batch(), &["score", "absent"]).unwrap();
+        let leads = columns.to_vec();
         let day = |n: i32| arrow_array::types::Date32Type::to_naive_date_opt(n).unwrap();
         assert_eq!(leads.len(), 3);
         assert_eq!((leads[1].id.as_str(), leads[1].created_on, leads[1].channel), ("L2", day(20_001), None));
@@ -111,10 +105,10 @@ mod tests {
             crate::arrow::with_column(&b.project(&[0]).unwrap(), "created_on", Arc::new(Date32Array::from(vec![Some(1), None, Some(2)]))),
         ];
         for b in bad {
-            assert!(append_leads(&mut Vec::new(), &b, &b, &[]).is_none(), "{:?}", b.schema());
+            assert!(append_leads(&mut Leads::default(), &b, &b, &[]).is_none(), "{:?}", b.schema());
         }
         let listed =
             with("tags", Arc::new(arrow_array::ListArray::new_null(Arc::new(arrow_schema::Field::new("item", DataType::Utf8, true)), 3)));
-        assert!(append_leads(&mut Vec::new(), &listed, &listed, &["tags"]).is_none(), "an attr of a refused type");
+        assert!(append_leads(&mut Leads::default(), &listed, &listed, &["tags"]).is_none(), "an attr of a refused type");
     }
 }

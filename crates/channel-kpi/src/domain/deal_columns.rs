@@ -487,8 +487,7 @@ fn side<T>(table: &mut Vec<T>, value: T, empty: fn(&T) -> bool) -> u32 {
 #[path = "deal_attrs.rs"]
 mod attrs;
 pub(crate) use attrs::Attrs;
-#[path = "deal_columns_convert.rs"]
-mod convert;
+super::columns_as_list::as_list!(Deals, Deal, "a list of deals");
 #[path = "deal_columns_memo.rs"]
 mod memo;
 pub(crate) use memo::Memo;

@@ -2,11 +2,13 @@
 //! `validate` method that rejects impossible values with an [`crate::Error`] naming the record
 //! and field.
 
+mod columns_as_list;
 mod contract;
 mod customer_success;
 mod deal;
 mod deal_columns;
 mod lead;
+mod lead_columns;
 mod org;
 mod partner;
 mod pipeline_def;
@@ -21,10 +23,11 @@ pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, 
 pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};
 pub use deal_columns::Deals;
 pub(crate) use deal_columns::WordField;
-#[cfg(feature = "arrow")]
-pub(crate) use deal_columns::Words;
 pub(crate) use deal_columns::put_text;
+#[cfg(feature = "arrow")]
+pub(crate) use deal_columns::{Attrs, Words};
 pub use lead::Lead;
+pub use lead_columns::Leads;
 pub use org::{OrgTree, OrgUnit};
 pub use partner::Partner;
 pub use pipeline_def::{PipelineDef, StageDef, StageOutcome};

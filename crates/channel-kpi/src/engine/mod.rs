@@ -37,6 +37,7 @@ mod finish_long;
 mod format;
 mod groups;
 mod kpi;
+mod lead_rows;
 mod metric;
 mod partial;
 mod plan;

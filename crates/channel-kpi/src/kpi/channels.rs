@@ -9,12 +9,12 @@
 //! d.closed_on = Some(day("2025-02-01"));
 //! d.amount = Some("1500 USD".parse().unwrap());
 //! data.deals.push(d);
-//! for id in ["L1", "L2"] {
+//! for (id, deal) in [("L1", Some("D1")), ("L2", None)] {
 //!     let mut l = Lead::new(id, day("2025-01-02"));
 //!     l.channel = Some(Channel::Paid);
+//!     l.deal_id = deal.map(String::from);
 //!     data.leads.push(l);
 //! }
-//! data.leads[0].deal_id = Some("D1".into());
 //! data.spend.push(Spend { channel: Channel::Paid, source: None, spent_on: day("2025-01-01"), amount: "500 USD".parse().unwrap() });
 //! data.validate().unwrap();
 //! let q = Query::new(vec![Metric::ChannelPerformance], Period::parse("2025-Q1").unwrap()).by(Dimension::Channel);

@@ -74,7 +74,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
         #[cfg(feature = "arrow")]
         let Some(src) = (match src.kind {
             RecordKind::Deals => super::typed::typed_table::<crate::Deals>(src, mapping, opts, &mut report, &mut ds, &mut deal_lines)?,
-            RecordKind::Leads => super::typed::typed_table::<Vec<crate::Lead>>(src, mapping, opts, &mut report, &mut ds, &mut lead_lines)?,
+            RecordKind::Leads => super::typed::typed_table::<crate::Leads>(src, mapping, opts, &mut report, &mut ds, &mut lead_lines)?,
             _ => Some(src),
         }) else {
             continue;
@@ -205,17 +205,23 @@ impl<T> Kept<T> for Vec<T> {
     }
 }
 
-impl Kept<crate::Deal> for crate::Deals {
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn id_at(&self, p: usize, _: fn(&crate::Deal) -> &String) -> &str {
-        self.id(p)
-    }
-    fn keep(&mut self, rec: crate::Deal) {
-        self.push(rec);
-    }
+/// The column stores: the id read from the columns.
+macro_rules! kept_in_columns {
+    ($($store:ty => $record:ty),+) => {$(
+        impl Kept<$record> for $store {
+            fn count(&self) -> usize {
+                self.len()
+            }
+            fn id_at(&self, p: usize, _: fn(&$record) -> &String) -> &str {
+                self.id(p)
+            }
+            fn keep(&mut self, rec: $record) {
+                self.push(rec);
+            }
+        }
+    )+};
 }
+kept_in_columns!(crate::Deals => crate::Deal, crate::Leads => crate::Lead);
 
 /// Adds one unit of a level chain; the same unit on several rows must agree.
 fn merge_unit(units: &mut Vec<OrgUnit>, at: &mut HashMap<String, usize>, u: OrgUnit, loc: &Location) -> Result<()> {

@@ -89,7 +89,7 @@ pub(crate) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMappin
 
 /// Appends the leads of `b` read through `map` ([`canonical`], then the typed reader), with
 /// the attrs the mapping keeps ([`attr_columns`]).
-pub(crate) fn append_leads(leads: &mut Vec<crate::Lead>, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+pub(crate) fn append_leads(leads: &mut crate::Leads, b: &RecordBatch, map: &KindMapping) -> Option<()> {
     crate::arrow::append_leads(leads, &canonical(RecordKind::Leads, b, map)?, b, &attr_columns(b, map))
 }
 

@@ -16,7 +16,7 @@ use super::shortcut::columns;
 pub(super) use super::shortcut::shortcut_map;
 use super::source::{Format, Source};
 use crate::error::Result;
-use crate::{Dataset, Deals, Lead};
+use crate::{Dataset, Deals, Leads};
 use arrow_array::RecordBatch;
 
 /// The records the typed readers append a table to: a dataset's deals and its leads.
@@ -60,7 +60,7 @@ impl Typed for Deals {
     }
 }
 
-impl Typed for Vec<Lead> {
+impl Typed for Leads {
     const KIND: RecordKind = RecordKind::Leads;
     fn of(ds: &mut Dataset) -> &mut Self {
         &mut ds.leads
@@ -71,15 +71,11 @@ impl Typed for Vec<Lead> {
     fn keep(&mut self, len: usize) {
         self.truncate(len);
     }
-    fn append_all(&mut self, mut other: Self) {
-        if self.is_empty() {
-            *self = other; // the first part: moved, not copied
-        } else {
-            self.append(&mut other);
-        }
+    fn append_all(&mut self, other: Self) {
+        self.append(other);
     }
     fn id_at(&self, i: usize) -> &str {
-        &self[i].id
+        self.id(i)
     }
     fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
         super::mapped_batch::append_leads(self, b, map)
