@@ -1,183 +1,320 @@
-//! A Parquet deals file folded as it is read (`load::run_files`), in two stages on two threads:
-//! a reader decodes the file's batches into [`Deals`] through the typed reader
-//! (`load/mapped_batch.rs`), [`FOLD_ROWS`] deals a chunk, and notes each chunk's ids; the
-//! calling thread folds the chunk before meanwhile. The file is read once, in file order, and
-//! each chunk is folded exactly once, in file order.
+//! A Parquet deals file folded as it is read (`load::run_files`), on every core: the file's
+//! rows are cut into chunks of [`FOLD_ROWS`]; reader `t` of `T` decodes chunks `t`, `t + T`,
+//! `t + 2T` … through the typed reader (`load/mapped_batch.rs`) into [`Deals`] and hashes their
+//! ids, and the calling thread notes each chunk's ids and folds it, strictly in file order.
+//! Each chunk is read once and folded at most once.
+//!
+//! A reader reads all its chunks through ONE row selection ([`OpenRows`]: for a Parquet file
+//! `ParquetRows::ranges`, one selection per row group), so the rows between its chunks are
+//! skipped once, in one pass; a batch that runs past a chunk's end is cut there (zero-copy
+//! slices) and its rest starts the reader's next chunk. (A fresh selection per chunk skips
+//! from the row group's start each time: CPU 350 → 500 ms on 1 M rows, session 17.)
 //!
 //! Why chunks of [`FOLD_ROWS`]: a fold has a fixed cost per chunk (each group found by its text
 //! once, each group's tallies folded into its states), paid per Parquet batch (8,192 rows) it
 //! was a third of the command's time on 1 M deals (510 → 355 ms CPU at 64 k rows a chunk).
-//! Memory: three chunks at most (one being read, one waiting, one being folded), ≈ 6 MB each.
+//! Memory: a reader hands a chunk over only when the calling thread takes it (a rendezvous),
+//! so at most one chunk per reader and the one being folded are held, ≈ 6 MB each.
 
 use super::id_hashes::{IdHashes, id_hash};
 use super::mapping::KindMapping;
 use crate::Deals;
 use arrow_array::RecordBatch;
+use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Deals folded at a time.
 pub(super) const FOLD_ROWS: usize = 1 << 16;
 
+/// The batches of a set of a file's rows (ranges in ascending order, not overlapping), in row
+/// order; called once per reader, on the reader's thread.
+pub(super) type OpenRows<'a> = dyn Fn(Vec<Range<u64>>) -> Box<dyn Iterator<Item = crate::Result<RecordBatch>> + 'a> + Sync + 'a;
+
 /// How reading and folding a file ended.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum End {
-    /// Every batch read and folded.
+    /// Every chunk read and folded.
     Done,
-    /// A batch the typed reader does not read like the row path (or cannot decode).
+    /// A batch the typed reader does not read like the row path (or cannot decode), or fewer
+    /// rows than the file said it has.
     Unread,
     /// An id whose hash was noted before (in this file or an earlier one).
     Repeat,
-    /// `fold` said stop (or the reader panicked).
+    /// `fold` said stop (or a reader panicked).
     Stopped,
 }
 
-/// What the reader hands on.
+/// A chunk read: its deals, and their id hashes in row order.
+#[derive(Default)]
+struct Part {
+    deals: Deals,
+    hashes: Vec<u128>,
+}
+
+/// What a reader hands on.
 enum Chunk {
-    Deals(Box<Deals>),
-    End(End),
+    Read(Box<Part>),
+    Unread,
 }
 
-/// Reads `batches` through `map` into chunks of at least `per` deals (the last may be smaller;
-/// [`FOLD_ROWS`] outside tests) on a second thread, their ids noted in `ids`, and hands each
-/// chunk to `fold` on this thread, in file order. Returns
-/// the id set (with the ids of every chunk read, folded or not) and how it ended; a chunk is
-/// never folded after its ids repeat, nor after `fold` said stop.
+/// Reads a file's `total` rows with `open`, on `readers` threads, in chunks of `per` rows
+/// ([`FOLD_ROWS`] outside tests; the last chunk may be smaller), read through `map`, and
+/// hands each chunk to `fold` on this thread, in file order, after noting its ids in `ids`.
+/// Returns the id set and how it ended: `ids` holds the ids of every chunk folded, and of the
+/// chunk whose repeat ended it, up to the repeat (no others); a chunk is never folded after its
+/// ids repeat, after a chunk before it did not read, nor after `fold` said stop.
 pub(super) fn fold_chunks(
-    batches: impl Iterator<Item = crate::Result<RecordBatch>> + Send,
-    map: &KindMapping,
-    ids: IdHashes,
-    per: usize,
-    fold: &mut dyn FnMut(&Deals) -> Result<(), ()>,
-) -> (IdHashes, End) {
-    let (chunks, from_reader) = sync_channel::<Chunk>(1);
-    // folded chunks go back to the reader, which refills them (their capacity kept)
-    let (spare, spares) = sync_channel::<Box<Deals>>(2);
-    std::thread::scope(|s| {
-        let reader = s.spawn(move || read(batches, map, ids, per, &chunks, &spares));
-        let end = fold_each(&from_reader, &spare, fold);
-        // the reader stops at its next chunk when this side hangs up
-        drop((from_reader, spare));
-        match reader.join() {
-            Ok(ids) => (ids, end),
-            // a panic while decoding: the query goes to the whole load (the id set is lost)
-            Err(_) => (IdHashes::default(), End::Stopped),
-        }
-    })
-}
-
-fn fold_each(chunks: &Receiver<Chunk>, spare: &SyncSender<Box<Deals>>, fold: &mut dyn FnMut(&Deals) -> Result<(), ()>) -> End {
-    for chunk in chunks {
-        match chunk {
-            Chunk::Deals(d) => {
-                if fold(&d).is_err() {
-                    return End::Stopped;
-                }
-                let _ = spare.try_send(d);
-            }
-            Chunk::End(end) => return end,
-        }
-    }
-    End::Stopped // the reader ended without saying how: it panicked
-}
-
-/// The reader: batches appended into a chunk until it holds `per` deals (or the file ends),
-/// its ids noted, the chunk sent. Gives the id set back.
-fn read(
-    batches: impl Iterator<Item = crate::Result<RecordBatch>>,
+    open: &OpenRows,
+    total: u64,
+    readers: usize,
     map: &KindMapping,
     mut ids: IdHashes,
     per: usize,
-    out: &SyncSender<Chunk>,
-    spares: &Receiver<Box<Deals>>,
-) -> IdHashes {
-    let mut chunk = Box::<Deals>::default();
-    let mut batches = batches.peekable();
-    while let Some(b) = batches.next() {
-        if b.ok().and_then(|b| super::mapped_batch::append(&mut chunk, &b, map)).is_none() {
-            let _ = out.send(Chunk::End(End::Unread));
-            return ids;
+    fold: &mut dyn FnMut(&Deals) -> Result<(), ()>,
+) -> (IdHashes, End) {
+    let per = per.max(1) as u64;
+    let chunks = total.div_ceil(per);
+    let readers = (readers.max(1) as u64).min(chunks.max(1));
+    let chunk = |c: u64| c * per..((c + 1) * per).min(total);
+    std::thread::scope(|s| {
+        let (mut parts, mut spares, mut handles) = (Vec::new(), Vec::new(), Vec::new());
+        for t in 0..readers {
+            // a rendezvous: a chunk is handed over when this thread takes it
+            let (out, part) = sync_channel::<Chunk>(0);
+            // folded chunks go back to their reader, which refills them (their capacity kept)
+            let (spare, spares_of) = sync_channel::<Box<Part>>(1);
+            let mine: Vec<Range<u64>> = (t..chunks).step_by(readers as usize).map(chunk).collect();
+            handles.push(s.spawn(move || read(open, mine, map, &out, &spares_of)));
+            parts.push(part);
+            spares.push(spare);
         }
-        if chunk.len() < per && batches.peek().is_some() {
-            continue;
+        let end = fold_each(&parts, &spares, chunks, &mut ids, fold);
+        // a reader stops at its next chunk when this side hangs up
+        drop((parts, spares));
+        // a reader that panicked: its chunks are not all folded (the query goes to the whole load)
+        let panicked = handles.into_iter().map(|h| h.join().is_err()).fold(false, |a, b| a | b);
+        (ids, if panicked { End::Stopped } else { end })
+    })
+}
+
+/// Takes chunks `0..chunks` from their readers in turn (chunk `c` from reader `c % T`), notes
+/// each one's ids and folds it.
+fn fold_each(
+    parts: &[Receiver<Chunk>],
+    spares: &[SyncSender<Box<Part>>],
+    chunks: u64,
+    ids: &mut IdHashes,
+    fold: &mut dyn FnMut(&Deals) -> Result<(), ()>,
+) -> End {
+    for c in 0..chunks {
+        let t = (c % parts.len() as u64) as usize;
+        let part = match parts[t].recv() {
+            Ok(Chunk::Read(p)) => p,
+            Ok(Chunk::Unread) => return End::Unread,
+            Err(_) => return End::Stopped, // the reader ended without saying why: it panicked
+        };
+        if !part.hashes.iter().all(|&h| ids.insert(h)) {
+            return End::Repeat;
         }
-        if !(0..chunk.len()).all(|i| ids.insert(id_hash(chunk.id(i)))) {
-            let _ = out.send(Chunk::End(End::Repeat));
-            return ids;
+        if fold(&part.deals).is_err() {
+            return End::Stopped;
         }
-        let mut next = spares.try_recv().unwrap_or_default();
-        next.clear_keeping_capacity();
-        if out.send(Chunk::Deals(std::mem::replace(&mut chunk, next))).is_err() {
-            return ids; // the folding side stopped
+        let _ = spares[t].try_send(part);
+    }
+    End::Done
+}
+
+/// A reader: the rows of `chunks` (ascending) read through one [`OpenRows`] call, each batch
+/// appended to the chunk it falls in (cut at the chunk's end), each chunk's ids hashed and the
+/// chunk handed on. Stops at the first batch that does not read (saying so), or when the
+/// folding side hangs up.
+fn read(open: &OpenRows, chunks: Vec<Range<u64>>, map: &KindMapping, out: &SyncSender<Chunk>, spares: &Receiver<Box<Part>>) {
+    let mut batches = open(chunks.clone());
+    // the rows of a batch past the end of the chunk it began in
+    let mut rest: Option<RecordBatch> = None;
+    for rows in chunks {
+        let mut part = spares.try_recv().unwrap_or_default();
+        part.deals.clear_keeping_capacity();
+        part.hashes.clear();
+        let mut need = (rows.end - rows.start) as usize;
+        while need > 0 {
+            let b = match rest.take().map(Ok).or_else(|| batches.next()) {
+                Some(Ok(b)) => b,
+                // an unreadable batch, or the rows ended early
+                _ => return drop(out.send(Chunk::Unread)),
+            };
+            let n = b.num_rows().min(need);
+            if n < b.num_rows() {
+                rest = Some(b.slice(n, b.num_rows() - n));
+            }
+            let b = if n < b.num_rows() { b.slice(0, n) } else { b };
+            if n > 0 && super::mapped_batch::append(&mut part.deals, &b, map).is_none() {
+                return drop(out.send(Chunk::Unread));
+            }
+            need -= n;
+        }
+        part.hashes.extend((0..part.deals.len()).map(|i| id_hash(part.deals.id(i))));
+        if out.send(Chunk::Read(part)).is_err() {
+            return; // the folding side stopped
         }
     }
-    let _ = out.send(Chunk::End(End::Done));
-    ids
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use arrow_array::{ArrayRef, Date32Array, StringArray};
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
 
-    /// Open deals with ids `ids` as one batch (status `"?"`: rows the typed reader leaves to
-    /// the row path).
-    fn batch(ids: &[&str], status: &str) -> crate::Result<RecordBatch> {
+    /// Open deals with ids `ids` as one batch; a status `"?"` (a row the typed reader leaves
+    /// to the row path) for the ids starting with `?`.
+    fn batch(ids: &[&str]) -> RecordBatch {
         let n = ids.len();
+        let status: Vec<&str> = ids.iter().map(|i| if i.starts_with('?') { "?" } else { "open" }).collect();
         let cols: Vec<(&str, ArrayRef)> = vec![
             ("deal_id", Arc::new(StringArray::from(ids.to_vec()))),
-            ("status", Arc::new(StringArray::from(vec![status; n]))),
+            ("status", Arc::new(StringArray::from(status))),
             ("created_on", Arc::new(Date32Array::from(vec![20000; n]))),
         ];
-        Ok(RecordBatch::try_from_iter(cols).unwrap())
+        RecordBatch::try_from_iter(cols).unwrap()
     }
 
-    /// Folds `batches` `per` deals a chunk; the ids of each chunk folded, and how it ended.
-    fn fold(batches: Vec<crate::Result<RecordBatch>>, ids: IdHashes, per: usize, stop_after: usize) -> (Vec<Vec<String>>, End, IdHashes) {
+    /// A file of deals `ids` as [`OpenRows`] reads one: the rows asked for, in batches of
+    /// `size` rows that run across the gaps between the ranges (as a Parquet reader's batches
+    /// of a row selection do); an unreadable batch in place of any batch holding the id
+    /// `"corrupt"`. Each call's ranges are kept in `calls`.
+    struct File {
+        ids: Vec<String>,
+        size: usize,
+        calls: Mutex<Vec<Vec<Range<u64>>>>,
+    }
+
+    impl File {
+        fn new(ids: &[&str], size: usize) -> Self {
+            File { ids: ids.iter().map(|s| s.to_string()).collect(), size, calls: Mutex::default() }
+        }
+        fn open(&self, rows: Vec<Range<u64>>) -> Box<dyn Iterator<Item = crate::Result<RecordBatch>> + '_> {
+            self.calls.lock().unwrap().push(rows.clone());
+            let picked: Vec<&str> = rows.into_iter().flatten().filter_map(|r| self.ids.get(r as usize)).map(String::as_str).collect();
+            let batches: Vec<crate::Result<RecordBatch>> = picked
+                .chunks(self.size)
+                .map(|b| if b.contains(&"corrupt") { Err(crate::Error::Query("corrupt page".into())) } else { Ok(batch(b)) })
+                .collect();
+            Box::new(batches.into_iter())
+        }
+    }
+
+    /// Folds `file` (`total` rows said) on `readers` threads, `per` deals a chunk, `fold`
+    /// saying stop after `stop_after` chunks (never: 0); the ids of each chunk folded, how it
+    /// ended, and the id set.
+    fn fold(file: &File, total: u64, readers: usize, ids: IdHashes, per: usize, stop_after: usize) -> (Vec<Vec<String>>, End, IdHashes) {
         let mut folded = Vec::new();
         let map = KindMapping::default();
-        let (ids, end) = fold_chunks(batches.into_iter(), &map, ids, per, &mut |d| {
+        let open = |rows| file.open(rows);
+        let (ids, end) = fold_chunks(&open, total, readers, &map, ids, per, &mut |d| {
             folded.push((0..d.len()).map(|i| d.id(i).to_string()).collect());
             if folded.len() == stop_after { Err(()) } else { Ok(()) }
         });
         (folded, end, ids)
     }
 
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("d{i}")).collect()
+    }
+
     #[test]
-    fn every_deal_is_folded_once_in_file_order_in_chunks_of_at_least_per() {
-        let b = vec![batch(&["a", "b"], "open"), batch(&["c"], "open"), batch(&["d", "e"], "open"), batch(&["f"], "open")];
-        let (folded, end, mut ids) = fold(b, IdHashes::default(), 3, 0);
-        assert_eq!(end, End::Done);
-        assert_eq!(folded, vec![vec!["a", "b", "c"], vec!["d", "e", "f"]]);
-        // every id noted
-        assert!(!ids.insert(id_hash("f")) && ids.insert(id_hash("g")));
+    fn every_deal_is_folded_once_in_file_order_in_chunks_of_per() {
+        let all = names(10);
+        let ids: Vec<&str> = all.iter().map(String::as_str).collect();
+        let want: Vec<Vec<String>> = all.chunks(3).map(<[String]>::to_vec).collect();
+        // batches of 1 to 7 rows: chunk ends fall inside batches, and batches span the rows of
+        // two chunks of one reader
+        for readers in 1..=5 {
+            for size in [1, 2, 4, 7, 20] {
+                let file = File::new(&ids, size);
+                let (folded, end, mut noted) = fold(&file, 10, readers, IdHashes::default(), 3, 0);
+                assert_eq!((&folded, &end), (&want, &End::Done), "{readers} readers, batches of {size}");
+                assert!(all.iter().all(|i| !noted.insert(id_hash(i))) && noted.insert(id_hash("d10")), "every id noted");
+                // one call per reader, with all of its chunks: reader t reads chunks t, t + T, …
+                let mut calls = file.calls.into_inner().unwrap();
+                calls.sort_by_key(|c| c[0].start);
+                let t = readers.min(4);
+                let expected: Vec<Vec<Range<u64>>> =
+                    (0..t).map(|r| (r..4).step_by(t).map(|c| c as u64 * 3..(c as u64 * 3 + 3).min(10)).collect()).collect();
+                assert_eq!(calls, expected);
+            }
+        }
+        let (folded, end, _) = fold(&File::new(&[], 4), 0, 2, IdHashes::default(), 3, 0);
+        assert_eq!((folded.len(), end), (0, End::Done), "an empty file");
     }
 
     #[test]
     fn a_repeat_across_chunks_or_files_stops_before_its_chunk_is_folded() {
-        let b = vec![batch(&["a", "b"], "open"), batch(&["c", "a"], "open")];
-        let (folded, end, _) = fold(b, IdHashes::default(), 2, 0);
-        assert_eq!((folded, end), (vec![vec!["a".to_string(), "b".into()]], End::Repeat));
-        let mut earlier = IdHashes::default();
-        earlier.insert(id_hash("b"));
-        let (folded, end, _) = fold(vec![batch(&["a", "b"], "open")], earlier, 2, 0);
-        assert_eq!((folded.len(), end), (0, End::Repeat));
+        for readers in 1..=3 {
+            let file = File::new(&["a", "b", "c", "d", "e", "a"], 4);
+            let (folded, end, mut noted) = fold(&file, 6, readers, IdHashes::default(), 2, 0);
+            assert_eq!((folded.len(), end), (2, End::Repeat), "{readers} readers");
+            assert!(!noted.insert(id_hash("e")), "the ids of the chunk with the repeat are noted up to it");
+            // within one chunk
+            let (folded, end, _) = fold(&File::new(&["a", "b", "b"], 2), 3, readers, IdHashes::default(), 3, 0);
+            assert_eq!((folded.len(), end), (0, End::Repeat));
+            // an id of an earlier file
+            let mut earlier = IdHashes::default();
+            earlier.insert(id_hash("c"));
+            let (folded, end, _) = fold(&File::new(&["a", "b", "c"], 2), 3, readers, earlier, 2, 0);
+            assert_eq!((folded, end), (vec![vec!["a".to_string(), "b".into()]], End::Repeat));
+        }
     }
 
     #[test]
-    fn an_unread_batch_ends_it_and_notes_nothing_of_its_chunk() {
-        let b = vec![batch(&["a"], "open"), batch(&["b"], "?"), batch(&["c"], "open")];
-        let (folded, end, mut ids) = fold(b, IdHashes::default(), 2, 0);
-        assert_eq!((folded.len(), end), (0, End::Unread));
-        assert!(ids.insert(id_hash("a")), "the unread chunk's ids are not noted");
-        let b = vec![batch(&["a"], "open"), Err(crate::Error::Query("corrupt page".into()))];
-        assert_eq!(fold(b, IdHashes::default(), 1, 0).1, End::Unread);
+    fn an_unread_batch_ends_it_after_the_chunks_before_and_notes_no_later_id() {
+        for readers in 1..=3 {
+            for size in [1, 2, 5] {
+                // a row the typed reader does not read, in the second chunk
+                let file = File::new(&["a", "b", "c", "?d", "e", "f", "g"], size);
+                let (folded, end, mut noted) = fold(&file, 7, readers, IdHashes::default(), 3, 0);
+                assert_eq!((folded, end), (vec![vec!["a".to_string(), "b".into(), "c".into()]], End::Unread), "{readers}, {size}");
+                assert!(noted.insert(id_hash("e")) && noted.insert(id_hash("g")), "later chunks' ids are not noted");
+                // a batch that cannot be decoded (the batch of the third chunk, or a batch of
+                // the reader's that starts in an earlier chunk): the chunks before it
+                let file = File::new(&["a", "b", "c", "d", "corrupt", "f"], size);
+                let (folded, end, _) = fold(&file, 6, readers, IdHashes::default(), 2, 0);
+                let before = [vec!["a".to_string(), "b".into()], vec!["c".into(), "d".into()]];
+                assert_eq!(end, End::Unread);
+                assert!(folded.len() <= 2 && folded[..] == before[..folded.len()], "{folded:?}");
+                assert!(size > 1 || folded.len() == 2);
+                // in the first chunk: nothing folded, nothing noted (the row path may take it)
+                let (folded, end, noted) = fold(&File::new(&["?a", "b"], size), 2, readers, IdHashes::default(), 1, 0);
+                assert_eq!((folded.len(), end, noted.len()), (0, End::Unread, 0));
+            }
+        }
+        // the file has fewer rows than it said
+        let (folded, end, _) = fold(&File::new(&["a", "b", "c"], 2), 5, 2, IdHashes::default(), 2, 0);
+        assert_eq!((folded.len(), end), (1, End::Unread));
     }
 
     #[test]
-    fn the_fold_saying_stop_ends_it() {
-        let b = (0..50).map(|i| batch(&[&format!("d{i}")], "open")).collect();
-        let (folded, end, _) = fold(b, IdHashes::default(), 1, 2);
-        assert_eq!((folded.len(), end), (2, End::Stopped));
+    fn the_fold_saying_stop_ends_it_and_its_readers() {
+        let all = names(500);
+        let ids: Vec<&str> = all.iter().map(String::as_str).collect();
+        for readers in 1..=3 {
+            let (folded, end, _) = fold(&File::new(&ids, 3), 500, readers, IdHashes::default(), 1, 2);
+            assert_eq!((folded.len(), end), (2, End::Stopped));
+        }
+    }
+
+    #[test]
+    fn a_reader_that_panics_stops_it() {
+        let file = File::new(&["a", "b", "c", "d"], 1);
+        let open = |rows: Vec<Range<u64>>| {
+            assert!(rows[0].start == 0, "a reader's failure");
+            file.open(rows)
+        };
+        let mut folded = 0;
+        let (_, end) = fold_chunks(&open, 4, 2, &KindMapping::default(), IdHashes::default(), 1, &mut |_| {
+            folded += 1;
+            Ok(())
+        });
+        assert_eq!((folded, end), (1, End::Stopped));
     }
 }

@@ -155,7 +155,12 @@ fn typed_deals(
     folder.deals.reserve(usize::try_from(total).unwrap_or(0));
     let mut rows = 0u64;
     let ids = std::mem::take(&mut folder.deals);
-    let (ids, end) = super::parquet_chunks::fold_chunks(batches, &map, ids, super::parquet_chunks::FOLD_ROWS, &mut |chunk| {
+    // read on every core, each reader decoding only its own chunks' rows
+    let file = batches.rows();
+    let open = |rows| Box::new(file.ranges(rows)) as Box<dyn Iterator<Item = _>>;
+    let readers = super::chunks::threads_for(usize::try_from(total).ok());
+    let chunks = super::parquet_chunks::FOLD_ROWS;
+    let (ids, end) = super::parquet_chunks::fold_chunks(&open, total, readers, &map, ids, chunks, &mut |chunk| {
         folder.fold_noted_deals(chunk)?;
         let before = rows;
         rows += chunk.len() as u64;
@@ -166,7 +171,7 @@ fn typed_deals(
     match end {
         super::parquet_chunks::End::Done => {}
         // Before the first deals are folded the row path can still take the file (and stream
-        // it); the ids noted were those of no chunk (a chunk's ids are noted once it reads).
+        // it); no ids were noted (a chunk's ids are noted as it is folded).
         super::parquet_chunks::End::Unread if rows == 0 => return Ok(Some(src)),
         _ => return Err(()),
     }
