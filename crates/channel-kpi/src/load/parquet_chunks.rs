@@ -113,7 +113,7 @@ fn fold_each(
             Ok(Chunk::Unread) => return End::Unread,
             Err(_) => return End::Stopped, // the reader ended without saying why: it panicked
         };
-        if !part.hashes.iter().all(|&h| ids.insert(h)) {
+        if !ids.insert_all(&part.hashes) {
             return End::Repeat;
         }
         if fold(&part.deals).is_err() {
