@@ -1,4 +1,4 @@
-//! A Parquet deals file folded as it is read (`load::run_files`), on every core: the file's
+//! A Parquet deals file folded as it is read (`load::run_files`), on several threads: the file's
 //! rows are cut into chunks of [`FOLD_ROWS`]; reader `t` of `T` decodes chunks `t`, `t + T`,
 //! `t + 2T` … through the typed reader (`load/mapped_batch.rs`) into [`Deals`] and hashes their
 //! ids, and the calling thread notes each chunk's ids and folds it, strictly in file order.
