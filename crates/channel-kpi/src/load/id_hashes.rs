@@ -67,6 +67,7 @@ impl IdHashes {
 
     /// Adds `hs` in order, up to the first already there (false: the hashes after it are not
     /// added).
+    #[cfg(any(feature = "parquet", test))]
     pub(super) fn insert_all(&mut self, hs: &[u128]) -> bool {
         self.reserve(hs.len());
         // the slot of the hash `AHEAD` places on is read meanwhile (its value unused), so its
