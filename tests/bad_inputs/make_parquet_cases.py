@@ -35,8 +35,19 @@ def deals(statuses: list[str], created: list[str] | None = None) -> pa.Table:
     })  # fmt: skip
 
 
-def write(case: str, table: pa.Table, **kw) -> pathlib.Path:
-    path = CASES / case / "deals.parquet"
+def leads(channels: list[str]) -> pa.Table:
+    """Typed leads: date32 dates, the channel dictionary-encoded."""
+    n = len(channels)
+    return pa.table({
+        "lead_id": pa.array([f"L{i + 1}" for i in range(n)]),
+        "created_on": pa.array([dt.date(2025, 1, 1 + i) for i in range(n)], pa.date32()),
+        "channel": pa.array(channels).dictionary_encode(),
+        "source": pa.array(["webinar"] * n),
+    })  # fmt: skip
+
+
+def write(case: str, table: pa.Table, file: str = "deals.parquet", **kw) -> pathlib.Path:
+    path = CASES / case / file
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, **kw)
     return path
@@ -80,6 +91,11 @@ def main() -> None:
     # file, though only the mapped ones are decoded.
     t = deals(["won"])
     write("parquet_missing_columns", t.rename_columns(["Deal_ID", "partner_id", "created_on", "closed_on", "status", "Amount", "currency"]))
+
+    # Leads: the typed reader hands a file with one bad row to the row path, which names it.
+    write("parquet_lead_unknown_channel", leads(["paid", "owned", "tv", "earned"]), "leads.parquet")
+    t = leads(["paid", "owned", "paid"])
+    write("parquet_duplicate_lead_id", t.set_column(0, "lead_id", pa.array(["L1", "L2", "L1"])), "leads.parquet")
 
 
 if __name__ == "__main__":

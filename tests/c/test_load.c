@@ -272,6 +272,56 @@ static void parquet_attrs(void) {
     ckpi_dataset_free(ds);
 }
 
+/* Leads in a Parquet file with typed columns (tests/fixtures/leads/README.md), read by the typed
+ * leads reader: lead_conversion_rate over 2025 by channel — paid 2 leads, 0.5 (L1 converted
+ * through the won deal D1; a padded, mixed-case " Paid" is paid), owned 1 lead, 1 (its won_on
+ * given), no channel 1 lead, 0; the same on the files without a dataset. */
+static void parquet_leads(void) {
+    const char *fixture = "tests/fixtures/leads";
+    const char *query = "{\"metrics\": [\"lead_conversion_rate\"], \"period\": \"2025\", \"group_by\": [\"channel\"]}";
+    ckpi_dataset *ds = NULL;
+    ckpi_query *q = NULL;
+    ckpi_result *loaded = NULL, *streamed = NULL;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_dataset_load_dir(ds, fixture, strlen(fixture), NULL, 0, NULL));
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_from_json(q, query, strlen(query)));
+    CHECK_OK(ckpi_dataset_run(ds, q, &loaded));
+    size_t rows = 0, channel = col(loaded, "channel"), rate = col(loaded, "lead_conversion_rate"),
+           count = col(loaded, "lead_conversion_rate_n");
+    CHECK_OK(ckpi_result_row_count(loaded, &rows));
+    CHECK(rows == 3);
+    int seen = 0;
+    for (size_t i = 0; i < rows; i++) {
+        size_t len = 0;
+        int64_t leads = -1;
+        double r = -1;
+        ckpi_status st = ckpi_result_get_text(loaded, i, channel, buf, sizeof buf, &len);
+        CHECK_OK(ckpi_result_get_int(loaded, i, count, &leads));
+        CHECK_OK(ckpi_result_get_float(loaded, i, rate, &r));
+        if (st == CKPI_VALUE_ABSENT) {
+            CHECK(leads == 1 && r == 0.0);
+            seen |= 1;
+        } else if (st == CKPI_OK && strcmp(buf, "paid") == 0) {
+            CHECK(leads == 2 && r == 0.5);
+            seen |= 2;
+        } else if (st == CKPI_OK && strcmp(buf, "owned") == 0) {
+            CHECK(leads == 1 && r == 1.0);
+            seen |= 4;
+        }
+    }
+    CHECK(seen == 7);
+    CHECK_OK(ckpi_query_run_files(q, fixture, strlen(fixture), NULL, 0, NULL, &streamed));
+    char *a = result_json(streamed), *b = result_json(loaded);
+    CHECK(a && b && strcmp(a, b) == 0);
+    free(a);
+    free(b);
+    ckpi_result_free(streamed);
+    ckpi_result_free(loaded);
+    ckpi_query_free(q);
+    ckpi_dataset_free(ds);
+}
+
 int main(void) {
     strcpy(dir, "/tmp/ckpi-load-XXXXXX");
     if (!mkdtemp(dir)) {
@@ -284,6 +334,7 @@ int main(void) {
     only_attrs();
     query_files();
     parquet_attrs();
+    parquet_leads();
     remove_file("deals.csv");
     rmdir(dir);
     return check_summary();

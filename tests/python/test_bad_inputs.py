@@ -257,3 +257,32 @@ def test_case_queried_on_its_files(name: str) -> None:
     full, full_bad = whole()
     assert result.to_json() == full.to_json()
     assert [str(e) for e in bad] == [str(e) for e in full_bad]
+
+
+def typed_leads(**over: Any) -> pa.Table:
+    """Two leads with typed columns (dates as date32, the channel dictionary-encoded)."""
+    cols = {
+        "lead_id": pa.array(["L1", "L2"]), "created_on": pa.array([dt.date(2025, 1, 1), dt.date(2025, 1, 2)], pa.date32()),
+        "channel": pa.array(["paid", "owned"]).dictionary_encode(), "source": pa.array(["ads", None]),
+    }  # fmt: skip
+    cols.update(over)
+    return pa.table(cols)
+
+
+#: Leads tables the typed reader hands to the row path, which names row, column and value.
+TYPED_LEADS = [
+    ("duplicate_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "L1"])), "reference", "lead_id", "L1", 1),
+    ("unknown_channel", lambda: typed_leads(channel=pa.array(["paid", "tv"]).dictionary_encode()), "parse", "channel", "tv", 1),
+    ("null_created_on", lambda: typed_leads(created_on=pa.array([dt.date(2025, 1, 1), None], pa.date32())), "missing", "created_on", None, 1),
+    ("blank_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "  "])), "missing", "lead_id", None, 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name,make,kind,column,value,row", TYPED_LEADS, ids=[t[0] for t in TYPED_LEADS])
+def test_typed_lead_tables(name: str, make: Any, kind: str, column: str, value: Optional[str], row: Optional[int]) -> None:
+    with pytest.raises(ck.ChannelKpiError) as info:
+        ck.load(leads=make())
+    e = info.value
+    assert (e.kind, e.column, e.row, e.file) == (kind, column, row, "leads"), str(e)
+    if value is not None:
+        assert e.value.startswith(value), str(e)

@@ -136,3 +136,20 @@ def test_a_kept_attr_column_groups_from_parquet_and_from_a_table() -> None:
     for t in [table, table.cast(table.schema.set(5, pa.field("account", pa.string())))]:
         got = ck.query(t, **kw)
         assert {r["account"]: r["won_revenue"] for r in got.to_pylist()} == expected
+
+
+def test_typed_leads_from_parquet_and_from_a_table() -> None:
+    """Leads as a data lake holds them (tests/fixtures/leads/README.md: date32 dates, a
+    dictionary-encoded channel with a padded and a mixed-case value, a ``campaign`` attr), read
+    by the typed leads reader from the file and from the same rows in memory: conversion linked
+    through the won deal or given in ``won_on``, by channel and by ``attr:campaign``."""
+    fixture = ROOT / "tests" / "fixtures" / "leads"
+    deals = pacsv.read_csv(fixture / "deals.csv")
+    leads = pq.read_table(fixture / "leads.parquet")
+    q = {"metrics": ["lead_conversion_rate"], "period": "2025", "output": "pyarrow"}
+    for source in [ck.load_files(fixture), ck.load(deals, leads=leads)]:
+        by_channel = ck.query(source, by="channel", **q).to_pylist()
+        assert {r["channel"]: (r["lead_conversion_rate_n"], r["lead_conversion_rate"]) for r in by_channel} == {
+            "paid": (2, 0.5), "owned": (1, 1.0), None: (1, 0.0)}  # fmt: skip
+        by_campaign = ck.query(source, by="attr:campaign", **q).to_pylist()
+        assert {r["campaign"]: r["lead_conversion_rate_n"] for r in by_campaign} == {"spring": 2, None: 2}

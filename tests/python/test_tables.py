@@ -138,3 +138,26 @@ def test_pandas_result_carries_currency_and_exact_decimals():
     df = ck.scorecard(pd.DataFrame(PARTNERS), period="2025-Q1", metrics=["won_revenue"])
     assert df.attrs["currency"] == "USD"
     assert isinstance(df.loc[df["partner"] == "acme", "won_revenue"].iloc[0], Decimal)
+
+
+def test_typed_lead_tables_give_the_values_of_text_ones():
+    # Leads with typed columns (date32, dictionary-encoded channel, a number attr) are read
+    # column by column; the same leads with text dates take the row path: same results.
+    deals = pa.table({"deal_id": ["D1", "D2"], "status": ["won", "lost"], "created_on": ["2025-01-01"] * 2,
+                      "closed_on": ["2025-03-01", "2025-03-02"], "amount": [Decimal(500), None], "currency": ["USD"] * 2})  # fmt: skip
+    days = [date(2025, 1, 5), date(2025, 2, 1), date(2025, 2, 3), date(2024, 12, 30)]
+    typed = pa.table({
+        "lead_id": ["L1", "L2", "L3", "L4"], "created_on": pa.array(days, pa.date32()),
+        "channel": pa.array(["paid", " Paid", "owned", "paid"]).dictionary_encode(), "source": ["ads", "ads ", None, "ads"],
+        "deal_id": ["D1", "D2", None, "D1"], "score": pa.array([3, None, 5, 1], pa.int64()),
+    })  # fmt: skip
+    text = typed.set_column(1, "created_on", pa.array([d.isoformat() for d in days]))
+    q = dict(period="2025", by=["channel", "source"], metrics=["lead_conversion_rate", "channel_performance"], output="pyarrow")
+    fast, slow = ck.query(deals, leads=typed, **q), ck.query(deals, leads=text, **q)
+    assert fast.equals(slow)
+    rows = {(r["channel"], r["source"]): r for r in fast.to_pylist()}
+    paid = rows[("paid", "ads")]  # L1 (converted through D1, won 2025-03-01) and L2 (D2 lost); L4 is 2024's
+    assert (paid["channel_leads"], paid["channel_converted"], paid["lead_conversion_rate"]) == (2, 1, 0.5)
+    assert rows[("owned", None)]["channel_leads"] == 1
+    by_score = ck.query(deals, leads=typed, period="2025", by="attr:score", metrics=["lead_conversion_rate"], output="pyarrow")
+    assert {r["score"]: r["lead_conversion_rate_n"] for r in by_score.to_pylist()} == {"3": 1, "5": 1, None: 1}

@@ -29,6 +29,7 @@ mod output;
 mod parts;
 mod threads;
 mod typed_deals;
+mod typed_leads;
 
 /// `b` with one more column, `name` (unit tests of the readers: a column of a type they refuse).
 #[cfg(test)]
@@ -44,3 +45,4 @@ pub use output::{MONEY_SCALE, to_record_batch};
 pub use parts::{fold_tables, is_reference_kind, load_reference};
 pub use threads::{fold_deal_batches, fold_deal_stream};
 pub(crate) use typed_deals::{append_attrs, append_deals};
+pub(crate) use typed_leads::append_leads;

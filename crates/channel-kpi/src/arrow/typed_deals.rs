@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 
 /// A text column: absent, all null, or strings.
-fn texts<'a>(b: &'a RecordBatch, name: &str) -> Option<Option<Strs<'a>>> {
+pub(super) fn texts<'a>(b: &'a RecordBatch, name: &str) -> Option<Option<Strs<'a>>> {
     match b.column_by_name(name) {
         None => Some(None),
         Some(a) if a.data_type() == &DataType::Null => Some(None),
@@ -33,7 +33,7 @@ fn texts<'a>(b: &'a RecordBatch, name: &str) -> Option<Option<Strs<'a>>> {
 }
 
 /// A date column: absent, all null, or `date32`.
-fn dates<'a>(b: &'a RecordBatch, name: &str) -> Option<Option<&'a PrimitiveArray<Date32Type>>> {
+pub(super) fn dates<'a>(b: &'a RecordBatch, name: &str) -> Option<Option<&'a PrimitiveArray<Date32Type>>> {
     match b.column_by_name(name) {
         None => Some(None),
         Some(a) if a.data_type() == &DataType::Null => Some(None),
@@ -44,12 +44,12 @@ fn dates<'a>(b: &'a RecordBatch, name: &str) -> Option<Option<&'a PrimitiveArray
 
 /// The trimmed, non-empty text of row `i` (what the row path reads as a value).
 #[inline]
-fn text<'a>(c: Option<&Strs<'a>>, i: usize) -> Option<&'a str> {
+pub(super) fn text<'a>(c: Option<&Strs<'a>>, i: usize) -> Option<&'a str> {
     c.and_then(|s| s.get(i)).map(trimmed).filter(|s| !s.is_empty())
 }
 
 #[inline]
-fn date(c: Option<&PrimitiveArray<Date32Type>>, i: usize, days: &mut Days) -> Option<Option<NaiveDate>> {
+pub(super) fn date(c: Option<&PrimitiveArray<Date32Type>>, i: usize, days: &mut Days) -> Option<Option<NaiveDate>> {
     match c {
         Some(a) if a.is_valid(i) => days.get(a.value(i)).map(Some),
         _ => Some(None),
@@ -58,10 +58,10 @@ fn date(c: Option<&PrimitiveArray<Date32Type>>, i: usize, days: &mut Days) -> Op
 
 /// Day numbers as dates, the last 4,096 distinct days remembered (a deals table's dates span a
 /// few years, so nearly every row is one array read instead of a calendar computation).
-struct Days(Box<[(i32, Option<NaiveDate>); 4096]>);
+pub(super) struct Days(Box<[(i32, Option<NaiveDate>); 4096]>);
 
 impl Days {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Days(Box::new([(i32::MIN, None); 4096]))
     }
     #[inline]
@@ -178,36 +178,39 @@ pub(crate) fn append_attrs(deals: &mut Deals, start: usize, batch: &RecordBatch,
     let n = batch.num_rows();
     debug_assert_eq!(deals.len(), start + n);
     let attrs = &mut deals.attrs;
-    let mut cell = String::new();
     for name in names {
         let Some(a) = batch.column_by_name(name).filter(|a| a.data_type() != &DataType::Null) else { continue };
-        let Some(col) = Strs::of(a) else {
+        let c = attrs.column_or_new(name);
+        if let Some(Strs::Dict { keys, values }) = Strs::of(a) {
+            let mut ids = vec![u32::MAX; values.len()];
+            for i in 0..n {
+                let Some(k) = keys.get(i) else { continue };
+                if ids[k] == u32::MAX {
+                    ids[k] = attrs.words.id(values.get(k).map(trimmed).filter(|s| !s.is_empty()));
+                }
+                attrs.set_id(c, start + i, ids[k]);
+            }
+            continue;
+        }
+        attr_cells(a, n, |i, v| attrs.set(c, start + i, v))?;
+    }
+    Some(())
+}
+
+/// Calls `f(i, value)` for each of the `n` cells of attr column `a`, the value read as the row
+/// path reads an attr: trimmed, `None` where empty or null; a column that is not text rendered
+/// cell by cell as the row path renders it. `None` when the row path refuses the column's type.
+pub(super) fn attr_cells(a: &ArrayRef, n: usize, mut f: impl FnMut(usize, Option<&str>)) -> Option<()> {
+    match Strs::of(a) {
+        Some(col) => (0..n).for_each(|i| f(i, text(Some(&col), i))),
+        None => {
             super::input::check_type(a.data_type()).ok()?;
-            let c = attrs.column_or_new(name);
+            let mut cell = String::new();
             for i in 0..n {
                 cell.clear();
                 super::input::render(a.as_ref(), i, &mut cell);
                 let t = cell.trim();
-                attrs.set(c, start + i, (!t.is_empty()).then_some(t));
-            }
-            continue;
-        };
-        let c = attrs.column_or_new(name);
-        match col {
-            Strs::Dict { keys, values } => {
-                let mut ids = vec![u32::MAX; values.len()];
-                for i in 0..n {
-                    let Some(k) = keys.get(i) else { continue };
-                    if ids[k] == u32::MAX {
-                        ids[k] = attrs.words.id(values.get(k).map(trimmed).filter(|s| !s.is_empty()));
-                    }
-                    attrs.set_id(c, start + i, ids[k]);
-                }
-            }
-            col => {
-                for i in 0..n {
-                    attrs.set(c, start + i, text(Some(&col), i));
-                }
+                f(i, (!t.is_empty()).then_some(t));
             }
         }
     }
@@ -297,7 +300,7 @@ fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
 /// The values of a text column's `n` rows as `parse` reads each (trimmed, `None` where empty
 /// or absent), appended to `out`; `None` when `parse` refuses one. A dictionary-encoded column
 /// parses each dictionary value once; a plain one its first 16 distinct texts once each.
-fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<()> {
+pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<()> {
     out.reserve(n);
     match c {
         None => {

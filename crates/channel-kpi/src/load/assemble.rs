@@ -72,7 +72,13 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
     let [mut deal_lines, mut lead_lines, mut ticket_lines, mut referral_lines] = std::array::from_fn(|_| FirstLines::default());
     for src in sources {
         #[cfg(feature = "arrow")]
-        let Some(src) = super::typed::typed_deals(src, mapping, opts, &mut report, &mut ds, &mut deal_lines)? else { continue };
+        let Some(src) = (match src.kind {
+            RecordKind::Deals => super::typed::typed_table::<crate::Deals>(src, mapping, opts, &mut report, &mut ds, &mut deal_lines)?,
+            RecordKind::Leads => super::typed::typed_table::<Vec<crate::Lead>>(src, mapping, opts, &mut report, &mut ds, &mut lead_lines)?,
+            _ => Some(src),
+        }) else {
+            continue;
+        };
         let Some(src) = super::csv_deals::load_deals(src, mapping, opts, &mut report, &mut ds, &mut deal_lines) else { continue };
         let kind = src.kind;
         let unit = if src.format.has_rows() { "row" } else { "line" };

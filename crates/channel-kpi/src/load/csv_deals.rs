@@ -61,7 +61,7 @@ pub(super) fn read(
     if src.kind != kind || !matches!(src.format, Format::Csv | Format::JsonLines) {
         return Err(src);
     }
-    let Some(map) = super::shortcut::mapped(mapping, opts) else { return Err(src) };
+    let Some(map) = super::shortcut::mapped(RecordKind::Deals, mapping, opts) else { return Err(src) };
     let Some(input) = src.bytes_again() else { return Err(src) };
     // Lookup files read once, before the chunks (one that does not read: the row path says why).
     let Ok(tables) = super::lookups::lookups_for(&map, mapping, &src.dir, false, &src.name, opts) else { return Err(src) };

@@ -1,5 +1,5 @@
-//! A deals batch (an Arrow table's, a Parquet file's) seen through a mapping, as the typed
-//! reader of canonical tables (`arrow/typed_deals.rs`) reads it: each canonical field's column
+//! A deals or leads batch (an Arrow table's, a Parquet file's) seen through a mapping, as the
+//! typed readers of canonical tables (`arrow/typed_deals.rs`, `arrow/typed_leads.rs`) read it: each canonical field's column
 //! is its source column renamed (no copy; two fields may share one), a value map or a default
 //! of a text field makes a new text column (trimmed cell → mapped text → the default when
 //! empty, as `MappedRow` reads a cell), and a date default fills the empty cells of a `date32`
@@ -16,11 +16,12 @@ use arrow_array::{Array, ArrayRef, Date32Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use std::sync::Arc;
 
-const DATES: [&str; 4] = ["created_on", "registered_on", "expected_close_on", "closed_on"];
+/// The date fields of the kinds read here.
+const DATES: [&str; 5] = ["created_on", "registered_on", "expected_close_on", "closed_on", "won_on"];
 
-/// `b` with canonical deal columns, read through `map` (itself when `map` renames, translates
-/// and defaults nothing).
-pub(super) fn canonical(b: &RecordBatch, map: &KindMapping) -> Option<RecordBatch> {
+/// `b` with the canonical columns of `kind` (deals or leads), read through `map` (itself when
+/// `map` renames, translates and defaults nothing).
+pub(super) fn canonical(kind: RecordKind, b: &RecordBatch, map: &KindMapping) -> Option<RecordBatch> {
     if !map.lookups.is_empty() {
         return None; // joined fields are read row by row
     }
@@ -29,7 +30,7 @@ pub(super) fn canonical(b: &RecordBatch, map: &KindMapping) -> Option<RecordBatc
     }
     let n = b.num_rows();
     let (mut fields, mut cols) = (Vec::new(), Vec::<ArrayRef>::new());
-    for f in RecordKind::Deals.fields() {
+    for f in kind.fields() {
         let src = b.column_by_name(map.source_column(f)).filter(|a| a.data_type() != &DataType::Null);
         let values = map.values.get(*f);
         let default = map.defaults.get(*f).map(String::as_str);
@@ -81,9 +82,15 @@ pub(super) fn canonical(b: &RecordBatch, map: &KindMapping) -> Option<RecordBatc
 /// the attrs the mapping keeps ([`attr_columns`]).
 pub(crate) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMapping) -> Option<()> {
     let start = deals.len();
-    crate::arrow::append_deals(deals, &canonical(b, map)?)?;
+    crate::arrow::append_deals(deals, &canonical(RecordKind::Deals, b, map)?)?;
     let names = attr_columns(b, map);
     crate::arrow::append_attrs(deals, start, b, &names)
+}
+
+/// Appends the leads of `b` read through `map` ([`canonical`], then the typed reader), with
+/// the attrs the mapping keeps ([`attr_columns`]).
+pub(crate) fn append_leads(leads: &mut Vec<crate::Lead>, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+    crate::arrow::append_leads(leads, &canonical(RecordKind::Leads, b, map)?, b, &attr_columns(b, map))
 }
 
 /// The columns of `b` that `map` keeps as attrs, as the row path picks them (`MappedRow::attrs`):
@@ -123,7 +130,7 @@ mod tests {
         let m = map(r#"{"columns": {"deal_id": "opp", "status": "stage", "created_on": "engage"},
                 "values": {"status": {"Won": "won", "Gone": ""}},
                 "defaults": {"status": "open", "currency": "USD", "created_on": "2017-12-31"}}"#);
-        let c = canonical(&b, &m).unwrap();
+        let c = canonical(RecordKind::Deals, &b, &m).unwrap();
         let text = |name: &str, i: usize| Strs::of(c.column_by_name(name).unwrap()).unwrap().get(i).map(str::to_string);
         assert!(Arc::ptr_eq(c.column_by_name("deal_id").unwrap(), b.column(0)), "a rename copies nothing");
         assert_eq!((text("status", 0), text("status", 1)), (Some("won".into()), Some("open".into())));
@@ -137,7 +144,7 @@ mod tests {
             r#"{"defaults": {"amount": "0"}}"#,
             r#"{"defaults": {"closed_on": "31/12/2017"}}"#,
         ] {
-            assert!(canonical(&b, &map(refused)).is_none(), "{refused}");
+            assert!(canonical(RecordKind::Deals, &b, &map(refused)).is_none(), "{refused}");
         }
     }
 

@@ -146,7 +146,7 @@ fn typed_deals(
 ) -> std::result::Result<Option<Source>, ()> {
     use super::report::FileReport;
     let kind = RecordKind::Deals;
-    let Some(map) = super::typed::shortcut_map(mapping, opts) else { return Ok(Some(src)) };
+    let Some(map) = super::typed::shortcut_map(RecordKind::Deals, mapping, opts) else { return Ok(Some(src)) };
     let Some((cols, total, batches)) = super::typed::parquet_deals(&src, &map) else { return Ok(Some(src)) };
     let name = src.name.clone();
     let progress = super::read::Progressing { opts, file: &name, total_rows: Some(total), size: src.size, bytes_read: None };

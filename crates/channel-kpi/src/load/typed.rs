@@ -1,10 +1,11 @@
-//! The loader's shortcut for deals with typed columns (`arrow/typed_deals.rs`): an in-memory
-//! Arrow table, or a Parquet file, read through a mapping without lookups (renames, value maps
-//! and defaults applied to whole columns: `load/mapped_batch.rs`), is read batch by batch,
-//! column by column, into the dataset's [`crate::Deals`]. Any other source — or any row the shortcut does not read exactly
-//! like the row path, an unreadable batch, or a duplicate id — goes whole to the row path,
-//! which reads it (and reports its errors) as always; the deals the shortcut had appended are
-//! removed first.
+//! The loader's shortcut for deals and leads with typed columns (`arrow/typed_deals.rs`,
+//! `arrow/typed_leads.rs`): an in-memory Arrow table, or a Parquet file, read through a mapping
+//! without lookups (renames, value maps and defaults applied to whole columns:
+//! `load/mapped_batch.rs`), is read batch by batch, column by column, into the dataset's
+//! [`crate::Deals`] or leads ([`Typed`]), on every core. Any other source — or any row the
+//! shortcut does not read exactly like the row path, an unreadable batch, or a duplicate id —
+//! goes whole to the row path, which reads it (and reports its errors) as always; the records
+//! the shortcut had appended are removed first.
 
 use super::first_lines::FirstLines;
 use super::kinds::RecordKind;
@@ -14,13 +15,80 @@ use super::report::{FileReport, LoadOptions, LoadReport};
 use super::shortcut::columns;
 pub(super) use super::shortcut::shortcut_map;
 use super::source::{Format, Source};
-use crate::Dataset;
 use crate::error::Result;
+use crate::{Dataset, Deals, Lead};
 use arrow_array::RecordBatch;
 
-/// Reads `src` into `ds.deals` through the shortcut (`Ok(None)`), or hands it back, unread,
-/// for the row path (`Ok(Some(src))`).
-pub(super) fn typed_deals(
+/// The records the typed readers append a table to: a dataset's deals and its leads.
+pub(super) trait Typed: Default + Send + 'static {
+    /// The kind of the records.
+    const KIND: RecordKind;
+    /// The dataset's records of this kind.
+    fn of(ds: &mut Dataset) -> &mut Self;
+    /// Number of records.
+    fn count(&self) -> usize;
+    /// Keeps the first `len` records.
+    fn keep(&mut self, len: usize);
+    /// Appends the records of `other`.
+    fn append_all(&mut self, other: Self);
+    /// The id of record `i`.
+    fn id_at(&self, i: usize) -> &str;
+    /// Appends the records of `b` read through `map`; `None` when one is not read exactly
+    /// like the row path (the caller removes what was appended).
+    fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()>;
+}
+
+impl Typed for Deals {
+    const KIND: RecordKind = RecordKind::Deals;
+    fn of(ds: &mut Dataset) -> &mut Self {
+        &mut ds.deals
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn keep(&mut self, len: usize) {
+        self.truncate(len);
+    }
+    fn append_all(&mut self, other: Self) {
+        self.append(other);
+    }
+    fn id_at(&self, i: usize) -> &str {
+        self.id(i)
+    }
+    fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+        super::mapped_batch::append(self, b, map)
+    }
+}
+
+impl Typed for Vec<Lead> {
+    const KIND: RecordKind = RecordKind::Leads;
+    fn of(ds: &mut Dataset) -> &mut Self {
+        &mut ds.leads
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn keep(&mut self, len: usize) {
+        self.truncate(len);
+    }
+    fn append_all(&mut self, mut other: Self) {
+        if self.is_empty() {
+            *self = other; // the first part: moved, not copied
+        } else {
+            self.append(&mut other);
+        }
+    }
+    fn id_at(&self, i: usize) -> &str {
+        &self[i].id
+    }
+    fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+        super::mapped_batch::append_leads(self, b, map)
+    }
+}
+
+/// Reads `src` into the dataset's records of kind `T` through the shortcut (`Ok(None)`), or
+/// hands it back, unread, for the row path (`Ok(Some(src))`); `lines` notes the ids of kind `T`.
+pub(super) fn typed_table<T: Typed>(
     mut src: Source,
     mapping: &Mapping,
     opts: &LoadOptions,
@@ -28,9 +96,9 @@ pub(super) fn typed_deals(
     ds: &mut Dataset,
     lines: &mut FirstLines,
 ) -> Result<Option<Source>> {
-    let kind = RecordKind::Deals;
-    let Some(map) = shortcut_map(mapping, opts).filter(|_| src.kind == kind) else { return Ok(Some(src)) };
-    let start = ds.deals.len();
+    let kind = T::KIND;
+    let Some(map) = shortcut_map(kind, mapping, opts).filter(|_| src.kind == kind) else { return Ok(Some(src)) };
+    let start = T::of(ds).count();
     let name = src.name.clone();
     // an in-memory table's batches, taken from `src`: put back when the row path reads it
     let mut taken = None;
@@ -42,10 +110,10 @@ pub(super) fn typed_deals(
                 batches.first().and_then(|b| b.as_ref().ok()).map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect());
             let same = batches.iter().all(|b| b.as_ref().is_ok_and(|b| Some(b.schema()) == batches[0].as_ref().ok().map(|f| f.schema())));
             let progress = Progressing { opts, file: &name, total_rows: None, size: None, bytes_read: None };
-            let read = match header.filter(|_| same).and_then(|h| columns(&name, &h, &map)) {
+            let read = match header.filter(|_| same).and_then(|h| columns(kind, &name, &h, &map)) {
                 Some(cols) => {
                     let ok: Vec<RecordBatch> = batches.iter().filter_map(|b| b.as_ref().ok().cloned()).collect();
-                    append(ds, cols, &map, &progress, in_parts(&ok, &map).into_iter())
+                    append(T::of(ds), cols, &map, &progress, in_parts::<T>(&ok, &map).into_iter())
                 }
                 None => None,
             };
@@ -53,10 +121,10 @@ pub(super) fn typed_deals(
             read
         }
         #[cfg(feature = "parquet")]
-        Format::Parquet => match parquet_deals(&src, &map) {
+        Format::Parquet => match parquet_table(&src, &map) {
             Some((cols, total, batches)) => {
                 let progress = Progressing { opts, file: &name, total_rows: Some(total), size: src.size, bytes_read: None };
-                append(ds, cols, &map, &progress, parquet_parts(batches, total, &map))
+                append(T::of(ds), cols, &map, &progress, parquet_parts::<T>(batches, total, &map))
             }
             None => None,
         },
@@ -65,42 +133,42 @@ pub(super) fn typed_deals(
     // Duplicate ids: noted as the row path notes them (position, row); a duplicate is left to
     // the row path, which names both rows (and skips the row under `collect_errors`).
     let unique = read.is_some() && {
-        let deals = &ds.deals;
-        lines.insert_all(start..deals.len(), |p| (p - start) as u64, |q| deals.id(q))
+        let records = T::of(ds);
+        lines.insert_all(start..records.count(), |p| (p - start) as u64, |q| records.id_at(q))
     };
     let Some(cols) = read.filter(|_| unique) else {
         lines.forget_from(start);
-        ds.deals.truncate(start);
+        T::of(ds).keep(start);
         if let Some(batches) = taken {
             src.put_arrow(batches);
         }
         return Ok(Some(src));
     };
-    let rows = (ds.deals.len() - start) as u64;
+    let rows = (T::of(ds).count() - start) as u64;
     report.columns.push((kind, cols));
     report.files.push(FileReport { file: name, kind, rows_read: rows, rows_loaded: rows });
     Ok(None)
 }
 
-/// Appends the rows of `batches` (`None`: a batch that did not read) to `ds.deals` when every
+/// Appends the rows of `batches` (`None`: a batch that did not read) to `records` when every
 /// row is one the shortcut reads; the table's columns, or `None` (the caller removes what was
 /// appended).
-fn append(
-    ds: &mut Dataset,
+fn append<T: Typed>(
+    records: &mut T,
     cols: super::TableColumns,
     map: &KindMapping,
     progress: &Progressing,
-    batches: impl Iterator<Item = Option<Part>>,
+    batches: impl Iterator<Item = Option<Part<T>>>,
 ) -> Option<super::TableColumns> {
-    let (mut rows, start) = (0u64, ds.deals.len());
+    let (mut rows, start) = (0u64, records.count());
     for b in batches {
         crate::interrupt::check().ok()?;
         match b? {
-            Part::Batch(b) => super::mapped_batch::append(&mut ds.deals, &b, map)?,
-            Part::Read(d) => ds.deals.append(*d),
+            Part::Batch(b) => records.append_batch(&b, map)?,
+            Part::Read(d) => records.append_all(*d),
         }
         let before = rows;
-        rows = (ds.deals.len() - start) as u64;
+        rows = (records.count() - start) as u64;
         progress.advance(before, rows);
     }
     if rows == 0 {
@@ -110,40 +178,46 @@ fn append(
     Some(cols)
 }
 
-/// A Parquet deals file as the shortcut reads it: its columns, its rows, and the batches of the
-/// columns read (`None`: the shortcut does not take it; the source is left unread).
+/// A Parquet deals file as the shortcut reads it ([`parquet_table`]).
 #[cfg(feature = "parquet")]
 pub(super) fn parquet_deals(src: &Source, map: &KindMapping) -> Option<(super::TableColumns, u64, super::parquet_file::ParquetBatches)> {
-    if src.kind != RecordKind::Deals || src.format != Format::Parquet {
-        return None;
-    }
-    let wanted = super::read::source_columns(RecordKind::Deals, map);
-    let (header, total, batches) = src.parquet_batches(wanted.as_deref())?.ok()?;
-    Some((columns(&src.name, &header, map)?, total, batches))
+    (src.kind == RecordKind::Deals).then(|| parquet_table(src, map)).flatten()
 }
 
-/// What [`append`] appends: a batch to read, or deals already read from one.
-enum Part {
+/// A Parquet file as the shortcut reads it: its columns, its rows, and the batches of the
+/// columns read (`None`: the shortcut does not take it; the source is left unread).
+#[cfg(feature = "parquet")]
+fn parquet_table(src: &Source, map: &KindMapping) -> Option<(super::TableColumns, u64, super::parquet_file::ParquetBatches)> {
+    if src.format != Format::Parquet {
+        return None;
+    }
+    let wanted = super::read::source_columns(src.kind, map);
+    let (header, total, batches) = src.parquet_batches(wanted.as_deref())?.ok()?;
+    Some((columns(src.kind, &src.name, &header, map)?, total, batches))
+}
+
+/// What [`append`] appends: a batch to read, or records already read from one.
+enum Part<T> {
     Batch(RecordBatch),
-    Read(Box<crate::Deals>),
+    Read(Box<T>),
 }
 
 /// An in-memory table read on every core: one contiguous run of rows per thread (zero-copy
-/// slices), each into its own [`crate::Deals`], appended in row order; `None` in place of a part
-/// that does not read (or of every part, when interrupted).
-fn in_parts(batches: &[RecordBatch], map: &KindMapping) -> Vec<Option<Part>> {
+/// slices), each into its own records, appended in row order; `None` in place of a part that
+/// does not read (or of every part, when interrupted).
+fn in_parts<T: Typed>(batches: &[RecordBatch], map: &KindMapping) -> Vec<Option<Part<T>>> {
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     let threads = super::chunks::threads_for(Some(rows));
     if threads <= 1 {
         return batches.iter().map(|b| Some(Part::Batch(b.clone()))).collect();
     }
-    on_threads(threads, |part, deals| {
+    on_threads(threads, |part, records: &mut T| {
         let (from, to) = (rows * part / threads, rows * (part + 1) / threads);
         let mut at = 0;
         for b in batches {
             let (lo, hi) = (from.max(at), to.min(at + b.num_rows()));
             if lo < hi {
-                super::mapped_batch::append(deals, &b.slice(lo - at, hi - lo), map)?;
+                records.append_batch(&b.slice(lo - at, hi - lo), map)?;
             }
             at += b.num_rows();
         }
@@ -152,35 +226,35 @@ fn in_parts(batches: &[RecordBatch], map: &KindMapping) -> Vec<Option<Part>> {
 }
 
 /// A Parquet file (of `total` rows) read on every core: one contiguous run of rows per thread,
-/// each decoding only its rows (the pages of the others skipped) into its own
-/// [`crate::Deals`]; a small file batch by batch on this thread.
+/// each decoding only its rows (the pages of the others skipped) into its own records; a small
+/// file batch by batch on this thread.
 #[cfg(feature = "parquet")]
-fn parquet_parts(
+fn parquet_parts<T: Typed>(
     batches: super::parquet_file::ParquetBatches,
     total: u64,
     map: &KindMapping,
-) -> Box<dyn Iterator<Item = Option<Part>> + '_> {
+) -> Box<dyn Iterator<Item = Option<Part<T>>> + '_> {
     let threads = super::chunks::threads_for(usize::try_from(total).ok());
     if threads <= 1 {
         return Box::new(batches.map(|b| b.ok().map(Part::Batch)));
     }
     let (t, n, file) = (threads as u64, total, batches.rows());
     Box::new(
-        on_threads(threads, |part, deals| {
+        on_threads(threads, |part, records: &mut T| {
             let p = part as u64;
-            file.only(n * p / t..n * (p + 1) / t).try_for_each(|b| super::mapped_batch::append(deals, &b.ok()?, map))
+            file.only(n * p / t..n * (p + 1) / t).try_for_each(|b| records.append_batch(&b.ok()?, map))
         })
         .into_iter(),
     )
 }
 
-/// Runs `read(part, deals)` for parts `0..threads` on as many threads, each into its own
-/// [`crate::Deals`]; the parts in order, `None` in place of one that does not read (or of
-/// every part, when interrupted).
-fn on_threads(threads: usize, read: impl Fn(usize, &mut crate::Deals) -> Option<()> + Sync) -> Vec<Option<Part>> {
-    let read = |part: usize| -> Result<Option<Part>> {
-        let mut deals = crate::Deals::default();
-        Ok(read(part, &mut deals).map(|()| Part::Read(Box::new(deals))))
+/// Runs `read(part, records)` for parts `0..threads` on as many threads, each into its own
+/// records; the parts in order, `None` in place of one that does not read (or of every part,
+/// when interrupted).
+fn on_threads<T: Typed>(threads: usize, read: impl Fn(usize, &mut T) -> Option<()> + Sync) -> Vec<Option<Part<T>>> {
+    let read = |part: usize| -> Result<Option<Part<T>>> {
+        let mut records = T::default();
+        Ok(read(part, &mut records).map(|()| Part::Read(Box::new(records))))
     };
     match crate::interrupt::scoped(threads, read) {
         Ok(parts) => parts.into_iter().map(|p| p.ok().flatten()).collect(),

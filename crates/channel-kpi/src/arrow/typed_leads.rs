@@ -1,0 +1,120 @@
+//! Leads tables whose columns have their natural Arrow types (dates as `date32`, texts as
+//! strings of any layout) read straight into [`Lead`] values, without rendering each cell as
+//! text and parsing it back: the leads' shortcut of the loader's row conversion
+//! (`load::lead_from_row` through the identity mapping).
+//!
+//! The rules are those of `typed_deals.rs`: [`append_leads`] reads a clean table and returns
+//! `None` at the first thing it does not read exactly like the row path — a column of another
+//! type (a date as text, say), an empty lead id, a missing creation date, an unknown channel, an
+//! attr column of a type the row path refuses. The loader then reads the whole table through
+//! the row path, which reports errors with their row, column and value as always.
+//!
+//! ```text
+//! lead_id  created_on  channel  source   partner_id  deal_id  won_on      region
+//! utf8     date32      utf8     dict     utf8        utf8     date32      utf8 (an attr)
+//! ```
+
+use super::typed_deals::{Days, attr_cells, date, dates, parsed, text, texts};
+use crate::domain::{Channel, Lead};
+use arrow_array::RecordBatch;
+use arrow_schema::DataType;
+use std::str::FromStr;
+
+/// Appends every row of `batch` to `leads`, read as the row path reads them, with the attrs of
+/// the columns `attrs` of `table` (the table `batch` was mapped from: the same rows; each
+/// column read as `typed_deals::append_attrs` reads one); `None` (with
+/// `leads` possibly holding some of the rows: the caller truncates) when a column or a value is
+/// not one this shortcut reads exactly like the row path.
+///
+/// Column by column for the parsed fields (the channel: each distinct text parsed once), then
+/// one pass building the leads.
+pub(crate) fn append_leads(leads: &mut Vec<Lead>, batch: &RecordBatch, table: &RecordBatch, attrs: &[&str]) -> Option<()> {
+    let b = batch;
+    let ids = texts(b, "lead_id")??;
+    let created = dates(b, "created_on")??;
+    let (channel, source, partner, deal) = (texts(b, "channel")?, texts(b, "source")?, texts(b, "partner_id")?, texts(b, "deal_id")?);
+    let won = dates(b, "won_on")?;
+    let n = b.num_rows();
+    let mut channels: Vec<Option<Channel>> = Vec::with_capacity(n);
+    parsed(channel.as_ref(), n, &mut channels, |s| s.map(Channel::from_str).transpose().ok())?;
+    let (start, mut days) = (leads.len(), Days::new());
+    leads.reserve(n);
+    for (i, channel) in channels.into_iter().enumerate() {
+        let owned = |c: Option<&_>| text(c, i).map(String::from);
+        let mut l = Lead::new(text(Some(&ids), i)?, date(Some(created), i, &mut days)??);
+        l.channel = channel;
+        l.source = owned(source.as_ref());
+        l.partner_id = owned(partner.as_ref());
+        l.deal_id = owned(deal.as_ref());
+        l.won_on = date(won, i, &mut days)?;
+        leads.push(l);
+    }
+    let new = &mut leads[start..];
+    for name in attrs {
+        let Some(a) = table.column_by_name(name).filter(|a| a.data_type() != &DataType::Null) else { continue };
+        attr_cells(a, n, |i, v| {
+            if let Some(v) = v {
+                new[i].attrs.insert(name.to_string(), v.to_string());
+            }
+        })?;
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, Date32Array, DictionaryArray, Int64Array, StringArray, types::Int32Type};
+    use std::sync::Arc;
+
+    fn batch() -> RecordBatch {
+        let text = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+        let source: DictionaryArray<Int32Type> = vec![Some("webinar "), None, Some("ads")].into_iter().collect();
+        RecordBatch::try_from_iter([
+            ("lead_id", text(vec![Some("L1"), Some(" L2"), Some("L3")])),
+            ("created_on", Arc::new(Date32Array::from(vec![20_000, 20_001, 20_002])) as ArrayRef),
+            ("channel", text(vec![Some("paid"), None, Some(" owned ")])),
+            ("source", Arc::new(source) as ArrayRef),
+            ("deal_id", text(vec![None, Some("D9"), Some("")])),
+            ("won_on", Arc::new(Date32Array::from(vec![None, Some(20_010), None])) as ArrayRef),
+            ("score", Arc::new(Int64Array::from(vec![Some(5), None, Some(7)])) as ArrayRef),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn leads_are_read_as_the_row_path_reads_them() {
+        let mut leads = Vec::new();
+        append_leads(&mut leads, &batch(), &batch(), &["score", "absent"]).unwrap();
+        let day = |n: i32| arrow_array::types::Date32Type::to_naive_date_opt(n).unwrap();
+        assert_eq!(leads.len(), 3);
+        assert_eq!((leads[1].id.as_str(), leads[1].created_on, leads[1].channel), ("L2", day(20_001), None));
+        assert_eq!(leads[0].channel, Some(Channel::Paid));
+        assert_eq!(leads[2].channel, Some(Channel::Owned));
+        assert_eq!(leads[0].source.as_deref(), Some("webinar"));
+        assert_eq!(leads[1].source, None);
+        assert_eq!((leads[1].deal_id.as_deref(), leads[1].won_on), (Some("D9"), Some(day(20_010))));
+        assert_eq!(leads[2].deal_id, None, "an empty cell is no value");
+        assert_eq!(leads[0].attrs.get("score").map(String::as_str), Some("5"));
+        assert!(leads[1].attrs.is_empty());
+        assert_eq!(leads[0].partner_id, None);
+    }
+
+    #[test]
+    fn what_the_row_path_would_refuse_is_not_read() {
+        let b = batch();
+        let with = |name: &str, a: ArrayRef| crate::arrow::with_column(&b.project(&[0, 1]).unwrap(), name, a);
+        let bad = [
+            with("channel", Arc::new(StringArray::from(vec!["paid", "tv", "owned"]))),
+            crate::arrow::with_column(&b.project(&[1]).unwrap(), "lead_id", Arc::new(StringArray::from(vec!["L1", " ", "L3"]))),
+            crate::arrow::with_column(&b.project(&[0]).unwrap(), "created_on", Arc::new(StringArray::from(vec!["2025-01-01"; 3]))),
+            crate::arrow::with_column(&b.project(&[0]).unwrap(), "created_on", Arc::new(Date32Array::from(vec![Some(1), None, Some(2)]))),
+        ];
+        for b in bad {
+            assert!(append_leads(&mut Vec::new(), &b, &b, &[]).is_none(), "{:?}", b.schema());
+        }
+        let listed =
+            with("tags", Arc::new(arrow_array::ListArray::new_null(Arc::new(arrow_schema::Field::new("item", DataType::Utf8, true)), 3)));
+        assert!(append_leads(&mut Vec::new(), &listed, &listed, &["tags"]).is_none(), "an attr of a refused type");
+    }
+}
