@@ -124,3 +124,69 @@ fn revenue_metric_and_split_merge() {
     assert_eq!(ds.run(&q).unwrap().value(0, "training_change").and_then(|v| v.as_f64()), Some(0.0));
     assert!("lunch".parse::<TrainingMetric>().is_err());
 }
+
+use proptest::prelude::*;
+
+prop_compose! {
+    /// A deal of partner p0–p5 (or none), created over 2024–2025, open, won or lost; its amount
+    /// at 0–3 decimal places (sums of mixed scales), absent on some deals that are not won.
+    fn any_deal()(partner in proptest::option::weighted(0.9, 0u8..6), created in 0u64..700, cycle in 0u64..200, status in 0u8..3,
+                  cents in proptest::option::weighted(0.9, 0i64..5_000_000), scale in 0u32..4) -> Deal {
+        let created_on = day("2024-01-01") + chrono::Days::new(created);
+        let status = [DealStatus::Open, DealStatus::Won, DealStatus::Lost][status as usize];
+        let mut d = Deal::new(format!("D{created}-{cycle}-{cents:?}"), created_on, status);
+        d.partner_id = partner.map(|p| format!("p{p}"));
+        d.owner_id = Some(format!("e{}", cycle % 3));
+        if status != DealStatus::Open {
+            d.closed_on = Some(created_on + chrono::Days::new(cycle));
+        }
+        d.amount = cents.or((status == DealStatus::Won).then_some(100)).map(|c| Money::new(rust_decimal::Decimal::new(c, scale), Currency::new("EUR").unwrap()));
+        d
+    }
+}
+
+prop_compose! {
+    /// Completions of p0–p3 (p4, p5 never train), some only attended.
+    fn any_course()(partner in 0u8..4, on in 0u64..700, done in proptest::option::weighted(0.8, 0u64..60)) -> CourseAttendance {
+        let mut c = CourseAttendance::new(format!("p{partner}"), "C1", day("2024-01-01") + chrono::Days::new(on));
+        c.completed_on = done.map(|d| day("2024-01-01") + chrono::Days::new(on + d));
+        c
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// `Dataset::run` folds deals from the columns (`Engine::push_deals`: deals summed per
+    /// partner and closing day, then folded into the state) — the same partial states, to the
+    /// decimal scale of the revenue sums, and the same table as every record folded on its own
+    /// by `training_impact`'s `observe` (`Engine::push`), for any grouping, buckets, window and
+    /// metric.
+    #[test]
+    fn columnar_fold_equals_each_deal_observed(deals in proptest::collection::vec(any_deal(), 0..150),
+                                               courses in proptest::collection::vec(any_course(), 0..12),
+                                               by in 0u8..3, buckets in 0u8..3, window in 1u32..200, metric in 0u8..3, rollup in any::<bool>()) {
+        let mut ds = Dataset { courses, ..Default::default() };
+        let mut seen = std::collections::HashSet::new();
+        ds.deals = deals.into_iter().filter(|d| seen.insert(d.id.clone())).collect::<Vec<_>>().into();
+        ds.validate().unwrap();
+        let mut q = Query::new(vec![Metric::TrainingImpact, Metric::CloseRate], Period::parse("2025").unwrap());
+        q.options.training_window_days = window;
+        q.options.training_metric = ["close_rate", "revenue", "time_to_close"][metric as usize].parse().unwrap();
+        q = match by { 1 => q.by(Dimension::Partner), 2 => q.by(Dimension::Owner), _ => q };
+        q = match buckets { 1 => q.buckets(Bucket::Quarter), 2 => q.buckets(Bucket::Month).compare(Compare::PreviousPeriod), _ => q };
+        if rollup {
+            q = q.rollup();
+        }
+        let mut e = Engine::new(&q, &ds.refs).unwrap();
+        for d in ds.deals.iter() {
+            e.push(&Record::Deal(&d)).unwrap();
+        }
+        for c in &ds.courses {
+            e.push(&Record::Course(c)).unwrap();
+        }
+        let one_by_one = e.into_partial();
+        let columnar = ds.partial(&q).unwrap();
+        prop_assert_eq!(serde_json::to_string(&columnar).unwrap(), serde_json::to_string(&one_by_one).unwrap());
+        prop_assert_eq!(ds.run(&q).unwrap(), one_by_one.finish(&ds.refs).unwrap());
+    }
+}

@@ -2,10 +2,12 @@
 //!
 //! The same fold as [`Engine::push`] of each deal (same groups, windows, states, errors), read
 //! from the columns: the group values come from [`deal_dim`] (the code `Record::dim_value`
-//! runs for a [`crate::Deal`]); the deal-outcome KPIs (`kpi::deal_tally::columnar_metric`) get
-//! one [`DealFacts`] per deal and window, classified once and folded into each of their states
-//! by the `fold` their own `observe` runs; every other KPI sees the deal as a [`crate::Deal`],
-//! written into one reused value only when the query has such a KPI.
+//! runs for a [`crate::Deal`]); the KPIs that fold from the columns
+//! (`kpi::deal_tally::columnar_metric`) get one [`DealFacts`] (deal outcomes) or [`ClosedDeal`]
+//! (`training_impact`) per deal and window, read once and summed per group and window
+//! ([`Tally`]), then folded into each of their states by the `fold` their own `observe` runs;
+//! every other KPI sees the deal as a [`crate::Deal`], written into one reused value only when
+//! the query has such a KPI.
 
 use super::dimension::{DimValue, Dimension};
 use super::kpi::Ctx;
@@ -15,6 +17,7 @@ use super::registry::KpiState;
 use super::window_spans::Spans;
 use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
+use crate::kpi::closed_days::ClosedDeal;
 use crate::kpi::deal_sums::Tally;
 use crate::kpi::deal_tally::{TallyNeeds, columnar_metric};
 use crate::kpi::deals::DealFacts;
@@ -62,12 +65,12 @@ impl Engine<'_> {
             }
             (r, _) => r?,
         }
-        self.fold_tallies(tallies, &by_facts)
+        self.fold_tallies(tallies, &by_facts, deals)
     }
 
     /// Folds each (group, window) tally of the deal-outcome KPIs into its cell's states (created
     /// when the tally counts), with the `fold` their `observe` runs.
-    fn fold_tallies(&mut self, tallies: Vec<Tally>, by_facts: &[bool]) -> Result<()> {
+    fn fold_tallies(&mut self, tallies: Vec<Tally>, by_facts: &[bool], deals: &Deals) -> Result<()> {
         let q = self.query.clone();
         if self.cells.len() < tallies.len() {
             self.cells.resize_with(tallies.len(), || None);
@@ -76,11 +79,11 @@ impl Engine<'_> {
         for (mut t, cell) in tallies.into_iter().zip(&mut self.cells).filter(|(t, _)| !t.is_empty()) {
             match cell {
                 Some(states) => {
-                    t.fold_into(states, by_facts, &mut buf)?;
+                    t.fold_into(states, by_facts, &mut buf, deals)?;
                 }
                 None => {
                     let mut states: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
-                    if t.fold_into(&mut states, by_facts, &mut buf)? {
+                    if t.fold_into(&mut states, by_facts, &mut buf, deals)? {
                         *cell = Some(states);
                     }
                 }
@@ -89,7 +92,7 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// The fold of [`Engine::push_deals`]: the deal-outcome KPIs' facts summed into `tallies`
+    /// The fold of [`Engine::push_deals`]: the columnar KPIs' facts summed into `tallies`
     /// (`group * windows + window`), the other KPIs folded into the cells; `at` follows the deal
     /// being folded.
     fn fold_deal_rows(
@@ -107,9 +110,12 @@ impl Engine<'_> {
         let (tallied, observed) = (by_facts.contains(&true), by_facts.contains(&false));
         let mut deal: Option<Deal> = None;
         let (n, nw) = (q.group_by.len(), self.windows.len());
-        let (mut facts, mut touches) = (vec![DealFacts::default(); nw], vec![false; nw]);
-        // the windows a deal can count in, from its dates (every window when they overlap)
-        let (spans, every) = (Spans::of(&self.windows), (0..nw).collect::<Vec<usize>>());
+        let (mut facts, mut touches, mut kept) = (vec![DealFacts::default(); nw], vec![false; nw], vec![ClosedDeal::default(); nw]);
+        // the windows a deal can count in, from its dates (every window when they overlap);
+        // training_impact keeps deals closed up to its window (W days) outside a window
+        let margin = if needs.closed { q.options.training_window_days } else { 0 };
+        let (spans, every) = (Spans::of(&self.windows, margin), (0..nw).collect::<Vec<usize>>());
+        let close_spans: Vec<_> = self.windows.iter().map(|w| crate::kpi::training_impact::close_span(w, &ctx)).collect();
         let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
         let (mut many_values, mut many_texts) = (vec![DimValue::Value(None); n], vec![None; n]);
         // Every dimension applies to a deal, so its levels depend on the query only.
@@ -188,8 +194,13 @@ impl Engine<'_> {
                 // the deal's facts per window, once for every level's tallies
                 let cycle = closed.map_or(0, |c| (c - created).num_days());
                 for &k in span {
-                    facts[k] = DealFacts::of_row(deals, i, &self.windows[k], &ctx, needs, cycle)?;
-                    touches[k] = facts[k].any();
+                    if needs.facts {
+                        facts[k] = DealFacts::of_row(deals, i, &self.windows[k], &ctx, needs, cycle)?;
+                        touches[k] = facts[k].any();
+                    }
+                    if needs.closed {
+                        kept[k] = ClosedDeal::of_row(deals, i, close_spans[k], &ctx, cycle)?;
+                    }
                 }
             }
             for &level in &levels {
@@ -199,8 +210,11 @@ impl Engine<'_> {
                         tallies.resize_with((g + 1) * nw, Tally::default);
                     }
                     let group = &mut tallies[g * nw..(g + 1) * nw];
-                    for &k in span.iter().filter(|&&k| touches[k]) {
-                        group[k].add(&facts[k]).map_err(|_| overflow())?;
+                    for &k in span {
+                        if touches[k] {
+                            group[k].add(&facts[k]).map_err(|_| overflow())?;
+                        }
+                        group[k].closed.add(&kept[k])?;
                     }
                 }
                 if observed {

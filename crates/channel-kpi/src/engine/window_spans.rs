@@ -31,8 +31,10 @@ pub(crate) struct Spans {
 
 impl Spans {
     /// The spans of `windows`, or `None` when they overlap or one is cyclic (then every
-    /// window must be tried).
-    pub(crate) fn of(windows: &[Window]) -> Option<Spans> {
+    /// window must be tried). With `margin` days, each window reaches that many days further
+    /// on both sides: a deal also touches the windows within that many days of its dates
+    /// (`training_impact` keeps the deals closed up to `training_window_days` outside a window).
+    pub(crate) fn of(windows: &[Window], margin: u32) -> Option<Spans> {
         if windows.iter().any(|w| w.cyclic.is_some()) {
             return None;
         }
@@ -41,6 +43,10 @@ impl Spans {
         let starts: Vec<NaiveDate> = order.iter().map(|&i| windows[i].period.start()).collect();
         let ends: Vec<NaiveDate> = order.iter().map(|&i| windows[i].period.end()).collect();
         let disjoint = ends.iter().zip(starts.iter().skip(1)).all(|(end, next)| end <= next);
+        // shifted by the same number of days, both stay in ascending order
+        let days = chrono::Days::new(u64::from(margin));
+        let starts = starts.into_iter().map(|s| s.checked_sub_days(days).unwrap_or(NaiveDate::MIN)).collect();
+        let ends = ends.into_iter().map(|e| e.checked_add_days(days).unwrap_or(NaiveDate::MAX)).collect();
         disjoint.then_some(Spans { order, starts, ends })
     }
 
@@ -76,7 +82,7 @@ mod tests {
         let mut shuffled = months.clone();
         shuffled.reverse();
         shuffled.swap(2, 7);
-        let spans = Spans::of(&shuffled).expect("months are disjoint");
+        let spans = Spans::of(&shuffled, 0).expect("months are disjoint");
         let dates: Vec<NaiveDate> =
             ["2024-11-30", "2025-01-01", "2025-01-31", "2025-02-01", "2025-06-15", "2025-12-31", "2026-01-01", "2026-03-01"]
                 .into_iter()
@@ -96,14 +102,23 @@ mod tests {
         // a deal of one month touches that month only
         let feb = shuffled.iter().position(|w| w.period.start() == day("2025-02-01")).unwrap();
         assert_eq!(spans.touched(day("2025-02-03"), Some(day("2025-02-20"))), &[feb]);
+        // with a margin of 20 days, January and March too (within 20 days of the dates)
+        let jan = shuffled.iter().position(|w| w.period.start() == day("2025-01-01")).unwrap();
+        let mar = shuffled.iter().position(|w| w.period.start() == day("2025-03-01")).unwrap();
+        let near = Spans::of(&shuffled, 20).unwrap();
+        let mut near = near.touched(day("2025-02-13"), Some(day("2025-02-20"))).to_vec();
+        near.sort();
+        let mut want = vec![jan, feb, mar];
+        want.sort();
+        assert_eq!(near, want);
     }
 
     #[test]
     fn overlapping_or_cyclic_windows_have_no_spans() {
         let year = Window::new(Period::parse("2025").unwrap());
         let q1 = Window::new(Period::parse("2025-Q1").unwrap());
-        assert!(Spans::of(&[year, q1]).is_none());
-        assert!(Spans::of(&[Window { period: year.period, cyclic: Some((Bucket::MonthOfYear, 3)) }]).is_none());
-        assert!(Spans::of(&[year]).is_some());
+        assert!(Spans::of(&[year, q1], 0).is_none());
+        assert!(Spans::of(&[Window { period: year.period, cyclic: Some((Bucket::MonthOfYear, 3)) }], 0).is_none());
+        assert!(Spans::of(&[year], 0).is_some());
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::engine::KpiState;
 use crate::error::{Error, Location, Result};
+use crate::kpi::closed_days::ClosedDays;
 use crate::kpi::deal_tally::fold_columnar;
 use crate::kpi::deals::{DealFacts, DealTally};
 use rust_decimal::Decimal;
@@ -51,6 +52,8 @@ pub(crate) struct Tally {
     scale: u32,
     /// Deals added since the packed counts were last flushed.
     unflushed: u64,
+    /// The deals `training_impact` keeps, per partner and closing day.
+    pub(crate) closed: ClosedDays,
 }
 
 /// Cycle lengths a tally holds before draining them into its histogram (fills its second
@@ -270,7 +273,7 @@ impl Tally {
 
     /// Whether any deal counted.
     pub(crate) fn is_empty(&self) -> bool {
-        self.won + self.lost + self.created + self.open + self.won_lost + self.created_open == 0
+        self.won + self.lost + self.created + self.open + self.won_lost + self.created_open == 0 && self.closed.is_empty()
     }
 
     /// Multiplies the sums by 10^`by` (the folder's amount scale grew).
@@ -282,8 +285,15 @@ impl Tally {
     }
 
     /// Folds this tally into the states whose `folded` flag is set, with the `fold` their KPIs'
-    /// `observe` runs; whether any counted it. `buf` is scratch space for the cycle histogram.
-    pub(crate) fn fold_into(&mut self, states: &mut [KpiState], folded: &[bool], buf: &mut Vec<(i64, u64)>) -> Result<bool> {
+    /// `observe` runs; whether any counted it. `buf` is scratch space for the cycle histogram;
+    /// `deals` names the partners of `closed`.
+    pub(crate) fn fold_into(
+        &mut self,
+        states: &mut [KpiState],
+        folded: &[bool],
+        buf: &mut Vec<(i64, u64)>,
+        deals: &crate::Deals,
+    ) -> Result<bool> {
         self.flush();
         self.drain();
         buf.clear();
@@ -302,9 +312,10 @@ impl Tally {
             won_cycles: buf,
             won_days,
         };
+        self.closed.compact()?;
         let mut hit = false;
         for (s, _) in states.iter_mut().zip(folded).filter(|(_, f)| **f) {
-            hit |= fold_columnar(s, &t)?;
+            hit |= fold_columnar(s, &t, &self.closed, deals)?;
         }
         Ok(hit)
     }

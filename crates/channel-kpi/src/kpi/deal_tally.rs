@@ -1,32 +1,42 @@
-//! The deal-outcome KPIs as the columnar folds see them: which metrics fold from a deal's
-//! [`DealFacts`] ([`columnar_metric`]), which amounts they convert ([`TallyNeeds`]), the facts
-//! of one row of a [`crate::Deals`] table ([`DealFacts::of_row`]) and the fold itself
+//! The deal-reading KPIs as the columnar folds see them: which metrics fold from a deal's
+//! [`DealFacts`] (the deal-outcome KPIs) or [`ClosedDeal`] (`training_impact`)
+//! ([`columnar_metric`]), what they read and convert ([`TallyNeeds`]), the facts of one row of
+//! a [`crate::Deals`] table ([`DealFacts::of_row`], [`ClosedDeal::of_row`]) and the fold itself
 //! ([`fold_columnar`], the `fold` each KPI's own `observe` runs).
 
+use super::closed_days::ClosedDays;
+#[cfg(doc)]
+use super::closed_days::ClosedDeal;
 use super::deals::{DealFacts, DealTally, amount_on};
 use super::pipeline::open_amount_of;
 use crate::engine::{Ctx, Window};
 use crate::error::Result;
 
-/// Whether `Engine::push_deals` folds metric `m` from each deal's facts by [`fold_columnar`]:
-/// the deal-outcome KPIs whose whole `observe` is their `fold` of [`DealFacts`] (`pipeline`
-/// only without a pipeline definition, since stages need the stage history).
+/// Whether `Engine::push_deals` folds metric `m` from the columns by [`fold_columnar`]: the
+/// deal-outcome KPIs whose whole `observe` on a deal is their `fold` of [`DealFacts`]
+/// (`pipeline` only without a pipeline definition, since stages need the stage history), and
+/// `training_impact`, whose `observe` on a deal is [`ClosedDays`]' fold of a [`ClosedDeal`]
+/// (its course records still reach its `observe`).
 pub(crate) fn columnar_metric(m: crate::Metric, ctx: &Ctx) -> bool {
     use crate::Metric::*;
     match m {
         AvgDealSize | WonRevenue | DealCount | CloseRate | SalesCycleDays | SalesVelocity | AvgClosedDealSize => true,
         Pipeline => ctx.refs.pipeline.is_empty(),
+        TrainingImpact => true,
         _ => false,
     }
 }
 
-/// The amounts a metric accepted by [`columnar_metric`] reads from a deal's facts, as its own
-/// `observe` converts them: the won amount at the close date, the open amount at the day
-/// before the instant (a conversion can fail, so only the ones a query needs are computed).
+/// What the metrics accepted by [`columnar_metric`] read from a deal: its [`DealFacts`]
+/// (`facts`) with the amounts their own `observe` converts — the won amount at the close date,
+/// the open amount at the day before the instant (a conversion can fail, so only the ones a
+/// query needs are computed) — and its [`ClosedDeal`] (`closed`).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct TallyNeeds {
+    pub facts: bool,
     pub won_amount: bool,
     pub open_amount: bool,
+    pub closed: bool,
 }
 
 impl TallyNeeds {
@@ -34,8 +44,10 @@ impl TallyNeeds {
     pub(crate) fn with(self, m: crate::Metric) -> TallyNeeds {
         use crate::Metric::*;
         TallyNeeds {
+            facts: self.facts || m != TrainingImpact,
             won_amount: self.won_amount || matches!(m, AvgDealSize | WonRevenue | AvgClosedDealSize | SalesVelocity),
             open_amount: self.open_amount || m == Pipeline,
+            closed: self.closed || m == TrainingImpact,
         }
     }
 }
@@ -60,10 +72,11 @@ impl DealFacts {
     }
 }
 
-/// Folds a tally into the state of a metric accepted by [`columnar_metric`], with the same
-/// `fold` its `Kpi::observe` uses.
+/// Folds a tally — the deals' facts summed (`f`) and the deals `training_impact` keeps, per
+/// partner and day (`closed`, partners named by `deals`) — into the state of a metric accepted
+/// by [`columnar_metric`], with the same `fold` its `Kpi::observe` uses.
 #[inline]
-pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally) -> Result<bool> {
+pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally, closed: &ClosedDays, deals: &crate::Deals) -> Result<bool> {
     use crate::engine::KpiState as S;
     match state {
         S::AvgDealSize(s) | S::WonRevenue(s) | S::AvgClosedDealSize(s) => s.fold(f),
@@ -72,6 +85,7 @@ pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally) 
         S::SalesCycleDays(s) => Ok(s.fold(f)),
         S::SalesVelocity(s) => s.fold(f),
         S::Pipeline(s) => s.fold_open(f),
+        S::TrainingImpact(s) => closed.fold_into(s, deals),
         _ => Err(crate::Error::Query("internal: a metric outside the columnar set reached the columnar fold".into())),
     }
 }

@@ -10,16 +10,35 @@
 //! per-partner row is compared with all untrained partners.
 
 use super::common::{Count, Sum, state};
+use super::deals::amount_on;
 use crate::domain::DealStatus;
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Merge, Record, TrainingMetric, Value, Window};
 use crate::error::Result;
 use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 state! {
     /// Deals of one partner closed on one day.
     pub struct DayAgg { pub won: Count, pub lost: Count, pub revenue: Sum, pub cycle_days: Count }
+}
+
+impl DayAgg {
+    /// Adds one deal closed that day: won (its amount in the query currency, its cycle days)
+    /// or lost. The one fold of a deal for `training_impact`: its `observe` runs it per deal,
+    /// the columnar fold (`kpi::closed_days`) per deal into a per-(partner, day) sum first.
+    #[inline]
+    pub(crate) fn add_deal(&mut self, won: bool, revenue: Decimal, cycle_days: u64) -> Result<()> {
+        if won {
+            self.won.inc();
+            self.revenue.add(revenue)?;
+            self.cycle_days.merge(&Count(cycle_days))
+        } else {
+            self.lost.inc();
+            Ok(())
+        }
+    }
 }
 
 /// One partner's completions (all dates) and daily deal aggregates near the window.
@@ -62,20 +81,66 @@ impl Merge for ImpactState {
     }
 }
 
+impl ImpactState {
+    /// The track of `partner` (created empty when new).
+    pub(crate) fn track(&mut self, partner: &str) -> &mut PartnerTrack {
+        if !self.0.contains_key(partner) {
+            self.0.insert(partner.to_string(), PartnerTrack::default());
+        }
+        self.0.get_mut(partner).expect("inserted above")
+    }
+}
+
+/// The close dates of the deals `training_impact` keeps for window `w`: `[start − W, end + W)`
+/// with `W` = `options.training_window_days` (won and lost deals of a partner, closed then).
+#[inline]
+pub(crate) fn close_span(w: &Window, ctx: &Ctx) -> (NaiveDate, NaiveDate) {
+    let wd = ctx.query.options.training_window_days as i64;
+    (shift(w.period.start(), -wd), shift(w.period.end(), wd))
+}
+
 fn shift(d: NaiveDate, days: i64) -> NaiveDate {
     if days >= 0 { d.checked_add_days(Days::new(days as u64)) } else { d.checked_sub_days(Days::new(days.unsigned_abs())) }
         .unwrap_or(if days >= 0 { NaiveDate::MAX } else { NaiveDate::MIN })
 }
 
-/// Σ of the daily aggregates of `tracks` in `[from, to)`.
-fn window_sum<'a>(tracks: impl Iterator<Item = &'a PartnerTrack>, from: NaiveDate, to: NaiveDate) -> Result<DayAgg> {
+/// Σ of the daily aggregates of `t` in `[from, to)`.
+fn window_sum(t: &PartnerTrack, from: NaiveDate, to: NaiveDate) -> Result<DayAgg> {
     let mut acc = DayAgg::default();
-    for t in tracks {
-        for (_, a) in t.days.range(from..to) {
-            acc.merge(a)?;
-        }
+    for (_, a) in t.days.range(from..to) {
+        acc.merge(a)?;
     }
     Ok(acc)
+}
+
+/// The control group of one window at one roll-up level: the partners without a completion in
+/// any of its states, their deals pooled per closing day once (each trained partner's control
+/// windows are then sums over one calendar, not over every control partner).
+struct Controls {
+    /// Number of control partners.
+    partners: usize,
+    days: PartnerTrack,
+}
+
+impl Controls {
+    fn of(states: &[&ImpactState]) -> Result<Controls> {
+        let trained: BTreeSet<&str> =
+            states.iter().flat_map(|s| s.0.iter()).filter(|(_, t)| !t.completions.is_empty()).map(|(p, _)| p.as_str()).collect();
+        let mut partners = BTreeSet::new();
+        let mut days = PartnerTrack::default();
+        for (p, t) in states.iter().flat_map(|s| s.0.iter()).filter(|(p, _)| !trained.contains(p.as_str())) {
+            partners.insert(p.as_str());
+            for (d, a) in &t.days {
+                days.days.entry(*d).or_default().merge(a)?;
+            }
+        }
+        Ok(Controls { partners: partners.len(), days })
+    }
+
+    /// Σ of the control partners' daily aggregates in `[from, to)`.
+    fn sum(&self, from: NaiveDate, to: NaiveDate) -> Result<DayAgg> {
+        window_sum(&self.days, from, to)
+    }
 }
 
 /// The training metric of an aggregate; `None` when it has fewer than `min` closed deals or
@@ -186,29 +251,21 @@ impl Kpi for TrainingImpact {
         match rec {
             Record::Course(c) => match c.completed_on {
                 Some(d) => {
-                    s.0.entry(c.partner_id.clone()).or_default().completions.insert(d);
+                    s.track(&c.partner_id).completions.insert(d);
                     Ok(true)
                 }
                 None => Ok(false),
             },
             Record::Deal(d) => {
                 let (Some(p), Some(closed)) = (d.partner_id.as_ref(), d.closed_on) else { return Ok(false) };
-                let wd = ctx.query.options.training_window_days as i64;
-                let (from, to) = (shift(w.period.start(), -wd), shift(w.period.end(), wd));
+                let (from, to) = close_span(w, ctx);
                 if d.status == DealStatus::Open || closed < from || closed >= to {
                     return Ok(false);
                 }
-                let a = s.0.entry(p.clone()).or_default().days.entry(closed).or_default();
-                if d.status == DealStatus::Won {
-                    a.won.inc();
-                    a.revenue.add(match d.amount {
-                        Some(m) => ctx.money(m, closed)?,
-                        None => rust_decimal::Decimal::ZERO,
-                    })?;
-                    a.cycle_days.merge(&Count(d.cycle_days().unwrap_or(0).max(0) as u64))?;
-                } else {
-                    a.lost.inc();
-                }
+                let won = d.status == DealStatus::Won;
+                let revenue = if won { amount_on(d.amount, closed, ctx)? } else { Decimal::ZERO };
+                let cycle = d.cycle_days().unwrap_or(0).max(0) as u64;
+                s.track(p).days.entry(closed).or_default().add_deal(won, revenue, cycle)?;
                 Ok(true)
             }
             _ => Ok(false),
@@ -217,11 +274,7 @@ impl Kpi for TrainingImpact {
     fn finish(states: &[&ImpactState], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
         let o = &ctx.query.options;
         let (m, wd, min) = (o.training_metric, o.training_window_days as i64, o.training_min_deals);
-        let mut pooled = ImpactState::default();
-        for s in states {
-            pooled.merge(s)?;
-        }
-        let controls: Vec<&PartnerTrack> = pooled.0.values().filter(|t| t.completions.is_empty()).collect();
+        let controls = Controls::of(states)?;
         states
             .iter()
             .map(|s| {
@@ -230,16 +283,18 @@ impl Kpi for TrainingImpact {
                     let Some(&c) = t.completions.iter().find(|d| w.contains(**d)) else { continue };
                     trained += 1;
                     let (b0, a1) = (shift(c, -wd), shift(c, wd));
-                    let own = |from, to| window_sum(std::iter::once(t), from, to).map(|a| metric(m, &a, min));
+                    let own = |from, to| window_sum(t, from, to).map(|a| metric(m, &a, min));
                     let (Some(b), Some(a)) = (own(b0, c)?, own(c, a1)?) else { continue };
                     before.push(b);
                     after.push(a);
                     change.push(a - b);
                     // Sums (revenue, deal count) are per control partner; ratios pool the deals.
-                    let per_partner =
-                        if matches!(m, TrainingMetric::Revenue | TrainingMetric::DealCount) { controls.len().max(1) as f64 } else { 1.0 };
-                    let pool =
-                        |from, to| window_sum(controls.iter().copied(), from, to).map(|a| metric(m, &a, min).map(|v| v / per_partner));
+                    let per_partner = if matches!(m, TrainingMetric::Revenue | TrainingMetric::DealCount) {
+                        controls.partners.max(1) as f64
+                    } else {
+                        1.0
+                    };
+                    let pool = |from, to| controls.sum(from, to).map(|a| metric(m, &a, min).map(|v| v / per_partner));
                     if let (Some(cb), Some(ca)) = (pool(b0, c)?, pool(c, a1)?) {
                         ctrl.push(ca - cb);
                         did.push((a - b) - (ca - cb));

@@ -2,17 +2,18 @@
 //! not keep its records ([`super::run_files`]): a duplicate id, and a lead naming an unknown
 //! deal, are found without the records.
 //!
-//! Cost: 8 bytes per id in a hash table (one control byte more per slot, at most 7/8 full,
-//! grown by doubling): 10–20 bytes per record (`benches/README.md` has the measured peaks),
-//! against the ≈ 500 bytes per record a whole [`crate::Dataset`] holds.
+//! Cost: 8 bytes per slot of an open-addressing table (linear probing, at most 7/8 full, grown
+//! by doubling): 9–16 bytes per record (`benches/README.md` has the measured peaks), against
+//! the ≈ 500 bytes per record a whole [`crate::Dataset`] holds. A slot is the hash itself (0:
+//! empty), so a look-up reads one cache line, and [`IdHashes::insert_all`] looks a few hashes
+//! ahead so the lines of the next ones are on their way while one is inserted.
 //!
 //! Exactness: two different ids share a 64-bit hash with probability about n² / 2⁶⁵ (3 · 10⁻⁶
-//! for 10 M ids). A repeated hash is therefore not taken as a duplicate: the caller falls back
-//! to a whole load, which compares the ids themselves. A lead naming a deal that does not
-//! exist goes unnoticed only if its id's hash equals a deal's (about n / 2⁶⁴ per such lead:
-//! 5 · 10⁻¹³ with 10 M deals).
-
-use hashbrown::HashTable;
+//! for 10 M ids); the hashes 0 and 1 count as one (an empty slot is 0), which adds n / 2⁶³. A
+//! repeated hash is therefore not taken as a duplicate: the caller falls back to a whole load,
+//! which compares the ids themselves. A lead naming a deal that does not exist goes unnoticed
+//! only if its id's hash equals a deal's (about n / 2⁶⁴ per such lead: 5 · 10⁻¹³ with 10 M
+//! deals).
 
 /// The XXH3-128 hash of an id (its low 64 bits are what [`IdHashes`] keeps).
 pub(super) fn id_hash(id: &str) -> u128 {
@@ -22,44 +23,129 @@ pub(super) fn id_hash(id: &str) -> u128 {
 /// A set of id hashes (the low 64 bits of [`id_hash`]).
 #[derive(Default)]
 pub(super) struct IdHashes {
-    table: HashTable<u64>,
+    /// A power of two of slots (or none), each a hash or 0 (empty).
+    slots: Vec<u64>,
+    len: usize,
+}
+
+/// What a slot holds for `h`: its low 64 bits, never 0 (0 marks an empty slot).
+#[inline]
+fn key(h: u128) -> u64 {
+    (h as u64).max(1)
 }
 
 impl IdHashes {
+    /// The first slot to look at for `k`.
+    #[inline]
+    fn home(&self, k: u64) -> usize {
+        k as usize & (self.slots.len() - 1)
+    }
+
+    /// Adds `k` to a table with room for it; false when it was there.
+    #[inline]
+    fn put(&mut self, k: u64) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(k);
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = k;
+                    self.len += 1;
+                    return true;
+                }
+                s if s == k => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
     /// Adds `h`; false when a hash equal to it was already there.
     pub(super) fn insert(&mut self, h: u128) -> bool {
-        let h = h as u64;
-        if self.table.find(h, |&x| x == h).is_some() {
-            return false;
+        self.reserve(1);
+        self.put(key(h))
+    }
+
+    /// Adds `hs` in order, up to the first already there (false: the hashes after it are not
+    /// added).
+    #[cfg(any(feature = "parquet", test))]
+    pub(super) fn insert_all(&mut self, hs: &[u128]) -> bool {
+        self.reserve(hs.len());
+        // the slot of the hash `AHEAD` places on is read meanwhile (its value unused), so its
+        // cache line is loaded by the time that hash is inserted
+        const AHEAD: usize = 8;
+        let mut seen = 0u64;
+        for (i, &h) in hs.iter().enumerate() {
+            if let Some(&next) = hs.get(i + AHEAD) {
+                seen ^= self.slots[self.home(key(next))];
+            }
+            if !self.put(key(h)) {
+                return false;
+            }
         }
-        self.table.insert_unique(h, h, |&x| x);
+        std::hint::black_box(seen);
         true
     }
 
-    /// Makes room for `n` more hashes at once (a table grown by doubling holds both sizes
-    /// while it grows, and hashes every entry again each time).
     /// Forgets hash `h` (noted by a reader whose rows were not kept after all).
     pub(super) fn remove(&mut self, h: u128) {
-        let h = h as u64;
-        if let Ok(e) = self.table.find_entry(h, |&x| x == h) {
-            e.remove();
+        let Some(mut hole) = self.find(key(h)) else { return };
+        let mask = self.slots.len() - 1;
+        self.slots[hole] = 0;
+        self.len -= 1;
+        // the hashes after the hole that would no longer be found move back into it
+        let mut i = (hole + 1) & mask;
+        while self.slots[i] != 0 {
+            let home = self.home(self.slots[i]);
+            // the hole lies between the hash's first slot and `i`: it moves into the hole
+            if (i.wrapping_sub(home) & mask) >= (i.wrapping_sub(hole) & mask) {
+                self.slots[hole] = self.slots[i];
+                self.slots[i] = 0;
+                hole = i;
+            }
+            i = (i + 1) & mask;
         }
     }
 
+    /// Makes room for `n` more hashes at once (a table grown by doubling holds both sizes
+    /// while it grows, and places every entry again each time).
     pub(super) fn reserve(&mut self, n: usize) {
-        self.table.reserve(n, |&x| x);
+        let need = self.len + n;
+        if need * 8 <= self.slots.len() * 7 {
+            return;
+        }
+        let size = (need * 8 / 7 + 1).next_power_of_two().max(16);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        self.len = 0;
+        for k in old.into_iter().filter(|&k| k != 0) {
+            self.put(k);
+        }
+    }
+
+    /// The slot holding `k`.
+    fn find(&self, k: u64) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(k);
+        loop {
+            match self.slots[i] {
+                0 => return None,
+                s if s == k => return Some(i),
+                _ => i = (i + 1) & mask,
+            }
+        }
     }
 
     /// Whether a hash equal to `h` was added.
     pub(super) fn contains(&self, h: u128) -> bool {
-        let h = h as u64;
-        self.table.find(h, |&x| x == h).is_some()
+        self.find(key(h)).is_some()
     }
 
     /// Ids added.
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
-        self.table.len()
+        self.len
     }
 }
 
@@ -77,5 +163,61 @@ mod tests {
         assert!(!s.insert(id_hash("D99999")));
         assert!(s.contains(id_hash("D0")) && !s.contains(id_hash("D100000")) && !s.contains(id_hash("")));
         assert_eq!(s.len(), 100_000);
+        // 0 marks an empty slot: the hashes 0 and 1 count as one (a repeat: the caller checks
+        // the ids themselves)
+        assert!(s.insert(1 << 64) && !s.insert(1) && s.contains(0));
+    }
+
+    #[test]
+    fn insert_all_adds_in_order_up_to_the_first_repeat() {
+        let mut s = IdHashes::default();
+        let hs: Vec<u128> = (0..1_000).map(|i| id_hash(&format!("D{i}"))).collect();
+        assert!(s.insert_all(&hs[..600]));
+        let mut more = hs[600..700].to_vec();
+        more.push(hs[3]);
+        more.extend_from_slice(&hs[700..]);
+        assert!(!s.insert_all(&more));
+        assert_eq!(s.len(), 700, "the hashes after the repeat are not added");
+        assert!(s.contains(hs[699]) && !s.contains(hs[700]));
+    }
+
+    /// Inserts and removes of hashes that share first slots (long runs, runs wrapping past the
+    /// table's end), checked against a list of the hashes in the table.
+    #[test]
+    fn removing_keeps_every_other_hash_findable() {
+        let mut s = IdHashes::default();
+        let mut live: Vec<u128> = Vec::new();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for step in 0..30_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let pick = (x >> 32) as usize % live.len().max(1);
+            match step % 5 {
+                // remove one in the table, or one never added
+                0 | 1 if !live.is_empty() => {
+                    let h = if step % 5 == 0 { live.swap_remove(pick) } else { u128::from(x | 1) << 64 };
+                    s.remove(h);
+                    assert!(!s.contains(h));
+                }
+                2 if !live.is_empty() => assert!(!s.insert(live[pick]), "a repeat, step {step}"),
+                _ => {
+                    // 8 first slots near the end of a 16- to 4096-slot table: runs collide and wrap
+                    let h = u128::from((x & !0xFFF) | 0xFF8 | (x & 7));
+                    assert!(s.insert(h), "step {step}");
+                    live.push(h);
+                }
+            }
+            if step % 101 == 0 {
+                assert_eq!(s.len(), live.len());
+                assert!(live.iter().all(|&h| s.contains(h)), "step {step}");
+            }
+        }
+        assert!(live.iter().all(|&h| s.contains(h)));
+        for h in live.drain(..) {
+            s.remove(h);
+        }
+        assert_eq!(s.len(), 0);
+        assert!(s.slots.iter().all(|&k| k == 0));
     }
 }

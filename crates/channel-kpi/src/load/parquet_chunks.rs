@@ -1,4 +1,4 @@
-//! A Parquet deals file folded as it is read (`load::run_files`), on every core: the file's
+//! A Parquet deals file folded as it is read (`load::run_files`), on several threads: the file's
 //! rows are cut into chunks of [`FOLD_ROWS`]; reader `t` of `T` decodes chunks `t`, `t + T`,
 //! `t + 2T` … through the typed reader (`load/mapped_batch.rs`) into [`Deals`] and hashes their
 //! ids, and the calling thread notes each chunk's ids and folds it, strictly in file order.
@@ -14,7 +14,8 @@
 //! once, each group's tallies folded into its states), paid per Parquet batch (8,192 rows) it
 //! was a third of the command's time on 1 M deals (510 → 355 ms CPU at 64 k rows a chunk).
 //! Memory: a reader hands a chunk over only when the calling thread takes it (a rendezvous),
-//! so at most one chunk per reader and the one being folded are held, ≈ 6 MB each.
+//! so one chunk per reader and the one being folded are held (≈ 6 MB each), and folded chunks
+//! wait in one pool for the next reader to start a chunk.
 
 use super::id_hashes::{IdHashes, id_hash};
 use super::mapping::KindMapping;
@@ -51,6 +52,10 @@ struct Part {
     hashes: Vec<u128>,
 }
 
+/// Chunks folded, for any reader to refill: one pool, so a chunk waits for the first reader
+/// to start a chunk, not for its own reader.
+type Spares = std::sync::Mutex<Vec<Box<Part>>>;
+
 /// What a reader hands on.
 enum Chunk {
     Read(Box<Part>),
@@ -76,21 +81,21 @@ pub(super) fn fold_chunks(
     let chunks = total.div_ceil(per);
     let readers = (readers.max(1) as u64).min(chunks.max(1));
     let chunk = |c: u64| c * per..((c + 1) * per).min(total);
+    // folded chunks go back to the readers, which refill them (their capacity kept)
+    let spares = Spares::default();
     std::thread::scope(|s| {
-        let (mut parts, mut spares, mut handles) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut parts, mut handles) = (Vec::new(), Vec::new());
         for t in 0..readers {
             // a rendezvous: a chunk is handed over when this thread takes it
             let (out, part) = sync_channel::<Chunk>(0);
-            // folded chunks go back to their reader, which refills them (their capacity kept)
-            let (spare, spares_of) = sync_channel::<Box<Part>>(1);
             let mine: Vec<Range<u64>> = (t..chunks).step_by(readers as usize).map(chunk).collect();
-            handles.push(s.spawn(move || read(open, mine, map, &out, &spares_of)));
+            let spares = &spares;
+            handles.push(s.spawn(move || read(open, mine, map, &out, spares)));
             parts.push(part);
-            spares.push(spare);
         }
         let end = fold_each(&parts, &spares, chunks, &mut ids, fold);
         // a reader stops at its next chunk when this side hangs up
-        drop((parts, spares));
+        drop(parts);
         // a reader that panicked: its chunks are not all folded (the query goes to the whole load)
         let panicked = handles.into_iter().map(|h| h.join().is_err()).fold(false, |a, b| a | b);
         (ids, if panicked { End::Stopped } else { end })
@@ -101,7 +106,7 @@ pub(super) fn fold_chunks(
 /// each one's ids and folds it.
 fn fold_each(
     parts: &[Receiver<Chunk>],
-    spares: &[SyncSender<Box<Part>>],
+    spares: &Spares,
     chunks: u64,
     ids: &mut IdHashes,
     fold: &mut dyn FnMut(&Deals) -> Result<(), ()>,
@@ -113,13 +118,15 @@ fn fold_each(
             Ok(Chunk::Unread) => return End::Unread,
             Err(_) => return End::Stopped, // the reader ended without saying why: it panicked
         };
-        if !part.hashes.iter().all(|&h| ids.insert(h)) {
+        if !ids.insert_all(&part.hashes) {
             return End::Repeat;
         }
         if fold(&part.deals).is_err() {
             return End::Stopped;
         }
-        let _ = spares[t].try_send(part);
+        if let Ok(mut s) = spares.lock() {
+            s.push(part);
+        }
     }
     End::Done
 }
@@ -128,12 +135,12 @@ fn fold_each(
 /// appended to the chunk it falls in (cut at the chunk's end), each chunk's ids hashed and the
 /// chunk handed on. Stops at the first batch that does not read (saying so), or when the
 /// folding side hangs up.
-fn read(open: &OpenRows, chunks: Vec<Range<u64>>, map: &KindMapping, out: &SyncSender<Chunk>, spares: &Receiver<Box<Part>>) {
+fn read(open: &OpenRows, chunks: Vec<Range<u64>>, map: &KindMapping, out: &SyncSender<Chunk>, spares: &Spares) {
     let mut batches = open(chunks.clone());
     // the rows of a batch past the end of the chunk it began in
     let mut rest: Option<RecordBatch> = None;
     for rows in chunks {
-        let mut part = spares.try_recv().unwrap_or_default();
+        let mut part = spares.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
         part.deals.clear_keeping_capacity();
         part.hashes.clear();
         let mut need = (rows.end - rows.start) as usize;

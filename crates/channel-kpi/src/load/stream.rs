@@ -155,10 +155,13 @@ fn typed_deals(
     folder.deals.reserve(usize::try_from(total).unwrap_or(0));
     let mut rows = 0u64;
     let ids = std::mem::take(&mut folder.deals);
-    // read on every core, each reader decoding only its own chunks' rows
+    // a reader on every core but the one this thread folds on, each decoding only its own
+    // chunks' rows (each reader decompresses every page holding any of its rows and holds its
+    // own pages and chunk: on 2 cores a second reader took more CPU, memory and wall time than
+    // it saved, benches/README.md, session 18)
     let file = batches.rows();
     let open = |rows| Box::new(file.ranges(rows)) as Box<dyn Iterator<Item = _>>;
-    let readers = super::chunks::threads_for(usize::try_from(total).ok());
+    let readers = super::chunks::threads_for(usize::try_from(total).ok()).saturating_sub(1).max(1);
     let chunks = super::parquet_chunks::FOLD_ROWS;
     let (ids, end) = super::parquet_chunks::fold_chunks(&open, total, readers, &map, ids, chunks, &mut |chunk| {
         folder.fold_noted_deals(chunk)?;
