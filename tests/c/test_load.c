@@ -222,6 +222,19 @@ static void query_files(void) {
     ckpi_query_free(q);
 }
 
+/* `q` run on the files of `fixture` (through `mapping`, or none) gives `loaded`, the result of the
+ * same query on the loaded dataset; frees `loaded`. */
+static void same_on_files(const ckpi_query *q, const char *fixture, const char *mapping, ckpi_result *loaded) {
+    ckpi_result *streamed = NULL;
+    CHECK_OK(ckpi_query_run_files(q, fixture, strlen(fixture), mapping, mapping ? strlen(mapping) : 0, NULL, &streamed));
+    char *a = result_json(streamed), *b = result_json(loaded);
+    CHECK(a && b && strcmp(a, b) == 0);
+    free(a);
+    free(b);
+    ckpi_result_free(streamed);
+    ckpi_result_free(loaded);
+}
+
 /* A Parquet export whose kept attr (`account`, dictionary-encoded text) is read into the attr
  * columns by the typed reader, grouped by `attr:account` (tests/fixtures/attrs/README.md):
  * won revenue Acme 300 (one padded), Bolt 400, none 50; the same on the files without a
@@ -235,7 +248,7 @@ static void parquet_attrs(void) {
     const char *query = "{\"metrics\": [\"won_revenue\"], \"period\": \"2025\", \"group_by\": [\"attr:account\"]}";
     ckpi_dataset *ds = NULL;
     ckpi_query *q = NULL;
-    ckpi_result *loaded = NULL, *streamed = NULL;
+    ckpi_result *loaded = NULL;
     CHECK_OK(ckpi_dataset_new(&ds));
     CHECK_OK(ckpi_dataset_load_dir(ds, fixture, strlen(fixture), mapping, strlen(mapping), NULL));
     CHECK_OK(ckpi_query_new(&q));
@@ -261,13 +274,7 @@ static void parquet_attrs(void) {
         }
     }
     CHECK(seen == 7);
-    CHECK_OK(ckpi_query_run_files(q, fixture, strlen(fixture), mapping, strlen(mapping), NULL, &streamed));
-    char *a = result_json(streamed), *b = result_json(loaded);
-    CHECK(a && b && strcmp(a, b) == 0);
-    free(a);
-    free(b);
-    ckpi_result_free(streamed);
-    ckpi_result_free(loaded);
+    same_on_files(q, fixture, mapping, loaded);
     ckpi_query_free(q);
     ckpi_dataset_free(ds);
 }
@@ -281,7 +288,7 @@ static void parquet_leads(void) {
     const char *query = "{\"metrics\": [\"lead_conversion_rate\"], \"period\": \"2025\", \"group_by\": [\"channel\"]}";
     ckpi_dataset *ds = NULL;
     ckpi_query *q = NULL;
-    ckpi_result *loaded = NULL, *streamed = NULL;
+    ckpi_result *loaded = NULL;
     CHECK_OK(ckpi_dataset_new(&ds));
     CHECK_OK(ckpi_dataset_load_dir(ds, fixture, strlen(fixture), NULL, 0, NULL));
     CHECK_OK(ckpi_query_new(&q));
@@ -311,13 +318,7 @@ static void parquet_leads(void) {
         }
     }
     CHECK(seen == 7);
-    CHECK_OK(ckpi_query_run_files(q, fixture, strlen(fixture), NULL, 0, NULL, &streamed));
-    char *a = result_json(streamed), *b = result_json(loaded);
-    CHECK(a && b && strcmp(a, b) == 0);
-    free(a);
-    free(b);
-    ckpi_result_free(streamed);
-    ckpi_result_free(loaded);
+    same_on_files(q, fixture, NULL, loaded);
     ckpi_query_free(q);
     ckpi_dataset_free(ds);
 }

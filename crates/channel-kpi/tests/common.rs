@@ -186,3 +186,17 @@ pub fn same(fast: Loaded, slow: Loaded, queries: &[Query]) -> std::result::Resul
     }
     Ok(())
 }
+
+/// A text column of `v`, dictionary-encoded when `dictionary` (the typed readers' tests).
+#[cfg(feature = "arrow")]
+pub fn text_column(v: Vec<Option<String>>, dictionary: bool) -> arrow_array::ArrayRef {
+    use arrow_array::builder::StringDictionaryBuilder;
+    use arrow_array::types::Int32Type;
+    if dictionary {
+        let mut b = StringDictionaryBuilder::<Int32Type>::new();
+        v.iter().for_each(|x| b.append_option(x.as_deref()));
+        std::sync::Arc::new(b.finish())
+    } else {
+        std::sync::Arc::new(arrow_array::StringArray::from(v))
+    }
+}

@@ -10,8 +10,6 @@
 
 mod common;
 
-use arrow_array::builder::StringDictionaryBuilder;
-use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
 use channel_kpi::arrow::load_tables;
 use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
@@ -30,15 +28,7 @@ const SOURCES: [&str; 5] = ["webinar", " ads", "", "Ads", "newsletter "];
 const REGIONS: [&str; 4] = ["EMEA", " APAC ", "", "emea"];
 
 fn table(rows: &[Gen], dictionary: bool, batches: usize) -> Vec<RecordBatch> {
-    let s = |v: Vec<Option<String>>| -> ArrayRef {
-        if dictionary {
-            let mut b = StringDictionaryBuilder::<Int32Type>::new();
-            v.iter().for_each(|x| b.append_option(x.as_deref()));
-            Arc::new(b.finish())
-        } else {
-            Arc::new(StringArray::from(v))
-        }
-    };
+    let s = |v: Vec<Option<String>>| common::text_column(v, dictionary);
     let day0 = 20000;
     let first = rows.first().map_or(0, |r| r.0);
     let ids = rows

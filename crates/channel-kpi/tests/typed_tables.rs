@@ -12,8 +12,6 @@
 
 mod common;
 
-use arrow_array::builder::StringDictionaryBuilder;
-use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray};
 use channel_kpi::arrow::load_tables;
 use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
@@ -40,15 +38,7 @@ const PARTNER_STAGES: [&str; 5] = ["", "guidance", "lead_generation; value deliv
 const REGIONS: [&str; 6] = ["EMEA", " APAC ", "", "  ", "emea", "Amér"];
 
 fn table(rows: &[Gen], dictionary: bool, int_amounts: bool, batches: usize) -> Vec<RecordBatch> {
-    let s = |v: Vec<Option<String>>| -> ArrayRef {
-        if dictionary {
-            let mut b = StringDictionaryBuilder::<Int32Type>::new();
-            v.iter().for_each(|x| b.append_option(x.as_deref()));
-            Arc::new(b.finish())
-        } else {
-            Arc::new(StringArray::from(v))
-        }
-    };
+    let s = |v: Vec<Option<String>>| common::text_column(v, dictionary);
     let day0 = 20000; // 2024-10-04
     // troubles 14 and 15: a padded id, an id starting with a non-ASCII letter (both fine: read
     // row by row, not copied as one buffer)

@@ -38,49 +38,34 @@ pub(super) trait Typed: Default + Send + 'static {
     fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()>;
 }
 
-impl Typed for Deals {
-    const KIND: RecordKind = RecordKind::Deals;
-    fn of(ds: &mut Dataset) -> &mut Self {
-        &mut ds.deals
-    }
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn keep(&mut self, len: usize) {
-        self.truncate(len);
-    }
-    fn append_all(&mut self, other: Self) {
-        self.append(other);
-    }
-    fn id_at(&self, i: usize) -> &str {
-        self.id(i)
-    }
-    fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
-        super::mapped_batch::append(self, b, map)
-    }
+/// `Typed` for a dataset's column store `$store` of kind `$kind` in field `$field`, appending
+/// batches with `$append`.
+macro_rules! typed {
+    ($($store:ident: $kind:ident in $field:ident by $append:ident),+) => {$(
+        impl Typed for $store {
+            const KIND: RecordKind = RecordKind::$kind;
+            fn of(ds: &mut Dataset) -> &mut Self {
+                &mut ds.$field
+            }
+            fn count(&self) -> usize {
+                self.len()
+            }
+            fn keep(&mut self, len: usize) {
+                self.truncate(len);
+            }
+            fn append_all(&mut self, other: Self) {
+                self.append(other);
+            }
+            fn id_at(&self, i: usize) -> &str {
+                self.id(i)
+            }
+            fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+                super::mapped_batch::$append(self, b, map)
+            }
+        }
+    )+};
 }
-
-impl Typed for Leads {
-    const KIND: RecordKind = RecordKind::Leads;
-    fn of(ds: &mut Dataset) -> &mut Self {
-        &mut ds.leads
-    }
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn keep(&mut self, len: usize) {
-        self.truncate(len);
-    }
-    fn append_all(&mut self, other: Self) {
-        self.append(other);
-    }
-    fn id_at(&self, i: usize) -> &str {
-        self.id(i)
-    }
-    fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
-        super::mapped_batch::append_leads(self, b, map)
-    }
-}
+typed!(Deals: Deals in deals by append, Leads: Leads in leads by append_leads);
 
 /// Reads `src` into the dataset's records of kind `T` through the shortcut (`Ok(None)`), or
 /// hands it back, unread, for the row path (`Ok(Some(src))`); `lines` notes the ids of kind `T`.
