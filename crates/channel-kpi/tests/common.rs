@@ -200,3 +200,17 @@ pub fn text_column(v: Vec<Option<String>>, dictionary: bool) -> arrow_array::Arr
         std::sync::Arc::new(arrow_array::StringArray::from(v))
     }
 }
+
+/// `batches` with each column renamed by `rename` (an export naming the canonical columns its
+/// own way).
+#[cfg(feature = "arrow")]
+pub fn renamed(batches: &[arrow_array::RecordBatch], rename: impl Fn(&str) -> String) -> Vec<arrow_array::RecordBatch> {
+    use arrow_schema::{Field, Schema};
+    batches
+        .iter()
+        .map(|b| {
+            let fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone().with_name(rename(f.name()))).collect();
+            arrow_array::RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), b.columns().to_vec()).unwrap()
+        })
+        .collect()
+}

@@ -117,19 +117,12 @@ fn same(fast: Loaded, slow: Loaded) -> Result<(), TestCaseError> {
 /// through a mapping that renames them back, maps channel values and defaults the source;
 /// attrs `"all"`, a list, or none.
 fn mapped(batches: &[RecordBatch], variant: u8) -> (Vec<RecordBatch>, Mapping) {
-    use arrow_schema::{Field, Schema};
     let rename = |n: &str| match n {
         "lead_id" => "Lead".to_string(),
         "created_on" => "First contact".to_string(),
         n => n.to_string(),
     };
-    let renamed = batches
-        .iter()
-        .map(|b| {
-            let fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone().with_name(rename(f.name()))).collect();
-            RecordBatch::try_new(Arc::new(Schema::new(fields)), b.columns().to_vec()).unwrap()
-        })
-        .collect();
+    let renamed = common::renamed(batches, rename);
     let attrs = [r#""all""#, r#"["region"]"#, r#""none""#][variant as usize % 3];
     let m = Mapping::from_json_str(&format!(
         r#"{{"leads": {{"columns": {{"lead_id": "Lead", "created_on": "First contact"}},

@@ -179,7 +179,6 @@ fn by_attrs() -> [channel_kpi::Query; 3] {
 /// through a mapping that renames them back (and reads `status` as `stage` too), with value
 /// maps, defaults (`variant`) and each `attrs` choice.
 fn maven(batches: &[RecordBatch], variant: u8) -> (Vec<RecordBatch>, Mapping) {
-    use arrow_schema::{Field, Schema};
     let rename = |n: &str| -> String {
         match n {
             "deal_id" => "opportunity_id",
@@ -190,13 +189,7 @@ fn maven(batches: &[RecordBatch], variant: u8) -> (Vec<RecordBatch>, Mapping) {
         }
         .to_string()
     };
-    let renamed = batches
-        .iter()
-        .map(|b| {
-            let fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone().with_name(rename(f.name()))).collect();
-            RecordBatch::try_new(Arc::new(Schema::new(fields)), b.columns().to_vec()).unwrap()
-        })
-        .collect();
+    let renamed = common::renamed(batches, rename);
     let defaults = [
         r#"{}"#,
         r#"{"currency": "USD", "lost_reason": "n/a"}"#,
