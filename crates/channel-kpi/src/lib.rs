@@ -42,6 +42,7 @@ pub mod arrow;
 pub mod currency_codes;
 pub mod dataset;
 pub mod dataset_add;
+mod dataset_leads;
 pub mod domain;
 pub mod engine;
 pub mod error;

@@ -1,6 +1,6 @@
 //! Leads tables whose columns have their natural Arrow types (dates as `date32`, texts as
-//! strings of any layout) read straight into [`Lead`] values, without rendering each cell as
-//! text and parsing it back: the leads' shortcut of the loader's row conversion
+//! strings of any layout) read straight into the columns of [`Leads`], without rendering each
+//! cell as text and parsing it back: the leads' shortcut of the loader's row conversion
 //! (`load::lead_from_row` through the identity mapping).
 //!
 //! The rules are those of `typed_deals.rs`: [`append_leads`] reads a clean table and returns

@@ -52,7 +52,13 @@ impl Lead {
     /// `won_on` may precede `created_on` in real exports (a deal recorded as won before first
     /// contact); that is kept and counted — it is a data-quality fact, not a parse error.
     pub fn validate(&self) -> Result<()> {
-        if self.id.trim().is_empty() {
+        Lead::check_id(&self.id)
+    }
+
+    /// The check [`Lead::validate`] makes: a lead id is not blank (also run on the ids of
+    /// [`crate::Leads`], which hold no `Lead`).
+    pub(crate) fn check_id(id: &str) -> Result<()> {
+        if id.trim().is_empty() {
             return Err(Error::Missing { location: Location { field: Some("lead_id".into()), ..Default::default() } });
         }
         Ok(())
