@@ -3,7 +3,7 @@
 use crate::domain::WordField;
 use crate::domain::{
     Contract, CourseAttendance, Deals, EngagementEvent, Leads, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
-    SupportTicket, SurveyResponse, Target,
+    SupportTicket, Surveys, Target,
 };
 use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
 use crate::error::{Error, Location, Result};
@@ -42,9 +42,9 @@ pub struct Dataset {
     /// Course attendances from an LMS.
     #[serde(default)]
     pub courses: Vec<CourseAttendance>,
-    /// Survey answers (CSAT, NPS, partner satisfaction).
+    /// Survey answers (CSAT, NPS, partner satisfaction), stored column by column.
     #[serde(default)]
-    pub surveys: Vec<SurveyResponse>,
+    pub surveys: Surveys,
     /// Program costs per partner and period.
     #[serde(default)]
     pub program_costs: Vec<ProgramCost>,
@@ -77,7 +77,7 @@ pub struct Dataset {
 
 impl Dataset {
     /// Folds every record into `engine` (deals first, then the other kinds in the order of
-    /// the JSON form, partners with them): what [`Dataset::partial`] does on one thread.
+    /// the JSON form, partners with them, surveys last): what [`Dataset::partial`] does on one thread.
     pub fn push_into(&self, engine: &mut Engine) -> Result<()> {
         self.push_part(engine, 0, 1, true)
     }
@@ -99,10 +99,11 @@ impl Dataset {
             crate::interrupt::check()?;
             e.push(&r)?;
         }
+        e.push_surveys(&self.surveys, cut(self.surveys.len()))?;
         Ok(())
     }
 
-    /// The records other than deals and leads, part `part` of `parts` (see [`Dataset::push_part`]).
+    /// The records other than deals, leads and surveys, part `part` of `parts` (see [`Dataset::push_part`]).
     fn other_records(&self, part: usize, parts: usize, partners: bool) -> impl Iterator<Item = Record<'_>> {
         fn cut<T>(v: &[T], part: usize, parts: usize) -> &[T] {
             &v[v.len() * part / parts..v.len() * (part + 1) / parts]
@@ -115,7 +116,6 @@ impl Dataset {
             .chain(cut(&self.spend, part, parts).iter().map(Record::Spend))
             .chain(partners)
             .chain(cut(&self.courses, part, parts).iter().map(Record::Course))
-            .chain(cut(&self.surveys, part, parts).iter().map(Record::Survey))
             .chain(cut(&self.program_costs, part, parts).iter().map(Record::Cost))
             .chain(cut(&self.subscriptions, part, parts).iter().map(Record::Subscription))
             .chain(cut(&self.contracts, part, parts).iter().map(Record::Contract))
@@ -256,10 +256,7 @@ impl Dataset {
             c.validate()?;
             known(c.describe(), Some(&c.partner_id))?;
         }
-        for s in &self.surveys {
-            s.validate()?;
-            known(s.describe(), s.partner_id.as_deref())?;
-        }
+        self.check_surveys(has_partners)?;
         for c in &self.program_costs {
             c.validate()?;
             known(c.describe(), Some(&c.partner_id))?;

@@ -43,6 +43,7 @@ pub mod currency_codes;
 pub mod dataset;
 pub mod dataset_add;
 mod dataset_leads;
+mod dataset_surveys;
 pub mod domain;
 pub mod engine;
 pub mod error;
@@ -56,6 +57,7 @@ pub mod stats;
 
 pub use dataset::{Dataset, PART_MIN_RECORDS};
 pub use dataset_add::PushIndex;
+pub use domain::Surveys;
 pub use domain::{
     Amendment, Channel, Contract, CostKind, CourseAttendance, Deal, DealKind, DealStatus, Deals, EngagementEvent, Lead, Leads, Onboarding,
     OrgTree, OrgUnit, Partner, PartnerStage, PartnerStages, PipelineDef, ProductUsage, ProgramCost, Referral, RegistrationStatus, Spend,

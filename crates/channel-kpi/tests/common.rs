@@ -165,7 +165,7 @@ impl Drop for Scratch {
 /// A load's outcome: the dataset and its report, or the error.
 pub type Loaded = Result<(Dataset, load::LoadReport)>;
 
-/// A typed reader's load (`fast`) equals the row path's (`slow`): the same deals and leads, errors, file
+/// A typed reader's load (`fast`) equals the row path's (`slow`): the same deals, leads and surveys, errors, file
 /// reports and columns found, and the same result of each of `queries` (grouped by attrs read
 /// into columns: as by the row path's) — or the same error.
 pub fn same(fast: Loaded, slow: Loaded, queries: &[Query]) -> std::result::Result<(), proptest::test_runner::TestCaseError> {
@@ -177,6 +177,8 @@ pub fn same(fast: Loaded, slow: Loaded, queries: &[Query]) -> std::result::Resul
             prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
             prop_assert_eq!(&ra.files, &rb.files);
             prop_assert_eq!(format!("{:?}", ra.columns), format!("{:?}", rb.columns));
+            // survey answers by their Debug form: a score's digits too (4.0 is not written 4)
+            prop_assert_eq!(format!("{:?}", a.surveys), format!("{:?}", b.surveys));
             for q in queries {
                 prop_assert_eq!(format!("{:?}", a.run(q)), format!("{:?}", b.run(q)));
             }

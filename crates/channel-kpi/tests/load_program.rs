@@ -55,10 +55,10 @@ fn every_kind_loads_from_its_canonical_file() {
     assert_eq!(ds.deals.get(0).registration_status, Some(RegistrationStatus::Approved));
     assert_eq!(ds.courses.len(), 2);
     assert_eq!(ds.courses[0].score, Some("87.5".parse().unwrap()));
-    assert_eq!(ds.surveys[1].scale, 10, "NPS defaults to a 0–10 scale");
-    assert_eq!(ds.surveys[0].attrs.get("region").map(String::as_str), Some("north"));
-    assert!(!ds.surveys[0].attrs.contains_key("score"), "canonical fields are not attrs");
-    assert_eq!(ds.surveys[2].topic, Some(SurveyTopic::Rewards));
+    assert_eq!(ds.surveys.scale(1), 10, "NPS defaults to a 0–10 scale");
+    assert_eq!(ds.surveys.attr(0, "region"), Some("north"));
+    assert!(!ds.surveys.get(0).attrs.contains_key("score"), "canonical fields are not attrs");
+    assert_eq!(ds.surveys.topic(2), Some(SurveyTopic::Rewards));
     assert_eq!(ds.program_costs[0].kind, CostKind::Mdf);
     assert_eq!(ds.subscriptions[0].month.to_string(), "2024-12-01");
     assert_eq!(ds.subscriptions[1].attrs.get("plan").map(String::as_str), Some("pro"));

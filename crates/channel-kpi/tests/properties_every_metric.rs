@@ -150,7 +150,7 @@ fn dataset() -> impl Strategy<Value = Dataset> {
                 d.id = format!("D{i}");
             }
             let n = deals.len();
-            let mut ds = Dataset { deals: deals.into(), surveys, ..Default::default() };
+            let mut ds = Dataset { deals: deals.into(), surveys: surveys.into(), ..Default::default() };
             for (i, (mut l, deal)) in leads.into_iter().enumerate() {
                 l.id = format!("L{i}");
                 l.deal_id = deal.filter(|d| *d < n).map(|d| format!("D{d}"));
@@ -236,7 +236,7 @@ fn split(ds: &Dataset, k: usize) -> (Dataset, Dataset) {
     cut(&mut a.targets, &mut b.targets, k);
     cut(&mut a.spend, &mut b.spend, k);
     cut(&mut a.courses, &mut b.courses, k);
-    cut(&mut a.surveys, &mut b.surveys, k);
+    b.surveys = a.surveys.split_off(a.surveys.len() * k / 8);
     cut(&mut a.program_costs, &mut b.program_costs, k);
     cut(&mut a.subscriptions, &mut b.subscriptions, k);
     cut(&mut a.tickets, &mut b.tickets, k);
@@ -273,7 +273,7 @@ proptest! {
         let mut s = seed;
         let mut r = ds.clone();
         let mut deals = r.deals.to_vec(); shuffle(&mut deals, &mut s); r.deals = deals.into(); let mut leads = r.leads.to_vec(); shuffle(&mut leads, &mut s); r.leads = leads.into(); shuffle(&mut r.targets, &mut s);
-        shuffle(&mut r.spend, &mut s); shuffle(&mut r.courses, &mut s); shuffle(&mut r.surveys, &mut s);
+        shuffle(&mut r.spend, &mut s); shuffle(&mut r.courses, &mut s); let mut surveys = r.surveys.to_vec(); shuffle(&mut surveys, &mut s); r.surveys = surveys.into();
         shuffle(&mut r.program_costs, &mut s); shuffle(&mut r.subscriptions, &mut s); shuffle(&mut r.tickets, &mut s);
         shuffle(&mut r.onboarding, &mut s); shuffle(&mut r.engagement, &mut s); shuffle(&mut r.referrals, &mut s);
         shuffle(&mut r.usage, &mut s);

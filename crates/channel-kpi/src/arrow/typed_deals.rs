@@ -359,7 +359,7 @@ fn trimmed(s: &str) -> &str {
 
 /// Amounts the row path reads to the same decimal: `decimal128` and integers (floats are read
 /// through their text, which this shortcut does not reproduce).
-fn amounts(a: &ArrayRef) -> Option<Amounts<'_>> {
+pub(super) fn amounts(a: &ArrayRef) -> Option<Amounts<'_>> {
     match a.data_type() {
         DataType::Decimal128(..) | DataType::Int64 | DataType::Int32 | DataType::Null => Amounts::of(a),
         _ => None,

@@ -15,6 +15,7 @@ mod pipeline_def;
 mod program_cost;
 mod subscription;
 mod survey;
+mod survey_columns;
 mod target;
 mod training;
 
@@ -34,6 +35,7 @@ pub use pipeline_def::{PipelineDef, StageDef, StageOutcome};
 pub use program_cost::{CostKind, ProgramCost};
 pub use subscription::SubscriptionMonth;
 pub use survey::{SurveyKind, SurveyResponse, SurveyTopic};
+pub use survey_columns::Surveys;
 pub use target::{Spend, Target};
 pub use training::CourseAttendance;
 

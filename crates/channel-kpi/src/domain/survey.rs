@@ -102,16 +102,37 @@ impl SurveyResponse {
     /// NPS uses a 0–10 scale; other kinds 1–`scale` with `scale ≥ 2`; the score lies on it.
     pub fn validate(&self) -> Result<()> {
         let loc = |f: &str| Location { record: Some(self.describe()), field: Some(f.into()), ..Default::default() };
-        if self.kind == SurveyKind::Nps && self.scale != 10 {
-            return Err(Error::invalid(loc("scale").with_value(self.scale), "NPS answers are on a 0–10 scale"));
+        match answer_problem(self.kind, self.scale, self.score) {
+            None => Ok(()),
+            Some(Problem::NpsScale) => Err(Error::invalid(loc("scale").with_value(self.scale), "NPS answers are on a 0–10 scale")),
+            Some(Problem::Scale) => Err(Error::invalid(loc("scale").with_value(self.scale), "a scale needs at least 2 points")),
+            Some(Problem::Score(lo, hi)) => {
+                Err(Error::invalid(loc("score").with_value(self.score), format!("outside the scale {lo}–{hi}")))
+            }
         }
-        if self.scale < 2 {
-            return Err(Error::invalid(loc("scale").with_value(self.scale), "a scale needs at least 2 points"));
-        }
-        let (lo, hi) = (Decimal::from(self.scale_min()), Decimal::from(self.scale));
-        if self.score < lo || self.score > hi {
-            return Err(Error::invalid(loc("score").with_value(self.score), format!("outside the scale {lo}–{hi}")));
-        }
-        Ok(())
     }
+}
+
+/// What [`SurveyResponse::validate`] finds wrong with an answer.
+pub(crate) enum Problem {
+    /// An NPS answer not on a 0–10 scale.
+    NpsScale,
+    /// A scale of fewer than 2 points.
+    Scale,
+    /// A score outside `lo..=hi`.
+    Score(Decimal, Decimal),
+}
+
+/// The checks of [`SurveyResponse::validate`] on an answer's kind, scale and score (also run
+/// on the columns of [`crate::Surveys`], which hold no `SurveyResponse`): `None` when valid.
+#[inline]
+pub(crate) fn answer_problem(kind: SurveyKind, scale: u32, score: Decimal) -> Option<Problem> {
+    if kind == SurveyKind::Nps && scale != 10 {
+        return Some(Problem::NpsScale);
+    }
+    if scale < 2 {
+        return Some(Problem::Scale);
+    }
+    let (lo, hi) = (Decimal::from(u32::from(kind != SurveyKind::Nps)), Decimal::from(scale));
+    (score < lo || score > hi).then_some(Problem::Score(lo, hi))
 }

@@ -45,6 +45,7 @@ mod query;
 mod record;
 mod registry;
 mod rows;
+mod survey_rows;
 mod table;
 mod window;
 mod window_spans;

@@ -17,7 +17,7 @@ use arrow_schema::{DataType, Field, Schema};
 use std::sync::Arc;
 
 /// The date fields of the kinds read here.
-const DATES: [&str; 5] = ["created_on", "registered_on", "expected_close_on", "closed_on", "won_on"];
+const DATES: [&str; 6] = ["created_on", "registered_on", "expected_close_on", "closed_on", "won_on", "submitted_on"];
 
 /// `b` with the canonical columns of `kind` (deals or leads), read through `map` (itself when
 /// `map` renames, translates and defaults nothing).
@@ -91,6 +91,15 @@ pub(crate) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMappin
 /// the attrs the mapping keeps ([`attr_columns`]).
 pub(crate) fn append_leads(leads: &mut crate::Leads, b: &RecordBatch, map: &KindMapping) -> Option<()> {
     crate::arrow::append_leads(leads, &canonical(RecordKind::Leads, b, map)?, b, &attr_columns(b, map))
+}
+
+/// Appends the survey answers of `b` read through `map` ([`canonical`], then the typed reader),
+/// with the attrs the mapping keeps ([`attr_columns`]) but those named as a canonical survey
+/// field (the row path drops them: `attrs_without`).
+pub(crate) fn append_surveys(surveys: &mut crate::Surveys, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+    let mut attrs = attr_columns(b, map);
+    attrs.retain(|c| !super::kinds::SURVEY_FIELDS.contains(c));
+    crate::arrow::append_surveys(surveys, &canonical(RecordKind::Surveys, b, map)?, b, &attrs)
 }
 
 /// The columns of `b` that `map` keeps as attrs, as the row path picks them (`MappedRow::attrs`):

@@ -23,6 +23,8 @@ use arrow_array::RecordBatch;
 pub(super) trait Typed: Default + Send + 'static {
     /// The kind of the records.
     const KIND: RecordKind;
+    /// Whether the row path refuses a repeated id of this kind (not for survey answers).
+    const UNIQUE_IDS: bool = true;
     /// The dataset's records of this kind.
     fn of(ds: &mut Dataset) -> &mut Self;
     /// Number of records.
@@ -66,6 +68,30 @@ macro_rules! typed {
     )+};
 }
 typed!(Deals: Deals in deals by append, Leads: Leads in leads by append_leads);
+
+/// Survey answers: their ids are optional and may repeat (the row path keeps them all).
+impl Typed for crate::Surveys {
+    const KIND: RecordKind = RecordKind::Surveys;
+    const UNIQUE_IDS: bool = false;
+    fn of(ds: &mut Dataset) -> &mut Self {
+        &mut ds.surveys
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn keep(&mut self, len: usize) {
+        self.truncate(len);
+    }
+    fn append_all(&mut self, other: Self) {
+        self.append(other);
+    }
+    fn id_at(&self, i: usize) -> &str {
+        self.id(i).unwrap_or_default()
+    }
+    fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+        super::mapped_batch::append_surveys(self, b, map)
+    }
+}
 
 /// Reads `src` into the dataset's records of kind `T` through the shortcut (`Ok(None)`), or
 /// hands it back, unread, for the row path (`Ok(Some(src))`); `lines` notes the ids of kind `T`.
@@ -113,10 +139,11 @@ pub(super) fn typed_table<T: Typed>(
     };
     // Duplicate ids: noted as the row path notes them (position, row); a duplicate is left to
     // the row path, which names both rows (and skips the row under `collect_errors`).
-    let unique = read.is_some() && {
-        let records = T::of(ds);
-        lines.insert_all(start..records.count(), |p| (p - start) as u64, |q| records.id_at(q))
-    };
+    let unique = read.is_some()
+        && (!T::UNIQUE_IDS || {
+            let records = T::of(ds);
+            lines.insert_all(start..records.count(), |p| (p - start) as u64, |q| records.id_at(q))
+        });
     let Some(cols) = read.filter(|_| unique) else {
         lines.forget_from(start);
         T::of(ds).keep(start);
