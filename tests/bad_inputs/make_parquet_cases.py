@@ -46,6 +46,21 @@ def leads(channels: list[str]) -> pa.Table:
     })  # fmt: skip
 
 
+def surveys(scores: list[str], topics: list[str | None] | None = None) -> pa.Table:
+    """Typed survey answers: date32 dates, decimal128 scores, int32 scales, the kind
+    dictionary-encoded."""
+    n = len(scores)
+    return pa.table({
+        "survey_id": pa.array([f"S{i + 1}" for i in range(n)]),
+        "kind": pa.array(["csat", "partner_satisfaction"] * (n // 2) + ["csat"] * (n % 2)).dictionary_encode(),
+        "topic": pa.array(topics or [None] * n, pa.string()),
+        "scale": pa.array([5] * n, pa.int32()),
+        "score": pa.array([Decimal(s) for s in scores], pa.decimal128(4, 1)),
+        "submitted_on": pa.array([dt.date(2025, 2, 1 + i) for i in range(n)], pa.date32()),
+        "partner_id": pa.array(["acme"] * n),
+    })  # fmt: skip
+
+
 def write(case: str, table: pa.Table, file: str = "deals.parquet", **kw) -> pathlib.Path:
     path = CASES / case / file
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,6 +111,10 @@ def main() -> None:
     write("parquet_lead_unknown_channel", leads(["paid", "owned", "tv", "earned"]), "leads.parquet")
     t = leads(["paid", "owned", "paid"])
     write("parquet_duplicate_lead_id", t.set_column(0, "lead_id", pa.array(["L1", "L2", "L1"])), "leads.parquet")
+
+    # Surveys: the typed reader hands a file with one bad answer to the row path, which names it.
+    write("parquet_survey_score_off_scale", surveys(["4.0", "3.5", "6.0", "5.0"]), "surveys.parquet")
+    write("parquet_survey_unknown_topic", surveys(["4.0", "3.5", "2.0", "5.0"], [None, "rewards", None, "perks"]), "surveys.parquet")
 
 
 if __name__ == "__main__":

@@ -323,6 +323,54 @@ static void parquet_leads(void) {
     ckpi_dataset_free(ds);
 }
 
+/* Survey answers in a Parquet file with typed columns (tests/fixtures/surveys/README.md), read by
+ * the typed surveys reader: over 2025 by partner, P1's CSAT (2 answers, 0.5 satisfied, mean 4.25,
+ * one with a padded partner and an upper-case kind) and NPS (2 answers, nps 50, one with a null
+ * scale), P2's partner satisfaction (3 answers, mean 19/6, 1 about rewards); the same on the
+ * files without a dataset. */
+static void parquet_surveys(void) {
+    const char *fixture = "tests/fixtures/surveys";
+    const char *query =
+        "{\"metrics\": [\"partner_csat\", \"partner_satisfaction\"], \"period\": \"2025\", \"group_by\": [\"partner\"]}";
+    ckpi_dataset *ds = NULL;
+    ckpi_query *q = NULL;
+    ckpi_result *loaded = NULL;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_dataset_load_dir(ds, fixture, strlen(fixture), NULL, 0, NULL));
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_from_json(q, query, strlen(query)));
+    CHECK_OK(ckpi_dataset_run(ds, q, &loaded));
+    size_t rows = 0, partner = col(loaded, "partner");
+    CHECK_OK(ckpi_result_row_count(loaded, &rows));
+    CHECK(rows == 2);
+    int seen = 0;
+    for (size_t i = 0; i < rows; i++) {
+        size_t len = 0;
+        int64_t n = -1, nps_n = -1, rewards = -1;
+        double csat = -1, mean = -1, nps = -1;
+        CHECK_OK(ckpi_result_get_text(loaded, i, partner, buf, sizeof buf, &len));
+        if (strcmp(buf, "P1") == 0) {
+            CHECK_OK(ckpi_result_get_int(loaded, i, col(loaded, "csat_n"), &n));
+            CHECK_OK(ckpi_result_get_float(loaded, i, col(loaded, "csat"), &csat));
+            CHECK_OK(ckpi_result_get_float(loaded, i, col(loaded, "csat_mean"), &mean));
+            CHECK_OK(ckpi_result_get_int(loaded, i, col(loaded, "nps_responses"), &nps_n));
+            CHECK_OK(ckpi_result_get_float(loaded, i, col(loaded, "nps"), &nps));
+            CHECK(n == 2 && csat == 0.5 && mean == 4.25 && nps_n == 2 && nps == 50.0);
+            seen |= 1;
+        } else if (strcmp(buf, "P2") == 0) {
+            CHECK_OK(ckpi_result_get_int(loaded, i, col(loaded, "satisfaction_responses"), &n));
+            CHECK_OK(ckpi_result_get_float(loaded, i, col(loaded, "satisfaction_mean"), &mean));
+            CHECK_OK(ckpi_result_get_int(loaded, i, col(loaded, "satisfaction_rewards_n"), &rewards));
+            CHECK(n == 3 && rewards == 1 && mean > 19.0 / 6 - 1e-12 && mean < 19.0 / 6 + 1e-12);
+            seen |= 2;
+        }
+    }
+    CHECK(seen == 3);
+    same_on_files(q, fixture, NULL, loaded);
+    ckpi_query_free(q);
+    ckpi_dataset_free(ds);
+}
+
 int main(void) {
     strcpy(dir, "/tmp/ckpi-load-XXXXXX");
     if (!mkdtemp(dir)) {
@@ -336,6 +384,7 @@ int main(void) {
     query_files();
     parquet_attrs();
     parquet_leads();
+    parquet_surveys();
     remove_file("deals.csv");
     rmdir(dir);
     return check_summary();

@@ -286,3 +286,33 @@ def test_typed_lead_tables(name: str, make: Any, kind: str, column: str, value: 
     assert (e.kind, e.column, e.row, e.file) == (kind, column, row, "leads"), str(e)
     if value is not None:
         assert e.value.startswith(value), str(e)
+
+
+def typed_surveys(**over: Any) -> pa.Table:
+    """Two answers with typed columns (dates as date32, decimal scores, the kind dictionary-encoded)."""
+    cols = {
+        "survey_id": pa.array(["S1", "S2"]), "kind": pa.array(["csat", "nps"]).dictionary_encode(),
+        "score": pa.array([Decimal("4.5"), Decimal("9")], pa.decimal128(4, 1)),
+        "submitted_on": pa.array([dt.date(2025, 1, 1), dt.date(2025, 1, 2)], pa.date32()), "partner_id": pa.array(["acme", None]),
+    }  # fmt: skip
+    cols.update(over)
+    return pa.table(cols)
+
+
+#: Survey tables the typed reader hands to the row path, which names row, column and value.
+TYPED_SURVEYS = [
+    ("unknown_kind", lambda: typed_surveys(kind=pa.array(["csat", "cast"]).dictionary_encode()), "parse", "kind", "cast", 1),
+    ("score_off_scale", lambda: typed_surveys(score=pa.array([Decimal("5.5"), Decimal("9")], pa.decimal128(4, 1))), "invalid", "score", "5.5", 0),
+    ("nps_on_five_points", lambda: typed_surveys(scale=pa.array([5, 5], pa.int32())), "invalid", "scale", "5", 1),
+    ("null_score", lambda: typed_surveys(score=pa.array([Decimal("4"), None], pa.decimal128(4, 1))), "missing", "score", None, 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name,make,kind,column,value,row", TYPED_SURVEYS, ids=[t[0] for t in TYPED_SURVEYS])
+def test_typed_survey_tables(name: str, make: Any, kind: str, column: str, value: Optional[str], row: Optional[int]) -> None:
+    with pytest.raises(ck.ChannelKpiError) as info:
+        ck.load(surveys=make())
+    e = info.value
+    assert (e.kind, e.column, e.row, e.file) == (kind, column, row, "surveys"), str(e)
+    if value is not None:
+        assert e.value.startswith(value), str(e)

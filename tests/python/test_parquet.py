@@ -153,3 +153,23 @@ def test_typed_leads_from_parquet_and_from_a_table() -> None:
             "paid": (2, 0.5), "owned": (1, 1.0), None: (1, 0.0)}  # fmt: skip
         by_campaign = ck.query(source, by="attr:campaign", **q).to_pylist()
         assert {r["campaign"]: r["lead_conversion_rate_n"] for r in by_campaign} == {"spring": 2, None: 2}
+
+
+def test_typed_surveys_from_parquet_and_from_a_table() -> None:
+    """Survey answers as a data lake holds them (tests/fixtures/surveys/README.md: date32 dates,
+    decimal scores, int32 scales with a null, a dictionary-encoded kind with an upper-case value,
+    a padded partner and topic, a ``region`` attr), read by the typed surveys reader from the
+    file and from the same rows in memory: CSAT, NPS and partner satisfaction by partner and by
+    ``attr:region``."""
+    fixture = ROOT / "tests" / "fixtures" / "surveys"
+    answers = pq.read_table(fixture / "surveys.parquet")
+    q = {"metrics": ["partner_csat", "partner_satisfaction"], "period": "2025", "output": "pyarrow"}
+    for source in [ck.load_files(fixture), ck.load(surveys=answers)]:
+        for by in ["partner", "attr:region"]:
+            rows = {r[by.removeprefix("attr:")]: r for r in ck.query(source, by=by, **q).to_pylist()}
+            first, second = (rows["P1"], rows["P2"]) if by == "partner" else (rows["north"], rows["south"])
+            assert (first["csat_n"], first["csat"], first["csat_mean"]) == (2, 0.5, 4.25)
+            assert (first["nps_responses"], first["nps_promoters"], first["nps"]) == (2, 1, 50.0)
+            assert (second["satisfaction_responses"], second["satisfaction_rewards_n"], second["satisfaction_training_n"]) == (3, 1, 1)
+            assert second["satisfaction_mean"] == pytest.approx(19 / 6, abs=1e-12)
+            assert second["csat_n"] == 0 and first["satisfaction_responses"] == 0

@@ -161,3 +161,28 @@ def test_typed_lead_tables_give_the_values_of_text_ones():
     assert rows[("owned", None)]["channel_leads"] == 1
     by_score = ck.query(deals, leads=typed, period="2025", by="attr:score", metrics=["lead_conversion_rate"], output="pyarrow")
     assert {r["score"]: r["lead_conversion_rate_n"] for r in by_score.to_pylist()} == {"3": 1, "5": 1, None: 1}
+
+
+def test_typed_survey_tables_give_the_values_of_text_ones():
+    # Answers with typed columns (date32, decimal scores, int32 scales, a dictionary-encoded kind,
+    # a number attr) are read column by column; the same answers with text dates take the row
+    # path: same results.
+    days = [date(2025, 1, 5), date(2025, 2, 1), date(2025, 2, 3), date(2025, 4, 1), date(2024, 12, 30)]
+    typed = pa.table({
+        "survey_id": ["S1", None, "S3", "S4", "S5"],
+        "kind": pa.array(["csat", "CSAT ", "nps", "partner_satisfaction", "csat"]).dictionary_encode(),
+        "topic": [None, None, None, " support", None], "scale": pa.array([5, 5, None, 5, 5], pa.int32()),
+        "score": pa.array([Decimal("4.0"), Decimal("2.5"), Decimal("9"), Decimal("3.5"), Decimal("5")], pa.decimal128(4, 1)),
+        "submitted_on": pa.array(days, pa.date32()), "partner_id": ["acme", "acme ", "acme", "bolt", "acme"],
+        "seats": pa.array([3, None, 5, 1, 2], pa.int64()),
+    })  # fmt: skip
+    text = typed.set_column(5, "submitted_on", pa.array([d.isoformat() for d in days]))
+    q = dict(period="2025", by="partner", metrics=["partner_csat", "partner_satisfaction"], output="pyarrow")
+    fast, slow = ck.query(surveys=typed, **q), ck.query(surveys=text, **q)
+    assert fast.equals(slow)
+    rows = {r["partner"]: r for r in fast.to_pylist()}
+    acme = rows["acme"]  # S1 (4.0: satisfied) and S2 (2.5); S5 is 2024's; S3 a promoter
+    assert (acme["csat_n"], acme["csat"], acme["csat_mean"], acme["nps"]) == (2, 0.5, 3.25, 100.0)
+    assert (rows["bolt"]["satisfaction_support_n"], rows["bolt"]["satisfaction_mean"]) == (1, 3.5)
+    by_seats = ck.query(surveys=typed, period="2025", by="attr:seats", metrics=["partner_csat"], output="pyarrow")
+    assert {r["seats"]: r["csat_n"] for r in by_seats.to_pylist()} == {"3": 1, "5": 0, None: 1}  # S4 (seats 1) is no CSAT or NPS answer

@@ -1,4 +1,4 @@
-//! A deals or leads batch (an Arrow table's, a Parquet file's) seen through a mapping, as the
+//! A deals, leads or surveys batch (an Arrow table's, a Parquet file's) seen through a mapping, as the
 //! typed readers of canonical tables (`arrow/typed_deals.rs`, `arrow/typed_leads.rs`) read it: each canonical field's column
 //! is its source column renamed (no copy; two fields may share one), a value map or a default
 //! of a text field makes a new text column (trimmed cell → mapped text → the default when

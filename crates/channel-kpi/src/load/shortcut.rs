@@ -1,8 +1,8 @@
 //! Which sources the loader's typed readers take (none under
 //! [`LoadOptions::row_path_only`]): `load/csv_deals.rs` (deals as CSV, JSON Lines) those read
-//! through any mapping; `load/typed.rs` (deals and leads as Arrow tables and Parquet files)
-//! those read through a mapping without lookups, attrs included (`load/mapped_batch.rs` says
-//! which renames, value maps and defaults it reads).
+//! through any mapping; `load/typed.rs` (deals, leads and surveys as Arrow tables and Parquet
+//! files) those read through a mapping without lookups, attrs included (`load/mapped_batch.rs`
+//! says which renames, value maps and defaults it reads).
 
 use super::kinds::RecordKind;
 use super::mapping::{KindMapping, Mapping};

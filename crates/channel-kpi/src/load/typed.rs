@@ -1,11 +1,11 @@
-//! The loader's shortcut for deals and leads with typed columns (`arrow/typed_deals.rs`,
-//! `arrow/typed_leads.rs`): an in-memory Arrow table, or a Parquet file, read through a mapping
-//! without lookups (renames, value maps and defaults applied to whole columns:
-//! `load/mapped_batch.rs`), is read batch by batch, column by column, into the dataset's
-//! [`crate::Deals`] or leads ([`Typed`]), on every core. Any other source — or any row the
-//! shortcut does not read exactly like the row path, an unreadable batch, or a duplicate id —
-//! goes whole to the row path, which reads it (and reports its errors) as always; the records
-//! the shortcut had appended are removed first.
+//! The loader's shortcut for deals, leads and survey answers with typed columns
+//! (`arrow/typed_deals.rs`, `arrow/typed_leads.rs`, `arrow/typed_surveys.rs`): an in-memory
+//! Arrow table, or a Parquet file, read through a mapping without lookups (renames, value maps
+//! and defaults applied to whole columns: `load/mapped_batch.rs`), is read batch by batch,
+//! column by column, into the dataset's column store of its kind ([`Typed`]), on every core.
+//! Any other source — or any row the shortcut does not read exactly like the row path, an
+//! unreadable batch, or a duplicate id — goes whole to the row path, which reads it (and
+//! reports its errors) as always; the records the shortcut had appended are removed first.
 
 use super::first_lines::FirstLines;
 use super::kinds::RecordKind;
@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::{Dataset, Deals, Leads};
 use arrow_array::RecordBatch;
 
-/// The records the typed readers append a table to: a dataset's deals and its leads.
+/// The records the typed readers append a table to: a dataset's deals, leads and survey answers.
 pub(super) trait Typed: Default + Send + 'static {
     /// The kind of the records.
     const KIND: RecordKind;
