@@ -222,7 +222,7 @@ fn a_big_table_read_in_parts_keeps_every_answer_in_order() {
                 (i % 500) as u16,
                 k % 6,
                 Some(k),
-                k % 2 == 0,
+                k.is_multiple_of(2),
                 (i % 997) as u16,
                 Some(k % 20),
                 Some(k),
