@@ -79,6 +79,8 @@ pub struct Engine<'r> {
     pub(super) one_currency: bool,
     /// `cells[group * windows.len() + window]`: the metrics' states, once a record counted.
     pub(super) cells: Vec<Option<Vec<KpiState>>>,
+    /// The groups of the record being pushed (reused: no allocation per record).
+    group_buf: Vec<u32>,
 }
 
 impl<'r> Engine<'r> {
@@ -114,7 +116,8 @@ impl<'r> Engine<'r> {
         let groups = GroupIndex::new(query.group_by.len());
         let horizon = windows.iter().map(|w| w.period.last_day()).fold(as_of, NaiveDate::max);
         let one_currency = query.needs_one_currency();
-        Ok(Engine { refs, windows, as_of, horizon, currency: query.currency, one_currency, query, groups, cells: Vec::new() })
+        let cells = Vec::new();
+        Ok(Engine { refs, windows, as_of, horizon, currency: query.currency, one_currency, query, groups, cells, group_buf: Vec::new() })
     }
 
     /// The normalized query.
@@ -132,6 +135,18 @@ impl<'r> Engine<'r> {
             }
             return Ok(());
         }
+        let mut groups = std::mem::take(&mut self.group_buf);
+        groups.clear();
+        self.groups_of(rec, &mut groups);
+        let folded = groups.iter().try_for_each(|&g| self.fold_group(rec, g as usize));
+        self.group_buf = groups;
+        folded
+    }
+
+    /// Appends to `out` the ids of the groups `rec` counts in, one per roll-up level it is
+    /// counted at (none when it has none), most detailed first: what [`Engine::push`] folds it
+    /// into (`engine/survey_rows.rs` remembers them per partner).
+    pub(super) fn groups_of(&mut self, rec: &Record, out: &mut Vec<u32>) {
         let q = &self.query;
         // The record's value per dimension, on the stack for the usual few dimensions.
         let n = q.group_by.len();
@@ -148,19 +163,22 @@ impl<'r> Engine<'r> {
             many_texts = many_values.iter().map(DimValue::text).collect();
             (&many_values, &many_texts)
         };
-        let Some(levels) = levels_of(q, rec, values) else { return Ok(()) };
+        let Some(levels) = levels_of(q, rec, values) else { return };
+        out.extend(levels.map(|level| self.groups.id(level, texts)));
+    }
+
+    /// Folds `rec` into the cells of group `g` (one of [`Engine::groups_of`]): every metric
+    /// observes it in every window.
+    pub(super) fn fold_group(&mut self, rec: &Record, g: usize) -> Result<()> {
+        let q = &self.query;
         let ctx = Ctx { query: q, refs: self.refs, as_of: self.as_of };
-        for level in levels {
-            let g = self.groups.id(level, texts) as usize;
-            fold_cells(&mut self.cells, &self.windows, &q.metrics, g, |_, w, states| {
-                let mut touched = false;
-                for s in states.iter_mut() {
-                    touched |= s.observe(rec, w, &ctx)?;
-                }
-                Ok(touched)
-            })?;
-        }
-        Ok(())
+        fold_cells(&mut self.cells, &self.windows, &q.metrics, g, |_, w, states| {
+            let mut touched = false;
+            for s in states.iter_mut() {
+                touched |= s.observe(rec, w, &ctx)?;
+            }
+            Ok(touched)
+        })
     }
 
     /// The partial states so far.
