@@ -278,16 +278,6 @@ TYPED_LEADS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("name,make,kind,column,value,row", TYPED_LEADS, ids=[t[0] for t in TYPED_LEADS])
-def test_typed_lead_tables(name: str, make: Any, kind: str, column: str, value: Optional[str], row: Optional[int]) -> None:
-    with pytest.raises(ck.ChannelKpiError) as info:
-        ck.load(leads=make())
-    e = info.value
-    assert (e.kind, e.column, e.row, e.file) == (kind, column, row, "leads"), str(e)
-    if value is not None:
-        assert e.value.startswith(value), str(e)
-
-
 def typed_surveys(**over: Any) -> pa.Table:
     """Two answers with typed columns (dates as date32, decimal scores, the kind dictionary-encoded)."""
     cols = {
@@ -308,11 +298,15 @@ TYPED_SURVEYS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("name,make,kind,column,value,row", TYPED_SURVEYS, ids=[t[0] for t in TYPED_SURVEYS])
-def test_typed_survey_tables(name: str, make: Any, kind: str, column: str, value: Optional[str], row: Optional[int]) -> None:
+#: Every typed table above, with the keyword (and table name) it is loaded as.
+TYPED = [("leads", *t) for t in TYPED_LEADS] + [("surveys", *t) for t in TYPED_SURVEYS]
+
+
+@pytest.mark.parametrize("table,name,make,kind,column,value,row", TYPED, ids=[f"{t[0]}-{t[1]}" for t in TYPED])
+def test_typed_tables(table: str, name: str, make: Any, kind: str, column: str, value: Optional[str], row: Optional[int]) -> None:
     with pytest.raises(ck.ChannelKpiError) as info:
-        ck.load(surveys=make())
+        ck.load(**{table: make()})
     e = info.value
-    assert (e.kind, e.column, e.row, e.file) == (kind, column, row, "surveys"), str(e)
+    assert (e.kind, e.column, e.row, e.file) == (kind, column, row, table), str(e)
     if value is not None:
         assert e.value.startswith(value), str(e)

@@ -16,15 +16,16 @@ use super::shortcut::columns;
 pub(super) use super::shortcut::shortcut_map;
 use super::source::{Format, Source};
 use crate::error::Result;
-use crate::{Dataset, Deals, Leads};
+use crate::{Dataset, Deals, Leads, Surveys};
 use arrow_array::RecordBatch;
 
 /// The records the typed readers append a table to: a dataset's deals, leads and survey answers.
 pub(super) trait Typed: Default + Send + 'static {
     /// The kind of the records.
     const KIND: RecordKind;
-    /// Whether the row path refuses a repeated id of this kind (not for survey answers).
-    const UNIQUE_IDS: bool = true;
+    /// Whether the row path refuses a repeated id of this kind (not for survey answers: their
+    /// ids are optional, repeated ones kept).
+    const UNIQUE_IDS: bool;
     /// The dataset's records of this kind.
     fn of(ds: &mut Dataset) -> &mut Self;
     /// Number of records.
@@ -41,11 +42,12 @@ pub(super) trait Typed: Default + Send + 'static {
 }
 
 /// `Typed` for a dataset's column store `$store` of kind `$kind` in field `$field`, appending
-/// batches with `$append`.
+/// batches with `$append`, its ids unique or not (`Typed::UNIQUE_IDS`).
 macro_rules! typed {
-    ($($store:ident: $kind:ident in $field:ident by $append:ident),+) => {$(
+    ($($store:ident: $kind:ident in $field:ident by $append:ident, unique ids $unique:literal);+ $(;)?) => {$(
         impl Typed for $store {
             const KIND: RecordKind = RecordKind::$kind;
+            const UNIQUE_IDS: bool = $unique;
             fn of(ds: &mut Dataset) -> &mut Self {
                 &mut ds.$field
             }
@@ -59,7 +61,7 @@ macro_rules! typed {
                 self.append(other);
             }
             fn id_at(&self, i: usize) -> &str {
-                self.id(i)
+                IdText::text(self.id(i))
             }
             fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
                 super::mapped_batch::$append(self, b, map)
@@ -67,29 +69,24 @@ macro_rules! typed {
         }
     )+};
 }
-typed!(Deals: Deals in deals by append, Leads: Leads in leads by append_leads);
+typed! {
+    Deals: Deals in deals by append, unique ids true;
+    Leads: Leads in leads by append_leads, unique ids true;
+    Surveys: Surveys in surveys by append_surveys, unique ids false;
+}
 
-/// Survey answers: their ids are optional and may repeat (the row path keeps them all).
-impl Typed for crate::Surveys {
-    const KIND: RecordKind = RecordKind::Surveys;
-    const UNIQUE_IDS: bool = false;
-    fn of(ds: &mut Dataset) -> &mut Self {
-        &mut ds.surveys
+/// A record's id as [`Typed::id_at`] gives it: an optional one (survey answers) empty when absent.
+trait IdText<'a> {
+    fn text(self) -> &'a str;
+}
+impl<'a> IdText<'a> for &'a str {
+    fn text(self) -> &'a str {
+        self
     }
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn keep(&mut self, len: usize) {
-        self.truncate(len);
-    }
-    fn append_all(&mut self, other: Self) {
-        self.append(other);
-    }
-    fn id_at(&self, i: usize) -> &str {
-        self.id(i).unwrap_or_default()
-    }
-    fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
-        super::mapped_batch::append_surveys(self, b, map)
+}
+impl<'a> IdText<'a> for Option<&'a str> {
+    fn text(self) -> &'a str {
+        self.unwrap_or_default()
     }
 }
 
