@@ -5,6 +5,8 @@
 //! roll-up, over quarters; answers with and without a partner, some on a scale the query
 //! refuses.
 
+#![allow(clippy::result_large_err)]
+
 use channel_kpi::*;
 use chrono::NaiveDate;
 use proptest::prelude::*;
