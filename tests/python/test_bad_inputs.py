@@ -269,20 +269,35 @@ def typed_leads(**over: Any) -> pa.Table:
     return pa.table(cols)
 
 
-#: Leads tables the typed reader hands to the row path, which names row, column and value.
-TYPED_LEADS = [
-    ("duplicate_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "L1"])), "reference", "lead_id", "L1", 1),
-    ("unknown_channel", lambda: typed_leads(channel=pa.array(["paid", "tv"]).dictionary_encode()), "parse", "channel", "tv", 1),
-    ("null_created_on", lambda: typed_leads(created_on=pa.array([dt.date(2025, 1, 1), None], pa.date32())), "missing", "created_on", None, 1),
-    ("blank_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "  "])), "missing", "lead_id", None, 1),
+def typed_subscriptions(**over: Any) -> pa.Table:
+    """Two subscription months with typed columns (the month as date32, the MRR as decimal128)."""
+    cols = {
+        "account_id": pa.array(["A1", "A2"]).dictionary_encode(), "month": pa.array([dt.date(2025, 1, 1)] * 2, pa.date32()),
+        "mrr": pa.array([Decimal("10.00"), Decimal("20.00")], pa.decimal128(18, 2)), "currency": pa.array(["USD", "USD"]),
+    }  # fmt: skip
+    cols.update(over)
+    return pa.table(cols)
+
+
+#: Tables the typed readers hand to the row path, which names row, column and value:
+#: (table, case, make, error kind, column, value, row).
+TYPED_TABLES = [
+    ("leads", "duplicate_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "L1"])), "reference", "lead_id", "L1", 1),
+    ("leads", "unknown_channel", lambda: typed_leads(channel=pa.array(["paid", "tv"]).dictionary_encode()), "parse", "channel", "tv", 1),
+    ("leads", "null_created_on", lambda: typed_leads(created_on=pa.array([dt.date(2025, 1, 1), None], pa.date32())), "missing", "created_on", None, 1),
+    ("leads", "blank_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "  "])), "missing", "lead_id", None, 1),
+    ("subscriptions", "negative_mrr", lambda: typed_subscriptions(mrr=pa.array([Decimal("1.00"), Decimal("-2.50")], pa.decimal128(18, 2))), "invalid", "mrr", "-2.50 USD", 1),
+    ("subscriptions", "blank_account", lambda: typed_subscriptions(account_id=pa.array(["A1", " "])), "missing", "account_id", None, 1),
+    ("subscriptions", "null_month", lambda: typed_subscriptions(month=pa.array([dt.date(2025, 1, 1), None], pa.date32())), "missing", "month", None, 1),
+    ("subscriptions", "bad_currency", lambda: typed_subscriptions(currency=pa.array(["USD", "dollars"])), "parse", "currency", "dollars", 1),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("name,make,kind,column,value,row", TYPED_LEADS, ids=[t[0] for t in TYPED_LEADS])
-def test_typed_lead_tables(name: str, make: Any, kind: str, column: str, value: Optional[str], row: Optional[int]) -> None:
+@pytest.mark.parametrize("table,name,make,kind,column,value,row", TYPED_TABLES, ids=[f"{t[0]}-{t[1]}" for t in TYPED_TABLES])
+def test_typed_tables(table: str, name: str, make: Any, kind: str, column: str, value: Optional[str], row: Optional[int]) -> None:
     with pytest.raises(ck.ChannelKpiError) as info:
-        ck.load(leads=make())
+        ck.load(**{table: make()})
     e = info.value
-    assert (e.kind, e.column, e.row, e.file) == (kind, column, row, "leads"), str(e)
+    assert (e.kind, e.column, e.row, e.file) == (kind, column, row, table), str(e)
     if value is not None:
         assert e.value.startswith(value), str(e)

@@ -77,11 +77,11 @@ impl Days {
 /// The currency of the previous row, when the next has the same text (one code per table is
 /// the rule), so a code is checked once.
 #[derive(Default)]
-struct LastCurrency(Option<(Box<str>, Currency)>);
+pub(super) struct LastCurrency(Option<(Box<str>, Currency)>);
 
 impl LastCurrency {
     #[inline]
-    fn get(&mut self, text: &str) -> Option<Currency> {
+    pub(super) fn get(&mut self, text: &str) -> Option<Currency> {
         match &self.0 {
             Some((t, c)) if **t == *text => Some(*c),
             _ => {
@@ -359,7 +359,7 @@ fn trimmed(s: &str) -> &str {
 
 /// Amounts the row path reads to the same decimal: `decimal128` and integers (floats are read
 /// through their text, which this shortcut does not reproduce).
-fn amounts(a: &ArrayRef) -> Option<Amounts<'_>> {
+pub(super) fn amounts(a: &ArrayRef) -> Option<Amounts<'_>> {
     match a.data_type() {
         DataType::Decimal128(..) | DataType::Int64 | DataType::Int32 | DataType::Null => Amounts::of(a),
         _ => None,

@@ -1,5 +1,5 @@
-//! The loader's shortcut for deals and leads with typed columns (`arrow/typed_deals.rs`,
-//! `arrow/typed_leads.rs`): an in-memory Arrow table, or a Parquet file, read through a mapping
+//! The loader's shortcut for deals, leads and subscription months with typed columns
+//! (`arrow/typed_deals.rs`, `arrow/typed_leads.rs`, `arrow/typed_subscriptions.rs`): an in-memory Arrow table, or a Parquet file, read through a mapping
 //! without lookups (renames, value maps and defaults applied to whole columns:
 //! `load/mapped_batch.rs`), is read batch by batch, column by column, into the dataset's
 //! [`crate::Deals`] or leads ([`Typed`]), on every core. Any other source — or any row the
@@ -16,10 +16,11 @@ use super::shortcut::columns;
 pub(super) use super::shortcut::shortcut_map;
 use super::source::{Format, Source};
 use crate::error::Result;
-use crate::{Dataset, Deals, Leads};
+use crate::{Dataset, Deals, Leads, Subscriptions};
 use arrow_array::RecordBatch;
 
-/// The records the typed readers append a table to: a dataset's deals and its leads.
+/// The records the typed readers append a table to: a dataset's deals, leads and
+/// subscription months.
 pub(super) trait Typed: Default + Send + 'static {
     /// The kind of the records.
     const KIND: RecordKind;
@@ -31,17 +32,18 @@ pub(super) trait Typed: Default + Send + 'static {
     fn keep(&mut self, len: usize);
     /// Appends the records of `other`.
     fn append_all(&mut self, other: Self);
-    /// The id of record `i`.
-    fn id_at(&self, i: usize) -> &str;
+    /// The id of record `i`, when records of this kind have unique ids (subscription months
+    /// have none: several rows of one account and month add up).
+    fn id_at(&self, i: usize) -> Option<&str>;
     /// Appends the records of `b` read through `map`; `None` when one is not read exactly
     /// like the row path (the caller removes what was appended).
     fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()>;
 }
 
 /// `Typed` for a dataset's column store `$store` of kind `$kind` in field `$field`, appending
-/// batches with `$append`.
+/// batches with `$append`, its records' ids given by `$id` (`|records, i| …`).
 macro_rules! typed {
-    ($($store:ident: $kind:ident in $field:ident by $append:ident),+) => {$(
+    ($($store:ident: $kind:ident in $field:ident by $append:ident, ids $id:expr),+) => {$(
         impl Typed for $store {
             const KIND: RecordKind = RecordKind::$kind;
             fn of(ds: &mut Dataset) -> &mut Self {
@@ -56,8 +58,9 @@ macro_rules! typed {
             fn append_all(&mut self, other: Self) {
                 self.append(other);
             }
-            fn id_at(&self, i: usize) -> &str {
-                self.id(i)
+            fn id_at(&self, i: usize) -> Option<&str> {
+                let id: fn(&Self, usize) -> Option<&str> = $id;
+                id(self, i)
             }
             fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
                 super::mapped_batch::$append(self, b, map)
@@ -65,7 +68,11 @@ macro_rules! typed {
         }
     )+};
 }
-typed!(Deals: Deals in deals by append, Leads: Leads in leads by append_leads);
+typed!(
+    Deals: Deals in deals by append, ids |d, i| Some(d.id(i)),
+    Leads: Leads in leads by append_leads, ids |l, i| Some(l.id(i)),
+    Subscriptions: Subscriptions in subscriptions by append_subscriptions, ids |_, _| None
+);
 
 /// Reads `src` into the dataset's records of kind `T` through the shortcut (`Ok(None)`), or
 /// hands it back, unread, for the row path (`Ok(Some(src))`); `lines` notes the ids of kind `T`.
@@ -115,7 +122,9 @@ pub(super) fn typed_table<T: Typed>(
     // the row path, which names both rows (and skips the row under `collect_errors`).
     let unique = read.is_some() && {
         let records = T::of(ds);
-        lines.insert_all(start..records.count(), |p| (p - start) as u64, |q| records.id_at(q))
+        records.count() == start
+            || records.id_at(start).is_none()
+            || lines.insert_all(start..records.count(), |p| (p - start) as u64, |q| records.id_at(q).unwrap_or_default())
     };
     let Some(cols) = read.filter(|_| unique) else {
         lines.forget_from(start);
