@@ -46,6 +46,17 @@ def leads(channels: list[str]) -> pa.Table:
     })  # fmt: skip
 
 
+def subscriptions(mrr: list[str]) -> pa.Table:
+    """Typed subscription months: date32 months, decimal128 MRR, the account dictionary-encoded."""
+    n = len(mrr)
+    return pa.table({
+        "account_id": pa.array([f"A{i + 1}" for i in range(n)]).dictionary_encode(),
+        "month": pa.array([dt.date(2025, 1 + i, 1) for i in range(n)], pa.date32()),
+        "mrr": pa.array([Decimal(m) for m in mrr], pa.decimal128(18, 2)),
+        "currency": pa.array(["USD"] * n),
+    })  # fmt: skip
+
+
 def surveys(scores: list[str], topics: list[str | None] | None = None) -> pa.Table:
     """Typed survey answers: date32 dates, decimal128 scores, int32 scales, the kind
     dictionary-encoded."""
@@ -111,6 +122,9 @@ def main() -> None:
     write("parquet_lead_unknown_channel", leads(["paid", "owned", "tv", "earned"]), "leads.parquet")
     t = leads(["paid", "owned", "paid"])
     write("parquet_duplicate_lead_id", t.set_column(0, "lead_id", pa.array(["L1", "L2", "L1"])), "leads.parquet")
+
+    # Subscription months: the typed reader hands a file with a negative MRR to the row path.
+    write("parquet_subscription_negative_mrr", subscriptions(["120.00", "80.00", "-15.50", "99.00"]), "subscriptions.parquet")
 
     # Surveys: the typed reader hands a file with one bad answer to the row path, which names it.
     write("parquet_survey_score_off_scale", surveys(["4.0", "3.5", "6.0", "5.0"]), "surveys.parquet")

@@ -323,6 +323,60 @@ static void parquet_leads(void) {
     ckpi_dataset_free(ds);
 }
 
+/* Subscription months in a Parquet file with typed columns (tests/fixtures/subscriptions/README.md),
+ * read by the typed subscriptions reader: mrr_retention and account_retention over 2025-Q1 —
+ * start MRR 400, NRR 0.75, GRR 0.625, 3 of 4 accounts kept; by partner P1 start 200, GRR 0.75;
+ * the same on the files without a dataset. */
+static void parquet_subscriptions(void) {
+    const char *fixture = "tests/fixtures/subscriptions";
+    const char *whole = "{\"metrics\": [\"mrr_retention\", \"account_retention\"], \"period\": \"2025-Q1\"}";
+    const char *by_partner =
+        "{\"metrics\": [\"mrr_retention\"], \"period\": \"2025-Q1\", \"group_by\": [\"partner\"]}";
+    ckpi_dataset *ds = NULL;
+    ckpi_query *q = NULL;
+    ckpi_result *loaded = NULL;
+    size_t rows = 0, len = 0;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_dataset_load_dir(ds, fixture, strlen(fixture), NULL, 0, NULL));
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_from_json(q, whole, strlen(whole)));
+    CHECK_OK(ckpi_dataset_run(ds, q, &loaded));
+    CHECK_OK(ckpi_result_row_count(loaded, &rows));
+    CHECK(rows == 1);
+    const char *expected[][2] = {{"retention_mrr_start", "400"}, {"mrr_churned", "100"}, {"mrr_new", "80"}, {"nrr", "0.75"}, {"grr", "0.625"}};
+    for (size_t k = 0; k < sizeof expected / sizeof expected[0]; k++) {
+        CHECK_OK(ckpi_result_get_decimal(loaded, 0, col(loaded, expected[k][0]), buf, sizeof buf, &len));
+        CHECK(strcmp(buf, expected[k][1]) == 0);
+    }
+    double kept = -1;
+    int64_t n = -1;
+    CHECK_OK(ckpi_result_get_float(loaded, 0, col(loaded, "account_retention"), &kept));
+    CHECK_OK(ckpi_result_get_int(loaded, 0, col(loaded, "account_retention_n"), &n));
+    CHECK(kept == 0.75 && n == 4);
+    same_on_files(q, fixture, NULL, loaded);
+    ckpi_query_free(q);
+    q = NULL;
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_from_json(q, by_partner, strlen(by_partner)));
+    CHECK_OK(ckpi_dataset_run(ds, q, &loaded));
+    CHECK_OK(ckpi_result_row_count(loaded, &rows));
+    CHECK(rows == 3);
+    size_t partner = col(loaded, "partner");
+    int seen = 0;
+    for (size_t i = 0; i < rows; i++) {
+        if (ckpi_result_get_text(loaded, i, partner, buf, sizeof buf, &len) != CKPI_OK || strcmp(buf, "P1") != 0) continue;
+        CHECK_OK(ckpi_result_get_decimal(loaded, i, col(loaded, "retention_mrr_start"), buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "200") == 0);
+        CHECK_OK(ckpi_result_get_decimal(loaded, i, col(loaded, "grr"), buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "0.75") == 0);
+        seen = 1;
+    }
+    CHECK(seen);
+    same_on_files(q, fixture, NULL, loaded);
+    ckpi_query_free(q);
+    ckpi_dataset_free(ds);
+}
+
 /* Survey answers in a Parquet file with typed columns (tests/fixtures/surveys/README.md), read by
  * the typed surveys reader: over 2025 by partner, P1's CSAT (2 answers, 0.5 satisfied, mean 4.25,
  * one with a padded partner and an upper-case kind) and NPS (2 answers, nps 50, one with a null
@@ -384,6 +438,7 @@ int main(void) {
     query_files();
     parquet_attrs();
     parquet_leads();
+    parquet_subscriptions();
     parquet_surveys();
     remove_file("deals.csv");
     rmdir(dir);

@@ -269,13 +269,14 @@ def typed_leads(**over: Any) -> pa.Table:
     return pa.table(cols)
 
 
-#: Leads tables the typed reader hands to the row path, which names row, column and value.
-TYPED_LEADS = [
-    ("duplicate_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "L1"])), "reference", "lead_id", "L1", 1),
-    ("unknown_channel", lambda: typed_leads(channel=pa.array(["paid", "tv"]).dictionary_encode()), "parse", "channel", "tv", 1),
-    ("null_created_on", lambda: typed_leads(created_on=pa.array([dt.date(2025, 1, 1), None], pa.date32())), "missing", "created_on", None, 1),
-    ("blank_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "  "])), "missing", "lead_id", None, 1),
-]  # fmt: skip
+def typed_subscriptions(**over: Any) -> pa.Table:
+    """Two subscription months with typed columns (the month as date32, the MRR as decimal128)."""
+    cols = {
+        "account_id": pa.array(["A1", "A2"]).dictionary_encode(), "month": pa.array([dt.date(2025, 1, 1)] * 2, pa.date32()),
+        "mrr": pa.array([Decimal("10.00"), Decimal("20.00")], pa.decimal128(18, 2)), "currency": pa.array(["USD", "USD"]),
+    }  # fmt: skip
+    cols.update(over)
+    return pa.table(cols)
 
 
 def typed_surveys(**over: Any) -> pa.Table:
@@ -289,20 +290,25 @@ def typed_surveys(**over: Any) -> pa.Table:
     return pa.table(cols)
 
 
-#: Survey tables the typed reader hands to the row path, which names row, column and value.
-TYPED_SURVEYS = [
-    ("unknown_kind", lambda: typed_surveys(kind=pa.array(["csat", "cast"]).dictionary_encode()), "parse", "kind", "cast", 1),
-    ("score_off_scale", lambda: typed_surveys(score=pa.array([Decimal("5.5"), Decimal("9")], pa.decimal128(4, 1))), "invalid", "score", "5.5", 0),
-    ("nps_on_five_points", lambda: typed_surveys(scale=pa.array([5, 5], pa.int32())), "invalid", "scale", "5", 1),
-    ("null_score", lambda: typed_surveys(score=pa.array([Decimal("4"), None], pa.decimal128(4, 1))), "missing", "score", None, 1),
+#: Tables the typed readers hand to the row path, which names row, column and value:
+#: (table, case, make, error kind, column, value, row).
+TYPED_TABLES = [
+    ("leads", "duplicate_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "L1"])), "reference", "lead_id", "L1", 1),
+    ("leads", "unknown_channel", lambda: typed_leads(channel=pa.array(["paid", "tv"]).dictionary_encode()), "parse", "channel", "tv", 1),
+    ("leads", "null_created_on", lambda: typed_leads(created_on=pa.array([dt.date(2025, 1, 1), None], pa.date32())), "missing", "created_on", None, 1),
+    ("leads", "blank_lead_id", lambda: typed_leads(lead_id=pa.array(["L1", "  "])), "missing", "lead_id", None, 1),
+    ("subscriptions", "negative_mrr", lambda: typed_subscriptions(mrr=pa.array([Decimal("1.00"), Decimal("-2.50")], pa.decimal128(18, 2))), "invalid", "mrr", "-2.50 USD", 1),
+    ("subscriptions", "blank_account", lambda: typed_subscriptions(account_id=pa.array(["A1", " "])), "missing", "account_id", None, 1),
+    ("subscriptions", "null_month", lambda: typed_subscriptions(month=pa.array([dt.date(2025, 1, 1), None], pa.date32())), "missing", "month", None, 1),
+    ("subscriptions", "bad_currency", lambda: typed_subscriptions(currency=pa.array(["USD", "dollars"])), "parse", "currency", "dollars", 1),
+    ("surveys", "unknown_kind", lambda: typed_surveys(kind=pa.array(["csat", "cast"]).dictionary_encode()), "parse", "kind", "cast", 1),
+    ("surveys", "score_off_scale", lambda: typed_surveys(score=pa.array([Decimal("5.5"), Decimal("9")], pa.decimal128(4, 1))), "invalid", "score", "5.5", 0),
+    ("surveys", "nps_on_five_points", lambda: typed_surveys(scale=pa.array([5, 5], pa.int32())), "invalid", "scale", "5", 1),
+    ("surveys", "null_score", lambda: typed_surveys(score=pa.array([Decimal("4"), None], pa.decimal128(4, 1))), "missing", "score", None, 1),
 ]  # fmt: skip
 
 
-#: Every typed table above, with the keyword (and table name) it is loaded as.
-TYPED = [("leads", *t) for t in TYPED_LEADS] + [("surveys", *t) for t in TYPED_SURVEYS]
-
-
-@pytest.mark.parametrize("table,name,make,kind,column,value,row", TYPED, ids=[f"{t[0]}-{t[1]}" for t in TYPED])
+@pytest.mark.parametrize("table,name,make,kind,column,value,row", TYPED_TABLES, ids=[f"{t[0]}-{t[1]}" for t in TYPED_TABLES])
 def test_typed_tables(table: str, name: str, make: Any, kind: str, column: str, value: Optional[str], row: Optional[int]) -> None:
     with pytest.raises(ck.ChannelKpiError) as info:
         ck.load(**{table: make()})

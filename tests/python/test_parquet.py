@@ -155,6 +155,31 @@ def test_typed_leads_from_parquet_and_from_a_table() -> None:
         assert {r["campaign"]: r["lead_conversion_rate_n"] for r in by_campaign} == {"spring": 2, None: 2}
 
 
+def test_typed_subscriptions_from_parquet_and_from_tables() -> None:
+    """Subscription months as a data lake holds them (tests/fixtures/subscriptions/README.md:
+    date32 months, one mid-month; decimal MRR; a dictionary-encoded, once padded account; a
+    ``plan`` attr), read by the typed subscriptions reader from the file, from the same rows in
+    memory as pyarrow and polars, and — months as ``YYYY-MM`` text — by the row path: the same
+    NRR, GRR and account retention, exact."""
+    pl = pytest.importorskip("polars")
+    fixture = ROOT / "tests" / "fixtures" / "subscriptions"
+    subs = pq.read_table(fixture / "subscriptions.parquet")
+    text_months = subs.set_column(1, "month", pa.array([d.strftime("%Y-%m") for d in subs["month"].to_pylist()]))
+    q = {"metrics": ["mrr_retention", "account_retention"], "period": "2025-Q1", "output": "pyarrow"}
+    sources = [ck.load_files(fixture), ck.load(subscriptions=subs), ck.load(subscriptions=pl.from_arrow(subs)),
+               ck.load(subscriptions=text_months)]  # fmt: skip
+    for source in sources:
+        (whole,) = ck.query(source, **q).to_pylist()
+        assert (whole["retention_mrr_start"], whole["mrr_expansion"], whole["mrr_contraction"]) == (400, 50, 50)
+        assert (whole["mrr_churned"], whole["mrr_new"], whole["nrr"], whole["grr"]) == (100, 80, Decimal("0.75"), Decimal("0.625"))
+        assert (whole["account_retention"], whole["account_retention_n"], whole["accounts_churned"]) == (0.75, 4, 1)
+        by_partner = {r["partner"]: r for r in ck.query(source, by="partner", **q).to_pylist()}
+        assert (by_partner["P1"]["retention_mrr_start"], by_partner["P1"]["nrr"], by_partner["P1"]["grr"]) == (200, 1, Decimal("0.75"))
+        assert (by_partner["P2"]["nrr"], by_partner["P2"]["mrr_new"]) == (0, 80)
+        by_plan = {r["plan"]: r["grr"] for r in ck.query(source, by="attr:plan", **q).to_pylist()}
+        assert by_plan == {"pro": Decimal("0.5"), "team": Decimal("0.5"), None: 1}
+
+
 def test_typed_surveys_from_parquet_and_from_a_table() -> None:
     """Survey answers as a data lake holds them (tests/fixtures/surveys/README.md: date32 dates,
     decimal scores, int32 scales with a null, a dictionary-encoded kind with an upper-case value,

@@ -2,7 +2,7 @@
 
 use crate::domain::WordField;
 use crate::domain::{
-    Contract, CourseAttendance, Deals, EngagementEvent, Leads, Onboarding, ProductUsage, ProgramCost, Referral, Spend, SubscriptionMonth,
+    Contract, CourseAttendance, Deals, EngagementEvent, Leads, Onboarding, ProductUsage, ProgramCost, Referral, Spend, Subscriptions,
     SupportTicket, Surveys, Target,
 };
 use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
@@ -48,9 +48,9 @@ pub struct Dataset {
     /// Program costs per partner and period.
     #[serde(default)]
     pub program_costs: Vec<ProgramCost>,
-    /// Monthly MRR per account.
+    /// Monthly MRR per account, stored column by column.
     #[serde(default)]
-    pub subscriptions: Vec<SubscriptionMonth>,
+    pub subscriptions: Subscriptions,
     /// Subscription contracts (expanded into monthly MRR by the engine).
     #[serde(default)]
     pub contracts: Vec<Contract>,
@@ -76,8 +76,9 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Folds every record into `engine` (deals first, then the other kinds in the order of
-    /// the JSON form, partners with them, surveys last): what [`Dataset::partial`] does on one thread.
+    /// Folds every record into `engine` (the kinds stored as columns first — deals, leads,
+    /// subscription months, survey answers — then the others in the order of the JSON form,
+    /// partners with them): what [`Dataset::partial`] does on one thread.
     pub fn push_into(&self, engine: &mut Engine) -> Result<()> {
         self.push_part(engine, 0, 1, true)
     }
@@ -95,15 +96,17 @@ impl Dataset {
         let cut = |n: usize| n * part / parts..n * (part + 1) / parts;
         e.push_deals(&self.deals, cut(self.deals.len()))?;
         e.push_leads(&self.leads, cut(self.leads.len()))?;
+        e.push_subscriptions(&self.subscriptions, cut(self.subscriptions.len()))?;
+        e.push_surveys(&self.surveys, cut(self.surveys.len()))?;
         for r in self.other_records(part, parts, partners) {
             crate::interrupt::check()?;
             e.push(&r)?;
         }
-        e.push_surveys(&self.surveys, cut(self.surveys.len()))?;
         Ok(())
     }
 
-    /// The records other than deals, leads and surveys, part `part` of `parts` (see [`Dataset::push_part`]).
+    /// The records other than deals, leads, subscription months and survey answers, part `part`
+    /// of `parts` (see [`Dataset::push_part`]).
     fn other_records(&self, part: usize, parts: usize, partners: bool) -> impl Iterator<Item = Record<'_>> {
         fn cut<T>(v: &[T], part: usize, parts: usize) -> &[T] {
             &v[v.len() * part / parts..v.len() * (part + 1) / parts]
@@ -117,7 +120,6 @@ impl Dataset {
             .chain(partners)
             .chain(cut(&self.courses, part, parts).iter().map(Record::Course))
             .chain(cut(&self.program_costs, part, parts).iter().map(Record::Cost))
-            .chain(cut(&self.subscriptions, part, parts).iter().map(Record::Subscription))
             .chain(cut(&self.contracts, part, parts).iter().map(Record::Contract))
             .chain(cut(&self.tickets, part, parts).iter().map(Record::Ticket))
             .chain(cut(&self.onboarding, part, parts).iter().map(Record::Onboarding))
@@ -190,7 +192,7 @@ impl Dataset {
         };
         let deals = &self.deals;
         // whether a partner / owner is known, looked up once per distinct text
-        let (mut known_partner, mut known_owner) = (Known::new(deals), Known::new(deals));
+        let (mut known_partner, mut known_owner) = (Known::new(deals.word_count()), Known::new(deals.word_count()));
         // nothing to look at in the deals: checked before (or by the loader, with no stage
         // history attached since), no ids wanted, no reference data
         let validated = deals_checked || (loaded && deals.histories.is_empty());
@@ -256,15 +258,12 @@ impl Dataset {
             c.validate()?;
             known(c.describe(), Some(&c.partner_id))?;
         }
-        self.check_surveys(has_partners)?;
+        self.check_surveys(has_partners, &known)?;
         for c in &self.program_costs {
             c.validate()?;
             known(c.describe(), Some(&c.partner_id))?;
         }
-        for s in &self.subscriptions {
-            s.validate()?;
-            known(s.describe(), s.partner_id.as_deref())?;
-        }
+        self.check_subscriptions(has_partners, &known)?;
         for c in &self.contracts {
             c.validate()?;
             known(c.describe(), c.partner_id.as_deref())?;
@@ -420,16 +419,18 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
     Error::parse(Location { line: Some(inner.line() as u64), field, ..Default::default() }, format!("dataset JSON{at}: {inner}"))
 }
 
-/// Per dictionary id of a deal text ([`Deals::word_key`]): whether it is known to the reference
-/// data, looked up the first time it is met (0: not yet, 1: known, 2: unknown).
-struct Known(Vec<u8>);
+/// Per dictionary id of a text (a deal's [`Deals::word_key`], a lead's or a subscription
+/// month's word): whether it passes a check (known to the reference data, say), looked up the
+/// first time it is met (0: not yet, 1: passes, 2: fails).
+pub(crate) struct Known(Vec<u8>);
 
 impl Known {
-    fn new(deals: &crate::Deals) -> Self {
-        Known(vec![0; deals.word_count()])
+    /// For the dictionary ids `0..ids`.
+    pub(crate) fn new(ids: usize) -> Self {
+        Known(vec![0; ids])
     }
     #[inline]
-    fn known(&mut self, key: u32, look: impl FnOnce() -> bool) -> bool {
+    pub(crate) fn known(&mut self, key: u32, look: impl FnOnce() -> bool) -> bool {
         let slot = &mut self.0[key as usize];
         if *slot == 0 {
             *slot = if look() { 1 } else { 2 };

@@ -1,37 +1,25 @@
 //! The survey answers of a [`Dataset`], checked.
 
 use crate::Dataset;
-use crate::error::{Error, Location, Result};
+use crate::dataset::Known;
+use crate::error::Result;
 
 impl Dataset {
-    /// Checks the survey answers: each valid ([`crate::SurveyResponse::validate`]) and, when
-    /// partners are given, about a known partner — looked up once per distinct partner text.
-    /// The first answer in order that fails gives the error a `SurveyResponse` would.
-    pub(crate) fn check_surveys(&self, has_partners: bool) -> Result<()> {
+    /// Checks the survey answers: each valid ([`crate::SurveyResponse::validate`]: its score on
+    /// its scale) and its partner known (`known`, when partners are given), partners looked at
+    /// once per distinct text. An answer that fails is rebuilt as a
+    /// [`crate::SurveyResponse`] and checked as one, so the error is the one the answer's own
+    /// check gives.
+    pub(crate) fn check_surveys(&self, has_partners: bool, known: &dyn Fn(String, Option<&str>) -> Result<()>) -> Result<()> {
         let s = &self.surveys;
-        // per dictionary id: 0 not looked at yet, 1 known, 2 unknown
-        let mut known = vec![0u8; if has_partners { s.words.len() + 1 } else { 0 }];
+        let mut partner_ok = Known::new(s.words.len() + 1);
         for i in 0..s.len() {
-            s.validate(i)?;
-            let word = s.partner[i];
-            if !has_partners || word == 0 {
-                continue;
-            }
-            let k = &mut known[word as usize];
-            if *k == 0 {
-                *k = if s.words.get(word).is_some_and(|p| self.refs.partner(p).is_some()) { 1 } else { 2 };
-            }
-            if *k == 2 {
-                let p = s.partner_id(i).unwrap_or_default();
-                return Err(Error::Reference {
-                    location: Location {
-                        record: Some(s.get(i).describe()),
-                        field: Some("partner_id".into()),
-                        value: Some(p.into()),
-                        ..Default::default()
-                    },
-                    reason: "unknown partner".into(),
-                });
+            let fine = s.validate(i).is_ok()
+                && (!has_partners || s.partner[i] == 0 || partner_ok.known(s.partner[i], || known(String::new(), s.partner_id(i)).is_ok()));
+            if !fine {
+                let answer = s.get(i);
+                answer.validate()?;
+                known(answer.describe(), answer.partner_id.as_deref())?;
             }
         }
         Ok(())

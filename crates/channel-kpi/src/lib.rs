@@ -43,6 +43,7 @@ pub mod currency_codes;
 pub mod dataset;
 pub mod dataset_add;
 mod dataset_leads;
+mod dataset_subscriptions;
 mod dataset_surveys;
 pub mod domain;
 pub mod engine;
@@ -61,7 +62,7 @@ pub use domain::Surveys;
 pub use domain::{
     Amendment, Channel, Contract, CostKind, CourseAttendance, Deal, DealKind, DealStatus, Deals, EngagementEvent, Lead, Leads, Onboarding,
     OrgTree, OrgUnit, Partner, PartnerStage, PartnerStages, PipelineDef, ProductUsage, ProgramCost, Referral, RegistrationStatus, Spend,
-    StageDef, StageEntry, StageOutcome, SubscriptionMonth, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, Target,
+    StageDef, StageEntry, StageOutcome, SubscriptionMonth, Subscriptions, SupportTicket, SurveyKind, SurveyResponse, SurveyTopic, Target,
 };
 pub use engine::{
     Check, CohortBy, Column, ColumnKind, ColumnRole, Compare, Dimension, Engine, GroupComparison, GroupKey, Metric, Options, Part, Partial,

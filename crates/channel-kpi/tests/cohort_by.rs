@@ -99,8 +99,7 @@ fn cohort_by_partials_split_and_merge_exactly() {
             for cut in 0..=ds.deals.len().max(ds.subscriptions.len()) {
                 let (mut a, mut b) = (ds.clone(), ds.clone());
                 b.deals = a.deals.split_off(cut.min(a.deals.len()));
-                a.subscriptions.truncate(cut);
-                b.subscriptions.drain(..cut.min(b.subscriptions.len()));
+                b.subscriptions = a.subscriptions.split_off(cut.min(a.subscriptions.len()));
                 let mut pa = a.partial(&q).unwrap();
                 pa.merge(&Partial::from_bytes(&b.partial(&q).unwrap().to_bytes().unwrap()).unwrap()).unwrap();
                 assert_eq!(pa.finish(&ds.refs).unwrap(), whole, "{name} {by} split at {cut}");
@@ -119,7 +118,7 @@ fn a_cohort_after_the_last_month_with_data_has_no_rows() {
     a.attrs.insert("signed_up_on".into(), "2025-01-05".into());
     let mut b = SubscriptionMonth::new("B", day("2025-03-01"), usd("20"));
     b.attrs.insert("signed_up_on".into(), "2025-03-02".into());
-    ds.subscriptions = vec![a, b];
+    ds.subscriptions = vec![a, b].into();
     let q = Query::new(vec![Metric::Cohorts], Period::parse("2025-Q1").unwrap());
     for q in [q.clone(), with(q, "attr:signed_up_on")] {
         assert_eq!(cells(&ds.run(&q).unwrap()), [("2025-01-01".into(), "0".into(), "1".into())]);

@@ -174,6 +174,7 @@ pub fn same(fast: Loaded, slow: Loaded, queries: &[Query]) -> std::result::Resul
         (Ok((a, ra)), Ok((b, rb))) => {
             prop_assert_eq!(&a.deals, &b.deals);
             prop_assert_eq!(&a.leads, &b.leads);
+            prop_assert_eq!(&a.subscriptions, &b.subscriptions);
             prop_assert_eq!(format!("{:?}", ra.errors), format!("{:?}", rb.errors));
             prop_assert_eq!(&ra.files, &rb.files);
             prop_assert_eq!(format!("{:?}", ra.columns), format!("{:?}", rb.columns));

@@ -42,7 +42,8 @@ fn mrr_dataset() -> Dataset {
             sub("D", "2025-03", "80", Some("P2")),
             sub("E", "2024-12", "100", None),
             sub("E", "2025-03", "100", None),
-        ],
+        ]
+        .into(),
         ..Default::default()
     }
 }

@@ -60,8 +60,8 @@ fn every_kind_loads_from_its_canonical_file() {
     assert!(!ds.surveys.get(0).attrs.contains_key("score"), "canonical fields are not attrs");
     assert_eq!(ds.surveys.topic(2), Some(SurveyTopic::Rewards));
     assert_eq!(ds.program_costs[0].kind, CostKind::Mdf);
-    assert_eq!(ds.subscriptions[0].month.to_string(), "2024-12-01");
-    assert_eq!(ds.subscriptions[1].attrs.get("plan").map(String::as_str), Some("pro"));
+    assert_eq!(ds.subscriptions.month(0).to_string(), "2024-12-01");
+    assert_eq!(ds.subscriptions.attr(1, "plan"), Some("pro"));
     assert_eq!(ds.tickets[0].closed_on.unwrap().to_string(), "2025-03-04");
     assert_eq!((ds.onboarding.len(), ds.engagement.len(), ds.referrals.len(), ds.usage.len()), (1, 1, 1, 1));
     assert_eq!(ds.usage[0].features_used, 7);

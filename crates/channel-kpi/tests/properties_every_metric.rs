@@ -169,7 +169,7 @@ fn dataset() -> impl Strategy<Value = Dataset> {
             }
             // One subscription row per account and month.
             let mut seen = std::collections::HashSet::new();
-            ds.subscriptions.retain(|s| seen.insert((s.account_id.clone(), s.month)));
+            ds.subscriptions = ds.subscriptions.iter().filter(|s| seen.insert((s.account_id.clone(), s.month))).collect();
             for (p, c, on, done) in courses {
                 let mut a = CourseAttendance::new(PARTNERS[p], format!("C{c}"), at(on));
                 a.completed_on = done.map(|d| at(on + d));
@@ -238,7 +238,7 @@ fn split(ds: &Dataset, k: usize) -> (Dataset, Dataset) {
     cut(&mut a.courses, &mut b.courses, k);
     b.surveys = a.surveys.split_off(a.surveys.len() * k / 8);
     cut(&mut a.program_costs, &mut b.program_costs, k);
-    cut(&mut a.subscriptions, &mut b.subscriptions, k);
+    b.subscriptions = a.subscriptions.split_off(a.subscriptions.len() * k / 8);
     cut(&mut a.tickets, &mut b.tickets, k);
     cut(&mut a.onboarding, &mut b.onboarding, k);
     cut(&mut a.engagement, &mut b.engagement, k);
@@ -274,7 +274,7 @@ proptest! {
         let mut r = ds.clone();
         let mut deals = r.deals.to_vec(); shuffle(&mut deals, &mut s); r.deals = deals.into(); let mut leads = r.leads.to_vec(); shuffle(&mut leads, &mut s); r.leads = leads.into(); shuffle(&mut r.targets, &mut s);
         shuffle(&mut r.spend, &mut s); shuffle(&mut r.courses, &mut s); let mut surveys = r.surveys.to_vec(); shuffle(&mut surveys, &mut s); r.surveys = surveys.into();
-        shuffle(&mut r.program_costs, &mut s); shuffle(&mut r.subscriptions, &mut s); shuffle(&mut r.tickets, &mut s);
+        shuffle(&mut r.program_costs, &mut s); let mut subs = r.subscriptions.to_vec(); shuffle(&mut subs, &mut s); r.subscriptions = subs.into(); shuffle(&mut r.tickets, &mut s);
         shuffle(&mut r.onboarding, &mut s); shuffle(&mut r.engagement, &mut s); shuffle(&mut r.referrals, &mut s);
         shuffle(&mut r.usage, &mut s);
         for m in Metric::ALL {

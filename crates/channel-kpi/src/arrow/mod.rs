@@ -30,6 +30,7 @@ mod parts;
 mod threads;
 mod typed_deals;
 mod typed_leads;
+mod typed_subscriptions;
 mod typed_surveys;
 
 /// `b` with one more column, `name` (unit tests of the readers: a column of a type they refuse).
@@ -47,4 +48,5 @@ pub use parts::{fold_tables, is_reference_kind, load_reference};
 pub use threads::{fold_deal_batches, fold_deal_stream};
 pub(crate) use typed_deals::{append_attrs, append_deals};
 pub(crate) use typed_leads::append_leads;
+pub(crate) use typed_subscriptions::append_subscriptions;
 pub(crate) use typed_surveys::append_surveys;

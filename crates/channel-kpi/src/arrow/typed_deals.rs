@@ -77,11 +77,11 @@ impl Days {
 /// The currency of the previous row, when the next has the same text (one code per table is
 /// the rule), so a code is checked once.
 #[derive(Default)]
-struct LastCurrency(Option<(Box<str>, Currency)>);
+pub(super) struct LastCurrency(Option<(Box<str>, Currency)>);
 
 impl LastCurrency {
     #[inline]
-    fn get(&mut self, text: &str) -> Option<Currency> {
+    pub(super) fn get(&mut self, text: &str) -> Option<Currency> {
         match &self.0 {
             Some((t, c)) if **t == *text => Some(*c),
             _ => {

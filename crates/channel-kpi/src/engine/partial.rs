@@ -79,8 +79,8 @@ pub struct Engine<'r> {
     pub(super) one_currency: bool,
     /// `cells[group * windows.len() + window]`: the metrics' states, once a record counted.
     pub(super) cells: Vec<Option<Vec<KpiState>>>,
-    /// The groups of the record being pushed (reused: no allocation per record).
-    group_buf: Vec<u32>,
+    /// [`Engine::push`]'s group ids of a record, kept to reuse the buffer.
+    scratch: Vec<u32>,
 }
 
 impl<'r> Engine<'r> {
@@ -116,8 +116,18 @@ impl<'r> Engine<'r> {
         let groups = GroupIndex::new(query.group_by.len());
         let horizon = windows.iter().map(|w| w.period.last_day()).fold(as_of, NaiveDate::max);
         let one_currency = query.needs_one_currency();
-        let cells = Vec::new();
-        Ok(Engine { refs, windows, as_of, horizon, currency: query.currency, one_currency, query, groups, cells, group_buf: Vec::new() })
+        Ok(Engine {
+            refs,
+            windows,
+            as_of,
+            horizon,
+            currency: query.currency,
+            one_currency,
+            query,
+            groups,
+            cells: Vec::new(),
+            scratch: Vec::new(),
+        })
     }
 
     /// The normalized query.
@@ -135,18 +145,17 @@ impl<'r> Engine<'r> {
             }
             return Ok(());
         }
-        let mut groups = std::mem::take(&mut self.group_buf);
-        groups.clear();
-        self.groups_of(rec, &mut groups);
-        let folded = groups.iter().try_for_each(|&g| self.fold_group(rec, g as usize));
-        self.group_buf = groups;
-        folded
+        let mut ids = std::mem::take(&mut self.scratch);
+        self.group_ids(rec, &mut ids);
+        let r = ids.iter().try_for_each(|&g| self.fold_group(rec, g as usize));
+        self.scratch = ids;
+        r
     }
 
-    /// Appends to `out` the ids of the groups `rec` counts in, one per roll-up level it is
-    /// counted at (none when it has none), most detailed first: what [`Engine::push`] folds it
-    /// into (`engine/survey_rows.rs` remembers them per partner).
-    pub(super) fn groups_of(&mut self, rec: &Record, out: &mut Vec<u32>) {
+    /// The ids of the groups `rec` counts in, one per roll-up level (most detailed first),
+    /// into `out` (cleared first; left empty when the record counts in no group).
+    pub(super) fn group_ids(&mut self, rec: &Record, out: &mut Vec<u32>) {
+        out.clear();
         let q = &self.query;
         // The record's value per dimension, on the stack for the usual few dimensions.
         let n = q.group_by.len();
@@ -167,12 +176,10 @@ impl<'r> Engine<'r> {
         out.extend(levels.map(|level| self.groups.id(level, texts)));
     }
 
-    /// Folds `rec` into the cells of group `g` (one of [`Engine::groups_of`]): every metric
-    /// observes it in every window.
+    /// Folds `rec` into every window's cell of group `g`.
     pub(super) fn fold_group(&mut self, rec: &Record, g: usize) -> Result<()> {
-        let q = &self.query;
-        let ctx = Ctx { query: q, refs: self.refs, as_of: self.as_of };
-        fold_cells(&mut self.cells, &self.windows, &q.metrics, g, |_, w, states| {
+        let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of };
+        fold_cells(&mut self.cells, &self.windows, &self.query.metrics, g, |_, w, states| {
             let mut touched = false;
             for s in states.iter_mut() {
                 touched |= s.observe(rec, w, &ctx)?;

@@ -35,7 +35,7 @@
 use super::common::{Proportion, Sum, div, ratio, state};
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Merge, Record, Value, Window, each};
 use crate::error::Result;
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,6 +43,20 @@ use std::collections::BTreeMap;
 /// First day of the month of `d`.
 pub(crate) fn month_of(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
+}
+
+/// `d`'s month as a number (year × 12 + month − 1): consecutive months, consecutive numbers.
+#[inline]
+pub(crate) fn month_index(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month0() as i32
+}
+
+/// The [`month_index`] of `w`'s two edges: the month of the day before the window, and the
+/// month of its last day.
+#[inline]
+fn edge_months(w: &Window) -> (i32, i32) {
+    let (first, last) = (w.start_instant(), w.period.last_day());
+    (month_index(first) - i32::from(first.day() == 1), month_index(last))
 }
 
 state! {
@@ -79,15 +93,17 @@ impl AccountEdges {
     /// Folds a subscription month that falls on an edge of `w`.
     fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
         let Record::Subscription(s) = rec else { return Ok(false) };
-        let m = s.month_start();
-        let start = w.start_instant().checked_sub_days(Days::new(1)).map(month_of);
-        let end = month_of(w.period.last_day());
-        if Some(m) != start && m != end {
+        let m = month_index(s.month);
+        let (start, end) = edge_months(w);
+        if m != start && m != end {
             return Ok(false);
         }
-        let mrr = ctx.money(s.mrr, m)?;
-        let e = self.0.entry(s.account_id.clone()).or_default();
-        if Some(m) == start {
+        let mrr = ctx.money(s.mrr, s.month_start())?;
+        let e = match self.0.get_mut(s.account_id.as_str()) {
+            Some(e) => e,
+            None => self.0.entry(s.account_id.clone()).or_default(),
+        };
+        if m == start {
             e.start.add(mrr)?;
             e.start_rows.inc();
         }

@@ -75,6 +75,9 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
         let Some(src) = (match src.kind {
             RecordKind::Deals => super::typed::typed_table::<crate::Deals>(src, mapping, opts, &mut report, &mut ds, &mut deal_lines)?,
             RecordKind::Leads => super::typed::typed_table::<crate::Leads>(src, mapping, opts, &mut report, &mut ds, &mut lead_lines)?,
+            RecordKind::Subscriptions => {
+                super::typed::typed_table::<crate::Subscriptions>(src, mapping, opts, &mut report, &mut ds, &mut FirstLines::default())?
+            }
             RecordKind::Surveys => {
                 super::typed::typed_table::<crate::Surveys>(src, mapping, opts, &mut report, &mut ds, &mut FirstLines::default())?
             }

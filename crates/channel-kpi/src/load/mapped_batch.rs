@@ -1,4 +1,4 @@
-//! A deals, leads or surveys batch (an Arrow table's, a Parquet file's) seen through a mapping, as the
+//! A deals, leads, subscriptions or surveys batch (an Arrow table's, a Parquet file's) seen through a mapping, as the
 //! typed readers of canonical tables (`arrow/typed_deals.rs`, `arrow/typed_leads.rs`) read it: each canonical field's column
 //! is its source column renamed (no copy; two fields may share one), a value map or a default
 //! of a text field makes a new text column (trimmed cell → mapped text → the default when
@@ -17,9 +17,9 @@ use arrow_schema::{DataType, Field, Schema};
 use std::sync::Arc;
 
 /// The date fields of the kinds read here.
-const DATES: [&str; 6] = ["created_on", "registered_on", "expected_close_on", "closed_on", "won_on", "submitted_on"];
+const DATES: [&str; 7] = ["created_on", "registered_on", "expected_close_on", "closed_on", "won_on", "month", "submitted_on"];
 
-/// `b` with the canonical columns of `kind` (deals or leads), read through `map` (itself when
+/// `b` with the canonical columns of `kind` (deals, leads or subscription months), read through `map` (itself when
 /// `map` renames, translates and defaults nothing).
 pub(super) fn canonical(kind: RecordKind, b: &RecordBatch, map: &KindMapping) -> Option<RecordBatch> {
     if !map.lookups.is_empty() {
@@ -40,7 +40,7 @@ pub(super) fn canonical(kind: RecordKind, b: &RecordBatch, map: &KindMapping) ->
         let col: ArrayRef = match (src, values, default) {
             (None, _, None) => continue,
             (Some(a), None, None) => a.clone(),
-            _ if *f == "amount" => return None,
+            _ if *f == "amount" || *f == "mrr" => return None,
             (a, None, Some(d)) if DATES.contains(f) => {
                 let day = Date32Type::from_naive_date(parse_date(d, &["%Y-%m-%d".to_string()]).ok()?);
                 match a {
@@ -91,6 +91,14 @@ pub(crate) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMappin
 /// the attrs the mapping keeps ([`attr_columns`]).
 pub(crate) fn append_leads(leads: &mut crate::Leads, b: &RecordBatch, map: &KindMapping) -> Option<()> {
     crate::arrow::append_leads(leads, &canonical(RecordKind::Leads, b, map)?, b, &attr_columns(b, map))
+}
+
+/// Appends the subscription months of `b` read through `map` ([`canonical`], then the typed
+/// reader), with the attrs the mapping keeps ([`attr_columns`]).
+pub(crate) fn append_subscriptions(subs: &mut crate::Subscriptions, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+    let mut attrs = attr_columns(b, map);
+    attrs.retain(|c| !super::kinds::SUBSCRIPTION_FIELDS.contains(c)); // as `subscription_from_row` drops them
+    crate::arrow::append_subscriptions(subs, &canonical(RecordKind::Subscriptions, b, map)?, b, &attrs)
 }
 
 /// Appends the survey answers of `b` read through `map` ([`canonical`], then the typed reader),

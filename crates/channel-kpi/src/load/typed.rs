@@ -1,11 +1,12 @@
-//! The loader's shortcut for deals, leads and survey answers with typed columns
-//! (`arrow/typed_deals.rs`, `arrow/typed_leads.rs`, `arrow/typed_surveys.rs`): an in-memory
-//! Arrow table, or a Parquet file, read through a mapping without lookups (renames, value maps
-//! and defaults applied to whole columns: `load/mapped_batch.rs`), is read batch by batch,
-//! column by column, into the dataset's column store of its kind ([`Typed`]), on every core.
-//! Any other source — or any row the shortcut does not read exactly like the row path, an
-//! unreadable batch, or a duplicate id — goes whole to the row path, which reads it (and
-//! reports its errors) as always; the records the shortcut had appended are removed first.
+//! The loader's shortcut for deals, leads, subscription months and survey answers with typed
+//! columns (`arrow/typed_deals.rs`, `arrow/typed_leads.rs`, `arrow/typed_subscriptions.rs`,
+//! `arrow/typed_surveys.rs`): an in-memory Arrow table, or a Parquet file, read through a
+//! mapping without lookups (renames, value maps and defaults applied to whole columns:
+//! `load/mapped_batch.rs`), is read batch by batch, column by column, into the dataset's column
+//! store of its kind ([`Typed`]), on every core. Any other source — or any row the shortcut
+//! does not read exactly like the row path, an unreadable batch, or a duplicate id — goes whole
+//! to the row path, which reads it (and reports its errors) as always; the records the shortcut
+//! had appended are removed first.
 
 use super::first_lines::FirstLines;
 use super::kinds::RecordKind;
@@ -16,16 +17,14 @@ use super::shortcut::columns;
 pub(super) use super::shortcut::shortcut_map;
 use super::source::{Format, Source};
 use crate::error::Result;
-use crate::{Dataset, Deals, Leads, Surveys};
+use crate::{Dataset, Deals, Leads, Subscriptions, Surveys};
 use arrow_array::RecordBatch;
 
-/// The records the typed readers append a table to: a dataset's deals, leads and survey answers.
+/// The records the typed readers append a table to: a dataset's deals, leads, subscription
+/// months and survey answers.
 pub(super) trait Typed: Default + Send + 'static {
     /// The kind of the records.
     const KIND: RecordKind;
-    /// Whether the row path refuses a repeated id of this kind (not for survey answers: their
-    /// ids are optional, repeated ones kept).
-    const UNIQUE_IDS: bool;
     /// The dataset's records of this kind.
     fn of(ds: &mut Dataset) -> &mut Self;
     /// Number of records.
@@ -34,20 +33,21 @@ pub(super) trait Typed: Default + Send + 'static {
     fn keep(&mut self, len: usize);
     /// Appends the records of `other`.
     fn append_all(&mut self, other: Self);
-    /// The id of record `i`.
-    fn id_at(&self, i: usize) -> &str;
+    /// The id of record `i`, when records of this kind have unique ids (subscription months
+    /// have none: several rows of one account and month add up; survey answers' ids are
+    /// optional and may repeat).
+    fn id_at(&self, i: usize) -> Option<&str>;
     /// Appends the records of `b` read through `map`; `None` when one is not read exactly
     /// like the row path (the caller removes what was appended).
     fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()>;
 }
 
 /// `Typed` for a dataset's column store `$store` of kind `$kind` in field `$field`, appending
-/// batches with `$append`, its ids unique or not (`Typed::UNIQUE_IDS`).
+/// batches with `$append`, its records' ids given by `$id` (`|records, i| …`).
 macro_rules! typed {
-    ($($store:ident: $kind:ident in $field:ident by $append:ident, unique ids $unique:literal);+ $(;)?) => {$(
+    ($($store:ident: $kind:ident in $field:ident by $append:ident, ids $id:expr),+) => {$(
         impl Typed for $store {
             const KIND: RecordKind = RecordKind::$kind;
-            const UNIQUE_IDS: bool = $unique;
             fn of(ds: &mut Dataset) -> &mut Self {
                 &mut ds.$field
             }
@@ -60,8 +60,9 @@ macro_rules! typed {
             fn append_all(&mut self, other: Self) {
                 self.append(other);
             }
-            fn id_at(&self, i: usize) -> &str {
-                IdText::text(self.id(i))
+            fn id_at(&self, i: usize) -> Option<&str> {
+                let id: fn(&Self, usize) -> Option<&str> = $id;
+                id(self, i)
             }
             fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
                 super::mapped_batch::$append(self, b, map)
@@ -69,26 +70,13 @@ macro_rules! typed {
         }
     )+};
 }
-typed! {
-    Deals: Deals in deals by append, unique ids true;
-    Leads: Leads in leads by append_leads, unique ids true;
-    Surveys: Surveys in surveys by append_surveys, unique ids false;
-}
-
-/// A record's id as [`Typed::id_at`] gives it: an optional one (survey answers) empty when absent.
-trait IdText<'a> {
-    fn text(self) -> &'a str;
-}
-impl<'a> IdText<'a> for &'a str {
-    fn text(self) -> &'a str {
-        self
-    }
-}
-impl<'a> IdText<'a> for Option<&'a str> {
-    fn text(self) -> &'a str {
-        self.unwrap_or_default()
-    }
-}
+typed!(
+    Deals: Deals in deals by append, ids |d, i| Some(d.id(i)),
+    Leads: Leads in leads by append_leads, ids |l, i| Some(l.id(i)),
+    Subscriptions: Subscriptions in subscriptions by append_subscriptions, ids |_, _| None,
+    // answer ids are optional and may repeat: the row path keeps them all
+    Surveys: Surveys in surveys by append_surveys, ids |_, _| None
+);
 
 /// Reads `src` into the dataset's records of kind `T` through the shortcut (`Ok(None)`), or
 /// hands it back, unread, for the row path (`Ok(Some(src))`); `lines` notes the ids of kind `T`.
@@ -136,11 +124,12 @@ pub(super) fn typed_table<T: Typed>(
     };
     // Duplicate ids: noted as the row path notes them (position, row); a duplicate is left to
     // the row path, which names both rows (and skips the row under `collect_errors`).
-    let unique = read.is_some()
-        && (!T::UNIQUE_IDS || {
-            let records = T::of(ds);
-            lines.insert_all(start..records.count(), |p| (p - start) as u64, |q| records.id_at(q))
-        });
+    let unique = read.is_some() && {
+        let records = T::of(ds);
+        records.count() == start
+            || records.id_at(start).is_none()
+            || lines.insert_all(start..records.count(), |p| (p - start) as u64, |q| records.id_at(q).unwrap_or_default())
+    };
     let Some(cols) = read.filter(|_| unique) else {
         lines.forget_from(start);
         T::of(ds).keep(start);

@@ -1,0 +1,121 @@
+//! Subscription-month tables whose columns have their natural Arrow types (the month as
+//! `date32`, the MRR as `decimal128` or an integer, texts as strings of any layout) read
+//! straight into the columns of [`Subscriptions`], without rendering each cell as text and
+//! parsing it back: the subscriptions' shortcut of the loader's row conversion
+//! (`load::subscription_from_row` through the identity mapping).
+//!
+//! The rules are those of `typed_deals.rs`: [`append_subscriptions`] reads a clean table and
+//! returns `None` at the first thing it does not read exactly like the row path — a column of
+//! another type (a month as `YYYY-MM` text, an MRR as a float), a missing account, month, MRR
+//! or currency, a bad currency code, a negative MRR, an attr column of a type the row path
+//! refuses. The loader then reads the whole table through the row path, which reports errors
+//! with their row, column and value as always.
+//!
+//! ```text
+//! account_id  month   mrr              currency  partner_id  plan
+//! utf8|dict   date32  decimal128(p,s)  utf8      utf8|dict   utf8 (an attr)
+//! ```
+
+use super::typed_deals::{Days, LastCurrency, amounts, date, dates, fill_attrs, text, texts, word_ids};
+use crate::domain::Subscriptions;
+use crate::money::Money;
+use arrow_array::RecordBatch;
+use rust_decimal::Decimal;
+
+/// Appends every row of `batch` to `subs`, read as the row path reads them, with the attrs of
+/// the columns `attrs` of `table` (the table `batch` was mapped from: the same rows); `None`
+/// (with `subs` possibly holding some of the rows: the caller truncates) when a column or a
+/// value is not one this shortcut reads exactly like the row path.
+///
+/// Column by column: the account and partner through the dictionary (once per dictionary value
+/// for dictionary-encoded columns), each run of one currency code parsed once.
+pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch, table: &RecordBatch, attrs: &[&str]) -> Option<()> {
+    let b = batch;
+    let account = texts(b, "account_id")??;
+    let month = dates(b, "month")??;
+    let mrr = amounts(b.column_by_name("mrr")?)?;
+    let (currency, partner) = (texts(b, "currency")??, texts(b, "partner_id")?);
+    let (n, start) = (b.num_rows(), subs.len());
+    let s = subs;
+    word_ids(Some(&account), n, &mut s.words, &mut s.account);
+    word_ids(partner.as_ref(), n, &mut s.words, &mut s.partner);
+    if s.account[start..].contains(&0) {
+        return None; // an account missing: the row path names the row
+    }
+    let mut days = Days::new();
+    s.month.reserve(n);
+    for i in 0..n {
+        s.month.push(date(Some(month), i, &mut days)??);
+    }
+    let (scale, mut currencies) = (mrr.scale(), LastCurrency::default());
+    s.mrr.reserve(n);
+    for i in 0..n {
+        let value = Decimal::try_from_i128_with_scale(mrr.get(i)?, scale).ok()?;
+        if value.is_sign_negative() && !value.is_zero() {
+            return None;
+        }
+        s.mrr.push(Money::new(value, currencies.get(text(Some(&currency), i)?)?));
+    }
+    fill_attrs(&mut s.attrs, start, table, attrs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::types::Int32Type;
+    use arrow_array::{ArrayRef, Date32Array, Decimal128Array, DictionaryArray, Int64Array, StringArray};
+    use std::sync::Arc;
+
+    fn batch() -> RecordBatch {
+        let text = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+        let account: DictionaryArray<Int32Type> = vec![Some("A1 "), Some("A2"), Some("A1")].into_iter().collect();
+        let mrr = Decimal128Array::from(vec![10_050, 0, 12_000]).with_precision_and_scale(18, 2).unwrap();
+        RecordBatch::try_from_iter([
+            ("account_id", Arc::new(account) as ArrayRef),
+            ("month", Arc::new(Date32Array::from(vec![20_000, 20_031, 20_059])) as ArrayRef),
+            ("mrr", Arc::new(mrr) as ArrayRef),
+            ("currency", text(vec![Some("USD"), Some(" USD"), Some("USD")])),
+            ("partner_id", text(vec![Some("P1"), None, Some("")])),
+            ("seats", Arc::new(Int64Array::from(vec![Some(5), None, Some(7)])) as ArrayRef),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn rows_are_read_as_the_row_path_reads_them() {
+        let mut subs = Subscriptions::default();
+        append_subscriptions(&mut subs, &batch(), &batch(), &["seats"]).unwrap();
+        let rows = subs.to_vec();
+        let day = |n: i32| arrow_array::types::Date32Type::to_naive_date_opt(n).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!((rows[0].account_id.as_str(), rows[0].month, rows[0].mrr.to_string()), ("A1", day(20_000), "100.50 USD".into()));
+        assert_eq!(subs.account[0], subs.account[2], "A1 trimmed is A1");
+        assert_eq!((rows[1].mrr.to_string(), rows[1].partner_id.as_deref()), ("0.00 USD".into(), None));
+        assert_eq!((rows[0].partner_id.as_deref(), rows[2].partner_id.as_deref()), (Some("P1"), None), "an empty cell is no value");
+        assert_eq!(rows[0].attrs.get("seats").map(String::as_str), Some("5"));
+        assert!(rows[1].attrs.is_empty());
+    }
+
+    #[test]
+    fn what_the_row_path_would_refuse_is_not_read() {
+        let b = batch();
+        let with = |name: &str, a: ArrayRef| {
+            let others: Vec<usize> = (0..b.num_columns()).filter(|&i| b.schema().field(i).name() != name).collect();
+            crate::arrow::with_column(&b.project(&others).unwrap(), name, a)
+        };
+        let bad = [
+            with("account_id", Arc::new(StringArray::from(vec![Some("A1"), Some(" "), Some("A3")]))),
+            with("month", Arc::new(StringArray::from(vec!["2025-01"; 3]))),
+            with("month", Arc::new(Date32Array::from(vec![Some(1), None, Some(2)]))),
+            with("mrr", Arc::new(Int64Array::from(vec![Some(1), Some(-2), Some(3)]))),
+            with("mrr", Arc::new(Int64Array::from(vec![Some(1), None, Some(3)]))),
+            with("mrr", Arc::new(arrow_array::Float64Array::from(vec![1.5; 3]))),
+            with("currency", Arc::new(StringArray::from(vec![Some("USD"), Some("dollars"), Some("USD")]))),
+            with("currency", Arc::new(StringArray::from(vec![Some("USD"), None, Some("USD")]))),
+            b.project(&[0, 1, 2]).unwrap(),
+        ];
+        for b in bad {
+            assert!(append_subscriptions(&mut Subscriptions::default(), &b, &b, &[]).is_none(), "{:?}", b.schema());
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! [`Subscriptions`]: the subscription months of a dataset stored column by column.
+
+use super::SubscriptionMonth;
+use super::deal_columns::{Attrs, Words, put_text};
+use crate::money::Money;
+use chrono::NaiveDate;
+
+/// The subscription months of a [`crate::Dataset`], stored column by column, as
+/// [`crate::Deals`] and [`crate::Leads`] are: the texts that repeat (the account, which has a
+/// row per month, and the partner) as ids into one dictionary of distinct values, the attrs as
+/// one column of text ids per attr name. A row costs about 40 bytes here against about 110 as
+/// a [`SubscriptionMonth`] with its own strings, and the engine folds the accounts by id.
+///
+/// Rows go in as [`SubscriptionMonth`] values ([`Subscriptions::push`], `collect`,
+/// `From<Vec<SubscriptionMonth>>`) and come out as values ([`Subscriptions::get`],
+/// [`Subscriptions::iter`]) or one field at a time ([`Subscriptions::account_id`] …). As JSON
+/// (serde) they are a list of subscription months.
+///
+/// ```
+/// use channel_kpi::{SubscriptionMonth, Subscriptions};
+/// let mut subs = Subscriptions::default();
+/// let mut m = SubscriptionMonth::new("A1", "2025-03-01".parse().unwrap(), "120 USD".parse().unwrap());
+/// m.partner_id = Some("P1".into());
+/// subs.push(m.clone());
+/// subs.push(SubscriptionMonth::new("A1", "2025-04-01".parse().unwrap(), "150 USD".parse().unwrap()));
+/// assert_eq!(subs.len(), 2);
+/// assert_eq!((subs.account_id(1), subs.partner_id(0)), ("A1", Some("P1")));
+/// assert_eq!(subs.get(0), m);
+/// ```
+// The fields are visible in the crate for the typed reader that fills whole columns at once
+// (`arrow/typed_subscriptions.rs`); it leaves every per-row column with the same length.
+#[derive(Clone, Default)]
+pub struct Subscriptions {
+    pub(crate) words: Words,
+    /// Dictionary id of each row's account (never 0: the account is required).
+    pub(crate) account: Vec<u32>,
+    pub(crate) month: Vec<NaiveDate>,
+    pub(crate) mrr: Vec<Money>,
+    pub(crate) partner: Vec<u32>,
+    pub(crate) attrs: Attrs,
+}
+
+impl Subscriptions {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.month.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.month.is_empty()
+    }
+
+    /// Adds a row at the end (not checked: [`crate::Dataset::validate`] checks).
+    pub fn push(&mut self, s: SubscriptionMonth) {
+        self.push_ref(&s);
+    }
+
+    /// Adds a copy of a row at the end.
+    pub fn push_ref(&mut self, s: &SubscriptionMonth) {
+        let w = &mut self.words;
+        self.account.push(w.id(Some(&s.account_id)));
+        self.partner.push(w.id(s.partner_id.as_deref()));
+        self.month.push(s.month);
+        self.mrr.push(s.mrr);
+        if !s.attrs.is_empty() {
+            self.attrs.set_all(self.len() - 1, &s.attrs);
+        }
+    }
+
+    /// Moves every row of `other` to the end of `self`, in order (its texts looked up in this
+    /// dictionary once each).
+    pub fn append(&mut self, other: Subscriptions) {
+        if self.is_empty() && self.words.is_empty() && self.attrs.is_empty() {
+            *self = other; // nothing to remap or shift: taken as it is, not copied
+            return;
+        }
+        let remap: Vec<u32> = std::iter::once(0).chain(other.words.values().map(|w| self.words.id(Some(w)))).collect();
+        for (mine, theirs) in [(&mut self.account, &other.account), (&mut self.partner, &other.partner)] {
+            mine.extend(theirs.iter().map(|&w| remap[w as usize]));
+        }
+        self.month.extend_from_slice(&other.month);
+        self.mrr.extend_from_slice(&other.mrr);
+        self.attrs.append(&other.attrs, self.len() - other.len());
+    }
+
+    /// Keeps the first `len` rows (texts of the removed ones stay in the dictionary). Every
+    /// column is cut, so a typed read that stopped part way through a batch (some columns
+    /// longer than others) is undone.
+    pub fn truncate(&mut self, len: usize) {
+        self.account.truncate(len);
+        self.partner.truncate(len);
+        self.month.truncate(len);
+        self.mrr.truncate(len);
+        self.attrs.keep(len);
+    }
+
+    /// Splits the rows at `at`: `self` keeps `..at`, the rest is returned. Panics when
+    /// `at > len()`.
+    pub fn split_off(&mut self, at: usize) -> Subscriptions {
+        assert!(at <= self.len(), "split_off at {at} beyond {} rows", self.len());
+        let tail: Subscriptions = (at..self.len()).map(|i| self.get(i)).collect();
+        self.truncate(at);
+        tail
+    }
+
+    /// Row `i` as a [`SubscriptionMonth`]. Panics when `i >= len()`.
+    pub fn get(&self, i: usize) -> SubscriptionMonth {
+        let mut s = SubscriptionMonth::new(String::new(), self.month[i], self.mrr[i]);
+        self.fill(i, &mut s);
+        s
+    }
+
+    /// Writes row `i` into `s`, reusing its strings (no allocation once they are large
+    /// enough). Panics when `i >= len()`.
+    pub fn fill(&self, i: usize, s: &mut SubscriptionMonth) {
+        s.account_id.clear();
+        s.account_id.push_str(self.account_id(i));
+        s.month = self.month[i];
+        s.mrr = self.mrr[i];
+        put_text(&mut s.partner_id, self.partner_id(i));
+        self.attrs.fill(i, &mut s.attrs);
+    }
+
+    /// Every row, in order, as [`SubscriptionMonth`] values.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = SubscriptionMonth> + ExactSizeIterator + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Every row as a [`SubscriptionMonth`] value.
+    pub fn to_vec(&self) -> Vec<SubscriptionMonth> {
+        self.iter().collect()
+    }
+
+    /// Row `i`'s account.
+    pub fn account_id(&self, i: usize) -> &str {
+        self.words.get(self.account[i]).unwrap_or("")
+    }
+
+    /// Row `i`'s month (any day of it, as given).
+    pub fn month(&self, i: usize) -> NaiveDate {
+        self.month[i]
+    }
+
+    /// Row `i`'s MRR.
+    pub fn mrr(&self, i: usize) -> Money {
+        self.mrr[i]
+    }
+
+    /// The partner that sourced row `i`'s account.
+    pub fn partner_id(&self, i: usize) -> Option<&str> {
+        self.words.get(self.partner[i])
+    }
+
+    /// Row `i`'s value of attr `name`.
+    pub fn attr(&self, i: usize, name: &str) -> Option<&str> {
+        self.attrs.get(i, name)
+    }
+
+    /// Heap bytes held by the columns and dictionaries.
+    pub fn heap_bytes(&self) -> usize {
+        self.words.heap_bytes()
+            + (self.account.capacity() + self.partner.capacity()) * 4
+            + self.month.capacity() * 4
+            + self.mrr.capacity() * std::mem::size_of::<Money>()
+            + self.attrs.heap_bytes()
+    }
+}
+
+super::columns_as_list::as_list!(Subscriptions, SubscriptionMonth, "a list of subscription months");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(account: &str, month: &str, mrr: &str, partner: Option<&str>, plan: Option<&str>) -> SubscriptionMonth {
+        let mut s = SubscriptionMonth::new(account, month.parse().unwrap(), mrr.parse().unwrap());
+        s.partner_id = partner.map(String::from);
+        if let Some(p) = plan {
+            s.attrs.insert("plan".into(), p.into());
+        }
+        s
+    }
+
+    #[test]
+    fn rows_come_back_as_they_went_in() {
+        let all = vec![
+            row("A1", "2025-01-01", "100 USD", Some("P1"), Some("pro")),
+            row("A2", "2025-01-15", "0 USD", None, None),
+            row("A1", "2025-02-01", "120.50 USD", Some("P1"), Some("team")),
+        ];
+        let subs: Subscriptions = all.clone().into();
+        assert_eq!(subs.to_vec(), all);
+        assert_eq!(subs.account[0], subs.account[2], "one id per account");
+        assert_ne!(subs.account[0], subs.account[1]);
+        assert_eq!((subs.account_id(2), subs.attr(2, "plan"), subs.mrr(2).to_string()), ("A1", Some("team"), "120.50 USD".into()));
+        let json = serde_json::to_string(&subs).unwrap();
+        assert_eq!(json, serde_json::to_string(&all).unwrap());
+        assert_eq!(serde_json::from_str::<Subscriptions>(&json).unwrap(), subs);
+    }
+
+    #[test]
+    fn append_remaps_texts_and_truncate_forgets_the_tail() {
+        let mut a: Subscriptions = vec![row("A1", "2025-01-01", "1 USD", Some("P1"), None)].into();
+        let b: Subscriptions =
+            vec![row("A2", "2025-01-01", "2 USD", Some("P2"), Some("pro")), row("A1", "2025-02-01", "3 USD", None, None)].into();
+        a.append(b);
+        assert_eq!(
+            a.to_vec(),
+            vec![
+                row("A1", "2025-01-01", "1 USD", Some("P1"), None),
+                row("A2", "2025-01-01", "2 USD", Some("P2"), Some("pro")),
+                row("A1", "2025-02-01", "3 USD", None, None)
+            ]
+        );
+        assert_eq!(a.account[0], a.account[2], "an account of the appended rows keeps this store's id");
+        a.truncate(1);
+        assert_eq!(a.to_vec(), vec![row("A1", "2025-01-01", "1 USD", Some("P1"), None)]);
+        a.push(row("A3", "2025-03-01", "4 USD", None, None));
+        assert_eq!((a.len(), a.account_id(1), a.attr(1, "plan")), (2, "A3", None));
+    }
+}
