@@ -65,7 +65,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
     let mut units: Vec<OrgUnit> = Vec::new();
     let mut unit_at: HashMap<String, usize> = HashMap::new();
     let mut stages = Vec::new();
-    let mut history: Vec<(String, StageEntry, Location)> = Vec::new();
+    let mut history: Vec<(String, StageEntry, Box<Location>)> = Vec::new();
     // First line of every id, per kind, to name both lines of a duplicate: the big kinds by
     // position in their vector (no copy of the id), the small reference kinds by id.
     let mut first_line: rustc_hash::FxHashMap<(RecordKind, String), u64> = Default::default();
@@ -122,7 +122,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
                 Loaded::Deal(d) => {
                     keep_unique(&mut ds.deals, &mut deal_lines, *d, |x| &x.id, "deal", at, unit)?;
                 }
-                Loaded::History(id, e, loc) => history.push((id, e, *loc)),
+                Loaded::History(id, e, loc) => history.push((id, e, loc)),
                 Loaded::Lead(l) => {
                     keep_unique(&mut ds.leads, &mut lead_lines, *l, |x| &x.id, "lead", at, unit)?;
                 }
@@ -247,21 +247,23 @@ fn merge_unit(units: &mut Vec<OrgUnit>, at: &mut HashMap<String, usize>, u: OrgU
 
 fn attach_history(
     ds: &mut Dataset,
-    history: Vec<(String, StageEntry, Location)>,
+    history: Vec<(String, StageEntry, Box<Location>)>,
     opts: &LoadOptions,
     report: &mut LoadReport,
 ) -> Result<()> {
     if history.is_empty() {
         return Ok(());
     }
+    // each entry's deal found by id (the ids borrowed, hashed with Fx), then attached in order
     let deals = &ds.deals;
-    let index: HashMap<String, usize> = (0..deals.len()).map(|i| (deals.id(i).to_string(), i)).collect();
+    let index: rustc_hash::FxHashMap<&str, usize> = (0..deals.len()).map(|i| (deals.id(i), i)).collect();
+    let mut found = Vec::with_capacity(history.len());
     for (id, e, loc) in history {
-        match index.get(&id) {
-            Some(&i) => ds.deals.stage_history_mut(i).push(e),
+        match index.get(id.as_str()) {
+            Some(&i) => found.push((i, e)),
             None => {
                 let err =
-                    Error::Reference { location: Location { value: Some(id), ..loc }, reason: "stage entry of an unknown deal".into() };
+                    Error::Reference { location: Location { value: Some(id), ..*loc }, reason: "stage entry of an unknown deal".into() };
                 if !opts.collect_errors {
                     return Err(err);
                 }
@@ -271,6 +273,9 @@ fn attach_history(
                 }
             }
         }
+    }
+    for (i, e) in found {
+        ds.deals.stage_history_mut(i).push(e);
     }
     for h in ds.deals.stage_histories_mut() {
         h.sort_by_key(|e| e.entered_on);
