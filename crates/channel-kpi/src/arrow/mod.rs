@@ -29,6 +29,7 @@ mod output;
 mod parts;
 mod threads;
 mod typed_deals;
+mod typed_history;
 mod typed_leads;
 mod typed_subscriptions;
 
@@ -46,5 +47,6 @@ pub use output::{MONEY_SCALE, to_record_batch};
 pub use parts::{fold_tables, is_reference_kind, load_reference};
 pub use threads::{fold_deal_batches, fold_deal_stream};
 pub(crate) use typed_deals::{append_attrs, append_deals};
+pub(crate) use typed_history::append_history;
 pub(crate) use typed_leads::append_leads;
 pub(crate) use typed_subscriptions::append_subscriptions;
