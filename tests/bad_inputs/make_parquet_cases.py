@@ -124,6 +124,15 @@ def main() -> None:
     write("parquet_duplicate_lead_id", t.set_column(0, "lead_id", pa.array(["L1", "L2", "L1"])), "leads.parquet")
 
     # Subscription months: the typed reader hands a file with a negative MRR to the row path.
+    # Stage history: the typed reader hands a file naming a deal no deal file has to the row path.
+    write("parquet_stage_history_unknown_deal", deals(["won", "open", "lost"]))
+    history = pa.table({
+        "deal_id": pa.array(["D1", "D2", "D9", "D3"]).dictionary_encode(),
+        "stage": pa.array(["Qualify", "Qualify", "Proposal", "Lost"]),
+        "entered_on": pa.array([dt.date(2025, 1, 2), dt.date(2025, 1, 3), dt.date(2025, 1, 4), dt.date(2025, 1, 5)], pa.date32()),
+    })  # fmt: skip
+    write("parquet_stage_history_unknown_deal", history, "stage_history.parquet")
+
     write("parquet_subscription_negative_mrr", subscriptions(["120.00", "80.00", "-15.50", "99.00"]), "subscriptions.parquet")
 
     # Surveys: the typed reader hands a file with one bad answer to the row path, which names it.

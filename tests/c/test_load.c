@@ -377,6 +377,37 @@ static void parquet_subscriptions(void) {
     ckpi_dataset_free(ds);
 }
 
+/* Stage history in a Parquet file with typed columns (tests/fixtures/stage_history/README.md),
+ * read by the typed stage-history reader and attached to the deals of deals.parquet:
+ * stage_duration over 2025 — Prospect 3 stays, median 20 days; Qualify one stay of 49 days and
+ * one open; the same on the files without a dataset. */
+static void parquet_stage_history(void) {
+    const char *fixture = "tests/fixtures/stage_history";
+    const char *query = "{\"metrics\": [\"stage_duration\"], \"period\": \"2025\"}";
+    ckpi_dataset *ds = NULL;
+    ckpi_query *q = NULL;
+    ckpi_result *loaded = NULL;
+    size_t rows = 0;
+    CHECK_OK(ckpi_dataset_new(&ds));
+    CHECK_OK(ckpi_dataset_load_dir(ds, fixture, strlen(fixture), NULL, 0, NULL));
+    CHECK_OK(ckpi_query_new(&q));
+    CHECK_OK(ckpi_query_from_json(q, query, strlen(query)));
+    CHECK_OK(ckpi_dataset_run(ds, q, &loaded));
+    CHECK_OK(ckpi_result_row_count(loaded, &rows));
+    CHECK(rows == 1);
+    int64_t prospects = -1, qualified = -1, open = -1;
+    double median = -1, qualify_days = -1;
+    CHECK_OK(ckpi_result_get_int(loaded, 0, col(loaded, "stage_prospect_n"), &prospects));
+    CHECK_OK(ckpi_result_get_float(loaded, 0, col(loaded, "stage_prospect_days_median"), &median));
+    CHECK_OK(ckpi_result_get_int(loaded, 0, col(loaded, "stage_qualify_n"), &qualified));
+    CHECK_OK(ckpi_result_get_float(loaded, 0, col(loaded, "stage_qualify_days"), &qualify_days));
+    CHECK_OK(ckpi_result_get_int(loaded, 0, col(loaded, "stage_qualify_open_n"), &open));
+    CHECK(prospects == 3 && median == 20.0 && qualified == 1 && qualify_days == 49.0 && open == 1);
+    same_on_files(q, fixture, NULL, loaded);
+    ckpi_query_free(q);
+    ckpi_dataset_free(ds);
+}
+
 /* Survey answers in a Parquet file with typed columns (tests/fixtures/surveys/README.md), read by
  * the typed surveys reader: over 2025 by partner, P1's CSAT (2 answers, 0.5 satisfied, mean 4.25,
  * one with a padded partner and an upper-case kind) and NPS (2 answers, nps 50, one with a null
@@ -439,6 +470,7 @@ int main(void) {
     parquet_attrs();
     parquet_leads();
     parquet_subscriptions();
+    parquet_stage_history();
     parquet_surveys();
     remove_file("deals.csv");
     rmdir(dir);

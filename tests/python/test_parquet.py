@@ -180,6 +180,24 @@ def test_typed_subscriptions_from_parquet_and_from_tables() -> None:
         assert by_plan == {"pro": Decimal("0.5"), "team": Decimal("0.5"), None: 1}
 
 
+def test_typed_stage_history_from_parquet_and_from_tables() -> None:
+    """Stage history as a data lake holds it (tests/fixtures/stage_history/README.md: date32
+    dates, dictionary-encoded deal ids and stages, one padded), read by the typed stage-history
+    reader from the file and from the same rows in memory, and — dates as text — by the row
+    path: the same stays per stage."""
+    fixture = ROOT / "tests" / "fixtures" / "stage_history"
+    deals, history = pq.read_table(fixture / "deals.parquet"), pq.read_table(fixture / "stage_history.parquet")
+    pipeline = pacsv.read_csv(fixture / "pipeline.csv", convert_options=pacsv.ConvertOptions(column_types={"probability": pa.string()}))
+    text_dates = history.set_column(2, "entered_on", pa.array([str(d) for d in history["entered_on"].to_pylist()]))
+    sources = [ck.load_files(fixture), ck.load(deals, stage_history=history, pipeline=pipeline),
+               ck.load(deals, stage_history=text_dates, pipeline=pipeline)]  # fmt: skip
+    for source in sources:
+        (row,) = ck.query(source, period="2025", metrics=["stage_duration"], output="pyarrow").to_pylist()
+        assert (row["stage_prospect_n"], row["stage_prospect_days_median"]) == (3, 20.0)
+        assert row["stage_prospect_days"] == pytest.approx((10 + 20 + 59) / 3)
+        assert (row["stage_qualify_n"], row["stage_qualify_days"], row["stage_qualify_open_n"]) == (1, 49.0, 1)
+
+
 def test_typed_surveys_from_parquet_and_from_a_table() -> None:
     """Survey answers as a data lake holds them (tests/fixtures/surveys/README.md: date32 dates,
     decimal scores, int32 scales with a null, a dictionary-encoded kind with an upper-case value,

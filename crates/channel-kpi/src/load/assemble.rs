@@ -65,7 +65,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
     let mut units: Vec<OrgUnit> = Vec::new();
     let mut unit_at: HashMap<String, usize> = HashMap::new();
     let mut stages = Vec::new();
-    let mut history: Vec<(String, StageEntry, Location)> = Vec::new();
+    let mut history: Vec<Pending> = Vec::new();
     // First line of every id, per kind, to name both lines of a duplicate: the big kinds by
     // position in their vector (no copy of the id), the small reference kinds by id.
     let mut first_line: rustc_hash::FxHashMap<(RecordKind, String), u64> = Default::default();
@@ -75,6 +75,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
         let Some(src) = (match src.kind {
             RecordKind::Deals => super::typed::typed_table::<crate::Deals>(src, mapping, opts, &mut report, &mut ds, &mut deal_lines)?,
             RecordKind::Leads => super::typed::typed_table::<crate::Leads>(src, mapping, opts, &mut report, &mut ds, &mut lead_lines)?,
+            RecordKind::StageHistory => super::typed_history::typed_history(src, mapping, opts, &mut report, &ds, &mut history)?,
             RecordKind::Subscriptions => {
                 super::typed::typed_table::<crate::Subscriptions>(src, mapping, opts, &mut report, &mut ds, &mut FirstLines::default())?
             }
@@ -125,7 +126,7 @@ fn read_sources(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions) -> 
                 Loaded::Deal(d) => {
                     keep_unique(&mut ds.deals, &mut deal_lines, *d, |x| &x.id, "deal", at, unit)?;
                 }
-                Loaded::History(id, e, loc) => history.push((id, e, *loc)),
+                Loaded::History(id, e, loc) => history.push(Pending::Row(id, e, loc)),
                 Loaded::Lead(l) => {
                     keep_unique(&mut ds.leads, &mut lead_lines, *l, |x| &x.id, "lead", at, unit)?;
                 }
@@ -248,23 +249,28 @@ fn merge_unit(units: &mut Vec<OrgUnit>, at: &mut HashMap<String, usize>, u: OrgU
     }
 }
 
-fn attach_history(
-    ds: &mut Dataset,
-    history: Vec<(String, StageEntry, Location)>,
-    opts: &LoadOptions,
-    report: &mut LoadReport,
-) -> Result<()> {
+fn attach_history(ds: &mut Dataset, history: Vec<Pending>, opts: &LoadOptions, report: &mut LoadReport) -> Result<()> {
     if history.is_empty() {
         return Ok(());
     }
+    // the row path's entries found by borrowed id (Fx-hashed), then every entry attached in
+    // the order read
     let deals = &ds.deals;
-    let index: HashMap<String, usize> = (0..deals.len()).map(|i| (deals.id(i).to_string(), i)).collect();
-    for (id, e, loc) in history {
-        match index.get(&id) {
-            Some(&i) => ds.deals.stage_history_mut(i).push(e),
+    let index: rustc_hash::FxHashMap<&str, usize> = (0..deals.len()).map(|i| (deals.id(i), i)).collect();
+    let mut found: Vec<(usize, StageEntry)> = Vec::with_capacity(history.len());
+    for p in history {
+        let (id, e, loc) = match p {
+            Pending::Found(entries) => {
+                found.extend(entries);
+                continue;
+            }
+            Pending::Row(id, e, loc) => (id, e, loc),
+        };
+        match index.get(id.as_str()) {
+            Some(&i) => found.push((i, e)),
             None => {
                 let err =
-                    Error::Reference { location: Location { value: Some(id), ..loc }, reason: "stage entry of an unknown deal".into() };
+                    Error::Reference { location: Location { value: Some(id), ..*loc }, reason: "stage entry of an unknown deal".into() };
                 if !opts.collect_errors {
                     return Err(err);
                 }
@@ -275,10 +281,24 @@ fn attach_history(
             }
         }
     }
+    for (i, e) in found {
+        ds.deals.stage_history_mut(i).push(e);
+    }
     for h in ds.deals.stage_histories_mut() {
         h.sort_by_key(|e| e.entered_on);
     }
     Ok(())
+}
+
+/// Stage entries read, in the order of their sources, waiting for the deals they are attached
+/// to (every deal is read before the stage history: sources are read in kind order).
+pub(super) enum Pending {
+    /// A table's entries, each with the index of its deal (`load/typed_history.rs`).
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
+    Found(Vec<(usize, StageEntry)>),
+    /// One entry of the row path: the deal's id, and where the row is (named when no deal
+    /// has that id).
+    Row(String, StageEntry, Box<Location>),
 }
 
 /// One row converted, before the loader keeps it (checks its id, adds it to the dataset).

@@ -17,7 +17,7 @@ use arrow_schema::{DataType, Field, Schema};
 use std::sync::Arc;
 
 /// The date fields of the kinds read here.
-const DATES: [&str; 7] = ["created_on", "registered_on", "expected_close_on", "closed_on", "won_on", "month", "submitted_on"];
+const DATES: [&str; 8] = ["created_on", "registered_on", "expected_close_on", "closed_on", "won_on", "month", "entered_on", "submitted_on"];
 
 /// `b` with the canonical columns of `kind` (deals, leads or subscription months), read through `map` (itself when
 /// `map` renames, translates and defaults nothing).

@@ -54,6 +54,8 @@ mod source;
 mod stream;
 #[cfg(feature = "arrow")]
 mod typed;
+#[cfg(feature = "arrow")]
+mod typed_history;
 
 pub use assemble::load_sources;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};

@@ -181,7 +181,7 @@ pub(super) fn parquet_deals(src: &Source, map: &KindMapping) -> Option<(super::T
 /// A Parquet file as the shortcut reads it: its columns, its rows, and the batches of the
 /// columns read (`None`: the shortcut does not take it; the source is left unread).
 #[cfg(feature = "parquet")]
-fn parquet_table(src: &Source, map: &KindMapping) -> Option<(super::TableColumns, u64, super::parquet_file::ParquetBatches)> {
+pub(super) fn parquet_table(src: &Source, map: &KindMapping) -> Option<(super::TableColumns, u64, super::parquet_file::ParquetBatches)> {
     if src.format != Format::Parquet {
         return None;
     }
