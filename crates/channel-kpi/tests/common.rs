@@ -190,6 +190,16 @@ pub fn same(fast: Loaded, slow: Loaded, queries: &[Query]) -> std::result::Resul
     Ok(())
 }
 
+/// Writes `batches` to `path` as one Parquet file with row groups of `group` rows.
+#[cfg(feature = "parquet")]
+pub fn write_parquet(path: &std::path::Path, batches: &[arrow_array::RecordBatch], group: usize) {
+    use parquet::file::properties::WriterProperties;
+    let props = WriterProperties::builder().set_max_row_group_row_count(Some(group.max(1))).build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batches[0].schema(), Some(props)).unwrap();
+    batches.iter().for_each(|b| w.write(b).unwrap());
+    w.close().unwrap();
+}
+
 /// A text column of `v`, dictionary-encoded when `dictionary` (the typed readers' tests).
 #[cfg(feature = "arrow")]
 pub fn text_column(v: Vec<Option<String>>, dictionary: bool) -> arrow_array::ArrayRef {

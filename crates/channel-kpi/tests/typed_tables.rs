@@ -146,15 +146,10 @@ fn load_parquet(
     tag: &str,
     row_path_only: bool,
 ) -> Result<(Dataset, channel_kpi::load::LoadReport)> {
-    use parquet::arrow::ArrowWriter;
-    use parquet::file::properties::WriterProperties;
     let dir = std::env::temp_dir().join(format!("ckpi-typed-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("deals.parquet");
-    let props = WriterProperties::builder().set_max_row_group_row_count(Some(group.max(1))).build();
-    let mut w = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batches[0].schema(), Some(props)).unwrap();
-    batches.iter().for_each(|b| w.write(b).unwrap());
-    w.close().unwrap();
+    common::write_parquet(&path, batches, group);
     let opts = LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() };
     let r = channel_kpi::load::load_file(&path, RecordKind::Deals, mapping, &opts);
     let _ = std::fs::remove_dir_all(&dir);
@@ -310,15 +305,10 @@ proptest! {
     #[test]
     fn parquet_query_on_files_equals_a_whole_load(rows in proptest::collection::vec(gen_row(), 1..60), group in 1usize..40, by_partner: bool) {
         use channel_kpi::{Dimension, Metric, Period, Query};
-        use parquet::arrow::ArrowWriter;
-        use parquet::file::properties::WriterProperties;
         let t = table(&rows, false, false, 1);
         let dir = std::env::temp_dir().join(format!("ckpi-typed-q-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let props = WriterProperties::builder().set_max_row_group_row_count(Some(group)).build();
-        let mut w = ArrowWriter::try_new(std::fs::File::create(dir.join("deals.parquet")).unwrap(), t[0].schema(), Some(props)).unwrap();
-        w.write(&t[0]).unwrap();
-        w.close().unwrap();
+        common::write_parquet(&dir.join("deals.parquet"), &t, group);
         let mut q = Query::new(vec![Metric::DealCount, Metric::WonRevenue, Metric::CloseRate, Metric::Pipeline], Period::parse("2025").unwrap());
         if by_partner {
             q = q.by(Dimension::Partner).rollup();
