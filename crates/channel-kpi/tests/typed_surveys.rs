@@ -107,14 +107,9 @@ fn load_as(batches: &[RecordBatch], mapping: &Mapping, collect: bool, row_path_o
 /// The same rows as a Parquet file (row groups of `group` rows), loaded from disk.
 #[cfg(feature = "parquet")]
 fn load_parquet(batches: &[RecordBatch], group: usize, mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
-    use parquet::arrow::ArrowWriter;
-    use parquet::file::properties::WriterProperties;
     let dir = common::Scratch::new("typed-surveys");
     let path = dir.join("surveys.parquet");
-    let props = WriterProperties::builder().set_max_row_group_row_count(Some(group.max(1))).build();
-    let mut w = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batches[0].schema(), Some(props)).unwrap();
-    batches.iter().for_each(|b| w.write(b).unwrap());
-    w.close().unwrap();
+    common::write_parquet(&path, batches, group);
     let opts = LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() };
     let src = Source::open(RecordKind::Surveys, &path).unwrap();
     channel_kpi::load::load_sources(vec![src], mapping, &opts)
