@@ -227,3 +227,52 @@ pub fn renamed(batches: &[arrow_array::RecordBatch], rename: impl Fn(&str) -> St
         })
         .collect()
 }
+
+/// The proptests of a typed reader's test file: its shortcut against the row path (the
+/// oracle) on random tables — whole, with one bad row of each kind (`troubles`), through a
+/// mapping, and as a Parquet file. The file defines `gen_row()`, `table(&rows, dictionary,
+/// batches)`, `one_trouble(rows, trouble, at)`, `mapped(&batches, variant)`,
+/// `load_as(&batches, &mapping, collect, row_path_only)`, `load_parquet(&batches, group,
+/// &mapping, collect, row_path_only)` and `same(fast, slow)`.
+#[allow(unused_macros)]
+macro_rules! typed_reader_proptests {
+    (troubles: $troubles:expr) => {
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+            #[test]
+            fn shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), dictionary: bool, batches in 1usize..4, collect: bool) {
+                let t = table(&rows, dictionary, batches);
+                same(load_as(&t, &Mapping::default(), collect, false), load_as(&t, &Mapping::default(), collect, true))?;
+            }
+
+            /// Each kind of bad row alone among clean ones: the shortcut gives it to the row path.
+            #[test]
+            fn one_bad_row_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), trouble in $troubles, at: usize, dictionary: bool, collect: bool) {
+                let t = table(&one_trouble(rows, trouble, at), dictionary, 2);
+                same(load_as(&t, &Mapping::default(), collect, false), load_as(&t, &Mapping::default(), collect, true))?;
+            }
+
+            #[test]
+            fn mapped_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), clean: bool, variant in 0u8..6, dictionary: bool, collect: bool) {
+                let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
+                let (t, m) = mapped(&table(&rows, dictionary, 2), variant);
+                same(load_as(&t, &m, collect, false), load_as(&t, &m, collect, true))?;
+            }
+        }
+
+        #[cfg(feature = "parquet")]
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+            #[test]
+            fn parquet_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), clean: bool, group in 1usize..40, variant in 0u8..6, collect: bool) {
+                let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
+                let (t, m) = mapped(&table(&rows, false, 1), variant);
+                same(load_parquet(&t, group, &m, collect, false), load_parquet(&t, group, &m, collect, true))?;
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use typed_reader_proptests;

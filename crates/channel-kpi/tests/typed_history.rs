@@ -98,16 +98,17 @@ fn same(fast: Loaded, slow: Loaded) -> Result<(), TestCaseError> {
 }
 
 /// `deal_id` → `Opportunity`, `stage` → `Step`, read through a mapping that renames them back
-/// and maps a step's name.
-fn mapped(batches: &[RecordBatch]) -> (Vec<RecordBatch>, Mapping) {
+/// and, for an even `variant`, maps a step's name.
+fn mapped(batches: &[RecordBatch], variant: u8) -> (Vec<RecordBatch>, Mapping) {
     let rename = |n: &str| match n {
         "deal_id" => "Opportunity".to_string(),
         "stage" => "Step".to_string(),
         n => n.to_string(),
     };
-    let m = Mapping::from_json_str(
-        r#"{"stage_history": {"columns": {"deal_id": "Opportunity", "stage": "Step"}, "values": {"stage": {"Proposal": "Qualify"}}}}"#,
-    )
+    let values = if variant.is_multiple_of(2) { r#"{"stage": {"Proposal": "Qualify"}}"# } else { "{}" };
+    let m = Mapping::from_json_str(&format!(
+        r#"{{"stage_history": {{"columns": {{"deal_id": "Opportunity", "stage": "Step"}}, "values": {values}}}}}"#
+    ))
     .unwrap();
     (common::renamed(batches, rename), m)
 }
@@ -124,41 +125,7 @@ fn one_trouble(mut rows: Vec<Gen>, trouble: u8, at: usize) -> Vec<Gen> {
     rows
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
-
-    #[test]
-    fn shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), dictionary: bool, batches in 1usize..4, collect: bool) {
-        let t = table(&rows, dictionary, batches);
-        same(load_as(&t, &Mapping::default(), collect, false), load_as(&t, &Mapping::default(), collect, true))?;
-    }
-
-    /// Each kind of bad row alone among clean ones: the shortcut gives it to the row path.
-    #[test]
-    fn one_bad_row_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), trouble in 0u8..6, at: usize, dictionary: bool, collect: bool) {
-        let t = table(&one_trouble(rows, trouble, at), dictionary, 2);
-        same(load_as(&t, &Mapping::default(), collect, false), load_as(&t, &Mapping::default(), collect, true))?;
-    }
-
-    #[test]
-    fn mapped_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), clean: bool, dictionary: bool, collect: bool) {
-        let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
-        let (t, m) = mapped(&table(&rows, dictionary, 2));
-        same(load_as(&t, &m, collect, false), load_as(&t, &m, collect, true))?;
-    }
-}
-
-#[cfg(feature = "parquet")]
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
-
-    #[test]
-    fn parquet_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), clean: bool, group in 1usize..40, collect: bool) {
-        let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
-        let t = table(&rows, false, 1);
-        same(load_parquet(&t, group, &Mapping::default(), collect, false), load_parquet(&t, group, &Mapping::default(), collect, true))?;
-    }
-}
+common::typed_reader_proptests!(troubles: 0u8..6);
 
 /// A clean table: every entry attached to its deal in date order (the CSV's entry of D1 among
 /// them), as the row path attaches them, and the report counts every row.

@@ -143,41 +143,7 @@ fn one_trouble(mut rows: Vec<Gen>, trouble: u8, at: usize) -> Vec<Gen> {
     rows
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
-
-    #[test]
-    fn shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), dictionary: bool, batches in 1usize..4, collect: bool) {
-        let t = table(&rows, dictionary, batches);
-        same(load_as(&t, &Mapping::default(), collect, false), load_as(&t, &Mapping::default(), collect, true))?;
-    }
-
-    /// Each kind of bad row alone among clean ones: the shortcut gives it to the row path.
-    #[test]
-    fn one_bad_row_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), trouble in 0u8..7, at: usize, dictionary: bool, collect: bool) {
-        let t = table(&one_trouble(rows, trouble, at), dictionary, 2);
-        same(load_as(&t, &Mapping::default(), collect, false), load_as(&t, &Mapping::default(), collect, true))?;
-    }
-
-    #[test]
-    fn mapped_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..40), clean: bool, variant in 0u8..6, dictionary: bool, collect: bool) {
-        let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
-        let (t, m) = mapped(&table(&rows, dictionary, 2), variant);
-        same(load_as(&t, &m, collect, false), load_as(&t, &m, collect, true))?;
-    }
-}
-
-#[cfg(feature = "parquet")]
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
-
-    #[test]
-    fn parquet_shortcut_equals_row_path(rows in proptest::collection::vec(gen_row(), 1..60), clean: bool, group in 1usize..40, variant in 0u8..6, collect: bool) {
-        let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
-        let (t, m) = mapped(&table(&rows, false, 1), variant);
-        same(load_parquet(&t, group, &m, collect, false), load_parquet(&t, group, &m, collect, true))?;
-    }
-}
+common::typed_reader_proptests!(troubles: 0u8..7);
 
 /// A clean table big enough to be read on every core (one run of rows per thread, each into
 /// its own columns, appended in order): every field, in row order, as the row path reads it,
