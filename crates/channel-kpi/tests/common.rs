@@ -190,6 +190,42 @@ pub fn same(fast: Loaded, slow: Loaded, queries: &[Query]) -> std::result::Resul
     Ok(())
 }
 
+/// `batches` as an in-memory table of `kind` called `name`, loaded with the sources `before`
+/// (deals, reference data) through `mapping`.
+#[cfg(feature = "arrow")]
+#[allow(clippy::result_large_err)]
+pub fn load_table(
+    kind: channel_kpi::load::RecordKind,
+    name: &str,
+    batches: &[arrow_array::RecordBatch],
+    mut before: Vec<channel_kpi::load::Source>,
+    mapping: &channel_kpi::load::Mapping,
+    opts: &channel_kpi::load::LoadOptions,
+) -> Loaded {
+    let b: Vec<_> = batches.iter().cloned().map(Ok).collect();
+    before.push(channel_kpi::load::Source::from_arrow(kind, name, Box::new(b.into_iter())));
+    channel_kpi::arrow::load_tables(before, mapping, opts)
+}
+
+/// The same rows written as the Parquet file `name.parquet` (row groups of `group` rows) and
+/// loaded from disk with the sources `before`.
+#[cfg(feature = "parquet")]
+#[allow(clippy::result_large_err)]
+pub fn load_parquet_table(
+    (kind, name): (channel_kpi::load::RecordKind, &str),
+    batches: &[arrow_array::RecordBatch],
+    group: usize,
+    mut before: Vec<channel_kpi::load::Source>,
+    mapping: &channel_kpi::load::Mapping,
+    opts: &channel_kpi::load::LoadOptions,
+) -> Loaded {
+    let dir = Scratch::new(&format!("typed-{name}"));
+    let path = dir.join(format!("{name}.parquet"));
+    write_parquet(&path, batches, group);
+    before.push(channel_kpi::load::Source::open(kind, &path).unwrap());
+    channel_kpi::load::load_sources(before, mapping, opts)
+}
+
 /// Writes `batches` to `path` as one Parquet file with row groups of `group` rows.
 #[cfg(feature = "parquet")]
 pub fn write_parquet(path: &std::path::Path, batches: &[arrow_array::RecordBatch], group: usize) {

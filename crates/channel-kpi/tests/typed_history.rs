@@ -11,7 +11,6 @@
 mod common;
 
 use arrow_array::{ArrayRef, Date32Array, RecordBatch};
-use channel_kpi::arrow::load_tables;
 use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
 use channel_kpi::{Dimension, Metric, Period, Query};
 use common::Loaded;
@@ -69,22 +68,16 @@ fn options(collect: bool, row_path_only: bool) -> LoadOptions {
 /// The table, and beside it a CSV stage history read by the row path (its entries come first
 /// in kind order only by source order: the same in both loads).
 fn load_as(batches: &[RecordBatch], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
-    let b: Vec<_> = batches.iter().cloned().map(Ok).collect();
-    let mut sources = reference();
-    sources.push(Source::from_text(RecordKind::StageHistory, "history.csv", "deal_id,stage,entered_on\nD1,Prospect,2025-02-01\n"));
-    sources.push(Source::from_arrow(RecordKind::StageHistory, "stage_history", Box::new(b.into_iter())));
-    load_tables(sources, mapping, &options(collect, row_path_only))
+    let mut before = reference();
+    before.push(Source::from_text(RecordKind::StageHistory, "history.csv", "deal_id,stage,entered_on\nD1,Prospect,2025-02-01\n"));
+    common::load_table(RecordKind::StageHistory, "stage_history", batches, before, mapping, &options(collect, row_path_only))
 }
 
 /// The same rows as a Parquet file (row groups of `group` rows), loaded from disk.
 #[cfg(feature = "parquet")]
 fn load_parquet(batches: &[RecordBatch], group: usize, mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
-    let dir = common::Scratch::new("typed-history");
-    let path = dir.join("stage_history.parquet");
-    common::write_parquet(&path, batches, group);
-    let mut sources = reference();
-    sources.push(Source::open(RecordKind::StageHistory, &path).unwrap());
-    channel_kpi::load::load_sources(sources, mapping, &options(collect, row_path_only))
+    let opts = options(collect, row_path_only);
+    common::load_parquet_table((RecordKind::StageHistory, "stage_history"), batches, group, reference(), mapping, &opts)
 }
 
 /// The pipeline KPIs by partner with a roll-up.

@@ -11,7 +11,6 @@
 mod common;
 
 use arrow_array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
-use channel_kpi::arrow::load_tables;
 use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
 use channel_kpi::{Dimension, Metric, Period, Query};
 use common::Loaded;
@@ -82,20 +81,15 @@ fn deals() -> Source {
 }
 
 fn load_as(batches: &[RecordBatch], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
-    let b: Vec<_> = batches.iter().cloned().map(Ok).collect();
-    let src = Source::from_arrow(RecordKind::Leads, "leads", Box::new(b.into_iter()));
-    load_tables(vec![deals(), src], mapping, &LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() })
+    let opts = LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() };
+    common::load_table(RecordKind::Leads, "leads", batches, vec![deals()], mapping, &opts)
 }
 
 /// The same rows as a Parquet file (row groups of `group` rows), loaded from disk.
 #[cfg(feature = "parquet")]
 fn load_parquet(batches: &[RecordBatch], group: usize, mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
-    let dir = common::Scratch::new("typed-leads");
-    let path = dir.join("leads.parquet");
-    common::write_parquet(&path, batches, group);
     let opts = LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() };
-    let src = Source::open(RecordKind::Leads, &path).unwrap();
-    channel_kpi::load::load_sources(vec![deals(), src], mapping, &opts)
+    common::load_parquet_table((RecordKind::Leads, "leads"), batches, group, vec![deals()], mapping, &opts)
 }
 
 /// The lead KPIs by channel and source, by the region attr, and by partner with a roll-up.

@@ -12,8 +12,7 @@
 mod common;
 
 use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Int64Array, RecordBatch};
-use channel_kpi::arrow::load_tables;
-use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
+use channel_kpi::load::{LoadOptions, Mapping, RecordKind};
 use channel_kpi::{Dimension, Metric, Period, Query};
 use common::Loaded;
 use proptest::prelude::*;
@@ -69,20 +68,15 @@ fn table(rows: &[Gen], dictionary: bool, batches: usize) -> Vec<RecordBatch> {
 }
 
 fn load_as(batches: &[RecordBatch], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
-    let b: Vec<_> = batches.iter().cloned().map(Ok).collect();
-    let src = Source::from_arrow(RecordKind::Subscriptions, "subscriptions", Box::new(b.into_iter()));
-    load_tables(vec![src], mapping, &LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() })
+    let opts = LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() };
+    common::load_table(RecordKind::Subscriptions, "subscriptions", batches, vec![], mapping, &opts)
 }
 
 /// The same rows as a Parquet file (row groups of `group` rows), loaded from disk.
 #[cfg(feature = "parquet")]
 fn load_parquet(batches: &[RecordBatch], group: usize, mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
-    let dir = common::Scratch::new("typed-subscriptions");
-    let path = dir.join("subscriptions.parquet");
-    common::write_parquet(&path, batches, group);
     let opts = LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() };
-    let src = Source::open(RecordKind::Subscriptions, &path).unwrap();
-    channel_kpi::load::load_sources(vec![src], mapping, &opts)
+    common::load_parquet_table((RecordKind::Subscriptions, "subscriptions"), batches, group, vec![], mapping, &opts)
 }
 
 /// The subscription KPIs by partner with a roll-up, by the plan attr, and over nothing.

@@ -13,8 +13,7 @@
 mod common;
 
 use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Int32Array, Int64Array, RecordBatch};
-use channel_kpi::arrow::load_tables;
-use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
+use channel_kpi::load::{LoadOptions, Mapping, RecordKind};
 use channel_kpi::{Dimension, Metric, Period, Query, SurveyKind};
 use common::Loaded;
 use proptest::prelude::*;
@@ -99,20 +98,15 @@ fn table(rows: &[Gen], dictionary: bool, batches: usize) -> Vec<RecordBatch> {
 }
 
 fn load_as(batches: &[RecordBatch], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
-    let b: Vec<_> = batches.iter().cloned().map(Ok).collect();
-    let src = Source::from_arrow(RecordKind::Surveys, "surveys", Box::new(b.into_iter()));
-    load_tables(vec![src], mapping, &LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() })
+    let opts = LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() };
+    common::load_table(RecordKind::Surveys, "surveys", batches, vec![], mapping, &opts)
 }
 
 /// The same rows as a Parquet file (row groups of `group` rows), loaded from disk.
 #[cfg(feature = "parquet")]
 fn load_parquet(batches: &[RecordBatch], group: usize, mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
-    let dir = common::Scratch::new("typed-surveys");
-    let path = dir.join("surveys.parquet");
-    common::write_parquet(&path, batches, group);
     let opts = LoadOptions { collect_errors: collect, row_path_only, ..LoadOptions::default() };
-    let src = Source::open(RecordKind::Surveys, &path).unwrap();
-    channel_kpi::load::load_sources(vec![src], mapping, &opts)
+    common::load_parquet_table((RecordKind::Surveys, "surveys"), batches, group, vec![], mapping, &opts)
 }
 
 /// The satisfaction KPIs by quarter and partner, by the region attr, and by topic.
