@@ -1,6 +1,7 @@
 //! The leads of a [`Dataset`]: linked to the deals they became, and checked.
 
 use crate::Dataset;
+use crate::dataset::Known;
 use crate::domain::Lead;
 use crate::error::{Error, Location, Result};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -39,18 +40,10 @@ impl Dataset {
             reason: format!("unknown {what}"),
         };
         let mut ids = HashSet::with_capacity_and_hasher(if loaded { 0 } else { leads.len() }, Default::default());
-        // per dictionary id: 0 not looked at yet, 1 known, 2 unknown
-        let mut known = vec![0u8; leads.words.len() + 1];
-        let mut is_known = |word: u32, lookup: &dyn Fn(&str) -> bool| -> bool {
-            if word == 0 {
-                return true;
-            }
-            let k = &mut known[word as usize];
-            if *k == 0 {
-                *k = if leads.words.get(word).is_some_and(lookup) { 1 } else { 2 };
-            }
-            *k == 1
-        };
+        // whether a partner / a deal is known, looked up once per distinct text (one cache each:
+        // the dictionary holds both kinds of text)
+        let words = leads.words.len() + 1;
+        let (mut known_partner, mut known_deal) = (Known::new(words), Known::new(words));
         for i in 0..leads.len() {
             let id = leads.id(i);
             if !loaded {
@@ -62,13 +55,36 @@ impl Dataset {
                     });
                 }
             }
-            if has_partners && !is_known(leads.partner[i], &|p| self.refs.partner(p).is_some()) {
+            if has_partners
+                && leads.partner[i] > 0
+                && !known_partner.known(leads.partner[i], || leads.partner_id(i).is_some_and(|p| self.refs.partner(p).is_some()))
+            {
                 return Err(dangling(i, "partner_id", leads.partner_id(i).unwrap_or_default(), "partner"));
             }
-            if !is_known(leads.deal[i], &|d| deal_ids.contains(d)) {
+            if leads.deal[i] > 0 && !known_deal.known(leads.deal[i], || leads.deal_id(i).is_some_and(|d| deal_ids.contains(d))) {
                 return Err(dangling(i, "deal_id", leads.deal_id(i).unwrap_or_default(), "deal"));
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Dataset, Lead, Partner};
+
+    #[test]
+    fn a_text_that_is_a_known_partner_is_not_a_known_deal() {
+        // `P1` is a partner, and no deal: the partner check must not vouch for the deal check
+        // (one dictionary holds both kinds of text).
+        let mut ds = Dataset::default();
+        ds.refs.partners.insert("P1".into(), Partner::new("P1"));
+        let mut l = Lead::new("L1", "2025-01-02".parse().unwrap());
+        (l.partner_id, l.deal_id) = (Some("P1".into()), Some("P1".into()));
+        ds.leads.push(l);
+        let e = ds.validate().expect_err("no deal P1");
+        assert!(e.to_string().contains("unknown deal"), "{e}");
+        let loc = e.location().expect("located");
+        assert_eq!((loc.field.as_deref(), loc.value.as_deref()), (Some("deal_id"), Some("P1")));
     }
 }
