@@ -41,13 +41,7 @@ impl Engine<'_> {
     /// the same ids.
     pub(crate) fn push_keyed(&mut self, rec: &Record, i: usize, keys: &mut GroupKeys) -> Result<()> {
         check_currency(&mut self.currency, !self.one_currency, rec)?;
-        let Some(columns) = &keys.columns else {
-            let mut ids = std::mem::take(&mut keys.scratch);
-            self.group_ids(rec, &mut ids);
-            let r = ids.iter().try_for_each(|&g| self.fold_group(rec, g as usize));
-            keys.scratch = ids;
-            return r;
-        };
+        let Some(columns) = &keys.columns else { return self.fold_groups(rec, &mut keys.scratch) };
         let key = columns.iter().fold(0u128, |k, c| k << 32 | u128::from(c(i)));
         let groups = match keys.groups.get(&key) {
             Some(g) => g,

@@ -146,10 +146,15 @@ impl<'r> Engine<'r> {
             return Ok(());
         }
         let mut ids = std::mem::take(&mut self.scratch);
-        self.group_ids(rec, &mut ids);
-        let r = ids.iter().try_for_each(|&g| self.fold_group(rec, g as usize));
+        let r = self.fold_groups(rec, &mut ids);
         self.scratch = ids;
         r
+    }
+
+    /// Folds `rec` into each of its groups ([`Engine::group_ids`], found into `ids`).
+    pub(super) fn fold_groups(&mut self, rec: &Record, ids: &mut Vec<u32>) -> Result<()> {
+        self.group_ids(rec, ids);
+        ids.iter().try_for_each(|&g| self.fold_group(rec, g as usize))
     }
 
     /// The ids of the groups `rec` counts in, one per roll-up level (most detailed first),

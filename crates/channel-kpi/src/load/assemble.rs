@@ -253,10 +253,13 @@ fn attach_history(ds: &mut Dataset, history: Vec<Pending>, opts: &LoadOptions, r
     if history.is_empty() {
         return Ok(());
     }
-    // the row path's entries found by borrowed id (Fx-hashed), then every entry attached in
-    // the order read
+    // the row path's entries found by borrowed id (Fx-hashed; the index built only when there
+    // are such entries: the typed reader's come matched), then every entry attached in the
+    // order read
     let deals = &ds.deals;
-    let index: rustc_hash::FxHashMap<&str, usize> = (0..deals.len()).map(|i| (deals.id(i), i)).collect();
+    let rows = history.iter().any(|p| matches!(p, Pending::Row(..)));
+    let index: rustc_hash::FxHashMap<&str, usize> =
+        if rows { (0..deals.len()).map(|i| (deals.id(i), i)).collect() } else { Default::default() };
     let mut found: Vec<(usize, StageEntry)> = Vec::with_capacity(history.len());
     for p in history {
         let (id, e, loc) = match p {
