@@ -45,6 +45,7 @@ from ._native import (
     preset,
     record_kinds,
     run_files as _run_files,
+    run_tables as _run_tables,
 )
 from ._query import PeriodLike
 
@@ -113,11 +114,18 @@ def load(
     bad = set(tables) - set(TABLES)
     if bad:
         raise TypeError(f"unknown table argument(s) {sorted(bad)}; expected {', '.join(TABLES)}")
+    streams, text, extra = _table_args(deals, mapping, columns, values, defaults, lookups, tables)
+    return Dataset.from_tables(streams, text, collect_errors, extra)
+
+
+def _table_args(deals: Any, mapping: _MappingArg, columns: Any, values: Any, defaults: Any, lookups: Any,
+                tables: dict) -> "tuple[dict, Optional[str], Optional[dict]]":  # fmt: skip
+    """The tables as Arrow streams by kind, the mapping as JSON, the lookup tables."""
     given = {"deals": deals, **tables}
     streams = {k: _frames.as_stream(v) for k, v in given.items() if v is not None}
     text = _query.mapping_json(mapping, list(streams), columns, values, defaults)
     extra = {k: _frames.as_stream(v) for k, v in (lookups or {}).items()}
-    return Dataset.from_tables(streams, text, collect_errors, extra or None)
+    return streams, text, extra or None
 
 
 def load_files(
@@ -159,11 +167,10 @@ def _is_paths(data: Any) -> bool:
 
 
 def _run(data: Any, mapping: Any, tables: dict, q: str) -> "tuple[ResultTable, str]":
-    """The query on ``data``: files and directories are folded as they are read (no Dataset is
-    built: memory does not grow with the files), anything else is loaded first."""
+    """The query on ``data``: files, directories and tables are folded as they are read (no
+    Dataset is built), a :class:`Dataset` is queried as it is."""
     if not _is_paths(data):
-        ds, kind = _prepare(data, mapping, tables)
-        return ds.run(q), kind
+        return _run_tables_or_dataset(data, mapping, tables, q)
     collect = bool(tables.pop("collect_errors", False))
     max_line = tables.pop("max_line_bytes", None)
     if tables:
@@ -171,14 +178,19 @@ def _run(data: Any, mapping: Any, tables: dict, q: str) -> "tuple[ResultTable, s
     paths = [_os.fspath(p) for p in ([data] if isinstance(data, (str, _os.PathLike)) else data)]
     text = mapping if mapping is None or isinstance(mapping, str) else _json.dumps(mapping)
     result, bad_rows = _run_files(paths, q, text, max_line, collect)
-    if bad_rows:
-        import warnings
-
-        warnings.warn(BadRowsWarning(bad_rows), stacklevel=3)
+    _warn_bad_rows(bad_rows, 4)
     return result, "pyarrow"
 
 
-def _prepare(data: Any, mapping: Any, tables: dict) -> "tuple[Dataset, str]":
+def _warn_bad_rows(bad_rows: "list[ChannelKpiError]", stacklevel: int) -> None:
+    """Bad rows skipped under ``collect_errors=True``, as a warning at the user's call."""
+    if bad_rows:
+        import warnings
+
+        warnings.warn(BadRowsWarning(bad_rows), stacklevel=stacklevel)
+
+
+def _run_tables_or_dataset(data: Any, mapping: Any, tables: dict, q: str) -> "tuple[ResultTable, str]":
     if "deals" in tables:
         if data is not None:
             raise TypeError("deals given twice: as the first argument and as deals=")
@@ -187,11 +199,19 @@ def _prepare(data: Any, mapping: Any, tables: dict) -> "tuple[Dataset, str]":
     if isinstance(data, Dataset):
         if tables or load_kw:
             raise TypeError("pass either a Dataset or tables, not both")
-        return data, "pyarrow"
+        return data.run(q), "pyarrow"
     first = next((t for t in [data, *tables.values()] if t is not None), None)
     if first is None:
         raise TypeError("no records given: pass deals (or leads=, spend=, ...) as a table, or a Dataset")
-    return load(data, mapping=mapping, **load_kw, **tables), _frames.kind_of(first)
+    bad = set(tables) - set(TABLES)
+    if bad:
+        raise TypeError(f"unknown table argument(s) {sorted(bad)}; expected {', '.join(TABLES)}")
+    collect = bool(load_kw.pop("collect_errors", False))
+    args = [load_kw.get(k) for k in ("columns", "values", "defaults", "lookups")]
+    streams, text, extra = _table_args(data, mapping, *args, tables)
+    result, bad_rows = _run_tables(streams, q, text, collect, extra)
+    _warn_bad_rows(bad_rows, 5)
+    return result, _frames.kind_of(first)
 
 
 def query(
@@ -216,14 +236,16 @@ def query(
     into ``buckets`` (``month``, ``quarter`` …), compared with ``previous`` (the period
     before) / ``year_ago`` / another period. ``data`` is the deals table or a
     :class:`Dataset`; other tables by keyword (``leads=``, ``partners=`` …), with the keywords
-    of :func:`load` (``columns=``, ``values=``, ``defaults=``, ``lookups=``).
+    of :func:`load` (``columns=``, ``values=``, ``defaults=``, ``lookups=``,
+    ``collect_errors=``). Deals tables are folded into the query as they are read (no
+    :class:`Dataset` is built); the result and errors are those of :func:`load` then the query.
 
     ``data`` may also be files and directories (a path or a list of paths, as
     :func:`load_files` reads them, with its ``max_line_bytes=`` and ``collect_errors=``): the
     records are then folded into the query as they are read, so memory does not grow with the
     files (a table of 8 bytes per deal id aside); the result and errors are those of
-    ``load_files`` then the query. With ``collect_errors=True`` bad rows are skipped and
-    reported by a :class:`BadRowsWarning`.
+    ``load_files`` then the query. With ``collect_errors=True`` (files or tables) bad rows are
+    skipped and reported by a :class:`BadRowsWarning`.
 
     ``period`` (and a ``compare_to`` period): ``"2025"``, ``"2025-Q1"`` (also ``"2025Q1"``,
     ``"Q1 2025"``), ``"2025-03"``, ``"2025-W07"``, ``"2025-03-14"``, ``"2025-01-01..2025-04-01"``

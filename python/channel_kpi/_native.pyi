@@ -105,6 +105,13 @@ def run_files(
     max_line_bytes: Optional[int] = None,
     collect_errors: bool = False,
 ) -> tuple[ResultTable, list[ChannelKpiError]]: ...
+def run_tables(
+    tables: dict[str, Any],
+    query_json: str,
+    mapping_json: Optional[str] = None,
+    collect_errors: bool = False,
+    lookups: Optional[dict[str, Any]] = None,
+) -> tuple[ResultTable, list[ChannelKpiError]]: ...
 def _panic(message: str) -> None: ...
 
 @final

@@ -131,6 +131,31 @@ impl PyDataset {
     }
 }
 
+/// Runs a query on tables by kind (as `Dataset.from_tables` takes them), deals tables folded
+/// into the query as they are read (`load::run_tables`: no Dataset is built; results and
+/// errors are those of `Dataset.from_tables` then `run`). With `collect_errors`, bad rows are
+/// skipped and returned as exceptions beside the table.
+#[pyfunction]
+#[pyo3(signature = (tables, query_json, mapping_json = None, collect_errors = false, lookups = None))]
+pub fn run_tables(
+    py: Python<'_>,
+    tables: &Bound<'_, PyDict>,
+    query_json: &str,
+    mapping_json: Option<&str>,
+    collect_errors: bool,
+    lookups: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(PyResultTable, Vec<Py<PyAny>>)> {
+    guard(py, || {
+        let m = mapping(mapping_json)?;
+        let q = Query::from_json(query_json).py()?;
+        let (sources, memory) = tables::sources(tables, lookups)?;
+        let opts = LoadOptions { collect_errors, memory_tables: memory, ..LoadOptions::default() };
+        let (table, report) = detached(py, move || channel_kpi::load::run_tables(sources, &m, &opts, &q))?;
+        let bad_rows = report.errors.iter().map(|e| crate::errors::exception(py, e)).collect::<PyResult<_>>()?;
+        Ok((PyResultTable { table }, bad_rows))
+    })
+}
+
 /// Runs a query (the core's JSON form) on CSV / JSON Lines / Parquet files and directories of
 /// them, folding each record into the query as it is read (`load::run_files`: memory does not
 /// grow with the files; results and errors are those of `Dataset.from_files` then `run`). With

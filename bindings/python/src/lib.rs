@@ -62,6 +62,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(partial::fold_deals, m)?)?;
     m.add_function(wrap_pyfunction!(partial::fold_deal_stream, m)?)?;
     m.add_function(wrap_pyfunction!(dataset::run_files, m)?)?;
+    m.add_function(wrap_pyfunction!(dataset::run_tables, m)?)?;
     m.add_function(wrap_pyfunction!(metrics, m)?)?;
     m.add_function(wrap_pyfunction!(preset, m)?)?;
     m.add_function(wrap_pyfunction!(record_kinds, m)?)?;

@@ -75,18 +75,19 @@ impl Days {
 }
 
 /// The currency of the previous row, when the next has the same text (one code per table is
-/// the rule), so a code is checked once.
+/// the rule), so a code is checked once; a short text is compared as one integer ([`packed`]).
 #[derive(Default)]
-pub(super) struct LastCurrency(Option<(Box<str>, Currency)>);
+pub(super) struct LastCurrency(Option<(Option<u128>, Box<str>, Currency)>);
 
 impl LastCurrency {
     #[inline]
     pub(super) fn get(&mut self, text: &str) -> Option<Currency> {
+        let key = (text.len() < 16).then(|| packed(text));
         match &self.0 {
-            Some((t, c)) if **t == *text => Some(*c),
+            Some((k, t, c)) if *k == key && (key.is_some() || **t == *text) => Some(*c),
             _ => {
                 let c = Currency::new(text).ok()?;
-                self.0 = Some((Box::from(text), c));
+                self.0 = Some((key, Box::from(text), c));
                 Some(c)
             }
         }
@@ -295,10 +296,46 @@ pub(super) fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut 
             }
         }
         Some(c) => {
+            // Short texts (ids, names and codes mostly are) are looked up by their raw bytes
+            // packed in one integer: no string hash or compare per row, and each distinct text
+            // trimmed and looked up in `words` once.
+            let mut short: rustc_hash::FxHashMap<u128, u32> = Default::default();
             for i in 0..n {
-                out.push(words.id(text(Some(c), i)));
+                out.push(match c.get(i) {
+                    Some(s) if s.len() < 16 => {
+                        *short.entry(packed(s)).or_insert_with(|| words.id(Some(trimmed(s)).filter(|s| !s.is_empty())))
+                    }
+                    s => words.id(s.map(trimmed).filter(|s| !s.is_empty())),
+                });
             }
         }
+    }
+}
+
+/// A text shorter than 16 bytes as one integer: its bytes, then zeros, its length in the last
+/// byte (two texts give the same integer only when they are equal).
+/// Read with a few overlapping loads instead of a copy through memory.
+#[inline]
+fn packed(s: &str) -> u128 {
+    let b = s.as_bytes();
+    debug_assert!(b.len() < 16);
+    let (lo, hi) = match b.split_first_chunk::<8>() {
+        Some((head, rest)) => (u64::from_le_bytes(*head), short_word(rest)),
+        None => (short_word(b), 0),
+    };
+    lo as u128 | (hi as u128) << 64 | (b.len() as u128) << 120
+}
+
+/// At most 8 bytes as one little-endian integer (zeros above them).
+#[inline(always)]
+fn short_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    match (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        // 4 to 8 bytes: the first four and the last four (overlapping bytes agree)
+        (Some(head), Some(tail)) => u32::from_le_bytes(*head) as u64 | (u32::from_le_bytes(*tail) as u64) << (8 * (n - 4)),
+        _ if n == 0 => 0,
+        // 1 to 3 bytes: first, middle, last
+        _ => b[0] as u64 | (b[n / 2] as u64) << (8 * (n / 2)) | (b[n - 1] as u64) << (8 * (n - 1)),
     }
 }
 
@@ -323,22 +360,26 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
             }
         }
         Some(c) => {
-            // the columns parsed are enumerations: the first 16 distinct texts are each parsed
-            // once, found again by comparing texts
-            let mut seen: Vec<(&str, Option<T>)> = Vec::with_capacity(16);
+            // the columns parsed are enumerations: the first 16 distinct short texts are each
+            // parsed once, found again by their bytes as one integer ([`packed`])
+            let mut seen: Vec<(u128, Option<T>)> = Vec::with_capacity(16);
+            let read = |raw: Option<&str>| parse(raw.map(trimmed).filter(|s| !s.is_empty()));
             for i in 0..n {
-                let v = match text(Some(c), i) {
-                    None => parse(None),
-                    Some(t) => match seen.iter().find(|(s, _)| *s == t) {
-                        Some(&(_, v)) => v,
-                        None => {
-                            let v = parse(Some(t));
-                            if seen.len() < 16 {
-                                seen.push((t, v));
+                let v = match c.get(i) {
+                    Some(raw) if raw.len() < 16 => {
+                        let key = packed(raw);
+                        match seen.iter().find(|(k, _)| *k == key) {
+                            Some(&(_, v)) => v,
+                            None => {
+                                let v = read(Some(raw));
+                                if seen.len() < 16 {
+                                    seen.push((key, v));
+                                }
+                                v
                             }
-                            v
                         }
-                    },
+                    }
+                    raw => read(raw),
                 };
                 out.push(v?);
             }
@@ -363,5 +404,26 @@ pub(super) fn amounts(a: &ArrayRef) -> Option<Amounts<'_>> {
     match a.data_type() {
         DataType::Decimal128(..) | DataType::Int64 | DataType::Int32 | DataType::Null => Amounts::of(a),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::packed;
+
+    /// `packed` is the text's bytes, zero-padded, with its length in the last byte: so two
+    /// texts pack alike only when they are equal (trailing NULs included).
+    #[test]
+    fn packed_is_the_bytes_then_the_length() {
+        let mut texts: Vec<String> = (0..16).map(|n| "abcdefghijklmnop"[..n].to_string()).collect();
+        texts.extend(["\0", "\0\0", "a\0", "P0001", "E001", "é", "ab\0\0\0\0\0\0\0"].map(String::from));
+        let mut seen = std::collections::HashMap::new();
+        for t in &texts {
+            let mut b = [0u8; 16];
+            b[..t.len()].copy_from_slice(t.as_bytes());
+            b[15] = t.len() as u8;
+            assert_eq!(packed(t), u128::from_le_bytes(b), "{t:?}");
+            assert_eq!(seen.insert(packed(t), t), None, "{t:?}");
+        }
     }
 }

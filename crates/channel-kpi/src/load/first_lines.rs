@@ -40,6 +40,42 @@ pub(super) struct FirstLines {
     hasher: rustc_hash::FxBuildHasher,
 }
 
+// only the typed readers note a table at a time
+#[cfg(feature = "arrow")]
+/// The ids of a run of records, hashed and spread by the hash's top byte: the first step of
+/// their sort, done on the thread that read the records, before they are appended to the
+/// others. [`FirstLines::insert_sorted`] finishes the sort of all runs at once, the top-byte
+/// buckets shared out among the cores.
+pub(super) struct HashedIds {
+    ids: Vec<Noted>,
+    /// Where each top-byte bucket of `ids` starts (and the end).
+    starts: [usize; 257],
+}
+
+#[cfg(feature = "arrow")]
+impl HashedIds {
+    /// The ids of the records at positions `at` (record `p` read on `line_of(p)`, its id
+    /// `id_at(p)`).
+    pub(super) fn new<'a>(at: std::ops::Range<usize>, line_of: impl Fn(usize) -> u64, id_at: impl Fn(usize) -> &'a str) -> Self {
+        let hasher = rustc_hash::FxBuildHasher;
+        let run: Vec<Noted> = at.map(|p| Noted { hash: hasher.hash_one(id_at(p)), at: p, line: line_of(p) }).collect();
+        let mut ids = vec![Noted::default(); run.len()];
+        let starts = spread(&run, &mut ids, 56);
+        HashedIds { ids, starts }
+    }
+    /// The same ids once their records moved `at` positions and `lines` lines further on.
+    pub(super) fn shifted(mut self, at: usize, lines: u64) -> Self {
+        for n in &mut self.ids {
+            n.at += at;
+            n.line += lines;
+        }
+        self
+    }
+    fn bucket(&self, b: usize) -> &[Noted] {
+        &self.ids[self.starts[b]..self.starts[b + 1]]
+    }
+}
+
 impl FirstLines {
     /// Notes that the record at position `at` (id `id`, read on `line`) is about to be kept;
     /// `id_at(p)` gives the id of the kept record at position `p`. Returns the first line of
@@ -64,9 +100,18 @@ impl FirstLines {
         line_of: impl Fn(usize) -> u64,
         id_at: impl Fn(usize) -> &'a str,
     ) -> bool {
-        let mut run: Vec<Noted> = at.map(|p| Noted { hash: self.hasher.hash_one(id_at(p)), at: p, line: line_of(p) }).collect();
-        sort_by_hash(&mut run);
+        self.insert_sorted(vec![HashedIds::new(at, line_of, &id_at)], id_at)
+    }
+
+    // only the typed readers note a table at a time
+    #[cfg(feature = "arrow")]
+    /// [`FirstLines::insert_all`] for runs of records whose ids were hashed and sorted apart
+    /// (each on the thread that read its records): true when no id among all of them repeats,
+    /// nor repeats an id noted before; false otherwise, and then none of them is noted.
+    pub(super) fn insert_sorted<'a>(&mut self, runs: Vec<HashedIds>, id_at: impl Fn(usize) -> &'a str) -> bool {
         let same = |a: &Noted, b: &Noted| a.hash == b.hash && id_at(a.at) == id_at(b.at);
+        let run = sort_by_hash(&runs);
+        drop(runs);
         let repeats = run
             .chunk_by(|a, b| a.hash == b.hash)
             .any(|g| g.len() > 1 && g.iter().enumerate().any(|(i, a)| g[i + 1..].iter().any(|b| same(a, b))))
@@ -148,28 +193,60 @@ fn merge(a: Vec<Noted>, b: Vec<Noted>) -> Vec<Noted> {
 
 // only the typed readers note a table at a time
 #[cfg(feature = "arrow")]
-/// Sorts `v` by hash, as a two-digit radix sort: spread by the hash's top byte into 256
-/// buckets (each then fits in cache), each bucket spread by the next byte, the few ids of
-/// each of those sorted (a comparison sort of the whole costs about 25 ns per id).
-fn sort_by_hash(v: &mut Vec<Noted>) {
-    if v.len() < 1 << 12 {
-        v.sort_unstable_by_key(|n| n.hash);
-        return;
+/// The ids of `runs` in one run sorted by hash: the second step of a two-digit radix sort
+/// (each run comes spread by the hash's top byte, [`HashedIds::new`]). Each top-byte bucket
+/// (small enough for the cache) gathers its ids from every run, is spread by the next byte and
+/// the few ids of each of those sorted (a comparison sort of the whole costs about 25 ns per
+/// id); the buckets are shared out among the cores in contiguous ranges of about equal size.
+fn sort_by_hash(runs: &[HashedIds]) -> Vec<Noted> {
+    let mut sizes = [0usize; 257];
+    for b in 0..256 {
+        sizes[b + 1] = sizes[b] + runs.iter().map(|r| r.bucket(b).len()).sum::<usize>();
     }
-    let mut out = vec![Noted::default(); v.len()];
-    let starts = spread(v, &mut out, 56);
-    let mut tmp = Vec::new();
-    for b in starts.windows(2) {
-        let bucket = &mut out[b[0]..b[1]];
-        tmp.clear();
-        tmp.resize(bucket.len(), Noted::default());
-        let within = spread(bucket, &mut tmp, 48);
-        for c in within.windows(2) {
-            tmp[c[0]..c[1]].sort_unstable_by_key(|n| n.hash);
+    let total = sizes[256];
+    let mut out = vec![Noted::default(); total];
+    let threads = super::chunks::threads_for(Some(total)).clamp(1, 16);
+    // bucket ranges: thread t takes the buckets starting before t/threads of the ids
+    let mut cuts: Vec<usize> = (0..threads).map(|t| sizes.partition_point(|&s| s < total * t / threads).min(256)).collect();
+    cuts.push(256);
+    cuts.dedup();
+    let sort_range = |buckets: std::ops::Range<usize>, dest: &mut [Noted]| {
+        let (base, mut tmp) = (sizes[buckets.start], Vec::new());
+        for b in buckets {
+            let d = &mut dest[sizes[b] - base..sizes[b + 1] - base];
+            let mut at = 0;
+            for r in runs {
+                let from = r.bucket(b);
+                d[at..at + from.len()].copy_from_slice(from);
+                at += from.len();
+            }
+            if d.len() < 64 {
+                d.sort_unstable_by_key(|n| n.hash);
+                continue;
+            }
+            tmp.clear();
+            tmp.resize(d.len(), Noted::default());
+            let within = spread(d, &mut tmp, 48);
+            for c in within.windows(2) {
+                tmp[c[0]..c[1]].sort_unstable_by_key(|n| n.hash);
+            }
+            d.copy_from_slice(&tmp);
         }
-        bucket.copy_from_slice(&tmp);
+    };
+    if cuts.len() <= 2 {
+        sort_range(0..256, &mut out);
+        return out;
     }
-    *v = out;
+    std::thread::scope(|s| {
+        let mut rest = out.as_mut_slice();
+        for w in cuts.windows(2) {
+            let (mine, more) = rest.split_at_mut(sizes[w[1]] - sizes[w[0]]);
+            rest = more;
+            let (range, sort_range) = (w[0]..w[1], &sort_range);
+            s.spawn(move || sort_range(range, mine));
+        }
+    });
+    out
 }
 
 // only the typed readers note a table at a time
@@ -298,5 +375,42 @@ mod tests {
         assert!(lines.insert_all(0..20_000, |p| p as u64 + 2, |p| ids[p].as_str()));
         assert!(lines.runs[0].windows(2).all(|w| w[0].hash <= w[1].hash));
         assert_eq!(lines.insert("D12345", 20_000, 9, |p| ids[p].as_str()), Some(12_347));
+        // big enough for the buckets to be sorted on every core
+        let many: Vec<String> = (0..300_000).map(|i| format!("D{i}")).chain(["D299999".to_string()]).collect();
+        let mut lines = FirstLines::default();
+        assert!(!lines.insert_all(0..many.len(), |p| p as u64, |p| many[p].as_str()));
+        assert!(lines.insert_all(0..300_000, |p| p as u64, |p| many[p].as_str()));
+        assert!(lines.runs[0].len() == 300_000 && lines.runs[0].windows(2).all(|w| w[0].hash <= w[1].hash));
+        assert_eq!(lines.insert("D123456", 300_000, 9, |p| many[p].as_str()), Some(123_456));
+    }
+
+    /// Runs sorted apart (on the threads that read them, positions counted from 0 in each)
+    /// are checked against each other once shifted to their places, and then name the right
+    /// first line.
+    #[test]
+    fn runs_sorted_apart_are_checked_against_each_other() {
+        let ids: Vec<String> = (0..9_000).map(|i| format!("D{i}")).collect();
+        let run = |from: usize, to: usize| {
+            let part = &ids[from..to];
+            HashedIds::new(0..part.len(), |p| p as u64, |q| part[q].as_str()).shifted(from, from as u64)
+        };
+        let mut lines = FirstLines::default();
+        assert!(lines.insert_sorted(vec![run(0, 5_000), run(5_000, 9_000)], |p| ids[p].as_str()));
+        assert_eq!(lines.insert("D7000", 9_000, 1, |p| ids[p].as_str()), Some(7_000));
+        // a later table whose second part repeats an id of the first table: nothing noted
+        let more: Vec<String> = (9_000..12_000).map(|i| format!("D{i}")).chain(["D42".to_string()]).collect();
+        let all: Vec<&str> = ids.iter().chain(&more).map(String::as_str).collect();
+        let part = |from: usize, to: usize| {
+            let p = &all[from..to];
+            HashedIds::new(0..p.len(), |i| i as u64, |q| p[q]).shifted(from, (from - 9_000) as u64)
+        };
+        assert!(!lines.insert_sorted(vec![part(9_000, 10_000), part(10_000, 12_001)], |p| all[p]));
+        assert_eq!(lines.insert("D11000", 12_001, 1, |p| all[p]), None);
+        // two parts of one table repeating each other
+        let mut fresh = FirstLines::default();
+        let twice: Vec<&str> = ["A", "B", "C", "B"].into();
+        let p = |from: usize, to: usize| HashedIds::new(from..to, |i| i as u64, |q| twice[q]);
+        assert!(!fresh.insert_sorted(vec![p(0, 2), p(2, 4)], |q| twice[q]));
+        assert!(fresh.insert_sorted(vec![p(0, 2), p(2, 3)], |q| twice[q]));
     }
 }

@@ -71,3 +71,5 @@ pub use report::MemoryTables;
 pub use report::{FileReport, LoadOptions, LoadReport, Progress, ProgressFn};
 pub use source::{Format, Source};
 pub use stream::run_files;
+#[cfg(feature = "arrow")]
+pub use stream::run_tables;

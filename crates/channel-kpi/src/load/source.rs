@@ -197,6 +197,18 @@ impl Source {
         }
     }
 
+    /// A second source of this in-memory table (its batches share their buffers: nothing is
+    /// copied); `None` for other sources, or a table one of whose batches failed.
+    #[cfg(feature = "arrow")]
+    pub(crate) fn arrow_twin(&mut self) -> Option<Source> {
+        let batches: Vec<_> = self.take_arrow()?.collect();
+        let copy: Option<Vec<_>> = batches.iter().map(|b| b.as_ref().ok().cloned().map(Ok)).collect();
+        self.put_arrow(batches);
+        let mut twin = Source::from_arrow(self.kind, &self.name, Box::new(std::iter::empty()));
+        twin.put_arrow(copy?);
+        Some(twin)
+    }
+
     /// Makes `batches` the table's batches again (after [`Source::take_arrow`]).
     #[cfg(feature = "arrow")]
     pub(crate) fn put_arrow(&mut self, batches: Vec<std::result::Result<arrow_array::RecordBatch, arrow_schema::ArrowError>>) {

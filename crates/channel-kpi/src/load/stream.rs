@@ -65,6 +65,53 @@ pub fn run_files(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions, query
     Ok((data.run_checked(query)?, report))
 }
 
+/// Runs `query` on in-memory tables ([`Source::from_arrow`]): the result, the report and every
+/// error of [`load_sources`] + [`Dataset::run_checked`](crate::Dataset::run_checked) with the
+/// same options — but when the fact tables are deals tables (reference tables beside them),
+/// they are folded as they are read, as [`run_files`] folds files: cut in chunks of 64 k rows,
+/// each read into columns on one core while the one before is folded on another; no
+/// [`Dataset`](crate::Dataset) is built. Whatever does not stream (other kinds, a table the
+/// typed reader does not take) is loaded whole first, as [`load_sources`] loads it.
+///
+/// ```
+/// use arrow_array::{ArrayRef, RecordBatch, StringArray};
+/// use channel_kpi::load::{run_tables, LoadOptions, Mapping, RecordKind, Source};
+/// use channel_kpi::{Metric, Period, Query};
+/// use std::sync::Arc;
+/// let col = |v: Vec<&str>| Arc::new(StringArray::from(v)) as ArrayRef;
+/// let deals = RecordBatch::try_from_iter([
+///     ("deal_id", col(vec!["A", "B"])),
+///     ("status", col(vec!["won", "open"])),
+///     ("created_on", col(vec!["2025-01-10", "2025-02-01"])),
+///     ("closed_on", col(vec!["2025-03-01", ""])),
+///     ("amount", col(vec!["100", "50"])),
+///     ("currency", col(vec!["EUR", "EUR"])),
+/// ]).unwrap();
+/// let src = Source::from_arrow(RecordKind::Deals, "deals", Box::new(std::iter::once(Ok(deals))));
+/// let q = Query::new(vec![Metric::DealCount], Period::parse("2025").unwrap());
+/// let (table, _) = run_tables(vec![src], &Mapping::default(), &LoadOptions::default(), &q).unwrap();
+/// assert_eq!(table.rows.len(), 1);
+/// ```
+#[cfg(feature = "arrow")]
+pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Query) -> Result<(ResultTable, LoadReport)> {
+    let mut sources = sources;
+    let streams = cfg!(feature = "parquet")
+        && sources.iter().any(|s| s.kind == RecordKind::Deals)
+        && sources.iter().all(|s| is_reference(s.kind) || s.kind == RecordKind::Deals);
+    if streams {
+        // the tables again for the whole load, should the fold fall back to it
+        let twins: Option<Vec<Source>> = sources.iter_mut().map(Source::arrow_twin).collect();
+        if let Some(twins) = twins {
+            if let Some(done) = stream(sources, mapping, opts, query)? {
+                return Ok(done);
+            }
+            sources = twins;
+        }
+    }
+    let (data, report) = load_sources(sources, mapping, opts)?;
+    Ok((data.run_checked(query)?, report))
+}
+
 /// The reference kinds, read whole before any fact record is folded.
 fn is_reference(kind: RecordKind) -> bool {
     matches!(kind, RecordKind::OrgUnits | RecordKind::Partners | RecordKind::Pipeline | RecordKind::FxRates)
@@ -130,40 +177,76 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
     Ok(Some((partial.finish(&refs)?, report)))
 }
 
-/// A Parquet deals file read through the loader's typed shortcut (`load/typed.rs`), each batch
-/// checked and folded from its columns as it is read: `Ok(None)` when done, `Ok(Some(src))`
-/// (for the row path) when the shortcut does not take the file or stops before folding a row,
-/// `Err(())` when the query must fall back to the whole load (a later batch the shortcut does
-/// not read like the row path or cannot read, a repeated id hash, a reference a whole load
-/// refuses), which reports what it reports.
+/// A Parquet deals file or an in-memory deals table read through the loader's typed shortcut
+/// (`load/typed.rs`), each chunk checked and folded from its columns as it is read: `Ok(None)`
+/// when done, `Ok(Some(src))` (for the row path) when the shortcut does not take the source or
+/// stops before folding a row, `Err(())` when the query must fall back to the whole load (a
+/// later batch the shortcut does not read like the row path or cannot read, a repeated id
+/// hash, a reference a whole load refuses), which reports what it reports.
 #[cfg(feature = "parquet")]
 fn typed_deals(
-    src: Source,
+    mut src: Source,
     mapping: &Mapping,
     opts: &LoadOptions,
     report: &mut LoadReport,
     folder: &mut Folder,
 ) -> std::result::Result<Option<Source>, ()> {
-    use super::report::FileReport;
-    let kind = RecordKind::Deals;
     let Some(map) = super::typed::shortcut_map(RecordKind::Deals, mapping, opts) else { return Ok(Some(src)) };
-    let Some((cols, total, batches)) = super::typed::parquet_deals(&src, &map) else { return Ok(Some(src)) };
-    let name = src.name.clone();
-    let progress = super::read::Progressing { opts, file: &name, total_rows: Some(total), size: src.size, bytes_read: None };
-    // The id table sized once from the footer's row count (grown by doubling, it would hold
-    // both sizes while growing).
+    if let Some((cols, total, batches)) = super::typed::parquet_deals(&src, &map) {
+        let file = batches.rows();
+        let open = |rows| Box::new(file.ranges(rows)) as Box<dyn Iterator<Item = _>>;
+        let shown = Shown { name: src.name.clone(), size: src.size, total, cols };
+        return Ok(fold_typed(shown, &open, &map, opts, report, folder)?.then_some(src));
+    }
+    if let Some((cols, total, batches)) = super::typed::arrow_deals(&mut src, &map) {
+        let open = |rows: Vec<std::ops::Range<u64>>| {
+            Box::new(super::typed::table_ranges(&batches, &rows).into_iter().map(Ok)) as Box<dyn Iterator<Item = _>>
+        };
+        let shown = Shown { name: src.name.clone(), size: None, total, cols };
+        let unread = fold_typed(shown, &open, &map, opts, report, folder)?;
+        src.put_arrow(batches.into_iter().map(Ok).collect());
+        return Ok(unread.then_some(src));
+    }
+    Ok(Some(src))
+}
+
+/// What the report says of a source folded by [`fold_typed`].
+#[cfg(feature = "parquet")]
+struct Shown {
+    name: String,
+    size: Option<u64>,
+    total: u64,
+    cols: super::TableColumns,
+}
+
+/// Folds the `total` rows that `open` reads (on every core but this thread's, which folds),
+/// each chunk's ids noted and its deals checked and folded in row order: `Ok(false)` when done,
+/// `Ok(true)` when nothing was folded and the row path can still take the source, `Err(())`
+/// when the query must fall back to the whole load.
+#[cfg(feature = "parquet")]
+fn fold_typed(
+    shown: Shown,
+    open: &super::parquet_chunks::OpenRows,
+    map: &super::mapping::KindMapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    folder: &mut Folder,
+) -> std::result::Result<bool, ()> {
+    use super::report::FileReport;
+    let (kind, total) = (RecordKind::Deals, shown.total);
+    let progress = super::read::Progressing { opts, file: &shown.name, total_rows: Some(total), size: shown.size, bytes_read: None };
+    // The id table sized once from the row count (grown by doubling, it would hold both sizes
+    // while growing).
     folder.deals.reserve(usize::try_from(total).unwrap_or(0));
     let mut rows = 0u64;
     let ids = std::mem::take(&mut folder.deals);
-    // a reader on every core but the one this thread folds on, each decoding only its own
-    // chunks' rows (each reader decompresses every page holding any of its rows and holds its
-    // own pages and chunk: on 2 cores a second reader took more CPU, memory and wall time than
-    // it saved, benches/README.md, session 18)
-    let file = batches.rows();
-    let open = |rows| Box::new(file.ranges(rows)) as Box<dyn Iterator<Item = _>>;
+    // a reader on every core but the one this thread folds on, each reading only its own
+    // chunks' rows (a Parquet reader decompresses every page holding any of its rows and holds
+    // its own pages and chunk: on 2 cores a second reader took more CPU, memory and wall time
+    // than it saved, benches/README.md, session 18)
     let readers = super::chunks::threads_for(usize::try_from(total).ok()).saturating_sub(1).max(1);
     let chunks = super::parquet_chunks::FOLD_ROWS;
-    let (ids, end) = super::parquet_chunks::fold_chunks(&open, total, readers, &map, ids, chunks, &mut |chunk| {
+    let (ids, end) = super::parquet_chunks::fold_chunks(open, total, readers, map, ids, chunks, &mut |chunk| {
         folder.fold_noted_deals(chunk)?;
         let before = rows;
         rows += chunk.len() as u64;
@@ -173,18 +256,18 @@ fn typed_deals(
     folder.deals = ids;
     match end {
         super::parquet_chunks::End::Done => {}
-        // Before the first deals are folded the row path can still take the file (and stream
-        // it); no ids were noted (a chunk's ids are noted as it is folded).
-        super::parquet_chunks::End::Unread if rows == 0 => return Ok(Some(src)),
+        // Before the first deals are folded the row path can still take the source (and
+        // stream it); no ids were noted (a chunk's ids are noted as it is folded).
+        super::parquet_chunks::End::Unread if rows == 0 => return Ok(true),
         _ => return Err(()),
     }
     if rows == 0 {
-        return Ok(Some(src)); // an empty file: the row path says what it says about it
+        return Ok(true); // an empty source: the row path says what it says about it
     }
     progress.report(rows, true);
-    report.columns.push((kind, cols));
-    report.files.push(FileReport { file: name, kind, rows_read: rows, rows_loaded: rows });
-    Ok(None)
+    report.columns.push((kind, shown.cols));
+    report.files.push(FileReport { file: shown.name, kind, rows_read: rows, rows_loaded: rows });
+    Ok(false)
 }
 
 /// A CSV or JSON Lines deals file read through the loader's typed shortcut (`load/csv_deals.rs`), each
@@ -348,7 +431,11 @@ impl<'r> Folder<'r> {
     /// Checks deals read by a typed reader, whose ids are already noted, as [`Folder::fold`]
     /// checks each deal, then folds them from their columns.
     fn fold_noted_deals(&mut self, deals: &crate::Deals) -> Fold {
-        for i in 0..deals.len() {
+        // nothing to check without partners, org units or pipeline stages, nor to note
+        // without leads to link
+        let refs = self.refs;
+        let checks = !refs.partners.is_empty() || !refs.org.is_empty() || !refs.pipeline.is_empty() || self.won.is_some();
+        for i in 0..if checks { deals.len() } else { 0 } {
             let stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
             let won = (deals.status(i) == crate::DealStatus::Won).then(|| deals.closed_on(i)).flatten();
             self.deal_refs_known(deals.id(i), deals.partner_id(i), deals.owner_id(i), stages, won)?;

@@ -8,7 +8,7 @@
 //! to the row path, which reads it (and reports its errors) as always; the records the shortcut
 //! had appended are removed first.
 
-use super::first_lines::FirstLines;
+use super::first_lines::{FirstLines, HashedIds};
 use super::kinds::RecordKind;
 use super::mapping::{KindMapping, Mapping};
 use super::read::Progressing;
@@ -98,11 +98,8 @@ pub(super) fn typed_table<T: Typed>(
         Format::Arrow => {
             let Some(batches) = src.take_arrow() else { return Ok(Some(src)) };
             let batches: Vec<_> = batches.collect();
-            let header: Option<Vec<String>> =
-                batches.first().and_then(|b| b.as_ref().ok()).map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect());
-            let same = batches.iter().all(|b| b.as_ref().is_ok_and(|b| Some(b.schema()) == batches[0].as_ref().ok().map(|f| f.schema())));
             let progress = Progressing { opts, file: &name, total_rows: None, size: None, bytes_read: None };
-            let read = match header.filter(|_| same).and_then(|h| columns(kind, &name, &h, &map)) {
+            let read = match table_header(&batches).and_then(|h| columns(kind, &name, &h, &map)) {
                 Some(cols) => {
                     let ok: Vec<RecordBatch> = batches.iter().filter_map(|b| b.as_ref().ok().cloned()).collect();
                     append(T::of(ds), cols, &map, &progress, in_parts::<T>(&ok, &map).into_iter())
@@ -123,14 +120,19 @@ pub(super) fn typed_table<T: Typed>(
         _ => None,
     };
     // Duplicate ids: noted as the row path notes them (position, row); a duplicate is left to
-    // the row path, which names both rows (and skips the row under `collect_errors`).
-    let unique = read.is_some() && {
-        let records = T::of(ds);
+    // the row path, which names both rows (and skips the row under `collect_errors`). Parts
+    // read on other threads come with their ids sorted there.
+    let (mut read, records) = (read, T::of(ds));
+    let unique = read.as_mut().is_some_and(|(_, sorted)| {
+        let id_at = |q| records.id_at(q).unwrap_or_default();
         records.count() == start
             || records.id_at(start).is_none()
-            || lines.insert_all(start..records.count(), |p| (p - start) as u64, |q| records.id_at(q).unwrap_or_default())
-    };
-    let Some(cols) = read.filter(|_| unique) else {
+            || match sorted.take() {
+                Some(runs) => lines.insert_sorted(runs, id_at),
+                None => lines.insert_all(start..records.count(), |p| (p - start) as u64, id_at),
+            }
+    });
+    let Some((cols, _)) = read.filter(|_| unique) else {
         lines.forget_from(start);
         T::of(ds).keep(start);
         if let Some(batches) = taken {
@@ -144,22 +146,84 @@ pub(super) fn typed_table<T: Typed>(
     Ok(None)
 }
 
+/// The column names of an in-memory table's `batches`, when every batch read and all share
+/// one schema (`None` otherwise, or for no batch).
+fn table_header(batches: &[std::result::Result<RecordBatch, arrow_schema::ArrowError>]) -> Option<Vec<String>> {
+    let first = batches.first()?.as_ref().ok()?.schema();
+    batches.iter().all(|b| b.as_ref().is_ok_and(|b| b.schema() == first)).then(|| first.fields().iter().map(|f| f.name().clone()).collect())
+}
+
+/// An in-memory deals table as the shortcut reads it ([`typed_table`]'s test): its columns, its
+/// rows and its batches, taken from `src`; `None`, with `src` left as it was, when the shortcut
+/// does not take it.
+pub(super) fn arrow_deals(src: &mut Source, map: &KindMapping) -> Option<(super::TableColumns, u64, Vec<RecordBatch>)> {
+    if src.kind != RecordKind::Deals || src.format != Format::Arrow {
+        return None;
+    }
+    let batches: Vec<_> = src.take_arrow()?.collect();
+    match table_header(&batches).and_then(|h| columns(src.kind, &src.name, &h, map)) {
+        Some(cols) => {
+            let batches: Vec<RecordBatch> = batches.into_iter().filter_map(|b| b.ok()).collect();
+            let total = batches.iter().map(|b| b.num_rows() as u64).sum();
+            Some((cols, total, batches))
+        }
+        None => {
+            src.put_arrow(batches);
+            None
+        }
+    }
+}
+
+/// The rows `ranges` (ascending, not overlapping) of a table of `batches`, as zero-copy slices
+/// in row order.
+pub(super) fn table_ranges(batches: &[RecordBatch], ranges: &[std::ops::Range<u64>]) -> Vec<RecordBatch> {
+    let mut out = Vec::new();
+    let (mut b, mut at) = (0, 0u64);
+    for r in ranges {
+        while b < batches.len() && at < r.end {
+            let n = batches[b].num_rows() as u64;
+            let (lo, hi) = (r.start.max(at), r.end.min(at + n));
+            if lo < hi {
+                out.push(batches[b].slice((lo - at) as usize, (hi - lo) as usize));
+            }
+            if at + n > r.end {
+                break; // the next range may start in this batch
+            }
+            at += n;
+            b += 1;
+        }
+    }
+    out
+}
+
 /// Appends the rows of `batches` (`None`: a batch that did not read) to `records` when every
-/// row is one the shortcut reads; the table's columns, or `None` (the caller removes what was
-/// appended).
+/// row is one the shortcut reads; the table's columns and, when every part came read with its
+/// ids sorted, those ids (at their positions in `records`, lines counted from the first
+/// appended record) — or `None` (the caller removes what was appended).
 fn append<T: Typed>(
     records: &mut T,
     cols: super::TableColumns,
     map: &KindMapping,
     progress: &Progressing,
     batches: impl Iterator<Item = Option<Part<T>>>,
-) -> Option<super::TableColumns> {
+) -> Option<(super::TableColumns, Option<Vec<HashedIds>>)> {
     let (mut rows, start) = (0u64, records.count());
+    let mut sorted = Some(Vec::new());
     for b in batches {
         crate::interrupt::check().ok()?;
+        let at = records.count();
         match b? {
-            Part::Batch(b) => records.append_batch(&b, map)?,
-            Part::Read(d) => records.append_all(*d),
+            Part::Batch(b) => {
+                records.append_batch(&b, map)?;
+                sorted = None;
+            }
+            Part::Read(d, ids) => {
+                records.append_all(*d);
+                match (ids, &mut sorted) {
+                    (Some(ids), Some(runs)) => runs.push(ids.shifted(at, (at - start) as u64)),
+                    _ => sorted = None,
+                }
+            }
         }
         let before = rows;
         rows = (records.count() - start) as u64;
@@ -169,7 +233,7 @@ fn append<T: Typed>(
         return None; // an empty table: the row path says what it says about those
     }
     progress.report(rows, true);
-    Some(cols)
+    Some((cols, sorted))
 }
 
 /// A Parquet deals file as the shortcut reads it ([`parquet_table`]).
@@ -190,10 +254,11 @@ pub(super) fn parquet_table(src: &Source, map: &KindMapping) -> Option<(super::T
     Some((columns(src.kind, &src.name, &header, map)?, total, batches))
 }
 
-/// What [`append`] appends: a batch to read, or records already read from one.
+/// What [`append`] appends: a batch to read, or records already read from one (with their ids
+/// sorted by hash when records of this kind have ids).
 enum Part<T> {
     Batch(RecordBatch),
-    Read(Box<T>),
+    Read(Box<T>, Option<Box<HashedIds>>),
 }
 
 /// An in-memory table read on every core: one contiguous run of rows per thread (zero-copy
@@ -248,7 +313,12 @@ fn parquet_parts<T: Typed>(
 fn on_threads<T: Typed>(threads: usize, read: impl Fn(usize, &mut T) -> Option<()> + Sync) -> Vec<Option<Part<T>>> {
     let read = |part: usize| -> Result<Option<Part<T>>> {
         let mut records = T::default();
-        Ok(read(part, &mut records).map(|()| Part::Read(Box::new(records))))
+        Ok(read(part, &mut records).map(|()| {
+            let n = records.count();
+            let ids = (n > 0 && records.id_at(0).is_some())
+                .then(|| Box::new(HashedIds::new(0..n, |p| p as u64, |q| records.id_at(q).unwrap_or_default())));
+            Part::Read(Box::new(records), ids)
+        }))
     };
     match crate::interrupt::scoped(threads, read) {
         Ok(parts) => parts.into_iter().map(|p| p.ok().flatten()).collect(),
