@@ -9,7 +9,7 @@ from typing import Any, Optional, Union, final
 __all__ = [
     "MONEY_SCALE", "ChannelKpiError", "ParseError", "InvalidRecordError", "MissingValueError", "UnknownReferenceError",
     "CurrencyMismatchError", "DecimalOverflowError", "QueryError", "MergeError", "LoadIOError", "BadRowsError",
-    "TableTypeError", "InternalError", "Period", "ResultTable", "Dataset", "metrics", "preset", "record_kinds", "run_files",
+    "TableTypeError", "InternalError", "Period", "ResultTable", "Dataset", "metrics", "preset", "record_kinds", "run_files", "run_tables",
     "Partial", "Reference", "fold_tables", "fold_deals", "fold_deal_stream", "__version__", "_panic",
 ]
 
