@@ -212,7 +212,7 @@ impl<'r> Engine<'r> {
     }
 
     /// The partial states so far (what the states keep by account number turned into texts:
-    /// [`crate::Kpi::resolve`]).
+    /// [`crate::engine::Kpi::resolve`]).
     pub fn into_partial(self) -> Partial {
         let nw = self.windows.len();
         let mut cells = vec![BTreeMap::new(); nw];

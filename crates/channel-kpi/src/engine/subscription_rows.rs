@@ -16,9 +16,9 @@ impl Engine<'_> {
     /// each as a [`crate::SubscriptionMonth`] ([`Subscriptions::get`]), written into one reused
     /// value (no allocation per row once its strings are large enough), its groups found once
     /// per combination of partner and attr value ids (`GroupKeys`), its account's number
-    /// ([`crate::Ctx::account`]) once per account of the store (an array read per row), and
+    /// ([`crate::engine::Ctx::account`]) once per account of the store (an array read per row), and
     /// — when every metric of the query says how far before a window a month can count
-    /// ([`crate::Kpi::SUBSCRIPTION_LEAD_MONTHS`]) and the windows are disjoint plain periods —
+    /// ([`crate::engine::Kpi::SUBSCRIPTION_LEAD_MONTHS`]) and the windows are disjoint plain periods —
     /// folded only into the windows its month can count in, found once per distinct month.
     ///
     /// Example: quarters of 2025, retention KPIs (one month before): a March row is tried in

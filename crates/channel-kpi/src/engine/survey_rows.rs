@@ -14,7 +14,7 @@ impl Engine<'_> {
     /// allocation per answer once its strings are large enough), its groups found once per
     /// combination of the value ids of the query's dimensions (`GroupKeys`: the partner decides
     /// every dimension but the attrs — the topic, an attr column), and folded only into the
-    /// windows containing its submission day ([`Spans`], when the windows are disjoint plain
+    /// windows containing its submission day (`Spans`, when the windows are disjoint plain
     /// periods): every survey KPI counts an answer only in a window containing that day
     /// (`kpi/satisfaction.rs`, `answer`), so the others would be tried for nothing.
     pub fn push_surveys(&mut self, surveys: &Surveys, rows: std::ops::Range<usize>) -> Result<()> {
