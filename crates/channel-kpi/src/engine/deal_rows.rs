@@ -50,7 +50,7 @@ impl Engine<'_> {
         let (mut done, mut tallies) = (first, Vec::new());
         // Per metric: folded from the deal's facts (true) or observing the deal (false).
         let by_facts: Vec<bool> = {
-            let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of };
+            let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of, account: 0 };
             self.query.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect()
         };
         let r = self.fold_deal_rows(deals, rows, &by_facts, &mut done, &mut tallies);
@@ -105,7 +105,7 @@ impl Engine<'_> {
     ) -> Result<()> {
         let q = self.query.clone();
         let refs = self.refs;
-        let ctx = Ctx { query: &q, refs, as_of: self.as_of };
+        let ctx = Ctx { query: &q, refs, as_of: self.as_of, account: 0 };
         let needs = q.metrics.iter().zip(by_facts).filter(|(_, f)| **f).fold(TallyNeeds::default(), |n, (m, _)| n.with(*m));
         let (tallied, observed) = (by_facts.contains(&true), by_facts.contains(&false));
         let mut deal: Option<Deal> = None;
@@ -219,7 +219,7 @@ impl Engine<'_> {
                 }
                 if observed {
                     let d = Record::Deal(deal.as_ref().expect("filled above"));
-                    fold_cells(&mut self.cells, &self.windows, &q.metrics, g, |_, w, states| {
+                    fold_cells(&mut self.cells, &self.windows, &q.metrics, g, None, |_, w, states| {
                         let mut touched = false;
                         for (s, _) in states.iter_mut().zip(by_facts).filter(|(_, f)| !**f) {
                             touched |= s.observe(&d, w, &ctx)?;

@@ -21,7 +21,7 @@ impl Partial {
         }
         let q = &self.query;
         let as_of = q.as_of.unwrap_or(q.period.last_day());
-        let ctx = Ctx { query: q, refs, as_of };
+        let ctx = Ctx { query: q, refs, as_of, account: 0 };
         let Plan { windows, compare: cmp_of } = Plan::of(q)?;
         let n_main = cmp_of.len();
         let specs: Vec<Vec<ColumnSpec>> = q.metrics.iter().map(|m| m.columns(&ctx)).collect::<Result<_>>()?;

@@ -18,7 +18,7 @@ impl Partial {
     pub(super) fn finish_long(&self, refs: &Reference, m: Metric) -> Result<ResultTable> {
         let q = &self.query;
         let as_of = q.as_of.unwrap_or(q.period.last_day());
-        let ctx = Ctx { query: q, refs, as_of };
+        let ctx = Ctx { query: q, refs, as_of, account: 0 };
         let Plan { windows, compare: cmp_of } = Plan::of(q)?;
         let specs = m.columns(&ctx)?;
         let keys = m.row_keys();

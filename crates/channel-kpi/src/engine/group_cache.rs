@@ -9,7 +9,7 @@
 //! reused: a hash-map lookup of the packed ids per record.
 
 use super::dimension::Dimension;
-use super::partial::{Engine, check_currency};
+use super::partial::{Engine, Found, check_currency};
 use super::record::Record;
 use crate::error::Result;
 use rustc_hash::FxHashMap;
@@ -38,10 +38,11 @@ impl<'a> GroupKeys<'a> {
 impl Engine<'_> {
     /// [`Engine::push`] of `rec`, record `i` of a column store whose value ids `keys` reads:
     /// the same currency check and the same cells, its groups those of the first record with
-    /// the same ids.
-    pub(crate) fn push_keyed(&mut self, rec: &Record, i: usize, keys: &mut GroupKeys) -> Result<()> {
+    /// the same ids; `found` what the caller found of the record (its account number, the
+    /// windows it can count in), as [`Engine::push`] would find it.
+    pub(crate) fn push_keyed(&mut self, rec: &Record, i: usize, keys: &mut GroupKeys, found: Found) -> Result<()> {
         check_currency(&mut self.currency, !self.one_currency, rec)?;
-        let Some(columns) = &keys.columns else { return self.fold_groups(rec, &mut keys.scratch) };
+        let Some(columns) = &keys.columns else { return self.fold_groups(rec, &mut keys.scratch, found) };
         let key = columns.iter().fold(0u128, |k, c| k << 32 | u128::from(c(i)));
         let groups = match keys.groups.get(&key) {
             Some(g) => g,
@@ -50,6 +51,6 @@ impl Engine<'_> {
                 keys.groups.entry(key).or_insert_with(|| keys.scratch.as_slice().into())
             }
         };
-        groups.iter().try_for_each(|&g| self.fold_group(rec, g as usize))
+        groups.iter().try_for_each(|&g| self.fold_group(rec, g as usize, found))
     }
 }

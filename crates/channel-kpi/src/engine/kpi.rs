@@ -29,6 +29,11 @@ pub struct Ctx<'a> {
     /// "Now" for KPIs that look at the present (the query's `as_of`, by default the last day
     /// of the period).
     pub as_of: NaiveDate,
+    /// For a subscription month, the engine's number for its account (1, 2, …: equal numbers
+    /// are equal `account_id` texts within one engine; see `engine/accounts.rs`); 0 for other
+    /// records and outside the fold. A state kept per account may key by it while folding and
+    /// turn to texts in [`Kpi::resolve`].
+    pub account: u32,
 }
 
 impl Ctx<'_> {
@@ -66,6 +71,13 @@ pub trait Kpi {
     /// durations set it to `false`: a close rate over deals in USD and EUR needs no exchange
     /// rates.
     const COMBINES_AMOUNTS: bool = true;
+    /// How far before a window a subscription month can count in it: `Some(k)` when a month
+    /// counts in a window only from the `k`-th month before the window's first month through
+    /// its last month (`Some(1)`: the retention KPIs, whose earliest month is the one before
+    /// the window), so that [`super::Engine::push_subscriptions`] tries only those windows for
+    /// a row. `None` (the default): any window may count a month (MRR movements and cohorts
+    /// keep every earlier month). A KPI that ignores subscription months may say `Some(0)`.
+    const SUBSCRIPTION_LEAD_MONTHS: Option<u32> = None;
     /// The version of the state's layout, part of [`super::Metric::state_layout`] (which a
     /// serialized partial is checked against). The layout also holds the JSON of the empty
     /// state, so adding, removing, renaming or retyping a field is seen without it; bump it
@@ -76,6 +88,12 @@ pub trait Kpi {
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>>;
     /// Folds one record into the state of one window.
     fn observe(state: &mut Self::State, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool>;
+    /// Turns what the state keeps by the engine's account numbers ([`Ctx::account`]) into its
+    /// by-text form, `account(n)` giving number `n`'s text (shared, not copied): the engine
+    /// calls it on every state before the states leave it as a [`super::Partial`] (which
+    /// serializes, merges and finishes by text). Nothing to do for a state without account
+    /// numbers (the default).
+    fn resolve(_state: &mut Self::State, _account: &dyn Fn(u32) -> std::sync::Arc<str>) {}
     /// Values, one row per state.
     fn finish(states: &[&Self::State], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>>;
     /// The key columns of a **long** result (a cohort table: `cohort`, `age`), for a KPI that

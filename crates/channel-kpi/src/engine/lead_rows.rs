@@ -2,7 +2,7 @@
 
 use super::dimension::Dimension;
 use super::group_cache::{GroupKeys, IdColumn};
-use super::partial::Engine;
+use super::partial::{Engine, Found};
 use super::record::Record;
 use crate::domain::Leads;
 use crate::error::Result;
@@ -31,7 +31,7 @@ impl Engine<'_> {
         for i in rows {
             crate::interrupt::check()?;
             leads.fill(i, &mut lead);
-            self.push_keyed(&Record::Lead(&lead), i, &mut keys)?;
+            self.push_keyed(&Record::Lead(&lead), i, &mut keys, Found::default())?;
         }
         Ok(())
     }

@@ -25,6 +25,7 @@
 
 // Layered: each module uses only modules of lower layers (docs/architecture.md;
 // `python3 scripts/module_deps.py crates/channel-kpi/src/engine` checks it).
+mod accounts;
 mod binary;
 mod catalog;
 pub(crate) mod check;

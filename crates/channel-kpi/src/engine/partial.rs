@@ -1,6 +1,7 @@
 //! [`Engine`] (records → partial states) and [`Partial`] (merge; its encodings are in
 //! `format.rs`, its finish in `finish.rs`).
 
+use super::accounts::Accounts;
 use super::coverage::Coverage;
 use super::dimension::{DimValue, Dimension};
 use super::fingerprint::hex;
@@ -81,6 +82,17 @@ pub struct Engine<'r> {
     pub(super) cells: Vec<Option<Vec<KpiState>>>,
     /// [`Engine::push`]'s group ids of a record, kept to reuse the buffer.
     scratch: Vec<u32>,
+    /// The engine's numbers for the accounts of subscription months ([`Ctx::account`]).
+    pub(super) accounts: Accounts,
+}
+
+/// What the engine knows of a record besides its fields, found once before it is folded into
+/// its groups: its account number ([`Ctx::account`], 0 when none) and, when known, the only
+/// windows (indexes) it can count in — `None`: every window is tried.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Found<'s> {
+    pub(crate) account: u32,
+    pub(crate) windows: Option<&'s [usize]>,
 }
 
 impl<'r> Engine<'r> {
@@ -90,7 +102,7 @@ impl<'r> Engine<'r> {
         let windows = Plan::of(&query)?.windows;
         let as_of = query.as_of.unwrap_or(query.period.last_day());
         {
-            let ctx = Ctx { query: &query, refs, as_of };
+            let ctx = Ctx { query: &query, refs, as_of, account: 0 };
             let mut seen = std::collections::HashSet::new();
             for m in &query.metrics {
                 for c in m.columns(&ctx)? {
@@ -127,6 +139,7 @@ impl<'r> Engine<'r> {
             groups,
             cells: Vec::new(),
             scratch: Vec::new(),
+            accounts: Accounts::default(),
         })
     }
 
@@ -145,16 +158,20 @@ impl<'r> Engine<'r> {
             }
             return Ok(());
         }
+        let account = match rec {
+            Record::Subscription(s) => self.accounts.number(&s.account_id),
+            _ => 0,
+        };
         let mut ids = std::mem::take(&mut self.scratch);
-        let r = self.fold_groups(rec, &mut ids);
+        let r = self.fold_groups(rec, &mut ids, Found { account, windows: None });
         self.scratch = ids;
         r
     }
 
     /// Folds `rec` into each of its groups ([`Engine::group_ids`], found into `ids`).
-    pub(super) fn fold_groups(&mut self, rec: &Record, ids: &mut Vec<u32>) -> Result<()> {
+    pub(super) fn fold_groups(&mut self, rec: &Record, ids: &mut Vec<u32>, found: Found) -> Result<()> {
         self.group_ids(rec, ids);
-        ids.iter().try_for_each(|&g| self.fold_group(rec, g as usize))
+        ids.iter().try_for_each(|&g| self.fold_group(rec, g as usize, found))
     }
 
     /// The ids of the groups `rec` counts in, one per roll-up level (most detailed first),
@@ -181,10 +198,11 @@ impl<'r> Engine<'r> {
         out.extend(levels.map(|level| self.groups.id(level, texts)));
     }
 
-    /// Folds `rec` into every window's cell of group `g`.
-    pub(super) fn fold_group(&mut self, rec: &Record, g: usize) -> Result<()> {
-        let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of };
-        fold_cells(&mut self.cells, &self.windows, &self.query.metrics, g, |_, w, states| {
+    /// Folds `rec` into every window's cell of group `g` (those of `found.windows` only, when
+    /// given).
+    pub(super) fn fold_group(&mut self, rec: &Record, g: usize, found: Found) -> Result<()> {
+        let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of, account: found.account };
+        fold_cells(&mut self.cells, &self.windows, &self.query.metrics, g, found.windows, |_, w, states| {
             let mut touched = false;
             for s in states.iter_mut() {
                 touched |= s.observe(rec, w, &ctx)?;
@@ -193,12 +211,15 @@ impl<'r> Engine<'r> {
         })
     }
 
-    /// The partial states so far.
+    /// The partial states so far (what the states keep by account number turned into texts:
+    /// [`crate::engine::Kpi::resolve`]).
     pub fn into_partial(self) -> Partial {
         let nw = self.windows.len();
         let mut cells = vec![BTreeMap::new(); nw];
+        let account = |n: u32| self.accounts.text(n);
         for (i, states) in self.cells.into_iter().enumerate() {
-            if let Some(states) = states {
+            if let Some(mut states) = states {
+                states.iter_mut().for_each(|s| s.resolve(&account));
                 cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
             }
         }
@@ -209,9 +230,12 @@ impl<'r> Engine<'r> {
     pub(super) fn partial_so_far(&self) -> Partial {
         let nw = self.windows.len();
         let mut cells = vec![BTreeMap::new(); nw];
+        let account = |n: u32| self.accounts.text(n);
         for (i, states) in self.cells.iter().enumerate() {
             if let Some(states) = states {
-                cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states.clone());
+                let mut states = states.clone();
+                states.iter_mut().for_each(|s| s.resolve(&account));
+                cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
             }
         }
         Partial { query: self.query.clone(), currency: self.currency, cells, coverage: Coverage::default(), reference: None }
@@ -251,22 +275,26 @@ pub(crate) fn check_currency(seen: &mut Option<Currency>, mixed_ok: bool, rec: &
     Ok(())
 }
 
-/// Folds a record into the cells of group `g` (`cells[g * windows + w]`, one per window):
-/// `observe(w, window, states)` updates the states and says whether the record counted. A cell
-/// is created (every metric's empty state) only once something counted in it, so groups appear
-/// only in the windows where they have data.
+/// Folds a record into the cells of group `g` (`cells[g * windows + w]`, one per window; only
+/// the windows of `only`, in its order, when given): `observe(w, window, states)` updates the
+/// states and says whether the record counted. A cell is created (every metric's empty state)
+/// only once something counted in it, so groups appear only in the windows where they have
+/// data.
 pub(super) fn fold_cells(
     cells: &mut Vec<Option<Vec<KpiState>>>,
     windows: &[Window],
     metrics: &[crate::Metric],
     g: usize,
+    only: Option<&[usize]>,
     mut observe: impl FnMut(usize, &Window, &mut [KpiState]) -> Result<bool>,
 ) -> Result<()> {
     let nw = windows.len();
     if cells.len() < (g + 1) * nw {
         cells.resize_with((g + 1) * nw, || None);
     }
-    for (wi, (w, slot)) in windows.iter().zip(&mut cells[g * nw..(g + 1) * nw]).enumerate() {
+    let group = &mut cells[g * nw..(g + 1) * nw];
+    let mut one = |wi: usize| -> Result<()> {
+        let (w, slot) = (&windows[wi], &mut group[wi]);
         match slot {
             Some(states) => {
                 observe(wi, w, states)?;
@@ -278,8 +306,12 @@ pub(super) fn fold_cells(
                 }
             }
         }
+        Ok(())
+    };
+    match only {
+        Some(only) => only.iter().try_for_each(|&wi| one(wi)),
+        None => (0..nw).try_for_each(one),
     }
-    Ok(())
 }
 
 /// [`check_deal_currency`] for every deal of `rows` at once, when the table's amounts share one

@@ -38,6 +38,10 @@ macro_rules! registry {
             pub fn combines_amounts(&self) -> bool {
                 match self { $(Metric::$variant => <$ty as Kpi>::COMBINES_AMOUNTS),+ }
             }
+            /// [`Kpi::SUBSCRIPTION_LEAD_MONTHS`].
+            pub(crate) fn subscription_lead_months(&self) -> Option<u32> {
+                match self { $(Metric::$variant => <$ty as Kpi>::SUBSCRIPTION_LEAD_MONTHS),+ }
+            }
             pub(crate) fn ranks_known_keys_only(&self) -> bool {
                 match self { $(Metric::$variant => <$ty as Kpi>::RANKS_KNOWN_KEYS_ONLY),+ }
             }
@@ -104,6 +108,10 @@ macro_rules! registry {
             }
             pub(crate) fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
                 match self { $(KpiState::$variant(s) => <$ty as Kpi>::observe(s, rec, w, ctx)),+ }
+            }
+            /// [`Kpi::resolve`]: account numbers to texts.
+            pub(crate) fn resolve(&mut self, account: &dyn Fn(u32) -> std::sync::Arc<str>) {
+                match self { $(KpiState::$variant(s) => <$ty as Kpi>::resolve(s, account)),+ }
             }
         }
 

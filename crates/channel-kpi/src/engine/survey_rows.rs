@@ -2,8 +2,9 @@
 
 use super::dimension::Dimension;
 use super::group_cache::{GroupKeys, IdColumn};
-use super::partial::Engine;
+use super::partial::{Engine, Found};
 use super::record::Record;
+use super::window_spans::Spans;
 use crate::domain::Surveys;
 use crate::error::Result;
 
@@ -12,7 +13,10 @@ impl Engine<'_> {
     /// as a [`crate::SurveyResponse`] ([`Surveys::get`]), written into one reused value (no
     /// allocation per answer once its strings are large enough), its groups found once per
     /// combination of the value ids of the query's dimensions (`GroupKeys`: the partner decides
-    /// every dimension but the attrs — the topic, an attr column).
+    /// every dimension but the attrs — the topic, an attr column), and folded only into the
+    /// windows containing its submission day (`Spans`, when the windows are disjoint plain
+    /// periods): every survey KPI counts an answer only in a window containing that day
+    /// (`kpi/satisfaction.rs`, `answer`), so the others would be tried for nothing.
     pub fn push_surveys(&mut self, surveys: &Surveys, rows: std::ops::Range<usize>) -> Result<()> {
         let Some(first) = (!rows.is_empty()).then(|| surveys.get(rows.start)) else { return Ok(()) };
         let mut answer = first;
@@ -27,10 +31,17 @@ impl Engine<'_> {
                 _ => Box::new(|i| surveys.partner[i]),
             })
         });
+        let spans = Spans::of(&self.windows, 0);
         for i in rows {
             crate::interrupt::check()?;
             surveys.fill(i, &mut answer);
-            self.push_keyed(&Record::Survey(&answer), i, &mut keys)?;
+            let day = answer.submitted_on;
+            let found = Found { account: 0, windows: spans.as_ref().map(|s| s.touched(day, Some(day))) };
+            if found.windows.is_some_and(<[usize]>::is_empty) {
+                // in no window: no KPI counts it, and no currency is checked for an answer
+                continue;
+            }
+            self.push_keyed(&Record::Survey(&answer), i, &mut keys, found)?;
         }
         Ok(())
     }
