@@ -32,7 +32,7 @@
 //! assert_eq!(t.value(0, "account_retention").unwrap().as_f64(), Some(0.5));
 //! ```
 
-use super::common::{Proportion, Sum, div, ratio, state};
+use super::common::{Proportion, Sum, div, overflow, ratio, state};
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Merge, Record, Value, Window, each};
 use crate::error::Result;
 use chrono::{Datelike, NaiveDate};
@@ -91,11 +91,17 @@ pub struct AccountEdges {
     /// Per account number of the engine folding (empty outside it: numbers of two engines
     /// must never meet, so only the engine's own states hold any).
     folding: FxHashMap<u32, Edges>,
+    /// An account's sums overflowed when its numbered and text-keyed edges were added up in
+    /// [`Kpi::resolve`] (which cannot fail): reported by the finish, refused by serialization.
+    overflowed: bool,
 }
 impl Serialize for AccountEdges {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         if !self.folding.is_empty() {
             return Err(serde::ser::Error::custom("account edges not resolved to texts (an engine's state serialized)"));
+        }
+        if self.overflowed {
+            return Err(serde::ser::Error::custom("an account's MRR sums overflowed"));
         }
         s.serialize_newtype_struct("AccountEdges", &Texts(&self.accounts))
     }
@@ -114,7 +120,7 @@ impl<'de> Deserialize<'de> for AccountEdges {
         #[serde(rename = "AccountEdges")]
         struct ByText(BTreeMap<String, Edges>);
         let accounts = ByText::deserialize(d)?.0.into_iter().map(|(a, e)| (Arc::from(a), e)).collect();
-        Ok(AccountEdges { accounts, folding: FxHashMap::default() })
+        Ok(AccountEdges { accounts, folding: FxHashMap::default(), overflowed: false })
     }
 }
 impl crate::engine::Check for AccountEdges {
@@ -137,6 +143,7 @@ impl Merge for AccountEdges {
         for (n, e) in &o.folding {
             self.folding.entry(*n).or_default().merge(e)?;
         }
+        self.overflowed |= o.overflowed;
         Ok(())
     }
 }
@@ -186,15 +193,22 @@ impl AccountEdges {
             match self.accounts.get_mut(&a) {
                 // never for the engine's states (it numbers every subscription month, so they
                 // hold no text before this); for a state observed both ways, an overflow of
-                // one account's sums (beyond ±7.9e28) would be left out here
+                // one account's sums (beyond ±7.9e28) is kept for the finish to report
                 Some(mine) => {
-                    let _ = mine.merge(&e);
+                    self.overflowed |= mine.merge(&e).is_err();
                 }
                 None => {
                     self.accounts.insert(a, e);
                 }
             }
         }
+    }
+    /// Every account's edges, or the overflow [`Kpi::resolve`] met.
+    fn edges(&self) -> Result<impl Iterator<Item = &Edges>> {
+        if self.overflowed {
+            return Err(overflow("summing an account's MRR"));
+        }
+        Ok(self.values())
     }
     /// Whether any account of any of `states` has a row in the start month / in the end month
     /// (see the module doc: an edge without any row is unknown).
@@ -205,7 +219,7 @@ impl AccountEdges {
     /// (accounts active at start, Σ start MRR, accounts active at end, Σ end MRR).
     fn totals(&self) -> Result<(u64, Sum, u64, Sum)> {
         let (mut a0, mut m0, mut a1, mut m1) = (0, Sum::default(), 0, Sum::default());
-        for e in self.values() {
+        for e in self.edges()? {
             if e.start.0 > Decimal::ZERO {
                 a0 += 1;
                 m0.add(e.start.0)?;
@@ -309,7 +323,7 @@ impl Kpi for MrrRetention {
         let both = start_known && end_known;
         each(states, |s| {
             let [mut start, mut exp, mut contr, mut churn, mut new] = [Sum::default(); 5];
-            for e in s.values() {
+            for e in s.edges()? {
                 let (a, b) = (e.start.0, e.end.0);
                 if a <= Decimal::ZERO {
                     new.add(b.max(Decimal::ZERO))?;
@@ -368,7 +382,7 @@ impl Kpi for AccountRetention {
         each(states, |s| {
             let mut p = Proportion::default();
             if start_known && end_known {
-                for e in s.values().filter(|e| e.start.0 > Decimal::ZERO) {
+                for e in s.edges()?.filter(|e| e.start.0 > Decimal::ZERO) {
                     p.add(e.end.0 > Decimal::ZERO);
                 }
             }
@@ -402,5 +416,24 @@ mod tests {
         assert_eq!(postcard::to_stdvec(&new).unwrap(), postcard::to_stdvec(&old).unwrap());
         let back: super::AccountEdges = postcard::from_bytes(&postcard::to_stdvec(&old).unwrap()).unwrap();
         assert_eq!(back, new);
+    }
+
+    /// An account held both by text and by number whose sums overflow when resolved: the
+    /// finish reports the overflow, and the state refuses to serialize (nothing is dropped).
+    #[test]
+    fn an_overflow_while_resolving_is_reported_not_dropped() {
+        let mut big = Edges::default();
+        big.start.add(Decimal::MAX).unwrap();
+        big.start_rows.inc();
+        let mut s = AccountEdges::default();
+        s.accounts.insert(Arc::from("A"), big.clone());
+        s.folding.insert(1, big);
+        s.resolve(&|_| Arc::from("A"));
+        let e = s.totals().expect_err("the overflow is reported");
+        assert!(e.to_string().contains("overflow"), "{e}");
+        assert!(serde_json::to_string(&s).is_err());
+        let mut merged = AccountEdges::default();
+        merged.merge(&s).unwrap();
+        assert!(merged.totals().is_err(), "a merge keeps the overflow");
     }
 }

@@ -387,6 +387,7 @@ mod tests {
     /// Runs sorted apart (on the threads that read them, positions counted from 0 in each)
     /// are checked against each other once shifted to their places, and then name the right
     /// first line.
+    #[cfg(feature = "arrow")]
     #[test]
     fn runs_sorted_apart_are_checked_against_each_other() {
         let ids: Vec<String> = (0..9_000).map(|i| format!("D{i}")).collect();
