@@ -52,6 +52,7 @@ mod report;
 mod shortcut;
 mod source;
 mod stream;
+mod stream_deals;
 #[cfg(feature = "arrow")]
 mod typed;
 #[cfg(feature = "arrow")]

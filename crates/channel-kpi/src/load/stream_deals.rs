@@ -1,0 +1,171 @@
+//! Deals files and tables folded straight from the typed readers' columns, for a streamed
+//! query (`load/stream.rs`): a Parquet file or an in-memory table cut into chunks read on other
+//! cores ([`typed_deals`]), a CSV or JSON Lines file decoded in chunks on every core
+//! ([`csv_deals`]). Each hands the source back, unread, for the row path when the typed reader
+//! does not take it, and says when the query must fall back to the whole load.
+
+use super::id_hashes::id_hash;
+use super::kinds::RecordKind;
+use super::mapping::Mapping;
+use super::report::{LoadOptions, LoadReport};
+use super::source::Source;
+use super::stream::Folder;
+
+/// A Parquet deals file or an in-memory deals table read through the loader's typed shortcut
+/// (`load/typed.rs`), each chunk checked and folded from its columns as it is read: `Ok(None)`
+/// when done, `Ok(Some(src))` (for the row path) when the shortcut does not take the source or
+/// stops before folding a row, `Err(())` when the query must fall back to the whole load (a
+/// later batch the shortcut does not read like the row path or cannot read, a repeated id
+/// hash, a reference a whole load refuses), which reports what it reports.
+#[cfg(feature = "parquet")]
+pub(super) fn typed_deals(
+    mut src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    folder: &mut Folder,
+) -> std::result::Result<Option<Source>, ()> {
+    let Some(map) = super::typed::shortcut_map(RecordKind::Deals, mapping, opts) else { return Ok(Some(src)) };
+    if let Some((cols, total, batches)) = super::typed::parquet_deals(&src, &map) {
+        let file = batches.rows();
+        let open = |rows| Box::new(file.ranges(rows)) as Box<dyn Iterator<Item = _>>;
+        let shown = Shown { name: src.name.clone(), size: src.size, total, cols };
+        return Ok(fold_typed(shown, &open, &map, opts, report, folder)?.then_some(src));
+    }
+    if let Some((cols, total, batches)) = super::typed::arrow_deals(&mut src, &map) {
+        let open = |rows: Vec<std::ops::Range<u64>>| {
+            Box::new(super::typed::table_ranges(&batches, &rows).into_iter().map(Ok)) as Box<dyn Iterator<Item = _>>
+        };
+        let shown = Shown { name: src.name.clone(), size: None, total, cols };
+        let unread = fold_typed(shown, &open, &map, opts, report, folder)?;
+        src.put_arrow(batches.into_iter().map(Ok).collect());
+        return Ok(unread.then_some(src));
+    }
+    Ok(Some(src))
+}
+
+/// What the report says of a source folded by [`fold_typed`].
+#[cfg(feature = "parquet")]
+struct Shown {
+    name: String,
+    size: Option<u64>,
+    total: u64,
+    cols: super::TableColumns,
+}
+
+/// Folds the `total` rows that `open` reads (on every core but this thread's, which folds),
+/// each chunk's ids noted and its deals checked and folded in row order: `Ok(false)` when done,
+/// `Ok(true)` when nothing was folded and the row path can still take the source, `Err(())`
+/// when the query must fall back to the whole load.
+#[cfg(feature = "parquet")]
+fn fold_typed(
+    shown: Shown,
+    open: &super::parquet_chunks::OpenRows,
+    map: &super::mapping::KindMapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    folder: &mut Folder,
+) -> std::result::Result<bool, ()> {
+    use super::report::FileReport;
+    let (kind, total) = (RecordKind::Deals, shown.total);
+    let progress = super::read::Progressing { opts, file: &shown.name, total_rows: Some(total), size: shown.size, bytes_read: None };
+    // The id table sized once from the row count (grown by doubling, it would hold both sizes
+    // while growing).
+    folder.deals.reserve(usize::try_from(total).unwrap_or(0));
+    let mut rows = 0u64;
+    let ids = std::mem::take(&mut folder.deals);
+    // a reader on every core but the one this thread folds on, each reading only its own
+    // chunks' rows (a Parquet reader decompresses every page holding any of its rows and holds
+    // its own pages and chunk: on 2 cores a second reader took more CPU, memory and wall time
+    // than it saved, benches/README.md, session 18)
+    let readers = super::chunks::threads_for(usize::try_from(total).ok()).saturating_sub(1).max(1);
+    let chunks = super::parquet_chunks::FOLD_ROWS;
+    let (ids, end) = super::parquet_chunks::fold_chunks(open, total, readers, map, ids, chunks, &mut |chunk| {
+        folder.fold_noted_deals(chunk)?;
+        let before = rows;
+        rows += chunk.len() as u64;
+        progress.advance(before, rows);
+        Ok(())
+    });
+    folder.deals = ids;
+    match end {
+        super::parquet_chunks::End::Done => {}
+        // Before the first deals are folded the row path can still take the source (and
+        // stream it); no ids were noted (a chunk's ids are noted as it is folded).
+        super::parquet_chunks::End::Unread if rows == 0 => return Ok(true),
+        _ => return Err(()),
+    }
+    if rows == 0 {
+        return Ok(true); // an empty source: the row path says what it says about it
+    }
+    progress.report(rows, true);
+    report.columns.push((kind, shown.cols));
+    report.files.push(FileReport { file: shown.name, kind, rows_read: rows, rows_loaded: rows });
+    Ok(false)
+}
+
+/// A CSV or JSON Lines deals file read through the loader's typed shortcut (`load/csv_deals.rs`), each
+/// chunk's deals checked and folded from their columns as they are read: `Ok(None)` when done,
+/// `Ok(Some(src))` (for the row path) when the shortcut does not take the file or stops before
+/// folding a deal, `Err(())` when the query must fall back to the whole load (a later chunk the
+/// shortcut does not read like the row path, a repeated id hash, a reference a whole load
+/// refuses), which reports what it reports.
+pub(super) fn csv_deals(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    folder: &mut Folder,
+) -> std::result::Result<Option<Source>, ()> {
+    let (kind, name, size) = (RecordKind::Deals, src.name.clone(), src.size);
+    // Ids are noted on the workers, a chunk at a time (the table sized once for the whole file,
+    // from the first chunk's bytes per row); the rest is checked and folded here, in file order.
+    // (the table, and the hashes this file added to it: forgotten again when the file goes to
+    // the row path, since a worker may note a later chunk before an earlier one fails — until
+    // the first deals are folded, after which a failure sends the query to the whole load and
+    // the hashes are not needed: 16 bytes per deal of a big file not kept)
+    let ids = std::sync::Mutex::new((std::mem::take(&mut folder.deals), Vec::new()));
+    let noted = std::sync::atomic::AtomicBool::new(false);
+    let folded = std::sync::atomic::AtomicBool::new(false);
+    let note = |deals: &crate::Deals, bytes: usize| -> Option<()> {
+        let hashes: Vec<u128> = (0..deals.len()).map(|i| id_hash(deals.id(i))).collect();
+        let mut guard = ids.lock().ok()?;
+        let (ids, added) = &mut *guard;
+        if !noted.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let rows = size.map_or(0, |s| s as usize / bytes.max(1) * deals.len());
+            ids.reserve(rows + rows / 16);
+        }
+        let undo = !folded.load(std::sync::atomic::Ordering::Relaxed);
+        for h in hashes {
+            if !ids.insert(h) {
+                return None;
+            }
+            if undo {
+                added.push(h);
+            }
+        }
+        Some(())
+    };
+    let mut each = |deals: &mut crate::Deals, _, _| {
+        if !folded.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            ids.lock().ok()?.1 = Vec::new();
+        }
+        folder.fold_noted_deals(deals).ok()
+    };
+    let read = super::csv_deals::read(src, mapping, opts, &mut each, false, &note);
+    let (table, added) = ids.into_inner().map_err(|_| ())?;
+    folder.deals = table;
+    match read {
+        Ok(r) => {
+            report.columns.extend(r.columns.map(|c| (kind, c)));
+            report.files.push(super::report::FileReport { file: name, kind, rows_read: r.rows, rows_loaded: r.rows });
+            Ok(None)
+        }
+        // Nothing noted or folded: the row path reads the file (and streams it).
+        Err(src) if !folded.load(std::sync::atomic::Ordering::Relaxed) => {
+            added.into_iter().for_each(|h| folder.deals.remove(h));
+            Ok(Some(src))
+        }
+        Err(_) => Err(()),
+    }
+}
