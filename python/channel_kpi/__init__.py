@@ -111,16 +111,17 @@ def load(
     ``Dataset.errors`` instead of raising at the first."""
     if "deals" in tables:
         raise TypeError("deals given twice: as the first argument and as deals=")
-    bad = set(tables) - set(TABLES)
-    if bad:
-        raise TypeError(f"unknown table argument(s) {sorted(bad)}; expected {', '.join(TABLES)}")
     streams, text, extra = _table_args(deals, mapping, columns, values, defaults, lookups, tables)
     return Dataset.from_tables(streams, text, collect_errors, extra)
 
 
 def _table_args(deals: Any, mapping: _MappingArg, columns: Any, values: Any, defaults: Any, lookups: Any,
                 tables: dict) -> "tuple[dict, Optional[str], Optional[dict]]":  # fmt: skip
-    """The tables as Arrow streams by kind, the mapping as JSON, the lookup tables."""
+    """The tables as Arrow streams by kind, the mapping as JSON, the lookup tables; a
+    ``TypeError`` for a keyword that names no table kind."""
+    bad = set(tables) - set(TABLES)
+    if bad:
+        raise TypeError(f"unknown table argument(s) {sorted(bad)}; expected {', '.join(TABLES)}")
     given = {"deals": deals, **tables}
     streams = {k: _frames.as_stream(v) for k, v in given.items() if v is not None}
     text = _query.mapping_json(mapping, list(streams), columns, values, defaults)
@@ -203,9 +204,6 @@ def _run_tables_or_dataset(data: Any, mapping: Any, tables: dict, q: str) -> "tu
     first = next((t for t in [data, *tables.values()] if t is not None), None)
     if first is None:
         raise TypeError("no records given: pass deals (or leads=, spend=, ...) as a table, or a Dataset")
-    bad = set(tables) - set(TABLES)
-    if bad:
-        raise TypeError(f"unknown table argument(s) {sorted(bad)}; expected {', '.join(TABLES)}")
     collect = bool(load_kw.pop("collect_errors", False))
     args = [load_kw.get(k) for k in ("columns", "values", "defaults", "lookups")]
     streams, text, extra = _table_args(data, mapping, *args, tables)
