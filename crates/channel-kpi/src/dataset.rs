@@ -362,7 +362,7 @@ impl Dataset {
         }
         let mut e = Engine::new(query, &self.refs)?;
         self.push_into(&mut e)?;
-        Ok(e.into_partial())
+        e.into_partial()
     }
 
     /// The fold on `parts` threads; any error (the caller then folds on one thread to report
@@ -382,7 +382,7 @@ impl Dataset {
         let partials: Vec<Result<Partial>> = crate::interrupt::scoped(parts, |part| {
             let mut e = Engine::new(query, &self.refs)?;
             self.push_part(&mut e, part, parts, true)?;
-            Ok(e.into_partial())
+            e.into_partial()
         })?;
         let mut partials = partials.into_iter();
         let mut whole = partials.next().unwrap_or_else(|| Err(Error::Query("no parts".into())))?;

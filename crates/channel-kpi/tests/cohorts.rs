@@ -83,8 +83,8 @@ fn cohort_partials_split_and_merge_exactly() {
         let e = if i % 2 == 0 { &mut a } else { &mut b };
         e.push(&Record::Contract(c)).unwrap();
     }
-    let mut merged = Partial::from_bytes(&b.into_partial().to_bytes().unwrap()).unwrap();
-    merged.merge(&Partial::from_json(&a.into_partial().to_json().unwrap()).unwrap()).unwrap();
+    let mut merged = Partial::from_bytes(&b.into_partial().unwrap().to_bytes().unwrap()).unwrap();
+    merged.merge(&Partial::from_json(&a.into_partial().unwrap().to_json().unwrap()).unwrap()).unwrap();
     assert_eq!(merged.finish(&ds.refs).unwrap(), whole);
     // The total rows of the roll-up equal the ungrouped table.
     let total: Vec<_> = (0..whole.rows.len()).filter(|r| whole.value(*r, "rollup_level") == Some(&Value::Int(0))).collect();

@@ -167,7 +167,7 @@ fn row_path(ds: Vec<Deal>, q: &Query) -> ResultTable {
     let refs = Reference::default();
     let mut e = Engine::new(q, &refs).unwrap();
     ds.iter().for_each(|d| e.push(&Record::Deal(d)).unwrap());
-    let one_by_one = e.into_partial().finish(&refs).unwrap();
+    let one_by_one = e.into_partial().unwrap().finish(&refs).unwrap();
     let data = Dataset { deals: ds.into(), ..Dataset::default() };
     assert_eq!(data.run(q).unwrap(), one_by_one);
     one_by_one
@@ -264,4 +264,60 @@ fn bad_rows_are_errors_naming_row_column_and_value() {
     b = RecordBatch::try_new(b.schema(), cols).unwrap();
     let e = fold_deal_batches(&q, &refs, &[b], 1).unwrap_err().to_string();
     assert!(e.contains("USD") && e.contains("row 2"), "{e}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Deals pushed in pieces (each its own `Deals`, with its own dictionary, as a file is folded
+    /// chunk by chunk), a deal pushed as a record between them: the engine keeps the pieces'
+    /// sums until `finish` or `into_partial` (`Engine::tallies`), and a `finish` between pieces
+    /// sees everything pushed so far.
+    #[test]
+    fn deals_pushed_in_pieces_equal_the_row_path(rows in proptest::collection::vec(row(), 1..90), q in query(),
+                                                  cuts in proptest::collection::vec(0usize..90, 0..4), lone in 0usize..90) {
+        let ds = deals(&rows);
+        let refs = Reference::default();
+        let lone = lone.min(ds.len() - 1);
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(ds.len())).chain([0, ds.len()]).collect();
+        cuts.sort();
+        let mut e = Engine::new(&q, &refs).unwrap();
+        let mut pushed: Vec<Deal> = Vec::new();
+        for piece in cuts.windows(2) {
+            let part: Vec<Deal> = ds[piece[0]..piece[1]].iter().enumerate().filter(|(i, _)| piece[0] + i != lone).map(|(_, d)| d.clone()).collect();
+            let cols: Deals = part.clone().into();
+            e.push_deals(&cols, 0..cols.len()).unwrap();
+            pushed.extend(part);
+            if (piece[0]..piece[1]).contains(&lone) {
+                e.push(&Record::Deal(&ds[lone])).unwrap();
+                pushed.push(ds[lone].clone());
+            }
+            prop_assert_eq!(e.finish().unwrap(), row_path(pushed.clone(), &q));
+        }
+        prop_assert_eq!(e.into_partial().unwrap().finish(&refs).unwrap(), row_path(ds, &q));
+    }
+}
+
+/// Sums that overflow only once pieces pushed apart are added up are an error of
+/// `into_partial` and `finish`, not dropped.
+#[test]
+fn sums_that_overflow_across_pieces_are_an_error() {
+    let q = Query::new(vec![Metric::WonRevenue], Period::parse("2025").unwrap());
+    let refs = Reference::default();
+    let big = |id: &str| {
+        let mut d = Deal::new(id, "2025-02-01".parse().unwrap(), DealStatus::Won);
+        d.closed_on = Some("2025-03-01".parse().unwrap());
+        d.amount = Some(Money::new(
+            rust_decimal::Decimal::from_i128_with_scale(50_000_000_000_000_000_000_000_000_000, 0),
+            Currency::new("USD").unwrap(),
+        ));
+        d
+    };
+    let mut e = Engine::new(&q, &refs).unwrap();
+    for id in ["D1", "D2"] {
+        let piece: Deals = vec![big(id)].into();
+        e.push_deals(&piece, 0..1).unwrap();
+    }
+    let shown = e.finish().unwrap_err().to_string();
+    assert!(shown.contains("amount") && shown.contains("28 significant digits"), "{shown}");
+    assert!(matches!(e.into_partial(), Err(channel_kpi::Error::Overflow { .. })));
 }

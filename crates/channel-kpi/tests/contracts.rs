@@ -139,7 +139,7 @@ fn contract_partials_split_and_merge_exactly() {
     for (i, c) in cs.iter().enumerate() {
         if i % 2 == 0 { a.push(&Record::Contract(c)).unwrap() } else { b.push(&Record::Contract(c)).unwrap() }
     }
-    let mut merged = Partial::from_bytes(&b.into_partial().to_bytes().unwrap()).unwrap();
-    merged.merge(&a.into_partial()).unwrap();
+    let mut merged = Partial::from_bytes(&b.into_partial().unwrap().to_bytes().unwrap()).unwrap();
+    merged.merge(&a.into_partial().unwrap()).unwrap();
     assert_eq!(merged.finish(&ds.refs).unwrap().rows, whole.rows);
 }

@@ -114,7 +114,7 @@ fn identity_and_split_merge_on_generated_contracts() {
         let e = if i % 3 == 0 { &mut a } else { &mut b };
         e.push(&Record::Contract(c)).unwrap();
     }
-    let mut merged = Partial::from_bytes(&a.into_partial().to_bytes().unwrap()).unwrap();
-    merged.merge(&Partial::from_bytes(&b.into_partial().to_bytes().unwrap()).unwrap()).unwrap();
+    let mut merged = Partial::from_bytes(&a.into_partial().unwrap().to_bytes().unwrap()).unwrap();
+    merged.merge(&Partial::from_bytes(&b.into_partial().unwrap().to_bytes().unwrap()).unwrap()).unwrap();
     assert_eq!(merged.finish(&ds.refs).unwrap().rows, whole.rows);
 }

@@ -34,7 +34,7 @@ fn deals(n: usize) -> Vec<Deal> {
 fn serial(ds: &Dataset, q: &Query) -> Result<Partial> {
     let mut e = Engine::new(q, &ds.refs)?;
     ds.push_into(&mut e)?;
-    Ok(e.into_partial())
+    e.into_partial()
 }
 
 #[test]

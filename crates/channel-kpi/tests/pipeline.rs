@@ -230,8 +230,8 @@ fn pipeline_states_merge_exactly() {
     for (i, d) in data.deals.to_vec().iter().enumerate() {
         if i % 2 == 0 { a.push(&Record::Deal(d)).unwrap() } else { b.push(&Record::Deal(d)).unwrap() }
     }
-    let json = serde_json::to_string(&b.into_partial()).unwrap();
-    let mut p = a.into_partial();
+    let json = serde_json::to_string(&b.into_partial().unwrap()).unwrap();
+    let mut p = a.into_partial().unwrap();
     p.merge(&serde_json::from_str(&json).unwrap()).unwrap();
     assert_eq!(p.finish(&data.refs).unwrap().rows, whole.rows);
 }

@@ -115,8 +115,8 @@ proptest! {
         let (mut a, mut b) = (Engine::new(&q, &data.refs).unwrap(), Engine::new(&q, &data.refs).unwrap());
         for r in &recs[..cut] { a.push(r).unwrap(); }
         for r in recs[cut..].iter().rev() { b.push(r).unwrap(); }
-        let json = serde_json::to_string(&b.into_partial()).unwrap();
-        let mut p = a.into_partial();
+        let json = serde_json::to_string(&b.into_partial().unwrap()).unwrap();
+        let mut p = a.into_partial().unwrap();
         p.merge(&serde_json::from_str(&json).unwrap()).unwrap();
         prop_assert_eq!(&p.finish(&data.refs).unwrap().rows, &whole.rows);
 

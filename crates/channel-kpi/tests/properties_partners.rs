@@ -189,7 +189,7 @@ proptest! {
             refs_b.partners = ds.refs.partners.clone();
             let mut e = Engine::new(&q, &refs_b).unwrap();
             b.push_into(&mut e).unwrap();
-            let pb: Partial = serde_json::from_str(&serde_json::to_string(&e.into_partial()).unwrap()).unwrap();
+            let pb: Partial = serde_json::from_str(&serde_json::to_string(&e.into_partial().unwrap()).unwrap()).unwrap();
             pa.merge(&pb).unwrap();
             prop_assert_eq!(pa.finish(&ds.refs).unwrap(), ds.run(&q).unwrap());
         }

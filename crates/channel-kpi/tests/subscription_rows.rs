@@ -63,7 +63,7 @@ proptest! {
         let b = months.iter().try_for_each(|s| each.push(&Record::Subscription(s)));
         match (a, b) {
             (Ok(()), Ok(())) => {
-                let (a, b) = (columns.into_partial(), each.into_partial());
+                let (a, b) = (columns.into_partial().unwrap(), each.into_partial().unwrap());
                 // the same bytes too: accounts serialize by text whichever way they were folded
                 prop_assert_eq!(a.to_bytes().unwrap(), b.to_bytes().unwrap());
                 prop_assert_eq!(a, b);
@@ -86,7 +86,7 @@ fn halves_folded_apart_merge_into_the_whole() {
     let fold = |range: std::ops::Range<usize>| {
         let mut e = Engine::new(&q, &refs).unwrap();
         e.push_subscriptions(&subs, range).unwrap();
-        e.into_partial()
+        e.into_partial().unwrap()
     };
     let whole = fold(0..subs.len());
     let mut merged = Partial::from_bytes(&fold(150..subs.len()).to_bytes().unwrap()).unwrap();

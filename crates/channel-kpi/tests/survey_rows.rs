@@ -88,7 +88,7 @@ proptest! {
         let a = columns.push_surveys(&surveys, 0..surveys.len());
         let b = answers.iter().try_for_each(|s| each.push(&Record::Survey(s)));
         match (a, b) {
-            (Ok(()), Ok(())) => prop_assert_eq!(columns.into_partial(), each.into_partial()),
+            (Ok(()), Ok(())) => prop_assert_eq!(columns.into_partial().unwrap(), each.into_partial().unwrap()),
             (a, b) => prop_assert_eq!(format!("{a:?}"), format!("{b:?}")),
         }
     }

@@ -184,7 +184,7 @@ proptest! {
         for c in &ds.courses {
             e.push(&Record::Course(c)).unwrap();
         }
-        let one_by_one = e.into_partial();
+        let one_by_one = e.into_partial().unwrap();
         let columnar = ds.partial(&q).unwrap();
         prop_assert_eq!(serde_json::to_string(&columnar).unwrap(), serde_json::to_string(&one_by_one).unwrap());
         prop_assert_eq!(ds.run(&q).unwrap(), one_by_one.finish(&ds.refs).unwrap());

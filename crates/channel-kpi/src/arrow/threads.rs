@@ -85,7 +85,7 @@ pub fn fold_deal_batches(query: &Query, refs: &Reference, batches: &[RecordBatch
                         f.push(b, row)?;
                         row += b.num_rows() as u64;
                     }
-                    Ok(f.engine.into_partial())
+                    f.engine.into_partial()
                 })
             })
             .collect();
@@ -127,7 +127,7 @@ pub fn fold_deal_stream(query: &Query, refs: &Reference, mut batches: Batches, t
         });
         results.into_iter().collect::<Result<Vec<()>>>()?;
     }
-    merge(folders.into_iter().map(|f| Ok(f.engine.into_partial())).collect())
+    merge(folders.into_iter().map(|f| f.engine.into_partial()).collect())
 }
 
 /// The partials of the threads merged in order.
@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(f.row_path, 0, "attr columns took the row path");
         let c = &f.chunk; // the second batch: B and C
         assert_eq!((c.attr(0, "seats"), c.attr(1, "region"), c.attr(1, "seats")), (Some("3"), Some("US"), None));
-        let t = f.engine.into_partial().finish(&refs).unwrap();
+        let t = f.engine.into_partial().unwrap().finish(&refs).unwrap();
         let count =
             |g: Option<&str>| t.rows_for(&[g]).iter().map(|&r| t.value(r, "created_count").unwrap().to_string()).collect::<Vec<_>>();
         assert_eq!(

@@ -77,7 +77,7 @@ impl Days {
 /// The currency of the previous row, when the next has the same text (one code per table is
 /// the rule), so a code is checked once; a short text is compared as one integer ([`packed`]).
 #[derive(Default)]
-pub(super) struct LastCurrency(Option<(Option<u128>, Box<str>, Currency)>);
+pub(super) struct LastCurrency(Option<(Option<u128>, Box<str>, Currency)>, bool);
 
 impl LastCurrency {
     #[inline]
@@ -85,12 +85,18 @@ impl LastCurrency {
         let key = (text.len() < 16).then(|| packed(text));
         match &self.0 {
             Some((k, t, c)) if *k == key && (key.is_some() || **t == *text) => Some(*c),
-            _ => {
+            last => {
                 let c = Currency::new(text).ok()?;
+                self.1 |= last.as_ref().is_some_and(|l| l.2 != c);
                 self.0 = Some((key, Box::from(text), c));
                 Some(c)
             }
         }
+    }
+
+    /// The one currency of every text read (`Some(None)`: none read; `None`: several).
+    pub(super) fn only(&self) -> Option<Option<Currency>> {
+        (!self.1).then(|| self.0.as_ref().map(|l| l.2))
     }
 }
 
@@ -165,6 +171,10 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
         });
     }
     d.history.resize(start + n, 0);
+    if start == 0 {
+        // every amount's currency was read just now: the deals' one currency is known
+        d.memo.set_currency(currencies.only());
+    }
     valid(d, start).then_some(())
 }
 

@@ -22,6 +22,11 @@ impl Memo {
     pub(crate) fn set_checked(&self) {
         self.checked.store(true, std::sync::atomic::Ordering::Relaxed)
     }
+    /// Notes the one currency of the amounts (`Some(None)`: no amount; `None`: several), as a
+    /// reader that saw every amount found it.
+    pub(crate) fn set_currency(&self, one: Option<Option<Currency>>) {
+        let _ = self.currency.set(one);
+    }
     /// Forgets everything (the deals changed).
     pub(crate) fn changed(&mut self) {
         *self = Memo::default();

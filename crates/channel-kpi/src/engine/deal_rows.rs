@@ -47,43 +47,63 @@ impl Engine<'_> {
     /// row is located at `(table, first_row + i - rows.start)` (`at`).
     pub(crate) fn push_deals_from_row(&mut self, deals: &Deals, rows: std::ops::Range<usize>, at: Option<(&str, u64)>) -> Result<()> {
         let first = rows.start;
-        let (mut done, mut tallies) = (first, Vec::new());
-        // Per metric: folded from the deal's facts (true) or observing the deal (false).
-        let by_facts: Vec<bool> = {
-            let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of, account: 0 };
-            self.query.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect()
-        };
+        let by_facts = self.by_facts();
+        // The sums so far, kept in the engine between calls (see `Engine::tallies`); after an
+        // error they hold what was folded before it, as the cells do.
+        let (mut done, mut tallies) = (first, std::mem::take(&mut self.tallies));
         let r = self.fold_deal_rows(deals, rows, &by_facts, &mut done, &mut tallies);
-        match (r, at) {
-            (Err(e), Some((table, row))) => {
-                return Err(e.map_locations(&|l: &mut crate::Location| {
-                    if l.row.is_none() {
-                        l.row = Some(row + (done - first) as u64);
-                        l.file.get_or_insert_with(|| table.into());
-                    }
-                }));
-            }
-            (r, _) => r?,
+        // `training_impact`'s deals name their partners by the ids of `deals`: added now
+        let now = r.is_ok() && tallies.iter().any(|t| !t.closed.is_empty());
+        if now {
+            let mut cells = std::mem::take(&mut self.cells);
+            let folded = self.fold_tallies(tallies, &mut cells, deals);
+            self.cells = cells;
+            folded?;
+        } else {
+            self.tallies = tallies;
         }
-        self.fold_tallies(tallies, &by_facts, deals)
+        match (r, at) {
+            (Err(e), Some((table, row))) => Err(e.map_locations(&|l: &mut crate::Location| {
+                if l.row.is_none() {
+                    l.row = Some(row + (done - first) as u64);
+                    l.file.get_or_insert_with(|| table.into());
+                }
+            })),
+            (r, _) => r,
+        }
+    }
+
+    /// Per metric of the query: folded from the deals' facts (true) or observing each deal.
+    fn by_facts(&self) -> Vec<bool> {
+        let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of, account: 0 };
+        self.query.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect()
+    }
+
+    /// Adds the deal sums not yet in the states ([`Engine::tallies`]) to them.
+    pub(super) fn settle_tallies(&mut self) -> Result<()> {
+        let (tallies, mut cells) = (std::mem::take(&mut self.tallies), std::mem::take(&mut self.cells));
+        let r = self.fold_tallies(tallies, &mut cells, &Deals::default());
+        self.cells = cells;
+        r
     }
 
     /// Folds each (group, window) tally of the deal-outcome KPIs into its cell's states (created
-    /// when the tally counts), with the `fold` their `observe` runs.
-    fn fold_tallies(&mut self, tallies: Vec<Tally>, by_facts: &[bool], deals: &Deals) -> Result<()> {
-        let q = self.query.clone();
-        if self.cells.len() < tallies.len() {
-            self.cells.resize_with(tallies.len(), || None);
+    /// when the tally counts), with the `fold` their `observe` runs; `deals` names the partners
+    /// of the tallies' closed deals.
+    pub(super) fn fold_tallies(&self, tallies: Vec<Tally>, cells: &mut Vec<Option<Vec<KpiState>>>, deals: &Deals) -> Result<()> {
+        let by_facts = self.by_facts();
+        if cells.len() < tallies.len() {
+            cells.resize_with(tallies.len(), || None);
         }
         let mut buf = Vec::new();
-        for (mut t, cell) in tallies.into_iter().zip(&mut self.cells).filter(|(t, _)| !t.is_empty()) {
+        for (mut t, cell) in tallies.into_iter().zip(cells.iter_mut()).filter(|(t, _)| !t.is_empty()) {
             match cell {
                 Some(states) => {
-                    t.fold_into(states, by_facts, &mut buf, deals)?;
+                    t.fold_into(states, &by_facts, &mut buf, deals)?;
                 }
                 None => {
-                    let mut states: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
-                    if t.fold_into(&mut states, by_facts, &mut buf, deals)? {
+                    let mut states: Vec<KpiState> = self.query.metrics.iter().map(|m| m.new_state()).collect();
+                    if t.fold_into(&mut states, &by_facts, &mut buf, deals)? {
                         *cell = Some(states);
                     }
                 }

@@ -124,7 +124,7 @@ impl Partial {
 impl Engine<'_> {
     /// Finishes the states so far into a table.
     pub fn finish(&self) -> Result<ResultTable> {
-        self.partial_so_far().finish_with(self.refs())
+        self.partial_so_far()?.finish_with(self.refs())
     }
 }
 

@@ -45,7 +45,7 @@ impl Reference {
         for id in ids {
             e.push(&Record::Partner(&self.partners[id]))?;
         }
-        let mut p = e.into_partial();
+        let mut p = e.into_partial()?;
         p.reference = Some(self.fingerprint());
         p.cover(&Part::id(Part::REFERENCE))?;
         Ok(p)
@@ -74,7 +74,7 @@ impl crate::Dataset {
     pub fn partial_part(&self, query: &Query, part: &Part) -> Result<Partial> {
         let mut e = Engine::new(query, &self.refs)?;
         self.push_records(&mut e)?;
-        let mut p = e.into_partial();
+        let mut p = e.into_partial()?;
         p.reference = Some(self.refs.fingerprint());
         p.cover(part)?;
         Ok(p)

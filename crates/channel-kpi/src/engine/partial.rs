@@ -34,8 +34,8 @@ use std::collections::BTreeMap;
 /// a.push(&Record::Deal(&d)).unwrap();
 /// b.push(&Record::Deal(&d)).unwrap();
 /// // ship `b` as bytes, merge it back
-/// let bytes = b.into_partial().to_bytes().unwrap();
-/// let mut whole = a.into_partial();
+/// let bytes = b.into_partial().unwrap().to_bytes().unwrap();
+/// let mut whole = a.into_partial().unwrap();
 /// whole.merge(&channel_kpi::Partial::from_bytes(&bytes).unwrap()).unwrap();
 /// let t = whole.finish(&data.refs).unwrap();
 /// assert_eq!(t.value(0, "won_count").unwrap().to_string(), "2");
@@ -80,6 +80,11 @@ pub struct Engine<'r> {
     pub(super) one_currency: bool,
     /// `cells[group * windows.len() + window]`: the metrics' states, once a record counted.
     pub(super) cells: Vec<Option<Vec<KpiState>>>,
+    /// `tallies[group * windows.len() + window]`: the deal-outcome sums of the deals
+    /// [`Engine::push_deals`] has folded and not yet added to `cells` (they are added once, by
+    /// [`Engine::into_partial`] and [`Engine::finish`], not once per call: a query folding a
+    /// file chunk by chunk turns each group's sums into states once).
+    pub(super) tallies: Vec<crate::kpi::deal_sums::Tally>,
     /// [`Engine::push`]'s group ids of a record, kept to reuse the buffer.
     scratch: Vec<u32>,
     /// The engine's numbers for the accounts of subscription months ([`Ctx::account`]).
@@ -138,6 +143,7 @@ impl<'r> Engine<'r> {
             query,
             groups,
             cells: Vec::new(),
+            tallies: Vec::new(),
             scratch: Vec::new(),
             accounts: Accounts::default(),
         })
@@ -212,33 +218,33 @@ impl<'r> Engine<'r> {
     }
 
     /// The partial states so far (what the states keep by account number turned into texts:
-    /// [`crate::engine::Kpi::resolve`]).
-    pub fn into_partial(self) -> Partial {
-        let nw = self.windows.len();
-        let mut cells = vec![BTreeMap::new(); nw];
-        let account = |n: u32| self.accounts.text(n);
-        for (i, states) in self.cells.into_iter().enumerate() {
-            if let Some(mut states) = states {
-                states.iter_mut().for_each(|s| s.resolve(&account));
-                cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
-            }
-        }
-        Partial { query: self.query, currency: self.currency, cells, coverage: Coverage::default(), reference: None }
+    /// [`crate::engine::Kpi::resolve`]); an error when the deal sums not yet in the states
+    /// overflow as they are added ([`Engine::push_deals`]).
+    pub fn into_partial(mut self) -> Result<Partial> {
+        self.settle_tallies()?;
+        let cells = std::mem::take(&mut self.cells);
+        Ok(self.partial_of(cells))
     }
 
     /// A copy of the partial states so far (the engine keeps folding).
-    pub(super) fn partial_so_far(&self) -> Partial {
+    pub(super) fn partial_so_far(&self) -> Result<Partial> {
+        let mut cells = self.cells.clone();
+        self.fold_tallies(self.tallies.clone(), &mut cells, &crate::Deals::default())?;
+        Ok(self.partial_of(cells))
+    }
+
+    /// `cells` keyed by window and group.
+    fn partial_of(&self, cells: Vec<Option<Vec<KpiState>>>) -> Partial {
         let nw = self.windows.len();
-        let mut cells = vec![BTreeMap::new(); nw];
+        let mut by_window = vec![BTreeMap::new(); nw];
         let account = |n: u32| self.accounts.text(n);
-        for (i, states) in self.cells.iter().enumerate() {
-            if let Some(states) = states {
-                let mut states = states.clone();
+        for (i, states) in cells.into_iter().enumerate() {
+            if let Some(mut states) = states {
                 states.iter_mut().for_each(|s| s.resolve(&account));
-                cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
+                by_window[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
             }
         }
-        Partial { query: self.query.clone(), currency: self.currency, cells, coverage: Coverage::default(), reference: None }
+        Partial { query: self.query.clone(), currency: self.currency, cells: by_window, coverage: Coverage::default(), reference: None }
     }
 
     /// The reference data records are folded with.

@@ -172,7 +172,7 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
     if let Some(e) = query_error {
         return Err(e);
     }
-    let partial = folder.engine.ok_or_else(|| Error::Query("no engine".into()))?.into_partial();
+    let partial = folder.engine.ok_or_else(|| Error::Query("no engine".into()))?.into_partial()?;
     report.streamed = true;
     Ok(Some((partial.finish(&refs)?, report)))
 }
