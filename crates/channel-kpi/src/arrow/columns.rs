@@ -38,6 +38,36 @@ impl<'a> Flat<'a> {
             Flat::View(a) => a.is_valid(i).then(|| a.value(i)),
         }
     }
+    /// Calls `f(i, bytes)` for rows `0..n` in order (`None`: null), stopping at the first
+    /// `None` it returns: the layout matched and the validity looked up once for the column,
+    /// not once per row (a column without nulls reads its offsets pairwise).
+    #[inline(always)]
+    pub(super) fn each_bytes(&self, n: usize, f: impl FnMut(usize, Option<&'a [u8]>) -> Option<()>) -> Option<()> {
+        match self {
+            Flat::Utf8(a) => offsets_each(a.value_offsets(), a.value_data(), a.nulls(), n, f),
+            Flat::Large(a) => offsets_each(a.value_offsets(), a.value_data(), a.nulls(), n, f),
+            Flat::View(a) => {
+                let mut f = f;
+                (0..n).try_for_each(|i| f(i, a.is_valid(i).then(|| a.value(i).as_bytes())))
+            }
+        }
+    }
+}
+
+/// [`Flat::each_bytes`] of an offsets-and-data string layout.
+#[inline(always)]
+fn offsets_each<'a, O: arrow_array::OffsetSizeTrait>(
+    offsets: &[O],
+    data: &'a [u8],
+    nulls: Option<&NullBuffer>,
+    n: usize,
+    mut f: impl FnMut(usize, Option<&'a [u8]>) -> Option<()>,
+) -> Option<()> {
+    let pairs = offsets[..=n].windows(2).map(|w| &data[w[0].as_usize()..w[1].as_usize()]).enumerate();
+    match nulls.filter(|b| b.null_count() > 0) {
+        None => pairs.into_iter().try_for_each(|(i, b)| f(i, Some(b))),
+        Some(nb) => pairs.into_iter().try_for_each(|(i, b)| f(i, nb.is_valid(i).then_some(b))),
+    }
 }
 
 /// A string column of any Arrow string layout, dictionary-encoded or not.
@@ -167,6 +197,15 @@ impl<'a> Amounts<'a> {
             Amounts::Decimal(a, _) => a.is_valid(i).then(|| a.value(i)),
             Amounts::Int64(a) => a.is_valid(i).then(|| i128::from(a.value(i))),
             Amounts::Int32(a) => a.is_valid(i).then(|| i128::from(a.value(i))),
+        }
+    }
+    /// Whether any row has an amount.
+    pub(super) fn any(&self) -> bool {
+        match self {
+            Amounts::None => false,
+            Amounts::Decimal(a, _) => a.null_count() < a.len(),
+            Amounts::Int64(a) => a.null_count() < a.len(),
+            Amounts::Int32(a) => a.null_count() < a.len(),
         }
     }
     pub(super) fn scale(&self) -> u32 {

@@ -56,6 +56,32 @@ pub(super) fn date(c: Option<&PrimitiveArray<Date32Type>>, i: usize, days: &mut 
     }
 }
 
+/// The `n` dates of an optional date column appended to `out` (`None` where null or the
+/// column is absent); `None` at a day number no date has.
+pub(super) fn push_dates(
+    c: Option<&PrimitiveArray<Date32Type>>,
+    n: usize,
+    days: &mut Days,
+    out: &mut Vec<Option<NaiveDate>>,
+) -> Option<()> {
+    match c {
+        None => out.resize(out.len() + n, None),
+        Some(a) if a.null_count() == 0 => {
+            out.reserve(n);
+            for &day in &a.values()[..n] {
+                out.push(Some(days.get(day)?));
+            }
+        }
+        Some(a) => {
+            out.reserve(n);
+            for i in 0..n {
+                out.push(date(Some(a), i, days)?);
+            }
+        }
+    }
+    Some(())
+}
+
 /// Day numbers as dates, the last 4,096 distinct days remembered (a deals table's dates span a
 /// few years, so nearly every row is one array read instead of a calendar computation).
 pub(super) struct Days(Box<[(i32, Option<NaiveDate>); 4096]>);
@@ -77,7 +103,7 @@ impl Days {
 /// The currency of the previous row, when the next has the same text (one code per table is
 /// the rule), so a code is checked once; a short text is compared as one integer ([`packed`]).
 #[derive(Default)]
-pub(super) struct LastCurrency(Option<(Option<u128>, Box<str>, Currency)>, bool);
+pub(super) struct LastCurrency(Option<(Option<u128>, Box<str>, Currency)>);
 
 impl LastCurrency {
     #[inline]
@@ -85,18 +111,12 @@ impl LastCurrency {
         let key = (text.len() < 16).then(|| packed(text));
         match &self.0 {
             Some((k, t, c)) if *k == key && (key.is_some() || **t == *text) => Some(*c),
-            last => {
+            _ => {
                 let c = Currency::new(text).ok()?;
-                self.1 |= last.as_ref().is_some_and(|l| l.2 != c);
                 self.0 = Some((key, Box::from(text), c));
                 Some(c)
             }
         }
-    }
-
-    /// The one currency of every text read (`Some(None)`: none read; `None`: several).
-    pub(super) fn only(&self) -> Option<Option<Currency>> {
-        (!self.1).then(|| self.0.as_ref().map(|l| l.2))
     }
 }
 
@@ -150,30 +170,42 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
     })?;
     let mut days = Days::new();
     d.created_on.reserve(n);
-    for i in 0..n {
-        d.created_on.push(date(Some(created), i, &mut days)??);
-    }
-    for (c, out) in [(registered, &mut d.registered_on), (expected, &mut d.expected_close_on), (closed, &mut d.closed_on)] {
-        out.reserve(n);
+    if created.null_count() == 0 {
+        for &day in &created.values()[..n] {
+            d.created_on.push(days.get(day)?);
+        }
+    } else {
         for i in 0..n {
-            out.push(date(c, i, &mut days)?);
+            d.created_on.push(date(Some(created), i, &mut days)??);
         }
     }
-    let (scale, mut currencies) = (amount.scale(), LastCurrency::default());
+    for (c, out) in [(registered, &mut d.registered_on), (expected, &mut d.expected_close_on), (closed, &mut d.closed_on)] {
+        push_dates(c, n, &mut days, out)?;
+    }
+    // each row's currency, read only where there is an amount (a row without one may hold
+    // any text there, as in the row path); the currency of every amount noted when the deals
+    // are all new
+    let mut codes = Vec::new();
+    if amount.any() {
+        parsed(currency.as_ref(), n, &mut codes, |s| Some(s.and_then(|s| Currency::new(s).ok())))?;
+    }
+    let scale = amount.scale();
+    let mut one: Option<Option<Currency>> = Some(None);
     d.amount.reserve(n);
     for i in 0..n {
         d.amount.push(match amount.get(i) {
             None => None,
             Some(raw) => {
                 let value = Decimal::try_from_i128_with_scale(raw, scale).ok()?;
-                Some(Money::new(value, currencies.get(text(currency.as_ref(), i)?)?))
+                let c = codes[i]?;
+                one = one.and_then(|o| o.is_none_or(|o| o == c).then_some(Some(c)));
+                Some(Money::new(value, c))
             }
         });
     }
     d.history.resize(start + n, 0);
     if start == 0 {
-        // every amount's currency was read just now: the deals' one currency is known
-        d.memo.set_currency(currencies.only());
+        d.memo.set_currency(one);
     }
     valid(d, start).then_some(())
 }
@@ -305,19 +337,19 @@ pub(super) fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut 
                 });
             }
         }
-        Some(c) => {
+        Some(Strs::Flat(c)) => {
             // Short texts (ids, names and codes mostly are) are looked up by their raw bytes
             // packed in one integer: no string hash or compare per row, and each distinct text
             // trimmed and looked up in `words` once.
             let mut short: rustc_hash::FxHashMap<u128, u32> = Default::default();
-            for i in 0..n {
-                out.push(match c.get(i) {
-                    Some(s) if s.len() < 16 => {
-                        *short.entry(packed(s)).or_insert_with(|| words.id(Some(trimmed(s)).filter(|s| !s.is_empty())))
-                    }
-                    s => words.id(s.map(trimmed).filter(|s| !s.is_empty())),
+            let word = |words: &mut Words, i: usize| words.id(c.get(i).map(trimmed).filter(|s| !s.is_empty()));
+            c.each_bytes(n, |i, raw| {
+                out.push(match raw {
+                    Some(b) if b.len() < 16 => *short.entry(packed_bytes(b)).or_insert_with(|| word(words, i)),
+                    _ => word(words, i),
                 });
-            }
+                Some(())
+            });
         }
     }
 }
@@ -327,7 +359,12 @@ pub(super) fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut 
 /// Read with a few overlapping loads instead of a copy through memory.
 #[inline]
 fn packed(s: &str) -> u128 {
-    let b = s.as_bytes();
+    packed_bytes(s.as_bytes())
+}
+
+/// [`packed`] of a text's bytes.
+#[inline(always)]
+fn packed_bytes(b: &[u8]) -> u128 {
     debug_assert!(b.len() < 16);
     let (lo, hi) = match b.split_first_chunk::<8>() {
         Some((head, rest)) => (u64::from_le_bytes(*head), short_word(rest)),
@@ -369,33 +406,39 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
                 });
             }
         }
-        Some(c) => {
-            // the columns parsed are enumerations: the first 16 distinct short texts are each
-            // parsed once, found again by their bytes as one integer ([`packed`])
-            let mut seen: Vec<(u128, Option<T>)> = Vec::with_capacity(16);
-            let read = |raw: Option<&str>| parse(raw.map(trimmed).filter(|s| !s.is_empty()));
-            for i in 0..n {
-                let v = match c.get(i) {
-                    Some(raw) if raw.len() < 16 => {
-                        let key = packed(raw);
-                        match seen.iter().find(|(k, _)| *k == key) {
-                            Some(&(_, v)) => v,
-                            None => {
-                                let v = read(Some(raw));
-                                if seen.len() < 16 {
-                                    seen.push((key, v));
-                                }
-                                v
-                            }
+        Some(Strs::Flat(c)) => {
+            // the columns parsed are enumerations: each short text parsed once, found again by
+            // its bytes as one integer ([`packed`]) in a table of 64 slots (one compare, a
+            // branch taken the same way nearly every row, whatever order the values come in)
+            let mut memo = Box::new([(u128::MAX, None); 64]);
+            let read = |i: usize| parse(c.get(i).map(trimmed).filter(|s| !s.is_empty()));
+            c.each_bytes(n, |i, raw| {
+                let v = match raw {
+                    Some(b) if b.len() < 16 => {
+                        let key = packed_bytes(b);
+                        let slot = &mut memo[slot_of(key)];
+                        if slot.0 == key {
+                            slot.1
+                        } else {
+                            let v = read(i);
+                            *slot = (key, v);
+                            v
                         }
                     }
-                    raw => read(raw),
+                    _ => read(i),
                 };
                 out.push(v?);
-            }
+                Some(())
+            })?;
         }
     }
     Some(())
+}
+
+/// The slot of a [`packed`] text among 64 (its bytes mixed by a multiply, the top six bits).
+#[inline(always)]
+fn slot_of(key: u128) -> usize {
+    ((((key >> 64) as u64 ^ key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 58) as usize
 }
 
 /// `s.trim()`, without the call when neither end is whitespace (ids usually are not padded).

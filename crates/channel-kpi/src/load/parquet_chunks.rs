@@ -65,6 +65,7 @@ enum Chunk {
 /// Reads a file's `total` rows with `open`, on `readers` threads, in chunks of `per` rows
 /// ([`FOLD_ROWS`] outside tests; the last chunk may be smaller), read through `map`, and
 /// hands each chunk to `fold` on this thread, in file order, after noting its ids in `ids`.
+/// `ids` is sized for `total` more ids first, while the first chunks are read.
 /// Returns the id set and how it ended: `ids` holds the ids of every chunk folded, and of the
 /// chunk whose repeat ended it, up to the repeat (no others); a chunk is never folded after its
 /// ids repeat, after a chunk before it did not read, nor after `fold` said stop.
@@ -93,6 +94,9 @@ pub(super) fn fold_chunks(
             handles.push(s.spawn(move || read(open, mine, map, &out, spares)));
             parts.push(part);
         }
+        // The id table sized once from the row count (grown by doubling, it would hold both
+        // sizes while growing), while the readers read the first chunks.
+        ids.reserve(usize::try_from(total).unwrap_or(0));
         let end = fold_each(&parts, &spares, chunks, &mut ids, fold);
         // a reader stops at its next chunk when this side hangs up
         drop(parts);

@@ -69,9 +69,6 @@ fn fold_typed(
     use super::report::FileReport;
     let (kind, total) = (RecordKind::Deals, shown.total);
     let progress = super::read::Progressing { opts, file: &shown.name, total_rows: Some(total), size: shown.size, bytes_read: None };
-    // The id table sized once from the row count (grown by doubling, it would hold both sizes
-    // while growing).
-    folder.deals.reserve(usize::try_from(total).unwrap_or(0));
     let mut rows = 0u64;
     let ids = std::mem::take(&mut folder.deals);
     // a reader on every core but the one this thread folds on, each reading only its own
