@@ -14,7 +14,7 @@ use super::kpi::Ctx;
 use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, levels, one_deal_currency};
 use super::record::{Record, deal_dim};
 use super::registry::KpiState;
-use super::window_spans::Spans;
+use super::window_spans::{Spans, first_equal};
 use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
 use crate::kpi::closed_days::ClosedDeal;
@@ -95,16 +95,24 @@ impl Engine<'_> {
         if cells.len() < tallies.len() {
             cells.resize_with(tallies.len(), || None);
         }
+        let nw = self.windows.len();
+        let firsts = first_equal(&self.windows);
         let mut buf = Vec::new();
-        for (mut t, cell) in tallies.into_iter().zip(cells.iter_mut()).filter(|(t, _)| !t.is_empty()) {
-            match cell {
-                Some(states) => {
-                    t.fold_into(states, &by_facts, &mut buf, deals)?;
-                }
-                None => {
-                    let mut states: Vec<KpiState> = self.query.metrics.iter().map(|m| m.new_state()).collect();
-                    if t.fold_into(&mut states, &by_facts, &mut buf, deals)? {
-                        *cell = Some(states);
+        for (i, mut t) in tallies.into_iter().enumerate().filter(|(_, t)| !t.is_empty()) {
+            let (g, k) = (i / nw, i % nw);
+            // the window's own cell, and those of the windows equal to it (folding a tally
+            // again adds the same sums: it is only read)
+            for same in (k..nw).filter(|&w| w == k || (firsts[k] == k && firsts[w] == k)) {
+                let cell = &mut cells[g * nw + same];
+                match cell {
+                    Some(states) => {
+                        t.fold_into(states, &by_facts, &mut buf, deals)?;
+                    }
+                    None => {
+                        let mut states: Vec<KpiState> = self.query.metrics.iter().map(|m| m.new_state()).collect();
+                        if t.fold_into(&mut states, &by_facts, &mut buf, deals)? {
+                            *cell = Some(states);
+                        }
                     }
                 }
             }
@@ -134,7 +142,10 @@ impl Engine<'_> {
         // the windows a deal can count in, from its dates (every window when they overlap);
         // training_impact keeps deals closed up to its window (W days) outside a window
         let margin = if needs.closed { q.options.training_window_days } else { 0 };
-        let (spans, every) = (Spans::of(&self.windows, margin), (0..nw).collect::<Vec<usize>>());
+        // a window equal to an earlier one (a comparison window repeating a main one) is not
+        // tallied: `fold_tallies` gives it the earlier one's sums
+        let firsts = first_equal(&self.windows);
+        let (spans, every) = (Spans::of_distinct(&self.windows, margin), (0..nw).filter(|&k| firsts[k] == k).collect::<Vec<usize>>());
         let close_spans: Vec<_> = self.windows.iter().map(|w| crate::kpi::training_impact::close_span(w, &ctx)).collect();
         let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
         let (mut many_values, mut many_texts) = (vec![DimValue::Value(None); n], vec![None; n]);

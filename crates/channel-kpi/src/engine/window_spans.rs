@@ -19,6 +19,12 @@
 use super::window::Window;
 use chrono::NaiveDate;
 
+/// For each window, the index of the first window equal to it (its own index when none
+/// before is).
+pub(crate) fn first_equal(windows: &[Window]) -> Vec<usize> {
+    windows.iter().enumerate().map(|(k, w)| windows[..k].iter().position(|v| v == w).unwrap_or(k)).collect()
+}
+
 /// A query's windows sorted by start, when they are disjoint and plain periods.
 #[derive(Debug)]
 pub(crate) struct Spans {
@@ -35,10 +41,23 @@ impl Spans {
     /// on both sides: a deal also touches the windows within that many days of its dates
     /// (`training_impact` keeps the deals closed up to `training_window_days` outside a window).
     pub(crate) fn of(windows: &[Window], margin: u32) -> Option<Spans> {
+        Spans::of_these(windows, (0..windows.len()).collect(), margin)
+    }
+
+    /// [`Spans::of`] the distinct windows: a window equal to an earlier one is left out (a
+    /// record's facts there are the earlier one's, [`first_equal`]), so comparison windows
+    /// that repeat main ones (each quarter against the one before) do not make the windows
+    /// overlap.
+    pub(crate) fn of_distinct(windows: &[Window], margin: u32) -> Option<Spans> {
+        let firsts = first_equal(windows);
+        Spans::of_these(windows, (0..windows.len()).filter(|&k| firsts[k] == k).collect(), margin)
+    }
+
+    /// The spans of the windows `order` (indexes into `windows`).
+    fn of_these(windows: &[Window], mut order: Vec<usize>, margin: u32) -> Option<Spans> {
         if windows.iter().any(|w| w.cyclic.is_some()) {
             return None;
         }
-        let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&i| (windows[i].period.start(), windows[i].period.end()));
         let starts: Vec<NaiveDate> = order.iter().map(|&i| windows[i].period.start()).collect();
         let ends: Vec<NaiveDate> = order.iter().map(|&i| windows[i].period.end()).collect();
@@ -120,5 +139,18 @@ mod tests {
         assert!(Spans::of(&[year, q1], 0).is_none());
         assert!(Spans::of(&[Window { period: year.period, cyclic: Some((Bucket::MonthOfYear, 3)) }], 0).is_none());
         assert!(Spans::of(&[year], 0).is_some());
+    }
+
+    /// Quarters against the quarter before (Q1–Q4, then Q4 2024–Q3): the repeated windows are
+    /// left out, and the rest are disjoint, so a deal is tried in the windows it touches only.
+    #[test]
+    fn repeated_windows_are_tried_once() {
+        let q = |s: &str| Window::new(Period::parse(s).unwrap());
+        let windows = [q("2025-Q1"), q("2025-Q2"), q("2025-Q3"), q("2025-Q4"), q("2024-Q4"), q("2025-Q1"), q("2025-Q2"), q("2025-Q3")];
+        assert_eq!(first_equal(&windows), [0, 1, 2, 3, 4, 0, 1, 2]);
+        assert!(Spans::of(&windows, 0).is_none(), "they overlap as they are");
+        let spans = Spans::of_distinct(&windows, 0).unwrap();
+        assert_eq!(spans.touched(day("2025-02-01"), Some(day("2025-05-01"))), [0, 1]);
+        assert_eq!(spans.touched(day("2024-12-01"), None), [4, 0, 1, 2, 3]);
     }
 }
