@@ -220,7 +220,9 @@ impl Engine<'_> {
                 }
             }
             let (created, closed) = (deals.created_on(i), deals.closed_on(i));
-            let span = spans.as_ref().map_or(every.as_slice(), |s| s.touched(created, closed));
+            // a deal open at a window's end counts there only for the pipeline and velocity
+            let reach = if needs.open { closed } else { Some(closed.unwrap_or(created)) };
+            let span = spans.as_ref().map_or(every.as_slice(), |s| s.touched(created, reach));
             if tallied {
                 // the deal's facts per window, once for every level's tallies
                 let cycle = closed.map_or(0, |c| (c - created).num_days());

@@ -36,6 +36,11 @@ pub(crate) struct TallyNeeds {
     pub facts: bool,
     pub won_amount: bool,
     pub open_amount: bool,
+    /// Whether a deal open at a window's end counts there (the tallied metrics that read
+    /// [`DealTally::open`](super::deals::DealTally): the pipeline and velocity); without it an
+    /// open deal counts only where it was created (or closed), so it is not tried in every
+    /// later window.
+    pub open: bool,
     pub closed: bool,
 }
 
@@ -47,6 +52,7 @@ impl TallyNeeds {
             facts: self.facts || m != TrainingImpact,
             won_amount: self.won_amount || matches!(m, AvgDealSize | WonRevenue | AvgClosedDealSize | SalesVelocity),
             open_amount: self.open_amount || m == Pipeline,
+            open: self.open || matches!(m, Pipeline | SalesVelocity),
             closed: self.closed || m == TrainingImpact,
         }
     }
@@ -62,6 +68,7 @@ impl DealFacts {
         let (created, closed) = (deals.created_on(i), deals.closed_on(i));
         let instant = w.instant();
         let mut f = DealFacts::classify(deals.status(i), created, closed, |c| w.contains(c), instant, |_, _| cycle_days);
+        f.open_at_end &= needs.open;
         if f.won && needs.won_amount {
             f.won_amount = amount_on(deals.amount(i), closed.unwrap_or(created), ctx)?;
         }
