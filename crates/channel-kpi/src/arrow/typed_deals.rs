@@ -197,7 +197,7 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
             None => None,
             Some(raw) => {
                 let value = Decimal::try_from_i128_with_scale(raw, scale).ok()?;
-                let c = codes[i]?;
+                let c = codes.get(i).copied().flatten()?;
                 one = one.and_then(|o| o.is_none_or(|o| o == c).then_some(Some(c)));
                 Some(Money::new(value, c))
             }

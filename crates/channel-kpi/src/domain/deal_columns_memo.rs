@@ -24,6 +24,7 @@ impl Memo {
     }
     /// Notes the one currency of the amounts (`Some(None)`: no amount; `None`: several), as a
     /// reader that saw every amount found it.
+    #[cfg(feature = "arrow")]
     pub(crate) fn set_currency(&self, one: Option<Option<Currency>>) {
         let _ = self.currency.set(one);
     }
