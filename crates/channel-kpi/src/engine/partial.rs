@@ -211,15 +211,15 @@ impl<'r> Engine<'r> {
         })
     }
 
-    /// The partial states so far (what the states keep by account number turned into texts:
+    /// The partial states so far (the states kept by account number told the names:
     /// [`crate::engine::Kpi::resolve`]).
     pub fn into_partial(self) -> Partial {
         let nw = self.windows.len();
         let mut cells = vec![BTreeMap::new(); nw];
-        let account = |n: u32| self.accounts.text(n);
+        let names = self.accounts.names();
         for (i, states) in self.cells.into_iter().enumerate() {
             if let Some(mut states) = states {
-                states.iter_mut().for_each(|s| s.resolve(&account));
+                states.iter_mut().for_each(|s| s.resolve(names));
                 cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
             }
         }
@@ -230,11 +230,11 @@ impl<'r> Engine<'r> {
     pub(super) fn partial_so_far(&self) -> Partial {
         let nw = self.windows.len();
         let mut cells = vec![BTreeMap::new(); nw];
-        let account = |n: u32| self.accounts.text(n);
+        let names = self.accounts.names();
         for (i, states) in self.cells.iter().enumerate() {
             if let Some(states) = states {
                 let mut states = states.clone();
-                states.iter_mut().for_each(|s| s.resolve(&account));
+                states.iter_mut().for_each(|s| s.resolve(names));
                 cells[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
             }
         }
