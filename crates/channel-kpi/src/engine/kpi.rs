@@ -84,6 +84,13 @@ pub trait Kpi {
     /// every metric of the query says so, the months on no edge (for quarters, eight months of
     /// twelve). `false` (the default): [`Kpi::SUBSCRIPTION_LEAD_MONTHS`] decides.
     const SUBSCRIPTION_EDGE_MONTHS_ONLY: bool = false;
+    /// A name shared by KPIs whose `observe` folds every record into the same state type in
+    /// the same way, so that their states are always equal (`mrr_retention`,
+    /// `account_retention` and `portfolio_growth` keep each account's MRR at the window's
+    /// edges): an engine observes records for the first of a query's metrics with that name
+    /// only, and gives the others a copy of its state before the states leave it. `None` (the
+    /// default): the KPI observes for itself.
+    const OBSERVES_LIKE: Option<&'static str> = None;
     /// The version of the state's layout, part of [`super::Metric::state_layout`] (which a
     /// serialized partial is checked against). The layout also holds the JSON of the empty
     /// state, so adding, removing, renaming or retyping a field is seen without it; bump it

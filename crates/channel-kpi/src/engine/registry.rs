@@ -46,6 +46,10 @@ macro_rules! registry {
             pub(crate) fn subscription_edge_months_only(&self) -> bool {
                 match self { $(Metric::$variant => <$ty as Kpi>::SUBSCRIPTION_EDGE_MONTHS_ONLY),+ }
             }
+            /// [`Kpi::OBSERVES_LIKE`].
+            pub(crate) fn observes_like(&self) -> Option<&'static str> {
+                match self { $(Metric::$variant => <$ty as Kpi>::OBSERVES_LIKE),+ }
+            }
             pub(crate) fn ranks_known_keys_only(&self) -> bool {
                 match self { $(Metric::$variant => <$ty as Kpi>::RANKS_KNOWN_KEYS_ONLY),+ }
             }
@@ -112,6 +116,20 @@ macro_rules! registry {
             }
             pub(crate) fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
                 match self { $(KpiState::$variant(s) => <$ty as Kpi>::observe(s, rec, w, ctx)),+ }
+            }
+            /// Makes this state a copy of `other` when both hold the same state type (metrics
+            /// that [`Kpi::OBSERVES_LIKE`] one another); `false` (unchanged) otherwise.
+            pub(crate) fn copy_from(&mut self, other: &KpiState) -> bool {
+                let other: &dyn std::any::Any = match other { $(KpiState::$variant(o) => o),+ };
+                match self {
+                    $(KpiState::$variant(s) => match other.downcast_ref::<<$ty as Kpi>::State>() {
+                        Some(o) => {
+                            s.clone_from(o);
+                            true
+                        }
+                        None => false,
+                    }),+
+                }
             }
             /// [`Kpi::resolve`]: what the account numbers are.
             pub(crate) fn resolve(&mut self, names: &std::sync::Arc<crate::domain::AccountNames>) {

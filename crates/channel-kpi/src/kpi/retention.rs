@@ -82,6 +82,7 @@ impl Kpi for PortfolioGrowth {
     const SUBSCRIPTION_LEAD_MONTHS: Option<u32> = Some(1);
     /// Only the window's edge months count.
     const SUBSCRIPTION_EDGE_MONTHS_ONLY: bool = true;
+    const OBSERVES_LIKE: Option<&'static str> = Some("account edges");
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         Ok(vec![
             ColumnSpec::new("accounts_start", ColumnKind::Int),
@@ -135,6 +136,7 @@ impl Kpi for MrrRetention {
     const SUBSCRIPTION_LEAD_MONTHS: Option<u32> = Some(1);
     /// Only the window's edge months count.
     const SUBSCRIPTION_EDGE_MONTHS_ONLY: bool = true;
+    const OBSERVES_LIKE: Option<&'static str> = Some("account edges");
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c: Vec<ColumnSpec> = ["retention_mrr_start", "mrr_expansion", "mrr_contraction", "mrr_churned", "mrr_new"]
             .map(|n| ColumnSpec::new(n, ColumnKind::Money))
@@ -198,6 +200,7 @@ impl Kpi for AccountRetention {
     const SUBSCRIPTION_LEAD_MONTHS: Option<u32> = Some(1);
     /// Only the window's edge months count.
     const SUBSCRIPTION_EDGE_MONTHS_ONLY: bool = true;
+    const OBSERVES_LIKE: Option<&'static str> = Some("account edges");
     const COMBINES_AMOUNTS: bool = false;
     fn columns(_: &Ctx) -> Result<Vec<ColumnSpec>> {
         let mut c = Proportion::columns("account_retention");
