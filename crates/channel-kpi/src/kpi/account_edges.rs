@@ -121,10 +121,7 @@ impl Merge for AccountEdges {
             return Ok(());
         }
         if self.accounts.is_empty() && o.accounts.is_empty() && AccountNames::same(&self.names, &o.names) {
-            for (n, e) in &o.numbered {
-                self.numbered.entry(*n).or_default().merge(e)?;
-            }
-            return Ok(());
+            return add_numbered(&mut self.numbered, &o.numbered);
         }
         self.name_accounts();
         for (a, e) in &o.accounts {
@@ -137,14 +134,26 @@ impl Merge for AccountEdges {
                 }
             }
             // an engine's own states (numbers of that engine on both sides)
-            None => {
-                for (n, e) in &o.numbered {
-                    self.numbered.entry(*n).or_default().merge(e)?;
-                }
-            }
+            None => add_numbered(&mut self.numbered, &o.numbered)?,
         }
         Ok(())
     }
+}
+
+/// Adds the accounts of `o` to those of `mine`, by number: an account only in `o` is copied
+/// (most of them, when parts of a store hold different accounts), one in both added up.
+fn add_numbered(mine: &mut FxHashMap<u32, Edges>, o: &FxHashMap<u32, Edges>) -> Result<()> {
+    use std::collections::hash_map::Entry;
+    mine.reserve(o.len());
+    for (n, e) in o {
+        match mine.entry(*n) {
+            Entry::Vacant(v) => {
+                v.insert(e.clone());
+            }
+            Entry::Occupied(mut m) => m.get_mut().merge(e)?,
+        }
+    }
+    Ok(())
 }
 
 /// The text of number `n` of `names`, shared ("" for a number without a name, which
