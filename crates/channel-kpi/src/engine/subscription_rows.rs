@@ -48,7 +48,7 @@ impl Engine<'_> {
         let spans = lead.and_then(|k| Some((k, Spans::of(&self.windows, 0)?)));
         // per distinct month, the windows it can count in (`None`: every window)
         let mut reach: FxHashMap<NaiveDate, Option<Box<[usize]>>> = FxHashMap::default();
-        let edges: Vec<(i32, i32)> = self.windows.iter().map(crate::kpi::retention::edge_months).collect();
+        let edges: Vec<(i32, i32)> = self.windows.iter().map(crate::kpi::account_edges::edge_months).collect();
         for i in rows {
             crate::interrupt::check()?;
             let m = subs.month[i];
@@ -56,7 +56,7 @@ impl Engine<'_> {
                 let (k, spans) = spans.as_ref()?;
                 let m = crate::kpi::retention::month_of(m);
                 let touched = spans.touched(m, Some(reach_end(m, *k)));
-                let edge = |&&w: &&usize| [edges[w].0, edges[w].1].contains(&crate::kpi::retention::month_index(m));
+                let edge = |&&w: &&usize| [edges[w].0, edges[w].1].contains(&crate::kpi::account_edges::month_index(m));
                 Some(touched.iter().filter(|w| !edges_only || edge(w)).copied().collect())
             });
             if only.as_ref().is_some_and(|w| w.is_empty()) {

@@ -5,15 +5,29 @@
 
 use super::common::state;
 use super::common::{Sum, overflow};
-use super::retention::{edge_months, month_index};
 use crate::domain::AccountNames;
 use crate::engine::{Ctx, Merge, Record, Window};
 use crate::error::Result;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// `d`'s month as a number (year × 12 + month − 1): consecutive months, consecutive numbers.
+#[inline]
+pub(crate) fn month_index(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month0() as i32
+}
+
+/// The [`month_index`] of `w`'s two edges: the month of the day before the window, and the
+/// month of its last day.
+#[inline]
+pub(crate) fn edge_months(w: &Window) -> (i32, i32) {
+    let (first, last) = (w.start_instant(), w.period.last_day());
+    (month_index(first) - i32::from(first.day() == 1), month_index(last))
+}
 
 state! {
     /// An account's MRR at the start and at the end of a window.
@@ -30,7 +44,7 @@ state! {
 
 /// MRR at the window's edges, per account: by account text, or by number — the engine's
 /// numbers for accounts ([`Ctx::account`]): a row then costs a hash of a number, not
-/// comparisons of texts. [`Kpi::resolve`] hands the state the engine's [`AccountNames`] as
+/// comparisons of texts. [`crate::engine::Kpi::resolve`] hands the state the engine's [`AccountNames`] as
 /// it leaves the engine, and the [`crate::Partial`] keeps the numbers: partials whose states
 /// share one names value (the engines of one dataset folded on several threads) merge by
 /// number; any other merge turns both sides to texts first. Serialized, the state is a map
@@ -50,10 +64,10 @@ pub struct AccountEdges {
     /// engines never meet: only an engine's own states hold numbers without names), of
     /// `names` after.
     numbered: FxHashMap<u32, Edges>,
-    /// What the numbers are ([`Kpi::resolve`]).
+    /// What the numbers are ([`crate::engine::Kpi::resolve`]).
     names: Option<Arc<AccountNames>>,
     /// An account's sums overflowed when its numbered and text-keyed edges were added up
-    /// (in [`Kpi::resolve`] or a merge by text): reported by the finish, refused by
+    /// (in [`crate::engine::Kpi::resolve`] or a merge by text): reported by the finish, refused by
     /// serialization.
     overflowed: bool,
 }
@@ -243,7 +257,7 @@ impl AccountEdges {
         }
         Ok(out)
     }
-    /// Every account's edges, or the overflow [`Kpi::resolve`] met.
+    /// Every account's edges, or the overflow [`crate::engine::Kpi::resolve`] met.
     pub(super) fn edges(&self) -> Result<impl Iterator<Item = &Edges>> {
         if self.overflowed {
             return Err(overflow("summing an account's MRR"));

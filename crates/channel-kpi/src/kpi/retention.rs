@@ -46,20 +46,6 @@ pub(crate) fn month_of(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
 
-/// `d`'s month as a number (year × 12 + month − 1): consecutive months, consecutive numbers.
-#[inline]
-pub(crate) fn month_index(d: NaiveDate) -> i32 {
-    d.year() * 12 + d.month0() as i32
-}
-
-/// The [`month_index`] of `w`'s two edges: the month of the day before the window, and the
-/// month of its last day.
-#[inline]
-pub(crate) fn edge_months(w: &Window) -> (i32, i32) {
-    let (first, last) = (w.start_instant(), w.period.last_day());
-    (month_index(first) - i32::from(first.day() == 1), month_index(last))
-}
-
 /// `v` when its edge is known, else absent.
 fn known(is_known: bool, v: Value) -> Value {
     if is_known { v } else { Value::Absent }
