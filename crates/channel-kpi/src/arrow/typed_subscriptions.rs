@@ -16,11 +16,13 @@
 //! utf8|dict   date32  decimal128(p,s)  utf8      utf8|dict   utf8 (an attr)
 //! ```
 
+use super::columns::Strs;
 use super::typed_deals::{Days, LastCurrency, amounts, date, dates, fill_attrs, text, texts, word_ids};
-use crate::domain::Subscriptions;
+use crate::domain::{Subscriptions, Words};
 use crate::money::Money;
 use arrow_array::RecordBatch;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 /// Appends every row of `batch` to `subs`, read as the row path reads them, with the attrs of
 /// the columns `attrs` of `table` (the table `batch` was mapped from: the same rows); `None`
@@ -37,8 +39,8 @@ pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch
     let (currency, partner) = (texts(b, "currency")??, texts(b, "partner_id")?);
     let (n, start) = (b.num_rows(), subs.len());
     let s = subs;
-    word_ids(Some(&account), n, &mut s.words, &mut s.account);
-    word_ids(partner.as_ref(), n, &mut s.words, &mut s.partner);
+    run_ids(Some(&account), n, &mut s.words, &mut s.account);
+    run_ids(partner.as_ref(), n, &mut s.words, &mut s.partner);
     if s.account[start..].contains(&0) {
         return None; // an account missing: the row path names the row
     }
@@ -57,6 +59,32 @@ pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch
         s.mrr.push(Money::new(value, currencies.get(text(Some(&currency), i)?)?));
     }
     fill_attrs(&mut s.attrs, start, table, attrs)
+}
+
+/// The dictionary ids of rows `0..n` of text column `c` ([`word_ids`]'s: the trimmed,
+/// non-empty text's id in `words`, 0 for none), for a column whose equal texts mostly come in
+/// runs — an account's months one after another, and with them its partner: a row whose text
+/// is the row before's takes its id (one short compare), the others are looked up by text once
+/// each (`seen`). A dictionary-encoded column goes to [`word_ids`] (an array read per row).
+///
+/// Example: `A1 A1 A1 A2 A2 A1` → 3 lookups of `seen`, `words` asked twice.
+fn run_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
+    let Some(Strs::Flat(f)) = c else { return word_ids(c, n, words, out) };
+    out.reserve(n);
+    let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut last: Option<(Option<&str>, u32)> = None;
+    for i in 0..n {
+        let raw = f.get(i);
+        let id = match last {
+            Some((t, id)) if t == raw => id,
+            _ => match raw {
+                None => 0,
+                Some(r) => *seen.entry(r).or_insert_with(|| words.id(text(c, i))),
+            },
+        };
+        last = Some((raw, id));
+        out.push(id);
+    }
 }
 
 #[cfg(test)]
@@ -94,6 +122,30 @@ mod tests {
         assert_eq!((rows[0].partner_id.as_deref(), rows[2].partner_id.as_deref()), (Some("P1"), None), "an empty cell is no value");
         assert_eq!(rows[0].attrs.get("seats").map(String::as_str), Some("5"));
         assert!(rows[1].attrs.is_empty());
+    }
+
+    /// `run_ids` gives `word_ids`' ids and dictionary, whatever the runs: texts repeated in
+    /// runs and apart, padded, empty, null, and a dictionary-encoded column.
+    #[test]
+    fn run_ids_are_word_ids() {
+        let cells =
+            [Some("A1"), Some("A1"), Some(" A1"), None, None, Some(""), Some("A2"), Some("A1"), Some("A2 "), Some("A2"), None, Some("B")];
+        let flat: ArrayRef = Arc::new(StringArray::from(cells.to_vec()));
+        let dict: ArrayRef = Arc::new(cells.iter().copied().collect::<DictionaryArray<Int32Type>>());
+        for a in [flat, dict] {
+            let c = Strs::of(&a).unwrap();
+            let (mut w1, mut w2, mut o1, mut o2) = (Words::default(), Words::default(), vec![7], vec![7]);
+            w1.id(Some("P0"));
+            w2.id(Some("P0"));
+            run_ids(Some(&c), cells.len(), &mut w1, &mut o1);
+            word_ids(Some(&c), cells.len(), &mut w2, &mut o2);
+            assert_eq!(o1, o2);
+            assert_eq!(w1.values().collect::<Vec<_>>(), w2.values().collect::<Vec<_>>());
+            assert_eq!(o1[1..].iter().filter(|&&i| i == 0).count(), 4, "null and empty are no value");
+        }
+        let (mut w, mut o) = (Words::default(), Vec::new());
+        run_ids(None, 3, &mut w, &mut o);
+        assert_eq!(o, [0, 0, 0]);
     }
 
     #[test]

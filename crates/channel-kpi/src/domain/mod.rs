@@ -2,6 +2,7 @@
 //! `validate` method that rejects impossible values with an [`crate::Error`] naming the record
 //! and field.
 
+mod account_names;
 mod columns_as_list;
 mod contract;
 mod customer_success;
@@ -20,6 +21,7 @@ mod survey_columns;
 mod target;
 mod training;
 
+pub use account_names::AccountNames;
 pub use contract::{Amendment, Contract, parse_amendments};
 pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, SupportTicket};
 pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};

@@ -1,6 +1,7 @@
 //! [`Subscriptions`]: the subscription months of a dataset stored column by column.
 
 use super::SubscriptionMonth;
+use super::account_names::AccountNames;
 use super::deal_columns::{Attrs, Words, put_text};
 use crate::money::Money;
 use chrono::NaiveDate;
@@ -38,6 +39,9 @@ pub struct Subscriptions {
     pub(crate) mrr: Vec<Money>,
     pub(crate) partner: Vec<u32>,
     pub(crate) attrs: Attrs,
+    /// [`Subscriptions::account_names`], made on first use (dropped by every change of the
+    /// rows through a method; one of the dictionary's length is never given out).
+    names: std::sync::OnceLock<std::sync::Arc<AccountNames>>,
 }
 
 impl Subscriptions {
@@ -56,8 +60,22 @@ impl Subscriptions {
         self.push_ref(&s);
     }
 
+    /// The texts of the store's dictionary by id (accounts and partners alike), so that the
+    /// number of a row's account is its id ([`Subscriptions::account`]): one shared value per
+    /// store while its dictionary does not change, made once (two copies of the texts), so the
+    /// engines folding parts of the store on several threads number accounts alike and their
+    /// partials merge by number (`engine/accounts.rs`).
+    pub(crate) fn account_names(&self) -> std::sync::Arc<AccountNames> {
+        let make = || std::sync::Arc::new(AccountNames::from_texts(self.words.values()));
+        let names = self.names.get_or_init(make);
+        // the dictionary only grows: a value of another length is of before a change made
+        // through a field (the typed reader's), and a fresh one is made
+        if names.len() == self.words.len() { names.clone() } else { make() }
+    }
+
     /// Adds a copy of a row at the end.
     pub fn push_ref(&mut self, s: &SubscriptionMonth) {
+        self.names.take();
         let w = &mut self.words;
         self.account.push(w.id(Some(&s.account_id)));
         self.partner.push(w.id(s.partner_id.as_deref()));
@@ -75,6 +93,7 @@ impl Subscriptions {
             *self = other; // nothing to remap or shift: taken as it is, not copied
             return;
         }
+        self.names.take();
         let remap: Vec<u32> = std::iter::once(0).chain(other.words.values().map(|w| self.words.id(Some(w)))).collect();
         for (mine, theirs) in [(&mut self.account, &other.account), (&mut self.partner, &other.partner)] {
             mine.extend(theirs.iter().map(|&w| remap[w as usize]));
@@ -88,6 +107,7 @@ impl Subscriptions {
     /// column is cut, so a typed read that stopped part way through a batch (some columns
     /// longer than others) is undone.
     pub fn truncate(&mut self, len: usize) {
+        self.names.take();
         self.account.truncate(len);
         self.partner.truncate(len);
         self.month.truncate(len);

@@ -78,6 +78,19 @@ pub trait Kpi {
     /// a row. `None` (the default): any window may count a month (MRR movements and cohorts
     /// keep every earlier month). A KPI that ignores subscription months may say `Some(0)`.
     const SUBSCRIPTION_LEAD_MONTHS: Option<u32> = None;
+    /// Whether a subscription month counts in a window only when it is one of the window's
+    /// two edge months — the month of the day before the window, and the month of its last
+    /// day (`kpi/retention.rs`) — so that [`super::Engine::push_subscriptions`] skips, when
+    /// every metric of the query says so, the months on no edge (for quarters, eight months of
+    /// twelve). `false` (the default): [`Kpi::SUBSCRIPTION_LEAD_MONTHS`] decides.
+    const SUBSCRIPTION_EDGE_MONTHS_ONLY: bool = false;
+    /// A name shared by KPIs whose `observe` folds every record into the same state type in
+    /// the same way, so that their states are always equal (`mrr_retention`,
+    /// `account_retention` and `portfolio_growth` keep each account's MRR at the window's
+    /// edges): an engine observes records for the first of a query's metrics with that name
+    /// only, and gives the others a copy of its state before the states leave it. `None` (the
+    /// default): the KPI observes for itself.
+    const OBSERVES_LIKE: Option<&'static str> = None;
     /// The version of the state's layout, part of [`super::Metric::state_layout`] (which a
     /// serialized partial is checked against). The layout also holds the JSON of the empty
     /// state, so adding, removing, renaming or retyping a field is seen without it; bump it
@@ -88,12 +101,12 @@ pub trait Kpi {
     fn columns(ctx: &Ctx) -> Result<Vec<ColumnSpec>>;
     /// Folds one record into the state of one window.
     fn observe(state: &mut Self::State, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool>;
-    /// Turns what the state keeps by the engine's account numbers ([`Ctx::account`]) into its
-    /// by-text form, `account(n)` giving number `n`'s text (shared, not copied): the engine
-    /// calls it on every state before the states leave it as a [`super::Partial`] (which
-    /// serializes, merges and finishes by text). Nothing to do for a state without account
-    /// numbers (the default).
-    fn resolve(_state: &mut Self::State, _account: &dyn Fn(u32) -> std::sync::Arc<str>) {}
+    /// Tells a state kept by the engine's account numbers ([`Ctx::account`]) what they are:
+    /// `names` gives number `n`'s text (shared, not copied). The engine calls it on every state
+    /// before the states leave it as a [`super::Partial`], which may keep the numbers (merging
+    /// by number with a partial of the same names, by text otherwise; serializing by text).
+    /// Nothing to do for a state without account numbers (the default).
+    fn resolve(_state: &mut Self::State, _names: &std::sync::Arc<crate::domain::AccountNames>) {}
     /// Values, one row per state.
     fn finish(states: &[&Self::State], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>>;
     /// The key columns of a **long** result (a cohort table: `cohort`, `age`), for a KPI that

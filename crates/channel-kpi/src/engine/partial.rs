@@ -89,6 +89,9 @@ pub struct Engine<'r> {
     scratch: Vec<u32>,
     /// The engine's numbers for the accounts of subscription months ([`Ctx::account`]).
     pub(super) accounts: Accounts,
+    /// Per metric, the earlier metric whose state it copies instead of observing
+    /// ([`crate::engine::Kpi::OBSERVES_LIKE`]).
+    copies: Vec<Option<usize>>,
 }
 
 /// What the engine knows of a record besides its fields, found once before it is folded into
@@ -133,6 +136,10 @@ impl<'r> Engine<'r> {
         let groups = GroupIndex::new(query.group_by.len());
         let horizon = windows.iter().map(|w| w.period.last_day()).fold(as_of, NaiveDate::max);
         let one_currency = query.needs_one_currency();
+        let like = |m: &crate::Metric| m.observes_like();
+        let copies = (0..query.metrics.len())
+            .map(|j| like(&query.metrics[j]).and_then(|k| query.metrics[..j].iter().position(|m| like(m) == Some(k))))
+            .collect();
         Ok(Engine {
             refs,
             windows,
@@ -146,6 +153,7 @@ impl<'r> Engine<'r> {
             tallies: Vec::new(),
             scratch: Vec::new(),
             accounts: Accounts::default(),
+            copies,
         })
     }
 
@@ -208,9 +216,11 @@ impl<'r> Engine<'r> {
     /// given).
     pub(super) fn fold_group(&mut self, rec: &Record, g: usize, found: Found) -> Result<()> {
         let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of, account: found.account };
+        let copies = &self.copies;
         fold_cells(&mut self.cells, &self.windows, &self.query.metrics, g, found.windows, |_, w, states| {
             let mut touched = false;
-            for s in states.iter_mut() {
+            // a copy's state is made from the one it copies as it leaves the engine
+            for (s, _) in states.iter_mut().zip(copies).filter(|(_, c)| c.is_none()) {
                 touched |= s.observe(rec, w, &ctx)?;
             }
             Ok(touched)
@@ -237,10 +247,11 @@ impl<'r> Engine<'r> {
     fn partial_of(&self, cells: Vec<Option<Vec<KpiState>>>) -> Partial {
         let nw = self.windows.len();
         let mut by_window = vec![BTreeMap::new(); nw];
-        let account = |n: u32| self.accounts.text(n);
+        let names = self.accounts.names();
         for (i, states) in cells.into_iter().enumerate() {
             if let Some(mut states) = states {
-                states.iter_mut().for_each(|s| s.resolve(&account));
+                copy_states(&mut states, &self.copies);
+                states.iter_mut().for_each(|s| s.resolve(names));
                 by_window[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
             }
         }
@@ -250,6 +261,16 @@ impl<'r> Engine<'r> {
     /// The reference data records are folded with.
     pub(super) fn refs(&self) -> &Reference {
         self.refs
+    }
+}
+
+/// Gives each metric that copies another's state ([`crate::engine::Kpi::OBSERVES_LIKE`],
+/// `copies[j] = Some(i)`, `i < j`) a copy of that state.
+fn copy_states(states: &mut [KpiState], copies: &[Option<usize>]) {
+    for (j, i) in copies.iter().enumerate().filter_map(|(j, c)| Some((j, (*c)?))) {
+        let (first, rest) = states.split_at_mut(j);
+        let copied = rest[0].copy_from(&first[i]);
+        debug_assert!(copied, "metrics observing alike hold one state type");
     }
 }
 

@@ -42,6 +42,14 @@ macro_rules! registry {
             pub(crate) fn subscription_lead_months(&self) -> Option<u32> {
                 match self { $(Metric::$variant => <$ty as Kpi>::SUBSCRIPTION_LEAD_MONTHS),+ }
             }
+            /// [`Kpi::SUBSCRIPTION_EDGE_MONTHS_ONLY`].
+            pub(crate) fn subscription_edge_months_only(&self) -> bool {
+                match self { $(Metric::$variant => <$ty as Kpi>::SUBSCRIPTION_EDGE_MONTHS_ONLY),+ }
+            }
+            /// [`Kpi::OBSERVES_LIKE`].
+            pub(crate) fn observes_like(&self) -> Option<&'static str> {
+                match self { $(Metric::$variant => <$ty as Kpi>::OBSERVES_LIKE),+ }
+            }
             pub(crate) fn ranks_known_keys_only(&self) -> bool {
                 match self { $(Metric::$variant => <$ty as Kpi>::RANKS_KNOWN_KEYS_ONLY),+ }
             }
@@ -109,9 +117,23 @@ macro_rules! registry {
             pub(crate) fn observe(&mut self, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
                 match self { $(KpiState::$variant(s) => <$ty as Kpi>::observe(s, rec, w, ctx)),+ }
             }
-            /// [`Kpi::resolve`]: account numbers to texts.
-            pub(crate) fn resolve(&mut self, account: &dyn Fn(u32) -> std::sync::Arc<str>) {
-                match self { $(KpiState::$variant(s) => <$ty as Kpi>::resolve(s, account)),+ }
+            /// Makes this state a copy of `other` when both hold the same state type (metrics
+            /// that [`Kpi::OBSERVES_LIKE`] one another); `false` (unchanged) otherwise.
+            pub(crate) fn copy_from(&mut self, other: &KpiState) -> bool {
+                let other: &dyn std::any::Any = match other { $(KpiState::$variant(o) => o),+ };
+                match self {
+                    $(KpiState::$variant(s) => match other.downcast_ref::<<$ty as Kpi>::State>() {
+                        Some(o) => {
+                            s.clone_from(o);
+                            true
+                        }
+                        None => false,
+                    }),+
+                }
+            }
+            /// [`Kpi::resolve`]: what the account numbers are.
+            pub(crate) fn resolve(&mut self, names: &std::sync::Arc<crate::domain::AccountNames>) {
+                match self { $(KpiState::$variant(s) => <$ty as Kpi>::resolve(s, names)),+ }
             }
         }
 

@@ -34,13 +34,14 @@ impl Engine<'_> {
         let spans = Spans::of(&self.windows, 0);
         for i in rows {
             crate::interrupt::check()?;
-            surveys.fill(i, &mut answer);
-            let day = answer.submitted_on;
+            let day = surveys.submitted_on[i];
             let found = Found { account: 0, windows: spans.as_ref().map(|s| s.touched(day, Some(day))) };
             if found.windows.is_some_and(<[usize]>::is_empty) {
                 // in no window: no KPI counts it, and no currency is checked for an answer
+                // (the answer is not even built)
                 continue;
             }
+            surveys.fill(i, &mut answer);
             self.push_keyed(&Record::Survey(&answer), i, &mut keys, found)?;
         }
         Ok(())

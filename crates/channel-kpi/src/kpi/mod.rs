@@ -1,6 +1,7 @@
 //! Every KPI of the catalog, one module per family. Each KPI is a type implementing
 //! [`crate::engine::Kpi`]; the engine does grouping, buckets, roll-ups, comparison and merging.
 
+pub mod account_edges;
 pub mod channels;
 pub(crate) mod closed_days;
 pub mod cohorts;
