@@ -155,8 +155,8 @@ impl Dataset {
     /// Fills each lead's `won_on` from the deal it links to (when that deal was won), then
     /// runs [`Dataset::check`].
     pub fn validate(&mut self) -> Result<()> {
-        let links_known = self.link_leads();
-        self.check_records(false, links_known)
+        self.link_leads();
+        self.check()
     }
 
     /// [`Dataset::validate`] for a dataset the loader built: each record was validated and
@@ -164,8 +164,8 @@ impl Dataset {
     /// could not see row by row is checked — references, and stage histories attached after
     /// the read.
     pub(crate) fn validate_loaded(&mut self) -> Result<()> {
-        let links_known = self.link_leads();
-        self.check_records(true, links_known)
+        self.link_leads();
+        self.check_records(true)
     }
 
     /// Checks every record and every reference: unique deal and lead ids; deals, leads and
@@ -173,18 +173,17 @@ impl Dataset {
     /// tree (when one is given), stages known to the pipeline (when one is given), leads
     /// linking to known deals.
     pub fn check(&self) -> Result<()> {
-        self.check_records(false, false)
+        self.check_records(false)
     }
 
-    /// `loaded`: every record was validated and its id checked unique by the loader;
-    /// `links_known`: every lead's deal id was found among the deals ([`Dataset::link_leads`]).
-    fn check_records(&self, loaded: bool, links_known: bool) -> Result<()> {
+    /// `loaded`: every record was validated and its id checked unique by the loader.
+    fn check_records(&self, loaded: bool) -> Result<()> {
         // Deals already checked (and not changed since) are not validated again, nor their ids
         // compared; their references are, since the reference data may have changed.
         let deals_checked = self.deals.memo.checked();
         let validate_deals = !loaded && !deals_checked;
         // Deal ids: to find duplicates, and for leads that link to a deal.
-        let need_ids = validate_deals || (!links_known && self.leads.has_deals());
+        let need_ids = validate_deals || self.leads.has_deals();
         let mut ids = HashSet::with_capacity_and_hasher(if need_ids { self.deals.len() } else { 0 }, Default::default());
         let has_partners = !self.refs.partners.is_empty();
         let dangling = |kind: &str, id: &str, field: &str, value: &str, what: &str| Error::Reference {
@@ -229,7 +228,7 @@ impl Dataset {
                 }
             }
         }
-        self.check_leads(loaded, has_partners, &ids, links_known)?;
+        self.check_leads(loaded, has_partners, &ids)?;
         for t in &self.targets {
             if let (crate::Dimension::Partner, Some(k)) = (&t.dimension, t.key.as_deref())
                 && has_partners

@@ -2,41 +2,38 @@
 
 use crate::Dataset;
 use crate::dataset::Known;
-use crate::domain::{DealStatus, Deals, Lead};
+use crate::domain::Lead;
 use crate::error::{Error, Location, Result};
-use chrono::NaiveDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 impl Dataset {
     /// Fills each unset `won_on` from the deal the lead links to, when that deal was won (its
-    /// close date looked up by the lead's deal id, [`DealLinks`]). True when every lead's deal
-    /// id is a deal's: then [`Dataset::check_leads`] need not look them up again.
-    pub(crate) fn link_leads(&mut self) -> bool {
-        if !self.leads.has_deals() {
-            return true;
+    /// close date looked up by the lead's deal id).
+    pub(crate) fn link_leads(&mut self) {
+        let leads = &self.leads;
+        if !(0..leads.len()).any(|i| leads.won_on[i].is_none() && leads.deal.has(i)) {
+            return;
         }
-        let links = DealLinks::of(&self.deals);
+        let deals = &self.deals;
+        let won: HashMap<&str, chrono::NaiveDate> = (0..deals.len())
+            .filter(|&i| deals.status(i) == crate::DealStatus::Won)
+            .filter_map(|i| deals.closed_on(i).map(|c| (deals.id(i), c)))
+            .collect();
         let (linked, won_on) = (&self.leads.deal, &mut self.leads.won_on);
-        let mut known = true;
-        for (i, won_on) in won_on.iter_mut().enumerate().filter(|(i, _)| linked.has(*i)) {
-            match linked.get(i).and_then(|deal| links.get(deal)) {
-                Some(won) if won_on.is_none() => *won_on = won,
-                Some(_) => {}
-                None => known = false,
+        for (i, won_on) in won_on.iter_mut().enumerate() {
+            if won_on.is_none()
+                && let Some(deal) = linked.get(i)
+            {
+                *won_on = won.get(deal).copied();
             }
         }
-        known
     }
 
     /// Checks the leads: each valid ([`crate::Lead::validate`]) and its id unique unless the
     /// loader checked both (`loaded`), its partner known (when partners are given), the deal it
-    /// links to among `deal_ids` — unless `links_known` (every lead's deal was found by
-    /// [`Dataset::link_leads`]). Partners are looked up once per distinct text.
-    pub(crate) fn check_leads(&self, loaded: bool, has_partners: bool, deal_ids: &HashSet<&str>, links_known: bool) -> Result<()> {
+    /// links to among `deal_ids`. Partners are looked up once per distinct text.
+    pub(crate) fn check_leads(&self, loaded: bool, has_partners: bool, deal_ids: &HashSet<&str>) -> Result<()> {
         let leads = &self.leads;
-        if loaded && !has_partners && links_known {
-            return Ok(()); // nothing left to look at
-        }
         let dangling = |i: usize, field: &str, value: &str, what: &str| Error::Reference {
             location: Location::record("lead", leads.id(i), field).with_value(value),
             reason: format!("unknown {what}"),
@@ -61,8 +58,7 @@ impl Dataset {
             {
                 return Err(dangling(i, "partner_id", leads.partner_id(i).unwrap_or_default(), "partner"));
             }
-            if !links_known
-                && let Some(deal) = leads.deal.get(i)
+            if let Some(deal) = leads.deal.get(i)
                 && !deal_ids.contains(deal)
             {
                 return Err(dangling(i, "deal_id", deal, "deal"));
@@ -72,101 +68,9 @@ impl Dataset {
     }
 }
 
-/// Each deal's id → the date it was won (`None`: not won), for the leads that link to deals.
-/// An id shorter than 16 bytes (most are) is keyed by its bytes packed in one integer: no
-/// string hash, and no read of the deal's text to compare keys.
-struct DealLinks<'a> {
-    short: HashMap<u128, Option<NaiveDate>>,
-    long: HashMap<&'a str, Option<NaiveDate>>,
-}
-
-impl<'a> DealLinks<'a> {
-    /// The links of `deals`; of deals sharing an id (an error [`Dataset::check`] reports), the
-    /// last one won.
-    fn of(deals: &'a Deals) -> Self {
-        let mut links = DealLinks { short: HashMap::with_capacity_and_hasher(deals.len(), Default::default()), long: HashMap::default() };
-        for i in 0..deals.len() {
-            let won = (deals.status(i) == DealStatus::Won).then(|| deals.closed_on(i)).flatten();
-            let id = deals.id(i);
-            let keep = |w: &mut Option<NaiveDate>| {
-                if won.is_some() {
-                    *w = won;
-                }
-            };
-            match short_key(id) {
-                Some(k) => links.short.entry(k).and_modify(keep).or_insert(won),
-                None => links.long.entry(id).and_modify(keep).or_insert(won),
-            };
-        }
-        links
-    }
-
-    /// The date deal `id` was won (`Some(None)`: not won); `None` when no deal has that id.
-    fn get(&self, id: &str) -> Option<Option<NaiveDate>> {
-        match short_key(id) {
-            Some(k) => self.short.get(&k).copied(),
-            None => self.long.get(id).copied(),
-        }
-    }
-}
-
-/// A text shorter than 16 bytes as one integer: its bytes, then zeros, its length in the last
-/// byte (two texts give the same integer only when they are equal); `None` for a longer one.
-#[inline]
-fn short_key(s: &str) -> Option<u128> {
-    let b = s.as_bytes();
-    (b.len() < 16).then(|| {
-        let mut k = [0u8; 16];
-        k[..b.len()].copy_from_slice(b);
-        k[15] = b.len() as u8;
-        u128::from_le_bytes(k)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use crate::{Dataset, Lead, Partner};
-
-    #[test]
-    fn leads_link_to_deals_by_short_and_long_ids() {
-        use crate::{Deal, DealStatus};
-        let day = |s: &str| -> chrono::NaiveDate { s.parse().unwrap() };
-        let long = "DEAL-0000000000000042"; // 21 bytes: keyed by its text
-        let mut ds = Dataset::default();
-        for (id, status, closed) in
-            [("D1", DealStatus::Won, "2025-02-01"), (long, DealStatus::Won, "2025-03-01"), ("D2", DealStatus::Lost, "2025-04-01")]
-        {
-            let mut d = Deal::new(id, day("2025-01-01"), status);
-            d.closed_on = Some(day(closed));
-            d.amount = (status == DealStatus::Won).then(|| "5 USD".parse().unwrap());
-            ds.deals.push(d);
-        }
-        for (id, deal, won) in [
-            ("L1", Some("D1"), None),
-            ("L2", Some(long), None),
-            ("L3", Some("D2"), None),
-            ("L4", None, None),
-            ("L5", Some("D1"), Some("2025-09-09")),
-        ] {
-            let mut l = Lead::new(id, day("2025-01-02"));
-            l.deal_id = deal.map(String::from);
-            l.won_on = won.map(day);
-            ds.leads.push(l);
-        }
-        ds.validate().unwrap();
-        let won: Vec<_> = ds.leads.iter().map(|l| l.won_on).collect();
-        assert_eq!(won, [Some(day("2025-02-01")), Some(day("2025-03-01")), None, None, Some(day("2025-09-09"))]);
-        // an unknown id, long or short, is named at its lead
-        for unknown in ["DEAL-0000000000000043", "D3", ""] {
-            let mut bad = ds.clone();
-            let mut l = Lead::new("L6", day("2025-01-02"));
-            l.deal_id = Some(unknown.into());
-            bad.leads.push(l);
-            let e = bad.validate().expect_err(unknown);
-            let loc = e.location().expect("located");
-            assert_eq!((loc.record.as_deref(), loc.value.as_deref()), (Some("lead L6"), Some(unknown)), "{e}");
-        }
-    }
 
     #[test]
     fn a_text_that_is_a_known_partner_is_not_a_known_deal() {
