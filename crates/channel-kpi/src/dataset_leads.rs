@@ -42,8 +42,8 @@ impl Dataset {
         // whether a partner is known, looked up once per distinct text
         let mut known_partner = Known::new(leads.words.len() + 1);
         for i in 0..leads.len() {
-            let id = leads.id(i);
             if !loaded {
+                let id = leads.id(i);
                 Lead::check_id(id)?;
                 if !ids.insert(id) {
                     return Err(Error::Reference {
@@ -71,6 +71,47 @@ impl Dataset {
 #[cfg(test)]
 mod tests {
     use crate::{Dataset, Lead, Partner};
+
+    #[test]
+    fn leads_link_to_deals_by_short_and_long_ids() {
+        use crate::{Deal, DealStatus};
+        let day = |s: &str| -> chrono::NaiveDate { s.parse().unwrap() };
+        let long = "DEAL-0000000000000042";
+        let mut ds = Dataset::default();
+        for (id, status, closed) in
+            [("D1", DealStatus::Won, "2025-02-01"), (long, DealStatus::Won, "2025-03-01"), ("D2", DealStatus::Lost, "2025-04-01")]
+        {
+            let mut d = Deal::new(id, day("2025-01-01"), status);
+            d.closed_on = Some(day(closed));
+            d.amount = (status == DealStatus::Won).then(|| "5 USD".parse().unwrap());
+            ds.deals.push(d);
+        }
+        for (id, deal, won) in [
+            ("L1", Some("D1"), None),
+            ("L2", Some(long), None),
+            ("L3", Some("D2"), None),
+            ("L4", None, None),
+            ("L5", Some("D1"), Some("2025-09-09")),
+        ] {
+            let mut l = Lead::new(id, day("2025-01-02"));
+            l.deal_id = deal.map(String::from);
+            l.won_on = won.map(day);
+            ds.leads.push(l);
+        }
+        ds.validate().unwrap();
+        let won: Vec<_> = ds.leads.iter().map(|l| l.won_on).collect();
+        assert_eq!(won, [Some(day("2025-02-01")), Some(day("2025-03-01")), None, None, Some(day("2025-09-09"))]);
+        // an unknown id, long, short or empty, is named at its lead
+        for unknown in ["DEAL-0000000000000043", "D3", ""] {
+            let mut bad = ds.clone();
+            let mut l = Lead::new("L6", day("2025-01-02"));
+            l.deal_id = Some(unknown.into());
+            bad.leads.push(l);
+            let e = bad.validate().expect_err(unknown);
+            let loc = e.location().expect("located");
+            assert_eq!((loc.record.as_deref(), loc.value.as_deref()), (Some("lead L6"), Some(unknown)), "{e}");
+        }
+    }
 
     #[test]
     fn a_text_that_is_a_known_partner_is_not_a_known_deal() {
