@@ -140,12 +140,12 @@ proptest! {
     #[test]
     fn channel_counts_are_a_hand_count(rows in proptest::collection::vec(gen_row(), 1..120)) {
         let all: Vec<Lead> = rows.iter().enumerate().map(|(i, g)| lead(i, g)).collect();
-        let mut data = Dataset::default();
-        data.leads = all.clone().into();
+        let data = Dataset { leads: all.clone().into(), ..Default::default() };
         let q = query(0, 0, 0, false);
         let t = data.run(&q).unwrap();
         let as_of = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
-        let mut count: BTreeMap<(Option<&str>, Option<&str>), (u64, u64)> = BTreeMap::new();
+        // (channel, source) → (leads, converted)
+        let mut count = BTreeMap::<_, (u64, u64)>::new();
         for l in all.iter().filter(|l| l.created_on.format("%Y").to_string() == "2025") {
             let c = count.entry((l.channel.map(|c| c.name()), l.source.as_deref())).or_default();
             c.0 += 1;

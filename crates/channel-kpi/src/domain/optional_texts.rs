@@ -45,6 +45,7 @@ impl OptionalTexts {
     }
 
     /// Room for `n` more records.
+    #[cfg(feature = "arrow")]
     pub(crate) fn reserve(&mut self, n: usize) {
         self.ends.reserve(n);
     }
