@@ -183,7 +183,7 @@ impl Dataset {
         let deals_checked = self.deals.memo.checked();
         let validate_deals = !loaded && !deals_checked;
         // Deal ids: to find duplicates, and for leads that link to a deal.
-        let need_ids = validate_deals || self.leads.deal.iter().any(|&d| d > 0);
+        let need_ids = validate_deals || self.leads.has_deals();
         let mut ids = HashSet::with_capacity_and_hasher(if need_ids { self.deals.len() } else { 0 }, Default::default());
         let has_partners = !self.refs.partners.is_empty();
         let dangling = |kind: &str, id: &str, field: &str, value: &str, what: &str| Error::Reference {

@@ -14,7 +14,7 @@
 //! utf8     date32      utf8     dict     utf8        utf8     date32      utf8 (an attr)
 //! ```
 
-use super::typed_deals::{Days, append_ids, date, dates, fill_attrs, parsed, texts, word_ids};
+use super::typed_deals::{Days, append_ids, date, dates, fill_attrs, parsed, text, texts, word_ids};
 use crate::domain::{Channel, Leads};
 use arrow_array::RecordBatch;
 use std::str::FromStr;
@@ -25,8 +25,8 @@ use std::str::FromStr;
 /// some of the rows: the caller truncates) when a column or a value is not one this shortcut
 /// reads exactly like the row path.
 ///
-/// Column by column into the columns of [`Leads`]: ids copied as one buffer when clean, texts
-/// through the dictionary (once per dictionary value for dictionary-encoded columns), each
+/// Column by column into the columns of [`Leads`]: ids copied as one buffer when clean, linked
+/// deal ids copied row by row, the other texts through the dictionary (once per dictionary value for dictionary-encoded columns), each
 /// distinct channel text parsed once.
 pub(crate) fn append_leads(leads: &mut Leads, batch: &RecordBatch, table: &RecordBatch, attrs: &[&str]) -> Option<()> {
     let b = batch;
@@ -38,8 +38,13 @@ pub(crate) fn append_leads(leads: &mut Leads, batch: &RecordBatch, table: &Recor
     let l = leads;
     append_ids(&mut l.ids, &mut l.id_end, &ids, n)?;
     parsed(channel.as_ref(), n, &mut l.channel, |s| s.map(Channel::from_str).transpose().ok())?;
-    for (c, out) in [(&source, &mut l.source), (&partner, &mut l.partner), (&deal, &mut l.deal)] {
+    for (c, out) in [(&source, &mut l.source), (&partner, &mut l.partner)] {
         word_ids(c.as_ref(), n, &mut l.words, out);
+    }
+    // linked deal ids nearly never repeat: copied, not interned
+    l.deal.reserve(n);
+    for i in 0..n {
+        l.deal.push(text(deal.as_ref(), i));
     }
     let mut days = Days::new();
     l.created_on.reserve(n);

@@ -1,12 +1,14 @@
 //! [`Leads`]: the leads of a dataset stored column by column.
 
 use super::deal_columns::{Attrs, Words, put_text};
+use super::optional_texts::OptionalTexts;
 use super::{Channel, Lead};
 use chrono::NaiveDate;
 
 /// The leads of a [`crate::Dataset`], stored column by column, as [`crate::Deals`] are: every
-/// lead id in one string buffer, the texts that repeat (source, partner, linked deal) as ids
-/// into one dictionary of distinct values, the attrs as one column of text ids per attr name.
+/// lead id in one string buffer, the linked deal ids in another (nearly one deal per lead: not
+/// worth a dictionary), the texts that repeat (source, partner) as ids into one dictionary of
+/// distinct values, the attrs as one column of text ids per attr name.
 /// A lead costs about 40 bytes here against about 230 as a [`Lead`] with its own strings (10 M
 /// leads: 0.4 GB, not 2.3 GB), and the engine reads the columns it groups by.
 ///
@@ -36,7 +38,7 @@ pub struct Leads {
     pub(crate) channel: Vec<Option<Channel>>,
     pub(crate) source: Vec<u32>,
     pub(crate) partner: Vec<u32>,
-    pub(crate) deal: Vec<u32>,
+    pub(crate) deal: OptionalTexts,
     pub(crate) won_on: Vec<Option<NaiveDate>>,
     pub(crate) attrs: Attrs,
 }
@@ -64,7 +66,7 @@ impl Leads {
         let w = &mut self.words;
         self.source.push(w.id(l.source.as_deref()));
         self.partner.push(w.id(l.partner_id.as_deref()));
-        self.deal.push(w.id(l.deal_id.as_deref()));
+        self.deal.push(l.deal_id.as_deref());
         self.created_on.push(l.created_on);
         self.channel.push(l.channel);
         self.won_on.push(l.won_on);
@@ -84,9 +86,10 @@ impl Leads {
         let shift = self.ids.len();
         self.ids.push_str(&other.ids);
         self.id_end.extend(other.id_end.iter().map(|e| e + shift));
-        for (mine, theirs) in [(&mut self.source, &other.source), (&mut self.partner, &other.partner), (&mut self.deal, &other.deal)] {
+        for (mine, theirs) in [(&mut self.source, &other.source), (&mut self.partner, &other.partner)] {
             mine.extend(theirs.iter().map(|&w| remap[w as usize]));
         }
+        self.deal.append(&other.deal);
         self.created_on.extend_from_slice(&other.created_on);
         self.channel.extend_from_slice(&other.channel);
         self.won_on.extend_from_slice(&other.won_on);
@@ -100,9 +103,10 @@ impl Leads {
         }
         self.ids.truncate(if len == 0 { 0 } else { self.id_end[len - 1] });
         self.id_end.truncate(len);
-        for c in [&mut self.source, &mut self.partner, &mut self.deal] {
+        for c in [&mut self.source, &mut self.partner] {
             c.truncate(len);
         }
+        self.deal.truncate(len);
         self.created_on.truncate(len);
         self.channel.truncate(len);
         self.won_on.truncate(len);
@@ -177,7 +181,12 @@ impl Leads {
 
     /// The deal lead `i` became.
     pub fn deal_id(&self, i: usize) -> Option<&str> {
-        self.words.get(self.deal[i])
+        self.deal.get(i)
+    }
+
+    /// Whether any lead links to a deal.
+    pub(crate) fn has_deals(&self) -> bool {
+        self.deal.any()
     }
 
     /// The date the deal lead `i` became was won.
@@ -203,7 +212,8 @@ impl Leads {
             + self.words.heap_bytes()
             + self.created_on.capacity() * 4
             + self.channel.capacity()
-            + (self.source.capacity() + self.partner.capacity() + self.deal.capacity()) * 4
+            + (self.source.capacity() + self.partner.capacity()) * 4
+            + self.deal.heap_bytes()
             + self.won_on.capacity() * 8
             + self.attrs.heap_bytes()
     }

@@ -10,6 +10,7 @@ mod deal;
 mod deal_columns;
 mod lead;
 mod lead_columns;
+mod optional_texts;
 mod org;
 mod partner;
 mod pipeline_def;

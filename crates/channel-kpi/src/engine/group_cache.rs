@@ -42,15 +42,23 @@ impl Engine<'_> {
     /// windows it can count in), as [`Engine::push`] would find it.
     pub(crate) fn push_keyed(&mut self, rec: &Record, i: usize, keys: &mut GroupKeys, found: Found) -> Result<()> {
         check_currency(&mut self.currency, !self.one_currency, rec)?;
-        let Some(columns) = &keys.columns else { return self.fold_groups(rec, &mut keys.scratch, found) };
-        let key = columns.iter().fold(0u128, |k, c| k << 32 | u128::from(c(i)));
-        let groups = match keys.groups.get(&key) {
-            Some(g) => g,
-            None => {
-                self.group_ids(rec, &mut keys.scratch);
-                keys.groups.entry(key).or_insert_with(|| keys.scratch.as_slice().into())
-            }
-        };
+        let groups = self.keyed_groups(keys, i, |e, out| e.group_ids(rec, out));
         groups.iter().try_for_each(|&g| self.fold_group(rec, g as usize, found))
+    }
+
+    /// The ids of the groups record `i` of a column store whose value ids `keys` reads counts
+    /// in ([`Engine::group_ids`]): those of the first record with the same ids, found by
+    /// `find(engine, out)` (the record's `group_ids` into `out`) for the first one — or for
+    /// every record when no column decides the groups.
+    pub(crate) fn keyed_groups<'k>(&mut self, keys: &'k mut GroupKeys, i: usize, find: impl FnOnce(&mut Self, &mut Vec<u32>)) -> &'k [u32] {
+        let Some(columns) = &keys.columns else {
+            find(self, &mut keys.scratch);
+            return &keys.scratch;
+        };
+        let key = columns.iter().fold(0u128, |k, c| k << 32 | u128::from(c(i)));
+        keys.groups.entry(key).or_insert_with(|| {
+            find(self, &mut keys.scratch);
+            keys.scratch.as_slice().into()
+        })
     }
 }

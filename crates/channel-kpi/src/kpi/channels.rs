@@ -25,6 +25,7 @@
 //! ```
 
 use super::common::{Count, Sum, div, ratio, state};
+use super::lead_tally::LeadTally;
 use crate::domain::DealStatus;
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window};
 use crate::error::Result;
@@ -44,6 +45,16 @@ state! {
         s.converted.0 <= s.leads.0, "more converted leads than leads";
         s.won_deals.0 > 0 || s.revenue.0.is_zero(), "revenue without a won deal";
         s.spend_records.0 > 0 || s.spend.0.is_zero(), "spend without a spend record";
+    }
+}
+
+impl ChannelState {
+    /// Folds a tally of leads created in the window and converted; true when it holds a lead.
+    #[inline]
+    pub(crate) fn fold_leads(&mut self, t: &LeadTally) -> bool {
+        self.leads.0 += t.leads;
+        self.converted.0 += t.converted;
+        t.leads > 0
     }
 }
 
@@ -85,13 +96,7 @@ impl Kpi for ChannelPerformance {
     }
     fn observe(s: &mut ChannelState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
         match rec {
-            Record::Lead(l) if w.contains(l.created_on) => {
-                s.leads.inc();
-                if l.won_on.is_some_and(|d| d <= ctx.as_of) {
-                    s.converted.inc();
-                }
-                Ok(true)
-            }
+            Record::Lead(l) => Ok(s.fold_leads(&LeadTally::of(l.created_on, l.won_on, w, ctx.as_of))),
             Record::Deal(d) if d.closed_in(DealStatus::Won, |c| w.contains(c)) => {
                 s.won_deals.inc();
                 if let (Some(m), Some(c)) = (d.amount, d.closed_on) {

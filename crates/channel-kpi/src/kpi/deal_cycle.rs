@@ -3,6 +3,7 @@
 
 use super::common::{Count, Days, Proportion, Total, div, state};
 use super::deals::*;
+use super::lead_tally::LeadTally;
 use crate::domain::DealStatus;
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
 use crate::error::Result;
@@ -11,6 +12,17 @@ use rust_decimal::Decimal;
 state! {
     /// Converted among leads created.
     pub struct LeadState { pub leads: Proportion }
+}
+
+impl LeadState {
+    /// Folds a tally of leads created in the window (`n`) and converted (`hits`); true when
+    /// it holds a lead.
+    #[inline]
+    pub(crate) fn fold(&mut self, t: &LeadTally) -> bool {
+        self.leads.n += t.leads;
+        self.leads.hits += t.converted;
+        t.leads > 0
+    }
 }
 
 /// `lead_conversion_rate` = leads created in the window that became a won deal on or before
@@ -26,11 +38,7 @@ impl Kpi for LeadConversionRate {
     }
     fn observe(s: &mut LeadState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
         let Record::Lead(l) = rec else { return Ok(false) };
-        if !w.contains(l.created_on) {
-            return Ok(false);
-        }
-        s.leads.add(l.won_on.is_some_and(|d| d <= ctx.as_of));
-        Ok(true)
+        Ok(s.fold(&LeadTally::of(l.created_on, l.won_on, w, ctx.as_of)))
     }
     fn finish(states: &[&LeadState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| Ok(s.leads.values(ctx)))

@@ -12,6 +12,7 @@ pub(crate) mod deal_sums;
 pub(crate) mod deal_tally;
 pub mod deals;
 pub mod forecast;
+pub(crate) mod lead_tally;
 pub mod movements;
 pub mod partner_cohorts;
 pub mod partners;

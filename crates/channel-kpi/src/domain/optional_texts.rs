@@ -1,0 +1,137 @@
+//! [`OptionalTexts`]: a column of optional texts that rarely repeat (the deal a lead became),
+//! kept as one string buffer and an end offset per record, not interned in a dictionary.
+//!
+//! Interning suits texts that repeat (sources, partners): each distinct text is stored and
+//! hashed once. A linked deal id is nearly unique per lead, so interning it costs a hash-map
+//! insert and two allocations per lead with a deal — 1 M of them in a 10 M-lead table — and
+//! a dictionary lookup again whenever two parts of a table are appended. Here a text is one
+//! copy of its bytes; an absent one costs its 8-byte end only.
+//!
+//! ```text
+//! values      Some("D1")  None  Some("")  Some("D22")
+//! buf         "D1D22"
+//! ends        2|SOME      2     2|SOME    5|SOME      (SOME: the top bit, set when present)
+//! ```
+
+/// The top bit of an end: set when the record has a text (an empty one included).
+const SOME: u64 = 1 << 63;
+
+/// Optional texts, one per record, in one buffer.
+#[derive(Clone, Default, Debug, PartialEq)]
+pub(crate) struct OptionalTexts {
+    buf: String,
+    /// Per record: the end of its text in `buf` (its start is the previous record's end), with
+    /// [`SOME`] set when it has one.
+    ends: Vec<u64>,
+}
+
+impl OptionalTexts {
+    /// Number of records.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Adds a record's text at the end.
+    #[inline]
+    pub(crate) fn push(&mut self, s: Option<&str>) {
+        let flag = match s {
+            Some(s) => {
+                self.buf.push_str(s);
+                SOME
+            }
+            None => 0,
+        };
+        self.ends.push(self.buf.len() as u64 | flag);
+    }
+
+    /// Room for `n` more records.
+    #[cfg(feature = "arrow")]
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.ends.reserve(n);
+    }
+
+    /// Record `i`'s text. Panics when `i >= len()`.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<&str> {
+        let end = self.ends[i];
+        (end & SOME != 0).then(|| &self.buf[self.start(i)..(end & !SOME) as usize])
+    }
+
+    /// Whether record `i` has a text (cheaper than [`OptionalTexts::get`]).
+    #[inline]
+    pub(crate) fn has(&self, i: usize) -> bool {
+        self.ends[i] & SOME != 0
+    }
+
+    /// Whether any record has a text.
+    pub(crate) fn any(&self) -> bool {
+        self.ends.iter().any(|e| e & SOME != 0)
+    }
+
+    fn start(&self, i: usize) -> usize {
+        if i == 0 { 0 } else { (self.ends[i - 1] & !SOME) as usize }
+    }
+
+    /// Moves every record of `other` to the end, in order.
+    pub(crate) fn append(&mut self, other: &OptionalTexts) {
+        let shift = self.buf.len() as u64;
+        self.buf.push_str(&other.buf);
+        self.ends.extend(other.ends.iter().map(|e| e + shift));
+    }
+
+    /// Keeps the first `len` records.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len < self.len() {
+            self.buf.truncate(self.start(len));
+            self.ends.truncate(len);
+        }
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.buf.capacity() + self.ends.capacity() * 8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(v: &[Option<&str>]) -> OptionalTexts {
+        let mut t = OptionalTexts::default();
+        v.iter().for_each(|s| t.push(*s));
+        t
+    }
+
+    fn all(t: &OptionalTexts) -> Vec<Option<&str>> {
+        (0..t.len()).map(|i| t.get(i)).collect()
+    }
+
+    #[test]
+    fn texts_come_back_absent_empty_or_as_they_went_in() {
+        let v = [Some("D1"), None, Some(""), Some("D22"), None];
+        let t = of(&v);
+        assert_eq!(all(&t), v);
+        assert_eq!((0..5).map(|i| t.has(i)).collect::<Vec<_>>(), [true, false, true, true, false]);
+        assert!(t.any() && !of(&[None, None]).any() && !of(&[]).any());
+    }
+
+    #[test]
+    fn append_shifts_and_truncate_forgets_the_tail() {
+        let mut a = of(&[Some("D1"), None]);
+        a.append(&of(&[Some("Déal 7"), None, Some("")]));
+        assert_eq!(all(&a), [Some("D1"), None, Some("Déal 7"), None, Some("")]);
+        a.truncate(3);
+        assert_eq!(all(&a), [Some("D1"), None, Some("Déal 7")]);
+        a.push(Some("D9"));
+        a.truncate(1);
+        a.push(None);
+        a.push(Some("D5"));
+        assert_eq!(all(&a), [Some("D1"), None, Some("D5")]);
+        a.truncate(0);
+        assert_eq!((a.len(), a.heap_bytes() > 0), (0, true));
+        let mut e = OptionalTexts::default();
+        e.append(&of(&[None, Some("D2")]));
+        assert_eq!(all(&e), [None, Some("D2")]);
+    }
+}
