@@ -449,7 +449,9 @@ fn streamed_equals_load_then_run_for(
         Period::parse("2025").unwrap(),
     );
     let opts = LoadOptions { collect_errors: collect, ..LoadOptions::default() };
-    for q in [standard.clone().by(Dimension::Partner).rollup(), standard].into_iter().chain(by_attrs()).take(queries) {
+    // by partner, by channel (no partner read), ungrouped (no text read but the ids), by attrs
+    let queries_run = [standard.clone().by(Dimension::Partner).rollup(), standard.clone().by(Dimension::Channel), standard];
+    for q in queries_run.into_iter().chain(by_attrs()).take(queries) {
         let streamed = channel_kpi::load::run_tables(sources(), mapping, &opts, &q);
         let whole = load_tables(sources(), mapping, &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
         match (streamed, whole) {

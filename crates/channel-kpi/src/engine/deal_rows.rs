@@ -22,6 +22,11 @@ use crate::kpi::deal_sums::Tally;
 use crate::kpi::deal_tally::{TallyNeeds, columnar_metric};
 use crate::kpi::deals::DealFacts;
 
+/// The canonical deal columns of free text: no value there is refused, so a fold that reads
+/// none of them may leave them unread ([`Engine::deal_texts_read`]).
+#[cfg(feature = "parquet")]
+pub(crate) const DEAL_TEXTS: [&str; 6] = ["partner_id", "owner_id", "source", "product", "lost_reason", "stage"];
+
 /// The column of `deals` that alone decides a deal's value of `dim`, if one does.
 fn key_field(dim: &Dimension, deals: &Deals) -> Option<WordField> {
     match dim {
@@ -71,6 +76,26 @@ impl Engine<'_> {
             })),
             (r, _) => r,
         }
+    }
+
+    /// The deal text columns ([`DEAL_TEXTS`]) this engine's fold of deals reads, `None` when it
+    /// may read any: with every metric folded from the deals' facts (status, dates, amount)
+    /// and none keeping closed deals by partner (`training_impact`), only the columns of the
+    /// dimensions grouped by. A reader of a deals table feeding only this engine can leave the
+    /// others out (`load::run_tables`: a monthly trend by channel reads no partner or owner).
+    #[cfg(feature = "parquet")]
+    pub(crate) fn deal_texts_read(&self) -> Option<Vec<&'static str>> {
+        if !self.by_facts().iter().all(|&f| f) || self.query.metrics.contains(&crate::Metric::TrainingImpact) {
+            return None;
+        }
+        let read = self.query.group_by.iter().filter_map(|d| match d {
+            Dimension::Partner | Dimension::PartnerTier | Dimension::Region => Some("partner_id"),
+            Dimension::Owner | Dimension::Org(_) => Some("owner_id"),
+            Dimension::Source => Some("source"),
+            Dimension::Product => Some("product"),
+            Dimension::Channel | Dimension::Kind | Dimension::Attr(_) | Dimension::All => None,
+        });
+        Some(read.collect())
     }
 
     /// Per metric of the query: folded from the deals' facts (true) or observing each deal.

@@ -55,6 +55,8 @@ mod window_spans;
 
 pub use check::Check;
 pub use coverage::{Coverage, Part};
+#[cfg(feature = "parquet")]
+pub(crate) use deal_rows::DEAL_TEXTS;
 pub use dimension::{DimValue, Dimension};
 pub use groups::GroupKey;
 pub use kpi::{Ctx, Kpi, LongRow, LongRows, Merge, each};

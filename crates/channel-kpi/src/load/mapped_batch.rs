@@ -81,8 +81,18 @@ pub(super) fn canonical(kind: RecordKind, b: &RecordBatch, map: &KindMapping) ->
 /// Appends the deals of `b` read through `map` ([`canonical`], then the typed reader), with
 /// the attrs the mapping keeps ([`attr_columns`]).
 pub(crate) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMapping) -> Option<()> {
+    append_but(deals, b, map, &[])
+}
+
+/// [`append`] leaving the canonical columns `unread` out (each deal holds no value there).
+pub(super) fn append_but(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMapping, unread: &[&str]) -> Option<()> {
     let start = deals.len();
-    crate::arrow::append_deals(deals, &canonical(RecordKind::Deals, b, map)?)?;
+    let mut c = canonical(RecordKind::Deals, b, map)?;
+    if !unread.is_empty() {
+        let keep: Vec<usize> = (0..c.num_columns()).filter(|&i| !unread.contains(&c.schema_ref().field(i).name().as_str())).collect();
+        c = c.project(&keep).ok()?;
+    }
+    crate::arrow::append_deals(deals, &c)?;
     let names = attr_columns(b, map);
     crate::arrow::append_attrs(deals, start, b, &names)
 }

@@ -63,9 +63,11 @@ enum Chunk {
 }
 
 /// Reads a file's `total` rows with `open`, on `readers` threads, in chunks of `per` rows
-/// ([`FOLD_ROWS`] outside tests; the last chunk may be smaller), read through `map`, and
-/// hands each chunk to `fold` on this thread, in file order, after noting its ids in `ids`.
-/// `ids` is sized for `total` more ids first, while the first chunks are read.
+/// ([`FOLD_ROWS`] outside tests; the last chunk may be smaller), read through `map` but the
+/// canonical text columns `unread` (their deals hold no value there: for a fold that reads
+/// none of them, `Engine::deal_texts_read`), and hands each chunk to `fold` on this thread,
+/// in file order, after noting its ids in `ids` (sized for `total` more ids first, while the
+/// first chunks are read).
 /// Returns the id set and how it ended: `ids` holds the ids of every chunk folded, and of the
 /// chunk whose repeat ended it, up to the repeat (no others); a chunk is never folded after its
 /// ids repeat, after a chunk before it did not read, nor after `fold` said stop.
@@ -73,7 +75,7 @@ pub(super) fn fold_chunks(
     open: &OpenRows,
     total: u64,
     readers: usize,
-    map: &KindMapping,
+    (map, unread): (&KindMapping, &[&str]),
     mut ids: IdHashes,
     per: usize,
     fold: &mut dyn FnMut(&Deals) -> Result<(), ()>,
@@ -91,7 +93,7 @@ pub(super) fn fold_chunks(
             let (out, part) = sync_channel::<Chunk>(0);
             let mine: Vec<Range<u64>> = (t..chunks).step_by(readers as usize).map(chunk).collect();
             let spares = &spares;
-            handles.push(s.spawn(move || read(open, mine, map, &out, spares)));
+            handles.push(s.spawn(move || read(open, mine, map, unread, &out, spares)));
             parts.push(part);
         }
         // The id table sized once from the row count (grown by doubling, it would hold both
@@ -139,7 +141,7 @@ fn fold_each(
 /// appended to the chunk it falls in (cut at the chunk's end), each chunk's ids hashed and the
 /// chunk handed on. Stops at the first batch that does not read (saying so), or when the
 /// folding side hangs up.
-fn read(open: &OpenRows, chunks: Vec<Range<u64>>, map: &KindMapping, out: &SyncSender<Chunk>, spares: &Spares) {
+fn read(open: &OpenRows, chunks: Vec<Range<u64>>, map: &KindMapping, unread: &[&str], out: &SyncSender<Chunk>, spares: &Spares) {
     let mut batches = open(chunks.clone());
     // the rows of a batch past the end of the chunk it began in
     let mut rest: Option<RecordBatch> = None;
@@ -159,7 +161,7 @@ fn read(open: &OpenRows, chunks: Vec<Range<u64>>, map: &KindMapping, out: &SyncS
                 rest = Some(b.slice(n, b.num_rows() - n));
             }
             let b = if n < b.num_rows() { b.slice(0, n) } else { b };
-            if n > 0 && super::mapped_batch::append(&mut part.deals, &b, map).is_none() {
+            if n > 0 && super::mapped_batch::append_but(&mut part.deals, &b, map, unread).is_none() {
                 return drop(out.send(Chunk::Unread));
             }
             need -= n;
@@ -222,7 +224,7 @@ mod tests {
         let mut folded = Vec::new();
         let map = KindMapping::default();
         let open = |rows| file.open(rows);
-        let (ids, end) = fold_chunks(&open, total, readers, &map, ids, per, &mut |d| {
+        let (ids, end) = fold_chunks(&open, total, readers, (&map, &[]), ids, per, &mut |d| {
             folded.push((0..d.len()).map(|i| d.id(i).to_string()).collect());
             if folded.len() == stop_after { Err(()) } else { Ok(()) }
         });
@@ -322,7 +324,7 @@ mod tests {
             file.open(rows)
         };
         let mut folded = 0;
-        let (_, end) = fold_chunks(&open, 4, 2, &KindMapping::default(), IdHashes::default(), 1, &mut |_| {
+        let (_, end) = fold_chunks(&open, 4, 2, (&KindMapping::default(), &[]), IdHashes::default(), 1, &mut |_| {
             folded += 1;
             Ok(())
         });

@@ -271,11 +271,25 @@ impl<'r> Folder<'r> {
 
     /// Checks deals read by a typed reader, whose ids are already noted, as [`Folder::fold`]
     /// checks each deal, then folds them from their columns.
-    pub(super) fn fold_noted_deals(&mut self, deals: &crate::Deals) -> Fold {
-        // nothing to check without partners, org units or pipeline stages, nor to note
-        // without leads to link
+    /// Whether deals are checked against the reference data (partners, org units, pipeline
+    /// stages) or noted for leads to link: nothing to check or note without them.
+    fn checks_deals(&self) -> bool {
         let refs = self.refs;
-        let checks = !refs.partners.is_empty() || !refs.org.is_empty() || !refs.pipeline.is_empty() || self.won.is_some();
+        !refs.partners.is_empty() || !refs.org.is_empty() || !refs.pipeline.is_empty() || self.won.is_some()
+    }
+
+    /// The canonical deal text columns a typed read can leave out: those neither checked
+    /// ([`Folder::checks_deals`]) nor read by the engine's fold (`Engine::deal_texts_read`).
+    #[cfg(feature = "parquet")]
+    pub(super) fn deal_texts_unread(&self) -> Vec<&'static str> {
+        match self.engine.as_ref().and_then(|e| e.deal_texts_read()) {
+            Some(read) if !self.checks_deals() => crate::engine::DEAL_TEXTS.iter().copied().filter(|c| !read.contains(c)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn fold_noted_deals(&mut self, deals: &crate::Deals) -> Fold {
+        let checks = self.checks_deals();
         for i in 0..if checks { deals.len() } else { 0 } {
             let stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
             let won = (deals.status(i) == crate::DealStatus::Won).then(|| deals.closed_on(i)).flatten();

@@ -77,7 +77,8 @@ fn fold_typed(
     // than it saved, benches/README.md, session 18)
     let readers = super::chunks::threads_for(usize::try_from(total).ok()).saturating_sub(1).max(1);
     let chunks = super::parquet_chunks::FOLD_ROWS;
-    let (ids, end) = super::parquet_chunks::fold_chunks(open, total, readers, map, ids, chunks, &mut |chunk| {
+    let unread = folder.deal_texts_unread();
+    let (ids, end) = super::parquet_chunks::fold_chunks(open, total, readers, (map, &unread), ids, chunks, &mut |chunk| {
         folder.fold_noted_deals(chunk)?;
         let before = rows;
         rows += chunk.len() as u64;
