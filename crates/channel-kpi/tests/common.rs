@@ -312,3 +312,15 @@ macro_rules! typed_reader_proptests {
 }
 #[allow(unused_imports)]
 pub(crate) use typed_reader_proptests;
+
+/// Reference data of four partners P0 … P3: the even ones gold, EMEA and APAC alternating.
+pub fn four_partners() -> Reference {
+    let mut r = Reference::default();
+    for p in 0..4 {
+        let mut partner = Partner::new(format!("P{p}"));
+        partner.tier = (p % 2 == 0).then(|| "gold".to_string());
+        partner.region = Some(["EMEA", "APAC"][p % 2].to_string());
+        r.partners.insert(partner.id.clone(), partner);
+    }
+    r
+}

@@ -9,6 +9,8 @@
 
 #![allow(clippy::result_large_err)]
 
+mod common;
+
 use channel_kpi::*;
 use chrono::NaiveDate;
 use proptest::prelude::*;
@@ -35,17 +37,6 @@ fn lead(i: usize, g: &Gen) -> Lead {
         l.attrs.insert("region".into(), ["north", "south"][r as usize % 2].into());
     }
     l
-}
-
-fn refs() -> Reference {
-    let mut r = Reference::default();
-    for p in 0..4 {
-        let mut partner = Partner::new(format!("P{p}"));
-        partner.tier = (p % 2 == 0).then(|| "gold".to_string());
-        partner.region = Some(["EMEA", "APAC"][p % 2].to_string());
-        r.partners.insert(partner.id.clone(), partner);
-    }
-    r
 }
 
 fn gen_row() -> impl Strategy<Value = Gen> {
@@ -112,7 +103,7 @@ proptest! {
     ) {
         let all: Vec<Lead> = rows.iter().enumerate().map(|(i, g)| lead(i, g)).collect();
         let leads: Leads = all.clone().into();
-        let (q, refs) = (query(grouping, buckets, metrics, rollup), refs());
+        let (q, refs) = (query(grouping, buckets, metrics, rollup), common::four_partners());
         let whole = pushed(&q, &refs, &leads, 0..leads.len());
         let mut each = Engine::new(&q, &refs).unwrap();
         for l in &all {

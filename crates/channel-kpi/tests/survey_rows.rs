@@ -7,6 +7,8 @@
 
 #![allow(clippy::result_large_err)]
 
+mod common;
+
 use channel_kpi::*;
 use chrono::NaiveDate;
 use proptest::prelude::*;
@@ -31,17 +33,6 @@ fn answer(g: &Gen) -> SurveyResponse {
         s.attrs.insert("region".into(), ["north", "south"][r as usize % 2].into());
     }
     s
-}
-
-fn refs() -> Reference {
-    let mut r = Reference::default();
-    for p in 0..4 {
-        let mut partner = Partner::new(format!("P{p}"));
-        partner.tier = (p % 2 == 0).then(|| "gold".to_string());
-        partner.region = Some(["EMEA", "APAC"][p % 2].to_string());
-        r.partners.insert(partner.id.clone(), partner);
-    }
-    r
 }
 
 fn gen_row() -> impl Strategy<Value = Gen> {
@@ -83,7 +74,7 @@ proptest! {
         if rollup {
             q = q.rollup();
         }
-        let refs = refs();
+        let refs = common::four_partners();
         let (mut columns, mut each) = (Engine::new(&q, &refs).unwrap(), Engine::new(&q, &refs).unwrap());
         let a = columns.push_surveys(&surveys, 0..surveys.len());
         let b = answers.iter().try_for_each(|s| each.push(&Record::Survey(s)));
