@@ -14,12 +14,12 @@ use super::kpi::Ctx;
 use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, levels, one_deal_currency};
 use super::record::{Record, deal_dim};
 use super::registry::KpiState;
-use super::window_spans::{Spans, first_equal};
+use super::window_spans::Spans;
 use crate::domain::{Deal, Deals, WordField};
 use crate::error::Result;
 use crate::kpi::closed_days::ClosedDeal;
 use crate::kpi::deal_sums::Tally;
-use crate::kpi::deal_tally::{TallyNeeds, columnar_metric};
+use crate::kpi::deal_tally::TallyNeeds;
 use crate::kpi::deals::DealFacts;
 
 /// The canonical deal columns of free text: no value there is refused, so a fold that reads
@@ -30,14 +30,21 @@ pub(crate) const DEAL_TEXTS: [&str; 6] = ["partner_id", "owner_id", "source", "p
 /// The column of `deals` that alone decides a deal's value of `dim`, if one does.
 fn key_field(dim: &Dimension, deals: &Deals) -> Option<WordField> {
     match dim {
+        Dimension::Attr(name) => Some(WordField::Attr(deals.attr_column(name))),
+        d => fixed_key_field(d),
+    }
+}
+
+/// [`key_field`] of the dimensions whose column is the same for every `deals` (all but `attr:`).
+fn fixed_key_field(dim: &Dimension) -> Option<WordField> {
+    match dim {
         Dimension::Partner | Dimension::PartnerTier | Dimension::Region => Some(WordField::Partner),
         Dimension::Owner | Dimension::Org(_) => Some(WordField::Owner),
         Dimension::Source => Some(WordField::Source),
         Dimension::Product => Some(WordField::Product),
         Dimension::Channel => Some(WordField::Channel),
         Dimension::Kind => Some(WordField::Kind),
-        Dimension::Attr(name) => Some(WordField::Attr(deals.attr_column(name))),
-        Dimension::All => None,
+        Dimension::Attr(_) | Dimension::All => None,
     }
 }
 
@@ -52,11 +59,12 @@ impl Engine<'_> {
     /// row is located at `(table, first_row + i - rows.start)` (`at`).
     pub(crate) fn push_deals_from_row(&mut self, deals: &Deals, rows: std::ops::Range<usize>, at: Option<(&str, u64)>) -> Result<()> {
         let first = rows.start;
-        let by_facts = self.by_facts();
+        let by_facts = std::mem::take(&mut self.by_facts);
         // The sums so far, kept in the engine between calls (see `Engine::tallies`); after an
         // error they hold what was folded before it, as the cells do.
         let (mut done, mut tallies) = (first, std::mem::take(&mut self.tallies));
         let r = self.fold_deal_rows(deals, rows, &by_facts, &mut done, &mut tallies);
+        self.by_facts = by_facts;
         // `training_impact`'s deals name their partners by the ids of `deals`: added now
         let now = r.is_ok() && tallies.iter().any(|t| !t.closed.is_empty());
         if now {
@@ -85,23 +93,18 @@ impl Engine<'_> {
     /// others out (`load::run_tables`: a monthly trend by channel reads no partner or owner).
     #[cfg(feature = "parquet")]
     pub(crate) fn deal_texts_read(&self) -> Option<Vec<&'static str>> {
-        if !self.by_facts().iter().all(|&f| f) || self.query.metrics.contains(&crate::Metric::TrainingImpact) {
+        if !self.by_facts.iter().all(|&f| f) || self.query.metrics.contains(&crate::Metric::TrainingImpact) {
             return None;
         }
-        let read = self.query.group_by.iter().filter_map(|d| match d {
-            Dimension::Partner | Dimension::PartnerTier | Dimension::Region => Some("partner_id"),
-            Dimension::Owner | Dimension::Org(_) => Some("owner_id"),
-            Dimension::Source => Some("source"),
-            Dimension::Product => Some("product"),
-            Dimension::Channel | Dimension::Kind | Dimension::Attr(_) | Dimension::All => None,
+        // the free-text columns among those deciding a group (channel and kind are enumerations)
+        let read = self.query.group_by.iter().filter_map(fixed_key_field).filter_map(|f| match f {
+            WordField::Partner => Some("partner_id"),
+            WordField::Owner => Some("owner_id"),
+            WordField::Source => Some("source"),
+            WordField::Product => Some("product"),
+            WordField::Channel | WordField::Kind | WordField::Attr(_) => None,
         });
         Some(read.collect())
-    }
-
-    /// Per metric of the query: folded from the deals' facts (true) or observing each deal.
-    fn by_facts(&self) -> Vec<bool> {
-        let ctx = Ctx { query: &self.query, refs: self.refs, as_of: self.as_of, account: 0 };
-        self.query.metrics.iter().map(|m| columnar_metric(*m, &ctx)).collect()
     }
 
     /// Adds the deal sums not yet in the states ([`Engine::tallies`]) to them.
@@ -116,26 +119,24 @@ impl Engine<'_> {
     /// when the tally counts), with the `fold` their `observe` runs; `deals` names the partners
     /// of the tallies' closed deals.
     pub(super) fn fold_tallies(&self, tallies: Vec<Tally>, cells: &mut Vec<Option<Vec<KpiState>>>, deals: &Deals) -> Result<()> {
-        let by_facts = self.by_facts();
         if cells.len() < tallies.len() {
             cells.resize_with(tallies.len(), || None);
         }
-        let nw = self.windows.len();
-        let firsts = first_equal(&self.windows);
+        let (nw, firsts) = (self.windows.len(), &self.firsts);
         let mut buf = Vec::new();
         for (i, mut t) in tallies.into_iter().enumerate().filter(|(_, t)| !t.is_empty()) {
             let (g, k) = (i / nw, i % nw);
             // the window's own cell, and those of the windows equal to it (folding a tally
             // again adds the same sums: it is only read)
-            for same in (k..nw).filter(|&w| w == k || (firsts[k] == k && firsts[w] == k)) {
+            for same in (k..nw).filter(|&w| w == k || firsts[w] == k) {
                 let cell = &mut cells[g * nw + same];
                 match cell {
                     Some(states) => {
-                        t.fold_into(states, &by_facts, &mut buf, deals)?;
+                        t.fold_into(states, &self.by_facts, &mut buf, deals)?;
                     }
                     None => {
                         let mut states: Vec<KpiState> = self.query.metrics.iter().map(|m| m.new_state()).collect();
-                        if t.fold_into(&mut states, &by_facts, &mut buf, deals)? {
+                        if t.fold_into(&mut states, &self.by_facts, &mut buf, deals)? {
                             *cell = Some(states);
                         }
                     }
@@ -169,8 +170,7 @@ impl Engine<'_> {
         let margin = if needs.closed { q.options.training_window_days } else { 0 };
         // a window equal to an earlier one (a comparison window repeating a main one) is not
         // tallied: `fold_tallies` gives it the earlier one's sums
-        let firsts = first_equal(&self.windows);
-        let (spans, every) = (Spans::of_distinct(&self.windows, margin), (0..nw).filter(|&k| firsts[k] == k).collect::<Vec<usize>>());
+        let (spans, every) = (Spans::of_distinct(&self.windows, margin), (0..nw).filter(|&k| self.firsts[k] == k).collect::<Vec<usize>>());
         let close_spans: Vec<_> = self.windows.iter().map(|w| crate::kpi::training_impact::close_span(w, &ctx)).collect();
         let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
         let (mut many_values, mut many_texts) = (vec![DimValue::Value(None); n], vec![None; n]);
@@ -250,7 +250,7 @@ impl Engine<'_> {
             let span = spans.as_ref().map_or(every.as_slice(), |s| s.touched(created, reach));
             if tallied {
                 // the deal's facts per window, once for every level's tallies
-                let cycle = closed.map_or(0, |c| (c - created).num_days());
+                let cycle = closed.map_or(0, |c| crate::period::days_between(created, c));
                 for &k in span {
                     if needs.facts {
                         facts[k] = DealFacts::of_row(deals, i, &self.windows[k], &ctx, needs, cycle)?;

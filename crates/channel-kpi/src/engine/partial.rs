@@ -92,6 +92,12 @@ pub struct Engine<'r> {
     /// Per metric, the earlier metric whose state it copies instead of observing
     /// ([`crate::engine::Kpi::OBSERVES_LIKE`]).
     copies: Vec<Option<usize>>,
+    /// Per metric: folded from the deals' facts (`kpi::deal_tally::columnar_metric`: summed in
+    /// [`Engine::tallies`]) or observing each deal.
+    pub(super) by_facts: Vec<bool>,
+    /// Per window, the first window equal to it ([`super::window_spans::first_equal`]): a
+    /// repeated window is tallied once.
+    pub(super) firsts: Vec<usize>,
 }
 
 /// What the engine knows of a record besides its fields, found once before it is folded into
@@ -133,6 +139,11 @@ impl<'r> Engine<'r> {
                 m.row_keys().iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" and ")
             )));
         }
+        let by_facts = {
+            let ctx = Ctx { query: &query, refs, as_of, account: 0 };
+            query.metrics.iter().map(|m| crate::kpi::deal_tally::columnar_metric(*m, &ctx)).collect()
+        };
+        let firsts = super::window_spans::first_equal(&windows);
         let groups = GroupIndex::new(query.group_by.len());
         let horizon = windows.iter().map(|w| w.period.last_day()).fold(as_of, NaiveDate::max);
         let one_currency = query.needs_one_currency();
@@ -154,6 +165,8 @@ impl<'r> Engine<'r> {
             scratch: Vec::new(),
             accounts: Accounts::default(),
             copies,
+            by_facts,
+            firsts,
         })
     }
 
