@@ -264,7 +264,7 @@ impl Deal {
 
     /// Sales-cycle length in days (`closed_on − created_on`), for closed deals.
     pub fn cycle_days(&self) -> Option<i64> {
-        self.closed_on.map(|c| (c - self.created_on).num_days())
+        self.closed_on.map(|c| crate::period::days_between(self.created_on, c))
     }
 }
 

@@ -54,7 +54,7 @@ impl CycleState {
     /// Folds a deal won in `w`; true when it counted.
     pub(crate) fn observe(&mut self, rec: &Record, w: &Window) -> bool {
         let Record::Deal(d) = rec else { return false };
-        DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |a, b| (b - a).num_days())
+        DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), crate::period::days_between)
             .tally(|t| self.fold(t))
     }
     /// Folds a tally: the cycle lengths of won deals.

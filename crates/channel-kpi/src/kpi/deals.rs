@@ -100,7 +100,7 @@ impl DealFacts {
     /// by the pipeline, which converts at the instant).
     pub fn of(rec: &Record, w: &Window, ctx: &Ctx) -> Result<DealFacts> {
         let Record::Deal(d) = rec else { return Ok(DealFacts::default()) };
-        let mut f = DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), |a, b| (b - a).num_days());
+        let mut f = DealFacts::classify(d.status, d.created_on, d.closed_on, |c| w.contains(c), w.instant(), crate::period::days_between);
         if f.won {
             f.won_amount = amount_on(d.amount, d.closed_on.unwrap_or(d.created_on), ctx)?;
         }
