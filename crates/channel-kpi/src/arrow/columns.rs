@@ -38,6 +38,18 @@ impl<'a> Flat<'a> {
             Flat::View(a) => a.is_valid(i).then(|| a.value(i)),
         }
     }
+    /// Whether rows `0..n` (at least one) all hold the same text, none null: a column of one
+    /// value (a currency column of a one-currency table), read once instead of row by row.
+    /// Found from the layout, without looking at a row: equal lengths (the offsets step by one
+    /// length) and bytes that repeat with that period (one `memcmp` of the data against itself
+    /// shifted by a length). A view column is not looked at (`false`).
+    pub(super) fn constant(&self, n: usize) -> bool {
+        match self {
+            Flat::Utf8(a) => n > 0 && a.null_count() == 0 && one_text(a.value_offsets(), a.value_data(), n),
+            Flat::Large(a) => n > 0 && a.null_count() == 0 && one_text(a.value_offsets(), a.value_data(), n),
+            Flat::View(_) => false,
+        }
+    }
     /// Calls `f(i, bytes)` for rows `0..n` in order (`None`: null), stopping at the first
     /// `None` it returns: the layout matched and the validity looked up once for the column,
     /// not once per row (a column without nulls reads its offsets pairwise).
@@ -52,6 +64,15 @@ impl<'a> Flat<'a> {
             }
         }
     }
+}
+
+/// [`Flat::constant`] of an offsets-and-data layout (`n ≥ 1` rows, no nulls): every row's
+/// length is the first one's, and the bytes of rows `1..n` are those of rows `0..n-1`.
+fn one_text<O: arrow_array::OffsetSizeTrait>(offsets: &[O], data: &[u8], n: usize) -> bool {
+    let (first, len) = (offsets[0].as_usize(), offsets[1].as_usize() - offsets[0].as_usize());
+    // no early exit: a loop the compiler vectorizes
+    let same_lengths = offsets[..=n].windows(2).fold(true, |ok, w| ok & (w[1].as_usize() - w[0].as_usize() == len));
+    same_lengths && data[first + len..first + n * len] == data[first..first + (n - 1) * len]
 }
 
 /// [`Flat::each_bytes`] of an offsets-and-data string layout.
@@ -227,6 +248,32 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s.get(0), Some("a"));
         assert_eq!(s.get(1), None);
+    }
+
+    /// A column is constant only when every row holds the same text: not with one row that
+    /// differs (same length, or a shift that keeps the bytes periodic), a null, an empty row
+    /// among texts; yes in a slice of the same rows, and for a large-offsets column.
+    #[test]
+    fn a_column_is_constant_only_when_every_row_holds_one_text() {
+        use arrow_array::{Array, LargeStringArray, StringArray};
+        let flat = |a: &dyn Array, n: usize| Flat::of(a).unwrap().constant(n);
+        let usd = StringArray::from(vec!["USD"; 5]);
+        assert!(flat(&usd, 5) && flat(&usd, 1));
+        assert!(!flat(&usd, 0));
+        assert!(!flat(&StringArray::from(vec!["USD", "USD", "EUR", "USD"]), 4));
+        // "ab" "ab" "ba": same lengths, data "ababba" is not periodic
+        assert!(!flat(&StringArray::from(vec!["ab", "ab", "ba"]), 3));
+        // "a" "aa" … : the bytes repeat but the lengths differ
+        assert!(!flat(&StringArray::from(vec!["a", "aa", "a"]), 3));
+        assert!(!flat(&StringArray::from(vec![Some("USD"), None, Some("USD")]), 3));
+        assert!(!flat(&StringArray::from(vec!["USD", ""]), 2));
+        assert!(flat(&StringArray::from(vec!["", ""]), 2));
+        // only the first n rows count; a slice starts at its own first row
+        assert!(flat(&StringArray::from(vec!["USD", "USD", "EUR"]), 2));
+        let sliced = StringArray::from(vec!["EUR", "USD", "USD", "USD"]).slice(1, 3);
+        assert!(flat(&sliced, 3));
+        assert!(flat(&LargeStringArray::from(vec!["USD"; 3]), 3));
+        assert!(!flat(&LargeStringArray::from(vec!["USD", "USX"]), 2));
     }
 
     #[test]

@@ -388,7 +388,8 @@ fn short_word(b: &[u8]) -> u64 {
 
 /// The values of a text column's `n` rows as `parse` reads each (trimmed, `None` where empty
 /// or absent), appended to `out`; `None` when `parse` refuses one. A dictionary-encoded column
-/// parses each dictionary value once; a plain one its first 16 distinct texts once each.
+/// parses each dictionary value once; a plain one its distinct short texts once each (one text
+/// in every row: once for the column, [`super::columns::Flat::constant`]).
 pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<()> {
     out.reserve(n);
     match c {
@@ -405,6 +406,11 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
                     Some(k) => (*memo[k].get_or_insert_with(|| parse(values.get(k).map(trimmed).filter(|s| !s.is_empty()))))?,
                 });
             }
+        }
+        // one text in every row (a one-currency table's currency column): parsed once
+        Some(Strs::Flat(c)) if c.constant(n) => {
+            let v = parse(c.get(0).map(trimmed).filter(|s| !s.is_empty()))?;
+            out.resize(out.len() + n, v);
         }
         Some(Strs::Flat(c)) => {
             // the columns parsed are enumerations: each short text parsed once, found again by
