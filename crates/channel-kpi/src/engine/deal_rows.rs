@@ -118,13 +118,14 @@ impl Engine<'_> {
     /// Folds each (group, window) tally of the deal-outcome KPIs into its cell's states (created
     /// when the tally counts), with the `fold` their `observe` runs; `deals` names the partners
     /// of the tallies' closed deals.
-    pub(super) fn fold_tallies(&self, tallies: Vec<Tally>, cells: &mut Vec<Option<Vec<KpiState>>>, deals: &Deals) -> Result<()> {
+    pub(super) fn fold_tallies(&self, mut tallies: Vec<Tally>, cells: &mut Vec<Option<Vec<KpiState>>>, deals: &Deals) -> Result<()> {
         if cells.len() < tallies.len() {
             cells.resize_with(tallies.len(), || None);
         }
         let (nw, firsts) = (self.windows.len(), &self.firsts);
         let mut buf = Vec::new();
-        for (i, mut t) in tallies.into_iter().enumerate().filter(|(_, t)| !t.is_empty()) {
+        // by reference: a tally is a few cache lines, not moved out one by one
+        for (i, t) in tallies.iter_mut().enumerate().filter(|(_, t)| !t.is_empty()) {
             let (g, k) = (i / nw, i % nw);
             // the window's own cell, and those of the windows equal to it (folding a tally
             // again adds the same sums: it is only read)
