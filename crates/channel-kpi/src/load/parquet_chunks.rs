@@ -45,11 +45,22 @@ pub(super) enum End {
     Stopped,
 }
 
-/// A chunk read: its deals, and their id hashes in row order.
+/// A chunk read: its deals, their id hashes in row order, and whether their ids ascend
+/// strictly ([`before`]).
 #[derive(Default)]
 struct Part {
     deals: Deals,
     hashes: Vec<u128>,
+    ascending: bool,
+}
+
+/// Whether id `a` comes before id `b` in the order that makes a run of ids distinct without a
+/// look-up: shorter first, then by bytes, so numbered ids ascend as their numbers do, padded
+/// or not (`D9` before `D10`). Any strict total order would do: ids strictly ascending in it
+/// are all different.
+#[inline]
+fn before(a: &str, b: &str) -> bool {
+    (a.len(), a.as_bytes()) < (b.len(), b.as_bytes())
 }
 
 /// Chunks folded, for any reader to refill: one pool, so a chunk waits for the first reader
@@ -66,8 +77,8 @@ enum Chunk {
 /// ([`FOLD_ROWS`] outside tests; the last chunk may be smaller), read through `map` but the
 /// canonical text columns `unread` (their deals hold no value there: for a fold that reads
 /// none of them, `Engine::deal_texts_read`), and hands each chunk to `fold` on this thread,
-/// in file order, after noting its ids in `ids` (sized for `total` more ids first, while the
-/// first chunks are read).
+/// in file order, after noting its ids in `ids` (listed while they ascend, else looked up:
+/// [`fold_each`]).
 /// Returns the id set and how it ended: `ids` holds the ids of every chunk folded, and of the
 /// chunk whose repeat ended it, up to the repeat (no others); a chunk is never folded after its
 /// ids repeat, after a chunk before it did not read, nor after `fold` said stop.
@@ -96,10 +107,7 @@ pub(super) fn fold_chunks(
             handles.push(s.spawn(move || read(open, mine, map, unread, &out, spares)));
             parts.push(part);
         }
-        // The id table sized once from the row count (grown by doubling, it would hold both
-        // sizes while growing), while the readers read the first chunks.
-        ids.reserve(usize::try_from(total).unwrap_or(0));
-        let end = fold_each(&parts, &spares, chunks, &mut ids, fold);
+        let end = fold_each(&parts, &spares, (chunks, total), &mut ids, fold);
         // a reader stops at its next chunk when this side hangs up
         drop(parts);
         // a reader that panicked: its chunks are not all folded (the query goes to the whole load)
@@ -109,14 +117,24 @@ pub(super) fn fold_chunks(
 }
 
 /// Takes chunks `0..chunks` from their readers in turn (chunk `c` from reader `c % T`), notes
-/// each one's ids and folds it.
+/// each one's ids and folds it. While every id so far ascends strictly ([`before`]: each chunk
+/// ascending, and its first id after the last one before it) and no id was noted before the
+/// file, the ids are distinct without a look-up and their hashes are only listed
+/// ([`IdHashes::extend_distinct`]); from the first chunk that breaks the order on, each id is
+/// looked up in the table (sized once, for the file's rows, when the first chunk goes there).
 fn fold_each(
     parts: &[Receiver<Chunk>],
     spares: &Spares,
-    chunks: u64,
+    (chunks, total): (u64, u64),
     ids: &mut IdHashes,
     fold: &mut dyn FnMut(&Deals) -> Result<(), ()>,
 ) -> End {
+    let expected = usize::try_from(total).unwrap_or(0);
+    // the last id of the ascending run so far (`None`: no run, the table is used)
+    let mut last: Option<String> = ids.is_empty().then(String::new);
+    if last.is_none() {
+        ids.reserve(expected); // while the readers read the first chunks
+    }
     for c in 0..chunks {
         let t = (c % parts.len() as u64) as usize;
         let part = match parts[t].recv() {
@@ -124,8 +142,21 @@ fn fold_each(
             Ok(Chunk::Unread) => return End::Unread,
             Err(_) => return End::Stopped, // the reader ended without saying why: it panicked
         };
-        if !ids.insert_all(&part.hashes) {
-            return End::Repeat;
+        let (d, n) = (&part.deals, part.deals.len());
+        let run = last.as_ref().filter(|l| part.ascending && (n == 0 || (c == 0 && l.is_empty()) || before(l, d.id(0))));
+        if run.is_some() {
+            ids.extend_distinct(&part.hashes, expected);
+            if let (Some(l), true) = (&mut last, n > 0) {
+                l.clear();
+                l.push_str(d.id(n - 1));
+            }
+        } else {
+            if last.take().is_some() {
+                ids.reserve(expected);
+            }
+            if !ids.insert_all(&part.hashes) {
+                return End::Repeat;
+            }
         }
         if fold(&part.deals).is_err() {
             return End::Stopped;
@@ -166,7 +197,9 @@ fn read(open: &OpenRows, chunks: Vec<Range<u64>>, map: &KindMapping, unread: &[&
             }
             need -= n;
         }
-        part.hashes.extend((0..part.deals.len()).map(|i| id_hash(part.deals.id(i))));
+        let d = &part.deals;
+        part.hashes.extend((0..d.len()).map(|i| id_hash(d.id(i))));
+        part.ascending = (1..d.len()).all(|i| before(d.id(i - 1), d.id(i)));
         if out.send(Chunk::Read(part)).is_err() {
             return; // the folding side stopped
         }
@@ -276,6 +309,37 @@ mod tests {
             earlier.insert(id_hash("c"));
             let (folded, end, _) = fold(&File::new(&["a", "b", "c"], 2), 3, readers, earlier, 2, 0);
             assert_eq!((folded, end), (vec![vec!["a".to_string(), "b".into()]], End::Repeat));
+        }
+    }
+
+    /// Ids that ascend are listed, not looked up, and a file whose order breaks goes on through
+    /// the table: a repeat of an id listed before the break is still found, wherever the break
+    /// is (inside a chunk, or between two chunks that each ascend); an earlier file's ids
+    /// keep the table from the start.
+    #[test]
+    fn ascending_ids_are_distinct_and_a_break_in_the_order_goes_to_the_table() {
+        assert!(before("D9", "D10") && before("D10", "D11") && !before("D10", "D9") && !before("a", "a"));
+        for readers in 1..=3 {
+            // every chunk ascends, and each starts after the last: listed, every id noted
+            let file = File::new(&["a", "b", "c", "d", "e", "f"], 4);
+            let (folded, end, mut noted) = fold(&file, 6, readers, IdHashes::default(), 2, 0);
+            assert_eq!((folded.len(), &end, noted.len()), (3, &End::Done, 6), "{readers} readers");
+            assert!(noted.contains(id_hash("a")) && noted.contains(id_hash("f")) && !noted.contains(id_hash("g")));
+            assert!(!noted.insert(id_hash("c")), "a listed id is a repeat");
+            // [b c] [d e] [a c]: the third chunk ascends but starts before the last id
+            let (folded, end, _) = fold(&File::new(&["b", "c", "d", "e", "a", "c"], 4), 6, readers, IdHashes::default(), 2, 0);
+            assert_eq!((folded.len(), end), (2, End::Repeat));
+            // [b c] [d b]: the order breaks inside the second chunk
+            let (folded, end, _) = fold(&File::new(&["b", "c", "d", "b"], 3), 4, readers, IdHashes::default(), 2, 0);
+            assert_eq!((folded.len(), end), (1, End::Repeat));
+            // [a b] [c b2] [x d]: ascending, then distinct ids out of order
+            let (folded, end, noted) = fold(&File::new(&["a", "b", "c", "b2", "x", "d"], 4), 6, readers, IdHashes::default(), 2, 0);
+            assert_eq!((folded.len(), end, noted.len()), (3, End::Done, 6));
+            // an earlier file's id, after ascending ids of this one
+            let mut earlier = IdHashes::default();
+            earlier.insert(id_hash("e"));
+            let (folded, end, _) = fold(&File::new(&["c", "d", "e"], 2), 3, readers, earlier, 2, 0);
+            assert_eq!((folded.len(), end), (1, End::Repeat));
         }
     }
 
