@@ -70,9 +70,13 @@ impl<'a> Flat<'a> {
 /// length is the first one's, and the bytes of rows `1..n` are those of rows `0..n-1`.
 fn one_text<O: arrow_array::OffsetSizeTrait>(offsets: &[O], data: &[u8], n: usize) -> bool {
     let (first, len) = (offsets[0].as_usize(), offsets[1].as_usize() - offsets[0].as_usize());
-    // no early exit: a loop the compiler vectorizes
-    let same_lengths = offsets[..=n].windows(2).fold(true, |ok, w| ok & (w[1].as_usize() - w[0].as_usize() == len));
-    same_lengths && data[first + len..first + n * len] == data[first..first + (n - 1) * len]
+    // no early exit within a block: a loop the compiler vectorizes; a column of several values
+    // usually shows a second one in its first block
+    let same = |rows: usize| {
+        let lengths = offsets[..=rows].windows(2).fold(true, |ok, w| ok & (w[1].as_usize() - w[0].as_usize() == len));
+        lengths && data[first + len..first + rows * len] == data[first..first + (rows - 1) * len]
+    };
+    same(n.min(16)) && same(n)
 }
 
 /// [`Flat::each_bytes`] of an offsets-and-data string layout.
@@ -272,6 +276,13 @@ mod tests {
         assert!(flat(&StringArray::from(vec!["USD", "USD", "EUR"]), 2));
         let sliced = StringArray::from(vec!["EUR", "USD", "USD", "USD"]).slice(1, 3);
         assert!(flat(&sliced, 3));
+        // past the first block of 16 rows
+        let mut long = vec!["USD"; 40];
+        assert!(flat(&StringArray::from(long.clone()), 40));
+        long[39] = "EUR";
+        assert!(!flat(&StringArray::from(long.clone()), 40) && flat(&StringArray::from(long.clone()), 39));
+        long[39] = "USDX";
+        assert!(!flat(&StringArray::from(long), 40));
         assert!(flat(&LargeStringArray::from(vec!["USD"; 3]), 3));
         assert!(!flat(&LargeStringArray::from(vec!["USD", "USX"]), 2));
     }

@@ -77,10 +77,19 @@ impl Spans {
             Some(c) => (created.min(c), Some(created.max(c))),
             None => (created, None),
         };
-        let lo = self.ends.partition_point(|e| *e <= first);
-        let hi = last.map_or(self.order.len(), |l| self.starts.partition_point(|s| *s <= l));
+        let lo = at_or_before(&self.ends, first);
+        let hi = last.map_or(self.order.len(), |l| at_or_before(&self.starts, l));
         &self.order[lo..hi.max(lo)]
     }
+}
+
+/// How many of the ascending `days` are on or before `day` (`partition_point(|d| d <= day)`):
+/// for a few windows (a year of months) by counting them all — compares without branches,
+/// which the compiler vectorizes, where a binary search over random dates mispredicts about
+/// every other step; by a binary search for many.
+#[inline]
+fn at_or_before(days: &[NaiveDate], day: NaiveDate) -> usize {
+    if days.len() <= 32 { days.iter().map(|d| usize::from(*d <= day)).sum() } else { days.partition_point(|d| *d <= day) }
 }
 
 #[cfg(test)]
@@ -130,6 +139,18 @@ mod tests {
         let mut want = vec![jan, feb, mar];
         want.sort();
         assert_eq!(near, want);
+    }
+
+    /// Counting and the binary search agree, below and above the 32 days where one gives way to
+    /// the other, for days before, on, between and after the listed ones.
+    #[test]
+    fn days_at_or_before_a_day_are_counted_as_a_binary_search_finds_them() {
+        for len in [0, 1, 2, 31, 32, 33, 100] {
+            let days: Vec<NaiveDate> = (0..len).map(|k| day("2025-01-01") + chrono::Days::new(k * 3)).collect();
+            for probe in (0..len * 3 + 6).map(|k| day("2024-12-29") + chrono::Days::new(k)) {
+                assert_eq!(at_or_before(&days, probe), days.partition_point(|d| *d <= probe), "{len} days, {probe}");
+            }
+        }
     }
 
     #[test]
