@@ -191,11 +191,18 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
     }
     let scale = amount.scale();
     let mut one: Option<Option<Currency>> = Some(None);
+    // the amounts' part of `Deal::validate`, checked here where the raw amounts are at hand:
+    // none negative, and one for every won deal
+    let mut amounts_ok = true;
     d.amount.reserve(n);
-    for i in 0..n {
+    for (i, &status) in d.status[start..].iter().enumerate() {
         d.amount.push(match amount.get(i) {
-            None => None,
+            None => {
+                amounts_ok &= status != DealStatus::Won;
+                None
+            }
             Some(raw) => {
+                amounts_ok &= raw >= 0;
                 let value = Decimal::try_from_i128_with_scale(raw, scale).ok()?;
                 let c = codes.get(i).copied().flatten()?;
                 one = one.and_then(|o| o.is_none_or(|o| o == c).then_some(Some(c)));
@@ -207,7 +214,7 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
     if start == 0 {
         d.memo.set_currency(one);
     }
-    valid(d, start).then_some(())
+    (amounts_ok && valid(d, start)).then_some(())
 }
 
 /// Appends the attrs of `batch`'s rows, the deals `start..` of `deals` ([`append_deals`] has
@@ -293,25 +300,20 @@ pub(super) fn append_ids(buf: &mut String, ends: &mut Vec<usize>, ids: &Strs, n:
     Some(())
 }
 
-/// Whether deals `start..` pass [`crate::Deal::validate`] (they have no stage history, and
+/// Whether deals `start..` pass the status and date checks of [`crate::Deal::validate`]
+/// ([`append_deals`] checks the amounts as it reads them; the deals have no stage history, and
 /// their ids are not empty): a fold of flags, no error built.
 fn valid(d: &Deals, start: usize) -> bool {
     let rows = start..d.len();
     let mut ok = true;
-    for ((((&status, &created), &closed), &registered), amount) in d.status[rows.clone()]
-        .iter()
-        .zip(&d.created_on[rows.clone()])
-        .zip(&d.closed_on[rows.clone()])
-        .zip(&d.registered_on[rows.clone()])
-        .zip(&d.amount[rows])
+    for (((&status, &created), &closed), &registered) in
+        d.status[rows.clone()].iter().zip(&d.created_on[rows.clone()]).zip(&d.closed_on[rows.clone()]).zip(&d.registered_on[rows])
     {
         ok &= match status {
             DealStatus::Open => closed.is_none(),
-            DealStatus::Won => closed.is_some() && amount.is_some(),
-            DealStatus::Lost => closed.is_some(),
+            DealStatus::Won | DealStatus::Lost => closed.is_some(),
         };
         ok &= closed.is_none_or(|c| c >= created) && registered.is_none_or(|r| r >= created);
-        ok &= amount.is_none_or(|m| !m.amount.is_sign_negative() || m.amount.is_zero());
     }
     ok
 }
