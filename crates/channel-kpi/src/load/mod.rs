@@ -34,7 +34,6 @@ mod columns;
 mod csv_chunks;
 mod csv_deals;
 mod csv_file;
-#[cfg(feature = "arrow")]
 mod deal_finder;
 mod deal_plan;
 mod first_lines;
