@@ -10,6 +10,9 @@
 //! `Decimal::checked_add` gives — so sums print and serialize alike (proptest below).
 //!
 //! Example: `12.50 + 0.75` = mantissas 1250 + 75 at scale 2 = `13.25`; `0 + 12.50` = `12.50`.
+//!
+//! [`positive`] is `d > Decimal::ZERO` read from the sign and the mantissa (`0.00 > 0`
+//! compares two scales): the retention KPIs ask it of every account at both edges.
 
 use rust_decimal::Decimal;
 
@@ -25,6 +28,12 @@ pub(crate) fn checked_add(a: Decimal, b: Decimal) -> Option<Decimal> {
         return Some(b);
     }
     a.checked_add(b)
+}
+
+/// `d > Decimal::ZERO` (`−0` and `0.00` are not positive).
+#[inline]
+pub(crate) fn positive(d: Decimal) -> bool {
+    !d.is_zero() && d.is_sign_positive()
 }
 
 #[cfg(test)]
@@ -58,6 +67,9 @@ mod tests {
                                 cents in -1_000_000i64..1_000_000, cents2 in -1_000_000i64..1_000_000) {
             let (a, b) = (Decimal::from_parts(lo, mid, hi, neg, scale), Decimal::from_parts(lo2, mid2, hi2, neg2, scale2));
             let (c, e) = (Decimal::new(cents, 2), Decimal::new(cents2, 2));
+            for x in [a, c, -c, Decimal::from_parts(0, 0, 0, neg, scale)] {
+                prop_assert_eq!(positive(x), x > Decimal::ZERO, "{}", x);
+            }
             for (x, y) in [(a, b), (a, Decimal::from_parts(lo2, mid2, hi2, neg2, scale)), (c, e), (Decimal::ZERO, c), (Decimal::ZERO, a), (c, Decimal::ZERO), (c, -c)] {
                 same(x, y)?;
             }
