@@ -237,14 +237,14 @@ impl Dataset {
                 return Err(dangling("target", k, "key", k, "partner"));
             }
         }
-        self.check_partner_records(has_partners)?;
+        self.check_partner_records(loaded, has_partners)?;
         self.deals.memo.set_checked();
         Ok(())
     }
 
     /// Validates the partner-program and customer-success records, and checks that the
-    /// partners they name exist (when partners are given).
-    fn check_partner_records(&self, has_partners: bool) -> Result<()> {
+    /// partners they name exist (when partners are given); `loaded` as in `check_records`.
+    fn check_partner_records(&self, loaded: bool, has_partners: bool) -> Result<()> {
         let known = |rec: String, p: Option<&str>| -> Result<()> {
             match p {
                 Some(p) if has_partners && self.refs.partner(p).is_none() => Err(Error::Reference {
@@ -258,7 +258,7 @@ impl Dataset {
             c.validate()?;
             known(c.describe(), Some(&c.partner_id))?;
         }
-        self.check_surveys(has_partners, &known)?;
+        self.check_surveys(loaded, has_partners, &known)?;
         for c in &self.program_costs {
             c.validate()?;
             known(c.describe(), Some(&c.partner_id))?;

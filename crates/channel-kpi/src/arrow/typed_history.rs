@@ -24,7 +24,7 @@ use arrow_array::RecordBatch;
 /// exactly like the row path.
 pub(crate) fn append_history(
     batch: &RecordBatch,
-    deal_of: impl Fn(&str) -> Option<usize>,
+    mut deal_of: impl FnMut(&str) -> Option<usize>,
     out: &mut Vec<(usize, StageEntry)>,
 ) -> Option<()> {
     let b = batch;

@@ -133,6 +133,19 @@ pub struct StageEntry {
     pub entered_on: NaiveDate,
 }
 
+/// Makes `dst` a copy of `src`, reusing the stage names `dst` already holds: a deal refilled
+/// from columns for every row (`Deals::fill`) then allocates only when a history is longer
+/// than the last one. Same result as `dst.clear(); dst.extend_from_slice(src)`.
+pub(crate) fn copy_stage_entries(dst: &mut Vec<StageEntry>, src: &[StageEntry]) {
+    dst.truncate(src.len());
+    let (head, tail) = src.split_at(dst.len());
+    for (d, s) in dst.iter_mut().zip(head) {
+        d.stage.clone_from(&s.stage);
+        d.entered_on = s.entered_on;
+    }
+    dst.extend_from_slice(tail);
+}
+
 /// One opportunity.
 ///
 /// Invariants checked by [`Deal::validate`]: won and lost deals have `closed_on` and open

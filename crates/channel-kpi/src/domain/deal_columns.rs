@@ -271,8 +271,7 @@ impl Deals {
         d.expected_close_on = self.expected_close_on[i];
         d.closed_on = self.closed_on[i];
         d.amount = self.amount[i];
-        d.stage_history.clear();
-        d.stage_history.extend_from_slice(self.stage_history(i));
+        super::deal::copy_stage_entries(&mut d.stage_history, self.stage_history(i));
         self.attrs.fill(i, &mut d.attrs);
     }
 

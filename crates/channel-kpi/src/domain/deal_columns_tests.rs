@@ -73,3 +73,27 @@ fn history_is_attached_later() {
     assert_eq!(deals.stage_history(0).len(), 1);
     assert_eq!(deals.get(0).stage_history[0].stage, "s");
 }
+
+#[test]
+fn a_reused_deal_takes_each_history_whole() {
+    // histories longer, shorter, empty and equal in turn, filled into one reused deal
+    let entry = |s: &str, d: &str| StageEntry { stage: s.into(), entered_on: day(d) };
+    let histories = [
+        vec![entry("qualify", "2025-01-05"), entry("demo", "2025-01-09")],
+        vec![entry("proposal", "2025-01-03"), entry("demo", "2025-01-04"), entry("negotiation_long_name", "2025-01-07")],
+        vec![entry("q", "2025-01-06")],
+        vec![],
+        vec![entry("demo", "2025-01-08"), entry("won", "2025-02-03")],
+    ];
+    let mut deals = Deals::default();
+    for (k, h) in histories.iter().enumerate() {
+        let mut d = full(&format!("D{k}"));
+        d.stage_history = h.clone();
+        deals.push(d);
+    }
+    let mut reused = full("X");
+    for (k, h) in histories.iter().enumerate() {
+        deals.fill(k, &mut reused);
+        assert_eq!(&reused.stage_history, h, "deal {k}");
+    }
+}

@@ -133,6 +133,7 @@ pub(crate) fn answer_problem(kind: SurveyKind, scale: u32, score: Decimal) -> Op
     if scale < 2 {
         return Some(Problem::Scale);
     }
-    let (lo, hi) = (Decimal::from(u32::from(kind != SurveyKind::Nps)), Decimal::from(scale));
-    (score < lo || score > hi).then_some(Problem::Score(lo, hi))
+    let (lo, hi) = (i64::from(kind != SurveyKind::Nps), i64::from(scale));
+    let outside = super::cmp_int(score, lo).is_lt() || super::cmp_int(score, hi).is_gt();
+    outside.then(|| Problem::Score(Decimal::from(lo), Decimal::from(hi)))
 }

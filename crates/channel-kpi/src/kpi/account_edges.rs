@@ -9,6 +9,7 @@ use crate::domain::AccountNames;
 use crate::engine::{Ctx, Merge, Record, Window};
 use crate::error::Result;
 use chrono::{Datelike, NaiveDate};
+#[cfg(test)]
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -274,11 +275,11 @@ impl AccountEdges {
     pub(super) fn totals(&self) -> Result<(u64, Sum, u64, Sum)> {
         let (mut a0, mut m0, mut a1, mut m1) = (0, Sum::default(), 0, Sum::default());
         for e in self.edges()? {
-            if e.start.0 > Decimal::ZERO {
+            if super::exact_add::positive(e.start.0) {
                 a0 += 1;
                 m0.add(e.start.0)?;
             }
-            if e.end.0 > Decimal::ZERO {
+            if super::exact_add::positive(e.end.0) {
                 a1 += 1;
                 m1.add(e.end.0)?;
             }

@@ -64,7 +64,7 @@ pub struct Sum(#[serde(with = "rust_decimal::serde::str")] pub Decimal);
 impl Sum {
     /// Adds an amount; overflow is an error, never a wrap.
     pub fn add(&mut self, x: Decimal) -> Result<()> {
-        self.0 = self.0.checked_add(x).ok_or_else(|| overflow("summing amounts"))?;
+        self.0 = super::exact_add::checked_add(self.0, x).ok_or_else(|| overflow("summing amounts"))?;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ pub mod deal_cycle;
 pub(crate) mod deal_sums;
 pub(crate) mod deal_tally;
 pub mod deals;
+pub(crate) mod exact_add;
 pub mod forecast;
 pub(crate) mod lead_tally;
 pub mod movements;

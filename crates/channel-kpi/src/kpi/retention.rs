@@ -34,6 +34,7 @@
 
 pub use super::account_edges::{AccountEdges, Edges};
 use super::common::{Proportion, Sum, div, ratio};
+use super::exact_add::positive;
 use crate::domain::AccountNames;
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
 use crate::error::Result;
@@ -144,12 +145,12 @@ impl Kpi for MrrRetention {
             let [mut start, mut exp, mut contr, mut churn, mut new] = [Sum::default(); 5];
             for e in s.edges()? {
                 let (a, b) = (e.start.0, e.end.0);
-                if a <= Decimal::ZERO {
-                    new.add(b.max(Decimal::ZERO))?;
+                if !positive(a) {
+                    new.add(if positive(b) { b } else { Decimal::ZERO })?;
                     continue;
                 }
                 start.add(a)?;
-                if b <= Decimal::ZERO {
+                if !positive(b) {
                     churn.add(a)?;
                 } else if b > a {
                     exp.add(b - a)?;
@@ -204,8 +205,8 @@ impl Kpi for AccountRetention {
         each(states, |s| {
             let mut p = Proportion::default();
             if start_known && end_known {
-                for e in s.edges()?.filter(|e| e.start.0 > Decimal::ZERO) {
-                    p.add(e.end.0 > Decimal::ZERO);
+                for e in s.edges()?.filter(|e| positive(e.start.0)) {
+                    p.add(positive(e.end.0));
                 }
             }
             let mut v = p.values(ctx);

@@ -16,7 +16,7 @@
 //! ```
 
 use super::common::{Count, Days, Proportion, Sum, ratio, state};
-use crate::domain::{SurveyKind, SurveyResponse, SurveyTopic};
+use crate::domain::{SurveyKind, SurveyResponse, SurveyTopic, cmp_int, round_int};
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
 use crate::error::{Error, Location, Result};
 use rust_decimal::Decimal;
@@ -73,15 +73,15 @@ impl Kpi for PartnerCsat {
     }
     fn observe(s: &mut CsatState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
         if let Some(a) = answer(rec, SurveyKind::Csat, w, ctx)? {
-            s.csat.add(a.score >= Decimal::from(ctx.query.options.csat_threshold));
+            s.csat.add(cmp_int(a.score, i64::from(ctx.query.options.csat_threshold)).is_ge());
             s.csat_sum.add(a.score)?;
             return Ok(true);
         }
         if let Some(a) = answer(rec, SurveyKind::Nps, w, ctx)? {
             s.nps_n.inc();
-            if a.score >= Decimal::from(9) {
+            if cmp_int(a.score, 9).is_ge() {
                 s.promoters.inc();
-            } else if a.score <= Decimal::from(6) {
+            } else if cmp_int(a.score, 6).is_le() {
                 s.detractors.inc();
             }
             return Ok(true);
@@ -168,7 +168,7 @@ impl Kpi for PartnerSatisfaction {
         };
         t.n.inc();
         t.sum.add(a.score)?;
-        let k: i64 = a.score.round().try_into().unwrap_or(0);
+        let k: i64 = round_int(a.score).unwrap_or(0);
         s.scores.add(k);
         Ok(true)
     }

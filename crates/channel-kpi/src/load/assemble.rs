@@ -253,24 +253,24 @@ fn attach_history(ds: &mut Dataset, history: Vec<Pending>, opts: &LoadOptions, r
     if history.is_empty() {
         return Ok(());
     }
-    // the row path's entries found by borrowed id (Fx-hashed; the index built only when there
-    // are such entries: the typed reader's come matched), then every entry attached in the
-    // order read
-    let deals = &ds.deals;
-    let rows = history.iter().any(|p| matches!(p, Pending::Row(..)));
-    let index: rustc_hash::FxHashMap<&str, usize> =
-        if rows { (0..deals.len()).map(|i| (deals.id(i), i)).collect() } else { Default::default() };
-    let mut found: Vec<(usize, StageEntry)> = Vec::with_capacity(history.len());
+    // the row path's entries found by borrowed id (`DealFinder`: the deal of the row before or
+    // after it, else an index built at the first miss; the typed reader's come matched), then
+    // every entry attached in the order read: the typed reader's lists as they are (no copy
+    // into one list), the rows' in lists of their own between them
+    let mut finder = super::deal_finder::DealFinder::new(&ds.deals);
+    let mut found: Vec<Vec<(usize, StageEntry)>> = Vec::new();
+    let mut rows: Vec<(usize, StageEntry)> = Vec::new();
     for p in history {
         let (id, e, loc) = match p {
             Pending::Found(entries) => {
-                found.extend(entries);
+                found.extend((!rows.is_empty()).then(|| std::mem::take(&mut rows)));
+                found.push(entries);
                 continue;
             }
             Pending::Row(id, e, loc) => (id, e, loc),
         };
-        match index.get(id.as_str()) {
-            Some(&i) => found.push((i, e)),
+        match finder.find(id.as_str()) {
+            Some(i) => rows.push((i, e)),
             None => {
                 let err =
                     Error::Reference { location: Location { value: Some(id), ..*loc }, reason: "stage entry of an unknown deal".into() };
@@ -284,11 +284,14 @@ fn attach_history(ds: &mut Dataset, history: Vec<Pending>, opts: &LoadOptions, r
             }
         }
     }
-    for (i, e) in found {
+    found.push(rows);
+    for (i, e) in found.into_iter().flatten() {
         ds.deals.stage_history_mut(i).push(e);
     }
     for h in ds.deals.stage_histories_mut() {
-        h.sort_by_key(|e| e.entered_on);
+        if !h.is_sorted_by_key(|e| e.entered_on) {
+            h.sort_by_key(|e| e.entered_on);
+        }
     }
     Ok(())
 }

@@ -34,6 +34,7 @@ mod columns;
 mod csv_chunks;
 mod csv_deals;
 mod csv_file;
+mod deal_finder;
 mod deal_plan;
 mod first_lines;
 mod id_hashes;

@@ -29,8 +29,8 @@ pub(super) fn typed_history(
 ) -> Result<Option<Source>> {
     let kind = RecordKind::StageHistory;
     let Some(map) = shortcut_map(kind, mapping, opts).filter(|_| src.kind == kind) else { return Ok(Some(src)) };
-    let deals = &ds.deals;
-    let index: rustc_hash::FxHashMap<&str, usize> = (0..deals.len()).map(|i| (deals.id(i), i)).collect();
+    // the deals by id: the deal of the row before or the one after it, else a hash index
+    let mut finder = super::deal_finder::DealFinder::new(&ds.deals);
     let mut found = Vec::new();
     let (name, size) = (src.name.clone(), src.size);
     let mut read_all = |cols: TableColumns, total: Option<u64>, batches: &mut dyn Iterator<Item = Option<arrow_array::RecordBatch>>| {
@@ -39,7 +39,7 @@ pub(super) fn typed_history(
             crate::interrupt::check().ok()?;
             let before = found.len() as u64;
             let b = super::mapped_batch::canonical(kind, &b?, &map)?;
-            crate::arrow::append_history(&b, |id| index.get(id).copied(), &mut found)?;
+            crate::arrow::append_history(&b, |id| finder.find(id), &mut found)?;
             progress.advance(before, found.len() as u64);
         }
         (!found.is_empty()).then(|| {
