@@ -40,12 +40,14 @@ pub(super) trait Typed: Default + Send + 'static {
     /// Appends the records of `b` read through `map`; `None` when one is not read exactly
     /// like the row path (the caller removes what was appended).
     fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()>;
+    /// Makes room for `n` more records (a reader that knows how many it will append).
+    fn reserve_records(&mut self, n: usize);
 }
 
 /// `Typed` for a dataset's column store `$store` of kind `$kind` in field `$field`, appending
 /// batches with `$append`, its records' ids given by `$id` (`|records, i| …`).
 macro_rules! typed {
-    ($($store:ident: $kind:ident in $field:ident by $append:ident, ids $id:expr),+) => {$(
+    ($($store:ident: $kind:ident in $field:ident by $append:ident, ids $id:expr, room $room:expr),+) => {$(
         impl Typed for $store {
             const KIND: RecordKind = RecordKind::$kind;
             fn of(ds: &mut Dataset) -> &mut Self {
@@ -67,15 +69,19 @@ macro_rules! typed {
             fn append_batch(&mut self, b: &RecordBatch, map: &KindMapping) -> Option<()> {
                 super::mapped_batch::$append(self, b, map)
             }
+            fn reserve_records(&mut self, n: usize) {
+                let room: fn(&mut Self, usize) = $room;
+                room(self, n)
+            }
         }
     )+};
 }
 typed!(
-    Deals: Deals in deals by append, ids |d, i| Some(d.id(i)),
-    Leads: Leads in leads by append_leads, ids |l, i| Some(l.id(i)),
-    Subscriptions: Subscriptions in subscriptions by append_subscriptions, ids |_, _| None,
+    Deals: Deals in deals by append, ids |d, i| Some(d.id(i)), room |d, n| d.reserve(n),
+    Leads: Leads in leads by append_leads, ids |l, i| Some(l.id(i)), room |_, _| {},
+    Subscriptions: Subscriptions in subscriptions by append_subscriptions, ids |_, _| None, room |_, _| {},
     // answer ids are optional and may repeat: the row path keeps them all
-    Surveys: Surveys in surveys by append_surveys, ids |_, _| None
+    Surveys: Surveys in surveys by append_surveys, ids |_, _| None, room |_, _| {}
 );
 
 /// Reads `src` into the dataset's records of kind `T` through the shortcut (`Ok(None)`), or
@@ -272,6 +278,7 @@ fn in_parts<T: Typed>(batches: &[RecordBatch], map: &KindMapping) -> Vec<Option<
     }
     on_threads(threads, |part, records: &mut T| {
         let (from, to) = (rows * part / threads, rows * (part + 1) / threads);
+        records.reserve_records(to - from);
         let mut at = 0;
         for b in batches {
             let (lo, hi) = (from.max(at), to.min(at + b.num_rows()));
@@ -301,6 +308,7 @@ fn parquet_parts<T: Typed>(
     Box::new(
         on_threads(threads, |part, records: &mut T| {
             let p = part as u64;
+            records.reserve_records(usize::try_from(n * (p + 1) / t - n * p / t).unwrap_or(0));
             file.only(n * p / t..n * (p + 1) / t).try_for_each(|b| records.append_batch(&b.ok()?, map))
         })
         .into_iter(),
