@@ -96,8 +96,8 @@ pub fn run_files(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions, query
 pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Query) -> Result<(ResultTable, LoadReport)> {
     let mut sources = sources;
     let streams = cfg!(feature = "parquet")
-        && sources.iter().any(|s| s.kind == RecordKind::Deals)
-        && sources.iter().all(|s| is_reference(s.kind) || s.kind == RecordKind::Deals);
+        && sources.iter().any(|s| matches!(s.kind, RecordKind::Deals | RecordKind::Leads))
+        && sources.iter().all(|s| is_reference(s.kind) || streams_from_table(s.kind));
     if streams {
         // the tables again for the whole load, should the fold fall back to it
         let twins: Option<Vec<Source>> = sources.iter_mut().map(Source::arrow_twin).collect();
@@ -110,6 +110,15 @@ pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, q
     }
     let (data, report) = load_sources(sources, mapping, opts)?;
     Ok((data.run_checked(query)?, report))
+}
+
+/// The fact kinds a query on tables folds as it reads them: deals and leads (read into columns
+/// chunk by chunk, `load/stream_deals.rs`), and the kinds a [`crate::Dataset`] keeps as records
+/// and its query pushes one by one anyway (spend, targets: few rows). Subscription months and
+/// survey answers, read into columns by a whole load, are not streamed (the streamed row path
+/// would convert and push them one by one).
+fn streams_from_table(kind: RecordKind) -> bool {
+    matches!(kind, RecordKind::Deals | RecordKind::Leads | RecordKind::Spend | RecordKind::Targets)
 }
 
 /// The reference kinds, read whole before any fact record is folded.
@@ -139,7 +148,7 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
     }
     for src in facts {
         #[cfg(feature = "parquet")]
-        let Some(src) = (match super::stream_deals::typed_deals(src, mapping, opts, &mut report, &mut folder) {
+        let Some(src) = (match super::stream_deals::typed_facts(src, mapping, opts, &mut report, &mut folder) {
             Ok(src) => src,
             Err(()) => return Ok(None),
         }) else {
@@ -183,7 +192,7 @@ pub(super) struct Folder<'r> {
     /// `None` when the query is invalid: the files are still read and checked.
     engine: Option<Engine<'r>>,
     pub(super) deals: IdHashes,
-    leads: IdHashes,
+    pub(super) leads: IdHashes,
     tickets: IdHashes,
     referrals: IdHashes,
     /// Close dates of won deals by id hash, when leads are read (`Dataset::validate`'s lead
@@ -297,6 +306,37 @@ impl<'r> Folder<'r> {
         }
         match &mut self.engine {
             Some(e) => e.push_deals(deals, 0..deals.len()).map_err(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks leads read by a typed reader, whose ids are already noted, as [`Folder::fold`]
+    /// checks each lead — its partner known (once per distinct text), the deal it links to
+    /// among the deals read before — and fills each unset `won_on` from that deal when it was
+    /// won (`Dataset::link_leads`), then folds them from their columns.
+    pub(super) fn fold_noted_leads(&mut self, leads: &mut crate::Leads) -> Fold {
+        let refs = self.refs;
+        if !refs.partners.is_empty() {
+            let mut known = crate::dataset::Known::new(leads.words.len() + 1);
+            for i in 0..leads.len() {
+                let p = leads.partner[i];
+                if p > 0 && !known.known(p, || leads.partner_id(i).is_some_and(|p| refs.partner(p).is_some())) {
+                    return Err(());
+                }
+            }
+        }
+        for i in 0..if leads.has_deals() { leads.len() } else { 0 } {
+            let Some(deal) = leads.deal.get(i) else { continue };
+            let h = id_hash(deal);
+            if !self.deals.contains(h) {
+                return Err(());
+            }
+            if leads.won_on[i].is_none() {
+                leads.won_on[i] = self.won.as_ref().and_then(|w| w.get(&h).copied());
+            }
+        }
+        match &mut self.engine {
+            Some(e) => e.push_leads(leads, 0..leads.len()).map_err(|_| ()),
             None => Ok(()),
         }
     }
