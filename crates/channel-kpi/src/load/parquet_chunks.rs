@@ -19,6 +19,7 @@
 //! wait in one pool for the next reader to start a chunk.
 
 use super::id_hashes::{IdHashes, id_hash};
+use super::id_parts::IdParts;
 use super::mapping::KindMapping;
 use crate::{Deals, Leads};
 use arrow_array::RecordBatch;
@@ -41,6 +42,35 @@ pub(super) trait Chunked: Default + Send {
     /// (deals only: a lead's columns are all read); `None` when one is not read exactly like
     /// the row path.
     fn append_read(&mut self, b: &RecordBatch, map: &KindMapping, unread: &[&str]) -> Option<()>;
+}
+
+/// Where a chunk's id hashes are noted before it is folded: checked as they come
+/// ([`IdHashes`]: deals, which leads look up) or once all are in ([`IdParts`]: leads, which
+/// nothing looks up while they are read; the caller asks [`IdParts::repeats`] at the end).
+pub(super) trait NoteIds {
+    /// Makes room for `n` more ids.
+    fn reserve(&mut self, n: usize);
+    /// Notes hashes `hs`; false when one repeats a hash noted (the rest then may not be).
+    fn note(&mut self, hs: &[u128]) -> bool;
+}
+
+impl NoteIds for IdHashes {
+    fn reserve(&mut self, n: usize) {
+        IdHashes::reserve(self, n);
+    }
+    fn note(&mut self, hs: &[u128]) -> bool {
+        self.insert_all(hs)
+    }
+}
+
+impl NoteIds for IdParts {
+    fn reserve(&mut self, n: usize) {
+        IdParts::reserve(self, n);
+    }
+    fn note(&mut self, hs: &[u128]) -> bool {
+        self.add(hs);
+        true
+    }
 }
 
 impl Chunked for Deals {
@@ -117,15 +147,15 @@ enum Chunk<T> {
 /// Returns the id set and how it ended: `ids` holds the ids of every chunk folded, and of the
 /// chunk whose repeat ended it, up to the repeat (no others); a chunk is never folded after its
 /// ids repeat, after a chunk before it did not read, nor after `fold` said stop.
-pub(super) fn fold_chunks<T: Chunked>(
+pub(super) fn fold_chunks<T: Chunked, I: NoteIds>(
     open: &OpenRows,
     total: u64,
     readers: usize,
     (map, unread): (&KindMapping, &[&str]),
-    mut ids: IdHashes,
+    mut ids: I,
     per: usize,
     fold: &mut dyn FnMut(&mut T) -> Result<(), ()>,
-) -> (IdHashes, End) {
+) -> (I, End) {
     let per = per.max(1) as u64;
     let chunks = total.div_ceil(per);
     let readers = (readers.max(1) as u64).min(chunks.max(1));
@@ -160,7 +190,7 @@ fn fold_each<T>(
     parts: &[Receiver<Chunk<T>>],
     spares: &Spares<T>,
     chunks: u64,
-    ids: &mut IdHashes,
+    ids: &mut impl NoteIds,
     fold: &mut dyn FnMut(&mut T) -> Result<(), ()>,
 ) -> End {
     for c in 0..chunks {
@@ -170,7 +200,7 @@ fn fold_each<T>(
             Ok(Chunk::Unread) => return End::Unread,
             Err(_) => return End::Stopped, // the reader ended without saying why: it panicked
         };
-        if !ids.insert_all(&part.hashes) {
+        if !ids.note(&part.hashes) {
             return End::Repeat;
         }
         if fold(&mut part.records).is_err() {

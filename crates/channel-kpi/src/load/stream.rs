@@ -27,6 +27,7 @@
 
 use super::assemble::{Loaded, load_sources, loaded, table_columns, to_rows};
 use super::id_hashes::{IdHashes, id_hash};
+use super::id_parts::IdParts;
 use super::kinds::RecordKind;
 use super::mapping::Mapping;
 use super::paths::{load_paths, path_sources};
@@ -176,6 +177,9 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
             Err(e) => return Err(to_rows(e, &tables)),
         }
     }
+    if folder.leads.repeats() {
+        return Ok(None);
+    }
     report.errors = std::mem::take(&mut report.errors).into_iter().map(|e| to_rows(e, &tables)).collect();
     super::check_group_by(&table_columns(&report), &refs, query)?;
     if let Some(e) = query_error {
@@ -192,7 +196,9 @@ pub(super) struct Folder<'r> {
     /// `None` when the query is invalid: the files are still read and checked.
     engine: Option<Engine<'r>>,
     pub(super) deals: IdHashes,
-    pub(super) leads: IdHashes,
+    /// Lead ids, checked for a repeat once every leads source is read (no record looks a lead
+    /// up meanwhile): a repeat sends the query to the whole load, as any other.
+    pub(super) leads: IdParts,
     tickets: IdHashes,
     referrals: IdHashes,
     /// Close dates of won deals by id hash, when leads are read (`Dataset::validate`'s lead
@@ -210,7 +216,7 @@ impl<'r> Folder<'r> {
             refs,
             engine,
             deals: IdHashes::default(),
-            leads: IdHashes::default(),
+            leads: IdParts::default(),
             tickets: IdHashes::default(),
             referrals: IdHashes::default(),
             won,
@@ -352,7 +358,7 @@ impl<'r> Folder<'r> {
                 self.push(&Record::Deal(&d))
             }
             Loaded::Lead(mut l) => {
-                new(&mut self.leads, &l.id)?;
+                self.leads.add(&[id_hash(&l.id)]);
                 if let (None, Some(did)) = (l.won_on, l.deal_id.as_deref()) {
                     l.won_on = self.won.as_ref().and_then(|w| w.get(&id_hash(did)).copied());
                 }

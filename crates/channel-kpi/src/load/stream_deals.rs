@@ -16,8 +16,10 @@ use super::stream::{Fold, Folder};
 #[cfg(feature = "parquet")]
 trait Streamed: super::parquet_chunks::Chunked {
     const KIND: RecordKind;
+    /// Where the ids of this kind are noted.
+    type Ids: super::parquet_chunks::NoteIds + Default;
     /// The ids of this kind noted so far.
-    fn ids<'f>(folder: &'f mut Folder) -> &'f mut IdHashes;
+    fn ids<'f>(folder: &'f mut Folder) -> &'f mut Self::Ids;
     /// The canonical text columns a chunk can leave out.
     fn unread(folder: &Folder) -> Vec<&'static str>;
     /// Checks a chunk whose ids are noted, and folds it.
@@ -27,6 +29,7 @@ trait Streamed: super::parquet_chunks::Chunked {
 #[cfg(feature = "parquet")]
 impl Streamed for crate::Deals {
     const KIND: RecordKind = RecordKind::Deals;
+    type Ids = IdHashes;
     fn ids<'f>(folder: &'f mut Folder) -> &'f mut IdHashes {
         &mut folder.deals
     }
@@ -41,7 +44,8 @@ impl Streamed for crate::Deals {
 #[cfg(feature = "parquet")]
 impl Streamed for crate::Leads {
     const KIND: RecordKind = RecordKind::Leads;
-    fn ids<'f>(folder: &'f mut Folder) -> &'f mut IdHashes {
+    type Ids = super::id_parts::IdParts;
+    fn ids<'f>(folder: &'f mut Folder) -> &'f mut Self::Ids {
         &mut folder.leads
     }
     fn unread(_: &Folder) -> Vec<&'static str> {
