@@ -58,6 +58,7 @@ mod stream_deals;
 mod typed;
 #[cfg(feature = "arrow")]
 mod typed_history;
+mod won_dates;
 
 pub use assemble::load_sources;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};
