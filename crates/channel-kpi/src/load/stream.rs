@@ -8,8 +8,9 @@
 //! 2. reads each fact file in the loader's chunks (converted on every core, handed on in row
 //!    order: the same conversion, the same row errors, the same report as a whole load) and,
 //!    instead of keeping each record, checks what a whole load checks about it afterwards —
-//!    its id unused (deals, leads, tickets, referrals: [`IdHashes`], 8 bytes per id), the
-//!    partner, owner, stage and deal it names known — and pushes it into the engine;
+//!    its id unused (deals, tickets, referrals: [`IdHashes`], 8–16 bytes per id; leads:
+//!    [`IdParts`], 8 bytes per id, checked once all are read, since nothing looks a lead up),
+//!    the partner, owner, stage and deal it names known — and pushes it into the engine;
 //! 3. checks `group_by` against the columns read and finishes the partial.
 //!
 //! Every query streams, with these exceptions, which fall back to the whole load
@@ -23,7 +24,9 @@
 //!
 //! Leads are linked to the deals they became as a whole load does (`won_on` from a won deal):
 //! when a leads file is read, the close dates of won deals are kept by id hash meanwhile
-//! (by 128-bit hash: ≈ 40 bytes per won deal).
+//! ([`WonDates`], by 128-bit hash: 48–96 bytes per won deal). A Parquet leads file, or an
+//! in-memory leads table, the typed reader takes is read in chunks like a deals one
+//! (`load/stream_deals.rs`), each chunk's links looked up together.
 
 use super::assemble::{Loaded, load_sources, loaded, table_columns, to_rows};
 use super::id_hashes::{IdHashes, id_hash};
@@ -69,11 +72,12 @@ pub fn run_files(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions, query
 
 /// Runs `query` on in-memory tables ([`Source::from_arrow`]): the result, the report and every
 /// error of [`load_sources`] + [`Dataset::run_checked`](crate::Dataset::run_checked) with the
-/// same options — but when the fact tables are deals tables (reference tables beside them),
-/// they are folded as they are read, as [`run_files`] folds files: cut in chunks of 64 k rows,
-/// each read into columns on one core while the one before is folded on another; no
-/// [`Dataset`](crate::Dataset) is built. Whatever does not stream (other kinds, a table the
-/// typed reader does not take) is loaded whole first, as [`load_sources`] loads it.
+/// same options — but when the fact tables are deals and leads tables (spend, targets and
+/// reference tables beside them), they are folded as they are read, as [`run_files`] folds
+/// files: deals and leads cut in chunks of 64 k rows, each read into columns on one core while
+/// the one before is folded on another; no [`Dataset`](crate::Dataset) is built. Whatever does
+/// not stream (other kinds) is loaded whole first, as [`load_sources`] loads it; a table the
+/// typed reader does not take is read through the row path, converted on every core.
 ///
 /// ```
 /// use arrow_array::{ArrayRef, RecordBatch, StringArray};
