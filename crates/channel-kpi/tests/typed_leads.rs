@@ -70,8 +70,13 @@ fn deals() -> Source {
 
 /// The deals `D0` … `D{n - 1}` of [`deals`].
 fn deals_of(n: usize) -> Source {
+    Source::from_arrow(RecordKind::Deals, "deals", Box::new(std::iter::once(Ok(deals_batch(n)))))
+}
+
+/// The deals of [`deals_of`] as one batch.
+fn deals_batch(n: usize) -> RecordBatch {
     let status = |i: usize| ["won", "lost", "open"][i % 3];
-    let b = RecordBatch::try_from_iter([
+    RecordBatch::try_from_iter([
         ("deal_id", Arc::new(StringArray::from((0..n).map(|i| format!("D{i}")).collect::<Vec<_>>())) as ArrayRef),
         ("status", Arc::new(StringArray::from((0..n).map(status).collect::<Vec<_>>())) as ArrayRef),
         ("created_on", Arc::new(Date32Array::from(vec![20_000; n])) as ArrayRef),
@@ -82,8 +87,7 @@ fn deals_of(n: usize) -> Source {
         ("amount", Arc::new(Int64Array::from((0..n).map(|i| (i % 3 == 0).then_some(100 * i as i64)).collect::<Vec<_>>())) as ArrayRef),
         ("currency", Arc::new(StringArray::from(vec!["USD"; n])) as ArrayRef),
     ])
-    .unwrap();
-    Source::from_arrow(RecordKind::Deals, "deals", Box::new(std::iter::once(Ok(b))))
+    .unwrap()
 }
 
 fn load_as(batches: &[RecordBatch], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
@@ -335,4 +339,36 @@ fn a_query_on_a_big_lead_table_equals_a_whole_load() {
     assert_eq!(streamed_equals_whole(&dangling, &Mapping::default(), true, 10, false).unwrap(), vec![None; 3]);
     let before = with_ids(table(&linked[..129_000], false, 4), &|i| format!("L{i}"));
     assert_eq!(streamed_equals_whole(&before, &Mapping::default(), true, 10, false).unwrap(), every(true));
+}
+
+/// A Parquet leads file beside a deals file through `load::run_files` (the leads folded from
+/// the typed reader's chunks as they are read): the result or error of the whole load — a
+/// clean file (folded as read), one with a repeated id, one linking to unknown deals.
+#[cfg(feature = "parquet")]
+#[test]
+fn a_query_on_parquet_lead_files_equals_a_whole_load() {
+    let lead = |i: u32| (0, (i % 500) as u16, (i % 5) as u8, Some((i % 4) as u8), None, Some((i % 40) as u8), None, Some(1), None, 0);
+    for (trouble, deals) in [(0u8, 40usize), (4, 40), (0, 10)] {
+        let rows = one_trouble((0..3_000u32).map(lead).collect(), trouble, 2_500);
+        let dir = common::Scratch::new(&format!("leads-files-{trouble}-{deals}"));
+        common::write_parquet(&dir.join("leads.parquet"), &table(&rows, false, 3), 700);
+        common::write_parquet(&dir.join("deals.parquet"), &[deals_batch(deals)], 16);
+        let paths = [dir.join("deals.parquet"), dir.join("leads.parquet")];
+        for q in queries() {
+            let opts = LoadOptions::default();
+            let streamed = channel_kpi::load::run_files(&paths, &Mapping::default(), &opts, &q);
+            let whole = channel_kpi::load::load_paths(&paths, &Mapping::default(), &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
+            match (streamed, whole) {
+                (Ok((a, ra)), Ok((b, rb))) => {
+                    assert_eq!((a, &ra.files), (b, &rb.files));
+                    assert!(ra.streamed, "a clean file is folded as it is read");
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string());
+                    assert!(trouble != 0 || deals != 40, "{a}");
+                }
+                (a, b) => panic!("run_files {:?} vs whole load {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())),
+            }
+        }
+    }
 }
