@@ -123,6 +123,7 @@ pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, q
 /// and its query pushes one by one anyway (spend, targets: few rows). Subscription months and
 /// survey answers, read into columns by a whole load, are not streamed (the streamed row path
 /// would convert and push them one by one).
+#[cfg(feature = "arrow")]
 fn streams_from_table(kind: RecordKind) -> bool {
     matches!(kind, RecordKind::Deals | RecordKind::Leads | RecordKind::Spend | RecordKind::Targets)
 }
@@ -325,6 +326,7 @@ impl<'r> Folder<'r> {
     /// checks each lead — its partner known (once per distinct text), the deal it links to
     /// among the deals read before — and fills each unset `won_on` from that deal when it was
     /// won (`Dataset::link_leads`), then folds them from their columns.
+    #[cfg(feature = "parquet")]
     pub(super) fn fold_noted_leads(&mut self, leads: &mut crate::Leads) -> Fold {
         let refs = self.refs;
         if !refs.partners.is_empty() {

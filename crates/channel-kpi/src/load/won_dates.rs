@@ -93,11 +93,13 @@ impl WonDates {
 
     /// Reads the first slot of hash `h` (the value means nothing), so its cache line is on its
     /// way when `h` is looked up a little later.
+    #[cfg(any(feature = "parquet", test))]
     #[inline]
     pub(super) fn touch(&self, h: u128) -> u64 {
         self.slots.get(self.home_or_0(h)).map_or(0, |s| s.lo)
     }
 
+    #[cfg(any(feature = "parquet", test))]
     fn home_or_0(&self, h: u128) -> usize {
         if self.slots.is_empty() { 0 } else { self.home(h) }
     }
