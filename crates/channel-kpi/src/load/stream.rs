@@ -24,9 +24,9 @@
 //!
 //! Leads are linked to the deals they became as a whole load does (`won_on` from a won deal):
 //! when a leads file is read, the close dates of won deals are kept by id hash meanwhile
-//! ([`WonDates`], by 128-bit hash: 48–96 bytes per won deal). A Parquet leads file, or an
-//! in-memory leads table, the typed reader takes is read in chunks like a deals one
-//! (`load/stream_deals.rs`), each chunk's links looked up together.
+//! ([`WonDates`], by 128-bit hash: 48–96 bytes per won deal, 32 until the first lead). A
+//! Parquet leads file, or an in-memory leads table, the typed reader takes is read in chunks
+//! like a deals one (`load/stream_deals.rs`), each chunk's links looked up together.
 
 use super::assemble::{Loaded, load_sources, loaded, table_columns, to_rows};
 use super::id_hashes::{IdHashes, id_hash};
@@ -342,8 +342,9 @@ impl<'r> Folder<'r> {
         // load the slots of the one `AHEAD` (a cache miss each once the deals outgrow the caches)
         let links: Vec<(usize, u128)> =
             (0..if leads.has_deals() { leads.len() } else { 0 }).filter_map(|i| Some((i, id_hash(leads.deal.get(i)?)))).collect();
-        let (deals, no_won) = (&self.deals, WonDates::default());
-        let won = self.won.as_ref().unwrap_or(&no_won);
+        let mut no_won = WonDates::default();
+        let won = self.won.as_mut().unwrap_or(&mut no_won).sealed();
+        let deals = &self.deals;
         const AHEAD: usize = 8;
         let mut seen = 0u64;
         for (j, &(i, h)) in links.iter().enumerate() {
@@ -379,7 +380,7 @@ impl<'r> Folder<'r> {
             Loaded::Lead(mut l) => {
                 self.leads.add(&[id_hash(&l.id)]);
                 if let (None, Some(did)) = (l.won_on, l.deal_id.as_deref()) {
-                    l.won_on = self.won.as_ref().and_then(|w| w.get(id_hash(did)));
+                    l.won_on = self.won.as_mut().and_then(|w| w.sealed().get(id_hash(did)));
                 }
                 self.partner_known(l.partner_id.as_deref())?;
                 if l.deal_id.as_deref().is_some_and(|d| !self.deals.contains(id_hash(d))) {
