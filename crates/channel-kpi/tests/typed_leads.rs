@@ -372,3 +372,54 @@ fn a_query_on_parquet_lead_files_equals_a_whole_load() {
         }
     }
 }
+
+/// A repeated lead id is reported before any error of a later row or table, as by the whole
+/// load: a repeat in a table the typed reader leaves to the row path (a later row it refuses),
+/// a repeat in a typed table followed by a spend table with a bad row, and an id of a typed
+/// table repeated in a later table read row by row (and the other way round).
+#[cfg(feature = "parquet")]
+#[test]
+fn a_repeat_is_reported_before_later_errors_as_by_a_whole_load() {
+    let lead = |id: u16, trouble: u8| (id, 10, 1, Some(0), None, Some(3), None, None, None, trouble);
+    let q = queries().remove(0);
+    let opts = LoadOptions::default();
+    let text = |v: Vec<&str>| Arc::new(StringArray::from(v)) as ArrayRef;
+    // leads as a table with text dates: the typed reader leaves it to the row path
+    let untyped = |ids: Vec<&str>| {
+        let n = ids.len();
+        let b = RecordBatch::try_from_iter([("lead_id", text(ids)), ("created_on", text(vec!["2025-02-01"; n]))]).unwrap();
+        Source::from_arrow(RecordKind::Leads, "more_leads", Box::new(std::iter::once(Ok(b))))
+    };
+    let leads = |rows: &[Gen]| {
+        Source::from_arrow(RecordKind::Leads, "leads", Box::new(table(rows, false, 1).into_iter().map(Ok).collect::<Vec<_>>().into_iter()))
+    };
+    let spend = |amount: &str| {
+        let b = RecordBatch::try_from_iter([
+            ("channel", text(vec!["paid"])),
+            ("spent_on", text(vec!["2025-01-01"])),
+            ("amount", text(vec![amount])),
+            ("currency", text(vec!["USD"])),
+        ])
+        .unwrap();
+        Source::from_arrow(RecordKind::Spend, "spend", Box::new(std::iter::once(Ok(b))))
+    };
+    let cases: Vec<(&str, Box<dyn Fn() -> Vec<Source>>)> = vec![
+        ("a repeat, then a row the typed reader refuses", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(7, 0), lead(8, 2)])])),
+        ("a repeat, then a bad spend row", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(7, 0)]), spend("oops")])),
+        ("typed, then row by row", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(8, 0)]), untyped(vec!["L9", "L8"])])),
+        ("row by row, then typed", Box::new(move || vec![deals(), untyped(vec!["L9", "L8"]), leads(&[lead(7, 0), lead(8, 0)])])),
+        ("no repeat", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(8, 0)]), untyped(vec!["L9"]), spend("10")])),
+    ];
+    for (case, sources) in cases {
+        let streamed = channel_kpi::load::run_tables(sources(), &Mapping::default(), &opts, &q);
+        let whole = channel_kpi::arrow::load_tables(sources(), &Mapping::default(), &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
+        match (streamed, whole) {
+            (Ok((a, ra)), Ok((b, _))) => assert!(a == b && ra.streamed && case == "no repeat", "{case}"),
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{case}");
+                assert!(a.to_string().contains("duplicate lead id"), "{case}: {a}");
+            }
+            (a, b) => panic!("{case}: run_tables {:?} vs whole load {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())),
+        }
+    }
+}

@@ -145,6 +145,12 @@ impl IdHashes {
         }
     }
 
+    /// True when no hash was added.
+    #[cfg(feature = "parquet")]
+    pub(super) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Whether a hash equal to `h` was added.
     pub(super) fn contains(&self, h: u128) -> bool {
         self.find(key(h)).is_some()

@@ -1,6 +1,8 @@
 //! [`IdParts`]: the ids of one record kind seen so far, as 64-bit hashes, checked for a repeat
 //! once all of them are in — for records whose ids nothing looks up while they are read (a
-//! streamed query's leads: no record links to a lead), so the check can wait.
+//! streamed query's leads: no record links to a lead), so the check can wait — as long as no
+//! error of a later row could be reported first (the leads a typed reader reads in chunks: a
+//! row it does not take sends the query to the whole load; the row path checks as it reads).
 //!
 //! [`super::id_hashes::IdHashes`] checks each id as it comes: one random access into a table of
 //! 16 bytes a record (8 bytes a slot, at most 7/8 full, a power of two), a cache and TLB miss
@@ -66,6 +68,24 @@ impl IdParts {
     #[cfg(test)]
     fn len(&self) -> usize {
         self.parts.iter().map(Vec::len).sum()
+    }
+
+    /// True when no hash was added (since the last [`IdParts::take`]).
+    pub(super) fn is_empty(&self) -> bool {
+        self.parts.iter().all(Vec::is_empty)
+    }
+
+    /// The hashes added, as [`super::id_hashes::id_hash`]es with the bits kept (the low 64;
+    /// the order is not the order added).
+    pub(super) fn hashes(&self) -> impl Iterator<Item = u128> + '_ {
+        self.parts.iter().flatten().map(|&k| u128::from(k))
+    }
+
+    /// The hashes added ([`IdParts::hashes`]), forgotten here.
+    pub(super) fn take(&mut self) -> Vec<u128> {
+        let all = self.hashes().collect();
+        self.parts.clear();
+        all
     }
 
     /// Whether some hash was added twice.

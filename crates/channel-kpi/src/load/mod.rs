@@ -37,6 +37,7 @@ mod csv_file;
 mod deal_plan;
 mod first_lines;
 mod id_hashes;
+#[cfg(feature = "parquet")]
 mod id_parts;
 mod json_line;
 mod jsonl_file;

@@ -8,8 +8,9 @@
 //! 2. reads each fact file in the loader's chunks (converted on every core, handed on in row
 //!    order: the same conversion, the same row errors, the same report as a whole load) and,
 //!    instead of keeping each record, checks what a whole load checks about it afterwards —
-//!    its id unused (deals, tickets, referrals: [`IdHashes`], 8–16 bytes per id; leads:
-//!    [`IdParts`], 8 bytes per id, checked once all are read, since nothing looks a lead up),
+//!    its id unused (deals, tickets, referrals, leads read row by row: [`IdHashes`], 8–16
+//!    bytes per id; leads a typed reader reads in chunks: `IdParts`, 8 bytes per id, checked
+//!    once the source is read, since nothing looks a lead up),
 //!    the partner, owner, stage and deal it names known — and pushes it into the engine;
 //! 3. checks `group_by` against the columns read and finishes the partial.
 //!
@@ -30,6 +31,7 @@
 
 use super::assemble::{Loaded, load_sources, loaded, table_columns, to_rows};
 use super::id_hashes::{IdHashes, id_hash};
+#[cfg(feature = "parquet")]
 use super::id_parts::IdParts;
 use super::kinds::RecordKind;
 use super::mapping::Mapping;
@@ -183,9 +185,6 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
             Err(e) => return Err(to_rows(e, &tables)),
         }
     }
-    if folder.leads.repeats() {
-        return Ok(None);
-    }
     report.errors = std::mem::take(&mut report.errors).into_iter().map(|e| to_rows(e, &tables)).collect();
     super::check_group_by(&table_columns(&report), &refs, query)?;
     if let Some(e) = query_error {
@@ -202,9 +201,16 @@ pub(super) struct Folder<'r> {
     /// `None` when the query is invalid: the files are still read and checked.
     engine: Option<Engine<'r>>,
     pub(super) deals: IdHashes,
-    /// Lead ids, checked for a repeat once every leads source is read (no record looks a lead
-    /// up meanwhile): a repeat sends the query to the whole load, as any other.
+    /// Ids of leads read by a typed reader (in chunks: a chunk the reader does not take sends
+    /// the query to the whole load, so no row error can follow a repeat within the source),
+    /// checked for a repeat once the source is read ([`Folder::settle_leads`]): no record
+    /// looks a lead up meanwhile.
+    #[cfg(feature = "parquet")]
     pub(super) leads: IdParts,
+    /// Ids of leads read through the row path, checked as each comes (a repeat must send the
+    /// query to the whole load before a later row's error is reported); those of `leads` are
+    /// moved here first.
+    lead_rows: IdHashes,
     tickets: IdHashes,
     referrals: IdHashes,
     /// Close dates of won deals by id hash, when leads are read (`Dataset::validate`'s lead
@@ -222,7 +228,9 @@ impl<'r> Folder<'r> {
             refs,
             engine,
             deals: IdHashes::default(),
+            #[cfg(feature = "parquet")]
             leads: IdParts::default(),
+            lead_rows: IdHashes::default(),
             tickets: IdHashes::default(),
             referrals: IdHashes::default(),
             won,
@@ -322,6 +330,19 @@ impl<'r> Folder<'r> {
         }
     }
 
+    /// Checks the ids of a leads source a typed reader has read (noted in `leads`): no repeat
+    /// among them, nor of a lead read through the row path before. (Every pair of lead ids is
+    /// compared once: each source read through the row path first moves the typed ids here to
+    /// `lead_rows`, and checks its own ids there as they come.)
+    #[cfg(feature = "parquet")]
+    pub(super) fn settle_leads(&mut self) -> Fold {
+        let rows = &self.lead_rows;
+        if self.leads.repeats() || (!rows.is_empty() && self.leads.hashes().any(|h| rows.contains(h))) {
+            return Err(());
+        }
+        Ok(())
+    }
+
     /// Checks leads read by a typed reader, whose ids are already noted, as [`Folder::fold`]
     /// checks each lead — its partner known (once per distinct text), the deal it links to
     /// among the deals read before — and fills each unset `won_on` from that deal when it was
@@ -369,7 +390,8 @@ impl<'r> Folder<'r> {
 
     /// Checks one converted fact record as `Dataset::validate_loaded` would, then folds it.
     fn fold(&mut self, rec: Loaded) -> Fold {
-        let new = |ids: &mut IdHashes, id: &str| if ids.insert(id_hash(id)) { Ok(()) } else { Err(()) };
+        let new_hash = |ids: &mut IdHashes, h: u128| if ids.insert(h) { Ok(()) } else { Err(()) };
+        let new = |ids: &mut IdHashes, id: &str| new_hash(ids, id_hash(id));
         match rec {
             Loaded::Deal(d) => {
                 let stages = d.stage.iter().chain(d.stage_history.iter().map(|e| &e.stage)).map(String::as_str);
@@ -378,7 +400,13 @@ impl<'r> Folder<'r> {
                 self.push(&Record::Deal(&d))
             }
             Loaded::Lead(mut l) => {
-                self.leads.add(&[id_hash(&l.id)]);
+                #[cfg(feature = "parquet")]
+                if !self.leads.is_empty() {
+                    for h in self.leads.take() {
+                        new_hash(&mut self.lead_rows, h)?;
+                    }
+                }
+                new(&mut self.lead_rows, &l.id)?;
                 if let (None, Some(did)) = (l.won_on, l.deal_id.as_deref()) {
                     l.won_on = self.won.as_mut().and_then(|w| w.sealed().get(id_hash(did)));
                 }

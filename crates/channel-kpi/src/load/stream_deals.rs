@@ -28,6 +28,8 @@ trait Streamed: super::parquet_chunks::Chunked {
     fn unread(folder: &Folder) -> Vec<&'static str>;
     /// Checks a chunk whose ids are noted, and folds it.
     fn fold(folder: &mut Folder, chunk: &mut Self) -> Fold;
+    /// Checks what waited for the whole source to be read (the ids, for leads).
+    fn settle(folder: &mut Folder) -> Fold;
 }
 
 #[cfg(feature = "parquet")]
@@ -43,6 +45,9 @@ impl Streamed for crate::Deals {
     fn fold(folder: &mut Folder, chunk: &mut Self) -> Fold {
         folder.fold_noted_deals(chunk)
     }
+    fn settle(_: &mut Folder) -> Fold {
+        Ok(()) // ids checked as each chunk came: leads link to deals
+    }
 }
 
 #[cfg(feature = "parquet")]
@@ -57,6 +62,9 @@ impl Streamed for crate::Leads {
     }
     fn fold(folder: &mut Folder, chunk: &mut Self) -> Fold {
         folder.fold_noted_leads(chunk)
+    }
+    fn settle(folder: &mut Folder) -> Fold {
+        folder.settle_leads()
     }
 }
 
@@ -162,6 +170,7 @@ fn fold_typed<T: Streamed>(
     if rows == 0 {
         return Ok(true); // an empty source: the row path says what it says about it
     }
+    T::settle(folder)?;
     progress.report(rows, true);
     report.columns.push((kind, shown.cols));
     report.files.push(FileReport { file: shown.name, kind, rows_read: rows, rows_loaded: rows });
