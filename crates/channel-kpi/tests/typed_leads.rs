@@ -403,7 +403,7 @@ fn a_repeat_is_reported_before_later_errors_as_by_a_whole_load() {
         .unwrap();
         Source::from_arrow(RecordKind::Spend, "spend", Box::new(std::iter::once(Ok(b))))
     };
-    type Sources = Box<dyn Fn() -> Vec<Source>>;
+    type Sources<'a> = Box<dyn Fn() -> Vec<Source> + 'a>;
     let cases: Vec<(&str, Sources)> = vec![
         ("a repeat, then a row the typed reader refuses", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(7, 0), lead(8, 2)])])),
         ("a repeat, then a bad spend row", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(7, 0)]), spend("oops")])),
