@@ -5,6 +5,8 @@
 //! Tables mix clean rows with padded and mixed-case texts, empty strings, nulls, dictionary
 //! columns, text and number columns kept as attrs, and bad rows (an empty id, a missing
 //! creation date, an unknown channel, a repeated id), whole or in several batches.
+//! A query on the same tables (`load::run_tables`: leads folded as they are read) gives the
+//! result or error of the whole load, then the query.
 #![cfg(feature = "arrow")]
 #![allow(clippy::result_large_err)]
 
@@ -63,9 +65,18 @@ fn table(rows: &[Gen], dictionary: bool, batches: usize) -> Vec<RecordBatch> {
 
 /// The deals the leads link to: `D0` … `D39`, every third won (in 2025), every third lost.
 fn deals() -> Source {
-    let n = 40;
+    deals_of(40)
+}
+
+/// The deals `D0` … `D{n - 1}` of [`deals`].
+fn deals_of(n: usize) -> Source {
+    Source::from_arrow(RecordKind::Deals, "deals", Box::new(std::iter::once(Ok(deals_batch(n)))))
+}
+
+/// The deals of [`deals_of`] as one batch.
+fn deals_batch(n: usize) -> RecordBatch {
     let status = |i: usize| ["won", "lost", "open"][i % 3];
-    let b = RecordBatch::try_from_iter([
+    RecordBatch::try_from_iter([
         ("deal_id", Arc::new(StringArray::from((0..n).map(|i| format!("D{i}")).collect::<Vec<_>>())) as ArrayRef),
         ("status", Arc::new(StringArray::from((0..n).map(status).collect::<Vec<_>>())) as ArrayRef),
         ("created_on", Arc::new(Date32Array::from(vec![20_000; n])) as ArrayRef),
@@ -76,8 +87,7 @@ fn deals() -> Source {
         ("amount", Arc::new(Int64Array::from((0..n).map(|i| (i % 3 == 0).then_some(100 * i as i64)).collect::<Vec<_>>())) as ArrayRef),
         ("currency", Arc::new(StringArray::from(vec!["USD"; n])) as ArrayRef),
     ])
-    .unwrap();
-    Source::from_arrow(RecordKind::Deals, "deals", Box::new(std::iter::once(Ok(b))))
+    .unwrap()
 }
 
 fn load_as(batches: &[RecordBatch], mapping: &Mapping, collect: bool, row_path_only: bool) -> Loaded {
@@ -203,4 +213,214 @@ fn a_repeated_lead_id_is_named_with_both_rows() {
     assert_eq!((loc.row, loc.value.as_deref()), (Some(2), Some("L7")));
     let (ds, report) = load_as(&t, &Mapping::default(), true, false).unwrap();
     assert_eq!((ds.leads.len(), report.errors.len()), (2, 1));
+}
+
+/// A query on the leads `batches` beside the deals `D0` … `D{deals - 1}`, a spend table and
+/// (`partners`) a partners table naming `P0` … `P4` (the generated leads name up to `P6`)
+/// through `load::run_tables` (leads folded as they are read, `load/stream.rs`) equals the same
+/// tables loaded whole, then queried: the same result, files and bad rows, or the same error.
+/// Per query of [`queries`]: whether it was folded as it was read (`None`: an error).
+#[cfg(feature = "parquet")]
+fn streamed_equals_whole(
+    batches: &[RecordBatch],
+    mapping: &Mapping,
+    collect: bool,
+    deals: usize,
+    partners: bool,
+) -> Result<Vec<Option<bool>>, TestCaseError> {
+    let sources = || {
+        let mut s = vec![deals_of(deals)];
+        let text = |v: Vec<String>| Arc::new(StringArray::from(v)) as ArrayRef;
+        if partners {
+            let t = RecordBatch::try_from_iter([("partner_id", text((0..5).map(|p| format!("P{p}")).collect()))]).unwrap();
+            s.push(Source::from_arrow(RecordKind::Partners, "partners", Box::new(std::iter::once(Ok(t)))));
+        }
+        let spend = RecordBatch::try_from_iter([
+            ("channel", text(["paid", "owned", "earned"].map(String::from).to_vec())),
+            ("source", text(["webinar", "ads", "newsletter"].map(String::from).to_vec())),
+            ("spent_on", Arc::new(Date32Array::from(vec![20_100, 20_200, 20_300])) as ArrayRef),
+            ("amount", Arc::new(Int64Array::from(vec![500, 700, 900])) as ArrayRef),
+            ("currency", text(vec!["USD".into(); 3])),
+        ])
+        .unwrap();
+        s.push(Source::from_arrow(RecordKind::Spend, "spend", Box::new(std::iter::once(Ok(spend)))));
+        let b: Vec<_> = batches.iter().cloned().map(Ok).collect();
+        s.push(Source::from_arrow(RecordKind::Leads, "leads", Box::new(b.into_iter())));
+        s
+    };
+    let opts = LoadOptions { collect_errors: collect, ..LoadOptions::default() };
+    let mut streamed_each = Vec::new();
+    for q in queries() {
+        let streamed = channel_kpi::load::run_tables(sources(), mapping, &opts, &q);
+        let whole = channel_kpi::arrow::load_tables(sources(), mapping, &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
+        match (streamed, whole) {
+            (Ok((a, ra)), Ok((b, rb))) => {
+                prop_assert_eq!(a, b);
+                prop_assert_eq!(&ra.files, &rb.files);
+                let text = |e: &[channel_kpi::Error]| e.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+                prop_assert_eq!(text(&ra.errors), text(&rb.errors));
+                streamed_each.push(Some(ra.streamed));
+            }
+            (Err(a), Err(b)) => {
+                prop_assert_eq!(a.to_string(), b.to_string());
+                streamed_each.push(None);
+            }
+            (a, b) => prop_assert!(false, "run_tables {:?} vs whole load {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())),
+        }
+    }
+    Ok(streamed_each)
+}
+
+#[cfg(feature = "parquet")]
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    /// Any table, clean or not, linking to known deals or not (`deals`: the generated leads
+    /// link to up to `D39`), its partners known or not, plain or mapped: a query on it equals a
+    /// whole load; a clean one (unique ids, known channels, deals and partners) is folded as it
+    /// is read.
+    #[test]
+    fn a_query_on_lead_tables_equals_a_whole_load(rows in proptest::collection::vec(gen_row(), 1..60), clean: bool, dictionary: bool, batches in 1usize..4, collect: bool, deals in prop_oneof![Just(40usize), 0usize..40], partners: bool, variant in 0u8..7) {
+        let rows = if clean { one_trouble(rows, 0, 0) } else { rows };
+        let t = table(&rows, dictionary, batches);
+        let (t, m) = if variant < 6 { mapped(&t, variant) } else { (t, Mapping::default()) };
+        let streamed = streamed_equals_whole(&t, &m, collect, deals, partners)?;
+        let known = |r: &Gen| r.5.is_none_or(|d| usize::from(d) < deals) && (!partners || r.4.is_none_or(|p| p % 7 < 5));
+        if clean && rows.iter().all(known) {
+            // (by an attr the mapping drops: an error, as in a whole load)
+            prop_assert!(streamed[0] == Some(true) && !streamed.contains(&Some(false)), "a clean table is folded as it is read: {:?}", streamed);
+        }
+    }
+}
+
+/// A leads table of several fold chunks (64 k rows each), clean, then with a repeated id or a
+/// link to an unknown deal in a late chunk: a query on it equals a whole load then the query,
+/// and the repeat is named with both rows.
+#[cfg(feature = "parquet")]
+#[test]
+fn a_query_on_a_big_lead_table_equals_a_whole_load() {
+    let rows: Vec<Gen> = (0..150_000u32)
+        .map(|i| {
+            ((i % 60_000) as u16, (i % 500) as u16, (i % 5) as u8, Some((i % 4) as u8), None, Some((i % 40) as u8), None, None, None, 0)
+        })
+        .collect();
+    let with_ids = |t: Vec<RecordBatch>, id: &dyn Fn(usize) -> String| -> Vec<RecordBatch> {
+        t.iter()
+            .scan(0usize, |at, b| {
+                let ids: Vec<String> = (*at..*at + b.num_rows()).map(id).collect();
+                *at += b.num_rows();
+                let mut cols = b.columns().to_vec();
+                cols[0] = Arc::new(StringArray::from(ids));
+                Some(RecordBatch::try_new(b.schema(), cols).unwrap())
+            })
+            .collect()
+    };
+    let clean = with_ids(table(&rows, false, 3), &|i| format!("L{i}"));
+    let every = |b| vec![Some(b); queries().len()];
+    assert_eq!(
+        streamed_equals_whole(&clean, &Mapping::default(), false, 40, false).unwrap(),
+        every(true),
+        "a clean table is folded as it is read"
+    );
+    let repeat = with_ids(table(&rows, false, 5), &|i| if i == 140_000 { "L3".into() } else { format!("L{i}") });
+    assert_eq!(streamed_equals_whole(&repeat, &Mapping::default(), false, 40, false).unwrap(), vec![None; 3]);
+    // the repeat skipped (and reported) under collect_errors: the whole load's result
+    assert_eq!(streamed_equals_whole(&repeat, &Mapping::default(), true, 40, false).unwrap(), every(false));
+    let q = queries().remove(0);
+    let src = Source::from_arrow(RecordKind::Leads, "leads", Box::new(repeat.into_iter().map(Ok).collect::<Vec<_>>().into_iter()));
+    let e = channel_kpi::load::run_tables(vec![deals(), src], &Mapping::default(), &LoadOptions::default(), &q).expect_err("a repeated id");
+    assert!(e.to_string().contains("duplicate lead id (first on row 3)"), "{e}");
+    assert_eq!(e.location().and_then(|l| l.row), Some(140_000));
+    // lead 130,000 links to D10: not among the deals D0 … D9 (nor are the others' D10 … D39)
+    let mut linked = rows.clone();
+    linked.iter_mut().for_each(|r| r.5 = r.5.map(|d| d % 10));
+    linked[130_000].5 = Some(10);
+    let dangling = with_ids(table(&linked, false, 4), &|i| format!("L{i}"));
+    assert_eq!(streamed_equals_whole(&dangling, &Mapping::default(), true, 10, false).unwrap(), vec![None; 3]);
+    let before = with_ids(table(&linked[..129_000], false, 4), &|i| format!("L{i}"));
+    assert_eq!(streamed_equals_whole(&before, &Mapping::default(), true, 10, false).unwrap(), every(true));
+}
+
+/// A Parquet leads file beside a deals file through `load::run_files` (the leads folded from
+/// the typed reader's chunks as they are read): the result or error of the whole load — a
+/// clean file (folded as read), one with a repeated id, one linking to unknown deals.
+#[cfg(feature = "parquet")]
+#[test]
+fn a_query_on_parquet_lead_files_equals_a_whole_load() {
+    let lead = |i: u32| (0, (i % 500) as u16, (i % 5) as u8, Some((i % 4) as u8), None, Some((i % 40) as u8), None, Some(1), None, 0);
+    for (trouble, deals) in [(0u8, 40usize), (4, 40), (0, 10)] {
+        let rows = one_trouble((0..3_000u32).map(lead).collect(), trouble, 2_500);
+        let dir = common::Scratch::new(&format!("leads-files-{trouble}-{deals}"));
+        common::write_parquet(&dir.join("leads.parquet"), &table(&rows, false, 3), 700);
+        common::write_parquet(&dir.join("deals.parquet"), &[deals_batch(deals)], 16);
+        let paths = [dir.join("deals.parquet"), dir.join("leads.parquet")];
+        for q in queries() {
+            let opts = LoadOptions::default();
+            let streamed = channel_kpi::load::run_files(&paths, &Mapping::default(), &opts, &q);
+            let whole = channel_kpi::load::load_paths(&paths, &Mapping::default(), &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
+            match (streamed, whole) {
+                (Ok((a, ra)), Ok((b, rb))) => {
+                    assert_eq!((a, &ra.files), (b, &rb.files));
+                    assert!(ra.streamed, "a clean file is folded as it is read");
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string());
+                    assert!(trouble != 0 || deals != 40, "{a}");
+                }
+                (a, b) => panic!("run_files {:?} vs whole load {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())),
+            }
+        }
+    }
+}
+
+/// A repeated lead id is reported before any error of a later row or table, as by the whole
+/// load: a repeat in a table the typed reader leaves to the row path (a later row it refuses),
+/// a repeat in a typed table followed by a spend table with a bad row, and an id of a typed
+/// table repeated in a later table read row by row (and the other way round).
+#[cfg(feature = "parquet")]
+#[test]
+fn a_repeat_is_reported_before_later_errors_as_by_a_whole_load() {
+    let lead = |id: u16, trouble: u8| (id, 10, 1, Some(0), None, Some(3), None, None, None, trouble);
+    let q = queries().remove(0);
+    let opts = LoadOptions::default();
+    let text = |v: Vec<&str>| Arc::new(StringArray::from(v)) as ArrayRef;
+    // leads as a table with text dates: the typed reader leaves it to the row path
+    let untyped = |ids: Vec<&str>| {
+        let n = ids.len();
+        let b = RecordBatch::try_from_iter([("lead_id", text(ids)), ("created_on", text(vec!["2025-02-01"; n]))]).unwrap();
+        Source::from_arrow(RecordKind::Leads, "more_leads", Box::new(std::iter::once(Ok(b))))
+    };
+    let leads = |rows: &[Gen]| {
+        Source::from_arrow(RecordKind::Leads, "leads", Box::new(table(rows, false, 1).into_iter().map(Ok).collect::<Vec<_>>().into_iter()))
+    };
+    let spend = |amount: &str| {
+        let b = RecordBatch::try_from_iter([
+            ("channel", text(vec!["paid"])),
+            ("spent_on", text(vec!["2025-01-01"])),
+            ("amount", text(vec![amount])),
+            ("currency", text(vec!["USD"])),
+        ])
+        .unwrap();
+        Source::from_arrow(RecordKind::Spend, "spend", Box::new(std::iter::once(Ok(b))))
+    };
+    type Sources<'a> = Box<dyn Fn() -> Vec<Source> + 'a>;
+    let cases: Vec<(&str, Sources)> = vec![
+        ("a repeat, then a row the typed reader refuses", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(7, 0), lead(8, 2)])])),
+        ("a repeat, then a bad spend row", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(7, 0)]), spend("oops")])),
+        ("typed, then row by row", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(8, 0)]), untyped(vec!["L9", "L8"])])),
+        ("row by row, then typed", Box::new(move || vec![deals(), untyped(vec!["L9", "L8"]), leads(&[lead(7, 0), lead(8, 0)])])),
+        ("no repeat", Box::new(move || vec![deals(), leads(&[lead(7, 0), lead(8, 0)]), untyped(vec!["L9"]), spend("10")])),
+    ];
+    for (case, sources) in cases {
+        let streamed = channel_kpi::load::run_tables(sources(), &Mapping::default(), &opts, &q);
+        let whole = channel_kpi::arrow::load_tables(sources(), &Mapping::default(), &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
+        match (streamed, whole) {
+            (Ok((a, ra)), Ok((b, _))) => assert!(a == b && ra.streamed && case == "no repeat", "{case}"),
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{case}");
+                assert!(a.to_string().contains("duplicate lead id"), "{case}: {a}");
+            }
+            (a, b) => panic!("{case}: run_tables {:?} vs whole load {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())),
+        }
+    }
 }

@@ -128,6 +128,14 @@ impl IdHashes {
         true
     }
 
+    /// Reads the first slot of `h` (the value means nothing), so its cache line is on its way
+    /// when `h` is looked up a little later ([`IdHashes::contains`]).
+    #[cfg(any(feature = "parquet", test))]
+    #[inline]
+    pub(super) fn touch(&self, h: u128) -> u64 {
+        if self.slots.is_empty() { 0 } else { self.slots[self.home(key(h))] }
+    }
+
     /// Forgets hash `h` (noted by a reader whose rows were not kept after all).
     pub(super) fn remove(&mut self, h: u128) {
         self.settle();

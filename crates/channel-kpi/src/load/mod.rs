@@ -38,6 +38,8 @@ mod deal_finder;
 mod deal_plan;
 mod first_lines;
 mod id_hashes;
+#[cfg(feature = "parquet")]
+mod id_parts;
 mod json_line;
 mod jsonl_file;
 mod line_chunks;
@@ -58,6 +60,7 @@ mod stream_deals;
 mod typed;
 #[cfg(feature = "arrow")]
 mod typed_history;
+mod won_dates;
 
 pub use assemble::load_sources;
 pub use columns::{TableColumns, check_group_by, check_required, close_matches, required_fields};

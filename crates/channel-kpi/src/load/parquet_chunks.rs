@@ -1,6 +1,7 @@
-//! A Parquet deals file folded as it is read (`load::run_files`), on several threads: the file's
-//! rows are cut into chunks of [`FOLD_ROWS`]; reader `t` of `T` decodes chunks `t`, `t + T`,
-//! `t + 2T` … through the typed reader (`load/mapped_batch.rs`) into [`Deals`] and hashes their
+//! A Parquet deals or leads file (or an in-memory table) folded as it is read (`load::run_files`,
+//! `load::run_tables`), on several threads: the file's rows are cut into chunks of
+//! [`FOLD_ROWS`]; reader `t` of `T` decodes chunks `t`, `t + T`, `t + 2T` … through the typed
+//! reader (`load/mapped_batch.rs`) into [`Deals`] or [`Leads`] ([`Chunked`]) and hashes their
 //! ids, and the calling thread notes each chunk's ids and folds it, strictly in file order.
 //! Each chunk is read once and folded at most once.
 //!
@@ -18,14 +19,105 @@
 //! wait in one pool for the next reader to start a chunk.
 
 use super::id_hashes::{IdHashes, id_hash};
+use super::id_parts::IdParts;
 use super::mapping::KindMapping;
-use crate::Deals;
+use crate::{Deals, Leads};
 use arrow_array::RecordBatch;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-/// Deals folded at a time.
+/// Deals (or leads) folded at a time.
 pub(super) const FOLD_ROWS: usize = 1 << 16;
+
+/// The records a chunk is read into: the column stores of the kinds with unique ids that a
+/// streamed query folds from their columns.
+pub(super) trait Chunked: Default + Send {
+    /// Number of records.
+    fn count(&self) -> usize;
+    /// The id of record `i`.
+    fn id_of(&self, i: usize) -> &str;
+    /// Removes every record, keeping the memory (and dictionary) for the next chunk.
+    fn clear(&mut self);
+    /// Appends the rows of `b` read through `map` but the canonical text columns `unread`
+    /// (deals only: a lead's columns are all read); `None` when one is not read exactly like
+    /// the row path.
+    fn append_read(&mut self, b: &RecordBatch, map: &KindMapping, unread: &[&str]) -> Option<()>;
+}
+
+/// Where a chunk's id hashes are noted before it is folded: checked as they come
+/// ([`IdHashes`]: deals, which leads look up) or once all are in ([`IdParts`]: leads, which
+/// nothing looks up while they are read; the caller asks [`IdParts::repeats`] at the end).
+pub(super) trait NoteIds {
+    /// Makes room for `n` more ids.
+    fn reserve(&mut self, n: usize);
+    /// Notes hashes `hs`; false when one repeats a hash noted (the rest then may not be).
+    fn note(&mut self, hs: &[u128]) -> bool;
+    /// Whether no id was noted: a file whose ids then ascend may note them with
+    /// [`NoteIds::note_distinct`] ([`fold_each`]). False unless the set says so.
+    fn is_empty(&self) -> bool {
+        false
+    }
+    /// Notes hashes `hs` of ids known distinct from each other and from every id noted (an
+    /// ascending run, [`before`]); about `expected` of them may come in all.
+    fn note_distinct(&mut self, hs: &[u128], _expected: usize) {
+        self.note(hs);
+    }
+}
+
+impl NoteIds for IdHashes {
+    fn reserve(&mut self, n: usize) {
+        IdHashes::reserve(self, n);
+    }
+    fn note(&mut self, hs: &[u128]) -> bool {
+        self.insert_all(hs)
+    }
+    fn is_empty(&self) -> bool {
+        IdHashes::is_empty(self)
+    }
+    fn note_distinct(&mut self, hs: &[u128], expected: usize) {
+        self.extend_distinct(hs, expected);
+    }
+}
+
+impl NoteIds for IdParts {
+    fn reserve(&mut self, n: usize) {
+        IdParts::reserve(self, n);
+    }
+    fn note(&mut self, hs: &[u128]) -> bool {
+        self.add(hs);
+        true
+    }
+}
+
+impl Chunked for Deals {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn id_of(&self, i: usize) -> &str {
+        self.id(i)
+    }
+    fn clear(&mut self) {
+        self.clear_keeping_capacity();
+    }
+    fn append_read(&mut self, b: &RecordBatch, map: &KindMapping, unread: &[&str]) -> Option<()> {
+        super::mapped_batch::append_but(self, b, map, unread)
+    }
+}
+
+impl Chunked for Leads {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn id_of(&self, i: usize) -> &str {
+        self.id(i)
+    }
+    fn clear(&mut self) {
+        self.truncate(0); // the dictionary stays: a chunk's texts are mostly the last one's
+    }
+    fn append_read(&mut self, b: &RecordBatch, map: &KindMapping, _unread: &[&str]) -> Option<()> {
+        super::mapped_batch::append_leads(self, b, map)
+    }
+}
 
 /// The batches of a set of a file's rows (ranges in ascending order, not overlapping), in row
 /// order; called once per reader, on the reader's thread.
@@ -45,11 +137,11 @@ pub(super) enum End {
     Stopped,
 }
 
-/// A chunk read: its deals, their id hashes in row order, and whether their ids ascend
+/// A chunk read: its records, their id hashes in row order, and whether their ids ascend
 /// strictly ([`before`]).
 #[derive(Default)]
-struct Part {
-    deals: Deals,
+struct Part<T> {
+    records: T,
     hashes: Vec<u128>,
     ascending: bool,
 }
@@ -65,11 +157,11 @@ fn before(a: &str, b: &str) -> bool {
 
 /// Chunks folded, for any reader to refill: one pool, so a chunk waits for the first reader
 /// to start a chunk, not for its own reader.
-type Spares = std::sync::Mutex<Vec<Box<Part>>>;
+type Spares<T> = std::sync::Mutex<Vec<Box<Part<T>>>>;
 
 /// What a reader hands on.
-enum Chunk {
-    Read(Box<Part>),
+enum Chunk<T> {
+    Read(Box<Part<T>>),
     Unread,
 }
 
@@ -82,26 +174,26 @@ enum Chunk {
 /// Returns the id set and how it ended: `ids` holds the ids of every chunk folded, and of the
 /// chunk whose repeat ended it, up to the repeat (no others); a chunk is never folded after its
 /// ids repeat, after a chunk before it did not read, nor after `fold` said stop.
-pub(super) fn fold_chunks(
+pub(super) fn fold_chunks<T: Chunked, I: NoteIds>(
     open: &OpenRows,
     total: u64,
     readers: usize,
     (map, unread): (&KindMapping, &[&str]),
-    mut ids: IdHashes,
+    mut ids: I,
     per: usize,
-    fold: &mut dyn FnMut(&Deals) -> Result<(), ()>,
-) -> (IdHashes, End) {
+    fold: &mut dyn FnMut(&mut T) -> Result<(), ()>,
+) -> (I, End) {
     let per = per.max(1) as u64;
     let chunks = total.div_ceil(per);
     let readers = (readers.max(1) as u64).min(chunks.max(1));
     let chunk = |c: u64| c * per..((c + 1) * per).min(total);
     // folded chunks go back to the readers, which refill them (their capacity kept)
-    let spares = Spares::default();
+    let spares = Spares::<T>::default();
     std::thread::scope(|s| {
         let (mut parts, mut handles) = (Vec::new(), Vec::new());
         for t in 0..readers {
             // a rendezvous: a chunk is handed over when this thread takes it
-            let (out, part) = sync_channel::<Chunk>(0);
+            let (out, part) = sync_channel::<Chunk<T>>(0);
             let mine: Vec<Range<u64>> = (t..chunks).step_by(readers as usize).map(chunk).collect();
             let spares = &spares;
             handles.push(s.spawn(move || read(open, mine, map, unread, &out, spares)));
@@ -120,45 +212,45 @@ pub(super) fn fold_chunks(
 /// each one's ids and folds it. While every id so far ascends strictly ([`before`]: each chunk
 /// ascending, and its first id after the last one before it) and no id was noted before the
 /// file, the ids are distinct without a look-up and their hashes are only listed
-/// ([`IdHashes::extend_distinct`]); from the first chunk that breaks the order on, each id is
-/// looked up in the table (sized once, for the file's rows, when the first chunk goes there).
-fn fold_each(
-    parts: &[Receiver<Chunk>],
-    spares: &Spares,
+/// ([`NoteIds::note_distinct`]); from the first chunk that breaks the order on, each id is
+/// looked up (the set sized once, for the file's rows, when the first chunk goes there).
+fn fold_each<T: Chunked>(
+    parts: &[Receiver<Chunk<T>>],
+    spares: &Spares<T>,
     (chunks, total): (u64, u64),
-    ids: &mut IdHashes,
-    fold: &mut dyn FnMut(&Deals) -> Result<(), ()>,
+    ids: &mut impl NoteIds,
+    fold: &mut dyn FnMut(&mut T) -> Result<(), ()>,
 ) -> End {
     let expected = usize::try_from(total).unwrap_or(0);
-    // the last id of the ascending run so far (`None`: no run, the table is used)
+    // the last id of the ascending run so far (`None`: no run, every id is looked up)
     let mut last: Option<String> = ids.is_empty().then(String::new);
     if last.is_none() {
         ids.reserve(expected); // while the readers read the first chunks
     }
     for c in 0..chunks {
         let t = (c % parts.len() as u64) as usize;
-        let part = match parts[t].recv() {
+        let mut part = match parts[t].recv() {
             Ok(Chunk::Read(p)) => p,
             Ok(Chunk::Unread) => return End::Unread,
             Err(_) => return End::Stopped, // the reader ended without saying why: it panicked
         };
-        let (d, n) = (&part.deals, part.deals.len());
-        let run = last.as_ref().filter(|l| part.ascending && (n == 0 || (c == 0 && l.is_empty()) || before(l, d.id(0))));
+        let (r, n) = (&part.records, part.records.count());
+        let run = last.as_ref().filter(|l| part.ascending && (n == 0 || (c == 0 && l.is_empty()) || before(l, r.id_of(0))));
         if run.is_some() {
-            ids.extend_distinct(&part.hashes, expected);
+            ids.note_distinct(&part.hashes, expected);
             if let (Some(l), true) = (&mut last, n > 0) {
                 l.clear();
-                l.push_str(d.id(n - 1));
+                l.push_str(r.id_of(n - 1));
             }
         } else {
             if last.take().is_some() {
                 ids.reserve(expected);
             }
-            if !ids.insert_all(&part.hashes) {
+            if !ids.note(&part.hashes) {
                 return End::Repeat;
             }
         }
-        if fold(&part.deals).is_err() {
+        if fold(&mut part.records).is_err() {
             return End::Stopped;
         }
         if let Ok(mut s) = spares.lock() {
@@ -172,13 +264,20 @@ fn fold_each(
 /// appended to the chunk it falls in (cut at the chunk's end), each chunk's ids hashed and the
 /// chunk handed on. Stops at the first batch that does not read (saying so), or when the
 /// folding side hangs up.
-fn read(open: &OpenRows, chunks: Vec<Range<u64>>, map: &KindMapping, unread: &[&str], out: &SyncSender<Chunk>, spares: &Spares) {
+fn read<T: Chunked>(
+    open: &OpenRows,
+    chunks: Vec<Range<u64>>,
+    map: &KindMapping,
+    unread: &[&str],
+    out: &SyncSender<Chunk<T>>,
+    spares: &Spares<T>,
+) {
     let mut batches = open(chunks.clone());
     // the rows of a batch past the end of the chunk it began in
     let mut rest: Option<RecordBatch> = None;
     for rows in chunks {
         let mut part = spares.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
-        part.deals.clear_keeping_capacity();
+        part.records.clear();
         part.hashes.clear();
         let mut need = (rows.end - rows.start) as usize;
         while need > 0 {
@@ -192,14 +291,14 @@ fn read(open: &OpenRows, chunks: Vec<Range<u64>>, map: &KindMapping, unread: &[&
                 rest = Some(b.slice(n, b.num_rows() - n));
             }
             let b = if n < b.num_rows() { b.slice(0, n) } else { b };
-            if n > 0 && super::mapped_batch::append_but(&mut part.deals, &b, map, unread).is_none() {
+            if n > 0 && part.records.append_read(&b, map, unread).is_none() {
                 return drop(out.send(Chunk::Unread));
             }
             need -= n;
         }
-        let d = &part.deals;
-        part.hashes.extend((0..d.len()).map(|i| id_hash(d.id(i))));
-        part.ascending = (1..d.len()).all(|i| before(d.id(i - 1), d.id(i)));
+        let r = &part.records;
+        part.hashes.extend((0..r.count()).map(|i| id_hash(r.id_of(i))));
+        part.ascending = (1..r.count()).all(|i| before(r.id_of(i - 1), r.id_of(i)));
         if out.send(Chunk::Read(part)).is_err() {
             return; // the folding side stopped
         }
@@ -257,7 +356,7 @@ mod tests {
         let mut folded = Vec::new();
         let map = KindMapping::default();
         let open = |rows| file.open(rows);
-        let (ids, end) = fold_chunks(&open, total, readers, (&map, &[]), ids, per, &mut |d| {
+        let (ids, end) = fold_chunks(&open, total, readers, (&map, &[]), ids, per, &mut |d: &mut Deals| {
             folded.push((0..d.len()).map(|i| d.id(i).to_string()).collect());
             if folded.len() == stop_after { Err(()) } else { Ok(()) }
         });
@@ -388,7 +487,7 @@ mod tests {
             file.open(rows)
         };
         let mut folded = 0;
-        let (_, end) = fold_chunks(&open, 4, 2, (&KindMapping::default(), &[]), IdHashes::default(), 1, &mut |_| {
+        let (_, end) = fold_chunks(&open, 4, 2, (&KindMapping::default(), &[]), IdHashes::default(), 1, &mut |_: &mut Deals| {
             folded += 1;
             Ok(())
         });

@@ -8,8 +8,10 @@
 //! 2. reads each fact file in the loader's chunks (converted on every core, handed on in row
 //!    order: the same conversion, the same row errors, the same report as a whole load) and,
 //!    instead of keeping each record, checks what a whole load checks about it afterwards —
-//!    its id unused (deals, leads, tickets, referrals: [`IdHashes`], 8 bytes per id), the
-//!    partner, owner, stage and deal it names known — and pushes it into the engine;
+//!    its id unused (deals, tickets, referrals, leads read row by row: [`IdHashes`], 8–16
+//!    bytes per id; leads a typed reader reads in chunks: `IdParts`, 8 bytes per id, checked
+//!    once the source is read, since nothing looks a lead up),
+//!    the partner, owner, stage and deal it names known — and pushes it into the engine;
 //! 3. checks `group_by` against the columns read and finishes the partial.
 //!
 //! Every query streams, with these exceptions, which fall back to the whole load
@@ -23,10 +25,14 @@
 //!
 //! Leads are linked to the deals they became as a whole load does (`won_on` from a won deal):
 //! when a leads file is read, the close dates of won deals are kept by id hash meanwhile
-//! (by 128-bit hash: ≈ 40 bytes per won deal).
+//! ([`WonDates`], by 128-bit hash: 48–96 bytes per won deal, 32 until the first lead). A
+//! Parquet leads file, or an in-memory leads table, the typed reader takes is read in chunks
+//! like a deals one (`load/stream_deals.rs`), each chunk's links looked up together.
 
 use super::assemble::{Loaded, load_sources, loaded, table_columns, to_rows};
 use super::id_hashes::{IdHashes, id_hash};
+#[cfg(feature = "parquet")]
+use super::id_parts::IdParts;
 use super::kinds::RecordKind;
 use super::mapping::Mapping;
 use super::paths::{load_paths, path_sources};
@@ -34,6 +40,7 @@ use super::read::read_into;
 use super::report::{LoadOptions, LoadReport};
 use super::row::MappedRow;
 use super::source::Source;
+use super::won_dates::WonDates;
 use crate::engine::{Dimension, Engine, Query, Record, Reference, ResultTable};
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
@@ -67,11 +74,12 @@ pub fn run_files(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions, query
 
 /// Runs `query` on in-memory tables ([`Source::from_arrow`]): the result, the report and every
 /// error of [`load_sources`] + [`Dataset::run_checked`](crate::Dataset::run_checked) with the
-/// same options — but when the fact tables are deals tables (reference tables beside them),
-/// they are folded as they are read, as [`run_files`] folds files: cut in chunks of 64 k rows,
-/// each read into columns on one core while the one before is folded on another; no
-/// [`Dataset`](crate::Dataset) is built. Whatever does not stream (other kinds, a table the
-/// typed reader does not take) is loaded whole first, as [`load_sources`] loads it.
+/// same options — but when the fact tables are deals and leads tables (spend, targets and
+/// reference tables beside them), they are folded as they are read, as [`run_files`] folds
+/// files: deals and leads cut in chunks of 64 k rows, each read into columns on one core while
+/// the one before is folded on another; no [`Dataset`](crate::Dataset) is built. Whatever does
+/// not stream (other kinds) is loaded whole first, as [`load_sources`] loads it; a table the
+/// typed reader does not take is read through the row path, converted on every core.
 ///
 /// ```
 /// use arrow_array::{ArrayRef, RecordBatch, StringArray};
@@ -96,8 +104,8 @@ pub fn run_files(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions, query
 pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Query) -> Result<(ResultTable, LoadReport)> {
     let mut sources = sources;
     let streams = cfg!(feature = "parquet")
-        && sources.iter().any(|s| s.kind == RecordKind::Deals)
-        && sources.iter().all(|s| is_reference(s.kind) || s.kind == RecordKind::Deals);
+        && sources.iter().any(|s| matches!(s.kind, RecordKind::Deals | RecordKind::Leads))
+        && sources.iter().all(|s| is_reference(s.kind) || streams_from_table(s.kind));
     if streams {
         // the tables again for the whole load, should the fold fall back to it
         let twins: Option<Vec<Source>> = sources.iter_mut().map(Source::arrow_twin).collect();
@@ -110,6 +118,16 @@ pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, q
     }
     let (data, report) = load_sources(sources, mapping, opts)?;
     Ok((data.run_checked(query)?, report))
+}
+
+/// The fact kinds a query on tables folds as it reads them: deals and leads (read into columns
+/// chunk by chunk, `load/stream_deals.rs`), and the kinds a [`crate::Dataset`] keeps as records
+/// and its query pushes one by one anyway (spend, targets: few rows). Subscription months and
+/// survey answers, read into columns by a whole load, are not streamed (the streamed row path
+/// would convert and push them one by one).
+#[cfg(feature = "arrow")]
+fn streams_from_table(kind: RecordKind) -> bool {
+    matches!(kind, RecordKind::Deals | RecordKind::Leads | RecordKind::Spend | RecordKind::Targets)
 }
 
 /// The reference kinds, read whole before any fact record is folded.
@@ -139,7 +157,7 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
     }
     for src in facts {
         #[cfg(feature = "parquet")]
-        let Some(src) = (match super::stream_deals::typed_deals(src, mapping, opts, &mut report, &mut folder) {
+        let Some(src) = (match super::stream_deals::typed_facts(src, mapping, opts, &mut report, &mut folder) {
             Ok(src) => src,
             Err(()) => return Ok(None),
         }) else {
@@ -183,12 +201,21 @@ pub(super) struct Folder<'r> {
     /// `None` when the query is invalid: the files are still read and checked.
     engine: Option<Engine<'r>>,
     pub(super) deals: IdHashes,
-    leads: IdHashes,
+    /// Ids of leads read by a typed reader (in chunks: a chunk the reader does not take sends
+    /// the query to the whole load, so no row error can follow a repeat within the source),
+    /// checked for a repeat once the source is read ([`Folder::settle_leads`]): no record
+    /// looks a lead up meanwhile.
+    #[cfg(feature = "parquet")]
+    pub(super) leads: IdParts,
+    /// Ids of leads read through the row path, checked as each comes (a repeat must send the
+    /// query to the whole load before a later row's error is reported); those of `leads` are
+    /// moved here first.
+    lead_rows: IdHashes,
     tickets: IdHashes,
     referrals: IdHashes,
     /// Close dates of won deals by id hash, when leads are read (`Dataset::validate`'s lead
     /// linking).
-    won: Option<rustc_hash::FxHashMap<u128, NaiveDate>>,
+    won: Option<WonDates>,
 }
 
 /// `Err(())`: the query must fall back to a whole load.
@@ -201,7 +228,9 @@ impl<'r> Folder<'r> {
             refs,
             engine,
             deals: IdHashes::default(),
-            leads: IdHashes::default(),
+            #[cfg(feature = "parquet")]
+            leads: IdParts::default(),
+            lead_rows: IdHashes::default(),
             tickets: IdHashes::default(),
             referrals: IdHashes::default(),
             won,
@@ -301,9 +330,69 @@ impl<'r> Folder<'r> {
         }
     }
 
+    /// Checks the ids of a leads source a typed reader has read (noted in `leads`): no repeat
+    /// among them, nor of a lead read through the row path before. (Every pair of lead ids is
+    /// compared once: each source read through the row path first moves the typed ids here to
+    /// `lead_rows`, and checks its own ids there as they come.)
+    #[cfg(feature = "parquet")]
+    pub(super) fn settle_leads(&mut self) -> Fold {
+        let rows = &mut self.lead_rows;
+        if self.leads.repeats() || (!rows.is_empty() && self.leads.hashes().any(|h| rows.contains(h))) {
+            return Err(());
+        }
+        Ok(())
+    }
+
+    /// Checks leads read by a typed reader, whose ids are already noted, as [`Folder::fold`]
+    /// checks each lead — its partner known (once per distinct text), the deal it links to
+    /// among the deals read before — and fills each unset `won_on` from that deal when it was
+    /// won (`Dataset::link_leads`), then folds them from their columns.
+    #[cfg(feature = "parquet")]
+    pub(super) fn fold_noted_leads(&mut self, leads: &mut crate::Leads) -> Fold {
+        let refs = self.refs;
+        if !refs.partners.is_empty() {
+            let mut known = crate::dataset::Known::new(leads.words.len() + 1);
+            for i in 0..leads.len() {
+                let p = leads.partner[i];
+                if p > 0 && !known.known(p, || leads.partner_id(i).is_some_and(|p| refs.partner(p).is_some())) {
+                    return Err(());
+                }
+            }
+        }
+        // the linked leads and their deals' hashes first, then the look-ups, each starting to
+        // load the slots of the one `AHEAD` (a cache miss each once the deals outgrow the caches)
+        let links: Vec<(usize, u128)> =
+            (0..if leads.has_deals() { leads.len() } else { 0 }).filter_map(|i| Some((i, id_hash(leads.deal.get(i)?)))).collect();
+        let mut no_won = WonDates::default();
+        let won = self.won.as_mut().unwrap_or(&mut no_won).sealed();
+        // (the deals' ids noted as a run are put into the table at the first look-up)
+        let deals = &mut self.deals;
+        const AHEAD: usize = 8;
+        let mut seen = 0u64;
+        for (j, &(i, h)) in links.iter().enumerate() {
+            if let Some(&(_, next)) = links.get(j + AHEAD) {
+                seen ^= won.touch(next) ^ deals.touch(next);
+            }
+            // a won deal was read (won dates are noted only for deals read and checked)
+            let on = won.get(h);
+            if on.is_none() && !deals.contains(h) {
+                return Err(());
+            }
+            if leads.won_on[i].is_none() {
+                leads.won_on[i] = on;
+            }
+        }
+        std::hint::black_box(seen);
+        match &mut self.engine {
+            Some(e) => e.push_leads(leads, 0..leads.len()).map_err(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     /// Checks one converted fact record as `Dataset::validate_loaded` would, then folds it.
     fn fold(&mut self, rec: Loaded) -> Fold {
-        let new = |ids: &mut IdHashes, id: &str| if ids.insert(id_hash(id)) { Ok(()) } else { Err(()) };
+        let new_hash = |ids: &mut IdHashes, h: u128| if ids.insert(h) { Ok(()) } else { Err(()) };
+        let new = |ids: &mut IdHashes, id: &str| new_hash(ids, id_hash(id));
         match rec {
             Loaded::Deal(d) => {
                 let stages = d.stage.iter().chain(d.stage_history.iter().map(|e| &e.stage)).map(String::as_str);
@@ -312,9 +401,15 @@ impl<'r> Folder<'r> {
                 self.push(&Record::Deal(&d))
             }
             Loaded::Lead(mut l) => {
-                new(&mut self.leads, &l.id)?;
+                #[cfg(feature = "parquet")]
+                if !self.leads.is_empty() {
+                    for h in self.leads.take() {
+                        new_hash(&mut self.lead_rows, h)?;
+                    }
+                }
+                new(&mut self.lead_rows, &l.id)?;
                 if let (None, Some(did)) = (l.won_on, l.deal_id.as_deref()) {
-                    l.won_on = self.won.as_ref().and_then(|w| w.get(&id_hash(did)).copied());
+                    l.won_on = self.won.as_mut().and_then(|w| w.sealed().get(id_hash(did)));
                 }
                 self.partner_known(l.partner_id.as_deref())?;
                 if l.deal_id.as_deref().is_some_and(|d| !self.deals.contains(id_hash(d))) {

@@ -1,43 +1,117 @@
-//! Deals files and tables folded straight from the typed readers' columns, for a streamed
-//! query (`load/stream.rs`): a Parquet file or an in-memory table cut into chunks read on other
-//! cores ([`typed_deals`]), a CSV or JSON Lines file decoded in chunks on every core
-//! ([`csv_deals`]). Each hands the source back, unread, for the row path when the typed reader
-//! does not take it, and says when the query must fall back to the whole load.
+//! Deals and leads files and tables folded straight from the typed readers' columns, for a
+//! streamed query (`load/stream.rs`): a Parquet file or an in-memory table cut into chunks read
+//! on other cores ([`typed_facts`]), a CSV or JSON Lines deals file decoded in chunks on every
+//! core ([`csv_deals`]). Each hands the source back, unread, for the row path when the typed
+//! reader does not take it, and says when the query must fall back to the whole load.
 
+#[cfg(feature = "parquet")]
+use super::id_hashes::IdHashes;
 use super::id_hashes::id_hash;
 use super::kinds::RecordKind;
 use super::mapping::Mapping;
 use super::report::{LoadOptions, LoadReport};
 use super::source::Source;
+#[cfg(feature = "parquet")]
+use super::stream::Fold;
 use super::stream::Folder;
 
-/// A Parquet deals file or an in-memory deals table read through the loader's typed shortcut
-/// (`load/typed.rs`), each chunk checked and folded from its columns as it is read: `Ok(None)`
-/// when done, `Ok(Some(src))` (for the row path) when the shortcut does not take the source or
-/// stops before folding a row, `Err(())` when the query must fall back to the whole load (a
-/// later batch the shortcut does not read like the row path or cannot read, a repeated id
-/// hash, a reference a whole load refuses), which reports what it reports.
+/// The kinds a typed read folds chunk by chunk: where the folder notes their ids, which text
+/// columns a chunk can leave out, and how a chunk is checked and folded.
 #[cfg(feature = "parquet")]
-pub(super) fn typed_deals(
+trait Streamed: super::parquet_chunks::Chunked {
+    const KIND: RecordKind;
+    /// Where the ids of this kind are noted.
+    type Ids: super::parquet_chunks::NoteIds + Default;
+    /// The ids of this kind noted so far.
+    fn ids<'f>(folder: &'f mut Folder) -> &'f mut Self::Ids;
+    /// The canonical text columns a chunk can leave out.
+    fn unread(folder: &Folder) -> Vec<&'static str>;
+    /// Checks a chunk whose ids are noted, and folds it.
+    fn fold(folder: &mut Folder, chunk: &mut Self) -> Fold;
+    /// Checks what waited for the whole source to be read (the ids, for leads).
+    fn settle(folder: &mut Folder) -> Fold;
+}
+
+#[cfg(feature = "parquet")]
+impl Streamed for crate::Deals {
+    const KIND: RecordKind = RecordKind::Deals;
+    type Ids = IdHashes;
+    fn ids<'f>(folder: &'f mut Folder) -> &'f mut IdHashes {
+        &mut folder.deals
+    }
+    fn unread(folder: &Folder) -> Vec<&'static str> {
+        folder.deal_texts_unread()
+    }
+    fn fold(folder: &mut Folder, chunk: &mut Self) -> Fold {
+        folder.fold_noted_deals(chunk)
+    }
+    fn settle(_: &mut Folder) -> Fold {
+        Ok(()) // ids checked as each chunk came: leads link to deals
+    }
+}
+
+#[cfg(feature = "parquet")]
+impl Streamed for crate::Leads {
+    const KIND: RecordKind = RecordKind::Leads;
+    type Ids = super::id_parts::IdParts;
+    fn ids<'f>(folder: &'f mut Folder) -> &'f mut Self::Ids {
+        &mut folder.leads
+    }
+    fn unread(_: &Folder) -> Vec<&'static str> {
+        Vec::new()
+    }
+    fn fold(folder: &mut Folder, chunk: &mut Self) -> Fold {
+        folder.fold_noted_leads(chunk)
+    }
+    fn settle(folder: &mut Folder) -> Fold {
+        folder.settle_leads()
+    }
+}
+
+/// A Parquet deals or leads file, or an in-memory deals or leads table, read through the
+/// loader's typed shortcut (`load/typed.rs`), each chunk checked and folded from its columns as
+/// it is read: `Ok(None)` when done, `Ok(Some(src))` (for the row path) when the shortcut does
+/// not take the source (or it is of another kind) or stops before folding a row, `Err(())` when
+/// the query must fall back to the whole load (a later batch the shortcut does not read like
+/// the row path or cannot read, a repeated id hash, a reference a whole load refuses), which
+/// reports what it reports.
+#[cfg(feature = "parquet")]
+pub(super) fn typed_facts(
+    src: Source,
+    mapping: &Mapping,
+    opts: &LoadOptions,
+    report: &mut LoadReport,
+    folder: &mut Folder,
+) -> std::result::Result<Option<Source>, ()> {
+    match src.kind {
+        RecordKind::Deals => typed::<crate::Deals>(src, mapping, opts, report, folder),
+        RecordKind::Leads => typed::<crate::Leads>(src, mapping, opts, report, folder),
+        _ => Ok(Some(src)),
+    }
+}
+
+/// [`typed_facts`] for the records of kind `T`.
+#[cfg(feature = "parquet")]
+fn typed<T: Streamed>(
     mut src: Source,
     mapping: &Mapping,
     opts: &LoadOptions,
     report: &mut LoadReport,
     folder: &mut Folder,
 ) -> std::result::Result<Option<Source>, ()> {
-    let Some(map) = super::typed::shortcut_map(RecordKind::Deals, mapping, opts) else { return Ok(Some(src)) };
-    if let Some((cols, total, batches)) = super::typed::parquet_deals(&src, &map) {
+    let Some(map) = super::typed::shortcut_map(T::KIND, mapping, opts) else { return Ok(Some(src)) };
+    if let Some((cols, total, batches)) = super::typed::parquet_of(T::KIND, &src, &map) {
         let file = batches.rows();
         let open = |rows| Box::new(file.ranges(rows)) as Box<dyn Iterator<Item = _>>;
         let shown = Shown { name: src.name.clone(), size: src.size, total, cols };
-        return Ok(fold_typed(shown, &open, &map, opts, report, folder)?.then_some(src));
+        return Ok(fold_typed::<T>(shown, &open, &map, opts, report, folder)?.then_some(src));
     }
-    if let Some((cols, total, batches)) = super::typed::arrow_deals(&mut src, &map) {
+    if let Some((cols, total, batches)) = super::typed::arrow_of(T::KIND, &mut src, &map) {
         let open = |rows: Vec<std::ops::Range<u64>>| {
             Box::new(super::typed::table_ranges(&batches, &rows).into_iter().map(Ok)) as Box<dyn Iterator<Item = _>>
         };
         let shown = Shown { name: src.name.clone(), size: None, total, cols };
-        let unread = fold_typed(shown, &open, &map, opts, report, folder)?;
+        let unread = fold_typed::<T>(shown, &open, &map, opts, report, folder)?;
         src.put_arrow(batches.into_iter().map(Ok).collect());
         return Ok(unread.then_some(src));
     }
@@ -54,11 +128,11 @@ struct Shown {
 }
 
 /// Folds the `total` rows that `open` reads (on every core but this thread's, which folds),
-/// each chunk's ids noted and its deals checked and folded in row order: `Ok(false)` when done,
+/// each chunk's ids noted and its records checked and folded in row order: `Ok(false)` when done,
 /// `Ok(true)` when nothing was folded and the row path can still take the source, `Err(())`
 /// when the query must fall back to the whole load.
 #[cfg(feature = "parquet")]
-fn fold_typed(
+fn fold_typed<T: Streamed>(
     shown: Shown,
     open: &super::parquet_chunks::OpenRows,
     map: &super::mapping::KindMapping,
@@ -67,25 +141,25 @@ fn fold_typed(
     folder: &mut Folder,
 ) -> std::result::Result<bool, ()> {
     use super::report::FileReport;
-    let (kind, total) = (RecordKind::Deals, shown.total);
+    let (kind, total) = (T::KIND, shown.total);
     let progress = super::read::Progressing { opts, file: &shown.name, total_rows: Some(total), size: shown.size, bytes_read: None };
     let mut rows = 0u64;
-    let ids = std::mem::take(&mut folder.deals);
+    let ids = std::mem::take(T::ids(folder));
     // a reader on every core but the one this thread folds on, each reading only its own
     // chunks' rows (a Parquet reader decompresses every page holding any of its rows and holds
     // its own pages and chunk: on 2 cores a second reader took more CPU, memory and wall time
     // than it saved, benches/README.md, session 18)
     let readers = super::chunks::threads_for(usize::try_from(total).ok()).saturating_sub(1).max(1);
     let chunks = super::parquet_chunks::FOLD_ROWS;
-    let unread = folder.deal_texts_unread();
-    let (ids, end) = super::parquet_chunks::fold_chunks(open, total, readers, (map, &unread), ids, chunks, &mut |chunk| {
-        folder.fold_noted_deals(chunk)?;
+    let unread = T::unread(folder);
+    let (ids, end) = super::parquet_chunks::fold_chunks(open, total, readers, (map, &unread), ids, chunks, &mut |chunk: &mut T| {
+        T::fold(folder, chunk)?;
         let before = rows;
-        rows += chunk.len() as u64;
+        rows += chunk.count() as u64;
         progress.advance(before, rows);
         Ok(())
     });
-    folder.deals = ids;
+    *T::ids(folder) = ids;
     match end {
         super::parquet_chunks::End::Done => {}
         // Before the first deals are folded the row path can still take the source (and
@@ -96,6 +170,7 @@ fn fold_typed(
     if rows == 0 {
         return Ok(true); // an empty source: the row path says what it says about it
     }
+    T::settle(folder)?;
     progress.report(rows, true);
     report.columns.push((kind, shown.cols));
     report.files.push(FileReport { file: shown.name, kind, rows_read: rows, rows_loaded: rows });

@@ -159,11 +159,11 @@ fn table_header(batches: &[std::result::Result<RecordBatch, arrow_schema::ArrowE
     batches.iter().all(|b| b.as_ref().is_ok_and(|b| b.schema() == first)).then(|| first.fields().iter().map(|f| f.name().clone()).collect())
 }
 
-/// An in-memory deals table as the shortcut reads it ([`typed_table`]'s test): its columns, its
-/// rows and its batches, taken from `src`; `None`, with `src` left as it was, when the shortcut
-/// does not take it.
-pub(super) fn arrow_deals(src: &mut Source, map: &KindMapping) -> Option<(super::TableColumns, u64, Vec<RecordBatch>)> {
-    if src.kind != RecordKind::Deals || src.format != Format::Arrow {
+/// An in-memory table of `kind` as the shortcut reads it ([`typed_table`]'s test): its columns,
+/// its rows and its batches, taken from `src`; `None`, with `src` left as it was, when the
+/// shortcut does not take it (or `src` is of another kind).
+pub(super) fn arrow_of(kind: RecordKind, src: &mut Source, map: &KindMapping) -> Option<(super::TableColumns, u64, Vec<RecordBatch>)> {
+    if src.kind != kind || src.format != Format::Arrow {
         return None;
     }
     let batches: Vec<_> = src.take_arrow()?.collect();
@@ -242,10 +242,14 @@ fn append<T: Typed>(
     Some((cols, sorted))
 }
 
-/// A Parquet deals file as the shortcut reads it ([`parquet_table`]).
+/// A Parquet file of `kind` as the shortcut reads it ([`parquet_table`]).
 #[cfg(feature = "parquet")]
-pub(super) fn parquet_deals(src: &Source, map: &KindMapping) -> Option<(super::TableColumns, u64, super::parquet_file::ParquetBatches)> {
-    (src.kind == RecordKind::Deals).then(|| parquet_table(src, map)).flatten()
+pub(super) fn parquet_of(
+    kind: RecordKind,
+    src: &Source,
+    map: &KindMapping,
+) -> Option<(super::TableColumns, u64, super::parquet_file::ParquetBatches)> {
+    (src.kind == kind).then(|| parquet_table(src, map)).flatten()
 }
 
 /// A Parquet file as the shortcut reads it: its columns, its rows, and the batches of the
