@@ -324,3 +324,36 @@ pub fn four_partners() -> Reference {
     }
     r
 }
+
+/// One query through `load::run_tables` (folded as the tables are read) and through a whole
+/// load of the same tables then `run_checked`: the same result, files and bad rows, or the same
+/// error. Whether `run_tables` folded as it read (`None`: both gave an error).
+#[cfg(feature = "parquet")]
+#[allow(clippy::result_large_err)] // the whole load's `Result` of the crate's error
+pub fn streamed_equals_whole(
+    sources: impl Fn() -> Vec<channel_kpi::load::Source>,
+    mapping: &channel_kpi::load::Mapping,
+    opts: &channel_kpi::load::LoadOptions,
+    q: &Query,
+) -> std::result::Result<Option<bool>, proptest::test_runner::TestCaseError> {
+    use proptest::{prop_assert, prop_assert_eq};
+    let streamed = channel_kpi::load::run_tables(sources(), mapping, opts, q);
+    let whole = channel_kpi::arrow::load_tables(sources(), mapping, opts).and_then(|(d, r)| Ok((d.run_checked(q)?, r)));
+    match (streamed, whole) {
+        (Ok((a, ra)), Ok((b, rb))) => {
+            prop_assert_eq!(a, b);
+            prop_assert_eq!(&ra.files, &rb.files);
+            let text = |e: &[channel_kpi::Error]| e.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+            prop_assert_eq!(text(&ra.errors), text(&rb.errors));
+            Ok(Some(ra.streamed))
+        }
+        (Err(a), Err(b)) => {
+            prop_assert_eq!(a.to_string(), b.to_string());
+            Ok(None)
+        }
+        (a, b) => {
+            prop_assert!(false, "run_tables {:?} vs whole load {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len()));
+            unreachable!()
+        }
+    }
+}

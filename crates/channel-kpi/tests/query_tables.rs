@@ -9,7 +9,6 @@ mod common;
 mod typed_rows;
 
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
-use channel_kpi::arrow::load_tables;
 use channel_kpi::load::{LoadOptions, Mapping, RecordKind, Source};
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -58,18 +57,7 @@ fn streamed_equals_load_then_run_for(
     // by partner, by channel (no partner read), ungrouped (no text read but the ids), by attrs
     let queries_run = [standard.clone().by(Dimension::Partner).rollup(), standard.clone().by(Dimension::Channel), standard];
     for q in queries_run.into_iter().chain(by_attrs()).take(queries) {
-        let streamed = channel_kpi::load::run_tables(sources(), mapping, &opts, &q);
-        let whole = load_tables(sources(), mapping, &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
-        match (streamed, whole) {
-            (Ok((a, ra)), Ok((b, rb))) => {
-                prop_assert_eq!(a, b);
-                prop_assert_eq!(&ra.files, &rb.files);
-                let text = |e: &[channel_kpi::Error]| e.iter().map(|e| e.to_string()).collect::<Vec<_>>();
-                prop_assert_eq!(text(&ra.errors), text(&rb.errors));
-            }
-            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
-            (a, b) => prop_assert!(false, "run_tables {:?} vs whole load {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())),
-        }
+        common::streamed_equals_whole(sources, mapping, &opts, &q)?;
     }
     Ok(())
 }

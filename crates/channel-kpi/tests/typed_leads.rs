@@ -251,22 +251,7 @@ fn streamed_equals_whole(
     let opts = LoadOptions { collect_errors: collect, ..LoadOptions::default() };
     let mut streamed_each = Vec::new();
     for q in queries() {
-        let streamed = channel_kpi::load::run_tables(sources(), mapping, &opts, &q);
-        let whole = channel_kpi::arrow::load_tables(sources(), mapping, &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
-        match (streamed, whole) {
-            (Ok((a, ra)), Ok((b, rb))) => {
-                prop_assert_eq!(a, b);
-                prop_assert_eq!(&ra.files, &rb.files);
-                let text = |e: &[channel_kpi::Error]| e.iter().map(|e| e.to_string()).collect::<Vec<_>>();
-                prop_assert_eq!(text(&ra.errors), text(&rb.errors));
-                streamed_each.push(Some(ra.streamed));
-            }
-            (Err(a), Err(b)) => {
-                prop_assert_eq!(a.to_string(), b.to_string());
-                streamed_each.push(None);
-            }
-            (a, b) => prop_assert!(false, "run_tables {:?} vs whole load {:?}", a.map(|x| x.0.rows.len()), b.map(|x| x.0.rows.len())),
-        }
+        streamed_each.push(common::streamed_equals_whole(sources, mapping, &opts, &q)?);
     }
     Ok(streamed_each)
 }
