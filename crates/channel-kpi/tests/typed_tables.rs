@@ -14,7 +14,7 @@ mod common;
 mod typed_rows;
 
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
-use channel_kpi::load::{LoadOptions, Mapping};
+use channel_kpi::load::Mapping;
 use proptest::prelude::*;
 use std::sync::Arc;
 use typed_rows::*;
@@ -88,7 +88,7 @@ proptest! {
         if by_partner {
             q = q.by(Dimension::Partner).rollup();
         }
-        let opts = LoadOptions::default();
+        let opts = channel_kpi::load::LoadOptions::default();
         let streamed = channel_kpi::load::run_files(std::slice::from_ref(&dir), &Mapping::default(), &opts, &q);
         let whole = channel_kpi::load::load_paths(std::slice::from_ref(&dir), &Mapping::default(), &opts).and_then(|(d, r)| Ok((d.run_checked(&q)?, r)));
         let _ = std::fs::remove_dir_all(&dir);

@@ -130,7 +130,7 @@ impl IdHashes {
 
     /// Reads the first slot of `h` (the value means nothing), so its cache line is on its way
     /// when `h` is looked up a little later ([`IdHashes::contains`]).
-    #[cfg(any(feature = "parquet", test))]
+    #[cfg(feature = "parquet")]
     #[inline]
     pub(super) fn touch(&self, h: u128) -> u64 {
         if self.slots.is_empty() { 0 } else { self.slots[self.home(key(h))] }

@@ -162,6 +162,7 @@ fn table_header(batches: &[std::result::Result<RecordBatch, arrow_schema::ArrowE
 /// An in-memory table of `kind` as the shortcut reads it ([`typed_table`]'s test): its columns,
 /// its rows and its batches, taken from `src`; `None`, with `src` left as it was, when the
 /// shortcut does not take it (or `src` is of another kind).
+#[cfg(feature = "parquet")]
 pub(super) fn arrow_of(kind: RecordKind, src: &mut Source, map: &KindMapping) -> Option<(super::TableColumns, u64, Vec<RecordBatch>)> {
     if src.kind != kind || src.format != Format::Arrow {
         return None;
@@ -182,6 +183,7 @@ pub(super) fn arrow_of(kind: RecordKind, src: &mut Source, map: &KindMapping) ->
 
 /// The rows `ranges` (ascending, not overlapping) of a table of `batches`, as zero-copy slices
 /// in row order.
+#[cfg(feature = "parquet")]
 pub(super) fn table_ranges(batches: &[RecordBatch], ranges: &[std::ops::Range<u64>]) -> Vec<RecordBatch> {
     let mut out = Vec::new();
     let (mut b, mut at) = (0, 0u64);
