@@ -24,7 +24,7 @@ use super::mapping::KindMapping;
 use crate::{Deals, Leads};
 use arrow_array::RecordBatch;
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 /// Deals (or leads) folded at a time.
 pub(super) const FOLD_ROWS: usize = 1 << 16;
@@ -144,6 +144,21 @@ struct Part<T> {
     records: T,
     hashes: Vec<u128>,
     ascending: bool,
+    /// Whether `hashes` and `ascending` are set ([`Part::note_ids`]).
+    noted: bool,
+}
+
+impl<T: Chunked> Part<T> {
+    /// Hashes the records' ids and sees whether they ascend, once.
+    fn note_ids(&mut self) {
+        if !self.noted {
+            let r = &self.records;
+            self.hashes.clear();
+            self.hashes.extend((0..r.count()).map(|i| id_hash(r.id_of(i))));
+            self.ascending = (1..r.count()).all(|i| before(r.id_of(i - 1), r.id_of(i)));
+            self.noted = true;
+        }
+    }
 }
 
 /// Whether id `a` comes before id `b` in the order that makes a run of ids distinct without a
@@ -196,7 +211,7 @@ pub(super) fn fold_chunks<T: Chunked, I: NoteIds>(
             let (out, part) = sync_channel::<Chunk<T>>(0);
             let mine: Vec<Range<u64>> = (t..chunks).step_by(readers as usize).map(chunk).collect();
             let spares = &spares;
-            handles.push(s.spawn(move || read(open, mine, map, unread, &out, spares)));
+            handles.push(s.spawn(move || read(open, mine, (map, unread), &out, spares)));
             parts.push(part);
         }
         let end = fold_each(&parts, &spares, (chunks, total), &mut ids, fold);
@@ -234,6 +249,7 @@ fn fold_each<T: Chunked>(
             Ok(Chunk::Unread) => return End::Unread,
             Err(_) => return End::Stopped, // the reader ended without saying why: it panicked
         };
+        part.note_ids();
         let (r, n) = (&part.records, part.records.count());
         let run = last.as_ref().filter(|l| part.ascending && (n == 0 || (c == 0 && l.is_empty()) || before(l, r.id_of(0))));
         if run.is_some() {
@@ -261,14 +277,16 @@ fn fold_each<T: Chunked>(
 }
 
 /// A reader: the rows of `chunks` (ascending) read through one [`OpenRows`] call, each batch
-/// appended to the chunk it falls in (cut at the chunk's end), each chunk's ids hashed and the
-/// chunk handed on. Stops at the first batch that does not read (saying so), or when the
-/// folding side hangs up.
+/// appended to the chunk it falls in (cut at the chunk's end), and the chunk handed on. Its
+/// ids are hashed ([`Part::note_ids`]) by whichever thread would wait otherwise: handed over
+/// at once when the folding thread is waiting for it (the reader is the longer of the two, as
+/// on a scorecard by partner: the folding thread hashes), else hashed here while the folding
+/// thread finishes the chunk before (a monthly trend, whose fold is the longer). Stops at the
+/// first batch that does not read (saying so), or when the folding side hangs up.
 fn read<T: Chunked>(
     open: &OpenRows,
     chunks: Vec<Range<u64>>,
-    map: &KindMapping,
-    unread: &[&str],
+    (map, unread): (&KindMapping, &[&str]),
     out: &SyncSender<Chunk<T>>,
     spares: &Spares<T>,
 ) {
@@ -279,6 +297,7 @@ fn read<T: Chunked>(
         let mut part = spares.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
         part.records.clear();
         part.hashes.clear();
+        part.noted = false;
         let mut need = (rows.end - rows.start) as usize;
         while need > 0 {
             let b = match rest.take().map(Ok).or_else(|| batches.next()) {
@@ -296,9 +315,14 @@ fn read<T: Chunked>(
             }
             need -= n;
         }
-        let r = &part.records;
-        part.hashes.extend((0..r.count()).map(|i| id_hash(r.id_of(i))));
-        part.ascending = (1..r.count()).all(|i| before(r.id_of(i - 1), r.id_of(i)));
+        let part = match out.try_send(Chunk::Read(part)) {
+            Ok(()) => continue,
+            Err(TrySendError::Full(Chunk::Read(mut part))) => {
+                part.note_ids();
+                part
+            }
+            Err(_) => return, // the folding side stopped
+        };
         if out.send(Chunk::Read(part)).is_err() {
             return; // the folding side stopped
         }
