@@ -29,6 +29,8 @@ pub use mapping::{Attrs, AttrsMode, KindMapping, Lookup, Mapping, OrgLevel};
 pub use row::{AttrFilter, Cells, Header, LookupTable, MappedRow, RawRecord, Row, parse_date};
 
 mod assemble;
+#[cfg(feature = "parquet")]
+mod chunk_kinds;
 mod chunks;
 mod columns;
 mod csv_chunks;
