@@ -12,7 +12,7 @@ use super::kinds::RecordKind;
 use super::mapping::{Attrs, AttrsMode, KindMapping};
 use super::row::{AttrFilter, parse_date};
 use arrow_array::types::Date32Type;
-use arrow_array::{Array, ArrayRef, Date32Array, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, Date32Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use std::sync::Arc;
 
@@ -58,8 +58,9 @@ pub(super) fn canonical(kind: RecordKind, b: &RecordBatch, map: &KindMapping) ->
                     Some(a) => Some(crate::arrow::Strs::of(a)?),
                     None => None,
                 };
-                let text = |i: usize| {
-                    let v = strs.as_ref().and_then(|s| s.get(i)).map(str::trim).filter(|v| !v.is_empty());
+                // each distinct cell translated once (a dictionary-encoded column)
+                crate::arrow::remapped(strs.as_ref(), n, |v| {
+                    let v = v.map(str::trim).filter(|v| !v.is_empty());
                     let v = match (v, values) {
                         (Some(v), Some(m)) => match m.get(v) {
                             Some(to) => Some(to.trim()).filter(|t| !t.is_empty()),
@@ -68,8 +69,7 @@ pub(super) fn canonical(kind: RecordKind, b: &RecordBatch, map: &KindMapping) ->
                         (v, _) => v,
                     };
                     v.or(default)
-                };
-                Arc::new((0..n).map(text).collect::<StringArray>())
+                })
             }
         };
         fields.push(Field::new(*f, col.data_type().clone(), true));
@@ -141,6 +141,7 @@ fn attr_columns<'b>(b: &'b RecordBatch, map: &'b KindMapping) -> Vec<&'b str> {
 mod tests {
     use super::*;
     use crate::arrow::Strs;
+    use arrow_array::StringArray;
 
     fn map(json: &str) -> KindMapping {
         serde_json::from_str(json).unwrap()
