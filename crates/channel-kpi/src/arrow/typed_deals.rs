@@ -366,7 +366,7 @@ fn packed(s: &str) -> u128 {
 
 /// [`packed`] of a text's bytes.
 #[inline(always)]
-fn packed_bytes(b: &[u8]) -> u128 {
+pub(crate) fn packed_bytes(b: &[u8]) -> u128 {
     debug_assert!(b.len() < 16);
     let (lo, hi) = match b.split_first_chunk::<8>() {
         Some((head, rest)) => (u64::from_le_bytes(*head), short_word(rest)),

@@ -21,6 +21,7 @@
 pub(super) use super::chunk_kinds::{Chunked, NoteIds};
 use super::id_hashes::id_hash;
 use super::mapping::KindMapping;
+use crate::arrow::packed_bytes;
 use arrow_array::RecordBatch;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
@@ -74,9 +75,17 @@ impl<T: Chunked> Part<T> {
 /// look-up: shorter first, then by bytes, so numbered ids ascend as their numbers do, padded
 /// or not (`D9` before `D10`). Any strict total order would do: ids strictly ascending in it
 /// are all different.
+///
+/// Ids of one length under 16 bytes (most are) compare as one integer each: their bytes
+/// packed, the first the most significant (no `memcmp` call per id).
 #[inline]
 fn before(a: &str, b: &str) -> bool {
-    (a.len(), a.as_bytes()) < (b.len(), b.as_bytes())
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Equal if a.len() < 16 => packed_bytes(a).swap_bytes() < packed_bytes(b).swap_bytes(),
+        std::cmp::Ordering::Equal => a < b,
+        shorter => shorter.is_lt(),
+    }
 }
 
 /// Chunks folded, for any reader to refill: one pool, so a chunk waits for the first reader
@@ -343,6 +352,44 @@ mod tests {
             earlier.insert(id_hash("c"));
             let (folded, end, _) = fold(&File::new(&["a", "b", "c"], 2), 3, readers, earlier, 2, 0);
             assert_eq!((folded, end), (vec![vec!["a".to_string(), "b".into()]], End::Repeat));
+        }
+    }
+
+    /// `before` is the order of (length, bytes), whichever way it compares (packed or not).
+    #[test]
+    fn before_orders_by_length_then_bytes() {
+        let texts = [
+            "",
+            "a",
+            "b",
+            "D9",
+            "D10",
+            "D19",
+            "D20",
+            "é",
+            "\u{7f}",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghijklmno",
+            "abcdefghijklmnp",
+            "bbcdefghijklmno",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+        ];
+        let mut bytes = texts.map(String::from).to_vec();
+        for len in [1, 7, 8, 9, 15, 16] {
+            for pos in [0, len / 2, len - 1] {
+                for v in [0u8, 1, 0x7f] {
+                    let mut b = vec![b'x'; len];
+                    b[pos] = v;
+                    bytes.push(String::from_utf8(b).unwrap());
+                }
+            }
+        }
+        for a in &bytes {
+            for b in &bytes {
+                assert_eq!(before(a, b), (a.len(), a.as_bytes()) < (b.len(), b.as_bytes()), "{a:?} {b:?}");
+            }
         }
     }
 
