@@ -11,7 +11,7 @@
 
 use super::dimension::{DimValue, Dimension};
 use super::kpi::Ctx;
-use super::partial::{Engine, INLINE_DIMS, check_deal_currency, fold_cells, levels, one_deal_currency};
+use super::partial::{Engine, INLINE_DIMS, Partial, check_deal_currency, fold_cells, levels, one_deal_currency};
 use super::record::{Record, deal_dim};
 use super::registry::KpiState;
 use super::window_spans::Spans;
@@ -107,8 +107,24 @@ impl Engine<'_> {
         Some(read.collect())
     }
 
+    /// The partial states so far (what the states keep by account number turned into texts:
+    /// [`crate::engine::Kpi::resolve`]); an error when the deal sums not yet in the states
+    /// overflow as they are added ([`Engine::push_deals`]).
+    pub fn into_partial(mut self) -> Result<Partial> {
+        self.settle_tallies()?;
+        let cells = std::mem::take(&mut self.cells);
+        Ok(self.partial_of(cells))
+    }
+
+    /// A copy of the partial states so far (the engine keeps folding).
+    pub(super) fn partial_so_far(&self) -> Result<Partial> {
+        let mut cells = self.cells.clone();
+        self.fold_tallies(self.tallies.clone(), &mut cells, &crate::Deals::default())?;
+        Ok(self.partial_of(cells))
+    }
+
     /// Adds the deal sums not yet in the states ([`Engine::tallies`]) to them.
-    pub(super) fn settle_tallies(&mut self) -> Result<()> {
+    fn settle_tallies(&mut self) -> Result<()> {
         let (tallies, mut cells) = (std::mem::take(&mut self.tallies), std::mem::take(&mut self.cells));
         let r = self.fold_tallies(tallies, &mut cells, &Deals::default());
         self.cells = cells;

@@ -240,24 +240,8 @@ impl<'r> Engine<'r> {
         })
     }
 
-    /// The partial states so far (what the states keep by account number turned into texts:
-    /// [`crate::engine::Kpi::resolve`]); an error when the deal sums not yet in the states
-    /// overflow as they are added ([`Engine::push_deals`]).
-    pub fn into_partial(mut self) -> Result<Partial> {
-        self.settle_tallies()?;
-        let cells = std::mem::take(&mut self.cells);
-        Ok(self.partial_of(cells))
-    }
-
-    /// A copy of the partial states so far (the engine keeps folding).
-    pub(super) fn partial_so_far(&self) -> Result<Partial> {
-        let mut cells = self.cells.clone();
-        self.fold_tallies(self.tallies.clone(), &mut cells, &crate::Deals::default())?;
-        Ok(self.partial_of(cells))
-    }
-
     /// `cells` keyed by window and group.
-    fn partial_of(&self, cells: Vec<Option<Vec<KpiState>>>) -> Partial {
+    pub(super) fn partial_of(&self, cells: Vec<Option<Vec<KpiState>>>) -> Partial {
         let nw = self.windows.len();
         let mut by_window = vec![BTreeMap::new(); nw];
         let names = self.accounts.names();
