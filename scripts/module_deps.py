@@ -4,7 +4,7 @@
     python3 scripts/module_deps.py crates/channel-kpi/src/engine   # the engine's modules
     python3 scripts/module_deps.py bindings/c/src                   # a crate's top modules
 
-Each `.rs` file (or directory) directly under DIR is a module. A module depends on another
+Each `.rs` file (or directory) directly under DIR is a module (but `X_tests.rs`, the tests of `X.rs`). A module depends on another
 when its code (comments and `#[cfg(test)] mod tests` blocks left out) names it by path:
 `super::m::…`, `crate::m::…` / `$crate::m::…` (DIR is a crate's src), `crate::engine::m::…`
 (DIR is a module), or names an item the parent re-exports (`super::Item`,
@@ -74,7 +74,8 @@ def main(d):
     modules = {}
     for e in sorted(os.listdir(d)):
         p = os.path.join(d, e)
-        if e.endswith(".rs") and e not in ("mod.rs", "lib.rs", "main.rs", "tests.rs"):
+        # `X_tests.rs`: the unit tests of `X.rs`, included from its `#[cfg(test)] mod tests`
+        if e.endswith(".rs") and e not in ("mod.rs", "lib.rs", "main.rs", "tests.rs") and not e.endswith("_tests.rs"):
             modules.setdefault(e[:-3], []).append(p)
         elif os.path.isdir(p):
             for root, _, files in os.walk(p):

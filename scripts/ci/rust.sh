@@ -7,6 +7,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The core alone, without the `arrow` feature the workspace unifies in (what the fuzz harness
 # and a plain `cargo add channel-kpi` build): no dead code there either.
 cargo clippy -p channel-kpi --lib --locked -- -D warnings
+# No import loop between the modules of the engine, the loader or the C binding (issue 12).
+for d in crates/channel-kpi/src/engine crates/channel-kpi/src/load bindings/c/src; do
+    python3 scripts/module_deps.py "$d" > /dev/null || { python3 scripts/module_deps.py "$d" | grep CYCLE; exit 1; }
+done
 if [ ! -d ../shared/datasets ]; then
     echo "NOTE: ../shared/datasets is absent: the real-dataset tests will report SKIPPED." >&2
 fi

@@ -5,6 +5,7 @@ use super::convert::*;
 use super::first_lines::FirstLines;
 use super::kinds::RecordKind;
 use super::mapping::Mapping;
+use super::pending_history::Pending;
 use super::read::read_into;
 use super::report::{LoadOptions, LoadReport};
 use super::row::{MappedRow, Row};
@@ -294,17 +295,6 @@ fn attach_history(ds: &mut Dataset, history: Vec<Pending>, opts: &LoadOptions, r
         }
     }
     Ok(())
-}
-
-/// Stage entries read, in the order of their sources, waiting for the deals they are attached
-/// to (every deal is read before the stage history: sources are read in kind order).
-pub(super) enum Pending {
-    /// A table's entries, each with the index of its deal (`load/typed_history.rs`).
-    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
-    Found(Vec<(usize, StageEntry)>),
-    /// One entry of the row path: the deal's id, and where the row is (named when no deal
-    /// has that id).
-    Row(String, StageEntry, Box<Location>),
 }
 
 /// One row converted, before the loader keeps it (checks its id, adds it to the dataset).

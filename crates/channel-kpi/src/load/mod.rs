@@ -39,6 +39,7 @@ mod csv_file;
 mod deal_finder;
 mod deal_plan;
 mod first_lines;
+mod folder;
 mod id_hashes;
 #[cfg(feature = "parquet")]
 mod id_parts;
@@ -51,6 +52,7 @@ mod parquet_chunks;
 #[cfg(feature = "parquet")]
 mod parquet_file;
 mod paths;
+mod pending_history;
 mod read;
 mod records;
 mod report;

@@ -5,15 +5,15 @@
 //! reader does not take it, and says when the query must fall back to the whole load.
 
 #[cfg(feature = "parquet")]
+use super::folder::Fold;
+use super::folder::Folder;
+#[cfg(feature = "parquet")]
 use super::id_hashes::IdHashes;
 use super::id_hashes::id_hash;
 use super::kinds::RecordKind;
 use super::mapping::Mapping;
 use super::report::{LoadOptions, LoadReport};
 use super::source::Source;
-#[cfg(feature = "parquet")]
-use super::stream::Fold;
-use super::stream::Folder;
 
 /// The kinds a typed read folds chunk by chunk: where the folder notes their ids, which text
 /// columns a chunk can leave out, and how a chunk is checked and folded.

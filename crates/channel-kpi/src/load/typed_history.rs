@@ -6,8 +6,8 @@
 //! exactly like the row path (a missing value, a date as text, a deal id no loaded deal has),
 //! goes whole to the row path, which reads it and reports its errors as always.
 
-use super::assemble::Pending;
 use super::mapping::Mapping;
+use super::pending_history::Pending;
 use super::read::Progressing;
 use super::report::{FileReport, LoadOptions, LoadReport};
 use super::shortcut::columns;
