@@ -390,8 +390,8 @@ fn short_word(b: &[u8]) -> u64 {
 
 /// The values of a text column's `n` rows as `parse` reads each (trimmed, `None` where empty
 /// or absent), appended to `out`; `None` when `parse` refuses one. A dictionary-encoded column
-/// parses each dictionary value once; a plain one its distinct short texts once each (one text
-/// in every row: once for the column, [`super::columns::Flat::constant`]).
+/// parses each dictionary value once; a plain one its distinct texts once each (one text in
+/// every row: once for the column, [`super::columns::Flat::constant`]).
 pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<()> {
     out.reserve(n);
     match c {
@@ -418,7 +418,9 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
             // the columns parsed are enumerations: each short text parsed once, found again by
             // its bytes as one integer ([`packed`]) in a table of 64 slots (one compare, a
             // branch taken the same way nearly every row, whatever order the values come in)
+            // (a longer text, `partner_satisfaction`, is found by its bytes in a hash map)
             let mut memo = Box::new([(u128::MAX, None); 64]);
+            let mut long: rustc_hash::FxHashMap<&[u8], Option<T>> = Default::default();
             let read = |i: usize| parse(c.get(i).map(trimmed).filter(|s| !s.is_empty()));
             c.each_bytes(n, |i, raw| {
                 let v = match raw {
@@ -433,7 +435,8 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
                             v
                         }
                     }
-                    _ => read(i),
+                    Some(b) => *long.entry(b).or_insert_with(|| read(i)),
+                    None => read(i),
                 };
                 out.push(v?);
                 Some(())
@@ -486,5 +489,34 @@ mod tests {
             assert_eq!(packed(t), u128::from_le_bytes(b), "{t:?}");
             assert_eq!(seen.insert(packed(t), t), None, "{t:?}");
         }
+    }
+
+    /// A plain column's texts are parsed once per distinct raw text, short or long (16 bytes
+    /// and more: `partner_satisfaction`), each row getting its own text's value; a text the
+    /// parser refuses fails the column, wherever it is.
+    #[test]
+    fn parsed_parses_each_distinct_text_once_long_ones_too() {
+        use super::super::columns::Strs;
+        let raw = [
+            Some("partner_satisfaction"),
+            Some("csat"),
+            Some("partner_satisfaction"),
+            Some(" partner_satisfaction "),
+            Some("partner_satisfactions"),
+            None,
+            Some("csat"),
+        ];
+        let a: arrow_array::ArrayRef = std::sync::Arc::new(arrow_array::StringArray::from(raw.to_vec()));
+        let calls = std::cell::Cell::new(0);
+        let len = |s: Option<&str>| {
+            calls.set(calls.get() + 1);
+            Some(s.map_or(0, str::len))
+        };
+        let mut out = Vec::new();
+        super::parsed(Strs::of(&a).as_ref(), raw.len(), &mut out, len).unwrap();
+        assert_eq!(out, [20, 4, 20, 20, 21, 0, 4], "trimmed texts' lengths, 0 for the null");
+        assert_eq!(calls.get(), 5, "partner_satisfaction, csat, its padded form, partner_satisfactions, the null");
+        let refuse_long = |s: Option<&str>| (s != Some("partner_satisfactions")).then_some(1u8);
+        assert_eq!(super::parsed(Strs::of(&a).as_ref(), raw.len(), &mut Vec::new(), refuse_long), None);
     }
 }
