@@ -65,16 +65,7 @@ impl Engine<'_> {
         let (mut done, mut tallies) = (first, std::mem::take(&mut self.tallies));
         let r = self.fold_deal_rows(deals, rows, &by_facts, &mut done, &mut tallies);
         self.by_facts = by_facts;
-        // `training_impact`'s deals name their partners by the ids of `deals`: added now
-        let now = r.is_ok() && tallies.iter().any(|t| !t.closed.is_empty());
-        if now {
-            let mut cells = std::mem::take(&mut self.cells);
-            let folded = self.fold_tallies(tallies, &mut cells, deals);
-            self.cells = cells;
-            folded?;
-        } else {
-            self.tallies = tallies;
-        }
+        self.tallies = tallies;
         match (r, at) {
             (Err(e), Some((table, row))) => Err(e.map_locations(&|l: &mut crate::Location| {
                 if l.row.is_none() {
@@ -110,15 +101,14 @@ impl Engine<'_> {
     /// Adds the deal sums not yet in the states ([`Engine::tallies`]) to them.
     pub(super) fn settle_tallies(&mut self) -> Result<()> {
         let (tallies, mut cells) = (std::mem::take(&mut self.tallies), std::mem::take(&mut self.cells));
-        let r = self.fold_tallies(tallies, &mut cells, &Deals::default());
+        let r = self.fold_tallies(tallies, &mut cells);
         self.cells = cells;
         r
     }
 
     /// Folds each (group, window) tally of the deal-outcome KPIs into its cell's states (created
-    /// when the tally counts), with the `fold` their `observe` runs; `deals` names the partners
-    /// of the tallies' closed deals.
-    pub(super) fn fold_tallies(&self, mut tallies: Vec<Tally>, cells: &mut Vec<Option<Vec<KpiState>>>, deals: &Deals) -> Result<()> {
+    /// when the tally counts), with the `fold` their `observe` runs.
+    pub(super) fn fold_tallies(&self, mut tallies: Vec<Tally>, cells: &mut Vec<Option<Vec<KpiState>>>) -> Result<()> {
         if cells.len() < tallies.len() {
             cells.resize_with(tallies.len(), || None);
         }
@@ -133,11 +123,11 @@ impl Engine<'_> {
                 let cell = &mut cells[g * nw + same];
                 match cell {
                     Some(states) => {
-                        t.fold_into(states, &self.by_facts, &mut buf, deals)?;
+                        t.fold_into(states, &self.by_facts, &mut buf, &self.closed_names)?;
                     }
                     None => {
                         let mut states: Vec<KpiState> = self.query.metrics.iter().map(|m| m.new_state()).collect();
-                        if t.fold_into(&mut states, &self.by_facts, &mut buf, deals)? {
+                        if t.fold_into(&mut states, &self.by_facts, &mut buf, &self.closed_names)? {
                             *cell = Some(states);
                         }
                     }
@@ -165,6 +155,7 @@ impl Engine<'_> {
         let (tallied, observed) = (by_facts.contains(&true), by_facts.contains(&false));
         let mut deal: Option<Deal> = None;
         let (n, nw) = (q.group_by.len(), self.windows.len());
+        self.closed_names.start();
         let (mut facts, mut touches, mut kept) = (vec![DealFacts::default(); nw], vec![false; nw], vec![ClosedDeal::default(); nw]);
         // the windows a deal can count in, from its dates (every window when they overlap);
         // training_impact keeps deals closed up to its window (W days) outside a window
@@ -259,6 +250,9 @@ impl Engine<'_> {
                     }
                     if needs.closed {
                         kept[k] = ClosedDeal::of_row(deals, i, close_spans[k], &ctx, cycle)?;
+                        if kept[k].closed_on.is_some() {
+                            kept[k].partner = self.closed_names.number(kept[k].partner, deals);
+                        }
                     }
                 }
             }

@@ -127,7 +127,7 @@ pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, q
 /// would convert and push them one by one).
 #[cfg(feature = "arrow")]
 fn streams_from_table(kind: RecordKind) -> bool {
-    matches!(kind, RecordKind::Deals | RecordKind::Leads | RecordKind::Spend | RecordKind::Targets)
+    matches!(kind, RecordKind::Deals | RecordKind::Leads | RecordKind::Spend | RecordKind::Targets | RecordKind::Courses)
 }
 
 /// The reference kinds, read whole before any fact record is folded.
@@ -298,8 +298,6 @@ impl<'r> Folder<'r> {
         Ok(())
     }
 
-    /// Checks deals read by a typed reader, whose ids are already noted, as [`Folder::fold`]
-    /// checks each deal, then folds them from their columns.
     /// Whether deals are checked against the reference data (partners, org units, pipeline
     /// stages) or noted for leads to link: nothing to check or note without them.
     fn checks_deals(&self) -> bool {
@@ -317,17 +315,48 @@ impl<'r> Folder<'r> {
         }
     }
 
+    /// Checks deals read by a typed reader, whose ids are already noted, as [`Folder::fold`]
+    /// checks each deal, then folds them from their columns.
     pub(super) fn fold_noted_deals(&mut self, deals: &crate::Deals) -> Fold {
-        let checks = self.checks_deals();
-        for i in 0..if checks { deals.len() } else { 0 } {
-            let stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
-            let won = (deals.status(i) == crate::DealStatus::Won).then(|| deals.closed_on(i)).flatten();
-            self.deal_refs_known(deals.id(i), deals.partner_id(i), deals.owner_id(i), stages, won)?;
+        if self.checks_deals() {
+            self.noted_deals_known(deals)?;
         }
         match &mut self.engine {
             Some(e) => e.push_deals(deals, 0..deals.len()).map_err(|_| ()),
             None => Ok(()),
         }
+    }
+
+    /// [`Folder::deal_refs_known`] of every deal of `deals`, whose ids are noted, with the
+    /// partners and owners looked up once per distinct text (`Known`, by dictionary id), as
+    /// `Dataset::check_records` looks them up.
+    fn noted_deals_known(&mut self, deals: &crate::Deals) -> Fold {
+        use crate::domain::WordField;
+        let refs = self.refs;
+        let (mut partners, mut owners) = (crate::dataset::Known::new(deals.word_count()), crate::dataset::Known::new(deals.word_count()));
+        let (pipeline, org) = (&refs.pipeline, &refs.org);
+        for i in 0..deals.len() {
+            if !refs.partners.is_empty()
+                && !partners.known(deals.word_key(WordField::Partner, i), || deals.partner_id(i).is_none_or(|p| refs.partner(p).is_some()))
+            {
+                return Err(());
+            }
+            if !org.is_empty()
+                && !owners.known(deals.word_key(WordField::Owner, i), || deals.owner_id(i).is_none_or(|o| org.get(o).is_some()))
+            {
+                return Err(());
+            }
+            if !pipeline.is_empty() {
+                let mut stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
+                if stages.any(|s| pipeline.stage(s).is_none()) {
+                    return Err(());
+                }
+            }
+            if let (Some(won), crate::DealStatus::Won, Some(on)) = (&mut self.won, deals.status(i), deals.closed_on(i)) {
+                won.insert(id_hash(deals.id(i)), on);
+            }
+        }
+        Ok(())
     }
 
     /// Checks the ids of a leads source a typed reader has read (noted in `leads`): no repeat
