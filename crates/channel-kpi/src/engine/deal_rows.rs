@@ -79,14 +79,16 @@ impl Engine<'_> {
 
     /// The deal text columns ([`DEAL_TEXTS`]) this engine's fold of deals reads, `None` when it
     /// may read any: with every metric folded from the deals' facts (status, dates, amount)
-    /// and none keeping closed deals by partner (`training_impact`), only the columns of the
-    /// dimensions grouped by. A reader of a deals table feeding only this engine can leave the
-    /// others out (`load::run_tables`: a monthly trend by channel reads no partner or owner).
+    /// or kept closed deals (`training_impact`, which reads the partner), only the columns of
+    /// the dimensions grouped by and `partner_id` for `training_impact`. A reader of a deals
+    /// table feeding only this engine can leave the others out (`load::run_tables`: a monthly
+    /// trend by channel reads no partner or owner, `training_impact` no owner).
     #[cfg(feature = "parquet")]
     pub(crate) fn deal_texts_read(&self) -> Option<Vec<&'static str>> {
-        if !self.by_facts.iter().all(|&f| f) || self.query.metrics.contains(&crate::Metric::TrainingImpact) {
+        if !self.by_facts.iter().all(|&f| f) {
             return None;
         }
+        let training = self.query.metrics.contains(&crate::Metric::TrainingImpact).then_some("partner_id");
         // the free-text columns among those deciding a group (channel and kind are enumerations)
         let read = self.query.group_by.iter().filter_map(fixed_key_field).filter_map(|f| match f {
             WordField::Partner => Some("partner_id"),
@@ -95,7 +97,7 @@ impl Engine<'_> {
             WordField::Product => Some("product"),
             WordField::Channel | WordField::Kind | WordField::Attr(_) => None,
         });
-        Some(read.collect())
+        Some(read.chain(training).collect())
     }
 
     /// Adds the deal sums not yet in the states ([`Engine::tallies`]) to them.

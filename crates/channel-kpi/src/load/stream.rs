@@ -74,8 +74,8 @@ pub fn run_files(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions, query
 
 /// Runs `query` on in-memory tables ([`Source::from_arrow`]): the result, the report and every
 /// error of [`load_sources`] + [`Dataset::run_checked`](crate::Dataset::run_checked) with the
-/// same options — but when the fact tables are deals and leads tables (spend, targets and
-/// reference tables beside them), they are folded as they are read, as [`run_files`] folds
+/// same options — but when the fact tables are deals and leads tables (spend, targets, course
+/// rows and reference tables beside them), they are folded as they are read, as [`run_files`] folds
 /// files: deals and leads cut in chunks of 64 k rows, each read into columns on one core while
 /// the one before is folded on another; no [`Dataset`](crate::Dataset) is built. Whatever does
 /// not stream (other kinds) is loaded whole first, as [`load_sources`] loads it; a table the
@@ -122,7 +122,8 @@ pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, q
 
 /// The fact kinds a query on tables folds as it reads them: deals and leads (read into columns
 /// chunk by chunk, `load/stream_deals.rs`), and the kinds a [`crate::Dataset`] keeps as records
-/// and its query pushes one by one anyway (spend, targets: few rows). Subscription months and
+/// and its query pushes one by one anyway (spend, targets, course rows: few rows; the courses
+/// of `training_impact`, pushed after the deals, session 23). Subscription months and
 /// survey answers, read into columns by a whole load, are not streamed (the streamed row path
 /// would convert and push them one by one).
 #[cfg(feature = "arrow")]
@@ -306,12 +307,19 @@ impl<'r> Folder<'r> {
     }
 
     /// The canonical deal text columns a typed read can leave out: those neither checked
-    /// ([`Folder::checks_deals`]) nor read by the engine's fold (`Engine::deal_texts_read`).
+    /// ([`Folder::noted_deals_known`]: the partner against the partners, the owner against the
+    /// org units, the stage against the pipeline, when given) nor read by the engine's fold
+    /// (`Engine::deal_texts_read`).
     #[cfg(feature = "parquet")]
     pub(super) fn deal_texts_unread(&self) -> Vec<&'static str> {
+        let refs = self.refs;
+        let checked = [("partner_id", !refs.partners.is_empty()), ("owner_id", !refs.org.is_empty()), ("stage", !refs.pipeline.is_empty())];
         match self.engine.as_ref().and_then(|e| e.deal_texts_read()) {
-            Some(read) if !self.checks_deals() => crate::engine::DEAL_TEXTS.iter().copied().filter(|c| !read.contains(c)).collect(),
-            _ => Vec::new(),
+            Some(mut read) => {
+                read.extend(checked.iter().filter(|c| c.1).map(|c| c.0));
+                crate::engine::DEAL_TEXTS.iter().copied().filter(|c| !read.contains(c)).collect()
+            }
+            None => Vec::new(),
         }
     }
 
@@ -327,30 +335,34 @@ impl<'r> Folder<'r> {
         }
     }
 
-    /// [`Folder::deal_refs_known`] of every deal of `deals`, whose ids are noted, with the
-    /// partners and owners looked up once per distinct text (`Known`, by dictionary id), as
-    /// `Dataset::check_records` looks them up.
+    /// [`Folder::deal_refs_known`] of every deal of `deals`, whose ids are noted: the partners
+    /// and owners named looked up once per distinct text (by dictionary id), the stages and
+    /// won dates deal by deal when there is a pipeline or leads to link.
     fn noted_deals_known(&mut self, deals: &crate::Deals) -> Fold {
-        use crate::domain::WordField;
         let refs = self.refs;
-        let (mut partners, mut owners) = (crate::dataset::Known::new(deals.word_count()), crate::dataset::Known::new(deals.word_count()));
-        let (pipeline, org) = (&refs.pipeline, &refs.org);
-        for i in 0..deals.len() {
-            if !refs.partners.is_empty()
-                && !partners.known(deals.word_key(WordField::Partner, i), || deals.partner_id(i).is_none_or(|p| refs.partner(p).is_some()))
-            {
+        let n = deals.len();
+        let partner = |p: &str| refs.partner(p).is_some();
+        let owner = |o: &str| refs.org.get(o).is_some();
+        for (column, checked, known) in
+            [(&deals.partner, !refs.partners.is_empty(), &partner as &dyn Fn(&str) -> bool), (&deals.owner, !refs.org.is_empty(), &owner)]
+        {
+            if !checked {
+                continue;
+            }
+            let mut named = vec![false; deals.word_count()];
+            for &k in &column[..n] {
+                named[k as usize] = true;
+            }
+            // (id 0: none named, which is known)
+            if named.iter().enumerate().skip(1).any(|(k, &named)| named && !deals.words.get(k as u32).is_some_and(known)) {
                 return Err(());
             }
-            if !org.is_empty()
-                && !owners.known(deals.word_key(WordField::Owner, i), || deals.owner_id(i).is_none_or(|o| org.get(o).is_some()))
-            {
+        }
+        let pipeline = &refs.pipeline;
+        for i in 0..if !pipeline.is_empty() || self.won.is_some() { n } else { 0 } {
+            let mut stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
+            if !pipeline.is_empty() && stages.any(|s| pipeline.stage(s).is_none()) {
                 return Err(());
-            }
-            if !pipeline.is_empty() {
-                let mut stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
-                if stages.any(|s| pipeline.stage(s).is_none()) {
-                    return Err(());
-                }
             }
             if let (Some(won), crate::DealStatus::Won, Some(on)) = (&mut self.won, deals.status(i), deals.closed_on(i)) {
                 won.insert(id_hash(deals.id(i)), on);
