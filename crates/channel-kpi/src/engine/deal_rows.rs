@@ -65,16 +65,7 @@ impl Engine<'_> {
         let (mut done, mut tallies) = (first, std::mem::take(&mut self.tallies));
         let r = self.fold_deal_rows(deals, rows, &by_facts, &mut done, &mut tallies);
         self.by_facts = by_facts;
-        // `training_impact`'s deals name their partners by the ids of `deals`: added now
-        let now = r.is_ok() && tallies.iter().any(|t| !t.closed.is_empty());
-        if now {
-            let mut cells = std::mem::take(&mut self.cells);
-            let folded = self.fold_tallies(tallies, &mut cells, deals);
-            self.cells = cells;
-            folded?;
-        } else {
-            self.tallies = tallies;
-        }
+        self.tallies = tallies;
         match (r, at) {
             (Err(e), Some((table, row))) => Err(e.map_locations(&|l: &mut crate::Location| {
                 if l.row.is_none() {
@@ -88,14 +79,16 @@ impl Engine<'_> {
 
     /// The deal text columns ([`DEAL_TEXTS`]) this engine's fold of deals reads, `None` when it
     /// may read any: with every metric folded from the deals' facts (status, dates, amount)
-    /// and none keeping closed deals by partner (`training_impact`), only the columns of the
-    /// dimensions grouped by. A reader of a deals table feeding only this engine can leave the
-    /// others out (`load::run_tables`: a monthly trend by channel reads no partner or owner).
+    /// or kept closed deals (`training_impact`, which reads the partner), only the columns of
+    /// the dimensions grouped by and `partner_id` for `training_impact`. A reader of a deals
+    /// table feeding only this engine can leave the others out (`load::run_tables`: a monthly
+    /// trend by channel reads no partner or owner, `training_impact` no owner).
     #[cfg(feature = "parquet")]
     pub(crate) fn deal_texts_read(&self) -> Option<Vec<&'static str>> {
-        if !self.by_facts.iter().all(|&f| f) || self.query.metrics.contains(&crate::Metric::TrainingImpact) {
+        if !self.by_facts.iter().all(|&f| f) {
             return None;
         }
+        let training = self.query.metrics.contains(&crate::Metric::TrainingImpact).then_some("partner_id");
         // the free-text columns among those deciding a group (channel and kind are enumerations)
         let read = self.query.group_by.iter().filter_map(fixed_key_field).filter_map(|f| match f {
             WordField::Partner => Some("partner_id"),
@@ -104,7 +97,7 @@ impl Engine<'_> {
             WordField::Product => Some("product"),
             WordField::Channel | WordField::Kind | WordField::Attr(_) => None,
         });
-        Some(read.collect())
+        Some(read.chain(training).collect())
     }
 
     /// The partial states so far (what the states keep by account number turned into texts:
@@ -119,22 +112,21 @@ impl Engine<'_> {
     /// A copy of the partial states so far (the engine keeps folding).
     pub(super) fn partial_so_far(&self) -> Result<Partial> {
         let mut cells = self.cells.clone();
-        self.fold_tallies(self.tallies.clone(), &mut cells, &crate::Deals::default())?;
+        self.fold_tallies(self.tallies.clone(), &mut cells)?;
         Ok(self.partial_of(cells))
     }
 
     /// Adds the deal sums not yet in the states ([`Engine::tallies`]) to them.
     fn settle_tallies(&mut self) -> Result<()> {
         let (tallies, mut cells) = (std::mem::take(&mut self.tallies), std::mem::take(&mut self.cells));
-        let r = self.fold_tallies(tallies, &mut cells, &Deals::default());
+        let r = self.fold_tallies(tallies, &mut cells);
         self.cells = cells;
         r
     }
 
     /// Folds each (group, window) tally of the deal-outcome KPIs into its cell's states (created
-    /// when the tally counts), with the `fold` their `observe` runs; `deals` names the partners
-    /// of the tallies' closed deals.
-    pub(super) fn fold_tallies(&self, mut tallies: Vec<Tally>, cells: &mut Vec<Option<Vec<KpiState>>>, deals: &Deals) -> Result<()> {
+    /// when the tally counts), with the `fold` their `observe` runs.
+    pub(super) fn fold_tallies(&self, mut tallies: Vec<Tally>, cells: &mut Vec<Option<Vec<KpiState>>>) -> Result<()> {
         if cells.len() < tallies.len() {
             cells.resize_with(tallies.len(), || None);
         }
@@ -149,11 +141,11 @@ impl Engine<'_> {
                 let cell = &mut cells[g * nw + same];
                 match cell {
                     Some(states) => {
-                        t.fold_into(states, &self.by_facts, &mut buf, deals)?;
+                        t.fold_into(states, &self.by_facts, &mut buf, &self.closed_names)?;
                     }
                     None => {
                         let mut states: Vec<KpiState> = self.query.metrics.iter().map(|m| m.new_state()).collect();
-                        if t.fold_into(&mut states, &self.by_facts, &mut buf, deals)? {
+                        if t.fold_into(&mut states, &self.by_facts, &mut buf, &self.closed_names)? {
                             *cell = Some(states);
                         }
                     }
@@ -181,6 +173,7 @@ impl Engine<'_> {
         let (tallied, observed) = (by_facts.contains(&true), by_facts.contains(&false));
         let mut deal: Option<Deal> = None;
         let (n, nw) = (q.group_by.len(), self.windows.len());
+        self.closed_names.start();
         let (mut facts, mut touches, mut kept) = (vec![DealFacts::default(); nw], vec![false; nw], vec![ClosedDeal::default(); nw]);
         // the windows a deal can count in, from its dates (every window when they overlap);
         // training_impact keeps deals closed up to its window (W days) outside a window
@@ -275,6 +268,9 @@ impl Engine<'_> {
                     }
                     if needs.closed {
                         kept[k] = ClosedDeal::of_row(deals, i, close_spans[k], &ctx, cycle)?;
+                        if kept[k].closed_on.is_some() {
+                            kept[k].partner = self.closed_names.number(kept[k].partner, deals);
+                        }
                     }
                 }
             }

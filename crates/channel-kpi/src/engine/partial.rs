@@ -85,6 +85,9 @@ pub struct Engine<'r> {
     /// [`Engine::into_partial`] and [`Engine::finish`], not once per call: a query folding a
     /// file chunk by chunk turns each group's sums into states once).
     pub(super) tallies: Vec<crate::kpi::deal_sums::Tally>,
+    /// The partners of the deals `training_impact` keeps in `tallies`, numbered by the engine
+    /// (the same in every [`crate::Deals`] folded).
+    pub(super) closed_names: crate::kpi::closed_days::PartnerNames,
     /// [`Engine::push`]'s group ids of a record, kept to reuse the buffer.
     scratch: Vec<u32>,
     /// The engine's numbers for the accounts of subscription months ([`Ctx::account`]).
@@ -162,6 +165,7 @@ impl<'r> Engine<'r> {
             groups,
             cells: Vec::new(),
             tallies: Vec::new(),
+            closed_names: Default::default(),
             scratch: Vec::new(),
             accounts: Accounts::default(),
             copies,

@@ -4,6 +4,11 @@
 //! [`crate::Deals`], then folded into the KPI's state once per (partner, day) instead of once
 //! per deal ([`ClosedDays::fold_into`]). The sums are the state's own [`DayAgg`], each deal
 //! added with the fold its `observe` runs ([`DayAgg::add_deal`]), so the state is the same.
+//!
+//! Partners are numbered by the engine ([`PartnerNames`]), not by the dictionary of the
+//! [`crate::Deals`] they were read from: the sums of every table an engine folds (a streamed
+//! query's chunks, each read into a `Deals` of its own) add up in one [`ClosedDays`], turned
+//! into the state once, when the engine's partial is taken.
 
 use super::deals::amount_on;
 use super::training_impact::{DayAgg, ImpactState};
@@ -13,7 +18,7 @@ use crate::error::Result;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-/// The deals closed per partner (by dictionary id in [`crate::Deals`]) and closing day. A deal
+/// The deals closed per partner (by the engine's number, [`PartnerNames`]) and closing day. A deal
 /// is appended to its partner's list as it comes (one lookup among the partners, whose list
 /// ends stay in cache, not among every partner-day); a partner's list is sorted by day and
 /// summed into its per-day sums when it outgrows them ([`ClosedDays::compact`]), so memory
@@ -51,7 +56,8 @@ const COMPACT_MIN: usize = 256;
 /// close span (`None` for any other deal).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct ClosedDeal {
-    /// The partner's dictionary id ([`crate::Deals::word_key`]).
+    /// The partner: its dictionary id in the deals read ([`crate::Deals::word_key`]), made the
+    /// engine's number ([`PartnerNames::number`]) before the deal is added to a [`ClosedDays`].
     pub partner: u32,
     pub closed_on: Option<NaiveDate>,
     pub won: bool,
@@ -85,6 +91,63 @@ impl ClosedDeal {
     }
 }
 
+/// The engine's numbers of the partners of kept deals (0, 1, 2 … as they come), the same for
+/// every [`crate::Deals`] it folds: [`PartnerNames::number`] turns a dictionary id of the deals
+/// being folded into one, looking each id up once per table ([`PartnerNames::start`] begins a
+/// table).
+///
+/// Example: chunk 1 names P7 with dictionary id 3 and chunk 2 names it with id 1: both become
+/// number 0, so their deals add up under one partner.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PartnerNames {
+    names: Vec<Box<str>>,
+    numbers: rustc_hash::FxHashMap<Box<str>, u32>,
+    /// Per dictionary id of the table being folded: its number (`u32::MAX`: not looked up).
+    of: Vec<u32>,
+    /// The dictionary ids set in `of` (reset when the next table starts).
+    set: Vec<u32>,
+}
+
+impl PartnerNames {
+    /// Begins a table: the dictionary ids of the one before are forgotten.
+    pub(crate) fn start(&mut self) {
+        for k in self.set.drain(..) {
+            self.of[k as usize] = u32::MAX;
+        }
+    }
+
+    /// The number of the partner with dictionary id `key` (not 0) in `deals`, the table begun
+    /// by the last [`PartnerNames::start`].
+    #[inline]
+    pub(crate) fn number(&mut self, key: u32, deals: &crate::Deals) -> u32 {
+        match self.of.get(key as usize) {
+            Some(&n) if n != u32::MAX => n,
+            _ => self.look_up(key, deals),
+        }
+    }
+
+    #[cold]
+    fn look_up(&mut self, key: u32, deals: &crate::Deals) -> u32 {
+        let name = deals.words.get(key).unwrap_or_default();
+        let next = self.names.len() as u32;
+        let n = *self.numbers.entry(Box::from(name)).or_insert_with(|| next);
+        if n == next {
+            self.names.push(Box::from(name));
+        }
+        if self.of.len() <= key as usize {
+            self.of.resize(key as usize + 1, u32::MAX);
+        }
+        self.of[key as usize] = n;
+        self.set.push(key);
+        n
+    }
+
+    /// The partner numbered `n`.
+    pub(crate) fn name(&self, n: u32) -> Option<&str> {
+        self.names.get(n as usize).map(|s| &**s)
+    }
+}
+
 impl ClosedDays {
     /// Adds one deal (a `closed_on` of `None`: not kept, nothing added).
     #[inline]
@@ -113,12 +176,11 @@ impl ClosedDays {
         self.partners.iter_mut().try_for_each(PartnerDays::compact)
     }
 
-    /// Folds the sums into `state` (partners named by `deals`' dictionary); whether any deal
-    /// counted. Call [`ClosedDays::compact`] first (deals still pending are left out).
-    pub(crate) fn fold_into(&self, state: &mut ImpactState, deals: &crate::Deals) -> Result<bool> {
+    /// Folds the sums into `state` (partners named by `names`); whether any deal counted. Call
+    /// [`ClosedDays::compact`] first (deals still pending are left out).
+    pub(crate) fn fold_into(&self, state: &mut ImpactState, names: &PartnerNames) -> Result<bool> {
         for p in &self.partners {
-            // a deal without a partner is never added
-            let Some(name) = deals.words.get(p.partner) else { continue };
+            let Some(name) = names.name(p.partner) else { continue };
             let track = state.track(name);
             if track.days.is_empty() {
                 track.days = p.sums.iter().cloned().collect(); // in order: built in one go
@@ -176,27 +238,29 @@ mod tests {
             d.partner_id = Some(p.into());
             deals.push(d);
         }
-        let (mut days, mut want) = (ClosedDays::default(), ImpactState::default());
+        let (mut days, mut want, mut names) = (ClosedDays::default(), ImpactState::default(), PartnerNames::default());
+        names.start();
         let first: NaiveDate = "2025-01-01".parse().unwrap();
         let mut x: u64 = 7;
         for i in 0..20_000u64 {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let partner = deals.word_key(crate::domain::WordField::Partner, (x >> 60) as usize % 3);
+            let key = deals.word_key(crate::domain::WordField::Partner, (x >> 60) as usize % 3);
+            let partner = names.number(key, &deals);
             let day = first + chrono::Days::new((x >> 33) % 90);
             let won = x & 1 == 1;
             let revenue = if won { Decimal::new((x >> 40) as i64 % 100_000, (i % 4) as u32) } else { Decimal::ZERO };
             let d = ClosedDeal { partner, closed_on: Some(day), won, revenue, cycle_days: (x >> 20) % 300 };
             days.add(&d).unwrap();
-            want.track(deals.words.get(partner).unwrap()).days.entry(day).or_default().add_deal(won, revenue, d.cycle_days).unwrap();
+            want.track(deals.words.get(key).unwrap()).days.entry(day).or_default().add_deal(won, revenue, d.cycle_days).unwrap();
         }
         days.add(&ClosedDeal::default()).unwrap(); // not kept
         days.compact().unwrap();
         let mut got = ImpactState::default();
-        assert!(days.fold_into(&mut got, &deals).unwrap());
+        assert!(days.fold_into(&mut got, &names).unwrap());
         assert_eq!(serde_json::to_string(&got).unwrap(), serde_json::to_string(&want).unwrap());
         // folded into a state that has days already: merged
         let mut twice = got.clone();
-        assert!(days.fold_into(&mut twice, &deals).unwrap());
+        assert!(days.fold_into(&mut twice, &names).unwrap());
         got.merge(&want).unwrap();
         assert_eq!(twice, got);
     }

@@ -5,7 +5,7 @@
 
 use crate::engine::KpiState;
 use crate::error::{Error, Location, Result};
-use crate::kpi::closed_days::ClosedDays;
+use crate::kpi::closed_days::{ClosedDays, PartnerNames};
 use crate::kpi::deal_tally::fold_columnar;
 use crate::kpi::deals::{DealFacts, DealTally};
 use rust_decimal::Decimal;
@@ -286,13 +286,13 @@ impl Tally {
 
     /// Folds this tally into the states whose `folded` flag is set, with the `fold` their KPIs'
     /// `observe` runs; whether any counted it. `buf` is scratch space for the cycle histogram;
-    /// `deals` names the partners of `closed`.
+    /// `names` names the partners of `closed`.
     pub(crate) fn fold_into(
         &mut self,
         states: &mut [KpiState],
         folded: &[bool],
         buf: &mut Vec<(i64, u64)>,
-        deals: &crate::Deals,
+        names: &PartnerNames,
     ) -> Result<bool> {
         self.flush();
         self.drain();
@@ -315,7 +315,7 @@ impl Tally {
         self.closed.compact()?;
         let mut hit = false;
         for (s, _) in states.iter_mut().zip(folded).filter(|(_, f)| **f) {
-            hit |= fold_columnar(s, &t, &self.closed, deals)?;
+            hit |= fold_columnar(s, &t, &self.closed, names)?;
         }
         Ok(hit)
     }

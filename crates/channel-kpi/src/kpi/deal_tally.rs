@@ -4,9 +4,9 @@
 //! a [`crate::Deals`] table ([`DealFacts::of_row`], [`ClosedDeal::of_row`]) and the fold itself
 //! ([`fold_columnar`], the `fold` each KPI's own `observe` runs).
 
-use super::closed_days::ClosedDays;
 #[cfg(doc)]
 use super::closed_days::ClosedDeal;
+use super::closed_days::{ClosedDays, PartnerNames};
 use super::deals::{DealFacts, DealTally, amount_on};
 use super::pipeline::open_amount_of;
 use crate::engine::{Ctx, Window};
@@ -80,10 +80,10 @@ impl DealFacts {
 }
 
 /// Folds a tally — the deals' facts summed (`f`) and the deals `training_impact` keeps, per
-/// partner and day (`closed`, partners named by `deals`) — into the state of a metric accepted
+/// partner and day (`closed`, partners named by `names`) — into the state of a metric accepted
 /// by [`columnar_metric`], with the same `fold` its `Kpi::observe` uses.
 #[inline]
-pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally, closed: &ClosedDays, deals: &crate::Deals) -> Result<bool> {
+pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally, closed: &ClosedDays, names: &PartnerNames) -> Result<bool> {
     use crate::engine::KpiState as S;
     match state {
         S::AvgDealSize(s) | S::WonRevenue(s) | S::AvgClosedDealSize(s) => s.fold(f),
@@ -92,7 +92,7 @@ pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally, 
         S::SalesCycleDays(s) => Ok(s.fold(f)),
         S::SalesVelocity(s) => s.fold(f),
         S::Pipeline(s) => s.fold_open(f),
-        S::TrainingImpact(s) => closed.fold_into(s, deals),
+        S::TrainingImpact(s) => closed.fold_into(s, names),
         _ => Err(crate::Error::Query("internal: a metric outside the columnar set reached the columnar fold".into())),
     }
 }

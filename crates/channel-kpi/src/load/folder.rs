@@ -114,8 +114,6 @@ impl<'r> Folder<'r> {
         Ok(())
     }
 
-    /// Checks deals read by a typed reader, whose ids are already noted, as [`Folder::fold`]
-    /// checks each deal, then folds them from their columns.
     /// Whether deals are checked against the reference data (partners, org units, pipeline
     /// stages) or noted for leads to link: nothing to check or note without them.
     fn checks_deals(&self) -> bool {
@@ -124,26 +122,68 @@ impl<'r> Folder<'r> {
     }
 
     /// The canonical deal text columns a typed read can leave out: those neither checked
-    /// ([`Folder::checks_deals`]) nor read by the engine's fold (`Engine::deal_texts_read`).
+    /// ([`Folder::noted_deals_known`]: the partner against the partners, the owner against the
+    /// org units, the stage against the pipeline, when given) nor read by the engine's fold
+    /// (`Engine::deal_texts_read`).
     #[cfg(feature = "parquet")]
     pub(super) fn deal_texts_unread(&self) -> Vec<&'static str> {
+        let refs = self.refs;
+        let checked = [("partner_id", !refs.partners.is_empty()), ("owner_id", !refs.org.is_empty()), ("stage", !refs.pipeline.is_empty())];
         match self.engine.as_ref().and_then(|e| e.deal_texts_read()) {
-            Some(read) if !self.checks_deals() => crate::engine::DEAL_TEXTS.iter().copied().filter(|c| !read.contains(c)).collect(),
-            _ => Vec::new(),
+            Some(mut read) => {
+                read.extend(checked.iter().filter(|c| c.1).map(|c| c.0));
+                crate::engine::DEAL_TEXTS.iter().copied().filter(|c| !read.contains(c)).collect()
+            }
+            None => Vec::new(),
         }
     }
 
+    /// Checks deals read by a typed reader, whose ids are already noted, as [`Folder::fold`]
+    /// checks each deal, then folds them from their columns.
     pub(super) fn fold_noted_deals(&mut self, deals: &crate::Deals) -> Fold {
-        let checks = self.checks_deals();
-        for i in 0..if checks { deals.len() } else { 0 } {
-            let stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
-            let won = (deals.status(i) == crate::DealStatus::Won).then(|| deals.closed_on(i)).flatten();
-            self.deal_refs_known(deals.id(i), deals.partner_id(i), deals.owner_id(i), stages, won)?;
+        if self.checks_deals() {
+            self.noted_deals_known(deals)?;
         }
         match &mut self.engine {
             Some(e) => e.push_deals(deals, 0..deals.len()).map_err(|_| ()),
             None => Ok(()),
         }
+    }
+
+    /// [`Folder::deal_refs_known`] of every deal of `deals`, whose ids are noted: the partners
+    /// and owners named looked up once per distinct text (by dictionary id), the stages and
+    /// won dates deal by deal when there is a pipeline or leads to link.
+    fn noted_deals_known(&mut self, deals: &crate::Deals) -> Fold {
+        let refs = self.refs;
+        let n = deals.len();
+        let partner = |p: &str| refs.partner(p).is_some();
+        let owner = |o: &str| refs.org.get(o).is_some();
+        for (column, checked, known) in
+            [(&deals.partner, !refs.partners.is_empty(), &partner as &dyn Fn(&str) -> bool), (&deals.owner, !refs.org.is_empty(), &owner)]
+        {
+            if !checked {
+                continue;
+            }
+            let mut named = vec![false; deals.word_count()];
+            for &k in &column[..n] {
+                named[k as usize] = true;
+            }
+            // (id 0: none named, which is known)
+            if named.iter().enumerate().skip(1).any(|(k, &named)| named && !deals.words.get(k as u32).is_some_and(known)) {
+                return Err(());
+            }
+        }
+        let pipeline = &refs.pipeline;
+        for i in 0..if !pipeline.is_empty() || self.won.is_some() { n } else { 0 } {
+            let mut stages = deals.stage(i).into_iter().chain(deals.stage_history(i).iter().map(|e| e.stage.as_str()));
+            if !pipeline.is_empty() && stages.any(|s| pipeline.stage(s).is_none()) {
+                return Err(());
+            }
+            if let (Some(won), crate::DealStatus::Won, Some(on)) = (&mut self.won, deals.status(i), deals.closed_on(i)) {
+                won.insert(id_hash(deals.id(i)), on);
+            }
+        }
+        Ok(())
     }
 
     /// Checks the ids of a leads source a typed reader has read (noted in `leads`): no repeat

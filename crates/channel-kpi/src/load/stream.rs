@@ -70,8 +70,8 @@ pub fn run_files(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions, query
 
 /// Runs `query` on in-memory tables ([`Source::from_arrow`]): the result, the report and every
 /// error of [`load_sources`] + [`Dataset::run_checked`](crate::Dataset::run_checked) with the
-/// same options — but when the fact tables are deals and leads tables (spend, targets and
-/// reference tables beside them), they are folded as they are read, as [`run_files`] folds
+/// same options — but when the fact tables are deals and leads tables (spend, targets, course
+/// rows and reference tables beside them), they are folded as they are read, as [`run_files`] folds
 /// files: deals and leads cut in chunks of 64 k rows, each read into columns on one core while
 /// the one before is folded on another; no [`Dataset`](crate::Dataset) is built. Whatever does
 /// not stream (other kinds) is loaded whole first, as [`load_sources`] loads it; a table the
@@ -118,12 +118,13 @@ pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, q
 
 /// The fact kinds a query on tables folds as it reads them: deals and leads (read into columns
 /// chunk by chunk, `load/stream_deals.rs`), and the kinds a [`crate::Dataset`] keeps as records
-/// and its query pushes one by one anyway (spend, targets: few rows). Subscription months and
+/// and its query pushes one by one anyway (spend, targets, course rows: few rows; the courses
+/// of `training_impact`, pushed after the deals, session 23). Subscription months and
 /// survey answers, read into columns by a whole load, are not streamed (the streamed row path
 /// would convert and push them one by one).
 #[cfg(feature = "arrow")]
 fn streams_from_table(kind: RecordKind) -> bool {
-    matches!(kind, RecordKind::Deals | RecordKind::Leads | RecordKind::Spend | RecordKind::Targets)
+    matches!(kind, RecordKind::Deals | RecordKind::Leads | RecordKind::Spend | RecordKind::Targets | RecordKind::Courses)
 }
 
 /// The reference kinds, read whole before any fact record is folded.
