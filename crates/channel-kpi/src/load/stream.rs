@@ -150,8 +150,8 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
         Ok(e) => (Some(e), None),
         Err(e) => (None, Some(e)),
     };
-    let links = facts.iter().any(|s| s.kind == RecordKind::Leads);
-    let mut folder = Folder::new(&refs, engine, links);
+    let leads = facts.iter().filter(|s| s.kind == RecordKind::Leads).count();
+    let mut folder = Folder::new(&refs, engine, leads);
     if folder.partners().is_err() {
         return Ok(None);
     }
@@ -222,14 +222,16 @@ pub(super) struct Folder<'r> {
 pub(super) type Fold = std::result::Result<(), ()>;
 
 impl<'r> Folder<'r> {
-    fn new(refs: &'r Reference, engine: Option<Engine<'r>>, links: bool) -> Self {
-        let won = links.then(Default::default);
+    /// For a query reading `leads` leads sources (its deals then noted for them to link).
+    fn new(refs: &'r Reference, engine: Option<Engine<'r>>, leads: usize) -> Self {
+        let won = (leads > 0).then(Default::default);
         Folder {
             refs,
             engine,
             deals: IdHashes::default(),
+            // one leads source: an ascending run of its ids is distinct from every other id
             #[cfg(feature = "parquet")]
-            leads: IdParts::default(),
+            leads: if leads == 1 { IdParts::sole() } else { IdParts::default() },
             lead_rows: IdHashes::default(),
             tickets: IdHashes::default(),
             referrals: IdHashes::default(),
