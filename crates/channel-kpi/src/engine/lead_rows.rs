@@ -2,9 +2,10 @@
 //!
 //! The same fold as [`Engine::push`] of each lead as a [`crate::Lead`] (same groups, windows and
 //! states), read from the columns: a lead's groups are found once per combination of the value
-//! ids of the query's dimensions (`GroupKeys`), the windows it can count in from its creation
-//! date (`Spans`), and each lead adds one to the [`LeadTally`] of each of its (group, window)
-//! cells. Once every lead is added, each tally is folded into its cell's states by the fold
+//! ids of the query's dimensions (`Combos`: the leads of each combination and window counted
+//! in one table, each combination's groups found for its first lead; else `GroupKeys`), the
+//! windows it can count in from its creation date (`Spans`), and each lead adds one to the
+//! [`LeadTally`] of each of its (group, window) cells. Once every lead is added, each tally is folded into its cell's states by the fold
 //! the lead KPIs' own `observe` runs ([`fold_leads`]). A query without a lead KPI
 //! ([`reads_leads`]) reads no lead: every other KPI ignores them.
 //!
