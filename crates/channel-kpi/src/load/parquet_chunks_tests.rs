@@ -256,17 +256,14 @@ fn ascending_agrees_with_before() {
         }
     }
     let ids: Vec<String> = (0..300).map(|i| format!("L{i}")).collect();
-    let (buf, ends) = (
-        ids.concat(),
-        ids.iter()
-            .scan(0, |e, i| {
-                Some(*e + i.len()).map(|x| {
-                    *e = x;
-                    x
-                })
-            })
-            .collect::<Vec<_>>(),
-    );
+    let buf = ids.concat();
+    let ends: Vec<usize> = ids
+        .iter()
+        .scan(0, |end, i| {
+            *end += i.len();
+            Some(*end)
+        })
+        .collect();
     assert!(ascending(buf.as_bytes(), &ends) && ascending(b"", &[]));
     assert!(!ascending(buf.as_bytes(), &[ends[1], ends[0]]), "ends out of order");
 }
