@@ -363,8 +363,7 @@ impl<'r> Folder<'r> {
         }
         // the linked leads and their deals' hashes first, then the look-ups, each starting to
         // load the slots of the one `AHEAD` (a cache miss each once the deals outgrow the caches)
-        let links: Vec<(usize, u128)> =
-            (0..if leads.has_deals() { leads.len() } else { 0 }).filter_map(|i| Some((i, id_hash(leads.deal.get(i)?)))).collect();
+        let links: Vec<(usize, u128)> = leads.deal.present().map(|(i, deal)| (i, id_hash(deal))).collect();
         let mut no_won = WonDates::default();
         let won = self.won.as_mut().unwrap_or(&mut no_won).sealed();
         // (the deals' ids noted as a run are put into the table at the first look-up)
