@@ -80,7 +80,10 @@ fn few_word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32
     };
     match f {
         Flat::Utf8(a) => short_keys(a, n, each),
-        _ => drop(f.each_bytes(n, |i, raw| Some(each(i, raw.filter(|b| b.len() < 16).map(packed_bytes))))),
+        _ => drop(f.each_bytes(n, |i, raw| {
+            each(i, raw.filter(|b| b.len() < 16).map(packed_bytes));
+            Some(())
+        })),
     }
 }
 

@@ -71,6 +71,7 @@ impl OptionalTexts {
     /// The records that have a text, in order, with their texts: one pass over the ends (a
     /// look-up per record through [`OptionalTexts::get`] reads each end twice and checks
     /// bounds, for a column where most records have none).
+    #[cfg(any(feature = "parquet", test))]
     pub(crate) fn present(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
         let mut start = 0;
         self.ends.iter().enumerate().filter_map(move |(i, &end)| {
