@@ -97,7 +97,7 @@ fn batch(ds: &[Deal], dictionary: bool, attrs: bool) -> RecordBatch {
     .unwrap()
 }
 
-const COLUMNAR: [Metric; 8] = [
+const COLUMNAR: [Metric; 10] = [
     Metric::DealCount,
     Metric::WonRevenue,
     Metric::AvgDealSize,
@@ -106,6 +106,8 @@ const COLUMNAR: [Metric; 8] = [
     Metric::SalesCycleDays,
     Metric::SalesVelocity,
     Metric::Pipeline,
+    Metric::ChannelPerformance,
+    Metric::LeadConversionRate,
 ];
 
 prop_compose! {
@@ -116,7 +118,7 @@ prop_compose! {
 }
 
 prop_compose! {
-    fn query()(mask in 1u16..256, by in 0u8..7, rollup in any::<bool>(), shape in 0u8..6) -> Query {
+    fn query()(mask in 1u16..1024, by in 0u8..7, rollup in any::<bool>(), shape in 0u8..6) -> Query {
         let mut metrics: Vec<Metric> = COLUMNAR.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, m)| *m).collect();
         if shape == 4 {
             // cyclic buckets have no instants for the pipeline

@@ -49,8 +49,6 @@ pub use output::{MONEY_SCALE, to_record_batch};
 pub use parts::{fold_tables, is_reference_kind, load_reference};
 pub(crate) use remap::remapped;
 pub use threads::{fold_deal_batches, fold_deal_stream};
-#[cfg(feature = "parquet")]
-pub(crate) use typed_deals::packed_bytes;
 pub(crate) use typed_deals::{append_attrs, append_deals};
 pub(crate) use typed_history::append_history;
 pub(crate) use typed_leads::append_leads;

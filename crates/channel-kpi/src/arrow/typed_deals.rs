@@ -366,7 +366,7 @@ fn packed(s: &str) -> u128 {
 
 /// [`packed`] of a text's bytes.
 #[inline(always)]
-pub(crate) fn packed_bytes(b: &[u8]) -> u128 {
+pub(super) fn packed_bytes(b: &[u8]) -> u128 {
     debug_assert!(b.len() < 16);
     let (lo, hi) = match b.split_first_chunk::<8>() {
         Some((head, rest)) => (u64::from_le_bytes(*head), short_word(rest)),
@@ -448,7 +448,7 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
 
 /// The slot of a [`packed`] text among 64 (its bytes mixed by a multiply, the top six bits).
 #[inline(always)]
-fn slot_of(key: u128) -> usize {
+pub(super) fn slot_of(key: u128) -> usize {
     ((((key >> 64) as u64 ^ key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 58) as usize
 }
 

@@ -34,6 +34,8 @@ pub(crate) use deal_columns::put_text;
 pub(crate) use deal_columns::{Attrs, Words};
 pub use lead::Lead;
 pub use lead_columns::Leads;
+#[cfg(feature = "arrow")]
+pub(crate) use optional_texts::OptionalTexts;
 pub use org::{OrgTree, OrgUnit};
 pub use partner::Partner;
 pub use pipeline_def::{PipelineDef, StageDef, StageOutcome};

@@ -68,6 +68,18 @@ impl OptionalTexts {
         self.ends.iter().any(|e| e & SOME != 0)
     }
 
+    /// The records that have a text, in order, with their texts: one pass over the ends (a
+    /// look-up per record through [`OptionalTexts::get`] reads each end twice and checks
+    /// bounds, for a column where most records have none).
+    #[cfg(any(feature = "parquet", test))]
+    pub(crate) fn present(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
+        let mut start = 0;
+        self.ends.iter().enumerate().filter_map(move |(i, &end)| {
+            let from = std::mem::replace(&mut start, (end & !SOME) as usize);
+            (end & SOME != 0).then(|| (i, &self.buf[from..start]))
+        })
+    }
+
     fn start(&self, i: usize) -> usize {
         if i == 0 { 0 } else { (self.ends[i - 1] & !SOME) as usize }
     }
@@ -114,6 +126,9 @@ mod tests {
         assert_eq!(all(&t), v);
         assert_eq!((0..5).map(|i| t.has(i)).collect::<Vec<_>>(), [true, false, true, true, false]);
         assert!(t.any() && !of(&[None, None]).any() && !of(&[]).any());
+        let present: Vec<(usize, &str)> = t.present().collect();
+        assert_eq!(present, [(0, "D1"), (2, ""), (3, "D22")]);
+        assert_eq!(of(&[None, Some("Déal"), None, Some("x")]).present().collect::<Vec<_>>(), [(1, "Déal"), (3, "x")]);
     }
 
     #[test]

@@ -25,8 +25,8 @@
 //! ```
 
 use super::common::{Count, Sum, div, ratio, state};
+use super::deals::{DealFacts, DealTally};
 use super::lead_tally::LeadTally;
-use crate::domain::DealStatus;
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window};
 use crate::error::Result;
 use rust_decimal::Decimal;
@@ -55,6 +55,18 @@ impl ChannelState {
         self.leads.0 += t.leads;
         self.converted.0 += t.converted;
         t.leads > 0
+    }
+
+    /// Folds a tally of deals (one deal's: `observe`; many summed: `Engine::push_deals`):
+    /// those won in the window count, and their amounts (at the rate of the close date, none
+    /// without one) add to the revenue; true when one was won.
+    #[inline]
+    pub(crate) fn fold_deals(&mut self, t: &DealTally) -> Result<bool> {
+        if t.won > 0 {
+            self.won_deals.0 += t.won;
+            self.revenue.add(t.won_amount)?;
+        }
+        Ok(t.won > 0)
     }
 }
 
@@ -97,13 +109,7 @@ impl Kpi for ChannelPerformance {
     fn observe(s: &mut ChannelState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
         match rec {
             Record::Lead(l) => Ok(s.fold_leads(&LeadTally::of(l.created_on, l.won_on, w, ctx.as_of))),
-            Record::Deal(d) if d.closed_in(DealStatus::Won, |c| w.contains(c)) => {
-                s.won_deals.inc();
-                if let (Some(m), Some(c)) = (d.amount, d.closed_on) {
-                    s.revenue.add(ctx.money(m, c)?)?;
-                }
-                Ok(true)
-            }
+            Record::Deal(_) => DealFacts::of(rec, w, ctx)?.tally(|t| s.fold_deals(t)),
             Record::Spend(sp) if w.contains(sp.spent_on) => {
                 s.spend.add(ctx.money(sp.amount, sp.spent_on)?)?;
                 s.spend_records.inc();

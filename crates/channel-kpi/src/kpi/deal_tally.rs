@@ -14,13 +14,19 @@ use crate::error::Result;
 
 /// Whether `Engine::push_deals` folds metric `m` from the columns by [`fold_columnar`]: the
 /// deal-outcome KPIs whose whole `observe` on a deal is their `fold` of [`DealFacts`]
-/// (`pipeline` only without a pipeline definition, since stages need the stage history), and
-/// `training_impact`, whose `observe` on a deal is [`ClosedDays`]' fold of a [`ClosedDeal`]
-/// (its course records still reach its `observe`).
+/// (`pipeline` only without a pipeline definition, since stages need the stage history;
+/// `channel_performance`, whose leads and spend still reach its `observe`; and
+/// `lead_conversion_rate`, which reads no deal), and `training_impact`, whose `observe` on a
+/// deal is [`ClosedDays`]' fold of a [`ClosedDeal`] (its course records still reach its
+/// `observe`).
 pub(crate) fn columnar_metric(m: crate::Metric, ctx: &Ctx) -> bool {
     use crate::Metric::*;
     match m {
         AvgDealSize | WonRevenue | DealCount | CloseRate | SalesCycleDays | SalesVelocity | AvgClosedDealSize => true,
+        // deals won in the window and their revenue; the leads and spend still come one by one
+        ChannelPerformance => true,
+        // reads no deal
+        LeadConversionRate => true,
         Pipeline => ctx.refs.pipeline.is_empty(),
         TrainingImpact => true,
         _ => false,
@@ -50,7 +56,7 @@ impl TallyNeeds {
         use crate::Metric::*;
         TallyNeeds {
             facts: self.facts || m != TrainingImpact,
-            won_amount: self.won_amount || matches!(m, AvgDealSize | WonRevenue | AvgClosedDealSize | SalesVelocity),
+            won_amount: self.won_amount || matches!(m, AvgDealSize | WonRevenue | AvgClosedDealSize | SalesVelocity | ChannelPerformance),
             open_amount: self.open_amount || m == Pipeline,
             open: self.open || matches!(m, Pipeline | SalesVelocity),
             closed: self.closed || m == TrainingImpact,
@@ -93,6 +99,8 @@ pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally, 
         S::SalesVelocity(s) => s.fold(f),
         S::Pipeline(s) => s.fold_open(f),
         S::TrainingImpact(s) => closed.fold_into(s, names),
+        S::ChannelPerformance(s) => s.fold_deals(f),
+        S::LeadConversionRate(_) => Ok(false),
         _ => Err(crate::Error::Query("internal: a metric outside the columnar set reached the columnar fold".into())),
     }
 }

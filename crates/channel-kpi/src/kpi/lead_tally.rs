@@ -46,6 +46,13 @@ impl LeadTally {
         self.converted += u64::from(converted);
     }
 
+    /// Adds the leads of `other` (of the same window).
+    #[inline]
+    pub(crate) fn add_all(&mut self, other: &LeadTally) {
+        self.leads += other.leads;
+        self.converted += other.converted;
+    }
+
     /// True when no lead was added.
     pub(crate) fn is_empty(&self) -> bool {
         self.leads == 0

@@ -15,6 +15,9 @@ pub(super) trait Chunked: Default + Send {
     fn count(&self) -> usize;
     /// The id of record `i`.
     fn id_of(&self, i: usize) -> &str;
+    /// Every record's id in one buffer, and where each ends (record `i`'s id is
+    /// `buf[ends[i - 1]..ends[i]]`, the first one's from 0).
+    fn id_column(&self) -> (&str, &[usize]);
     /// Removes every record, keeping the memory (and dictionary) for the next chunk.
     fn clear(&mut self);
     /// Appends the rows of `b` read through `map` but the canonical text columns `unread`
@@ -36,8 +39,14 @@ pub(super) trait NoteIds {
     fn is_empty(&self) -> bool {
         false
     }
+    /// Whether the hashes of an ascending run are noted ([`NoteIds::note_distinct`]); when not,
+    /// they are not even computed unless a later chunk breaks the order (the run's rows are
+    /// then read again and noted, `parquet_chunks::fold_each`).
+    fn lists_runs(&self) -> bool {
+        true
+    }
     /// Notes hashes `hs` of ids known distinct from each other and from every id noted (an
-    /// ascending run, [`before`]); about `expected` of them may come in all.
+    /// ascending run, `parquet_chunks::before`); about `expected` of them may come in all.
     fn note_distinct(&mut self, hs: &[u128], _expected: usize) {
         self.note(hs);
     }
@@ -66,6 +75,12 @@ impl NoteIds for IdParts {
         self.add(hs);
         true
     }
+    fn is_empty(&self) -> bool {
+        IdParts::is_empty(self)
+    }
+    fn lists_runs(&self) -> bool {
+        !self.is_sole()
+    }
 }
 
 impl Chunked for Deals {
@@ -74,6 +89,9 @@ impl Chunked for Deals {
     }
     fn id_of(&self, i: usize) -> &str {
         self.id(i)
+    }
+    fn id_column(&self) -> (&str, &[usize]) {
+        (&self.ids, &self.id_end)
     }
     fn clear(&mut self) {
         self.clear_keeping_capacity();
@@ -89,6 +107,9 @@ impl Chunked for Leads {
     }
     fn id_of(&self, i: usize) -> &str {
         self.id(i)
+    }
+    fn id_column(&self) -> (&str, &[usize]) {
+        (&self.ids, &self.id_end)
     }
     fn clear(&mut self) {
         self.truncate(0); // the dictionary stays: a chunk's texts are mostly the last one's

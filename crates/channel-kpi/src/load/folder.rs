@@ -38,14 +38,16 @@ pub(super) struct Folder<'r> {
 pub(super) type Fold = std::result::Result<(), ()>;
 
 impl<'r> Folder<'r> {
-    pub(super) fn new(refs: &'r Reference, engine: Option<Engine<'r>>, links: bool) -> Self {
-        let won = links.then(Default::default);
+    /// For a query reading `leads` leads sources (its deals then noted for them to link).
+    pub(super) fn new(refs: &'r Reference, engine: Option<Engine<'r>>, leads: usize) -> Self {
+        let won = (leads > 0).then(Default::default);
         Folder {
             refs,
             engine,
             deals: IdHashes::default(),
+            // one leads source: an ascending run of its ids is distinct from every other id
             #[cfg(feature = "parquet")]
-            leads: IdParts::default(),
+            leads: if leads == 1 { IdParts::sole() } else { IdParts::default() },
             lead_rows: IdHashes::default(),
             tickets: IdHashes::default(),
             referrals: IdHashes::default(),
@@ -217,8 +219,7 @@ impl<'r> Folder<'r> {
         }
         // the linked leads and their deals' hashes first, then the look-ups, each starting to
         // load the slots of the one `AHEAD` (a cache miss each once the deals outgrow the caches)
-        let links: Vec<(usize, u128)> =
-            (0..if leads.has_deals() { leads.len() } else { 0 }).filter_map(|i| Some((i, id_hash(leads.deal.get(i)?)))).collect();
+        let links: Vec<(usize, u128)> = leads.deal.present().map(|(i, deal)| (i, id_hash(deal))).collect();
         let mut no_won = WonDates::default();
         let won = self.won.as_mut().unwrap_or(&mut no_won).sealed();
         // (the deals' ids noted as a run are put into the table at the first look-up)

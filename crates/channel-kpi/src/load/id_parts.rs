@@ -17,6 +17,13 @@
 //! about n² / 2⁶⁵) is not taken for a duplicate id: the caller falls back to the whole load,
 //! which compares the ids themselves and names the rows.
 //!
+//! Ids that ascend cost nothing: when the query reads its leads from one source only
+//! ([`IdParts::sole`]), ids in strictly ascending order (`L1`, `L2`, … `L10`: shorter first, then
+//! by bytes) are distinct, and no other source's ids are compared with them, so the chunks of
+//! such a run are not even hashed; should a later chunk break the order, the run's rows are
+//! read again and their hashes added then (`parquet_chunks::fold_each`). (On 10 M leads the
+//! hashing, the appends and the check were about a third of the folding thread.)
+//!
 //! ```text
 //! add(hashes of chunk 0) … add(hashes of chunk k)   appends only
 //! repeats()                                         part by part, cache-sized tables
@@ -30,6 +37,8 @@ const PARTS: usize = 1 << 8;
 pub(super) struct IdParts {
     /// Empty until the first hash comes; then [`PARTS`] vectors.
     parts: Vec<Vec<u64>>,
+    /// Whether these are the ids of the query's only leads source ([`IdParts::sole`]).
+    sole: bool,
 }
 
 /// What is kept of `h` (an [`super::id_hashes::id_hash`]): its low 64 bits, never 0 (0 marks
@@ -41,6 +50,17 @@ fn key(h: u128) -> u64 {
 }
 
 impl IdParts {
+    /// The ids of the query's only leads source: an ascending run of them need not be added
+    /// (`NoteIds::lists_runs`), since no other source's ids are compared with them.
+    pub(super) fn sole() -> Self {
+        IdParts { parts: Vec::new(), sole: true }
+    }
+
+    /// Whether these are the ids of the query's only leads source ([`IdParts::sole`]).
+    pub(super) fn is_sole(&self) -> bool {
+        self.sole
+    }
+
     /// Makes room for `n` more hashes (spread evenly, with some slack), so the parts do not
     /// grow by doubling while a big table is read.
     pub(super) fn reserve(&mut self, n: usize) {

@@ -21,9 +21,9 @@
 pub(super) use super::chunk_kinds::{Chunked, NoteIds};
 use super::id_hashes::id_hash;
 use super::mapping::KindMapping;
-use crate::arrow::packed_bytes;
 use arrow_array::RecordBatch;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 /// Deals (or leads) folded at a time.
@@ -47,45 +47,82 @@ pub(super) enum End {
     Stopped,
 }
 
-/// A chunk read: its records, their id hashes in row order, and whether their ids ascend
-/// strictly ([`before`]).
+/// A chunk read: its records, whether their ids ascend strictly ([`before`]), and their id
+/// hashes in row order (when wanted: [`NoteIds::lists_runs`]).
 #[derive(Default)]
 struct Part<T> {
     records: T,
     hashes: Vec<u128>,
     ascending: bool,
-    /// Whether `hashes` and `ascending` are set ([`Part::note_ids`]).
-    noted: bool,
+    /// Whether `ascending` is set ([`Part::order`]).
+    ordered: bool,
+    /// Whether `hashes` are set ([`Part::hash`]).
+    hashed: bool,
 }
 
 impl<T: Chunked> Part<T> {
-    /// Hashes the records' ids and sees whether they ascend, once.
-    fn note_ids(&mut self) {
-        if !self.noted {
+    /// Sees whether the records' ids ascend, once.
+    fn order(&mut self) {
+        if !self.ordered {
+            let (buf, ends) = self.records.id_column();
+            self.ascending = ascending(buf.as_bytes(), ends);
+            self.ordered = true;
+        }
+    }
+
+    /// Hashes the records' ids, once.
+    fn hash(&mut self) {
+        if !self.hashed {
             let r = &self.records;
             self.hashes.clear();
             self.hashes.extend((0..r.count()).map(|i| id_hash(r.id_of(i))));
-            self.ascending = (1..r.count()).all(|i| before(r.id_of(i - 1), r.id_of(i)));
-            self.noted = true;
+            self.hashed = true;
         }
     }
+}
+
+/// Whether the ids in `buf` (id `i` ending at `ends[i]`, the first starting at 0) ascend
+/// strictly ([`before`]): the same answer as comparing each with the one before by [`before`],
+/// eight bytes at a time.
+fn ascending(buf: &[u8], ends: &[usize]) -> bool {
+    let mut start = 0;
+    let mut prev: &[u8] = &[];
+    for (i, &end) in ends.iter().enumerate() {
+        let Some(id) = buf.get(start..end) else { return false };
+        if i > 0 && !(prev.len() < id.len() || (prev.len() == id.len() && less(prev, id))) {
+            return false;
+        }
+        (prev, start) = (id, end);
+    }
+    true
+}
+
+/// `a < b` by bytes for two slices of one length, compared as big-endian 8-byte words (a call
+/// to `memcmp` per id was a tenth of the check's time).
+#[inline(always)]
+fn less(a: &[u8], b: &[u8]) -> bool {
+    let (mut a, mut b) = (a, b);
+    while let (Some((x, ra)), Some((y, rb))) = (a.split_first_chunk::<8>(), b.split_first_chunk::<8>()) {
+        if x != y {
+            return u64::from_be_bytes(*x) < u64::from_be_bytes(*y);
+        }
+        (a, b) = (ra, rb);
+    }
+    let tail = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..s.len()].copy_from_slice(s);
+        u64::from_be_bytes(w)
+    };
+    tail(a) < tail(b)
 }
 
 /// Whether id `a` comes before id `b` in the order that makes a run of ids distinct without a
 /// look-up: shorter first, then by bytes, so numbered ids ascend as their numbers do, padded
 /// or not (`D9` before `D10`). Any strict total order would do: ids strictly ascending in it
 /// are all different.
-///
-/// Ids of one length under 16 bytes (most are) compare as one integer each: their bytes
-/// packed, the first the most significant (no `memcmp` call per id).
 #[inline]
 fn before(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    match a.len().cmp(&b.len()) {
-        std::cmp::Ordering::Equal if a.len() < 16 => packed_bytes(a).swap_bytes() < packed_bytes(b).swap_bytes(),
-        std::cmp::Ordering::Equal => a < b,
-        shorter => shorter.is_lt(),
-    }
+    (a.len(), a.as_bytes()) < (b.len(), b.as_bytes())
 }
 
 /// Chunks folded, for any reader to refill: one pool, so a chunk waits for the first reader
@@ -122,17 +159,33 @@ pub(super) fn fold_chunks<T: Chunked, I: NoteIds>(
     let chunk = |c: u64| c * per..((c + 1) * per).min(total);
     // folded chunks go back to the readers, which refill them (their capacity kept)
     let spares = Spares::<T>::default();
+    // whether the readers hash their chunks' ids (the folding thread hashes those they did not)
+    let hashing = AtomicBool::new(ids.lists_runs() || !ids.is_empty());
+    // the ids of rows `0..end` noted, read again ([`fold_each`]: a run not listed)
+    let again = |end: u64, ids: &mut I| -> bool {
+        let mut scratch = T::default();
+        let ranges = (0..end.div_ceil(per)).map(chunk).map(|r| r.start..r.end.min(end)).collect();
+        open(ranges).all(|b| {
+            let Ok(b) = b else { return false };
+            scratch.clear();
+            if b.num_rows() > 0 && scratch.append_read(&b, map, unread).is_none() {
+                return false;
+            }
+            let hashes: Vec<u128> = (0..scratch.count()).map(|i| id_hash(scratch.id_of(i))).collect();
+            ids.note(&hashes)
+        })
+    };
     std::thread::scope(|s| {
         let (mut parts, mut handles) = (Vec::new(), Vec::new());
         for t in 0..readers {
             // a rendezvous: a chunk is handed over when this thread takes it
             let (out, part) = sync_channel::<Chunk<T>>(0);
             let mine: Vec<Range<u64>> = (t..chunks).step_by(readers as usize).map(chunk).collect();
-            let spares = &spares;
-            handles.push(s.spawn(move || read(open, mine, (map, unread), &out, spares)));
+            let (spares, hashing) = (&spares, &hashing);
+            handles.push(s.spawn(move || read(open, mine, (map, unread), &out, (spares, hashing))));
             parts.push(part);
         }
-        let end = fold_each(&parts, &spares, (chunks, total), &mut ids, fold);
+        let end = fold_each(&parts, (&spares, &hashing), (chunks, total, per), (&mut ids, &again), fold);
         // a reader stops at its next chunk when this side hangs up
         drop(parts);
         // a reader that panicked: its chunks are not all folded (the query goes to the whole load)
@@ -141,17 +194,24 @@ pub(super) fn fold_chunks<T: Chunked, I: NoteIds>(
     })
 }
 
+/// Notes again the ids of the rows before a given row (all rows of the chunks before it), read
+/// again; false when a row does not read (or an id repeats).
+type Again<'a, I> = dyn Fn(u64, &mut I) -> bool + 'a;
+
 /// Takes chunks `0..chunks` from their readers in turn (chunk `c` from reader `c % T`), notes
 /// each one's ids and folds it. While every id so far ascends strictly ([`before`]: each chunk
 /// ascending, and its first id after the last one before it) and no id was noted before the
-/// file, the ids are distinct without a look-up and their hashes are only listed
-/// ([`NoteIds::note_distinct`]); from the first chunk that breaks the order on, each id is
-/// looked up (the set sized once, for the file's rows, when the first chunk goes there).
-fn fold_each<T: Chunked>(
+/// file, the ids are distinct without a look-up: their hashes are only listed
+/// ([`NoteIds::note_distinct`]), or not even computed when the set does not list such a run
+/// ([`NoteIds::lists_runs`]: then, should a later chunk break the order, the rows before it are
+/// read again by `again` and their ids noted then). From the first chunk that breaks the order
+/// on, each id is looked up (the set sized once, for the file's rows, when the first chunk goes
+/// there), and the readers hash the ids as they read (`hashing`).
+fn fold_each<T: Chunked, I: NoteIds>(
     parts: &[Receiver<Chunk<T>>],
-    spares: &Spares<T>,
-    (chunks, total): (u64, u64),
-    ids: &mut impl NoteIds,
+    (spares, hashing): (&Spares<T>, &AtomicBool),
+    (chunks, total, per): (u64, u64, u64),
+    (ids, again): (&mut I, &Again<I>),
     fold: &mut dyn FnMut(&mut T) -> Result<(), ()>,
 ) -> End {
     let expected = usize::try_from(total).unwrap_or(0);
@@ -160,6 +220,7 @@ fn fold_each<T: Chunked>(
     if last.is_none() {
         ids.reserve(expected); // while the readers read the first chunks
     }
+    let lists = ids.lists_runs();
     for c in 0..chunks {
         let t = (c % parts.len() as u64) as usize;
         let mut part = match parts[t].recv() {
@@ -167,19 +228,29 @@ fn fold_each<T: Chunked>(
             Ok(Chunk::Unread) => return End::Unread,
             Err(_) => return End::Stopped, // the reader ended without saying why: it panicked
         };
-        part.note_ids();
+        part.order();
         let (r, n) = (&part.records, part.records.count());
         let run = last.as_ref().filter(|l| part.ascending && (n == 0 || (c == 0 && l.is_empty()) || before(l, r.id_of(0))));
         if run.is_some() {
-            ids.note_distinct(&part.hashes, expected);
+            if lists {
+                part.hash();
+                ids.note_distinct(&part.hashes, expected);
+            }
+            let r = &part.records;
             if let (Some(l), true) = (&mut last, n > 0) {
                 l.clear();
                 l.push_str(r.id_of(n - 1));
             }
         } else {
             if last.take().is_some() {
+                hashing.store(true, Ordering::Relaxed);
                 ids.reserve(expected);
+                // the run before this chunk, not listed: its ids noted now
+                if !lists && c > 0 && !again(c * per, ids) {
+                    return End::Unread;
+                }
             }
+            part.hash();
             if !ids.note(&part.hashes) {
                 return End::Repeat;
             }
@@ -196,7 +267,8 @@ fn fold_each<T: Chunked>(
 
 /// A reader: the rows of `chunks` (ascending) read through one [`OpenRows`] call, each batch
 /// appended to the chunk it falls in (cut at the chunk's end), and the chunk handed on. Its
-/// ids are hashed ([`Part::note_ids`]) by whichever thread would wait otherwise: handed over
+/// ids are ordered ([`Part::order`]) and, while `hashing` says so, hashed ([`Part::hash`]) by
+/// whichever thread would wait otherwise: handed over
 /// at once when the folding thread is waiting for it (the reader is the longer of the two, as
 /// on a scorecard by partner: the folding thread hashes), else hashed here while the folding
 /// thread finishes the chunk before (a monthly trend, whose fold is the longer). Stops at the
@@ -206,7 +278,7 @@ fn read<T: Chunked>(
     chunks: Vec<Range<u64>>,
     (map, unread): (&KindMapping, &[&str]),
     out: &SyncSender<Chunk<T>>,
-    spares: &Spares<T>,
+    (spares, hashing): (&Spares<T>, &AtomicBool),
 ) {
     let mut batches = open(chunks.clone());
     // the rows of a batch past the end of the chunk it began in
@@ -215,7 +287,7 @@ fn read<T: Chunked>(
         let mut part = spares.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
         part.records.clear();
         part.hashes.clear();
-        part.noted = false;
+        (part.ordered, part.hashed) = (false, false);
         let mut need = (rows.end - rows.start) as usize;
         while need > 0 {
             let b = match rest.take().map(Ok).or_else(|| batches.next()) {
@@ -236,7 +308,10 @@ fn read<T: Chunked>(
         let part = match out.try_send(Chunk::Read(part)) {
             Ok(()) => continue,
             Err(TrySendError::Full(Chunk::Read(mut part))) => {
-                part.note_ids();
+                part.order();
+                if hashing.load(Ordering::Relaxed) {
+                    part.hash();
+                }
                 part
             }
             Err(_) => return, // the folding side stopped
@@ -248,231 +323,5 @@ fn read<T: Chunked>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::id_hashes::IdHashes;
-    use super::*;
-    use crate::Deals;
-    use arrow_array::{ArrayRef, Date32Array, StringArray};
-    use std::sync::{Arc, Mutex};
-
-    /// Open deals with ids `ids` as one batch; a status `"?"` (a row the typed reader leaves
-    /// to the row path) for the ids starting with `?`.
-    fn batch(ids: &[&str]) -> RecordBatch {
-        let n = ids.len();
-        let status: Vec<&str> = ids.iter().map(|i| if i.starts_with('?') { "?" } else { "open" }).collect();
-        let cols: Vec<(&str, ArrayRef)> = vec![
-            ("deal_id", Arc::new(StringArray::from(ids.to_vec()))),
-            ("status", Arc::new(StringArray::from(status))),
-            ("created_on", Arc::new(Date32Array::from(vec![20000; n]))),
-        ];
-        RecordBatch::try_from_iter(cols).unwrap()
-    }
-
-    /// A file of deals `ids` as [`OpenRows`] reads one: the rows asked for, in batches of
-    /// `size` rows that run across the gaps between the ranges (as a Parquet reader's batches
-    /// of a row selection do); an unreadable batch in place of any batch holding the id
-    /// `"corrupt"`. Each call's ranges are kept in `calls`.
-    struct File {
-        ids: Vec<String>,
-        size: usize,
-        calls: Mutex<Vec<Vec<Range<u64>>>>,
-    }
-
-    impl File {
-        fn new(ids: &[&str], size: usize) -> Self {
-            File { ids: ids.iter().map(|s| s.to_string()).collect(), size, calls: Mutex::default() }
-        }
-        fn open(&self, rows: Vec<Range<u64>>) -> Box<dyn Iterator<Item = crate::Result<RecordBatch>> + '_> {
-            self.calls.lock().unwrap().push(rows.clone());
-            let picked: Vec<&str> = rows.into_iter().flatten().filter_map(|r| self.ids.get(r as usize)).map(String::as_str).collect();
-            let batches: Vec<crate::Result<RecordBatch>> = picked
-                .chunks(self.size)
-                .map(|b| if b.contains(&"corrupt") { Err(crate::Error::Query("corrupt page".into())) } else { Ok(batch(b)) })
-                .collect();
-            Box::new(batches.into_iter())
-        }
-    }
-
-    /// Folds `file` (`total` rows said) on `readers` threads, `per` deals a chunk, `fold`
-    /// saying stop after `stop_after` chunks (never: 0); the ids of each chunk folded, how it
-    /// ended, and the id set.
-    fn fold(file: &File, total: u64, readers: usize, ids: IdHashes, per: usize, stop_after: usize) -> (Vec<Vec<String>>, End, IdHashes) {
-        let mut folded = Vec::new();
-        let map = KindMapping::default();
-        let open = |rows| file.open(rows);
-        let (ids, end) = fold_chunks(&open, total, readers, (&map, &[]), ids, per, &mut |d: &mut Deals| {
-            folded.push((0..d.len()).map(|i| d.id(i).to_string()).collect());
-            if folded.len() == stop_after { Err(()) } else { Ok(()) }
-        });
-        (folded, end, ids)
-    }
-
-    fn names(n: usize) -> Vec<String> {
-        (0..n).map(|i| format!("d{i}")).collect()
-    }
-
-    #[test]
-    fn every_deal_is_folded_once_in_file_order_in_chunks_of_per() {
-        let all = names(10);
-        let ids: Vec<&str> = all.iter().map(String::as_str).collect();
-        let want: Vec<Vec<String>> = all.chunks(3).map(<[String]>::to_vec).collect();
-        // batches of 1 to 7 rows: chunk ends fall inside batches, and batches span the rows of
-        // two chunks of one reader
-        for readers in 1..=5 {
-            for size in [1, 2, 4, 7, 20] {
-                let file = File::new(&ids, size);
-                let (folded, end, mut noted) = fold(&file, 10, readers, IdHashes::default(), 3, 0);
-                assert_eq!((&folded, &end), (&want, &End::Done), "{readers} readers, batches of {size}");
-                assert!(all.iter().all(|i| !noted.insert(id_hash(i))) && noted.insert(id_hash("d10")), "every id noted");
-                // one call per reader, with all of its chunks: reader t reads chunks t, t + T, …
-                let mut calls = file.calls.into_inner().unwrap();
-                calls.sort_by_key(|c| c[0].start);
-                let t = readers.min(4);
-                let expected: Vec<Vec<Range<u64>>> =
-                    (0..t).map(|r| (r..4).step_by(t).map(|c| c as u64 * 3..(c as u64 * 3 + 3).min(10)).collect()).collect();
-                assert_eq!(calls, expected);
-            }
-        }
-        let (folded, end, _) = fold(&File::new(&[], 4), 0, 2, IdHashes::default(), 3, 0);
-        assert_eq!((folded.len(), end), (0, End::Done), "an empty file");
-    }
-
-    #[test]
-    fn a_repeat_across_chunks_or_files_stops_before_its_chunk_is_folded() {
-        for readers in 1..=3 {
-            let file = File::new(&["a", "b", "c", "d", "e", "a"], 4);
-            let (folded, end, mut noted) = fold(&file, 6, readers, IdHashes::default(), 2, 0);
-            assert_eq!((folded.len(), end), (2, End::Repeat), "{readers} readers");
-            assert!(!noted.insert(id_hash("e")), "the ids of the chunk with the repeat are noted up to it");
-            // within one chunk
-            let (folded, end, _) = fold(&File::new(&["a", "b", "b"], 2), 3, readers, IdHashes::default(), 3, 0);
-            assert_eq!((folded.len(), end), (0, End::Repeat));
-            // an id of an earlier file
-            let mut earlier = IdHashes::default();
-            earlier.insert(id_hash("c"));
-            let (folded, end, _) = fold(&File::new(&["a", "b", "c"], 2), 3, readers, earlier, 2, 0);
-            assert_eq!((folded, end), (vec![vec!["a".to_string(), "b".into()]], End::Repeat));
-        }
-    }
-
-    /// `before` is the order of (length, bytes), whichever way it compares (packed or not).
-    #[test]
-    fn before_orders_by_length_then_bytes() {
-        let texts = [
-            "",
-            "a",
-            "b",
-            "D9",
-            "D10",
-            "D19",
-            "D20",
-            "é",
-            "\u{7f}",
-            "abcdefgh",
-            "abcdefgi",
-            "abcdefghijklmno",
-            "abcdefghijklmnp",
-            "bbcdefghijklmno",
-            "abcdefghijklmnop",
-            "abcdefghijklmnoq",
-        ];
-        let mut bytes = texts.map(String::from).to_vec();
-        for len in [1, 7, 8, 9, 15, 16] {
-            for pos in [0, len / 2, len - 1] {
-                for v in [0u8, 1, 0x7f] {
-                    let mut b = vec![b'x'; len];
-                    b[pos] = v;
-                    bytes.push(String::from_utf8(b).unwrap());
-                }
-            }
-        }
-        for a in &bytes {
-            for b in &bytes {
-                assert_eq!(before(a, b), (a.len(), a.as_bytes()) < (b.len(), b.as_bytes()), "{a:?} {b:?}");
-            }
-        }
-    }
-
-    /// Ids that ascend are listed, not looked up, and a file whose order breaks goes on through
-    /// the table: a repeat of an id listed before the break is still found, wherever the break
-    /// is (inside a chunk, or between two chunks that each ascend); an earlier file's ids
-    /// keep the table from the start.
-    #[test]
-    fn ascending_ids_are_distinct_and_a_break_in_the_order_goes_to_the_table() {
-        assert!(before("D9", "D10") && before("D10", "D11") && !before("D10", "D9") && !before("a", "a"));
-        for readers in 1..=3 {
-            // every chunk ascends, and each starts after the last: listed, every id noted
-            let file = File::new(&["a", "b", "c", "d", "e", "f"], 4);
-            let (folded, end, mut noted) = fold(&file, 6, readers, IdHashes::default(), 2, 0);
-            assert_eq!((folded.len(), &end, noted.len()), (3, &End::Done, 6), "{readers} readers");
-            assert!(noted.contains(id_hash("a")) && noted.contains(id_hash("f")) && !noted.contains(id_hash("g")));
-            assert!(!noted.insert(id_hash("c")), "a listed id is a repeat");
-            // [b c] [d e] [a c]: the third chunk ascends but starts before the last id
-            let (folded, end, _) = fold(&File::new(&["b", "c", "d", "e", "a", "c"], 4), 6, readers, IdHashes::default(), 2, 0);
-            assert_eq!((folded.len(), end), (2, End::Repeat));
-            // [b c] [d b]: the order breaks inside the second chunk
-            let (folded, end, _) = fold(&File::new(&["b", "c", "d", "b"], 3), 4, readers, IdHashes::default(), 2, 0);
-            assert_eq!((folded.len(), end), (1, End::Repeat));
-            // [a b] [c b2] [x d]: ascending, then distinct ids out of order
-            let (folded, end, noted) = fold(&File::new(&["a", "b", "c", "b2", "x", "d"], 4), 6, readers, IdHashes::default(), 2, 0);
-            assert_eq!((folded.len(), end, noted.len()), (3, End::Done, 6));
-            // an earlier file's id, after ascending ids of this one
-            let mut earlier = IdHashes::default();
-            earlier.insert(id_hash("e"));
-            let (folded, end, _) = fold(&File::new(&["c", "d", "e"], 2), 3, readers, earlier, 2, 0);
-            assert_eq!((folded.len(), end), (1, End::Repeat));
-        }
-    }
-
-    #[test]
-    fn an_unread_batch_ends_it_after_the_chunks_before_and_notes_no_later_id() {
-        for readers in 1..=3 {
-            for size in [1, 2, 5] {
-                // a row the typed reader does not read, in the second chunk
-                let file = File::new(&["a", "b", "c", "?d", "e", "f", "g"], size);
-                let (folded, end, mut noted) = fold(&file, 7, readers, IdHashes::default(), 3, 0);
-                assert_eq!((folded, end), (vec![vec!["a".to_string(), "b".into(), "c".into()]], End::Unread), "{readers}, {size}");
-                assert!(noted.insert(id_hash("e")) && noted.insert(id_hash("g")), "later chunks' ids are not noted");
-                // a batch that cannot be decoded (the batch of the third chunk, or a batch of
-                // the reader's that starts in an earlier chunk): the chunks before it
-                let file = File::new(&["a", "b", "c", "d", "corrupt", "f"], size);
-                let (folded, end, _) = fold(&file, 6, readers, IdHashes::default(), 2, 0);
-                let before = [vec!["a".to_string(), "b".into()], vec!["c".into(), "d".into()]];
-                assert_eq!(end, End::Unread);
-                assert!(folded.len() <= 2 && folded[..] == before[..folded.len()], "{folded:?}");
-                assert!(size > 1 || folded.len() == 2);
-                // in the first chunk: nothing folded, nothing noted (the row path may take it)
-                let (folded, end, noted) = fold(&File::new(&["?a", "b"], size), 2, readers, IdHashes::default(), 1, 0);
-                assert_eq!((folded.len(), end, noted.len()), (0, End::Unread, 0));
-            }
-        }
-        // the file has fewer rows than it said
-        let (folded, end, _) = fold(&File::new(&["a", "b", "c"], 2), 5, 2, IdHashes::default(), 2, 0);
-        assert_eq!((folded.len(), end), (1, End::Unread));
-    }
-
-    #[test]
-    fn the_fold_saying_stop_ends_it_and_its_readers() {
-        let all = names(500);
-        let ids: Vec<&str> = all.iter().map(String::as_str).collect();
-        for readers in 1..=3 {
-            let (folded, end, _) = fold(&File::new(&ids, 3), 500, readers, IdHashes::default(), 1, 2);
-            assert_eq!((folded.len(), end), (2, End::Stopped));
-        }
-    }
-
-    #[test]
-    fn a_reader_that_panics_stops_it() {
-        let file = File::new(&["a", "b", "c", "d"], 1);
-        let open = |rows: Vec<Range<u64>>| {
-            assert!(rows[0].start == 0, "a reader's failure");
-            file.open(rows)
-        };
-        let mut folded = 0;
-        let (_, end) = fold_chunks(&open, 4, 2, (&KindMapping::default(), &[]), IdHashes::default(), 1, &mut |_: &mut Deals| {
-            folded += 1;
-            Ok(())
-        });
-        assert_eq!((folded, end), (1, End::Stopped));
-    }
-}
+#[path = "parquet_chunks_tests.rs"]
+mod tests;

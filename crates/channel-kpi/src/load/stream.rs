@@ -147,8 +147,8 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
         Ok(e) => (Some(e), None),
         Err(e) => (None, Some(e)),
     };
-    let links = facts.iter().any(|s| s.kind == RecordKind::Leads);
-    let mut folder = Folder::new(&refs, engine, links);
+    let leads = facts.iter().filter(|s| s.kind == RecordKind::Leads).count();
+    let mut folder = Folder::new(&refs, engine, leads);
     if folder.partners().is_err() {
         return Ok(None);
     }
