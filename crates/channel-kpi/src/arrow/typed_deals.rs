@@ -82,6 +82,23 @@ pub(super) fn push_dates(
     Some(())
 }
 
+/// The `n` dates of a required date column appended to `out`; `None` at a null (the row path
+/// refuses it) or a day number no date has. A column without nulls is read without a validity
+/// check per row.
+pub(super) fn push_required_dates(c: &PrimitiveArray<Date32Type>, n: usize, days: &mut Days, out: &mut Vec<NaiveDate>) -> Option<()> {
+    out.reserve(n);
+    if c.null_count() == 0 {
+        for &day in &c.values()[..n] {
+            out.push(days.get(day)?);
+        }
+    } else {
+        for i in 0..n {
+            out.push(date(Some(c), i, days)??);
+        }
+    }
+    Some(())
+}
+
 /// Day numbers as dates, the last 4,096 distinct days remembered (a deals table's dates span a
 /// few years, so nearly every row is one array read instead of a calendar computation).
 pub(super) struct Days(Box<[(i32, Option<NaiveDate>); 4096]>);
@@ -169,16 +186,7 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
         s.map(PartnerStages::parse).transpose().ok().map(Option::unwrap_or_default)
     })?;
     let mut days = Days::new();
-    d.created_on.reserve(n);
-    if created.null_count() == 0 {
-        for &day in &created.values()[..n] {
-            d.created_on.push(days.get(day)?);
-        }
-    } else {
-        for i in 0..n {
-            d.created_on.push(date(Some(created), i, &mut days)??);
-        }
-    }
+    push_required_dates(created, n, &mut days, &mut d.created_on)?;
     for (c, out) in [(registered, &mut d.registered_on), (expected, &mut d.expected_close_on), (closed, &mut d.closed_on)] {
         push_dates(c, n, &mut days, out)?;
     }

@@ -15,7 +15,9 @@
 //! ```
 
 use super::columns::{Flat, Strs};
-use super::typed_deals::{Days, append_ids, date, dates, fill_attrs, packed_bytes, parsed, slot_of, text, texts, word_ids};
+use super::typed_deals::{
+    Days, append_ids, dates, fill_attrs, packed_bytes, parsed, push_dates, push_required_dates, slot_of, text, texts, word_ids,
+};
 use crate::domain::{Channel, Leads, OptionalTexts, Words};
 use arrow_array::{Array, RecordBatch};
 use std::str::FromStr;
@@ -44,14 +46,8 @@ pub(crate) fn append_leads(leads: &mut Leads, batch: &RecordBatch, table: &Recor
     }
     optional_texts(deal.as_ref(), n, &mut l.deal);
     let mut days = Days::new();
-    l.created_on.reserve(n);
-    for i in 0..n {
-        l.created_on.push(date(Some(created), i, &mut days)??);
-    }
-    l.won_on.reserve(n);
-    for i in 0..n {
-        l.won_on.push(date(won, i, &mut days)?);
-    }
+    push_required_dates(created, n, &mut days, &mut l.created_on)?;
+    push_dates(won, n, &mut days, &mut l.won_on)?;
     fill_attrs(&mut l.attrs, start, table, attrs)
 }
 

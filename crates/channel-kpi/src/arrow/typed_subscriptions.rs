@@ -17,7 +17,7 @@
 //! ```
 
 use super::columns::Strs;
-use super::typed_deals::{Days, LastCurrency, amounts, date, dates, fill_attrs, text, texts, word_ids};
+use super::typed_deals::{Days, LastCurrency, amounts, dates, fill_attrs, push_required_dates, text, texts, word_ids};
 use crate::domain::{Subscriptions, Words};
 use crate::money::Money;
 use arrow_array::RecordBatch;
@@ -44,11 +44,7 @@ pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch
     if s.account[start..].contains(&0) {
         return None; // an account missing: the row path names the row
     }
-    let mut days = Days::new();
-    s.month.reserve(n);
-    for i in 0..n {
-        s.month.push(date(Some(month), i, &mut days)??);
-    }
+    push_required_dates(month, n, &mut Days::new(), &mut s.month)?;
     let (scale, mut currencies) = (mrr.scale(), LastCurrency::default());
     s.mrr.reserve(n);
     for i in 0..n {

@@ -18,7 +18,7 @@
 //! ```
 
 use super::columns::Amounts;
-use super::typed_deals::{Days, amounts, append_ids, date, dates, fill_attrs, parsed, text, texts, word_ids};
+use super::typed_deals::{Days, amounts, append_ids, dates, fill_attrs, parsed, push_required_dates, text, texts, word_ids};
 use crate::domain::{SurveyKind, SurveyTopic, Surveys};
 use arrow_array::RecordBatch;
 use rust_decimal::Decimal;
@@ -86,11 +86,7 @@ pub(crate) fn append_surveys(surveys: &mut Surveys, batch: &RecordBatch, table: 
     for i in 0..n {
         s.score.push(Decimal::try_from_i128_with_scale(score.get(i)?, places).ok()?);
     }
-    let mut days = Days::new();
-    s.submitted_on.reserve(n);
-    for i in 0..n {
-        s.submitted_on.push(date(Some(submitted), i, &mut days)??);
-    }
+    push_required_dates(submitted, n, &mut Days::new(), &mut s.submitted_on)?;
     if !s.all_valid(start..start + n) {
         return None;
     }
