@@ -2,31 +2,33 @@
 //! near the window, [`super::training_impact::close_span`]) of one group in one window, summed
 //! per (partner, closing day) as `Engine::push_deals` reads them from the columns of
 //! [`crate::Deals`], then folded into the KPI's state once per (partner, day) instead of once
-//! per deal ([`ClosedDays::fold_into`]). The sums are the state's own [`DayAgg`], each deal
-//! added with the fold its `observe` runs ([`DayAgg::add_deal`]), so the state is the same.
+//! per deal ([`ClosedDays::fold_into`]). The sums are the state's own [`DayAgg`](super::training_impact::DayAgg), each deal
+//! added with the fold its `observe` runs ([`DayAgg::add_deal`](super::training_impact::DayAgg::add_deal)), so the state is the same.
 //!
 //! Partners are numbered by the engine ([`PartnerNames`]), not by the dictionary of the
 //! [`crate::Deals`] they were read from: the sums of every table an engine folds (a streamed
 //! query's chunks, each read into a `Deals` of its own) add up in one [`ClosedDays`], turned
 //! into the state once, when the engine's partial is taken.
 
+use super::day_sums::{DaySums, Pending};
 use super::deals::amount_on;
-use super::training_impact::{DayAgg, ImpactState};
+use super::training_impact::ImpactState;
 use crate::domain::DealStatus;
 use crate::engine::{Ctx, Merge};
 use crate::error::Result;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 /// The deals closed per partner (by the engine's number, [`PartnerNames`]) and closing day. A deal
-/// is appended to its partner's list as it comes (one lookup among the partners, whose list
-/// ends stay in cache, not among every partner-day); a partner's list is sorted by day and
-/// summed into its per-day sums when it outgrows them ([`ClosedDays::compact`]), so memory
-/// stays within about twice the partner-days with deals.
+/// is appended to its partner's list as it comes (one array read finds the partner, whose list
+/// ends stay in cache, not among every partner-day); a partner's list is summed per day into
+/// its per-day sums when it outgrows them ([`DaySums::add`]), so memory stays within
+/// about twice the partner-days with deals.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ClosedDays {
-    /// Partner id → its index in `partners`.
-    slots: rustc_hash::FxHashMap<u32, u32>,
+    /// Per partner number ([`PartnerNames`], dense from 0): its index in `partners`
+    /// (`u32::MAX`: no deal yet).
+    slots: Vec<u32>,
     partners: Vec<PartnerDays>,
 }
 
@@ -34,19 +36,10 @@ pub(crate) struct ClosedDays {
 #[derive(Clone, Debug)]
 struct PartnerDays {
     partner: u32,
-    /// Sums per closing day, ascending, as of the last compaction.
-    sums: Vec<(NaiveDate, DayAgg)>,
+    /// Sums per closing day as of the last compaction.
+    sums: DaySums,
     /// The deals added since, in the order they came.
     pending: Vec<Pending>,
-}
-
-/// A deal waiting in [`PartnerDays::pending`].
-#[derive(Clone, Copy, Debug)]
-struct Pending {
-    day: NaiveDate,
-    won: bool,
-    revenue: Decimal,
-    cycle_days: u64,
 }
 
 /// Deals a partner's list holds before its first compaction (then as many as its sums).
@@ -153,17 +146,29 @@ impl ClosedDays {
     #[inline]
     pub(crate) fn add(&mut self, d: &ClosedDeal) -> Result<()> {
         let Some(day) = d.closed_on else { return Ok(()) };
-        let partners = &mut self.partners;
-        let slot = *self.slots.entry(d.partner).or_insert_with(|| {
-            partners.push(PartnerDays { partner: d.partner, sums: Vec::new(), pending: Vec::new() });
-            (partners.len() - 1) as u32
-        });
-        let p = &mut partners[slot as usize];
-        p.pending.push(Pending { day, won: d.won, revenue: d.revenue, cycle_days: d.cycle_days });
+        let slot = match self.slots.get(d.partner as usize) {
+            Some(&s) if s != u32::MAX => s as usize,
+            _ => self.slot(d.partner),
+        };
+        let p = &mut self.partners[slot];
+        // apart by less than 2³² days: chrono's dates span about 2²⁸ days
+        let cycle_days = u32::try_from(d.cycle_days).unwrap_or(u32::MAX);
+        p.pending.push(Pending { day: day.num_days_from_ce(), cycle_days, revenue: d.revenue, won: d.won });
         if p.pending.len() >= p.sums.len().max(COMPACT_MIN) {
-            p.compact()?;
+            p.sums.add(&mut p.pending)?;
         }
         Ok(())
+    }
+
+    /// Gives partner number `partner` its [`PartnerDays`] (its first deal).
+    #[cold]
+    fn slot(&mut self, partner: u32) -> usize {
+        if self.slots.len() <= partner as usize {
+            self.slots.resize(partner as usize + 1, u32::MAX);
+        }
+        self.partners.push(PartnerDays { partner, sums: DaySums::default(), pending: Vec::new() });
+        self.slots[partner as usize] = (self.partners.len() - 1) as u32;
+        self.partners.len() - 1
     }
 
     /// Whether no deal was added.
@@ -173,7 +178,7 @@ impl ClosedDays {
 
     /// Sums every deal added so far into its partner's per-day sums.
     pub(crate) fn compact(&mut self) -> Result<()> {
-        self.partners.iter_mut().try_for_each(PartnerDays::compact)
+        self.partners.iter_mut().try_for_each(|p| p.sums.add(&mut p.pending))
     }
 
     /// Folds the sums into `state` (partners named by `names`); whether any deal counted. Call
@@ -182,43 +187,17 @@ impl ClosedDays {
         for p in &self.partners {
             let Some(name) = names.name(p.partner) else { continue };
             let track = state.track(name);
+            // the days of dates, so days since the common era within chrono's range
+            let days = p.sums.iter().filter_map(|(d, a)| Some((NaiveDate::from_num_days_from_ce_opt(d)?, a)));
             if track.days.is_empty() {
-                track.days = p.sums.iter().cloned().collect(); // in order: built in one go
+                track.days = days.map(|(d, a)| (d, a.clone())).collect(); // in order: built in one go
                 continue;
             }
-            for (day, a) in &p.sums {
-                track.days.entry(*day).or_default().merge(a)?;
+            for (day, a) in days {
+                track.days.entry(day).or_default().merge(a)?;
             }
         }
         Ok(!self.partners.is_empty())
-    }
-}
-
-impl PartnerDays {
-    /// Adds the pending deals to the sums of their days (sorted by day first), in the order
-    /// they came within a day.
-    fn compact(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        self.pending.sort_by_key(|p| p.day);
-        let mut merged = Vec::with_capacity(self.sums.len() + self.pending.len());
-        let mut sums = std::mem::take(&mut self.sums).into_iter().peekable();
-        for run in self.pending.chunk_by(|a, b| a.day == b.day) {
-            let day = run[0].day;
-            while let Some(earlier) = sums.next_if(|s| s.0 < day) {
-                merged.push(earlier);
-            }
-            let (_, mut a) = sums.next_if(|s| s.0 == day).unwrap_or_default();
-            for p in run {
-                a.add_deal(p.won, p.revenue, p.cycle_days)?;
-            }
-            merged.push((day, a));
-        }
-        merged.extend(sums);
-        self.sums = merged;
-        self.pending.clear();
-        Ok(())
     }
 }
 
@@ -227,11 +206,19 @@ mod tests {
     use super::*;
     use crate::engine::Merge;
 
-    /// Thousands of deals of a few partners in scrambled day order, with amounts of mixed
-    /// scales — compacted many times on the way — sum to what adding each deal to its
-    /// (partner, day) in a map gives, scales included.
+    /// Deals of a few partners in scrambled day order, with amounts of mixed scales —
+    /// compacted many times on the way — sum to what adding each deal to its (partner, day) in
+    /// a map gives, scales included: days close together (summed per day without a sort),
+    /// far apart (sorted), and both in one run.
     #[test]
     fn compactions_sum_like_one_deal_at_a_time() {
+        check(20_000, &[90]);
+        check(2_000, &[7_300]);
+        check(6_000, &[60, 5_000]);
+    }
+
+    /// `n` deals, the `i`-th closed within `spans[i % spans.len()]` days of 2025-01-01.
+    fn check(n: u64, spans: &[u64]) {
         let mut deals = crate::Deals::default();
         for p in ["p0", "p1", "p2"] {
             let mut d = crate::Deal::new(p, "2025-01-01".parse().unwrap(), DealStatus::Open);
@@ -242,11 +229,11 @@ mod tests {
         names.start();
         let first: NaiveDate = "2025-01-01".parse().unwrap();
         let mut x: u64 = 7;
-        for i in 0..20_000u64 {
+        for i in 0..n {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let key = deals.word_key(crate::domain::WordField::Partner, (x >> 60) as usize % 3);
             let partner = names.number(key, &deals);
-            let day = first + chrono::Days::new((x >> 33) % 90);
+            let day = first + chrono::Days::new((x >> 33) % spans[i as usize % spans.len()]);
             let won = x & 1 == 1;
             let revenue = if won { Decimal::new((x >> 40) as i64 % 100_000, (i % 4) as u32) } else { Decimal::ZERO };
             let d = ClosedDeal { partner, closed_on: Some(day), won, revenue, cycle_days: (x >> 20) % 300 };

@@ -7,6 +7,7 @@ pub(crate) mod closed_days;
 pub mod cohorts;
 pub mod common;
 pub mod customer_success;
+pub(crate) mod day_sums;
 pub mod deal_cycle;
 pub(crate) mod deal_sums;
 pub(crate) mod deal_tally;
