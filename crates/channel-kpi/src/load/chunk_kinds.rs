@@ -65,6 +65,9 @@ impl NoteIds for IdHashes {
     fn note_distinct(&mut self, hs: &[u128], expected: usize) {
         self.extend_distinct(hs, expected);
     }
+    fn lists_runs(&self) -> bool {
+        !self.is_sole()
+    }
 }
 
 impl NoteIds for IdParts {

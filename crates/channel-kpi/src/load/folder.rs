@@ -38,13 +38,16 @@ pub(super) struct Folder<'r> {
 pub(super) type Fold = std::result::Result<(), ()>;
 
 impl<'r> Folder<'r> {
-    /// For a query reading `leads` leads sources (its deals then noted for them to link).
-    pub(super) fn new(refs: &'r Reference, engine: Option<Engine<'r>>, leads: usize) -> Self {
+    /// For a query reading `deals` deals sources and `leads` leads sources (its deals then
+    /// noted for them to link).
+    pub(super) fn new(refs: &'r Reference, engine: Option<Engine<'r>>, (deals, leads): (usize, usize)) -> Self {
         let won = (leads > 0).then(Default::default);
         Folder {
             refs,
             engine,
-            deals: IdHashes::default(),
+            // one deals source and no leads: an ascending run of its ids is distinct from every
+            // other id, and no lead looks one up
+            deals: if deals == 1 && leads == 0 { IdHashes::sole() } else { IdHashes::default() },
             // one leads source: an ascending run of its ids is distinct from every other id
             #[cfg(feature = "parquet")]
             leads: if leads == 1 { IdParts::sole() } else { IdParts::default() },

@@ -13,7 +13,10 @@
 //! distinct without hashing them into anything, and notes their hashes in a plain list
 //! ([`IdHashes::extend_distinct`]), put into the table only when a look-up or an id of another
 //! order needs it. (On 1 M ids the table's random accesses and its zeroing were about a fifth
-//! of a monthly trend's CPU.)
+//! of a monthly trend's CPU.) When the ids are those of the query's only deals source and
+//! nothing looks a deal up ([`IdHashes::sole`]: no leads), such a run is not even hashed: no
+//! other id is ever compared with it. Should a later chunk break the order, the rows before it
+//! are read again and their hashes put in the table then (`parquet_chunks::fold_each`).
 //!
 //! Exactness: two different ids share a 64-bit hash with probability about n² / 2⁶⁵ (3 · 10⁻⁶
 //! for 10 M ids); the hashes 0 and 1 count as one (an empty slot is 0), which adds n / 2⁶³. A
@@ -36,6 +39,9 @@ pub(super) struct IdHashes {
     /// Hashes of ids known distinct from each other and from every other id noted
     /// ([`IdHashes::extend_distinct`]), not yet in `slots`.
     distinct: Vec<u64>,
+    /// Whether these are the ids of the query's only deals source, which nothing looks up
+    /// ([`IdHashes::sole`]).
+    sole: bool,
 }
 
 /// What a slot holds for `h`: its low 64 bits, never 0 (0 marks an empty slot).
@@ -45,6 +51,17 @@ fn key(h: u128) -> u64 {
 }
 
 impl IdHashes {
+    /// The ids of the query's only deals source when no record looks a deal up (no leads): an
+    /// ascending run of them need not be noted at all (`NoteIds::lists_runs`).
+    pub(super) fn sole() -> Self {
+        IdHashes { sole: true, ..IdHashes::default() }
+    }
+
+    /// Whether these are such ids ([`IdHashes::sole`]).
+    pub(super) fn is_sole(&self) -> bool {
+        self.sole
+    }
+
     /// The first slot to look at for `k`.
     #[inline]
     fn home(&self, k: u64) -> usize {

@@ -147,8 +147,8 @@ fn stream(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, query: &Q
         Ok(e) => (Some(e), None),
         Err(e) => (None, Some(e)),
     };
-    let leads = facts.iter().filter(|s| s.kind == RecordKind::Leads).count();
-    let mut folder = Folder::new(&refs, engine, leads);
+    let count = |kind| facts.iter().filter(|s| s.kind == kind).count();
+    let mut folder = Folder::new(&refs, engine, (count(RecordKind::Deals), count(RecordKind::Leads)));
     if folder.partners().is_err() {
         return Ok(None);
     }
