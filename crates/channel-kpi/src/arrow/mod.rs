@@ -29,6 +29,7 @@ mod output;
 mod parts;
 mod remap;
 mod threads;
+mod typed_dates;
 mod typed_deals;
 mod typed_history;
 mod typed_leads;

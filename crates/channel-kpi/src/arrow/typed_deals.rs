@@ -13,13 +13,11 @@
 //! tables fast.
 
 use super::columns::{Amounts, Flat, Strs};
+pub(super) use super::typed_dates::{Days, date, dates, push_dates, push_required_dates};
 use crate::domain::{Attrs, Channel, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, Words};
 use crate::money::{Currency, Money};
-use arrow_array::cast::AsArray;
-use arrow_array::types::Date32Type;
-use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -32,89 +30,10 @@ pub(super) fn texts<'a>(b: &'a RecordBatch, name: &str) -> Option<Option<Strs<'a
     }
 }
 
-/// A date column: absent, all null, or `date32`.
-pub(super) fn dates<'a>(b: &'a RecordBatch, name: &str) -> Option<Option<&'a PrimitiveArray<Date32Type>>> {
-    match b.column_by_name(name) {
-        None => Some(None),
-        Some(a) if a.data_type() == &DataType::Null => Some(None),
-        Some(a) if a.data_type() == &DataType::Date32 => Some(Some(a.as_primitive())),
-        Some(_) => None,
-    }
-}
-
 /// The trimmed, non-empty text of row `i` (what the row path reads as a value).
 #[inline]
 pub(super) fn text<'a>(c: Option<&Strs<'a>>, i: usize) -> Option<&'a str> {
     c.and_then(|s| s.get(i)).map(trimmed).filter(|s| !s.is_empty())
-}
-
-#[inline]
-pub(super) fn date(c: Option<&PrimitiveArray<Date32Type>>, i: usize, days: &mut Days) -> Option<Option<NaiveDate>> {
-    match c {
-        Some(a) if a.is_valid(i) => days.get(a.value(i)).map(Some),
-        _ => Some(None),
-    }
-}
-
-/// The `n` dates of an optional date column appended to `out` (`None` where null or the
-/// column is absent); `None` at a day number no date has.
-pub(super) fn push_dates(
-    c: Option<&PrimitiveArray<Date32Type>>,
-    n: usize,
-    days: &mut Days,
-    out: &mut Vec<Option<NaiveDate>>,
-) -> Option<()> {
-    match c {
-        None => out.resize(out.len() + n, None),
-        Some(a) if a.null_count() == 0 => {
-            out.reserve(n);
-            for &day in &a.values()[..n] {
-                out.push(Some(days.get(day)?));
-            }
-        }
-        Some(a) => {
-            out.reserve(n);
-            for i in 0..n {
-                out.push(date(Some(a), i, days)?);
-            }
-        }
-    }
-    Some(())
-}
-
-/// The `n` dates of a required date column appended to `out`; `None` at a null (the row path
-/// refuses it) or a day number no date has. A column without nulls is read without a validity
-/// check per row.
-pub(super) fn push_required_dates(c: &PrimitiveArray<Date32Type>, n: usize, days: &mut Days, out: &mut Vec<NaiveDate>) -> Option<()> {
-    out.reserve(n);
-    if c.null_count() == 0 {
-        for &day in &c.values()[..n] {
-            out.push(days.get(day)?);
-        }
-    } else {
-        for i in 0..n {
-            out.push(date(Some(c), i, days)??);
-        }
-    }
-    Some(())
-}
-
-/// Day numbers as dates, the last 4,096 distinct days remembered (a deals table's dates span a
-/// few years, so nearly every row is one array read instead of a calendar computation).
-pub(super) struct Days(Box<[(i32, Option<NaiveDate>); 4096]>);
-
-impl Days {
-    pub(super) fn new() -> Self {
-        Days(Box::new([(i32::MIN, None); 4096]))
-    }
-    #[inline]
-    fn get(&mut self, day: i32) -> Option<NaiveDate> {
-        let slot = &mut self.0[day as usize & 4095];
-        if slot.0 != day {
-            *slot = (day, Date32Type::to_naive_date_opt(day));
-        }
-        slot.1
-    }
 }
 
 /// The currency of the previous row, when the next has the same text (one code per table is
