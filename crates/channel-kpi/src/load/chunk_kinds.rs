@@ -11,13 +11,18 @@ use arrow_array::RecordBatch;
 /// The records a chunk is read into: the column stores of the kinds with unique ids that a
 /// streamed query folds from their columns.
 pub(super) trait Chunked: Default + Send {
-    /// Number of records.
-    fn count(&self) -> usize;
-    /// The id of record `i`.
-    fn id_of(&self, i: usize) -> &str;
     /// Every record's id in one buffer, and where each ends (record `i`'s id is
     /// `buf[ends[i - 1]..ends[i]]`, the first one's from 0).
     fn id_column(&self) -> (&str, &[usize]);
+    /// Number of records.
+    fn count(&self) -> usize {
+        self.id_column().1.len()
+    }
+    /// The id of record `i`.
+    fn id_of(&self, i: usize) -> &str {
+        let (buf, ends) = self.id_column();
+        &buf[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]
+    }
     /// Removes every record, keeping the memory (and dictionary) for the next chunk.
     fn clear(&mut self);
     /// Appends the rows of `b` read through `map` but the canonical text columns `unread`
@@ -87,12 +92,6 @@ impl NoteIds for IdParts {
 }
 
 impl Chunked for Deals {
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn id_of(&self, i: usize) -> &str {
-        self.id(i)
-    }
     fn id_column(&self) -> (&str, &[usize]) {
         (&self.ids, &self.id_end)
     }
@@ -105,12 +104,6 @@ impl Chunked for Deals {
 }
 
 impl Chunked for Leads {
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn id_of(&self, i: usize) -> &str {
-        self.id(i)
-    }
     fn id_column(&self) -> (&str, &[usize]) {
         (&self.ids, &self.id_end)
     }
