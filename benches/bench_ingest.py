@@ -11,7 +11,9 @@ The C column is ``benches/c/bench_c.c`` (built with gcc when missing or stale, s
 ``bench_c_run.py``): ``ckpi_dataset_load_dir`` on a directory holding just that file (a hard
 link to it), with the mapping's text when the shape has one, then ``ckpi_dataset_run`` of the
 same scorecard once; its time is the whole process like the command's, and its own split
-(load + run) is printed beside it. Without the C library the C column is skipped, saying so.
+(load + run) is printed beside it. The "C files" column is the same program with ``--files 1``:
+``ckpi_query_run_files``, the C call that folds the files as it reads them (no dataset kept),
+like the command. Without the C library the C columns are skipped, saying so.
 
 Inputs, per size, written once into ``--dir`` (default: a temporary directory):
 
@@ -283,6 +285,7 @@ def run_one(fmt: str, shape: str, path: str, repeat: int, c_bin: str | None, cli
         ours["channel-kpi"] = ours_cmd(shape, path)
     if c_bin:
         ours["C"] = c_run_cmd(c_bin, shape, fmt, path)
+        ours["C files"] = c_run_cmd(c_bin, shape, fmt, path) + ["--files", "1"]
 
     def one(name: str, cmd: list[str]) -> tuple[float, float, str]:
         wall, peak, out = timed(cmd)
@@ -291,6 +294,10 @@ def run_one(fmt: str, shape: str, path: str, repeat: int, c_bin: str | None, cli
             out = out.partition("\n")[2]
             if "C" not in res or wall < res["C"][0]:
                 res["C split"] = (times["load_s"], times["first_run_s"])
+        elif name == "C files":
+            head, _, out = out.partition("\n")
+            if not head.startswith("# files_s="):
+                raise ValueError(f"bench_c --files 1 printed no timing line: {head!r}")
         return wall, peak, out
 
     ref = None
@@ -348,9 +355,10 @@ def main() -> None:
     load = os.getloadavg()
     print(f"# {platform.machine()} {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, "
           f"Python {platform.python_version()}, {platform.platform()}")  # fmt: skip
-    print("| rows | shape | format | file MB | CLI s | C s (load + run) | duckdb s | polars s | CLI ÷ duckdb | CLI ÷ polars "
-          "| C ÷ duckdb | C ÷ polars | peak MB CLI | C | duckdb | polars | peak ÷ file CLI | C |")  # fmt: skip
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| rows | shape | format | file MB | CLI s | C s (load + run) | C files s | duckdb s | polars s | CLI ÷ duckdb "
+          "| CLI ÷ polars | C ÷ duckdb | C files ÷ duckdb | peak MB CLI | C | C files | duckdb | polars "
+          "| peak ÷ file CLI | C | C files |")  # fmt: skip
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rows in a.rows:
         paths = write_inputs(rows, base)
         for shape in a.shapes:
@@ -358,17 +366,18 @@ def main() -> None:
                 path = paths[(shape, fmt)]
                 mb = os.path.getsize(path) / 2**20
                 r = run_one(fmt, shape, path, a.repeat, c_bin, cli)
-                o, c, (d, dm), (p, pm) = r.get("channel-kpi"), r.get("C"), r["duckdb"], r["polars"]
+                o, c, f, (d, dm), (p, pm) = r.get("channel-kpi"), r.get("C"), r.get("C files"), r["duckdb"], r["polars"]
                 split = r.get("C split")
                 c_s = "–" if c is None else f"{c[0]:.2f} ({split[0]:.2f} + {split[1]:.2f})"
-                print(f"| {rows:,} | {shape} | {fmt} | {mb:.0f} | {cell(o, '{:.2f}')} | {c_s} | {d:.2f} | {p:.2f} "
+                print(f"| {rows:,} | {shape} | {fmt} | {mb:.0f} | {cell(o, '{:.2f}')} | {c_s} | {cell(f, '{:.2f}')} | {d:.2f} | {p:.2f} "
                       f"| {cell(o and (o[0] / d,), '{:.1f}')} | {cell(o and (o[0] / p,), '{:.1f}')} "
-                      f"| {cell(c and (c[0] / d,), '{:.1f}')} | {cell(c and (c[0] / p,), '{:.1f}')} "
-                      f"| {cell(o and o[1:], '{:.0f}')} | {cell(c and c[1:], '{:.0f}')} | {dm:.0f} | {pm:.0f} "
-                      f"| {cell(o and (o[1] / mb,), '{:.1f}')} | {cell(c and (c[1] / mb,), '{:.1f}')} |", flush=True)  # fmt: skip
+                      f"| {cell(c and (c[0] / d,), '{:.1f}')} | {cell(f and (f[0] / d,), '{:.1f}')} "
+                      f"| {cell(o and o[1:], '{:.0f}')} | {cell(c and c[1:], '{:.0f}')} | {cell(f and f[1:], '{:.0f}')} | {dm:.0f} | {pm:.0f} "
+                      f"| {cell(o and (o[1] / mb,), '{:.1f}')} | {cell(c and (c[1] / mb,), '{:.1f}')} | {cell(f and (f[1] / mb,), '{:.1f}')} |", flush=True)  # fmt: skip
     checked = ("the C program, " if cli and c_bin else "") + "duckdb and polars"
     print(f"# results of {checked} checked equal to {'channel-kpi' if cli else 'the C program'}'s (counts and sums exact); "
-          f"best of {a.repeat}; C's split: ckpi_dataset_load_dir + the first ckpi_dataset_run (which validates)")
+          f"best of {a.repeat}; C's split: ckpi_dataset_load_dir + the first ckpi_dataset_run (which validates); "
+          "C files: ckpi_query_run_files")
 
 
 if __name__ == "__main__":
