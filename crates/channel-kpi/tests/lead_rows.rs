@@ -151,3 +151,43 @@ proptest! {
         }
     }
 }
+
+/// Thousands of leads, folded whole and in three ranges of different lengths by one engine,
+/// give the partial of pushing each lead, for every grouping.
+#[test]
+fn ranges_across_blocks_equal_pushing_each_lead() {
+    let mut x: u64 = 3;
+    let mut next = |m: u64| {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (x >> 33) % m
+    };
+    let all: Vec<Lead> = (0..5_000)
+        .map(|i| {
+            let g: Gen = (
+                next(600) as u16,
+                (next(10) > 0).then(|| next(256) as u8),
+                (next(10) > 1).then(|| next(256) as u8),
+                (next(2) > 0).then(|| next(256) as u8),
+                (next(5) > 2).then(|| next(200) as u16),
+                (next(2) > 0).then(|| next(256) as u8),
+            );
+            lead(i, &g)
+        })
+        .collect();
+    let leads: Leads = all.clone().into();
+    let refs = common::four_partners();
+    for grouping in 0..7 {
+        let q = query(grouping, 1, 0, grouping % 2 == 0);
+        let mut each = Engine::new(&q, &refs).unwrap();
+        for l in &all {
+            each.push(&Record::Lead(l)).unwrap();
+        }
+        let each = each.into_partial().unwrap();
+        assert_eq!(pushed(&q, &refs, &leads, 0..leads.len()), each, "grouping {grouping}");
+        let mut e = Engine::new(&q, &refs).unwrap();
+        for r in [0..700, 700..3_333, 3_333..5_000] {
+            e.push_leads(&leads, r).unwrap();
+        }
+        assert_eq!(e.into_partial().unwrap(), each, "grouping {grouping}, in three ranges");
+    }
+}
