@@ -17,7 +17,11 @@ d. ``ck.scorecard(dataset, …)`` on a ``ck.load``-ed Dataset (the load timed ap
    ``ckpi_dataset_run`` on a dataset loaded by ``ckpi_dataset_load_dir`` (``bench_c_run.py``:
    needs ``cargo build --release -p channel-kpi-c``, skipped with a note otherwise).
 
-Prints one line per workload: seconds of ours and each peer, and ours ÷ the faster peer.
+Prints one line per workload: seconds of ours and each peer, and ours ÷ the faster peer; then
+ours in nanoseconds per row against the scan floor of the columns the workload reads (``READS``):
+the best time of one pass over every byte of their Arrow buffers on one core (numpy's xor
+reduction over 8-byte words, bound by memory bandwidth), which no engine reading those columns
+can beat on one core.
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ import workload  # noqa: E402
 import channel_kpi as ck  # noqa: E402
 
 STANDARD = workload.METRICS
+
+# The columns each workload needs (what a query must read to compute it: the ids for the
+# duplicate check, the key, the status, the dates, the amount and its currency).
+FACTS = ["deal_id", "status", "created_on", "closed_on", "amount", "currency"]
+READS = {"a": ["partner_id", *FACTS], "b": ["owner_id", *FACTS], "c": ["channel", *FACTS], "d": ["partner_id", *FACTS]}
 
 
 def best(f: Callable[[], Any], repeat: int) -> float:
@@ -175,6 +184,23 @@ def report(label: str, ours_s: float, peers: dict) -> None:
     print(f"{label:58s} ours {ours_s:7.3f} s  {cols}  ours/fastest = {ours_s / fastest:6.2f}")
 
 
+def scan_floor(t: pa.Table, columns: list, repeat: int) -> tuple[float, int]:
+    """(seconds, bytes): the best time of one pass over every byte of the Arrow buffers of
+    ``columns`` (validity, offsets, values) on one core, and how many bytes that is."""
+    import numpy as np
+
+    words = [np.frombuffer(b, dtype=np.uint8) for c in columns for chunk in t[c].chunks for b in chunk.buffers() if b is not None]
+    words = [w[: len(w) // 8 * 8].view(np.uint64) for w in words]
+    return best(lambda: [np.bitwise_xor.reduce(w) for w in words], repeat), sum(w.nbytes for w in words)
+
+
+def per_row(t: pa.Table, key: str, ours_s: float, repeat: int) -> None:
+    floor_s, nbytes = scan_floor(t, READS[key], repeat)
+    rows = t.num_rows
+    print(f"   ns/row: ours {ours_s / rows * 1e9:.1f}; scan floor {floor_s / rows * 1e9:.2f} ({nbytes / 2**20:.0f} MB of "
+          f"{', '.join(READS[key])}, one core): {ours_s / floor_s:.0f}x the floor")  # fmt: skip
+
+
 def run(rows: int, repeat: int, c_bin: str | None) -> None:
     import duckdb
     import polars as pl
@@ -182,19 +208,21 @@ def run(rows: int, repeat: int, c_bin: str | None) -> None:
     t = workload.generate(rows)
     pl_df, con = pl.from_arrow(t), duckdb.connect()
     print(f"## {rows:,} rows (every peer's results checked equal to ours first)")
-    for label, ours, check, peers in [
-        ("a. ck.scorecard(table, by=partner)", a_ours, a_check, a_peers),
-        ("b. ck.query(table, by=owner, quarter, previous_period)", b_ours, b_check, b_peers),
-        ("c. ck.trend(table, month, by=channel)", c_ours, c_check, c_peers),
+    for key, label, ours, check, peers in [
+        ("a", "a. ck.scorecard(table, by=partner)", a_ours, a_check, a_peers),
+        ("b", "b. ck.query(table, by=owner, quarter, previous_period)", b_ours, b_check, b_peers),
+        ("c", "c. ck.trend(table, month, by=channel)", c_ours, c_check, c_peers),
     ]:
         check(t, ours(t), pl_df, con)
         ours_s = best(lambda: ours(t), repeat)
         report(label, ours_s, {k: best(f, repeat) for k, f in peers(t, pl_df, con).items()})
+        per_row(t, key, ours_s, repeat)
     t0 = time.perf_counter()
     ds = ck.load(t)
     load_s = time.perf_counter() - t0
     ds_s = best(lambda: ck.scorecard(ds, period="2025", by="partner", metrics=STANDARD, output="pyarrow"), repeat)
     report("d. ck.scorecard(dataset) on a loaded Dataset", ds_s, {k: best(f, repeat) for k, f in a_peers(t, pl_df, con).items()})
+    per_row(t, "d", ds_s, repeat)
     print(f"   ck.load(table): {load_s:.3f} s ({load_s / rows * 1e9:.0f} ns/row)")
     # Resident memory after the load, as a user sees it, and with mimalloc told to give freed
     # pages back at once (MIMALLOC_PURGE_DELAY=0): the Dataset alone, without the load's
