@@ -35,19 +35,20 @@ impl Engine<'_> {
         if rows.is_empty() || !(needs.csat || needs.satisfaction) {
             return Ok(());
         }
-        let mut tallies = Vec::new();
+        let mut tallies: Vec<Box<[SurveyTally]>> = Vec::new();
         let r = self.tally_surveys(surveys, rows, &needs, &mut tallies);
         self.fold_survey_tallies(&tallies)?;
         r
     }
 
-    /// Adds answers `rows` of `surveys` that `needs` reads to `tallies[group * windows + window]`.
+    /// Adds answers `rows` of `surveys` that `needs` reads to `tallies[group][window]` (a
+    /// group's tallies made as its first answer comes: the table grows by a pointer per group).
     fn tally_surveys(
         &mut self,
         surveys: &Surveys,
         rows: std::ops::Range<usize>,
         needs: &SurveyNeeds,
-        tallies: &mut Vec<SurveyTally>,
+        tallies: &mut Vec<Box<[SurveyTally]>>,
     ) -> Result<()> {
         let mut keys = GroupKeys::new(&self.query.group_by, |dim| -> Option<IdColumn> {
             Some(match dim {
@@ -65,18 +66,28 @@ impl Engine<'_> {
         let mut dense = Dense::new(&self.query.group_by, surveys, rows.len());
         let nw = self.windows.len();
         let windows = self.windows.clone();
-        // the windows holding a day: from the spans when the windows are disjoint periods,
-        // else every window is asked
-        let (spans, every) = (Spans::of(&windows, 0), (0..nw).collect::<Vec<usize>>());
+        // the windows holding a day: from the spans when the windows are disjoint periods
+        // (those it touches hold it), else every window is asked
+        let (spans, mut holding) = (Spans::of(&windows, 0), Vec::with_capacity(nw));
         let mut answer: Option<SurveyResponse> = None;
         let mut cuts = Cuts::new(needs);
         for i in rows {
             crate::interrupt::check()?;
             let (day, kind) = (surveys.submitted_on[i], surveys.kind[i]);
-            let span = spans.as_ref().map_or(every.as_slice(), |s| s.touched(day, Some(day)));
+            if !needs.reads(kind) {
+                continue;
+            }
+            let span: &[usize] = match &spans {
+                Some(s) => s.touched(day, Some(day)),
+                None => {
+                    holding.clear();
+                    holding.extend((0..nw).filter(|&k| windows[k].contains(day)));
+                    &holding
+                }
+            };
             // in no window, or of a kind no KPI of the query reads: counted nowhere, and
             // not checked (the answer is not even built)
-            if span.is_empty() || !needs.reads(kind) || !span.iter().any(|&k| windows[k].contains(day)) {
+            if span.is_empty() {
                 continue;
             }
             let mut find = |e: &mut Self| -> Box<[u32]> {
@@ -107,11 +118,14 @@ impl Engine<'_> {
             let (topic, score) = (surveys.topic[i], surveys.score[i]);
             for &g in groups {
                 let g = g as usize;
-                if tallies.len() < (g + 1) * nw {
-                    tallies.resize_with((g + 1) * nw, SurveyTally::default);
+                if tallies.len() <= g {
+                    tallies.resize_with(g + 1, Default::default);
                 }
-                for &k in span.iter().filter(|&&k| windows[k].contains(day)) {
-                    tallies[g * nw + k].add(kind, topic, score, needs, &mut cuts)?;
+                if tallies[g].is_empty() {
+                    tallies[g] = vec![SurveyTally::default(); nw].into();
+                }
+                for &k in span {
+                    tallies[g][k].add(kind, topic, score, needs, &mut cuts)?;
                 }
             }
         }
@@ -120,16 +134,19 @@ impl Engine<'_> {
 
     /// Folds each (group, window) tally of answers into its cell's states (created, every
     /// metric's empty state, when a survey KPI counts the tally) with [`fold_surveys`].
-    fn fold_survey_tallies(&mut self, tallies: &[SurveyTally]) -> Result<()> {
-        if self.cells.len() < tallies.len() {
-            self.cells.resize_with(tallies.len(), || None);
+    fn fold_survey_tallies(&mut self, tallies: &[Box<[SurveyTally]>]) -> Result<()> {
+        let nw = self.windows.len();
+        if self.cells.len() < tallies.len() * nw {
+            self.cells.resize_with(tallies.len() * nw, || None);
         }
+        let tallies = tallies.iter().enumerate().flat_map(|(g, t)| t.iter().enumerate().map(move |(k, t)| (g * nw + k, t)));
         let metrics = &self.query.metrics;
         // every state: the others are left as they are (no survey KPI copies another's state)
         let fold = |states: &mut [KpiState], t: &SurveyTally| -> Result<bool> {
             states.iter_mut().try_fold(false, |counted, s| Ok(fold_surveys(s, t)? || counted))
         };
-        for (t, cell) in tallies.iter().zip(&mut self.cells).filter(|(t, _)| !t.is_empty()) {
+        for (i, t) in tallies.filter(|(_, t)| !t.is_empty()) {
+            let cell = &mut self.cells[i];
             match cell {
                 Some(states) => {
                     fold(states, t)?;

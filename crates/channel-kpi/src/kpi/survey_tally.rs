@@ -228,14 +228,13 @@ impl SurveyTally {
                 t.n += 1;
                 t.sum.add(score)?;
                 // rounded half to even (`round_int`), by the mantissa when it is small
-                let k = match u64::try_from(m) {
-                    Ok(m) if cuts.one == 1 => m,
-                    Ok(m) => {
-                        let one = cuts.one as u64;
-                        let (q, r) = (m / one, m % one);
-                        q + u64::from(2 * r > one || (2 * r == one && q % 2 == 1))
-                    }
-                    Err(_) => round_int(score).unwrap_or(0) as u64,
+                // (tenths and hundredths by a constant: a multiply, not a division)
+                let k = match (u64::try_from(m), cuts.one) {
+                    (Ok(m), 1) => m,
+                    (Ok(m), 10) => half_even(m, 10),
+                    (Ok(m), 100) => half_even(m, 100),
+                    (Ok(m), one) if one <= i128::from(u64::MAX) => half_even(m, one as u64),
+                    _ => round_int(score).unwrap_or(0) as u64,
                 };
                 match usize::try_from(k) {
                     Ok(k) if k < SMALL => self.scores[k] += 1,
@@ -250,6 +249,13 @@ impl SurveyTally {
     pub(crate) fn is_empty(&self) -> bool {
         self.csat.n == 0 && self.nps_n == 0 && self.topics.iter().all(|t| t.n == 0)
     }
+}
+
+/// `m ÷ one` rounded half to even.
+#[inline(always)]
+fn half_even(m: u64, one: u64) -> u64 {
+    let (q, r) = (m / one, m % one);
+    q + u64::from(2 * r > one || (2 * r == one && q % 2 == 1))
 }
 
 /// Folds the tally `t` into `state` with the fold of its KPI's own `observe`; true when it
@@ -328,10 +334,10 @@ mod tests {
     #[test]
     fn scores_round_half_to_even_and_cut_at_every_decimal_scale() {
         let (mut t, mut cuts) = (SurveyTally::default(), Cuts::new(&BOTH));
-        for s in ["0.5", "1.5", "2.50", "2.51", "3", "4.499"] {
+        for s in ["0.5", "1.5", "2.50", "2.51", "3", "4.499", "3.0000000000000000000000000"] {
             t.add(SurveyKind::PartnerSatisfaction, None, s.parse().unwrap(), &BOTH, &mut cuts).unwrap();
         }
-        assert_eq!(t.scores[..6], [1, 0, 2, 2, 1, 0]); // 0 2 2 3 3 4
+        assert_eq!(t.scores[..6], [1, 0, 2, 3, 1, 0]); // 0 2 2 3 3 4 3
         for s in ["3.99", "4.0", "4", "5.00"] {
             t.add(SurveyKind::Csat, None, s.parse().unwrap(), &BOTH, &mut cuts).unwrap();
         }
