@@ -241,7 +241,7 @@ impl Surveys {
         let (kind, scale, score) = (&self.kind[rows.clone()], &self.scale[rows.clone()], &self.score[rows]);
         // per kind, the bounds of the last scale and decimal scale seen (a column's scores
         // share one decimal scale, and each kind nearly always one scale)
-        let mut last: [Option<(u32, u32, Option<(i128, i128)>)>; 3] = [None; 3];
+        let mut last: [Option<(u32, u32, Bounds)>; 3] = [None; 3];
         kind.iter().zip(scale).zip(score).all(|((&k, &s), &v)| {
             let slot = &mut last[k as usize];
             let bounds = match *slot {
@@ -272,6 +272,11 @@ impl Surveys {
     }
 }
 
+/// The lowest and highest mantissa a valid score may have ([`score_bounds`]); `None`: no score
+/// is valid.
+#[cfg(feature = "arrow")]
+type Bounds = Option<(i128, i128)>;
+
 /// The mantissas at decimal scale `places` a score of an answer of `kind` on a 1–`scale` (0–10)
 /// scale may have, as [`answer_problem`] bounds it; `None` when no score is valid (an NPS
 /// answer not on a 0–10 scale, a scale of fewer than 2 points). The products fit: a scale is
@@ -279,7 +284,7 @@ impl Surveys {
 ///
 /// Example: CSAT on 1–5 at one decimal place: 10..=50.
 #[cfg(feature = "arrow")]
-fn score_bounds(kind: SurveyKind, scale: u32, places: u32) -> Option<(i128, i128)> {
+fn score_bounds(kind: SurveyKind, scale: u32, places: u32) -> Bounds {
     let (lo, hi) = (u32::from(kind != SurveyKind::Nps), scale);
     let valid = |m: i128| answer_problem(kind, scale, Decimal::from_i128_with_scale(m, places)).is_none();
     let one = 10i128.pow(places);
