@@ -20,7 +20,7 @@
 use super::columns::Amounts;
 use super::typed_deals::{Days, amounts, append_ids, dates, fill_attrs, parsed, push_required_dates, text, texts, word_ids};
 use crate::domain::{SurveyKind, SurveyTopic, Surveys};
-use arrow_array::RecordBatch;
+use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray, RecordBatch};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -73,24 +73,51 @@ pub(crate) fn append_surveys(surveys: &mut Surveys, batch: &RecordBatch, table: 
     for (c, out) in [(&respondent, &mut s.respondent), (&partner, &mut s.partner)] {
         word_ids(c.as_ref(), n, &mut s.words, out);
     }
+    let kinds = &s.kind[start..];
     s.scale.reserve(n);
-    for (i, &k) in s.kind[start..].iter().enumerate() {
-        s.scale.push(match scale.get(i) {
+    each_number(&scale, n, |i, raw| {
+        s.scale.push(match raw {
             Some(raw) => u32::try_from(raw).ok()?,
-            None if k == SurveyKind::Nps => 10,
+            None if kinds[i] == SurveyKind::Nps => 10,
             None => 5,
         });
-    }
+        Some(())
+    })?;
     let places = score.scale();
     s.score.reserve(n);
-    for i in 0..n {
-        s.score.push(Decimal::try_from_i128_with_scale(score.get(i)?, places).ok()?);
-    }
+    each_number(&score, n, |_, raw| {
+        s.score.push(Decimal::try_from_i128_with_scale(raw?, places).ok()?);
+        Some(())
+    })?;
     push_required_dates(submitted, n, &mut Days::new(), &mut s.submitted_on)?;
     if !s.all_valid(start..start + n) {
         return None;
     }
     fill_attrs(&mut s.attrs, start, table, attrs)
+}
+
+/// The `n` rows of a number column as [`Amounts::get`] reads each (its mantissa, `None` where
+/// null or the column is absent), handed to `f` in order with one match on the column's type
+/// for all of them (and no validity check per row when there is no null); `None` as soon as
+/// `f` refuses one.
+fn each_number(a: &Amounts, n: usize, mut f: impl FnMut(usize, Option<i128>) -> Option<()>) -> Option<()> {
+    fn each<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>, n: usize, f: &mut impl FnMut(usize, Option<i128>) -> Option<()>) -> Option<()>
+    where
+        T::Native: Into<i128>,
+    {
+        let values = &a.values()[..n];
+        if a.null_count() == 0 {
+            values.iter().enumerate().try_for_each(|(i, v)| f(i, Some((*v).into())))
+        } else {
+            values.iter().enumerate().try_for_each(|(i, v)| f(i, a.is_valid(i).then(|| (*v).into())))
+        }
+    }
+    match a {
+        Amounts::None => (0..n).try_for_each(|i| f(i, None)),
+        Amounts::Decimal(c, _) => each(*c, n, &mut f),
+        Amounts::Int64(c) => each(*c, n, &mut f),
+        Amounts::Int32(c) => each(*c, n, &mut f),
+    }
 }
 
 #[cfg(test)]

@@ -81,6 +81,23 @@ impl Surveys {
         }
     }
 
+    /// Makes room for `n` more answers in every per-answer column (and about 8 bytes of id
+    /// text each), so a reader that knows how many it will append grows each vector once
+    /// instead of by doubling (each doubling copies the column and faults in its pages again).
+    #[cfg(feature = "arrow")]
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n * 8);
+        self.id_end.reserve(n);
+        self.has_id.reserve(n);
+        self.kind.reserve(n);
+        self.topic.reserve(n);
+        self.scale.reserve(n);
+        self.score.reserve(n);
+        self.submitted_on.reserve(n);
+        self.respondent.reserve(n);
+        self.partner.reserve(n);
+    }
+
     /// Moves every answer of `other` to the end of `self`, in order (its texts looked up in
     /// this dictionary once each).
     pub fn append(&mut self, other: Surveys) {
@@ -222,7 +239,21 @@ impl Surveys {
     #[cfg(feature = "arrow")]
     pub(crate) fn all_valid(&self, rows: std::ops::Range<usize>) -> bool {
         let (kind, scale, score) = (&self.kind[rows.clone()], &self.scale[rows.clone()], &self.score[rows]);
-        kind.iter().zip(scale).zip(score).all(|((&k, &s), &v)| answer_problem(k, s, v).is_none())
+        // per kind, the bounds of the last scale and decimal scale seen (a column's scores
+        // share one decimal scale, and each kind nearly always one scale)
+        let mut last: [Option<(u32, u32, Bounds)>; 3] = [None; 3];
+        kind.iter().zip(scale).zip(score).all(|((&k, &s), &v)| {
+            let slot = &mut last[k as usize];
+            let bounds = match *slot {
+                Some((sc, places, b)) if sc == s && places == v.scale() => b,
+                _ => {
+                    let b = score_bounds(k, s, v.scale());
+                    *slot = Some((s, v.scale(), b));
+                    b
+                }
+            };
+            bounds.is_some_and(|(lo, hi)| (lo..=hi).contains(&v.mantissa()))
+        })
     }
 
     /// Heap bytes held by the columns and dictionaries.
@@ -239,6 +270,27 @@ impl Surveys {
             + (self.respondent.capacity() + self.partner.capacity()) * 4
             + self.attrs.heap_bytes()
     }
+}
+
+/// The lowest and highest mantissa a valid score may have ([`score_bounds`]); `None`: no score
+/// is valid.
+#[cfg(feature = "arrow")]
+type Bounds = Option<(i128, i128)>;
+
+/// The mantissas at decimal scale `places` a score of an answer of `kind` on a 1–`scale` (0–10)
+/// scale may have, as [`answer_problem`] bounds it; `None` when no score is valid (an NPS
+/// answer not on a 0–10 scale, a scale of fewer than 2 points). The products fit: a scale is
+/// below 2^32 and `places` at most 28, so `scale × 10^places` < 2^126.
+///
+/// Example: CSAT on 1–5 at one decimal place: 10..=50.
+#[cfg(feature = "arrow")]
+fn score_bounds(kind: SurveyKind, scale: u32, places: u32) -> Bounds {
+    let (lo, hi) = (u32::from(kind != SurveyKind::Nps), scale);
+    let valid = |m: i128| answer_problem(kind, scale, Decimal::from_i128_with_scale(m, places)).is_none();
+    let one = 10i128.pow(places);
+    let (lo, hi) = (i128::from(lo) * one, i128::from(hi) * one);
+    // the checks that do not depend on the score: asked of one score on the scale
+    valid(lo).then_some((lo, hi))
 }
 
 super::columns_as_list::as_list!(Surveys, SurveyResponse, "a list of survey answers");
@@ -298,5 +350,31 @@ mod tests {
         #[cfg(feature = "arrow")]
         assert!(surveys.all_valid(0..1) && !surveys.all_valid(0..2));
         assert_eq!(surveys.validate(1).unwrap_err().to_string(), bad.validate().unwrap_err().to_string());
+    }
+
+    /// `all_valid`'s bounds per kind, scale and decimal scale agree with `answer_problem` on
+    /// scores at and around the edges, on every scale and decimal scale, kinds mixed.
+    #[cfg(feature = "arrow")]
+    #[test]
+    fn all_valid_agrees_with_validate_answer_by_answer() {
+        let mut all = Vec::new();
+        for kind in [SurveyKind::Csat, SurveyKind::Nps, SurveyKind::PartnerSatisfaction] {
+            for scale in [0, 1, 2, 5, 10, 11] {
+                for m in [-10i64, -1, 0, 1, 5, 9, 10, 11, 20, 49, 50, 51, 99, 100, 101, 110, 111, 1000, 1001] {
+                    for places in [0, 1, 2] {
+                        let mut s = answer(None, None, None);
+                        (s.kind, s.scale, s.score) = (kind, scale, Decimal::new(m, places));
+                        all.push(s);
+                    }
+                }
+            }
+        }
+        let surveys: Surveys = all.clone().into();
+        for (i, s) in all.iter().enumerate() {
+            assert_eq!(surveys.all_valid(i..i + 1), s.validate().is_ok(), "{:?} {} {}", s.kind, s.scale, s.score);
+        }
+        let valid: Vec<usize> = (0..all.len()).filter(|&i| all[i].validate().is_ok()).collect();
+        let good: Surveys = valid.iter().map(|&i| all[i].clone()).collect();
+        assert!(good.len() > 50 && good.all_valid(0..good.len()));
     }
 }

@@ -23,5 +23,6 @@ pub mod quality;
 pub mod retention;
 pub mod satisfaction;
 pub mod stages;
+pub(crate) mod survey_tally;
 pub mod training;
 pub mod training_impact;

@@ -16,30 +16,11 @@
 //! ```
 
 use super::common::{Count, Days, Proportion, Sum, ratio, state};
-use crate::domain::{SurveyKind, SurveyResponse, SurveyTopic, cmp_int, round_int};
-use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window, each};
-use crate::error::{Error, Location, Result};
+use super::survey_tally::{SurveyTally, needs_of_one};
+use crate::domain::SurveyTopic;
+use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Merge, Record, Value, Window, each};
+use crate::error::Result;
 use rust_decimal::Decimal;
-
-/// The answer of `rec` if it is of `kind` and submitted in `w`, checked against the query's
-/// scale (answers on another scale cannot be pooled: an error naming the answer).
-fn answer<'a>(rec: &Record<'a>, kind: SurveyKind, w: &Window, ctx: &Ctx) -> Result<Option<&'a SurveyResponse>> {
-    let Record::Survey(s) = rec else { return Ok(None) };
-    if s.kind != kind || !w.contains(s.submitted_on) {
-        return Ok(None);
-    }
-    let scale = ctx.query.options.csat_scale;
-    if kind != SurveyKind::Nps && s.scale != scale {
-        return Err(Error::invalid(
-            Location { record: Some(s.describe()), field: Some("scale".into()), value: Some(s.scale.to_string()), ..Default::default() },
-            format!(
-                "answer on a 1–{} scale, but the query's csat_scale is {scale} (answers on different scales cannot be pooled)",
-                s.scale
-            ),
-        ));
-    }
-    Ok(Some(s))
-}
 
 fn mean(sum: &Sum, n: &Count) -> Value {
     Value::float(ratio(sum.0, Decimal::from(n.0)))
@@ -48,6 +29,24 @@ fn mean(sum: &Sum, n: &Count) -> Value {
 state! {
     /// CSAT answers (satisfied share and score sum) and NPS answers.
     pub struct CsatState { pub csat: Proportion, pub csat_sum: Sum, pub nps_n: Count, pub promoters: Count, pub detractors: Count }
+}
+
+impl CsatState {
+    /// Adds the CSAT and NPS answers of `t` (`SurveyTally`, one window's answers of one
+    /// group); true when it holds one. An error when the score sum overflows.
+    pub(crate) fn fold(&mut self, t: &SurveyTally) -> Result<bool> {
+        if t.csat.n == 0 && t.nps_n == 0 {
+            return Ok(false);
+        }
+        (self.csat.n, self.csat.hits) = (self.csat.n + t.csat.n, self.csat.hits + t.csat.hits);
+        if t.csat.n > 0 {
+            self.csat_sum.add(t.csat_sum.total()?)?;
+        }
+        self.nps_n.0 += t.nps_n;
+        self.promoters.0 += t.promoters;
+        self.detractors.0 += t.detractors;
+        Ok(true)
+    }
 }
 
 /// `partner_csat`, from customers' answers about the partner that served them, submitted in
@@ -72,21 +71,7 @@ impl Kpi for PartnerCsat {
         Ok(c)
     }
     fn observe(s: &mut CsatState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        if let Some(a) = answer(rec, SurveyKind::Csat, w, ctx)? {
-            s.csat.add(cmp_int(a.score, i64::from(ctx.query.options.csat_threshold)).is_ge());
-            s.csat_sum.add(a.score)?;
-            return Ok(true);
-        }
-        if let Some(a) = answer(rec, SurveyKind::Nps, w, ctx)? {
-            s.nps_n.inc();
-            if cmp_int(a.score, 9).is_ge() {
-                s.promoters.inc();
-            } else if cmp_int(a.score, 6).is_le() {
-                s.detractors.inc();
-            }
-            return Ok(true);
-        }
-        Ok(false)
+        s.fold(&SurveyTally::of(rec, w, &needs_of_one(ctx, true))?)
     }
     fn finish(states: &[&CsatState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| {
@@ -130,6 +115,35 @@ impl SatisfactionState {
     }
 }
 
+impl SatisfactionState {
+    /// Adds the partner-satisfaction answers of `t` (`SurveyTally`, one window's answers of
+    /// one group); true when it holds one. An error when a score sum overflows.
+    pub(crate) fn fold(&mut self, t: &SurveyTally) -> Result<bool> {
+        if t.topics.iter().all(|x| x.n == 0) {
+            return Ok(false);
+        }
+        for (topic, x) in SurveyTopic::ALL.iter().zip(&t.topics).filter(|(_, x)| x.n > 0) {
+            let mine = self.topic_mut(*topic);
+            mine.n.0 += x.n;
+            mine.sum.add(x.sum.total()?)?;
+        }
+        let small: Vec<(i64, u64)> = t.scores.iter().enumerate().filter(|(_, n)| **n > 0).map(|(k, n)| (k as i64, *n)).collect();
+        self.scores.add_sorted(&small);
+        self.scores.merge(&t.high_scores)?;
+        Ok(true)
+    }
+
+    fn topic_mut(&mut self, t: SurveyTopic) -> &mut TopicState {
+        match t {
+            SurveyTopic::Rewards => &mut self.rewards,
+            SurveyTopic::Communications => &mut self.communications,
+            SurveyTopic::Training => &mut self.training,
+            SurveyTopic::Support => &mut self.support,
+            SurveyTopic::Other => &mut self.other,
+        }
+    }
+}
+
 /// `partner_satisfaction`, from partners' answers to the program survey submitted in the
 /// window (use `buckets = quarter` and `compare_to = previous_period` for the quarterly review
 /// and its change; or group by `attr:topic`): answers and mean score overall
@@ -158,19 +172,7 @@ impl Kpi for PartnerSatisfaction {
         Ok(c)
     }
     fn observe(s: &mut SatisfactionState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        let Some(a) = answer(rec, SurveyKind::PartnerSatisfaction, w, ctx)? else { return Ok(false) };
-        let t = match a.topic.unwrap_or(SurveyTopic::Other) {
-            SurveyTopic::Rewards => &mut s.rewards,
-            SurveyTopic::Communications => &mut s.communications,
-            SurveyTopic::Training => &mut s.training,
-            SurveyTopic::Support => &mut s.support,
-            SurveyTopic::Other => &mut s.other,
-        };
-        t.n.inc();
-        t.sum.add(a.score)?;
-        let k: i64 = round_int(a.score).unwrap_or(0);
-        s.scores.add(k);
-        Ok(true)
+        s.fold(&SurveyTally::of(rec, w, &needs_of_one(ctx, false))?)
     }
     fn finish(states: &[&SatisfactionState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
         each(states, |s| {

@@ -81,7 +81,7 @@ typed!(
     Leads: Leads in leads by append_leads, ids |l, i| Some(l.id(i)), room |_, _| {},
     Subscriptions: Subscriptions in subscriptions by append_subscriptions, ids |_, _| None, room |_, _| {},
     // answer ids are optional and may repeat: the row path keeps them all
-    Surveys: Surveys in surveys by append_surveys, ids |_, _| None, room |_, _| {}
+    Surveys: Surveys in surveys by append_surveys, ids |_, _| None, room |s, n| s.reserve(n)
 );
 
 /// Reads `src` into the dataset's records of kind `T` through the shortcut (`Ok(None)`), or
@@ -284,7 +284,7 @@ fn in_parts<T: Typed>(batches: &[RecordBatch], map: &KindMapping) -> Vec<Option<
     }
     on_threads(threads, |part, records: &mut T| {
         let (from, to) = (rows * part / threads, rows * (part + 1) / threads);
-        records.reserve_records(to - from);
+        records.reserve_records(room(part, from, to, rows));
         let mut at = 0;
         for b in batches {
             let (lo, hi) = (from.max(at), to.min(at + b.num_rows()));
@@ -314,11 +314,19 @@ fn parquet_parts<T: Typed>(
     Box::new(
         on_threads(threads, |part, records: &mut T| {
             let p = part as u64;
-            records.reserve_records(usize::try_from(n * (p + 1) / t - n * p / t).unwrap_or(0));
+            let (from, to) = (n * p / t, n * (p + 1) / t);
+            records.reserve_records(usize::try_from(room(part as u64, from, to, n)).unwrap_or(0));
             file.only(n * p / t..n * (p + 1) / t).try_for_each(|b| records.append_batch(&b.ok()?, map))
         })
         .into_iter(),
     )
+}
+
+/// The records part `part` (rows `from..to` of `total`) makes room for: its own, and for the
+/// first part every row, as the later parts are appended to it in order (`append` takes the
+/// first part as it is): the appends then copy nothing already read and grow no column.
+fn room<N: std::ops::Sub<Output = N> + Default + PartialEq>(part: N, from: N, to: N, total: N) -> N {
+    if part == N::default() { total } else { to - from }
 }
 
 /// Runs `read(part, records)` for parts `0..threads` on as many threads, each into its own
