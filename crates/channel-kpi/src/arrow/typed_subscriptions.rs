@@ -22,7 +22,6 @@ use crate::domain::{Subscriptions, Words};
 use crate::money::Money;
 use arrow_array::RecordBatch;
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
 
 /// Appends every row of `batch` to `subs`, read as the row path reads them, with the attrs of
 /// the columns `attrs` of `table` (the table `batch` was mapped from: the same rows); `None`
@@ -60,14 +59,15 @@ pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch
 /// The dictionary ids of rows `0..n` of text column `c` ([`word_ids`]'s: the trimmed,
 /// non-empty text's id in `words`, 0 for none), for a column whose equal texts mostly come in
 /// runs — an account's months one after another, and with them its partner: a row whose text
-/// is the row before's takes its id (one short compare), the others are looked up by text once
-/// each (`seen`). A dictionary-encoded column goes to [`word_ids`] (an array read per row).
+/// is the row before's takes its id (one short compare), the others are looked up in `words`
+/// (one hash of the text; a new text is the run's first row most of the time, so a memo of
+/// texts seen would hash it twice). A dictionary-encoded column goes to [`word_ids`] (an
+/// array read per row).
 ///
-/// Example: `A1 A1 A1 A2 A2 A1` → 3 lookups of `seen`, `words` asked twice.
+/// Example: `A1 A1 A1 A2 A2 A1` → `words` asked 3 times.
 fn run_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
     let Some(Strs::Flat(f)) = c else { return word_ids(c, n, words, out) };
     out.reserve(n);
-    let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
     let mut last: Option<(Option<&str>, u32)> = None;
     for i in 0..n {
         let raw = f.get(i);
@@ -75,7 +75,7 @@ fn run_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
             Some((t, id)) if t == raw => id,
             _ => match raw {
                 None => 0,
-                Some(r) => *seen.entry(r).or_insert_with(|| words.id(text(c, i))),
+                Some(_) => words.id(text(c, i)),
             },
         };
         last = Some((raw, id));

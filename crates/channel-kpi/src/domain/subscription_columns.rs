@@ -73,6 +73,15 @@ impl Subscriptions {
         if names.len() == self.words.len() { names.clone() } else { make() }
     }
 
+    /// Makes room for `n` more rows in every per-row column (a reader that knows how many it
+    /// will append: no column grows by copying as they go in).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.account.reserve(n);
+        self.partner.reserve(n);
+        self.month.reserve(n);
+        self.mrr.reserve(n);
+    }
+
     /// Adds a copy of a row at the end.
     pub fn push_ref(&mut self, s: &SubscriptionMonth) {
         self.names.take();

@@ -79,7 +79,7 @@ macro_rules! typed {
 typed!(
     Deals: Deals in deals by append, ids |d, i| Some(d.id(i)), room |d, n| d.reserve(n),
     Leads: Leads in leads by append_leads, ids |l, i| Some(l.id(i)), room |_, _| {},
-    Subscriptions: Subscriptions in subscriptions by append_subscriptions, ids |_, _| None, room |_, _| {},
+    Subscriptions: Subscriptions in subscriptions by append_subscriptions, ids |_, _| None, room |s, n| s.reserve(n),
     // answer ids are optional and may repeat: the row path keeps them all
     Surveys: Surveys in surveys by append_surveys, ids |_, _| None, room |_, _| {}
 );
@@ -284,7 +284,9 @@ fn in_parts<T: Typed>(batches: &[RecordBatch], map: &KindMapping) -> Vec<Option<
     }
     on_threads(threads, |part, records: &mut T| {
         let (from, to) = (rows * part / threads, rows * (part + 1) / threads);
-        records.reserve_records(to - from);
+        // the first part becomes the records the others are appended to (when there were
+        // none before): room for them all, so appending copies no column twice
+        records.reserve_records(if part == 0 { rows } else { to - from });
         let mut at = 0;
         for b in batches {
             let (lo, hi) = (from.max(at), to.min(at + b.num_rows()));
