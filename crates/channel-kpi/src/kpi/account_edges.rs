@@ -200,7 +200,7 @@ impl AccountEdges {
         if self.numbered.is_empty() {
             return;
         }
-        self.overflowed |= self.numbered.compact().is_err();
+        self.overflowed |= self.numbered.share().is_err();
         self.names = Some(names.clone());
         if !self.accounts.is_empty() {
             self.name_accounts();
@@ -219,6 +219,15 @@ impl AccountEdges {
                 }
             }
         }
+    }
+    /// Whether `self` is a copy of `o` sharing its accounts (both held by number only, of one
+    /// names value): then equal, and a merge into one is the same merge into the other.
+    pub(super) fn shares(&self, o: &AccountEdges) -> bool {
+        self.accounts.is_empty()
+            && o.accounts.is_empty()
+            && self.overflowed == o.overflowed
+            && AccountNames::same(&self.names, &o.names)
+            && self.numbered.shares(&o.numbered)
     }
     /// Adds `e` to account `a` held by text.
     fn add_text(&mut self, a: Arc<str>, e: &Edges) -> Result<()> {
@@ -374,6 +383,15 @@ mod tests {
                 assert_eq!((t.0, t.1.0, t.2, t.3.0), (w.0, w.1.0, w.2, w.3.0));
             }
         }
+        // a copy shares the resolved state; merged with another pair of copies, it merges alike
+        let (x, y) = (part(a, &shared), part(b, &shared));
+        let (x2, y2) = (x.clone(), y.clone());
+        assert!(x.shares(&x2) && y.shares(&y2) && !x.shares(&y));
+        let (mut m, mut m2) = (x, x2);
+        m.merge(&y).unwrap();
+        m2.merge(&y2).unwrap();
+        assert!(!m.shares(&m2), "two merges, two results");
+        assert_eq!((&m, &m2), (&whole, &whole));
         let mut by_number = part(a, &shared);
         by_number.merge(&part(b, &shared)).unwrap();
         assert!(by_number.accounts.is_empty(), "one shared names value: merged by number");

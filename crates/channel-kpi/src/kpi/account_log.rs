@@ -11,7 +11,10 @@
 //! later month of a table sorted by month, rows in any order) goes to the unsorted tail, which
 //! is sorted and merged into the sorted part when it is as long as that part (so each entry is
 //! sorted O(log n) times at most), and when the state leaves the engine ([`ByNumber::compact`]).
-//! Merging two compacted states is one pass over both; a copy is one vector copy.
+//! Merging two compacted states is one pass over both. Out of the engine the entries are
+//! shared ([`ByNumber::share`]): a copy (the state of a metric that observes like another,
+//! [`crate::engine::Kpi::OBSERVES_LIKE`]) is a reference, and [`ByNumber::shares`] tells a
+//! merge that two states are one, so it merges once.
 //!
 //! Sums are added exactly (an account's edges from several entries add up to the same values
 //! in any order); an overflow while adding is an error.
@@ -25,29 +28,41 @@
 use super::account_edges::Edges;
 use crate::engine::Merge;
 use crate::error::Result;
+use std::sync::Arc;
 
 /// The tail's length that makes it sorted into the sorted part, at the least.
 const MIN_TAIL: usize = 64;
 
 /// Edges per account number: `entries[..sorted]` ascend strictly by number, the entries after
-/// were appended since (any order, an account possibly more than once). Compacted (the tail
-/// empty) when it leaves the engine.
+/// were appended since (any order, an account possibly more than once) — or, once shared,
+/// `shared` holds them (compacted) and `entries` is empty. Compacted (the tail empty) and
+/// shared when it leaves the engine.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ByNumber {
     entries: Vec<(u32, Edges)>,
     sorted: usize,
+    shared: Option<Arc<Vec<(u32, Edges)>>>,
 }
 
 impl ByNumber {
     /// No account.
     pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.all().is_empty()
+    }
+
+    /// Every entry, shared or not.
+    fn all(&self) -> &[(u32, Edges)] {
+        self.shared.as_deref().map_or(&self.entries, |s| s)
     }
 
     /// The edges a row of account `n` adds to: the last entry when it is `n`'s, else a new
     /// entry (sorted into the others later when it does not come after them).
     #[inline]
     pub(crate) fn entry(&mut self, n: u32) -> Result<&mut Edges> {
+        if let Some(s) = self.shared.take() {
+            self.entries = Arc::unwrap_or_clone(s);
+            self.sorted = self.entries.len();
+        }
         let len = self.entries.len();
         match self.entries.last() {
             Some(&(last, _)) if last == n => {}
@@ -68,63 +83,83 @@ impl ByNumber {
     /// Sorts the tail into the sorted part, adding up the entries of one account; an error
     /// when an account's sums overflow (the entries are then added up as far as they could).
     pub(crate) fn compact(&mut self) -> Result<()> {
-        if self.sorted == self.entries.len() {
+        if self.is_compact() {
             return Ok(());
         }
         let mut tail = self.entries.split_off(self.sorted);
         tail.sort_by_key(|e| e.0);
-        let head = std::mem::take(&mut self.entries);
-        let r = merge_sorted(head, &tail, &mut self.entries);
+        let r;
+        (self.entries, r) = merge_sorted(&self.entries, &tail);
         self.sorted = self.entries.len();
         r
     }
 
+    /// Compacts the entries and shares them: copies of the state are references to them
+    /// (an overflow while compacting is returned, as [`ByNumber::compact`] returns it).
+    pub(crate) fn share(&mut self) -> Result<()> {
+        let r = self.compact();
+        if self.shared.is_none() {
+            self.sorted = 0;
+            self.shared = Some(Arc::new(std::mem::take(&mut self.entries)));
+        }
+        r
+    }
+
+    /// Whether `self` and `o` are copies of one shared state (then equal).
+    pub(crate) fn shares(&self, o: &ByNumber) -> bool {
+        matches!((&self.shared, &o.shared), (Some(a), Some(b)) if Arc::ptr_eq(a, b))
+    }
+
     /// Whether the tail is empty (every account once, by number).
     pub(crate) fn is_compact(&self) -> bool {
-        self.sorted == self.entries.len()
+        self.shared.is_some() || self.sorted == self.entries.len()
     }
 
     /// Every entry (each account once when compacted).
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &Edges)> {
-        self.entries.iter().map(|(n, e)| (*n, e))
+        self.all().iter().map(|(n, e)| (*n, e))
     }
 
     /// Every account's edges (each account once when compacted).
     pub(crate) fn values(&self) -> impl Iterator<Item = &Edges> {
         debug_assert!(self.is_compact(), "edges read before the state was compacted");
-        self.entries.iter().map(|(_, e)| e)
+        self.all().iter().map(|(_, e)| e)
     }
 
-    /// Adds the accounts of `o` (by number: one pass over both when both are compacted).
+    /// Adds the accounts of `o` (by number: one pass over both when both are compacted); the
+    /// result is shared.
     pub(crate) fn add(&mut self, o: &ByNumber) -> Result<()> {
         self.compact()?;
         let compacted;
         let theirs = if o.is_compact() {
-            &o.entries
+            o.all()
         } else {
             let mut c = o.clone();
             c.compact()?;
             compacted = c;
-            &compacted.entries
+            compacted.all()
         };
-        let head = std::mem::take(&mut self.entries);
-        let r = merge_sorted(head, theirs, &mut self.entries);
-        self.sorted = self.entries.len();
+        let (out, r) = merge_sorted(self.all(), theirs);
+        (self.entries, self.sorted, self.shared) = (Vec::new(), 0, Some(Arc::new(out)));
         r
     }
 
-    /// Moves every entry out (the state left empty).
+    /// Moves every entry out (the state left empty; shared entries copied unless this state
+    /// was their only holder).
     pub(crate) fn take(&mut self) -> Vec<(u32, Edges)> {
         self.sorted = 0;
-        std::mem::take(&mut self.entries)
+        match self.shared.take() {
+            Some(s) => Arc::unwrap_or_clone(s),
+            None => std::mem::take(&mut self.entries),
+        }
     }
 }
 
-/// `out` = `a` and `b` (each ascending by number; `b` may repeat one) merged into one ascending
-/// vector, the entries of one number added up. When `b` comes wholly after `a`, `a` is kept
-/// and `b` copied after it.
-fn merge_sorted(a: Vec<(u32, Edges)>, b: &[(u32, Edges)], out: &mut Vec<(u32, Edges)>) -> Result<()> {
-    let mut r = Ok(());
+/// `a` and `b` (each ascending by number; `b` may repeat one) merged into one ascending
+/// vector, the entries of one number added up; with the first overflow met adding up (the
+/// sums then added as far as they could be).
+fn merge_sorted(a: &[(u32, Edges)], b: &[(u32, Edges)]) -> (Vec<(u32, Edges)>, Result<()>) {
+    let (mut out, mut r) = (Vec::with_capacity(a.len() + b.len()), Ok(()));
     let mut add = |out: &mut Vec<(u32, Edges)>, (n, e): &(u32, Edges)| match out.last_mut() {
         Some((last, mine)) if last == n => {
             if let Err(x) = mine.merge(e) {
@@ -133,35 +168,28 @@ fn merge_sorted(a: Vec<(u32, Edges)>, b: &[(u32, Edges)], out: &mut Vec<(u32, Ed
         }
         _ => out.push((*n, e.clone())),
     };
-    if a.last().is_none_or(|l| b.first().is_none_or(|f| l.0 < f.0)) {
-        *out = a;
-        out.reserve(b.len());
-        b.iter().for_each(|e| add(out, e));
-        return r;
-    }
-    out.reserve(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
         if j == b.len() || (i < a.len() && a[i].0 <= b[j].0) {
-            add(out, &a[i]);
+            add(&mut out, &a[i]);
             i += 1;
         } else {
-            add(out, &b[j]);
+            add(&mut out, &b[j]);
             j += 1;
         }
     }
-    r
+    (out, r)
 }
 
 impl PartialEq for ByNumber {
     /// The same accounts with the same edges, however many entries the tails hold.
     fn eq(&self, o: &Self) -> bool {
         if self.is_compact() && o.is_compact() {
-            return self.entries == o.entries;
+            return self.all() == o.all();
         }
         let compacted = |s: &ByNumber| {
             let mut c = s.clone();
-            c.compact().ok().map(|()| c.entries)
+            c.compact().ok().map(|()| c.all().to_vec())
         };
         matches!((compacted(self), compacted(o)), (Some(a), Some(b)) if a == b)
     }
