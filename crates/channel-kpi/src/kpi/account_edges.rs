@@ -172,20 +172,23 @@ impl AccountEdges {
             return Ok(false);
         }
         let mrr = ctx.money(s.mrr, s.month_start())?;
-        let e = match ctx.account {
-            0 => match self.accounts.get_mut(s.account_id.as_str()) {
-                Some(e) => e,
-                None => self.accounts.entry(Arc::from(s.account_id.as_str())).or_default(),
-            },
-            n => self.numbered.entry(n)?,
+        let add = |e: &mut Edges| -> Result<()> {
+            if m == start {
+                e.start.add(mrr)?;
+                e.start_rows.inc();
+            }
+            if m == end {
+                e.end.add(mrr)?;
+                e.end_rows.inc();
+            }
+            Ok(())
         };
-        if m == start {
-            e.start.add(mrr)?;
-            e.start_rows.inc();
-        }
-        if m == end {
-            e.end.add(mrr)?;
-            e.end_rows.inc();
+        match ctx.account {
+            0 => match self.accounts.get_mut(s.account_id.as_str()) {
+                Some(e) => add(e)?,
+                None => add(self.accounts.entry(Arc::from(s.account_id.as_str())).or_default())?,
+            },
+            n => self.numbered.add_row(n, add)?,
         }
         Ok(true)
     }

@@ -42,6 +42,10 @@ pub(crate) struct ByNumber {
     entries: Vec<(u32, Edges)>,
     sorted: usize,
     shared: Option<Arc<Vec<(u32, Edges)>>>,
+    /// The number of the last entry (when there is one): kept here so that a row of a new
+    /// account reads nothing of the entries' memory, which a cell touched now and then has
+    /// out of cache.
+    last: u32,
 }
 
 impl ByNumber {
@@ -57,27 +61,58 @@ impl ByNumber {
 
     /// The edges a row of account `n` adds to: the last entry when it is `n`'s, else a new
     /// entry (sorted into the others later when it does not come after them).
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn entry(&mut self, n: u32) -> Result<&mut Edges> {
+        self.unshare();
+        if !self.ends_with(n) {
+            self.push(n, Edges::default())?;
+        }
+        Ok(&mut self.entries.last_mut().expect("an entry was just found or pushed").1)
+    }
+
+    /// Adds a row of account `n` (`add` adds it to edges): to the last entry when it is
+    /// `n`'s, else to new edges on the stack, appended as a new entry (sorted into the others
+    /// later when it does not come after them) — written, not read first.
+    #[inline]
+    pub(crate) fn add_row(&mut self, n: u32, add: impl FnOnce(&mut Edges) -> Result<()>) -> Result<()> {
+        self.unshare();
+        if self.ends_with(n) {
+            return add(&mut self.entries.last_mut().expect("the last entry is n's").1);
+        }
+        let mut e = Edges::default();
+        add(&mut e)?;
+        self.push(n, e)
+    }
+
+    /// Whether the last entry is account `n`'s.
+    #[inline]
+    fn ends_with(&self, n: u32) -> bool {
+        !self.entries.is_empty() && self.last == n
+    }
+
+    /// Appends `e` as account `n`'s entry: to the sorted part when it comes after it (and
+    /// no tail), else to the tail, sorted in first when it is as long as the sorted part.
+    #[inline]
+    fn push(&mut self, n: u32, e: Edges) -> Result<()> {
+        let len = self.entries.len();
+        if len == 0 || (self.last < n && self.sorted == len) {
+            self.sorted += 1;
+        } else if len - self.sorted >= self.sorted.max(MIN_TAIL) {
+            self.compact()?;
+        }
+        self.entries.push((n, e));
+        self.last = n;
+        Ok(())
+    }
+
+    /// Makes the entries this state's own to add to (copied when shared with another).
+    #[inline]
+    fn unshare(&mut self) {
         if let Some(s) = self.shared.take() {
             self.entries = Arc::unwrap_or_clone(s);
             self.sorted = self.entries.len();
+            self.last = self.entries.last().map_or(0, |e| e.0);
         }
-        let len = self.entries.len();
-        match self.entries.last() {
-            Some(&(last, _)) if last == n => {}
-            Some(&(last, _)) if last > n || self.sorted < len => {
-                if len - self.sorted >= self.sorted.max(MIN_TAIL) {
-                    self.compact()?;
-                }
-                self.entries.push((n, Edges::default()));
-            }
-            _ => {
-                self.entries.push((n, Edges::default()));
-                self.sorted += 1;
-            }
-        }
-        Ok(&mut self.entries.last_mut().expect("an entry was just found or pushed").1)
     }
 
     /// Sorts the tail into the sorted part, adding up the entries of one account; an error
@@ -91,6 +126,7 @@ impl ByNumber {
         let r;
         (self.entries, r) = merge_sorted(&self.entries, &tail);
         self.sorted = self.entries.len();
+        self.last = self.entries.last().map_or(0, |e| e.0);
         r
     }
 
