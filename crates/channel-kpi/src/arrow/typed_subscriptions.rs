@@ -29,7 +29,9 @@ use rust_decimal::Decimal;
 /// value is not one this shortcut reads exactly like the row path.
 ///
 /// Column by column: the account and partner through the dictionary (once per dictionary value
-/// for dictionary-encoded columns), each run of one currency code parsed once.
+/// for dictionary-encoded columns, once per run of one text otherwise), a currency column of
+/// one code read once ([`super::columns::Flat::constant`]), another's runs of one code parsed
+/// once each.
 pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch, table: &RecordBatch, attrs: &[&str]) -> Option<()> {
     let b = batch;
     let account = texts(b, "account_id")??;
@@ -45,13 +47,22 @@ pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch
     }
     push_required_dates(month, n, &mut Days::new(), &mut s.month)?;
     let (scale, mut currencies) = (mrr.scale(), LastCurrency::default());
+    // one code in every row (a one-currency table): read once, not row by row
+    let one = match &currency {
+        Strs::Flat(f) if f.constant(n) => Some(currencies.get(text(Some(&currency), 0)?)?),
+        _ => None,
+    };
     s.mrr.reserve(n);
     for i in 0..n {
         let value = Decimal::try_from_i128_with_scale(mrr.get(i)?, scale).ok()?;
         if value.is_sign_negative() && !value.is_zero() {
             return None;
         }
-        s.mrr.push(Money::new(value, currencies.get(text(Some(&currency), i)?)?));
+        let code = match one {
+            Some(c) => c,
+            None => currencies.get(text(Some(&currency), i)?)?,
+        };
+        s.mrr.push(Money::new(value, code));
     }
     fill_attrs(&mut s.attrs, start, table, attrs)
 }
@@ -160,6 +171,8 @@ mod tests {
             with("mrr", Arc::new(arrow_array::Float64Array::from(vec![1.5; 3]))),
             with("currency", Arc::new(StringArray::from(vec![Some("USD"), Some("dollars"), Some("USD")]))),
             with("currency", Arc::new(StringArray::from(vec![Some("USD"), None, Some("USD")]))),
+            // one code in every row, read once: refused as a whole when bad
+            with("currency", Arc::new(StringArray::from(vec![Some(" dollars"); 3]))),
             b.project(&[0, 1, 2]).unwrap(),
         ];
         for b in bad {
