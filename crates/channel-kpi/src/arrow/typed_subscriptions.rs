@@ -83,7 +83,7 @@ fn run_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
     for i in 0..n {
         let raw = f.get(i);
         let id = match last {
-            Some((t, id)) if t == raw => id,
+            Some((t, id)) if same(t, raw) => id,
             _ => match raw {
                 None => 0,
                 Some(_) => words.id(text(c, i)),
@@ -91,6 +91,22 @@ fn run_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
         };
         last = Some((raw, id));
         out.push(id);
+    }
+}
+
+/// `a == b` for texts, short ones (up to 16 bytes: ids, codes) compared by two overlapping
+/// loads of their first and last bytes instead of a call to `memcmp`.
+#[inline(always)]
+fn same(a: Option<&str>, b: Option<&str>) -> bool {
+    let (Some(a), Some(b)) = (a, b) else { return a.is_none() && b.is_none() };
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        8..=16 => a.first_chunk::<8>() == b.first_chunk::<8>() && a.last_chunk::<8>() == b.last_chunk::<8>(),
+        4..=7 => a.first_chunk::<4>() == b.first_chunk::<4>() && a.last_chunk::<4>() == b.last_chunk::<4>(),
+        _ => a == b,
     }
 }
 
@@ -153,6 +169,33 @@ mod tests {
         let (mut w, mut o) = (Words::default(), Vec::new());
         run_ids(None, 3, &mut w, &mut o);
         assert_eq!(o, [0, 0, 0]);
+    }
+
+    #[test]
+    fn same_texts_are_same() {
+        let texts = [
+            "",
+            "A",
+            "AB",
+            "ABC",
+            "ABCD",
+            "ABCE",
+            "ABCDEFG",
+            "ABCDEFH",
+            "XBCDEFG",
+            "ABCDEFGH",
+            "ABCDEFGI",
+            "ABCDEFGHIJKLMNOP",
+            "ABCDEFGHIJKLMNOQ",
+            "ABCDEFGHIJKLMNOPQ",
+            "ABCDEFGHIJKLMNOPR",
+        ];
+        let all: Vec<Option<&str>> = std::iter::once(None).chain(texts.iter().map(|t| Some(*t))).collect();
+        for a in &all {
+            for b in &all {
+                assert_eq!(same(*a, *b), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ impl Engine<'_> {
     /// Q1 (its end edge) and Q2 (its start edge) only, a July or a May 2024 row nowhere.
     pub fn push_subscriptions(&mut self, subs: &Subscriptions, rows: std::ops::Range<usize>) -> Result<()> {
         let Some(first) = (!rows.is_empty()).then(|| subs.get(rows.start)) else { return Ok(()) };
-        let mut row = first;
+        let (mut row, mut filled) = (first, Some(rows.start));
         let mut keys = GroupKeys::new(&self.query.group_by, |dim| -> Option<IdColumn> {
             Some(match dim {
                 Dimension::Attr(name) => match subs.attrs.column(name) {
@@ -60,12 +60,12 @@ impl Engine<'_> {
             if only.as_ref().is_some_and(|w| w.is_empty()) {
                 // in no window: no KPI counts it; only its currency is checked, as for any row
                 if self.one_currency && self.currency != Some(subs.mrr[i].currency) {
-                    subs.fill(i, &mut row);
+                    subs.fill_after(i, filled.replace(i), &mut row);
                     check_currency(&mut self.currency, false, &Record::Subscription(&row))?;
                 }
                 continue;
             }
-            subs.fill(i, &mut row);
+            subs.fill_after(i, filled.replace(i), &mut row);
             let account = self.accounts.of_row(&mut numbers, subs, i);
             self.push_keyed(&Record::Subscription(&row), i, &mut keys, Found { account, windows: only.as_deref() })?;
         }
