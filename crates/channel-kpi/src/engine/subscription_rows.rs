@@ -86,15 +86,18 @@ fn reach_end(m: NaiveDate, k: u32) -> NaiveDate {
 /// share a slot find them again when they alternate. No hash per row.
 #[derive(Default)]
 struct Reach {
-    slots: Vec<Option<(i32, Option<Box<[usize]>>)>>,
+    slots: Vec<Option<(i32, Windows)>>,
 }
+
+/// The windows (indexes) a month can count in; `None`: every window.
+type Windows = Option<Box<[usize]>>;
 
 impl Reach {
     const SLOTS: usize = 256;
 
     /// The windows of the month of `day` (`find(first day of the month)` the first time).
     #[inline]
-    fn of(&mut self, day: NaiveDate, find: impl FnOnce(NaiveDate) -> Option<Box<[usize]>>) -> &Option<Box<[usize]>> {
+    fn of(&mut self, day: NaiveDate, find: impl FnOnce(NaiveDate) -> Windows) -> &Windows {
         let m = month_index(day);
         if self.slots.is_empty() {
             self.slots.resize_with(Self::SLOTS, || None);
