@@ -263,7 +263,7 @@ impl Dataset {
             c.validate()?;
             known(c.describe(), Some(&c.partner_id))?;
         }
-        self.check_subscriptions(has_partners, &known)?;
+        self.check_subscriptions(loaded, has_partners, &known)?;
         for c in &self.contracts {
             c.validate()?;
             known(c.describe(), c.partner_id.as_deref())?;

@@ -22,7 +22,6 @@ use crate::domain::{Subscriptions, Words};
 use crate::money::Money;
 use arrow_array::RecordBatch;
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
 
 /// Appends every row of `batch` to `subs`, read as the row path reads them, with the attrs of
 /// the columns `attrs` of `table` (the table `batch` was mapped from: the same rows); `None`
@@ -30,7 +29,9 @@ use rustc_hash::FxHashMap;
 /// value is not one this shortcut reads exactly like the row path.
 ///
 /// Column by column: the account and partner through the dictionary (once per dictionary value
-/// for dictionary-encoded columns), each run of one currency code parsed once.
+/// for dictionary-encoded columns, once per run of one text otherwise), a currency column of
+/// one code read once ([`super::columns::Flat::constant`]), another's runs of one code parsed
+/// once each.
 pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch, table: &RecordBatch, attrs: &[&str]) -> Option<()> {
     let b = batch;
     let account = texts(b, "account_id")??;
@@ -46,13 +47,22 @@ pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch
     }
     push_required_dates(month, n, &mut Days::new(), &mut s.month)?;
     let (scale, mut currencies) = (mrr.scale(), LastCurrency::default());
+    // one code in every row (a one-currency table): read once, not row by row
+    let one = match &currency {
+        Strs::Flat(f) if f.constant(n) => Some(currencies.get(text(Some(&currency), 0)?)?),
+        _ => None,
+    };
     s.mrr.reserve(n);
     for i in 0..n {
         let value = Decimal::try_from_i128_with_scale(mrr.get(i)?, scale).ok()?;
         if value.is_sign_negative() && !value.is_zero() {
             return None;
         }
-        s.mrr.push(Money::new(value, currencies.get(text(Some(&currency), i)?)?));
+        let code = match one {
+            Some(c) => c,
+            None => currencies.get(text(Some(&currency), i)?)?,
+        };
+        s.mrr.push(Money::new(value, code));
     }
     fill_attrs(&mut s.attrs, start, table, attrs)
 }
@@ -60,26 +70,43 @@ pub(crate) fn append_subscriptions(subs: &mut Subscriptions, batch: &RecordBatch
 /// The dictionary ids of rows `0..n` of text column `c` ([`word_ids`]'s: the trimmed,
 /// non-empty text's id in `words`, 0 for none), for a column whose equal texts mostly come in
 /// runs — an account's months one after another, and with them its partner: a row whose text
-/// is the row before's takes its id (one short compare), the others are looked up by text once
-/// each (`seen`). A dictionary-encoded column goes to [`word_ids`] (an array read per row).
+/// is the row before's takes its id (one short compare), the others are looked up in `words`
+/// (one hash of the text; a new text is the run's first row most of the time, so a memo of
+/// texts seen would hash it twice). A dictionary-encoded column goes to [`word_ids`] (an
+/// array read per row).
 ///
-/// Example: `A1 A1 A1 A2 A2 A1` → 3 lookups of `seen`, `words` asked twice.
+/// Example: `A1 A1 A1 A2 A2 A1` → `words` asked 3 times.
 fn run_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
     let Some(Strs::Flat(f)) = c else { return word_ids(c, n, words, out) };
     out.reserve(n);
-    let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
     let mut last: Option<(Option<&str>, u32)> = None;
     for i in 0..n {
         let raw = f.get(i);
         let id = match last {
-            Some((t, id)) if t == raw => id,
+            Some((t, id)) if same(t, raw) => id,
             _ => match raw {
                 None => 0,
-                Some(r) => *seen.entry(r).or_insert_with(|| words.id(text(c, i))),
+                Some(_) => words.id(text(c, i)),
             },
         };
         last = Some((raw, id));
         out.push(id);
+    }
+}
+
+/// `a == b` for texts, short ones (up to 16 bytes: ids, codes) compared by two overlapping
+/// loads of their first and last bytes instead of a call to `memcmp`.
+#[inline(always)]
+fn same(a: Option<&str>, b: Option<&str>) -> bool {
+    let (Some(a), Some(b)) = (a, b) else { return a.is_none() && b.is_none() };
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        8..=16 => a.first_chunk::<8>() == b.first_chunk::<8>() && a.last_chunk::<8>() == b.last_chunk::<8>(),
+        4..=7 => a.first_chunk::<4>() == b.first_chunk::<4>() && a.last_chunk::<4>() == b.last_chunk::<4>(),
+        _ => a == b,
     }
 }
 
@@ -145,6 +172,33 @@ mod tests {
     }
 
     #[test]
+    fn same_texts_are_same() {
+        let texts = [
+            "",
+            "A",
+            "AB",
+            "ABC",
+            "ABCD",
+            "ABCE",
+            "ABCDEFG",
+            "ABCDEFH",
+            "XBCDEFG",
+            "ABCDEFGH",
+            "ABCDEFGI",
+            "ABCDEFGHIJKLMNOP",
+            "ABCDEFGHIJKLMNOQ",
+            "ABCDEFGHIJKLMNOPQ",
+            "ABCDEFGHIJKLMNOPR",
+        ];
+        let all: Vec<Option<&str>> = std::iter::once(None).chain(texts.iter().map(|t| Some(*t))).collect();
+        for a in &all {
+            for b in &all {
+                assert_eq!(same(*a, *b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
     fn what_the_row_path_would_refuse_is_not_read() {
         let b = batch();
         let with = |name: &str, a: ArrayRef| {
@@ -160,6 +214,8 @@ mod tests {
             with("mrr", Arc::new(arrow_array::Float64Array::from(vec![1.5; 3]))),
             with("currency", Arc::new(StringArray::from(vec![Some("USD"), Some("dollars"), Some("USD")]))),
             with("currency", Arc::new(StringArray::from(vec![Some("USD"), None, Some("USD")]))),
+            // one code in every row, read once: refused as a whole when bad
+            with("currency", Arc::new(StringArray::from(vec![Some(" dollars"); 3]))),
             b.project(&[0, 1, 2]).unwrap(),
         ];
         for b in bad {

@@ -73,6 +73,16 @@ impl Subscriptions {
         if names.len() == self.words.len() { names.clone() } else { make() }
     }
 
+    /// Makes room for `n` more rows in every per-row column (a reader that knows how many it
+    /// will append: no column grows by copying as they go in).
+    #[cfg(feature = "arrow")]
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.account.reserve(n);
+        self.partner.reserve(n);
+        self.month.reserve(n);
+        self.mrr.reserve(n);
+    }
+
     /// Adds a copy of a row at the end.
     pub fn push_ref(&mut self, s: &SubscriptionMonth) {
         self.names.take();
@@ -139,6 +149,23 @@ impl Subscriptions {
         s.month = self.month[i];
         s.mrr = self.mrr[i];
         put_text(&mut s.partner_id, self.partner_id(i));
+        self.attrs.fill(i, &mut s.attrs);
+    }
+
+    /// [`Subscriptions::fill`] of row `i` into `s` that holds row `prev`: the account's and
+    /// the partner's texts are copied only when they are not `prev`'s (an account's months
+    /// come one after another).
+    pub(crate) fn fill_after(&self, i: usize, prev: Option<usize>, s: &mut SubscriptionMonth) {
+        let Some(p) = prev else { return self.fill(i, s) };
+        if self.account[p] != self.account[i] {
+            s.account_id.clear();
+            s.account_id.push_str(self.account_id(i));
+        }
+        s.month = self.month[i];
+        s.mrr = self.mrr[i];
+        if self.partner[p] != self.partner[i] {
+            put_text(&mut s.partner_id, self.partner_id(i));
+        }
         self.attrs.fill(i, &mut s.attrs);
     }
 
@@ -217,6 +244,29 @@ mod tests {
         let json = serde_json::to_string(&subs).unwrap();
         assert_eq!(json, serde_json::to_string(&all).unwrap());
         assert_eq!(serde_json::from_str::<Subscriptions>(&json).unwrap(), subs);
+    }
+
+    /// `fill_after` of row `i` into a value holding row `prev` gives row `i`, whichever
+    /// rows those are (same account and partner or not, none, attrs or not).
+    #[test]
+    fn fill_after_a_row_gives_the_row() {
+        let all = vec![
+            row("A1", "2025-01-01", "1 USD", Some("P1"), Some("pro")),
+            row("A1", "2025-02-01", "2 USD", Some("P1"), None),
+            row("A2", "2025-02-01", "3 USD", None, None),
+            row("A1", "2025-03-01", "4 USD", Some("P2"), Some("team")),
+        ];
+        let subs: Subscriptions = all.clone().into();
+        for prev in 0..all.len() {
+            for (i, want) in all.iter().enumerate() {
+                let mut s = subs.get(prev);
+                subs.fill_after(i, Some(prev), &mut s);
+                assert_eq!(&s, want, "row {i} after row {prev}");
+            }
+        }
+        let mut s = subs.get(3);
+        subs.fill_after(2, None, &mut s);
+        assert_eq!(s, all[2]);
     }
 
     #[test]

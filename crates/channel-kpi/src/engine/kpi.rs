@@ -107,6 +107,13 @@ pub trait Kpi {
     /// by number with a partial of the same names, by text otherwise; serializing by text).
     /// Nothing to do for a state without account numbers (the default).
     fn resolve(_state: &mut Self::State, _names: &std::sync::Arc<crate::domain::AccountNames>) {}
+    /// Whether state `a` is a copy of `b` that shares its storage (a metric whose state copies
+    /// another's, [`Kpi::OBSERVES_LIKE`]): then they are equal, and merging into `a` what is
+    /// merged into `b` gives `b`'s result, which [`super::Partial::merge`] copies instead of
+    /// merging twice. `false` (the default) merges every state.
+    fn shares(_a: &Self::State, _b: &Self::State) -> bool {
+        false
+    }
     /// Values, one row per state.
     fn finish(states: &[&Self::State], w: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>>;
     /// The key columns of a **long** result (a cohort table: `cohort`, `age`), for a KPI that

@@ -251,8 +251,9 @@ impl<'r> Engine<'r> {
         let names = self.accounts.names();
         for (i, states) in cells.into_iter().enumerate() {
             if let Some(mut states) = states {
-                copy_states(&mut states, &self.copies);
+                // resolved first, so a copy shares what its original resolved to
                 states.iter_mut().for_each(|s| s.resolve(names));
+                copy_states(&mut states, &self.copies);
                 by_window[i % nw].insert(self.groups.key((i / nw) as u32).clone(), states);
             }
         }
@@ -273,6 +274,21 @@ fn copy_states(states: &mut [KpiState], copies: &[Option<usize>]) {
         let copied = rest[0].copy_from(&first[i]);
         debug_assert!(copied, "metrics observing alike hold one state type");
     }
+}
+
+/// Merges `theirs` into `mine` (one cell's states, one per metric). A state that is a copy
+/// of an earlier one on both sides ([`crate::engine::Kpi::shares`]) is not merged again: it
+/// becomes a copy of that one merged, which is what merging it would give.
+fn merge_states(mine: &mut [KpiState], theirs: &[KpiState]) -> Result<()> {
+    let copy_of = |j: usize, m: &[KpiState]| (0..j).find(|&i| m[j].shares(&m[i]) && theirs[j].shares(&theirs[i]));
+    let copies: Vec<Option<usize>> = (0..mine.len()).map(|j| copy_of(j, mine)).collect();
+    for ((a, b), c) in mine.iter_mut().zip(theirs).zip(&copies) {
+        if c.is_none() {
+            a.merge(b)?;
+        }
+    }
+    copy_states(mine, &copies);
+    Ok(())
 }
 
 /// Checks that `rec`'s amount shares the currency `seen` so far (and notes it); `mixed_ok` when
@@ -445,11 +461,7 @@ impl Partial {
         for (mine, theirs) in self.cells.iter_mut().zip(&other.cells) {
             for (k, states) in theirs {
                 match mine.get_mut(k) {
-                    Some(m) => {
-                        for (a, b) in m.iter_mut().zip(states) {
-                            a.merge(b)?;
-                        }
-                    }
+                    Some(m) => merge_states(m, states)?,
                     None => {
                         mine.insert(k.clone(), states.clone());
                     }

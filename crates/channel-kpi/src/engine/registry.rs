@@ -131,6 +131,14 @@ macro_rules! registry {
                     }),+
                 }
             }
+            /// [`Kpi::shares`] for states of two metrics holding one state type (`false` for
+            /// two types).
+            pub(crate) fn shares(&self, other: &KpiState) -> bool {
+                let other: &dyn std::any::Any = match other { $(KpiState::$variant(o) => o),+ };
+                match self {
+                    $(KpiState::$variant(s) => other.downcast_ref::<<$ty as Kpi>::State>().is_some_and(|o| <$ty as Kpi>::shares(s, o))),+
+                }
+            }
             /// [`Kpi::resolve`]: what the account numbers are.
             pub(crate) fn resolve(&mut self, names: &std::sync::Arc<crate::domain::AccountNames>) {
                 match self { $(KpiState::$variant(s) => <$ty as Kpi>::resolve(s, names)),+ }

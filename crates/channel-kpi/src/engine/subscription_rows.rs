@@ -8,8 +8,8 @@ use super::record::Record;
 use super::window_spans::Spans;
 use crate::domain::Subscriptions;
 use crate::error::Result;
+use crate::kpi::account_edges::month_index;
 use chrono::{Days, Months, NaiveDate};
-use rustc_hash::FxHashMap;
 
 impl Engine<'_> {
     /// Folds the subscription months `rows` of `subs` in order: the same as [`Engine::push`] of
@@ -29,7 +29,7 @@ impl Engine<'_> {
     /// Q1 (its end edge) and Q2 (its start edge) only, a July or a May 2024 row nowhere.
     pub fn push_subscriptions(&mut self, subs: &Subscriptions, rows: std::ops::Range<usize>) -> Result<()> {
         let Some(first) = (!rows.is_empty()).then(|| subs.get(rows.start)) else { return Ok(()) };
-        let mut row = first;
+        let (mut row, mut filled) = (first, Some(rows.start));
         let mut keys = GroupKeys::new(&self.query.group_by, |dim| -> Option<IdColumn> {
             Some(match dim {
                 Dimension::Attr(name) => match subs.attrs.column(name) {
@@ -46,28 +46,26 @@ impl Engine<'_> {
         let lead = metrics.iter().try_fold(0, |k, m| m.subscription_lead_months().map(|l| k.max(l)));
         let edges_only = metrics.iter().all(|m| m.subscription_edge_months_only());
         let spans = lead.and_then(|k| Some((k, Spans::of(&self.windows, 0)?)));
-        // per distinct month, the windows it can count in (`None`: every window)
-        let mut reach: FxHashMap<NaiveDate, Option<Box<[usize]>>> = FxHashMap::default();
+        // per month, the windows it can count in (`None`: every window)
+        let mut reach = Reach::default();
         let edges: Vec<(i32, i32)> = self.windows.iter().map(crate::kpi::account_edges::edge_months).collect();
         for i in rows {
             crate::interrupt::check()?;
-            let m = subs.month[i];
-            let only = reach.entry(m).or_insert_with(|| {
+            let only = reach.of(subs.month[i], |m| {
                 let (k, spans) = spans.as_ref()?;
-                let m = crate::kpi::retention::month_of(m);
                 let touched = spans.touched(m, Some(reach_end(m, *k)));
-                let edge = |&&w: &&usize| [edges[w].0, edges[w].1].contains(&crate::kpi::account_edges::month_index(m));
+                let edge = |&&w: &&usize| [edges[w].0, edges[w].1].contains(&month_index(m));
                 Some(touched.iter().filter(|w| !edges_only || edge(w)).copied().collect())
             });
             if only.as_ref().is_some_and(|w| w.is_empty()) {
                 // in no window: no KPI counts it; only its currency is checked, as for any row
                 if self.one_currency && self.currency != Some(subs.mrr[i].currency) {
-                    subs.fill(i, &mut row);
+                    subs.fill_after(i, filled.replace(i), &mut row);
                     check_currency(&mut self.currency, false, &Record::Subscription(&row))?;
                 }
                 continue;
             }
-            subs.fill(i, &mut row);
+            subs.fill_after(i, filled.replace(i), &mut row);
             let account = self.accounts.of_row(&mut numbers, subs, i);
             self.push_keyed(&Record::Subscription(&row), i, &mut keys, Found { account, windows: only.as_deref() })?;
         }
@@ -80,4 +78,34 @@ impl Engine<'_> {
 /// the `k + 1`-th month after `m` (saturating at the calendar's end).
 fn reach_end(m: NaiveDate, k: u32) -> NaiveDate {
     m.checked_add_months(Months::new(k + 1)).and_then(|d| d.checked_sub_days(Days::new(1))).unwrap_or(NaiveDate::MAX)
+}
+
+/// Windows of a month ([`Reach::of`]) kept per month in a direct-mapped table of
+/// [`Reach::SLOTS`] slots by [`month_index`]: consecutive months take different slots, so a
+/// table of up to that many consecutive months finds each month's windows once; months that
+/// share a slot find them again when they alternate. No hash per row.
+#[derive(Default)]
+struct Reach {
+    slots: Vec<Option<(i32, Windows)>>,
+}
+
+/// The windows (indexes) a month can count in; `None`: every window.
+type Windows = Option<Box<[usize]>>;
+
+impl Reach {
+    const SLOTS: usize = 256;
+
+    /// The windows of the month of `day` (`find(first day of the month)` the first time).
+    #[inline]
+    fn of(&mut self, day: NaiveDate, find: impl FnOnce(NaiveDate) -> Windows) -> &Windows {
+        let m = month_index(day);
+        if self.slots.is_empty() {
+            self.slots.resize_with(Self::SLOTS, || None);
+        }
+        let slot = &mut self.slots[m.rem_euclid(Self::SLOTS as i32) as usize];
+        if slot.as_ref().is_none_or(|(k, _)| *k != m) {
+            *slot = Some((m, find(crate::kpi::retention::month_of(day))));
+        }
+        &slot.as_ref().expect("the slot was just filled").1
+    }
 }

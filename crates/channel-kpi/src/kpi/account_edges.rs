@@ -3,6 +3,7 @@
 //! folds and in the partials it gives, by text when serialized or merged with a partial
 //! numbered otherwise.
 
+use super::account_log::ByNumber;
 use super::common::state;
 use super::common::{Sum, overflow};
 use crate::domain::AccountNames;
@@ -11,7 +12,6 @@ use crate::error::Result;
 use chrono::{Datelike, NaiveDate};
 #[cfg(test)]
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -63,8 +63,8 @@ pub struct AccountEdges {
     pub accounts: BTreeMap<Arc<str>, Edges>,
     /// Per account number: of the engine folding while `names` is `None` (numbers of two
     /// engines never meet: only an engine's own states hold numbers without names), of
-    /// `names` after.
-    numbered: FxHashMap<u32, Edges>,
+    /// `names` after (compacted then: [`ByNumber::compact`]).
+    numbered: ByNumber,
     /// What the numbers are ([`crate::engine::Kpi::resolve`]).
     names: Option<Arc<AccountNames>>,
     /// An account's sums overflowed when its numbered and text-keyed edges were added up
@@ -116,9 +116,9 @@ impl PartialEq for AccountEdges {
 impl crate::engine::Check for AccountEdges {
     fn check(&self) -> std::result::Result<(), String> {
         crate::engine::check::each(&self.accounts)?;
-        crate::engine::check::each(&self.numbered)?;
+        crate::engine::check::each(self.numbered.iter())?;
         match &self.names {
-            Some(names) if self.numbered.keys().any(|&n| names.text(n).is_none()) => Err("an account number without a name".into()),
+            Some(names) if self.numbered.iter().any(|(n, _)| names.text(n).is_none()) => Err("an account number without a name".into()),
             _ => Ok(()),
         }
     }
@@ -136,7 +136,7 @@ impl Merge for AccountEdges {
             return Ok(());
         }
         if self.accounts.is_empty() && o.accounts.is_empty() && AccountNames::same(&self.names, &o.names) {
-            return add_numbered(&mut self.numbered, &o.numbered);
+            return self.numbered.add(&o.numbered);
         }
         self.name_accounts();
         for (a, e) in &o.accounts {
@@ -144,31 +144,15 @@ impl Merge for AccountEdges {
         }
         match &o.names {
             Some(names) => {
-                for (n, e) in &o.numbered {
-                    self.add_text(name(names, *n), e)?;
+                for (n, e) in o.numbered.iter() {
+                    self.add_text(name(names, n), e)?;
                 }
             }
             // an engine's own states (numbers of that engine on both sides)
-            None => add_numbered(&mut self.numbered, &o.numbered)?,
+            None => self.numbered.add(&o.numbered)?,
         }
         Ok(())
     }
-}
-
-/// Adds the accounts of `o` to those of `mine`, by number: an account only in `o` is copied
-/// (most of them, when parts of a store hold different accounts), one in both added up.
-fn add_numbered(mine: &mut FxHashMap<u32, Edges>, o: &FxHashMap<u32, Edges>) -> Result<()> {
-    use std::collections::hash_map::Entry;
-    mine.reserve(o.len());
-    for (n, e) in o {
-        match mine.entry(*n) {
-            Entry::Vacant(v) => {
-                v.insert(e.clone());
-            }
-            Entry::Occupied(mut m) => m.get_mut().merge(e)?,
-        }
-    }
-    Ok(())
 }
 
 /// The text of number `n` of `names`, shared ("" for a number without a name, which
@@ -188,20 +172,23 @@ impl AccountEdges {
             return Ok(false);
         }
         let mrr = ctx.money(s.mrr, s.month_start())?;
-        let e = match ctx.account {
-            0 => match self.accounts.get_mut(s.account_id.as_str()) {
-                Some(e) => e,
-                None => self.accounts.entry(Arc::from(s.account_id.as_str())).or_default(),
-            },
-            n => self.numbered.entry(n).or_default(),
+        let add = |e: &mut Edges| -> Result<()> {
+            if m == start {
+                e.start.add(mrr)?;
+                e.start_rows.inc();
+            }
+            if m == end {
+                e.end.add(mrr)?;
+                e.end_rows.inc();
+            }
+            Ok(())
         };
-        if m == start {
-            e.start.add(mrr)?;
-            e.start_rows.inc();
-        }
-        if m == end {
-            e.end.add(mrr)?;
-            e.end_rows.inc();
+        match ctx.account {
+            0 => match self.accounts.get_mut(s.account_id.as_str()) {
+                Some(e) => add(e)?,
+                None => add(self.accounts.entry(Arc::from(s.account_id.as_str())).or_default())?,
+            },
+            n => self.numbered.add_row(n, add)?,
         }
         Ok(true)
     }
@@ -209,12 +196,14 @@ impl AccountEdges {
     pub(super) fn values(&self) -> impl Iterator<Item = &Edges> {
         self.accounts.values().chain(self.numbered.values())
     }
-    /// Told what the numbers are: kept by number, unless accounts are held by text too (a
-    /// state observed both ways), which then all go by text.
+    /// Told what the numbers are: kept by number (compacted: each account once, in order),
+    /// unless accounts are held by text too (a state observed both ways), which then all go by
+    /// text. An overflow adding an account's entries up is kept for the finish to report.
     pub(super) fn resolve(&mut self, names: &Arc<AccountNames>) {
         if self.numbered.is_empty() {
             return;
         }
+        self.overflowed |= self.numbered.share().is_err();
         self.names = Some(names.clone());
         if !self.accounts.is_empty() {
             self.name_accounts();
@@ -225,7 +214,7 @@ impl AccountEdges {
     /// state) stay.
     fn name_accounts(&mut self) {
         let Some(names) = self.names.take() else { return };
-        for (n, e) in std::mem::take(&mut self.numbered) {
+        for (n, e) in self.numbered.take() {
             match self.accounts.get_mut(names.text(n).unwrap_or("")) {
                 Some(mine) => self.overflowed |= mine.merge(&e).is_err(),
                 None => {
@@ -233,6 +222,15 @@ impl AccountEdges {
                 }
             }
         }
+    }
+    /// Whether `self` is a copy of `o` sharing its accounts (both held by number only, of one
+    /// names value): then equal, and a merge into one is the same merge into the other.
+    pub(super) fn shares(&self, o: &AccountEdges) -> bool {
+        self.accounts.is_empty()
+            && o.accounts.is_empty()
+            && self.overflowed == o.overflowed
+            && AccountNames::same(&self.names, &o.names)
+            && self.numbered.shares(&o.numbered)
     }
     /// Adds `e` to account `a` held by text.
     fn add_text(&mut self, a: Arc<str>, e: &Edges) -> Result<()> {
@@ -252,8 +250,8 @@ impl AccountEdges {
             return Ok(out);
         }
         let Some(names) = &self.names else { return Err("account edges not resolved to texts (an engine's state serialized)".into()) };
-        for (n, e) in &self.numbered {
-            let a = names.text(*n).ok_or("an account number without a name")?;
+        for (n, e) in self.numbered.iter() {
+            let a = names.text(n).ok_or("an account number without a name")?;
             out.entry(a).or_default().merge(e).map_err(|e| e.to_string())?;
         }
         Ok(out)
@@ -318,8 +316,8 @@ mod tests {
         let e = edges(12_345, 0);
         let old = AccountEdges([("A2".to_string(), e.clone()), ("A10".to_string(), Edges::default())].into());
         let mut new = super::AccountEdges::default();
-        new.numbered.insert(7, e);
-        new.numbered.insert(3, Edges::default());
+        new.numbered.entry(7).unwrap().merge(&e).unwrap();
+        new.numbered.entry(3).unwrap();
         assert!(serde_json::to_string(&new).is_err(), "numbers without names cannot leave the engine");
         new.resolve(&names());
         assert!(!new.numbered.is_empty(), "kept by number");
@@ -329,7 +327,7 @@ mod tests {
         assert!(back.numbered.is_empty(), "read back by text");
         assert_eq!(back, new);
         let mut other = new.clone();
-        other.numbered.insert(3, edges(1, 0));
+        other.numbered.entry(3).unwrap().merge(&edges(1, 0)).unwrap();
         assert_ne!(other, new);
         assert_ne!(back, other);
     }
@@ -343,7 +341,7 @@ mod tests {
         big.start_rows.inc();
         let mut s = AccountEdges::default();
         s.accounts.insert(Arc::from("A10"), big.clone());
-        s.numbered.insert(3, big);
+        s.numbered.entry(3).unwrap().merge(&big).unwrap();
         s.resolve(&names());
         let e = s.totals().expect_err("the overflow is reported");
         assert!(e.to_string().contains("overflow"), "{e}");
@@ -362,7 +360,7 @@ mod tests {
         let part = |rows: &[(u32, i64, i64)], names: &Arc<AccountNames>| {
             let mut s = AccountEdges::default();
             for &(n, a, b) in rows {
-                s.numbered.entry(n).or_default().merge(&edges(a, b)).unwrap();
+                s.numbered.entry(n).unwrap().merge(&edges(a, b)).unwrap();
             }
             s.resolve(names);
             s
@@ -388,6 +386,15 @@ mod tests {
                 assert_eq!((t.0, t.1.0, t.2, t.3.0), (w.0, w.1.0, w.2, w.3.0));
             }
         }
+        // a copy shares the resolved state; merged with another pair of copies, it merges alike
+        let (x, y) = (part(a, &shared), part(b, &shared));
+        let (x2, y2) = (x.clone(), y.clone());
+        assert!(x.shares(&x2) && y.shares(&y2) && !x.shares(&y));
+        let (mut m, mut m2) = (x, x2);
+        m.merge(&y).unwrap();
+        m2.merge(&y2).unwrap();
+        assert!(!m.shares(&m2), "two merges, two results");
+        assert_eq!((&m, &m2), (&whole, &whole));
         let mut by_number = part(a, &shared);
         by_number.merge(&part(b, &shared)).unwrap();
         assert!(by_number.accounts.is_empty(), "one shared names value: merged by number");

@@ -2,6 +2,7 @@
 //! [`crate::engine::Kpi`]; the engine does grouping, buckets, roll-ups, comparison and merging.
 
 pub mod account_edges;
+mod account_log;
 pub mod channels;
 pub(crate) mod closed_days;
 pub mod cohorts;

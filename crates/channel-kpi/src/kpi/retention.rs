@@ -86,6 +86,9 @@ impl Kpi for PortfolioGrowth {
     fn resolve(s: &mut AccountEdges, names: &Arc<AccountNames>) {
         s.resolve(names)
     }
+    fn shares(a: &AccountEdges, b: &AccountEdges) -> bool {
+        a.shares(b)
+    }
     fn finish(states: &[&AccountEdges], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
         let (start_known, end_known) = AccountEdges::known_edges(states);
         let both = start_known && end_known;
@@ -137,6 +140,9 @@ impl Kpi for MrrRetention {
     }
     fn resolve(s: &mut AccountEdges, names: &Arc<AccountNames>) {
         s.resolve(names)
+    }
+    fn shares(a: &AccountEdges, b: &AccountEdges) -> bool {
+        a.shares(b)
     }
     fn finish(states: &[&AccountEdges], _: &Window, _: &Ctx) -> Result<Vec<Vec<Value>>> {
         let (start_known, end_known) = AccountEdges::known_edges(states);
@@ -199,6 +205,9 @@ impl Kpi for AccountRetention {
     }
     fn resolve(s: &mut AccountEdges, names: &Arc<AccountNames>) {
         s.resolve(names)
+    }
+    fn shares(a: &AccountEdges, b: &AccountEdges) -> bool {
+        a.shares(b)
     }
     fn finish(states: &[&AccountEdges], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
         let (start_known, end_known) = AccountEdges::known_edges(states);

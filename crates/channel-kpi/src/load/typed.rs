@@ -79,7 +79,7 @@ macro_rules! typed {
 typed!(
     Deals: Deals in deals by append, ids |d, i| Some(d.id(i)), room |d, n| d.reserve(n),
     Leads: Leads in leads by append_leads, ids |l, i| Some(l.id(i)), room |_, _| {},
-    Subscriptions: Subscriptions in subscriptions by append_subscriptions, ids |_, _| None, room |_, _| {},
+    Subscriptions: Subscriptions in subscriptions by append_subscriptions, ids |_, _| None, room |s, n| s.reserve(n),
     // answer ids are optional and may repeat: the row path keeps them all
     Surveys: Surveys in surveys by append_surveys, ids |_, _| None, room |s, n| s.reserve(n)
 );
