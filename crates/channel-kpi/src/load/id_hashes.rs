@@ -40,7 +40,8 @@ pub(super) struct IdHashes {
     /// ([`IdHashes::extend_distinct`]), not yet in `slots`.
     distinct: Vec<u64>,
     /// Whether these are the ids of the query's only deals source, which nothing looks up
-    /// ([`IdHashes::sole`]).
+    /// ([`IdHashes::sole`]; read by the chunked readers of the `parquet` feature).
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     sole: bool,
 }
 
@@ -58,6 +59,7 @@ impl IdHashes {
     }
 
     /// Whether these are such ids ([`IdHashes::sole`]).
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     pub(super) fn is_sole(&self) -> bool {
         self.sole
     }
