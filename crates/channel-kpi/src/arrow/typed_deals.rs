@@ -346,22 +346,12 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
             // its bytes as one integer ([`packed`]) in a table of 64 slots (one compare, a
             // branch taken the same way nearly every row, whatever order the values come in)
             // (a longer text, `partner_satisfaction`, is found by its bytes in a hash map)
-            let mut memo = Box::new([(u128::MAX, None); 64]);
+            let mut memo = ShortMemo::new(None);
             let mut long: rustc_hash::FxHashMap<&[u8], Option<T>> = Default::default();
             let read = |i: usize| parse(c.get(i).map(trimmed).filter(|s| !s.is_empty()));
             c.each_bytes(n, |i, raw| {
                 let v = match raw {
-                    Some(b) if b.len() < 16 => {
-                        let key = packed_bytes(b);
-                        let slot = &mut memo[slot_of(key)];
-                        if slot.0 == key {
-                            slot.1
-                        } else {
-                            let v = read(i);
-                            *slot = (key, v);
-                            v
-                        }
-                    }
+                    Some(b) if b.len() < 16 => memo.get(packed_bytes(b), || read(i)),
                     Some(b) => *long.entry(b).or_insert_with(|| read(i)),
                     None => read(i),
                 };
@@ -375,8 +365,31 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
 
 /// The slot of a [`packed`] text among 64 (its bytes mixed by a multiply, the top six bits).
 #[inline(always)]
-pub(super) fn slot_of(key: u128) -> usize {
+fn slot_of(key: u128) -> usize {
     ((((key >> 64) as u64 ^ key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 58) as usize
+}
+
+/// What was computed for the last short text in each of 64 slots, by the text's key (its
+/// bytes as one integer, [`packed`] or `typed_leads::short_keys`, which never is `u128::MAX`):
+/// a text met again costs one compare, whatever order the texts come in; a text whose slot
+/// another one took is computed again.
+pub(super) struct ShortMemo<T>([(u128, T); 64]);
+
+impl<T: Copy> ShortMemo<T> {
+    /// Every slot empty (`empty` is never returned: no key is `u128::MAX`).
+    pub(super) fn new(empty: T) -> Self {
+        ShortMemo([(u128::MAX, empty); 64])
+    }
+
+    /// The value of the text keyed `key`: the one kept, or `compute()` kept in its slot.
+    #[inline(always)]
+    pub(super) fn get(&mut self, key: u128, compute: impl FnOnce() -> T) -> T {
+        let slot = &mut self.0[slot_of(key)];
+        if slot.0 != key {
+            *slot = (key, compute());
+        }
+        slot.1
+    }
 }
 
 /// `s.trim()`, without the call when neither end is whitespace (ids usually are not padded).

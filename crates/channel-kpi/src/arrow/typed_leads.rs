@@ -16,7 +16,7 @@
 
 use super::columns::{Flat, Strs};
 use super::typed_deals::{
-    Days, append_ids, dates, fill_attrs, packed_bytes, parsed, push_dates, push_required_dates, slot_of, text, texts, word_ids,
+    Days, ShortMemo, append_ids, dates, fill_attrs, packed_bytes, parsed, push_dates, push_required_dates, text, texts, word_ids,
 };
 use crate::domain::{Channel, Leads, OptionalTexts, Words};
 use arrow_array::{Array, RecordBatch};
@@ -60,17 +60,11 @@ pub(crate) fn append_leads(leads: &mut Leads, batch: &RecordBatch, table: &Recor
 fn few_word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
     let Some(Strs::Flat(f)) = c else { return word_ids(c, n, words, out) };
     out.reserve(n);
-    let mut memo = [(u128::MAX, 0u32); 64];
+    let mut memo = ShortMemo::new(0u32);
     let word = |words: &mut Words, i: usize| words.id(f.get(i).map(str::trim).filter(|s| !s.is_empty()));
     let mut each = |i: usize, key: Option<u128>| {
         out.push(match key {
-            Some(key) => {
-                let slot = &mut memo[slot_of(key)];
-                if slot.0 != key {
-                    *slot = (key, word(words, i));
-                }
-                slot.1
-            }
+            Some(key) => memo.get(key, || word(words, i)),
             None => word(words, i),
         })
     };
@@ -91,16 +85,10 @@ fn channels(c: Option<&Strs>, n: usize, out: &mut Vec<Option<Channel>>) -> Optio
     let Some(Strs::Flat(Flat::Utf8(a))) = c else { return parsed(c, n, out, parse) };
     out.reserve(n);
     let read = |i: usize| parse(a.is_valid(i).then(|| a.value(i).trim()).filter(|s| !s.is_empty()));
-    let (mut memo, mut refused) = ([(u128::MAX, None); 64], false);
+    let (mut memo, mut refused) = (ShortMemo::new(None), false);
     short_keys(a, n, |i, key| {
         let v = match key {
-            Some(key) => {
-                let slot = &mut memo[slot_of(key)];
-                if slot.0 != key {
-                    *slot = (key, read(i));
-                }
-                slot.1
-            }
+            Some(key) => memo.get(key, || read(i)),
             None => read(i),
         };
         refused |= v.is_none();
