@@ -63,6 +63,7 @@ impl Merge for Count {
 pub struct Sum(#[serde(with = "rust_decimal::serde::str")] pub Decimal);
 impl Sum {
     /// Adds an amount; overflow is an error, never a wrap.
+    #[inline]
     pub fn add(&mut self, x: Decimal) -> Result<()> {
         self.0 = super::exact_add::checked_add(self.0, x).ok_or_else(|| overflow("summing amounts"))?;
         Ok(())

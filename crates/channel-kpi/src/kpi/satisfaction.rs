@@ -40,7 +40,7 @@ impl CsatState {
         }
         (self.csat.n, self.csat.hits) = (self.csat.n + t.csat.n, self.csat.hits + t.csat.hits);
         if t.csat.n > 0 {
-            self.csat_sum.add(t.csat_sum.total()?)?;
+            self.csat_sum.merge(&t.csat_sum)?;
         }
         self.nps_n.0 += t.nps_n;
         self.promoters.0 += t.promoters;
@@ -125,7 +125,7 @@ impl SatisfactionState {
         for (topic, x) in SurveyTopic::ALL.iter().zip(&t.topics).filter(|(_, x)| x.n > 0) {
             let mine = self.topic_mut(*topic);
             mine.n.0 += x.n;
-            mine.sum.add(x.sum.total()?)?;
+            mine.sum.merge(&x.sum)?;
         }
         let small: Vec<(i64, u64)> = t.scores.iter().enumerate().filter(|(_, n)| **n > 0).map(|(k, n)| (k as i64, *n)).collect();
         self.scores.add_sorted(&small);

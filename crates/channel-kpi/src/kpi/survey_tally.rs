@@ -18,7 +18,7 @@
 //! an answer submitted 2025-04-01         →  nothing (not in the window)
 //! ```
 
-use super::common::{Days, Proportion, overflow};
+use super::common::{Days, Proportion, Sum};
 use crate::domain::{SurveyKind, SurveyResponse, SurveyTopic, round_int};
 use crate::engine::{Ctx, KpiState, Query, Record, Window};
 use crate::error::{Error, Location, Result};
@@ -82,30 +82,6 @@ pub(crate) fn scale_error(s: &SurveyResponse, csat_scale: u32) -> Error {
     )
 }
 
-/// An exact sum of scores, as [`Sum::add`] of each score gives it (16 bytes, the addition
-/// inlined: the fold adds a score per answer).
-///
-/// Example: 4.5 + 3.0 + 5 = 12.5.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(crate) struct ScoreSum(Decimal);
-
-impl ScoreSum {
-    /// Adds a score; an error when the sum overflows.
-    #[inline(always)]
-    pub(crate) fn add(&mut self, d: Decimal) -> Result<()> {
-        match super::exact_add::checked_add(self.0, d) {
-            Some(x) => self.0 = x,
-            None => return Err(overflow("summing amounts")),
-        }
-        Ok(())
-    }
-
-    /// The sum.
-    pub(crate) fn total(&self) -> Result<Decimal> {
-        Ok(self.0)
-    }
-}
-
 /// A score's thresholds at its decimal scale (a score compared as its mantissa): the CSAT
 /// threshold, 9 and 6 (NPS promoters and detractors) and 10^scale, for the `scale` of the last
 /// score seen (recomputed when it changes: the scores of a column share one).
@@ -140,7 +116,7 @@ impl Cuts {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct TopicTally {
     pub n: u64,
-    pub sum: ScoreSum,
+    pub sum: Sum,
 }
 
 /// The answers of one group submitted in one window, as the survey KPIs count them.
@@ -149,7 +125,7 @@ pub(crate) struct SurveyTally {
     /// CSAT answers and those at least the threshold.
     pub csat: Proportion,
     /// Sum of the CSAT scores.
-    pub csat_sum: ScoreSum,
+    pub csat_sum: Sum,
     /// NPS answers, promoters (9–10), detractors (0–6).
     pub nps_n: u64,
     pub promoters: u64,
@@ -254,8 +230,7 @@ pub(crate) fn fold_surveys(state: &mut KpiState, t: &SurveyTally) -> Result<bool
 /// The needs of a query of one survey KPI (`csat`: `partner_csat`, else
 /// `partner_satisfaction`): what its `observe` reads.
 pub(crate) fn needs_of_one(ctx: &Ctx, csat: bool) -> SurveyNeeds {
-    let o = &ctx.query.options;
-    SurveyNeeds { csat, satisfaction: !csat, scale: o.csat_scale, threshold: i64::from(o.csat_threshold) }
+    SurveyNeeds { csat, satisfaction: !csat, ..SurveyNeeds::of(ctx.query) }
 }
 
 #[cfg(test)]
@@ -278,15 +253,15 @@ mod tests {
             let one = SurveyTally::of(&Record::Survey(&answer(kind, score, "2025-02-01")), &w, &BOTH).unwrap();
             t.csat.hits += one.csat.hits;
             t.csat.n += one.csat.n;
-            t.csat_sum.add(one.csat_sum.total().unwrap()).unwrap();
+            t.csat_sum.add(one.csat_sum.0).unwrap();
             (t.nps_n, t.promoters, t.detractors) = (t.nps_n + one.nps_n, t.promoters + one.promoters, t.detractors + one.detractors);
         }
-        assert_eq!((t.csat.n, t.csat.hits, t.csat_sum.total().unwrap().to_string()), (2, 1, "8".into()));
+        assert_eq!((t.csat.n, t.csat.hits, t.csat_sum.0.to_string()), (2, 1, "8".into()));
         assert_eq!((t.nps_n, t.promoters, t.detractors), (2, 1, 1));
         let mut ps = answer(SurveyKind::PartnerSatisfaction, "2.5", "2025-03-31");
         ps.topic = Some(SurveyTopic::Rewards);
         let one = SurveyTally::of(&Record::Survey(&ps), &w, &BOTH).unwrap();
-        assert_eq!((one.topics[0].n, one.topics[0].sum.total().unwrap().to_string(), one.scores[2]), (1, "2.5".into(), 1));
+        assert_eq!((one.topics[0].n, one.topics[0].sum.0.to_string(), one.scores[2]), (1, "2.5".into(), 1));
         ps.topic = None;
         ps.score = "4.5".parse().unwrap();
         let one = SurveyTally::of(&Record::Survey(&ps), &w, &BOTH).unwrap();
@@ -300,16 +275,16 @@ mod tests {
     fn score_sums_are_the_sums_of_decimals_across_scales() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
         let scores = ["4.5", "3.0", "5", "0.25", "2.50", "1", "7.5"];
-        let (mut fast, mut slow) = (ScoreSum::default(), super::super::common::Sum::default());
+        let (mut t, mut cuts, mut want) = (SurveyTally::default(), Cuts::new(&BOTH), Decimal::ZERO);
         for x in scores {
-            fast.add(d(x)).unwrap();
-            slow.add(d(x)).unwrap();
-            assert_eq!(fast.total().unwrap().serialize(), slow.0.serialize(), "after {x}");
+            t.add(SurveyKind::Csat, None, d(x), &BOTH, &mut cuts).unwrap();
+            want += d(x);
+            assert_eq!(t.csat_sum.0.serialize(), want.serialize(), "after {x}");
         }
-        assert_eq!(fast.total().unwrap().to_string(), "23.75");
-        let mut big = ScoreSum::default();
-        big.add(Decimal::MAX).unwrap();
-        assert!(big.add(Decimal::MAX).is_err(), "an overflow is an error, never a wrap");
+        assert_eq!(t.csat_sum.0.to_string(), "23.75");
+        let mut big = SurveyTally::default();
+        big.add(SurveyKind::Csat, None, Decimal::MAX, &BOTH, &mut cuts).unwrap();
+        assert!(big.add(SurveyKind::Csat, None, Decimal::MAX, &BOTH, &mut cuts).is_err(), "an overflow is an error, never a wrap");
     }
 
     #[test]
