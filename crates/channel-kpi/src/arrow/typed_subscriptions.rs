@@ -17,7 +17,7 @@
 //! ```
 
 use super::columns::Strs;
-use super::typed_deals::{Days, LastCurrency, amounts, dates, fill_attrs, push_required_dates, text, texts, word_ids};
+use super::typed_deals::{Days, LastCurrency, amounts, dates, fill_attrs, packed_bytes, push_required_dates, text, texts, word_ids};
 use crate::domain::{Subscriptions, Words};
 use crate::money::Money;
 use arrow_array::RecordBatch;
@@ -94,20 +94,13 @@ fn run_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
     }
 }
 
-/// `a == b` for texts, short ones (up to 16 bytes: ids, codes) compared by two overlapping
-/// loads of their first and last bytes instead of a call to `memcmp`.
+/// `a == b` for texts, short ones (ids, codes: under 16 bytes) compared as one integer each
+/// ([`packed_bytes`]: overlapping loads, its length in it) instead of a call to `memcmp`.
 #[inline(always)]
 fn same(a: Option<&str>, b: Option<&str>) -> bool {
     let (Some(a), Some(b)) = (a, b) else { return a.is_none() && b.is_none() };
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    match a.len() {
-        8..=16 => a.first_chunk::<8>() == b.first_chunk::<8>() && a.last_chunk::<8>() == b.last_chunk::<8>(),
-        4..=7 => a.first_chunk::<4>() == b.first_chunk::<4>() && a.last_chunk::<4>() == b.last_chunk::<4>(),
-        _ => a == b,
-    }
+    if a.len() < 16 && b.len() < 16 { packed_bytes(a) == packed_bytes(b) } else { a == b }
 }
 
 #[cfg(test)]

@@ -144,26 +144,20 @@ impl Subscriptions {
     /// Writes row `i` into `s`, reusing its strings (no allocation once they are large
     /// enough). Panics when `i >= len()`.
     pub fn fill(&self, i: usize, s: &mut SubscriptionMonth) {
-        s.account_id.clear();
-        s.account_id.push_str(self.account_id(i));
-        s.month = self.month[i];
-        s.mrr = self.mrr[i];
-        put_text(&mut s.partner_id, self.partner_id(i));
-        self.attrs.fill(i, &mut s.attrs);
+        self.fill_after(i, None, s)
     }
 
     /// [`Subscriptions::fill`] of row `i` into `s` that holds row `prev`: the account's and
     /// the partner's texts are copied only when they are not `prev`'s (an account's months
     /// come one after another).
     pub(crate) fn fill_after(&self, i: usize, prev: Option<usize>, s: &mut SubscriptionMonth) {
-        let Some(p) = prev else { return self.fill(i, s) };
-        if self.account[p] != self.account[i] {
+        if prev.is_none_or(|p| self.account[p] != self.account[i]) {
             s.account_id.clear();
             s.account_id.push_str(self.account_id(i));
         }
         s.month = self.month[i];
         s.mrr = self.mrr[i];
-        if self.partner[p] != self.partner[i] {
+        if prev.is_none_or(|p| self.partner[p] != self.partner[i]) {
             put_text(&mut s.partner_id, self.partner_id(i));
         }
         self.attrs.fill(i, &mut s.attrs);
