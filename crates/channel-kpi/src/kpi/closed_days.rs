@@ -56,8 +56,9 @@ pub(crate) struct ClosedDeal {
     pub won: bool,
     /// A won deal's amount in the query currency at its close date (0 without one).
     pub revenue: Decimal,
-    /// `closed_on − created_on` in days, at least 0.
-    pub cycle_days: u64,
+    /// `closed_on − created_on` in days, at least 0 (within the 32 bits two dates are apart at
+    /// most: chrono's dates span about 2²⁸ days).
+    pub cycle_days: u32,
 }
 
 impl ClosedDeal {
@@ -76,7 +77,7 @@ impl ClosedDeal {
                     closed_on: Some(c),
                     won,
                     revenue: if won { amount_on(deals.amount(i), c, ctx)? } else { Decimal::ZERO },
-                    cycle_days: cycle_days.max(0) as u64,
+                    cycle_days: u32::try_from(cycle_days.max(0)).unwrap_or(u32::MAX),
                 })
             }
             _ => Ok(ClosedDeal::default()),
@@ -151,9 +152,7 @@ impl ClosedDays {
             _ => self.slot(d.partner),
         };
         let p = &mut self.partners[slot];
-        // apart by less than 2³² days: chrono's dates span about 2²⁸ days
-        let cycle_days = u32::try_from(d.cycle_days).unwrap_or(u32::MAX);
-        p.pending.push(Pending { day: day.num_days_from_ce(), cycle_days, revenue: d.revenue, won: d.won });
+        p.pending.push(Pending { day: day.num_days_from_ce(), cycle_days: d.cycle_days, revenue: d.revenue, won: d.won });
         if p.pending.len() >= p.sums.len().max(COMPACT_MIN) {
             p.sums.add(&mut p.pending)?;
         }
@@ -236,9 +235,9 @@ mod tests {
             let day = first + chrono::Days::new((x >> 33) % spans[i as usize % spans.len()]);
             let won = x & 1 == 1;
             let revenue = if won { Decimal::new((x >> 40) as i64 % 100_000, (i % 4) as u32) } else { Decimal::ZERO };
-            let d = ClosedDeal { partner, closed_on: Some(day), won, revenue, cycle_days: (x >> 20) % 300 };
+            let d = ClosedDeal { partner, closed_on: Some(day), won, revenue, cycle_days: ((x >> 20) % 300) as u32 };
             days.add(&d).unwrap();
-            want.track(deals.words.get(key).unwrap()).days.entry(day).or_default().add_deal(won, revenue, d.cycle_days).unwrap();
+            want.track(deals.words.get(key).unwrap()).days.entry(day).or_default().add_deal(won, revenue, u64::from(d.cycle_days)).unwrap();
         }
         days.add(&ClosedDeal::default()).unwrap(); // not kept
         days.compact().unwrap();

@@ -316,7 +316,7 @@ fn parquet_parts<T: Typed>(
             let p = part as u64;
             let (from, to) = (n * p / t, n * (p + 1) / t);
             records.reserve_records(usize::try_from(room(part as u64, from, to, n)).unwrap_or(0));
-            file.only(n * p / t..n * (p + 1) / t).try_for_each(|b| records.append_batch(&b.ok()?, map))
+            file.only(from..to).try_for_each(|b| records.append_batch(&b.ok()?, map))
         })
         .into_iter(),
     )
