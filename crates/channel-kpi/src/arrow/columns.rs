@@ -3,7 +3,7 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Decimal128Type, Int32Type, Int64Type};
-use arrow_array::{Array, ArrayRef, PrimitiveArray};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 
@@ -237,6 +237,28 @@ impl<'a> Amounts<'a> {
         match self {
             Amounts::Decimal(_, s) => *s,
             _ => 0,
+        }
+    }
+    /// The first `n` rows as [`Amounts::get`] reads each (`None` where null or the column is
+    /// absent), handed to `f` in order with one match on the column's type for all of them
+    /// (and no validity check per row when there is no null); `None` as soon as `f` refuses one.
+    pub(super) fn each(&self, n: usize, mut f: impl FnMut(usize, Option<i128>) -> Option<()>) -> Option<()> {
+        fn each<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>, n: usize, f: &mut impl FnMut(usize, Option<i128>) -> Option<()>) -> Option<()>
+        where
+            T::Native: Into<i128>,
+        {
+            let values = &a.values()[..n];
+            if a.null_count() == 0 {
+                values.iter().enumerate().try_for_each(|(i, v)| f(i, Some((*v).into())))
+            } else {
+                values.iter().enumerate().try_for_each(|(i, v)| f(i, a.is_valid(i).then(|| (*v).into())))
+            }
+        }
+        match self {
+            Amounts::None => (0..n).try_for_each(|i| f(i, None)),
+            Amounts::Decimal(c, _) => each(*c, n, &mut f),
+            Amounts::Int64(c) => each(*c, n, &mut f),
+            Amounts::Int32(c) => each(*c, n, &mut f),
         }
     }
 }

@@ -20,7 +20,7 @@
 use super::columns::Amounts;
 use super::typed_deals::{Days, amounts, append_ids, dates, fill_attrs, parsed, push_required_dates, text, texts, word_ids};
 use crate::domain::{SurveyKind, SurveyTopic, Surveys};
-use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray, RecordBatch};
+use arrow_array::RecordBatch;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -75,7 +75,7 @@ pub(crate) fn append_surveys(surveys: &mut Surveys, batch: &RecordBatch, table: 
     }
     let kinds = &s.kind[start..];
     s.scale.reserve(n);
-    each_number(&scale, n, |i, raw| {
+    scale.each(n, |i, raw| {
         s.scale.push(match raw {
             Some(raw) => u32::try_from(raw).ok()?,
             None if kinds[i] == SurveyKind::Nps => 10,
@@ -85,7 +85,7 @@ pub(crate) fn append_surveys(surveys: &mut Surveys, batch: &RecordBatch, table: 
     })?;
     let places = score.scale();
     s.score.reserve(n);
-    each_number(&score, n, |_, raw| {
+    score.each(n, |_, raw| {
         s.score.push(Decimal::try_from_i128_with_scale(raw?, places).ok()?);
         Some(())
     })?;
@@ -94,30 +94,6 @@ pub(crate) fn append_surveys(surveys: &mut Surveys, batch: &RecordBatch, table: 
         return None;
     }
     fill_attrs(&mut s.attrs, start, table, attrs)
-}
-
-/// The `n` rows of a number column as [`Amounts::get`] reads each (its mantissa, `None` where
-/// null or the column is absent), handed to `f` in order with one match on the column's type
-/// for all of them (and no validity check per row when there is no null); `None` as soon as
-/// `f` refuses one.
-fn each_number(a: &Amounts, n: usize, mut f: impl FnMut(usize, Option<i128>) -> Option<()>) -> Option<()> {
-    fn each<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>, n: usize, f: &mut impl FnMut(usize, Option<i128>) -> Option<()>) -> Option<()>
-    where
-        T::Native: Into<i128>,
-    {
-        let values = &a.values()[..n];
-        if a.null_count() == 0 {
-            values.iter().enumerate().try_for_each(|(i, v)| f(i, Some((*v).into())))
-        } else {
-            values.iter().enumerate().try_for_each(|(i, v)| f(i, a.is_valid(i).then(|| (*v).into())))
-        }
-    }
-    match a {
-        Amounts::None => (0..n).try_for_each(|i| f(i, None)),
-        Amounts::Decimal(c, _) => each(*c, n, &mut f),
-        Amounts::Int64(c) => each(*c, n, &mut f),
-        Amounts::Int32(c) => each(*c, n, &mut f),
-    }
 }
 
 #[cfg(test)]
