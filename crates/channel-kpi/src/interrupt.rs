@@ -63,6 +63,19 @@ pub fn check() -> Result<()> {
     if n.is_multiple_of(CHECK_EVERY) { poll() } else { Ok(()) }
 }
 
+/// Counts `n` units of work at once (a block of rows): [`check`] `n` times, with one
+/// thread-local access.
+#[inline]
+pub fn check_n(n: u32) -> Result<()> {
+    let (before, after) = COUNT.with(|c| {
+        let before = c.get();
+        let after = before.wrapping_add(n);
+        c.set(after);
+        (before, after)
+    });
+    if before / CHECK_EVERY != after / CHECK_EVERY || after < before { poll() } else { Ok(()) }
+}
+
 /// Asks the hook now (for loops whose steps are long, e.g. a whole batch).
 pub fn poll() -> Result<()> {
     let stop = HOOK.with(|h| h.borrow().as_ref().is_some_and(|f| f()));
@@ -147,6 +160,30 @@ mod tests {
             check().unwrap();
         }
         poll().unwrap();
+    }
+
+    /// Counting blocks of 64 asks the hook as often as counting one by one: every
+    /// [`CHECK_EVERY`] units.
+    #[test]
+    fn check_n_asks_the_hook_every_check_every_units() {
+        let calls = Rc::new(Cell::new(0u32));
+        let c = calls.clone();
+        let r = with_hook(
+            move || {
+                c.set(c.get() + 1);
+                false
+            },
+            || -> Result<()> {
+                for _ in 0..(10 * CHECK_EVERY / 64) {
+                    check_n(64)?;
+                }
+                Ok(())
+            },
+        );
+        r.unwrap();
+        assert!((9..=11).contains(&calls.get()), "asked {} times for 10 × CHECK_EVERY units", calls.get());
+        let stop = with_hook(|| true, || (0..CHECK_EVERY / 64 + 1).try_for_each(|_| check_n(64)));
+        assert!(matches!(stop, Err(Error::Interrupted)));
     }
 
     #[test]

@@ -32,9 +32,14 @@ fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate> {
 /// Days from `from` to `to` (`to − from`, negative when `to` is earlier): the same number as
 /// `(to - from).num_days()`, from the two days' numbers since the common era instead of a
 /// [`chrono::TimeDelta`] (which goes through seconds and back, a division per call: this is
-/// computed once per deal). `days_between(2025-01-30, 2025-03-01) == 30`.
+/// computed once per deal). Two days of one year (most of a deal's cycles) differ by their
+/// ordinals, bit fields of chrono's date, without the days of the years before.
+/// `days_between(2025-01-30, 2025-03-01) == 30`.
 #[inline]
 pub(crate) fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    if from.year() == to.year() {
+        return i64::from(to.ordinal()) - i64::from(from.ordinal());
+    }
     i64::from(to.num_days_from_ce()) - i64::from(from.num_days_from_ce())
 }
 

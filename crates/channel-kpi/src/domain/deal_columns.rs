@@ -277,7 +277,7 @@ impl Deals {
 
     /// The id of deal `i`'s `field` (0: absent; equal ids, equal values): a dense key for
     /// caching what depends on that value alone. Ids are below [`Deals::word_count`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn word_key(&self, field: WordField, i: usize) -> u32 {
         match field {
             WordField::Partner => self.partner[i],

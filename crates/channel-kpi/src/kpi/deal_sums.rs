@@ -115,7 +115,7 @@ impl Tally {
 
     /// An amount's raw digits at this tally's scale (the tally's sums rescaled first when the
     /// amount has more decimal places).
-    #[inline]
+    #[inline(always)]
     fn raw(&mut self, d: Decimal) -> std::result::Result<i128, ()> {
         let s = d.scale();
         if s > self.scale {
