@@ -27,7 +27,7 @@ impl Currency {
     /// Validates a code: one of the ISO 4217 codes ([`crate::currency_codes`]). Lower case is
     /// accepted and upper-cased (`usd` → `USD`); `XYZ` is an error.
     pub fn new(code: &str) -> Result<Self> {
-        let b = code.trim().as_bytes();
+        let b = crate::domain::trimmed(code).as_bytes();
         let err =
             |why: &str| Error::parse(Location { field: Some("currency".into()), value: Some(code.into()), ..Default::default() }, why);
         if b.len() != 3 || !b.iter().all(|c| c.is_ascii_alphabetic()) {
@@ -121,7 +121,7 @@ impl FromStr for Money {
 /// Parses a plain decimal (`1234.50`, `-3`, `1e3` is rejected). Thousands separators are not
 /// accepted: a mapping can strip them before parsing.
 pub fn parse_decimal(s: &str) -> Result<Decimal> {
-    let t = s.trim();
+    let t = crate::domain::trimmed(s);
     let bad = || Error::parse(Location::default().with_value(s), "not a decimal number");
     if t.is_empty() || t.contains(['e', 'E']) {
         return Err(bad());

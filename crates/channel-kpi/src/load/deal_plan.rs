@@ -23,7 +23,7 @@
 use super::json_line::JsonCells;
 use super::mapping::{Attrs, AttrsMode, KindMapping};
 use super::row::{AttrFilter, Cells, LookupTable, RawRecord, parse_date};
-use crate::domain::{Channel, Deal, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, put_text};
+use crate::domain::{Channel, Deal, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, put_text, trimmed};
 use crate::money::{Currency, Money, parse_decimal};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
@@ -160,7 +160,7 @@ impl Plan {
             Some((i, col)) => joined[*i].and_then(|r| r.cell(col)),
             None => s.slot.and_then(cell),
         };
-        let v = v.map(str::trim).filter(|v| !v.is_empty());
+        let v = v.map(trimmed).filter(|v| !v.is_empty());
         let v = match (v, &s.values) {
             (Some(v), Some(map)) => match map.get(v) {
                 Some(to) => to.as_deref(),
@@ -216,7 +216,7 @@ impl Chunk {
             .iter()
             .zip(tables)
             .map(|(&(on, required), t)| {
-                let key = on.and_then(&cell).map_or("", str::trim);
+                let key = on.and_then(&cell).map_or("", trimmed);
                 let hit = t.rows.get(key);
                 if hit.is_none() && required { None } else { Some(hit) }
             })
@@ -274,7 +274,7 @@ impl Chunk {
         // the attrs straight into their columns (the reused deal has none)
         let (attrs, i) = (&mut self.deals.attrs, self.deals.id_end.len() - 1);
         for (slot, name) in &p.attrs {
-            if let Some(v) = cell(*slot).map(str::trim).filter(|v| !v.is_empty()) {
+            if let Some(v) = cell(*slot).map(trimmed).filter(|v| !v.is_empty()) {
                 let c = attrs.column_or_new(name);
                 attrs.set(c, i, Some(v));
             }

@@ -11,6 +11,7 @@
 use super::kinds::RecordKind;
 use super::mapping::{Attrs, AttrsMode, KindMapping};
 use super::row::{AttrFilter, parse_date};
+use crate::domain::trimmed;
 use arrow_array::types::Date32Type;
 use arrow_array::{Array, ArrayRef, Date32Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
@@ -60,7 +61,7 @@ pub(super) fn canonical(kind: RecordKind, b: &RecordBatch, map: &KindMapping) ->
                 };
                 // each distinct cell translated once (a dictionary-encoded column)
                 crate::arrow::remapped(strs.as_ref(), n, |v| {
-                    let v = v.map(str::trim).filter(|v| !v.is_empty());
+                    let v = v.map(trimmed).filter(|v| !v.is_empty());
                     let v = match (v, values) {
                         (Some(v), Some(m)) => match m.get(v) {
                             Some(to) => Some(to.trim()).filter(|t| !t.is_empty()),

@@ -149,7 +149,7 @@ pub trait Row {
 /// Parses `value` with the first of `formats` that accepts it; a format with a time part
 /// reduces a datetime to its date. Returns the reason on failure.
 pub fn parse_date(value: &str, formats: &[String]) -> std::result::Result<NaiveDate, String> {
-    let v = value.trim();
+    let v = crate::domain::trimmed(value);
     for f in formats {
         if f == ISO
             && let Some(d) = iso_date(v)
