@@ -5,7 +5,7 @@ use crate::domain::{
     Contract, CourseAttendance, Deals, EngagementEvent, Leads, Onboarding, ProductUsage, ProgramCost, Referral, Spend, Subscriptions,
     SupportTicket, Surveys, Target,
 };
-use crate::engine::{Engine, Partial, Query, Record, Reference, ResultTable};
+use crate::engine::{Engine, GroupSplit, Partial, Query, Record, Reference, ResultTable};
 use crate::error::{Error, Location, Result};
 use rustc_hash::FxHashSet as HashSet;
 
@@ -80,23 +80,27 @@ impl Dataset {
     /// subscription months, survey answers — then the others in the order of the JSON form,
     /// partners with them): what [`Dataset::partial`] does on one thread.
     pub fn push_into(&self, engine: &mut Engine) -> Result<()> {
-        self.push_part(engine, 0, 1, true)
+        self.push_part(engine, 0, 1, true, None)
     }
 
     /// Folds every fact record into `engine`, partners left out (they are reference data too:
     /// a scale-out part folds them once, apart).
     pub(crate) fn push_records(&self, engine: &mut Engine) -> Result<()> {
-        self.push_part(engine, 0, 1, false)
+        self.push_part(engine, 0, 1, false, None)
     }
 
     /// Folds part `part` of `parts` of the records: the `part`-th contiguous slice of each
-    /// kind (and every `parts`-th partner, when `partners`), so the parts together hold every
-    /// record exactly once.
-    fn push_part(&self, e: &mut Engine, part: usize, parts: usize, partners: bool) -> Result<()> {
+    /// kind (and every `parts`-th partner, when `partners`) — of the subscription months, part
+    /// `part` of `split` when given (split by group: `engine/subscription_split.rs`) — so the
+    /// parts together hold every record exactly once.
+    fn push_part(&self, e: &mut Engine, part: usize, parts: usize, partners: bool, split: Option<&GroupSplit>) -> Result<()> {
         let cut = |n: usize| n * part / parts..n * (part + 1) / parts;
         e.push_deals(&self.deals, cut(self.deals.len()))?;
         e.push_leads(&self.leads, cut(self.leads.len()))?;
-        e.push_subscriptions(&self.subscriptions, cut(self.subscriptions.len()))?;
+        match split {
+            Some(s) => e.push_subscriptions_in(&self.subscriptions, 0..self.subscriptions.len(), Some((s, part)))?,
+            None => e.push_subscriptions(&self.subscriptions, cut(self.subscriptions.len()))?,
+        }
         e.push_surveys(&self.surveys, cut(self.surveys.len()))?;
         for r in self.other_records(part, parts, partners) {
             crate::interrupt::check()?;
@@ -379,9 +383,10 @@ impl Dataset {
             }
             self.other_records(0, 1, true).try_for_each(|r| crate::engine::check_currency(&mut seen, false, &r))?;
         }
+        let split = GroupSplit::of(&query.group_by, &self.subscriptions, parts);
         let partials: Vec<Result<Partial>> = crate::interrupt::scoped(parts, |part| {
             let mut e = Engine::new(query, &self.refs)?;
-            self.push_part(&mut e, part, parts, true)?;
+            self.push_part(&mut e, part, parts, true, split.as_ref())?;
             e.into_partial()
         })?;
         let mut partials = partials.into_iter();
@@ -407,6 +412,23 @@ impl Dataset {
     pub fn run_checked(&self, query: &Query) -> Result<ResultTable> {
         crate::load::check_group_by(&self.columns, &self.refs, query)?;
         self.partial(query)?.finish(&self.refs)
+    }
+
+    /// [`Dataset::run_checked`] of a dataset no longer needed after it: a large one (folded on
+    /// several threads, [`PART_MIN_RECORDS`] records or more) is freed on another thread
+    /// while the states are finished — freeing its columns and texts, allocated by the
+    /// loader's threads, takes milliseconds the result need not wait for.
+    pub(crate) fn run_checked_and_drop(mut self, query: &Query) -> Result<ResultTable> {
+        if self.record_count() < PART_MIN_RECORDS {
+            return self.run_checked(query);
+        }
+        crate::load::check_group_by(&self.columns, &self.refs, query)?;
+        let partial = self.partial(query)?;
+        let refs = std::mem::take(&mut self.refs);
+        std::thread::scope(|s| {
+            s.spawn(move || drop(self));
+            partial.finish(&refs)
+        })
     }
 }
 

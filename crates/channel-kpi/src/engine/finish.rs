@@ -2,12 +2,14 @@
 
 use super::groups::GroupKey;
 use super::kpi::Ctx;
+use super::metric::Metric;
 use super::partial::{Engine, Partial};
 use super::plan::Plan;
 use super::record::Reference;
 use super::registry::KpiState;
 use super::rows::row_prefix;
 use super::table::{Column, ColumnKind, ColumnRole, ColumnSpec, ResultTable, Value};
+use super::window::Window;
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 
@@ -27,28 +29,36 @@ impl Partial {
         let specs: Vec<Vec<ColumnSpec>> = q.metrics.iter().map(|m| m.columns(&ctx)).collect::<Result<_>>()?;
         let show_cmp: Vec<bool> = q.metrics.iter().map(|m| q.compare_to.is_some() || m.needs_previous()).collect();
 
-        // Values of every cell, per window.
-        let mut values: Vec<HashMap<&GroupKey, Vec<Value>>> = Vec::with_capacity(windows.len());
-        let mut empty: Vec<Vec<Value>> = Vec::with_capacity(windows.len());
-        for (wi, w) in windows.iter().enumerate() {
+        // Values of every cell, per window: the finish of each (window, level, metric) on up
+        // to [`finish_threads`] threads, then put together cell by cell in order.
+        let mut levels: Vec<(usize, Vec<Cell>)> = Vec::new();
+        for wi in 0..windows.len() {
             let mut by_level: BTreeMap<u8, Vec<Cell>> = BTreeMap::new();
             let cells = self.cells.get(wi).ok_or_else(|| Error::Merge(format!("the partial result has no cells for window {wi}")))?;
             for (key, states) in cells {
                 by_level.entry(key.level).or_default().push(Cell { key, states });
             }
-            let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::with_capacity(cells.len());
-            let width: usize = specs.iter().map(Vec::len).sum();
-            for cells in by_level.values() {
+            levels.extend(by_level.into_values().map(|cells| (wi, cells)));
+        }
+        let nm = q.metrics.len();
+        let finished = finish_jobs(levels.len() * nm, levels.iter().map(|(_, c)| c.len()).sum(), |job| {
+            let ((wi, cells), mi) = (&levels[job / nm], job % nm);
+            finish_metric(q.metrics[mi], mi, cells, &windows[*wi], &ctx, &specs[mi])
+        });
+        let mut finished = finished.into_iter();
+        let mut values: Vec<HashMap<&GroupKey, Vec<Value>>> = Vec::with_capacity(windows.len());
+        let mut empty: Vec<Vec<Value>> = Vec::with_capacity(windows.len());
+        let width: usize = specs.iter().map(Vec::len).sum();
+        let mut levels = levels.iter().peekable();
+        for (wi, w) in windows.iter().enumerate() {
+            let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::with_capacity(self.cells[wi].len());
+            while let Some((_, cells)) = levels.next_if(|(lw, _)| *lw == wi) {
                 // each cell's values, metric after metric, in the order of `cells`
                 let mut vals: Vec<Vec<Value>> = (0..cells.len()).map(|_| Vec::with_capacity(width)).collect();
-                for (mi, m) in q.metrics.iter().enumerate() {
-                    for peers in peer_sets(cells, m.ranks_known_keys_only()) {
-                        let states: Vec<&KpiState> = peers.iter().map(|&i| &cells[i].states[mi]).collect();
-                        let rows = m.finish(&states, w, &ctx)?;
-                        for (&i, row) in peers.iter().zip(rows) {
-                            check_width(m.id(), &row, &specs[mi])?;
-                            vals[i].extend(row);
-                        }
+                for _ in 0..nm {
+                    let rows = finished.next().unwrap_or_else(|| Err(Error::Merge("a metric's values are missing".into())))?;
+                    for (v, row) in vals.iter_mut().zip(rows) {
+                        v.extend(row);
                     }
                 }
                 out.extend(cells.iter().map(|c| c.key).zip(vals));
@@ -147,6 +157,59 @@ fn peer_sets(cells: &[Cell], known_only: bool) -> Vec<Vec<usize>> {
     std::iter::once(known).chain(unknown.into_iter().map(|i| vec![i])).filter(|v| !v.is_empty()).collect()
 }
 
+/// The values of metric `m` (the `mi`-th of the query) for each of `cells` (one window's cells
+/// of one level), in their order: its finish of each set of peers ([`peer_sets`]), each row
+/// checked against `specs` (a cell the finish gave no row keeps none).
+fn finish_metric(m: Metric, mi: usize, cells: &[Cell], w: &Window, ctx: &Ctx, specs: &[ColumnSpec]) -> Result<Vec<Vec<Value>>> {
+    let mut rows = vec![Vec::new(); cells.len()];
+    for peers in peer_sets(cells, m.ranks_known_keys_only()) {
+        let states: Vec<&KpiState> = peers.iter().map(|&i| &cells[i].states[mi]).collect();
+        for (&i, row) in peers.iter().zip(m.finish(&states, w, ctx)?) {
+            check_width(m.id(), &row, specs)?;
+            rows[i] = row;
+        }
+    }
+    Ok(rows)
+}
+
+/// Cells from which the finish runs on several threads (below, one thread is quicker than
+/// starting others).
+const PARALLEL_MIN_CELLS: usize = 512;
+
+/// `run(0)` … `run(jobs − 1)`, in order: on the calling thread when the partial holds fewer
+/// than [`PARALLEL_MIN_CELLS`] cells (or one core, or one job), else on one thread per core
+/// (at most one per job), each taking the next job not yet taken. A job's error is returned in
+/// its place, so the first error in job order is the one a run on one thread meets first.
+fn finish_jobs<R: Send>(jobs: usize, cells: usize, run: impl Fn(usize) -> Result<R> + Sync) -> Vec<Result<R>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(jobs);
+    if threads < 2 || cells < PARALLEL_MIN_CELLS {
+        return (0..jobs).map(run).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take = || {
+        let mut done = Vec::new();
+        loop {
+            let j = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if j >= jobs {
+                return done;
+            }
+            done.push((j, run(j)));
+        }
+    };
+    let mut slots: Vec<Option<Result<R>>> = (0..jobs).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads).map(|_| s.spawn(take)).collect();
+        let mine = take();
+        for done in helpers.into_iter().map(|h| h.join().unwrap_or_default()).chain([mine]) {
+            for (j, r) in done {
+                slots[j] = Some(r);
+            }
+        }
+    });
+    slots.into_iter().map(|r| r.unwrap_or_else(|| Err(Error::Query("a finishing thread panicked".into())))).collect()
+}
+
 fn check_width(id: &str, row: &[Value], specs: &[ColumnSpec]) -> Result<()> {
     if row.len() != specs.len() {
         return Err(Error::Merge(format!("{id} produced {} values for {} columns", row.len(), specs.len())));
@@ -167,5 +230,28 @@ fn change_pct(v: &Value, p: &Value) -> Value {
     match (v.as_f64(), p.as_f64()) {
         (Some(a), Some(b)) if b != 0.0 => Value::float(Some((a - b) / b.abs())),
         _ => Value::Absent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Jobs run on several threads (enough cells) or on one give their results in job order,
+    /// each error in its job's place.
+    #[test]
+    fn jobs_give_their_results_in_order_on_any_number_of_threads() {
+        let run = |j: usize| if j % 7 == 3 { Err(Error::Query(format!("job {j}"))) } else { Ok(j * j) };
+        for cells in [1, PARALLEL_MIN_CELLS, 10 * PARALLEL_MIN_CELLS] {
+            let got = finish_jobs(50, cells, run);
+            assert_eq!(got.len(), 50);
+            for (j, r) in got.into_iter().enumerate() {
+                match r {
+                    Ok(v) => assert_eq!(v, j * j),
+                    Err(e) => assert_eq!((j % 7, e.to_string()), (3, Error::Query(format!("job {j}")).to_string())),
+                }
+            }
+        }
+        assert!(finish_jobs(0, 10 * PARALLEL_MIN_CELLS, run).is_empty());
     }
 }

@@ -48,6 +48,7 @@ mod record;
 mod registry;
 mod rows;
 mod subscription_rows;
+mod subscription_split;
 mod survey_rows;
 mod table;
 mod window;
@@ -66,5 +67,6 @@ pub(crate) use partial::{check_currency, check_deal_currency, one_deal_currency}
 pub use query::{CohortBy, Compare, Options, Query, TrainingMetric};
 pub use record::{Record, Reference};
 pub use registry::KpiState;
+pub(crate) use subscription_rows::GroupSplit;
 pub use table::{Column, ColumnKind, ColumnRole, ColumnSpec, GroupComparison, ResultTable, Value};
 pub use window::Window;

@@ -5,6 +5,7 @@ use super::dimension::Dimension;
 use super::group_cache::{GroupKeys, IdColumn};
 use super::partial::{Engine, Found, check_currency};
 use super::record::Record;
+pub(crate) use super::subscription_split::GroupSplit;
 use super::window_spans::Spans;
 use crate::domain::Subscriptions;
 use crate::error::Result;
@@ -28,6 +29,18 @@ impl Engine<'_> {
     /// Example: quarters of 2025, retention KPIs (edge months only): a March row is folded in
     /// Q1 (its end edge) and Q2 (its start edge) only, a July or a May 2024 row nowhere.
     pub fn push_subscriptions(&mut self, subs: &Subscriptions, rows: std::ops::Range<usize>) -> Result<()> {
+        self.push_subscriptions_in(subs, rows, None)
+    }
+
+    /// [`Engine::push_subscriptions`] of the rows of `rows` in part `part` of `split` only
+    /// (`only = Some((split, part))`; every row of `rows` when `None`): the others are skipped
+    /// as if absent.
+    pub(crate) fn push_subscriptions_in(
+        &mut self,
+        subs: &Subscriptions,
+        rows: std::ops::Range<usize>,
+        only: Option<(&GroupSplit, usize)>,
+    ) -> Result<()> {
         let Some(first) = (!rows.is_empty()).then(|| subs.get(rows.start)) else { return Ok(()) };
         let (mut row, mut filled) = (first, Some(rows.start));
         let mut keys = GroupKeys::new(&self.query.group_by, |dim| -> Option<IdColumn> {
@@ -51,6 +64,9 @@ impl Engine<'_> {
         let edges: Vec<(i32, i32)> = self.windows.iter().map(crate::kpi::account_edges::edge_months).collect();
         for i in rows {
             crate::interrupt::check()?;
+            if only.is_some_and(|(split, part)| split.part(i) != part) {
+                continue;
+            }
             let only = reach.of(subs.month[i], |m| {
                 let (k, spans) = spans.as_ref()?;
                 let touched = spans.touched(m, Some(reach_end(m, *k)));

@@ -65,7 +65,7 @@ pub fn run_files(paths: &[PathBuf], mapping: &Mapping, opts: &LoadOptions, query
         return Ok(done);
     }
     let (data, report) = load_paths(paths, mapping, opts)?;
-    Ok((data.run_checked(query)?, report))
+    Ok((data.run_checked_and_drop(query)?, report))
 }
 
 /// Runs `query` on in-memory tables ([`Source::from_arrow`]): the result, the report and every
@@ -113,7 +113,7 @@ pub fn run_tables(sources: Vec<Source>, mapping: &Mapping, opts: &LoadOptions, q
         }
     }
     let (data, report) = load_sources(sources, mapping, opts)?;
-    Ok((data.run_checked(query)?, report))
+    Ok((data.run_checked_and_drop(query)?, report))
 }
 
 /// The fact kinds a query on tables folds as it reads them: deals and leads (read into columns
