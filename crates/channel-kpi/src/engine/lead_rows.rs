@@ -175,8 +175,9 @@ const DENSE: usize = 1 << 13;
 /// tier or region: decided by the partner), or dimensions that do not apply to a lead, with
 /// few combinations (the dictionary of the leads' texts is small). `push_leads` then counts the
 /// leads of each combination and segment of days in a table indexed by that number
-/// ([`Combos::count_leads`]), and finds the groups of each combination once, for its first lead (not each lead's by hashing its ids:
-/// `GroupKeys`, ≈ a fifth of the folding thread on 10 M leads).
+/// ([`Combos::count_leads`]), and finds the groups of each combination once, for its first
+/// lead (not each lead's by hashing its ids: `GroupKeys`, ≈ a fifth of the folding thread on
+/// 10 M leads).
 ///
 /// Two leads with one number have the same ids on every dimension, so the same groups.
 /// Example: by channel and source with 4 texts, lead (owned, text 2) is `3 * 5 + 2 = 17`.
