@@ -103,14 +103,14 @@ fn typed<T: Streamed>(
     if let Some((cols, total, batches)) = super::typed::parquet_of(T::KIND, &src, &map) {
         let file = batches.rows();
         let open = |rows| Box::new(file.ranges(rows)) as Box<dyn Iterator<Item = _>>;
-        let shown = Shown { name: src.name.clone(), size: src.size, total, cols, in_memory: false };
+        let shown = Shown { name: src.name.clone(), size: src.size, total, cols };
         return Ok(fold_typed::<T>(shown, &open, &map, opts, report, folder)?.then_some(src));
     }
     if let Some((cols, total, batches)) = super::typed::arrow_of(T::KIND, &mut src, &map) {
         let open = |rows: Vec<std::ops::Range<u64>>| {
             Box::new(super::typed::table_ranges(&batches, &rows).into_iter().map(Ok)) as Box<dyn Iterator<Item = _>>
         };
-        let shown = Shown { name: src.name.clone(), size: None, total, cols, in_memory: true };
+        let shown = Shown { name: src.name.clone(), size: None, total, cols };
         let unread = fold_typed::<T>(shown, &open, &map, opts, report, folder)?;
         src.put_arrow(batches.into_iter().map(Ok).collect());
         return Ok(unread.then_some(src));
@@ -125,11 +125,9 @@ struct Shown {
     size: Option<u64>,
     total: u64,
     cols: super::TableColumns,
-    /// An in-memory table (not a Parquet file).
-    in_memory: bool,
 }
 
-/// Folds the `total` rows that `open` reads (on reader threads; this one folds),
+/// Folds the `total` rows that `open` reads (on every core but this thread's, which folds),
 /// each chunk's ids noted and its records checked and folded in row order: `Ok(false)` when done,
 /// `Ok(true)` when nothing was folded and the row path can still take the source, `Err(())`
 /// when the query must fall back to the whole load.
@@ -147,15 +145,11 @@ fn fold_typed<T: Streamed>(
     let progress = super::read::Progressing { opts, file: &shown.name, total_rows: Some(total), size: shown.size, bytes_read: None };
     let mut rows = 0u64;
     let ids = std::mem::take(T::ids(folder));
-    // a Parquet file: a reader on every core but the one this thread folds on, each reading
-    // only its own chunks' rows (a Parquet reader decompresses every page holding any of its
-    // rows and holds its own pages and chunk: on 2 cores a second reader took more CPU, memory
-    // and wall time than it saved, benches/README.md, session 18); an in-memory table: a
-    // reader on every core, since its readers share nothing but the table and each
-    // holds one chunk, so when this thread waits for chunks (10 M leads on 2 cores: the reader
-    // ≈ 260 ms a call, the fold ≈ 205) a second reader takes the idle time
-    let cores = super::chunks::threads_for(usize::try_from(total).ok());
-    let readers = if shown.in_memory { cores } else { cores.saturating_sub(1).max(1) };
+    // a reader on every core but the one this thread folds on, each reading only its own
+    // chunks' rows (a Parquet reader decompresses every page holding any of its rows and holds
+    // its own pages and chunk: on 2 cores a second reader took more CPU, memory and wall time
+    // than it saved, benches/README.md, session 18)
+    let readers = super::chunks::threads_for(usize::try_from(total).ok()).saturating_sub(1).max(1);
     let chunks = super::parquet_chunks::FOLD_ROWS;
     let unread = T::unread(folder);
     let (ids, end) = super::parquet_chunks::fold_chunks(open, total, readers, (map, &unread), ids, chunks, &mut |chunk: &mut T| {
