@@ -1,11 +1,15 @@
 //! [`Engine::push_leads`]: leads folded from the columns of [`Leads`].
 //!
 //! The same fold as [`Engine::push`] of each lead as a [`crate::Lead`] (same groups, windows and
-//! states), read from the columns: a lead's groups are found once per combination of the value
-//! ids of the query's dimensions (`Combos`: the leads of each combination and window counted
-//! in one table, each combination's groups found for its first lead; else `GroupKeys`), the
-//! windows it can count in from its creation date (`Spans`), and each lead adds one to the
-//! [`LeadTally`] of each of its (group, window) cells. Once every lead is added, each tally is folded into its cell's states by the fold
+//! states), read from the columns. Usually (`Combos`, few combinations of the value ids of the
+//! query's dimensions) the leads are counted by (combination, segment of days, converted or
+//! not) in one table, a block of leads at a time, column by column — a segment being a run of
+//! days held by the same windows ([`DaySegments`]), found by a few compares of the creation
+//! date — and each combination's groups are found once, from its first lead; each count then
+//! goes to the [`LeadTally`] of each (group, window) cell of its combination and segment.
+//! Else (`GroupKeys`) each lead's groups are found by its ids and the windows it can count in
+//! from its creation date (`Spans`), and it adds one to each of its cells' tallies. Once every
+//! lead is added, each tally is folded into its cell's states by the fold
 //! the lead KPIs' own `observe` runs ([`fold_leads`]). A query without a lead KPI
 //! ([`reads_leads`]) reads no lead: every other KPI ignores them.
 //!
@@ -14,6 +18,7 @@
 //! L1    2025-02-01  paid     ads      2025-03-10
 //! ```
 
+use super::day_segments::DaySegments;
 use super::dimension::Dimension;
 use super::group_cache::{GroupKeys, IdColumn};
 use super::partial::Engine;
@@ -46,33 +51,34 @@ impl Engine<'_> {
             e.group_ids(&Record::Lead(l), out);
         };
         let span = |created| spans.as_ref().map_or(every.as_slice(), |s| s.touched(created, Some(created)));
-        if let Some(combos) = Combos::new(&self.query.group_by, leads).filter(|c| c.count * nw <= DENSE) {
-            // the leads of each (combination, window), `by_combo[c * nw + k]`, and the first
-            // lead of each combination counted: its groups are every such lead's groups
-            let (mut by_combo, mut first) = (vec![LeadTally::default(); combos.count * nw], vec![usize::MAX; combos.count]);
+        let combos = Combos::new(&self.query.group_by, leads);
+        if let Some((combos, segs)) = combos.and_then(|c| DaySegments::of(&windows, DENSE / c.count).map(|s| (c, s))) {
+            // the leads of each (combination, segment of days), converted or not, counted in one
+            // table; then each combination's groups found once, from its first lead, and each
+            // segment's leads added to the windows holding its days
+            let ns = segs.count();
+            let counts = combos.count_leads(leads, rows.clone(), &segs, as_of)?;
+            let tally = |c: usize, s: usize| LeadTally {
+                leads: counts[(c * ns + s) * 2] + counts[(c * ns + s) * 2 + 1],
+                converted: counts[(c * ns + s) * 2 + 1],
+            };
+            let mut wanted: Vec<bool> =
+                (0..combos.count).map(|c| (0..ns).any(|s| !segs.windows(s).is_empty() && !tally(c, s).is_empty())).collect();
+            let (mut left, mut groups) = (wanted.iter().filter(|w| **w).count(), Vec::new());
             for i in rows {
-                crate::interrupt::check()?;
-                let created = leads.created_on[i];
-                let span = span(created);
-                if span.is_empty() {
-                    continue;
+                if left == 0 {
+                    break;
                 }
-                let (c, conv) = (combos.of(i), converted(leads.won_on[i], as_of));
-                let mut counted = false;
-                for &k in span {
-                    if windows[k].contains(created) {
-                        by_combo[c * nw + k].add(conv);
-                        counted = true;
+                let c = combos.of(i);
+                if std::mem::take(&mut wanted[c]) {
+                    left -= 1;
+                    find(self, i, &mut groups);
+                    for s in 0..ns {
+                        for &k in segs.windows(s) {
+                            t.add_one(&groups, k, &tally(c, s));
+                        }
                     }
                 }
-                if counted && first[c] == usize::MAX {
-                    first[c] = i;
-                }
-            }
-            let mut groups = Vec::new();
-            for (c, &i) in first.iter().enumerate().filter(|(_, i)| **i != usize::MAX) {
-                find(self, i, &mut groups);
-                t.add_all(&groups, &by_combo[c * nw..(c + 1) * nw]);
             }
         } else {
             let mut keys = GroupKeys::new(&self.query.group_by, |dim| -> Option<IdColumn> {
@@ -137,10 +143,10 @@ impl Tallies<'_> {
         &mut self.cells[g * nw..(g + 1) * nw]
     }
 
-    /// Adds the leads of `tallies` (one per window) to the tallies of each of `groups`.
-    fn add_all(&mut self, groups: &[u32], tallies: &[LeadTally]) {
+    /// Adds the leads of `tally` to the tallies of each of `groups` in window `k`.
+    fn add_one(&mut self, groups: &[u32], k: usize, tally: &LeadTally) {
         for &g in groups {
-            self.of(g).iter_mut().zip(tallies).for_each(|(mine, t)| mine.add_all(t));
+            self.of(g)[k].add_all(tally);
         }
     }
 
@@ -160,17 +166,18 @@ impl Tallies<'_> {
     }
 }
 
-/// Most (combination, window) tallies `push_leads` keeps by the numbers of [`Combos`] (a table
-/// of that many 16-byte tallies per call: 128 kB).
+/// Most (combination, segment of days) counts `push_leads` keeps by the numbers of [`Combos`]
+/// (a table of twice that many 8-byte counts per call: 128 kB).
 const DENSE: usize = 1 << 13;
 
 /// A lead's combination of the value ids of the query's dimensions as one small number, read
 /// straight from the lead columns: for a query grouping by channel, source, partner (or its
 /// tier or region: decided by the partner), or dimensions that do not apply to a lead, with
 /// few combinations (the dictionary of the leads' texts is small). `push_leads` then counts the
-/// leads of each combination and window in a table indexed by that number, and finds the
-/// groups of each combination once, for its first lead (not each lead's by hashing its ids:
-/// `GroupKeys`, ≈ a fifth of the folding thread on 10 M leads).
+/// leads of each combination and segment of days in a table indexed by that number
+/// ([`Combos::count_leads`]), and finds the groups of each combination once, for its first
+/// lead (not each lead's by hashing its ids: `GroupKeys`, ≈ a fifth of the folding thread on
+/// 10 M leads).
 ///
 /// Two leads with one number have the same ids on every dimension, so the same groups.
 /// Example: by channel and source with 4 texts, lead (owned, text 2) is `3 * 5 + 2 = 17`.
@@ -208,6 +215,37 @@ impl<'a> Combos<'a> {
             .collect::<Option<_>>()?;
         let count = cols.iter().try_fold(1usize, |n, (_, k)| n.checked_mul(*k).filter(|&n| n <= DENSE))?;
         Some(Combos { cols, count })
+    }
+
+    /// The leads of `rows` counted by (combination, segment of their creation day, converted
+    /// by `as_of` or not): `counts[(c * segs.count() + s) * 2 + converted]`. Column by column
+    /// a block at a time (each dimension's ids folded into the block's numbers, then each
+    /// lead counted): no per-lead match on the dimensions, no window asked.
+    fn count_leads(&self, leads: &Leads, rows: std::ops::Range<usize>, segs: &DaySegments, as_of: NaiveDate) -> Result<Vec<u64>> {
+        let ns = segs.count();
+        let mut counts = vec![0u64; self.count * ns * 2];
+        // (as many leads a block as `interrupt::check` counts between two asks of its hook)
+        let mut block = vec![0u32; crate::interrupt::CHECK_EVERY as usize];
+        for start in rows.clone().step_by(block.len()) {
+            crate::interrupt::poll()?;
+            let end = (start + block.len()).min(rows.end);
+            let numbers = &mut block[..end - start];
+            numbers.fill(0);
+            for (col, k) in &self.cols {
+                let k = *k as u32;
+                match col {
+                    Col::Channel(c) => {
+                        numbers.iter_mut().zip(&c[start..end]).for_each(|(n, c)| *n = *n * k + c.map_or(0, |c| c as u32 + 1))
+                    }
+                    Col::Words(w) => numbers.iter_mut().zip(&w[start..end]).for_each(|(n, &w)| *n = *n * k + w),
+                    Col::None => {}
+                }
+            }
+            for ((&n, &created), &won) in numbers.iter().zip(&leads.created_on[start..end]).zip(&leads.won_on[start..end]) {
+                counts[(n as usize * ns + segs.of_day(created)) * 2 + usize::from(converted(won, as_of))] += 1;
+            }
+        }
+        Ok(counts)
     }
 
     /// The number of lead `i`'s combination, below [`Combos::count`].

@@ -88,7 +88,7 @@ impl Spans {
 /// which the compiler vectorizes, where a binary search over random dates mispredicts about
 /// every other step; by a binary search for many.
 #[inline]
-fn at_or_before(days: &[NaiveDate], day: NaiveDate) -> usize {
+pub(super) fn at_or_before(days: &[NaiveDate], day: NaiveDate) -> usize {
     if days.len() <= 32 { days.iter().map(|d| usize::from(*d <= day)).sum() } else { days.partition_point(|d| *d <= day) }
 }
 
