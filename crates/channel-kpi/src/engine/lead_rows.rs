@@ -227,8 +227,8 @@ impl<'a> Combos<'a> {
         // (as many leads a block as `interrupt::check` counts between two asks of its hook)
         let mut block = vec![0u32; crate::interrupt::CHECK_EVERY as usize];
         for start in rows.clone().step_by(block.len()) {
-            crate::interrupt::poll()?;
             let end = (start + block.len()).min(rows.end);
+            crate::interrupt::check_n((end - start) as u32)?;
             let numbers = &mut block[..end - start];
             numbers.fill(0);
             for (col, k) in &self.cols {
