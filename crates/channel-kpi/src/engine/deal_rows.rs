@@ -221,6 +221,15 @@ impl Engine<'_> {
                 let d = deal.get_or_insert_with(|| deals.get(i));
                 deals.fill(i, d);
             }
+            let (created, closed) = (deals.created_on(i), deals.closed_on(i));
+            // a deal open at a window's end counts there only for the pipeline and velocity
+            let reach = if needs.open { closed } else { Some(closed.unwrap_or(created)) };
+            let span = spans.as_ref().map_or(every.as_slice(), |s| s.touched(created, reach));
+            // a deal no window's tally counts, with no KPI observing deals: nothing to add
+            // (its group, unseen otherwise, would get no cell either)
+            if span.is_empty() && !observed {
+                continue;
+            }
             let cached = match (key, &fields) {
                 (Some(f), _) => Some(f.map_or(0, |f| deals.word_key(f, i) as usize * nl)),
                 (None, Some(fields)) => {
@@ -257,10 +266,6 @@ impl Engine<'_> {
                     groups[level] = cache[k + level];
                 }
             }
-            let (created, closed) = (deals.created_on(i), deals.closed_on(i));
-            // a deal open at a window's end counts there only for the pipeline and velocity
-            let reach = if needs.open { closed } else { Some(closed.unwrap_or(created)) };
-            let span = spans.as_ref().map_or(every.as_slice(), |s| s.touched(created, reach));
             if tallied {
                 // the deal's facts per window, once for every level's tallies
                 let cycle = closed.map_or(0, |c| crate::period::days_between(created, c));
