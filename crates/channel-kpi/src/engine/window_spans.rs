@@ -89,7 +89,12 @@ impl Spans {
 /// every other step; by a binary search for many.
 #[inline]
 pub(super) fn at_or_before(days: &[NaiveDate], day: NaiveDate) -> usize {
-    if days.len() <= 32 { days.iter().map(|d| usize::from(*d <= day)).sum() } else { days.partition_point(|d| *d <= day) }
+    match days {
+        // one window (a scorecard of one period): one compare, not the vector loop's set-up
+        [d] => usize::from(*d <= day),
+        _ if days.len() <= 32 => days.iter().map(|d| usize::from(*d <= day)).sum(),
+        _ => days.partition_point(|d| *d <= day),
+    }
 }
 
 #[cfg(test)]
