@@ -410,8 +410,14 @@ impl Dataset {
     /// Also checks that every `group_by` dimension can come from the loaded tables
     /// ([`crate::load::check_group_by`]).
     pub fn run_checked(&self, query: &Query) -> Result<ResultTable> {
+        self.checked_partial(query)?.finish(&self.refs)
+    }
+
+    /// The partial states of [`Dataset::run_checked`]: `group_by` checked against the loaded
+    /// tables, then [`Dataset::partial`].
+    fn checked_partial(&self, query: &Query) -> Result<Partial> {
         crate::load::check_group_by(&self.columns, &self.refs, query)?;
-        self.partial(query)?.finish(&self.refs)
+        self.partial(query)
     }
 
     /// [`Dataset::run_checked`] of a dataset no longer needed after it: a large one (folded on
@@ -422,8 +428,7 @@ impl Dataset {
         if self.record_count() < PART_MIN_RECORDS {
             return self.run_checked(query);
         }
-        crate::load::check_group_by(&self.columns, &self.refs, query)?;
-        let partial = self.partial(query)?;
+        let partial = self.checked_partial(query)?;
         let refs = std::mem::take(&mut self.refs);
         std::thread::scope(|s| {
             s.spawn(move || drop(self));

@@ -68,6 +68,6 @@ pub(crate) use partial::{check_currency, check_deal_currency, one_deal_currency}
 pub use query::{CohortBy, Compare, Options, Query, TrainingMetric};
 pub use record::{Record, Reference};
 pub use registry::KpiState;
-pub(crate) use subscription_rows::GroupSplit;
+pub(crate) use subscription_split::GroupSplit;
 pub use table::{Column, ColumnKind, ColumnRole, ColumnSpec, GroupComparison, ResultTable, Value};
 pub use window::Window;

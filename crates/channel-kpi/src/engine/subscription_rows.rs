@@ -5,7 +5,7 @@ use super::dimension::Dimension;
 use super::group_cache::{GroupKeys, IdColumn};
 use super::partial::{Engine, Found, check_currency};
 use super::record::Record;
-pub(crate) use super::subscription_split::GroupSplit;
+use super::subscription_split::GroupSplit;
 use super::window_spans::Spans;
 use crate::domain::Subscriptions;
 use crate::error::Result;
