@@ -30,6 +30,7 @@ mod binary;
 mod catalog;
 pub(crate) mod check;
 mod coverage;
+mod day_counts;
 mod day_segments;
 mod deal_rows;
 mod dimension;

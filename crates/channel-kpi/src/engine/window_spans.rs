@@ -6,8 +6,9 @@
 //! contains its creation or close date, or the deal is open at `w`'s end (created before it,
 //! closed on or after it). With the windows disjoint and sorted by start, those windows lie
 //! between the first one ending after the earlier of the two dates and the last one starting on
-//! or before the later one (the last window of all while the deal is open): two binary
-//! searches. Windows that overlap, or cyclic buckets (every March of several years), have no
+//! or before the later one (the last window of all while the deal is open): two counts of
+//! window bounds on or before a day, each one read from a table by the day ([`DayCounts`]).
+//! Windows that overlap, or cyclic buckets (every March of several years), have no
 //! such order: then every window is tried.
 //!
 //! ```text
@@ -16,6 +17,7 @@
 //! deal created 2024-12-01, still open         →  Jan … Dec
 //! ```
 
+use super::day_counts::DayCounts;
 use super::window::Window;
 use chrono::NaiveDate;
 
@@ -30,9 +32,9 @@ pub(crate) fn first_equal(windows: &[Window]) -> Vec<usize> {
 pub(crate) struct Spans {
     /// Window indexes in order of start.
     order: Vec<usize>,
-    starts: Vec<NaiveDate>,
+    starts: DayCounts,
     /// Exclusive ends, in the same order (ascending too, as the windows are disjoint).
-    ends: Vec<NaiveDate>,
+    ends: DayCounts,
 }
 
 impl Spans {
@@ -64,21 +66,21 @@ impl Spans {
         let disjoint = ends.iter().zip(starts.iter().skip(1)).all(|(end, next)| end <= next);
         // shifted by the same number of days, both stay in ascending order
         let days = chrono::Days::new(u64::from(margin));
-        let starts = starts.into_iter().map(|s| s.checked_sub_days(days).unwrap_or(NaiveDate::MIN)).collect();
-        let ends = ends.into_iter().map(|e| e.checked_add_days(days).unwrap_or(NaiveDate::MAX)).collect();
+        let starts = DayCounts::new(starts.into_iter().map(|s| s.checked_sub_days(days).unwrap_or(NaiveDate::MIN)).collect());
+        let ends = DayCounts::new(ends.into_iter().map(|e| e.checked_add_days(days).unwrap_or(NaiveDate::MAX)).collect());
         disjoint.then_some(Spans { order, starts, ends })
     }
 
     /// The indexes of the windows a deal created on `created` (closed on `closed`, `None`
     /// while open) can count in; every other window gives it empty facts.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn touched(&self, created: NaiveDate, closed: Option<NaiveDate>) -> &[usize] {
         let (first, last) = match closed {
             Some(c) => (created.min(c), Some(created.max(c))),
             None => (created, None),
         };
-        let lo = at_or_before(&self.ends, first);
-        let hi = last.map_or(self.order.len(), |l| at_or_before(&self.starts, l));
+        let lo = self.ends.at_or_before(first);
+        let hi = last.map_or(self.order.len(), |l| self.starts.at_or_before(l));
         &self.order[lo..hi.max(lo)]
     }
 }

@@ -1,0 +1,118 @@
+//! [`DayCounts`]: how many of a few ascending days (the starts or the ends of a query's
+//! windows) are on or before a given day, read from a table indexed by the day's year and
+//! ordinal instead of found by comparing it with each of them.
+//!
+//! A record's windows are found from its dates ([`super::window_spans::Spans`]) for every record
+//! a query folds: with twelve monthly windows, counting the bounds on or before a date took two
+//! dozen compares a record; the table takes one read. The table covers whole years, from the
+//! first day's year to the last one's, 366 entries a year (the last unused in common years),
+//! so a date's entry is `(year − first year) × 366 + ordinal0` — two shifts of chrono's packed
+//! date, no day count since the epoch. A day before the first year is after none of the days;
+//! a day after the last year is after all of them. Days spanning more than [`MAX_YEARS`] years
+//! (a window from year 1) are counted by a binary search instead.
+//!
+//! ```text
+//! ends of the months of 2025:  Feb 1, Mar 1, … Jan 1 2026   (table: 2025 and 2026, 732 entries)
+//! 2025-02-10 → entry 0 × 366 + 40 → 1 (Feb 1 is on or before it)
+//! 2024-07-01 → before 2025 → 0;   2027-03-01 → after 2026 → 12
+//! ```
+
+use chrono::{Datelike, NaiveDate};
+
+/// The widest span of years a table is built for (37 k entries).
+pub(crate) const MAX_YEARS: i32 = 100;
+
+/// Entries a year in the table (the ordinals of a leap year).
+const YEAR: i32 = 366;
+
+/// How many of some ascending days are on or before a day (`days.partition_point(|d| *d <= day)`).
+#[derive(Debug, Clone)]
+pub(crate) struct DayCounts {
+    /// The year of the first entry after the sentinel.
+    first_year: i32,
+    /// `[0, count of each day of the years covered …, all]`: entry `1 + (year − first_year) ×
+    /// 366 + ordinal0`; the first and last entries answer for days before and after the years
+    /// covered (a clamped index, no branch). Empty when the days span too many years.
+    table: Vec<u32>,
+    /// The days, for the binary search when there is no table.
+    days: Vec<NaiveDate>,
+}
+
+impl DayCounts {
+    /// The counts of `days` (ascending).
+    pub(crate) fn new(days: Vec<NaiveDate>) -> DayCounts {
+        debug_assert!(days.is_sorted());
+        let (Some(first), Some(last)) = (days.first(), days.last()) else {
+            return DayCounts { first_year: 0, table: vec![0, 0], days };
+        };
+        let (first_year, last_year) = (first.year(), last.year());
+        if last_year - first_year >= MAX_YEARS {
+            return DayCounts { first_year, table: Vec::new(), days };
+        }
+        let years = (last_year - first_year + 1) as usize;
+        let mut table = Vec::with_capacity(years * YEAR as usize + 2);
+        table.push(0);
+        for year in first_year..=last_year {
+            for ordinal in 1..=YEAR as u32 {
+                // the 366th day of a common year is never looked up: any count will do
+                let day =
+                    NaiveDate::from_yo_opt(year, ordinal).unwrap_or_else(|| NaiveDate::from_yo_opt(year, ordinal - 1).expect("day 365"));
+                table.push(days.partition_point(|d| *d <= day) as u32);
+            }
+        }
+        table.push(days.len() as u32);
+        DayCounts { first_year, table, days }
+    }
+
+    /// How many of the days are on or before `day`.
+    #[inline(always)]
+    pub(crate) fn at_or_before(&self, day: NaiveDate) -> usize {
+        // one day (one window: a scorecard of one period): one compare is cheaper than the entry
+        if let [only] = self.days.as_slice() {
+            return usize::from(*only <= day);
+        }
+        if self.table.is_empty() {
+            return self.days.partition_point(|d| *d <= day);
+        }
+        // before the years covered: the sentinel 0; after them: the last entry (all)
+        let entry = 1 + (day.year() - self.first_year) as i64 * i64::from(YEAR) + i64::from(day.ordinal0());
+        self.table[entry.clamp(0, self.table.len() as i64 - 1) as usize] as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// The table answers as a binary search does, for days before, on, between and after the
+    /// listed ones, across leap and common years, with none, one and many days, and for days
+    /// too far apart for a table.
+    #[test]
+    fn counts_are_those_of_a_binary_search() {
+        let lists: Vec<Vec<NaiveDate>> = vec![
+            vec![],
+            vec![day("2025-01-01")],
+            (0..13).map(|m| day("2025-01-01").checked_add_months(chrono::Months::new(m)).unwrap()).collect(),
+            vec![day("2023-12-31"), day("2024-02-29"), day("2024-03-01"), day("2024-12-31"), day("2025-01-01")],
+            vec![day("1900-01-01"), day("2025-06-01"), day("2100-01-01")],
+        ];
+        for days in lists {
+            let counts = DayCounts::new(days.clone());
+            let mut probe = day("1899-12-01");
+            let mut probes = vec![NaiveDate::MIN, NaiveDate::MAX];
+            while probe < day("2101-02-01") {
+                probes.push(probe);
+                // every day around the listed ones, a day a month elsewhere
+                let near = days.iter().any(|d| (*d - probe).num_days().abs() < 400);
+                probe = probe + chrono::Days::new(if near { 1 } else { 29 });
+            }
+            for p in probes {
+                assert_eq!(counts.at_or_before(p), days.partition_point(|d| *d <= p), "{days:?} at {p}");
+            }
+        }
+    }
+}
