@@ -12,7 +12,7 @@
 //! always. So errors never depend on which way a table was read; the shortcut only makes clean
 //! tables fast.
 
-use super::columns::{Amounts, Flat, Strs};
+use super::columns::{Amounts, Flat, Strs, packed_bytes};
 pub(super) use super::typed_dates::{Days, date, dates, push_dates, push_required_dates};
 use crate::domain::{Attrs, Channel, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, Words};
 use crate::money::{Currency, Money};
@@ -272,10 +272,10 @@ pub(super) fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut 
             // trimmed and looked up in `words` once.
             let mut short: rustc_hash::FxHashMap<u128, u32> = Default::default();
             let word = |words: &mut Words, i: usize| words.id(c.get(i).map(trimmed).filter(|s| !s.is_empty()));
-            c.each_bytes(n, |i, raw| {
-                out.push(match raw {
-                    Some(b) if b.len() < 16 => *short.entry(packed_bytes(b)).or_insert_with(|| word(words, i)),
-                    _ => word(words, i),
+            c.short_keys(n, |i, key| {
+                out.push(match key {
+                    Some(key) => *short.entry(key).or_insert_with(|| word(words, i)),
+                    None => word(words, i),
                 });
                 Some(())
             });
@@ -289,30 +289,6 @@ pub(super) fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut 
 #[inline]
 fn packed(s: &str) -> u128 {
     packed_bytes(s.as_bytes())
-}
-
-/// [`packed`] of a text's bytes.
-#[inline(always)]
-pub(super) fn packed_bytes(b: &[u8]) -> u128 {
-    debug_assert!(b.len() < 16);
-    let (lo, hi) = match b.split_first_chunk::<8>() {
-        Some((head, rest)) => (u64::from_le_bytes(*head), short_word(rest)),
-        None => (short_word(b), 0),
-    };
-    lo as u128 | (hi as u128) << 64 | (b.len() as u128) << 120
-}
-
-/// At most 8 bytes as one little-endian integer (zeros above them).
-#[inline(always)]
-fn short_word(b: &[u8]) -> u64 {
-    let n = b.len();
-    match (b.first_chunk::<4>(), b.last_chunk::<4>()) {
-        // 4 to 8 bytes: the first four and the last four (overlapping bytes agree)
-        (Some(head), Some(tail)) => u32::from_le_bytes(*head) as u64 | (u32::from_le_bytes(*tail) as u64) << (8 * (n - 4)),
-        _ if n == 0 => 0,
-        // 1 to 3 bytes: first, middle, last
-        _ => b[0] as u64 | (b[n / 2] as u64) << (8 * (n / 2)) | (b[n - 1] as u64) << (8 * (n - 1)),
-    }
 }
 
 /// The values of a text column's `n` rows as `parse` reads each (trimmed, `None` where empty
@@ -343,17 +319,17 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
         }
         Some(Strs::Flat(c)) => {
             // the columns parsed are enumerations: each short text parsed once, found again by
-            // its bytes as one integer ([`packed`]) in a table of 64 slots (one compare, a
-            // branch taken the same way nearly every row, whatever order the values come in)
-            // (a longer text, `partner_satisfaction`, is found by its bytes in a hash map)
+            // its bytes as one integer ([`Flat::short_keys`](super::columns::Flat::short_keys))
+            // in a table of 64 slots (one compare, a branch taken the same way nearly every row,
+            // whatever order the values come in) (a longer text, `partner_satisfaction`, is
+            // found by its bytes in a hash map)
             let mut memo = ShortMemo::new(None);
             let mut long: rustc_hash::FxHashMap<&[u8], Option<T>> = Default::default();
             let read = |i: usize| parse(c.get(i).map(trimmed).filter(|s| !s.is_empty()));
-            c.each_bytes(n, |i, raw| {
-                let v = match raw {
-                    Some(b) if b.len() < 16 => memo.get(packed_bytes(b), || read(i)),
-                    Some(b) => *long.entry(b).or_insert_with(|| read(i)),
-                    None => read(i),
+            c.short_keys(n, |i, key| {
+                let v = match key {
+                    Some(key) => memo.get(key, || read(i)),
+                    None => cold(|| *long.entry(c.get(i).map_or(&[][..], str::as_bytes)).or_insert_with(|| read(i))),
                 };
                 out.push(v?);
                 Some(())
@@ -370,7 +346,7 @@ fn slot_of(key: u128) -> usize {
 }
 
 /// What was computed for the last short text in each of 64 slots, by the text's key (its
-/// bytes as one integer, [`packed`] or `typed_leads::short_keys`, which never is `u128::MAX`):
+/// bytes as one integer, [`packed`] or `Flat::short_keys`, which never is `u128::MAX`):
 /// a text met again costs one compare, whatever order the texts come in; a text whose slot
 /// another one took is computed again.
 pub(super) struct ShortMemo<T>([(u128, T); 64]);
@@ -386,10 +362,18 @@ impl<T: Copy> ShortMemo<T> {
     pub(super) fn get(&mut self, key: u128, compute: impl FnOnce() -> T) -> T {
         let slot = &mut self.0[slot_of(key)];
         if slot.0 != key {
-            *slot = (key, compute());
+            *slot = (key, cold(compute));
         }
         slot.1
     }
+}
+
+/// `f()`, out of the caller's line: a memo's miss (a text parsed or interned once) kept out of
+/// the loop it is in, so the loop stays small enough to take its per-row closure inline.
+#[cold]
+#[inline(never)]
+fn cold<T>(f: impl FnOnce() -> T) -> T {
+    f()
 }
 
 /// `s.trim()`, without the call when neither end is whitespace (ids usually are not padded).

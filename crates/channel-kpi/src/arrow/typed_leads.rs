@@ -14,12 +14,10 @@
 //! utf8     date32      utf8     dict     utf8        utf8     date32      utf8 (an attr)
 //! ```
 
-use super::columns::{Flat, Strs};
-use super::typed_deals::{
-    Days, ShortMemo, append_ids, dates, fill_attrs, packed_bytes, parsed, push_dates, push_required_dates, text, texts, word_ids,
-};
+use super::columns::Strs;
+use super::typed_deals::{Days, ShortMemo, append_ids, dates, fill_attrs, parsed, push_dates, push_required_dates, text, texts, word_ids};
 use crate::domain::{Channel, Leads, OptionalTexts, Words};
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use std::str::FromStr;
 
 /// Appends every row of `batch` to `leads`, read as the row path reads them, with the attrs of
@@ -53,75 +51,28 @@ pub(crate) fn append_leads(leads: &mut Leads, batch: &RecordBatch, table: &Recor
 
 /// [`word_ids`] (the same ids appended to `out`), for a plain text column through a memo of 64
 /// slots in front of `words`: each short text found again by its bytes as one integer
-/// ([`short_keys`], [`packed_bytes`]: one compare) — for the few distinct texts of a lead's
-/// source or partner column (the map `word_ids` hashes and probes per row was a quarter of
-/// reading 10 M leads). A text of 16 bytes or more, and a text whose slot another one took, is
-/// looked up in `words`.
+/// ([`Flat::short_keys`](super::columns::Flat::short_keys): one compare) — for the few distinct
+/// texts of a lead's source or partner column (the map `word_ids` hashes and probes per row was
+/// a quarter of reading 10 M leads). A text of 16 bytes or more, and a text whose slot another
+/// one took, is looked up in `words`.
 fn few_word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut Vec<u32>) {
     let Some(Strs::Flat(f)) = c else { return word_ids(c, n, words, out) };
     out.reserve(n);
     let mut memo = ShortMemo::new(0u32);
     let word = |words: &mut Words, i: usize| words.id(f.get(i).map(str::trim).filter(|s| !s.is_empty()));
-    let mut each = |i: usize, key: Option<u128>| {
+    f.short_keys(n, |i, key| {
         out.push(match key {
             Some(key) => memo.get(key, || word(words, i)),
             None => word(words, i),
-        })
-    };
-    match f {
-        Flat::Utf8(a) => short_keys(a, n, each),
-        _ => drop(f.each_bytes(n, |i, raw| {
-            each(i, raw.filter(|b| b.len() < 16).map(packed_bytes));
-            Some(())
-        })),
-    }
+        });
+        Some(())
+    });
 }
 
 /// The channels of a text column's `n` rows appended to `out`, as `parsed` reads them (trimmed,
-/// `None` where empty or absent; `None` returned at a text no channel has): a plain `utf8`
-/// column through a memo of 64 slots by [`short_keys`], each distinct text parsed once.
+/// `None` where empty or absent; `None` returned at a text no channel has).
 fn channels(c: Option<&Strs>, n: usize, out: &mut Vec<Option<Channel>>) -> Option<()> {
-    let parse = |s: Option<&str>| s.map(Channel::from_str).transpose().ok();
-    let Some(Strs::Flat(Flat::Utf8(a))) = c else { return parsed(c, n, out, parse) };
-    out.reserve(n);
-    let read = |i: usize| parse(a.is_valid(i).then(|| a.value(i).trim()).filter(|s| !s.is_empty()));
-    let (mut memo, mut refused) = (ShortMemo::new(None), false);
-    short_keys(a, n, |i, key| {
-        let v = match key {
-            Some(key) => memo.get(key, || read(i)),
-            None => read(i),
-        };
-        refused |= v.is_none();
-        out.push(v.flatten());
-    });
-    (!refused).then_some(())
-}
-
-/// What [`short_keys`] gives a null row: no text's key (a text's has its length, below 16, in
-/// the top byte).
-const NULL_KEY: u128 = 16 << 120;
-
-/// Calls `f(i, key)` for each of the first `n` rows of a plain `utf8` column: `key` is the
-/// row's text as one integer when it is shorter than 16 bytes — its bytes, then zeros, its
-/// length in the top byte (equal keys, equal texts) — [`NULL_KEY`] for a null row, `None` for
-/// a longer text or one within 16 bytes of the end of the column's data. Sixteen bytes are
-/// read from the text's start and those past its end masked off: no branch on the length,
-/// which mispredicts on texts of mixed lengths (`packed_bytes`, ≈ 8 ns a row on 10 M leads'
-/// sources of 6 to 10 bytes).
-///
-/// Example: `"paid"` is `0x04 << 120 | u32::from_le_bytes(*b"paid")`.
-#[inline(always)]
-fn short_keys(a: &arrow_array::StringArray, n: usize, mut f: impl FnMut(usize, Option<u128>)) {
-    let (offsets, data, nulls) = (a.value_offsets(), a.value_data(), a.nulls());
-    for i in 0..n {
-        let (lo, hi) = (offsets[i] as usize, offsets[i + 1] as usize);
-        let len = hi.wrapping_sub(lo);
-        let key = match data.get(lo..).and_then(|d| d.first_chunk::<16>()) {
-            Some(w) if len < 16 => Some(u128::from_le_bytes(*w) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120),
-            _ => None,
-        };
-        f(i, if nulls.is_none_or(|b| b.is_valid(i)) { key } else { Some(NULL_KEY) });
-    }
+    parsed(c, n, out, |s: Option<&str>| s.map(Channel::from_str).transpose().ok())
 }
 
 /// The trimmed, non-empty texts of a text column's `n` rows ([`text`]) appended to `out`
@@ -180,45 +131,6 @@ mod tests {
         assert_eq!(leads[0].attrs.get("score").map(String::as_str), Some("5"));
         assert!(leads[1].attrs.is_empty());
         assert_eq!(leads[0].partner_id, None);
-    }
-
-    /// Two rows get one key only when their texts are equal (a null row: [`NULL_KEY`]); a text
-    /// of 16 bytes or more, or one too near the end of the data to read 16 bytes, gets none.
-    #[test]
-    fn short_keys_are_equal_for_equal_texts_only() {
-        let texts = [
-            Some("paid"),
-            None,
-            Some(""),
-            Some("paid"),
-            Some("pai"),
-            Some("paid "),
-            Some("google ads"),
-            Some("abcdefghijklmno"),
-            Some("abcdefghijklmnop"),
-            Some("webinar"),
-            Some("paid"),
-            Some("pai"),
-            Some("x"),
-            Some("webinar"),
-        ];
-        let a = StringArray::from(texts.to_vec());
-        for (a, texts) in [(a.clone(), &texts[..]), (a.slice(3, 9), &texts[3..12])] {
-            let mut keys = Vec::new();
-            short_keys(&a, texts.len(), |_, k| keys.push(k));
-            for (i, ki) in keys.iter().enumerate() {
-                for (j, kj) in keys.iter().enumerate() {
-                    if let (Some(x), Some(y)) = (ki, kj) {
-                        assert_eq!(x == y, texts[i] == texts[j], "{:?} {:?}", texts[i], texts[j]);
-                    }
-                }
-            }
-            assert!(keys.iter().zip(texts).all(|(k, t)| t.is_some_and(|t| t.len() >= 16) <= k.is_none()), "{keys:?}");
-        }
-        let mut keys = Vec::new();
-        short_keys(&a, texts.len(), |_, k| keys.push(k));
-        assert_eq!((keys[0], keys[1], keys[2]), (Some(4 << 120 | u128::from(u32::from_le_bytes(*b"paid"))), Some(NULL_KEY), Some(0)));
-        assert_eq!((keys[8], keys[13]), (None, None), "16 bytes; the last text, near the data's end");
     }
 
     #[test]

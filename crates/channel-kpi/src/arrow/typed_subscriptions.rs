@@ -17,7 +17,8 @@
 //! ```
 
 use super::columns::Strs;
-use super::typed_deals::{Days, LastCurrency, amounts, dates, fill_attrs, packed_bytes, push_required_dates, text, texts, word_ids};
+use super::columns::packed_bytes;
+use super::typed_deals::{Days, LastCurrency, amounts, dates, fill_attrs, push_required_dates, text, texts, word_ids};
 use crate::domain::{Subscriptions, Words};
 use crate::money::Money;
 use arrow_array::RecordBatch;
