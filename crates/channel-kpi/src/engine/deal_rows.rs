@@ -293,7 +293,9 @@ impl Engine<'_> {
                         if touches[k] {
                             group[k].add(&facts[k]).map_err(|_| overflow())?;
                         }
-                        group[k].closed.add(&kept[k])?;
+                        if needs.closed {
+                            group[k].closed.add(&kept[k])?;
+                        }
                     }
                 }
                 if observed {

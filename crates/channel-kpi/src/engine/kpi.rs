@@ -37,6 +37,13 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Whether [`Ctx::money`] converts `m` (it is in another currency than the query's): when
+    /// not, its date is not read.
+    #[inline]
+    pub fn converts(&self, m: Money) -> bool {
+        self.query.currency.is_some_and(|c| c != m.currency)
+    }
+
     /// An amount in the query's currency: converted with the exchange-rate table at the rate
     /// for `on` when the query names a currency, as is otherwise (the engine has already
     /// checked that all amounts share one currency).
