@@ -64,11 +64,14 @@ impl Spans {
         let starts: Vec<NaiveDate> = order.iter().map(|&i| windows[i].period.start()).collect();
         let ends: Vec<NaiveDate> = order.iter().map(|&i| windows[i].period.end()).collect();
         let disjoint = ends.iter().zip(starts.iter().skip(1)).all(|(end, next)| end <= next);
+        if !disjoint {
+            return None;
+        }
         // shifted by the same number of days, both stay in ascending order
         let days = chrono::Days::new(u64::from(margin));
         let starts = DayCounts::new(starts.into_iter().map(|s| s.checked_sub_days(days).unwrap_or(NaiveDate::MIN)).collect());
         let ends = DayCounts::new(ends.into_iter().map(|e| e.checked_add_days(days).unwrap_or(NaiveDate::MAX)).collect());
-        disjoint.then_some(Spans { order, starts, ends })
+        Some(Spans { order, starts, ends })
     }
 
     /// The indexes of the windows a deal created on `created` (closed on `closed`, `None`
