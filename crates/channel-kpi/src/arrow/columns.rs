@@ -328,6 +328,7 @@ impl<'a> Amounts<'a> {
     /// The first `n` rows as [`Amounts::get`] reads each (`None` where null or the column is
     /// absent), handed to `f` in order with one match on the column's type for all of them
     /// (and no validity check per row when there is no null); `None` as soon as `f` refuses one.
+    #[inline(always)]
     pub(super) fn each(&self, n: usize, mut f: impl FnMut(usize, Option<i128>) -> Option<()>) -> Option<()> {
         fn each<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>, n: usize, f: &mut impl FnMut(usize, Option<i128>) -> Option<()>) -> Option<()>
         where

@@ -122,10 +122,11 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
     // none negative, and one for every won deal
     let mut amounts_ok = true;
     d.amount.reserve(n);
-    for (i, &status) in d.status[start..].iter().enumerate() {
-        d.amount.push(match amount.get(i) {
+    let (status, out) = (&d.status[start..], &mut d.amount);
+    amount.each(n, |i, raw| {
+        out.push(match raw {
             None => {
-                amounts_ok &= status != DealStatus::Won;
+                amounts_ok &= status[i] != DealStatus::Won;
                 None
             }
             Some(raw) => {
@@ -136,7 +137,8 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch) -> Option<()>
                 Some(Money::new(value, c))
             }
         });
-    }
+        Some(())
+    })?;
     d.history.resize(start + n, 0);
     if start == 0 {
         d.memo.set_currency(one);
