@@ -67,9 +67,11 @@ impl DayCounts {
     /// How many of the days are on or before `day`.
     #[inline(always)]
     pub(crate) fn at_or_before(&self, day: NaiveDate) -> usize {
-        // one day (one window: a scorecard of one period): one compare is cheaper than the entry
-        if let [only] = self.days.as_slice() {
-            return usize::from(*only <= day);
+        // one or two days (one window: a scorecard of one period): compares are cheaper than the entry
+        match self.days.as_slice() {
+            [only] => return usize::from(*only <= day),
+            [a, b] => return usize::from(*a <= day) + usize::from(*b <= day),
+            _ => {}
         }
         if self.table.is_empty() {
             return self.days.partition_point(|d| *d <= day);
@@ -96,6 +98,7 @@ mod tests {
         let lists: Vec<Vec<NaiveDate>> = vec![
             vec![],
             vec![day("2025-01-01")],
+            vec![day("2025-01-01"), day("2026-01-01")],
             (0..13).map(|m| day("2025-01-01").checked_add_months(chrono::Months::new(m)).unwrap()).collect(),
             vec![day("2023-12-31"), day("2024-02-29"), day("2024-03-01"), day("2024-12-31"), day("2025-01-01")],
             vec![day("1900-01-01"), day("2025-06-01"), day("2100-01-01")],

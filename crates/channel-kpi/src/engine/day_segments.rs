@@ -15,15 +15,15 @@
 //! segment  0: before 2025   1: Q1 → [Q1, 2025]   2: Apr–Dec → [2025]   3: from 2026 → []
 //! ```
 
+use super::day_counts::DayCounts;
 use super::window::Window;
-use super::window_spans::at_or_before;
 use chrono::{Datelike, Months, NaiveDate};
 
 /// The segments of a query's windows and the windows of each.
 #[derive(Debug)]
 pub(crate) struct DaySegments {
-    /// The cuts, ascending and distinct.
-    cuts: Vec<NaiveDate>,
+    /// The cuts, ascending and distinct, counted by a table ([`DayCounts`]).
+    cuts: DayCounts,
     /// The windows of each segment (`cuts.len() + 1` of them), by index into the windows.
     windows: Vec<Vec<usize>>,
 }
@@ -57,7 +57,7 @@ impl DaySegments {
             None => Vec::new(),
         };
         let windows = std::iter::once(None).chain(cuts.iter().map(Some)).map(segment).collect();
-        Some(DaySegments { cuts, windows })
+        Some(DaySegments { cuts: DayCounts::new(cuts), windows })
     }
 
     /// Number of segments.
@@ -68,7 +68,7 @@ impl DaySegments {
     /// The segment of day `d`, below [`DaySegments::count`].
     #[inline(always)]
     pub(crate) fn of_day(&self, d: NaiveDate) -> usize {
-        at_or_before(&self.cuts, d)
+        self.cuts.at_or_before(d)
     }
 
     /// The windows holding every day of segment `s` (and no other window holds one).

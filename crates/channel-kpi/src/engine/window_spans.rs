@@ -88,20 +88,6 @@ impl Spans {
     }
 }
 
-/// How many of the ascending `days` are on or before `day` (`partition_point(|d| d <= day)`):
-/// for a few windows (a year of months) by counting them all — compares without branches,
-/// which the compiler vectorizes, where a binary search over random dates mispredicts about
-/// every other step; by a binary search for many.
-#[inline]
-pub(super) fn at_or_before(days: &[NaiveDate], day: NaiveDate) -> usize {
-    match days {
-        // one window (a scorecard of one period): one compare, not the vector loop's set-up
-        [d] => usize::from(*d <= day),
-        _ if days.len() <= 32 => days.iter().map(|d| usize::from(*d <= day)).sum(),
-        _ => days.partition_point(|d| *d <= day),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,18 +135,6 @@ mod tests {
         let mut want = vec![jan, feb, mar];
         want.sort();
         assert_eq!(near, want);
-    }
-
-    /// Counting and the binary search agree, below and above the 32 days where one gives way to
-    /// the other, for days before, on, between and after the listed ones.
-    #[test]
-    fn days_at_or_before_a_day_are_counted_as_a_binary_search_finds_them() {
-        for len in [0, 1, 2, 31, 32, 33, 100] {
-            let days: Vec<NaiveDate> = (0..len).map(|k| day("2025-01-01") + chrono::Days::new(k * 3)).collect();
-            for probe in (0..len * 3 + 6).map(|k| day("2024-12-29") + chrono::Days::new(k)) {
-                assert_eq!(at_or_before(&days, probe), days.partition_point(|d| *d <= probe), "{len} days, {probe}");
-            }
-        }
     }
 
     #[test]
