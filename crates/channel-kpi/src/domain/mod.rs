@@ -29,7 +29,7 @@ pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, 
 pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};
 pub use deal_columns::Deals;
 pub(crate) use deal_columns::WordField;
-pub(crate) use deal_columns::put_text;
+pub(crate) use deal::DealChecked;
 #[cfg(feature = "arrow")]
 pub(crate) use deal_columns::{Attrs, Words};
 pub use lead::Lead;

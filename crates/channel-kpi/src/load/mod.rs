@@ -37,6 +37,7 @@ mod csv_chunks;
 mod csv_deals;
 mod csv_file;
 mod deal_finder;
+mod deal_cells;
 mod deal_plan;
 mod first_lines;
 mod folder;
