@@ -51,6 +51,15 @@ fn bounds_of(ends: &[usize], bounds: &mut Vec<(usize, usize)>) {
     bounds.extend(ends.iter().scan(0, |start, &end| Some((std::mem::replace(start, end), end))));
 }
 
+/// The bytes that end a bare field: the delimiter and the terminators.
+const ENDS: [bool; 256] = {
+    let mut ends = [false; 256];
+    ends[b',' as usize] = true;
+    ends[b'\n' as usize] = true;
+    ends[b'\r' as usize] = true;
+    ends
+};
+
 /// The record whose read begins at `bytes[from..]`, read as `csv-core` (with the settings used
 /// here) reads it when it is plain: the terminators before it skipped, then each field either
 /// bare (not starting with `"`, ended by `,`, `\r` or `\n`) or quoted with no `"` inside, its
@@ -69,7 +78,7 @@ fn plain(bytes: &[u8], from: usize, bounds: &mut Vec<(usize, usize)>) -> Option<
             bounds.push((i + 1, close));
             close + 1
         } else {
-            let end = i + bytes[i..].iter().position(|&c| c == b',' || term(c))?;
+            let end = i + bytes[i..].iter().position(|&c| ENDS[c as usize])?;
             bounds.push((i, end));
             end
         };

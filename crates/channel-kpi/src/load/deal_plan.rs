@@ -22,7 +22,7 @@
 
 use super::json_line::JsonCells;
 use super::mapping::{Attrs, AttrsMode, KindMapping};
-use super::deal_cells::{self, Dates, Vocab};
+use super::deal_cells::{self, Dates, TextIds, Vocab};
 use super::row::{AttrFilter, Cells, LookupTable, RawRecord, parse_date};
 use crate::domain::{Channel, DealChecked, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, trimmed};
 use crate::money::{Currency, Money};
@@ -94,7 +94,8 @@ pub(super) struct Plan {
     src: Vec<Src>,
     /// The fields read from a cell or a lookup (any other is its default, or absent, in every row).
     live: Vec<usize>,
-    /// The fields whose every row takes the default (no cell, no lookup), one bit each.
+    /// The fields whose every row takes the default (no cell, no lookup), and the same as bits.
+    fixed: Vec<usize>,
     fixed_defaults: u32,
     /// Per lookup: the slot of its key column (`None`: absent, so the key is empty) and
     /// whether a row must be found.
@@ -155,16 +156,19 @@ impl Plan {
         let joins = map.lookups.iter().map(|l| (slot(&l.on), l.required)).collect();
         let src: Vec<Src> = src;
         let live = (0..src.len()).filter(|&f| src[f].slot.is_some() || src[f].joined.is_some()).collect::<Vec<_>>();
-        let fixed_defaults = (0..src.len()).filter(|f| !live.contains(f) && src[*f].default.is_some()).fold(0, |m, f| m | 1 << f);
-        Some(Plan { src, live, fixed_defaults, joins, attrs, formats })
+        let fixed: Vec<usize> = (0..src.len()).filter(|f| !live.contains(f) && src[*f].default.is_some()).collect();
+        let fixed_defaults = fixed.iter().fold(0, |m, f| m | 1 << f);
+        Some(Plan { src, live, fixed, fixed_defaults, joins, attrs, formats })
     }
 
-    /// Each field's text after the rename, the value map and the default (`None`: empty), and
-    /// which are the default (one bit per field): the fields no cell or lookup feeds are their
-    /// default in every row, the others read from `cell` or the row `joined`.
+    /// Each field's text after the rename, the value map and the default (`None`: empty) into
+    /// `text`, and which are the default (one bit per field): the fields no cell or lookup
+    /// feeds are their default in every row, the others read from `cell` or the row `joined`.
     #[inline]
-    fn texts<'a>(&'a self, cell: &impl Fn(usize) -> Option<&'a str>, joined: &[Option<&'a RawRecord>]) -> ([Option<&'a str>; 18], u32) {
-        let mut text: [Option<&'a str>; 18] = std::array::from_fn(|f| self.src[f].default.as_deref());
+    fn texts<'a>(&'a self, cell: &impl Fn(usize) -> Option<&'a str>, joined: &[Option<&'a RawRecord>], text: &mut [Option<&'a str>; 18]) -> u32 {
+        for &f in &self.fixed {
+            text[f] = self.src[f].default.as_deref();
+        }
         let mut defaulted = self.fixed_defaults;
         for &f in &self.live {
             let s = &self.src[f];
@@ -185,7 +189,7 @@ impl Plan {
             }
             text[f] = v.or(s.default.as_deref());
         }
-        (text, defaulted)
+        defaulted
     }
 }
 
@@ -196,7 +200,9 @@ pub(super) struct Chunk {
     /// The cells of the JSON Lines record being read.
     pub(super) json: JsonCells,
     dates: Dates,
-    currency: Option<(Box<str>, Currency)>,
+    /// The dictionary ids of `deals`' texts (cleared with `deals`).
+    ids: TextIds,
+    currency: Vocab<Currency>,
     status: Vocab<DealStatus>,
     channel: Vocab<Channel>,
     kind: Vocab<DealKind>,
@@ -210,7 +216,8 @@ impl Default for Chunk {
             deals: Deals::default(),
             json: JsonCells::default(),
             dates: Dates::new(),
-            currency: None,
+            ids: TextIds::new(),
+            currency: Vocab::default(),
             status: Vocab::default(),
             channel: Vocab::default(),
             kind: Vocab::default(),
@@ -247,7 +254,8 @@ impl Chunk {
         if joined.len() != p.joins.len() {
             return None;
         }
-        let (text, defaulted) = p.texts(&cell, &joined);
+        let mut text = [None; 18];
+        let defaulted = p.texts(&cell, &joined, &mut text);
         let t = |f: F| text[f as usize];
         let dates = &mut self.dates;
         // A date field: the default as ISO, else the kind's formats in order.
@@ -274,15 +282,7 @@ impl Chunk {
             None => None,
             Some(a) => {
                 let amount = deal_cells::amount(a)?;
-                let code = t(F::Currency)?;
-                let cur = match &self.currency {
-                    Some((text, c)) if **text == *code => *c,
-                    _ => {
-                        let c = Currency::new(code).ok()?;
-                        self.currency = Some((Box::from(code), c));
-                        c
-                    }
-                };
+                let cur = self.currency.get(t(F::Currency)?, |c| Currency::new(c).ok())?;
                 Some(Money::new(amount, cur))
             }
         };
@@ -290,16 +290,19 @@ impl Chunk {
         checked.validate().ok()?;
         // Every column of the deal, as `Deals::push_ref` writes a `Deal` without stage history.
         let d = &mut self.deals;
+        if d.is_empty() {
+            self.ids.clear(); // new (or emptied) deals: their dictionary is another
+        }
         d.memo.changed();
         d.ids.push_str(id);
         d.id_end.push(d.ids.len());
-        let w = &mut d.words;
-        d.partner.push(w.id(t(F::Partner)));
-        d.owner.push(w.id(t(F::Owner)));
-        d.source.push(w.id(t(F::Source)));
-        d.product.push(w.id(t(F::Product)));
-        d.lost_reason.push(w.id(t(F::LostReason)));
-        d.stage.push(w.id(t(F::Stage)));
+        let (w, ids) = (&mut d.words, &mut self.ids);
+        d.partner.push(ids.id(w, t(F::Partner)));
+        d.owner.push(ids.id(w, t(F::Owner)));
+        d.source.push(ids.id(w, t(F::Source)));
+        d.product.push(ids.id(w, t(F::Product)));
+        d.lost_reason.push(ids.id(w, t(F::LostReason)));
+        d.stage.push(ids.id(w, t(F::Stage)));
         d.channel.push(channel);
         d.kind.push(kind.unwrap_or_default());
         d.status.push(status);
