@@ -70,7 +70,7 @@ impl TextIds {
         self.0.iter_mut().for_each(|e| e.1 = 0);
     }
     /// `words.id(v)`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn id(&mut self, words: &mut Words, v: Option<&str>) -> u32 {
         let Some(v) = v else { return 0 };
         let Some(k) = key(v) else { return words.id(Some(v)) };
@@ -85,7 +85,7 @@ impl TextIds {
 /// The values of one small vocabulary field read so far, by their exact text (the first 16
 /// distinct texts; any other is parsed each time). A deals file's statuses, channels, kinds and
 /// currencies are a handful of texts, each parsed once instead of once per row.
-pub(super) struct Vocab<T>(Vec<(Option<(u128, u32)>, Box<str>, T)>);
+pub(super) struct Vocab<T>(Vec<(u128, u32, Box<str>, T)>);
 
 impl<T> Default for Vocab<T> {
     fn default() -> Self {
@@ -97,14 +97,15 @@ impl<T: Copy> Vocab<T> {
     /// `parse(v)`, remembered; `None` when it fails (not remembered).
     #[inline]
     pub(super) fn get(&mut self, v: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
-        // a short text compared as its [`key`], a long one byte by byte
-        let k = key(v);
-        if let Some((_, _, t)) = self.0.iter().find(|(ek, text, _)| *ek == k && (k.is_some() || **text == *v)) {
+        // a short text compared as its [`key`], a long one (key 0) byte by byte
+        let (k, len) = key(v).unwrap_or((0, v.len() as u32));
+        let short = (1..=16).contains(&len);
+        if let Some((.., t)) = self.0.iter().find(|e| e.0 == k && e.1 == len && (short || *e.2 == *v)) {
             return Some(*t);
         }
         let t = parse(v)?;
         if self.0.len() < 16 {
-            self.0.push((k, Box::from(v), t));
+            self.0.push((k, len, Box::from(v), t));
         }
         Some(t)
     }
