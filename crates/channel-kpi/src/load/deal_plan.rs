@@ -20,9 +20,9 @@
 //! Anything the plan does not read exactly like the row path gives `None`, and the
 //! reader hands the whole file to the row path, which reports what it reports.
 
+use super::deal_cells::{self, Dates, TextIds, Vocab};
 use super::json_line::JsonCells;
 use super::mapping::{Attrs, AttrsMode, KindMapping};
-use super::deal_cells::{self, Dates, TextIds, Vocab};
 use super::row::{AttrFilter, Cells, LookupTable, RawRecord, parse_date};
 use crate::domain::{Channel, DealChecked, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, trimmed};
 use crate::money::{Currency, Money};
@@ -165,7 +165,12 @@ impl Plan {
     /// `text`, and which are the default (one bit per field): the fields no cell or lookup
     /// feeds are their default in every row, the others read from `cell` or the row `joined`.
     #[inline]
-    fn texts<'a>(&'a self, cell: &impl Fn(usize) -> Option<&'a str>, joined: &[Option<&'a RawRecord>], text: &mut [Option<&'a str>; 18]) -> u32 {
+    fn texts<'a>(
+        &'a self,
+        cell: &impl Fn(usize) -> Option<&'a str>,
+        joined: &[Option<&'a RawRecord>],
+        text: &mut [Option<&'a str>; 18],
+    ) -> u32 {
         for &f in &self.fixed {
             text[f] = self.src[f].default.as_deref();
         }
@@ -277,7 +282,8 @@ impl Chunk {
         let registration = t(F::Registration)
             .map(|v| self.registration.get(v, |v| RegistrationStatus::from_str(v).ok()))
             .map_or(Some(None), |r| r.map(Some))?;
-        let stages = t(F::PartnerStages).map(|v| self.stages.get(v, |v| PartnerStages::parse(v).ok())).map_or(Some(None), |s| s.map(Some))?;
+        let stages =
+            t(F::PartnerStages).map(|v| self.stages.get(v, |v| PartnerStages::parse(v).ok())).map_or(Some(None), |s| s.map(Some))?;
         let amount = match t(F::Amount) {
             None => None,
             Some(a) => {
