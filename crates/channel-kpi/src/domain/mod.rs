@@ -26,12 +26,13 @@ mod training;
 pub use account_names::AccountNames;
 pub use contract::{Amendment, Contract, parse_amendments};
 pub use customer_success::{EngagementEvent, Onboarding, ProductUsage, Referral, SupportTicket};
+pub(crate) use deal::DealChecked;
 pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages, RegistrationStatus, StageEntry};
+#[cfg(feature = "arrow")]
+pub(crate) use deal_columns::Attrs;
 pub use deal_columns::Deals;
 pub(crate) use deal_columns::WordField;
-pub(crate) use deal_columns::put_text;
-#[cfg(feature = "arrow")]
-pub(crate) use deal_columns::{Attrs, Words};
+pub(crate) use deal_columns::Words;
 pub use lead::Lead;
 pub use lead_columns::Leads;
 #[cfg(feature = "arrow")]

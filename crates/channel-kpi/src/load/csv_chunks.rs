@@ -27,21 +27,67 @@ pub(super) const BLOCK: usize = 1 << 20;
 const MAX_CHUNK: usize = 8 << 20;
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// One record's fields (valid UTF-8, untrimmed).
+/// One record's fields (valid UTF-8, untrimmed): each field `text[start..end]`.
 pub(super) struct Fields<'a> {
     text: &'a str,
-    ends: &'a [usize],
+    bounds: &'a [(usize, usize)],
 }
 
 impl<'a> Fields<'a> {
     /// Field `i` (`None` past the last, or not on a character boundary: never for UTF-8 input).
     #[inline]
     pub(super) fn get(&self, i: usize) -> Option<&'a str> {
-        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
-        self.text.get(start..*self.ends.get(i)?)
+        let &(start, end) = self.bounds.get(i)?;
+        self.text.get(start..end)
     }
     pub(super) fn len(&self) -> usize {
-        self.ends.len()
+        self.bounds.len()
+    }
+}
+
+/// `csv-core`'s field ends (each field starting where the previous one ended) as bounds.
+fn bounds_of(ends: &[usize], bounds: &mut Vec<(usize, usize)>) {
+    bounds.clear();
+    bounds.extend(ends.iter().scan(0, |start, &end| Some((std::mem::replace(start, end), end))));
+}
+
+/// The bytes that end a bare field: the delimiter and the terminators.
+const ENDS: [bool; 256] = {
+    let mut ends = [false; 256];
+    ends[b',' as usize] = true;
+    ends[b'\n' as usize] = true;
+    ends[b'\r' as usize] = true;
+    ends
+};
+
+/// The record whose read begins at `bytes[from..]`, read as `csv-core` (with the settings used
+/// here) reads it when it is plain: the terminators before it skipped, then each field either
+/// bare (not starting with `"`, ended by `,`, `\r` or `\n`) or quoted with no `"` inside, its
+/// closing quote followed by `,`, `\r` or `\n`; the record's terminator (`\n`, or `\r`, whose
+/// `\n` the next read skips) within `bytes`. Each field's bounds in `bytes` go to `bounds`; the
+/// offset after the terminator, or `None` (nothing read) for `csv-core` to read the record: a
+/// doubled quote, text after a closing quote, a record the end of the input cuts.
+#[inline]
+fn plain(bytes: &[u8], from: usize, bounds: &mut Vec<(usize, usize)>) -> Option<usize> {
+    bounds.clear();
+    let term = |c: u8| c == b'\n' || c == b'\r';
+    let mut i = from + bytes.get(from..)?.iter().position(|&c| !term(c))?;
+    loop {
+        let after = if bytes[i] == b'"' {
+            let close = i + 1 + find(&bytes[i + 1..], |x| equal(x, b'"'), |c| c == b'"')?;
+            bounds.push((i + 1, close));
+            close + 1
+        } else {
+            let ends = |x| equal(x, b',') | equal(x, b'\n') | equal(x, b'\r');
+            let end = i + find(&bytes[i..], ends, |c| ENDS[c as usize])?;
+            bounds.push((i, end));
+            end
+        };
+        match *bytes.get(after)? {
+            b',' if after + 1 < bytes.len() => i = after + 1,
+            c if term(c) => return Some(after + 1),
+            _ => return None,
+        }
     }
 }
 
@@ -105,24 +151,13 @@ pub(super) fn read_parts<T: Send>(
 ) -> Option<u64> {
     let How { block, max_line, threads, lines, counted } = how;
     let mut fill = |buf: &mut Vec<u8>, want: usize| -> Option<bool> {
-        // Reads until `buf` holds `want` bytes; true at the end of the input.
-        let mut at = buf.len();
-        buf.resize(want.max(at), 0);
-        while at < want {
-            match input.read(&mut buf[at..]) {
-                Ok(0) => {
-                    buf.truncate(at);
-                    return Some(true);
-                }
-                Ok(n) => {
-                    at += n;
-                    counted.fetch_add(n as u64, Relaxed);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
-            }
-        }
-        Some(false)
+        // Reads until `buf` holds `want` bytes; true at the end of the input. (`read_to_end`
+        // reads into the vector's spare room as it is, where zeroing it first cost as much as
+        // a pass over the file.)
+        let at = buf.len();
+        let n = input.by_ref().take(want.saturating_sub(at) as u64).read_to_end(buf).ok()?;
+        counted.fetch_add(n as u64, Relaxed);
+        Some(buf.len() < want)
     };
     let mut buf = Vec::with_capacity(2 * block);
     let mut eof = fill(&mut buf, block)?;
@@ -243,7 +278,9 @@ fn read_header(buf: &[u8], eof: bool) -> Option<(Vec<String>, usize)> {
         _ => return None,
     };
     let text = std::str::from_utf8(&out[..nout]).ok()?;
-    let f = Fields { text, ends: &ends[..nend] };
+    let mut bounds = Vec::new();
+    bounds_of(&ends[..nend], &mut bounds);
+    let f = Fields { text, bounds: &bounds };
     let names = (0..f.len()).map(|i| f.get(i).map(|s| s.trim_start_matches('\u{feff}').trim().to_string())).collect::<Option<Vec<_>>>()?;
     Some((names, nin))
 }
@@ -276,9 +313,43 @@ fn longest_line(bytes: &[u8]) -> usize {
     longest.max(bytes.len() - start)
 }
 
-/// Whether `bytes` hold an odd number of `"` (a count the compiler vectorizes).
+/// Whether `bytes` hold an odd number of `"`: the parity of the quotes [`equal`] finds eight
+/// bytes at a time (a count, which widens every byte to a `usize`, cost several times the
+/// instructions).
 fn odd_quotes(bytes: &[u8]) -> bool {
-    bytes.iter().filter(|&&b| b == b'"').count() % 2 == 1
+    let mut words = bytes.chunks_exact(8);
+    let odd = (&mut words).fold(0u64, |odd, w| odd ^ equal(word(w), b'"'));
+    let rest = words.remainder().iter().filter(|&&b| b == b'"').count() as u32;
+    (odd.count_ones() + rest) % 2 == 1
+}
+
+/// Eight bytes as a number (the first in the low byte).
+#[inline(always)]
+fn word(w: &[u8]) -> u64 {
+    u64::from_le_bytes(w.try_into().unwrap_or_default())
+}
+
+/// The bytes of `x` equal to `c`: each such byte's high bit set, every other bit clear (exact:
+/// no carry crosses a byte).
+#[inline(always)]
+fn equal(x: u64, c: u8) -> u64 {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let t = x ^ (u64::from(c) * 0x0101_0101_0101_0101);
+    !(((t & LOW) + LOW) | t | LOW)
+}
+
+/// The offset of the first byte of `bytes` that `hit` (eight at a time as `hits` of a word).
+#[inline(always)]
+fn find(bytes: &[u8], hits: impl Fn(u64) -> u64, hit: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = 0;
+    while let Some(w) = bytes.get(i..i + 8) {
+        let h = hits(word(w));
+        if h != 0 {
+            return Some(i + (h.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&c| hit(c)).map(|p| i + p)
 }
 
 /// Decodes one chunk (`last`: the end of the file) of a file whose header has `width` names.
@@ -289,54 +360,77 @@ fn decode<T>(bytes: Vec<u8>, last: bool, width: usize, max_line: usize, lines: b
     if bytes.len() > max_line && longest_line(&bytes) > max_line {
         return None;
     }
+    // Every byte of the chunk is in a record or a terminator, and `csv-core` drops only ASCII
+    // bytes (quotes) from a field: the chunk is UTF-8 exactly when every record is.
+    let whole = std::str::from_utf8(&bytes).ok()?;
     let mut rdr = Reader::new();
     let (mut out, mut ends) = (vec![0u8; 4096], vec![0usize; 64]);
+    let mut bounds = Vec::with_capacity(64);
     let (mut outlen, mut nends, mut pos, mut start) = (0, 0, 0, 0);
     let (mut counted, mut newlines) = (0usize, 0u32);
     let mut rel = Vec::new();
     let mut value = (dec.new)();
     let (mut reads, mut first_read, mut kept) = (0u32, false, 0u64);
+    // Whether `csv-core` is between records, and whether it has read (before its first read
+    // it would strip a byte-order mark).
+    let (mut between, mut used) = (true, false);
     loop {
         let input = &bytes[pos..];
         if input.is_empty() && !last {
             break;
         }
-        let (res, nin, nout, nend) = rdr.read_record(input, &mut out[outlen..], &mut ends[nends..]);
-        pos += nin;
-        outlen += nout;
-        nends += nend;
-        match res {
-            ReadRecordResult::InputEmpty => {}
-            ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
-            ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
-            ReadRecordResult::End => break,
-            ReadRecordResult::Record => {
-                if pos - start > max_line {
-                    return None;
-                }
-                let text = std::str::from_utf8(&out[..outlen]).ok()?;
-                let f = Fields { text, ends: &ends[..nends] };
-                if lines {
-                    // `csv` began this record's read at `start`: its line counts the `\n`s up to there.
-                    newlines += bytes[counted..=start].iter().filter(|&&b| b == b'\n').count() as u32;
-                    counted = start + 1;
-                }
-                // A row of one blank field (and not as many as the header) is a trailing blank
-                // line the row path skips.
-                if f.len() == width || !(f.len() == 1 && f.get(0).is_some_and(|s| s.trim().is_empty())) {
-                    (dec.row)(&mut value, &f)?;
-                    first_read |= reads == 0;
-                    kept += 1;
-                    if lines {
-                        rel.push(newlines);
-                    }
-                }
-                reads += 1;
-                (outlen, nends, start) = (0, 0, pos);
-                if reads.is_multiple_of(1024) && crate::interrupt::poll().is_err() {
-                    return None;
-                }
+        // A plain record read by hand as `csv-core` reads it; any other by `csv-core`.
+        let f = if between && let Some(end) = plain(&bytes, pos, &mut bounds) {
+            pos = end;
+            Fields { text: whole, bounds: &bounds }
+        } else {
+            if !used && input.starts_with(BOM) {
+                return None;
             }
+            used = true;
+            let (res, nin, nout, nend) = rdr.read_record(input, &mut out[outlen..], &mut ends[nends..]);
+            pos += nin;
+            outlen += nout;
+            nends += nend;
+            between = res == ReadRecordResult::Record;
+            match res {
+                ReadRecordResult::InputEmpty => continue,
+                ReadRecordResult::OutputFull => {
+                    out.resize(out.len() * 2, 0);
+                    continue;
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    ends.resize(ends.len() * 2, 0);
+                    continue;
+                }
+                ReadRecordResult::End => break,
+                ReadRecordResult::Record => {}
+            }
+            bounds_of(&ends[..nends], &mut bounds);
+            Fields { text: std::str::from_utf8(&out[..outlen]).ok()?, bounds: &bounds }
+        };
+        if pos - start > max_line {
+            return None;
+        }
+        if lines {
+            // `csv` began this record's read at `start`: its line counts the `\n`s up to there.
+            newlines += bytes[counted..=start].iter().filter(|&&b| b == b'\n').count() as u32;
+            counted = start + 1;
+        }
+        // A row of one blank field (and not as many as the header) is a trailing blank
+        // line the row path skips.
+        if f.len() == width || !(f.len() == 1 && f.get(0).is_some_and(|s| s.trim().is_empty())) {
+            (dec.row)(&mut value, &f)?;
+            first_read |= reads == 0;
+            kept += 1;
+            if lines {
+                rel.push(newlines);
+            }
+        }
+        reads += 1;
+        (outlen, nends, start) = (0, 0, pos);
+        if reads.is_multiple_of(1024) && crate::interrupt::poll().is_err() {
+            return None;
         }
     }
     if outlen > 0 || nends > 0 {

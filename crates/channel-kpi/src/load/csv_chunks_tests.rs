@@ -164,3 +164,52 @@ fn a_file_in_one_block_and_in_many_is_the_same() {
         assert_eq!(chunked(text.as_bytes(), block, 2), whole, "block {block}");
     }
 }
+
+/// `csv-core`'s first record of `bytes`: the bytes it read and its fields (`None`: no record).
+fn core_record(bytes: &[u8]) -> Option<(usize, Vec<Vec<u8>>)> {
+    let mut rdr = Reader::new();
+    let (mut out, mut ends) = (vec![0u8; 256], vec![0usize; 256]);
+    let (res, nin, _, nend) = rdr.read_record(bytes, &mut out, &mut ends);
+    (res == ReadRecordResult::Record).then(|| {
+        let mut bounds = Vec::new();
+        bounds_of(&ends[..nend], &mut bounds);
+        (nin, bounds.iter().map(|&(s, e)| out[s..e].to_vec()).collect())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_plain_record_is_split_as_csv_core_splits_it(
+        bytes in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b','), Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b'x')], 0..40),
+        from in 0usize..4,
+    ) {
+        let mut bounds = Vec::new();
+        if let Some(end) = plain(&bytes, from, &mut bounds) {
+            let mine: Vec<Vec<u8>> = bounds.iter().map(|&(s, e)| bytes[s..e].to_vec()).collect();
+            prop_assert_eq!(core_record(&bytes[from..]), Some((end - from, mine)), "{:?}", String::from_utf8_lossy(&bytes));
+        }
+    }
+}
+
+#[test]
+fn an_export_s_records_are_plain() {
+    let text = b"\r\n\"D0\",P1,2025-01-02,\"x,\ny\",,\"\"\r\n\"D1\",P2,,\"q\",7,\n";
+    let mut bounds = Vec::new();
+    let end = plain(text, 0, &mut bounds).expect("plain");
+    assert_eq!(Some((end, bounds.iter().map(|&(s, e)| text[s..e].to_vec()).collect())), core_record(text));
+    assert_eq!(bounds.len(), 6);
+    assert!(plain(text, end, &mut bounds).is_some_and(|e| e == text.len()));
+    // a doubled quote, text after a closing quote, a record the input cuts: csv-core's
+    for other in [&b"\"a\"\"b\",c\n"[..], b"\"a\"b,c\n", b"a,b", b"a,\"b"] {
+        assert_eq!(plain(other, 0, &mut bounds), None, "{:?}", String::from_utf8_lossy(other));
+    }
+}
+
+#[test]
+fn quotes_are_counted_eight_bytes_at_a_time() {
+    for text in ["", "\"", "ab\"cdefgh\"ij\"", "\"\"\"\"\"\"\"\"\"", "é\"x\"y\"zzzzzzzzzzzzzzzzzzzzzzz"] {
+        assert_eq!(odd_quotes(text.as_bytes()), text.matches('"').count() % 2 == 1, "{text:?}");
+    }
+}

@@ -20,11 +20,12 @@
 //! Anything the plan does not read exactly like the row path gives `None`, and the
 //! reader hands the whole file to the row path, which reports what it reports.
 
+use super::deal_cells::{self, Dates, TextIds, Vocab};
 use super::json_line::JsonCells;
 use super::mapping::{Attrs, AttrsMode, KindMapping};
 use super::row::{AttrFilter, Cells, LookupTable, RawRecord, parse_date};
-use crate::domain::{Channel, Deal, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, put_text, trimmed};
-use crate::money::{Currency, Money, parse_decimal};
+use crate::domain::{Channel, DealChecked, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, trimmed};
+use crate::money::{Currency, Money};
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 use std::str::FromStr;
@@ -91,6 +92,11 @@ struct Src {
 /// How every deal field and attr of one table is read: built once per file from its header.
 pub(super) struct Plan {
     src: Vec<Src>,
+    /// The fields read from a cell or a lookup (any other is its default, or absent, in every row).
+    live: Vec<usize>,
+    /// The fields whose every row takes the default (no cell, no lookup), and the same as bits.
+    fixed: Vec<usize>,
+    fixed_defaults: u32,
     /// Per lookup: the slot of its key column (`None`: absent, so the key is empty) and
     /// whether a row must be found.
     joins: Vec<(Option<usize>, bool)>,
@@ -121,7 +127,7 @@ impl Plan {
     /// columns in order (for `attrs: "all"`), read through `map`.
     pub(super) fn new(map: &KindMapping, formats: Vec<String>, names: &[String], slot: &dyn Fn(&str) -> Option<usize>) -> Option<Plan> {
         let iso = ["%Y-%m-%d".to_string()];
-        let src = FIELDS
+        let src: Vec<Src> = FIELDS
             .iter()
             .map(|f| {
                 let default = map.defaults.get(*f).map(|d| Box::from(d.as_str()));
@@ -148,42 +154,65 @@ impl Plan {
             }
         };
         let joins = map.lookups.iter().map(|l| (slot(&l.on), l.required)).collect();
-        Some(Plan { src, joins, attrs, formats })
+        let src: Vec<Src> = src;
+        let live = (0..src.len()).filter(|&f| src[f].slot.is_some() || src[f].joined.is_some()).collect::<Vec<_>>();
+        let fixed: Vec<usize> = (0..src.len()).filter(|f| !live.contains(f) && src[*f].default.is_some()).collect();
+        let fixed_defaults = fixed.iter().fold(0, |m, f| m | 1 << f);
+        Some(Plan { src, live, fixed, fixed_defaults, joins, attrs, formats })
     }
 
-    /// The text of field `f` after the rename, the value map and the default, and whether it
-    /// is the default; `None` when empty.
+    /// Each field's text after the rename, the value map and the default (`None`: empty) into
+    /// `text`, and which are the default (one bit per field): the fields no cell or lookup
+    /// feeds are their default in every row, the others read from `cell` or the row `joined`.
     #[inline]
-    fn get<'a>(&'a self, f: F, cell: &impl Fn(usize) -> Option<&'a str>, joined: &[Option<&'a RawRecord>]) -> Option<(&'a str, bool)> {
-        let s = &self.src[f as usize];
-        let v = match &s.joined {
-            Some((i, col)) => joined[*i].and_then(|r| r.cell(col)),
-            None => s.slot.and_then(cell),
-        };
-        let v = v.map(trimmed).filter(|v| !v.is_empty());
-        let v = match (v, &s.values) {
-            (Some(v), Some(map)) => match map.get(v) {
-                Some(to) => to.as_deref(),
-                None => Some(v),
-            },
-            (v, _) => v,
-        };
-        match v {
-            Some(v) => Some((v, false)),
-            None => s.default.as_deref().map(|d| (d, true)),
+    fn texts<'a>(
+        &'a self,
+        cell: &impl Fn(usize) -> Option<&'a str>,
+        joined: &[Option<&'a RawRecord>],
+        text: &mut [Option<&'a str>; 18],
+    ) -> u32 {
+        for &f in &self.fixed {
+            text[f] = self.src[f].default.as_deref();
         }
+        let mut defaulted = self.fixed_defaults;
+        for &f in &self.live {
+            let s = &self.src[f];
+            let v = match &s.joined {
+                Some((i, col)) => joined[*i].and_then(|r| r.cell(col)),
+                None => s.slot.and_then(cell),
+            };
+            let v = v.map(trimmed).filter(|v| !v.is_empty());
+            let v = match (v, &s.values) {
+                (Some(v), Some(map)) => match map.get(v) {
+                    Some(to) => to.as_deref(),
+                    None => Some(v),
+                },
+                (v, _) => v,
+            };
+            if v.is_none() && s.default.is_some() {
+                defaulted |= 1 << f;
+            }
+            text[f] = v.or(s.default.as_deref());
+        }
+        defaulted
     }
 }
 
-/// What one worker decodes a chunk into: the deals, a reused [`Deal`], and what it remembers
-/// of values already parsed.
+/// What one worker decodes a chunk into: the deals, and what it remembers of values already
+/// parsed.
 pub(super) struct Chunk {
     pub(super) deals: Deals,
     /// The cells of the JSON Lines record being read.
     pub(super) json: JsonCells,
-    deal: Deal,
     dates: Dates,
-    currency: Option<(Box<str>, Currency)>,
+    /// The dictionary ids of `deals`' texts (cleared with `deals`).
+    ids: TextIds,
+    currency: Vocab<Currency>,
+    status: Vocab<DealStatus>,
+    channel: Vocab<Channel>,
+    kind: Vocab<DealKind>,
+    registration: Vocab<RegistrationStatus>,
+    stages: Vocab<PartnerStages>,
 }
 
 impl Default for Chunk {
@@ -191,9 +220,14 @@ impl Default for Chunk {
         Chunk {
             deals: Deals::default(),
             json: JsonCells::default(),
-            deal: Deal::new(String::new(), NaiveDate::MIN, DealStatus::Open),
             dates: Dates::new(),
-            currency: None,
+            ids: TextIds::new(),
+            currency: Vocab::default(),
+            status: Vocab::default(),
+            channel: Vocab::default(),
+            kind: Vocab::default(),
+            registration: Vocab::default(),
+            stages: Vocab::default(),
         }
     }
 }
@@ -201,8 +235,9 @@ impl Default for Chunk {
 impl Chunk {
     /// Adds the deal of one record whose source column at slot `i` holds `cell(i)` (`None`:
     /// no such cell), with the attrs of the plan and `extra` (trimmed, non-empty), read as
-    /// `deal_from_row` reads it; `None` when the row path would refuse it (or read it some
-    /// other way).
+    /// `deal_from_row` reads it (checked as `Deal::validate` checks it) and written straight
+    /// into the columns, its texts into the dictionary; `None` when the row path would refuse
+    /// it (or read it some other way), with nothing added.
     pub(super) fn row<'a>(
         &mut self,
         p: &'a Plan,
@@ -224,55 +259,69 @@ impl Chunk {
         if joined.len() != p.joins.len() {
             return None;
         }
-        let get = |f: F| p.get(f, &cell, &joined);
-        let t = |f: F| get(f).map(|(v, _)| v);
-        let d = &mut self.deal;
+        let mut text = [None; 18];
+        let defaulted = p.texts(&cell, &joined, &mut text);
+        let t = |f: F| text[f as usize];
         let dates = &mut self.dates;
         // A date field: the default as ISO, else the kind's formats in order.
         let mut date = |f: F| -> Option<Option<NaiveDate>> {
-            match get(f) {
+            match t(f) {
                 None => Some(None),
-                Some((_, true)) => p.src[f as usize].default_date.map(Some),
-                Some((v, false)) => dates.get(v, &p.formats).map(Some),
+                Some(_) if defaulted & 1 << f as u32 != 0 => p.src[f as usize].default_date.map(Some),
+                Some(v) => dates.get(v, &p.formats).map(Some),
             }
         };
-        d.id.clear();
-        d.id.push_str(t(F::Id)?);
-        d.created_on = date(F::Created)??;
-        d.status = DealStatus::from_str(t(F::Status)?).ok()?;
-        put_text(&mut d.partner_id, t(F::Partner));
-        put_text(&mut d.owner_id, t(F::Owner));
-        d.channel = t(F::Channel).map(Channel::from_str).transpose().ok()?;
-        put_text(&mut d.source, t(F::Source));
-        put_text(&mut d.product, t(F::Product));
-        d.kind = t(F::Kind).map(DealKind::from_str).transpose().ok()?.unwrap_or_default();
-        d.registered_on = date(F::Registered)?;
-        d.registration_status = t(F::Registration).map(RegistrationStatus::from_str).transpose().ok()?;
-        d.expected_close_on = date(F::Expected)?;
-        d.closed_on = date(F::Closed)?;
-        d.amount = match t(F::Amount) {
+        let id = t(F::Id)?;
+        let created_on = date(F::Created)??;
+        let registered_on = date(F::Registered)?;
+        let expected_close_on = date(F::Expected)?;
+        let closed_on = date(F::Closed)?;
+        let status = self.status.get(t(F::Status)?, |v| DealStatus::from_str(v).ok())?;
+        let channel = t(F::Channel).map(|v| self.channel.get(v, |v| Channel::from_str(v).ok())).map_or(Some(None), |c| c.map(Some))?;
+        let kind = t(F::Kind).map(|v| self.kind.get(v, |v| DealKind::from_str(v).ok())).map_or(Some(None), |k| k.map(Some))?;
+        let registration = t(F::Registration)
+            .map(|v| self.registration.get(v, |v| RegistrationStatus::from_str(v).ok()))
+            .map_or(Some(None), |r| r.map(Some))?;
+        let stages =
+            t(F::PartnerStages).map(|v| self.stages.get(v, |v| PartnerStages::parse(v).ok())).map_or(Some(None), |s| s.map(Some))?;
+        let amount = match t(F::Amount) {
             None => None,
             Some(a) => {
-                let amount = parse_decimal(a).ok()?;
-                let code = t(F::Currency)?;
-                let cur = match &self.currency {
-                    Some((text, c)) if **text == *code => *c,
-                    _ => {
-                        let c = Currency::new(code).ok()?;
-                        self.currency = Some((Box::from(code), c));
-                        c
-                    }
-                };
+                let amount = deal_cells::amount(a)?;
+                let cur = self.currency.get(t(F::Currency)?, |c| Currency::new(c).ok())?;
                 Some(Money::new(amount, cur))
             }
         };
-        put_text(&mut d.lost_reason, t(F::LostReason));
-        put_text(&mut d.stage, t(F::Stage));
-        d.partner_stages = t(F::PartnerStages).map(PartnerStages::parse).transpose().ok()?.unwrap_or_default();
-        d.validate().ok()?;
-        self.deals.push_ref(d);
-        // the attrs straight into their columns (the reused deal has none)
-        let (attrs, i) = (&mut self.deals.attrs, self.deals.id_end.len() - 1);
+        let checked = DealChecked { id, status, created_on, closed_on, registered_on, amount: amount.as_ref(), stage_history: &[] };
+        checked.validate().ok()?;
+        // Every column of the deal, as `Deals::push_ref` writes a `Deal` without stage history.
+        let d = &mut self.deals;
+        if d.is_empty() {
+            self.ids.clear(); // new (or emptied) deals: their dictionary is another
+        }
+        d.memo.changed();
+        d.ids.push_str(id);
+        d.id_end.push(d.ids.len());
+        let (w, ids) = (&mut d.words, &mut self.ids);
+        d.partner.push(ids.id(w, t(F::Partner)));
+        d.owner.push(ids.id(w, t(F::Owner)));
+        d.source.push(ids.id(w, t(F::Source)));
+        d.product.push(ids.id(w, t(F::Product)));
+        d.lost_reason.push(ids.id(w, t(F::LostReason)));
+        d.stage.push(ids.id(w, t(F::Stage)));
+        d.channel.push(channel);
+        d.kind.push(kind.unwrap_or_default());
+        d.status.push(status);
+        d.registration_status.push(registration);
+        d.partner_stages.push(stages.unwrap_or_default());
+        d.created_on.push(created_on);
+        d.registered_on.push(registered_on);
+        d.expected_close_on.push(expected_close_on);
+        d.closed_on.push(closed_on);
+        d.amount.push(amount);
+        d.history.push(0);
+        // the attrs straight into their columns
+        let (attrs, i) = (&mut d.attrs, d.id_end.len() - 1);
         for (slot, name) in &p.attrs {
             if let Some(v) = cell(*slot).map(trimmed).filter(|v| !v.is_empty()) {
                 let c = attrs.column_or_new(name);
@@ -284,32 +333,5 @@ impl Chunk {
             attrs.set(c, i, Some(v));
         }
         Some(())
-    }
-}
-
-/// Dates already parsed by [`parse_date`] with the file's formats, by their text (up to 15
-/// bytes, its length in the key's last byte), the last 4,096 distinct texts remembered: a deals
-/// file's dates span a few years, so nearly every date is one lookup instead of a parse.
-struct Dates(Box<[(u128, NaiveDate); 4096]>);
-
-impl Dates {
-    fn new() -> Self {
-        Dates(Box::new([(0, NaiveDate::MIN); 4096]))
-    }
-    #[inline]
-    fn get(&mut self, v: &str, formats: &[String]) -> Option<NaiveDate> {
-        let b = v.as_bytes();
-        if b.is_empty() || b.len() > 15 {
-            return parse_date(v, formats).ok();
-        }
-        let mut key = [0u8; 16];
-        key[..b.len()].copy_from_slice(b);
-        key[15] = b.len() as u8;
-        let key = u128::from_le_bytes(key);
-        let slot = &mut self.0[((key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize];
-        if slot.0 != key {
-            *slot = (key, parse_date(v, formats).ok()?);
-        }
-        Some(slot.1)
     }
 }

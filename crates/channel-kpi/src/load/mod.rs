@@ -36,6 +36,7 @@ mod columns;
 mod csv_chunks;
 mod csv_deals;
 mod csv_file;
+mod deal_cells;
 mod deal_finder;
 mod deal_plan;
 mod first_lines;
