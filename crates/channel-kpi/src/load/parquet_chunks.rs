@@ -159,8 +159,9 @@ enum Chunk<T> {
 
 /// Reads a file's `total` rows with `open`, on `readers` threads, in chunks of `per` rows
 /// ([`FOLD_ROWS`] outside tests; the last chunk may be smaller), read through `map` but the
-/// canonical text columns `unread` (their deals hold no value there: for a fold that reads
-/// none of them, `Engine::deal_texts_read`), and hands each chunk to `fold` on this thread,
+/// canonical text columns `unread` (not read, and a chunk's columns of them left unwritten,
+/// `arrow::append_deals`: for a fold that reads none of them, `Engine::deal_texts_read`),
+/// and hands each chunk to `fold` on this thread,
 /// in file order, after noting its ids in `ids` (listed while they ascend, else looked up:
 /// [`fold_each`]).
 /// Returns the id set and how it ended: `ids` holds the ids of every chunk folded, and of the
