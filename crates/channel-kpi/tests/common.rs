@@ -226,11 +226,14 @@ pub fn load_parquet_table(
     channel_kpi::load::load_sources(before, mapping, opts)
 }
 
-/// Writes `batches` to `path` as one Parquet file with row groups of `group` rows.
+/// Writes `batches` to `path` as one Parquet file with row groups of `group` rows; for an odd
+/// `group`, without dictionaries (every column stored plain, as a writer stores unique ids: the
+/// typed readers then read the id column as string views).
 #[cfg(feature = "parquet")]
 pub fn write_parquet(path: &std::path::Path, batches: &[arrow_array::RecordBatch], group: usize) {
     use parquet::file::properties::WriterProperties;
-    let props = WriterProperties::builder().set_max_row_group_row_count(Some(group.max(1))).build();
+    let props =
+        WriterProperties::builder().set_max_row_group_row_count(Some(group.max(1))).set_dictionary_enabled(group.is_multiple_of(2)).build();
     let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batches[0].schema(), Some(props)).unwrap();
     batches.iter().for_each(|b| w.write(b).unwrap());
     w.close().unwrap();

@@ -151,3 +151,33 @@ fn a_query_on_a_big_table_equals_a_whole_load() {
     assert!(run(&t).unwrap().1.streamed, "a break in the order is not a repeat");
     streamed_equals_load_then_run_for(&t, &Mapping::default(), false, false, 1).unwrap();
 }
+
+/// Deals in two currencies, queried by partner and by source without exchange rates: the
+/// fold's chunks leave the text columns it reads none of unwritten (owner, source, …), yet the
+/// deal named in the currency error is built whole, as by a whole load: the same error.
+#[cfg(feature = "parquet")]
+#[test]
+fn a_currency_error_names_the_deal_as_a_whole_load_does() {
+    use arrow_array::{Date32Array, Decimal128Array};
+    use channel_kpi::{Dimension, Metric, Period, Query};
+    let n = 10;
+    let t = RecordBatch::try_from_iter([
+        ("deal_id", Arc::new(StringArray::from((0..n).map(|i| format!("D{i}")).collect::<Vec<_>>())) as ArrayRef),
+        ("partner_id", Arc::new(StringArray::from(vec!["P1"; n])) as ArrayRef),
+        ("owner_id", Arc::new(StringArray::from(vec!["E1"; n])) as ArrayRef),
+        ("source", Arc::new(StringArray::from(vec!["web"; n])) as ArrayRef),
+        ("created_on", Arc::new(Date32Array::from(vec![20_100; n])) as ArrayRef),
+        ("closed_on", Arc::new(Date32Array::from(vec![20_110; n])) as ArrayRef),
+        ("status", Arc::new(StringArray::from(vec!["won"; n])) as ArrayRef),
+        ("amount", Arc::new(Decimal128Array::from(vec![100; n]).with_precision_and_scale(18, 2).unwrap()) as ArrayRef),
+        ("currency", Arc::new(StringArray::from((0..n).map(|i| if i < 6 { "USD" } else { "EUR" }).collect::<Vec<_>>())) as ArrayRef),
+    ])
+    .unwrap();
+    let sources = || vec![Source::from_arrow(RecordKind::Deals, "deals", Box::new(std::iter::once(Ok(t.clone()))))];
+    let q = Query::new(vec![Metric::DealCount, Metric::WonRevenue], Period::parse("2025").unwrap());
+    for q in [q.clone().by(Dimension::Partner), q.by(Dimension::Source)] {
+        let e = channel_kpi::load::run_tables(sources(), &Mapping::default(), &LoadOptions::default(), &q).expect_err("two currencies");
+        assert!(e.to_string().contains("deal D6"), "{e}");
+        assert_eq!(common::streamed_equals_whole(sources, &Mapping::default(), &LoadOptions::default(), &q).unwrap(), None);
+    }
+}

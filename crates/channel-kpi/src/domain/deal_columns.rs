@@ -127,6 +127,14 @@ pub(crate) fn put_text(dst: &mut Option<String>, src: Option<&str>) {
     }
 }
 
+/// Row `i` of a text column, 0 (none) past its end: a streamed chunk leaves the text columns
+/// its fold reads none of unwritten (`arrow::append_deals`), and a deal of it built whole
+/// (to name it in an error) has none there.
+#[inline(always)]
+fn word_at(column: &[u32], i: usize) -> u32 {
+    column.get(i).copied().unwrap_or(0)
+}
+
 impl Deals {
     /// Number of deals.
     pub fn len(&self) -> usize {
@@ -255,12 +263,12 @@ impl Deals {
         d.id.clear();
         d.id.push_str(self.id(i));
         let w = &self.words;
-        put_text(&mut d.partner_id, w.get(self.partner[i]));
-        put_text(&mut d.owner_id, w.get(self.owner[i]));
-        put_text(&mut d.source, w.get(self.source[i]));
-        put_text(&mut d.product, w.get(self.product[i]));
-        put_text(&mut d.lost_reason, w.get(self.lost_reason[i]));
-        put_text(&mut d.stage, w.get(self.stage[i]));
+        put_text(&mut d.partner_id, w.get(word_at(&self.partner, i)));
+        put_text(&mut d.owner_id, w.get(word_at(&self.owner, i)));
+        put_text(&mut d.source, w.get(word_at(&self.source, i)));
+        put_text(&mut d.product, w.get(word_at(&self.product, i)));
+        put_text(&mut d.lost_reason, w.get(word_at(&self.lost_reason, i)));
+        put_text(&mut d.stage, w.get(word_at(&self.stage, i)));
         d.channel = self.channel[i];
         d.kind = self.kind[i];
         d.status = self.status[i];
@@ -366,12 +374,12 @@ impl Deals {
     /// The partner of deal `i` (`None`: a direct deal).
     #[inline]
     pub fn partner_id(&self, i: usize) -> Option<&str> {
-        self.words.get(self.partner[i])
+        self.words.get(word_at(&self.partner, i))
     }
     /// The owner of deal `i`.
     #[inline]
     pub fn owner_id(&self, i: usize) -> Option<&str> {
-        self.words.get(self.owner[i])
+        self.words.get(word_at(&self.owner, i))
     }
     /// The marketing channel of deal `i`.
     #[inline]
@@ -381,12 +389,12 @@ impl Deals {
     /// The marketing source of deal `i`.
     #[inline]
     pub fn source(&self, i: usize) -> Option<&str> {
-        self.words.get(self.source[i])
+        self.words.get(word_at(&self.source, i))
     }
     /// The product of deal `i`.
     #[inline]
     pub fn product(&self, i: usize) -> Option<&str> {
-        self.words.get(self.product[i])
+        self.words.get(word_at(&self.product, i))
     }
     /// New, upsell or renewal.
     #[inline]
@@ -401,7 +409,7 @@ impl Deals {
     /// The current stage of deal `i`.
     #[inline]
     pub fn stage(&self, i: usize) -> Option<&str> {
-        self.words.get(self.stage[i])
+        self.words.get(word_at(&self.stage, i))
     }
     /// The status of deal `i`.
     #[inline]

@@ -85,7 +85,8 @@ pub(crate) fn append(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMappin
     append_but(deals, b, map, &[])
 }
 
-/// [`append`] leaving the canonical columns `unread` out (each deal holds no value there).
+/// [`append`] leaving the canonical text columns `unread` out (not read, and their columns of
+/// `deals` not written: `arrow::append_deals`).
 pub(super) fn append_but(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMapping, unread: &[&str]) -> Option<()> {
     let start = deals.len();
     let mut c = canonical(RecordKind::Deals, b, map)?;
@@ -93,7 +94,7 @@ pub(super) fn append_but(deals: &mut crate::Deals, b: &RecordBatch, map: &KindMa
         let keep: Vec<usize> = (0..c.num_columns()).filter(|&i| !unread.contains(&c.schema_ref().field(i).name().as_str())).collect();
         c = c.project(&keep).ok()?;
     }
-    crate::arrow::append_deals(deals, &c)?;
+    crate::arrow::append_deals(deals, &c, unread)?;
     let names = attr_columns(b, map);
     crate::arrow::append_attrs(deals, start, b, &names)
 }

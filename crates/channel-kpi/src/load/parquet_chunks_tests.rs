@@ -248,22 +248,46 @@ fn ascending_agrees_with_before() {
         "\u{e9}t\u{e9}",
         "\u{ff}",
     ];
-    for a in words {
-        for b in words {
-            let buf = format!("{a}{b}");
-            let ends = [a.len(), a.len() + b.len()];
-            assert_eq!(ascending(buf.as_bytes(), &ends), before(a, b), "{a:?} {b:?}");
+    // after 0 to 9 one-byte ids (each before the next and before any of `words` but ""), so
+    // the pair is read byte by byte at the buffer's start and as words further on
+    let lead: Vec<String> = (1..=9u8).map(|b| char::from(b).to_string()).collect();
+    for k in 0..=lead.len() {
+        for a in words {
+            for b in words {
+                let ids: Vec<&str> = lead[..k].iter().map(String::as_str).chain([a, b]).collect();
+                let (buf, ends) = (ids.concat(), ends_of(&ids));
+                let want = ids.windows(2).all(|w| before(w[0], w[1]));
+                assert_eq!(ascending(buf.as_bytes(), &ends), want, "{k} ids, then {a:?} {b:?}");
+            }
         }
     }
     let ids: Vec<String> = (0..300).map(|i| format!("L{i}")).collect();
-    let buf = ids.concat();
-    let ends: Vec<usize> = ids
-        .iter()
-        .scan(0, |end, i| {
-            *end += i.len();
-            Some(*end)
-        })
-        .collect();
+    let (buf, ends) = (ids.concat(), ends_of(&ids));
     assert!(ascending(buf.as_bytes(), &ends) && ascending(b"", &[]));
     assert!(!ascending(buf.as_bytes(), &[ends[1], ends[0]]), "ends out of order");
+    assert!(!ascending(buf.as_bytes(), &[ends[0], buf.len() + 1]), "an end past the buffer");
+    // numbered ids as a file has them: each ascends, a swap or a repeat anywhere does not
+    let ids: Vec<String> = (0..2_000).map(|i| format!("D{i}")).collect();
+    let (buf, ends) = (ids.concat(), ends_of(&ids));
+    assert!(ascending(buf.as_bytes(), &ends));
+    for at in [1, 7, 9, 10, 11, 99, 100, 1_000, 1_999] {
+        let mut swapped = ids.clone();
+        swapped.swap(at - 1, at);
+        let mut repeated = ids.clone();
+        repeated[at] = repeated[at - 1].clone();
+        for bad in [swapped, repeated] {
+            let (buf, ends) = (bad.concat(), ends_of(&bad));
+            assert!(!ascending(buf.as_bytes(), &ends), "at {at}");
+        }
+    }
+}
+
+/// Where each of `ids` ends in their concatenation.
+fn ends_of<S: AsRef<str>>(ids: &[S]) -> Vec<usize> {
+    ids.iter()
+        .scan(0, |end, i| {
+            *end += i.as_ref().len();
+            Some(*end)
+        })
+        .collect()
 }

@@ -49,6 +49,18 @@ pub(crate) fn needed_columns(kind: RecordKind, map: &KindMapping) -> Option<Vec<
     Some(cols)
 }
 
+/// The source column of the ids of `kind`'s records through `map`, which [`file_batches`] reads
+/// as string views (`None`: a kind whose typed reader reads no ids: `append_ids`).
+pub(crate) fn id_column(kind: RecordKind, map: &KindMapping) -> Option<&str> {
+    let field = match kind {
+        RecordKind::Deals => "deal_id",
+        RecordKind::Leads => "lead_id",
+        RecordKind::Surveys => "survey_id",
+        _ => return None,
+    };
+    Some(map.source_column(field))
+}
+
 /// A Parquet file (or bytes) as records.
 pub(crate) struct ParquetRecords {
     rows: ArrowRecords,
@@ -70,7 +82,7 @@ impl ParquetRecords {
     }
 
     fn new<R: ChunkReader + Clone + Send + 'static>(input: R, name: String, wanted: Option<&[String]>) -> Result<Self> {
-        let (columns, total, groups) = batches_of(input, name.clone(), wanted, false)?;
+        let (columns, total, groups) = batches_of(input, name.clone(), wanted, Layout::AsStored)?;
         Ok(ParquetRecords { rows: ArrowRecords::from_results(Box::new(groups), name), columns, total })
     }
 }
@@ -78,10 +90,16 @@ impl ParquetRecords {
 /// A Parquet file's record batches of the `wanted` columns (all: `None`), row group after row
 /// group, with every column name of the file and its number of rows: what the loader's typed
 /// shortcut reads (`load/typed.rs`); errors as [`ParquetRecords`] reports them. A text column
-/// stored as a dictionary throughout is read as one ([`with_dictionaries`]).
-pub(crate) fn file_batches(file: &std::fs::File, name: String, wanted: Option<&[String]>) -> Result<(Vec<String>, u64, ParquetBatches)> {
+/// stored as a dictionary throughout is read as one, and the records' id column `ids` (when it
+/// is a text column stored otherwise) as string views ([`typed_layout`]).
+pub(crate) fn file_batches(
+    file: &std::fs::File,
+    name: String,
+    wanted: Option<&[String]>,
+    ids: Option<&str>,
+) -> Result<(Vec<String>, u64, ParquetBatches)> {
     let file = file.try_clone().map_err(|source| Error::Io { path: name.clone(), source })?;
-    let (columns, total, groups) = batches_of(SharedFile(std::sync::Arc::new(file)), name, wanted, true)?;
+    let (columns, total, groups) = batches_of(SharedFile(std::sync::Arc::new(file)), name, wanted, Layout::Typed { ids })?;
     Ok((columns, total, ParquetBatches(groups)))
 }
 
@@ -133,14 +151,26 @@ impl ParquetRows {
     }
 }
 
+/// The Arrow types a file's text columns are read as.
+enum Layout<'a> {
+    /// As the file's schema says (strings).
+    AsStored,
+    /// As the typed readers read them fastest ([`typed_layout`]), `ids` naming the records' id
+    /// column.
+    Typed { ids: Option<&'a str> },
+}
+
 fn batches_of<R: ChunkReader + Clone + Send + 'static>(
     input: R,
     name: String,
     wanted: Option<&[String]>,
-    dictionaries: bool,
+    layout: Layout,
 ) -> Result<(Vec<String>, u64, Groups)> {
     let meta = ArrowReaderMetadata::load(&input, ArrowReaderOptions::new()).map_err(|e| unreadable(&name, e))?;
-    let meta = if dictionaries { with_dictionaries(meta) } else { meta };
+    let meta = match layout {
+        Layout::AsStored => meta,
+        Layout::Typed { ids } => typed_layout(meta, ids),
+    };
     let columns: Vec<String> = meta.schema().fields().iter().map(|f| f.name().clone()).collect();
     let mut roots: Vec<usize> = match wanted {
         None => (0..columns.len()).collect(),
@@ -174,10 +204,14 @@ fn batches_of<R: ChunkReader + Clone + Send + 'static>(
 /// as a dictionary array (`Dictionary(Int32, Utf8)`) instead of a string array: the typed
 /// reader then finds each distinct text once per batch (`arrow/typed_deals.rs` `word_ids`),
 /// where a string array has each row's text copied out of the dictionary and looked up
-/// again (a third of the command's decoding time on 1 M deals). A column that is not
-/// dictionary-encoded throughout (unique ids: the writer falls back to plain pages) is read as
-/// before. The same texts either way; only the arrays' layout differs.
-fn with_dictionaries(meta: ArrowReaderMetadata) -> ArrowReaderMetadata {
+/// again (a third of the command's decoding time on 1 M deals). The id column `ids` otherwise
+/// stored (unique ids: the writer falls back to plain pages once the dictionary is full) is
+/// read as string views (`Utf8View`): a view holds a text of up to 12 bytes itself and points
+/// into the decompressed page for a longer one, where a string array has the decoder copy
+/// each text and push its offset (on 1 M ids of 2–7 bytes: 178 → 127 M instructions to decode
+/// the column; `append_ids` reads the views). Other columns are read as before. The same texts
+/// either way; only the arrays' layout differs.
+fn typed_layout(meta: ArrowReaderMetadata, ids: Option<&str>) -> ArrowReaderMetadata {
     use parquet::basic::Encoding;
     let (md, leaves) = (meta.metadata(), meta.parquet_schema());
     let in_dictionary = |leaf: usize| {
@@ -201,6 +235,10 @@ fn with_dictionaries(meta: ArrowReaderMetadata) -> ArrowReaderMetadata {
                     changed = true;
                     let t = DataType::Dictionary(Box::new(DataType::Int32), Box::new(t.clone()));
                     std::sync::Arc::new(f.as_ref().clone().with_data_type(t))
+                }
+                (DataType::Utf8, Some(_)) if ids == Some(f.name().as_str()) => {
+                    changed = true;
+                    std::sync::Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8View))
                 }
                 _ => f.clone(),
             }
@@ -383,14 +421,15 @@ mod tests {
     use arrow_array::{Array, ArrayRef, StringArray};
 
     /// Ten rows in row groups of 4, 4 and 2: `id` ("r0" …, stored plain) and `partner` (one
-    /// of three texts, stored as a dictionary); read back as the typed shortcut reads a file.
-    fn ten_rows(dir: &str) -> (std::path::PathBuf, ParquetBatches) {
+    /// of three texts, stored as a dictionary); read back as the typed shortcut reads a file
+    /// whose ids are in column `id_column`.
+    fn ten_rows(dir: &str, id_column: Option<&str>) -> (std::path::PathBuf, ParquetBatches) {
         use parquet::file::properties::WriterProperties;
         let path = std::env::temp_dir().join(format!("ckpi-{dir}-{}", std::process::id()));
-        let ids: Vec<String> = (0..10).map(|i| format!("r{i}")).collect();
+        let texts: Vec<String> = (0..10).map(|i| format!("r{i}")).collect();
         let partners: Vec<&str> = (0..10).map(|i| ["P1", "P2", " P3 "][i % 3]).collect();
         let b = RecordBatch::try_from_iter([
-            ("id", std::sync::Arc::new(StringArray::from(ids)) as ArrayRef),
+            ("id", std::sync::Arc::new(StringArray::from(texts)) as ArrayRef),
             ("partner", std::sync::Arc::new(StringArray::from(partners)) as ArrayRef),
         ])
         .unwrap();
@@ -399,7 +438,7 @@ mod tests {
         let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), b.schema(), Some(props)).unwrap();
         w.write(&b).unwrap();
         w.close().unwrap();
-        let (cols, total, batches) = file_batches(&std::fs::File::open(&path).unwrap(), "ten.parquet".into(), None).unwrap();
+        let (cols, total, batches) = file_batches(&std::fs::File::open(&path).unwrap(), "ten.parquet".into(), None, id_column).unwrap();
         assert_eq!((cols, total), (vec!["id".to_string(), "partner".into()], 10));
         (path, batches)
     }
@@ -417,7 +456,7 @@ mod tests {
 
     #[test]
     fn ranges_read_just_their_rows_across_row_groups() {
-        let (path, batches) = ten_rows("ranges");
+        let (path, batches) = ten_rows("ranges", None);
         let rows = batches.rows();
         let r = |v: &[u32]| v.iter().map(|i| format!("r{i}")).collect::<Vec<_>>();
         assert_eq!(texts(rows.ranges(vec![1..3, 4..5, 7..10]), "id"), r(&[1, 2, 4, 7, 8, 9]));
@@ -431,17 +470,33 @@ mod tests {
 
     #[test]
     fn a_text_column_stored_as_a_dictionary_is_read_as_one_with_the_same_texts() {
-        let (path, batches) = ten_rows("dictionaries");
+        let (path, batches) = ten_rows("dictionaries", None);
         let rows = batches.rows();
         let b = rows.only(0..10).next().unwrap().unwrap();
         assert!(matches!(b.column_by_name("partner").unwrap().data_type(), DataType::Dictionary(..)));
-        assert_eq!(b.column_by_name("id").unwrap().data_type(), &DataType::Utf8, "stored plain: read as before");
+        assert_eq!(b.column_by_name("id").unwrap().data_type(), &DataType::Utf8, "stored plain, not the ids: read as before");
         let partners: Vec<String> = (0..10).map(|i| ["P1", "P2", " P3 "][i % 3].to_string()).collect();
         assert_eq!(texts(batches, "partner"), partners);
         assert_eq!(texts(rows.ranges(vec![2..3, 8..10]), "partner"), [" P3 ", " P3 ", "P1"]);
         let meta = ArrowReaderMetadata::load(&std::fs::File::open(&path).unwrap(), ArrowReaderOptions::new()).unwrap();
         assert_eq!(meta.schema().field(1).data_type(), &DataType::Utf8);
-        assert!(with_dictionaries(meta).schema().field(1).data_type() != &DataType::Utf8);
+        assert!(typed_layout(meta, None).schema().field(1).data_type() != &DataType::Utf8);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// The id column, stored plain, is read as string views with the same texts, in any rows;
+    /// a text column stored as a dictionary stays one even when named the id column.
+    #[test]
+    fn the_id_column_stored_plain_is_read_as_views_with_the_same_texts() {
+        let (path, batches) = ten_rows("views", Some("id"));
+        let rows = batches.rows();
+        let b = rows.only(0..10).next().unwrap().unwrap();
+        assert_eq!(b.column_by_name("id").unwrap().data_type(), &DataType::Utf8View);
+        assert!(matches!(b.column_by_name("partner").unwrap().data_type(), DataType::Dictionary(..)));
+        assert_eq!(texts(batches, "id"), (0..10).map(|i| format!("r{i}")).collect::<Vec<_>>());
+        assert_eq!(texts(rows.ranges(vec![2..3, 8..10]), "id"), ["r2", "r8", "r9"]);
+        let meta = ArrowReaderMetadata::load(&std::fs::File::open(&path).unwrap(), ArrowReaderOptions::new()).unwrap();
+        assert!(matches!(typed_layout(meta, Some("partner")).schema().field(1).data_type(), DataType::Dictionary(..)));
         let _ = std::fs::remove_file(&path);
     }
 

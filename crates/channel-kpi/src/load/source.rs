@@ -215,15 +215,17 @@ impl Source {
         self.input = Input::Arrow(Box::new(batches.into_iter()));
     }
 
-    /// A Parquet file's batches of the `wanted` columns, read through another handle of the
-    /// file (the source itself is left as it was); `None` for other sources.
+    /// A Parquet file's batches of the `wanted` columns, its id column `ids` as string views,
+    /// read through another handle of the file (the source itself is left as it was); `None`
+    /// for other sources.
     #[cfg(feature = "parquet")]
     pub(crate) fn parquet_batches(
         &self,
         wanted: Option<&[String]>,
+        ids: Option<&str>,
     ) -> Option<Result<(Vec<String>, u64, super::parquet_file::ParquetBatches)>> {
         match &self.input {
-            Input::File(f) => Some(super::parquet_file::file_batches(f, self.name.clone(), wanted)),
+            Input::File(f) => Some(super::parquet_file::file_batches(f, self.name.clone(), wanted, ids)),
             _ => None,
         }
     }

@@ -262,7 +262,8 @@ pub(super) fn parquet_table(src: &Source, map: &KindMapping) -> Option<(super::T
         return None;
     }
     let wanted = super::read::source_columns(src.kind, map);
-    let (header, total, batches) = src.parquet_batches(wanted.as_deref())?.ok()?;
+    let ids = super::parquet_file::id_column(src.kind, map);
+    let (header, total, batches) = src.parquet_batches(wanted.as_deref(), ids)?.ok()?;
     Some((columns(src.kind, &src.name, &header, map)?, total, batches))
 }
 
