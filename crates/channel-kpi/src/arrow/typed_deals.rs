@@ -14,7 +14,7 @@
 
 use super::columns::{Amounts, Flat, Strs, packed_bytes};
 pub(super) use super::typed_dates::{Days, date, dates, push_dates, push_required_dates};
-use crate::domain::{Attrs, Channel, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, Words};
+use crate::domain::{Attrs, Channel, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, Words, trimmed};
 use crate::money::{Currency, Money};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
@@ -448,16 +448,6 @@ fn cold<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// `s.trim()`, without the call when neither end is whitespace (ids usually are not padded).
-#[inline(always)]
-fn trimmed(s: &str) -> &str {
-    match s.as_bytes() {
-        [a, .., b] if !a.is_ascii_whitespace() && !b.is_ascii_whitespace() && a.is_ascii() && b.is_ascii() => s,
-        [a] if !a.is_ascii_whitespace() && a.is_ascii() => s,
-        _ => s.trim(),
-    }
-}
-
 /// Amounts the row path reads to the same decimal: `decimal128` and integers (floats are read
 /// through their text, which this shortcut does not reproduce).
 pub(super) fn amounts(a: &ArrayRef) -> Option<Amounts<'_>> {
@@ -484,6 +474,25 @@ mod tests {
             b[15] = t.len() as u8;
             assert_eq!(packed(t), u128::from_le_bytes(b), "{t:?}");
             assert_eq!(seen.insert(packed(t), t), None, "{t:?}");
+        }
+    }
+
+    /// Texts are trimmed as the row path trims them (`str::trim`), control characters of the
+    /// white space set included: a vertical tab or form feed at either end is dropped, so the
+    /// padded partner is the same word as the plain one, in a plain and a dictionary column.
+    #[test]
+    fn texts_are_trimmed_as_the_row_path_trims_them() {
+        use super::super::columns::Strs;
+        use arrow_array::{ArrayRef, DictionaryArray, StringArray, types::Int32Type};
+        let raw = ["P1", "\u{b}P1", "P1\u{b}", "\u{c}P1 ", "\u{b}", "\u{1}P1"];
+        let plain: ArrayRef = std::sync::Arc::new(StringArray::from(raw.to_vec()));
+        let dict: ArrayRef = std::sync::Arc::new(raw.iter().copied().collect::<DictionaryArray<Int32Type>>());
+        for a in [plain, dict] {
+            let (mut words, mut ids) = (crate::domain::Words::default(), Vec::new());
+            super::word_ids(Strs::of(&a).as_ref(), raw.len(), &mut words, &mut ids);
+            let texts: Vec<Option<&str>> = ids.iter().map(|&id| words.get(id)).collect();
+            let want: Vec<Option<&str>> = raw.iter().map(|t| Some(t.trim()).filter(|t| !t.is_empty())).collect();
+            assert_eq!(texts, want, "{:?}", a.data_type());
         }
     }
 
