@@ -20,7 +20,7 @@
 use chrono::{Datelike, NaiveDate};
 
 /// The widest span of years a table is built for (37 k entries).
-pub(crate) const MAX_YEARS: i32 = 100;
+const MAX_YEARS: i32 = 100;
 
 /// Entries a year in the table (the ordinals of a leap year).
 const YEAR: i32 = 366;
@@ -39,29 +39,40 @@ pub(crate) struct DayCounts {
 }
 
 impl DayCounts {
-    /// The counts of `days` (ascending).
+    /// The counts of `days` (ascending). One or two days are compared, not tabled; the table
+    /// is filled in one sweep over the entries, each day's entry found from its year and
+    /// ordinal (no date built per entry): it is built for every chunk a query folds.
     pub(crate) fn new(days: Vec<NaiveDate>) -> DayCounts {
         debug_assert!(days.is_sorted());
         let (Some(first), Some(last)) = (days.first(), days.last()) else {
             return DayCounts { first_year: 0, table: vec![0, 0], days };
         };
         let (first_year, last_year) = (first.year(), last.year());
-        if last_year - first_year >= MAX_YEARS {
+        if days.len() <= 2 || last_year - first_year >= MAX_YEARS {
             return DayCounts { first_year, table: Vec::new(), days };
         }
-        let years = (last_year - first_year + 1) as usize;
-        let mut table = Vec::with_capacity(years * YEAR as usize + 2);
+        let entries = (last_year - first_year + 1) as usize * YEAR as usize;
+        // entry k (after the sentinel) counts the days whose own entry is at most k: entries
+        // grow with the date, so that is the count of days on or before any date of entry k
+        // (the 366th entry of a common year, no date's, repeats the 365th's count)
+        let mut table = Vec::with_capacity(entries + 2);
         table.push(0);
-        for year in first_year..=last_year {
-            for ordinal in 1..=YEAR as u32 {
-                // the 366th day of a common year is never looked up: any count will do
-                let day =
-                    NaiveDate::from_yo_opt(year, ordinal).unwrap_or_else(|| NaiveDate::from_yo_opt(year, ordinal - 1).expect("day 365"));
-                table.push(days.partition_point(|d| *d <= day) as u32);
+        let mut counted = 0;
+        for k in 0..entries {
+            while days.get(counted).is_some_and(|d| Self::entry(first_year, *d) <= k) {
+                counted += 1;
             }
+            table.push(counted as u32);
         }
         table.push(days.len() as u32);
         DayCounts { first_year, table, days }
+    }
+
+    /// The entry of `day` in a table starting at `first_year` (without the sentinel), for a day
+    /// of a year covered.
+    #[inline(always)]
+    fn entry(first_year: i32, day: NaiveDate) -> usize {
+        (day.year() - first_year) as usize * YEAR as usize + day.ordinal0() as usize
     }
 
     /// How many of the days are on or before `day`.
