@@ -37,19 +37,20 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Whether [`Ctx::money`] converts `m` (it is in another currency than the query's): when
-    /// not, its date is not read.
-    #[inline]
-    pub fn converts(&self, m: Money) -> bool {
-        self.query.currency.is_some_and(|c| c != m.currency)
-    }
-
     /// An amount in the query's currency: converted with the exchange-rate table at the rate
     /// for `on` when the query names a currency, as is otherwise (the engine has already
     /// checked that all amounts share one currency).
     pub fn money(&self, m: Money, on: NaiveDate) -> Result<Decimal> {
+        self.money_at(m, || on)
+    }
+
+    /// [`Ctx::money`] with the rate's date found by `on` only when the amount is converted (the
+    /// pipeline's day before the instant can cross a year, which costs chrono a date built
+    /// from parts).
+    #[inline]
+    pub fn money_at(&self, m: Money, on: impl FnOnce() -> NaiveDate) -> Result<Decimal> {
         match self.query.currency {
-            Some(c) if c != m.currency => Ok(self.refs.fx.convert(m, c, on)?.amount),
+            Some(c) if c != m.currency => Ok(self.refs.fx.convert(m, c, on())?.amount),
             _ => Ok(m.amount),
         }
     }

@@ -49,9 +49,7 @@ pub(crate) fn open_amount(d: &Deal, t: NaiveDate, ctx: &Ctx) -> Result<Option<De
 
 /// [`open_amount`] of an amount (a deal read from columns).
 pub(crate) fn open_amount_of(amount: Option<crate::Money>, t: NaiveDate, ctx: &Ctx) -> Result<Option<Decimal>> {
-    // the day before the instant is found only when a rate is looked up (it can cross a year,
-    // which costs chrono a date built from parts)
-    amount.map(|m| if ctx.converts(m) { ctx.money(m, t.pred_opt().unwrap_or(t)) } else { Ok(m.amount) }).transpose()
+    amount.map(|m| ctx.money_at(m, || t.pred_opt().unwrap_or(t))).transpose()
 }
 
 /// The amount of a closed deal at the rate of its close date (0 when it has none).
