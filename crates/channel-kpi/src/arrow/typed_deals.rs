@@ -226,7 +226,9 @@ pub(super) fn append_ids(buf: &mut String, ends: &mut Vec<usize>, ids: &Strs, n:
         let offsets = &a.value_offsets()[..=n];
         let (lo, hi) = (offsets[0] as usize, offsets[n] as usize);
         let bytes = &a.value_data()[lo..hi];
-        let clean = offsets.windows(2).all(|w| w[0] < w[1] && visible(bytes[w[0] as usize - lo]) && visible(bytes[w[1] as usize - 1 - lo]));
+        let clean = offsets
+            .windows(2)
+            .all(|w| w[0] < w[1] && bytes[w[0] as usize - lo].is_ascii_graphic() && bytes[w[1] as usize - 1 - lo].is_ascii_graphic());
         if let Some(text) = clean.then(|| std::str::from_utf8(bytes).ok()).flatten() {
             let base = buf.len();
             buf.push_str(text);
@@ -240,13 +242,6 @@ pub(super) fn append_ids(buf: &mut String, ends: &mut Vec<usize>, ids: &Strs, n:
         ends.push(buf.len());
     }
     Some(())
-}
-
-/// Whether a byte at either end of a text is a visible ASCII character (then [`trimmed`]
-/// leaves the text as it is).
-#[inline(always)]
-fn visible(b: u8) -> bool {
-    (b'!'..=b'~').contains(&b)
 }
 
 /// [`append_ids`] of the first `n` rows of a `utf8view` column when none is null and every id
@@ -283,7 +278,7 @@ fn view_ids(buf: &mut String, ends: &mut Vec<usize>, a: &arrow_array::StringView
             }
         }
         let id = &bytes[at..at + len];
-        clean &= matches!((id.first(), id.last()), (Some(&f), Some(&l)) if visible(f) && visible(l));
+        clean &= matches!((id.first(), id.last()), (Some(&f), Some(&l)) if f.is_ascii_graphic() && l.is_ascii_graphic());
         at += len;
     }
     bytes.truncate(total);

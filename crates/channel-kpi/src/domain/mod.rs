@@ -58,9 +58,8 @@ use crate::error::{Error, Location, Result};
 /// `trimmed(" a ") == "a"`, `trimmed("a b") == "a b"`, `trimmed("\u{a0}x") == "x"`.
 #[inline]
 pub(crate) fn trimmed(s: &str) -> &str {
-    let plain = |c: &u8| (b'!'..=b'~').contains(c);
     match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(f), Some(l)) if plain(f) && plain(l) => s,
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
         _ => s.trim(),
     }
 }
