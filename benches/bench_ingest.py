@@ -100,8 +100,9 @@ def maven_shape(t: Any) -> Any:
     })  # fmt: skip
 
 
-def write_inputs(rows: int, base: str) -> dict:
-    """Writes both shapes in the three formats (once per size); returns {(shape, format): path}."""
+def write_inputs(rows: int, base: str, formats: list[str] | None = None) -> dict:
+    """Writes both shapes in the ``formats`` asked (all three by default; once per size, a file
+    already there kept); returns {(shape, format): path}."""
     import polars as pl
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -111,16 +112,18 @@ def write_inputs(rows: int, base: str) -> dict:
     for shape in SHAPES:
         d = os.path.join(base, f"{shape}-{rows}")
         os.makedirs(d, exist_ok=True)
-        paths = {f: os.path.join(d, name) for f, name in FORMATS.items()}
+        paths = {f: os.path.join(d, name) for f, name in FORMATS.items() if formats is None or f in formats}
         out.update({(shape, f): p for f, p in paths.items()})
         if all(os.path.exists(p) for p in paths.values()):
             continue
         if t is None:
             t = workload.generate(rows)
         s = t if shape == "canonical" else maven_shape(t)
-        pacsv.write_csv(s, paths["csv"])
-        pl.from_arrow(s).write_ndjson(paths["jsonl"])
-        pq.write_table(s, paths["parquet"])
+        writers = {"csv": lambda p: pacsv.write_csv(s, p), "jsonl": lambda p: pl.from_arrow(s).write_ndjson(p),
+                   "parquet": lambda p: pq.write_table(s, p)}  # fmt: skip
+        for f, p in paths.items():
+            if not os.path.exists(p):
+                writers[f](p)
         if shape == "maven":
             with open(os.path.join(d, "mapping.json"), "w") as f:
                 json.dump(MAVEN_MAPPING, f)
@@ -360,7 +363,7 @@ def main() -> None:
           "| peak ÷ file CLI | C | C files |")  # fmt: skip
     print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rows in a.rows:
-        paths = write_inputs(rows, base)
+        paths = write_inputs(rows, base, a.formats)
         for shape in a.shapes:
             for fmt in a.formats:
                 path = paths[(shape, fmt)]
