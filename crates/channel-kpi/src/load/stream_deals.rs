@@ -145,11 +145,12 @@ fn fold_typed<T: Streamed>(
     let progress = super::read::Progressing { opts, file: &shown.name, total_rows: Some(total), size: shown.size, bytes_read: None };
     let mut rows = 0u64;
     let ids = std::mem::take(T::ids(folder));
-    // a reader on every core but the one this thread folds on, each reading only its own
-    // chunks' rows (a Parquet reader decompresses every page holding any of its rows and holds
-    // its own pages and chunk: on 2 cores a second reader took more CPU, memory and wall time
-    // than it saved, benches/README.md, session 18)
-    let readers = super::chunks::threads_for(usize::try_from(total).ok()).saturating_sub(1).max(1);
+    // a reader (two threads: one decodes, one converts, `parquet_chunks::read`) for every two
+    // cores but the one this thread folds on, at least one, each reading only its own chunks'
+    // rows (a Parquet reader decompresses every page holding any of its rows and holds its own
+    // pages and chunk: on 2 cores a second reader took more CPU, memory and wall time than it
+    // saved, benches/README.md, session 18; on 2 cores: one reader, three threads)
+    let readers = (super::chunks::threads_for(usize::try_from(total).ok()).saturating_sub(1) / 2).max(1);
     let chunks = super::parquet_chunks::FOLD_ROWS;
     let unread = T::unread(folder);
     let (ids, end) = super::parquet_chunks::fold_chunks(open, total, readers, (map, &unread), ids, chunks, &mut |chunk: &mut T| {
