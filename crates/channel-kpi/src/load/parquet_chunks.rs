@@ -298,9 +298,10 @@ enum Batch {
     Unread,
 }
 
-/// Batches decoded ahead of the converting thread: about one chunk ([`FOLD_ROWS`] in batches of
-/// 8,192 rows), so neither thread waits on the other's slower batches.
-const AHEAD: usize = 8;
+/// Batches decoded ahead of the converting thread: one (a Parquet file's batches are a chunk's
+/// rows, `parquet_file::TYPED_BATCH_ROWS`), so the decoding thread decodes the next chunk while
+/// the converting thread converts one, and holds at most one more.
+const AHEAD: usize = 1;
 
 /// A reader: the rows of `chunks` (ascending) decoded through one [`OpenRows`] call on this
 /// thread, each batch cut at the end of the chunk it falls in, and handed to a second thread
