@@ -157,24 +157,14 @@ fn offsets_keys<O: arrow_array::OffsetSizeTrait>(
     Some(())
 }
 
-/// [`KEEP`] as its low and high words.
+/// `KEEP_WORDS[n]`: the low `n` bytes of a `u128` set, as its low and high words (a table, not
+/// a 128-bit shift by a variable amount, which takes a dozen instructions).
 const KEEP_WORDS: [(u64, u64); 16] = {
     let mut keep = [(0, 0); 16];
     let mut n = 1;
     while n < 16 {
-        keep[n] = (KEEP[n] as u64, (KEEP[n] >> 64) as u64);
-        n += 1;
-    }
-    keep
-};
-
-/// `KEEP[n]`: the low `n` bytes of a `u128` set (a table, not a 128-bit shift by a variable
-/// amount, which takes a dozen instructions).
-const KEEP: [u128; 16] = {
-    let mut keep = [0u128; 16];
-    let mut n = 1;
-    while n < 16 {
-        keep[n] = (1u128 << (8 * n)) - 1;
+        let k = (1u128 << (8 * n)) - 1;
+        keep[n] = (k as u64, (k >> 64) as u64);
         n += 1;
     }
     keep
