@@ -44,6 +44,13 @@ impl OptionalTexts {
         self.ends.push(self.buf.len() as u64 | flag);
     }
 
+    /// Adds `n` records without a text at the end (as `n` pushes of `None`, in one fill).
+    #[cfg(feature = "arrow")]
+    #[inline]
+    pub(crate) fn push_absent(&mut self, n: usize) {
+        self.ends.resize(self.ends.len() + n, self.buf.len() as u64);
+    }
+
     /// Room for `n` more records.
     #[cfg(feature = "arrow")]
     pub(crate) fn reserve(&mut self, n: usize) {
