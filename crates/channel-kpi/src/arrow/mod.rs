@@ -35,6 +35,7 @@ mod typed_history;
 mod typed_leads;
 mod typed_subscriptions;
 mod typed_surveys;
+mod typed_texts;
 
 /// `b` with one more column, `name` (unit tests of the readers: a column of a type they refuse).
 #[cfg(test)]

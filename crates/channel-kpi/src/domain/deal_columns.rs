@@ -3,7 +3,8 @@
 use super::deal::{Channel, Deal, DealChecked, DealKind, DealStatus, PartnerStages, RegistrationStatus, StageEntry};
 use crate::money::{Currency, Money};
 use chrono::NaiveDate;
-use rustc_hash::FxHashMap as HashMap;
+// the column stores share the dictionary type (`domain/words.rs`)
+pub(crate) use super::words::Words;
 
 /// The deals of a [`crate::Dataset`], stored column by column: one vector per field, the text
 /// fields that repeat (partner, owner, source, product, stage, lost reason) as ids into one
@@ -74,46 +75,6 @@ pub(crate) enum WordField {
     Channel,
     Kind,
     Attr(u32),
-}
-
-/// Distinct text values, each stored once; id 0 is "absent", value `k` has id `k + 1`.
-#[derive(Clone, Default)]
-pub(crate) struct Words {
-    values: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32>,
-}
-
-impl Words {
-    pub(crate) fn id(&mut self, s: Option<&str>) -> u32 {
-        let Some(s) = s else { return 0 };
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let s: Box<str> = Box::from(s);
-        self.values.push(s.clone());
-        let id = u32::try_from(self.values.len()).expect("fewer than 4 billion distinct deal texts");
-        self.ids.insert(s, id);
-        id
-    }
-    #[inline]
-    pub(crate) fn get(&self, id: u32) -> Option<&str> {
-        (id > 0).then(|| &*self.values[id as usize - 1])
-    }
-    /// The distinct texts, in id order (id 1 first).
-    pub(crate) fn values(&self) -> impl Iterator<Item = &str> {
-        self.values.iter().map(|s| &**s)
-    }
-    /// Number of distinct texts.
-    pub(crate) fn len(&self) -> usize {
-        self.values.len()
-    }
-    pub(crate) fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-    /// Heap bytes held (each text twice: the list and the map's key).
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.values.iter().map(|s| 2 * s.len() + 40).sum::<usize>()
-    }
 }
 
 /// `src` into `dst`, reusing its buffer (a reused `Deal` allocates no text once warm).
@@ -195,11 +156,11 @@ impl Deals {
     /// dictionary once each).
     pub fn append(&mut self, other: Deals) {
         self.memo.changed();
-        if self.is_empty() && self.words.values.is_empty() && self.histories.is_empty() && self.attrs.is_empty() {
+        if self.is_empty() && self.words.is_empty() && self.histories.is_empty() && self.attrs.is_empty() {
             *self = other; // nothing to remap or shift: taken as it is, not copied
             return;
         }
-        let remap: Vec<u32> = std::iter::once(0).chain(other.words.values.iter().map(|w| self.words.id(Some(w)))).collect();
+        let remap: Vec<u32> = std::iter::once(0).chain(other.words.values().map(|w| self.words.id(Some(w)))).collect();
         let shift = self.ids.len();
         self.ids.push_str(&other.ids);
         self.id_end.extend(other.id_end.iter().map(|e| e + shift));
@@ -300,7 +261,7 @@ impl Deals {
 
     /// One past the largest id [`Deals::word_key`] gives for a field that is not an attr.
     pub(crate) fn word_count(&self) -> usize {
-        (self.words.values.len() + 1).max(4)
+        (self.words.len() + 1).max(4)
     }
 
     /// One past the largest id [`Deals::word_key`] gives for `field`.

@@ -42,7 +42,7 @@ fn every_field_comes_back() {
     assert_eq!(buf, deals.get(1));
     deals.fill(2, &mut buf);
     assert_eq!(buf, full("C"));
-    assert_eq!(deals.words.values.len(), 5, "P1, E1, ads, price, won: each text once");
+    assert_eq!(deals.words.len(), 5, "P1, E1, ads, price, won: each text once");
 }
 
 #[test]

@@ -22,6 +22,7 @@ mod survey;
 mod survey_columns;
 mod target;
 mod training;
+mod words;
 
 pub use account_names::AccountNames;
 pub use contract::{Amendment, Contract, parse_amendments};
@@ -32,7 +33,6 @@ pub use deal::{Channel, Deal, DealKind, DealStatus, PartnerStage, PartnerStages,
 pub(crate) use deal_columns::Attrs;
 pub use deal_columns::Deals;
 pub(crate) use deal_columns::WordField;
-pub(crate) use deal_columns::Words;
 pub use lead::Lead;
 pub use lead_columns::Leads;
 #[cfg(feature = "arrow")]
@@ -48,6 +48,7 @@ pub use survey::{SurveyKind, SurveyResponse, SurveyTopic};
 pub use survey_columns::Surveys;
 pub use target::{Spend, Target};
 pub use training::CourseAttendance;
+pub(crate) use words::Words;
 
 use crate::error::{Error, Location, Result};
 
