@@ -28,6 +28,7 @@ mod input;
 mod output;
 mod parts;
 mod remap;
+mod short_keys;
 mod threads;
 mod typed_dates;
 mod typed_deals;

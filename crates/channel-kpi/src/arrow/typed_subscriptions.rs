@@ -17,7 +17,7 @@
 //! ```
 
 use super::columns::Strs;
-use super::columns::packed_bytes;
+use super::short_keys::packed_bytes;
 use super::typed_deals::{Days, LastCurrency, amounts, dates, fill_attrs, push_required_dates, text, texts, word_ids};
 use crate::domain::{Subscriptions, Words};
 use crate::money::Money;

@@ -4,7 +4,8 @@
 //! parsed once per distinct text ([`parsed`], [`ShortMemo`]) and the currency of one-code
 //! tables ([`LastCurrency`]).
 
-use super::columns::{Flat, LONG_KEY, Strs, packed_bytes};
+use super::columns::{Flat, Strs};
+use super::short_keys::{LONG_KEY, packed_bytes};
 use crate::domain::{Words, trimmed};
 use crate::money::Currency;
 use arrow_array::{Array, RecordBatch};

@@ -1,0 +1,99 @@
+//! Short texts as one integer each ([`packed_bytes`]): the keys that `Flat::short_keys` and
+//! `Flat::short_key_blocks` (`columns.rs`) give the rows of a plain string column, so that the
+//! typed readers find a repeated text by one integer compare, not a string hash or compare.
+
+use arrow_buffer::NullBuffer;
+
+/// [`Flat::short_key_blocks`](super::columns::Flat::short_key_blocks) of an offsets-and-data string layout: each row's bounds a pair
+/// of neighbouring offsets, a block's validity one word of the null bitmap (a bit test per row,
+/// not a bitmap look-up).
+#[inline(always)]
+pub(super) fn offsets_keys<O: arrow_array::OffsetSizeTrait>(
+    offsets: &[O],
+    data: &[u8],
+    nulls: Option<&NullBuffer>,
+    n: usize,
+    keys: &mut [u128; 64],
+    mut f: impl FnMut(usize, &[u128]) -> Option<()>,
+) -> Option<()> {
+    let offsets = &offsets[..=n];
+    // each block's validity bits (all set without a null)
+    let chunks = nulls.filter(|b| b.null_count() > 0).map(|b| b.inner().bit_chunks());
+    let mut valid = chunks.iter().flat_map(|c| c.iter().chain(std::iter::once(c.remainder_bits())));
+    for start in (0..n).step_by(64) {
+        let end = (start + 64).min(n);
+        let block = &mut keys[..end - start];
+        for (k, w) in block.iter_mut().zip(offsets[start..=end].windows(2)) {
+            let (lo, hi) = (w[0].as_usize(), w[1].as_usize());
+            let len = hi.wrapping_sub(lo);
+            *k = match data.get(lo..).and_then(|d| d.first_chunk::<16>()) {
+                // as two words (one 128-bit value goes through a vector register and back)
+                Some(w) if len < 16 => {
+                    let (a, b) = w.split_at(8);
+                    let (a, b) = (u64::from_le_bytes(a.try_into().ok()?), u64::from_le_bytes(b.try_into().ok()?));
+                    let (keep_a, keep_b) = KEEP_WORDS[len];
+                    u128::from(a & keep_a) | u128::from(b & keep_b | (len as u64) << 56) << 64
+                }
+                _ if len < 16 => packed_bytes(&data[lo..hi]),
+                _ => LONG_KEY,
+            };
+        }
+        // the null rows' keys replaced, one by one from the block's validity word
+        if chunks.is_some() {
+            let mut null = !valid.next().unwrap_or(0) & (u64::MAX >> (64 - block.len()));
+            while null != 0 {
+                block[null.trailing_zeros() as usize] = NULL_KEY;
+                null &= null - 1;
+            }
+        }
+        f(start, block)?;
+    }
+    Some(())
+}
+
+/// `KEEP_WORDS[n]`: the low `n` bytes of a `u128` set, as its low and high words (a table, not
+/// a 128-bit shift by a variable amount, which takes a dozen instructions).
+const KEEP_WORDS: [(u64, u64); 16] = {
+    let mut keep = [(0, 0); 16];
+    let mut n = 1;
+    while n < 16 {
+        let k = (1u128 << (8 * n)) - 1;
+        keep[n] = (k as u64, (k >> 64) as u64);
+        n += 1;
+    }
+    keep
+};
+
+/// What [`Flat::short_keys`](super::columns::Flat::short_keys) gives a null row: no text's key (a text's has its length, below
+/// 16, in the top byte).
+pub(super) const NULL_KEY: u128 = 16 << 120;
+
+/// What [`Flat::short_key_blocks`](super::columns::Flat::short_key_blocks) gives a text of 16 bytes or more: no short text's key, nor
+/// [`NULL_KEY`], nor `u128::MAX`.
+pub(super) const LONG_KEY: u128 = 17 << 120;
+
+/// A text shorter than 16 bytes as one integer: its bytes, then zeros, its length in the last
+/// byte (two texts give the same integer only when they are equal).
+/// Read with a few overlapping loads instead of a copy through memory.
+#[inline(always)]
+pub(super) fn packed_bytes(b: &[u8]) -> u128 {
+    debug_assert!(b.len() < 16);
+    let (lo, hi) = match b.split_first_chunk::<8>() {
+        Some((head, rest)) => (u64::from_le_bytes(*head), short_word(rest)),
+        None => (short_word(b), 0),
+    };
+    lo as u128 | (hi as u128) << 64 | (b.len() as u128) << 120
+}
+
+/// At most 8 bytes as one little-endian integer (zeros above them).
+#[inline(always)]
+fn short_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    match (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        // 4 to 8 bytes: the first four and the last four (overlapping bytes agree)
+        (Some(head), Some(tail)) => u32::from_le_bytes(*head) as u64 | (u32::from_le_bytes(*tail) as u64) << (8 * (n - 4)),
+        _ if n == 0 => 0,
+        // 1 to 3 bytes: first, middle, last
+        _ => b[0] as u64 | (b[n / 2] as u64) << (8 * (n / 2)) | (b[n - 1] as u64) << (8 * (n - 1)),
+    }
+}
