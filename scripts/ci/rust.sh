@@ -15,4 +15,7 @@ if [ ! -d ../shared/datasets ]; then
     echo "NOTE: ../shared/datasets is absent: the real-dataset tests will report SKIPPED." >&2
 fi
 cargo test --workspace --locked
+# The bad-input catalog in a plain `cargo add channel-kpi` build (no features): its Parquet
+# cases refused by name, with an error that names the feature, the others as with it.
+cargo test -p channel-kpi --test bad_inputs --locked
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked --quiet

@@ -10,9 +10,8 @@ use crate::Dataset;
 use crate::error::{Error, Location, Result};
 use std::path::{Path, PathBuf};
 
-#[cfg(not(feature = "parquet"))]
-const EXTENSIONS: &[&str] = &["csv", "jsonl", "ndjson"];
-#[cfg(feature = "parquet")]
+/// The extensions of a kind's file, `parquet` included in a build without the feature (whose
+/// [`Source::open`] then says the file needs it, rather than the file going unseen).
 const EXTENSIONS: &[&str] = &["csv", "jsonl", "ndjson", "parquet"];
 
 fn io_error(path: &Path, msg: &str) -> Error {

@@ -34,9 +34,15 @@ impl Format {
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("jsonl" | "ndjson" | "json") => Format::JsonLines,
             #[cfg(feature = "parquet")]
-            Some("parquet" | "pq") => Format::Parquet,
+            _ if Format::is_parquet_name(path) => Format::Parquet,
             _ => Format::Csv,
         }
+    }
+
+    /// True for a `.parquet` or `.pq` name, whether or not this build reads Parquet (one without
+    /// the feature refuses such a file by name rather than reading it as CSV).
+    pub fn is_parquet_name(path: &Path) -> bool {
+        matches!(path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("parquet" | "pq"))
     }
 
     /// True when error locations carry a 0-based `row` instead of a line (tables and Parquet
@@ -238,6 +244,16 @@ impl Source {
     pub(crate) fn records(self, max_line_bytes: usize, columns: Option<&[String]>) -> Result<Box<dyn Records>> {
         #[cfg(not(feature = "parquet"))]
         let _ = columns;
+        #[cfg(not(feature = "parquet"))]
+        if Format::is_parquet_name(Path::new(&self.name)) {
+            return Err(Error::Io {
+                path: self.name,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "a Parquet file, but this build of channel-kpi reads no Parquet: build it with the cargo feature `parquet`",
+                ),
+            });
+        }
         match (self.format, self.input) {
             #[cfg(feature = "parquet")]
             (_, Input::File(f)) => Ok(Box::new(super::parquet_file::ParquetRecords::open(f, self.name, columns)?)),
