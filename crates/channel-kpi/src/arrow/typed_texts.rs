@@ -189,11 +189,14 @@ fn packed(s: &str) -> u128 {
 /// every row: once for the column, [`super::columns::Flat::constant`]).
 pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<()> {
     out.reserve(n);
+    // an absent column, or one text in every row (a one-currency table's currency column):
+    // parsed once
+    if let Some(v) = one_parsed(c, n, &parse) {
+        out.resize(out.len() + n, v?);
+        return Some(());
+    }
     match c {
-        None => {
-            let v = parse(None)?;
-            out.resize(out.len() + n, v);
-        }
+        None => {} // read above
         Some(Strs::Dict { keys, values }) => {
             let mut memo: Vec<Option<Option<T>>> = vec![None; values.len()];
             let absent = parse(None);
@@ -203,11 +206,6 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
                     Some(k) => (*memo[k].get_or_insert_with(|| parse(values.get(k).map(trimmed).filter(|s| !s.is_empty()))))?,
                 });
             }
-        }
-        // one text in every row (a one-currency table's currency column): parsed once
-        Some(Strs::Flat(c)) if c.constant(n) => {
-            let v = parse(c.get(0).map(trimmed).filter(|s| !s.is_empty()))?;
-            out.resize(out.len() + n, v);
         }
         Some(Strs::Flat(c)) => {
             // the columns parsed are enumerations: each short text parsed once, found again by
@@ -248,6 +246,18 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
         }
     }
     Some(())
+}
+
+/// The value of every one of a text column's `n` rows as [`parsed`] reads them, when it is the
+/// same for all: an absent column (`parse(None)`), or one text in every row (parsed once,
+/// [`Flat::constant`]); `None` otherwise (each row is to be read: [`parsed`]). The inner
+/// `None`: `parse` refuses the value.
+pub(super) fn one_parsed<T>(c: Option<&Strs>, n: usize, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<Option<T>> {
+    match c {
+        None => Some(parse(None)),
+        Some(Strs::Flat(c)) if c.constant(n) => Some(parse(c.get(0).map(trimmed).filter(|s| !s.is_empty()))),
+        Some(_) => None,
+    }
 }
 
 /// The slot of a [`packed`] text among 64 (its bytes mixed by a multiply, the top six bits).
