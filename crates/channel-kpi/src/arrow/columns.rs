@@ -52,20 +52,12 @@ impl<'a> Flat<'a> {
             Flat::View(_) => false,
         }
     }
-    /// Calls `f(i, key)` for each of the first `n` rows: `key` is the row's text as one integer
-    /// when it is shorter than 16 bytes ([`packed_bytes`]: its bytes, then zeros, its length in
-    /// the top byte — equal keys, equal texts), [`NULL_KEY`] for a null row, `None` for a
-    /// longer text; stops at the first `None` `f` returns ([`Flat::short_key_blocks`], a row at
-    /// a time).
-    ///
-    /// Example: `"paid"` is `0x04 << 120 | u32::from_le_bytes(*b"paid")`.
-    #[inline(always)]
-    pub(super) fn short_keys(&self, n: usize, mut f: impl FnMut(usize, Option<u128>) -> Option<()>) -> Option<()> {
-        self.short_key_blocks(n, |start, keys| keys.iter().enumerate().try_for_each(|(j, &k)| f(start + j, (k != LONG_KEY).then_some(k))))
-    }
-    /// The keys of [`Flat::short_keys`] 64 rows at a time: `f(start, keys)` with `keys[j]` the
-    /// key of row `start + j`, [`LONG_KEY`] for a text of 16 bytes or more; stops at the first
-    /// `None` `f` returns. For the offsets layouts, sixteen bytes are read from the text's start
+    /// The keys of the first `n` rows, 64 rows at a time: `f(start, keys)` with `keys[j]` the
+    /// key of row `start + j`: the row's text as one integer when it is shorter than 16 bytes
+    /// ([`packed_bytes`]: its bytes, then zeros, its length in the top byte — equal keys, equal
+    /// texts), [`NULL_KEY`] for a null row, [`LONG_KEY`] for a text of 16 bytes or more; stops
+    /// at the first `None` `f` returns (example: `"paid"` is
+    /// `0x04 << 120 | u32::from_le_bytes(*b"paid")`). For the offsets layouts, sixteen bytes are read from the text's start
     /// and those past its end masked off: no branch on the length, which mispredicts on texts of
     /// mixed lengths (`packed_bytes`, ≈ 8 ns a row on 10 M leads' sources of 6 to 10 bytes); a
     /// text within 16 bytes of the data's end is packed by [`packed_bytes`]. A block's validity
@@ -285,6 +277,12 @@ impl<'a> Amounts<'a> {
 mod tests {
     use super::*;
 
+    /// Each of the first `n` rows' key ([`Flat::short_key_blocks`]) in turn, `None` for a long
+    /// text; stops at the first `None` `f` returns.
+    fn short_keys(f: &Flat, n: usize, mut g: impl FnMut(usize, Option<u128>) -> Option<()>) -> Option<()> {
+        f.short_key_blocks(n, |start, keys| keys.iter().enumerate().try_for_each(|(j, &k)| g(start + j, (k != LONG_KEY).then_some(k))))
+    }
+
     /// Two rows get one key only when their texts are equal (a null row: [`NULL_KEY`]), in
     /// every string layout, sliced or not; a text of 16 bytes or more gets none; a text near
     /// the end of the data (too near to read 16 bytes from it) gets the key its twin earlier
@@ -318,7 +316,7 @@ mod tests {
             let texts = if a.len() == 9 { &texts[3..12] } else { &texts[..] };
             let Some(Strs::Flat(f)) = Strs::of(a) else { panic!("a plain column") };
             let mut keys = Vec::new();
-            f.short_keys(texts.len(), |_, k| {
+            short_keys(&f, texts.len(), |_, k| {
                 keys.push(k);
                 Some(())
             });
@@ -334,7 +332,7 @@ mod tests {
         }
         let mut keys = Vec::new();
         let Some(Strs::Flat(f)) = Strs::of(&arrays[0]) else { unreachable!() };
-        f.short_keys(texts.len(), |_, k| {
+        short_keys(&f, texts.len(), |_, k| {
             keys.push(k);
             Some(())
         });
@@ -342,7 +340,7 @@ mod tests {
         assert_eq!((keys[8], keys[13]), (None, keys[9]), "16 bytes; the last text, near the data's end, as its twin");
         // a refusal stops the walk
         let mut seen = 0;
-        assert_eq!(f.short_keys(texts.len(), |i, _| (i < 3).then(|| seen += 1)), None);
+        assert_eq!(short_keys(&f, texts.len(), |i, _| (i < 3).then(|| seen += 1)), None);
         assert_eq!(seen, 3);
     }
 

@@ -1,6 +1,7 @@
-//! Short texts as one integer each ([`packed_bytes`]): the keys that `Flat::short_keys` and
-//! `Flat::short_key_blocks` (`columns.rs`) give the rows of a plain string column, so that the
-//! typed readers find a repeated text by one integer compare, not a string hash or compare.
+//! Short texts as one integer each ([`packed_bytes`]): the keys that `Flat::short_key_blocks`
+//! (`columns.rs`) gives the rows of a plain string column, so that the typed readers find a
+//! repeated text by one integer compare, not a string hash or compare ([`KeyIds`]: a text's
+//! dictionary id by its key).
 
 use arrow_buffer::NullBuffer;
 
@@ -64,7 +65,7 @@ const KEEP_WORDS: [(u64, u64); 16] = {
     keep
 };
 
-/// What [`Flat::short_keys`](super::columns::Flat::short_keys) gives a null row: no text's key (a text's has its length, below
+/// What [`Flat::short_key_blocks`](super::columns::Flat::short_key_blocks) gives a null row: no text's key (a text's has its length, below
 /// 16, in the top byte).
 pub(super) const NULL_KEY: u128 = 16 << 120;
 
@@ -96,4 +97,72 @@ fn short_word(b: &[u8]) -> u64 {
         // 1 to 3 bytes: first, middle, last
         _ => b[0] as u64 | (b[n / 2] as u64) << (8 * (n / 2)) | (b[n - 1] as u64) << (8 * (n - 1)),
     }
+}
+
+/// The dictionary ids of short texts by their keys ([`packed_bytes`]; never [`LONG_KEY`], whose
+/// texts differ under one key): a table of open addressing (a key's slot its bytes mixed by a
+/// multiply, the next free slot on a collision), at most half full, so a key met again is
+/// found in one or two compares of one cache line — where an `FxHashMap<u128, u32>` entry took
+/// ~75 instructions a row (1 M deals' partners).
+pub(super) struct KeyIds {
+    slots: Vec<(u128, u32)>,
+    len: usize,
+}
+
+/// An empty slot's key: no text's (a short text's key has its length, below 16, in the top
+/// byte; [`NULL_KEY`] and [`LONG_KEY`] are 16 and 17 there).
+const EMPTY: u128 = u128::MAX;
+
+impl KeyIds {
+    /// An empty table of 256 slots.
+    pub(super) fn new() -> Self {
+        KeyIds { slots: vec![(EMPTY, 0); 256], len: 0 }
+    }
+
+    /// The id of the text keyed `key` (of row `row`): the one noted, or `miss(row)`, noted.
+    #[inline(always)]
+    pub(super) fn get(&mut self, key: u128, row: usize, miss: &mut dyn FnMut(usize) -> u32) -> u32 {
+        debug_assert!(key != LONG_KEY && key != EMPTY);
+        let mask = self.slots.len() - 1;
+        let mut at = mix(key) & mask;
+        loop {
+            let (k, id) = self.slots[at];
+            if k == key {
+                return id;
+            }
+            if k == EMPTY {
+                return self.add(at, key, row, miss);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// [`KeyIds::get`]'s miss: `key` noted in the free slot `at` with the id `miss(row)`, the
+    /// table doubled once half full.
+    #[cold]
+    #[inline(never)]
+    fn add(&mut self, at: usize, key: u128, row: usize, miss: &mut dyn FnMut(usize) -> u32) -> u32 {
+        let id = miss(row);
+        self.slots[at] = (key, id);
+        self.len += 1;
+        if 2 * self.len > self.slots.len() {
+            let twice = vec![(EMPTY, 0); 2 * self.slots.len()];
+            let old = std::mem::replace(&mut self.slots, twice);
+            let mask = self.slots.len() - 1;
+            for (k, id) in old.into_iter().filter(|s| s.0 != EMPTY) {
+                let mut at = mix(k) & mask;
+                while self.slots[at].0 != EMPTY {
+                    at = (at + 1) & mask;
+                }
+                self.slots[at] = (k, id);
+            }
+        }
+        id
+    }
+}
+
+/// A key's bytes mixed into a slot number (the top bits of a multiply, rotated down).
+#[inline(always)]
+fn mix(key: u128) -> usize {
+    (((key >> 64) as u64 ^ key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(26)) as usize
 }

@@ -14,7 +14,7 @@
 
 use super::columns::{Amounts, Strs};
 pub(super) use super::typed_dates::{Days, date, dates, push_dates, push_required_dates};
-pub(super) use super::typed_texts::{LastCurrency, ShortMemo, append_ids, parsed, text, texts, word_ids};
+pub(super) use super::typed_texts::{LastCurrency, ShortMemo, append_ids, one_parsed, parsed, text, texts, word_ids};
 use crate::domain::{Attrs, Channel, DealKind, DealStatus, Deals, PartnerStages, RegistrationStatus, trimmed};
 use crate::money::{Currency, Money};
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -86,38 +86,13 @@ pub(crate) fn append_deals(deals: &mut Deals, batch: &RecordBatch, unread: &[&st
     // each row's currency, read only where there is an amount (a row without one may hold
     // any text there, as in the row path); the currency of every amount noted when the deals
     // are all new
-    let mut codes = Vec::new();
-    if amount.any() {
-        parsed(currency.as_ref(), n, &mut codes, |s| Some(s.and_then(|s| Currency::new(s).ok())))?;
-    }
-    let scale = amount.scale();
-    let mut one: Option<Option<Currency>> = Some(None);
-    // the amounts' part of `Deal::validate`, checked here where the raw amounts are at hand:
-    // none negative, and one for every won deal
-    let mut amounts_ok = true;
-    d.amount.reserve(n);
-    let (status, out) = (&d.status[start..], &mut d.amount);
-    amount.each(n, |i, raw| {
-        out.push(match raw {
-            None => {
-                amounts_ok &= status[i] != DealStatus::Won;
-                None
-            }
-            Some(raw) => {
-                amounts_ok &= raw >= 0;
-                let value = Decimal::try_from_i128_with_scale(raw, scale).ok()?;
-                let c = codes.get(i).copied().flatten()?;
-                one = one.and_then(|o| o.is_none_or(|o| o == c).then_some(Some(c)));
-                Some(Money::new(value, c))
-            }
-        });
-        Some(())
-    })?;
+    let codes = if amount.any() { codes(currency.as_ref(), n)? } else { Codes::One(None) };
+    let one = push_amounts(&amount, n, &codes, &d.status[start..], &mut d.amount)?;
     d.history.resize(start + n, 0);
     if start == 0 {
         d.memo.set_currency(one);
     }
-    (amounts_ok && valid(d, start)).then_some(())
+    valid(d, start).then_some(())
 }
 
 /// Appends the attrs of `batch`'s rows, the deals `start..` of `deals` ([`append_deals`] has
@@ -172,6 +147,96 @@ fn attr_cells(a: &ArrayRef, n: usize, mut f: impl FnMut(usize, Option<&str>)) ->
         }
     }
     Some(())
+}
+
+/// The currency codes of a batch's rows (`None` where the row path reads none: no text, or
+/// not an ISO code): one for every row (an absent column, or one text in every row, read
+/// once: a one-currency table), or each row's.
+enum Codes {
+    One(Option<Currency>),
+    Each(Vec<Option<Currency>>),
+}
+
+/// The [`Codes`] of the first `n` rows of currency column `c`.
+fn codes(c: Option<&Strs>, n: usize) -> Option<Codes> {
+    let code = |s: Option<&str>| Some(s.and_then(|s| Currency::new(s).ok()));
+    if let Some(one) = one_parsed(c, n, code) {
+        return Some(Codes::One(one?));
+    }
+    let mut each = Vec::new();
+    parsed(c, n, &mut each, code)?;
+    Some(Codes::Each(each))
+}
+
+/// Appends the first `n` amounts of `amount` to `out` as money in their rows' currencies
+/// `codes` (`None` where a row has no amount), and returns the currency of every amount
+/// (`None` when they have several; `Some(None)` when there is none) — the amounts' part of
+/// `Deal::validate`, checked here where the raw amounts are at hand: `None` (with some rows
+/// possibly appended) when the row path refuses a row: a won deal (`status`, the rows'
+/// statuses) without an amount, a negative amount, one past a decimal's 96 bits, an amount
+/// without a currency.
+///
+/// A raw amount `v` is checked as one shift (`v >> 96 == 0`: neither negative nor too big)
+/// and made a decimal of its three 32-bit words, with no error path per row; with one code for
+/// every row (a one-currency table) no row's currency is looked at (the checks and the
+/// per-row code of a `try_from_i128_with_scale`, a code look-up and the running common
+/// currency were 94 instructions a deal).
+fn push_amounts(
+    amount: &Amounts,
+    n: usize,
+    codes: &Codes,
+    status: &[DealStatus],
+    out: &mut Vec<Option<Money>>,
+) -> Option<Option<Option<Currency>>> {
+    let scale = amount.scale();
+    let money = |raw: i128, c| Money::new(Decimal::from_parts(raw as u32, (raw >> 32) as u32, (raw >> 64) as u32, false, scale), c);
+    // a won deal without an amount, a negative amount or one past 96 bits
+    let mut bad = false;
+    out.reserve(n);
+    let one = match codes {
+        _ if !amount.any() => {
+            out.resize(out.len() + n, None);
+            bad = status[..n].contains(&DealStatus::Won);
+            Some(None)
+        }
+        Codes::One(None) => return None, // amounts without a currency
+        &Codes::One(Some(c)) => {
+            amount.each(n, |i, raw| {
+                out.push(match raw {
+                    None => {
+                        bad |= status[i] == DealStatus::Won;
+                        None
+                    }
+                    Some(raw) => {
+                        bad |= raw >> 96 != 0;
+                        Some(money(raw, c))
+                    }
+                });
+                Some(())
+            });
+            Some(Some(c))
+        }
+        Codes::Each(codes) => {
+            let mut one: Option<Option<Currency>> = Some(None);
+            amount.each(n, |i, raw| {
+                out.push(match raw {
+                    None => {
+                        bad |= status[i] == DealStatus::Won;
+                        None
+                    }
+                    Some(raw) => {
+                        bad |= raw >> 96 != 0;
+                        let c = codes.get(i).copied().flatten()?;
+                        one = one.and_then(|o| o.is_none_or(|o| o == c).then_some(Some(c)));
+                        Some(money(raw, c))
+                    }
+                });
+                Some(())
+            })?;
+            one
+        }
+    };
+    (!bad).then_some(one)
 }
 
 /// Whether deals `start..` pass the status and date checks of [`crate::Deal::validate`]

@@ -51,7 +51,7 @@ pub(crate) fn append_leads(leads: &mut Leads, batch: &RecordBatch, table: &Recor
 
 /// [`word_ids`] (the same ids appended to `out`), for a plain text column through a memo of 64
 /// slots in front of `words`: each short text found again by its bytes as one integer
-/// ([`Flat::short_keys`](super::columns::Flat::short_keys): one compare) — for the few distinct
+/// ([`Flat::short_key_blocks`](super::columns::Flat::short_key_blocks): one compare) — for the few distinct
 /// texts of a lead's source or partner column (the map `word_ids` hashes and probes per row was
 /// a quarter of reading 10 M leads). A text of 16 bytes or more, and a text whose slot another
 /// one took, is looked up in `words`.

@@ -5,7 +5,7 @@
 //! tables ([`LastCurrency`]).
 
 use super::columns::{Flat, Strs};
-use super::short_keys::{LONG_KEY, packed_bytes};
+use super::short_keys::{KeyIds, LONG_KEY, packed_bytes};
 use crate::domain::{Words, trimmed};
 use crate::money::Currency;
 use arrow_array::{Array, RecordBatch};
@@ -160,15 +160,19 @@ pub(super) fn word_ids(c: Option<&Strs>, n: usize, words: &mut Words, out: &mut 
         }
         Some(Strs::Flat(c)) => {
             // Short texts (ids, names and codes mostly are) are looked up by their raw bytes
-            // packed in one integer: no string hash or compare per row, and each distinct text
-            // trimmed and looked up in `words` once.
-            let mut short: rustc_hash::FxHashMap<u128, u32> = Default::default();
-            let word = |words: &mut Words, i: usize| words.id(c.get(i).map(trimmed).filter(|s| !s.is_empty()));
-            c.short_keys(n, |i, key| {
-                out.push(match key {
-                    Some(key) => *short.entry(key).or_insert_with(|| word(words, i)),
-                    None => word(words, i),
-                });
+            // packed in one integer ([`KeyIds`]): no string hash or compare per row, and each
+            // distinct text trimmed and looked up in `words` once; a block's ids written to an
+            // array, then appended at once.
+            let (mut short, mut ids) = (KeyIds::new(), [0u32; 64]);
+            let mut word = |i: usize| words.id(c.get(i).map(trimmed).filter(|s| !s.is_empty()));
+            c.short_key_blocks(n, |start, keys| {
+                for ((id, i), &key) in ids.iter_mut().zip(start..).zip(keys) {
+                    *id = match key {
+                        LONG_KEY => word(i),
+                        key => short.get(key, i, &mut word),
+                    };
+                }
+                out.extend_from_slice(&ids[..keys.len()]);
                 Some(())
             });
         }
@@ -189,11 +193,14 @@ fn packed(s: &str) -> u128 {
 /// every row: once for the column, [`super::columns::Flat::constant`]).
 pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<()> {
     out.reserve(n);
+    // an absent column, or one text in every row (a one-currency table's currency column):
+    // parsed once
+    if let Some(v) = one_parsed(c, n, &parse) {
+        out.resize(out.len() + n, v?);
+        return Some(());
+    }
     match c {
-        None => {
-            let v = parse(None)?;
-            out.resize(out.len() + n, v);
-        }
+        None => {} // read above
         Some(Strs::Dict { keys, values }) => {
             let mut memo: Vec<Option<Option<T>>> = vec![None; values.len()];
             let absent = parse(None);
@@ -204,14 +211,9 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
                 });
             }
         }
-        // one text in every row (a one-currency table's currency column): parsed once
-        Some(Strs::Flat(c)) if c.constant(n) => {
-            let v = parse(c.get(0).map(trimmed).filter(|s| !s.is_empty()))?;
-            out.resize(out.len() + n, v);
-        }
         Some(Strs::Flat(c)) => {
             // the columns parsed are enumerations: each short text parsed once, found again by
-            // its bytes as one integer ([`Flat::short_keys`](super::columns::Flat::short_keys))
+            // its bytes as one integer ([`Flat::short_key_blocks`](super::columns::Flat::short_key_blocks))
             // in a table of 64 slots (one compare, a branch taken the same way nearly every row,
             // whatever order the values come in) (a longer text, `partner_satisfaction`, is
             // found by its bytes in a hash map)
@@ -248,6 +250,18 @@ pub(super) fn parsed<T: Copy>(c: Option<&Strs>, n: usize, out: &mut Vec<T>, pars
         }
     }
     Some(())
+}
+
+/// The value of every one of a text column's `n` rows as [`parsed`] reads them, when it is the
+/// same for all: an absent column (`parse(None)`), or one text in every row (parsed once,
+/// [`Flat::constant`]); `None` otherwise (each row is to be read: [`parsed`]). The inner
+/// `None`: `parse` refuses the value.
+pub(super) fn one_parsed<T>(c: Option<&Strs>, n: usize, parse: impl Fn(Option<&str>) -> Option<T>) -> Option<Option<T>> {
+    match c {
+        None => Some(parse(None)),
+        Some(Strs::Flat(c)) if c.constant(n) => Some(parse(c.get(0).map(trimmed).filter(|s| !s.is_empty()))),
+        Some(_) => None,
+    }
 }
 
 /// The slot of a [`packed`] text among 64 (its bytes mixed by a multiply, the top six bits).
