@@ -21,6 +21,7 @@ use crate::kpi::closed_days::ClosedDeal;
 use crate::kpi::deal_sums::Tally;
 use crate::kpi::deal_tally::TallyNeeds;
 use crate::kpi::deals::DealFacts;
+use chrono::NaiveDate;
 
 /// The canonical deal columns of free text: no value there is refused, so a fold that reads
 /// none of them may leave them unread ([`Engine::deal_texts_read`]).
@@ -208,105 +209,131 @@ impl Engine<'_> {
         let mut groups = [0u32; INLINE_DIMS + 1];
         let mut many_groups = vec![0u32; nl];
         let groups: &mut [u32] = if nl <= INLINE_DIMS + 1 { &mut groups[..nl] } else { &mut many_groups };
-        for i in rows {
-            *at = i;
-            // cancellation counted per 64 deals: one thread-local access, not one per deal
-            if i % 64 == 0 {
+        // a deal open at a window's end counts there only for the pipeline and velocity
+        let reach = |created: NaiveDate, closed: Option<NaiveDate>| if needs.open { closed } else { Some(closed.unwrap_or(created)) };
+        // A deal no window's tally counts, with no KPI observing deals, adds nothing (its
+        // group, unseen otherwise, would get no cell either): only the deals whose dates reach
+        // a window are folded, unless a KPI observes every deal or each one's currency is checked.
+        let every_deal = observed || per_row_currency || spans.is_none();
+        // The rows in blocks of up to 64 ending at multiples of 64: a block's deals to fold are
+        // picked first, a bit each, in a tight loop over their dates, then folded in order.
+        // Cancellation is counted per block: one thread-local access, not one per deal.
+        let (created_on, closed_on) = (&deals.created_on[..rows.end], &deals.closed_on[..rows.end]);
+        // per deal of a block, the bounds of the windows it reaches (`Spans::bounds`)
+        let mut bounds = [(0, 0); 64];
+        let mut next = rows.start;
+        while next < rows.end {
+            let (first, end) = (next, (next / 64 * 64 + 64).min(rows.end));
+            next = end;
+            *at = first;
+            if first % 64 == 0 {
                 crate::interrupt::check_n(64)?;
             }
-            if per_row_currency {
-                check_deal_currency(&mut self.currency, deals, i)?;
-            }
-            if observed {
-                let d = deal.get_or_insert_with(|| deals.get(i));
-                deals.fill(i, d);
-            }
-            let (created, closed) = (deals.created_on(i), deals.closed_on(i));
-            // a deal open at a window's end counts there only for the pipeline and velocity
-            let reach = if needs.open { closed } else { Some(closed.unwrap_or(created)) };
-            let span = spans.as_ref().map_or(every.as_slice(), |s| s.touched(created, reach));
-            // a deal no window's tally counts, with no KPI observing deals: nothing to add
-            // (its group, unseen otherwise, would get no cell either)
-            if span.is_empty() && !observed {
-                continue;
-            }
-            let cached = match (key, &fields) {
-                (Some(f), _) => Some(f.map_or(0, |f| deals.word_key(f, i) as usize * nl)),
-                (None, Some(fields)) => {
-                    let packed = fields.iter().fold(0u128, |p, f| p << 32 | u128::from(deals.word_key(*f, i)));
-                    let next = combos.len();
-                    Some(*combos.entry(packed).or_insert(next) * nl)
+            let all = u64::MAX >> (64 - (end - first));
+            let mut picked = match &spans {
+                Some(s) => {
+                    (first..end).zip(&mut bounds).fold(0u64, |m, (i, b)| {
+                        let created = created_on[i];
+                        *b = s.bounds(created, reach(created, closed_on[i]));
+                        m | u64::from(b.0 < b.1) << (i - first)
+                    }) | if every_deal { all } else { 0 }
                 }
-                (None, None) => None,
+                None => all,
             };
-            if let Some(k) = cached
-                && cache.len() <= k
-            {
-                let words = match key {
-                    Some(Some(f)) => deals.word_count_of(f),
-                    _ => 0,
-                };
-                cache.resize(words.max(k / nl + 1) * nl, u32::MAX);
-            }
-            if cached.is_none_or(|k| levels.iter().any(|&l| cache[k + l] == u32::MAX)) {
-                let (values, texts): (&mut [DimValue], &mut [Option<&str>]) =
-                    if n <= INLINE_DIMS { (&mut values[..n], &mut texts[..n]) } else { (&mut many_values, &mut many_texts) };
-                for ((v, t), d) in values.iter_mut().zip(texts.iter_mut()).zip(&q.group_by) {
-                    *v = deal_dim((deals, i), d, refs);
-                    *t = v.text();
-                }
-                for &level in &levels {
-                    groups[level] = self.groups.id(level, texts);
-                    if let Some(k) = cached {
-                        cache[k + level] = groups[level];
-                    }
-                }
-            } else if let Some(k) = cached {
-                for &level in &levels {
-                    groups[level] = cache[k + level];
-                }
-            }
-            if tallied {
-                // the deal's facts per window, once for every level's tallies
-                let cycle = closed.map_or(0, |c| crate::period::days_between(created, c));
-                for &k in span {
-                    if needs.facts {
-                        facts[k] = DealFacts::of_row(deals, i, &self.windows[k], &ctx, needs, cycle)?;
-                        touches[k] = facts[k].any();
-                    }
-                    if needs.closed {
-                        kept[k] = ClosedDeal::of_row(deals, i, close_spans[k], &ctx, cycle)?;
-                        if kept[k].closed_on.is_some() {
-                            kept[k].partner = self.closed_names.number(kept[k].partner, deals);
-                        }
-                    }
-                }
-            }
-            for &level in &levels {
-                let g = groups[level] as usize;
-                if tallied {
-                    if tallies.len() < (g + 1) * nw {
-                        tallies.resize_with((g + 1) * nw, Tally::default);
-                    }
-                    let group = &mut tallies[g * nw..(g + 1) * nw];
-                    for &k in span {
-                        if touches[k] {
-                            group[k].add(&facts[k]).map_err(|_| overflow())?;
-                        }
-                        if needs.closed {
-                            group[k].closed.add(&kept[k])?;
-                        }
-                    }
+            while picked != 0 {
+                let i = first + picked.trailing_zeros() as usize;
+                picked &= picked - 1;
+                *at = i;
+                if per_row_currency {
+                    check_deal_currency(&mut self.currency, deals, i)?;
                 }
                 if observed {
-                    let d = Record::Deal(deal.as_ref().expect("filled above"));
-                    fold_cells(&mut self.cells, &self.windows, &q.metrics, g, None, |_, w, states| {
-                        let mut touched = false;
-                        for (s, _) in states.iter_mut().zip(by_facts).filter(|(_, f)| !**f) {
-                            touched |= s.observe(&d, w, &ctx)?;
+                    let d = deal.get_or_insert_with(|| deals.get(i));
+                    deals.fill(i, d);
+                }
+                let (created, closed) = (created_on[i], closed_on[i]);
+                let span = spans.as_ref().map_or(every.as_slice(), |s| s.between(bounds[i - first]));
+                if span.is_empty() && !observed {
+                    continue;
+                }
+                let cached = match (key, &fields) {
+                    (Some(f), _) => Some(f.map_or(0, |f| deals.word_key(f, i) as usize * nl)),
+                    (None, Some(fields)) => {
+                        let packed = fields.iter().fold(0u128, |p, f| p << 32 | u128::from(deals.word_key(*f, i)));
+                        let fresh = combos.len();
+                        Some(*combos.entry(packed).or_insert(fresh) * nl)
+                    }
+                    (None, None) => None,
+                };
+                if let Some(k) = cached
+                    && cache.len() <= k
+                {
+                    let words = match key {
+                        Some(Some(f)) => deals.word_count_of(f),
+                        _ => 0,
+                    };
+                    cache.resize(words.max(k / nl + 1) * nl, u32::MAX);
+                }
+                if cached.is_none_or(|k| levels.iter().any(|&l| cache[k + l] == u32::MAX)) {
+                    let (values, texts): (&mut [DimValue], &mut [Option<&str>]) =
+                        if n <= INLINE_DIMS { (&mut values[..n], &mut texts[..n]) } else { (&mut many_values, &mut many_texts) };
+                    for ((v, t), d) in values.iter_mut().zip(texts.iter_mut()).zip(&q.group_by) {
+                        *v = deal_dim((deals, i), d, refs);
+                        *t = v.text();
+                    }
+                    for &level in &levels {
+                        groups[level] = self.groups.id(level, texts);
+                        if let Some(k) = cached {
+                            cache[k + level] = groups[level];
                         }
-                        Ok(touched)
-                    })?;
+                    }
+                } else if let Some(k) = cached {
+                    for &level in &levels {
+                        groups[level] = cache[k + level];
+                    }
+                }
+                if tallied {
+                    // the deal's facts per window, once for every level's tallies
+                    let cycle = closed.map_or(0, |c| crate::period::days_between(created, c));
+                    for &k in span {
+                        if needs.facts {
+                            facts[k] = DealFacts::of_row(deals, i, &self.windows[k], &ctx, needs, cycle)?;
+                            touches[k] = facts[k].any();
+                        }
+                        if needs.closed {
+                            kept[k] = ClosedDeal::of_row(deals, i, close_spans[k], &ctx, cycle)?;
+                            if kept[k].closed_on.is_some() {
+                                kept[k].partner = self.closed_names.number(kept[k].partner, deals);
+                            }
+                        }
+                    }
+                }
+                for &level in &levels {
+                    let g = groups[level] as usize;
+                    if tallied {
+                        if tallies.len() < (g + 1) * nw {
+                            tallies.resize_with((g + 1) * nw, Tally::default);
+                        }
+                        let group = &mut tallies[g * nw..(g + 1) * nw];
+                        for &k in span {
+                            if touches[k] {
+                                group[k].add(&facts[k]).map_err(|_| overflow())?;
+                            }
+                            if needs.closed {
+                                group[k].closed.add(&kept[k])?;
+                            }
+                        }
+                    }
+                    if observed {
+                        let d = Record::Deal(deal.as_ref().expect("filled above"));
+                        fold_cells(&mut self.cells, &self.windows, &q.metrics, g, None, |_, w, states| {
+                            let mut touched = false;
+                            for (s, _) in states.iter_mut().zip(by_facts).filter(|(_, f)| !**f) {
+                                touched |= s.observe(&d, w, &ctx)?;
+                            }
+                            Ok(touched)
+                        })?;
+                    }
                 }
             }
         }

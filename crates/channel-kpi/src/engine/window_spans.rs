@@ -78,12 +78,25 @@ impl Spans {
     /// while open) can count in; every other window gives it empty facts.
     #[inline(always)]
     pub(crate) fn touched(&self, created: NaiveDate, closed: Option<NaiveDate>) -> &[usize] {
+        self.between(self.bounds(created, closed))
+    }
+
+    /// The positions in window order of the first window [`Spans::touched`] gives and one past
+    /// the last (none when the first is not before the last): two numbers to keep per deal.
+    #[inline(always)]
+    pub(crate) fn bounds(&self, created: NaiveDate, closed: Option<NaiveDate>) -> (usize, usize) {
         let (first, last) = match closed {
             Some(c) => (created.min(c), Some(created.max(c))),
             None => (created, None),
         };
         let lo = self.ends.at_or_before(first);
         let hi = last.map_or(self.order.len(), |l| self.starts.at_or_before(l));
+        (lo, hi)
+    }
+
+    /// The indexes of the windows between [`Spans::bounds`].
+    #[inline(always)]
+    pub(crate) fn between(&self, (lo, hi): (usize, usize)) -> &[usize] {
         &self.order[lo..hi.max(lo)]
     }
 }
