@@ -130,7 +130,7 @@ pub(super) fn read(
             let row = |c: &mut Chunk, text: &str| {
                 let mut json = std::mem::take(&mut c.json);
                 json.read(text, &slots)?;
-                let r = c.row(&plan, |i| json.cell(i), json.attrs(), &tables);
+                let r = c.row(&plan, |i| json.cell(text, i), json.attrs(), &tables);
                 c.json = json;
                 r
             };

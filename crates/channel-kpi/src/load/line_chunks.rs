@@ -161,13 +161,22 @@ pub(super) fn read_lines<T: Send>(
 fn decode<T>(bytes: Vec<u8>, max_line: usize, lines: bool, dec: &LineDecoder<'_, T>) -> Option<Done<T>> {
     let mut value = (dec.new)();
     let (mut rel, mut kept) = (Vec::new(), 0u64);
-    let newlines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
-    // Each line without its `\n`; the text after the last `\n` is a line when not empty.
-    let mut split = bytes.split(|&b| b == b'\n');
-    if bytes.last() == Some(&b'\n') {
-        split.next_back();
-    }
-    for (index, raw) in split.enumerate() {
+    let mut newlines = 0u64;
+    // Each line without its `\n` (the `\n`s found by `memchr`, many bytes a step); the text
+    // after the last `\n` is a line when not empty.
+    let mut ends = memchr::memchr_iter(b'\n', &bytes);
+    let mut start = 0;
+    for index in 0usize.. {
+        let end = match ends.next() {
+            Some(end) => {
+                newlines += 1;
+                end
+            }
+            None if start < bytes.len() => bytes.len(),
+            None => break,
+        };
+        let raw = &bytes[start..end];
+        start = end + 1;
         // The row path refuses a line longer than the limit (its `\n` not counted).
         if raw.len() > max_line {
             return None;

@@ -45,6 +45,7 @@ mod id_hashes;
 #[cfg(feature = "parquet")]
 mod id_parts;
 mod json_line;
+mod json_scan;
 mod jsonl_file;
 mod line_chunks;
 mod lookups;
