@@ -202,16 +202,7 @@ fn push_amounts(
         Codes::One(None) => return None, // amounts without a currency
         &Codes::One(Some(c)) => {
             amount.each(n, |i, raw| {
-                out.push(match raw {
-                    None => {
-                        bad |= status[i] == DealStatus::Won;
-                        None
-                    }
-                    Some(raw) => {
-                        bad |= raw >> 96 != 0;
-                        Some(money(raw, c))
-                    }
-                });
+                out.push(checked(raw, || status[i] == DealStatus::Won, &mut bad).map(|raw| money(raw, c)));
                 Some(())
             });
             Some(Some(c))
@@ -219,13 +210,9 @@ fn push_amounts(
         Codes::Each(codes) => {
             let mut one: Option<Option<Currency>> = Some(None);
             amount.each(n, |i, raw| {
-                out.push(match raw {
-                    None => {
-                        bad |= status[i] == DealStatus::Won;
-                        None
-                    }
+                out.push(match checked(raw, || status[i] == DealStatus::Won, &mut bad) {
+                    None => None,
                     Some(raw) => {
-                        bad |= raw >> 96 != 0;
                         let c = codes.get(i).copied().flatten()?;
                         one = one.and_then(|o| o.is_none_or(|o| o == c).then_some(Some(c)));
                         Some(money(raw, c))
@@ -237,6 +224,22 @@ fn push_amounts(
         }
     };
     (!bad).then_some(one)
+}
+
+/// A row's raw amount, `bad` set when it is refused: none on a won deal (`won`, asked only
+/// then), or a negative one or one past a decimal's 96 bits (one shift).
+#[inline(always)]
+fn checked(raw: Option<i128>, won: impl FnOnce() -> bool, bad: &mut bool) -> Option<i128> {
+    match raw {
+        None => {
+            *bad |= won();
+            None
+        }
+        Some(raw) => {
+            *bad |= raw >> 96 != 0;
+            Some(raw)
+        }
+    }
 }
 
 /// Whether deals `start..` pass the status and date checks of [`crate::Deal::validate`]
