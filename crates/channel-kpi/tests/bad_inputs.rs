@@ -17,7 +17,7 @@ fn cases_dir() -> PathBuf {
 
 /// Whether a case reads a Parquet file, which a build without the feature `parquet` refuses.
 fn reads_parquet(dir: &Path) -> bool {
-    std::fs::read_dir(dir).expect("a case directory").any(|e| Format::is_parquet_name(&e.expect("a case file").path()))
+    std::fs::read_dir(dir).expect("a case directory").any(|e| Format::of(&e.expect("a case file").path()) == Format::Parquet)
 }
 
 /// The catalog's case directories, sorted. A build without the feature `parquet` leaves out

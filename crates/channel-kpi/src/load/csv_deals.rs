@@ -58,11 +58,7 @@ pub(super) fn read(
     check: Check<'_>,
 ) -> std::result::Result<Read, Source> {
     let kind = RecordKind::Deals;
-    // (a Parquet name in a build without the feature is `Csv` here: the row path refuses it)
-    if src.kind != kind
-        || !matches!(src.format, Format::Csv | Format::JsonLines)
-        || Format::is_parquet_name(std::path::Path::new(&src.name))
-    {
+    if src.kind != kind || !matches!(src.format, Format::Csv | Format::JsonLines) {
         return Err(src);
     }
     let Some(map) = super::shortcut::mapped(RecordKind::Deals, mapping, opts) else { return Err(src) };

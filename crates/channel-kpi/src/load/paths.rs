@@ -11,7 +11,7 @@ use crate::error::{Error, Location, Result};
 use std::path::{Path, PathBuf};
 
 /// The extensions of a kind's file, `parquet` included in a build without the feature (whose
-/// [`Source::open`] then says the file needs it, rather than the file going unseen).
+/// reader then refuses the file, naming the feature, rather than the file going unseen).
 const EXTENSIONS: &[&str] = &["csv", "jsonl", "ndjson", "parquet"];
 
 fn io_error(path: &Path, msg: &str) -> Error {

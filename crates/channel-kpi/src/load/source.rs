@@ -23,8 +23,9 @@ pub enum Format {
     #[cfg(feature = "arrow")]
     Arrow,
     /// A Parquet file (cargo feature `parquet`): read row group by row group through the
-    /// Arrow path, only the columns the mapping reads.
-    #[cfg(feature = "parquet")]
+    /// Arrow path, only the columns the mapping reads. A build without the feature knows the
+    /// format by name and refuses such a file (an `io` error naming the feature), rather than
+    /// reading it as CSV.
     Parquet,
 }
 
@@ -33,16 +34,9 @@ impl Format {
     pub fn of(path: &Path) -> Format {
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("jsonl" | "ndjson" | "json") => Format::JsonLines,
-            #[cfg(feature = "parquet")]
-            _ if Format::is_parquet_name(path) => Format::Parquet,
+            Some("parquet" | "pq") => Format::Parquet,
             _ => Format::Csv,
         }
-    }
-
-    /// True for a `.parquet` or `.pq` name, whether or not this build reads Parquet (one without
-    /// the feature refuses such a file by name rather than reading it as CSV).
-    pub fn is_parquet_name(path: &Path) -> bool {
-        matches!(path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("parquet" | "pq"))
     }
 
     /// True when error locations carry a 0-based `row` instead of a line (tables and Parquet
@@ -51,7 +45,6 @@ impl Format {
         match self {
             #[cfg(feature = "arrow")]
             Format::Arrow => true,
-            #[cfg(feature = "parquet")]
             Format::Parquet => true,
             _ => false,
         }
@@ -244,21 +237,19 @@ impl Source {
     pub(crate) fn records(self, max_line_bytes: usize, columns: Option<&[String]>) -> Result<Box<dyn Records>> {
         #[cfg(not(feature = "parquet"))]
         let _ = columns;
-        #[cfg(not(feature = "parquet"))]
-        if Format::is_parquet_name(Path::new(&self.name)) {
-            return Err(Error::Io {
-                path: self.name,
-                source: std::io::Error::new(
-                    std::io::ErrorKind::Unsupported,
-                    "a Parquet file, but this build of channel-kpi reads no Parquet: build it with the cargo feature `parquet`",
-                ),
-            });
-        }
         match (self.format, self.input) {
             #[cfg(feature = "parquet")]
             (_, Input::File(f)) => Ok(Box::new(super::parquet_file::ParquetRecords::open(f, self.name, columns)?)),
             #[cfg(feature = "parquet")]
             (Format::Parquet, Input::Bytes(r)) => Ok(Box::new(super::parquet_file::ParquetRecords::from_reader(r, self.name, columns)?)),
+            #[cfg(not(feature = "parquet"))]
+            (Format::Parquet, _) => Err(Error::Io {
+                path: self.name,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "a Parquet file, but this build of channel-kpi reads no Parquet: build it with the cargo feature `parquet`",
+                ),
+            }),
             #[cfg(feature = "arrow")]
             (_, Input::Arrow(b)) => Ok(Box::new(crate::arrow::ArrowRecords::new(b, self.name))),
             (Format::JsonLines, Input::Bytes(r)) => Ok(Box::new(jsonl_file::JsonlRecords::new(r, self.name, max_line_bytes))),
