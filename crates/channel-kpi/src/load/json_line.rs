@@ -113,9 +113,11 @@ impl JsonCells {
             Some((k, slot)) if **k == *key => *slot,
             _ => {
                 let slot = slots.index.get(key).copied();
-                if at < 64 {
-                    self.order.resize_with(self.order.len().max(at + 1), || (Box::from(""), None));
-                    self.order[at] = (Box::from(key), slot);
+                // (every earlier place of this line is remembered already: `at` is at most the length)
+                match self.order.get_mut(at) {
+                    Some(e) => *e = (Box::from(key), slot),
+                    None if at < 64 => self.order.push((Box::from(key), slot)),
+                    None => {}
                 }
                 slot
             }
