@@ -78,19 +78,62 @@ impl DayCounts {
     /// How many of the days are on or before `day`.
     #[inline(always)]
     pub(crate) fn at_or_before(&self, day: NaiveDate) -> usize {
-        // one or two days (one window: a scorecard of one period): compares are cheaper than the entry
-        match self.days.as_slice() {
-            [only] => return usize::from(*only <= day),
-            [a, b] => return usize::from(*a <= day) + usize::from(*b <= day),
-            _ => {}
-        }
-        if self.table.is_empty() {
-            return self.days.partition_point(|d| *d <= day);
-        }
-        // before the years covered: the sentinel 0; after them: the last entry (all)
-        let entry = 1 + (day.year() - self.first_year) as i64 * i64::from(YEAR) + i64::from(day.ordinal0());
-        self.table[entry.clamp(0, self.table.len() as i64 - 1) as usize] as usize
+        self.counting().count(day)
     }
+
+    /// How this table answers [`DayCounts::at_or_before`]: decided once for a block of days
+    /// (`Spans::pick`) instead of on every call.
+    #[inline(always)]
+    pub(crate) fn counting(&self) -> Counting<'_> {
+        match self.days.as_slice() {
+            // one or two days (one window: a scorecard of one period): compares are cheaper
+            // than the entry; none: 0 (`n` masks the compares)
+            [] => Counting::Few { days: [NaiveDate::MIN; 2], n: [0, 0] },
+            [a] => Counting::Few { days: [*a, *a], n: [1, 0] },
+            [a, b] => Counting::Few { days: [*a, *b], n: [1, 1] },
+            _ if self.table.is_empty() => Counting::Search(&self.days),
+            _ => Counting::Table { first_year: self.first_year, table: &self.table },
+        }
+    }
+}
+
+/// The ways a [`DayCounts`] counts the days on or before a day, each one's count an
+/// `#[inline(always)]` function, so a loop over many days that matches the way once runs
+/// one of them alone.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Counting<'a> {
+    /// At most two days, compared: `n[k]` is 1 when `days[k]` is one of them (0 masks it).
+    Few { days: [NaiveDate; 2], n: [usize; 2] },
+    /// The table of [`DayCounts::table`], from `first_year`.
+    Table { first_year: i32, table: &'a [u32] },
+    /// The days themselves (too many years for a table): a binary search.
+    Search(&'a [NaiveDate]),
+}
+
+impl Counting<'_> {
+    /// How many of the days are on or before `day`.
+    #[inline(always)]
+    pub(crate) fn count(&self, day: NaiveDate) -> usize {
+        match *self {
+            Counting::Few { days, n } => few(days, n, day),
+            Counting::Table { first_year, table } => tabled(first_year, table, day),
+            Counting::Search(days) => days.partition_point(|d| *d <= day),
+        }
+    }
+}
+
+/// [`Counting::Few`]'s count: `(days[0] <= day) + (days[1] <= day)`, each masked by `n`.
+#[inline(always)]
+pub(crate) fn few(days: [NaiveDate; 2], n: [usize; 2], day: NaiveDate) -> usize {
+    (usize::from(days[0] <= day) & n[0]) + (usize::from(days[1] <= day) & n[1])
+}
+
+/// [`Counting::Table`]'s count: entry `1 + (year − first_year) × 366 + ordinal0`, clamped to
+/// the sentinels (before the years covered: 0; after them: the last entry, all).
+#[inline(always)]
+pub(crate) fn tabled(first_year: i32, table: &[u32], day: NaiveDate) -> usize {
+    let entry = 1 + (day.year() - first_year) as i64 * i64::from(YEAR) + i64::from(day.ordinal0());
+    table[entry.clamp(0, table.len() as i64 - 1) as usize] as usize
 }
 
 #[cfg(test)]

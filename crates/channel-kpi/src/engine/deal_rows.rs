@@ -9,10 +9,10 @@
 //! every other KPI sees the deal as a [`crate::Deal`], written into one reused value only when
 //! the query has such a KPI.
 
-use super::dimension::{DimValue, Dimension};
+use super::deal_groups::DealGroups;
 use super::kpi::Ctx;
-use super::partial::{Engine, INLINE_DIMS, Partial, check_deal_currency, fold_cells, levels, one_deal_currency};
-use super::record::{Record, deal_dim};
+use super::partial::{Engine, Partial, check_deal_currency, fold_cells, one_deal_currency};
+use super::record::Record;
 use super::registry::KpiState;
 use super::window_spans::Spans;
 use crate::domain::{Deal, Deals, WordField};
@@ -21,33 +21,11 @@ use crate::kpi::closed_days::ClosedDeal;
 use crate::kpi::deal_sums::Tally;
 use crate::kpi::deal_tally::TallyNeeds;
 use crate::kpi::deals::DealFacts;
-use chrono::NaiveDate;
 
 /// The canonical deal columns of free text: no value there is refused, so a fold that reads
 /// none of them may leave them unread ([`Engine::deal_texts_read`]).
 #[cfg(feature = "parquet")]
 pub(crate) const DEAL_TEXTS: [&str; 6] = ["partner_id", "owner_id", "source", "product", "lost_reason", "stage"];
-
-/// The column of `deals` that alone decides a deal's value of `dim`, if one does.
-fn key_field(dim: &Dimension, deals: &Deals) -> Option<WordField> {
-    match dim {
-        Dimension::Attr(name) => Some(WordField::Attr(deals.attr_column(name))),
-        d => fixed_key_field(d),
-    }
-}
-
-/// [`key_field`] of the dimensions whose column is the same for every `deals` (all but `attr:`).
-fn fixed_key_field(dim: &Dimension) -> Option<WordField> {
-    match dim {
-        Dimension::Partner | Dimension::PartnerTier | Dimension::Region => Some(WordField::Partner),
-        Dimension::Owner | Dimension::Org(_) => Some(WordField::Owner),
-        Dimension::Source => Some(WordField::Source),
-        Dimension::Product => Some(WordField::Product),
-        Dimension::Channel => Some(WordField::Channel),
-        Dimension::Kind => Some(WordField::Kind),
-        Dimension::Attr(_) | Dimension::All => None,
-    }
-}
 
 impl Engine<'_> {
     /// Folds deals `rows` of `deals` in order: the same as [`Engine::push`] of each deal as a
@@ -91,7 +69,7 @@ impl Engine<'_> {
         }
         let training = self.query.metrics.contains(&crate::Metric::TrainingImpact).then_some("partner_id");
         // the free-text columns among those deciding a group (channel and kind are enumerations)
-        let read = self.query.group_by.iter().filter_map(fixed_key_field).filter_map(|f| match f {
+        let read = self.query.group_by.iter().filter_map(super::deal_groups::fixed_key_field).filter_map(|f| match f {
             WordField::Partner => Some("partner_id"),
             WordField::Owner => Some("owner_id"),
             WordField::Source => Some("source"),
@@ -173,7 +151,7 @@ impl Engine<'_> {
         let needs = q.metrics.iter().zip(by_facts).filter(|(_, f)| **f).fold(TallyNeeds::default(), |n, (m, _)| n.with(*m));
         let (tallied, observed) = (by_facts.contains(&true), by_facts.contains(&false));
         let mut deal: Option<Deal> = None;
-        let (n, nw) = (q.group_by.len(), self.windows.len());
+        let nw = self.windows.len();
         self.closed_names.start();
         let (mut facts, mut touches, mut kept) = (vec![DealFacts::default(); nw], vec![false; nw], vec![ClosedDeal::default(); nw]);
         // the windows a deal can count in, from its dates (every window when they overlap);
@@ -183,40 +161,19 @@ impl Engine<'_> {
         // tallied: `fold_tallies` gives it the earlier one's sums
         let (spans, every) = (Spans::of_distinct(&self.windows, margin), (0..nw).filter(|&k| self.firsts[k] == k).collect::<Vec<usize>>());
         let close_spans: Vec<_> = self.windows.iter().map(|w| crate::kpi::training_impact::close_span(w, &ctx)).collect();
-        let (mut values, mut texts) = ([DimValue::Value(None); INLINE_DIMS], [None; INLINE_DIMS]);
-        let (mut many_values, mut many_texts) = (vec![DimValue::Value(None); n], vec![None; n]);
-        // Every dimension applies to a deal, so its levels depend on the query only.
-        let Some(levels) = levels(&q, None, &vec![DimValue::Value(None); n]) else { return Ok(()) };
-        let levels: Vec<usize> = levels.collect();
-        // Grouping by one dimension that one column decides (partner, its tier or region,
-        // owner, an org level, source, product, channel, kind, an attr): group ids cached per
-        // value id, so a deal's groups cost one array read per level, not the texts' hashes.
-        // No dimension: one group for every deal (key 0).
-        let key = match q.group_by.as_slice() {
-            [] => Some(None),
-            [d] => key_field(d, deals).map(Some),
-            _ => None,
-        };
-        // Two to four dimensions that one column each decides: the columns' ids packed into
-        // one number, numbered densely as they come (`combos`), and the groups cached per number.
-        let fields: Option<Vec<WordField>> =
-            (key.is_none() && n <= 4).then(|| q.group_by.iter().map(|d| key_field(d, deals)).collect::<Option<Vec<_>>>()).flatten();
-        let mut combos: rustc_hash::FxHashMap<u128, usize> = Default::default();
-        let nl = n + 1;
+        let Some(mut groups) = DealGroups::new(&q, deals) else { return Ok(()) };
+        let levels = groups.levels().to_vec();
         // one currency for every amount: checked once for the rows, not row by row
         let per_row_currency = self.one_currency && !one_deal_currency(&mut self.currency, deals, rows.clone());
-        let mut cache: Vec<u32> = Vec::new();
-        let mut groups = [0u32; INLINE_DIMS + 1];
-        let mut many_groups = vec![0u32; nl];
-        let groups: &mut [u32] = if nl <= INLINE_DIMS + 1 { &mut groups[..nl] } else { &mut many_groups };
-        // a deal open at a window's end counts there only for the pipeline and velocity
-        let reach = |created: NaiveDate, closed: Option<NaiveDate>| if needs.open { closed } else { Some(closed.unwrap_or(created)) };
+        // the deal's group at each level
+        let mut ids = vec![0u32; groups.width()];
         // A deal no window's tally counts, with no KPI observing deals, adds nothing (its
         // group, unseen otherwise, would get no cell either): only the deals whose dates reach
         // a window are folded, unless a KPI observes every deal or each one's currency is checked.
         let every_deal = observed || per_row_currency || spans.is_none();
         // The rows in blocks of up to 64 ending at multiples of 64: a block's deals to fold are
-        // picked first, a bit each, in a tight loop over their dates, then folded in order.
+        // picked first, a bit each, in a tight loop over their dates (`Spans::pick`), then
+        // folded in order.
         // Cancellation is counted per block: one thread-local access, not one per deal.
         let (created_on, closed_on) = (&deals.created_on[..rows.end], &deals.closed_on[..rows.end]);
         // per deal of a block, the bounds of the windows it reaches (`Spans::bounds`)
@@ -232,17 +189,15 @@ impl Engine<'_> {
             let all = u64::MAX >> (64 - (end - first));
             let mut picked = match &spans {
                 Some(s) => {
-                    (first..end).zip(&mut bounds).fold(0u64, |m, (i, b)| {
-                        let created = created_on[i];
-                        *b = s.bounds(created, reach(created, closed_on[i]));
-                        m | u64::from(b.0 < b.1) << (i - first)
-                    }) | if every_deal { all } else { 0 }
+                    s.pick(&created_on[first..end], &closed_on[first..end], needs.open, &mut bounds) | if every_deal { all } else { 0 }
                 }
                 None => all,
             };
+            let span_of = |j: usize| spans.as_ref().map_or(every.as_slice(), |s| s.between(bounds[j]));
             while picked != 0 {
-                let i = first + picked.trailing_zeros() as usize;
+                let j = picked.trailing_zeros() as usize;
                 picked &= picked - 1;
+                let i = first + j;
                 *at = i;
                 if per_row_currency {
                     check_deal_currency(&mut self.currency, deals, i)?;
@@ -251,47 +206,12 @@ impl Engine<'_> {
                     let d = deal.get_or_insert_with(|| deals.get(i));
                     deals.fill(i, d);
                 }
-                let (created, closed) = (created_on[i], closed_on[i]);
-                let span = spans.as_ref().map_or(every.as_slice(), |s| s.between(bounds[i - first]));
+                let span = span_of(j);
                 if span.is_empty() && !observed {
                     continue;
                 }
-                let cached = match (key, &fields) {
-                    (Some(f), _) => Some(f.map_or(0, |f| deals.word_key(f, i) as usize * nl)),
-                    (None, Some(fields)) => {
-                        let packed = fields.iter().fold(0u128, |p, f| p << 32 | u128::from(deals.word_key(*f, i)));
-                        let fresh = combos.len();
-                        Some(*combos.entry(packed).or_insert(fresh) * nl)
-                    }
-                    (None, None) => None,
-                };
-                if let Some(k) = cached
-                    && cache.len() <= k
-                {
-                    let words = match key {
-                        Some(Some(f)) => deals.word_count_of(f),
-                        _ => 0,
-                    };
-                    cache.resize(words.max(k / nl + 1) * nl, u32::MAX);
-                }
-                if cached.is_none_or(|k| levels.iter().any(|&l| cache[k + l] == u32::MAX)) {
-                    let (values, texts): (&mut [DimValue], &mut [Option<&str>]) =
-                        if n <= INLINE_DIMS { (&mut values[..n], &mut texts[..n]) } else { (&mut many_values, &mut many_texts) };
-                    for ((v, t), d) in values.iter_mut().zip(texts.iter_mut()).zip(&q.group_by) {
-                        *v = deal_dim((deals, i), d, refs);
-                        *t = v.text();
-                    }
-                    for &level in &levels {
-                        groups[level] = self.groups.id(level, texts);
-                        if let Some(k) = cached {
-                            cache[k + level] = groups[level];
-                        }
-                    }
-                } else if let Some(k) = cached {
-                    for &level in &levels {
-                        groups[level] = cache[k + level];
-                    }
-                }
+                groups.ids(deals, i, &mut self.groups, &q, refs, &mut ids);
+                let (created, closed) = (created_on[i], closed_on[i]);
                 if tallied {
                     // the deal's facts per window, once for every level's tallies
                     let cycle = closed.map_or(0, |c| crate::period::days_between(created, c));
@@ -309,7 +229,7 @@ impl Engine<'_> {
                     }
                 }
                 for &level in &levels {
-                    let g = groups[level] as usize;
+                    let g = ids[level] as usize;
                     if tallied {
                         if tallies.len() < (g + 1) * nw {
                             tallies.resize_with((g + 1) * nw, Tally::default);

@@ -32,6 +32,7 @@ pub(crate) mod check;
 mod coverage;
 mod day_counts;
 mod day_segments;
+mod deal_groups;
 mod deal_rows;
 mod dimension;
 mod fingerprint;

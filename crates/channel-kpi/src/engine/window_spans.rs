@@ -17,7 +17,7 @@
 //! deal created 2024-12-01, still open         →  Jan … Dec
 //! ```
 
-use super::day_counts::DayCounts;
+use super::day_counts::{Counting, DayCounts, few, tabled};
 use super::window::Window;
 use chrono::NaiveDate;
 
@@ -78,27 +78,82 @@ impl Spans {
     /// while open) can count in; every other window gives it empty facts.
     #[inline(always)]
     pub(crate) fn touched(&self, created: NaiveDate, closed: Option<NaiveDate>) -> &[usize] {
-        self.between(self.bounds(created, closed))
+        let (lo, hi) = self.bounds(created, closed);
+        &self.order[lo..hi.max(lo)]
     }
 
     /// The positions in window order of the first window [`Spans::touched`] gives and one past
     /// the last (none when the first is not before the last): two numbers to keep per deal.
     #[inline(always)]
     pub(crate) fn bounds(&self, created: NaiveDate, closed: Option<NaiveDate>) -> (usize, usize) {
-        let (first, last) = match closed {
-            Some(c) => (created.min(c), Some(created.max(c))),
-            None => (created, None),
-        };
-        let lo = self.ends.at_or_before(first);
-        let hi = last.map_or(self.order.len(), |l| self.starts.at_or_before(l));
-        (lo, hi)
+        bounds_with(created, closed, self.order.len(), |d| self.ends.at_or_before(d), |d| self.starts.at_or_before(d))
     }
 
     /// The indexes of the windows between [`Spans::bounds`].
     #[inline(always)]
-    pub(crate) fn between(&self, (lo, hi): (usize, usize)) -> &[usize] {
-        &self.order[lo..hi.max(lo)]
+    pub(crate) fn between(&self, (lo, hi): (u32, u32)) -> &[usize] {
+        &self.order[lo as usize..hi.max(lo) as usize]
     }
+
+    /// [`Spans::bounds`] of a block of at most 64 deals (`created[j]`, `closed[j]`; an open
+    /// deal's `closed` taken as its `created` unless `open`, when it reaches every later
+    /// window), written to `bounds[j]`; bit `j` of the result is set when deal `j` reaches a
+    /// window (its first bound below its last). The way each table counts ([`Counting`]) is
+    /// decided once for the block, so the loop compares (one or two windows) or reads the
+    /// tables, without choosing per deal.
+    pub(crate) fn pick(&self, created: &[NaiveDate], closed: &[Option<NaiveDate>], open: bool, bounds: &mut [(u32, u32)]) -> u64 {
+        debug_assert!(created.len() <= 64 && closed.len() == created.len() && bounds.len() >= created.len());
+        let all = self.order.len();
+        match (self.ends.counting(), self.starts.counting()) {
+            (Counting::Few { days: e, n: en }, Counting::Few { days: s, n: sn }) => {
+                pick_with(created, closed, open, bounds, all, |d| few(e, en, d), |d| few(s, sn, d))
+            }
+            (Counting::Table { first_year: ey, table: et }, Counting::Table { first_year: sy, table: st }) => {
+                pick_with(created, closed, open, bounds, all, |d| tabled(ey, et, d), |d| tabled(sy, st, d))
+            }
+            (e, s) => pick_with(created, closed, open, bounds, all, |d| e.count(d), |d| s.count(d)),
+        }
+    }
+}
+
+/// The loop of [`Spans::pick`], with the counts of window ends (`ends`) and starts (`starts`)
+/// on or before a day, and `all` windows.
+#[inline(always)]
+fn pick_with(
+    created: &[NaiveDate],
+    closed: &[Option<NaiveDate>],
+    open: bool,
+    bounds: &mut [(u32, u32)],
+    all: usize,
+    ends: impl Fn(NaiveDate) -> usize,
+    starts: impl Fn(NaiveDate) -> usize,
+) -> u64 {
+    let mut picked = 0u64;
+    for (j, ((&c, &e), b)) in created.iter().zip(closed).zip(bounds.iter_mut()).enumerate() {
+        let e = if open { e } else { Some(e.unwrap_or(c)) };
+        let (lo, hi) = bounds_with(c, e, all, &ends, &starts);
+        *b = (lo as u32, hi as u32);
+        picked |= u64::from(lo < hi) << j;
+    }
+    picked
+}
+
+/// [`Spans::bounds`] with the counts of window ends and starts on or before a day: the first
+/// window ending after the earlier date, and one past the last starting on or before the
+/// later one (`all` while the deal is open).
+#[inline(always)]
+fn bounds_with(
+    created: NaiveDate,
+    closed: Option<NaiveDate>,
+    all: usize,
+    ends: impl Fn(NaiveDate) -> usize,
+    starts: impl Fn(NaiveDate) -> usize,
+) -> (usize, usize) {
+    let (first, last) = match closed {
+        Some(c) => (created.min(c), Some(created.max(c))),
+        None => (created, None),
+    };
+    (ends(first), last.map_or(all, starts))
 }
 
 #[cfg(test)]
@@ -148,6 +203,43 @@ mod tests {
         let mut want = vec![jan, feb, mar];
         want.sort();
         assert_eq!(near, want);
+    }
+
+    /// `pick` gives each deal of a block the bounds `bounds` gives it (an open deal taken as
+    /// closed on its creation unless `open`) and picks those with a window, for windows
+    /// compared (one, two), tabled (months) and searched (a century apart).
+    #[test]
+    fn pick_agrees_with_bounds() {
+        let w = |s: &str| Window::new(Period::parse(s).unwrap());
+        let months: Vec<Window> = Period::parse("2025").unwrap().split(Bucket::Month, 1).unwrap().into_iter().map(Window::new).collect();
+        let lists = [vec![w("2025")], vec![w("2025"), w("2026")], months, vec![w("1900"), w("2025")]];
+        let dates: Vec<NaiveDate> =
+            ["1899-06-01", "1900-07-01", "2024-12-31", "2025-01-01", "2025-03-15", "2025-12-31", "2026-01-01", "2026-08-01"]
+                .into_iter()
+                .map(day)
+                .collect();
+        let (mut created, mut closed) = (Vec::new(), Vec::new());
+        for &c in &dates {
+            for e in dates.iter().map(|d| Some(*d)).chain([None]) {
+                created.push(c);
+                closed.push(e);
+            }
+        }
+        for windows in &lists {
+            let spans = Spans::of(windows, 0).unwrap();
+            for open in [false, true] {
+                for (created, closed) in created.chunks(64).zip(closed.chunks(64)) {
+                    let mut bounds = [(0, 0); 64];
+                    let picked = spans.pick(created, closed, open, &mut bounds);
+                    for j in 0..created.len() {
+                        let reach = if open { closed[j] } else { Some(closed[j].unwrap_or(created[j])) };
+                        let (lo, hi) = spans.bounds(created[j], reach);
+                        assert_eq!(bounds[j], (lo as u32, hi as u32), "{windows:?} {} {:?}", created[j], closed[j]);
+                        assert_eq!(picked >> j & 1 == 1, lo < hi);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

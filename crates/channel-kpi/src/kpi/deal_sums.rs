@@ -117,6 +117,14 @@ impl Tally {
     /// amount has more decimal places).
     #[inline(always)]
     fn raw(&mut self, d: Decimal) -> std::result::Result<i128, ()> {
+        // the amounts of a column mostly share one scale: one compare, the rest out of line
+        if d.scale() == self.scale { Ok(d.mantissa()) } else { self.raw_rescaled(d) }
+    }
+
+    /// [`Tally::raw`] of an amount at another scale than the tally's.
+    #[cold]
+    #[inline(never)]
+    fn raw_rescaled(&mut self, d: Decimal) -> std::result::Result<i128, ()> {
         let s = d.scale();
         if s > self.scale {
             self.rescale(s - self.scale)?;
