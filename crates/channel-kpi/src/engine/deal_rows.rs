@@ -15,7 +15,7 @@ use super::partial::{Engine, Partial, check_deal_currency, fold_cells, one_deal_
 use super::record::Record;
 use super::registry::KpiState;
 use super::window_spans::Spans;
-use crate::domain::{Deal, Deals, WordField};
+use crate::domain::{Deal, Deals};
 use crate::error::Result;
 use crate::kpi::closed_days::ClosedDeal;
 use crate::kpi::deal_sums::Tally;
@@ -64,6 +64,7 @@ impl Engine<'_> {
     /// trend by channel reads no partner or owner, `training_impact` no owner).
     #[cfg(feature = "parquet")]
     pub(crate) fn deal_texts_read(&self) -> Option<Vec<&'static str>> {
+        use crate::domain::WordField;
         if !self.by_facts.iter().all(|&f| f) {
             return None;
         }
