@@ -16,6 +16,28 @@
 /// The top bit of an end: set when the record has a text (an empty one included).
 const SOME: u64 = 1 << 63;
 
+/// The ends of a run of records [`OptionalTexts::push_run`] adds, as places in the run's texts.
+#[cfg(feature = "arrow")]
+pub(crate) struct RunEnds<'a> {
+    ends: &'a mut Vec<u64>,
+    base: u64,
+}
+
+#[cfg(feature = "arrow")]
+impl RunEnds<'_> {
+    /// `n` records without a text (at `at`, where the text before them ends), in one fill.
+    #[inline]
+    pub(crate) fn absent(&mut self, n: usize, at: usize) {
+        self.ends.resize(self.ends.len() + n, self.base + at as u64);
+    }
+
+    /// One record whose text (possibly empty) ends at `end`.
+    #[inline]
+    pub(crate) fn text(&mut self, end: usize) {
+        self.ends.push((self.base + end as u64) | SOME);
+    }
+}
+
 /// Optional texts, one per record, in one buffer.
 #[derive(Clone, Default, Debug, PartialEq)]
 pub(crate) struct OptionalTexts {
@@ -51,6 +73,25 @@ impl OptionalTexts {
         self.ends.resize(self.ends.len() + n, self.buf.len() as u64);
     }
 
+    /// Adds the records `ends` writes ([`RunEnds`]) at the end, their texts cut from `texts`
+    /// (a record's text starts where the one before it ends; the first at 0): the texts of a
+    /// run of records copied as one buffer, not one by one. When `ends` returns `false`
+    /// nothing is added. The ends written must not decrease nor pass `texts.len()`, and must
+    /// reach it.
+    ///
+    /// Example: `texts` `"D1D22"`, `ends` writing `text(2)`, `absent(1, 2)`, `text(5)` adds
+    /// `D1`, none, `D22`.
+    #[cfg(feature = "arrow")]
+    pub(crate) fn push_run(&mut self, texts: &str, ends: impl FnOnce(&mut RunEnds) -> bool) {
+        let (base, len) = (self.buf.len() as u64, self.ends.len());
+        if ends(&mut RunEnds { ends: &mut self.ends, base }) {
+            self.buf.push_str(texts);
+            debug_assert!(self.ends.last().is_none_or(|e| e & !SOME == self.buf.len() as u64));
+        } else {
+            self.ends.truncate(len);
+        }
+    }
+
     /// Room for `n` more records.
     #[cfg(feature = "arrow")]
     pub(crate) fn reserve(&mut self, n: usize) {
@@ -80,11 +121,9 @@ impl OptionalTexts {
     /// bounds, for a column where most records have none).
     #[cfg(any(feature = "parquet", test))]
     pub(crate) fn present(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
-        let mut start = 0;
-        self.ends.iter().enumerate().filter_map(move |(i, &end)| {
-            let from = std::mem::replace(&mut start, (end & !SOME) as usize);
-            (end & SOME != 0).then(|| (i, &self.buf[from..start]))
-        })
+        // a record without a text is passed by one test of its end (its start is read only for
+        // a record with one, from the end before it)
+        self.ends.iter().enumerate().filter(|(_, e)| **e & SOME != 0).map(|(i, &end)| (i, &self.buf[self.start(i)..(end & !SOME) as usize]))
     }
 
     fn start(&self, i: usize) -> usize {
@@ -136,6 +175,26 @@ mod tests {
         let present: Vec<(usize, &str)> = t.present().collect();
         assert_eq!(present, [(0, "D1"), (2, ""), (3, "D22")]);
         assert_eq!(of(&[None, Some("Déal"), None, Some("x")]).present().collect::<Vec<_>>(), [(1, "Déal"), (3, "x")]);
+    }
+
+    #[cfg(feature = "arrow")]
+    #[test]
+    fn a_run_pushed_at_once_reads_as_pushed_one_by_one() {
+        let mut t = of(&[Some("D1"), None]);
+        t.push_run("D22Déal", |e| {
+            e.text(3);
+            e.absent(2, 3);
+            e.text(3);
+            e.text(8);
+            true
+        });
+        t.push_run("D5", |e| {
+            e.text(2);
+            false
+        });
+        t.push(Some("x"));
+        assert_eq!(all(&t), [Some("D1"), None, Some("D22"), None, None, Some(""), Some("Déal"), Some("x")]);
+        assert_eq!(t.present().map(|p| p.0).collect::<Vec<_>>(), [0, 2, 5, 6, 7]);
     }
 
     #[test]
