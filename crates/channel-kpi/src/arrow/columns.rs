@@ -91,6 +91,13 @@ impl<'a> Flat<'a> {
     }
 }
 
+/// The validity of a column's first `n` rows, 64 rows a word (row `64 k + j`: bit `j` of word
+/// `k`; bits past `n` unspecified); `None` when no row is null.
+pub(super) fn valid_words(nulls: Option<&NullBuffer>, n: usize) -> Option<Vec<u64>> {
+    let chunks = nulls.filter(|b| b.null_count() > 0)?.inner().bit_chunks();
+    Some(chunks.iter().chain(std::iter::once(chunks.remainder_bits())).take(n.div_ceil(64)).collect())
+}
+
 /// [`Flat::constant`] of an offsets-and-data layout (`n ≥ 1` rows, no nulls): every row's
 /// length is the first one's, and the bytes of rows `1..n` are those of rows `0..n-1`.
 fn one_text<O: arrow_array::OffsetSizeTrait>(offsets: &[O], data: &[u8], n: usize) -> bool {
@@ -182,6 +189,58 @@ impl<'a> Keys<'a> {
             len: k.len(),
         })
     }
+    /// The dictionary indexes of the first `n` rows, 64 rows at a time: `f(start, idx)` with
+    /// `idx[j]` the index of row `start + j`, `null` for a null row (of the keys or an empty
+    /// dictionary); stops at the first `None` `f` returns. The key type is matched once a
+    /// block, and a block's validity is one word ([`valid_words`]), where [`Keys::get`] per row
+    /// matches the type and looks up the bitmap each time.
+    #[inline(always)]
+    pub(super) fn blocks(&self, n: usize, null: u32, mut f: impl FnMut(usize, &[u32]) -> Option<()>) -> Option<()> {
+        let valid = valid_words(self.nulls, n);
+        let mut idx = [0u32; 64];
+        for start in (0..n).step_by(64) {
+            let block = &mut idx[..(n - start).min(64)];
+            self.fill(start, block, null);
+            if let Some(valid) = &valid {
+                let mut nulls = !valid[start / 64] & (u64::MAX >> (64 - block.len()));
+                while nulls != 0 {
+                    block[nulls.trailing_zeros() as usize] = null;
+                    nulls &= nulls - 1;
+                }
+            }
+            f(start, block)?;
+        }
+        Some(())
+    }
+
+    /// The keys of rows `start..start + out.len()` into `out` as indexes (`null` for all of an
+    /// empty dictionary's; the validity is not read here: [`Keys::blocks`]). A key is below the
+    /// dictionary's length (checked when the array was built), so below `u32::MAX`.
+    fn fill(&self, start: usize, out: &mut [u32], null: u32) {
+        fn copy<K: Copy>(keys: &[K], out: &mut [u32], idx: impl Fn(K) -> u32) {
+            for (o, &k) in out.iter_mut().zip(keys) {
+                *o = idx(k);
+            }
+        }
+        let rows = start..start + out.len();
+        match self.data {
+            KeyData::I8(v) => copy(&v[rows], out, |k| k as u32),
+            KeyData::I16(v) => copy(&v[rows], out, |k| k as u32),
+            KeyData::I32(v) => copy(&v[rows], out, |k| k as u32),
+            KeyData::I64(v) => copy(&v[rows], out, |k| k as u32),
+            KeyData::U8(v) => copy(&v[rows], out, u32::from),
+            KeyData::U16(v) => copy(&v[rows], out, u32::from),
+            KeyData::U32(v) => copy(&v[rows], out, |k| k),
+            KeyData::U64(v) => copy(&v[rows], out, |k| k as u32),
+            KeyData::None => out.fill(null),
+        }
+    }
+
+    /// Whether no row of the first `n` is null.
+    pub(super) fn no_null(&self) -> bool {
+        !matches!(self.data, KeyData::None) && self.nulls.is_none_or(|b| b.null_count() == 0)
+    }
+
     /// The dictionary index of row `i` (`None`: null).
     #[inline(always)]
     pub(super) fn get(&self, i: usize) -> Option<usize> {
@@ -384,6 +443,40 @@ mod tests {
         assert!(!flat(&StringArray::from(long), 40));
         assert!(flat(&LargeStringArray::from(vec!["USD"; 3]), 3));
         assert!(!flat(&LargeStringArray::from(vec!["USD", "USX"]), 2));
+    }
+
+    /// [`Keys::blocks`] gives each row the index [`Keys::get`] gives it (`null` for a null
+    /// row), over several blocks, sliced, for keys of several widths and an empty dictionary.
+    #[test]
+    fn key_blocks_are_each_rows_index() {
+        use arrow_array::types::{Int8Type, UInt16Type};
+        use arrow_array::{DictionaryArray, StringArray};
+        let keys: Vec<Option<i64>> = (0..150).map(|i| (i % 5 != 2).then_some(i % 3)).collect();
+        let values = || std::sync::Arc::new(StringArray::from(vec!["a", "b", "c"]));
+        let k8: PrimitiveArray<Int8Type> = keys.iter().map(|k| k.map(|k| k as i8)).collect();
+        let k16: PrimitiveArray<UInt16Type> = keys.iter().map(|k| k.map(|k| k as u16)).collect();
+        let empty: PrimitiveArray<Int8Type> = keys.iter().map(|_| None).collect();
+        let arrays: Vec<ArrayRef> = vec![
+            std::sync::Arc::new(DictionaryArray::<Int8Type>::try_new(k8, values()).unwrap()),
+            std::sync::Arc::new(DictionaryArray::<UInt16Type>::try_new(k16, values()).unwrap()),
+            std::sync::Arc::new(
+                DictionaryArray::<Int8Type>::try_new(empty, std::sync::Arc::new(StringArray::from(Vec::<&str>::new()))).unwrap(),
+            ),
+        ];
+        for a in arrays {
+            for a in [a.clone(), a.slice(7, 130), a.slice(64, 64)] {
+                let Some(Strs::Dict { keys, .. }) = Strs::of(&a) else { panic!("a dictionary") };
+                let mut got = Vec::new();
+                keys.blocks(a.len(), 99, |start, idx| {
+                    assert_eq!(start, got.len());
+                    got.extend(idx.iter().map(|&k| (k != 99).then_some(k as usize)));
+                    Some(())
+                });
+                let want: Vec<Option<usize>> = (0..a.len()).map(|i| keys.get(i)).collect();
+                assert_eq!(got, want);
+                assert_eq!(keys.no_null(), want.iter().all(Option::is_some));
+            }
+        }
     }
 
     #[test]

@@ -117,3 +117,51 @@ impl Days {
         slot.1
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each row's date as [`date`] reads it alone.
+    fn one_by_one(a: &PrimitiveArray<Date32Type>) -> Option<Vec<Option<NaiveDate>>> {
+        let mut days = Days::new();
+        (0..a.len()).map(|i| date(Some(a), i, &mut days)).collect()
+    }
+
+    /// [`push_dates`] reads every row as [`date`] does, through the table of days or not:
+    /// nulls (whatever day number their slot holds, out of the span too) in and past the first
+    /// block of 64, a span too long for a table, all rows null, a day number no date has
+    /// (refused), a slice; a required column likewise, refusing a null.
+    #[test]
+    fn dates_are_read_as_one_by_one() {
+        let day = |i: i32| Some(20_089 + i % 40);
+        let mut cases: Vec<Vec<Option<i32>>> = vec![
+            (0..150).map(|i| if i % 7 == 3 { None } else { day(i) }).collect(),
+            (0..150).map(|i| if i % 7 == 3 { None } else { Some(i * 1_000) }).collect(),
+            vec![None; 70],
+            vec![Some(5), None, Some(i32::MAX), Some(6)],
+            (0..130).map(day).collect(),
+            vec![],
+        ];
+        cases.push(cases[0].iter().map(|d| d.or(Some(0))).collect());
+        for values in cases {
+            let mut a = PrimitiveArray::<Date32Type>::from(values.clone());
+            if values.contains(&None) && values.len() > 64 {
+                // null slots holding day numbers far outside the span
+                let raw: Vec<i32> = values.iter().map(|d| d.unwrap_or(-900_000)).collect();
+                a = PrimitiveArray::new(raw.into(), a.nulls().cloned());
+            }
+            for (from, n) in [(0, a.len()), (a.len().min(3), a.len().saturating_sub(3))] {
+                let s = a.slice(from, n);
+                let want = one_by_one(&s);
+                let mut got = vec![None];
+                let read = push_dates(Some(&s), n, &mut Days::new(), &mut got);
+                assert_eq!(read.map(|_| got[1..].to_vec()), want, "{values:?} {from}");
+                let mut required = Vec::new();
+                let req = push_required_dates(&s, n, &mut Days::new(), &mut required).map(|_| required);
+                let want_req = want.and_then(|w| w.into_iter().collect::<Option<Vec<_>>>());
+                assert_eq!(req, want_req, "{values:?} {from}");
+            }
+        }
+    }
+}
