@@ -71,6 +71,11 @@ impl DaySegments {
         self.cuts.at_or_before(d)
     }
 
+    /// How [`DaySegments::of_day`] counts, decided once for a loop over many days.
+    pub(crate) fn counting(&self) -> super::day_counts::Counting<'_> {
+        self.cuts.counting()
+    }
+
     /// The windows holding every day of segment `s` (and no other window holds one).
     pub(crate) fn windows(&self, s: usize) -> &[usize] {
         &self.windows[s]

@@ -18,6 +18,7 @@
 //! L1    2025-02-01  paid     ads      2025-03-10
 //! ```
 
+use super::day_counts::{Counting, few, tabled};
 use super::day_segments::DaySegments;
 use super::dimension::Dimension;
 use super::group_cache::{GroupKeys, IdColumn};
@@ -170,6 +171,23 @@ impl Tallies<'_> {
 /// (a table of twice that many 8-byte counts per call: 128 kB).
 const DENSE: usize = 1 << 13;
 
+/// [`Combos::count_leads`]' count of a block of leads, by their numbers `numbers`, creation
+/// days `created` and won dates `won`: each lead's (number, segment `segment(created)`,
+/// converted by `as_of` or not) counted in `counts`, with `ns` segments.
+#[inline(always)]
+fn count_block(
+    counts: &mut [u64],
+    numbers: &[u32],
+    created: &[NaiveDate],
+    won: &[Option<NaiveDate>],
+    (ns, as_of): (usize, NaiveDate),
+    segment: impl Fn(NaiveDate) -> usize,
+) {
+    for ((&n, &created), &won) in numbers.iter().zip(created).zip(won) {
+        counts[(n as usize * ns + segment(created)) * 2 + usize::from(converted(won, as_of))] += 1;
+    }
+}
+
 /// A lead's combination of the value ids of the query's dimensions as one small number, read
 /// straight from the lead columns: for a query grouping by channel, source, partner (or its
 /// tier or region: decided by the partner), or dimensions that do not apply to a lead, with
@@ -241,8 +259,15 @@ impl<'a> Combos<'a> {
                     Col::None => {}
                 }
             }
-            for ((&n, &created), &won) in numbers.iter().zip(&leads.created_on[start..end]).zip(&leads.won_on[start..end]) {
-                counts[(n as usize * ns + segs.of_day(created)) * 2 + usize::from(converted(won, as_of))] += 1;
+            // each lead's segment counted the way decided once for the call ([`Counting`]),
+            // not chosen per lead
+            let (created, won, counts) = (&leads.created_on[start..end], &leads.won_on[start..end], &mut counts[..]);
+            match segs.counting() {
+                Counting::Few { days, n } => count_block(counts, numbers, created, won, (ns, as_of), |d| few(days, n, d)),
+                Counting::Table { first_year, table } => {
+                    count_block(counts, numbers, created, won, (ns, as_of), |d| tabled(first_year, table, d))
+                }
+                c => count_block(counts, numbers, created, won, (ns, as_of), |d| c.count(d)),
             }
         }
         Ok(counts)
