@@ -65,13 +65,9 @@ impl DaySegments {
         self.windows.len()
     }
 
-    /// The segment of day `d`, below [`DaySegments::count`].
-    #[inline(always)]
-    pub(crate) fn of_day(&self, d: NaiveDate) -> usize {
-        self.cuts.at_or_before(d)
-    }
-
-    /// How [`DaySegments::of_day`] counts, decided once for a loop over many days.
+    /// How the segment of a day is found: `counting().count(d)` is day `d`'s segment, below
+    /// [`DaySegments::count`] (the cuts on or before it), the way decided once for a loop over
+    /// many days.
     pub(crate) fn counting(&self) -> super::day_counts::Counting<'_> {
         self.cuts.counting()
     }
@@ -107,7 +103,7 @@ mod tests {
         for windows in &sets {
             let segs = DaySegments::of(windows, 1 << 10).unwrap();
             for d in (0..800).map(|k| first + chrono::Days::new(k)) {
-                let s = segs.of_day(d);
+                let s = segs.counting().count(d);
                 assert!(s < segs.count());
                 let want: Vec<usize> = (0..windows.len()).filter(|&k| windows[k].contains(d)).collect();
                 assert_eq!(segs.windows(s), want.as_slice(), "{d} in {windows:?}");

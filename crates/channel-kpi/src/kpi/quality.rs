@@ -50,24 +50,17 @@ impl Kpi for QualityScore {
     fn finish(states: &[&QualityState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
         let n = states.len();
         let (w1, w2) = ctx.query.options.quality_weights;
-        let rank = |i: usize, key: &dyn Fn(&QualityState) -> rust_decimal::Decimal| -> f64 {
-            let x = key(states[i]);
-            let below = states.iter().filter(|s| key(s) < x).count() as f64;
-            let tied = states.iter().filter(|s| key(s) == x).count() as f64 - 1.0;
-            (below + 0.5 * tied) / (n as f64 - 1.0)
-        };
-        let scores: Vec<Option<f64>> = (0..n)
-            .map(|i| {
-                (n >= 2).then(|| {
-                    let a = rank(i, &|s| s.won.0.into());
-                    let b = rank(i, &|s| s.revenue.0);
-                    100.0 * (w1 * a + w2 * b) / (w1 + w2)
-                })
-            })
-            .collect();
+        let won = mid_ranks(&states.iter().map(|s| s.won.0).collect::<Vec<_>>());
+        let revenue = mid_ranks(&states.iter().map(|s| s.revenue.0).collect::<Vec<_>>());
+        let scores: Vec<Option<f64>> = (0..n).map(|i| (n >= 2).then(|| 100.0 * (w1 * won[i] + w2 * revenue[i]) / (w1 + w2))).collect();
+        // the scores ascending, to count those above each one (NaN, from weights summing to 0,
+        // is above none and has none above it)
+        let mut ascending: Vec<f64> = scores.iter().flatten().copied().filter(|x| !x.is_nan()).collect();
+        ascending.sort_unstable_by(f64::total_cmp);
+        let above = |x: f64| if x.is_nan() { 0 } else { ascending.len() - ascending.partition_point(|y| *y <= x) };
         Ok((0..n)
             .map(|i| {
-                let r = scores[i].map(|x| 1 + scores.iter().filter(|o| o.is_some_and(|y| y > x)).count() as u64);
+                let r = scores[i].map(|x| 1 + above(x) as u64);
                 vec![
                     Value::float(scores[i]),
                     r.map_or(Value::Absent, Value::count),
@@ -76,5 +69,42 @@ impl Kpi for QualityScore {
                 ]
             })
             .collect())
+    }
+}
+
+/// Each key's mid-rank among `keys` as a fraction, `(below + ½ · tied) ÷ (n − 1)`: `below` the
+/// keys less than it, `tied` the others equal to it. From the keys sorted once, O(n log n): each
+/// key compared with every other (O(n²)) was 2.7 G instructions, most of a 1 M-deal scorecard,
+/// for ~2,000 partners. Example: keys 5, 7, 7 give 0, 0.75, 0.75.
+fn mid_ranks<K: Ord + Copy>(keys: &[K]) -> Vec<f64> {
+    let n = keys.len();
+    let mut sorted = keys.to_vec();
+    sorted.sort_unstable();
+    keys.iter()
+        .map(|x| {
+            let below = sorted.partition_point(|k| k < x);
+            let equal = sorted[below..].partition_point(|k| k == x);
+            (below as f64 + 0.5 * (equal as f64 - 1.0)) / (n as f64 - 1.0)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mid_ranks;
+
+    /// The mid-ranks are those of comparing each key with every other, ties and all.
+    #[test]
+    fn mid_ranks_are_the_pairwise_ones() {
+        let pairwise = |keys: &[i64]| -> Vec<f64> {
+            let n = keys.len() as f64;
+            let below = |x: i64| keys.iter().filter(|k| **k < x).count() as f64;
+            let tied = |x: i64| keys.iter().filter(|k| **k == x).count() as f64 - 1.0;
+            keys.iter().map(|&x| (below(x) + 0.5 * tied(x)) / (n - 1.0)).collect()
+        };
+        assert_eq!(mid_ranks(&[5, 7, 7]), [0.0, 0.75, 0.75]);
+        for keys in [vec![3, 1, 2], vec![4, 4, 4, 4], vec![9, -1, 9, 0, -1, 9, 2], vec![1, 2]] {
+            assert_eq!(mid_ranks(&keys), pairwise(&keys), "{keys:?}");
+        }
     }
 }
