@@ -1,6 +1,6 @@
-//! [`DealGroups`]: the groups of the deals `Engine::push_deals` folds, found a block at a time
-//! in a loop of their own (before the block's facts are summed) and cached per value id, so a
-//! deal's group costs one array read per roll-up level, not the texts' hashes.
+//! [`DealGroups`]: the groups of the deals `Engine::push_deals` folds, found deal by deal as
+//! each picked deal is folded and cached per value id, so a deal's group costs one array read
+//! per roll-up level, not the texts' hashes.
 //!
 //! A deal's groups depend only on its values of the query's dimensions. Grouping by one
 //! dimension that one column decides (partner, its tier or region, owner, an org level, source,
