@@ -24,6 +24,7 @@
 //! role travel as metadata.
 
 mod columns;
+mod dict_keys;
 mod input;
 mod output;
 mod parts;
@@ -37,6 +38,7 @@ mod typed_leads;
 mod typed_subscriptions;
 mod typed_surveys;
 mod typed_texts;
+mod valid_words;
 
 /// `b` with one more column, `name` (unit tests of the readers: a column of a type they refuse).
 #[cfg(test)]

@@ -18,9 +18,7 @@ pub(super) fn offsets_keys<O: arrow_array::OffsetSizeTrait>(
     mut f: impl FnMut(usize, &[u128]) -> Option<()>,
 ) -> Option<()> {
     let offsets = &offsets[..=n];
-    // each block's validity bits (all set without a null)
-    let chunks = nulls.filter(|b| b.null_count() > 0).map(|b| b.inner().bit_chunks());
-    let mut valid = chunks.iter().flat_map(|c| c.iter().chain(std::iter::once(c.remainder_bits())));
+    let mut valid = super::valid_words::ValidWords::of(nulls);
     for start in (0..n).step_by(64) {
         let end = (start + 64).min(n);
         let block = &mut keys[..end - start];
@@ -40,13 +38,7 @@ pub(super) fn offsets_keys<O: arrow_array::OffsetSizeTrait>(
             };
         }
         // the null rows' keys replaced, one by one from the block's validity word
-        if chunks.is_some() {
-            let mut null = !valid.next().unwrap_or(0) & (u64::MAX >> (64 - block.len()));
-            while null != 0 {
-                block[null.trailing_zeros() as usize] = NULL_KEY;
-                null &= null - 1;
-            }
-        }
+        valid.mark_nulls(block, NULL_KEY);
         f(start, block)?;
     }
     Some(())
