@@ -22,7 +22,7 @@ use crate::error::Result;
 pub(crate) fn columnar_metric(m: crate::Metric, ctx: &Ctx) -> bool {
     use crate::Metric::*;
     match m {
-        AvgDealSize | WonRevenue | DealCount | CloseRate | SalesCycleDays | SalesVelocity | AvgClosedDealSize => true,
+        AvgDealSize | WonRevenue | DealCount | CloseRate | SalesCycleDays | SalesVelocity | AvgClosedDealSize | QualityScore => true,
         // deals won in the window and their revenue; the leads and spend still come one by one
         ChannelPerformance => true,
         // reads no deal
@@ -56,7 +56,8 @@ impl TallyNeeds {
         use crate::Metric::*;
         TallyNeeds {
             facts: self.facts || m != TrainingImpact,
-            won_amount: self.won_amount || matches!(m, AvgDealSize | WonRevenue | AvgClosedDealSize | SalesVelocity | ChannelPerformance),
+            won_amount: self.won_amount
+                || matches!(m, AvgDealSize | WonRevenue | AvgClosedDealSize | SalesVelocity | ChannelPerformance | QualityScore),
             open_amount: self.open_amount || m == Pipeline,
             open: self.open || matches!(m, Pipeline | SalesVelocity),
             closed: self.closed || m == TrainingImpact,
@@ -100,6 +101,7 @@ pub(crate) fn fold_columnar(state: &mut crate::engine::KpiState, f: &DealTally, 
         S::Pipeline(s) => s.fold_open(f),
         S::TrainingImpact(s) => closed.fold_into(s, names),
         S::ChannelPerformance(s) => s.fold_deals(f),
+        S::QualityScore(s) => s.fold(f),
         S::LeadConversionRate(_) => Ok(false),
         _ => Err(crate::Error::Query("internal: a metric outside the columnar set reached the columnar fold".into())),
     }

@@ -1,7 +1,7 @@
 //! `quality_score`: a peer-relative 0–100 score and ranking of groups (partners, usually).
 
 use super::common::{Count, Sum, state};
-use crate::domain::DealStatus;
+use super::deals::{DealFacts, DealTally};
 use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window};
 use crate::error::Result;
 
@@ -9,6 +9,22 @@ state! {
     /// Deals and revenue won.
     pub struct QualityState { pub won: Count, pub revenue: Sum }
     check(s) { s.won.0 > 0 || s.revenue.0.is_zero(), "won revenue without a won deal"; }
+}
+
+impl QualityState {
+    /// Folds a tally: deals won in the window and their revenue (in the query currency, at
+    /// each deal's close date; a won deal without an amount adds none). True when a deal closed
+    /// or was created in the window, so a group with deals there but none won is ranked
+    /// (with 0 and 0) rather than left out. The one fold of both the record path
+    /// ([`Kpi::observe`]) and the columnar one (`kpi::deal_tally::fold_columnar`).
+    #[inline]
+    pub fn fold(&mut self, t: &DealTally) -> Result<bool> {
+        if t.won > 0 {
+            self.won.0 += t.won;
+            self.revenue.add(t.won_amount)?;
+        }
+        Ok(t.won + t.lost + t.created > 0)
+    }
 }
 
 /// `quality_score`: per group, deals won and revenue won in the window are each turned into a
@@ -35,17 +51,7 @@ impl Kpi for QualityScore {
         ])
     }
     fn observe(s: &mut QualityState, rec: &Record, w: &Window, ctx: &Ctx) -> Result<bool> {
-        let Record::Deal(d) = rec else { return Ok(false) };
-        if !d.closed_on.is_some_and(|c| w.contains(c)) && !w.contains(d.created_on) {
-            return Ok(false);
-        }
-        if d.closed_in(DealStatus::Won, |c| w.contains(c)) {
-            s.won.inc();
-            if let (Some(m), Some(c)) = (d.amount, d.closed_on) {
-                s.revenue.add(ctx.money(m, c)?)?;
-            }
-        }
-        Ok(true)
+        DealFacts::of(rec, w, ctx)?.tally(|t| s.fold(t))
     }
     fn finish(states: &[&QualityState], _: &Window, ctx: &Ctx) -> Result<Vec<Vec<Value>>> {
         let n = states.len();
