@@ -179,6 +179,14 @@ impl Engine<'_> {
         let (created_on, closed_on) = (&deals.created_on[..rows.end], &deals.closed_on[..rows.end]);
         // per deal of a block, the bounds of the windows it reaches (`Spans::bounds`)
         let mut bounds = [(0, 0); 64];
+        // Without the open deals and the kept closed ones, a deal counts only in the window
+        // holding its creation date and the one holding its close date: with the windows
+        // disjoint and in order, the first and the last of its span (`Spans::ends`), never
+        // those between (a deal of March to June in a monthly trend: March and June, not
+        // April and May). The deals of a block whose span has windows between are marked
+        // (`wide`), and only theirs is cut to its ends.
+        let two_ends = !needs.open && !needs.closed;
+        let mut ends = [0usize; 2];
         let mut next = rows.start;
         while next < rows.end {
             let (first, end) = (next, (next / 64 * 64 + 64).min(rows.end));
@@ -194,6 +202,7 @@ impl Engine<'_> {
                 }
                 None => all,
             };
+            let wide = if two_ends && spans.is_some() { wide_spans(picked, &bounds) } else { 0 };
             let span_of = |j: usize| spans.as_ref().map_or(every.as_slice(), |s| s.between(bounds[j]));
             while picked != 0 {
                 let j = picked.trailing_zeros() as usize;
@@ -207,7 +216,7 @@ impl Engine<'_> {
                     let d = deal.get_or_insert_with(|| deals.get(i));
                     deals.fill(i, d);
                 }
-                let span = span_of(j);
+                let span = if wide >> j & 1 == 0 { span_of(j) } else { spans.as_ref().map_or(&[][..], |s| s.ends(bounds[j], &mut ends)) };
                 if span.is_empty() && !observed {
                     continue;
                 }
@@ -260,6 +269,18 @@ impl Engine<'_> {
         }
         Ok(())
     }
+}
+
+/// The deals of `picked` whose bounds hold more than two windows, as bits.
+fn wide_spans(mut picked: u64, bounds: &[(u32, u32); 64]) -> u64 {
+    let mut wide = 0;
+    while picked != 0 {
+        let j = picked.trailing_zeros() as usize;
+        picked &= picked - 1;
+        let (lo, hi) = bounds[j];
+        wide |= u64::from(hi > lo + 2) << j;
+    }
+    wide
 }
 
 /// Sums of amounts beyond 128-bit integers (far beyond what an exact decimal holds).

@@ -95,6 +95,22 @@ impl Spans {
         &self.order[lo as usize..hi.max(lo) as usize]
     }
 
+    /// The first and the last of the windows between [`Spans::bounds`] (one when they are
+    /// the same, none when there is none), written to `out`: the only windows that can hold
+    /// a deal's creation or close date, as the windows are disjoint and in order, so the only
+    /// ones where a deal that is not counted while open has facts. Out of line: the fold calls
+    /// it only for a deal whose span has windows between its ends.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn ends<'a>(&self, (lo, hi): (u32, u32), out: &'a mut [usize; 2]) -> &'a [usize] {
+        let (lo, hi) = (lo as usize, hi as usize);
+        if lo >= hi {
+            return &[];
+        }
+        *out = [self.order[lo], self.order[hi - 1]];
+        &out[..1 + usize::from(hi - lo > 1)]
+    }
+
     /// [`Spans::bounds`] of a block of at most 64 deals (`created[j]`, `closed[j]`; an open
     /// deal's `closed` taken as its `created` unless `open`, when it reaches every later
     /// window), written to `bounds[j]`; bit `j` of the result is set when deal `j` reaches a
@@ -203,6 +219,50 @@ mod tests {
         let mut want = vec![jan, feb, mar];
         want.sort();
         assert_eq!(near, want);
+    }
+
+    /// Not counted while open, a deal has facts (won, lost or created there) only in the
+    /// windows `ends` gives: the first and last of its span, for deals dated around and across
+    /// the windows' edges and gaps between windows.
+    #[test]
+    fn a_deal_not_counted_open_has_facts_only_at_the_ends_of_its_span() {
+        let w = |s: &str| Window::new(Period::parse(s).unwrap());
+        let months: Vec<Window> = Period::parse("2025").unwrap().split(Bucket::Month, 1).unwrap().into_iter().map(Window::new).collect();
+        let gaps = vec![w("2025-03"), w("2025-01"), w("2025-Q3"), w("2026")];
+        let dates: Vec<NaiveDate> = [
+            "2024-11-30",
+            "2025-01-01",
+            "2025-01-31",
+            "2025-02-01",
+            "2025-03-31",
+            "2025-06-15",
+            "2025-08-01",
+            "2025-12-31",
+            "2026-01-01",
+            "2027-03-01",
+        ]
+        .into_iter()
+        .map(day)
+        .collect();
+        for windows in [&months, &gaps] {
+            let spans = Spans::of(windows, 0).unwrap();
+            for &created in &dates {
+                for closed in dates.iter().map(|d| Some(*d)).chain([None]) {
+                    let mut ends = [0; 2];
+                    let (lo, hi) = spans.bounds(created, Some(closed.unwrap_or(created)));
+                    let at_ends = spans.ends((lo as u32, hi as u32), &mut ends);
+                    assert!(at_ends.len() <= 2 && (at_ends.len() < 2 || at_ends[0] != at_ends[1]));
+                    for status in [DealStatus::Won, DealStatus::Lost, DealStatus::Open] {
+                        for (k, win) in windows.iter().enumerate() {
+                            let f =
+                                DealFacts::classify(status, created, closed, |c| win.contains(c), win.instant(), |a, b| (b - a).num_days());
+                            let counted = f.won || f.lost || f.created;
+                            assert!(at_ends.contains(&k) || !counted, "{created} {closed:?} {status:?}: window {k} left out");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// `pick` gives each deal of a block the bounds `bounds` gives it (an open deal taken as
