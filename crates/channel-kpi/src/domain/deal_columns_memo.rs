@@ -3,7 +3,7 @@
 use crate::money::Currency;
 
 /// Facts about a [`Deals`](super::Deals) table kept between calls: whether every deal passed
-/// [`Deal::validate`] with no two sharing an id (set by [`crate::Dataset::check`] or a loader),
+/// [`crate::Deal::validate`] with no two sharing an id (set by [`crate::Dataset::check`] or a loader),
 /// and the one currency of its amounts (found on first use). Both are forgotten by every change
 /// that can break them (adding deals, appending, changing a stage history); removing deals
 /// cannot.

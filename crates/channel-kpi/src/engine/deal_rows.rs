@@ -1,7 +1,7 @@
 //! [`Engine::push_deals`]: deals folded straight from the columns of [`Deals`].
 //!
 //! The same fold as [`Engine::push`] of each deal (same groups, windows, states, errors), read
-//! from the columns: the group values come from [`deal_dim`] (the code `Record::dim_value`
+//! from the columns: the group values come from [`deal_dim`](super::record::deal_dim) (the code `Record::dim_value`
 //! runs for a [`crate::Deal`]); the KPIs that fold from the columns
 //! (`kpi::deal_tally::columnar_metric`) get one [`DealFacts`] (deal outcomes) or [`ClosedDeal`]
 //! (`training_impact`) per deal and window, read once and summed per group and window

@@ -359,7 +359,7 @@ pub(super) fn fold_cells(
 }
 
 /// [`check_deal_currency`] for every deal of `rows` at once, when the table's amounts share one
-/// currency ([`Deals::single_currency`], remembered) that agrees with `seen`: then `seen` is set
+/// currency ([`crate::Deals::single_currency`], remembered) that agrees with `seen`: then `seen` is set
 /// as the row-by-row checks would set it and `true` is returned; `false` when the rows must be
 /// checked one by one (several currencies, or another one seen before), in their order.
 pub(crate) fn one_deal_currency(seen: &mut Option<Currency>, deals: &crate::Deals, rows: std::ops::Range<usize>) -> bool {

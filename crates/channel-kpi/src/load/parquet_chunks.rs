@@ -2,7 +2,7 @@
 //! `load::run_tables`), on several threads: the file's rows are cut into chunks of
 //! [`FOLD_ROWS`]; reader `t` of `T` decodes chunks `t`, `t + T`, `t + 2T` … on one thread and
 //! converts them on another ([`read`]: two stages of a pipeline) through the typed reader
-//! (`load/mapped_batch.rs`) into [`Deals`] or [`Leads`] ([`Chunked`]) and hashes their ids, and
+//! (`load/mapped_batch.rs`) into [`crate::Deals`] or [`crate::Leads`] ([`Chunked`]) and hashes their ids, and
 //! the calling thread notes each chunk's ids and folds it, strictly in file order. Each chunk
 //! is read once and folded at most once.
 //!

@@ -8,7 +8,7 @@
 //! 2. reads each fact file in the loader's chunks (converted on every core, handed on in row
 //!    order: the same conversion, the same row errors, the same report as a whole load) and,
 //!    instead of keeping each record, checks what a whole load checks about it afterwards —
-//!    its id unused (deals, tickets, referrals, leads read row by row: [`IdHashes`], 8–16
+//!    its id unused (deals, tickets, referrals, leads read row by row: [`IdHashes`](super::id_hashes::IdHashes), 8–16
 //!    bytes per id; leads a typed reader reads in chunks: `IdParts`, 8 bytes per id, checked
 //!    once the source is read, since nothing looks a lead up),
 //!    the partner, owner, stage and deal it names known — and pushes it into the engine;
@@ -25,7 +25,7 @@
 //!
 //! Leads are linked to the deals they became as a whole load does (`won_on` from a won deal):
 //! when a leads file is read, the close dates of won deals are kept by id hash meanwhile
-//! ([`WonDates`], by 128-bit hash: 48–96 bytes per won deal, 32 until the first lead). A
+//! ([`WonDates`](super::won_dates::WonDates), by 128-bit hash: 48–96 bytes per won deal, 32 until the first lead). A
 //! Parquet leads file, or an in-memory leads table, the typed reader takes is read in chunks
 //! like a deals one (`load/stream_deals.rs`), each chunk's links looked up together.
 
