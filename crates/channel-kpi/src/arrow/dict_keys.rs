@@ -130,7 +130,6 @@ impl<'a> Keys<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::cast::AsArray;
     use arrow_array::{ArrayRef, PrimitiveArray};
 
     /// [`Keys::blocks`] gives each row the index [`Keys::get`] gives it (`null` for a null
