@@ -11,6 +11,9 @@ cargo clippy -p channel-kpi --lib --locked -- -D warnings
 for d in crates/channel-kpi/src/engine crates/channel-kpi/src/load bindings/c/src; do
     python3 scripts/module_deps.py "$d" > /dev/null || { python3 scripts/module_deps.py "$d" | grep CYCLE; exit 1; }
 done
+# The C library and the CLI build their dependencies with the Python binding's features, so the
+# C layer's release build reuses what maturin built (scripts/check_build_reuse.py).
+python3 scripts/check_build_reuse.py
 if [ ! -d ../shared/datasets ]; then
     echo "NOTE: ../shared/datasets is absent: the real-dataset tests will report SKIPPED." >&2
 fi

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Checks that the C library, the CLI and the Python binding build their shared dependencies
+with the same features, so one release build serves all three (the "build reuse" block in
+bindings/c/Cargo.toml and crates/channel-kpi-cli/Cargo.toml).
+
+Cargo resolves features per set of packages built: `maturin develop --release` builds the
+Python binding alone, `scripts/install-c.sh` the C library alone. When a shared crate (serde's
+derive through `syn`, arrow, the core …) gets other features in one of them, it and everything
+above it compile twice — in CI, about three minutes. This compares, for every crate both graphs
+hold, the feature sets `cargo tree` reports (a crate built for the host and for the target may
+appear twice) and names each difference with the line to add.
+
+    python3 scripts/check_build_reuse.py      # exit 1 and the differences when they drift
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import defaultdict
+
+PYTHON = "channel-kpi-python"
+OTHERS = ["channel-kpi-c", "channel-kpi-cli"]
+LINE = re.compile(r"(\S+) (v\S+)(?: \(.*?\))? \[(.*)\]")
+
+
+def graph(package: str) -> dict[tuple[str, str], set[frozenset[str]]]:
+    """(name, version) → the feature sets it is built with, normal and build edges."""
+    out = subprocess.run(
+        ["cargo", "tree", "--locked", "-p", package, "-e", "normal,build", "-f", "{p} [{f}]", "--prefix", "none"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    crates: dict[tuple[str, str], set[frozenset[str]]] = defaultdict(set)
+    for line in out.splitlines():
+        m = LINE.match(line.replace(" (*)", "").strip())
+        if m:
+            crates[(m.group(1), m.group(2))].add(frozenset(f for f in m.group(3).split(",") if f))
+    return crates
+
+
+def main() -> int:
+    py = graph(PYTHON)
+    drift = []
+    for other in OTHERS:
+        g = graph(other)
+        for key in sorted(set(g) & set(py)):
+            if key[0].startswith("channel-kpi"):
+                continue
+            if g[key] != py[key]:
+                show = lambda sets: " / ".join("[" + ",".join(sorted(s)) + "]" for s in sorted(sets, key=sorted))  # noqa: E731
+                drift.append(f"{other}: {key[0]} {key[1]} built with {show(g[key])}, the Python binding with {show(py[key])}")
+    if drift:
+        print("shared dependencies get other features than in the Python binding's build, so they compile twice:")
+        print("\n".join("  " + d for d in drift))
+        print("add the missing features to the build-reuse block of the crate's Cargo.toml")
+        return 1
+    print(f"build reuse: {', '.join(OTHERS)} build every dependency they share with {PYTHON} with its features")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
