@@ -8,6 +8,8 @@
 //!   and the total rows equal the ungrouped query;
 //! * period buckets partition the period: `Period::split` tiles it without gap or overlap,
 //!   and every bucket row of every metric lies on one of those tiles;
+//! * a metric's values do not depend on the other metrics of its query: each row of the metric
+//!   asked alone holds the same values in the query of every metric;
 //! * money (and counts) are conserved across groups: for every additive money or count
 //!   column, the partner groups sum to the ungrouped value. Each money / count column must be
 //!   classified here (additive, or listed in `NOT_ADDITIVE` with the reason), so a new column
@@ -354,6 +356,37 @@ proptest! {
                     t.rows.iter().filter_map(|r| r[i].as_decimal()).sum()
                 };
                 prop_assert_eq!(sum(&grouped), sum(&total), "{}: column {} is not conserved across partner groups (if it is not a sum, add it to NOT_ADDITIVE with the reason)", m.id(), c.name);
+            }
+        }
+    }
+
+    /// Every row of a metric asked alone (by partner, against the previous period) holds the
+    /// same values of the metric's columns in one query of every metric: nothing a metric
+    /// reports (a peer set, a denominator) depends on the metrics beside it. Groups that only
+    /// another metric shows may add rows there; those rows are not compared.
+    #[test]
+    fn every_metric_is_the_same_asked_with_every_other(ds in dataset()) {
+        let wide: Vec<Metric> =
+            Metric::ALL.iter().copied().filter(|m| m.row_keys().is_empty() && *m != Metric::CloseRateSeasonality).collect();
+        let with = |q: Query| q.by(Dimension::Partner).compare(Compare::PreviousPeriod);
+        let all = ds.run(&with(Query::new(wide.clone(), Period::parse("2025").unwrap()))).unwrap();
+        // a row's group values and window start, as text (values hold floats: no `Hash`)
+        let key = |t: &ResultTable, r: &[Value]| -> String {
+            format!("{:?}", t.columns.iter().zip(r).filter(|(c, _)| matches!(c.role, ColumnRole::Group | ColumnRole::PeriodStart)).map(|(_, v)| v).collect::<Vec<_>>())
+        };
+        let rows: std::collections::HashMap<String, usize> =
+            all.rows.iter().enumerate().map(|(i, r)| (key(&all, r), i)).collect();
+        for m in &wide {
+            let alone = ds.run(&with(query(*m, "2025"))).unwrap();
+            for r in &alone.rows {
+                let Some(&i) = rows.get(&key(&alone, r)) else {
+                    prop_assert!(false, "{}: a row of the metric alone is missing beside the others: {:?}", m.id(), r);
+                    continue;
+                };
+                for (c, v) in alone.columns.iter().zip(r).filter(|(c, _)| c.metric == Some(*m)) {
+                    let j = all.columns.iter().position(|d| d.metric == Some(*m) && d.name == c.name).unwrap();
+                    prop_assert_eq!(&all.rows[i][j], v, "{}: column {} of row {:?} changes beside the other metrics", m.id(), c.name, key(&alone, r));
+                }
             }
         }
     }

@@ -145,28 +145,42 @@ struct Cell<'a> {
     states: &'a Vec<KpiState>,
 }
 
-/// The sets of groups a metric's `finish` sees together, as indexes into `cells`: all groups of
-/// a level, or — for rankings — the groups with a known key together and each group with an
-/// empty key value (e.g. direct deals when grouping by partner) alone, so it is reported but not
-/// ranked.
-fn peer_sets(cells: &[Cell], known_only: bool) -> Vec<Vec<usize>> {
+/// The sets of groups a metric's `finish` sees together, as indexes into `cells`, among
+/// `counted` (the cells whose state of the metric counted something): all of them, or — for
+/// rankings — the groups with a known key together and each group with an empty key value
+/// (e.g. direct deals when grouping by partner) alone, so it is reported but not ranked.
+fn peer_sets(cells: &[Cell], counted: Vec<usize>, known_only: bool) -> Vec<Vec<usize>> {
     if !known_only {
-        return vec![(0..cells.len()).collect()];
+        return vec![counted].into_iter().filter(|v| !v.is_empty()).collect();
     }
-    let (known, unknown): (Vec<usize>, Vec<usize>) = (0..cells.len()).partition(|&i| cells[i].key.is_known());
+    let (known, unknown): (Vec<usize>, Vec<usize>) = counted.into_iter().partition(|&i| cells[i].key.is_known());
     std::iter::once(known).chain(unknown.into_iter().map(|i| vec![i])).filter(|v| !v.is_empty()).collect()
 }
 
 /// The values of metric `m` (the `mi`-th of the query) for each of `cells` (one window's cells
 /// of one level), in their order: its finish of each set of peers ([`peer_sets`]), each row
 /// checked against `specs` (a cell the finish gave no row keeps none).
+///
+/// A cell whose state of `m` is still the fresh one exists for another metric of the query
+/// (an open deal the pipeline counts, say) and holds nothing of `m`: it gets the values of a
+/// group without a cell (the fresh state finished alone) and is no one's peer, so what `m`
+/// reports — a rank, a share of the level's total — never depends on the metrics beside it.
 fn finish_metric(m: Metric, mi: usize, cells: &[Cell], w: &Window, ctx: &Ctx, specs: &[ColumnSpec]) -> Result<Vec<Vec<Value>>> {
     let mut rows = vec![Vec::new(); cells.len()];
-    for peers in peer_sets(cells, m.ranks_known_keys_only()) {
+    let fresh = m.new_state();
+    let (counted, untouched): (Vec<usize>, Vec<usize>) = (0..cells.len()).partition(|&i| cells[i].states[mi] != fresh);
+    for peers in peer_sets(cells, counted, m.ranks_known_keys_only()) {
         let states: Vec<&KpiState> = peers.iter().map(|&i| &cells[i].states[mi]).collect();
         for (&i, row) in peers.iter().zip(m.finish(&states, w, ctx)?) {
             check_width(m.id(), &row, specs)?;
             rows[i] = row;
+        }
+    }
+    if !untouched.is_empty() {
+        let row = m.finish(&[&fresh], w, ctx)?.pop().unwrap_or_default();
+        check_width(m.id(), &row, specs)?;
+        for i in untouched {
+            rows[i] = row.clone();
         }
     }
     Ok(rows)

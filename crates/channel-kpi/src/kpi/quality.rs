@@ -6,8 +6,10 @@ use crate::engine::{ColumnKind, ColumnSpec, Ctx, Kpi, Record, Value, Window};
 use crate::error::Result;
 
 state! {
-    /// Deals and revenue won.
-    pub struct QualityState { pub won: Count, pub revenue: Sum }
+    /// Deals and revenue won, and the deals lost or created (`active`): a group with any of
+    /// them in the window is one of the peers it is ranked among (a deal created and lost
+    /// there counts twice; only whether there are any is read).
+    pub struct QualityState { pub won: Count, pub revenue: Sum, pub active: Count }
     check(s) { s.won.0 > 0 || s.revenue.0.is_zero(), "won revenue without a won deal"; }
 }
 
@@ -15,7 +17,8 @@ impl QualityState {
     /// Folds a tally: deals won in the window and their revenue (in the query currency, at
     /// each deal's close date; a won deal without an amount adds none). True when a deal closed
     /// or was created in the window, so a group with deals there but none won is ranked
-    /// (with 0 and 0) rather than left out. The one fold of both the record path
+    /// (with 0 and 0) rather than left out: its state is not the fresh one, which the
+    /// finish leaves out of every peer set. The one fold of both the record path
     /// ([`Kpi::observe`]) and the columnar one (`kpi::deal_tally::fold_columnar`).
     #[inline]
     pub fn fold(&mut self, t: &DealTally) -> Result<bool> {
@@ -23,18 +26,25 @@ impl QualityState {
             self.won.0 += t.won;
             self.revenue.add(t.won_amount)?;
         }
+        self.active.0 += t.lost + t.created;
         Ok(t.won + t.lost + t.created > 0)
     }
 }
 
 /// `quality_score`: per group, deals won and revenue won in the window are each turned into a
-/// percentile rank among the peer groups (the groups of the same roll-up level with data in
-/// the window, with a known key — direct deals, grouped by partner, are reported but not
-/// ranked): `(peers below + ½ · peers tied) ÷ (peers − 1)`. The score is
-/// `100 × (w₁·rank_deals + w₂·rank_revenue) ÷ (w₁ + w₂)` with the query's `quality_weights`
-/// (default ½, ½). `quality_rank` is 1 for the best score (ties share a rank). The score of
-/// the previous period and the change are always reported (`quality_score_prev`,
-/// `quality_score_change`). Absent when a group has no peers.
+/// percentile rank among the peer groups: `(peers below + ½ · peers tied) ÷ (peers − 1)`. The
+/// peers are the groups of the same roll-up level with deals won, lost or created in the
+/// window and a known key (direct deals, grouped by partner, are reported but not ranked).
+/// The score is `100 × (w₁·rank_deals + w₂·rank_revenue) ÷ (w₁ + w₂)` with the query's
+/// `quality_weights` (default ½, ½). `quality_rank` is 1 for the best score (ties share a
+/// rank). The score of the previous period and the change are always reported
+/// (`quality_score_prev`, `quality_score_change`).
+///
+/// Edge cases: a group without deals won, lost or created in the window (only an open deal,
+/// say, shown by another metric of the query) keeps the fresh state there, which the finish
+/// leaves out of every peer set (`engine::finish`): it has no score or rank and is no one's
+/// peer, so the scores never depend on the other metrics asked for. A group with no other
+/// peer has no score or rank (its deals and revenue won are reported).
 ///
 /// The article: "partner A has a higher quality score than partner B = A produced more".
 pub struct QualityScore;
