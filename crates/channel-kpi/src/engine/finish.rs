@@ -40,17 +40,31 @@ impl Partial {
             }
             levels.extend(by_level.into_values().map(|cells| (wi, cells)));
         }
+        // Each metric's fresh state, and its values alone per window: those of a group without
+        // a cell there, or whose cell holds nothing of the metric (`finish_metric`).
+        let fresh: Vec<KpiState> = q.metrics.iter().map(|m| m.new_state()).collect();
+        let mut lone: Vec<Vec<Vec<Value>>> = Vec::with_capacity(windows.len());
+        for w in &windows {
+            let mut rows = Vec::with_capacity(q.metrics.len());
+            for (mi, m) in q.metrics.iter().enumerate() {
+                let row = m.finish(&[&fresh[mi]], w, &ctx)?.pop().unwrap_or_default();
+                check_width(m.id(), &row, &specs[mi])?;
+                rows.push(row);
+            }
+            lone.push(rows);
+        }
         let nm = q.metrics.len();
         let finished = finish_jobs(levels.len() * nm, levels.iter().map(|(_, c)| c.len()).sum(), |job| {
             let ((wi, cells), mi) = (&levels[job / nm], job % nm);
-            finish_metric(q.metrics[mi], mi, cells, &windows[*wi], &ctx, &specs[mi])
+            let alone = Alone { state: &fresh[mi], row: &lone[*wi][mi] };
+            finish_metric(q.metrics[mi], mi, cells, &windows[*wi], &ctx, &specs[mi], alone)
         });
         let mut finished = finished.into_iter();
         let mut values: Vec<HashMap<&GroupKey, Vec<Value>>> = Vec::with_capacity(windows.len());
-        let mut empty: Vec<Vec<Value>> = Vec::with_capacity(windows.len());
+        let empty: Vec<Vec<Value>> = lone.iter().map(|rows| rows.concat()).collect();
         let width: usize = specs.iter().map(Vec::len).sum();
         let mut levels = levels.iter().peekable();
-        for (wi, w) in windows.iter().enumerate() {
+        for wi in 0..windows.len() {
             let mut out: HashMap<&GroupKey, Vec<Value>> = HashMap::with_capacity(self.cells[wi].len());
             while let Some((_, cells)) = levels.next_if(|(lw, _)| *lw == wi) {
                 // each cell's values, metric after metric, in the order of `cells`
@@ -63,15 +77,7 @@ impl Partial {
                 }
                 out.extend(cells.iter().map(|c| c.key).zip(vals));
             }
-            let mut e = Vec::new();
-            for (mi, m) in q.metrics.iter().enumerate() {
-                let st = m.new_state();
-                let row = m.finish(&[&st], w, &ctx)?.pop().unwrap_or_default();
-                check_width(m.id(), &row, &specs[mi])?;
-                e.extend(row);
-            }
             values.push(out);
-            empty.push(e);
         }
 
         // Columns.
@@ -161,14 +167,22 @@ fn peer_sets(cells: &[Cell], counted: Vec<usize>, known_only: bool) -> Vec<Vec<u
 /// of one level), in their order: its finish of each set of peers ([`peer_sets`]), each row
 /// checked against `specs` (a cell the finish gave no row keeps none).
 ///
-/// A cell whose state of `m` is still the fresh one exists for another metric of the query
-/// (an open deal the pipeline counts, say) and holds nothing of `m`: it gets the values of a
-/// group without a cell (the fresh state finished alone) and is no one's peer, so what `m`
-/// reports — a rank, a share of the level's total — never depends on the metrics beside it.
-fn finish_metric(m: Metric, mi: usize, cells: &[Cell], w: &Window, ctx: &Ctx, specs: &[ColumnSpec]) -> Result<Vec<Vec<Value>>> {
+/// A cell whose state of `m` is still the fresh one (`alone.state`) exists for another metric
+/// of the query (an open deal the pipeline counts, say) and holds nothing of `m`: it gets the
+/// values of a group without a cell (`alone.row`, the fresh state finished alone) and is no
+/// one's peer, so what `m` reports — a rank, a share of the level's total — never depends on
+/// the metrics beside it.
+fn finish_metric(
+    m: Metric,
+    mi: usize,
+    cells: &[Cell],
+    w: &Window,
+    ctx: &Ctx,
+    specs: &[ColumnSpec],
+    alone: Alone,
+) -> Result<Vec<Vec<Value>>> {
     let mut rows = vec![Vec::new(); cells.len()];
-    let fresh = m.new_state();
-    let (counted, untouched): (Vec<usize>, Vec<usize>) = (0..cells.len()).partition(|&i| cells[i].states[mi] != fresh);
+    let (counted, untouched): (Vec<usize>, Vec<usize>) = (0..cells.len()).partition(|&i| cells[i].states[mi] != *alone.state);
     for peers in peer_sets(cells, counted, m.ranks_known_keys_only()) {
         let states: Vec<&KpiState> = peers.iter().map(|&i| &cells[i].states[mi]).collect();
         for (&i, row) in peers.iter().zip(m.finish(&states, w, ctx)?) {
@@ -176,14 +190,17 @@ fn finish_metric(m: Metric, mi: usize, cells: &[Cell], w: &Window, ctx: &Ctx, sp
             rows[i] = row;
         }
     }
-    if !untouched.is_empty() {
-        let row = m.finish(&[&fresh], w, ctx)?.pop().unwrap_or_default();
-        check_width(m.id(), &row, specs)?;
-        for i in untouched {
-            rows[i] = row.clone();
-        }
+    for i in untouched {
+        rows[i] = alone.row.to_vec();
     }
     Ok(rows)
+}
+
+/// A metric's fresh state and its values finished alone in one window (width checked).
+#[derive(Clone, Copy)]
+struct Alone<'a> {
+    state: &'a KpiState,
+    row: &'a [Value],
 }
 
 /// Cells from which the finish runs on several threads (below, one thread is quicker than
