@@ -41,6 +41,11 @@ def graph(package: str) -> dict[tuple[str, str], set[frozenset[str]]]:
     return crates
 
 
+def shown(sets: set[frozenset[str]]) -> str:
+    """Feature sets as `[a,b] / [c]`."""
+    return " / ".join("[" + ",".join(sorted(s)) + "]" for s in sorted(sets, key=sorted))
+
+
 def main() -> int:
     py = graph(PYTHON)
     drift = []
@@ -50,8 +55,7 @@ def main() -> int:
             if key[0].startswith("channel-kpi"):
                 continue
             if g[key] != py[key]:
-                show = lambda sets: " / ".join("[" + ",".join(sorted(s)) + "]" for s in sorted(sets, key=sorted))  # noqa: E731
-                drift.append(f"{other}: {key[0]} {key[1]} built with {show(g[key])}, the Python binding with {show(py[key])}")
+                drift.append(f"{other}: {key[0]} {key[1]} built with {shown(g[key])}, the Python binding with {shown(py[key])}")
     if drift:
         print("shared dependencies get other features than in the Python binding's build, so they compile twice:")
         print("\n".join("  " + d for d in drift))
