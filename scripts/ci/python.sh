@@ -3,19 +3,17 @@
 # stub check (mypy.stubtest against the compiled module) and the example notebook (nbclient).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ -x .venv/bin/python ] || python3 -m venv .venv
+# The environment (scripts/ci/python_env.sh): made here, or already being made in the background
+# by scripts/test.sh, which names the file its exit status goes to.
+if [ -n "${CKPI_PYTHON_ENV_STATUS:-}" ]; then
+    while [ ! -s "$CKPI_PYTHON_ENV_STATUS" ]; do sleep 1; done
+    cat "$CKPI_PYTHON_ENV_STATUS.log"
+    [ "$(cat "$CKPI_PYTHON_ENV_STATUS")" = 0 ] || { echo "scripts/ci/python_env.sh failed (its output above)" >&2; exit 1; }
+else
+    bash scripts/ci/python_env.sh
+fi
 PY="$PWD/.venv/bin/python"
 export PYO3_PYTHON="$PY"   # cargo and maturin build pyo3 for the same interpreter
-"$PY" -m pip install --quiet --disable-pip-version-check \
-    "maturin>=1.16,<1.17" "pytest>=9,<10" "pyarrow>=26,<27" "polars>=2,<3" "pandas>=3.0,<4" \
-    "numpy>=2,<3" "mypy>=1.10" "nbclient>=0.10" "nbformat>=5.10" "ipykernel>=6.29" "matplotlib>=3.9" \
-    "dask[distributed,dataframe]>=2025.1" "duckdb>=1.1,<3" \
-    "pyspark>=4,<5"   # duckdb: an Arrow-stream producer and a bench peer; pyspark: tests/python/test_scale_out.py
-# Spark needs a Java runtime (17 runs pyspark 4); the test machines have it, a fresh one gets it.
-if ! command -v java >/dev/null; then
-    echo "java missing: installing openjdk-17-jre-headless with apt-get"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
-fi
 export PYSPARK_PYTHON="$PY" PYSPARK_DRIVER_PYTHON="$PY"   # Spark's Python workers: this venv
 start=$(date +%s)
 "$PY" -m maturin develop --release --quiet
