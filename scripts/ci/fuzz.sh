@@ -9,7 +9,10 @@ cd "$(dirname "$0")/../.."
 export CARGO_TERM_COLOR=never
 
 echo "--- replay seeds and regressions (stable)"
-# The main workspace's target dir: the core and the C crate are already built there.
+# The main workspace's target dir: its dependencies are already built there by the Rust layer
+# (same versions, profile and CARGO_INCREMENTAL=0: scripts/check_build_reuse.py keeps
+# fuzz/Cargo.lock in step), so only the core, the C crate and the harness compile.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 (cd fuzz && cargo test -q --locked --target-dir ../target -p channel-kpi-fuzz-harness)
 
 seconds="${FUZZ_SMOKE_SECONDS:-0}"
