@@ -16,7 +16,7 @@ if [[ " ${layers[*]} " == *" python "* && "${layers[0]}" != python ]]; then
     (rc=0; bash scripts/ci/python_env.sh > "$status.log" 2>&1 || rc=$?; echo "$rc" > "$status") &
     env_pid=$!
     trap 'pkill -P "$env_pid" 2>/dev/null || true; rm -rf "$(dirname "$status")"' EXIT
-    export CKPI_PYTHON_ENV_STATUS="$status"
+    export CKPI_PYTHON_ENV_STATUS="$status" CKPI_PYTHON_ENV_PID="$env_pid"
 fi
 started=$(date +%s)
 for layer in "${layers[@]}"; do

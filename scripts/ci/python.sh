@@ -4,9 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # The environment (scripts/ci/python_env.sh): made here, or already being made in the background
-# by scripts/test.sh, which names the file its exit status goes to.
+# by scripts/test.sh, which names the file its exit status goes to and the process writing it.
 if [ -n "${CKPI_PYTHON_ENV_STATUS:-}" ]; then
-    while [ ! -s "$CKPI_PYTHON_ENV_STATUS" ]; do sleep 1; done
+    until [ -s "$CKPI_PYTHON_ENV_STATUS" ]; do
+        if ! kill -0 "$CKPI_PYTHON_ENV_PID" 2>/dev/null && [ ! -s "$CKPI_PYTHON_ENV_STATUS" ]; then
+            cat "$CKPI_PYTHON_ENV_STATUS.log" 2>/dev/null || true
+            echo "scripts/ci/python_env.sh (run in the background by scripts/test.sh) ended without an exit status" >&2
+            exit 1
+        fi
+        sleep 1
+    done
     cat "$CKPI_PYTHON_ENV_STATUS.log"
     [ "$(cat "$CKPI_PYTHON_ENV_STATUS")" = 0 ] || { echo "scripts/ci/python_env.sh failed (its output above)" >&2; exit 1; }
 else
