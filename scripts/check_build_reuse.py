@@ -81,7 +81,7 @@ def main() -> int:
     if drift:
         print("shared dependencies get other features or versions than in the Python binding's build, so they compile twice:")
         print("\n".join("  " + d for d in drift))
-        print("add the missing features to the build-reuse block of the crate's Cargo.toml")
+        print("a feature drift: add the missing features to the build-reuse block of the crate's Cargo.toml; a version drift: as its line says")
         return 1
     print(f"build reuse: {', '.join(OTHERS)} build every dependency they share with {PYTHON} with its features; fuzz/Cargo.lock pins Cargo.lock's versions")
     return 0
