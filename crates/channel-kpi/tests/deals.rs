@@ -121,6 +121,41 @@ fn mixed_currencies_are_an_error_unless_converted() {
     assert_eq!(t.value(0, "won_revenue").unwrap().to_string(), "210");
 }
 
+/// An amount counts only where its deal does: a lost deal's amount at more decimal places does
+/// not change the scale of the won revenue or the pipeline, and a lost or still-open deal in
+/// another currency needs no rate for the won revenue (the fold reads every deal's amount and
+/// keeps it by a mask where it counts; only a counted amount is converted).
+#[test]
+fn amounts_count_only_where_their_deal_does() {
+    let deals = vec![
+        closed("1", None, DealStatus::Lost, "2025-01-01", "2025-01-05", "7.125"),
+        closed("2", None, DealStatus::Won, "2025-01-02", "2025-01-12", "100.50"),
+        open("3", None, "2025-01-03", "3.1"),
+        closed("4", None, DealStatus::Won, "2025-02-01", "2025-02-11", "0.25"),
+    ];
+    let q = Query::new(vec![Metric::WonRevenue, Metric::Pipeline, Metric::AvgDealSize], Period::parse("2025").unwrap());
+    let t = dataset(deals.clone()).run(&q).unwrap();
+    let exact = |c: &str| match t.value(0, c) {
+        Some(Value::Decimal(d)) => (d.to_string(), d.scale()),
+        v => panic!("{c}: {v:?}"),
+    };
+    // the decimal places of the amounts counted (2), not the lost deal's 3
+    assert_eq!(exact("won_revenue"), ("100.75".to_string(), 2));
+    assert_eq!(exact("pipeline_value"), ("3.10".to_string(), 2));
+    assert_eq!(t.value(0, "avg_deal_size").unwrap().to_string(), "50.375");
+    // the lost deal in EUR, with no EUR rate: the won revenue in USD needs none
+    let mut eur = deals;
+    eur[0].amount = Some("7.125 EUR".parse().unwrap());
+    let usd = Currency::new("USD").unwrap();
+    let won = Query::new(vec![Metric::WonRevenue], Period::parse("2025").unwrap()).currency(usd);
+    let t = dataset(eur.clone()).run(&won).unwrap();
+    assert_eq!(t.value(0, "won_revenue").unwrap().to_string(), "100.75");
+    // counted, it needs one: the same deal won
+    eur[0].status = DealStatus::Won;
+    let e = dataset(eur).run(&won).unwrap_err();
+    assert!(e.to_string().contains("EUR"), "{e}");
+}
+
 #[test]
 fn counts_and_durations_accept_mixed_currencies() {
     // Issue 15: a close rate needs no exchange rates; only KPIs that add amounts do.

@@ -224,7 +224,9 @@ impl Engine<'_> {
                 let (created, closed) = (created_on[i], closed_on[i]);
                 if tallied {
                     // the deal's facts per window, once for every level's tallies
-                    let cycle = closed.map_or(0, |c| crate::period::days_between(created, c));
+                    // 0 when open (the days from its creation to itself): no branch on the
+                    // deal being open
+                    let cycle = crate::period::days_between(created, closed.unwrap_or(created));
                     for &k in span {
                         if needs.facts {
                             facts[k] = DealFacts::of_row(deals, i, &self.windows[k], &ctx, needs, cycle)?;
@@ -247,7 +249,7 @@ impl Engine<'_> {
                         let group = &mut tallies[g * nw..(g + 1) * nw];
                         for &k in span {
                             if touches[k] {
-                                group[k].add(&facts[k]).map_err(|_| overflow())?;
+                                group[k].add(&facts[k], needs.cycles).map_err(|_| overflow())?;
                             }
                             if needs.closed {
                                 group[k].closed.add(&kept[k])?;

@@ -44,6 +44,13 @@ impl Ctx<'_> {
         self.money_at(m, || on)
     }
 
+    /// Whether [`Ctx::money`] takes `m` as it is (no conversion, so no error): the query names
+    /// no currency, or `m`'s.
+    #[inline(always)]
+    pub(crate) fn as_is(&self, m: &Money) -> bool {
+        self.query.currency.is_none_or(|c| c == m.currency)
+    }
+
     /// [`Ctx::money`] with the rate's date found by `on` only when the amount is converted (the
     /// pipeline's day before the instant can cross a year, which costs chrono a date built
     /// from parts).

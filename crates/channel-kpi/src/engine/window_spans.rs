@@ -165,11 +165,11 @@ fn bounds_with(
     ends: impl Fn(NaiveDate) -> usize,
     starts: impl Fn(NaiveDate) -> usize,
 ) -> (usize, usize) {
-    let (first, last) = match closed {
-        Some(c) => (created.min(c), Some(created.max(c))),
-        None => (created, None),
-    };
-    (ends(first), last.map_or(all, starts))
+    // both counts taken, then one chosen: whether a deal is open is as random as its status,
+    // and a branch on it missed often (a select does not)
+    let c = closed.unwrap_or(created);
+    let last = starts(created.max(c));
+    (ends(created.min(c)), if closed.is_some() { last } else { all })
 }
 
 #[cfg(test)]

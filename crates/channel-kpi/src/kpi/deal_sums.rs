@@ -63,7 +63,8 @@ const PENDING: usize = 31;
 impl Tally {
     /// Adds one deal as flags (won, lost, created, open at the end, as by
     /// [`DealFacts::classify`]), whether its open amount is known, its raw won and open amounts
-    /// (any value where the flag is not set) and its cycle days (used when won): additions
+    /// (any value where the flag is not set) and its cycle days (used when won; `None` when the
+    /// tally keeps no cycle lengths): additions
     /// masked by the flags instead of a branch each, since the flags of consecutive deals are as
     /// random as their statuses. The caller flushes at least every `u32::MAX` deals.
     #[inline(always)]
@@ -73,19 +74,19 @@ impl Tally {
         valued: bool,
         won_raw: i128,
         open_raw: i128,
-        cycle_days: i64,
+        cycle_days: Option<i64>,
     ) -> std::result::Result<(), ()> {
         let mask = |b: bool| -i128::from(b);
         self.won_lost += u64::from(won) | u64::from(lost) << 32;
         self.created_open += u64::from(created) | u64::from(open) << 32;
-        if open & !valued {
-            self.open_unvalued += 1;
-        }
+        self.open_unvalued += u64::from(open & !valued);
         self.won_raw = self.won_raw.checked_add(won_raw & mask(won)).ok_or(())?;
         self.open_raw = self.open_raw.checked_add(open_raw & mask(open & valued)).ok_or(())?;
-        // the cycle length is written always and kept (the count moves) when won
-        let dense = won & (0..DENSE_DAYS as i64).contains(&cycle_days);
-        if won & !dense {
+        // the cycle length (when the tally keeps them) is written always and kept (the count
+        // moves) when won
+        let (kept, cycle_days) = (won & cycle_days.is_some(), cycle_days.unwrap_or(0));
+        let dense = kept & (0..DENSE_DAYS as i64).contains(&cycle_days);
+        if kept & !dense {
             *self.far.entry(cycle_days).or_default() += 1;
         }
         self.pending[usize::from(self.n_pending)] = cycle_days as u16;
@@ -96,16 +97,19 @@ impl Tally {
         Ok(())
     }
 
-    /// Adds one checked deal's facts in a window (as [`DealFacts::tally`] would count it).
+    /// Adds one checked deal's facts in a window (as [`DealFacts::tally`] would count it), with
+    /// the won deals' cycle lengths when `cycles`. `f`'s amounts may be set where their flag is
+    /// not (`DealFacts::of_row`): each is kept by a mask, not a branch on the flag; an amount
+    /// at another scale than the tally's changes its scale only where it counts.
     /// `Err` when the sums leave 128-bit integers.
     #[inline]
-    pub(crate) fn add(&mut self, f: &DealFacts) -> std::result::Result<(), ()> {
-        let won = if f.won { self.raw(f.won_amount)? } else { 0 };
-        let open = match f.open_amount.filter(|_| f.open_at_end) {
-            Some(a) => Some(self.raw(a)?),
-            None => None,
+    pub(crate) fn add(&mut self, f: &DealFacts, cycles: bool) -> std::result::Result<(), ()> {
+        let won = self.raw_if(f.won_amount, f.won)?;
+        let (valued, open) = match f.open_amount {
+            Some(a) => (true, self.raw_if(a, f.open_at_end)?),
+            None => (false, 0),
         };
-        self.add_row([f.won, f.lost, f.created, f.open_at_end], open.is_some(), won, open.unwrap_or(0), f.cycle_days)?;
+        self.add_row([f.won, f.lost, f.created, f.open_at_end], valued, won, open, cycles.then_some(f.cycle_days))?;
         self.unflushed += 1;
         if self.unflushed == LOW {
             self.flush(); // a 32-bit lane grows by at most one per deal
@@ -113,15 +117,22 @@ impl Tally {
         Ok(())
     }
 
-    /// An amount's raw digits at this tally's scale (the tally's sums rescaled first when the
-    /// amount has more decimal places).
+    /// An amount's raw digits at this tally's scale when it `counts` (the tally's sums rescaled
+    /// first when the amount has more decimal places); at the tally's scale, its digits
+    /// whatever `counts` (the caller masks them); else 0.
     #[inline(always)]
-    fn raw(&mut self, d: Decimal) -> std::result::Result<i128, ()> {
+    fn raw_if(&mut self, d: Decimal, counts: bool) -> std::result::Result<i128, ()> {
         // the amounts of a column mostly share one scale: one compare, the rest out of line
-        if d.scale() == self.scale { Ok(d.mantissa()) } else { self.raw_rescaled(d) }
+        if d.scale() == self.scale {
+            Ok(d.mantissa())
+        } else if counts {
+            self.raw_rescaled(d)
+        } else {
+            Ok(0)
+        }
     }
 
-    /// [`Tally::raw`] of an amount at another scale than the tally's.
+    /// [`Tally::raw_if`] of a counted amount at another scale than the tally's.
     #[cold]
     #[inline(never)]
     fn raw_rescaled(&mut self, d: Decimal) -> std::result::Result<i128, ()> {
@@ -353,21 +364,21 @@ mod tests {
         for (i, d) in lengths.enumerate() {
             let t = if i % 2 == 0 { &mut a } else { &mut b };
             let raw = i as i128 * 100;
-            t.add_row([true, false, i % 3 == 0, false], true, raw, raw, d).unwrap();
+            t.add_row([true, false, i % 3 == 0, false], true, raw, raw, Some(d)).unwrap();
             *want.entry(d).or_default() += 1;
             won += 1;
             sum += raw;
             // a lost deal and an open one (every 7th without an amount) between the won ones
-            t.add_row([false, true, false, false], true, 1, 1, 99).unwrap();
+            t.add_row([false, true, false, false], true, 1, 1, Some(99)).unwrap();
             let valued = i % 7 != 0;
-            t.add_row([false, false, false, true], valued, 3, 3, 0).unwrap();
+            t.add_row([false, false, false, true], valued, 3, 3, Some(0)).unwrap();
             open += 1;
             unvalued += u64::from(!valued);
         }
         // a tally where no byte wrapped takes the other path of `cycles_into`
         let mut c = Tally::default();
         for d in [0, 3, 3, 9, 100, 2047, 5000] {
-            c.add_row([true, false, false, false], true, 1, 1, d).unwrap();
+            c.add_row([true, false, false, false], true, 1, 1, Some(d)).unwrap();
         }
         c.drain();
         let mut listed = Vec::new();

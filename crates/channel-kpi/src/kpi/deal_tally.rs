@@ -48,6 +48,8 @@ pub(crate) struct TallyNeeds {
     /// later window.
     pub open: bool,
     pub closed: bool,
+    /// Whether the won deals' cycle lengths are summed (`sales_cycle_days`, `sales_velocity`).
+    pub cycles: bool,
 }
 
 impl TallyNeeds {
@@ -61,6 +63,7 @@ impl TallyNeeds {
             open_amount: self.open_amount || m == Pipeline,
             open: self.open || matches!(m, Pipeline | SalesVelocity),
             closed: self.closed || m == TrainingImpact,
+            cycles: self.cycles || matches!(m, SalesCycleDays | SalesVelocity),
         }
     }
 }
@@ -70,17 +73,37 @@ impl DealFacts {
     /// the same as [`DealFacts::of`](super::deals::DealFacts::of) (and the pipeline's open amount) on that deal as a
     /// [`crate::Deal`], read from the columns. `cycle_days`: the deal's `closed_on − created_on`
     /// in days (0 when open), the same in every window, so computed once per deal by the caller.
+    ///
+    /// An amount taken as it is ([`Ctx::as_is`]: no conversion, so no error) is written to
+    /// `won_amount` and `open_amount` whatever the deal counts as; [`Tally::add`] keeps it only
+    /// where the flag is set, by a mask. The flags are as random as the deals' statuses, so a
+    /// branch on them here missed about every other time; a converted amount is still computed
+    /// only where it counts (a rate can be missing).
+    ///
+    /// [`Tally::add`]: super::deal_sums::Tally::add
     #[inline]
     pub(crate) fn of_row(deals: &crate::Deals, i: usize, w: &Window, ctx: &Ctx, needs: TallyNeeds, cycle_days: i64) -> Result<DealFacts> {
         let (created, closed) = (deals.created_on(i), deals.closed_on(i));
         let instant = w.instant();
         let mut f = DealFacts::classify(deals.status(i), created, closed, |c| w.contains(c), instant, |_, _| cycle_days);
         f.open_at_end &= needs.open;
-        if f.won && needs.won_amount {
-            f.won_amount = amount_on(deals.amount(i), closed.unwrap_or(created), ctx)?;
+        if !(needs.won_amount || needs.open_amount) {
+            return Ok(f);
         }
-        if f.open_at_end && needs.open_amount {
-            f.open_amount = open_amount_of(deals.amount(i), instant, ctx)?;
+        let amount = deals.amount(i);
+        match amount {
+            Some(m) if ctx.as_is(&m) => {
+                f.won_amount = m.amount;
+                f.open_amount = needs.open_amount.then_some(m.amount);
+            }
+            _ => {
+                if f.won && needs.won_amount {
+                    f.won_amount = amount_on(amount, closed.unwrap_or(created), ctx)?;
+                }
+                if f.open_at_end && needs.open_amount {
+                    f.open_amount = open_amount_of(amount, instant, ctx)?;
+                }
+            }
         }
         Ok(f)
     }
