@@ -224,9 +224,11 @@ impl Engine<'_> {
                 let (created, closed) = (created_on[i], closed_on[i]);
                 if tallied {
                     // the deal's facts per window, once for every level's tallies
-                    // 0 when open (the days from its creation to itself): no branch on the
-                    // deal being open
-                    let cycle = crate::period::days_between(created, closed.unwrap_or(created));
+                    // read only by the cycle lengths and training_impact's kept deals; 0 when
+                    // open (the days from its creation to itself): no branch on the deal being
+                    // open
+                    let cycle =
+                        if needs.cycles || needs.closed { crate::period::days_between(created, closed.unwrap_or(created)) } else { 0 };
                     for &k in span {
                         if needs.facts {
                             facts[k] = DealFacts::of_row(deals, i, &self.windows[k], &ctx, needs, cycle)?;

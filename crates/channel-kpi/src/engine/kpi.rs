@@ -56,9 +56,9 @@ impl Ctx<'_> {
     /// from parts).
     #[inline]
     pub fn money_at(&self, m: Money, on: impl FnOnce() -> NaiveDate) -> Result<Decimal> {
-        match self.query.currency {
-            Some(c) if c != m.currency => Ok(self.refs.fx.convert(m, c, on())?.amount),
-            _ => Ok(m.amount),
+        match self.query.currency.filter(|_| !self.as_is(&m)) {
+            Some(c) => Ok(self.refs.fx.convert(m, c, on())?.amount),
+            None => Ok(m.amount),
         }
     }
 }
