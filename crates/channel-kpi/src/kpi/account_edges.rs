@@ -107,6 +107,13 @@ impl PartialEq for AccountEdges {
         if self.overflowed != o.overflowed {
             return false;
         }
+        // a side without accounts (a fresh state: the finish asks this of every cell) equals
+        // only another without any, with no texts looked up (by text, each compare built a
+        // map of every account: a fifth of a customer-success query on 100 k accounts)
+        let empty = |e: &Self| e.accounts.is_empty() && e.numbered.is_empty();
+        if empty(self) || empty(o) {
+            return empty(self) && empty(o);
+        }
         if AccountNames::same(&self.names, &o.names) && self.accounts == o.accounts && self.numbered == o.numbered {
             return true;
         }
@@ -330,6 +337,26 @@ mod tests {
         other.numbered.entry(3).unwrap().merge(&edges(1, 0)).unwrap();
         assert_ne!(other, new);
         assert_ne!(back, other);
+    }
+
+    /// A fresh state equals only another fresh one, whichever way the other holds its
+    /// accounts (by number with names, by number without, by text), even all of them zero.
+    #[test]
+    fn a_fresh_state_equals_only_a_fresh_one() {
+        let fresh = AccountEdges::default();
+        assert_eq!(fresh, AccountEdges::default());
+        let mut numbered = AccountEdges::default();
+        numbered.numbered.entry(3).unwrap();
+        assert_ne!(numbered, fresh, "numbers without names");
+        assert_ne!(fresh, numbered);
+        numbered.resolve(&names());
+        assert_ne!(numbered, fresh, "an account with no MRR is still an account");
+        assert_ne!(fresh, numbered);
+        let mut by_text = AccountEdges::default();
+        by_text.accounts.insert(Arc::from("A10"), Edges::default());
+        assert_ne!(by_text, fresh);
+        assert_ne!(fresh, by_text);
+        assert_eq!(by_text, numbered, "the same account, held either way");
     }
 
     /// An account held both by text and by number whose sums overflow when resolved: the
