@@ -220,29 +220,27 @@ impl<'r> Folder<'r> {
                 }
             }
         }
-        // the linked leads and their deals' hashes first, then the look-ups, each starting to
-        // load the slots of the one `AHEAD` (a cache miss each once the deals outgrow the caches)
+        // each linked lead's first slot in both tables read in one pass that does not branch
+        // on what they hold, so the loads of many links are on their way at once, then each
+        // link resolved from them (a branch on each slot as it came, mispredicted as often as
+        // not, cancelled the loads after it: one cache and TLB miss at a time, ≈ 130 ns a
+        // linked lead, 0.13 s of the thread that folds 10 M leads with 1 M links)
         let links: Vec<(usize, u128)> = leads.deal.present().map(|(i, deal)| (i, id_hash(deal))).collect();
         let mut no_won = WonDates::default();
         let won = self.won.as_mut().unwrap_or(&mut no_won).sealed();
-        // (the deals' ids noted as a run are put into the table at the first look-up)
         let deals = &mut self.deals;
-        const AHEAD: usize = 8;
-        let mut seen = 0u64;
-        for (j, &(i, h)) in links.iter().enumerate() {
-            if let Some(&(_, next)) = links.get(j + AHEAD) {
-                seen ^= won.touch(next) ^ deals.touch(next);
-            }
+        deals.settle();
+        let firsts: Vec<_> = links.iter().map(|&(_, h)| (won.first(h), deals.first(h))).collect();
+        for (&(i, h), (w, d)) in links.iter().zip(firsts) {
             // a won deal was read (won dates are noted only for deals read and checked)
-            let on = won.get(h);
-            if on.is_none() && !deals.contains(h) {
+            let on = won.get_from(h, w);
+            if on.is_none() && !deals.contains_from(h, d) {
                 return Err(());
             }
             if leads.won_on[i].is_none() {
                 leads.won_on[i] = on;
             }
         }
-        std::hint::black_box(seen);
         match &mut self.engine {
             Some(e) => e.push_leads(leads, 0..leads.len()).map_err(|_| ()),
             None => Ok(()),

@@ -25,6 +25,8 @@
 //! only if its id's hash equals a deal's (about n / 2⁶⁴ per such lead: 5 · 10⁻¹³ with 10 M
 //! deals).
 
+use super::home_order::home_order;
+
 /// The XXH3-128 hash of an id (its low 64 bits are what [`IdHashes`] keeps).
 pub(super) fn id_hash(id: &str) -> u128 {
     twox_hash::XxHash3_128::oneshot(id.as_bytes())
@@ -109,13 +111,16 @@ impl IdHashes {
     /// Puts the hashes of [`IdHashes::extend_distinct`] into the table (a look-up needs them
     /// there). Two distinct ids whose hashes meet here take one slot: a later repeat of either
     /// is still found.
-    fn settle(&mut self) {
+    ///
+    /// They are put in in the table's order ([`home_order`]): in the order listed, each was a
+    /// cache miss once the table outgrew the caches.
+    pub(super) fn settle(&mut self) {
         if self.distinct.is_empty() {
             return;
         }
         let listed = std::mem::take(&mut self.distinct);
         self.grow_for(listed.len());
-        for k in listed {
+        for k in home_order(listed, self.slots.len(), |&k| k) {
             self.put(k);
         }
     }
@@ -145,14 +150,6 @@ impl IdHashes {
         }
         std::hint::black_box(seen);
         true
-    }
-
-    /// Reads the first slot of `h` (the value means nothing), so its cache line is on its way
-    /// when `h` is looked up a little later ([`IdHashes::contains`]).
-    #[cfg(feature = "parquet")]
-    #[inline]
-    pub(super) fn touch(&self, h: u128) -> u64 {
-        if self.slots.is_empty() { 0 } else { self.slots[self.home(key(h))] }
     }
 
     /// Forgets hash `h` (noted by a reader whose rows were not kept after all).
@@ -219,6 +216,25 @@ impl IdHashes {
         self.find(key(h)).is_some()
     }
 
+    /// What the first slot to look at for `h` holds (0 in an empty table), once
+    /// [`IdHashes::settle`]d: read apart from [`IdHashes::contains_from`] by a caller with many
+    /// look-ups, so that their loads, with no branch between them, are under way together.
+    #[cfg(any(feature = "parquet", test))]
+    #[inline]
+    pub(super) fn first(&self, h: u128) -> u64 {
+        if self.slots.is_empty() { 0 } else { self.slots[self.home(key(h))] }
+    }
+
+    /// [`IdHashes::contains`] of `h`, whose first slot ([`IdHashes::first`]) holds `first`, in
+    /// a settled table: no other slot is read when it holds `h` or nothing.
+    #[cfg(any(feature = "parquet", test))]
+    #[inline]
+    pub(super) fn contains_from(&self, h: u128, first: u64) -> bool {
+        debug_assert!(self.distinct.is_empty(), "settled");
+        let k = key(h);
+        first == k || (first != 0 && self.find(k).is_some())
+    }
+
     /// Ids added.
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
@@ -243,6 +259,12 @@ mod tests {
         // 0 marks an empty slot: the hashes 0 and 1 count as one (a repeat: the caller checks
         // the ids themselves)
         assert!(s.insert(1 << 64) && !s.insert(1) && s.contains(0));
+        // the same answers with the first slot read apart
+        for i in (0..100_010).step_by(7) {
+            let h = id_hash(&format!("D{i}"));
+            assert_eq!(s.contains_from(h, s.first(h)), i < 100_000, "D{i}");
+        }
+        assert!(!IdHashes::default().contains_from(id_hash("D0"), IdHashes::default().first(id_hash("D0"))));
     }
 
     #[test]

@@ -41,6 +41,7 @@ mod deal_finder;
 mod deal_plan;
 mod first_lines;
 mod folder;
+mod home_order;
 mod id_hashes;
 #[cfg(feature = "parquet")]
 mod id_parts;

@@ -4,13 +4,13 @@
 //! The dates are noted as the deals are read (appended: [`WonDates::insert`]) and put in an
 //! open-addressing table (linear probing, at most half full) of 24-byte slots — the hash's two
 //! halves and the date — once, sized for all of them, when the first lead is linked
-//! ([`WonDates::sealed`]), each insert loading the slot of the one 8 ahead: grown by doubling
-//! as the deals came, each insert was a cache miss and every date was placed twice (≈ 0.04 s
-//! of the folding thread for 330 k won deals). A look-up is one cache line, and [`Sealed::touch`]
-//! lets a caller start loading the line of a hash it will look up a few leads later (a linked
-//! lead's look-ups are a cache and TLB miss each once the deals outgrow the caches: ≈ 100 ns
-//! on the project VM, most of the link check of 1 M linked leads). A `FxHashMap<u128,
-//! NaiveDate>` did the same but cannot be asked to load a line ahead.
+//! ([`WonDates::sealed`]), in the table's order (`home_order`): grown by doubling as the deals
+//! came, each insert was a cache miss and every date was placed twice (≈ 0.04 s of the folding
+//! thread for 330 k won deals). A look-up is one cache line, and a caller with many look-ups
+//! reads their first slots in one pass ([`Sealed::first`]) before it resolves each
+//! ([`Sealed::get_from`]): a linked lead's look-ups are a cache and TLB miss each once the
+//! deals outgrow the caches, ≈ 100 ns on the project VM one at a time. A `FxHashMap<u128,
+//! NaiveDate>` did the same but cannot be asked for a slot apart.
 //!
 //! Exactness: the whole 128-bit hash is compared, so a lead takes another deal's date only if
 //! the two ids share an XXH3-128 hash.
@@ -19,6 +19,7 @@
 //! insert(id_hash("D1"), 2025-03-01)   sealed().get(id_hash("D1")) == Some(2025-03-01)
 //! ```
 
+use super::home_order::home_order;
 use chrono::NaiveDate;
 
 /// One slot: a hash and its date (`None`: empty).
@@ -70,15 +71,10 @@ impl WonDates {
                     self.put(u128::from(s.hi) << 64 | u128::from(s.lo), s);
                 }
             }
-            const AHEAD: usize = 8;
-            let mut seen = 0u64;
-            for (j, &(h, on)) in pending.iter().enumerate() {
-                if let Some(&(next, _)) = pending.get(j + AHEAD) {
-                    seen ^= self.slots[self.home(next)].lo;
-                }
+            // in the table's order (stable: a hash noted twice keeps its last date)
+            for (h, on) in home_order(pending, self.slots.len(), |&(h, _)| h as u64) {
                 self.put(h, Slot { lo: h as u64, hi: (h >> 64) as u64, on: Some(on) });
             }
-            std::hint::black_box(seen);
         }
         Sealed(self)
     }
@@ -107,12 +103,31 @@ impl Sealed<'_> {
     /// The close date noted for hash `h`.
     #[inline]
     pub(super) fn get(self, h: u128) -> Option<NaiveDate> {
+        self.get_from(h, self.first(h))
+    }
+
+    /// The first slot to look at for `h` (an empty one in an empty table): read apart from
+    /// [`Sealed::get_from`] by a caller with many look-ups, so that their loads, with no branch
+    /// between them, are under way together.
+    #[inline]
+    pub(super) fn first(self, h: u128) -> FirstSlot {
         let w = self.0;
-        if w.slots.is_empty() {
-            return None;
+        FirstSlot(if w.slots.is_empty() { Slot::default() } else { w.slots[w.home(h)] })
+    }
+
+    /// [`Sealed::get`] of `h`, whose first slot ([`Sealed::first`]) holds `first`: no other
+    /// slot is read when it holds `h` or nothing.
+    #[inline]
+    pub(super) fn get_from(self, h: u128, first: FirstSlot) -> Option<NaiveDate> {
+        let (w, s) = (self.0, first.0);
+        let (lo, hi) = (h as u64, (h >> 64) as u64);
+        match s.on {
+            None => return None,
+            Some(on) if (s.lo, s.hi) == (lo, hi) => return Some(on),
+            _ => {}
         }
-        let (mask, lo, hi) = (w.slots.len() - 1, h as u64, (h >> 64) as u64);
-        let mut i = w.home(h);
+        let mask = w.slots.len() - 1;
+        let mut i = (w.home(h) + 1) & mask;
         loop {
             let s = &w.slots[i];
             match s.on {
@@ -122,16 +137,11 @@ impl Sealed<'_> {
             }
         }
     }
-
-    /// Reads the first slot of hash `h` (the value means nothing), so its cache line is on its
-    /// way when `h` is looked up a little later.
-    #[cfg(any(feature = "parquet", test))]
-    #[inline]
-    pub(super) fn touch(self, h: u128) -> u64 {
-        let w = self.0;
-        if w.slots.is_empty() { 0 } else { w.slots[w.home(h)].lo }
-    }
 }
+
+/// What the first slot of a hash held ([`Sealed::first`]).
+#[derive(Clone, Copy)]
+pub(super) struct FirstSlot(Slot);
 
 #[cfg(test)]
 mod tests {
@@ -143,7 +153,8 @@ mod tests {
         let day = |n: u32| NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(u64::from(n % 365));
         let mut won = WonDates::default();
         let empty = won.sealed();
-        assert_eq!((empty.get(id_hash("D1")), empty.touch(id_hash("D1"))), (None, 0), "empty");
+        assert_eq!(empty.get(id_hash("D1")), None, "empty");
+        assert_eq!(empty.get_from(id_hash("D1"), empty.first(id_hash("D1"))), None, "empty, its first slot read apart");
         // noted in two rounds (the table grown between), sealed after each
         for round in [0..5_000u32, 5_000..20_000] {
             for i in round.clone() {
