@@ -119,11 +119,21 @@ impl OptionalTexts {
     /// The records that have a text, in order, with their texts: one pass over the ends (a
     /// look-up per record through [`OptionalTexts::get`] reads each end twice and checks
     /// bounds, for a column where most records have none).
+    ///
+    /// The records are taken 64 at a time: their flags gathered into one word without a
+    /// branch, then the set bits walked (filtering branched on every flag, mispredicted for
+    /// nearly every record with a text when one in ten has one, as linked leads do).
     #[cfg(any(feature = "parquet", test))]
     pub(crate) fn present(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
-        // a record without a text is passed by one test of its end (its start is read only for
-        // a record with one, from the end before it)
-        self.ends.iter().enumerate().filter(|(_, e)| **e & SOME != 0).map(|(i, &end)| (i, &self.buf[self.start(i)..(end & !SOME) as usize]))
+        let rows = self.ends.chunks(64).enumerate().flat_map(|(c, block)| {
+            let mut flags = block.iter().enumerate().fold(0u64, |m, (j, &end)| m | u64::from(end & SOME != 0) << j);
+            std::iter::from_fn(move || {
+                let j = (flags != 0).then(|| flags.trailing_zeros() as usize)?;
+                flags &= flags - 1;
+                Some(c * 64 + j)
+            })
+        });
+        rows.map(|i| (i, &self.buf[self.start(i)..(self.ends[i] & !SOME) as usize]))
     }
 
     fn start(&self, i: usize) -> usize {
@@ -175,6 +185,15 @@ mod tests {
         let present: Vec<(usize, &str)> = t.present().collect();
         assert_eq!(present, [(0, "D1"), (2, ""), (3, "D22")]);
         assert_eq!(of(&[None, Some("Déal"), None, Some("x")]).present().collect::<Vec<_>>(), [(1, "Déal"), (3, "x")]);
+        // over several blocks of 64: the first and last record of a block, a block without
+        // any, a full one, a last block cut short
+        let texts: Vec<String> = (0..300).map(|i| format!("D{i}")).collect();
+        let keep = |i: usize| matches!(i % 64, 0 | 63) || (128..192).contains(&i) || (i < 64 && i % 7 == 3) || i == 299;
+        let v: Vec<Option<&str>> = (0..300).map(|i| (keep(i) && !(64..128).contains(&i)).then(|| texts[i].as_str())).collect();
+        let t = of(&v);
+        let want: Vec<(usize, &str)> = v.iter().enumerate().filter_map(|(i, s)| Some((i, (*s)?))).collect();
+        assert_eq!(t.present().collect::<Vec<_>>(), want);
+        assert!(want.iter().all(|&(i, _)| !(64..128).contains(&i)) && want.len() > 64);
     }
 
     #[cfg(feature = "arrow")]
