@@ -3,9 +3,10 @@
 //!
 //! The id tables of a query on files ([`super::id_hashes::IdHashes`], [`super::won_dates::WonDates`])
 //! outgrow the caches with the deals: 1 M deals are a 16 MB set of ids and a 24 MB table of won
-//! dates on a machine with 32 MB of L3. The hashes they are built from at once (ids known
-//! distinct, noted in a list; the won deals' dates, put in when the first lead links) are
-//! each a cache and TLB miss in the order they came.
+//! dates on a machine with 32 MB of L3 (10 M deals: a 134 MB set). The hashes they are built
+//! from at once (ids known distinct, noted in a list; the won deals' dates, put in when the
+//! first lead links; a CSV or JSON Lines file's ids, a batch at a time) are each a cache and
+//! TLB miss in the order they came.
 //!
 //! Ordered by part first (one counting pass over the top [`PART_BITS`] bits of the home slot:
 //! stable, so two notes of one hash keep their order), the inserts of a part stay within a
