@@ -221,10 +221,11 @@ impl<'r> Folder<'r> {
             }
         }
         // each linked lead's first slot in both tables read in one pass that does not branch
-        // on what they hold, so the loads of many links are on their way at once, then each
-        // link resolved from them (a branch on each slot as it came, mispredicted as often as
-        // not, cancelled the loads after it: one cache and TLB miss at a time, ≈ 130 ns a
-        // linked lead, 0.13 s of the thread that folds 10 M leads with 1 M links)
+        // on what they hold, so the loads of several links can be on their way at once, then
+        // each link resolved from them (a branch on each slot as it came, mispredicted as often
+        // as not, cancelled the loads after it). The look-ups stay ~100 ns a link once the
+        // deals outgrow the caches (~0.1 s of the thread that folds 10 M leads with 1 M links):
+        // the VM's page walks bound them, whatever the order (benches/README.md, session 34)
         let links: Vec<(usize, u128)> = leads.deal.present().map(|(i, deal)| (i, id_hash(deal))).collect();
         let mut no_won = WonDates::default();
         let won = self.won.as_mut().unwrap_or(&mut no_won).sealed();

@@ -27,7 +27,6 @@ const SMALL: usize = 1 << 16;
 /// `items` in the order of the parts of a table of `slots` slots (a power of two) where their
 /// home slots `low(item) mod slots` lie; within a part, in the order given. A table smaller
 /// than [`SMALL`] slots is not worth it: `items` as they are.
-///
 pub(super) fn home_order<T: Copy>(items: Vec<T>, slots: usize, low: impl Fn(&T) -> u64) -> Vec<T> {
     debug_assert!(slots.is_power_of_two() || slots == 0);
     let Some(&first) = items.first().filter(|_| slots >= SMALL) else { return items };

@@ -200,7 +200,7 @@ pub(super) fn csv_deals(
 ) -> std::result::Result<Option<Source>, ()> {
     let (kind, name, size) = (RecordKind::Deals, src.name.clone(), src.size);
     // Ids are hashed on the workers, a chunk at a time, and put in the table (sized once for
-    // the whole file, from the first chunk's bytes per row) a batch of ~1 M at a time, in the
+    // the whole file, from the first chunk's bytes per row) [`ID_BATCH`] at a time, in the
     // table's order (`IdHashes::insert_keys`): put in as each chunk came, each was a cache and
     // TLB miss once the table outgrew the caches (~1 s of CPU for 10 M deals). Keys are put in
     // only once a chunk is folded, so a file that goes to the row path before that (a chunk
