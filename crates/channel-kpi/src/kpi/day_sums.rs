@@ -24,9 +24,8 @@ use crate::engine::Merge;
 use crate::error::Result;
 use rust_decimal::Decimal;
 
-/// A deal waiting to be added to a [`DaySums`]: 28 bytes (every field 4-byte aligned), since
-/// appending them to 2,000 partners' lists is where the fold of `training_impact` waits on
-/// memory.
+/// A deal waiting to be added to a [`DaySums`]: 28 bytes (every field 4-byte aligned; a
+/// batch of them is what the fold of `training_impact` writes per deal).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Pending {
     /// The closing day, as days since the common era (`NaiveDate::num_days_from_ce`).
@@ -83,8 +82,8 @@ impl DaySums {
         dense.chain(sparse.into_iter().flat_map(|v| v.iter().map(|(d, a)| (*d, a))))
     }
 
-    /// Adds the deals of `pending` (emptied) to the sums of their days.
-    pub(super) fn add(&mut self, pending: &mut Vec<Pending>) -> Result<()> {
+    /// Adds the deals of `pending` (left in any order) to the sums of their days.
+    pub(super) fn add(&mut self, pending: &mut [Pending]) -> Result<()> {
         let Some(lo) = pending.iter().map(|p| p.day).min() else { return Ok(()) };
         let hi = pending.iter().map(|p| p.day).max().unwrap_or(lo);
         // the days the sums and the pending deals span, and (at most) how many hold a deal
@@ -101,12 +100,10 @@ impl DaySums {
         } else if let DaySums::Dense { .. } = self {
             *self = DaySums::Sparse(self.iter().map(|(d, a)| (d, a.clone())).collect());
         }
-        let r = match self {
+        match self {
             DaySums::Dense { first, days, filled } => add_dense(*first, days, filled, pending),
             DaySums::Sparse(v) => add_sparse(v, pending),
-        };
-        pending.clear();
-        r
+        }
     }
 
     /// Makes the sums dense over `slots` days from `lo` (covering every day they hold).
