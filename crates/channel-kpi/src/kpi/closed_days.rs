@@ -142,11 +142,18 @@ impl PartnerNames {
     #[cold]
     fn look_up(&mut self, key: u32, deals: &crate::Deals) -> u32 {
         let name = deals.words.get(key).unwrap_or_default();
-        let next = self.names.len() as u32;
-        let n = *self.numbers.entry(Box::from(name)).or_insert_with(|| next);
-        if n == next {
-            self.names.push(Box::from(name));
-        }
+        // looked up by the text first: each table names every partner again (a chunk of a
+        // streamed query is a table), so a partner is mostly met again, and its name is then
+        // not copied
+        let n = match self.numbers.get(name) {
+            Some(&n) => n,
+            None => {
+                let n = self.names.len() as u32;
+                self.numbers.insert(Box::from(name), n);
+                self.names.push(Box::from(name));
+                n
+            }
+        };
         if self.of.len() <= key as usize {
             self.of.resize(key as usize + 1, u32::MAX);
         }
