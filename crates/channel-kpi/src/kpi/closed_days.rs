@@ -22,9 +22,9 @@ use rust_decimal::Decimal;
 /// The deals closed per partner (by the engine's number, [`PartnerNames`]) and closing day.
 ///
 /// A deal is appended to one batch of the deals added since the last compaction, as it comes:
-/// a sequential write, whatever its partner. When the batch is full ([`ClosedDays::due`]), and
-/// before the sums are read, it is sorted by partner in one counting pass, and each partner's
-/// run is summed per day into its per-day sums ([`DaySums::add`]).
+/// a sequential write, whatever its partner. When the batch is full ([`ClosedDays::full`]), and
+/// before the sums are read, it is sorted by partner in place ([`by_partner`]), and each
+/// partner's run is summed per day into its per-day sums ([`DaySums::add`]).
 ///
 /// Why: the sums of 2,000 partners over a window and its margins are ~44 MB (545 days × 40
 /// bytes each), and the pending deals of one list per partner were on pages of their own.
@@ -42,8 +42,6 @@ pub(crate) struct ClosedDays {
     /// indexes in `partners`.
     batch: Vec<Pending>,
     batch_slots: Vec<u32>,
-    /// The batch sorted by partner (empty between compactions; kept for its memory).
-    sorted: Vec<Pending>,
     /// The slots the partners' sums held at the last compaction ([`DaySums::len`], summed).
     held: usize,
 }
@@ -56,12 +54,12 @@ struct PartnerDays {
     sums: DaySums,
 }
 
-/// Deals a [`ClosedDays`] gathers at most before it sums them per partner and day: 2²⁰ (32 MB,
-/// and 28 MB for the copy sorted by partner; ~500 deals a partner at 2,000 partners, about
-/// the days of each one's sums). Fewer while its sums hold fewer slots, or it has fewer
-/// partners ([`ClosedDays::due`]): the batch stays within what the sums hold (a query by
-/// partner keeps a [`ClosedDays`] per group and window, each with a partner or a few), and a
-/// compaction, which visits every partner, comes at most once per deal of each.
+/// Deals a [`ClosedDays`] gathers at most before it sums them per partner and day: 2²⁰ (32
+/// MB; ~500 deals a partner at 2,000 partners, about the days of each one's sums). Fewer while
+/// its sums hold fewer slots, or it has fewer partners ([`ClosedDays::full`]): the batch stays
+/// within what the sums hold (a query by partner keeps a [`ClosedDays`] per group and window,
+/// each with a partner or a few), and a compaction, which visits every partner, comes at most
+/// once per deal of each.
 const BATCH: usize = 1 << 20;
 
 /// A deal as `training_impact` sees it in one window: closed by a partner within the window's
@@ -177,19 +175,31 @@ impl ClosedDays {
             Some(&s) if s != u32::MAX => s,
             _ => self.slot(d.partner),
         };
+        if self.batch.len() == self.batch.capacity() {
+            self.reserve();
+        }
         self.batch.push(Pending { day: day.num_days_from_ce(), cycle_days: d.cycle_days, revenue: d.revenue, won: d.won });
         self.batch_slots.push(slot);
-        if self.due() {
+        if self.batch.len() >= self.full() {
             self.compact()?;
         }
         Ok(())
     }
 
-    /// Whether the batch is full: [`BATCH`] deals, or as many as the slots of the sums or the
-    /// partners, when more (at least 256).
+    /// How many deals fill the batch: [`BATCH`], or as many as the slots of the sums or the
+    /// partners, when fewer (at least 256).
     #[inline]
-    fn due(&self) -> bool {
-        self.batch.len() >= self.held.max(self.partners.len()).clamp(256, BATCH)
+    fn full(&self) -> usize {
+        self.held.max(self.partners.len()).clamp(256, BATCH)
+    }
+
+    /// Makes room for a full batch at once (its pages are touched only as deals come), not by
+    /// doubling, which copies the batch each time.
+    #[cold]
+    fn reserve(&mut self) {
+        let more = self.full().max(self.batch.len() + 1) - self.batch.len();
+        self.batch.reserve_exact(more);
+        self.batch_slots.reserve_exact(more);
     }
 
     /// Gives partner number `partner` its [`PartnerDays`] (its first deal): its index.
@@ -210,45 +220,25 @@ impl ClosedDays {
     }
 
     /// Sums every deal added so far into its partner's per-day sums: the batch sorted by
-    /// partner (a stable counting pass; as it is with one partner), then each partner's run
+    /// partner in place ([`by_partner`]; as it is with one partner), then each partner's run
     /// added to its sums.
     pub(crate) fn compact(&mut self) -> Result<()> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        if let [p] = &mut self.partners[..] {
-            p.sums.add(&mut self.batch)?;
-            self.held = p.sums.len();
-            self.batch.clear();
-            self.batch_slots.clear();
-            return Ok(());
-        }
-        // where each partner's run starts in the sorted copy
-        let mut starts = vec![0u32; self.partners.len() + 1];
-        for &slot in &self.batch_slots {
-            starts[slot as usize + 1] += 1;
-        }
-        for k in 1..starts.len() {
-            starts[k] += starts[k - 1];
-        }
-        let mut next = starts.clone();
-        self.sorted.resize(self.batch.len(), Pending { day: 0, cycle_days: 0, revenue: Decimal::ZERO, won: false });
-        for (&slot, p) in self.batch_slots.iter().zip(&self.batch) {
-            let at = &mut next[slot as usize];
-            self.sorted[*at as usize] = *p;
-            *at += 1;
-        }
+        let starts = if self.partners.len() == 1 {
+            vec![0, self.batch.len() as u32]
+        } else {
+            by_partner(&mut self.batch, &mut self.batch_slots, self.partners.len())
+        };
+        let r = self.partners.iter_mut().enumerate().try_for_each(|(k, p)| {
+            let run = &mut self.batch[starts[k] as usize..starts[k + 1] as usize];
+            if run.is_empty() { Ok(()) } else { p.sums.add(run) }
+        });
         self.batch.clear();
         self.batch_slots.clear();
-        for (k, p) in self.partners.iter_mut().enumerate() {
-            let run = &mut self.sorted[starts[k] as usize..starts[k + 1] as usize];
-            if !run.is_empty() {
-                p.sums.add(run)?;
-            }
-        }
-        self.sorted.clear();
         self.held = self.partners.iter().map(|p| p.sums.len()).sum();
-        Ok(())
+        r
     }
 
     /// Folds the sums into `state` (partners named by `names`); whether any deal counted. Call
@@ -271,6 +261,40 @@ impl ClosedDays {
     }
 }
 
+/// Sorts `deals` by their partners' indexes `slots` (both permuted alike; `0..partners`) in
+/// place: one counting pass, then each deal swapped straight into the next free place of its
+/// partner's run (an American flag sort: each swap puts one deal where it belongs, so at most
+/// one swap a deal, and no copy of the batch). Returns where each partner's run starts (and
+/// the end, last). The order within a run is not kept: the sums do not depend on it.
+///
+/// Example: slots `[1, 0, 1, 0]` become `[0, 0, 1, 1]`, the runs starting at `[0, 2, 4]`.
+fn by_partner(deals: &mut [Pending], slots: &mut [u32], partners: usize) -> Vec<u32> {
+    let mut starts = vec![0u32; partners + 1];
+    for &s in slots.iter() {
+        starts[s as usize + 1] += 1;
+    }
+    for k in 1..starts.len() {
+        starts[k] += starts[k - 1];
+    }
+    let mut next = starts.clone();
+    for run in 0..partners {
+        let end = starts[run + 1];
+        while next[run] < end {
+            let i = next[run] as usize;
+            let s = slots[i] as usize;
+            if s == run {
+                next[run] += 1;
+            } else {
+                let j = next[s] as usize;
+                deals.swap(i, j);
+                slots.swap(i, j);
+                next[s] += 1;
+            }
+        }
+    }
+    starts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,6 +311,28 @@ mod tests {
         check(6_000, &[60, 5_000], 3);
         // more partners than a batch of 256: batches grow with the partners, then the sums
         check(150_000, &[200], 700);
+    }
+
+    /// The batch sorted in place: every run holds exactly its partner's deals, each deal once.
+    #[test]
+    fn a_batch_sorts_into_one_run_per_partner() {
+        let deal = |day: i32| Pending { day, cycle_days: 0, revenue: Decimal::ZERO, won: false };
+        let mut slots: Vec<u32> = (0..1000u32).map(|i| (i * 7919 + 13) % 37).collect();
+        // the day says which deal it was
+        let mut deals: Vec<Pending> = (0..1000).map(deal).collect();
+        let want: Vec<u32> = slots.clone();
+        let starts = by_partner(&mut deals, &mut slots, 37);
+        assert_eq!(starts.len(), 38);
+        let mut seen = vec![false; 1000];
+        for k in 0..37 {
+            for i in starts[k] as usize..starts[k + 1] as usize {
+                assert_eq!(slots[i], k as u32);
+                let d = deals[i].day as usize;
+                assert_eq!(want[d], k as u32, "deal {d} in the run of partner {k}");
+                assert!(!std::mem::replace(&mut seen[d], true), "deal {d} twice");
+            }
+        }
+        assert!(seen.iter().all(|&s| s));
     }
 
     /// `n` deals of `partners` partners, the `i`-th closed within `spans[i % spans.len()]`
