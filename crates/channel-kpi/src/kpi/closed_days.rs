@@ -175,9 +175,6 @@ impl ClosedDays {
             Some(&s) if s != u32::MAX => s,
             _ => self.slot(d.partner),
         };
-        if self.batch.len() == self.batch.capacity() {
-            self.reserve();
-        }
         self.batch.push(Pending { day: day.num_days_from_ce(), cycle_days: d.cycle_days, revenue: d.revenue, won: d.won });
         self.batch_slots.push(slot);
         if self.batch.len() >= self.full() {
@@ -191,15 +188,6 @@ impl ClosedDays {
     #[inline]
     fn full(&self) -> usize {
         self.held.max(self.partners.len()).clamp(256, BATCH)
-    }
-
-    /// Makes room for a full batch at once (its pages are touched only as deals come), not by
-    /// doubling, which copies the batch each time.
-    #[cold]
-    fn reserve(&mut self) {
-        let more = self.full().max(self.batch.len() + 1) - self.batch.len();
-        self.batch.reserve_exact(more);
-        self.batch_slots.reserve_exact(more);
     }
 
     /// Gives partner number `partner` its [`PartnerDays`] (its first deal): its index.
@@ -311,6 +299,17 @@ mod tests {
         check(6_000, &[60, 5_000], 3);
         // more partners than a batch of 256: batches grow with the partners, then the sums
         check(150_000, &[200], 700);
+    }
+
+    /// A tally with one kept deal holds room for a few deals, not for a full batch: a query by a
+    /// dimension of many values keeps a `ClosedDays` per (group, window), most with few deals.
+    #[test]
+    fn a_batch_grows_with_its_deals() {
+        let mut days = ClosedDays::default();
+        let d = ClosedDeal { partner: 3, closed_on: "2025-02-01".parse().ok(), won: true, revenue: Decimal::ONE, cycle_days: 9 };
+        days.add(&d).unwrap();
+        assert_eq!(days.batch.len(), 1);
+        assert!(days.batch.capacity() <= 16 && days.batch_slots.capacity() <= 16, "{}", days.batch.capacity());
     }
 
     /// The batch sorted in place: every run holds exactly its partner's deals, each deal once.
