@@ -2,8 +2,10 @@
 //! near the window, [`super::training_impact::close_span`]) of one group in one window, summed
 //! per (partner, closing day) as `Engine::push_deals` reads them from the columns of
 //! [`crate::Deals`] (a batch of deals at a time, sorted by partner), then folded into the
-//! KPI's state once per (partner, day) instead of once per deal ([`ClosedDays::fold_into`]). The sums are the state's own [`DayAgg`](super::training_impact::DayAgg), each deal
-//! added with the fold its `observe` runs ([`DayAgg::add_deal`](super::training_impact::DayAgg::add_deal)), so the state is the same.
+//! KPI's state once per (partner, day) instead of once per deal ([`ClosedDays::fold_into`]).
+//! The sums are the state's own [`DayAgg`](super::training_impact::DayAgg), each deal added
+//! with the fold its `observe` runs
+//! ([`DayAgg::add_deal`](super::training_impact::DayAgg::add_deal)), so the state is the same.
 //!
 //! Partners are numbered by the engine ([`PartnerNames`]), not by the dictionary of the
 //! [`crate::Deals`] they were read from: the sums of every table an engine folds (a streamed
